@@ -1,0 +1,6 @@
+/* client/main.c: placeholder until the CLI lands. */
+#include <stdio.h>
+int main(void)
+{
+	return 0;
+}
