@@ -1,6 +1,76 @@
-/* client/main.c: placeholder until the CLI lands. */
+/* client/main.c: `liandong`, the command-line tool of a liandong node. */
+#include <stdarg.h>
 #include <stdio.h>
-int main(void)
+#include <string.h>
+
+#include "client/cli.h"
+
+static void usage(FILE *f)
 {
-	return 0;
+	fprintf(f,
+		"Usage: liandong COMMAND [ARGS]\n"
+		"\n"
+		"Commands:\n"
+		"  key new FILE              create an Ed25519 signing key (mode 0600)\n"
+		"  key show FILE             print a key's public half and fingerprint\n"
+		"  store check --data DIR --root KEY [--json]\n"
+		"                            re-verify every feed held in a node's store\n"
+		"  demo [--dir DIR]          single-node demonstration of signed feeds\n"
+		"\n"
+		"Every command takes --help. KEY is 64 hex digits or a file holding them.\n"
+		"\n"
+		"Exit codes: 0 ok, 1 verification failed, 2 usage error,\n"
+		"            3 file or key problem, 4 storage problem.\n");
+}
+
+int cli_fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("liandong: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+void cli_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("liandong %s\n", LD_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "key"))
+		return cmd_key(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "store"))
+		return cmd_store(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "demo"))
+		return cmd_demo(argc - 2, argv + 2);
+	usage(stderr);
+	return cli_fail(EXIT_USAGE, "unknown command '%s'", argv[1]);
 }

@@ -522,9 +522,14 @@ static int proof_txn(ld_store_t *s, MDB_txn *txn, void *ud)
 		goto out;
 	if ((r = feed_get_or_create(s, txn, feed, &st)) < 0)
 		goto out;
-	/* Keep the side we hold as "kept", whichever order the peer sent. */
-	if (stored_get(s, txn, st.num, p->a->hdr->seq, &held) == 0 &&
-	    memcmp((uint8_t *)held.mv_data + 16, p->b->id, LD_ID_LEN) == 0) {
+	/* Keep the side we hold as "kept", whichever order the peer sent; if
+	 * we hold neither, order by id so the same proof always has one key. */
+	if (stored_get(s, txn, st.num, p->a->hdr->seq, &held) == 0) {
+		if (memcmp((uint8_t *)held.mv_data + 16, p->b->id, LD_ID_LEN) == 0) {
+			kept = p->b;
+			other = p->a;
+		}
+	} else if (memcmp(p->a->id, p->b->id, LD_ID_LEN) > 0) {
 		kept = p->b;
 		other = p->a;
 	}

@@ -1,0 +1,28 @@
+/* client/cli.h: the liandong command-line tool's subcommands.
+ *
+ * Exit codes (also in `liandong --help`):
+ *   0 success; 1 the check failed (verification found a problem);
+ *   2 usage error (bad argument); 3 file or key problem; 4 storage problem.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum {
+	EXIT_VERIFY = 1,
+	EXIT_USAGE = 2,
+	EXIT_FILE = 3,
+	EXIT_STORE = 4,
+};
+
+/* Each takes argc/argv after the subcommand name and returns an exit code. */
+int cmd_key(int argc, char **argv);
+int cmd_store(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+/* Print "liandong: <msg>" to stderr; returns 'code'. */
+int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* JSON string escaping to 'f'. */
+void cli_json_str(FILE *f, const char *s);
