@@ -244,7 +244,8 @@ static int env_open(ld_store_t *s)
 	    (r = store_mdb_err(mdb_dbi_open(txn, "ids", MDB_CREATE, &s->db_ids))) < 0 ||
 	    (r = store_mdb_err(mdb_dbi_open(txn, "equiv", MDB_CREATE, &s->db_equiv))) < 0 ||
 	    (r = store_mdb_err(mdb_dbi_open(txn, "roster", MDB_CREATE, &s->db_roster))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "refusals", MDB_CREATE, &s->db_refusals))) < 0) {
+	    (r = store_mdb_err(mdb_dbi_open(txn, "refusals", MDB_CREATE, &s->db_refusals))) < 0 ||
+	    (r = store_mdb_err(mdb_dbi_open(txn, "receipts", MDB_CREATE, &s->db_receipts))) < 0) {
 		mdb_txn_abort(txn);
 		goto fail;
 	}
@@ -578,6 +579,129 @@ int ld_store_foreach_entry(ld_store_t *s, const char *feed, uint64_t from, uint6
 	return r;
 }
 
+struct raw_ctx {
+	int (*cb)(void *ud, const ld_raw_entry_t *e);
+	void *ud;
+};
+
+static int raw_one(void *ud, const MDB_val *v, uint64_t seq)
+{
+	struct raw_ctx *c = ud;
+	const uint8_t *p = v->mv_data;
+	ld_raw_entry_t e;
+	size_t hlen, plen;
+
+	if (v->mv_size < VAL_HDR_LEN || p[0] != STORE_FORMAT)
+		return -EIO;
+	hlen = (size_t)p[2] << 8 | p[3];
+	plen = store_get_be32(p + 4);
+	if (v->mv_size != VAL_HDR_LEN + hlen + plen)
+		return -EIO;
+	e.seq = seq;
+	e.id = p + 16;
+	e.sig = p + 48;
+	e.header = p + VAL_HDR_LEN;
+	e.header_len = hlen;
+	e.payload = (p[1] & VAL_HAS_PAYLOAD) ? p + VAL_HDR_LEN + hlen : NULL;
+	e.payload_len = e.payload ? plen : 0;
+	e.recv_ms = (int64_t)store_get_be64(p + 8);
+	return c->cb(c->ud, &e);
+}
+
+int ld_store_foreach_raw(ld_store_t *s, const char *feed, uint64_t from, uint64_t to,
+			 int (*cb)(void *ud, const ld_raw_entry_t *e), void *ud)
+{
+	struct raw_ctx c = {cb, ud};
+	feed_state_t st;
+	MDB_txn *txn;
+	int r;
+
+	if (!ld_node_id_valid(feed))
+		return -EINVAL;
+	if ((r = read_txn(s, &txn)) < 0)
+		return r;
+	r = store_feed_get(s, txn, feed, &st);
+	if (r == 0)
+		r = walk_entries(s, txn, st.num, from ? from : 1, to ? to : UINT64_MAX, raw_one, &c);
+	mdb_txn_abort(txn);
+	return r;
+}
+
+int ld_store_foreach_receipt(ld_store_t *s, const char *feed, uint64_t seq,
+			     int (*cb)(void *ud, const ld_receipt_t *r), void *ud)
+{
+	uint8_t kb[ENTRY_KEY_LEN];
+	MDB_val k = {.mv_size = sizeof(kb), .mv_data = kb}, v;
+	MDB_cursor *cur;
+	feed_state_t st;
+	MDB_txn *txn;
+	int r, rc;
+
+	if (!ld_node_id_valid(feed))
+		return -EINVAL;
+	if ((r = read_txn(s, &txn)) < 0)
+		return r;
+	if ((r = store_feed_get(s, txn, feed, &st)) < 0 ||
+	    (r = store_mdb_err(mdb_cursor_open(txn, s->db_receipts, &cur))) < 0) {
+		mdb_txn_abort(txn);
+		return r == -ENOENT ? 0 : r;
+	}
+	store_entry_key(kb, st.num, seq);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		ld_receipt_t rec;
+		size_t idlen = k.mv_size - ENTRY_KEY_LEN;
+
+		if (k.mv_size <= ENTRY_KEY_LEN || memcmp(k.mv_data, kb, ENTRY_KEY_LEN) != 0)
+			break;
+		if (idlen > LD_NODE_ID_MAX || v.mv_size != 16) {
+			r = -EIO;
+			break;
+		}
+		memcpy(rec.receiver, (uint8_t *)k.mv_data + ENTRY_KEY_LEN, idlen);
+		rec.receiver[idlen] = '\0';
+		rec.receipt_seq = store_get_be64(v.mv_data);
+		rec.received_ms = (int64_t)store_get_be64((uint8_t *)v.mv_data + 8);
+		if ((r = cb(ud, &rec)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return r;
+}
+
+int ld_store_foreach_roster(ld_store_t *s, int (*cb)(void *ud, const Ld__RosterNode *n),
+			   void *ud)
+{
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int r, rc;
+
+	if ((r = read_txn(s, &txn)) < 0)
+		return r;
+	if ((r = store_mdb_err(mdb_cursor_open(txn, s->db_roster, &cur))) < 0) {
+		mdb_txn_abort(txn);
+		return r;
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		Ld__RosterNode *n = ld__roster_node__unpack(NULL, v.mv_size, v.mv_data);
+
+		if (!n) {
+			r = -EIO;
+			break;
+		}
+		r = cb(ud, n);
+		ld__roster_node__free_unpacked(n, NULL);
+		if (r != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return r;
+}
+
 struct scan_ctx {
 	const uint8_t *id;
 	uint64_t found;
@@ -785,7 +909,7 @@ int ld_store_foreach_equivocation(ld_store_t *s,
 	return r;
 }
 
-int ld_store_roster_get(ld_store_t *s, const char *node_id, struct Ld__RosterNode **ret_node)
+int ld_store_roster_get(ld_store_t *s, const char *node_id, Ld__RosterNode **ret_node)
 {
 	MDB_txn *txn;
 	int r;

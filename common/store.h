@@ -24,6 +24,7 @@
 #include "common/chain.h"
 #include "common/entry.h"
 #include "common/key.h"
+#include "roster.pb-c.h"
 
 typedef struct ld_store ld_store_t;
 
@@ -125,6 +126,43 @@ int ld_store_get(ld_store_t *s, const char *feed, uint64_t seq, ld_entry_t **ret
 int ld_store_foreach_entry(ld_store_t *s, const char *feed, uint64_t from, uint64_t to,
 			   int (*cb)(void *ud, const ld_entry_t *e, int64_t recv_ms), void *ud);
 
+/* An entry as stored, without decoding: pointers valid only during the
+ * callback (they point into the LMDB map). */
+typedef struct ld_raw_entry {
+	uint64_t seq;
+	const uint8_t *id;          /* LD_ID_LEN bytes */
+	const uint8_t *header;
+	size_t header_len;
+	const uint8_t *sig;         /* LD_SIG_LEN bytes */
+	const uint8_t *payload;     /* NULL when held redacted */
+	size_t payload_len;
+	int64_t recv_ms;
+} ld_raw_entry_t;
+
+/* Call cb for the stored entries of 'feed' with from <= seq <= to (to = 0:
+ * to the head), in order, without parsing or re-hashing them (the cheap path
+ * for serving peers). Stops and returns cb's value if non-zero. */
+int ld_store_foreach_raw(ld_store_t *s, const char *feed, uint64_t from, uint64_t to,
+			 int (*cb)(void *ud, const ld_raw_entry_t *e), void *ud);
+
+/* A delivery receipt for one entry: 'receiver' confirmed holding it. */
+typedef struct ld_receipt {
+	char receiver[LD_NODE_ID_MAX + 1];
+	uint64_t receipt_seq;       /* the receipt entry in the receiver's feed */
+	int64_t received_ms;        /* receiver's clock */
+} ld_receipt_t;
+
+/* Call cb for every receipt the store holds for entry (feed, seq), in
+ * receiver order. Receipts are indexed when a DeliveryReceipt entry with
+ * its payload is stored (same transaction). */
+int ld_store_foreach_receipt(ld_store_t *s, const char *feed, uint64_t seq,
+			     int (*cb)(void *ud, const ld_receipt_t *r), void *ud);
+
+/* Call cb for every roster member (node-id order). The record is owned by
+ * the store for the duration of the call. */
+int ld_store_foreach_roster(ld_store_t *s, int (*cb)(void *ud, const Ld__RosterNode *n),
+			   void *ud);
+
 /* Find an entry by id. -ENOENT if the store does not hold it. */
 int ld_store_find_id(ld_store_t *s, const uint8_t id[LD_ID_LEN], ld_entry_ref_t *ret_ref);
 
@@ -155,8 +193,7 @@ int ld_store_foreach_equivocation(ld_store_t *s,
 /* Roster record of 'node_id' (packed ld.RosterNode, see roster.h). Caller
  * owns *ret_node (ld__roster_node__free_unpacked(.., NULL)). -ENOENT if not
  * a member. */
-struct Ld__RosterNode;
-int ld_store_roster_get(ld_store_t *s, const char *node_id, struct Ld__RosterNode **ret_node);
+int ld_store_roster_get(ld_store_t *s, const char *node_id, Ld__RosterNode **ret_node);
 
 /* Why entry (feed, seq) was kept but not applied (e.g. a refused roster
  * update). Copies up to 'size' bytes into 'buf'. -ENOENT if it was not refused. */

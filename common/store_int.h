@@ -11,6 +11,7 @@
  *   equiv     u32 num ++ u64 seq ++ 32 B other id -> proof
  *   roster    node id -> packed ld.RosterNode
  *   refusals  u32 num ++ u64 seq -> reason text
+ *   receipts  u32 num ++ u64 seq ++ receiver id -> u64 receipt seq ++ i64 time
  *
  * Stored entry value: u8 format(1) | u8 flags | u16 header_len |
  * u32 payload_len | i64 recv_ms | 32 B id | 64 B sig | header | payload.
@@ -37,7 +38,7 @@
 struct ld_store {
 	MDB_env *env;
 	MDB_dbi db_meta, db_feeds, db_nums, db_entries, db_ids, db_equiv, db_roster,
-		db_refusals;
+		db_refusals, db_receipts;
 	char *dir;
 	int lock_fd;
 	size_t map_size, map_max;

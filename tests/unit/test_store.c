@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "common/errors.h"
+#include "receipt.pb-c.h"
 #include "roster.pb-c.h"
 #include "testutil.h"
 
@@ -514,6 +515,60 @@ static void test_map_growth_and_id_index(void **state)
 	free(run);
 }
 
+struct rc_seen {
+	int n;
+	ld_receipt_t last;
+};
+
+static int rc_cb(void *ud, const ld_receipt_t *r)
+{
+	struct rc_seen *s = ud;
+
+	s->n++;
+	s->last = *r;
+	return 0;
+}
+
+static void test_receipts_view(void **state)
+{
+	fixture_t *f = *state;
+	Ld__DeliveryReceipt d = LD__DELIVERY_RECEIPT__INIT;
+	Ld__EntryRef ref = LD__ENTRY_REF__INIT, *refs[] = {&ref};
+	const char *to_a[] = {"county-a"};
+	ld_entry_t *run[2], *rcpt;
+	struct rc_seen seen = {0};
+	uint8_t buf[256];
+	size_t len;
+
+	make_run(&f->a, run, 2);
+	assert_int_equal(tu_ingest(f->s, run, 2, LD_CHAIN_BATCH, NULL, NULL), 0);
+	ref.feed = "county-a";
+	ref.has_seq = true;
+	ref.seq = 2;
+	ref.has_id = true;
+	ref.id.data = run[1]->id;
+	ref.id.len = LD_ID_LEN;
+	d.n_entries = 1;
+	d.entries = refs;
+	d.has_received_ms = true;
+	d.received_ms = 1764000001234;
+	d.via = "province";
+	len = ld__delivery_receipt__pack(&d, buf);
+	rcpt = tu_next(&f->b, LD__KIND__KIND_DELIVERY_RECEIPT, buf, len, to_a, 1);
+	assert_int_equal(tu_ingest(f->s, &rcpt, 1, LD_CHAIN_BATCH, NULL, NULL), 0);
+
+	assert_int_equal(ld_store_foreach_receipt(f->s, "county-a", 2, rc_cb, &seen), 0);
+	assert_int_equal(seen.n, 1);
+	assert_string_equal(seen.last.receiver, "county-b");
+	assert_int_equal(seen.last.receipt_seq, 1);
+	assert_int_equal(seen.last.received_ms, 1764000001234);
+	seen.n = 0;
+	assert_int_equal(ld_store_foreach_receipt(f->s, "county-a", 1, rc_cb, &seen), 0);
+	assert_int_equal(seen.n, 0);
+	ld_entry_destroy(&rcpt);
+	tu_free_run(run, 2);
+}
+
 static void test_single_process_lock(void **state)
 {
 	fixture_t *f = *state;
@@ -536,6 +591,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_group_commit_isolates_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_append_group_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_growth_and_id_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_receipts_view, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_single_process_lock, setup, teardown),
 	};
 

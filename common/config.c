@@ -1,0 +1,261 @@
+/* common/config.c: liandongd's INI configuration, parsed with inih. */
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "common/config.h"
+#include "common/curve.h"
+
+struct parse {
+	ld_config_t *c;
+	char *base;          /* directory of the config file */
+	char err[512];       /* first error, without the line number */
+	int bad;
+	unsigned seen;       /* bit per required key */
+};
+
+enum { SEEN_ID = 1, SEEN_DATA = 2, SEEN_KEY = 4, SEEN_CURVE = 8, SEEN_ROOT = 16 };
+
+static char *resolve(const struct parse *p, const char *v)
+{
+	char *out;
+
+	if (v[0] == '/' || !strncmp(v, "tcp://", 6) || !strncmp(v, "ipc://", 6))
+		return strdup(v);
+	if (asprintf(&out, "%s/%s", p->base, v) < 0)
+		return NULL;
+	return out;
+}
+
+static int fail(struct parse *p, const char *section, const char *name, const char *why)
+{
+	if (!p->bad)
+		snprintf(p->err, sizeof(p->err), "key '%s' in [%s]: %s", name, section, why);
+	p->bad = 1;
+	return 0;
+}
+
+static int parse_uint(const char *v, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	unsigned long x;
+
+	errno = 0;
+	x = strtoul(v, &end, 10);
+	if (errno || end == v || *end || x < lo || x > hi)
+		return -EINVAL;
+	*out = (unsigned)x;
+	return 0;
+}
+
+static bool endpoint_valid(const char *v)
+{
+	return (!strncmp(v, "tcp://", 6) || !strncmp(v, "ipc://", 6)) && strlen(v) > 6 &&
+	       strlen(v) < 1024 && !strchr(v, ' ');
+}
+
+static int handler(void *ud, const char *section, const char *name, const char *value)
+{
+	static const char *const levels[] = {"error", "warn", "info", "debug"};
+	struct parse *p = ud;
+	ld_config_t *c = p->c;
+	char **slot = NULL;
+
+	if (p->bad)
+		return 0;
+	if (!strcmp(section, "node")) {
+		if (!strcmp(name, "id")) {
+			if (!ld_node_id_valid(value))
+				return fail(p, section, name,
+					    "not a valid node id (1-64 of a-z 0-9 . _ -, starting "
+					    "with a letter or digit)");
+			snprintf(c->id, sizeof(c->id), "%s", value);
+			p->seen |= SEEN_ID;
+			return 1;
+		}
+		if (!strcmp(name, "root")) {
+			char *path = value[0] && strlen(value) != 64 ? resolve(p, value) : NULL;
+			int r = ld_pubkey_parse(path ? path : value, c->root_pub);
+
+			free(path);
+			if (r < 0)
+				return fail(p, section, name,
+					    r == -ENOENT ? "neither 64 hex digits nor an existing file"
+							 : "not an Ed25519 public key");
+			p->seen |= SEEN_ROOT;
+			return 1;
+		}
+		if (!strcmp(name, "log_level")) {
+			for (int i = 0; i < 4; i++)
+				if (!strcmp(value, levels[i])) {
+					c->log_level = i;
+					return 1;
+				}
+			return fail(p, section, name, "must be error, warn, info or debug");
+		}
+		if (!strcmp(name, "data")) {
+			slot = &c->data_dir;
+			p->seen |= SEEN_DATA;
+		} else if (!strcmp(name, "key")) {
+			slot = &c->key_path;
+			p->seen |= SEEN_KEY;
+		} else if (!strcmp(name, "curve")) {
+			slot = &c->curve_path;
+			p->seen |= SEEN_CURVE;
+		} else if (!strcmp(name, "bind") || !strcmp(name, "api")) {
+			if (!endpoint_valid(value))
+				return fail(p, section, name,
+					    "must be a tcp:// or ipc:// ZeroMQ endpoint");
+			slot = !strcmp(name, "bind") ? &c->bind : &c->api;
+		} else {
+			return fail(p, section, name, "unknown key");
+		}
+		if (!value[0])
+			return fail(p, section, name, "empty value");
+		free(*slot);
+		*slot = !strcmp(name, "bind") || !strcmp(name, "api") ? strdup(value)
+								      : resolve(p, value);
+		return *slot ? 1 : fail(p, section, name, "out of memory");
+	}
+	if (!strcmp(section, "peers")) {
+		ld_peer_conf_t *peer;
+		char ep[1024], key[64] = "";
+		int n;
+
+		if (!ld_node_id_valid(name))
+			return fail(p, section, name, "peer name is not a valid node id");
+		if (c->n_peers >= LD_MAX_PEERS)
+			return fail(p, section, name, "too many peers (at most 64)");
+		n = sscanf(value, "%1023s %63s", ep, key);
+		if (n < 1 || !endpoint_valid(ep))
+			return fail(p, section, name,
+				    "expected 'tcp://HOST:PORT [CURVE-PUBLIC-KEY]'");
+		if (n == 2) {
+			uint8_t raw[32];
+
+			if (ld_curve_z85_decode(key, raw) < 0)
+				return fail(p, section, name,
+					    "the curve key must be 40 Z85 characters");
+		}
+		if (!strcmp(name, c->id))
+			return fail(p, section, name, "a node cannot be its own peer");
+		for (size_t i = 0; i < c->n_peers; i++)
+			if (!strcmp(c->peers[i].id, name))
+				return fail(p, section, name, "peer listed twice");
+		peer = &c->peers[c->n_peers];
+		snprintf(peer->id, sizeof(peer->id), "%s", name);
+		snprintf(peer->curve_pub, sizeof(peer->curve_pub), "%s", n == 2 ? key : "");
+		peer->endpoint = strdup(ep);
+		if (!peer->endpoint)
+			return fail(p, section, name, "out of memory");
+		c->n_peers++;
+		return 1;
+	}
+	if (!strcmp(section, "sync")) {
+		unsigned *u = NULL, lo = 1, hi = 1000000;
+
+		if (!strcmp(name, "credit"))
+			u = &c->credit, hi = 65536;
+		else if (!strcmp(name, "heartbeat_ms"))
+			u = &c->heartbeat_ms, lo = 50, hi = 60000;
+		else if (!strcmp(name, "peer_timeout_ms"))
+			u = &c->peer_timeout_ms, lo = 100, hi = 600000;
+		else
+			return fail(p, section, name, "unknown key");
+		if (parse_uint(value, lo, hi, u) < 0) {
+			char why[96];
+
+			snprintf(why, sizeof(why), "must be a whole number from %u to %u", lo, hi);
+			return fail(p, section, name, why);
+		}
+		return 1;
+	}
+	return fail(p, section, name, "unknown section");
+}
+
+int ld_config_load(const char *path, ld_config_t **ret_conf, char *err, size_t errsz)
+{
+	struct parse p = {0};
+	char *copy;
+	int line;
+
+	p.c = calloc(1, sizeof(*p.c));
+	copy = strdup(path);
+	if (!p.c || !copy) {
+		free(p.c);
+		free(copy);
+		snprintf(err, errsz, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	p.base = strdup(dirname(copy));
+	free(copy);
+	p.c->path = strdup(path);
+	p.c->log_level = 2;
+	p.c->credit = 4096;
+	p.c->heartbeat_ms = 1000;
+	p.c->peer_timeout_ms = 5000;
+
+	line = ini_parse(path, handler, &p);
+	if (line == -1) {
+		snprintf(err, errsz, "%s: cannot open: %s", path, strerror(errno ? errno : ENOENT));
+		goto fail;
+	}
+	if (line == -2) {
+		snprintf(err, errsz, "%s: out of memory", path);
+		goto fail;
+	}
+	if (line > 0 || p.bad) {
+		if (p.bad)
+			snprintf(err, errsz, "%s:%d: %s", path, line, p.err);
+		else
+			snprintf(err, errsz, "%s:%d: not an INI line (expected 'key = value' or "
+					     "'[section]')", path, line);
+		goto fail;
+	}
+	if ((p.seen & (SEEN_ID | SEEN_DATA | SEEN_KEY | SEEN_CURVE | SEEN_ROOT)) !=
+	    (SEEN_ID | SEEN_DATA | SEEN_KEY | SEEN_CURVE | SEEN_ROOT)) {
+		const char *missing = !(p.seen & SEEN_ID)     ? "id"
+				      : !(p.seen & SEEN_DATA) ? "data"
+				      : !(p.seen & SEEN_KEY)  ? "key"
+				      : !(p.seen & SEEN_CURVE) ? "curve"
+							       : "root";
+
+		snprintf(err, errsz, "%s: key '%s' in [node] is required", path, missing);
+		goto fail;
+	}
+	if (!p.c->api && asprintf(&p.c->api, "ipc://%s/api.sock", p.c->data_dir) < 0) {
+		p.c->api = NULL;
+		snprintf(err, errsz, "%s: out of memory", path);
+		goto fail;
+	}
+	free(p.base);
+	*ret_conf = p.c;
+	return 0;
+fail:
+	free(p.base);
+	ld_config_destroy(&p.c);
+	return -EINVAL;
+}
+
+void ld_config_destroy(ld_config_t **conf_p)
+{
+	ld_config_t *c;
+
+	if (!conf_p || !*conf_p)
+		return;
+	c = *conf_p;
+	for (size_t i = 0; i < c->n_peers; i++)
+		free(c->peers[i].endpoint);
+	free(c->path);
+	free(c->data_dir);
+	free(c->key_path);
+	free(c->curve_path);
+	free(c->bind);
+	free(c->api);
+	free(c);
+	*conf_p = NULL;
+}

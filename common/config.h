@@ -1,0 +1,60 @@
+/* common/config.h: liandongd's configuration file (INI, parsed with inih).
+ *
+ *   [node]
+ *   id = county-a                     ; this node's id in the roster
+ *   data = /var/lib/liandong/county-a ; data directory (LMDB store, api socket)
+ *   key = county-a.key                ; Ed25519 signing key (PEM, mode 0600)
+ *   curve = county-a.curve            ; CurveZMQ key pair (mode 0600)
+ *   root = root.pub                   ; root authority public key (hex or file)
+ *   bind = tcp://127.0.0.1:7401       ; where peers connect (optional)
+ *   api = ipc:///.../api.sock         ; local API (default: ipc://DATA/api.sock)
+ *   log_level = info                  ; error, warn, info, debug
+ *
+ *   [peers]
+ *   province = tcp://127.0.0.1:7400 [CURVE-PUBLIC-KEY]
+ *
+ *   [sync]
+ *   credit = 4096          ; most entries asked for in one pull
+ *   heartbeat_ms = 1000    ; link heartbeat
+ *   peer_timeout_ms = 5000 ; a peer silent this long is down
+ *
+ * Relative paths are relative to the config file's directory. A peer's curve
+ * public key (40 Z85 characters) is needed only until the roster is known.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/entry.h"
+#include "common/key.h"
+
+#define LD_MAX_PEERS 64
+
+typedef struct ld_peer_conf {
+	char id[LD_NODE_ID_MAX + 1];
+	char *endpoint;
+	char curve_pub[41];  /* Z85, or "" to take it from the roster */
+} ld_peer_conf_t;
+
+typedef struct ld_config {
+	char *path;
+	char id[LD_NODE_ID_MAX + 1];
+	char *data_dir;
+	char *key_path;
+	char *curve_path;
+	uint8_t root_pub[LD_PUBKEY_LEN];
+	char *bind;            /* NULL: accept no incoming links */
+	char *api;
+	int log_level;         /* 0 error, 1 warn, 2 info, 3 debug */
+	unsigned credit, heartbeat_ms, peer_timeout_ms;
+	ld_peer_conf_t peers[LD_MAX_PEERS];
+	size_t n_peers;
+} ld_config_t;
+
+/* Load 'path'. On error returns -errno and writes a message naming the file,
+ * line and key into 'err' (size 'errsz'). Caller owns *ret_conf. */
+int ld_config_load(const char *path, ld_config_t **ret_conf, char *err, size_t errsz);
+
+/* Free; sets *conf_p = NULL. Safe on NULL and twice. */
+void ld_config_destroy(ld_config_t **conf_p);
