@@ -287,24 +287,39 @@ static uint8_t *put_bytes(uint8_t *p, unsigned field, const void *data, size_t l
 	return p + len;
 }
 
+size_t ld_entry_parts_wire_size(size_t header_len, const void *payload, size_t payload_len)
+{
+	size_t n = 1 + varint_size(header_len) + header_len + 1 + 1 + LD_SIG_LEN;
+
+	if (payload)
+		n += 1 + varint_size(payload_len) + payload_len;
+	return n;
+}
+
+size_t ld_entry_encode_parts(const void *header, size_t header_len, const uint8_t *sig,
+			     const void *payload, size_t payload_len, uint8_t *out)
+{
+	uint8_t *p = out;
+
+	p = put_bytes(p, 1, header, header_len);
+	p = put_bytes(p, 2, sig, LD_SIG_LEN);
+	if (payload)
+		p = put_bytes(p, 3, payload, payload_len);
+	return (size_t)(p - out);
+}
+
 size_t ld_entry_wire_size(const ld_entry_t *e, bool with_payload)
 {
-	size_t n = 1 + varint_size(e->header_len) + e->header_len + 1 + 1 + LD_SIG_LEN;
-
-	if (with_payload && e->has_payload)
-		n += 1 + varint_size(e->payload_len) + e->payload_len;
-	return n;
+	return ld_entry_parts_wire_size(e->header_len,
+					with_payload && e->has_payload ? e->payload : NULL,
+					e->payload_len);
 }
 
 size_t ld_entry_encode(const ld_entry_t *e, bool with_payload, uint8_t *out)
 {
-	uint8_t *p = out;
-
-	p = put_bytes(p, 1, e->header, e->header_len);
-	p = put_bytes(p, 2, e->sig, LD_SIG_LEN);
-	if (with_payload && e->has_payload)
-		p = put_bytes(p, 3, e->payload, e->payload_len);
-	return (size_t)(p - out);
+	return ld_entry_encode_parts(e->header, e->header_len, e->sig,
+				     with_payload && e->has_payload ? e->payload : NULL,
+				     e->payload_len, out);
 }
 
 int ld_entry_verify(const ld_entry_t *e, const ld_pubkey_t *pub)

@@ -86,6 +86,12 @@ size_t ld_entry_wire_size(const ld_entry_t *e, bool with_payload);
  * is sent redacted. */
 size_t ld_entry_encode(const ld_entry_t *e, bool with_payload, uint8_t *out);
 
+/* Wire size / encoding of an entry given as stored parts (no parsing);
+ * 'payload' NULL sends it redacted. */
+size_t ld_entry_parts_wire_size(size_t header_len, const void *payload, size_t payload_len);
+size_t ld_entry_encode_parts(const void *header, size_t header_len, const uint8_t *sig,
+			     const void *payload, size_t payload_len, uint8_t *out);
+
 /* Check the signature of 'e' with 'pub': LD_EWRONGKEY if the header names
  * another signer, LD_EBADSIG if the signature does not verify, 0 if it does. */
 int ld_entry_verify(const ld_entry_t *e, const ld_pubkey_t *pub);

@@ -381,8 +381,17 @@ int store_write_txn(ld_store_t *s, int (*fn)(ld_store_t *s, MDB_txn *txn, void *
 		if (r < 0)
 			return storage_error(r) ? LD_ENOSPACE : r;
 		r = fn(s, txn, ud);
-		if (r == STORE_EMAPFULL) {
+		if (r < 0 && r != STORE_EMAPFULL) {
 			mdb_txn_abort(txn);
+			return r;
+		}
+		if (r == STORE_EMAPFULL)
+			mdb_txn_abort(txn);
+		else
+			r = store_mdb_err(mdb_txn_commit(txn)); /* frees txn, even on failure */
+		/* The body or the commit itself (it allocates pages too) ran out
+		 * of map: grow it and run the whole transaction again. */
+		if (r == STORE_EMAPFULL) {
 			if (s->map_size >= s->map_max)
 				return LD_ENOSPACE;
 			s->map_size = s->map_size * 2 < s->map_max ? s->map_size * 2 : s->map_max;
@@ -391,13 +400,6 @@ int store_write_txn(ld_store_t *s, int (*fn)(ld_store_t *s, MDB_txn *txn, void *
 				return r;
 			continue;
 		}
-		if (r < 0) {
-			mdb_txn_abort(txn);
-			return r;
-		}
-		r = store_mdb_err(mdb_txn_commit(txn));
-		if (r == STORE_EMAPFULL)
-			continue;
 		if (r < 0 && storage_error(r)) {
 			/* The transaction is gone; reopen so a failed meta write
 			 * (MDB_FATAL_ERROR) does not poison later ones. */

@@ -40,10 +40,11 @@
 #define CYCLES 60
 #define EARLY_EVERY 5           /* about one kill in 5 lands while the child opens */
 #define EARLY_US 1500
-#define LATE_US 30000
+#define LATE_US 30000           /* the usual kill window after fork */
+#define LATE_MAX_US 300000      /* the widest it gets on a slow machine */
 /* A child stops appending after this many calls and waits to be killed, so
  * that on a fast disk the feed (and the per-cycle full re-check) stays small. */
-#define CHILD_MAX_CALLS 80
+#define CHILD_MAX_CALLS 50
 #define GROUP_MAX 6
 #define PAYLOAD_MIN 200
 #define PAYLOAD_MAX 700
@@ -62,18 +63,34 @@ enum {
 	CHILD_EPARENT,
 };
 
-/* What the child reports after each successful ld_store_append(). A pipe
- * write this small is atomic, so a record is never torn by the kill. */
+/* What the child tells the parent: before each ld_store_append() the seqs it
+ * is about to write, after it the seq and id of the last entry committed.
+ * A pipe write this small is atomic, so a record is never torn by the kill. */
+enum { REC_INTENT = 1, REC_ACK = 2 };
+
+struct rec {
+	uint32_t type;
+	uint32_t pad;
+	uint64_t first, last;
+	uint8_t id[LD_ID_LEN];  /* REC_ACK: id of entry 'last' */
+};
+
 struct ack {
 	uint64_t seq;
 	uint8_t id[LD_ID_LEN];
 };
 
+/* The parent's view of one child's records. */
 struct ack_reader {
-	uint8_t buf[64 * sizeof(struct ack)];
+	uint8_t buf[64 * sizeof(struct rec)];
 	size_t fill;
 	bool eof;
-	struct ack *acks;   /* every ack of the whole test */
+	uint64_t known;         /* highest seq known committed (ack or earlier reopen) */
+	uint64_t intent_first;  /* the call in flight, 0 if none */
+	uint64_t intent_last;
+	double t_first_ack;     /* tu_now() of this child's first ack, 0 if none */
+	char bad[160];          /* first protocol violation, "" if none */
+	struct ack *acks;       /* every ack of the whole test */
 	size_t n, cap;
 };
 
@@ -128,7 +145,7 @@ static _Noreturn void child_main(const char *dir, const uint8_t *root_pub, ld_ke
 
 	for (int call = 0; call < CHILD_MAX_CALLS; call++) {
 		size_t n = rng_below(&rng, 4) == 0 ? 2 + rng_below(&rng, GROUP_MAX - 1) : 1;
-		struct ack a;
+		struct rec rec;
 
 		for (size_t i = 0; i < n; i++) {
 			size_t len = PAYLOAD_MIN + rng_below(&rng, PAYLOAD_MAX - PAYLOAD_MIN + 1);
@@ -145,16 +162,22 @@ static _Noreturn void child_main(const char *dir, const uint8_t *root_pub, ld_ke
 				.payload_len = len,
 			};
 		}
+		rec = (struct rec){.type = REC_INTENT, .first = last + 1, .last = last + n};
+		if (write(wfd, &rec, sizeof(rec)) != (ssize_t)sizeof(rec))
+			child_fail(CHILD_EPIPE, "write intent", -errno);
 		if ((r = ld_store_append(s, reqs, n, refs)) < 0)
 			child_fail(CHILD_EAPPEND, "ld_store_append", r);
-		for (size_t i = 0; i < n; i++)
-			if (refs[i].seq != last + 1 + i)
-				child_fail(CHILD_ESEQ, "append returned a seq out of order",
-					   (int)refs[i].seq);
+		for (size_t i = 0; i < n; i++) {
+			if (refs[i].seq != last + 1 + i) {
+				fprintf(stderr, "crash child: append gave seq %" PRIu64
+					", want %" PRIu64 "\n", refs[i].seq, last + 1 + i);
+				_exit(CHILD_ESEQ);
+			}
+		}
 		last += n;
-		a.seq = last;
-		memcpy(a.id, refs[n - 1].id, LD_ID_LEN);
-		if (write(wfd, &a, sizeof(a)) != (ssize_t)sizeof(a))
+		rec = (struct rec){.type = REC_ACK, .first = last + 1 - n, .last = last};
+		memcpy(rec.id, refs[n - 1].id, LD_ID_LEN);
+		if (write(wfd, &rec, sizeof(rec)) != (ssize_t)sizeof(rec))
 			child_fail(CHILD_EPIPE, "write ack", -errno);
 	}
 	/* Budget spent: wait for the kill, which the parent sends at its
@@ -163,7 +186,7 @@ static _Noreturn void child_main(const char *dir, const uint8_t *root_pub, ld_ke
 		pause();
 }
 
-static void ack_push(struct ack_reader *rd, const struct ack *a)
+static void ack_push(struct ack_reader *rd, const struct rec *rec)
 {
 	if (rd->n == rd->cap) {
 		rd->cap = rd->cap ? rd->cap * 2 : 256;
@@ -171,10 +194,38 @@ static void ack_push(struct ack_reader *rd, const struct ack *a)
 		if (!rd->acks)
 			abort();
 	}
-	rd->acks[rd->n++] = *a;
+	rd->acks[rd->n].seq = rec->last;
+	memcpy(rd->acks[rd->n].id, rec->id, LD_ID_LEN);
+	rd->n++;
 }
 
-/* Collect acks from 'fd' until 'deadline' (tu_now() seconds) or EOF.
+/* Follow the child's protocol. No assertion here: the child may be alive,
+ * so a violation is only noted, to fail once the child is reaped. */
+static void rec_take(struct ack_reader *rd, const struct rec *rec)
+{
+	if (rd->bad[0])
+		return;
+	if (rec->type == REC_INTENT && !rd->intent_first && rec->first == rd->known + 1 &&
+	    rec->last >= rec->first) {
+		rd->intent_first = rec->first;
+		rd->intent_last = rec->last;
+	} else if (rec->type == REC_ACK && rd->intent_first && rec->first == rd->intent_first &&
+		   rec->last == rd->intent_last) {
+		ack_push(rd, rec);
+		if (!rd->t_first_ack)
+			rd->t_first_ack = tu_now();
+		rd->known = rec->last;
+		rd->intent_first = rd->intent_last = 0;
+	} else {
+		snprintf(rd->bad, sizeof(rd->bad),
+			 "record type %u seqs %" PRIu64 "..%" PRIu64 " after %" PRIu64
+			 " (in flight %" PRIu64 "..%" PRIu64 ")",
+			 rec->type, rec->first, rec->last, rd->known, rd->intent_first,
+			 rd->intent_last);
+	}
+}
+
+/* Take the child's records from 'fd' until 'deadline' (tu_now() seconds) or EOF.
  * 0, or -errno on a read error. */
 static int ack_read(struct ack_reader *rd, int fd, double deadline)
 {
@@ -207,11 +258,11 @@ static int ack_read(struct ack_reader *rd, int fd, double deadline)
 			break;
 		}
 		rd->fill += (size_t)n;
-		for (off = 0; rd->fill - off >= sizeof(struct ack); off += sizeof(struct ack)) {
-			struct ack a;
+		for (off = 0; rd->fill - off >= sizeof(struct rec); off += sizeof(struct rec)) {
+			struct rec rec;
 
-			memcpy(&a, rd->buf + off, sizeof(a));
-			ack_push(rd, &a);
+			memcpy(&rec, rd->buf + off, sizeof(rec));
+			rec_take(rd, &rec);
 		}
 		memmove(rd->buf, rd->buf + off, rd->fill - off);
 		rd->fill -= off;
@@ -219,17 +270,25 @@ static int ack_read(struct ack_reader *rd, int fd, double deadline)
 	return rd->eof ? 0 : -ETIMEDOUT;
 }
 
-/* Does the store hold exactly the acknowledged entry at acks[i]? */
+/* Does the store hold exactly the acknowledged entry 'a'? */
 static void assert_acked(ld_store_t *s, const struct ack *a)
 {
 	ld_entry_t *e = NULL;
 	int r = ld_store_get(s, WRITER, a->seq, &e, NULL);
+	bool same = r == 0 && memcmp(e->id, a->id, LD_ID_LEN) == 0;
 
+	ld_entry_destroy(&e);
 	if (r != 0)
 		fail_msg("acknowledged entry %" PRIu64 " unreadable: %s", a->seq, ld_strerror(r));
-	if (memcmp(e->id, a->id, LD_ID_LEN) != 0)
+	if (!same)
 		fail_msg("acknowledged entry %" PRIu64 " was replaced by another one", a->seq);
-	ld_entry_destroy(&e);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
 }
 
 static uint64_t test_seed(void)
@@ -241,57 +300,97 @@ static uint64_t test_seed(void)
 	return (uint64_t)time(NULL) * 1000003u ^ (uint64_t)getpid();
 }
 
-static void test_kill_during_appends(void **state)
-{
-	uint64_t seed = test_seed(), rng = seed, head = 0, acked = 0;
-	struct ack_reader rd = {0};
-	tu_node_t root, writer, *members[] = {&writer};
-	int kills = 0, early = 0, progress = 0, unacked_commits = 0;
-	double start = tu_now();
-	ld_store_t *s;
+/* Everything a failed assertion would otherwise leak; freed by teardown. */
+struct crash_fx {
 	char *dir;
+	tu_node_t root, writer;
+	ld_store_t *s;
+	struct ack_reader rd;
+	bool passed;            /* else the data dir is kept, to look at */
+};
 
-	printf("crash: seed %" PRIu64 " (LD_TEST_SEED=%" PRIu64 " repeats it)\n", seed, seed);
+static int setup_crash(void **state)
+{
+	struct crash_fx *fx = calloc(1, sizeof(*fx));
+	tu_node_t *members[1];
+
+	if (!fx)
+		return -1;
 	/* Keys are made once, before any fork, so every child signs with the
 	 * same key and continues the same feed. */
-	tu_node_init(&root, "root");
-	tu_node_init(&writer, WRITER);
-	dir = tu_tmpdir("crash");
-	s = tu_store_with_roster(dir, &root, members, 1);
-	ld_store_destroy(&s);
+	tu_node_init(&fx->root, "root");
+	tu_node_init(&fx->writer, WRITER);
+	members[0] = &fx->writer;
+	fx->dir = tu_tmpdir("crash");
+	fx->s = tu_store_with_roster(fx->dir, &fx->root, members, 1);
+	ld_store_destroy(&fx->s);
+	*state = fx;
+	return 0;
+}
 
+static int teardown_crash(void **state)
+{
+	struct crash_fx *fx = *state;
+
+	ld_store_destroy(&fx->s);
+	free(fx->rd.acks);
+	if (fx->passed)
+		tu_rmrf(fx->dir);
+	else
+		fprintf(stderr, "crash: data dir kept: %s\n", fx->dir);
+	free(fx->dir);
+	tu_node_fini(&fx->writer);
+	tu_node_fini(&fx->root);
+	free(fx);
+	return 0;
+}
+
+static void test_kill_during_appends(void **state)
+{
+	struct crash_fx *fx = *state;
+	struct ack_reader *rd = &fx->rd;
+	uint64_t seed = test_seed(), rng = seed, head = 0;
+	int kills = 0, early = 0, progress = 0, in_flight = 0, unacked = 0;
+	double start = tu_now(), late = LATE_US / 1e6, first_ack_s[CYCLES];
+	size_t n_first_ack = 0;
+
+	printf("crash: seed %" PRIu64 " (LD_TEST_SEED=%" PRIu64 " repeats it)\n", seed, seed);
 	for (int cycle = 0; cycle < CYCLES; cycle++) {
 		bool is_early = rng_below(&rng, EARLY_EVERY) == 0;
-		double delay = (double)rng_below(&rng, is_early ? EARLY_US : LATE_US) / 1e6;
-		uint64_t child_seed = rng_next(&rng), cycle_acked = acked;
-		size_t first_ack = rd.n;
-		int fds[2], status = 0, r1, r2;
+		uint64_t frac = rng_next(&rng), child_seed = rng_next(&rng), count = 0;
+		double delay = is_early ? (double)(frac % EARLY_US) / 1e6
+					: late * (double)(frac >> 11) / (double)(1ull << 53);
+		size_t first_ack = rd->n;
+		int fds[2], status = 0, r1, r2, r;
 		ld_feed_head_t h;
-		uint64_t count = 0;
-		pid_t pid, w;
+		pid_t parent, pid, w;
 		double t0;
-		int r;
 
 		if (tu_now() - start > TEST_BUDGET)
 			fail_msg("cycle %d: over the %.0f s budget", cycle, TEST_BUDGET);
 		assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
 		fflush(stdout);
 		fflush(stderr);
+		parent = getpid();
 		t0 = tu_now();
 		pid = fork();
 		assert_true(pid >= 0);
 		if (pid == 0) {
 			close(fds[0]);
-			child_main(dir, root.pub, writer.key, fds[1], getppid(), child_seed);
+			child_main(fx->dir, fx->root.pub, fx->writer.key, fds[1], parent,
+				   child_seed);
 		}
 		close(fds[1]);
 
 		/* No assertion may fire while the child lives: it would leave
 		 * the test with a writer still running. */
-		rd.eof = false;
-		r1 = ack_read(&rd, fds[0], t0 + delay);
+		rd->eof = false;
+		rd->known = head;
+		rd->intent_first = rd->intent_last = 0;
+		rd->t_first_ack = 0;
+		r1 = ack_read(rd, fds[0], t0 + delay);
 		kill(pid, SIGKILL);
-		r2 = ack_read(&rd, fds[0], tu_now() + DRAIN_TIMEOUT);
+		r2 = ack_read(rd, fds[0], tu_now() + DRAIN_TIMEOUT);
 		close(fds[0]);
 		do
 			w = waitpid(pid, &status, 0);
@@ -299,90 +398,94 @@ static void test_kill_during_appends(void **state)
 
 		assert_int_equal(w, pid);
 		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
-			fail_msg("cycle %d: child did not die by our SIGKILL (status 0x%x, exit %d)",
+			fail_msg("cycle %d: child not ended by our SIGKILL (status 0x%x, exit %d)",
 				 cycle, status, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		kills++;
 		assert_int_equal(r1, 0);
 		assert_int_equal(r2, 0);
-		assert_true(rd.eof);
-		assert_int_equal(rd.fill, 0);
-		kills++;
-		for (size_t i = first_ack; i < rd.n; i++) {
-			/* Acks of one child ascend; a restart continues above. */
-			if (rd.acks[i].seq <= cycle_acked)
-				fail_msg("cycle %d: ack %" PRIu64 " after %" PRIu64, cycle,
-					 rd.acks[i].seq, cycle_acked);
-			cycle_acked = rd.acks[i].seq;
-		}
-		if (rd.n == first_ack)
+		assert_true(rd->eof);
+		assert_int_equal(rd->fill, 0);
+		if (rd->bad[0])
+			fail_msg("cycle %d: child broke the protocol: %s", cycle, rd->bad);
+		if (rd->n == first_ack)
 			early++;
+		/* On a slow machine a child may need more than the nominal window
+		 * to open and commit at all; widen it so that most kills still
+		 * land among appends rather than before the first. The median
+		 * keeps one stalled fsync from widening it for good. */
+		if (rd->t_first_ack) {
+			first_ack_s[n_first_ack++] = rd->t_first_ack - t0;
+			qsort(first_ack_s, n_first_ack, sizeof(double), cmp_double);
+			late = 3 * first_ack_s[n_first_ack / 2];
+			late = late < LATE_US / 1e6 ? LATE_US / 1e6
+			     : late > LATE_MAX_US / 1e6 ? LATE_MAX_US / 1e6 : late;
+		}
 
-		r = ld_store_open(dir, root.pub, NULL, &s);
+		r = ld_store_open(fx->dir, fx->root.pub, NULL, &fx->s);
 		if (r != 0)
 			fail_msg("cycle %d: reopen after kill: %s", cycle, ld_strerror(r));
-		r = ld_store_head(s, WRITER, &h);
+		r = ld_store_head(fx->s, WRITER, &h);
 		if (r == -ENOENT) {
-			/* Killed before its first commit ever: nothing may have been acked. */
-			assert_int_equal(cycle_acked, 0);
-			h.seq = 0;
+			h.seq = 0; /* killed before the feed's first commit ever */
 		} else {
 			assert_int_equal(r, 0);
-			r = ld_store_check_feed(s, WRITER, LD_CHAIN_EACH_SIG, &count);
+			r = ld_store_check_feed(fx->s, WRITER, LD_CHAIN_EACH_SIG, &count);
 			if (r != 0)
-				fail_msg("cycle %d: chain of %" PRIu64 " entries does not verify: %s",
+				fail_msg("cycle %d: chain of %" PRIu64 " does not verify: %s",
 					 cycle, h.seq, ld_strerror(r));
 			assert_int_equal(count, h.seq);
 			assert_false(h.frozen);
 		}
-		if (h.seq < cycle_acked)
-			fail_msg("cycle %d: head %" PRIu64 " but %" PRIu64 " was acknowledged",
-				 cycle, h.seq, cycle_acked);
-		/* What the previous reopen saw was committed too. */
-		if (h.seq < head)
-			fail_msg("cycle %d: head went back from %" PRIu64 " to %" PRIu64,
-				 cycle, head, h.seq);
-		for (size_t i = first_ack; i < rd.n; i++)
-			assert_acked(s, &rd.acks[i]);
-		assert_int_equal(ld_store_check_feed(s, root.id, LD_CHAIN_EACH_SIG, &count), 0);
+		/* Nothing acknowledged (or seen by an earlier reopen) is lost, and
+		 * the call in flight is stored whole or not at all. */
+		if (h.seq < rd->known)
+			fail_msg("cycle %d: head %" PRIu64 " but %" PRIu64 " was committed",
+				 cycle, h.seq, rd->known);
+		if (h.seq != rd->known && !(rd->intent_first && h.seq == rd->intent_last))
+			fail_msg("cycle %d: head %" PRIu64 ", committed %" PRIu64 ", in flight %"
+				 PRIu64 "..%" PRIu64, cycle, h.seq, rd->known, rd->intent_first,
+				 rd->intent_last);
+		for (size_t i = first_ack; i < rd->n; i++)
+			assert_acked(fx->s, &rd->acks[i]);
+		assert_int_equal(ld_store_check_feed(fx->s, fx->root.id, LD_CHAIN_EACH_SIG, &count),
+				 0);
 		assert_int_equal(count, 2);
-		ld_store_destroy(&s);
+		ld_store_destroy(&fx->s);
 
+		if (rd->intent_first)
+			in_flight++;
+		if (h.seq > rd->known)
+			unacked++;
 		if (h.seq > head)
 			progress++;
-		/* Killed between its commit and its ack. */
-		if (h.seq > cycle_acked)
-			unacked_commits++;
 		head = h.seq;
-		acked = cycle_acked;
 	}
 
 	/* The feed must really have grown, in many separate lives, or the kills
 	 * tested nothing. */
 	assert_true(head > 0);
-	assert_true(rd.n > 0);
-	assert_true(progress >= CYCLES / 4);
+	assert_true(rd->n > 0);
+	assert_true(progress >= CYCLES / 5);
 	assert_int_equal(kills, CYCLES);
 
 	/* Finally every acknowledgement of the whole run, against one store. */
-	assert_int_equal(ld_store_open(dir, root.pub, NULL, &s), 0);
-	for (size_t i = 0; i < rd.n; i++)
-		assert_acked(s, &rd.acks[i]);
-	ld_store_destroy(&s);
+	assert_int_equal(ld_store_open(fx->dir, fx->root.pub, NULL, &fx->s), 0);
+	for (size_t i = 0; i < rd->n; i++)
+		assert_acked(fx->s, &rd->acks[i]);
+	ld_store_destroy(&fx->s);
 
-	printf("crash: %d kills (%d before any ack, %d between a commit and its ack), "
-	       "%d lives advanced the feed, %" PRIu64 " entries committed, %zu acks, %.1f s\n",
-	       kills, early, unacked_commits, progress, head, rd.n, tu_now() - start);
-
-	free(rd.acks);
-	tu_rmrf(dir);
-	free(dir);
-	tu_node_fini(&writer);
-	tu_node_fini(&root);
+	printf("crash: %d kills (%d before any ack, %d during a call: %d after its commit), "
+	       "%d lives advanced the feed, %" PRIu64 " entries, %zu acks, window %.0f ms, "
+	       "%.1f s\n", kills, early, in_flight, unacked, progress, head, rd->n, late * 1e3,
+	       tu_now() - start);
+	fx->passed = true;
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_kill_during_appends),
+		cmocka_unit_test_setup_teardown(test_kill_during_appends, setup_crash,
+						teardown_crash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
