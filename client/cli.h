@@ -2,7 +2,8 @@
  *
  * Exit codes (also in `liandong --help`):
  *   0 success; 1 the check failed (verification found a problem);
- *   2 usage error (bad argument); 3 file or key problem; 4 storage problem.
+ *   2 usage error (bad argument); 3 file or key problem; 4 storage problem;
+ *   5 the daemon did not answer.
  */
 #pragma once
 
@@ -20,6 +21,9 @@ enum {
 int cmd_key(int argc, char **argv);
 int cmd_store(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_roster(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 /* Print "liandong: <msg>" to stderr; returns 'code'. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

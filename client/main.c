@@ -16,11 +16,18 @@ static void usage(FILE *f)
 		"  store check --data DIR --root KEY [--json]\n"
 		"                            re-verify every feed held in a node's store\n"
 		"  demo [--dir DIR]          single-node demonstration of signed feeds\n"
+		"  init --id ID --dir DIR (--root KEY | --root-node) [--bind EP] [--peer ID=EP]\n"
+		"                            create a node's keys and configuration\n"
+		"  roster add|revoke|rotate  change the roster (on the root authority's node)\n"
+		"  status [--json]           the node's peers, feeds, lag and alerts\n"
+		"\n"
+		"Commands that talk to the daemon take -c CONFIG or --api ENDPOINT\n"
+		"(default: $LIANDONG_CONFIG, then ./liandongd.conf).\n"
 		"\n"
 		"Every command takes --help. KEY is 64 hex digits or a file holding them.\n"
 		"\n"
 		"Exit codes: 0 ok, 1 verification failed, 2 usage error,\n"
-		"            3 file or key problem, 4 storage problem.\n");
+		"            3 file or key problem, 4 storage problem, 5 daemon not answering.\n");
 }
 
 int cli_fail(int code, const char *fmt, ...)
@@ -71,6 +78,12 @@ int main(int argc, char **argv)
 		return cmd_store(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "demo"))
 		return cmd_demo(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "init"))
+		return cmd_init(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "roster"))
+		return cmd_roster(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "status"))
+		return cmd_status(argc - 2, argv + 2);
 	usage(stderr);
 	return cli_fail(EXIT_USAGE, "unknown command '%s'", argv[1]);
 }

@@ -191,8 +191,14 @@ int ld_config_load(const char *path, ld_config_t **ret_conf, char *err, size_t e
 		snprintf(err, errsz, "%s: out of memory", path);
 		return -ENOMEM;
 	}
-	p.base = strdup(dirname(copy));
+	/* Absolute, so that the ipc:// API path works from any directory. */
+	p.base = realpath(dirname(copy), NULL);
 	free(copy);
+	if (!p.base) {
+		snprintf(err, errsz, "%s: cannot open: %s", path, strerror(errno));
+		ld_config_destroy(&p.c);
+		return -ENOENT;
+	}
 	p.c->path = strdup(path);
 	p.c->log_level = 2;
 	p.c->credit = 4096;

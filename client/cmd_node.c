@@ -1,0 +1,519 @@
+/* client/cmd_node.c: commands that set up a node or talk to its daemon:
+ * `liandong init`, `liandong roster add|revoke|rotate`, `liandong status`. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client/cli.h"
+#include "client/ldclient.h"
+#include "common/config.h"
+#include "common/curve.h"
+#include "common/errors.h"
+#include "common/key.h"
+#include "roster.pb-c.h"
+
+/* Where the daemon's API is: --api EP, else the api of -c CONFIG, else of
+ * $LIANDONG_CONFIG, else ./liandongd.conf. */
+static int api_endpoint(const char *api, const char *conf_path, char **ret)
+{
+	ld_config_t *conf;
+	char err[1024];
+
+	if (api) {
+		*ret = strdup(api);
+		return 0;
+	}
+	if (!conf_path)
+		conf_path = getenv("LIANDONG_CONFIG");
+	if (!conf_path)
+		conf_path = "liandongd.conf";
+	if (ld_config_load(conf_path, &conf, err, sizeof(err)) < 0)
+		return cli_fail(EXIT_FILE, "%s (use -c CONFIG or --api ENDPOINT)", err);
+	*ret = strdup(conf->api);
+	ld_config_destroy(&conf);
+	return 0;
+}
+
+static int connect_api(const char *api, const char *conf_path, ldc_t **ret)
+{
+	char *ep = NULL;
+	int r = api_endpoint(api, conf_path, &ep);
+
+	if (r)
+		return r;
+	r = ldc_open(ep, ret);
+	if (r < 0)
+		r = cli_fail(EXIT_STORE, "cannot open the API endpoint %s: %s", ep, strerror(-r));
+	free(ep);
+	return r;
+}
+
+static int daemon_fail(int r, const char *what)
+{
+	if (r == -ETIMEDOUT)
+		return cli_fail(5, "%s: the daemon did not answer (is liandongd running for this "
+				   "node?)", what);
+	return cli_fail(EXIT_STORE, "%s: %s", what, ld_strerror(r));
+}
+
+/* ---- init ---- */
+
+static void init_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: liandong init --id ID --dir DIR (--root KEY | --root-node)\n"
+		"                     [--bind ENDPOINT] [--peer ID=ENDPOINT[@CURVEKEY]]...\n"
+		"\n"
+		"Create a node: its Ed25519 signing key, its CurveZMQ key pair (both 0600)\n"
+		"and a starter configuration DIR/liandongd.conf with data in DIR/data.\n"
+		"--root-node makes this node the root authority: its key is the root key,\n"
+		"written to DIR/root.pub for the other nodes.\n"
+		"Prints what the root authority needs to add the node to the roster.\n");
+}
+
+int cmd_init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"id", required_argument, NULL, 'i'},   {"dir", required_argument, NULL, 'd'},
+		{"root", required_argument, NULL, 'r'}, {"root-node", no_argument, NULL, 'R'},
+		{"bind", required_argument, NULL, 'b'}, {"peer", required_argument, NULL, 'p'},
+		{"json", no_argument, NULL, 'j'},       {"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *id = NULL, *dir = NULL, *root = NULL, *bind = NULL, *peers[64];
+	size_t n_peers = 0;
+	bool root_node = false, json = false;
+	char path[4096], hex[65], fp[LD_FINGERPRINT_SIZE], root_hex[65];
+	uint8_t pub[LD_PUBKEY_LEN], root_pub[LD_PUBKEY_LEN];
+	ld_curve_pair_t curve;
+	ld_key_t *key = NULL;
+	FILE *f;
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc + 1, argv - 1, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': id = optarg; break;
+		case 'd': dir = optarg; break;
+		case 'r': root = optarg; break;
+		case 'R': root_node = true; break;
+		case 'b': bind = optarg; break;
+		case 'j': json = true; break;
+		case 'p':
+			if (n_peers == 64)
+				return cli_fail(EXIT_USAGE, "init: at most 64 --peer");
+			peers[n_peers++] = optarg;
+			break;
+		case 'h': init_usage(stdout); return 0;
+		default: init_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (!id || !dir || (!root == !root_node)) {
+		init_usage(stderr);
+		return cli_fail(EXIT_USAGE, "init: --id, --dir and exactly one of --root/--root-node "
+					    "are required");
+	}
+	if (!ld_node_id_valid(id))
+		return cli_fail(EXIT_USAGE, "init: --id '%s' is not a valid node id (1-64 of a-z 0-9 "
+					    ". _ -)", id);
+	if (root && (r = ld_pubkey_parse(root, root_pub)) < 0)
+		return cli_fail(EXIT_FILE, "init: --root %s: %s", root,
+				r == -ENOENT ? "neither 64 hex digits nor an existing file"
+					     : "not an Ed25519 public key");
+	for (size_t i = 0; i < n_peers; i++)
+		if (!strchr(peers[i], '=') || !strstr(peers[i], "://"))
+			return cli_fail(EXIT_USAGE, "init: --peer '%s': expected ID=tcp://HOST:PORT"
+						    "[@CURVEKEY]", peers[i]);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return cli_fail(EXIT_FILE, "init: cannot create %s: %s", dir, strerror(errno));
+	snprintf(path, sizeof(path), "%s/liandongd.conf", dir);
+	if (access(path, F_OK) == 0)
+		return cli_fail(EXIT_FILE, "init: %s already exists; refusing to overwrite a node",
+				path);
+	snprintf(path, sizeof(path), "%s/%s.key", dir, id);
+	if ((r = ld_key_generate(&key)) < 0 || (r = ld_key_save(key, path)) < 0) {
+		ld_key_destroy(&key);
+		return cli_fail(EXIT_FILE, "init: %s: %s", path, ld_strerror(r));
+	}
+	ld_key_public(key, pub);
+	ld_key_destroy(&key);
+	snprintf(path, sizeof(path), "%s/%s.curve", dir, id);
+	if ((r = ld_curve_create(path, &curve)) < 0)
+		return cli_fail(EXIT_FILE, "init: %s: %s", path, ld_strerror(r));
+	explicit_bzero(curve.sec, sizeof(curve.sec));
+	if (root_node)
+		memcpy(root_pub, pub, sizeof(pub));
+	ld_hex(root_pub, LD_PUBKEY_LEN, root_hex);
+	snprintf(path, sizeof(path), "%s/root.pub", dir);
+	if ((r = ld_pubkey_save_hex(root_pub, path)) < 0)
+		return cli_fail(EXIT_FILE, "init: %s: %s", path, ld_strerror(r));
+
+	snprintf(path, sizeof(path), "%s/liandongd.conf", dir);
+	f = fopen(path, "wx");
+	if (!f)
+		return cli_fail(EXIT_FILE, "init: %s: %s", path, strerror(errno));
+	fprintf(f, "# liandongd configuration for %s (created by liandong init)\n"
+		   "[node]\nid = %s\ndata = data\nkey = %s.key\ncurve = %s.curve\n"
+		   "root = root.pub\n%s%s%slog_level = info\n\n[peers]\n",
+		id, id, id, id, bind ? "bind = " : "", bind ? bind : "", bind ? "\n" : "");
+	for (size_t i = 0; i < n_peers; i++) {
+		char *copy = strdup(peers[i]), *eq = strchr(copy, '='), *at = strrchr(copy, '@');
+
+		*eq = '\0';
+		if (at && at > eq)
+			*at = '\0';
+		fprintf(f, "%s = %s%s%s\n", copy, eq + 1, at && at > eq ? " " : "",
+			at && at > eq ? at + 1 : "");
+		free(copy);
+	}
+	fclose(f);
+
+	ld_hex(pub, LD_PUBKEY_LEN, hex);
+	ld_fingerprint(pub, fp);
+	if (json) {
+		printf("{\"id\": \"%s\", \"dir\": ", id);
+		cli_json_str(stdout, dir);
+		printf(", \"sign_key\": \"%s\", \"fingerprint\": \"%s\", \"curve_key\": \"%s\", "
+		       "\"root_key\": \"%s\"}\n", hex, fp, curve.pub, root_hex);
+	} else {
+		printf("created node %s in %s\n  signing key  %s (fingerprint %s)\n"
+		       "  curve key    %s\n  config       %s\n",
+		       id, dir, hex, fp, curve.pub, path);
+		if (!root_node)
+			printf("ask the root authority to add it:\n  liandong roster add %s "
+			       "--name NAME --kind bureau --region CODE --superior ID \\\n"
+			       "      --sign-key %s --curve-key %s\n", id, hex, curve.pub);
+	}
+	return 0;
+}
+
+/* ---- roster ---- */
+
+static void roster_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage (on the root authority's node):\n"
+		"  liandong roster add ID --name NAME --kind KIND --region CODE [--superior ID]\n"
+		"                  --sign-key KEY --curve-key CURVE [--role ROLE]...\n"
+		"  liandong roster revoke ID --last-seq N [--reason TEXT]\n"
+		"  liandong roster rotate ID --sign-key KEY --from-seq N [--curve-key CURVE]\n"
+		"Common: [-c CONFIG | --api ENDPOINT] [--json]\n"
+		"KIND: command-centre, bureau, police, procuratorate, court, supervisor.\n"
+		"KEY: 64 hex digits, or a file with them, or the node's private key file.\n"
+		"CURVE: 40 Z85 characters, or the node's .curve key pair file.\n");
+}
+
+static const char *const kinds[] = {NULL, "command-centre", "bureau", "police",
+				    "procuratorate", "court", "supervisor"};
+
+static int parse_sign_key(const char *arg, uint8_t out[LD_PUBKEY_LEN])
+{
+	ld_key_t *k;
+
+	if (ld_pubkey_parse(arg, out) == 0)
+		return 0;
+	if (ld_key_load(arg, &k) == 0) {
+		ld_key_public(k, out);
+		ld_key_destroy(&k);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int parse_curve_key(const char *arg, uint8_t out[32])
+{
+	ld_curve_pair_t p;
+
+	if (ld_curve_z85_decode(arg, out) == 0)
+		return 0;
+	if (ld_curve_load(arg, &p) == 0) {
+		explicit_bzero(p.sec, sizeof(p.sec));
+		return ld_curve_z85_decode(p.pub, out);
+	}
+	return -EINVAL;
+}
+
+int cmd_roster(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"name", required_argument, NULL, 'n'},     {"kind", required_argument, NULL, 'k'},
+		{"region", required_argument, NULL, 'g'},   {"superior", required_argument, NULL, 's'},
+		{"sign-key", required_argument, NULL, 'S'}, {"curve-key", required_argument, NULL, 'C'},
+		{"role", required_argument, NULL, 'o'},     {"last-seq", required_argument, NULL, 'l'},
+		{"from-seq", required_argument, NULL, 'f'}, {"reason", required_argument, NULL, 'r'},
+		{"config", required_argument, NULL, 'c'},   {"api", required_argument, NULL, 'a'},
+		{"json", no_argument, NULL, 'j'},           {"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	Ld__RosterUpdate u = LD__ROSTER_UPDATE__INIT;
+	Ld__AppendItem item = LD__APPEND_ITEM__INIT;
+	const Ld__AppendItem *items[] = {&item};
+	uint8_t sign[LD_PUBKEY_LEN], curve[32], buf[2048];
+	const char *conf = NULL, *api = NULL, *verb, *roles[16];
+	bool json = false, has_sign = false, has_curve = false;
+	char *msg = NULL;
+	ldc_ref_t ref;
+	ldc_t *cl;
+	int c, r;
+
+	if (argc < 1 || !strcmp(argv[0], "-h") || !strcmp(argv[0], "--help")) {
+		roster_usage(argc < 1 ? stderr : stdout);
+		return argc < 1 ? EXIT_USAGE : 0;
+	}
+	verb = argv[0];
+	u.has_action = true;
+	if (!strcmp(verb, "add"))
+		u.action = LD__ROSTER_UPDATE__ACTION__ADD;
+	else if (!strcmp(verb, "revoke"))
+		u.action = LD__ROSTER_UPDATE__ACTION__REVOKE;
+	else if (!strcmp(verb, "rotate"))
+		u.action = LD__ROSTER_UPDATE__ACTION__ROTATE_KEY;
+	else
+		return cli_fail(EXIT_USAGE, "roster: unknown action '%s' (add, revoke, rotate)", verb);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 'n': u.name = optarg; break;
+		case 'g': u.region_code = optarg; break;
+		case 's': u.superior = optarg; break;
+		case 'r': u.reason = optarg; break;
+		case 'c': conf = optarg; break;
+		case 'a': api = optarg; break;
+		case 'j': json = true; break;
+		case 'k':
+			for (size_t i = 1; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+				if (!strcmp(optarg, kinds[i])) {
+					u.has_kind = true;
+					u.kind = (uint32_t)i;
+				}
+			if (!u.has_kind)
+				return cli_fail(EXIT_USAGE, "roster: --kind '%s' unknown (command-centre, "
+							    "bureau, police, procuratorate, court, "
+							    "supervisor)", optarg);
+			break;
+		case 'S':
+			if (parse_sign_key(optarg, sign) < 0)
+				return cli_fail(EXIT_USAGE, "roster: --sign-key '%s' is not a key, a key "
+							    "file or a private key file", optarg);
+			has_sign = true;
+			break;
+		case 'C':
+			if (parse_curve_key(optarg, curve) < 0)
+				return cli_fail(EXIT_USAGE, "roster: --curve-key '%s' is neither 40 Z85 "
+							    "characters nor a .curve file", optarg);
+			has_curve = true;
+			break;
+		case 'o':
+			if (u.n_roles == 16)
+				return cli_fail(EXIT_USAGE, "roster: at most 16 --role");
+			roles[u.n_roles++] = optarg;
+			break;
+		case 'l':
+		case 'f':
+			errno = 0;
+			{
+				unsigned long long v = strtoull(optarg, &end, 10);
+
+				if (errno || *end || end == optarg)
+					return cli_fail(EXIT_USAGE, "roster: --%s must be a number",
+							c == 'l' ? "last-seq" : "from-seq");
+				if (c == 'l') {
+					u.has_last_valid_seq = true;
+					u.last_valid_seq = v;
+				} else {
+					u.has_key_from_seq = true;
+					u.key_from_seq = v;
+				}
+			}
+			break;
+		case 'h': roster_usage(stdout); return 0;
+		default: roster_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	/* argv[0] is the verb (getopt's "program name"); the node id is the
+	 * one remaining argument. */
+	if (optind != argc - 1)
+		return cli_fail(EXIT_USAGE, "roster %s: exactly one node ID is required", verb);
+	u.node_id = argv[optind];
+	if (!u.node_id || !ld_node_id_valid(u.node_id))
+		return cli_fail(EXIT_USAGE, "roster %s: a valid node ID is required", verb);
+	if (u.action == LD__ROSTER_UPDATE__ACTION__ADD &&
+	    (!u.name || !u.has_kind || !u.region_code || !has_sign || !has_curve))
+		return cli_fail(EXIT_USAGE, "roster add: --name, --kind, --region, --sign-key and "
+					    "--curve-key are required");
+	if (u.action == LD__ROSTER_UPDATE__ACTION__REVOKE && !u.has_last_valid_seq)
+		return cli_fail(EXIT_USAGE, "roster revoke: --last-seq is required (the last entry "
+					    "of the node's feed that stays valid; 0 for none)");
+	if (u.action == LD__ROSTER_UPDATE__ACTION__ROTATE_KEY && (!has_sign || !u.has_key_from_seq))
+		return cli_fail(EXIT_USAGE, "roster rotate: --sign-key and --from-seq are required");
+	if (has_sign) {
+		u.has_sign_key = true;
+		u.sign_key.data = sign;
+		u.sign_key.len = LD_PUBKEY_LEN;
+	}
+	if (has_curve) {
+		u.has_curve_key = true;
+		u.curve_key.data = curve;
+		u.curve_key.len = 32;
+	}
+	u.roles = (char **)roles;
+	if (ld__roster_update__get_packed_size(&u) > sizeof(buf))
+		return cli_fail(EXIT_USAGE, "roster: fields too long");
+	item.has_kind = item.has_everyone = item.has_payload = true;
+	item.kind = LD__KIND__KIND_ROSTER_UPDATE;
+	item.everyone = true;
+	item.payload.data = buf;
+	item.payload.len = ld__roster_update__pack(&u, buf);
+	if ((r = connect_api(api, conf, &cl)) != 0)
+		return r;
+	r = ldc_append(cl, items, 1, &ref, &msg);
+	ldc_destroy(&cl);
+	if (r < 0) {
+		int rc = r == -EINVAL ? cli_fail(EXIT_USAGE, "roster %s %s refused by the root: %s "
+							     "(is this the root's node? is the "
+							     "update valid for the current roster?)",
+						 verb, u.node_id, msg ? msg : ld_strerror(r))
+				      : daemon_fail(r, "roster");
+		free(msg);
+		return rc;
+	}
+	if (json)
+		printf("{\"action\": \"%s\", \"node\": \"%s\", \"feed\": \"%s\", \"seq\": %llu}\n",
+		       verb, u.node_id, ref.feed, (unsigned long long)ref.seq);
+	else
+		printf("roster %s %s: signed as %s #%llu\n", verb, u.node_id, ref.feed,
+		       (unsigned long long)ref.seq);
+	return 0;
+}
+
+/* ---- status ---- */
+
+static void status_usage(FILE *f)
+{
+	fprintf(f, "Usage: liandong status [-c CONFIG | --api ENDPOINT] [--json]\n"
+		   "Show the node's peers, feed heads, replication lag and alerts.\n"
+		   "Exit: 0 ok, 5 the daemon did not answer, 1 alerts are raised.\n");
+}
+
+static void fmt_ago(int64_t ms, char *buf, size_t n)
+{
+	struct timespec ts;
+	int64_t now;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (!ms)
+		snprintf(buf, n, "never");
+	else
+		snprintf(buf, n, "%.1fs ago", (double)(now - ms) / 1000.0);
+}
+
+int cmd_status(int argc, char **argv)
+{
+	const char *conf = NULL, *api = NULL;
+	Ld__ApiResponse *resp;
+	Ld__ApiStatus *st;
+	bool json = false;
+	ldc_t *cl;
+	int r;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			status_usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc) {
+			conf = argv[++i];
+		} else if (!strcmp(argv[i], "--api") && i + 1 < argc) {
+			api = argv[++i];
+		} else {
+			status_usage(stderr);
+			return cli_fail(EXIT_USAGE, "status: unknown or incomplete option '%s'", argv[i]);
+		}
+	}
+	if ((r = connect_api(api, conf, &cl)) != 0)
+		return r;
+	r = ldc_status(cl, &resp);
+	ldc_destroy(&cl);
+	if (r < 0)
+		return daemon_fail(r, "status");
+	if (!resp->ok || !resp->status) {
+		r = cli_fail(EXIT_STORE, "status: %s", resp->message ? resp->message : "failed");
+		ld__api_response__free_unpacked(resp, NULL);
+		return r;
+	}
+	st = resp->status;
+	if (json) {
+		printf("{\"node\": \"%s\", \"root\": %s%s%s, \"version\": \"%s\", \"peers\": [",
+		       st->node_id, st->root_id ? "\"" : "", st->root_id ? st->root_id : "null",
+		       st->root_id ? "\"" : "", st->version ? st->version : "");
+		for (size_t i = 0; i < st->n_peers; i++) {
+			Ld__ApiPeer *p = st->peers[i];
+
+			printf("%s\n  {\"node\": \"%s\", \"up\": %s, \"outgoing\": %s, "
+			       "\"last_seen_ms\": %lld, \"entries_in\": %llu, \"entries_out\": %llu, "
+			       "\"lag\": [", i ? "," : "", p->node_id, p->up ? "true" : "false",
+			       p->outgoing ? "true" : "false", (long long)p->last_seen_ms,
+			       (unsigned long long)p->entries_in, (unsigned long long)p->entries_out);
+			for (size_t j = 0; j < p->n_lag; j++)
+				printf("%s{\"feed\": \"%s\", \"peer_seq\": %llu, \"local_seq\": %llu}",
+				       j ? ", " : "", p->lag[j]->feed,
+				       (unsigned long long)p->lag[j]->peer_seq,
+				       (unsigned long long)p->lag[j]->local_seq);
+			printf("]}");
+		}
+		printf("],\n \"feeds\": [");
+		for (size_t i = 0; i < st->n_heads; i++) {
+			char hex[65];
+
+			ld_hex(st->heads[i]->id.data, st->heads[i]->id.len == 32 ? 32 : 0, hex);
+			printf("%s\n  {\"feed\": \"%s\", \"seq\": %llu, \"id\": \"%s\", \"frozen\": %s}",
+			       i ? "," : "", st->heads[i]->feed,
+			       (unsigned long long)st->heads[i]->seq, hex,
+			       st->heads[i]->frozen ? "true" : "false");
+		}
+		printf("],\n \"alerts\": [");
+		for (size_t i = 0; i < st->n_alerts; i++) {
+			printf("%s\n  {\"kind\": \"%s\", \"feed\": \"%s\", \"seq\": %llu, \"text\": ",
+			       i ? "," : "", st->alerts[i]->kind, st->alerts[i]->feed,
+			       (unsigned long long)st->alerts[i]->seq);
+			cli_json_str(stdout, st->alerts[i]->text ? st->alerts[i]->text : "");
+			printf("}");
+		}
+		printf("]}\n");
+	} else {
+		printf("node %s (root %s), liandongd %s\n\npeers:\n", st->node_id,
+		       st->root_id ? st->root_id : "unknown yet", st->version ? st->version : "?");
+		for (size_t i = 0; i < st->n_peers; i++) {
+			Ld__ApiPeer *p = st->peers[i];
+			char ago[32];
+
+			fmt_ago(p->last_seen_ms, ago, sizeof(ago));
+			printf("  %-20s %-4s %-8s last seen %-12s in %-8llu out %-8llu%s\n",
+			       p->node_id, p->up ? "UP" : "DOWN", p->outgoing ? "outgoing" : "incoming",
+			       ago, (unsigned long long)p->entries_in,
+			       (unsigned long long)p->entries_out, p->n_lag ? "  lag:" : "");
+			for (size_t j = 0; j < p->n_lag; j++)
+				printf("      %-20s peer %llu, here %llu\n", p->lag[j]->feed,
+				       (unsigned long long)p->lag[j]->peer_seq,
+				       (unsigned long long)p->lag[j]->local_seq);
+		}
+		printf("\nfeeds:\n");
+		for (size_t i = 0; i < st->n_heads; i++)
+			printf("  %-20s seq %-10llu%s\n", st->heads[i]->feed,
+			       (unsigned long long)st->heads[i]->seq,
+			       st->heads[i]->frozen ? "  FROZEN (equivocation)" : "");
+		printf("\nalerts: %s\n", st->n_alerts ? "" : "none");
+		for (size_t i = 0; i < st->n_alerts; i++)
+			printf("  ALERT %s: %s\n", st->alerts[i]->kind, st->alerts[i]->text);
+	}
+	r = st->n_alerts ? EXIT_VERIFY : 0;
+	ld__api_response__free_unpacked(resp, NULL);
+	return r;
+}

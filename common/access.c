@@ -1,0 +1,139 @@
+/* common/access.c: see access.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/access.h"
+
+struct member {
+	char id[LD_NODE_ID_MAX + 1];
+	char superior[LD_NODE_ID_MAX + 1];
+	uint8_t curve[32];
+	bool has_curve, revoked;
+};
+
+struct ld_access {
+	struct member *m;
+	size_t n, cap;
+};
+
+/* The superior chain is data from the network; cap its walk. */
+#define MAX_DEPTH 32
+
+static int add_member(void *ud, const Ld__RosterNode *n)
+{
+	ld_access_t *a = ud;
+	struct member *m;
+
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? 2 * a->cap : 32;
+		struct member *nm = realloc(a->m, cap * sizeof(*nm));
+
+		if (!nm)
+			return -ENOMEM;
+		a->m = nm;
+		a->cap = cap;
+	}
+	m = &a->m[a->n++];
+	memset(m, 0, sizeof(*m));
+	snprintf(m->id, sizeof(m->id), "%s", n->node_id ? n->node_id : "");
+	snprintf(m->superior, sizeof(m->superior), "%s", n->superior ? n->superior : "");
+	m->has_curve = n->has_curve_key && n->curve_key.len == 32;
+	if (m->has_curve)
+		memcpy(m->curve, n->curve_key.data, 32);
+	m->revoked = n->revoked;
+	return 0;
+}
+
+int ld_access_load(ld_store_t *s, ld_access_t **ret)
+{
+	ld_access_t *a = calloc(1, sizeof(*a));
+	int r;
+
+	if (!a)
+		return -ENOMEM;
+	/* The store iterates in node-id order, so the array is sorted. */
+	r = ld_store_foreach_roster(s, add_member, a);
+	if (r < 0) {
+		ld_access_destroy(&a);
+		return r;
+	}
+	*ret = a;
+	return 0;
+}
+
+void ld_access_destroy(ld_access_t **a_p)
+{
+	if (!a_p || !*a_p)
+		return;
+	free((*a_p)->m);
+	free(*a_p);
+	*a_p = NULL;
+}
+
+size_t ld_access_count(const ld_access_t *a)
+{
+	return a->n;
+}
+
+static int cmp_id(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct member *)elem)->id);
+}
+
+static const struct member *find(const ld_access_t *a, const char *id)
+{
+	return a->n ? bsearch(id, a->m, a->n, sizeof(*a->m), cmp_id) : NULL;
+}
+
+bool ld_access_member(const ld_access_t *a, const char *node)
+{
+	const struct member *m = find(a, node);
+
+	return m && !m->revoked;
+}
+
+bool ld_access_is_superior(const ld_access_t *a, const char *sup, const char *node)
+{
+	const struct member *m = find(a, node);
+
+	for (int depth = 0; m && m->superior[0] && depth < MAX_DEPTH; depth++) {
+		if (!strcmp(m->superior, sup))
+			return true;
+		m = find(a, m->superior);
+	}
+	return false;
+}
+
+static bool covers(const ld_access_t *a, const char *reader, const char *node)
+{
+	return !strcmp(reader, node) || ld_access_is_superior(a, reader, node);
+}
+
+bool ld_access_may_read(const ld_access_t *a, const Ld__EntryHeader *h, const char *reader)
+{
+	if (h->everyone)
+		return true;
+	if (covers(a, reader, h->author))
+		return true;
+	for (size_t i = 0; i < h->n_audience; i++)
+		if (covers(a, reader, h->audience[i]))
+			return true;
+	return false;
+}
+
+const char *ld_access_by_curve(const ld_access_t *a, const uint8_t curve[32])
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (a->m[i].has_curve && !a->m[i].revoked && !memcmp(a->m[i].curve, curve, 32))
+			return a->m[i].id;
+	return NULL;
+}
+
+const uint8_t *ld_access_curve_of(const ld_access_t *a, const char *node)
+{
+	const struct member *m = find(a, node);
+
+	return m && m->has_curve ? m->curve : NULL;
+}

@@ -1,0 +1,631 @@
+/* server/api.c: the local API on the node's ipc:// socket. Requests from the
+ * `liandong` tool arrive as [routing id][empty][ApiRequest]; appends that
+ * arrive together are signed and committed together (group commit). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <zmq.h>
+
+#include "common/errors.h"
+#include "server/log.h"
+#include "server/node.h"
+
+#define API_DRAIN 256
+#define API_LIST_MAX 1024
+
+struct client {
+	uint8_t rid[LD_RID_MAX];
+	size_t rid_len;
+	bool delim;
+};
+
+static void respond(ld_node_t *n, const struct client *c, Ld__ApiResponse *resp)
+{
+	size_t len = ld__api_response__get_packed_size(resp);
+	uint8_t *buf = malloc(len ? len : 1);
+
+	if (!buf)
+		return;
+	ld__api_response__pack(resp, buf);
+	zmq_send(n->api, c->rid, c->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+	if (c->delim)
+		zmq_send(n->api, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+	zmq_send(n->api, buf, len, ZMQ_DONTWAIT);
+	free(buf);
+}
+
+static void respond_err(ld_node_t *n, const struct client *c, uint32_t type, int err,
+			const char *msg)
+{
+	Ld__ApiResponse resp = LD__API_RESPONSE__INIT;
+
+	resp.has_type = true;
+	resp.type = type;
+	resp.has_ok = true;
+	resp.ok = false;
+	resp.has_err = true;
+	resp.err = err;
+	resp.message = (char *)(msg ? msg : ld_strerror(err));
+	respond(n, c, &resp);
+}
+
+static Ld__ApiResponse ok_resp(uint32_t type)
+{
+	Ld__ApiResponse resp = LD__API_RESPONSE__INIT;
+
+	resp.has_type = true;
+	resp.type = type;
+	resp.has_ok = true;
+	resp.ok = true;
+	return resp;
+}
+
+/* --- status --- */
+
+struct status_acc {
+	Ld__ApiHead *heads;
+	Ld__ApiHead **hp;
+	size_t n, cap;
+	Ld__ApiAlert *alerts;
+	Ld__ApiAlert **ap;
+	size_t na, capa;
+};
+
+static int status_head(void *ud, const ld_feed_head_t *h)
+{
+	struct status_acc *a = ud;
+	Ld__ApiHead *x;
+
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? 2 * a->cap : 32;
+		Ld__ApiHead *nh = realloc(a->heads, cap * sizeof(*nh));
+
+		if (!nh)
+			return -ENOMEM;
+		a->heads = nh;
+		a->cap = cap;
+	}
+	x = &a->heads[a->n++];
+	ld__api_head__init(x);
+	x->feed = strdup(h->feed);
+	x->has_seq = true;
+	x->seq = h->seq;
+	x->has_id = true;
+	x->id.len = LD_ID_LEN;
+	x->id.data = malloc(LD_ID_LEN);
+	if (x->id.data)
+		memcpy(x->id.data, h->id, LD_ID_LEN);
+	x->has_frozen = true;
+	x->frozen = h->frozen;
+	return x->feed && x->id.data ? 0 : -ENOMEM;
+}
+
+static int status_alert(void *ud, const ld_equivocation_t *eq)
+{
+	struct status_acc *a = ud;
+	Ld__ApiAlert *x;
+	char text[256];
+
+	if (a->na == a->capa) {
+		size_t cap = a->capa ? 2 * a->capa : 8;
+		Ld__ApiAlert *nx = realloc(a->alerts, cap * sizeof(*nx));
+
+		if (!nx)
+			return -ENOMEM;
+		a->alerts = nx;
+		a->capa = cap;
+	}
+	x = &a->alerts[a->na++];
+	ld__api_alert__init(x);
+	x->kind = strdup("equivocation");
+	x->feed = strdup(eq->feed);
+	x->has_seq = true;
+	x->seq = eq->seq;
+	x->has_id_a = x->has_id_b = true;
+	x->id_a.len = x->id_b.len = LD_ID_LEN;
+	x->id_a.data = malloc(LD_ID_LEN);
+	x->id_b.data = malloc(LD_ID_LEN);
+	if (x->id_a.data)
+		memcpy(x->id_a.data, eq->kept->id, LD_ID_LEN);
+	if (x->id_b.data)
+		memcpy(x->id_b.data, eq->other->id, LD_ID_LEN);
+	snprintf(text, sizeof(text), "%s signed two different entries with seq %llu; feed frozen",
+		 eq->feed, (unsigned long long)eq->seq);
+	x->text = strdup(text);
+	return 0;
+}
+
+static void status(ld_node_t *n, const struct client *c)
+{
+	Ld__ApiResponse resp = ok_resp(LD__API_TYPE__API_STATUS);
+	Ld__ApiStatus st = LD__API_STATUS__INIT;
+	Ld__ApiPeer *peers = calloc(n->n_links + 1, sizeof(*peers));
+	Ld__ApiPeer **pp = calloc(n->n_links + 1, sizeof(*pp));
+	Ld__ApiPeerFeed **lags = NULL;
+	size_t n_lags = 0, np = 0;
+	struct status_acc a = {0};
+	int r;
+
+	r = ld_store_foreach_head(n->store, status_head, &a);
+	if (r == 0)
+		r = ld_store_foreach_equivocation(n->store, status_alert, &a);
+	if (r < 0 || !peers || !pp) {
+		respond_err(n, c, LD__API_TYPE__API_STATUS, r < 0 ? r : -ENOMEM, NULL);
+		goto out;
+	}
+	a.hp = calloc(a.n + 1, sizeof(*a.hp));
+	a.ap = calloc(a.na + 1, sizeof(*a.ap));
+	for (size_t i = 0; a.hp && i < a.n; i++)
+		a.hp[i] = &a.heads[i];
+	for (size_t i = 0; a.ap && i < a.na; i++)
+		a.ap[i] = &a.alerts[i];
+	for (size_t i = 0; i < n->n_links; i++)
+		n_lags += n->links[i]->n_heads;
+	lags = calloc(n_lags + 1, sizeof(*lags));
+	n_lags = 0;
+	for (size_t i = 0; i < n->n_links; i++) {
+		link_t *l = n->links[i];
+		Ld__ApiPeer *p = &peers[np];
+
+		/* Incoming links that are down are not worth showing. */
+		if (!l->outgoing && !l->up)
+			continue;
+		ld__api_peer__init(p);
+		p->node_id = l->peer;
+		p->endpoint = l->outgoing ? l->conf->endpoint : NULL;
+		p->has_up = p->has_outgoing = p->has_last_seen_ms = true;
+		p->up = l->up;
+		p->outgoing = l->outgoing;
+		p->last_seen_ms = l->last_rx;
+		p->has_entries_in = p->has_entries_out = true;
+		p->entries_in = l->entries_in;
+		p->entries_out = l->entries_out;
+		p->lag = lags ? lags + n_lags : NULL;
+		for (size_t j = 0; lags && j < l->n_heads; j++) {
+			ld_feed_head_t local = {.seq = 0};
+			Ld__ApiPeerFeed *f;
+
+			ld_store_head(n->store, l->heads[j].feed, &local);
+			if (local.seq == l->heads[j].seq)
+				continue;
+			f = calloc(1, sizeof(*f));
+			if (!f)
+				break;
+			ld__api_peer_feed__init(f);
+			f->feed = l->heads[j].feed;
+			f->has_peer_seq = f->has_local_seq = true;
+			f->peer_seq = l->heads[j].seq;
+			f->local_seq = local.seq;
+			lags[n_lags++] = f;
+			p->n_lag++;
+		}
+		pp[np++] = p;
+	}
+	st.node_id = n->conf->id;
+	st.root_id = (char *)ld_store_root_id(n->store);
+	st.version = LD_VERSION;
+	st.has_started_ms = true;
+	st.started_ms = n->started_ms;
+	st.n_peers = np;
+	st.peers = pp;
+	st.n_heads = a.hp ? a.n : 0;
+	st.heads = a.hp;
+	st.n_alerts = a.ap ? a.na : 0;
+	st.alerts = a.ap;
+	resp.status = &st;
+	respond(n, c, &resp);
+out:
+	for (size_t i = 0; i < n_lags; i++)
+		free(lags[i]);
+	free(lags);
+	for (size_t i = 0; i < a.n; i++) {
+		free(a.heads[i].feed);
+		free(a.heads[i].id.data);
+	}
+	for (size_t i = 0; i < a.na; i++) {
+		free(a.alerts[i].kind);
+		free(a.alerts[i].feed);
+		free(a.alerts[i].id_a.data);
+		free(a.alerts[i].id_b.data);
+		free(a.alerts[i].text);
+	}
+	free(a.heads);
+	free(a.hp);
+	free(a.alerts);
+	free(a.ap);
+	free(peers);
+	free(pp);
+}
+
+/* --- reads --- */
+
+struct list_acc {
+	Ld__ApiEntry *e;
+	Ld__ApiEntry **p;
+	size_t n, max;
+};
+
+static int list_one(void *ud, const ld_raw_entry_t *e)
+{
+	struct list_acc *a = ud;
+	Ld__ApiEntry *x = &a->e[a->n];
+
+	ld__api_entry__init(x);
+	x->has_entry = x->has_recv_ms = true;
+	x->recv_ms = e->recv_ms;
+	x->entry.len = ld_entry_parts_wire_size(e->header_len, e->payload, e->payload_len);
+	x->entry.data = malloc(x->entry.len);
+	if (!x->entry.data)
+		return -ENOMEM;
+	ld_entry_encode_parts(e->header, e->header_len, e->sig, e->payload, e->payload_len,
+			      x->entry.data);
+	a->p[a->n] = x;
+	return ++a->n >= a->max ? 1 : 0;
+}
+
+static void list(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q, uint32_t type)
+{
+	Ld__ApiResponse resp = ok_resp(type);
+	struct list_acc a = {0};
+	uint64_t from = q->has_seq ? q->seq : 1;
+	int r;
+
+	if (!q->feed || !ld_node_id_valid(q->feed)) {
+		respond_err(n, c, type, -EINVAL, "field 'feed' must be a valid node id");
+		return;
+	}
+	a.max = type == LD__API_TYPE__API_GET ? 1
+		: q->has_max && q->max && q->max < API_LIST_MAX ? q->max
+								: API_LIST_MAX;
+	a.e = calloc(a.max, sizeof(*a.e));
+	a.p = calloc(a.max, sizeof(*a.p));
+	if (!a.e || !a.p) {
+		respond_err(n, c, type, -ENOMEM, NULL);
+		goto out;
+	}
+	r = ld_store_foreach_raw(n->store, q->feed, from,
+				 type == LD__API_TYPE__API_GET ? from : 0, list_one, &a);
+	if (r < 0 && r != 1) {
+		respond_err(n, c, type, r, r == -ENOENT ? "this node holds nothing of that feed" : NULL);
+		goto out;
+	}
+	if (type == LD__API_TYPE__API_GET && a.n == 0) {
+		respond_err(n, c, type, -ENOENT, "this node does not hold that entry");
+		goto out;
+	}
+	resp.n_entries = a.n;
+	resp.entries = a.p;
+	respond(n, c, &resp);
+out:
+	for (size_t i = 0; i < a.n; i++)
+		free(a.e[i].entry.data);
+	free(a.e);
+	free(a.p);
+}
+
+struct rcpt_acc {
+	Ld__ApiReceipt *r;
+	Ld__ApiReceipt **p;
+	Ld__ApiEntryRef *refs;
+	size_t n, cap;
+};
+
+static int rcpt_one(void *ud, const ld_receipt_t *rc)
+{
+	struct rcpt_acc *a = ud;
+	Ld__ApiReceipt *x;
+
+	if (a->n == a->cap)
+		return 1;
+	x = &a->r[a->n];
+	ld__api_receipt__init(x);
+	ld__api_entry_ref__init(&a->refs[a->n]);
+	x->receiver = strdup(rc->receiver);
+	x->has_time_ms = true;
+	x->time_ms = rc->received_ms;
+	a->refs[a->n].feed = x->receiver;
+	a->refs[a->n].has_seq = true;
+	a->refs[a->n].seq = rc->receipt_seq;
+	x->receipt = &a->refs[a->n];
+	a->p[a->n++] = x;
+	return 0;
+}
+
+static void receipts(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
+{
+	Ld__ApiResponse resp = ok_resp(LD__API_TYPE__API_RECEIPTS);
+	struct rcpt_acc a = {.cap = 1024};
+	int r;
+
+	if (!q->feed || !ld_node_id_valid(q->feed) || !q->has_seq) {
+		respond_err(n, c, LD__API_TYPE__API_RECEIPTS, -EINVAL,
+			    "fields 'feed' (node id) and 'seq' are required");
+		return;
+	}
+	a.r = calloc(a.cap, sizeof(*a.r));
+	a.p = calloc(a.cap, sizeof(*a.p));
+	a.refs = calloc(a.cap, sizeof(*a.refs));
+	r = a.r && a.p && a.refs ? ld_store_foreach_receipt(n->store, q->feed, q->seq, rcpt_one, &a)
+				 : -ENOMEM;
+	if (r < 0) {
+		respond_err(n, c, LD__API_TYPE__API_RECEIPTS, r, NULL);
+	} else {
+		resp.n_receipts = a.n;
+		resp.receipts = a.p;
+		respond(n, c, &resp);
+	}
+	for (size_t i = 0; i < a.n; i++)
+		free(a.r[i].receiver);
+	free(a.r);
+	free(a.p);
+	free(a.refs);
+}
+
+/* --- wait --- */
+
+static bool wait_done(ld_node_t *n, const char *feed, uint64_t seq, ld_feed_head_t *h)
+{
+	return ld_store_head(n->store, feed, h) == 0 && h->seq >= seq;
+}
+
+static void respond_head(ld_node_t *n, const struct client *c, const ld_feed_head_t *h)
+{
+	Ld__ApiResponse resp = ok_resp(LD__API_TYPE__API_WAIT);
+	Ld__ApiHead head = LD__API_HEAD__INIT;
+
+	head.feed = (char *)h->feed;
+	head.has_seq = head.has_id = head.has_frozen = true;
+	head.seq = h->seq;
+	head.id.data = (uint8_t *)h->id;
+	head.id.len = LD_ID_LEN;
+	head.frozen = h->frozen;
+	resp.head = &head;
+	respond(n, c, &resp);
+}
+
+static void wait_add(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
+{
+	ld_feed_head_t h;
+	waiter_t *w;
+
+	if (!q->feed || !ld_node_id_valid(q->feed) || !q->has_seq) {
+		respond_err(n, c, LD__API_TYPE__API_WAIT, -EINVAL,
+			    "fields 'feed' (node id) and 'seq' are required");
+		return;
+	}
+	if (wait_done(n, q->feed, q->seq, &h)) {
+		respond_head(n, c, &h);
+		return;
+	}
+	if (n->n_waiters == n->cap_waiters) {
+		size_t cap = n->cap_waiters ? 2 * n->cap_waiters : 16;
+		waiter_t *nw = cap <= 4096 ? realloc(n->waiters, cap * sizeof(*nw)) : NULL;
+
+		if (!nw) {
+			respond_err(n, c, LD__API_TYPE__API_WAIT, -EAGAIN, "too many waiting requests");
+			return;
+		}
+		n->waiters = nw;
+		n->cap_waiters = cap;
+	}
+	w = &n->waiters[n->n_waiters++];
+	memcpy(w->rid, c->rid, c->rid_len);
+	w->rid_len = c->rid_len;
+	w->delim = c->delim;
+	snprintf(w->feed, sizeof(w->feed), "%s", q->feed);
+	w->seq = q->seq;
+	w->deadline = ld_now_ms() + (q->has_timeout_ms && q->timeout_ms <= 600000 ? q->timeout_ms
+										 : 10000);
+}
+
+void ld_api_check_waiters(ld_node_t *n, bool expired_only)
+{
+	int64_t now = ld_now_ms();
+
+	for (size_t i = 0; i < n->n_waiters;) {
+		waiter_t *w = &n->waiters[i];
+		struct client c;
+		ld_feed_head_t h;
+		bool done = !expired_only && wait_done(n, w->feed, w->seq, &h);
+
+		if (!done && now < w->deadline) {
+			i++;
+			continue;
+		}
+		memcpy(c.rid, w->rid, w->rid_len);
+		c.rid_len = w->rid_len;
+		c.delim = w->delim;
+		if (done)
+			respond_head(n, &c, &h);
+		else if (wait_done(n, w->feed, w->seq, &h))
+			respond_head(n, &c, &h);
+		else
+			respond_err(n, &c, LD__API_TYPE__API_WAIT, -ETIMEDOUT,
+				    "timed out before this node held that entry");
+		n->waiters[i] = n->waiters[--n->n_waiters];
+	}
+}
+
+/* --- appends, grouped --- */
+
+struct append_job {
+	struct client c;
+	Ld__ApiRequest *q;
+	size_t first, n;    /* its items in the flat request array */
+};
+
+static void append_reply(ld_node_t *n, struct append_job *j, const ld_entry_ref_t *refs, int r)
+{
+	Ld__ApiResponse resp = ok_resp(LD__API_TYPE__API_APPEND);
+	Ld__ApiEntryRef *er = calloc(j->n + 1, sizeof(*er));
+	Ld__ApiEntryRef **ep = calloc(j->n + 1, sizeof(*ep));
+
+	if (r < 0 || !er || !ep) {
+		respond_err(n, &j->c, LD__API_TYPE__API_APPEND, r < 0 ? r : -ENOMEM,
+			    r == -EINVAL ? "refused: a roster update the roster rules reject, or no "
+					   "local feed"
+					 : NULL);
+	} else {
+		for (size_t i = 0; i < j->n; i++) {
+			ld__api_entry_ref__init(&er[i]);
+			er[i].feed = (char *)refs[i].feed;
+			er[i].has_seq = er[i].has_id = true;
+			er[i].seq = refs[i].seq;
+			er[i].id.data = (uint8_t *)refs[i].id;
+			er[i].id.len = LD_ID_LEN;
+			ep[i] = &er[i];
+		}
+		resp.n_refs = j->n;
+		resp.refs = ep;
+		respond(n, &j->c, &resp);
+	}
+	free(er);
+	free(ep);
+}
+
+static void appends_run(ld_node_t *n, struct append_job *jobs, size_t nj)
+{
+	ld_append_req_t *reqs;
+	ld_entry_ref_t *refs;
+	size_t total = 0;
+	bool roster = false;
+	int r;
+
+	for (size_t i = 0; i < nj; i++) {
+		jobs[i].first = total;
+		total += jobs[i].n;
+	}
+	reqs = calloc(total + 1, sizeof(*reqs));
+	refs = calloc(total + 1, sizeof(*refs));
+	if (!reqs || !refs) {
+		for (size_t i = 0; i < nj; i++)
+			append_reply(n, &jobs[i], NULL, -ENOMEM);
+		goto out;
+	}
+	for (size_t i = 0; i < nj; i++)
+		for (size_t k = 0; k < jobs[i].n; k++) {
+			const Ld__AppendItem *it = jobs[i].q->append[k];
+			ld_append_req_t *q = &reqs[jobs[i].first + k];
+
+			q->kind = it->kind;
+			q->audience = (const char *const *)it->audience;
+			q->n_audience = it->n_audience;
+			q->everyone = it->everyone;
+			q->payload = it->has_payload ? it->payload.data : NULL;
+			q->payload_len = it->has_payload ? it->payload.len : 0;
+			if (it->kind == LD__KIND__KIND_ROSTER_UPDATE)
+				roster = true;
+		}
+	/* One durable commit for everything that arrived together; if the group
+	 * fails on one bad request, each is retried alone so only it fails. */
+	r = ld_store_append(n->store, reqs, total, refs);
+	if (r < 0 && nj > 1 && r != LD_ENOSPACE) {
+		for (size_t i = 0; i < nj; i++) {
+			int ri = ld_store_append(n->store, reqs + jobs[i].first, jobs[i].n,
+						 refs + jobs[i].first);
+
+			append_reply(n, &jobs[i], refs + jobs[i].first, ri);
+		}
+	} else {
+		if (r == LD_ENOSPACE)
+			log_error("storage full in %s: appends refused", n->conf->data_dir);
+		for (size_t i = 0; i < nj; i++)
+			append_reply(n, &jobs[i], refs + jobs[i].first, r);
+	}
+	{
+		const char *feeds[] = {n->conf->id};
+
+		if (roster)
+			ld_node_roster_changed(n);
+		ld_node_committed(n, feeds, 1);
+	}
+out:
+	free(reqs);
+	free(refs);
+}
+
+static int recv_request(ld_node_t *n, struct client *c, zmq_msg_t *body)
+{
+	zmq_msg_t m;
+	int nf = 0;
+
+	zmq_msg_init(&m);
+	if (zmq_msg_recv(&m, n->api, ZMQ_DONTWAIT) < 0) {
+		zmq_msg_close(&m);
+		return -EAGAIN;
+	}
+	c->rid_len = zmq_msg_size(&m) <= LD_RID_MAX ? zmq_msg_size(&m) : 0;
+	memcpy(c->rid, zmq_msg_data(&m), c->rid_len);
+	c->delim = false;
+	zmq_msg_init(body);
+	while (zmq_msg_more(&m)) {
+		zmq_msg_close(&m);
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, n->api, 0) < 0)
+			break;
+		nf++;
+		if (nf == 1 && zmq_msg_size(&m) == 0 && zmq_msg_more(&m)) {
+			c->delim = true;
+			continue;
+		}
+		zmq_msg_close(body);
+		zmq_msg_init(body);
+		zmq_msg_copy(body, &m);
+	}
+	zmq_msg_close(&m);
+	return 0;
+}
+
+void ld_api_handle(ld_node_t *n)
+{
+	struct append_job jobs[API_DRAIN];
+	size_t nj = 0;
+
+	for (int i = 0; i < API_DRAIN; i++) {
+		struct client c;
+		zmq_msg_t body;
+		Ld__ApiRequest *q;
+		uint32_t type;
+
+		if (recv_request(n, &c, &body) < 0)
+			break;
+		q = zmq_msg_size(&body) <= LD_FRAME_MAX
+			    ? ld__api_request__unpack(NULL, zmq_msg_size(&body), zmq_msg_data(&body))
+			    : NULL;
+		zmq_msg_close(&body);
+		if (!q) {
+			respond_err(n, &c, 0, LD_EMALFORMED, "request does not decode as ld.ApiRequest");
+			continue;
+		}
+		type = q->has_type ? q->type : 0;
+		switch (type) {
+		case LD__API_TYPE__API_APPEND:
+			if (q->n_append == 0) {
+				respond_err(n, &c, type, -EINVAL, "nothing to append");
+				break;
+			}
+			jobs[nj++] = (struct append_job){.c = c, .q = q, .n = q->n_append};
+			continue; /* q freed after the group commit */
+		case LD__API_TYPE__API_STATUS:
+			status(n, &c);
+			break;
+		case LD__API_TYPE__API_GET:
+		case LD__API_TYPE__API_LIST:
+			list(n, &c, q, type);
+			break;
+		case LD__API_TYPE__API_RECEIPTS:
+			receipts(n, &c, q);
+			break;
+		case LD__API_TYPE__API_WAIT:
+			wait_add(n, &c, q);
+			break;
+		default:
+			respond_err(n, &c, type, -EOPNOTSUPP, "unknown request type");
+		}
+		ld__api_request__free_unpacked(q, NULL);
+	}
+	if (nj)
+		appends_run(n, jobs, nj);
+	for (size_t i = 0; i < nj; i++)
+		ld__api_request__free_unpacked(jobs[i].q, NULL);
+}

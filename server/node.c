@@ -1,0 +1,406 @@
+/* server/node.c: liandongd's node: sockets, the poll loop, roster changes. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "common/errors.h"
+#include "server/log.h"
+#include "server/node.h"
+
+#ifndef ZMQ_ZAP_ENFORCE_DOMAIN
+#define ZMQ_ZAP_ENFORCE_DOMAIN 93 /* draft in 4.3; honoured by Debian's libzmq5 */
+#endif
+
+int64_t ld_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void common_opts(ld_node_t *n, void *s)
+{
+	int zero = 0, hwm = 20000, ivl = (int)n->conf->heartbeat_ms;
+	int timeout = (int)n->conf->peer_timeout_ms, rmin = 100, rmax = 5000;
+	int64_t maxmsg = LD_FRAME_MAX;
+
+	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
+	zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+	zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+	zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
+	zmq_setsockopt(s, ZMQ_HEARTBEAT_IVL, &ivl, sizeof(ivl));
+	zmq_setsockopt(s, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof(timeout));
+	zmq_setsockopt(s, ZMQ_HEARTBEAT_TTL, &timeout, sizeof(timeout));
+	zmq_setsockopt(s, ZMQ_RECONNECT_IVL, &rmin, sizeof(rmin));
+	zmq_setsockopt(s, ZMQ_RECONNECT_IVL_MAX, &rmax, sizeof(rmax));
+}
+
+static int router_open(ld_node_t *n)
+{
+	int one = 1;
+	void *s = zmq_socket(n->ctx, ZMQ_ROUTER);
+
+	if (!s)
+		return -errno;
+	common_opts(n, s);
+	if (zmq_setsockopt(s, ZMQ_CURVE_SERVER, &one, sizeof(one)) < 0 ||
+	    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, n->curve.sec, LD_CURVE_Z85_LEN) < 0 ||
+	    zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, "liandong", 8) < 0 ||
+	    zmq_setsockopt(s, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)) < 0) {
+		int r = -errno;
+
+		zmq_close(s);
+		return r;
+	}
+	/* Without it, libzmq 4.3 admits clients when no handler answers. */
+	if (zmq_setsockopt(s, ZMQ_ZAP_ENFORCE_DOMAIN, &one, sizeof(one)) < 0)
+		log_warn("this libzmq lacks ZMQ_ZAP_ENFORCE_DOMAIN; relying on our own ZAP "
+			 "handler, which is bound and always answers");
+	if (zmq_bind(s, n->conf->bind) < 0) {
+		int r = -errno;
+
+		zmq_close(s);
+		return r;
+	}
+	n->router = s;
+	return 0;
+}
+
+/* Close and reopen the ROUTER: the only way libzmq 4.3 offers to drop one
+ * incoming peer. Everyone else reconnects by themselves within a second. */
+static void router_rebind(ld_node_t *n)
+{
+	int r;
+
+	if (n->router)
+		zmq_close(n->router);
+	n->router = NULL;
+	for (size_t i = 0; i < n->n_links; i++)
+		if (!n->links[i]->outgoing && n->links[i]->up)
+			ld_link_mark_down(n, n->links[i], "connections reset after a revocation");
+	r = router_open(n);
+	n->rebind_router = r < 0;
+	if (r < 0)
+		log_warn("re-binding %s: %s; retrying", n->conf->bind, zmq_strerror(-r));
+}
+
+static int peer_connect(ld_node_t *n, link_t *l)
+{
+	char server[LD_CURVE_Z85_LEN + 1];
+	const uint8_t *raw;
+	void *s;
+
+	if (l->conf->curve_pub[0]) {
+		snprintf(server, sizeof(server), "%s", l->conf->curve_pub);
+	} else if ((raw = ld_access_curve_of(n->access, l->peer))) {
+		ld_curve_z85_encode(raw, server);
+	} else {
+		return -ENOKEY;
+	}
+	s = zmq_socket(n->ctx, ZMQ_DEALER);
+	if (!s)
+		return -errno;
+	common_opts(n, s);
+	{
+		int one = 1;
+
+		zmq_setsockopt(s, ZMQ_IMMEDIATE, &one, sizeof(one));
+	}
+	if (zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server, LD_CURVE_Z85_LEN) < 0 ||
+	    zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, n->curve.pub, LD_CURVE_Z85_LEN) < 0 ||
+	    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, n->curve.sec, LD_CURVE_Z85_LEN) < 0 ||
+	    zmq_connect(s, l->conf->endpoint) < 0) {
+		int r = -errno;
+
+		zmq_close(s);
+		return r;
+	}
+	l->sock = s;
+	l->sock_since = ld_now_ms();
+	if (!l->retry_ms)
+		l->retry_ms = 2000;
+	log_info("connecting to peer %s at %s", l->peer, l->conf->endpoint);
+	return 0;
+}
+
+void ld_node_redial(ld_node_t *n, link_t *l)
+{
+	int r;
+
+	if (!l->outgoing || l->cut || l->up)
+		return;
+	if (l->sock) {
+		zmq_close(l->sock);
+		l->sock = NULL;
+	}
+	r = peer_connect(n, l);
+	if (r < 0 && r != -ENOKEY)
+		log_error("cannot connect to %s at %s: %s", l->peer, l->conf->endpoint,
+			  zmq_strerror(-r));
+}
+
+static void connect_pending(ld_node_t *n)
+{
+	for (size_t i = 0; i < n->n_links; i++) {
+		link_t *l = n->links[i];
+		int r;
+
+		if (!l->outgoing || l->sock || l->cut)
+			continue;
+		r = peer_connect(n, l);
+		if (r == -ENOKEY)
+			log_debug("no curve key for %s yet (not in config, not in roster)", l->peer);
+		else if (r < 0)
+			log_error("cannot connect to %s at %s: %s", l->peer, l->conf->endpoint,
+				  zmq_strerror(-r));
+	}
+}
+
+void ld_node_roster_changed(ld_node_t *n)
+{
+	ld_access_t *a = NULL;
+	int r = ld_access_load(n->store, &a);
+
+	if (r < 0) {
+		log_error("cannot read the roster: %s", ld_strerror(r));
+		return;
+	}
+	ld_access_destroy(&n->access);
+	n->access = a;
+	log_info("roster now has %zu members", ld_access_count(a));
+	for (size_t i = 0; i < n->n_links; i++) {
+		link_t *l = n->links[i];
+
+		if (l->cut || ld_access_member(a, l->peer))
+			continue;
+		log_warn("peer %s is no longer in the roster (revoked): cutting it off", l->peer);
+		ld_link_mark_down(n, l, "revoked");
+		l->cut = true;
+		if (l->outgoing && l->sock) {
+			zmq_close(l->sock);
+			l->sock = NULL;
+		} else if (!l->outgoing) {
+			n->rebind_router = true;
+		}
+	}
+	if (n->rebind_router && n->router)
+		router_rebind(n);
+	/* A peer may have refused us only because it did not know us yet. */
+	for (size_t i = 0; i < n->n_links; i++)
+		if (n->links[i]->outgoing && !n->links[i]->up) {
+			n->links[i]->retry_ms = 2000;
+			ld_node_redial(n, n->links[i]);
+		}
+}
+
+void ld_node_committed(ld_node_t *n, const char *const *feeds, size_t n_feeds)
+{
+	ld_link_broadcast_have(n, feeds, n_feeds);
+	ld_api_check_waiters(n, false);
+}
+
+static int load_identity(ld_node_t *n, char *err, size_t errsz)
+{
+	uint8_t pub[LD_PUBKEY_LEN];
+	char fp[LD_FINGERPRINT_SIZE];
+	int r;
+
+	r = ld_key_load(n->conf->key_path, &n->key);
+	if (r < 0) {
+		snprintf(err, errsz, "signing key %s: %s", n->conf->key_path,
+			 r == -EACCES ? "readable by group or others; run chmod 600 on it"
+			 : r == -EINVAL ? "not an Ed25519 private key (PEM)"
+					: strerror(-r));
+		return r;
+	}
+	r = ld_curve_load(n->conf->curve_path, &n->curve);
+	if (r < 0) {
+		snprintf(err, errsz, "curve key pair %s: %s", n->conf->curve_path,
+			 r == -EACCES ? "readable by group or others; run chmod 600 on it"
+			 : r == -EINVAL ? "not a liandong curve key pair file"
+					: strerror(-r));
+		return r;
+	}
+	ld_key_public(n->key, pub);
+	ld_fingerprint(pub, fp);
+	log_info("node %s: signing key %s, curve key %s", n->conf->id, fp, n->curve.pub);
+	return 0;
+}
+
+int ld_node_open(ld_config_t *conf, ld_node_t **ret)
+{
+	ld_node_t *n = calloc(1, sizeof(*n));
+	char err[1024] = "";
+	mode_t old;
+	sigset_t mask;
+	int r;
+
+	if (!n) {
+		ld_config_destroy(&conf);
+		return -ENOMEM;
+	}
+	n->conf = conf;
+	n->sigfd = -1;
+	n->started_ms = ld_now_ms();
+	if ((r = load_identity(n, err, sizeof(err))) < 0)
+		goto fail;
+	r = ld_store_open(conf->data_dir, conf->root_pub, NULL, &n->store);
+	if (r < 0) {
+		snprintf(err, sizeof(err), "store %s: %s", conf->data_dir,
+			 r == LD_EBUSY ? "in use by another process (is liandongd already running "
+					 "for this node?)"
+			 : r == LD_EWRONGKEY ? "was created for another root key than [node] root"
+					     : ld_strerror(r));
+		goto fail;
+	}
+	if ((r = ld_store_set_local(n->store, conf->id, n->key)) < 0) {
+		snprintf(err, sizeof(err), "node %s is the root but its key is not the root key",
+			 conf->id);
+		goto fail;
+	}
+	if ((r = ld_access_load(n->store, &n->access)) < 0) {
+		snprintf(err, sizeof(err), "reading the roster: %s", ld_strerror(r));
+		goto fail;
+	}
+	n->ctx = zmq_ctx_new();
+	n->zap = n->ctx ? zmq_socket(n->ctx, ZMQ_REP) : NULL;
+	if (!n->zap || zmq_bind(n->zap, "inproc://zeromq.zap.01") < 0) {
+		r = -errno;
+		snprintf(err, sizeof(err), "starting the ZAP handler: %s", zmq_strerror(errno));
+		goto fail;
+	}
+	if (conf->bind && (r = router_open(n)) < 0) {
+		snprintf(err, sizeof(err), "binding %s for peers: %s", conf->bind, zmq_strerror(-r));
+		goto fail;
+	}
+	n->api = zmq_socket(n->ctx, ZMQ_ROUTER);
+	{
+		int zero = 0;
+		int64_t maxmsg = LD_FRAME_MAX;
+
+		zmq_setsockopt(n->api, ZMQ_LINGER, &zero, sizeof(zero));
+		zmq_setsockopt(n->api, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
+	}
+	/* The API socket file is created 0600: only this node's operator. */
+	old = umask(077);
+	r = zmq_bind(n->api, conf->api) < 0 ? -errno : 0;
+	umask(old);
+	if (r < 0) {
+		snprintf(err, sizeof(err), "binding the local API %s: %s", conf->api,
+			 zmq_strerror(-r));
+		goto fail;
+	}
+	for (size_t i = 0; i < conf->n_peers; i++) {
+		link_t *l = ld_link_new(n, conf->peers[i].id, true);
+
+		if (!l) {
+			r = -ENOMEM;
+			snprintf(err, sizeof(err), "out of memory");
+			goto fail;
+		}
+		l->conf = &conf->peers[i];
+	}
+	connect_pending(n);
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	n->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	signal(SIGPIPE, SIG_IGN);
+	log_info("liandongd %s ready: data %s, peers bind %s, api %s, %zu configured peer(s), "
+		 "roster of %zu",
+		 conf->id, conf->data_dir, conf->bind ? conf->bind : "(none)", conf->api,
+		 conf->n_peers, ld_access_count(n->access));
+	*ret = n;
+	return 0;
+fail:
+	log_error("%s", err[0] ? err : ld_strerror(r));
+	ld_node_destroy(&n);
+	return r < 0 ? r : -EINVAL;
+}
+
+int ld_node_run(ld_node_t *n)
+{
+	while (!n->stopping) {
+		zmq_pollitem_t items[4 + LD_MAX_LINKS];
+		link_t *dealers[LD_MAX_LINKS];
+		size_t ni = 0, nd = 0;
+		int64_t now;
+		int rc;
+
+		items[ni++] = (zmq_pollitem_t){.fd = n->sigfd, .events = ZMQ_POLLIN};
+		items[ni++] = (zmq_pollitem_t){.socket = n->zap, .events = ZMQ_POLLIN};
+		items[ni++] = (zmq_pollitem_t){.socket = n->api, .events = ZMQ_POLLIN};
+		if (n->router)
+			items[ni++] = (zmq_pollitem_t){.socket = n->router, .events = ZMQ_POLLIN};
+		for (size_t i = 0; i < n->n_links; i++)
+			if (n->links[i]->sock) {
+				dealers[nd++] = n->links[i];
+				items[ni++] = (zmq_pollitem_t){.socket = n->links[i]->sock,
+							       .events = ZMQ_POLLIN};
+			}
+		rc = zmq_poll(items, (int)ni, 100);
+		if (rc < 0 && errno != EINTR) {
+			log_error("poll failed: %s", zmq_strerror(errno));
+			return -errno;
+		}
+		if (items[0].revents & ZMQ_POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(n->sigfd, &si, sizeof(si)) == sizeof(si)) {
+				log_info("signal %u received: stopping", si.ssi_signo);
+				n->stopping = true;
+				break;
+			}
+		}
+		if (items[1].revents & ZMQ_POLLIN)
+			ld_zap_handle(n);
+		ld_link_receive_all(n);
+		if (items[2].revents & ZMQ_POLLIN)
+			ld_api_handle(n);
+		now = ld_now_ms();
+		ld_link_timers(n, now);
+		ld_api_check_waiters(n, true);
+		if (n->rebind_router)
+			router_rebind(n);
+		(void)dealers;
+	}
+	return 0;
+}
+
+void ld_node_destroy(ld_node_t **n_p)
+{
+	ld_node_t *n;
+
+	if (!n_p || !*n_p)
+		return;
+	n = *n_p;
+	for (size_t i = 0; i < n->n_links; i++)
+		ld_link_free(n->links[i]);
+	if (n->router)
+		zmq_close(n->router);
+	if (n->api)
+		zmq_close(n->api);
+	if (n->zap)
+		zmq_close(n->zap);
+	if (n->ctx)
+		zmq_ctx_term(n->ctx);
+	if (n->sigfd >= 0)
+		close(n->sigfd);
+	free(n->waiters);
+	ld_access_destroy(&n->access);
+	ld_store_destroy(&n->store);
+	ld_key_destroy(&n->key);
+	explicit_bzero(&n->curve, sizeof(n->curve));
+	ld_config_destroy(&n->conf);
+	free(n);
+	*n_p = NULL;
+}

@@ -1,0 +1,115 @@
+/* server/node.h: liandongd's node: one store, one signing key, peer links
+ * over ZeroMQ/CurveZMQ, a ZAP handler, a local API. Single-threaded: one
+ * zmq_poll loop owns everything, so no locks. Internal to server/.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api.pb-c.h"
+#include "common/access.h"
+#include "common/config.h"
+#include "common/curve.h"
+#include "common/store.h"
+#include "wire.pb-c.h"
+
+#define LD_FRAME_MAX (8u << 20)   /* largest ZeroMQ message accepted from anyone */
+#define LD_ENTRIES_FRAME_BYTES (1u << 20)
+#define LD_ENTRIES_FRAME_MAX 1024
+#define LD_MAX_LINKS 256
+#define LD_MAX_PULLS 1024
+#define LD_PULL_TIMEOUT_MS 15000
+#define LD_RID_MAX 256
+#define LD_PROTOCOL 1
+
+typedef struct peer_head {
+	char feed[LD_NODE_ID_MAX + 1];
+	uint64_t seq;
+	uint8_t id[LD_ID_LEN];
+	bool fork_checked;       /* we compared this head's id with ours */
+} peer_head_t;
+
+typedef struct link {
+	char peer[LD_NODE_ID_MAX + 1];
+	bool outgoing;                /* our DEALER to a configured peer */
+	void *sock;                   /* that DEALER; NULL for incoming links */
+	uint8_t rid[LD_RID_MAX];      /* routing id on our ROUTER (incoming) */
+	size_t rid_len;
+	const ld_peer_conf_t *conf;   /* outgoing only */
+	bool up;
+	bool cut;                     /* revoked: never used again */
+	int64_t last_rx, last_tx, last_hello, down_since;
+	int64_t sock_since, retry_ms;   /* outgoing: when the socket was made, backoff */
+	peer_head_t *heads;
+	size_t n_heads, cap_heads;
+	uint64_t entries_in, entries_out;
+} link_t;
+
+typedef struct pull {
+	char feed[LD_NODE_ID_MAX + 1];
+	link_t *link;
+	uint64_t from, want;
+	int64_t deadline;
+	bool active;
+} pull_t;
+
+typedef struct waiter {
+	uint8_t rid[LD_RID_MAX];
+	size_t rid_len;
+	bool delim;
+	char feed[LD_NODE_ID_MAX + 1];
+	uint64_t seq;
+	int64_t deadline;
+} waiter_t;
+
+typedef struct ld_node {
+	ld_config_t *conf;
+	ld_store_t *store;
+	ld_key_t *key;
+	ld_curve_pair_t curve;
+	ld_access_t *access;
+	void *ctx, *router, *zap, *api;
+	int sigfd;
+	link_t *links[LD_MAX_LINKS];
+	size_t n_links;
+	pull_t pulls[LD_MAX_PULLS];
+	waiter_t *waiters;
+	size_t n_waiters, cap_waiters;
+	int64_t started_ms, storage_retry_at, last_progress_log;
+	bool stopping, rebind_router;
+} ld_node_t;
+
+int64_t ld_now_ms(void);
+
+/* node.c */
+int ld_node_open(ld_config_t *conf, ld_node_t **ret);   /* takes conf */
+int ld_node_run(ld_node_t *n);
+void ld_node_destroy(ld_node_t **n_p);
+/* Re-read the roster snapshot; cut off peers no longer in it. */
+void ld_node_roster_changed(ld_node_t *n);
+/* After any durable commit that advanced 'feeds': announce, answer waiters. */
+void ld_node_committed(ld_node_t *n, const char *const *feeds, size_t n_feeds);
+/* Give a down outgoing link a fresh socket: libzmq 4.3 never reconnects a
+ * socket whose handshake the peer refused (e.g. not yet in its roster). */
+void ld_node_redial(ld_node_t *n, link_t *l);
+
+/* link.c: the peer protocol */
+link_t *ld_link_new(ld_node_t *n, const char *peer, bool outgoing);
+void ld_link_free(link_t *l);
+int ld_link_send(ld_node_t *n, link_t *l, const Ld__Frame *f);
+void ld_link_send_hello(ld_node_t *n, link_t *l, bool reply);
+void ld_link_broadcast_have(ld_node_t *n, const char *const *feeds, size_t n_feeds);
+/* Read what is waiting on the ROUTER and every DEALER, then ingest. */
+void ld_link_receive_all(ld_node_t *n);
+void ld_link_schedule_pulls(ld_node_t *n);
+void ld_link_timers(ld_node_t *n, int64_t now);
+void ld_link_mark_down(ld_node_t *n, link_t *l, const char *why);
+
+/* zap.c */
+void ld_zap_handle(ld_node_t *n);
+
+/* api.c */
+void ld_api_handle(ld_node_t *n);
+void ld_api_check_waiters(ld_node_t *n, bool all_expired_only);
