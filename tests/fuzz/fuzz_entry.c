@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static void broken(const char *what, int r)
+static _Noreturn void broken(const char *what, int r)
 {
 	fprintf(stderr, "fuzz_entry: invariant broken: %s (r=%d)\n", what, r);
 	abort();
@@ -140,6 +140,92 @@ static void check_from_parts(const ld_entry_t *e)
 	ld_entry_destroy(&again);
 }
 
+/* A second reading of the ld.Entry envelope, written from the protobuf
+ * encoding rules rather than from entry.c, to check which bytes
+ * ld_entry_parse() took as header, signature and payload. It is lenient
+ * where entry.c may choose (unknown fields, wire type of unknown fields,
+ * overlong varints) and strict on what decides the entry: a field is field
+ * 1, 2 or 3 only if the whole key says so. */
+struct envelope {
+	const uint8_t *field[4];
+	size_t len[4];
+};
+
+static bool env_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	*v = 0;
+	for (unsigned i = 0; i < 10; i++) {
+		if (*p == end)
+			return false;
+		*v |= (uint64_t)(**p & 0x7f) << (7 * i);
+		if (!(*(*p)++ & 0x80))
+			return true;
+	}
+	return false;
+}
+
+static bool envelope_read(const uint8_t *p, size_t size, struct envelope *env)
+{
+	const uint8_t *end = p + size;
+
+	*env = (struct envelope){0};
+	while (p < end) {
+		uint64_t key, n;
+
+		if (!env_varint(&p, end, &key) || key >> 3 == 0)
+			return false;
+		switch (key & 7) {
+		case 0:
+			if (!env_varint(&p, end, &n))
+				return false;
+			break;
+		case 1:
+		case 5:
+			n = (key & 7) == 1 ? 8 : 4;
+			if ((size_t)(end - p) < n)
+				return false;
+			p += n;
+			break;
+		case 2:
+			if (!env_varint(&p, end, &n) || n > (size_t)(end - p))
+				return false;
+			if (key >> 3 <= 3) {
+				if (env->field[key >> 3])
+					return false;
+				env->field[key >> 3] = p;
+				env->len[key >> 3] = n;
+			}
+			p += n;
+			break;
+		default:
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool same_bytes(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
+}
+
+/* 'e' was parsed from data[0..size): it must be made of the envelope's
+ * fields, byte for byte. */
+static void check_envelope(const ld_entry_t *e, const uint8_t *data, size_t size)
+{
+	struct envelope env;
+
+	if (!envelope_read(data, size, &env))
+		broken("ld_entry_parse accepted an undecodable envelope", 0);
+	if (!env.field[1] || !same_bytes(env.field[1], env.len[1], e->header, e->header_len))
+		broken("parsed header is not the envelope's field 1", 0);
+	if (!env.field[2] || !same_bytes(env.field[2], env.len[2], e->sig, LD_SIG_LEN))
+		broken("parsed signature is not the envelope's field 2", 0);
+	if (e->has_payload != (env.field[3] != NULL) ||
+	    (env.field[3] && !same_bytes(env.field[3], env.len[3], e->payload, e->payload_len)))
+		broken("parsed payload is not the envelope's field 3", 0);
+}
+
 static void check_single(const uint8_t *data, size_t size)
 {
 	ld_entry_t *e = NULL;
@@ -147,6 +233,7 @@ static void check_single(const uint8_t *data, size_t size)
 
 	if (ld_entry_parse(data, size, &e) < 0)
 		return;
+	check_envelope(e, data, size);
 
 	r_fixed = ld_entry_verify(e, fixed_pub());
 	r_own = verify_own(e);
@@ -171,33 +258,46 @@ static void check_single(const uint8_t *data, size_t size)
 	ld_entry_destroy(&e);
 }
 
-/* Roster stand-in: trusts whatever signer the header names, so that every
- * run reaches the link and signature checks. The keys live until the run has
- * been checked, as chain.h asks of a lookup. */
+/* Roster stand-ins. ROSTER_SIGNER trusts whatever signer the header names,
+ * so that every run reaches the link and signature checks. ROSTER_FIXED
+ * gives every feed the fixed key for every seq and refuses other signers,
+ * as store_lookup_key() does, so runs also fail in the lookup. Keys built
+ * here live until the run has been checked, as chain.h asks of a lookup. */
+enum roster { ROSTER_SIGNER, ROSTER_FIXED };
+
 struct lookup_ctx {
+	enum roster roster;
 	ld_pubkey_t *keys[2];
-	size_t n;
+	size_t n, calls;
 };
 
-static int lookup_signer(void *ud, const char *feed, uint64_t seq,
-			 const uint8_t signer[LD_PUBKEY_LEN], int64_t time_ms,
-			 const ld_pubkey_t **ret_pub)
+static int lookup_key(void *ud, const char *feed, uint64_t seq,
+		      const uint8_t signer[LD_PUBKEY_LEN], int64_t time_ms,
+		      const ld_pubkey_t **ret_pub)
 {
 	struct lookup_ctx *c = ud;
 
-	if (c->n >= ARRAY_SIZE(c->keys))
-		broken("key lookup called more often than the run is long", (int)c->n);
+	if (c->calls++ >= ARRAY_SIZE(c->keys))
+		broken("key lookup called more often than the run is long", (int)c->calls);
+	if (c->roster == ROSTER_FIXED) {
+		if (memcmp(signer, FUZZ_PUB_A, LD_PUBKEY_LEN) != 0)
+			return LD_EWRONGKEY;
+		*ret_pub = fixed_pub();
+		return 0;
+	}
 	if (ld_pubkey_new(signer, &c->keys[c->n]) < 0)
 		return LD_EUNKNOWN;
 	*ret_pub = c->keys[c->n++];
 	return 0;
 }
 
-/* Whether lookup_signer() can give a key for 'e'. */
-static bool signer_usable(const ld_entry_t *e)
+/* Whether lookup_key() gives a key for 'e'. */
+static bool signer_usable(const ld_entry_t *e, enum roster roster)
 {
 	ld_pubkey_t *pub = NULL;
 
+	if (roster == ROSTER_FIXED)
+		return memcmp(e->hdr->signer.data, FUZZ_PUB_A, LD_PUBKEY_LEN) == 0;
 	if (ld_pubkey_new(e->hdr->signer.data, &pub) < 0)
 		return false;
 	ld_pubkey_destroy(&pub);
@@ -205,17 +305,19 @@ static bool signer_usable(const ld_entry_t *e)
 }
 
 /* What ld_chain_authenticate() must answer, from the single-entry checks.
- * Batch mode still looks up every entry's key (epochs and revocation hold
- * per seq) but checks the last signature only. */
+ * Every entry's key is looked up (epochs and revocation hold per seq);
+ * batch mode then checks the last signature only. */
 static bool chain_expected(ld_entry_t *const run[2], uint64_t head_seq, const uint8_t *head_id,
-			   enum ld_chain_mode mode)
+			   enum ld_chain_mode mode, enum roster roster)
 {
 	const char *feed = run[0]->hdr->author;
 
 	if (ld_entry_check_next(run[0], feed, head_seq, head_id) < 0 ||
 	    ld_entry_check_next(run[1], feed, run[0]->hdr->seq, run[0]->id) < 0)
 		return false;
-	if (mode == LD_CHAIN_EACH_SIG ? verify_own(run[0]) < 0 : !signer_usable(run[0]))
+	if (!signer_usable(run[0], roster) || !signer_usable(run[1], roster))
+		return false;
+	if (mode == LD_CHAIN_EACH_SIG && verify_own(run[0]) < 0)
 		return false;
 	return verify_own(run[1]) == 0;
 }
@@ -223,29 +325,33 @@ static bool chain_expected(ld_entry_t *const run[2], uint64_t head_seq, const ui
 static void check_chain(ld_entry_t *const run[2], uint64_t head_seq, const uint8_t *head_id)
 {
 	static const enum ld_chain_mode modes[] = {LD_CHAIN_BATCH, LD_CHAIN_EACH_SIG};
-	bool ok[ARRAY_SIZE(modes)];
+	static const enum roster rosters[] = {ROSTER_SIGNER, ROSTER_FIXED};
 
-	for (size_t m = 0; m < ARRAY_SIZE(modes); m++) {
-		struct lookup_ctx c = {.n = 0};
-		size_t bad = SIZE_MAX;
-		int r;
+	for (size_t k = 0; k < ARRAY_SIZE(rosters); k++) {
+		bool ok[ARRAY_SIZE(modes)];
 
-		r = ld_chain_authenticate(run, 2, head_seq, head_id, lookup_signer, &c, modes[m],
-					  &bad);
-		for (size_t i = 0; i < c.n; i++)
-			ld_pubkey_destroy(&c.keys[i]);
-		if (r > 0)
-			broken("ld_chain_authenticate returned a positive value", r);
-		if (r < 0 && bad >= 2)
-			broken("failed run without a valid bad index", r);
-		ok[m] = r == 0;
-		if (ok[m] != chain_expected(run, head_seq, head_id, modes[m]))
-			broken(ok[m] ? "run accepted that should be refused"
-				     : "run refused that should be accepted", r);
+		for (size_t m = 0; m < ARRAY_SIZE(modes); m++) {
+			struct lookup_ctx c = {.roster = rosters[k]};
+			size_t bad = SIZE_MAX;
+			int r;
+
+			r = ld_chain_authenticate(run, 2, head_seq, head_id, lookup_key, &c,
+						  modes[m], &bad);
+			for (size_t i = 0; i < c.n; i++)
+				ld_pubkey_destroy(&c.keys[i]);
+			if (r > 0)
+				broken("ld_chain_authenticate returned a positive value", r);
+			if (r < 0 && bad >= 2)
+				broken("failed run without a valid bad index", r);
+			ok[m] = r == 0;
+			if (ok[m] != chain_expected(run, head_seq, head_id, modes[m], rosters[k]))
+				broken(ok[m] ? "run accepted that should be refused"
+					     : "run refused that should be accepted", r);
+		}
+		/* Per-entry mode checks a superset of what batch mode checks. */
+		if (ok[1] && !ok[0])
+			broken("per-entry mode accepts a run batch mode refuses", 0);
 	}
-	/* Per-entry mode checks a superset of what batch mode checks. */
-	if (ok[1] && !ok[0])
-		broken("per-entry mode accepts a run batch mode refuses", 0);
 }
 
 static void check_run(const uint8_t *data, size_t size)
