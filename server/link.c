@@ -794,11 +794,18 @@ static void ingest_round(ld_node_t *n, struct round *rd)
 		if (st == LD_EEQUIVOCATION && !p->parse_err && b[i].bad < b[i].n) {
 			ld_entry_t *kept = NULL, *other = p->run[b[i].bad];
 
+			/* Either this batch proved a new equivocation, or it tried
+			 * to extend a feed already frozen by one. */
 			if (ld_store_get(n->store, feed, other->hdr->seq, &kept, NULL) == 0 &&
 			    memcmp(kept->id, other->id, LD_ID_LEN) != 0) {
 				alert_equivocation(n, kept, other, p->l->peer);
 				broadcast_proof(n, kept, other, NULL);
+			} else {
+				log_warn("refused entries of %s from %s at seq %llu: the feed is frozen "
+					 "after a proven equivocation",
+					 feed, p->l->peer, (unsigned long long)other->hdr->seq);
 			}
+			send_refusal(n, p->l, feed, other->hdr->seq, st);
 			ld_entry_destroy(&kept);
 		} else if (st < 0) {
 			uint64_t seq = p->f->entries->from_seq +

@@ -8,12 +8,18 @@
  * Beyond "no crash, no leak, no UB" (left to the sanitizers) the harness
  * checks properties the rest of the system relies on, and abort()s when one
  * breaks, because that is a bug in common/, not in the input:
+ *  - the header, signature and payload of a parsed entry are exactly the
+ *    envelope's fields 1, 2 and 3, as an independent reading finds them;
  *  - an entry we encode parses back to the same header bytes, signature,
- *    payload and id (ids are what chains and receipts name);
+ *    payload and id (ids are what chains and receipts name), and so does
+ *    rebuilding it from its parts, as a store does;
  *  - the fixed key and the entry's own claimed key agree on the signature;
- *  - ld_chain_authenticate() accepts exactly the runs whose links and
- *    required signatures hold, and per-entry mode never accepts a run that
- *    batch mode refuses.
+ *  - ld_chain_authenticate() accepts exactly the runs whose links, keys and
+ *    required signatures hold (for two roster stand-ins), and per-entry mode
+ *    never accepts a run that batch mode refuses.
+ *
+ * Inputs named crash-* in corpus/entry/ reproduce such bugs; see
+ * gen_corpus.c for the seeds and their meaning.
  */
 #include <stdbool.h>
 #include <stdint.h>

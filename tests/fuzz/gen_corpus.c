@@ -15,7 +15,10 @@
  * File names say what a seed is: valid-* parse, parsed-* parse but fail a
  * later check (or pass one they should not), invalid-* are refused by
  * ld_entry_parse(), run-* are two entries in the split format (fuzz_key.h),
- * and crash-* reproduce a bug the harness aborts on.
+ * and crash-* reproduce a bug the harness aborts on. fuzz-* files are not
+ * made here: libFuzzer found them, and they are kept because they reach
+ * parser edges the generated seeds do not. Regenerate into the corpus
+ * directory without emptying it, or keep them.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -476,6 +479,15 @@ static void gen_valid(ld_key_t *ka, ld_key_t *kb)
 	put_wire("valid-author-64.bin", e, true);
 	ld_entry_destroy(&e);
 
+	/* Every character class a node id may use, first character a digit. */
+	{
+		static const char *const odd_audience[] = {"9z", "a.b", "x_y", "0-0"};
+
+		e = build(ka, "0a.b-c_9", 1, NULL, "charset", odd_audience, 4);
+		put_wire("valid-node-id-charset.bin", e, true);
+		ld_entry_destroy(&e);
+	}
+
 	/* Times and kinds are claims the parser does not judge. */
 	hdr_init(&x, 1, "p", 1);
 	x.h.time_ms = INT64_MIN;
@@ -566,6 +578,20 @@ static void gen_envelope_invalid(ld_key_t *ka)
 	b.len = 0;
 	buf_put(&b, "\x8a\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x00", 12);
 	put_buf("invalid-varint-11-bytes.bin", &b, LD_EMALFORMED);
+
+	/* Unknown fields whose value is cut off: varint, fixed32, fixed64. */
+	b.len = 0;
+	buf_tag(&b, 4, 0);
+	put_buf("invalid-truncated-varint-value.bin", &b, LD_EMALFORMED);
+	b.len = 0;
+	buf_tag(&b, 4, 5);
+	buf_put(&b, "\x01\x02", 2);
+	put_buf("invalid-truncated-fixed32.bin", &b, LD_EMALFORMED);
+	b.len = 0;
+	buf_field(&b, 1, e->header, e->header_len);
+	buf_tag(&b, 4, 1);
+	buf_put(&b, "\x01\x02\x03", 3);
+	put_buf("invalid-truncated-fixed64.bin", &b, LD_EMALFORMED);
 
 	/* Declared lengths far beyond the input, and near 2^64 (must not
 	 * wrap the pointer arithmetic into "fits"). */
@@ -671,16 +697,14 @@ static void gen_envelope_invalid(ld_key_t *ka)
 	 * but no ld.Entry field has that number (protobuf stops at 2^29 - 1,
 	 * and protobuf-c's ld__entry__unpack() refuses it). ld_entry_parse()
 	 * keeps the field number in an unsigned int, so it reads field 1 and
-	 * takes these bytes as the header. Named crash-* because the harness
-	 * aborts on it: this seed asserts today's behaviour so that the
-	 * generator runs, and stops it once entry.c refuses the key. Then
-	 * rename it invalid-* and expect LD_EMALFORMED. */
+	 * used to take these bytes as the header (found by this harness);
+	 * now it refuses the key. */
 	b.len = 0;
 	buf_varint(&b, ((UINT64_C(1) << 32) + 1) << 3 | 2);
 	buf_varint(&b, e->header_len);
 	buf_put(&b, e->header, e->header_len);
 	buf_field(&b, 2, e->sig, LD_SIG_LEN);
-	put_buf("crash-envelope-field-number-truncated.bin", &b, 0);
+	put_buf("invalid-envelope-field-number-over-max.bin", &b, LD_EMALFORMED);
 
 	/* Payload that does not match the header. */
 	b.len = 0;
@@ -722,6 +746,11 @@ static void gen_header_invalid(ld_key_t *ka)
 	HDR_CASE("invalid-author-uppercase.bin", 1, x.h.author = "CN-330402-bureau",
 		 LD_EMALFORMED);
 	HDR_CASE("invalid-author-leading-dash.bin", 1, x.h.author = "-cn-330402", LD_EMALFORMED);
+	/* Characters just outside the allowed ranges, first and later. */
+	HDR_CASE("invalid-author-first-above-z.bin", 1, x.h.author = "{cn-330402", LD_EMALFORMED);
+	HDR_CASE("invalid-author-above-z.bin", 1, x.h.author = "cn-330402{", LD_EMALFORMED);
+	HDR_CASE("invalid-author-colon.bin", 1, x.h.author = "cn:330402", LD_EMALFORMED);
+	HDR_CASE("invalid-author-slash.bin", 1, x.h.author = "cn/330402", LD_EMALFORMED);
 	memset(author65, 'z', LD_NODE_ID_MAX + 1);
 	author65[LD_NODE_ID_MAX + 1] = '\0';
 	HDR_CASE("invalid-author-65.bin", 1, x.h.author = author65, LD_EMALFORMED);
@@ -771,10 +800,7 @@ static void gen_header_invalid(ld_key_t *ka)
 	 * a NUL inside a string: "cn-330402-bureau\0evil" on the wire is
 	 * checked and used as "cn-330402-bureau", while a decoder in another
 	 * language sees the whole string. header_check() should refuse these
-	 * (LD_EMALFORMED); today they parse, which is what these seeds assert
-	 * so that the generator still runs. When entry.c refuses them, this
-	 * stops the generator: rename them invalid-* and expect
-	 * LD_EMALFORMED. */
+	 * (LD_EMALFORMED), as entry.c now does. */
 	{
 		static const char nul_author[] = AUTHOR "\0evil";
 
@@ -783,14 +809,14 @@ static void gen_header_invalid(ld_key_t *ka)
 		hdr_pack(&x.h, &header);
 		buf_field(&header, 2, nul_author, sizeof(nul_author) - 1);
 		envelope(ka, &header, "p", 1, &b);
-		put_buf("parsed-author-embedded-nul.bin", &b, 0);
+		put_buf("invalid-author-embedded-nul.bin", &b, LD_EMALFORMED);
 
 		hdr_init(&x, 1, "p", 1);
 		x.h.has_everyone = false;
 		hdr_pack(&x.h, &header);
 		buf_field(&header, 7, nul_author, sizeof(nul_author) - 1);
 		envelope(ka, &header, "p", 1, &b);
-		put_buf("parsed-audience-embedded-nul.bin", &b, 0);
+		put_buf("invalid-audience-embedded-nul.bin", &b, LD_EMALFORMED);
 	}
 #undef HDR_CASE
 	buf_free(&header);
@@ -855,6 +881,17 @@ static void gen_runs(ld_key_t *ka, ld_key_t *kb)
 	x2 = build(ka, AUTHOR, UINT64_MAX - 1, x1->id, "last", NULL, 0);
 	put_run("run-seq-max.bin", x1, true, x2, true, 0, 0);
 
+	/* A run wholly under the other key, so that a roster giving the
+	 * fixed key refuses its first entry. */
+	{
+		ld_entry_t *o1 = build(kb, OTHER_AUTHOR, 1, NULL, "other feed, first", NULL, 0);
+		ld_entry_t *o2b = build(kb, OTHER_AUTHOR, 2, o1->id, "other feed, second", NULL, 0);
+
+		put_run("run-signer-b.bin", o1, true, o2b, false, 0, 0);
+		ld_entry_destroy(&o1);
+		ld_entry_destroy(&o2b);
+	}
+
 	/* Split prefixes that do not fit the input. */
 	m1 = build(ka, AUTHOR, 1, NULL, "", NULL, 0);
 	buf = wire(m1, true, &len);
@@ -866,6 +903,15 @@ static void gen_runs(ld_key_t *ka, ld_key_t *kb)
 	buf_put(&b, "\x00\x00", 2);
 	buf_put(&b, buf, len);
 	write_file("run-prefix-zero.bin", b.p, b.len);
+	free(buf);
+
+	/* A valid first entry and a second that does not parse. */
+	buf = wire(e1, true, &len);
+	b.len = 0;
+	buf_put(&b, (uint8_t[]){(uint8_t)(len >> 8), (uint8_t)len}, 2);
+	buf_put(&b, buf, len);
+	buf_put(&b, buf, len / 2);
+	write_file("run-second-truncated.bin", b.p, b.len);
 	free(buf);
 
 	buf_free(&b);
