@@ -24,6 +24,17 @@ int cmd_demo(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_roster(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_append(int argc, char **argv);
+int cmd_get(int argc, char **argv);
+int cmd_receipts(int argc, char **argv);
+
+struct ldc;
+/* Connect to the daemon's API: --api EP, else -c CONFIG's, else
+ * $LIANDONG_CONFIG's, else ./liandongd.conf's. 0, or an exit code after
+ * printing why. */
+int cli_connect(const char *api, const char *conf, struct ldc **ret);
+/* Report a failed daemon call (timeout: exit 5) and return the exit code. */
+int cli_daemon_fail(int r, const char *what);
 
 /* Print "liandong: <msg>" to stderr; returns 'code'. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

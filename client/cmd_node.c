@@ -37,7 +37,7 @@ static int api_endpoint(const char *api, const char *conf_path, char **ret)
 	return 0;
 }
 
-static int connect_api(const char *api, const char *conf_path, ldc_t **ret)
+int cli_connect(const char *api, const char *conf_path, ldc_t **ret)
 {
 	char *ep = NULL;
 	int r = api_endpoint(api, conf_path, &ep);
@@ -51,7 +51,7 @@ static int connect_api(const char *api, const char *conf_path, ldc_t **ret)
 	return r;
 }
 
-static int daemon_fail(int r, const char *what)
+int cli_daemon_fail(int r, const char *what)
 {
 	if (r == -ETIMEDOUT)
 		return cli_fail(5, "%s: the daemon did not answer (is liandongd running for this "
@@ -369,7 +369,7 @@ int cmd_roster(int argc, char **argv)
 	item.everyone = true;
 	item.payload.data = buf;
 	item.payload.len = ld__roster_update__pack(&u, buf);
-	if ((r = connect_api(api, conf, &cl)) != 0)
+	if ((r = cli_connect(api, conf, &cl)) != 0)
 		return r;
 	r = ldc_append(cl, items, 1, &ref, &msg);
 	ldc_destroy(&cl);
@@ -378,7 +378,7 @@ int cmd_roster(int argc, char **argv)
 							     "(is this the root's node? is the "
 							     "update valid for the current roster?)",
 						 verb, u.node_id, msg ? msg : ld_strerror(r))
-				      : daemon_fail(r, "roster");
+				      : cli_daemon_fail(r, "roster");
 		free(msg);
 		return rc;
 	}
@@ -437,12 +437,12 @@ int cmd_status(int argc, char **argv)
 			return cli_fail(EXIT_USAGE, "status: unknown or incomplete option '%s'", argv[i]);
 		}
 	}
-	if ((r = connect_api(api, conf, &cl)) != 0)
+	if ((r = cli_connect(api, conf, &cl)) != 0)
 		return r;
 	r = ldc_status(cl, &resp);
 	ldc_destroy(&cl);
 	if (r < 0)
-		return daemon_fail(r, "status");
+		return cli_daemon_fail(r, "status");
 	if (!resp->ok || !resp->status) {
 		r = cli_fail(EXIT_STORE, "status: %s", resp->message ? resp->message : "failed");
 		ld__api_response__free_unpacked(resp, NULL);

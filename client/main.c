@@ -20,6 +20,10 @@ static void usage(FILE *f)
 		"                            create a node's keys and configuration\n"
 		"  roster add|revoke|rotate  change the roster (on the root authority's node)\n"
 		"  status [--json]           the node's peers, feeds, lag and alerts\n"
+		"  append --kind K (--to N | --everyone) (--text T | --file F)\n"
+		"                            sign an entry into this node's feed\n"
+		"  get FEED SEQ              one entry as this node holds it\n"
+		"  receipts FEED SEQ         who confirmed receiving an entry, and when\n"
 		"\n"
 		"Commands that talk to the daemon take -c CONFIG or --api ENDPOINT\n"
 		"(default: $LIANDONG_CONFIG, then ./liandongd.conf).\n"
@@ -84,6 +88,12 @@ int main(int argc, char **argv)
 		return cmd_roster(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "status"))
 		return cmd_status(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "append"))
+		return cmd_append(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "get"))
+		return cmd_get(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "receipts"))
+		return cmd_receipts(argc - 2, argv + 2);
 	usage(stderr);
 	return cli_fail(EXIT_USAGE, "unknown command '%s'", argv[1]);
 }

@@ -494,16 +494,28 @@ struct round {
 	size_t n;
 };
 
-static void link_up(ld_node_t *n, link_t *l, bool got_hello)
+static void link_up(ld_node_t *n, link_t *l, const Ld__Frame *f)
 {
-	if (l->up)
+	bool hello = f->body_case == LD__FRAME__BODY_HELLO;
+
+	if (l->up) {
+		/* A Hello asking for an answer on a link we think is up: the peer
+		 * restarted. What we asked of its previous life is lost. */
+		if (hello && f->hello->reply)
+			pull_clear_link(n, l);
 		return;
+	}
 	l->up = true;
 	l->retry_ms = 2000;
 	log_info("peer %s up (%s, down for %lld ms)", l->peer, l->outgoing ? "we connect" : "it connects",
 		 (long long)(ld_now_ms() - l->down_since));
-	if (!got_hello)
+	/* Our heads as of now: anything appended since our last Hello, while
+	 * the link was coming up, was announced to nobody. (A Hello asking for
+	 * a reply gets one below, with the same heads.) */
+	if (!hello)
 		ld_link_send_hello(n, l, true);
+	else if (!f->hello->reply)
+		ld_link_send_hello(n, l, false);
 }
 
 void ld_link_mark_down(ld_node_t *n, link_t *l, const char *why)
@@ -530,7 +542,7 @@ static void handle_frame(ld_node_t *n, link_t *l, const void *data, size_t size,
 		return;
 	}
 	l->last_rx = ld_now_ms();
-	link_up(n, l, f->body_case == LD__FRAME__BODY_HELLO);
+	link_up(n, l, f);
 	switch (f->body_case) {
 	case LD__FRAME__BODY_HELLO:
 		if (!f->hello->node_id || strcmp(f->hello->node_id, l->peer) != 0) {
