@@ -21,7 +21,9 @@
 #include "testutil.h"
 
 #define PAYLOAD 512
-#define GROUP 500
+#define GROUP_MAX 4096
+
+static size_t group = 2000; /* entries per API append call */
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -61,11 +63,11 @@ static double raw_rate(bool sign, double seconds)
 static int append_many(tn_t *a, uint64_t n, const char *aud)
 {
 	static uint8_t payload[PAYLOAD];
-	Ld__AppendItem items[GROUP], *ptrs[GROUP];
+	static Ld__AppendItem items[GROUP_MAX], *ptrs[GROUP_MAX];
 	const char *audience[] = {aud};
 
 	memset(payload, 'e', sizeof(payload));
-	for (int i = 0; i < GROUP; i++) {
+	for (size_t i = 0; i < group; i++) {
 		ld__append_item__init(&items[i]);
 		items[i].has_kind = items[i].has_payload = true;
 		items[i].kind = 4;
@@ -76,7 +78,7 @@ static int append_many(tn_t *a, uint64_t n, const char *aud)
 		ptrs[i] = &items[i];
 	}
 	for (uint64_t done = 0; done < n;) {
-		size_t k = n - done < GROUP ? (size_t)(n - done) : GROUP;
+		size_t k = n - done < group ? (size_t)(n - done) : group;
 		int r = ldc_append(a->c, (const Ld__AppendItem *const *)ptrs, k, NULL, NULL);
 
 		if (r < 0) {
@@ -145,9 +147,10 @@ static bool wait_recv(void *s, int timeout_ms)
 
 static void usage(void)
 {
-	printf("Usage: bench_repl [--catchup N] [--live N] [--latency N]\n"
+	printf("Usage: bench_repl [--catchup N] [--live N] [--latency N] [--group N]\n"
 	       "Needs LD_DAEMON=path/to/liandongd (meson's benchmark target sets it).\n"
-	       "Defaults: 200000 catch-up entries, 100000 live, 500 latency samples.\n");
+	       "Defaults: 200000 catch-up entries, 100000 live, 500 latency samples,\n"
+	       "2000 entries per API append call (1..4096).\n");
 }
 
 int main(int argc, char **argv)
@@ -168,6 +171,8 @@ int main(int argc, char **argv)
 			n_catch = strtoull(argv[++i], NULL, 10);
 		} else if (i + 1 < argc && !strcmp(argv[i], "--live")) {
 			n_live = strtoull(argv[++i], NULL, 10);
+		} else if (i + 1 < argc && !strcmp(argv[i], "--group")) {
+			group = strtoull(argv[++i], NULL, 10);
 		} else if (i + 1 < argc && !strcmp(argv[i], "--latency")) {
 			n_lat = strtoull(argv[++i], NULL, 10);
 		} else {
@@ -175,7 +180,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (!n_catch || !n_live || n_lat < 10) {
+	if (!n_catch || !n_live || n_lat < 10 || group < 1 || group > GROUP_MAX) {
 		usage();
 		return 1;
 	}
@@ -188,7 +193,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	printf("two liandongd on 127.0.0.1 with CurveZMQ, %d-byte payloads, appends in "
-	       "API calls of %d\n", PAYLOAD, GROUP);
+	       "API calls of %zu\n", PAYLOAD, group);
 	verify = raw_rate(false, 2.0);
 	sign = raw_rate(true, 2.0);
 	printf("raw Ed25519 (one core):   verify %8.0f /s   sign %8.0f /s\n", verify, sign);
