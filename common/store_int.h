@@ -84,6 +84,21 @@ int store_feed_put(ld_store_t *s, MDB_txn *txn, const char *feed, const feed_sta
 /* Node id of feed number 'num' into buf (LD_NODE_ID_MAX + 1). */
 int store_feed_name(ld_store_t *s, MDB_txn *txn, uint32_t num, char *buf);
 
+/* Decode a feeds-database value. 0 or -EIO. */
+int store_feed_state_decode(const MDB_val *v, feed_state_t *st);
+/* A feeds-database key as a node id into buf (LD_NODE_ID_MAX + 1). */
+int store_feed_key(const MDB_val *k, char *buf);
+/* Walk 'dbi' from the first key >= *from (NULL: the start), calling cb for
+ * each pair until it returns non-zero, which is returned (1 = stop, found;
+ * negative = error). */
+int store_walk_db(MDB_txn *txn, MDB_dbi dbi, const MDB_val *from,
+		  int (*cb)(void *ud, const MDB_val *k, const MDB_val *v), void *ud);
+/* Begin a read transaction (reopening the environment if a storage error
+ * closed it). */
+int store_read_txn(ld_store_t *s, MDB_txn **txn);
+/* The roster record of node_id in txn; caller frees. 0, -ENOENT, -EIO. */
+int store_roster_read(ld_store_t *s, MDB_txn *txn, const char *node_id, Ld__RosterNode **ret);
+
 /* Parse a stored entry value; checks the stored id. Caller owns *ret. */
 int store_entry_decode(const MDB_val *v, ld_entry_t **ret, int64_t *ret_recv_ms);
 
