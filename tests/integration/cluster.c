@@ -175,6 +175,29 @@ int cl_start(cluster_t *c, tn_t *n)
 	return -ETIMEDOUT;
 }
 
+int cl_star(cluster_t *c, const char *const *counties, size_t n, tn_t **ret)
+{
+	const char *to_p[] = {"province"};
+	int r;
+
+	ret[0] = cl_node(c, "province", true, NULL, NULL, 0);
+	for (size_t i = 0; i < n; i++)
+		ret[i + 1] = cl_node(c, counties[i], false, "province", to_p, 1);
+	if ((r = cl_start(c, ret[0])) < 0)
+		return r;
+	for (size_t i = 0; i <= n; i++)
+		if ((r = cl_roster_add(c, ret[i])) < 0)
+			return r;
+	for (size_t i = 1; i <= n; i++)
+		if ((r = cl_start(c, ret[i])) < 0)
+			return r;
+	/* Each county learns the whole roster (n + 1 root entries) through P. */
+	for (size_t i = 1; i <= n; i++)
+		if ((r = cl_wait(ret[i], "province", n + 1, 15000)) < 0)
+			return r;
+	return 0;
+}
+
 int cl_stop(cluster_t *c, tn_t *n)
 {
 	int st = -1;

@@ -53,6 +53,11 @@ void cl_destroy(cluster_t **c_p);
 tn_t *cl_node(cluster_t *c, const char *id, bool root, const char *superior,
 	      const char *const *peers, size_t n_peers);
 
+/* The usual topology: root "province" plus counties that each dial only the
+ * province, all in the roster, started, each holding the whole roster.
+ * ret[0] is the province, ret[1..n] the counties in order. 0 or error. */
+int cl_star(cluster_t *c, const char *const *counties, size_t n, tn_t **ret);
+
 /* Start the daemon and wait until its API answers (at most 10 s). 0 or -errno. */
 int cl_start(cluster_t *c, tn_t *n);
 

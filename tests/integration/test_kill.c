@@ -82,25 +82,15 @@ static uint64_t rnd_in(world_t *w, uint64_t lo, uint64_t hi)
 static int setup(void **state)
 {
 	world_t *w = calloc(1, sizeof(*w));
-	const char *to_p[] = {"province"};
+	const char *counties[] = {"county-a", "county-b", "county-c"};
+	tn_t *n[4];
 
 	w->c = cl_new("kill");
-	w->p = cl_node(w->c, "province", true, NULL, NULL, 0);
-	w->a = cl_node(w->c, "county-a", false, "province", to_p, 1);
-	w->b = cl_node(w->c, "county-b", false, "province", to_p, 1);
-	w->x = cl_node(w->c, "county-c", false, "province", to_p, 1);
-	assert_int_equal(cl_start(w->c, w->p), 0);
-	assert_int_equal(cl_roster_add(w->c, w->p), 0);
-	assert_int_equal(cl_roster_add(w->c, w->a), 0);
-	assert_int_equal(cl_roster_add(w->c, w->b), 0);
-	assert_int_equal(cl_roster_add(w->c, w->x), 0);
-	assert_int_equal(cl_start(w->c, w->a), 0);
-	assert_int_equal(cl_start(w->c, w->b), 0);
-	assert_int_equal(cl_start(w->c, w->x), 0);
-	/* Every county learns the whole roster (4 root entries) through P. */
-	assert_int_equal(cl_wait(w->a, "province", 4, 15000), 0);
-	assert_int_equal(cl_wait(w->b, "province", 4, 15000), 0);
-	assert_int_equal(cl_wait(w->x, "province", 4, 15000), 0);
+	assert_int_equal(cl_star(w->c, counties, 3, n), 0);
+	w->p = n[0];
+	w->a = n[1];
+	w->b = n[2];
+	w->x = n[3];
 	*state = w;
 	return 0;
 }
