@@ -331,8 +331,7 @@ int ld_node_run(ld_node_t *n)
 {
 	while (!n->stopping) {
 		zmq_pollitem_t items[4 + LD_MAX_LINKS];
-		link_t *dealers[LD_MAX_LINKS];
-		size_t ni = 0, nd = 0;
+		size_t ni = 0;
 		int64_t now;
 		int rc;
 
@@ -342,11 +341,9 @@ int ld_node_run(ld_node_t *n)
 		if (n->router)
 			items[ni++] = (zmq_pollitem_t){.socket = n->router, .events = ZMQ_POLLIN};
 		for (size_t i = 0; i < n->n_links; i++)
-			if (n->links[i]->sock) {
-				dealers[nd++] = n->links[i];
+			if (n->links[i]->sock)
 				items[ni++] = (zmq_pollitem_t){.socket = n->links[i]->sock,
 							       .events = ZMQ_POLLIN};
-			}
 		rc = zmq_poll(items, (int)ni, 100);
 		if (rc < 0 && errno != EINTR) {
 			log_error("poll failed: %s", zmq_strerror(errno));
@@ -368,10 +365,18 @@ int ld_node_run(ld_node_t *n)
 			ld_api_handle(n);
 		now = ld_now_ms();
 		ld_link_timers(n, now);
+		/* Idle: extend the id index (kept off the hot write path). */
+		if (rc == 0 && now >= n->index_at) {
+			size_t done = 0;
+			int r = ld_store_index_ids(n->store, 20000, &done);
+
+			if (r < 0)
+				log_warn("extending the entry-id index failed: %s", ld_strerror(r));
+			n->index_at = done ? now : now + 5000;
+		}
 		ld_api_check_waiters(n, true);
 		if (n->rebind_router)
 			router_rebind(n);
-		(void)dealers;
 	}
 	return 0;
 }

@@ -77,7 +77,7 @@ typedef struct ld_node {
 	pull_t pulls[LD_MAX_PULLS];
 	waiter_t *waiters;
 	size_t n_waiters, cap_waiters;
-	int64_t started_ms, storage_retry_at, last_progress_log;
+	int64_t started_ms, storage_retry_at, last_progress_log, index_at;
 	bool stopping, rebind_router;
 } ld_node_t;
 
