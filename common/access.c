@@ -94,6 +94,18 @@ bool ld_access_member(const ld_access_t *a, const char *node)
 	return m && !m->revoked;
 }
 
+bool ld_access_known(const ld_access_t *a, const char *node)
+{
+	return find(a, node) != NULL;
+}
+
+bool ld_access_revoked(const ld_access_t *a, const char *node)
+{
+	const struct member *m = find(a, node);
+
+	return m && m->revoked;
+}
+
 bool ld_access_is_superior(const ld_access_t *a, const char *sup, const char *node)
 {
 	const struct member *m = find(a, node);

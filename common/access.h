@@ -30,6 +30,12 @@ size_t ld_access_count(const ld_access_t *a);
 /* Is 'node' a current (listed, not revoked) member? */
 bool ld_access_member(const ld_access_t *a, const char *node);
 
+/* Is 'node' listed in the roster at all (current or revoked)? */
+bool ld_access_known(const ld_access_t *a, const char *node);
+
+/* Is 'node' listed and revoked? */
+bool ld_access_revoked(const ld_access_t *a, const char *node);
+
 /* Is 'sup' a superior (transitively) of 'node'? A node is not its own superior. */
 bool ld_access_is_superior(const ld_access_t *a, const char *sup, const char *node);
 

@@ -233,6 +233,12 @@ int ld_config_load(const char *path, ld_config_t **ret_conf, char *err, size_t e
 		snprintf(err, errsz, "%s: key '%s' in [node] is required", path, missing);
 		goto fail;
 	}
+	if (p.c->peer_timeout_ms < 2 * p.c->heartbeat_ms) {
+		snprintf(err, errsz, "%s: [sync] peer_timeout_ms (%u) must be at least twice "
+				     "heartbeat_ms (%u), or links flap", path, p.c->peer_timeout_ms,
+			 p.c->heartbeat_ms);
+		goto fail;
+	}
 	if (!p.c->api && asprintf(&p.c->api, "ipc://%s/api.sock", p.c->data_dir) < 0) {
 		p.c->api = NULL;
 		snprintf(err, errsz, "%s: out of memory", path);

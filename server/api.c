@@ -12,6 +12,7 @@
 
 #define API_DRAIN 256
 #define API_LIST_MAX 1024
+#define API_LIST_BYTES (16u << 20)
 
 struct client {
 	uint8_t rid[LD_RID_MAX];
@@ -242,7 +243,7 @@ out:
 struct list_acc {
 	Ld__ApiEntry *e;
 	Ld__ApiEntry **p;
-	size_t n, max;
+	size_t n, max, bytes;
 };
 
 static int list_one(void *ud, const ld_raw_entry_t *e)
@@ -260,7 +261,10 @@ static int list_one(void *ud, const ld_raw_entry_t *e)
 	ld_entry_encode_parts(e->header, e->header_len, e->sig, e->payload, e->payload_len,
 			      x->entry.data);
 	a->p[a->n] = x;
-	return ++a->n >= a->max ? 1 : 0;
+	a->bytes += x->entry.len;
+	/* A byte budget keeps one answer well under the client's message limit;
+	 * the client continues from the next seq. */
+	return ++a->n >= a->max || a->bytes >= API_LIST_BYTES ? 1 : 0;
 }
 
 static void list(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q, uint32_t type)
@@ -272,6 +276,10 @@ static void list(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q, 
 
 	if (!q->feed || !ld_node_id_valid(q->feed)) {
 		respond_err(n, c, type, -EINVAL, "field 'feed' must be a valid node id");
+		return;
+	}
+	if (type == LD__API_TYPE__API_GET && (!q->has_seq || q->seq == 0)) {
+		respond_err(n, c, type, -EINVAL, "field 'seq' must be a number from 1");
 		return;
 	}
 	a.max = type == LD__API_TYPE__API_GET ? 1
@@ -414,8 +422,8 @@ static void wait_add(ld_node_t *n, const struct client *c, const Ld__ApiRequest 
 	w->delim = c->delim;
 	snprintf(w->feed, sizeof(w->feed), "%s", q->feed);
 	w->seq = q->seq;
-	w->deadline = ld_now_ms() + (q->has_timeout_ms && q->timeout_ms <= 600000 ? q->timeout_ms
-										 : 10000);
+	w->deadline = ld_now_ms() + (!q->has_timeout_ms ? 10000
+				     : q->timeout_ms > 600000 ? 600000 : q->timeout_ms);
 }
 
 void ld_api_check_waiters(ld_node_t *n, bool expired_only)

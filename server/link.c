@@ -15,6 +15,11 @@
 
 #define DRAIN_MAX 256
 #define RECEIPT_REFS_MAX 4096
+#define ROUND_BYTES_MAX (64u << 20)      /* entries held for one group commit */
+#define PULL_BYTES_MAX (16u << 20)       /* bytes sent in answer to one Pull */
+#define HEADS_MAX 4096                   /* feeds remembered per peer */
+#define RETRY_MIN_MS 1000
+#define RETRY_MAX_MS 60000
 
 link_t *ld_link_new(ld_node_t *n, const char *peer, bool outgoing)
 {
@@ -188,8 +193,24 @@ static peer_head_t *peer_head(link_t *l, const char *feed, bool create)
 	return &l->heads[l->n_heads++];
 }
 
-static void learn_heads(link_t *l, Ld__FeedHead **heads, size_t nh)
+static void head_backoff(link_t *l, const char *feed)
 {
+	peer_head_t *ph = peer_head(l, feed, false);
+
+	if (!ph)
+		return;
+	ph->retry_ms = ph->retry_ms ? (ph->retry_ms * 2 < RETRY_MAX_MS ? ph->retry_ms * 2
+								: RETRY_MAX_MS)
+				    : RETRY_MIN_MS;
+	ph->retry_at = ld_now_ms() + ph->retry_ms;
+}
+
+static void learn_heads(ld_node_t *n, link_t *l, Ld__FeedHead **heads, size_t nh)
+{
+	/* Before the roster is known, only the root's feed can be checked, so
+	 * a bootstrapping node takes heads of any feed; after, members only. */
+	bool any = ld_access_count(n->access) == 0;
+
 	for (size_t i = 0; i < nh; i++) {
 		const Ld__FeedHead *h = heads[i];
 		peer_head_t *ph;
@@ -197,14 +218,19 @@ static void learn_heads(link_t *l, Ld__FeedHead **heads, size_t nh)
 		if (!h->feed || !ld_node_id_valid(h->feed) || !h->has_seq ||
 		    (h->has_id && h->id.len != LD_ID_LEN))
 			continue;
-		ph = peer_head(l, h->feed, true);
+		if (!any && !ld_access_known(n->access, h->feed))
+			continue;
+		ph = peer_head(l, h->feed, l->n_heads < HEADS_MAX);
 		if (!ph)
-			return;
+			continue;
 		if (ph->seq != h->seq || (h->has_id && memcmp(ph->id, h->id.data, LD_ID_LEN))) {
 			ph->seq = h->seq;
 			if (h->has_id)
 				memcpy(ph->id, h->id.data, LD_ID_LEN);
 			ph->fork_checked = !h->has_id;
+			/* News from the peer: worth asking again at once. */
+			ph->retry_at = 0;
+			ph->retry_ms = 0;
 		}
 	}
 }
@@ -284,7 +310,8 @@ void ld_link_schedule_pulls(ld_node_t *n)
 			ld_feed_head_t local = {.seq = 0};
 			int r = ld_store_head(n->store, ph->feed, &local);
 
-			if ((r < 0 && r != -ENOENT) || local.frozen || pull_find(n, ph->feed))
+			if ((r < 0 && r != -ENOENT) || local.frozen || now < ph->retry_at ||
+			    pull_find(n, ph->feed))
 				continue;
 			if (ph->seq > local.seq) {
 				pull_start(n, l, ph->feed, local.seq + 1, n->conf->credit);
@@ -311,7 +338,7 @@ struct serve {
 	uint8_t *buf;
 	size_t used, cap;
 	ProtobufCBinaryData bins[LD_ENTRIES_FRAME_MAX];
-	size_t n_bins, total;
+	size_t n_bins, total, sent;
 	int err;
 };
 
@@ -355,10 +382,16 @@ static int serve_one(void *ud, const ld_raw_entry_t *e)
 		ld__entry_header__free_unpacked(h, NULL);
 	}
 	need = ld_entry_parts_wire_size(e->header_len, full ? e->payload : NULL, e->payload_len);
+	/* A byte budget per Pull bounds what one request makes us queue; the
+	 * puller asks again from where this answer ends. */
+	if (s->sent + s->used + need > PULL_BYTES_MAX && s->n_bins)
+		return 1;
 	if (s->n_bins && (s->n_bins == LD_ENTRIES_FRAME_MAX ||
-			  s->used + need > LD_ENTRIES_FRAME_BYTES))
+			  s->used + need > LD_ENTRIES_FRAME_BYTES)) {
+		s->sent += s->used;
 		if (serve_flush(s, false) < 0)
 			return s->err;
+	}
 	if (s->used + need > s->cap) {
 		size_t cap = s->used + need > 2 * s->cap ? s->used + need : 2 * s->cap;
 		uint8_t *nb = realloc(s->buf, cap);
@@ -399,7 +432,7 @@ static void serve_pull(ld_node_t *n, link_t *l, const Ld__Pull *p)
 	s->from = p->from_seq;
 	r = ld_store_foreach_raw(n->store, p->feed, p->from_seq, p->from_seq + credit - 1,
 				 serve_one, s);
-	if (r < 0 && r != -ENOENT)
+	if (r < 0 && r != -ENOENT && r != 1)
 		log_warn("serving %s to %s failed: %s", p->feed, l->peer, ld_strerror(r));
 	else if (s->err == 0)
 		serve_flush(s, true);
@@ -492,6 +525,7 @@ struct pending {
 struct round {
 	struct pending p[DRAIN_MAX * 2];
 	size_t n;
+	size_t bytes;   /* entry bytes held for this round's commit */
 };
 
 static void link_up(ld_node_t *n, link_t *l, const Ld__Frame *f)
@@ -550,22 +584,29 @@ static void handle_frame(ld_node_t *n, link_t *l, const void *data, size_t size,
 				 f->hello->node_id ? f->hello->node_id : "");
 			break;
 		}
-		learn_heads(l, f->hello->heads, f->hello->n_heads);
-		if (f->hello->reply)
+		learn_heads(n, l, f->hello->heads, f->hello->n_heads);
+		/* Each answer lists all our heads: at most one a second. */
+		if (f->hello->reply && ld_now_ms() - l->last_hello >= 1000)
 			ld_link_send_hello(n, l, false);
 		ld_link_schedule_pulls(n);
 		break;
 	case LD__FRAME__BODY_HAVE:
-		learn_heads(l, f->have->heads, f->have->n_heads);
+		learn_heads(n, l, f->have->heads, f->have->n_heads);
 		ld_link_schedule_pulls(n);
 		break;
 	case LD__FRAME__BODY_PULL:
 		serve_pull(n, l, f->pull);
 		break;
 	case LD__FRAME__BODY_ENTRIES:
-		if (rd->n < sizeof(rd->p) / sizeof(rd->p[0]) && f->entries->feed &&
-		    ld_node_id_valid(f->entries->feed)) {
+		if (!f->entries->feed || !ld_node_id_valid(f->entries->feed) ||
+		    f->entries->n_entries > LD_ENTRIES_FRAME_MAX) {
+			log_warn("malformed Entries frame from %s (%zu entries) refused", l->peer,
+				 f->entries->n_entries);
+			break;
+		}
+		if (rd->n < sizeof(rd->p) / sizeof(rd->p[0])) {
 			rd->p[rd->n++] = (struct pending){.l = l, .f = f};
+			rd->bytes += size;
 			return; /* kept until the round's commit */
 		}
 		break;
@@ -591,8 +632,15 @@ static link_t *inbound_link(ld_node_t *n, const zmq_msg_t *rid, const char *user
 	for (size_t i = 0; i < n->n_links; i++) {
 		l = n->links[i];
 		if (!l->outgoing && l->rid_len == zmq_msg_size((zmq_msg_t *)rid) &&
-		    !memcmp(l->rid, zmq_msg_data((zmq_msg_t *)rid), l->rid_len))
-			return l;
+		    !memcmp(l->rid, zmq_msg_data((zmq_msg_t *)rid), l->rid_len)) {
+			if (!strcmp(l->peer, user))
+				return l;
+			/* A routing id reused by another member: never serve it
+			 * as the previous owner. */
+			l->rid_len = 0;
+			if (l->up)
+				ld_link_mark_down(n, l, "connection replaced");
+		}
 	}
 	if (zmq_msg_size((zmq_msg_t *)rid) > LD_RID_MAX)
 		return NULL;
@@ -622,13 +670,27 @@ static void drain_router(ld_node_t *n, struct round *rd)
 			zmq_msg_close(&body);
 			continue;
 		}
-		/* A well-behaved peer sends one frame per message. */
-		while (zmq_msg_more(&body)) {
-			zmq_msg_t extra;
+		/* A well-behaved peer sends one frame per message: drop the rest,
+		 * and the message with them. */
+		if (zmq_msg_more(&body)) {
+			int more = 1;
 
-			zmq_msg_init(&extra);
-			zmq_msg_recv(&extra, n->router, 0);
-			zmq_msg_close(&extra);
+			while (more) {
+				zmq_msg_t extra;
+
+				zmq_msg_init(&extra);
+				if (zmq_msg_recv(&extra, n->router, 0) < 0) {
+					zmq_msg_close(&extra);
+					break;
+				}
+				more = zmq_msg_more(&extra);
+				zmq_msg_close(&extra);
+			}
+			log_warn("multi-part message from %s dropped",
+				 zmq_msg_gets(&body, "User-Id") ? zmq_msg_gets(&body, "User-Id") : "?");
+			zmq_msg_close(&rid);
+			zmq_msg_close(&body);
+			continue;
 		}
 		user = zmq_msg_gets(&body, "User-Id");
 		if (!user || !ld_node_id_valid(user) || !ld_access_member(n->access, user)) {
@@ -639,6 +701,9 @@ static void drain_router(ld_node_t *n, struct round *rd)
 		}
 		zmq_msg_close(&rid);
 		zmq_msg_close(&body);
+		/* What is not read now stays queued in ZeroMQ for the next round. */
+		if (rd->bytes > ROUND_BYTES_MAX)
+			return;
 	}
 }
 
@@ -652,9 +717,24 @@ static void drain_dealer(ld_node_t *n, link_t *l, struct round *rd)
 			zmq_msg_close(&body);
 			return;
 		}
-		if (!l->cut)
+		if (zmq_msg_more(&body)) {
+			/* Drop multi-part messages whole (see drain_router). */
+			int more = 1;
+
+			while (more) {
+				zmq_msg_close(&body);
+				zmq_msg_init(&body);
+				if (zmq_msg_recv(&body, l->sock, 0) < 0)
+					break;
+				more = zmq_msg_more(&body);
+			}
+			log_warn("multi-part message from %s dropped", l->peer);
+		} else if (!l->cut && !ld_access_revoked(n->access, l->peer)) {
 			handle_frame(n, l, zmq_msg_data(&body), zmq_msg_size(&body), rd);
+		}
 		zmq_msg_close(&body);
+		if (rd->bytes > ROUND_BYTES_MAX)
+			return;
 	}
 }
 
@@ -764,10 +844,16 @@ static void ingest_round(ld_node_t *n, struct round *rd)
 				break;
 			}
 			p->n++;
+			/* The frame's label is only a label: the store ingests by
+			 * author, and so must everything we decide from it. */
+			if (strcmp(p->run[j]->hdr->author, e->feed) != 0) {
+				p->parse_err = LD_EMALFORMED;
+				p->parse_bad = j;
+				break;
+			}
 		}
-		if (p->parse_err)
-			p->n = 0;
-		b[i] = (ld_ingest_batch_t){.entries = p->run, .n = p->n};
+		/* p->n stays what was parsed, so it is all freed below. */
+		b[i] = (ld_ingest_batch_t){.entries = p->run, .n = p->parse_err ? 0 : p->n};
 	}
 	r = ld_store_ingest(n->store, b, rd->n, LD_CHAIN_BATCH);
 	if (r < 0) {
@@ -828,10 +914,15 @@ static void ingest_round(ld_node_t *n, struct round *rd)
 				 feed, p->l->peer, (unsigned long long)seq, ld_strerror(st));
 			send_refusal(n, p->l, feed, seq, st);
 		}
-		if (pl && pl->link == p->l && (p->f->entries->last || st < 0))
+		if (pl && pl->link == p->l && (p->f->entries->last || st < 0)) {
 			pl->active = false;
-		else if (pl && pl->link == p->l)
+			/* Refused, or "last" without bringing anything new: this peer
+			 * cannot serve what it announced; ask it again only later. */
+			if (st < 0 || (b[i].n_new == 0 && b[i].n_dup == 0))
+				head_backoff(p->l, feed);
+		} else if (pl && pl->link == p->l && b[i].n_new) {
 			pl->deadline = ld_now_ms() + LD_PULL_TIMEOUT_MS;
+		}
 	}
 	if (receipt_append(n, &rc) == 0 && rc.n)
 		changed[n_changed++] = n->conf->id;
@@ -914,8 +1005,10 @@ void ld_link_timers(ld_node_t *n, int64_t now)
 		pull_t *p = &n->pulls[i];
 
 		if (p->active && now > p->deadline) {
-			log_warn("pull of %s from %s timed out; asking again", p->feed, p->link->peer);
+			log_warn("pull of %s from %s timed out; asking again (another peer first, if "
+				 "one has it)", p->feed, p->link->peer);
 			p->active = false;
+			head_backoff(p->link, p->feed);
 			cleared = true;
 		}
 	}

@@ -27,7 +27,9 @@ int64_t ld_now_ms(void)
 
 static void common_opts(ld_node_t *n, void *s)
 {
-	int zero = 0, hwm = 20000, ivl = (int)n->conf->heartbeat_ms;
+	/* Frames are up to 1 MiB: 256 of them bound what a peer that stops
+	 * reading can make us queue. */
+	int zero = 0, hwm = 256, ivl = (int)n->conf->heartbeat_ms;
 	int timeout = (int)n->conf->peer_timeout_ms, rmin = 100, rmax = 5000;
 	int64_t maxmsg = LD_FRAME_MAX;
 
@@ -87,8 +89,10 @@ static void router_rebind(ld_node_t *n)
 			ld_link_mark_down(n, n->links[i], "connections reset after a revocation");
 	r = router_open(n);
 	n->rebind_router = r < 0;
+	n->rebind_at = ld_now_ms() + 1000;
 	if (r < 0)
-		log_warn("re-binding %s: %s; retrying", n->conf->bind, zmq_strerror(-r));
+		log_warn("re-binding %s: %s; retrying every second (is another process using the "
+			 "[node] bind address?)", n->conf->bind, zmq_strerror(-r));
 }
 
 static int peer_connect(ld_node_t *n, link_t *l)
@@ -97,10 +101,12 @@ static int peer_connect(ld_node_t *n, link_t *l)
 	const uint8_t *raw;
 	void *s;
 
-	if (l->conf->curve_pub[0]) {
-		snprintf(server, sizeof(server), "%s", l->conf->curve_pub);
-	} else if ((raw = ld_access_curve_of(n->access, l->peer))) {
+	/* The roster is the authority on a member's transport key (it may have
+	 * been rotated); the key in the config only bootstraps a new node. */
+	if ((raw = ld_access_curve_of(n->access, l->peer))) {
 		ld_curve_z85_encode(raw, server);
+	} else if (l->conf->curve_pub[0]) {
+		snprintf(server, sizeof(server), "%s", l->conf->curve_pub);
 	} else {
 		return -ENOKEY;
 	}
@@ -156,7 +162,9 @@ static void connect_pending(ld_node_t *n)
 			continue;
 		r = peer_connect(n, l);
 		if (r == -ENOKEY)
-			log_debug("no curve key for %s yet (not in config, not in roster)", l->peer);
+			log_warn("peer %s: no curve key known; put 'ENDPOINT CURVE-KEY' under [peers] "
+				 "in %s, or wait for the roster to list %s", l->peer, n->conf->path,
+				 l->peer);
 		else if (r < 0)
 			log_error("cannot connect to %s at %s: %s", l->peer, l->conf->endpoint,
 				  zmq_strerror(-r));
@@ -165,20 +173,24 @@ static void connect_pending(ld_node_t *n)
 
 void ld_node_roster_changed(ld_node_t *n)
 {
-	ld_access_t *a = NULL;
+	ld_access_t *a = NULL, *old;
 	int r = ld_access_load(n->store, &a);
 
 	if (r < 0) {
 		log_error("cannot read the roster: %s", ld_strerror(r));
 		return;
 	}
-	ld_access_destroy(&n->access);
+	old = n->access;
 	n->access = a;
 	log_info("roster now has %zu members", ld_access_count(a));
 	for (size_t i = 0; i < n->n_links; i++) {
 		link_t *l = n->links[i];
 
-		if (l->cut || ld_access_member(a, l->peer))
+		/* Cut a peer that is revoked, or that was a member and is gone;
+		 * not one the roster has not reached yet (a node bootstrapping
+		 * from its configured peer learns the roster piece by piece). */
+		if (l->cut || !(ld_access_revoked(a, l->peer) ||
+				(old && ld_access_member(old, l->peer) && !ld_access_member(a, l->peer))))
 			continue;
 		log_warn("peer %s is no longer in the roster (revoked): cutting it off", l->peer);
 		ld_link_mark_down(n, l, "revoked");
@@ -190,6 +202,7 @@ void ld_node_roster_changed(ld_node_t *n)
 			n->rebind_router = true;
 		}
 	}
+	ld_access_destroy(&old);
 	if (n->rebind_router && n->router)
 		router_rebind(n);
 	/* A peer may have refused us only because it did not know us yet. */
@@ -217,6 +230,8 @@ static int load_identity(ld_node_t *n, char *err, size_t errsz)
 		snprintf(err, errsz, "signing key %s: %s", n->conf->key_path,
 			 r == -EACCES ? "readable by group or others; run chmod 600 on it"
 			 : r == -EINVAL ? "not an Ed25519 private key (PEM)"
+			 : r == -ENOENT ? "no such file (create a node with `liandong init`, or a key "
+					  "with `liandong key new FILE`)"
 					: strerror(-r));
 		return r;
 	}
@@ -225,6 +240,7 @@ static int load_identity(ld_node_t *n, char *err, size_t errsz)
 		snprintf(err, errsz, "curve key pair %s: %s", n->conf->curve_path,
 			 r == -EACCES ? "readable by group or others; run chmod 600 on it"
 			 : r == -EINVAL ? "not a liandong curve key pair file"
+			 : r == -ENOENT ? "no such file (`liandong init` creates one)"
 					: strerror(-r));
 		return r;
 	}
@@ -314,6 +330,11 @@ int ld_node_open(ld_config_t *conf, ld_node_t **ret)
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	n->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (n->sigfd < 0) {
+		r = -errno;
+		snprintf(err, sizeof(err), "signalfd: %s", strerror(errno));
+		goto fail;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	log_info("liandongd %s ready: data %s, peers bind %s, api %s, %zu configured peer(s), "
 		 "roster of %zu",
@@ -375,7 +396,7 @@ int ld_node_run(ld_node_t *n)
 			n->index_at = done ? now : now + 5000;
 		}
 		ld_api_check_waiters(n, true);
-		if (n->rebind_router)
+		if (n->rebind_router && now >= n->rebind_at)
 			router_rebind(n);
 	}
 	return 0;

@@ -29,6 +29,8 @@ typedef struct peer_head {
 	uint64_t seq;
 	uint8_t id[LD_ID_LEN];
 	bool fork_checked;       /* we compared this head's id with ours */
+	int64_t retry_at;        /* do not pull this feed from this peer before */
+	int64_t retry_ms;        /* current backoff */
 } peer_head_t;
 
 typedef struct link {
@@ -77,7 +79,7 @@ typedef struct ld_node {
 	pull_t pulls[LD_MAX_PULLS];
 	waiter_t *waiters;
 	size_t n_waiters, cap_waiters;
-	int64_t started_ms, storage_retry_at, last_progress_log, index_at;
+	int64_t started_ms, storage_retry_at, last_progress_log, index_at, rebind_at;
 	bool stopping, rebind_router;
 } ld_node_t;
 
