@@ -163,6 +163,25 @@ int ld_store_foreach_receipt(ld_store_t *s, const char *feed, uint64_t seq,
 int ld_store_foreach_roster(ld_store_t *s, int (*cb)(void *ud, const Ld__RosterNode *n),
 			   void *ud);
 
+/* Case ids are "<owner node id>/<local part>" (1-64 of A-Z a-z 0-9 . _ -),
+ * chosen by the unit that opens the case, so they are unique everywhere. */
+#define LD_CASE_ID_MAX (LD_NODE_ID_MAX + 1 + 64)
+bool ld_case_id_valid(const char *s);
+
+/* Call cb for every entry this store holds (with its payload) that names
+ * case 'case_id', in (author, seq) order. -EINVAL for a malformed id. */
+int ld_store_foreach_case_entry(ld_store_t *s, const char *case_id,
+				int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
+				void *ud);
+
+/* SHA-256 over every key and value of every derived view, in key order:
+ * two stores holding the same entries have the same digest. */
+int ld_store_views_digest(ld_store_t *s, uint8_t out[32]);
+
+/* Rebuild every derived view from the entries held, in one transaction.
+ * The result is byte-identical to the views built as entries arrived. */
+int ld_store_reindex(ld_store_t *s);
+
 /* Find an entry by id. -ENOENT if the store does not hold it. */
 int ld_store_find_id(ld_store_t *s, const uint8_t id[LD_ID_LEN], ld_entry_ref_t *ret_ref);
 

@@ -12,6 +12,7 @@
  *   roster    node id -> packed ld.RosterNode
  *   refusals  u32 num ++ u64 seq -> reason text
  *   receipts  u32 num ++ u64 seq ++ receiver id -> u64 receipt seq ++ i64 time
+ *   v_case    case id \0 author \0 u64 seq -> u32 kind (store_views.c)
  *
  * Stored entry value: u8 format(1) | u8 flags | u16 header_len |
  * u32 payload_len | i64 recv_ms | 32 B id | 64 B sig | header | payload.
@@ -38,7 +39,7 @@
 struct ld_store {
 	MDB_env *env;
 	MDB_dbi db_meta, db_feeds, db_nums, db_entries, db_ids, db_equiv, db_roster,
-		db_refusals, db_receipts;
+		db_refusals, db_receipts, db_case_entries;
 	char *dir;
 	int lock_fd;
 	size_t map_size, map_max;
@@ -107,6 +108,9 @@ int store_lookup_key(void *ud, const char *feed, uint64_t seq, const uint8_t sig
 		     int64_t time_ms, const ld_pubkey_t **ret_pub);
 void lookup_ctx_init(lookup_ctx_t *ctx, ld_store_t *s, MDB_txn *txn);
 void lookup_ctx_forget(lookup_ctx_t *ctx);
+
+/* Derive the views of one newly stored entry (store_views.c). */
+int store_views_apply(ld_store_t *s, MDB_txn *txn, const ld_entry_t *e);
 
 /* Run fn in a write transaction and commit durably; on STORE_EMAPFULL grow
  * the map and run it again from scratch. Storage errors at commit become

@@ -302,6 +302,8 @@ static int append_txn(ld_store_t *s, MDB_txn *txn, void *ud)
 			r = entry_put(s, txn, st.num, e, now_ms(), flags);
 		if (r == 0)
 			r = receipt_index(s, txn, e);
+		if (r == 0)
+			r = store_views_apply(s, txn, e);
 		if (r == 0) {
 			st.head_seq = e->hdr->seq;
 			memcpy(st.head_id, e->id, LD_ID_LEN);
@@ -448,7 +450,9 @@ static int ingest_run(ld_store_t *s, MDB_txn *txn, lookup_ctx_t *lk, ld_ingest_b
 			return equivocation(s, txn, lk, &st, &held, run[i]);
 		/* Held redacted and now received in full: keep the payload. */
 		if (!(((uint8_t *)held.mv_data)[1] & VAL_HAS_PAYLOAD) && run[i]->has_payload &&
-		    (r = entry_put(s, txn, st.num, run[i], recv, 0)) < 0)
+		    ((r = entry_put(s, txn, st.num, run[i], recv, 0)) < 0 ||
+		     (r = receipt_index(s, txn, run[i])) < 0 ||
+		     (r = store_views_apply(s, txn, run[i])) < 0))
 			return r;
 	}
 	b->n_dup = i;
@@ -472,7 +476,8 @@ static int ingest_run(ld_store_t *s, MDB_txn *txn, lookup_ctx_t *lk, ld_ingest_b
 		if (root && (r = roster_apply_entry(s, txn, lk, st.num, run[j], &why)) < 0)
 			return r;
 		if ((r = entry_put(s, txn, st.num, run[j], recv, flags)) < 0 ||
-		    (r = receipt_index(s, txn, run[j])) < 0)
+		    (r = receipt_index(s, txn, run[j])) < 0 ||
+		    (r = store_views_apply(s, txn, run[j])) < 0)
 			return r;
 	}
 	st.head_seq = run[b->n - 1]->hdr->seq;

@@ -1,0 +1,252 @@
+/* common/casefile.c: see casefile.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "case.pb-c.h"
+#include "common/casefile.h"
+#include "common/errors.h"
+#include "evidence.pb-c.h"
+
+static const char *const violations[] = {"unspecified", "water", "air", "solid-waste",
+					 "hazardous-waste", "soil", "noise", "sand-mining",
+					 "fishing-ban", "ecological-damage", "radiation", "other"};
+static const char *const decisions[] = {"unspecified", "accept", "reject", "need-info",
+					"transfer", "designate"};
+
+const char *ld_violation_name(uint32_t v)
+{
+	return v < sizeof(violations) / sizeof(violations[0]) ? violations[v] : "unknown";
+}
+
+const char *ld_decision_name(uint32_t d)
+{
+	return d < sizeof(decisions) / sizeof(decisions[0]) ? decisions[d] : "unknown";
+}
+
+/* An item with its entry, so both sort together. */
+struct pair {
+	ld_case_item_t item;
+	ld_entry_t *e;
+};
+
+struct load {
+	ld_store_t *s;
+	struct pair *p;
+	size_t n, cap;
+};
+
+static int collect(void *ud, const char *feed, uint64_t seq, uint32_t kind)
+{
+	struct load *l = ud;
+	ld_case_item_t *it;
+	ld_entry_t *e;
+	int64_t recv;
+	int r = ld_store_get(l->s, feed, seq, &e, &recv);
+
+	if (r < 0)
+		return r;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct pair *np = realloc(l->p, cap * sizeof(*np));
+
+		if (!np) {
+			ld_entry_destroy(&e);
+			return -ENOMEM;
+		}
+		l->p = np;
+		l->cap = cap;
+	}
+	it = &l->p[l->n].item;
+	memset(it, 0, sizeof(*it));
+	snprintf(it->feed, sizeof(it->feed), "%s", feed);
+	it->seq = seq;
+	it->kind = kind;
+	it->time_ms = e->hdr->time_ms;
+	it->recv_ms = recv;
+	memcpy(it->id, e->id, LD_ID_LEN);
+	l->p[l->n++].e = e;
+	return 0;
+}
+
+/* Judged order: author time, then author, then seq (all signed content). */
+static int item_cmp(const void *a, const void *b)
+{
+	const ld_case_item_t *x = &((const struct pair *)a)->item, *y = &((const struct pair *)b)->item;
+	int r;
+
+	if (x->time_ms != y->time_ms)
+		return x->time_ms < y->time_ms ? -1 : 1;
+	if ((r = strcmp(x->feed, y->feed)) != 0)
+		return r;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void refuse(ld_case_item_t *it, const char *why)
+{
+	it->refused = true;
+	snprintf(it->reason, sizeof(it->reason), "%s", why);
+}
+
+static void judge_referral(ld_case_t *c, ld_case_item_t *it, const ld_entry_t *e)
+{
+	Ld__CaseReferral *m = ld__case_referral__unpack(NULL, e->payload_len, e->payload);
+	size_t olen = strchr(c->case_id, '/') - c->case_id;
+
+	if (!m) {
+		refuse(it, "payload does not decode as a referral");
+		return;
+	}
+	snprintf(it->summary, sizeof(it->summary), "REFERRAL to %s: %s [%s]%s%s",
+		 m->addressee ? m->addressee : "?", m->title ? m->title : "(no title)",
+		 ld_violation_name(m->violation), m->facts ? " - " : "", m->facts ? m->facts : "");
+	if (strlen(e->hdr->author) != olen || strncmp(c->case_id, e->hdr->author, olen) != 0)
+		refuse(it, "only the unit that owns the case id may refer it");
+	else if (!m->addressee || !ld_node_id_valid(m->addressee))
+		refuse(it, "no valid addressee");
+	else if (c->opened && strcmp(c->status, "need-info") != 0 &&
+		 strcmp(c->status, "rejected") != 0)
+		refuse(it, "the case is already referred (it can be re-referred after reject or "
+			   "need-info)");
+	if (!it->refused) {
+		c->opened = true;
+		snprintf(c->referrer, sizeof(c->referrer), "%s", e->hdr->author);
+		snprintf(c->holder, sizeof(c->holder), "%s", m->addressee);
+		snprintf(c->title, sizeof(c->title), "%s", m->title ? m->title : "");
+		snprintf(c->status, sizeof(c->status), "awaiting answer");
+		c->answer_by_ms = m->has_answer_by_ms ? m->answer_by_ms : 0;
+	}
+	ld__case_referral__free_unpacked(m, NULL);
+}
+
+static void judge_response(ld_case_t *c, const ld_access_t *a, ld_case_item_t *it,
+			   const ld_entry_t *e)
+{
+	Ld__ReferralResponse *m = ld__referral_response__unpack(NULL, e->payload_len, e->payload);
+	const char *who = e->hdr->author, *to;
+
+	if (!m) {
+		refuse(it, "payload does not decode as a referral response");
+		return;
+	}
+	to = m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER ? m->transfer_to
+									      : m->designated;
+	snprintf(it->summary, sizeof(it->summary), "%s%s%s%s%s",
+		 ld_decision_name(m->decision), to ? " to " : "", to ? to : "",
+		 m->reason ? ": " : "", m->reason ? m->reason : "");
+	if (!c->opened) {
+		refuse(it, "no referral of this case is held here");
+	} else if (m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_DESIGNATE) {
+		if (!to || !ld_node_id_valid(to))
+			refuse(it, "designate needs the designated unit");
+		else if (!ld_access_is_superior(a, who, c->holder) ||
+			 !ld_access_is_superior(a, who, c->referrer))
+			refuse(it, "only a superior of the units concerned may designate jurisdiction");
+	} else if (strcmp(who, c->holder) != 0) {
+		refuse(it, "only the unit the case is addressed to may answer it");
+	} else if ((m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_REJECT ||
+		    m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_NEED_INFO) &&
+		   (!m->reason || !m->reason[0])) {
+		refuse(it, "reject and need-info need a reason");
+	} else if (m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER &&
+		   (!to || !ld_node_id_valid(to))) {
+		refuse(it, "transfer needs the unit to transfer to");
+	} else if (m->decision < 1 || m->decision > 4) {
+		refuse(it, "unknown decision");
+	} else if (strcmp(c->status, "awaiting answer") != 0 &&
+		   m->decision != LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER) {
+		refuse(it, "the case is not awaiting an answer");
+	}
+	if (!it->refused) {
+		switch (m->decision) {
+		case LD__REFERRAL_DECISION__REFERRAL_DECISION_ACCEPT:
+			snprintf(c->status, sizeof(c->status), "accepted");
+			break;
+		case LD__REFERRAL_DECISION__REFERRAL_DECISION_REJECT:
+			snprintf(c->status, sizeof(c->status), "rejected");
+			break;
+		case LD__REFERRAL_DECISION__REFERRAL_DECISION_NEED_INFO:
+			snprintf(c->status, sizeof(c->status), "need-info");
+			break;
+		default: /* transfer, designate: a new holder must answer */
+			snprintf(c->holder, sizeof(c->holder), "%s", to);
+			snprintf(c->status, sizeof(c->status), "awaiting answer");
+		}
+	}
+	ld__referral_response__free_unpacked(m, NULL);
+}
+
+static void summarise_other(ld_case_item_t *it, const ld_entry_t *e)
+{
+	static const char *const names[] = {"?", "roster", "referral", "response", "evidence",
+					    "attestation", "custody", "dispatch", "action-response",
+					    "case-update", "receipt", "escalation"};
+
+	if (e->hdr->kind == LD__KIND__KIND_EVIDENCE_RECORD) {
+		Ld__EvidenceRecord *m = ld__evidence_record__unpack(NULL, e->payload_len, e->payload);
+
+		if (m) {
+			snprintf(it->summary, sizeof(it->summary), "EVIDENCE %s: %s (%llu bytes)",
+				 m->evidence_id ? m->evidence_id : "?",
+				 m->file_name ? m->file_name : "", (unsigned long long)m->size);
+			ld__evidence_record__free_unpacked(m, NULL);
+			return;
+		}
+	}
+	snprintf(it->summary, sizeof(it->summary), "%s",
+		 e->hdr->kind < sizeof(names) / sizeof(names[0]) ? names[e->hdr->kind] : "entry");
+}
+
+int ld_case_load(ld_store_t *s, const ld_access_t *a, const char *case_id, ld_case_t **ret)
+{
+	struct load l = {.s = s};
+	ld_case_t *c;
+	int r;
+
+	if (!ld_case_id_valid(case_id))
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	snprintf(c->case_id, sizeof(c->case_id), "%s", case_id);
+	snprintf(c->status, sizeof(c->status), "not referred");
+	r = ld_store_foreach_case_entry(s, case_id, collect, &l);
+	if (r == 0 && l.n == 0)
+		r = -ENOENT;
+	if (r == 0 && !(c->items = calloc(l.n, sizeof(*c->items))))
+		r = -ENOMEM;
+	if (r == 0) {
+		qsort(l.p, l.n, sizeof(*l.p), item_cmp);
+		for (size_t i = 0; i < l.n; i++) {
+			ld_case_item_t *it = &l.p[i].item;
+			const ld_entry_t *e = l.p[i].e;
+
+			if (e->hdr->kind == LD__KIND__KIND_CASE_REFERRAL)
+				judge_referral(c, it, e);
+			else if (e->hdr->kind == LD__KIND__KIND_REFERRAL_RESPONSE)
+				judge_response(c, a, it, e);
+			else
+				summarise_other(it, e);
+			c->items[i] = *it;
+		}
+		c->n_items = l.n;
+	}
+	for (size_t i = 0; i < l.n; i++)
+		ld_entry_destroy(&l.p[i].e);
+	free(l.p);
+	if (r < 0) {
+		ld_case_destroy(&c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
+void ld_case_destroy(ld_case_t **c_p)
+{
+	if (!c_p || !*c_p)
+		return;
+	free((*c_p)->items);
+	free(*c_p);
+	*c_p = NULL;
+}

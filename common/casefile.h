@@ -1,0 +1,53 @@
+/* common/casefile.h: one case, read from the case index and judged.
+ *
+ * A case is every entry this node holds that names its id. Reading it applies
+ * the rules that need an authority, in a deterministic order (author time,
+ * then author, then seq): only the current holder may accept, reject, ask for
+ * more or transfer; only a superior of the holder (and of the referring unit)
+ * may designate jurisdiction; reject and need-info need a reason. An entry
+ * that breaks a rule stays in the timeline (it is signed history) marked
+ * refused, with the reason. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/access.h"
+#include "common/store.h"
+
+typedef struct ld_case_item {
+	char feed[LD_NODE_ID_MAX + 1];
+	uint64_t seq;
+	uint32_t kind;          /* enum ld.Kind */
+	int64_t time_ms;        /* author time */
+	int64_t recv_ms;        /* when this node stored it */
+	uint8_t id[LD_ID_LEN];
+	char summary[512];      /* one line for a person */
+	bool refused;
+	char reason[192];       /* why it was refused */
+} ld_case_item_t;
+
+typedef struct ld_case {
+	char case_id[LD_CASE_ID_MAX + 1];
+	bool opened;                          /* a referral by the owner is held */
+	char referrer[LD_NODE_ID_MAX + 1];    /* unit that opened the case */
+	char holder[LD_NODE_ID_MAX + 1];      /* unit that must answer / handles it */
+	char title[256];
+	char status[64];                      /* e.g. "awaiting answer", "accepted" */
+	int64_t answer_by_ms;
+	ld_case_item_t *items;                /* timeline, in judged order */
+	size_t n_items;
+} ld_case_t;
+
+/* Load and judge case 'case_id' from 's' with the roster snapshot 'a'.
+ * -ENOENT if this node holds no entry naming it, -EINVAL for a malformed id.
+ * Caller owns *ret (ld_case_destroy). */
+int ld_case_load(ld_store_t *s, const ld_access_t *a, const char *case_id, ld_case_t **ret);
+
+/* Free; sets *c_p = NULL. Safe on NULL and twice. */
+void ld_case_destroy(ld_case_t **c_p);
+
+/* Names for the payload enums, for people ("water", "accept", ...). */
+const char *ld_violation_name(uint32_t v);
+const char *ld_decision_name(uint32_t d);

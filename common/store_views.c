@@ -1,0 +1,226 @@
+/* common/store_views.c: views derived from entries, in the transaction that
+ * stores them.
+ *
+ * The case index: for every entry whose payload names a case (referrals,
+ * responses, case updates, escalations, evidence records, attestations,
+ * custody transfers, dispatches' related cases) one key
+ *     case_id \0 author \0 be64 seq  ->  be32 kind
+ * Keys and values depend only on signed content, never on arrival order or
+ * receive time, so the index is a pure function of the entries held and
+ * ld_store_reindex() rebuilds it byte for byte. Rules that need an authority
+ * (only the addressee may accept) are evaluated when a case is read, since a
+ * response may well arrive before the referral it answers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "action.pb-c.h"
+#include "case.pb-c.h"
+#include "common/errors.h"
+#include "common/store_int.h"
+#include "evidence.pb-c.h"
+
+bool ld_case_id_valid(const char *s)
+{
+	const char *slash;
+	char owner[LD_NODE_ID_MAX + 1];
+	size_t olen, llen;
+
+	if (!s || !(slash = strchr(s, '/')))
+		return false;
+	olen = (size_t)(slash - s);
+	llen = strlen(slash + 1);
+	if (olen == 0 || olen > LD_NODE_ID_MAX || llen == 0 || llen > 64)
+		return false;
+	memcpy(owner, s, olen);
+	owner[olen] = '\0';
+	if (!ld_node_id_valid(owner))
+		return false;
+	for (const char *p = slash + 1; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '.' || *p == '_' || *p == '-'))
+			return false;
+	return true;
+}
+
+static int index_put(ld_store_t *s, MDB_txn *txn, const char *case_id, const ld_entry_t *e)
+{
+	uint8_t kb[LD_CASE_ID_MAX + LD_NODE_ID_MAX + 2 + 8], vb[4];
+	size_t cl = strlen(case_id), al = strlen(e->hdr->author), n = 0;
+	MDB_val k, v = {.mv_size = sizeof(vb), .mv_data = vb};
+
+	memcpy(kb, case_id, cl);
+	n = cl;
+	kb[n++] = '\0';
+	memcpy(kb + n, e->hdr->author, al);
+	n += al;
+	kb[n++] = '\0';
+	store_be64(kb + n, e->hdr->seq);
+	n += 8;
+	store_be32(vb, e->hdr->kind);
+	k = (MDB_val){.mv_size = n, .mv_data = kb};
+	return store_mdb_err(mdb_put(txn, s->db_case_entries, &k, &v, 0));
+}
+
+#define DECODE_CASE(type, fn, field)                                                   \
+	do {                                                                           \
+		type *m = fn##__unpack(NULL, e->payload_len, e->payload);              \
+		if (m) {                                                               \
+			if (ld_case_id_valid(m->field))                                \
+				r = index_put(s, txn, m->field, e);                    \
+			fn##__free_unpacked(m, NULL);                                  \
+		}                                                                      \
+	} while (0)
+
+int store_views_apply(ld_store_t *s, MDB_txn *txn, const ld_entry_t *e)
+{
+	int r = 0;
+
+	/* A payload this node may not read names nothing it may index. */
+	if (!e->has_payload)
+		return 0;
+	switch (e->hdr->kind) {
+	case LD__KIND__KIND_CASE_REFERRAL:
+		DECODE_CASE(Ld__CaseReferral, ld__case_referral, case_id);
+		break;
+	case LD__KIND__KIND_REFERRAL_RESPONSE:
+		DECODE_CASE(Ld__ReferralResponse, ld__referral_response, case_id);
+		break;
+	case LD__KIND__KIND_CASE_UPDATE:
+		DECODE_CASE(Ld__CaseUpdate, ld__case_update, case_id);
+		break;
+	case LD__KIND__KIND_ESCALATION:
+		DECODE_CASE(Ld__Escalation, ld__escalation, case_id);
+		break;
+	case LD__KIND__KIND_EVIDENCE_RECORD:
+		DECODE_CASE(Ld__EvidenceRecord, ld__evidence_record, case_id);
+		break;
+	case LD__KIND__KIND_EVIDENCE_ATTESTATION:
+		DECODE_CASE(Ld__EvidenceAttestation, ld__evidence_attestation, case_id);
+		break;
+	case LD__KIND__KIND_CUSTODY_TRANSFER:
+		DECODE_CASE(Ld__CustodyTransfer, ld__custody_transfer, case_id);
+		break;
+	case LD__KIND__KIND_ACTION_DISPATCH: {
+		Ld__ActionDispatch *m = ld__action_dispatch__unpack(NULL, e->payload_len, e->payload);
+
+		for (size_t i = 0; m && i < m->n_case_ids && r == 0; i++)
+			if (ld_case_id_valid(m->case_ids[i]))
+				r = index_put(s, txn, m->case_ids[i], e);
+		if (m)
+			ld__action_dispatch__free_unpacked(m, NULL);
+		break;
+	}
+	default:
+		break;
+	}
+	return r;
+}
+
+struct case_walk {
+	const char *case_id;
+	size_t cl;
+	int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind);
+	void *ud;
+};
+
+static int case_one(void *ud, const MDB_val *k, const MDB_val *v)
+{
+	struct case_walk *w = ud;
+	const uint8_t *p = k->mv_data;
+	char feed[LD_NODE_ID_MAX + 1];
+	size_t al;
+
+	if (k->mv_size <= w->cl + 1 || memcmp(p, w->case_id, w->cl) != 0 || p[w->cl] != '\0')
+		return 1; /* past this case */
+	al = k->mv_size - w->cl - 1 - 1 - 8;
+	if (k->mv_size < w->cl + 10 || al == 0 || al > LD_NODE_ID_MAX || v->mv_size != 4)
+		return -EIO;
+	memcpy(feed, p + w->cl + 1, al);
+	feed[al] = '\0';
+	return w->cb(w->ud, feed, store_get_be64(p + k->mv_size - 8), store_get_be32(v->mv_data));
+}
+
+int ld_store_foreach_case_entry(ld_store_t *s, const char *case_id,
+				int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
+				void *ud)
+{
+	struct case_walk w = {case_id, strlen(case_id), cb, ud};
+	uint8_t kb[LD_CASE_ID_MAX + 1];
+	MDB_val k = {.mv_size = w.cl + 1, .mv_data = kb};
+	MDB_txn *txn;
+	int r;
+
+	if (!ld_case_id_valid(case_id))
+		return -EINVAL;
+	memcpy(kb, case_id, w.cl);
+	kb[w.cl] = '\0';
+	if ((r = store_read_txn(s, &txn)) < 0)
+		return r;
+	r = store_walk_db(txn, s->db_case_entries, &k, case_one, &w);
+	mdb_txn_abort(txn);
+	return r == 1 ? 0 : r;
+}
+
+static int reindex_one(void *ud, const MDB_val *k, const MDB_val *v)
+{
+	void **c = ud;
+	ld_entry_t *e;
+	int r = store_entry_decode(v, &e, NULL);
+
+	if (r < 0)
+		return r;
+	r = store_views_apply(c[0], c[1], e);
+	ld_entry_destroy(&e);
+	return r;
+}
+
+static int reindex_txn(ld_store_t *s, MDB_txn *txn, void *ud)
+{
+	void *c[2] = {s, txn};
+	int r = store_mdb_err(mdb_drop(txn, s->db_case_entries, 0));
+
+	return r < 0 ? r : store_walk_db(txn, s->db_entries, NULL, reindex_one, c);
+}
+
+int ld_store_reindex(ld_store_t *s)
+{
+	return store_write_txn(s, reindex_txn, NULL);
+}
+
+static int digest_one(void *ud, const MDB_val *k, const MDB_val *v)
+{
+	uint8_t len[8];
+
+	/* Lengths first, so key/value boundaries cannot be shifted. */
+	store_be32(len, (uint32_t)k->mv_size);
+	store_be32(len + 4, (uint32_t)v->mv_size);
+	return EVP_DigestUpdate(ud, len, sizeof(len)) == 1 &&
+			       EVP_DigestUpdate(ud, k->mv_data, k->mv_size) == 1 &&
+			       EVP_DigestUpdate(ud, v->mv_data, v->mv_size) == 1
+		       ? 0
+		       : -EIO;
+}
+
+int ld_store_views_digest(ld_store_t *s, uint8_t out[32])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	MDB_txn *txn;
+	int r;
+
+	if (!md)
+		return -ENOMEM;
+	if ((r = store_read_txn(s, &txn)) < 0) {
+		EVP_MD_CTX_free(md);
+		return r;
+	}
+	r = EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 ? 0 : -EIO;
+	if (r == 0)
+		r = store_walk_db(txn, s->db_case_entries, NULL, digest_one, md);
+	if (r == 0 && EVP_DigestFinal_ex(md, out, NULL) != 1)
+		r = -EIO;
+	mdb_txn_abort(txn);
+	EVP_MD_CTX_free(md);
+	return r;
+}
