@@ -3,7 +3,7 @@
  * Exit codes (also in `liandong --help`):
  *   0 success; 1 the check failed (verification found a problem);
  *   2 usage error (bad argument); 3 file or key problem; 4 storage problem;
- *   5 the daemon did not answer.
+ *   5 the daemon did not answer; 6 this node may not do that; 7 unknown case.
  */
 #pragma once
 
@@ -27,6 +27,12 @@ int cmd_status(int argc, char **argv);
 int cmd_append(int argc, char **argv);
 int cmd_get(int argc, char **argv);
 int cmd_receipts(int argc, char **argv);
+int cmd_refer(int argc, char **argv);
+int cmd_respond(int argc, char **argv);
+int cmd_transfer(int argc, char **argv);
+int cmd_designate(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_reindex(int argc, char **argv);
 
 struct ldc;
 /* Connect to the daemon's API: --api EP, else -c CONFIG's, else

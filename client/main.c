@@ -24,6 +24,13 @@ static void usage(FILE *f)
 		"                            sign an entry into this node's feed\n"
 		"  get FEED SEQ              one entry as this node holds it\n"
 		"  receipts FEED SEQ         who confirmed receiving an entry, and when\n"
+		"  refer --to NODE --title T --violation V --facts F [...]\n"
+		"                            refer a case across the border or to the judiciary\n"
+		"  respond CASE accept|reject|need-info [--reason R]\n"
+		"  transfer CASE --to NODE   pass a case addressed to this node on\n"
+		"  designate CASE --to NODE  designate jurisdiction (a superior)\n"
+		"  show CASE [--json]        the case's signed timeline, judged\n"
+		"  reindex                   rebuild the derived views from the feeds\n"
 		"\n"
 		"Commands that talk to the daemon take -c CONFIG or --api ENDPOINT\n"
 		"(default: $LIANDONG_CONFIG, then ./liandongd.conf).\n"
@@ -31,7 +38,8 @@ static void usage(FILE *f)
 		"Every command takes --help. KEY is 64 hex digits or a file holding them.\n"
 		"\n"
 		"Exit codes: 0 ok, 1 verification failed, 2 usage error,\n"
-		"            3 file or key problem, 4 storage problem, 5 daemon not answering.\n");
+		"            3 file or key problem, 4 storage problem, 5 daemon not answering,\n"
+		"            6 not permitted, 7 unknown case.\n");
 }
 
 int cli_fail(int code, const char *fmt, ...)
@@ -94,6 +102,18 @@ int main(int argc, char **argv)
 		return cmd_get(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "receipts"))
 		return cmd_receipts(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "refer"))
+		return cmd_refer(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "respond"))
+		return cmd_respond(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "transfer"))
+		return cmd_transfer(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "designate"))
+		return cmd_designate(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "show"))
+		return cmd_show(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "reindex"))
+		return cmd_reindex(argc - 2, argv + 2);
 	usage(stderr);
 	return cli_fail(EXIT_USAGE, "unknown command '%s'", argv[1]);
 }

@@ -107,31 +107,36 @@ echo "== real work"
 A="-c $dir/county-a/liandongd.conf"
 B="-c $dir/county-b/liandongd.conf"
 C="-c $dir/county-c/liandongd.conf"
-"$L" append $A --kind referral --to county-b \
-	--text "Referral: dyeing plant upstream discharges untreated water at outfall 3 (COD 412 mg/L); the plant sits in county B"
+"$L" refer $A --to county-b --case county-a/2026-0117 \
+	--title "Dyeing plant upstream discharging untreated wastewater into the Grand Canal" \
+	--violation water --region 330411 --river "Grand Canal (Jiaxing section)" --site "Outfall 3" \
+	--party "Example Dyeing Co., Ltd." --credit-code 91330400MA2XXXXXX1 \
+	--facts "COD 412 mg/L at outfall 3 (limit 100); the outfall belongs to a plant in county B" \
+	--legal-basis "Water Pollution Prevention and Control Law, art. 83" --answer-by 2026-12-10
 "$L" append $P --kind dispatch --to county-a --to county-b --to county-c \
 	--text "EMERGENCY joint response: fish kill on the Grand Canal; acknowledge within 30 minutes"
-"$L" append $A --kind referral --to police \
-	--text "Hand-over: suspected crime of polluting the environment (Criminal Law art. 338)"
 wait_for county-b county-a 1
-"$L" append $B --kind referral-response --to county-a --text "Accepted; inspection scheduled"
-wait_for county-a county-b 1
-wait_for police county-a 2
+echo "== county C (not the addressee) tries to accept: refused before anything is signed:"
 wait_for county-c province 6
+"$L" respond county-a/2026-0117 accept $C || echo "   (exit $?, as expected)"
+"$L" respond county-a/2026-0117 accept $B
+"$L" refer $A --to police --case county-a/2026-0118 --reason suspected-crime --violation water \
+	--title "Hand-over: suspected crime of polluting the environment (Criminal Law art. 338)" \
+	--facts "Repeated discharge of toxic substances; sampling reports attached"
+wait_for county-a county-b 2
+wait_for police county-a 3
 
 echo
-echo "== county A's referral as county B holds it (addressed to B):"
-"$L" get county-a 1 $B
-echo
-echo "== the same entry at county C (not a party: header only):"
-"$L" get county-a 1 $C
-echo
-echo "== delivery receipts for A's referral, as A sees them:"
+echo "== the case as county A sees it (timeline, judged, with receipts):"
 for _ in $(seq 100); do
 	"$L" receipts county-a 1 $A | grep -q county-b && break
 	sleep 0.1
 done
-"$L" receipts county-a 1 $A
+"$L" show county-a/2026-0117 $A
+echo
+echo "== county A's referral at county C (not a party: header only, no case):"
+"$L" get county-a 1 $C
+"$L" show county-a/2026-0117 $C || echo "   (exit $?: county C holds no readable entry of this case)"
 echo
 echo "== the province's view:"
 "$L" status $P || true

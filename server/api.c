@@ -6,6 +6,7 @@
 
 #include <zmq.h>
 
+#include "common/casefile.h"
 #include "common/errors.h"
 #include "server/log.h"
 #include "server/node.h"
@@ -369,6 +370,115 @@ static void receipts(ld_node_t *n, const struct client *c, const Ld__ApiRequest 
 	free(a.refs);
 }
 
+/* --- cases --- */
+
+struct item_receipts {
+	Ld__ApiReceipt *r;
+	Ld__ApiReceipt **p;
+	size_t n, cap;
+};
+
+static int item_receipt(void *ud, const ld_receipt_t *rc)
+{
+	struct item_receipts *a = ud;
+
+	if (a->n == a->cap)
+		return 1;
+	ld__api_receipt__init(&a->r[a->n]);
+	a->r[a->n].receiver = strdup(rc->receiver);
+	a->r[a->n].has_time_ms = true;
+	a->r[a->n].time_ms = rc->received_ms;
+	a->p[a->n] = &a->r[a->n];
+	a->n++;
+	return 0;
+}
+
+static void case_view(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
+{
+	Ld__ApiResponse resp = ok_resp(LD__API_TYPE__API_CASE);
+	Ld__ApiCase cv = LD__API_CASE__INIT;
+	Ld__ApiCaseItem *items = NULL, **ip = NULL;
+	Ld__ApiEntryRef *refs = NULL;
+	struct item_receipts *rcs = NULL;
+	ld_case_t *k = NULL;
+	int r;
+
+	if (!q->case_id || !ld_case_id_valid(q->case_id)) {
+		respond_err(n, c, LD__API_TYPE__API_CASE, -EINVAL,
+			    "field 'case_id' must look like OWNER-NODE/LOCAL-ID");
+		return;
+	}
+	r = ld_case_load(n->store, n->access, q->case_id, &k);
+	if (r < 0) {
+		respond_err(n, c, LD__API_TYPE__API_CASE, r,
+			    r == -ENOENT ? "this node holds no entry of that case (unknown case id, "
+					   "or a case this node is not party to)"
+					 : NULL);
+		return;
+	}
+	items = calloc(k->n_items + 1, sizeof(*items));
+	ip = calloc(k->n_items + 1, sizeof(*ip));
+	refs = calloc(k->n_items + 1, sizeof(*refs));
+	rcs = calloc(k->n_items + 1, sizeof(*rcs));
+	if (!items || !ip || !refs || !rcs) {
+		respond_err(n, c, LD__API_TYPE__API_CASE, -ENOMEM, NULL);
+		goto out;
+	}
+	for (size_t i = 0; i < k->n_items; i++) {
+		ld_case_item_t *it = &k->items[i];
+		Ld__ApiCaseItem *x = &items[i];
+
+		ld__api_case_item__init(x);
+		ld__api_entry_ref__init(&refs[i]);
+		refs[i].feed = it->feed;
+		refs[i].has_seq = refs[i].has_id = true;
+		refs[i].seq = it->seq;
+		refs[i].id.data = it->id;
+		refs[i].id.len = LD_ID_LEN;
+		x->ref = &refs[i];
+		x->has_kind = x->has_time_ms = x->has_recv_ms = x->has_refused = true;
+		x->kind = it->kind;
+		x->time_ms = it->time_ms;
+		x->recv_ms = it->recv_ms;
+		x->summary = it->summary;
+		x->refused = it->refused;
+		x->reason = it->refused ? it->reason : NULL;
+		rcs[i].cap = 64;
+		rcs[i].r = calloc(rcs[i].cap, sizeof(*rcs[i].r));
+		rcs[i].p = calloc(rcs[i].cap, sizeof(*rcs[i].p));
+		if (rcs[i].r && rcs[i].p)
+			ld_store_foreach_receipt(n->store, it->feed, it->seq, item_receipt, &rcs[i]);
+		x->n_receipts = rcs[i].n;
+		x->receipts = rcs[i].p;
+		ip[i] = x;
+	}
+	cv.case_id = k->case_id;
+	cv.has_opened = true;
+	cv.opened = k->opened;
+	cv.referrer = k->opened ? k->referrer : NULL;
+	cv.holder = k->opened ? k->holder : NULL;
+	cv.title = k->title;
+	cv.status = k->status;
+	cv.has_answer_by_ms = k->answer_by_ms != 0;
+	cv.answer_by_ms = k->answer_by_ms;
+	cv.n_items = k->n_items;
+	cv.items = ip;
+	resp.case_view = &cv;
+	respond(n, c, &resp);
+out:
+	for (size_t i = 0; rcs && i < k->n_items; i++) {
+		for (size_t j = 0; j < rcs[i].n; j++)
+			free(rcs[i].r[j].receiver);
+		free(rcs[i].r);
+		free(rcs[i].p);
+	}
+	free(rcs);
+	free(refs);
+	free(ip);
+	free(items);
+	ld_case_destroy(&k);
+}
+
 /* --- wait --- */
 
 static bool wait_done(ld_node_t *n, const char *feed, uint64_t seq, ld_feed_head_t *h)
@@ -627,6 +737,20 @@ void ld_api_handle(ld_node_t *n)
 		case LD__API_TYPE__API_WAIT:
 			wait_add(n, &c, q);
 			break;
+		case LD__API_TYPE__API_CASE:
+			case_view(n, &c, q);
+			break;
+		case LD__API_TYPE__API_REINDEX: {
+			Ld__ApiResponse resp = ok_resp(type);
+			int r = ld_store_reindex(n->store);
+
+			if (r < 0)
+				respond_err(n, &c, type, r, NULL);
+			else
+				respond(n, &c, &resp);
+			log_info("views rebuilt from the feeds on request: %s", ld_strerror(r));
+			break;
+		}
 		default:
 			respond_err(n, &c, type, -EOPNOTSUPP, "unknown request type");
 		}

@@ -1,0 +1,177 @@
+/* tests/integration/test_referral.c: the cross-border referral workflow
+ * driven through the real `liandong` tool against real daemons: refer,
+ * answer, refusals before signing, designation by the superior, and the
+ * judged case at every node (including what a non-party does not see). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cluster.h"
+#include "testutil.h"
+
+#define CASE "county-a/2026-0117"
+
+typedef struct world {
+	cluster_t *c;
+	tn_t *p, *a, *b, *x;
+	char out[65536];
+} world_t;
+
+static int setup(void **state)
+{
+	world_t *w = calloc(1, sizeof(*w));
+	const char *counties[] = {"county-a", "county-b", "county-c"};
+	tn_t *n[4];
+
+	if (!getenv("LD_CLI")) {
+		fprintf(stderr, "LD_CLI (path of liandong) is not set\n");
+		abort();
+	}
+	w->c = cl_new("refer");
+	assert_int_equal(cl_star(w->c, counties, 3, n), 0);
+	w->p = n[0];
+	w->a = n[1];
+	w->b = n[2];
+	w->x = n[3];
+	*state = w;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	world_t *w = *state;
+
+	cl_destroy(&w->c);
+	free(w);
+	return 0;
+}
+
+/* Run `liandong ARGS... --api NODE`, capture stdout into w->out; exit code. */
+static int cli(world_t *w, tn_t *node, ...)
+{
+	const char *args[32];
+	int fds[2], st, n = 0;
+	size_t got = 0;
+	ssize_t k;
+	va_list ap;
+	pid_t pid;
+
+	args[n++] = getenv("LD_CLI");
+	va_start(ap, node);
+	for (const char *a; (a = va_arg(ap, const char *)) && n < 28;)
+		args[n++] = a;
+	va_end(ap);
+	args[n++] = "--api";
+	args[n++] = node->api;
+	args[n] = NULL;
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execv(args[0], (char *const *)args);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (got < sizeof(w->out) - 1 && (k = read(fds[0], w->out + got, sizeof(w->out) - 1 - got)) > 0)
+		got += (size_t)k;
+	w->out[got] = '\0';
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+struct show_q {
+	world_t *w;
+	tn_t *n;
+	const char *needle;
+};
+
+static bool show_has(void *ud)
+{
+	struct show_q *q = ud;
+
+	return cli(q->w, q->n, "show", CASE, "--json", NULL) == 0 && strstr(q->w->out, q->needle);
+}
+
+static void test_referral_workflow(void **state)
+{
+	world_t *w = *state;
+	struct show_q q;
+
+	/* Bad input is refused with its own exit code, nothing signed. */
+	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--title", "x", "--violation",
+			     "smog", "--facts", "f", NULL), 2);
+	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--title", "x", "--violation",
+			     "water", "--facts", "f", "--case", "county-b/1", NULL), 2);
+	assert_int_equal(cl_head(w->a, "county-a"), 0);
+
+	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--case", CASE, "--title",
+			     "Dyeing plant discharging into the Grand Canal", "--violation", "water",
+			     "--facts", "COD 412 mg/L at outfall 3", "--region", "330411",
+			     "--answer-by", "2026-12-10", "--json", NULL), 0);
+	assert_non_null(strstr(w->out, "\"seq\": 1"));
+	assert_int_equal(cl_wait(w->b, "county-a", 1, 15000), 0);
+	assert_int_equal(cl_wait(w->x, "county-a", 1, 15000), 0);
+
+	/* C holds the header only: for C the case does not exist (exit 7). */
+	assert_int_equal(cli(w, w->x, "show", CASE, NULL), 7);
+	assert_int_equal(cli(w, w->x, "respond", CASE, "accept", NULL), 7);
+	/* The province holds it (superior) but may not answer for B (exit 6). */
+	assert_int_equal(cli(w, w->p, "respond", CASE, "accept", NULL), 6);
+	/* B: a reason is required to reject (exit 2). */
+	assert_int_equal(cli(w, w->b, "respond", CASE, "reject", NULL), 2);
+	assert_int_equal(cli(w, w->b, "respond", CASE, "accept", NULL), 0);
+	/* Accepted: nothing more to answer (exit 6). */
+	assert_int_equal(cli(w, w->b, "respond", CASE, "need-info", "--reason", "more", NULL), 6);
+
+	/* The judged case reaches A, with B's signed receipt of the referral. */
+	q = (struct show_q){w, w->a, "\"status\": \"accepted\""};
+	assert_true(cl_until(show_has, &q, 15000));
+	q.needle = "{\"receiver\": \"county-b\"";
+	assert_true(cl_until(show_has, &q, 15000));
+	/* The province sees the same case (it reads what its counties read). */
+	q = (struct show_q){w, w->p, "\"status\": \"accepted\""};
+	assert_true(cl_until(show_has, &q, 15000));
+
+	/* The province designates county C; B may not (it is a party). */
+	assert_int_equal(cli(w, w->b, "designate", CASE, "--to", "county-c", NULL), 6);
+	assert_int_equal(cli(w, w->p, "designate", CASE, "--to", "county-c", "--reason",
+			     "C holds the discharge permit", NULL), 0);
+	q = (struct show_q){w, w->a, "\"holder\": \"county-c\""};
+	assert_true(cl_until(show_has, &q, 15000));
+	/* C is addressed by the designation and now holds that entry of the
+	 * case. (Known gap, see the issue notes: the referral itself was
+	 * addressed to B, and redaction does not yet follow case-level grants,
+	 * so C does not receive its payload.) */
+	q = (struct show_q){w, w->x, "designate to county-c"};
+	assert_true(cl_until(show_has, &q, 15000));
+
+	/* Rebuilt from the feeds, A's view of the case is the same. */
+	assert_int_equal(cli(w, w->a, "show", CASE, "--json", NULL), 0);
+	{
+		char *before = strdup(w->out);
+
+		assert_int_equal(cli(w, w->a, "reindex", NULL), 0);
+		assert_int_equal(cli(w, w->a, "show", CASE, "--json", NULL), 0);
+		assert_string_equal(before, w->out);
+		free(before);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_referral_workflow, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
