@@ -302,6 +302,7 @@ static int answer(int argc, char **argv, const char *verb)
 		{0},
 	};
 	Ld__ReferralResponse m = LD__REFERRAL_RESPONSE__INIT;
+	Ld__EntryRef referral;
 	const char *conf = NULL, *api = NULL, *to = NULL, *aud[3];
 	char self[LD_NODE_ID_MAX + 1];
 	Ld__ApiResponse *resp = NULL;
@@ -387,6 +388,15 @@ static int answer(int argc, char **argv, const char *verb)
 			m.transfer_to = (char *)to;
 		if (decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_DESIGNATE)
 			m.designated = (char *)to;
+		/* Name the referral answered, so a unit it is passed to can fetch it. */
+		if (k->referral && k->referral->feed) {
+			ld__entry_ref__init(&referral);
+			referral.feed = k->referral->feed;
+			referral.has_seq = referral.has_id = true;
+			referral.seq = k->referral->seq;
+			referral.id = k->referral->id;
+			m.referral = &referral;
+		}
 		aud[n_aud++] = k->referrer;
 		if (strcmp(k->holder, self) != 0)
 			aud[n_aud++] = k->holder;

@@ -115,6 +115,9 @@ static void judge_referral(ld_case_t *c, ld_case_item_t *it, const ld_entry_t *e
 		snprintf(c->title, sizeof(c->title), "%s", m->title ? m->title : "");
 		snprintf(c->status, sizeof(c->status), "awaiting answer");
 		c->answer_by_ms = m->has_answer_by_ms ? m->answer_by_ms : 0;
+		snprintf(c->referral_feed, sizeof(c->referral_feed), "%s", e->hdr->author);
+		c->referral_seq = e->hdr->seq;
+		memcpy(c->referral_id, e->id, LD_ID_LEN);
 	}
 	ld__case_referral__free_unpacked(m, NULL);
 }

@@ -36,6 +36,9 @@ typedef struct ld_case {
 	char title[256];
 	char status[64];                      /* e.g. "awaiting answer", "accepted" */
 	int64_t answer_by_ms;
+	char referral_feed[LD_NODE_ID_MAX + 1]; /* the opening referral entry */
+	uint64_t referral_seq;
+	uint8_t referral_id[LD_ID_LEN];
 	ld_case_item_t *items;                /* timeline, in judged order */
 	size_t n_items;
 } ld_case_t;

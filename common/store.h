@@ -174,6 +174,16 @@ int ld_store_foreach_case_entry(ld_store_t *s, const char *case_id,
 				int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
 				void *ud);
 
+/* The case an entry's payload belongs to (the first one it names), into
+ * buf (LD_CASE_ID_MAX + 1). -ENOENT if it names none or does not decode. */
+int ld_payload_case_id(uint32_t kind, const void *payload, size_t len, char *buf);
+
+/* Call cb with every unit that has transferred or designated case 'case_id'
+ * to 'grantee' (the caller decides whether that unit could grant what is
+ * asked). Stops and returns cb's value if non-zero. */
+int ld_store_foreach_case_grant(ld_store_t *s, const char *case_id, const char *grantee,
+				int (*cb)(void *ud, const char *grantor), void *ud);
+
 /* SHA-256 over every key and value of every derived view, in key order:
  * two stores holding the same entries have the same digest. */
 int ld_store_views_digest(ld_store_t *s, uint8_t out[32]);

@@ -10,6 +10,7 @@
  * ld_store_reindex() rebuilds it byte for byte. Rules that need an authority
  * (only the addressee may accept) are evaluated when a case is read, since a
  * response may well arrive before the referral it answers. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +64,32 @@ static int index_put(ld_store_t *s, MDB_txn *txn, const char *case_id, const ld_
 	return store_mdb_err(mdb_put(txn, s->db_case_entries, &k, &v, 0));
 }
 
+/* A transfer or designation grants the named unit the case's payloads,
+ * provided (checked when serving) its writer could read them itself. Keyed
+ * by grantor too, so every grant is kept whatever the arrival order. */
+static int grant_put(ld_store_t *s, MDB_txn *txn, const char *case_id, const char *to,
+		     const ld_entry_t *e)
+{
+	uint8_t kb[LD_CASE_ID_MAX + 2 * LD_NODE_ID_MAX + 3], vb[8];
+	size_t cl = strlen(case_id), tl = strlen(to), al = strlen(e->hdr->author), n = 0;
+	MDB_val k, v = {.mv_size = sizeof(vb), .mv_data = vb};
+	int r;
+
+	memcpy(kb, case_id, cl);
+	n = cl;
+	kb[n++] = '\0';
+	memcpy(kb + n, to, tl);
+	n += tl;
+	kb[n++] = '\0';
+	memcpy(kb + n, e->hdr->author, al);
+	n += al;
+	k = (MDB_val){.mv_size = n, .mv_data = kb};
+	store_be64(vb, e->hdr->seq);
+	/* The grantor's first grant (lowest seq: its feed arrives in order). */
+	r = store_mdb_err(mdb_put(txn, s->db_grants, &k, &v, MDB_NOOVERWRITE));
+	return r == -EEXIST ? 0 : r;
+}
+
 #define DECODE_CASE(type, fn, field)                                                   \
 	do {                                                                           \
 		type *m = fn##__unpack(NULL, e->payload_len, e->payload);              \
@@ -84,9 +111,25 @@ int store_views_apply(ld_store_t *s, MDB_txn *txn, const ld_entry_t *e)
 	case LD__KIND__KIND_CASE_REFERRAL:
 		DECODE_CASE(Ld__CaseReferral, ld__case_referral, case_id);
 		break;
-	case LD__KIND__KIND_REFERRAL_RESPONSE:
-		DECODE_CASE(Ld__ReferralResponse, ld__referral_response, case_id);
+	case LD__KIND__KIND_REFERRAL_RESPONSE: {
+		Ld__ReferralResponse *m =
+			ld__referral_response__unpack(NULL, e->payload_len, e->payload);
+		const char *to;
+
+		if (!m || !ld_case_id_valid(m->case_id)) {
+			if (m)
+				ld__referral_response__free_unpacked(m, NULL);
+			break;
+		}
+		r = index_put(s, txn, m->case_id, e);
+		to = m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER   ? m->transfer_to
+		     : m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_DESIGNATE ? m->designated
+											 : NULL;
+		if (r == 0 && to && ld_node_id_valid(to))
+			r = grant_put(s, txn, m->case_id, to, e);
+		ld__referral_response__free_unpacked(m, NULL);
 		break;
+	}
 	case LD__KIND__KIND_CASE_UPDATE:
 		DECODE_CASE(Ld__CaseUpdate, ld__case_update, case_id);
 		break;
@@ -181,6 +224,8 @@ static int reindex_txn(ld_store_t *s, MDB_txn *txn, void *ud)
 	void *c[2] = {s, txn};
 	int r = store_mdb_err(mdb_drop(txn, s->db_case_entries, 0));
 
+	if (r == 0)
+		r = store_mdb_err(mdb_drop(txn, s->db_grants, 0));
 	return r < 0 ? r : store_walk_db(txn, s->db_entries, NULL, reindex_one, c);
 }
 
@@ -218,9 +263,103 @@ int ld_store_views_digest(ld_store_t *s, uint8_t out[32])
 	r = EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 ? 0 : -EIO;
 	if (r == 0)
 		r = store_walk_db(txn, s->db_case_entries, NULL, digest_one, md);
+	if (r == 0)
+		r = store_walk_db(txn, s->db_grants, NULL, digest_one, md);
 	if (r == 0 && EVP_DigestFinal_ex(md, out, NULL) != 1)
 		r = -EIO;
 	mdb_txn_abort(txn);
 	EVP_MD_CTX_free(md);
 	return r;
+}
+
+#define CASE_OF(type, fn, field)                                                        \
+	do {                                                                            \
+		type *m = fn##__unpack(NULL, len, payload);                             \
+		if (m && ld_case_id_valid(m->field)) {                                  \
+			snprintf(buf, LD_CASE_ID_MAX + 1, "%s", m->field);              \
+			r = 0;                                                          \
+		}                                                                       \
+		if (m)                                                                  \
+			fn##__free_unpacked(m, NULL);                                   \
+	} while (0)
+
+int ld_payload_case_id(uint32_t kind, const void *payload, size_t len, char *buf)
+{
+	int r = -ENOENT;
+
+	switch (kind) {
+	case LD__KIND__KIND_CASE_REFERRAL:
+		CASE_OF(Ld__CaseReferral, ld__case_referral, case_id);
+		break;
+	case LD__KIND__KIND_REFERRAL_RESPONSE:
+		CASE_OF(Ld__ReferralResponse, ld__referral_response, case_id);
+		break;
+	case LD__KIND__KIND_CASE_UPDATE:
+		CASE_OF(Ld__CaseUpdate, ld__case_update, case_id);
+		break;
+	case LD__KIND__KIND_ESCALATION:
+		CASE_OF(Ld__Escalation, ld__escalation, case_id);
+		break;
+	case LD__KIND__KIND_EVIDENCE_RECORD:
+		CASE_OF(Ld__EvidenceRecord, ld__evidence_record, case_id);
+		break;
+	case LD__KIND__KIND_EVIDENCE_ATTESTATION:
+		CASE_OF(Ld__EvidenceAttestation, ld__evidence_attestation, case_id);
+		break;
+	case LD__KIND__KIND_CUSTODY_TRANSFER:
+		CASE_OF(Ld__CustodyTransfer, ld__custody_transfer, case_id);
+		break;
+	default:
+		break;
+	}
+	return r;
+}
+
+struct grant_walk {
+	uint8_t prefix[LD_CASE_ID_MAX + LD_NODE_ID_MAX + 2];
+	size_t plen;
+	int (*cb)(void *ud, const char *grantor);
+	void *ud;
+	bool ended;
+};
+
+static int grant_one(void *ud, const MDB_val *k, const MDB_val *v)
+{
+	struct grant_walk *w = ud;
+	char grantor[LD_NODE_ID_MAX + 1];
+	size_t gl = k->mv_size - w->plen;
+
+	if (k->mv_size <= w->plen || memcmp(k->mv_data, w->prefix, w->plen) != 0) {
+		w->ended = true;
+		return 1;
+	}
+	if (gl > LD_NODE_ID_MAX)
+		return -EIO;
+	memcpy(grantor, (const uint8_t *)k->mv_data + w->plen, gl);
+	grantor[gl] = '\0';
+	return w->cb(w->ud, grantor);
+}
+
+int ld_store_foreach_case_grant(ld_store_t *s, const char *case_id, const char *grantee,
+				int (*cb)(void *ud, const char *grantor), void *ud)
+{
+	struct grant_walk w = {.cb = cb, .ud = ud};
+	size_t cl = strlen(case_id), gl = strlen(grantee);
+	MDB_val k;
+	MDB_txn *txn;
+	int r;
+
+	if (!ld_case_id_valid(case_id) || !ld_node_id_valid(grantee))
+		return -EINVAL;
+	memcpy(w.prefix, case_id, cl);
+	w.prefix[cl] = '\0';
+	memcpy(w.prefix + cl + 1, grantee, gl);
+	w.prefix[cl + 1 + gl] = '\0';
+	w.plen = cl + gl + 2;
+	k = (MDB_val){.mv_size = w.plen, .mv_data = w.prefix};
+	if ((r = store_read_txn(s, &txn)) < 0)
+		return r;
+	r = store_walk_db(txn, s->db_grants, &k, grant_one, &w);
+	mdb_txn_abort(txn);
+	return w.ended ? 0 : r;
 }

@@ -397,6 +397,7 @@ static void case_view(ld_node_t *n, const struct client *c, const Ld__ApiRequest
 {
 	Ld__ApiResponse resp = ok_resp(LD__API_TYPE__API_CASE);
 	Ld__ApiCase cv = LD__API_CASE__INIT;
+	Ld__ApiEntryRef referral = LD__API_ENTRY_REF__INIT;
 	Ld__ApiCaseItem *items = NULL, **ip = NULL;
 	Ld__ApiEntryRef *refs = NULL;
 	struct item_receipts *rcs = NULL;
@@ -463,6 +464,14 @@ static void case_view(ld_node_t *n, const struct client *c, const Ld__ApiRequest
 	cv.answer_by_ms = k->answer_by_ms;
 	cv.n_items = k->n_items;
 	cv.items = ip;
+	if (k->opened) {
+		referral.feed = k->referral_feed;
+		referral.has_seq = referral.has_id = true;
+		referral.seq = k->referral_seq;
+		referral.id.data = k->referral_id;
+		referral.id.len = LD_ID_LEN;
+		cv.referral = &referral;
+	}
 	resp.case_view = &cv;
 	respond(n, c, &resp);
 out:

@@ -8,6 +8,7 @@
 
 #include <zmq.h>
 
+#include "case.pb-c.h"
 #include "common/errors.h"
 #include "receipt.pb-c.h"
 #include "server/log.h"
@@ -294,12 +295,54 @@ static int id_at_cb(void *ud, const ld_raw_entry_t *e)
 	return 1;
 }
 
+struct has_payload {
+	bool held, full;
+};
+
+static int payload_cb(void *ud, const ld_raw_entry_t *e)
+{
+	struct has_payload *h = ud;
+
+	h->held = true;
+	h->full = e->payload != NULL;
+	return 1;
+}
+
+/* Pull each wanted entry (credit 1) until it is held with its payload. */
+static void pull_wanted(ld_node_t *n, int64_t now)
+{
+	for (size_t i = 0; i < n->n_wanted;) {
+		wanted_t *w = &n->wanted[i];
+		struct has_payload h = {false, false};
+
+		ld_store_foreach_raw(n->store, w->feed, w->seq, w->seq, payload_cb, &h);
+		if (h.full || w->tries >= 8) {
+			if (!h.full)
+				log_warn("could not obtain %s #%llu in full from any peer", w->feed,
+					 (unsigned long long)w->seq);
+			n->wanted[i] = n->wanted[--n->n_wanted];
+			continue;
+		}
+		if (h.held && now >= w->retry_at && !pull_find(n, w->feed)) {
+			for (size_t j = 0; j < n->n_links; j++)
+				if (n->links[j]->up && !n->links[j]->cut) {
+					pull_start(n, n->links[j], w->feed, w->seq, 1);
+					break;
+				}
+			w->tries++;
+			w->retry_at = now + 1000 * (1 << (w->tries < 6 ? w->tries : 6));
+		}
+		i++;
+	}
+}
+
 void ld_link_schedule_pulls(ld_node_t *n)
 {
 	int64_t now = ld_now_ms();
 
 	if (now < n->storage_retry_at)
 		return;
+	pull_wanted(n, now);
 	for (size_t i = 0; i < n->n_links; i++) {
 		link_t *l = n->links[i];
 
@@ -370,6 +413,31 @@ static int serve_flush(struct serve *s, bool last)
 	return s->err;
 }
 
+/* A case transferred or designated to 'reader' by a unit that may itself
+ * read this entry grants the reader the entry's payload too. */
+struct grant_check {
+	ld_node_t *n;
+	const Ld__EntryHeader *h;
+	const char *reader;
+};
+
+static int grantor_may_read(void *ud, const char *grantor)
+{
+	struct grant_check *g = ud;
+
+	return strcmp(grantor, g->reader) != 0 && ld_access_may_read(g->n->access, g->h, grantor);
+}
+
+static bool granted(ld_node_t *n, const Ld__EntryHeader *h, const ld_raw_entry_t *e,
+		    const char *reader)
+{
+	struct grant_check g = {n, h, reader};
+	char case_id[LD_CASE_ID_MAX + 1];
+
+	return ld_payload_case_id(h->kind, e->payload, e->payload_len, case_id) == 0 &&
+	       ld_store_foreach_case_grant(n->store, case_id, reader, grantor_may_read, &g) == 1;
+}
+
 static int serve_one(void *ud, const ld_raw_entry_t *e)
 {
 	struct serve *s = ud;
@@ -379,6 +447,8 @@ static int serve_one(void *ud, const ld_raw_entry_t *e)
 
 	if (h) {
 		full = e->payload && ld_access_may_read(s->n->access, h, s->l->peer);
+		if (!full && e->payload)
+			full = granted(s->n, h, e, s->l->peer);
 		ld__entry_header__free_unpacked(h, NULL);
 	}
 	need = ld_entry_parts_wire_size(e->header_len, full ? e->payload : NULL, e->payload_len);
@@ -748,6 +818,37 @@ struct receipts {
 	const char *via;
 };
 
+/* A transfer or designation naming this node: fetch the referral it
+ * answers again, now with its payload (held redacted until now). */
+static void want_granted(ld_node_t *n, const ld_entry_t *e)
+{
+	Ld__ReferralResponse *m;
+	const char *to;
+
+	if (e->hdr->kind != LD__KIND__KIND_REFERRAL_RESPONSE || !e->has_payload)
+		return;
+	m = ld__referral_response__unpack(NULL, e->payload_len, e->payload);
+	if (!m)
+		return;
+	to = m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER   ? m->transfer_to
+	     : m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_DESIGNATE ? m->designated
+										 : NULL;
+	if (to && !strcmp(to, n->conf->id) && m->referral && m->referral->feed &&
+	    ld_node_id_valid(m->referral->feed) && m->referral->has_seq && m->referral->seq &&
+	    n->n_wanted < LD_MAX_WANTED) {
+		wanted_t *w = &n->wanted[n->n_wanted++];
+
+		snprintf(w->feed, sizeof(w->feed), "%s", m->referral->feed);
+		w->seq = m->referral->seq;
+		w->retry_at = 0;
+		w->tries = 0;
+		log_info("case %s passed to this node by %s: fetching referral %s #%llu in full",
+			 m->case_id ? m->case_id : "?", e->hdr->author, w->feed,
+			 (unsigned long long)w->seq);
+	}
+	ld__referral_response__free_unpacked(m, NULL);
+}
+
 static void receipt_add(struct receipts *rc, const ld_entry_t *e, const char *self, const char *via)
 {
 	bool named = false;
@@ -884,8 +985,10 @@ static void ingest_round(ld_node_t *n, struct round *rd)
 				changed[n_changed++] = feed;
 			if (ld_store_root_id(n->store) && !strcmp(feed, ld_store_root_id(n->store)))
 				roster = true;
-			for (size_t k = b[i].n - b[i].n_new; k < b[i].n; k++)
+			for (size_t k = b[i].n - b[i].n_new; k < b[i].n; k++) {
 				receipt_add(&rc, p->run[k], n->conf->id, p->l->peer);
+				want_granted(n, p->run[k]);
+			}
 			if (!p->f->entries->last)
 				progress(n, p, &b[i]);
 		}

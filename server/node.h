@@ -66,6 +66,16 @@ typedef struct waiter {
 	int64_t deadline;
 } waiter_t;
 
+/* An entry held redacted that a grant lets this node fetch in full. */
+typedef struct wanted {
+	char feed[LD_NODE_ID_MAX + 1];
+	uint64_t seq;
+	int64_t retry_at;
+	int tries;
+} wanted_t;
+
+#define LD_MAX_WANTED 256
+
 typedef struct ld_node {
 	ld_config_t *conf;
 	ld_store_t *store;
@@ -77,6 +87,8 @@ typedef struct ld_node {
 	link_t *links[LD_MAX_LINKS];
 	size_t n_links;
 	pull_t pulls[LD_MAX_PULLS];
+	wanted_t wanted[LD_MAX_WANTED];
+	size_t n_wanted;
 	waiter_t *waiters;
 	size_t n_waiters, cap_waiters;
 	int64_t started_ms, storage_retry_at, last_progress_log, index_at, rebind_at;

@@ -148,13 +148,17 @@ static void test_referral_workflow(void **state)
 			     "C holds the discharge permit", NULL), 0);
 	q = (struct show_q){w, w->a, "\"holder\": \"county-c\""};
 	assert_true(cl_until(show_has, &q, 15000));
-	/* C is addressed by the designation and now holds that entry of the
-	 * case. (Known gap, see the issue notes: the referral itself was
-	 * addressed to B, and redaction does not yet follow case-level grants,
-	 * so C does not receive its payload.) */
-	q = (struct show_q){w, w->x, "designate to county-c"};
+	/* C, designated by the province (which may read the referral), is
+	 * granted the case: it fetches the referral again, now in full, and
+	 * sees the case it must answer. */
+	q = (struct show_q){w, w->x, "\"status\": \"awaiting answer\""};
 	assert_true(cl_until(show_has, &q, 15000));
-
+	assert_non_null(strstr(w->out, "\"holder\": \"county-c\""));
+	assert_true(cl_log_contains(w->x, "passed to this node by province"));
+	/* ...and may now answer it. */
+	assert_int_equal(cli(w, w->x, "respond", CASE, "accept", NULL), 0);
+	q = (struct show_q){w, w->a, "\"status\": \"accepted\""};
+	assert_true(cl_until(show_has, &q, 15000));
 	/* Rebuilt from the feeds, A's view of the case is the same. */
 	assert_int_equal(cli(w, w->a, "show", CASE, "--json", NULL), 0);
 	{

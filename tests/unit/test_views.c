@@ -200,6 +200,20 @@ static void test_reindex_identical_and_order_free(void **state)
 	ld_store_destroy(&s2);
 }
 
+struct grants {
+	char who[4][LD_NODE_ID_MAX + 1];
+	int n;
+};
+
+static int grant_cb(void *ud, const char *grantor)
+{
+	struct grants *g = ud;
+
+	if (g->n < 4)
+		snprintf(g->who[g->n++], sizeof(g->who[0]), "%s", grantor);
+	return 0;
+}
+
 static void test_designation_by_superior(void **state)
 {
 	fx_t *f = *state;
@@ -216,6 +230,31 @@ static void test_designation_by_superior(void **state)
 	assert_string_equal(c->holder, "county-c");
 	assert_string_equal(c->status, "awaiting answer");
 	assert_int_equal(c->n_items, 6);
+	assert_string_equal(c->referral_feed, "county-a");
+	assert_int_equal(c->referral_seq, 1);
+	/* The grant index keeps every unit that passed the case to C (the
+	 * province, and B, whose designation was refused: the server checks
+	 * that a grantor could read what it would grant). */
+	{
+		struct grants g = {0};
+
+		assert_int_equal(ld_store_foreach_case_grant(f->s, CASE, "county-c", grant_cb, &g), 0);
+		assert_int_equal(g.n, 2);
+		assert_string_equal(g.who[0], "county-b");
+		assert_string_equal(g.who[1], "province");
+		g.n = 0;
+		assert_int_equal(ld_store_foreach_case_grant(f->s, CASE, "county-d", grant_cb, &g), 0);
+		assert_int_equal(g.n, 0);
+	}
+	/* Grants are views too: rebuilt byte for byte. */
+	{
+		uint8_t d1[32], d2[32];
+
+		assert_int_equal(ld_store_views_digest(f->s, d1), 0);
+		assert_int_equal(ld_store_reindex(f->s), 0);
+		assert_int_equal(ld_store_views_digest(f->s, d2), 0);
+		assert_memory_equal(d1, d2, 32);
+	}
 	ld_case_destroy(&c);
 	ld_access_destroy(&a);
 }
