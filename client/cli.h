@@ -33,6 +33,7 @@ int cmd_transfer(int argc, char **argv);
 int cmd_designate(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_reindex(int argc, char **argv);
+int cmd_evidence(int argc, char **argv);
 
 struct ldc;
 /* Connect to the daemon's API: --api EP, else -c CONFIG's, else

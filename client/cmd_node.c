@@ -160,7 +160,7 @@ int cmd_init(int argc, char **argv)
 		   "root = root.pub\n%s%s%slog_level = info\n\n[peers]\n",
 		id, id, id, id, bind ? "bind = " : "", bind ? bind : "", bind ? "\n" : "");
 	for (size_t i = 0; i < n_peers; i++) {
-		char *copy = strdup(peers[i]), *eq = strchr(copy, '='), *at = strrchr(copy, '@');
+		char *copy = strdup(peers[i]), *eq = strchr(copy, '='), *at = strchr(copy, '@');
 
 		*eq = '\0';
 		if (at && at > eq)

@@ -31,6 +31,8 @@ static void usage(FILE *f)
 		"  designate CASE --to NODE  designate jurisdiction (a superior)\n"
 		"  show CASE [--json]        the case's signed timeline, judged\n"
 		"  reindex                   rebuild the derived views from the feeds\n"
+		"  evidence add CASE FILE --type T   record evidence (hash, size, collector)\n"
+		"  evidence attest FEED:SEQ --verdict V   recognise another unit's evidence\n"
 		"\n"
 		"Commands that talk to the daemon take -c CONFIG or --api ENDPOINT\n"
 		"(default: $LIANDONG_CONFIG, then ./liandongd.conf).\n"
@@ -114,6 +116,8 @@ int main(int argc, char **argv)
 		return cmd_show(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "reindex"))
 		return cmd_reindex(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "evidence"))
+		return cmd_evidence(argc - 2, argv + 2);
 	usage(stderr);
 	return cli_fail(EXIT_USAGE, "unknown command '%s'", argv[1]);
 }

@@ -179,6 +179,31 @@ static void judge_response(ld_case_t *c, const ld_access_t *a, ld_case_item_t *i
 	ld__referral_response__free_unpacked(m, NULL);
 }
 
+static void judge_attestation(ld_case_item_t *it, const ld_entry_t *e)
+{
+	static const char *const verdicts[] = {"?", "recognised", "recognised with reservations",
+					       "not recognised"};
+	Ld__EvidenceAttestation *m =
+		ld__evidence_attestation__unpack(NULL, e->payload_len, e->payload);
+
+	if (!m) {
+		refuse(it, "payload does not decode as an attestation");
+		return;
+	}
+	snprintf(it->summary, sizeof(it->summary), "ATTESTS %s (%s:%llu): %s%s%s%s",
+		 m->evidence_id ? m->evidence_id : "?",
+		 m->record && m->record->feed ? m->record->feed : "?",
+		 (unsigned long long)(m->record ? m->record->seq : 0),
+		 m->verdict < 4 ? verdicts[m->verdict] : "?",
+		 m->has_checked_sha256 ? ", file hash checked" : "", m->notes ? ": " : "",
+		 m->notes ? m->notes : "");
+	if (!m->record || !m->record->feed)
+		refuse(it, "names no evidence record");
+	else if (!strcmp(m->record->feed, e->hdr->author))
+		refuse(it, "a unit cannot attest its own evidence");
+	ld__evidence_attestation__free_unpacked(m, NULL);
+}
+
 static void summarise_other(ld_case_item_t *it, const ld_entry_t *e)
 {
 	static const char *const names[] = {"?", "roster", "referral", "response", "evidence",
@@ -228,6 +253,8 @@ int ld_case_load(ld_store_t *s, const ld_access_t *a, const char *case_id, ld_ca
 				judge_referral(c, it, e);
 			else if (e->hdr->kind == LD__KIND__KIND_REFERRAL_RESPONSE)
 				judge_response(c, a, it, e);
+			else if (e->hdr->kind == LD__KIND__KIND_EVIDENCE_ATTESTATION)
+				judge_attestation(it, e);
 			else
 				summarise_other(it, e);
 			c->items[i] = *it;

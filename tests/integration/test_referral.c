@@ -17,6 +17,7 @@
 #include "testutil.h"
 
 #define CASE "county-a/2026-0117"
+#define CASE_BAD_FILE "/nonexistent/report.pdf"
 
 typedef struct world {
 	cluster_t *c;
@@ -141,6 +142,49 @@ static void test_referral_workflow(void **state)
 	/* The province sees the same case (it reads what its counties read). */
 	q = (struct show_q){w, w->p, "\"status\": \"accepted\""};
 	assert_true(cl_until(show_has, &q, 15000));
+
+	/* Evidence (mutual recognition): A records a file; B checks it against
+	 * its own copy and recognises it; A may not attest its own; a copy that
+	 * differs is refused; C, not a party, may not read the record. */
+	{
+		char path[600], ref[96];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/report.pdf", w->c->base);
+		f = fopen(path, "w");
+		fputs("COD 412 mg/L, lab report 2026-117", f);
+		fclose(f);
+		assert_int_equal(cli(w, w->a, "evidence", "add", CASE, path, "--type", "sampling",
+				     "--collector", "Inspector Wang", "--json", NULL), 0);
+		{
+			const char *p = strstr(w->out, "\"seq\": ");
+			unsigned long long seq = 0;
+
+			assert_non_null(p);
+			assert_int_equal(sscanf(p, "\"seq\": %llu", &seq), 1);
+			snprintf(ref, sizeof(ref), "county-a:%llu", seq);
+			assert_int_equal(cl_wait(w->b, "county-a", seq, 15000), 0);
+			assert_int_equal(cl_wait(w->x, "county-a", seq, 15000), 0);
+		}
+		assert_int_equal(cli(w, w->a, "evidence", "attest", ref, "--verdict", "recognised",
+				     NULL), 6);
+		assert_int_equal(cli(w, w->x, "evidence", "attest", ref, "--verdict", "recognised",
+				     NULL), 6);
+		assert_int_equal(cli(w, w->b, "evidence", "attest", ref, "--verdict", "recognised",
+				     "--file", CASE_BAD_FILE, NULL), 3);
+		f = fopen(path, "a");
+		fputs(" (edited)", f);
+		fclose(f);
+		assert_int_equal(cli(w, w->b, "evidence", "attest", ref, "--verdict", "recognised",
+				     "--file", path, NULL), 1);
+		f = fopen(path, "w");
+		fputs("COD 412 mg/L, lab report 2026-117", f);
+		fclose(f);
+		assert_int_equal(cli(w, w->b, "evidence", "attest", ref, "--verdict", "recognised",
+				     "--file", path, "--notes", "matches our copy", NULL), 0);
+		q = (struct show_q){w, w->a, "recognised, file hash checked"};
+		assert_true(cl_until(show_has, &q, 15000));
+	}
 
 	/* The province designates county C; B may not (it is a party). */
 	assert_int_equal(cli(w, w->b, "designate", CASE, "--to", "county-c", NULL), 6);

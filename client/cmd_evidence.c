@@ -1,0 +1,420 @@
+/* client/cmd_evidence.c: evidence and its mutual recognition (证据互认):
+ * `liandong evidence add CASE FILE ...` records a file's SHA-256, size, type,
+ * collector, time and place (the file itself stays with its collector), and
+ * `liandong evidence attest FEED:SEQ ...` lets another unit record that it
+ * checked and recognises (or not) that evidence. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "client/cli.h"
+#include "client/ldclient.h"
+#include "common/casefile.h"
+#include "common/entry.h"
+#include "common/errors.h"
+#include "common/store.h"
+#include "evidence.pb-c.h"
+
+enum { EXIT_DENIED = 6, EXIT_NO_CASE = 7 };
+
+static const char *const types[] = {NULL, "sampling", "monitoring", "photo", "video",
+				    "inspection-record", "appraisal", "interrogation-record",
+				    "document", "other"};
+static const char *const verdicts[] = {NULL, "recognised", "reservations", "not-recognised"};
+
+static int lookup(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 1; i < n; i++)
+		if (!strcmp(names[i], s))
+			return (int)i;
+	return -1;
+}
+
+/* SHA-256 and size of a file, read in 1 MiB blocks (any size). */
+static int hash_file(const char *path, uint8_t out[32], uint64_t *size)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	FILE *f = fopen(path, "rb");
+	static uint8_t buf[1 << 20];
+	size_t n;
+	int r = 0;
+
+	if (!f || !md) {
+		r = f ? -ENOMEM : -errno;
+		goto out;
+	}
+	*size = 0;
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		EVP_DigestUpdate(md, buf, n);
+		*size += n;
+	}
+	if (ferror(f))
+		r = -EIO;
+	else
+		EVP_DigestFinal_ex(md, out, NULL);
+out:
+	if (f)
+		fclose(f);
+	EVP_MD_CTX_free(md);
+	return r;
+}
+
+static const char *media_type(const char *path)
+{
+	static const char *const map[][2] = {
+		{".pdf", "application/pdf"}, {".jpg", "image/jpeg"},  {".jpeg", "image/jpeg"},
+		{".png", "image/png"},       {".mp4", "video/mp4"},   {".mov", "video/quicktime"},
+		{".csv", "text/csv"},        {".txt", "text/plain"},  {".json", "application/json"},
+		{".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+		{".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+	};
+	const char *dot = strrchr(path, '.');
+
+	for (size_t i = 0; dot && i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcasecmp(dot, map[i][0]))
+			return map[i][1];
+	return "application/octet-stream";
+}
+
+static int status_id(ldc_t *cl, char out[LD_NODE_ID_MAX + 1])
+{
+	Ld__ApiResponse *resp;
+	int r = ldc_status(cl, &resp);
+
+	if (r < 0)
+		return r;
+	snprintf(out, LD_NODE_ID_MAX + 1, "%s",
+		 resp->status && resp->status->node_id ? resp->status->node_id : "");
+	ld__api_response__free_unpacked(resp, NULL);
+	return out[0] ? 0 : -EPROTO;
+}
+
+/* Parties of a case as this node knows them: referrer and holder. */
+static int case_parties(ldc_t *cl, const char *case_id, char parties[2][LD_NODE_ID_MAX + 1],
+			bool *known)
+{
+	Ld__ApiRequest q = LD__API_REQUEST__INIT;
+	Ld__ApiResponse *resp;
+	int r;
+
+	q.has_type = true;
+	q.type = LD__API_TYPE__API_CASE;
+	q.case_id = (char *)case_id;
+	if ((r = ldc_call(cl, &q, 10000, &resp)) < 0)
+		return r;
+	*known = resp->ok && resp->case_view && resp->case_view->opened;
+	if (*known) {
+		snprintf(parties[0], LD_NODE_ID_MAX + 1, "%s", resp->case_view->referrer);
+		snprintf(parties[1], LD_NODE_ID_MAX + 1, "%s", resp->case_view->holder);
+	}
+	ld__api_response__free_unpacked(resp, NULL);
+	return 0;
+}
+
+static int sign_and_print(ldc_t *cl, uint32_t kind, const char *const *aud, size_t n_aud,
+			  uint8_t *buf, size_t len, bool json, const char *what)
+{
+	Ld__AppendItem item = LD__APPEND_ITEM__INIT;
+	const Ld__AppendItem *items[] = {&item};
+	char *msg = NULL;
+	ldc_ref_t ref;
+	int r;
+
+	item.has_kind = item.has_payload = true;
+	item.kind = kind;
+	item.audience = (char **)aud;
+	item.n_audience = n_aud;
+	item.payload.data = buf;
+	item.payload.len = len;
+	r = ldc_append(cl, items, 1, &ref, &msg);
+	if (r < 0) {
+		r = r == -ETIMEDOUT ? cli_daemon_fail(r, what)
+				    : cli_fail(EXIT_STORE, "%s refused: %s", what,
+					       msg ? msg : ld_strerror(r));
+		free(msg);
+		return r;
+	}
+	if (json)
+		printf("{\"feed\": \"%s\", \"seq\": %llu}\n", ref.feed, (unsigned long long)ref.seq);
+	else
+		printf("%s signed as %s #%llu (refer to it as %s:%llu)\n", what, ref.feed,
+		       (unsigned long long)ref.seq, ref.feed, (unsigned long long)ref.seq);
+	return 0;
+}
+
+static void evidence_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: liandong evidence add CASE FILE --type TYPE [--evidence-id ID]\n"
+		"           [--collector NAME] [--collected YYYY-MM-DD[THH:MM]] [--region CODE]\n"
+		"           [--site NAME] [--description TEXT] [--media-type TYPE]\n"
+		"       liandong evidence attest FEED:SEQ --verdict recognised|reservations|\n"
+		"           not-recognised [--file FILE] [--method TEXT] [--notes TEXT] [--officer NAME]\n"
+		"       Common: [-c CONFIG | --api EP] [--json]\n"
+		"TYPE: sampling, monitoring, photo, video, inspection-record, appraisal,\n"
+		"      interrogation-record, document, other.\n"
+		"`add` records the file's SHA-256 (read in blocks, any size), size and media type;\n"
+		"the file stays with this unit. `attest` with --file checks it against the record.\n"
+		"Exit: 1 file does not match, 6 not permitted, 7 unknown case.\n");
+}
+
+static int64_t parse_when(const char *s)
+{
+	struct tm tm = {0};
+	char *end = strptime(s, "%Y-%m-%d", &tm);
+
+	if (end && (*end == 'T' || *end == ' '))
+		end = strptime(end + 1, "%H:%M", &tm);
+	return end && !*end ? (int64_t)timegm(&tm) * 1000 : -1;
+}
+
+static int evidence_add(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"type", required_argument, NULL, 't'},        {"evidence-id", required_argument, NULL, 'i'},
+		{"collector", required_argument, NULL, 'o'},   {"collected", required_argument, NULL, 'w'},
+		{"region", required_argument, NULL, 'g'},      {"site", required_argument, NULL, 's'},
+		{"description", required_argument, NULL, 'd'}, {"media-type", required_argument, NULL, 'm'},
+		{"config", required_argument, NULL, 'c'},      {"api", required_argument, NULL, 'a'},
+		{"json", no_argument, NULL, 'j'},              {"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	Ld__EvidenceRecord m = LD__EVIDENCE_RECORD__INIT;
+	Ld__Place place = LD__PLACE__INIT;
+	char self[LD_NODE_ID_MAX + 1], parties[2][LD_NODE_ID_MAX + 1], idbuf[256];
+	const char *conf = NULL, *api = NULL, *file = NULL, *aud[2];
+	uint8_t sha[32], *buf;
+	bool json = false, known = false;
+	size_t n_aud = 0;
+	ldc_t *cl;
+	int c, r, t;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if ((t = lookup(types, sizeof(types) / sizeof(types[0]), optarg)) < 0)
+				return cli_fail(EXIT_USAGE, "evidence add: --type '%s' unknown (sampling, "
+							    "monitoring, photo, video, inspection-record, "
+							    "appraisal, interrogation-record, document, "
+							    "other)", optarg);
+			m.has_type = true;
+			m.type = (uint32_t)t;
+			break;
+		case 'i': m.evidence_id = optarg; break;
+		case 'o': m.collector = optarg; break;
+		case 'w':
+			if ((m.collected_ms = parse_when(optarg)) < 0)
+				return cli_fail(EXIT_USAGE, "evidence add: --collected '%s' is not a date",
+						optarg);
+			m.has_collected_ms = true;
+			break;
+		case 'g': place.region_code = optarg; m.place = &place; break;
+		case 's': place.site_name = optarg; m.place = &place; break;
+		case 'd': m.description = optarg; break;
+		case 'm': m.media_type = optarg; break;
+		case 'c': conf = optarg; break;
+		case 'a': api = optarg; break;
+		case 'j': json = true; break;
+		case 'h': evidence_usage(stdout); return 0;
+		default: evidence_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 2 || !m.has_type) {
+		evidence_usage(stderr);
+		return cli_fail(EXIT_USAGE, "evidence add: expected CASE FILE and --type");
+	}
+	m.case_id = argv[optind];
+	file = argv[optind + 1];
+	if (!ld_case_id_valid(m.case_id))
+		return cli_fail(EXIT_USAGE, "evidence add: '%s' is not a case id", m.case_id);
+	if ((r = hash_file(file, sha, &m.size)) < 0)
+		return cli_fail(EXIT_FILE, "evidence add: %s: %s", file, strerror(-r));
+	m.has_size = m.has_sha256 = true;
+	m.sha256.data = sha;
+	m.sha256.len = 32;
+	if (!m.media_type)
+		m.media_type = (char *)media_type(file);
+	m.file_name = strrchr(file, '/') ? strrchr(file, '/') + 1 : (char *)file;
+	if (!m.has_collected_ms) {
+		m.has_collected_ms = true;
+		m.collected_ms = (int64_t)time(NULL) * 1000;
+	}
+	if ((r = cli_connect(api, conf, &cl)) != 0)
+		return r;
+	if ((r = status_id(cl, self)) < 0 || (r = case_parties(cl, m.case_id, parties, &known)) < 0) {
+		ldc_destroy(&cl);
+		return cli_daemon_fail(r, "evidence add");
+	}
+	/* Evidence for a case this node owns (before referring it), or one it
+	 * is party to; it is shown to the case's parties. */
+	if (!known && strncmp(m.case_id, self, strlen(self)) != 0) {
+		ldc_destroy(&cl);
+		return cli_fail(EXIT_NO_CASE, "evidence add: case %s is unknown here", m.case_id);
+	}
+	for (int i = 0; known && i < 2; i++)
+		if (strcmp(parties[i], self) != 0 && (n_aud == 0 || strcmp(aud[0], parties[i])))
+			aud[n_aud++] = parties[i];
+	if (!m.evidence_id) {
+		snprintf(idbuf, sizeof(idbuf), "%s/E%lld", m.case_id, (long long)m.collected_ms);
+		m.evidence_id = idbuf;
+	}
+	m.collector_unit = self;
+	m.holder = self;
+	buf = malloc(ld__evidence_record__get_packed_size(&m));
+	r = buf ? sign_and_print(cl, LD__KIND__KIND_EVIDENCE_RECORD, aud, n_aud, buf,
+				 ld__evidence_record__pack(&m, buf), json, "evidence record")
+		: cli_fail(EXIT_STORE, "out of memory");
+	if (r == 0 && !json) {
+		char hex[65];
+
+		printf("  %s  %s  %llu bytes  sha256 %s\n", m.evidence_id, m.media_type,
+		       (unsigned long long)m.size, ld_hex(sha, 32, hex));
+	}
+	free(buf);
+	ldc_destroy(&cl);
+	return r;
+}
+
+static int evidence_attest(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"verdict", required_argument, NULL, 'v'}, {"file", required_argument, NULL, 'f'},
+		{"method", required_argument, NULL, 'm'},  {"notes", required_argument, NULL, 'n'},
+		{"officer", required_argument, NULL, 'o'}, {"config", required_argument, NULL, 'c'},
+		{"api", required_argument, NULL, 'a'},     {"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},          {0},
+	};
+	Ld__EvidenceAttestation m = LD__EVIDENCE_ATTESTATION__INIT;
+	Ld__EntryRef rec = LD__ENTRY_REF__INIT;
+	Ld__ApiRequest q = LD__API_REQUEST__INIT;
+	Ld__ApiResponse *resp = NULL;
+	Ld__EvidenceRecord *er = NULL;
+	char self[LD_NODE_ID_MAX + 1], feed[LD_NODE_ID_MAX + 1], parties[2][LD_NODE_ID_MAX + 1];
+	const char *conf = NULL, *api = NULL, *file = NULL, *aud[3];
+	uint8_t sha[32], buf[4096];
+	bool json = false, known = false;
+	ld_entry_t *e = NULL;
+	size_t n_aud = 0;
+	uint64_t size;
+	ldc_t *cl;
+	int c, r, v;
+	char *colon, *end;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			if ((v = lookup(verdicts, sizeof(verdicts) / sizeof(verdicts[0]), optarg)) < 0)
+				return cli_fail(EXIT_USAGE, "evidence attest: --verdict '%s' unknown "
+							    "(recognised, reservations, not-recognised)",
+						optarg);
+			m.has_verdict = true;
+			m.verdict = (uint32_t)v;
+			break;
+		case 'f': file = optarg; break;
+		case 'm': m.method = optarg; break;
+		case 'n': m.notes = optarg; break;
+		case 'o': m.officer = optarg; break;
+		case 'c': conf = optarg; break;
+		case 'a': api = optarg; break;
+		case 'j': json = true; break;
+		case 'h': evidence_usage(stdout); return 0;
+		default: evidence_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1 || !m.has_verdict) {
+		evidence_usage(stderr);
+		return cli_fail(EXIT_USAGE, "evidence attest: expected FEED:SEQ and --verdict");
+	}
+	colon = strrchr(argv[optind], ':');
+	if (!colon || (size_t)(colon - argv[optind]) > LD_NODE_ID_MAX)
+		return cli_fail(EXIT_USAGE, "evidence attest: '%s' is not FEED:SEQ", argv[optind]);
+	snprintf(feed, sizeof(feed), "%.*s", (int)(colon - argv[optind]), argv[optind]);
+	rec.seq = strtoull(colon + 1, &end, 10);
+	if (!ld_node_id_valid(feed) || *end || !rec.seq)
+		return cli_fail(EXIT_USAGE, "evidence attest: '%s' is not FEED:SEQ", argv[optind]);
+	if ((r = cli_connect(api, conf, &cl)) != 0)
+		return r;
+	q.has_type = q.has_seq = true;
+	q.type = LD__API_TYPE__API_GET;
+	q.feed = feed;
+	q.seq = rec.seq;
+	if ((r = status_id(cl, self)) < 0 || (r = ldc_call(cl, &q, 10000, &resp)) < 0) {
+		ldc_destroy(&cl);
+		return cli_daemon_fail(r, "evidence attest");
+	}
+	r = 0;
+	if (!resp->ok || resp->n_entries != 1 ||
+	    ld_entry_parse(resp->entries[0]->entry.data, resp->entries[0]->entry.len, &e) < 0)
+		r = cli_fail(EXIT_NO_CASE, "evidence attest: this node does not hold %s:%llu", feed,
+			     (unsigned long long)rec.seq);
+	else if (e->hdr->kind != LD__KIND__KIND_EVIDENCE_RECORD)
+		r = cli_fail(EXIT_USAGE, "evidence attest: %s:%llu is not an evidence record", feed,
+			     (unsigned long long)rec.seq);
+	else if (!e->has_payload || !(er = ld__evidence_record__unpack(NULL, e->payload_len, e->payload)))
+		r = cli_fail(EXIT_DENIED, "evidence attest: this node may not read %s:%llu (not a "
+					  "party to its case)", feed, (unsigned long long)rec.seq);
+	else if (!strcmp(e->hdr->author, self))
+		r = cli_fail(EXIT_DENIED, "evidence attest: a unit cannot attest its own evidence");
+	if (r == 0 && file) {
+		if ((r = hash_file(file, sha, &size)) < 0) {
+			r = cli_fail(EXIT_FILE, "evidence attest: %s: %s", file, strerror(-r));
+		} else if ((er->sha256.len != 32 || memcmp(er->sha256.data, sha, 32) != 0) &&
+			   m.verdict != 3) {
+			r = cli_fail(EXIT_VERIFY, "evidence attest: %s does not match the record's "
+						  "SHA-256 (use --verdict not-recognised, or check "
+						  "the file)", file);
+		} else {
+			m.has_checked_sha256 = true;
+			m.checked_sha256.data = sha;
+			m.checked_sha256.len = 32;
+		}
+	}
+	if (r == 0) {
+		rec.feed = feed;
+		rec.has_seq = rec.has_id = true;
+		rec.id.data = e->id;
+		rec.id.len = LD_ID_LEN;
+		m.record = &rec;
+		m.evidence_id = er->evidence_id;
+		m.case_id = er->case_id;
+		aud[n_aud++] = e->hdr->author;
+		if (er->case_id && ld_case_id_valid(er->case_id) &&
+		    case_parties(cl, er->case_id, parties, &known) == 0 && known)
+			for (int i = 0; i < 2; i++)
+				if (strcmp(parties[i], self) && strcmp(parties[i], aud[0]) &&
+				    (n_aud < 2 || strcmp(parties[i], aud[1])))
+					aud[n_aud++] = parties[i];
+		if (ld__evidence_attestation__get_packed_size(&m) > sizeof(buf))
+			r = cli_fail(EXIT_USAGE, "evidence attest: --notes too long");
+		else
+			r = sign_and_print(cl, LD__KIND__KIND_EVIDENCE_ATTESTATION, aud, n_aud, buf,
+					   ld__evidence_attestation__pack(&m, buf), json,
+					   "attestation");
+	}
+	if (er)
+		ld__evidence_record__free_unpacked(er, NULL);
+	ld_entry_destroy(&e);
+	ld__api_response__free_unpacked(resp, NULL);
+	ldc_destroy(&cl);
+	return r;
+}
+
+int cmd_evidence(int argc, char **argv)
+{
+	if (argc < 1 || !strcmp(argv[0], "-h") || !strcmp(argv[0], "--help")) {
+		evidence_usage(argc < 1 ? stderr : stdout);
+		return argc < 1 ? EXIT_USAGE : 0;
+	}
+	if (!strcmp(argv[0], "add"))
+		return evidence_add(argc, argv);
+	if (!strcmp(argv[0], "attest"))
+		return evidence_attest(argc, argv);
+	evidence_usage(stderr);
+	return cli_fail(EXIT_USAGE, "evidence: unknown subcommand '%s' (add, attest)", argv[0]);
+}
