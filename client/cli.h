@@ -34,6 +34,11 @@ int cmd_designate(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_reindex(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
+int cmd_dispatch(int argc, char **argv);
+int cmd_ack(int argc, char **argv);
+int cmd_accept(int argc, char **argv);
+int cmd_decline(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 struct ldc;
 /* Connect to the daemon's API: --api EP, else -c CONFIG's, else

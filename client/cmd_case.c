@@ -11,6 +11,7 @@
 #include "case.pb-c.h"
 #include "client/cli.h"
 #include "client/ldclient.h"
+#include "common/action.h"
 #include "common/casefile.h"
 #include "common/entry.h"
 #include "common/errors.h"
@@ -437,6 +438,109 @@ static void fmt_time(int64_t ms, char *buf, size_t n)
 	strftime(buf, n, "%Y-%m-%d %H:%M:%SZ", &tm);
 }
 
+static void print_items(Ld__ApiCaseItem **items, size_t n, bool json)
+{
+	char when[32];
+
+	for (size_t i = 0; i < n; i++) {
+		Ld__ApiCaseItem *x = items[i];
+
+		if (json) {
+			printf("%s\n  {\"feed\": \"%s\", \"seq\": %llu, \"time_ms\": %lld, "
+			       "\"recv_ms\": %lld, \"summary\": ", i ? "," : "", x->ref->feed,
+			       (unsigned long long)x->ref->seq, (long long)x->time_ms,
+			       (long long)x->recv_ms);
+			cli_json_str(stdout, x->summary ? x->summary : "");
+			printf(", \"refused\": %s", x->refused ? "true" : "false");
+			if (x->refused) {
+				printf(", \"reason\": ");
+				cli_json_str(stdout, x->reason ? x->reason : "");
+			}
+			printf(", \"receipts\": [");
+			for (size_t j = 0; j < x->n_receipts; j++)
+				printf("%s{\"receiver\": \"%s\", \"time_ms\": %lld}", j ? ", " : "",
+				       x->receipts[j]->receiver, (long long)x->receipts[j]->time_ms);
+			printf("]}");
+			continue;
+		}
+		fmt_time(x->time_ms, when, sizeof(when));
+		printf("  %s  %-12s #%-4llu %s\n", when, x->ref->feed, (unsigned long long)x->ref->seq,
+		       x->summary ? x->summary : "");
+		if (x->refused)
+			printf("      REFUSED: %s\n", x->reason ? x->reason : "");
+		for (size_t j = 0; j < x->n_receipts; j++) {
+			fmt_time(x->receipts[j]->time_ms, when, sizeof(when));
+			printf("      received by %s at %s (signed receipt)\n", x->receipts[j]->receiver,
+			       when);
+		}
+	}
+}
+
+static int show_action(const char *api, const char *conf, const char *id, bool json)
+{
+	Ld__ApiRequest q = LD__API_REQUEST__INIT;
+	Ld__ApiResponse *resp;
+	Ld__ApiAction *a;
+	char when[32];
+	ldc_t *cl;
+	int r;
+
+	if ((r = cli_connect(api, conf, &cl)) != 0)
+		return r;
+	q.has_type = true;
+	q.type = LD__API_TYPE__API_ACTION;
+	q.case_id = (char *)id;
+	r = ldc_call(cl, &q, 10000, &resp);
+	ldc_destroy(&cl);
+	if (r < 0)
+		return cli_daemon_fail(r, "show");
+	if (!resp->ok || !resp->action) {
+		r = cli_fail(resp->err == -ENOENT ? EXIT_NO_CASE : EXIT_STORE, "show %s: no case or "
+			     "action of that id is held here (unknown id, or this node is not party "
+			     "to it)", id);
+		ld__api_response__free_unpacked(resp, NULL);
+		return r;
+	}
+	a = resp->action;
+	if (json) {
+		printf("{\"action\": ");
+		cli_json_str(stdout, a->action_id);
+		printf(", \"dispatched\": %s, \"dispatcher\": \"%s\", \"kind\": \"%s\", "
+		       "\"priority\": \"%s\", \"ack_by_ms\": %lld, \"title\": ",
+		       a->dispatched ? "true" : "false", a->dispatcher ? a->dispatcher : "",
+		       ld_action_kind_name(a->kind), ld_priority_name(a->priority),
+		       (long long)a->ack_by_ms);
+		cli_json_str(stdout, a->title ? a->title : "");
+		printf(", \"participants\": [");
+		for (size_t i = 0; i < a->n_participants; i++)
+			printf("%s\n  {\"node\": \"%s\", \"role\": \"%s\", \"state\": \"%s\", "
+			       "\"ack_ms\": %lld, \"overdue\": %s}", i ? "," : "",
+			       a->participants[i]->node_id, ld_role_name(a->participants[i]->role),
+			       a->participants[i]->state, (long long)a->participants[i]->ack_ms,
+			       a->participants[i]->overdue ? "true" : "false");
+		printf("], \"timeline\": [");
+		print_items(a->items, a->n_items, true);
+		printf("]}\n");
+	} else {
+		printf("action %s: %s\n  %s, %s, dispatched by %s", a->action_id,
+		       a->title ? a->title : "", ld_action_kind_name(a->kind),
+		       ld_priority_name(a->priority), a->dispatched ? a->dispatcher : "(not held)");
+		if (a->ack_by_ms) {
+			fmt_time(a->ack_by_ms, when, sizeof(when));
+			printf("; acknowledge by %s", when);
+		}
+		printf("\n\nparticipants:\n");
+		for (size_t i = 0; i < a->n_participants; i++)
+			printf("  %-20s %-9s %-14s%s\n", a->participants[i]->node_id,
+			       ld_role_name(a->participants[i]->role), a->participants[i]->state,
+			       a->participants[i]->overdue ? "  OVERDUE (not acknowledged in time)" : "");
+		printf("\ntimeline:\n");
+		print_items(a->items, a->n_items, false);
+	}
+	ld__api_response__free_unpacked(resp, NULL);
+	return 0;
+}
+
 int cmd_show(int argc, char **argv)
 {
 	const char *conf = NULL, *api = NULL, *case_id = NULL;
@@ -473,9 +577,13 @@ int cmd_show(int argc, char **argv)
 	ldc_destroy(&cl);
 	if (r < 0)
 		return cli_daemon_fail(r, "show");
+	if (!resp->ok && resp->err == -ENOENT) {
+		/* Not a case this node holds: perhaps a joint action. */
+		ld__api_response__free_unpacked(resp, NULL);
+		return show_action(api, conf, case_id, json);
+	}
 	if (!resp->ok || !resp->case_view) {
-		r = cli_fail(resp->err == -ENOENT ? EXIT_NO_CASE : EXIT_STORE, "show %s: %s", case_id,
-			     resp->message ? resp->message : "failed");
+		r = cli_fail(EXIT_STORE, "show %s: %s", case_id, resp->message ? resp->message : "failed");
 		ld__api_response__free_unpacked(resp, NULL);
 		return r;
 	}
@@ -490,25 +598,7 @@ int cmd_show(int argc, char **argv)
 		printf(", \"title\": ");
 		cli_json_str(stdout, k->title ? k->title : "");
 		printf(", \"answer_by_ms\": %lld, \"timeline\": [", (long long)k->answer_by_ms);
-		for (size_t i = 0; i < k->n_items; i++) {
-			Ld__ApiCaseItem *x = k->items[i];
-
-			printf("%s\n  {\"feed\": \"%s\", \"seq\": %llu, \"time_ms\": %lld, "
-			       "\"recv_ms\": %lld, \"summary\": ", i ? "," : "", x->ref->feed,
-			       (unsigned long long)x->ref->seq, (long long)x->time_ms,
-			       (long long)x->recv_ms);
-			cli_json_str(stdout, x->summary ? x->summary : "");
-			printf(", \"refused\": %s", x->refused ? "true" : "false");
-			if (x->refused) {
-				printf(", \"reason\": ");
-				cli_json_str(stdout, x->reason ? x->reason : "");
-			}
-			printf(", \"receipts\": [");
-			for (size_t j = 0; j < x->n_receipts; j++)
-				printf("%s{\"receiver\": \"%s\", \"time_ms\": %lld}", j ? ", " : "",
-				       x->receipts[j]->receiver, (long long)x->receipts[j]->time_ms);
-			printf("]}");
-		}
+		print_items(k->items, k->n_items, true);
 		printf("]}\n");
 	} else {
 		char when[32];
@@ -525,20 +615,7 @@ int cmd_show(int argc, char **argv)
 			printf("  no referral of this case is held here\n");
 		}
 		printf("\ntimeline (every entry signed by its author and verified on arrival):\n");
-		for (size_t i = 0; i < k->n_items; i++) {
-			Ld__ApiCaseItem *x = k->items[i];
-
-			fmt_time(x->time_ms, when, sizeof(when));
-			printf("  %s  %-12s #%-4llu %s\n", when, x->ref->feed,
-			       (unsigned long long)x->ref->seq, x->summary ? x->summary : "");
-			if (x->refused)
-				printf("      REFUSED: %s\n", x->reason ? x->reason : "");
-			for (size_t j = 0; j < x->n_receipts; j++) {
-				fmt_time(x->receipts[j]->time_ms, when, sizeof(when));
-				printf("      received by %s at %s (signed receipt)\n",
-				       x->receipts[j]->receiver, when);
-			}
-		}
+		print_items(k->items, k->n_items, false);
 	}
 	ld__api_response__free_unpacked(resp, NULL);
 	return 0;

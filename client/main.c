@@ -33,6 +33,10 @@ static void usage(FILE *f)
 		"  reindex                   rebuild the derived views from the feeds\n"
 		"  evidence add CASE FILE --type T   record evidence (hash, size, collector)\n"
 		"  evidence attest FEED:SEQ --verdict V   recognise another unit's evidence\n"
+		"  dispatch --kind K --priority P --title T --participant N[:ROLE]... ...\n"
+		"                            dispatch a joint inspection or emergency response\n"
+		"  ack|accept ACTION, decline ACTION --reason R, report ACTION --status S\n"
+		"                            answer a dispatch (participants)\n"
 		"\n"
 		"Commands that talk to the daemon take -c CONFIG or --api ENDPOINT\n"
 		"(default: $LIANDONG_CONFIG, then ./liandongd.conf).\n"
@@ -118,6 +122,16 @@ int main(int argc, char **argv)
 		return cmd_reindex(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "evidence"))
 		return cmd_evidence(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "dispatch"))
+		return cmd_dispatch(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "ack"))
+		return cmd_ack(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "accept"))
+		return cmd_accept(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "decline"))
+		return cmd_decline(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "report"))
+		return cmd_report(argc - 2, argv + 2);
 	usage(stderr);
 	return cli_fail(EXIT_USAGE, "unknown command '%s'", argv[1]);
 }

@@ -188,6 +188,13 @@ int ld_store_foreach_case_grant(ld_store_t *s, const char *case_id, const char *
  * two stores holding the same entries have the same digest. */
 int ld_store_views_digest(ld_store_t *s, uint8_t out[32]);
 
+/* Joint actions are indexed like cases: action ids have the case id syntax
+ * ("<dispatching node>/<local part>"). Call cb for every dispatch and action
+ * response this store holds (with payload) for 'action_id'. */
+int ld_store_foreach_action_entry(ld_store_t *s, const char *action_id,
+				  int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
+				  void *ud);
+
 /* Rebuild every derived view from the entries held, in one transaction.
  * The result is byte-identical to the views built as entries arrived. */
 int ld_store_reindex(ld_store_t *s);

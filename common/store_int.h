@@ -14,6 +14,7 @@
  *   receipts  u32 num ++ u64 seq ++ receiver id -> u64 receipt seq ++ i64 time
  *   v_case    case id \0 author \0 u64 seq -> u32 kind (store_views.c)
  *   v_grant   case id \0 grantee \0 grantor -> u64 seq (transfers, designations)
+ *   v_action  action id \0 author \0 u64 seq -> u32 kind (dispatches, responses)
  *
  * Stored entry value: u8 format(1) | u8 flags | u16 header_len |
  * u32 payload_len | i64 recv_ms | 32 B id | 64 B sig | header | payload.
@@ -40,7 +41,7 @@
 struct ld_store {
 	MDB_env *env;
 	MDB_dbi db_meta, db_feeds, db_nums, db_entries, db_ids, db_equiv, db_roster,
-		db_refusals, db_receipts, db_case_entries, db_grants;
+		db_refusals, db_receipts, db_case_entries, db_grants, db_action_entries;
 	char *dir;
 	int lock_fd;
 	size_t map_size, map_max;

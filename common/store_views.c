@@ -45,7 +45,7 @@ bool ld_case_id_valid(const char *s)
 	return true;
 }
 
-static int index_put(ld_store_t *s, MDB_txn *txn, const char *case_id, const ld_entry_t *e)
+static int thread_put(MDB_txn *txn, MDB_dbi dbi, const char *case_id, const ld_entry_t *e)
 {
 	uint8_t kb[LD_CASE_ID_MAX + LD_NODE_ID_MAX + 2 + 8], vb[4];
 	size_t cl = strlen(case_id), al = strlen(e->hdr->author), n = 0;
@@ -61,7 +61,12 @@ static int index_put(ld_store_t *s, MDB_txn *txn, const char *case_id, const ld_
 	n += 8;
 	store_be32(vb, e->hdr->kind);
 	k = (MDB_val){.mv_size = n, .mv_data = kb};
-	return store_mdb_err(mdb_put(txn, s->db_case_entries, &k, &v, 0));
+	return store_mdb_err(mdb_put(txn, dbi, &k, &v, 0));
+}
+
+static int index_put(ld_store_t *s, MDB_txn *txn, const char *case_id, const ld_entry_t *e)
+{
+	return thread_put(txn, s->db_case_entries, case_id, e);
 }
 
 /* A transfer or designation grants the named unit the case's payloads,
@@ -148,11 +153,22 @@ int store_views_apply(ld_store_t *s, MDB_txn *txn, const ld_entry_t *e)
 	case LD__KIND__KIND_ACTION_DISPATCH: {
 		Ld__ActionDispatch *m = ld__action_dispatch__unpack(NULL, e->payload_len, e->payload);
 
+		if (m && ld_case_id_valid(m->action_id))
+			r = thread_put(txn, s->db_action_entries, m->action_id, e);
 		for (size_t i = 0; m && i < m->n_case_ids && r == 0; i++)
 			if (ld_case_id_valid(m->case_ids[i]))
 				r = index_put(s, txn, m->case_ids[i], e);
 		if (m)
 			ld__action_dispatch__free_unpacked(m, NULL);
+		break;
+	}
+	case LD__KIND__KIND_ACTION_RESPONSE: {
+		Ld__ActionResponse *m = ld__action_response__unpack(NULL, e->payload_len, e->payload);
+
+		if (m && ld_case_id_valid(m->action_id))
+			r = thread_put(txn, s->db_action_entries, m->action_id, e);
+		if (m)
+			ld__action_response__free_unpacked(m, NULL);
 		break;
 	}
 	default:
@@ -166,6 +182,7 @@ struct case_walk {
 	size_t cl;
 	int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind);
 	void *ud;
+	bool ended;
 };
 
 static int case_one(void *ud, const MDB_val *k, const MDB_val *v)
@@ -175,8 +192,10 @@ static int case_one(void *ud, const MDB_val *k, const MDB_val *v)
 	char feed[LD_NODE_ID_MAX + 1];
 	size_t al;
 
-	if (k->mv_size <= w->cl + 1 || memcmp(p, w->case_id, w->cl) != 0 || p[w->cl] != '\0')
-		return 1; /* past this case */
+	if (k->mv_size <= w->cl + 1 || memcmp(p, w->case_id, w->cl) != 0 || p[w->cl] != '\0') {
+		w->ended = true; /* past this case */
+		return 1;
+	}
 	al = k->mv_size - w->cl - 1 - 1 - 8;
 	if (k->mv_size < w->cl + 10 || al == 0 || al > LD_NODE_ID_MAX || v->mv_size != 4)
 		return -EIO;
@@ -185,11 +204,11 @@ static int case_one(void *ud, const MDB_val *k, const MDB_val *v)
 	return w->cb(w->ud, feed, store_get_be64(p + k->mv_size - 8), store_get_be32(v->mv_data));
 }
 
-int ld_store_foreach_case_entry(ld_store_t *s, const char *case_id,
-				int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
-				void *ud)
+static int foreach_thread(ld_store_t *s, MDB_dbi dbi, const char *case_id,
+			  int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
+			  void *ud)
 {
-	struct case_walk w = {case_id, strlen(case_id), cb, ud};
+	struct case_walk w = {case_id, strlen(case_id), cb, ud, false};
 	uint8_t kb[LD_CASE_ID_MAX + 1];
 	MDB_val k = {.mv_size = w.cl + 1, .mv_data = kb};
 	MDB_txn *txn;
@@ -201,9 +220,23 @@ int ld_store_foreach_case_entry(ld_store_t *s, const char *case_id,
 	kb[w.cl] = '\0';
 	if ((r = store_read_txn(s, &txn)) < 0)
 		return r;
-	r = store_walk_db(txn, s->db_case_entries, &k, case_one, &w);
+	r = store_walk_db(txn, dbi, &k, case_one, &w);
 	mdb_txn_abort(txn);
-	return r == 1 ? 0 : r;
+	return w.ended ? 0 : r;
+}
+
+int ld_store_foreach_case_entry(ld_store_t *s, const char *case_id,
+				int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
+				void *ud)
+{
+	return foreach_thread(s, s->db_case_entries, case_id, cb, ud);
+}
+
+int ld_store_foreach_action_entry(ld_store_t *s, const char *action_id,
+				  int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
+				  void *ud)
+{
+	return foreach_thread(s, s->db_action_entries, action_id, cb, ud);
 }
 
 static int reindex_one(void *ud, const MDB_val *k, const MDB_val *v)
@@ -226,6 +259,8 @@ static int reindex_txn(ld_store_t *s, MDB_txn *txn, void *ud)
 
 	if (r == 0)
 		r = store_mdb_err(mdb_drop(txn, s->db_grants, 0));
+	if (r == 0)
+		r = store_mdb_err(mdb_drop(txn, s->db_action_entries, 0));
 	return r < 0 ? r : store_walk_db(txn, s->db_entries, NULL, reindex_one, c);
 }
 
@@ -265,6 +300,8 @@ int ld_store_views_digest(ld_store_t *s, uint8_t out[32])
 		r = store_walk_db(txn, s->db_case_entries, NULL, digest_one, md);
 	if (r == 0)
 		r = store_walk_db(txn, s->db_grants, NULL, digest_one, md);
+	if (r == 0)
+		r = store_walk_db(txn, s->db_action_entries, NULL, digest_one, md);
 	if (r == 0 && EVP_DigestFinal_ex(md, out, NULL) != 1)
 		r = -EIO;
 	mdb_txn_abort(txn);

@@ -113,9 +113,16 @@ C="-c $dir/county-c/liandongd.conf"
 	--party "Example Dyeing Co., Ltd." --credit-code 91330400MA2XXXXXX1 \
 	--facts "COD 412 mg/L at outfall 3 (limit 100); the outfall belongs to a plant in county B" \
 	--legal-basis "Water Pollution Prevention and Control Law, art. 83" --answer-by 2026-12-10
-"$L" append $P --kind dispatch --to county-a --to county-b --to county-c \
-	--text "EMERGENCY joint response: fish kill on the Grand Canal; acknowledge within 30 minutes"
+"$L" dispatch $P --action province/A-2026-031 --kind emergency --priority emergency \
+	--title "Fish kill on the Grand Canal below outfall 3" \
+	--participant county-a:support --participant county-b:lead --participant county-c:support \
+	--site "Grand Canal km 41-47" --ack-by +30m \
+	--instructions "Sample at km 41, 44, 47 within 2 hours; close intake 7; report on site"
 wait_for county-b county-a 1
+wait_for county-a province 6
+"$L" ack province/A-2026-031 $A
+"$L" accept province/A-2026-031 $B
+"$L" report province/A-2026-031 --status on-site --personnel 6 $B
 echo "== county C (not the addressee) tries to accept: refused before anything is signed:"
 wait_for county-c province 6
 "$L" respond county-a/2026-0117 accept $C || echo "   (exit $?, as expected)"
@@ -148,6 +155,10 @@ echo
 echo "== county A's referral at county C (not a party: header only, no case):"
 "$L" get county-a 1 $C
 "$L" show county-a/2026-0117 $C || echo "   (exit $?: county C holds no readable entry of this case)"
+echo
+echo "== the emergency response as the province sees it (county C has not acknowledged yet):"
+wait_for province county-b 5
+"$L" show province/A-2026-031 $P
 echo
 echo "== the province's view:"
 "$L" status $P || true

@@ -6,6 +6,7 @@
 
 #include <zmq.h>
 
+#include "common/action.h"
 #include "common/casefile.h"
 #include "common/errors.h"
 #include "server/log.h"
@@ -393,14 +394,75 @@ static int item_receipt(void *ud, const ld_receipt_t *rc)
 	return 0;
 }
 
+/* Fill ApiCaseItems (and their receipts) from judged items. Arrays are
+ * allocated here and freed with items_free(). */
+struct items_out {
+	Ld__ApiCaseItem *items, **ip;
+	Ld__ApiEntryRef *refs;
+	struct item_receipts *rcs;
+	size_t n;
+};
+
+static int items_fill(ld_node_t *n, struct items_out *o, ld_case_item_t *src, size_t count)
+{
+	o->n = count;
+	o->items = calloc(count + 1, sizeof(*o->items));
+	o->ip = calloc(count + 1, sizeof(*o->ip));
+	o->refs = calloc(count + 1, sizeof(*o->refs));
+	o->rcs = calloc(count + 1, sizeof(*o->rcs));
+	if (!o->items || !o->ip || !o->refs || !o->rcs)
+		return -ENOMEM;
+	for (size_t i = 0; i < count; i++) {
+		ld_case_item_t *it = &src[i];
+		Ld__ApiCaseItem *x = &o->items[i];
+
+		ld__api_case_item__init(x);
+		ld__api_entry_ref__init(&o->refs[i]);
+		o->refs[i].feed = it->feed;
+		o->refs[i].has_seq = o->refs[i].has_id = true;
+		o->refs[i].seq = it->seq;
+		o->refs[i].id.data = it->id;
+		o->refs[i].id.len = LD_ID_LEN;
+		x->ref = &o->refs[i];
+		x->has_kind = x->has_time_ms = x->has_recv_ms = x->has_refused = true;
+		x->kind = it->kind;
+		x->time_ms = it->time_ms;
+		x->recv_ms = it->recv_ms;
+		x->summary = it->summary;
+		x->refused = it->refused;
+		x->reason = it->refused ? it->reason : NULL;
+		o->rcs[i].cap = 64;
+		o->rcs[i].r = calloc(o->rcs[i].cap, sizeof(*o->rcs[i].r));
+		o->rcs[i].p = calloc(o->rcs[i].cap, sizeof(*o->rcs[i].p));
+		if (o->rcs[i].r && o->rcs[i].p)
+			ld_store_foreach_receipt(n->store, it->feed, it->seq, item_receipt, &o->rcs[i]);
+		x->n_receipts = o->rcs[i].n;
+		x->receipts = o->rcs[i].p;
+		o->ip[i] = x;
+	}
+	return 0;
+}
+
+static void items_free(struct items_out *o)
+{
+	for (size_t i = 0; o->rcs && i < o->n; i++) {
+		for (size_t j = 0; j < o->rcs[i].n; j++)
+			free(o->rcs[i].r[j].receiver);
+		free(o->rcs[i].r);
+		free(o->rcs[i].p);
+	}
+	free(o->rcs);
+	free(o->refs);
+	free(o->ip);
+	free(o->items);
+}
+
 static void case_view(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
 {
 	Ld__ApiResponse resp = ok_resp(LD__API_TYPE__API_CASE);
 	Ld__ApiCase cv = LD__API_CASE__INIT;
 	Ld__ApiEntryRef referral = LD__API_ENTRY_REF__INIT;
-	Ld__ApiCaseItem *items = NULL, **ip = NULL;
-	Ld__ApiEntryRef *refs = NULL;
-	struct item_receipts *rcs = NULL;
+	struct items_out o = {0};
 	ld_case_t *k = NULL;
 	int r;
 
@@ -417,41 +479,9 @@ static void case_view(ld_node_t *n, const struct client *c, const Ld__ApiRequest
 					 : NULL);
 		return;
 	}
-	items = calloc(k->n_items + 1, sizeof(*items));
-	ip = calloc(k->n_items + 1, sizeof(*ip));
-	refs = calloc(k->n_items + 1, sizeof(*refs));
-	rcs = calloc(k->n_items + 1, sizeof(*rcs));
-	if (!items || !ip || !refs || !rcs) {
-		respond_err(n, c, LD__API_TYPE__API_CASE, -ENOMEM, NULL);
+	if ((r = items_fill(n, &o, k->items, k->n_items)) < 0) {
+		respond_err(n, c, LD__API_TYPE__API_CASE, r, NULL);
 		goto out;
-	}
-	for (size_t i = 0; i < k->n_items; i++) {
-		ld_case_item_t *it = &k->items[i];
-		Ld__ApiCaseItem *x = &items[i];
-
-		ld__api_case_item__init(x);
-		ld__api_entry_ref__init(&refs[i]);
-		refs[i].feed = it->feed;
-		refs[i].has_seq = refs[i].has_id = true;
-		refs[i].seq = it->seq;
-		refs[i].id.data = it->id;
-		refs[i].id.len = LD_ID_LEN;
-		x->ref = &refs[i];
-		x->has_kind = x->has_time_ms = x->has_recv_ms = x->has_refused = true;
-		x->kind = it->kind;
-		x->time_ms = it->time_ms;
-		x->recv_ms = it->recv_ms;
-		x->summary = it->summary;
-		x->refused = it->refused;
-		x->reason = it->refused ? it->reason : NULL;
-		rcs[i].cap = 64;
-		rcs[i].r = calloc(rcs[i].cap, sizeof(*rcs[i].r));
-		rcs[i].p = calloc(rcs[i].cap, sizeof(*rcs[i].p));
-		if (rcs[i].r && rcs[i].p)
-			ld_store_foreach_receipt(n->store, it->feed, it->seq, item_receipt, &rcs[i]);
-		x->n_receipts = rcs[i].n;
-		x->receipts = rcs[i].p;
-		ip[i] = x;
 	}
 	cv.case_id = k->case_id;
 	cv.has_opened = true;
@@ -462,8 +492,8 @@ static void case_view(ld_node_t *n, const struct client *c, const Ld__ApiRequest
 	cv.status = k->status;
 	cv.has_answer_by_ms = k->answer_by_ms != 0;
 	cv.answer_by_ms = k->answer_by_ms;
-	cv.n_items = k->n_items;
-	cv.items = ip;
+	cv.n_items = o.n;
+	cv.items = o.ip;
 	if (k->opened) {
 		referral.feed = k->referral_feed;
 		referral.has_seq = referral.has_id = true;
@@ -475,17 +505,65 @@ static void case_view(ld_node_t *n, const struct client *c, const Ld__ApiRequest
 	resp.case_view = &cv;
 	respond(n, c, &resp);
 out:
-	for (size_t i = 0; rcs && i < k->n_items; i++) {
-		for (size_t j = 0; j < rcs[i].n; j++)
-			free(rcs[i].r[j].receiver);
-		free(rcs[i].r);
-		free(rcs[i].p);
-	}
-	free(rcs);
-	free(refs);
-	free(ip);
-	free(items);
+	items_free(&o);
 	ld_case_destroy(&k);
+}
+
+static void action_view(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
+{
+	Ld__ApiResponse resp = ok_resp(LD__API_TYPE__API_ACTION);
+	Ld__ApiAction av = LD__API_ACTION__INIT;
+	Ld__ApiParticipant parts[LD_ACTION_PARTICIPANTS_MAX], *pp[LD_ACTION_PARTICIPANTS_MAX];
+	struct items_out o = {0};
+	ld_action_t *a = NULL;
+	int r;
+
+	if (!q->case_id || !ld_case_id_valid(q->case_id)) {
+		respond_err(n, c, LD__API_TYPE__API_ACTION, -EINVAL,
+			    "field 'case_id' must be an action id like OWNER-NODE/LOCAL-ID");
+		return;
+	}
+	r = ld_action_load(n->store, q->case_id, ld_now_ms(), &a);
+	if (r < 0) {
+		respond_err(n, c, LD__API_TYPE__API_ACTION, r,
+			    r == -ENOENT ? "this node holds nothing of that action (unknown id, or "
+					   "an action this node is not part of)"
+					 : NULL);
+		return;
+	}
+	if ((r = items_fill(n, &o, a->items, a->n_items)) < 0) {
+		respond_err(n, c, LD__API_TYPE__API_ACTION, r, NULL);
+		goto out;
+	}
+	for (size_t i = 0; i < a->n_parts; i++) {
+		ld__api_participant__init(&parts[i]);
+		parts[i].node_id = a->parts[i].node;
+		parts[i].has_role = parts[i].has_state_ms = parts[i].has_ack_ms = true;
+		parts[i].has_overdue = true;
+		parts[i].role = a->parts[i].role;
+		parts[i].state = (char *)ld_part_state_name(a->parts[i].state);
+		parts[i].state_ms = a->parts[i].state_ms;
+		parts[i].ack_ms = a->parts[i].ack_ms;
+		parts[i].overdue = a->parts[i].overdue;
+		pp[i] = &parts[i];
+	}
+	av.action_id = a->action_id;
+	av.has_dispatched = av.has_kind = av.has_priority = av.has_ack_by_ms = true;
+	av.dispatched = a->dispatched;
+	av.dispatcher = a->dispatched ? a->dispatcher : NULL;
+	av.kind = a->kind;
+	av.priority = a->priority;
+	av.title = a->title;
+	av.ack_by_ms = a->ack_by_ms;
+	av.n_participants = a->n_parts;
+	av.participants = pp;
+	av.n_items = o.n;
+	av.items = o.ip;
+	resp.action = &av;
+	respond(n, c, &resp);
+out:
+	items_free(&o);
+	ld_action_destroy(&a);
 }
 
 /* --- wait --- */
@@ -748,6 +826,9 @@ void ld_api_handle(ld_node_t *n)
 			break;
 		case LD__API_TYPE__API_CASE:
 			case_view(n, &c, q);
+			break;
+		case LD__API_TYPE__API_ACTION:
+			action_view(n, &c, q);
 			break;
 		case LD__API_TYPE__API_REINDEX: {
 			Ld__ApiResponse resp = ok_resp(type);

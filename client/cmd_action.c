@@ -1,0 +1,420 @@
+/* client/cmd_action.c: joint action dispatch and answers (联合执法/应急联动):
+ * `liandong dispatch`, `ack`, `accept`, `decline`, `report`. Checked against
+ * what the node knows of the action before anything is signed. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "action.pb-c.h"
+#include "client/cli.h"
+#include "client/ldclient.h"
+#include "common/action.h"
+#include "common/entry.h"
+#include "common/errors.h"
+
+enum { EXIT_DENIED = 6, EXIT_NO_CASE = 7 };
+
+static int pick(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 1; i < n; i++)
+		if (names[i] && !strcmp(names[i], s))
+			return (int)i;
+	return -1;
+}
+
+/* YYYY-MM-DD[THH:MM] UTC, or +N[m|h|d] from now. Unix ms, or -1. */
+static int64_t parse_deadline(const char *s)
+{
+	struct tm tm = {0};
+	char *end;
+
+	if (s[0] == '+') {
+		long v = strtol(s + 1, &end, 10);
+		int64_t unit = *end == 'm' ? 60000 : *end == 'h' ? 3600000 : *end == 'd' ? 86400000 : 0;
+
+		if (v <= 0 || !unit || end[1])
+			return -1;
+		return (int64_t)time(NULL) * 1000 + v * unit;
+	}
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (end && (*end == 'T' || *end == ' '))
+		end = strptime(end + 1, "%H:%M", &tm);
+	return end && !*end ? (int64_t)timegm(&tm) * 1000 : -1;
+}
+
+static int self_id(ldc_t *cl, char out[LD_NODE_ID_MAX + 1])
+{
+	Ld__ApiResponse *resp;
+	int r = ldc_status(cl, &resp);
+
+	if (r < 0)
+		return r;
+	snprintf(out, LD_NODE_ID_MAX + 1, "%s",
+		 resp->status && resp->status->node_id ? resp->status->node_id : "");
+	ld__api_response__free_unpacked(resp, NULL);
+	return out[0] ? 0 : -EPROTO;
+}
+
+static int sign(ldc_t *cl, uint32_t kind, const char *const *aud, size_t n_aud, uint8_t *buf,
+		size_t len, bool json, const char *what)
+{
+	Ld__AppendItem item = LD__APPEND_ITEM__INIT;
+	const Ld__AppendItem *items[] = {&item};
+	char *msg = NULL;
+	ldc_ref_t ref;
+	int r;
+
+	item.has_kind = item.has_payload = true;
+	item.kind = kind;
+	item.audience = (char **)aud;
+	item.n_audience = n_aud;
+	item.payload.data = buf;
+	item.payload.len = len;
+	r = ldc_append(cl, items, 1, &ref, &msg);
+	if (r < 0) {
+		r = r == -ETIMEDOUT ? cli_daemon_fail(r, what)
+				    : cli_fail(EXIT_STORE, "%s refused: %s", what, msg ? msg : ld_strerror(r));
+		free(msg);
+		return r;
+	}
+	if (json)
+		printf("{\"feed\": \"%s\", \"seq\": %llu}\n", ref.feed, (unsigned long long)ref.seq);
+	else
+		printf("%s signed as %s #%llu\n", what, ref.feed, (unsigned long long)ref.seq);
+	return 0;
+}
+
+static void dispatch_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: liandong dispatch --kind joint-inspection|special-campaign|emergency\n"
+		"         --priority routine|urgent|emergency --title TEXT\n"
+		"         --participant NODE[:lead|support|observer]... --instructions TEXT\n"
+		"         --ack-by DEADLINE [--from DATE --to DATE] [--site NAME]...\n"
+		"         [--case CASE]... [--action ID] [-c CONFIG | --api EP] [--json]\n"
+		"DEADLINE: YYYY-MM-DD[THH:MM] (UTC) or +N followed by m, h or d (e.g. +30m).\n"
+		"ID defaults to THIS-NODE/A-YYYYMMDD-HHMMSS.\n");
+}
+
+int cmd_dispatch(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"kind", required_argument, NULL, 'k'},         {"priority", required_argument, NULL, 'p'},
+		{"title", required_argument, NULL, 'T'},        {"participant", required_argument, NULL, 'P'},
+		{"instructions", required_argument, NULL, 'i'}, {"ack-by", required_argument, NULL, 'b'},
+		{"from", required_argument, NULL, 'f'},         {"to", required_argument, NULL, 't'},
+		{"site", required_argument, NULL, 's'},         {"case", required_argument, NULL, 'C'},
+		{"action", required_argument, NULL, 'A'},       {"config", required_argument, NULL, 'c'},
+		{"api", required_argument, NULL, 'a'},          {"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},               {0},
+	};
+	static const char *const kinds[] = {NULL, "joint-inspection", "special-campaign", "emergency"};
+	static const char *const prios[] = {NULL, "routine", "urgent", "emergency"};
+	static const char *const roles[] = {NULL, "lead", "support", "observer"};
+	Ld__ActionDispatch m = LD__ACTION_DISPATCH__INIT;
+	Ld__ActionDispatch__Participant parts[LD_ACTION_PARTICIPANTS_MAX], *pp[LD_ACTION_PARTICIPANTS_MAX];
+	char names[LD_ACTION_PARTICIPANTS_MAX][LD_NODE_ID_MAX + 1], self[LD_NODE_ID_MAX + 1];
+	Ld__Place sites[8], *sp[8];
+	const char *conf = NULL, *api = NULL, *aud[LD_ACTION_PARTICIPANTS_MAX], *cases[8];
+	char idbuf[LD_CASE_ID_MAX + 1];
+	bool json = false;
+	uint8_t *buf;
+	ldc_t *cl;
+	int c, r, v;
+
+	optind = 1;
+	while ((c = getopt_long(argc + 1, argv - 1, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			if ((v = pick(kinds, 4, optarg)) < 0)
+				return cli_fail(EXIT_USAGE, "dispatch: --kind '%s' unknown (joint-"
+							    "inspection, special-campaign, emergency)", optarg);
+			m.has_kind = true;
+			m.kind = (uint32_t)v;
+			break;
+		case 'p':
+			if ((v = pick(prios, 4, optarg)) < 0)
+				return cli_fail(EXIT_USAGE, "dispatch: --priority '%s' unknown (routine, "
+							    "urgent, emergency)", optarg);
+			m.has_priority = true;
+			m.priority = (uint32_t)v;
+			break;
+		case 'T': m.title = optarg; break;
+		case 'i': m.instructions = optarg; break;
+		case 'A': m.action_id = optarg; break;
+		case 'c': conf = optarg; break;
+		case 'a': api = optarg; break;
+		case 'j': json = true; break;
+		case 'P': {
+			char *colon = strchr(optarg, ':');
+			size_t i = m.n_participants, len = colon ? (size_t)(colon - optarg) : strlen(optarg);
+
+			if (i == LD_ACTION_PARTICIPANTS_MAX)
+				return cli_fail(EXIT_USAGE, "dispatch: at most %d participants",
+						LD_ACTION_PARTICIPANTS_MAX);
+			if (len > LD_NODE_ID_MAX)
+				return cli_fail(EXIT_USAGE, "dispatch: --participant '%s' too long", optarg);
+			memcpy(names[i], optarg, len);
+			names[i][len] = '\0';
+			v = colon ? pick(roles, 4, colon + 1) : LD__PARTICIPANT_ROLE__PARTICIPANT_ROLE_SUPPORT;
+			if (!ld_node_id_valid(names[i]) || v < 0)
+				return cli_fail(EXIT_USAGE, "dispatch: --participant '%s': expected NODE or "
+							    "NODE:lead|support|observer", optarg);
+			for (size_t j = 0; j < i; j++)
+				if (!strcmp(names[j], names[i]))
+					return cli_fail(EXIT_USAGE, "dispatch: participant %s listed twice",
+							names[i]);
+			ld__action_dispatch__participant__init(&parts[i]);
+			parts[i].node_id = names[i];
+			parts[i].has_role = true;
+			parts[i].role = (uint32_t)v;
+			pp[i] = &parts[i];
+			aud[i] = names[i];
+			m.n_participants++;
+			break;
+		}
+		case 'b':
+			if ((m.ack_by_ms = parse_deadline(optarg)) < 0)
+				return cli_fail(EXIT_USAGE, "dispatch: --ack-by '%s' is not a deadline "
+							    "(YYYY-MM-DD[THH:MM] or +30m, +4h, +2d)", optarg);
+			m.has_ack_by_ms = true;
+			break;
+		case 'f':
+		case 't': {
+			int64_t t = parse_deadline(optarg);
+
+			if (t < 0)
+				return cli_fail(EXIT_USAGE, "dispatch: --%s '%s' is not a date",
+						c == 'f' ? "from" : "to", optarg);
+			if (c == 'f') {
+				m.has_window_start_ms = true;
+				m.window_start_ms = t;
+			} else {
+				m.has_window_end_ms = true;
+				m.window_end_ms = t;
+			}
+			break;
+		}
+		case 's':
+			if (m.n_sites == 8)
+				return cli_fail(EXIT_USAGE, "dispatch: at most 8 --site");
+			ld__place__init(&sites[m.n_sites]);
+			sites[m.n_sites].site_name = optarg;
+			sp[m.n_sites] = &sites[m.n_sites];
+			m.n_sites++;
+			break;
+		case 'C':
+			if (m.n_case_ids == 8 || !ld_case_id_valid(optarg))
+				return cli_fail(EXIT_USAGE, "dispatch: --case '%s' is not a case id (at most "
+							    "8)", optarg);
+			cases[m.n_case_ids++] = optarg;
+			break;
+		case 'h': dispatch_usage(stdout); return 0;
+		default: dispatch_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc + 1 || !m.has_kind || !m.has_priority || !m.title || !m.instructions ||
+	    !m.n_participants || !m.has_ack_by_ms) {
+		dispatch_usage(stderr);
+		return cli_fail(EXIT_USAGE, "dispatch: --kind, --priority, --title, --instructions, "
+					    "--ack-by and at least one --participant are required");
+	}
+	if (m.has_window_start_ms && m.has_window_end_ms && m.window_end_ms < m.window_start_ms)
+		return cli_fail(EXIT_USAGE, "dispatch: --to is before --from");
+	m.participants = pp;
+	m.sites = sp;
+	m.case_ids = (char **)cases;
+	if ((r = cli_connect(api, conf, &cl)) != 0)
+		return r;
+	if ((r = self_id(cl, self)) < 0) {
+		ldc_destroy(&cl);
+		return cli_daemon_fail(r, "dispatch");
+	}
+	if (!m.action_id) {
+		time_t t = time(NULL);
+		char stamp[32];
+
+		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", gmtime(&t));
+		snprintf(idbuf, sizeof(idbuf), "%s/A-%s", self, stamp);
+		m.action_id = idbuf;
+	}
+	if (!ld_case_id_valid(m.action_id) || strncmp(m.action_id, self, strlen(self)) ||
+	    m.action_id[strlen(self)] != '/') {
+		ldc_destroy(&cl);
+		return cli_fail(EXIT_USAGE, "dispatch: --action '%s' must be %s/LOCAL-ID", m.action_id,
+				self);
+	}
+	buf = malloc(ld__action_dispatch__get_packed_size(&m));
+	r = buf ? sign(cl, LD__KIND__KIND_ACTION_DISPATCH, aud, m.n_participants, buf,
+		       ld__action_dispatch__pack(&m, buf), json, "dispatch")
+		: cli_fail(EXIT_STORE, "out of memory");
+	if (r == 0 && !json)
+		printf("action %s dispatched to %zu participant(s)\n", m.action_id, m.n_participants);
+	free(buf);
+	ldc_destroy(&cl);
+	return r;
+}
+
+static void answer_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: liandong ack ACTION\n"
+		"       liandong accept ACTION\n"
+		"       liandong decline ACTION --reason TEXT\n"
+		"       liandong report ACTION --status on-site|progress|completed\n"
+		"                [--findings TEXT] [--evidence FEED:SEQ]... [--personnel N]\n"
+		"       Common: [-c CONFIG | --api EP] [--json]\n"
+		"Completing needs --findings. Exit: 6 not a participant, 7 unknown action.\n");
+}
+
+static int action_answer(int argc, char **argv, int reply)
+{
+	static const struct option opts[] = {
+		{"reason", required_argument, NULL, 'r'},   {"status", required_argument, NULL, 's'},
+		{"findings", required_argument, NULL, 'f'}, {"evidence", required_argument, NULL, 'e'},
+		{"personnel", required_argument, NULL, 'n'}, {"config", required_argument, NULL, 'c'},
+		{"api", required_argument, NULL, 'a'},      {"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},           {0},
+	};
+	static const char *const statuses[] = {NULL, NULL, NULL, NULL, "on-site", "progress",
+					       "completed"};
+	Ld__ActionResponse m = LD__ACTION_RESPONSE__INIT;
+	Ld__EntryRef dref = LD__ENTRY_REF__INIT, evs[8], *evp[8];
+	char evfeeds[8][LD_NODE_ID_MAX + 1], self[LD_NODE_ID_MAX + 1], dfeed[LD_NODE_ID_MAX + 1];
+	Ld__ApiRequest q = LD__API_REQUEST__INIT;
+	const char *conf = NULL, *api = NULL, *aud[1];
+	Ld__ApiResponse *resp = NULL;
+	Ld__ApiAction *av;
+	uint8_t buf[8192];
+	bool json = false, member = false;
+	const char *state = NULL;
+	ldc_t *cl;
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc + 1, argv - 1, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': m.reason = optarg; break;
+		case 'f': m.findings = optarg; break;
+		case 'c': conf = optarg; break;
+		case 'a': api = optarg; break;
+		case 'j': json = true; break;
+		case 's':
+			if (reply != 0 || pick(statuses, 7, optarg) < 4)
+				return cli_fail(EXIT_USAGE, "report: --status '%s' unknown (on-site, "
+							    "progress, completed)", optarg);
+			reply = pick(statuses, 7, optarg);
+			break;
+		case 'n': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || end == optarg || v > 100000)
+				return cli_fail(EXIT_USAGE, "report: --personnel must be a number");
+			m.has_personnel = true;
+			m.personnel = (uint32_t)v;
+			break;
+		}
+		case 'e': {
+			char *colon = strrchr(optarg, ':'), *end;
+			size_t i = m.n_evidence;
+
+			if (i == 8 || !colon || (size_t)(colon - optarg) > LD_NODE_ID_MAX)
+				return cli_fail(EXIT_USAGE, "report: --evidence '%s': FEED:SEQ (at most 8)",
+						optarg);
+			snprintf(evfeeds[i], sizeof(evfeeds[i]), "%.*s", (int)(colon - optarg), optarg);
+			ld__entry_ref__init(&evs[i]);
+			evs[i].feed = evfeeds[i];
+			evs[i].has_seq = true;
+			evs[i].seq = strtoull(colon + 1, &end, 10);
+			if (!ld_node_id_valid(evfeeds[i]) || *end || !evs[i].seq)
+				return cli_fail(EXIT_USAGE, "report: --evidence '%s': FEED:SEQ", optarg);
+			evp[i] = &evs[i];
+			m.n_evidence++;
+			break;
+		}
+		case 'h': answer_usage(stdout); return 0;
+		default: answer_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc || !ld_case_id_valid(argv[optind - 1])) {
+		answer_usage(stderr);
+		return cli_fail(EXIT_USAGE, "expected one ACTION id (OWNER-NODE/LOCAL-ID)");
+	}
+	m.action_id = argv[optind - 1];
+	if (reply == 0)
+		return cli_fail(EXIT_USAGE, "report: --status is required");
+	if (reply == LD__ACTION_REPLY__ACTION_REPLY_DECLINED && (!m.reason || !m.reason[0]))
+		return cli_fail(EXIT_USAGE, "decline: --reason is required");
+	if (reply == LD__ACTION_REPLY__ACTION_REPLY_COMPLETED && (!m.findings || !m.findings[0]))
+		return cli_fail(EXIT_USAGE, "report --status completed: --findings is required");
+	if ((r = cli_connect(api, conf, &cl)) != 0)
+		return r;
+	q.has_type = true;
+	q.type = LD__API_TYPE__API_ACTION;
+	q.case_id = (char *)m.action_id;
+	if ((r = self_id(cl, self)) < 0 || (r = ldc_call(cl, &q, 10000, &resp)) < 0) {
+		ldc_destroy(&cl);
+		return cli_daemon_fail(r, "answer");
+	}
+	av = resp->ok ? resp->action : NULL;
+	for (size_t i = 0; av && i < av->n_participants; i++)
+		if (!strcmp(av->participants[i]->node_id, self)) {
+			member = true;
+			state = av->participants[i]->state;
+		}
+	r = 0;
+	if (!av || !av->dispatched)
+		r = cli_fail(EXIT_NO_CASE, "action %s is unknown here (no dispatch of it has reached "
+					   "this node)", m.action_id);
+	else if (!member)
+		r = cli_fail(EXIT_DENIED, "this node (%s) is not a participant of %s", self, m.action_id);
+	else if (state && (!strcmp(state, "declined") || !strcmp(state, "completed")))
+		r = cli_fail(EXIT_DENIED, "this node has already %s action %s", state, m.action_id);
+	if (r == 0) {
+		m.has_response = m.has_time_ms = true;
+		m.response = (uint32_t)reply;
+		m.time_ms = (int64_t)time(NULL) * 1000;
+		m.evidence = evp;
+		/* The dispatch answered: its first timeline entry. */
+		if (av->n_items && av->items[0]->ref && av->items[0]->ref->feed) {
+			snprintf(dfeed, sizeof(dfeed), "%s", av->items[0]->ref->feed);
+			dref.feed = dfeed;
+			dref.has_seq = dref.has_id = true;
+			dref.seq = av->items[0]->ref->seq;
+			dref.id = av->items[0]->ref->id;
+			m.dispatch = &dref;
+		}
+		aud[0] = av->dispatcher;
+		if (ld__action_response__get_packed_size(&m) > sizeof(buf))
+			r = cli_fail(EXIT_USAGE, "answer too long");
+		else
+			r = sign(cl, LD__KIND__KIND_ACTION_RESPONSE, aud, 1, buf,
+				 ld__action_response__pack(&m, buf), json,
+				 ld_part_state_name((enum ld_part_state)reply));
+	}
+	ld__api_response__free_unpacked(resp, NULL);
+	ldc_destroy(&cl);
+	return r;
+}
+
+int cmd_ack(int argc, char **argv)
+{
+	return action_answer(argc, argv, LD__ACTION_REPLY__ACTION_REPLY_ACKNOWLEDGED);
+}
+
+int cmd_accept(int argc, char **argv)
+{
+	return action_answer(argc, argv, LD__ACTION_REPLY__ACTION_REPLY_ACCEPTED);
+}
+
+int cmd_decline(int argc, char **argv)
+{
+	return action_answer(argc, argv, LD__ACTION_REPLY__ACTION_REPLY_DECLINED);
+}
+
+int cmd_report(int argc, char **argv)
+{
+	return action_answer(argc, argv, 0);
+}

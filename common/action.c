@@ -1,0 +1,238 @@
+/* common/action.c: see action.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "action.pb-c.h"
+#include "common/action.h"
+#include "common/errors.h"
+
+const char *ld_part_state_name(enum ld_part_state s)
+{
+	static const char *const n[] = {"no answer", "acknowledged", "accepted", "declined",
+					"on site", "in progress", "completed"};
+
+	return (unsigned)s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
+}
+
+const char *ld_priority_name(uint32_t p)
+{
+	static const char *const n[] = {"?", "routine", "urgent", "emergency"};
+
+	return p < 4 ? n[p] : "?";
+}
+
+const char *ld_action_kind_name(uint32_t k)
+{
+	static const char *const n[] = {"?", "joint inspection", "special campaign",
+					"emergency response"};
+
+	return k < 4 ? n[k] : "?";
+}
+
+const char *ld_role_name(uint32_t r)
+{
+	static const char *const n[] = {"?", "lead", "support", "observer"};
+
+	return r < 4 ? n[r] : "?";
+}
+
+struct pair {
+	ld_case_item_t item;
+	ld_entry_t *e;
+};
+
+struct load {
+	ld_store_t *s;
+	struct pair *p;
+	size_t n, cap;
+};
+
+static int collect(void *ud, const char *feed, uint64_t seq, uint32_t kind)
+{
+	struct load *l = ud;
+	ld_case_item_t *it;
+	ld_entry_t *e;
+	int64_t recv;
+	int r = ld_store_get(l->s, feed, seq, &e, &recv);
+
+	if (r < 0)
+		return r;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct pair *np = realloc(l->p, cap * sizeof(*np));
+
+		if (!np) {
+			ld_entry_destroy(&e);
+			return -ENOMEM;
+		}
+		l->p = np;
+		l->cap = cap;
+	}
+	it = &l->p[l->n].item;
+	memset(it, 0, sizeof(*it));
+	snprintf(it->feed, sizeof(it->feed), "%s", feed);
+	it->seq = seq;
+	it->kind = kind;
+	it->time_ms = e->hdr->time_ms;
+	it->recv_ms = recv;
+	memcpy(it->id, e->id, LD_ID_LEN);
+	l->p[l->n++].e = e;
+	return 0;
+}
+
+static int pair_cmp(const void *a, const void *b)
+{
+	const ld_case_item_t *x = &((const struct pair *)a)->item;
+	const ld_case_item_t *y = &((const struct pair *)b)->item;
+	int r;
+
+	if (x->time_ms != y->time_ms)
+		return x->time_ms < y->time_ms ? -1 : 1;
+	if ((r = strcmp(x->feed, y->feed)) != 0)
+		return r;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void refuse(ld_case_item_t *it, const char *why)
+{
+	it->refused = true;
+	snprintf(it->reason, sizeof(it->reason), "%s", why);
+}
+
+static void judge_dispatch(ld_action_t *a, ld_case_item_t *it, const ld_entry_t *e)
+{
+	Ld__ActionDispatch *m = ld__action_dispatch__unpack(NULL, e->payload_len, e->payload);
+	size_t olen = strchr(a->action_id, '/') - a->action_id;
+
+	if (!m) {
+		refuse(it, "payload does not decode as a dispatch");
+		return;
+	}
+	snprintf(it->summary, sizeof(it->summary), "DISPATCH %s, %s: %s (%zu participants)",
+		 ld_action_kind_name(m->kind), ld_priority_name(m->priority),
+		 m->title ? m->title : "", m->n_participants);
+	if (strlen(e->hdr->author) != olen || strncmp(a->action_id, e->hdr->author, olen) != 0)
+		refuse(it, "only the unit that owns the action id may dispatch it");
+	else if (a->dispatched)
+		refuse(it, "the action is already dispatched");
+	else if (m->n_participants == 0 || m->n_participants > LD_ACTION_PARTICIPANTS_MAX)
+		refuse(it, "a dispatch needs 1 to 64 participants");
+	if (!it->refused) {
+		a->dispatched = true;
+		snprintf(a->dispatcher, sizeof(a->dispatcher), "%s", e->hdr->author);
+		snprintf(a->title, sizeof(a->title), "%s", m->title ? m->title : "");
+		a->kind = m->kind;
+		a->priority = m->priority;
+		a->ack_by_ms = m->has_ack_by_ms ? m->ack_by_ms : 0;
+		a->window_start_ms = m->window_start_ms;
+		a->window_end_ms = m->window_end_ms;
+		for (size_t i = 0; i < m->n_participants; i++) {
+			const Ld__ActionDispatch__Participant *p = m->participants[i];
+
+			if (!p->node_id || !ld_node_id_valid(p->node_id))
+				continue;
+			snprintf(a->parts[a->n_parts].node, sizeof(a->parts[0].node), "%s", p->node_id);
+			a->parts[a->n_parts++].role = p->role;
+		}
+	}
+	ld__action_dispatch__free_unpacked(m, NULL);
+}
+
+static ld_participant_t *part_of(ld_action_t *a, const char *node)
+{
+	for (size_t i = 0; i < a->n_parts; i++)
+		if (!strcmp(a->parts[i].node, node))
+			return &a->parts[i];
+	return NULL;
+}
+
+static void judge_response(ld_action_t *a, ld_case_item_t *it, const ld_entry_t *e)
+{
+	Ld__ActionResponse *m = ld__action_response__unpack(NULL, e->payload_len, e->payload);
+	ld_participant_t *p;
+
+	if (!m) {
+		refuse(it, "payload does not decode as an action response");
+		return;
+	}
+	snprintf(it->summary, sizeof(it->summary), "%s%s%s%s%s",
+		 m->response >= 1 && m->response <= 6 ? ld_part_state_name((enum ld_part_state)m->response)
+						      : "?",
+		 m->reason ? ": " : "", m->reason ? m->reason : "", m->findings ? "; findings: " : "",
+		 m->findings ? m->findings : "");
+	p = a->dispatched ? part_of(a, e->hdr->author) : NULL;
+	if (!a->dispatched)
+		refuse(it, "no dispatch of this action is held here");
+	else if (!p)
+		refuse(it, "only the dispatch's participants may answer it");
+	else if (m->response < 1 || m->response > 6)
+		refuse(it, "unknown answer");
+	else if (m->response == LD__ACTION_REPLY__ACTION_REPLY_DECLINED && (!m->reason || !m->reason[0]))
+		refuse(it, "declining needs a reason");
+	else if (m->response == LD__ACTION_REPLY__ACTION_REPLY_COMPLETED &&
+		 (!m->findings || !m->findings[0]))
+		refuse(it, "completing needs findings");
+	else if (p->state == LD_PART_DECLINED || p->state == LD_PART_COMPLETED)
+		refuse(it, "this participant has already declined or completed");
+	if (!it->refused) {
+		p->state = (enum ld_part_state)m->response;
+		p->state_ms = e->hdr->time_ms;
+		if (!p->ack_ms)
+			p->ack_ms = e->hdr->time_ms;
+	}
+	ld__action_response__free_unpacked(m, NULL);
+}
+
+int ld_action_load(ld_store_t *s, const char *action_id, int64_t now_ms, ld_action_t **ret)
+{
+	struct load l = {.s = s};
+	ld_action_t *a;
+	int r;
+
+	if (!ld_case_id_valid(action_id))
+		return -EINVAL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	snprintf(a->action_id, sizeof(a->action_id), "%s", action_id);
+	r = ld_store_foreach_action_entry(s, action_id, collect, &l);
+	if (r == 0 && l.n == 0)
+		r = -ENOENT;
+	if (r == 0 && !(a->items = calloc(l.n, sizeof(*a->items))))
+		r = -ENOMEM;
+	if (r == 0) {
+		qsort(l.p, l.n, sizeof(*l.p), pair_cmp);
+		for (size_t i = 0; i < l.n; i++) {
+			if (l.p[i].e->hdr->kind == LD__KIND__KIND_ACTION_DISPATCH)
+				judge_dispatch(a, &l.p[i].item, l.p[i].e);
+			else
+				judge_response(a, &l.p[i].item, l.p[i].e);
+			a->items[i] = l.p[i].item;
+		}
+		a->n_items = l.n;
+		/* Overdue: no acknowledgement by the deadline, or none yet and
+		 * the deadline has passed. */
+		for (size_t i = 0; a->ack_by_ms && i < a->n_parts; i++)
+			a->parts[i].overdue = a->parts[i].ack_ms ? a->parts[i].ack_ms > a->ack_by_ms
+								 : now_ms > a->ack_by_ms;
+	}
+	for (size_t i = 0; i < l.n; i++)
+		ld_entry_destroy(&l.p[i].e);
+	free(l.p);
+	if (r < 0) {
+		ld_action_destroy(&a);
+		return r;
+	}
+	*ret = a;
+	return 0;
+}
+
+void ld_action_destroy(ld_action_t **a_p)
+{
+	if (!a_p || !*a_p)
+		return;
+	free((*a_p)->items);
+	free(*a_p);
+	*a_p = NULL;
+}

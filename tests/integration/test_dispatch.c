@@ -1,0 +1,188 @@
+/* tests/integration/test_dispatch.c: joint action dispatch (联合执法/应急联动)
+ * through the real `liandong` tool against real daemons: dispatch, answers by
+ * participants only, the rules on declining and completing, overdue
+ * acknowledgements, and what a non-participant sees. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cluster.h"
+#include "testutil.h"
+
+#define ACT "province/A-2026-031"
+#define LATE "province/A-2026-032"
+
+typedef struct world {
+	cluster_t *c;
+	tn_t *p, *a, *b, *x;
+	char out[65536];
+} world_t;
+
+static int setup(void **state)
+{
+	world_t *w = calloc(1, sizeof(*w));
+	const char *counties[] = {"county-a", "county-b", "county-c"};
+	tn_t *n[4];
+
+	if (!getenv("LD_CLI")) {
+		fprintf(stderr, "LD_CLI (path of liandong) is not set\n");
+		abort();
+	}
+	w->c = cl_new("dispatch");
+	assert_int_equal(cl_star(w->c, counties, 3, n), 0);
+	w->p = n[0];
+	w->a = n[1];
+	w->b = n[2];
+	w->x = n[3];
+	*state = w;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	world_t *w = *state;
+
+	cl_destroy(&w->c);
+	free(w);
+	return 0;
+}
+
+/* Run `liandong ARGS... --api NODE`, capture stdout into w->out; exit code. */
+static int cli(world_t *w, tn_t *node, ...)
+{
+	const char *args[32];
+	int fds[2], st, n = 0;
+	size_t got = 0;
+	ssize_t k;
+	va_list ap;
+	pid_t pid;
+
+	args[n++] = getenv("LD_CLI");
+	va_start(ap, node);
+	for (const char *a; (a = va_arg(ap, const char *)) && n < 28;)
+		args[n++] = a;
+	va_end(ap);
+	args[n++] = "--api";
+	args[n++] = node->api;
+	args[n] = NULL;
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execv(args[0], (char *const *)args);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (got < sizeof(w->out) - 1 && (k = read(fds[0], w->out + got, sizeof(w->out) - 1 - got)) > 0)
+		got += (size_t)k;
+	w->out[got] = '\0';
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+struct show_q {
+	world_t *w;
+	tn_t *n;
+	const char *id, *needle;
+};
+
+static bool show_has(void *ud)
+{
+	struct show_q *q = ud;
+
+	return cli(q->w, q->n, "show", q->id, "--json", NULL) == 0 && strstr(q->w->out, q->needle);
+}
+
+static void test_dispatch_workflow(void **state)
+{
+	world_t *w = *state;
+	struct show_q q;
+
+	/* Incomplete or wrong input: refused, nothing signed. */
+	assert_int_equal(cli(w, w->p, "dispatch", "--kind", "emergency", "--priority", "emergency",
+			     "--title", "t", "--instructions", "i", "--ack-by", "+30m", NULL), 2);
+	assert_int_equal(cli(w, w->p, "dispatch", "--kind", "flood", "--priority", "emergency",
+			     "--title", "t", "--instructions", "i", "--ack-by", "+30m",
+			     "--participant", "county-a", NULL), 2);
+	assert_int_equal(cl_head(w->p, "province"), 4);
+
+	assert_int_equal(cli(w, w->p, "dispatch", "--action", ACT, "--kind", "emergency",
+			     "--priority", "emergency", "--title", "Fish kill below outfall 3",
+			     "--participant", "county-a:lead", "--participant", "county-b:support",
+			     "--instructions", "Sample at km 41, 44, 47", "--ack-by", "+1d", NULL), 0);
+	assert_int_equal(cl_wait(w->a, "province", 5, 15000), 0);
+	assert_int_equal(cl_wait(w->b, "province", 5, 15000), 0);
+	assert_int_equal(cl_wait(w->x, "province", 5, 15000), 0);
+
+	/* C is not a participant: it holds the header only (exit 7). */
+	assert_int_equal(cli(w, w->x, "ack", ACT, NULL), 7);
+	assert_int_equal(cli(w, w->x, "show", ACT, NULL), 7);
+	/* The dispatcher is no participant either (exit 6). */
+	assert_int_equal(cli(w, w->p, "accept", ACT, NULL), 6);
+
+	assert_int_equal(cli(w, w->a, "ack", ACT, NULL), 0);
+	assert_int_equal(cli(w, w->a, "decline", ACT, NULL), 2);          /* reason needed */
+	assert_int_equal(cli(w, w->b, "decline", ACT, "--reason", "boats under repair", NULL), 0);
+	assert_int_equal(cli(w, w->b, "report", ACT, "--status", "on-site", NULL), 6); /* declined */
+	assert_int_equal(cli(w, w->a, "report", ACT, "--status", "on-site", "--personnel", "6",
+			     NULL), 0);
+	assert_int_equal(cli(w, w->a, "report", ACT, "--status", "completed", NULL), 2); /* findings */
+	assert_int_equal(cli(w, w->a, "report", ACT, "--status", "completed", "--findings",
+			     "dissolved oxygen 1.2 mg/L at km 44; intake 7 closed", NULL), 0);
+
+	/* The command centre sees every participant's state, none overdue. */
+	q = (struct show_q){w, w->p, ACT, "\"node\": \"county-a\", \"role\": \"lead\", "
+					 "\"state\": \"completed\""};
+	assert_true(cl_until(show_has, &q, 15000));
+	q.needle = "\"node\": \"county-b\", \"role\": \"support\", \"state\": \"declined\"";
+	assert_true(cl_until(show_has, &q, 15000));
+	assert_null(strstr(w->out, "\"overdue\": true"));
+	/* ...and that A's findings were received by the province (receipt). */
+	assert_non_null(strstr(w->out, "{\"receiver\": \"province\""));
+
+	/* A dispatch whose acknowledgement deadline has passed: B never
+	 * answered, so B is overdue; A acknowledges late, also overdue. */
+	assert_int_equal(cli(w, w->p, "dispatch", "--action", LATE, "--kind", "joint-inspection",
+			     "--priority", "urgent", "--title", "Night inspection of the dye works",
+			     "--participant", "county-a", "--participant", "county-b",
+			     "--instructions", "Meet at the gate at 22:00", "--ack-by", "2026-01-01",
+			     NULL), 0);
+	assert_int_equal(cl_wait(w->a, "province", 6, 15000), 0);
+	assert_int_equal(cli(w, w->a, "ack", LATE, NULL), 0);
+	q = (struct show_q){w, w->p, LATE, "\"node\": \"county-a\", \"role\": \"support\", "
+					  "\"state\": \"acknowledged\""};
+	assert_true(cl_until(show_has, &q, 15000));
+	assert_non_null(strstr(w->out, "\"state\": \"no answer\", \"ack_ms\": 0, \"overdue\": true"));
+	assert_non_null(strstr(w->out, "\"state\": \"acknowledged\""));
+
+	/* Rebuilt from the feeds, the province's view is the same. */
+	{
+		char *before;
+
+		assert_int_equal(cli(w, w->p, "show", ACT, "--json", NULL), 0);
+		before = strdup(w->out);
+		assert_int_equal(cli(w, w->p, "reindex", NULL), 0);
+		assert_int_equal(cli(w, w->p, "show", ACT, "--json", NULL), 0);
+		assert_string_equal(before, w->out);
+		free(before);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_dispatch_workflow, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
