@@ -8,6 +8,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum {
@@ -47,6 +49,23 @@ struct ldc;
 int cli_connect(const char *api, const char *conf, struct ldc **ret);
 /* Report a failed daemon call (timeout: exit 5) and return the exit code. */
 int cli_daemon_fail(int r, const char *what);
+
+enum { EXIT_DENIED = 6, EXIT_NO_CASE = 7 };
+
+/* Index i >= 1 of 's' in names[1..n) (NULL slots skipped), or -1. */
+int cli_pick(const char *const *names, size_t n, const char *s);
+
+/* "YYYY-MM-DD[THH:MM]" (UTC; a bare date means 23:59 if end_of_day, else
+ * 00:00) or "+N" with m, h or d from now, as Unix ms; -1 if malformed. */
+int64_t cli_parse_time(const char *s, bool end_of_day);
+
+/* This node's id, asked of its daemon (buf of 65 bytes). 0 or -errno. */
+int cli_self_id(struct ldc *cl, char out[65]);
+
+/* Append one entry of 'kind' and print where it was signed (or JSON).
+ * 0, or an exit code after printing why. */
+int cli_sign(struct ldc *cl, uint32_t kind, const char *const *aud, size_t n_aud,
+	     const uint8_t *payload, size_t len, bool json, const char *what);
 
 /* Print "liandong: <msg>" to stderr; returns 'code'. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -13,78 +13,6 @@
 #include "common/entry.h"
 #include "common/errors.h"
 
-enum { EXIT_DENIED = 6, EXIT_NO_CASE = 7 };
-
-static int pick(const char *const *names, size_t n, const char *s)
-{
-	for (size_t i = 1; i < n; i++)
-		if (names[i] && !strcmp(names[i], s))
-			return (int)i;
-	return -1;
-}
-
-/* YYYY-MM-DD[THH:MM] UTC, or +N[m|h|d] from now. Unix ms, or -1. */
-static int64_t parse_deadline(const char *s)
-{
-	struct tm tm = {0};
-	char *end;
-
-	if (s[0] == '+') {
-		long v = strtol(s + 1, &end, 10);
-		int64_t unit = *end == 'm' ? 60000 : *end == 'h' ? 3600000 : *end == 'd' ? 86400000 : 0;
-
-		if (v <= 0 || !unit || end[1])
-			return -1;
-		return (int64_t)time(NULL) * 1000 + v * unit;
-	}
-	end = strptime(s, "%Y-%m-%d", &tm);
-	if (end && (*end == 'T' || *end == ' '))
-		end = strptime(end + 1, "%H:%M", &tm);
-	return end && !*end ? (int64_t)timegm(&tm) * 1000 : -1;
-}
-
-static int self_id(ldc_t *cl, char out[LD_NODE_ID_MAX + 1])
-{
-	Ld__ApiResponse *resp;
-	int r = ldc_status(cl, &resp);
-
-	if (r < 0)
-		return r;
-	snprintf(out, LD_NODE_ID_MAX + 1, "%s",
-		 resp->status && resp->status->node_id ? resp->status->node_id : "");
-	ld__api_response__free_unpacked(resp, NULL);
-	return out[0] ? 0 : -EPROTO;
-}
-
-static int sign(ldc_t *cl, uint32_t kind, const char *const *aud, size_t n_aud, uint8_t *buf,
-		size_t len, bool json, const char *what)
-{
-	Ld__AppendItem item = LD__APPEND_ITEM__INIT;
-	const Ld__AppendItem *items[] = {&item};
-	char *msg = NULL;
-	ldc_ref_t ref;
-	int r;
-
-	item.has_kind = item.has_payload = true;
-	item.kind = kind;
-	item.audience = (char **)aud;
-	item.n_audience = n_aud;
-	item.payload.data = buf;
-	item.payload.len = len;
-	r = ldc_append(cl, items, 1, &ref, &msg);
-	if (r < 0) {
-		r = r == -ETIMEDOUT ? cli_daemon_fail(r, what)
-				    : cli_fail(EXIT_STORE, "%s refused: %s", what, msg ? msg : ld_strerror(r));
-		free(msg);
-		return r;
-	}
-	if (json)
-		printf("{\"feed\": \"%s\", \"seq\": %llu}\n", ref.feed, (unsigned long long)ref.seq);
-	else
-		printf("%s signed as %s #%llu\n", what, ref.feed, (unsigned long long)ref.seq);
-	return 0;
-}
-
 static void dispatch_usage(FILE *f)
 {
 	fprintf(f,
@@ -127,14 +55,14 @@ int cmd_dispatch(int argc, char **argv)
 	while ((c = getopt_long(argc + 1, argv - 1, "c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
-			if ((v = pick(kinds, 4, optarg)) < 0)
+			if ((v = cli_pick(kinds, 4, optarg)) < 0)
 				return cli_fail(EXIT_USAGE, "dispatch: --kind '%s' unknown (joint-"
 							    "inspection, special-campaign, emergency)", optarg);
 			m.has_kind = true;
 			m.kind = (uint32_t)v;
 			break;
 		case 'p':
-			if ((v = pick(prios, 4, optarg)) < 0)
+			if ((v = cli_pick(prios, 4, optarg)) < 0)
 				return cli_fail(EXIT_USAGE, "dispatch: --priority '%s' unknown (routine, "
 							    "urgent, emergency)", optarg);
 			m.has_priority = true;
@@ -157,7 +85,7 @@ int cmd_dispatch(int argc, char **argv)
 				return cli_fail(EXIT_USAGE, "dispatch: --participant '%s' too long", optarg);
 			memcpy(names[i], optarg, len);
 			names[i][len] = '\0';
-			v = colon ? pick(roles, 4, colon + 1) : LD__PARTICIPANT_ROLE__PARTICIPANT_ROLE_SUPPORT;
+			v = colon ? cli_pick(roles, 4, colon + 1) : LD__PARTICIPANT_ROLE__PARTICIPANT_ROLE_SUPPORT;
 			if (!ld_node_id_valid(names[i]) || v < 0)
 				return cli_fail(EXIT_USAGE, "dispatch: --participant '%s': expected NODE or "
 							    "NODE:lead|support|observer", optarg);
@@ -175,14 +103,14 @@ int cmd_dispatch(int argc, char **argv)
 			break;
 		}
 		case 'b':
-			if ((m.ack_by_ms = parse_deadline(optarg)) < 0)
+			if ((m.ack_by_ms = cli_parse_time(optarg, true)) < 0)
 				return cli_fail(EXIT_USAGE, "dispatch: --ack-by '%s' is not a deadline "
 							    "(YYYY-MM-DD[THH:MM] or +30m, +4h, +2d)", optarg);
 			m.has_ack_by_ms = true;
 			break;
 		case 'f':
 		case 't': {
-			int64_t t = parse_deadline(optarg);
+			int64_t t = cli_parse_time(optarg, true);
 
 			if (t < 0)
 				return cli_fail(EXIT_USAGE, "dispatch: --%s '%s' is not a date",
@@ -227,7 +155,7 @@ int cmd_dispatch(int argc, char **argv)
 	m.case_ids = (char **)cases;
 	if ((r = cli_connect(api, conf, &cl)) != 0)
 		return r;
-	if ((r = self_id(cl, self)) < 0) {
+	if ((r = cli_self_id(cl, self)) < 0) {
 		ldc_destroy(&cl);
 		return cli_daemon_fail(r, "dispatch");
 	}
@@ -246,7 +174,7 @@ int cmd_dispatch(int argc, char **argv)
 				self);
 	}
 	buf = malloc(ld__action_dispatch__get_packed_size(&m));
-	r = buf ? sign(cl, LD__KIND__KIND_ACTION_DISPATCH, aud, m.n_participants, buf,
+	r = buf ? cli_sign(cl, LD__KIND__KIND_ACTION_DISPATCH, aud, m.n_participants, buf,
 		       ld__action_dispatch__pack(&m, buf), json, "dispatch")
 		: cli_fail(EXIT_STORE, "out of memory");
 	if (r == 0 && !json)
@@ -301,10 +229,10 @@ static int action_answer(int argc, char **argv, int reply)
 		case 'a': api = optarg; break;
 		case 'j': json = true; break;
 		case 's':
-			if (reply != 0 || pick(statuses, 7, optarg) < 4)
+			if (reply != 0 || cli_pick(statuses, 7, optarg) < 4)
 				return cli_fail(EXIT_USAGE, "report: --status '%s' unknown (on-site, "
 							    "progress, completed)", optarg);
-			reply = pick(statuses, 7, optarg);
+			reply = cli_pick(statuses, 7, optarg);
 			break;
 		case 'n': {
 			char *end;
@@ -354,7 +282,7 @@ static int action_answer(int argc, char **argv, int reply)
 	q.has_type = true;
 	q.type = LD__API_TYPE__API_ACTION;
 	q.case_id = (char *)m.action_id;
-	if ((r = self_id(cl, self)) < 0 || (r = ldc_call(cl, &q, 10000, &resp)) < 0) {
+	if ((r = cli_self_id(cl, self)) < 0 || (r = ldc_call(cl, &q, 10000, &resp)) < 0) {
 		ldc_destroy(&cl);
 		return cli_daemon_fail(r, "answer");
 	}
@@ -390,7 +318,7 @@ static int action_answer(int argc, char **argv, int reply)
 		if (ld__action_response__get_packed_size(&m) > sizeof(buf))
 			r = cli_fail(EXIT_USAGE, "answer too long");
 		else
-			r = sign(cl, LD__KIND__KIND_ACTION_RESPONSE, aud, 1, buf,
+			r = cli_sign(cl, LD__KIND__KIND_ACTION_RESPONSE, aud, 1, buf,
 				 ld__action_response__pack(&m, buf), json,
 				 ld_part_state_name((enum ld_part_state)reply));
 	}

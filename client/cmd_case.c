@@ -17,48 +17,8 @@
 #include "common/errors.h"
 #include "common/store.h"
 
-enum { EXIT_DENIED = 6, EXIT_NO_CASE = 7 };
-
 static const char *const reasons[] = {NULL, "jurisdiction", "suspected-crime", "public-interest",
 				      "damage-compensation", "other"};
-
-static int name_index(const char *const *names, size_t n, const char *s)
-{
-	for (size_t i = 1; i < n; i++)
-		if (names[i] && !strcmp(names[i], s))
-			return (int)i;
-	return -1;
-}
-
-/* YYYY-MM-DD[THH:MM] (UTC) -> Unix ms; -1 if malformed. */
-static int64_t parse_when(const char *s)
-{
-	struct tm tm = {0};
-	char *end = strptime(s, "%Y-%m-%d", &tm);
-
-	if (!end)
-		return -1;
-	if (*end == 'T' || *end == ' ')
-		end = strptime(end + 1, "%H:%M", &tm);
-	else
-		tm.tm_hour = 23, tm.tm_min = 59;
-	if (!end || *end)
-		return -1;
-	return (int64_t)timegm(&tm) * 1000;
-}
-
-static int own_id(ldc_t *cl, char out[LD_NODE_ID_MAX + 1])
-{
-	Ld__ApiResponse *resp;
-	int r = ldc_status(cl, &resp);
-
-	if (r < 0)
-		return r;
-	snprintf(out, LD_NODE_ID_MAX + 1, "%s",
-		 resp->status && resp->status->node_id ? resp->status->node_id : "");
-	ld__api_response__free_unpacked(resp, NULL);
-	return out[0] ? 0 : -EPROTO;
-}
 
 static int fetch_case(ldc_t *cl, const char *case_id, Ld__ApiResponse **ret)
 {
@@ -68,39 +28,6 @@ static int fetch_case(ldc_t *cl, const char *case_id, Ld__ApiResponse **ret)
 	q.type = LD__API_TYPE__API_CASE;
 	q.case_id = (char *)case_id;
 	return ldc_call(cl, &q, 10000, ret);
-}
-
-static int append_one(ldc_t *cl, uint32_t kind, const char *const *aud, size_t n_aud,
-		      const uint8_t *payload, size_t len, bool json, const char *what)
-{
-	Ld__AppendItem item = LD__APPEND_ITEM__INIT;
-	const Ld__AppendItem *items[] = {&item};
-	char *msg = NULL, hex[65];
-	ldc_ref_t ref;
-	int r;
-
-	item.has_kind = item.has_payload = true;
-	item.kind = kind;
-	item.audience = (char **)aud;
-	item.n_audience = n_aud;
-	item.payload.data = (uint8_t *)payload;
-	item.payload.len = len;
-	r = ldc_append(cl, items, 1, &ref, &msg);
-	if (r < 0) {
-		int rc = r == -ETIMEDOUT ? cli_daemon_fail(r, what)
-					 : cli_fail(EXIT_STORE, "%s refused: %s", what,
-						    msg ? msg : ld_strerror(r));
-		free(msg);
-		return rc;
-	}
-	ld_hex(ref.id, 32, hex);
-	if (json)
-		printf("{\"feed\": \"%s\", \"seq\": %llu, \"id\": \"%s\"}\n", ref.feed,
-		       (unsigned long long)ref.seq, hex);
-	else
-		printf("%s signed as %s #%llu (id %.16s)\n", what, ref.feed,
-		       (unsigned long long)ref.seq, hex);
-	return 0;
 }
 
 static void refer_usage(FILE *f)
@@ -176,7 +103,7 @@ int cmd_refer(int argc, char **argv)
 			break;
 		}
 		case 'r': {
-			int v = name_index(reasons, sizeof(reasons) / sizeof(reasons[0]), optarg);
+			int v = cli_pick(reasons, sizeof(reasons) / sizeof(reasons[0]), optarg);
 
 			if (v < 0)
 				return cli_fail(EXIT_USAGE, "refer: --reason '%s' unknown (jurisdiction, "
@@ -187,7 +114,7 @@ int cmd_refer(int argc, char **argv)
 			break;
 		}
 		case 'b':
-			if ((m.answer_by_ms = parse_when(optarg)) < 0)
+			if ((m.answer_by_ms = cli_parse_time(optarg, true)) < 0)
 				return cli_fail(EXIT_USAGE, "refer: --answer-by '%s' is not a date "
 							    "(YYYY-MM-DD or YYYY-MM-DDTHH:MM, UTC)", optarg);
 			m.has_answer_by_ms = true;
@@ -238,7 +165,7 @@ int cmd_refer(int argc, char **argv)
 					    "unified social credit code", party.credit_code);
 	if ((r = cli_connect(api, conf, &cl)) != 0)
 		return r;
-	if ((r = own_id(cl, self)) < 0) {
+	if ((r = cli_self_id(cl, self)) < 0) {
 		ldc_destroy(&cl);
 		return cli_daemon_fail(r, "refer");
 	}
@@ -273,7 +200,7 @@ int cmd_refer(int argc, char **argv)
 		ldc_destroy(&cl);
 		return cli_fail(EXIT_STORE, "out of memory");
 	}
-	r = append_one(cl, LD__KIND__KIND_CASE_REFERRAL, aud, 1, buf,
+	r = cli_sign(cl, LD__KIND__KIND_CASE_REFERRAL, aud, 1, buf,
 		       ld__case_referral__pack(&m, buf), json, "referral");
 	if (r == 0 && !json)
 		printf("case %s referred to %s\n", m.case_id, m.addressee);
@@ -330,7 +257,7 @@ static int answer(int argc, char **argv, const char *verb)
 		if (pos == 0)
 			m.case_id = argv[i];
 		else if (pos == 1 && !strcmp(verb, "respond"))
-			decision = name_index((const char *const[]){NULL, "accept", "reject", "need-info"},
+			decision = cli_pick((const char *const[]){NULL, "accept", "reject", "need-info"},
 					      4, argv[i]);
 		else
 			return cli_fail(EXIT_USAGE, "%s: unexpected argument '%s'", verb, argv[i]);
@@ -357,7 +284,7 @@ static int answer(int argc, char **argv, const char *verb)
 		return cli_fail(EXIT_USAGE, "%s: --to NODE (a valid node id) is required", verb);
 	if ((r = cli_connect(api, conf, &cl)) != 0)
 		return r;
-	if ((r = own_id(cl, self)) < 0 || (r = fetch_case(cl, m.case_id, &resp)) < 0) {
+	if ((r = cli_self_id(cl, self)) < 0 || (r = fetch_case(cl, m.case_id, &resp)) < 0) {
 		ldc_destroy(&cl);
 		return cli_daemon_fail(r, verb);
 	}
@@ -406,7 +333,7 @@ static int answer(int argc, char **argv, const char *verb)
 		if (ld__referral_response__get_packed_size(&m) > sizeof(buf))
 			r = cli_fail(EXIT_USAGE, "%s: --reason too long", verb);
 		else
-			r = append_one(cl, LD__KIND__KIND_REFERRAL_RESPONSE, aud, n_aud, buf,
+			r = cli_sign(cl, LD__KIND__KIND_REFERRAL_RESPONSE, aud, n_aud, buf,
 				       ld__referral_response__pack(&m, buf), json, verb);
 	}
 	ld__api_response__free_unpacked(resp, NULL);

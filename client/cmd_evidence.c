@@ -18,20 +18,10 @@
 #include "common/store.h"
 #include "evidence.pb-c.h"
 
-enum { EXIT_DENIED = 6, EXIT_NO_CASE = 7 };
-
 static const char *const types[] = {NULL, "sampling", "monitoring", "photo", "video",
 				    "inspection-record", "appraisal", "interrogation-record",
 				    "document", "other"};
 static const char *const verdicts[] = {NULL, "recognised", "reservations", "not-recognised"};
-
-static int lookup(const char *const *names, size_t n, const char *s)
-{
-	for (size_t i = 1; i < n; i++)
-		if (!strcmp(names[i], s))
-			return (int)i;
-	return -1;
-}
 
 /* SHA-256 and size of a file, read in 1 MiB blocks (any size). */
 static int hash_file(const char *path, uint8_t out[32], uint64_t *size)
@@ -80,19 +70,6 @@ static const char *media_type(const char *path)
 	return "application/octet-stream";
 }
 
-static int status_id(ldc_t *cl, char out[LD_NODE_ID_MAX + 1])
-{
-	Ld__ApiResponse *resp;
-	int r = ldc_status(cl, &resp);
-
-	if (r < 0)
-		return r;
-	snprintf(out, LD_NODE_ID_MAX + 1, "%s",
-		 resp->status && resp->status->node_id ? resp->status->node_id : "");
-	ld__api_response__free_unpacked(resp, NULL);
-	return out[0] ? 0 : -EPROTO;
-}
-
 /* Parties of a case as this node knows them: referrer and holder. */
 static int case_parties(ldc_t *cl, const char *case_id, char parties[2][LD_NODE_ID_MAX + 1],
 			bool *known)
@@ -115,37 +92,6 @@ static int case_parties(ldc_t *cl, const char *case_id, char parties[2][LD_NODE_
 	return 0;
 }
 
-static int sign_and_print(ldc_t *cl, uint32_t kind, const char *const *aud, size_t n_aud,
-			  uint8_t *buf, size_t len, bool json, const char *what)
-{
-	Ld__AppendItem item = LD__APPEND_ITEM__INIT;
-	const Ld__AppendItem *items[] = {&item};
-	char *msg = NULL;
-	ldc_ref_t ref;
-	int r;
-
-	item.has_kind = item.has_payload = true;
-	item.kind = kind;
-	item.audience = (char **)aud;
-	item.n_audience = n_aud;
-	item.payload.data = buf;
-	item.payload.len = len;
-	r = ldc_append(cl, items, 1, &ref, &msg);
-	if (r < 0) {
-		r = r == -ETIMEDOUT ? cli_daemon_fail(r, what)
-				    : cli_fail(EXIT_STORE, "%s refused: %s", what,
-					       msg ? msg : ld_strerror(r));
-		free(msg);
-		return r;
-	}
-	if (json)
-		printf("{\"feed\": \"%s\", \"seq\": %llu}\n", ref.feed, (unsigned long long)ref.seq);
-	else
-		printf("%s signed as %s #%llu (refer to it as %s:%llu)\n", what, ref.feed,
-		       (unsigned long long)ref.seq, ref.feed, (unsigned long long)ref.seq);
-	return 0;
-}
-
 static void evidence_usage(FILE *f)
 {
 	fprintf(f,
@@ -160,16 +106,6 @@ static void evidence_usage(FILE *f)
 		"`add` records the file's SHA-256 (read in blocks, any size), size and media type;\n"
 		"the file stays with this unit. `attest` with --file checks it against the record.\n"
 		"Exit: 1 file does not match, 6 not permitted, 7 unknown case.\n");
-}
-
-static int64_t parse_when(const char *s)
-{
-	struct tm tm = {0};
-	char *end = strptime(s, "%Y-%m-%d", &tm);
-
-	if (end && (*end == 'T' || *end == ' '))
-		end = strptime(end + 1, "%H:%M", &tm);
-	return end && !*end ? (int64_t)timegm(&tm) * 1000 : -1;
 }
 
 static int evidence_add(int argc, char **argv)
@@ -197,7 +133,7 @@ static int evidence_add(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			if ((t = lookup(types, sizeof(types) / sizeof(types[0]), optarg)) < 0)
+			if ((t = cli_pick(types, sizeof(types) / sizeof(types[0]), optarg)) < 0)
 				return cli_fail(EXIT_USAGE, "evidence add: --type '%s' unknown (sampling, "
 							    "monitoring, photo, video, inspection-record, "
 							    "appraisal, interrogation-record, document, "
@@ -208,7 +144,7 @@ static int evidence_add(int argc, char **argv)
 		case 'i': m.evidence_id = optarg; break;
 		case 'o': m.collector = optarg; break;
 		case 'w':
-			if ((m.collected_ms = parse_when(optarg)) < 0)
+			if ((m.collected_ms = cli_parse_time(optarg, false)) < 0)
 				return cli_fail(EXIT_USAGE, "evidence add: --collected '%s' is not a date",
 						optarg);
 			m.has_collected_ms = true;
@@ -246,7 +182,7 @@ static int evidence_add(int argc, char **argv)
 	}
 	if ((r = cli_connect(api, conf, &cl)) != 0)
 		return r;
-	if ((r = status_id(cl, self)) < 0 || (r = case_parties(cl, m.case_id, parties, &known)) < 0) {
+	if ((r = cli_self_id(cl, self)) < 0 || (r = case_parties(cl, m.case_id, parties, &known)) < 0) {
 		ldc_destroy(&cl);
 		return cli_daemon_fail(r, "evidence add");
 	}
@@ -266,7 +202,7 @@ static int evidence_add(int argc, char **argv)
 	m.collector_unit = self;
 	m.holder = self;
 	buf = malloc(ld__evidence_record__get_packed_size(&m));
-	r = buf ? sign_and_print(cl, LD__KIND__KIND_EVIDENCE_RECORD, aud, n_aud, buf,
+	r = buf ? cli_sign(cl, LD__KIND__KIND_EVIDENCE_RECORD, aud, n_aud, buf,
 				 ld__evidence_record__pack(&m, buf), json, "evidence record")
 		: cli_fail(EXIT_STORE, "out of memory");
 	if (r == 0 && !json) {
@@ -309,7 +245,7 @@ static int evidence_attest(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
-			if ((v = lookup(verdicts, sizeof(verdicts) / sizeof(verdicts[0]), optarg)) < 0)
+			if ((v = cli_pick(verdicts, sizeof(verdicts) / sizeof(verdicts[0]), optarg)) < 0)
 				return cli_fail(EXIT_USAGE, "evidence attest: --verdict '%s' unknown "
 							    "(recognised, reservations, not-recognised)",
 						optarg);
@@ -344,7 +280,7 @@ static int evidence_attest(int argc, char **argv)
 	q.type = LD__API_TYPE__API_GET;
 	q.feed = feed;
 	q.seq = rec.seq;
-	if ((r = status_id(cl, self)) < 0 || (r = ldc_call(cl, &q, 10000, &resp)) < 0) {
+	if ((r = cli_self_id(cl, self)) < 0 || (r = ldc_call(cl, &q, 10000, &resp)) < 0) {
 		ldc_destroy(&cl);
 		return cli_daemon_fail(r, "evidence attest");
 	}
@@ -393,7 +329,7 @@ static int evidence_attest(int argc, char **argv)
 		if (ld__evidence_attestation__get_packed_size(&m) > sizeof(buf))
 			r = cli_fail(EXIT_USAGE, "evidence attest: --notes too long");
 		else
-			r = sign_and_print(cl, LD__KIND__KIND_EVIDENCE_ATTESTATION, aud, n_aud, buf,
+			r = cli_sign(cl, LD__KIND__KIND_EVIDENCE_ATTESTATION, aud, n_aud, buf,
 					   ld__evidence_attestation__pack(&m, buf), json,
 					   "attestation");
 	}

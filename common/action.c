@@ -37,63 +37,6 @@ const char *ld_role_name(uint32_t r)
 	return r < 4 ? n[r] : "?";
 }
 
-struct pair {
-	ld_case_item_t item;
-	ld_entry_t *e;
-};
-
-struct load {
-	ld_store_t *s;
-	struct pair *p;
-	size_t n, cap;
-};
-
-static int collect(void *ud, const char *feed, uint64_t seq, uint32_t kind)
-{
-	struct load *l = ud;
-	ld_case_item_t *it;
-	ld_entry_t *e;
-	int64_t recv;
-	int r = ld_store_get(l->s, feed, seq, &e, &recv);
-
-	if (r < 0)
-		return r;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 16;
-		struct pair *np = realloc(l->p, cap * sizeof(*np));
-
-		if (!np) {
-			ld_entry_destroy(&e);
-			return -ENOMEM;
-		}
-		l->p = np;
-		l->cap = cap;
-	}
-	it = &l->p[l->n].item;
-	memset(it, 0, sizeof(*it));
-	snprintf(it->feed, sizeof(it->feed), "%s", feed);
-	it->seq = seq;
-	it->kind = kind;
-	it->time_ms = e->hdr->time_ms;
-	it->recv_ms = recv;
-	memcpy(it->id, e->id, LD_ID_LEN);
-	l->p[l->n++].e = e;
-	return 0;
-}
-
-static int pair_cmp(const void *a, const void *b)
-{
-	const ld_case_item_t *x = &((const struct pair *)a)->item;
-	const ld_case_item_t *y = &((const struct pair *)b)->item;
-	int r;
-
-	if (x->time_ms != y->time_ms)
-		return x->time_ms < y->time_ms ? -1 : 1;
-	if ((r = strcmp(x->feed, y->feed)) != 0)
-		return r;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
 static void refuse(ld_case_item_t *it, const char *why)
 {
 	it->refused = true;
@@ -186,44 +129,34 @@ static void judge_response(ld_action_t *a, ld_case_item_t *it, const ld_entry_t 
 
 int ld_action_load(ld_store_t *s, const char *action_id, int64_t now_ms, ld_action_t **ret)
 {
-	struct load l = {.s = s};
+	ld_timeline_t t;
 	ld_action_t *a;
 	int r;
 
 	if (!ld_case_id_valid(action_id))
 		return -EINVAL;
-	a = calloc(1, sizeof(*a));
-	if (!a)
-		return -ENOMEM;
-	snprintf(a->action_id, sizeof(a->action_id), "%s", action_id);
-	r = ld_store_foreach_action_entry(s, action_id, collect, &l);
-	if (r == 0 && l.n == 0)
-		r = -ENOENT;
-	if (r == 0 && !(a->items = calloc(l.n, sizeof(*a->items))))
-		r = -ENOMEM;
-	if (r == 0) {
-		qsort(l.p, l.n, sizeof(*l.p), pair_cmp);
-		for (size_t i = 0; i < l.n; i++) {
-			if (l.p[i].e->hdr->kind == LD__KIND__KIND_ACTION_DISPATCH)
-				judge_dispatch(a, &l.p[i].item, l.p[i].e);
-			else
-				judge_response(a, &l.p[i].item, l.p[i].e);
-			a->items[i] = l.p[i].item;
-		}
-		a->n_items = l.n;
-		/* Overdue: no acknowledgement by the deadline, or none yet and
-		 * the deadline has passed. */
-		for (size_t i = 0; a->ack_by_ms && i < a->n_parts; i++)
-			a->parts[i].overdue = a->parts[i].ack_ms ? a->parts[i].ack_ms > a->ack_by_ms
-								 : now_ms > a->ack_by_ms;
-	}
-	for (size_t i = 0; i < l.n; i++)
-		ld_entry_destroy(&l.p[i].e);
-	free(l.p);
-	if (r < 0) {
-		ld_action_destroy(&a);
+	if ((r = ld_timeline_load(s, ld_store_foreach_action_entry, action_id, &t)) < 0)
 		return r;
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		ld_timeline_free(&t);
+		return -ENOMEM;
 	}
+	snprintf(a->action_id, sizeof(a->action_id), "%s", action_id);
+	for (size_t i = 0; i < t.n; i++) {
+		if (t.entries[i]->hdr->kind == LD__KIND__KIND_ACTION_DISPATCH)
+			judge_dispatch(a, &t.items[i], t.entries[i]);
+		else
+			judge_response(a, &t.items[i], t.entries[i]);
+	}
+	/* Overdue: acknowledged after the deadline, or not yet and it passed. */
+	for (size_t i = 0; a->ack_by_ms && i < a->n_parts; i++)
+		a->parts[i].overdue = a->parts[i].ack_ms ? a->parts[i].ack_ms > a->ack_by_ms
+							 : now_ms > a->ack_by_ms;
+	a->items = t.items;
+	a->n_items = t.n;
+	t.items = NULL;
+	ld_timeline_free(&t);
 	*ret = a;
 	return 0;
 }

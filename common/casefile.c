@@ -70,9 +70,10 @@ static int collect(void *ud, const char *feed, uint64_t seq, uint32_t kind)
 }
 
 /* Judged order: author time, then author, then seq (all signed content). */
-static int item_cmp(const void *a, const void *b)
+static int pair_cmp(const void *a, const void *b)
 {
-	const ld_case_item_t *x = &((const struct pair *)a)->item, *y = &((const struct pair *)b)->item;
+	const ld_case_item_t *x = &((const struct pair *)a)->item;
+	const ld_case_item_t *y = &((const struct pair *)b)->item;
 	int r;
 
 	if (x->time_ms != y->time_ms)
@@ -80,6 +81,51 @@ static int item_cmp(const void *a, const void *b)
 	if ((r = strcmp(x->feed, y->feed)) != 0)
 		return r;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int ld_timeline_load(ld_store_t *s,
+		     int (*foreach)(ld_store_t *s, const char *id,
+				    int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
+				    void *ud),
+		     const char *id, ld_timeline_t *t)
+{
+	struct load l = {.s = s};
+	int r = foreach(s, id, collect, &l);
+
+	memset(t, 0, sizeof(*t));
+	if (r == 0 && l.n == 0)
+		r = -ENOENT;
+	if (r == 0) {
+		t->items = calloc(l.n, sizeof(*t->items));
+		t->entries = calloc(l.n, sizeof(*t->entries));
+		if (!t->items || !t->entries)
+			r = -ENOMEM;
+	}
+	if (r == 0) {
+		qsort(l.p, l.n, sizeof(*l.p), pair_cmp);
+		for (size_t i = 0; i < l.n; i++) {
+			t->items[i] = l.p[i].item;
+			t->entries[i] = l.p[i].e;
+		}
+		t->n = l.n;
+	} else {
+		for (size_t i = 0; i < l.n; i++)
+			ld_entry_destroy(&l.p[i].e);
+		free(t->items);
+		free(t->entries);
+		memset(t, 0, sizeof(*t));
+	}
+	free(l.p);
+	return r;
+}
+
+void ld_timeline_free(ld_timeline_t *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		ld_entry_destroy(&t->entries[i]);
+	free(t->entries);
+	free(t->items);
+	memset(t, 0, sizeof(*t));
 }
 
 static void refuse(ld_case_item_t *it, const char *why)
@@ -227,47 +273,39 @@ static void summarise_other(ld_case_item_t *it, const ld_entry_t *e)
 
 int ld_case_load(ld_store_t *s, const ld_access_t *a, const char *case_id, ld_case_t **ret)
 {
-	struct load l = {.s = s};
+	ld_timeline_t t;
 	ld_case_t *c;
 	int r;
 
 	if (!ld_case_id_valid(case_id))
 		return -EINVAL;
+	if ((r = ld_timeline_load(s, ld_store_foreach_case_entry, case_id, &t)) < 0)
+		return r;
 	c = calloc(1, sizeof(*c));
-	if (!c)
+	if (!c) {
+		ld_timeline_free(&t);
 		return -ENOMEM;
+	}
 	snprintf(c->case_id, sizeof(c->case_id), "%s", case_id);
 	snprintf(c->status, sizeof(c->status), "not referred");
-	r = ld_store_foreach_case_entry(s, case_id, collect, &l);
-	if (r == 0 && l.n == 0)
-		r = -ENOENT;
-	if (r == 0 && !(c->items = calloc(l.n, sizeof(*c->items))))
-		r = -ENOMEM;
-	if (r == 0) {
-		qsort(l.p, l.n, sizeof(*l.p), item_cmp);
-		for (size_t i = 0; i < l.n; i++) {
-			ld_case_item_t *it = &l.p[i].item;
-			const ld_entry_t *e = l.p[i].e;
+	for (size_t i = 0; i < t.n; i++) {
+		ld_case_item_t *it = &t.items[i];
+		const ld_entry_t *e = t.entries[i];
 
-			if (e->hdr->kind == LD__KIND__KIND_CASE_REFERRAL)
-				judge_referral(c, it, e);
-			else if (e->hdr->kind == LD__KIND__KIND_REFERRAL_RESPONSE)
-				judge_response(c, a, it, e);
-			else if (e->hdr->kind == LD__KIND__KIND_EVIDENCE_ATTESTATION)
-				judge_attestation(it, e);
-			else
-				summarise_other(it, e);
-			c->items[i] = *it;
-		}
-		c->n_items = l.n;
+		if (e->hdr->kind == LD__KIND__KIND_CASE_REFERRAL)
+			judge_referral(c, it, e);
+		else if (e->hdr->kind == LD__KIND__KIND_REFERRAL_RESPONSE)
+			judge_response(c, a, it, e);
+		else if (e->hdr->kind == LD__KIND__KIND_EVIDENCE_ATTESTATION)
+			judge_attestation(it, e);
+		else
+			summarise_other(it, e);
 	}
-	for (size_t i = 0; i < l.n; i++)
-		ld_entry_destroy(&l.p[i].e);
-	free(l.p);
-	if (r < 0) {
-		ld_case_destroy(&c);
-		return r;
-	}
+	/* The judged items move into the case; the entries are freed. */
+	c->items = t.items;
+	c->n_items = t.n;
+	t.items = NULL;
+	ld_timeline_free(&t);
 	*ret = c;
 	return 0;
 }

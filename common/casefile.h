@@ -43,6 +43,25 @@ typedef struct ld_case {
 	size_t n_items;
 } ld_case_t;
 
+/* A timeline being judged: items with their entries, sorted in judged order
+ * (author time, author, seq). Used by cases and joint actions alike. */
+typedef struct ld_timeline {
+	ld_case_item_t *items;
+	ld_entry_t **entries;   /* entries[i] belongs to items[i]; owned */
+	size_t n;
+} ld_timeline_t;
+
+/* Collect every entry 'foreach' lists for 'id' and sort them. 0, -ENOENT
+ * when there is none, or -errno. Free with ld_timeline_free(). */
+int ld_timeline_load(ld_store_t *s,
+		     int (*foreach)(ld_store_t *s, const char *id,
+				    int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
+				    void *ud),
+		     const char *id, ld_timeline_t *t);
+
+/* Free the entries and arrays; *t is left empty. */
+void ld_timeline_free(ld_timeline_t *t);
+
 /* Load and judge case 'case_id' from 's' with the roster snapshot 'a'.
  * -ENOENT if this node holds no entry naming it, -EINVAL for a malformed id.
  * Caller owns *ret (ld_case_destroy). */

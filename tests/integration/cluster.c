@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +196,37 @@ int cl_star(cluster_t *c, const char *const *counties, size_t n, tn_t **ret)
 	for (size_t i = 1; i <= n; i++)
 		if ((r = cl_wait(ret[i], "province", n + 1, 15000)) < 0)
 			return r;
+	return 0;
+}
+
+int cl_world_setup(void **state)
+{
+	cl_world_t *w = calloc(1, sizeof(*w));
+	const char *counties[] = {"county-a", "county-b", "county-c"};
+	tn_t *n[4];
+
+	if (!w)
+		return -1;
+	w->c = cl_new("world");
+	if (cl_star(w->c, counties, 3, n) < 0) {
+		cl_destroy(&w->c);
+		free(w);
+		return -1;
+	}
+	w->p = n[0];
+	w->a = n[1];
+	w->b = n[2];
+	w->x = n[3];
+	*state = w;
+	return 0;
+}
+
+int cl_world_teardown(void **state)
+{
+	cl_world_t *w = *state;
+
+	cl_destroy(&w->c);
+	free(w);
 	return 0;
 }
 
@@ -399,6 +431,47 @@ bool cl_data_contains(tn_t *n, const void *bytes, size_t len)
 	}
 	closedir(dir);
 	return found;
+}
+
+int cl_cli(tn_t *node, char *out, size_t size, ...)
+{
+	const char *args[40];
+	int fds[2], st, n = 0;
+	size_t got = 0;
+	ssize_t k;
+	va_list ap;
+	pid_t pid;
+
+	args[n++] = getenv("LD_CLI");
+	if (!args[0])
+		die("LD_CLI (path of liandong) is not set");
+	va_start(ap, size);
+	for (const char *a; (a = va_arg(ap, const char *)) && n < 36;)
+		args[n++] = a;
+	va_end(ap);
+	args[n++] = "--api";
+	args[n++] = node->api;
+	args[n] = NULL;
+	if (pipe(fds) < 0)
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execv(args[0], (char *const *)args);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (got < size - 1 && (k = read(fds[0], out + got, size - 1 - got)) > 0)
+		got += (size_t)k;
+	out[got] = '\0';
+	close(fds[0]);
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 bool cl_log_contains(tn_t *n, const char *needle)

@@ -58,6 +58,17 @@ tn_t *cl_node(cluster_t *c, const char *id, bool root, const char *superior,
  * ret[0] is the province, ret[1..n] the counties in order. 0 or error. */
 int cl_star(cluster_t *c, const char *const *counties, size_t n, tn_t **ret);
 
+/* The world most tests start from: cl_star() with counties a, b, c. */
+typedef struct cl_world {
+	cluster_t *c;
+	tn_t *p, *a, *b, *x;   /* province, county-a, county-b, county-c */
+	char out[65536];       /* last `liandong` output (cl_cli) */
+} cl_world_t;
+
+/* cmocka setup/teardown building and destroying a cl_world_t in *state. */
+int cl_world_setup(void **state);
+int cl_world_teardown(void **state);
+
 /* Start the daemon and wait until its API answers (at most 10 s). 0 or -errno. */
 int cl_start(cluster_t *c, tn_t *n);
 
@@ -91,6 +102,11 @@ int cl_alerts(tn_t *n);
 
 /* Poll 'pred' every 20 ms until true or timeout. */
 bool cl_until(bool (*pred)(void *ud), void *ud, int timeout_ms);
+
+/* Run the `liandong` tool ($LD_CLI) with the NULL-terminated arguments
+ * plus "--api <n's API>", capture its stdout into out (size bytes, always
+ * terminated). Returns its exit code, or -1 if it did not exit normally. */
+int cl_cli(tn_t *n, char *out, size_t size, ...);
 
 /* Does n's log contain 'needle'? */
 bool cl_log_contains(tn_t *n, const char *needle);

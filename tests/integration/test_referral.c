@@ -19,76 +19,10 @@
 #define CASE "county-a/2026-0117"
 #define CASE_BAD_FILE "/nonexistent/report.pdf"
 
-typedef struct world {
-	cluster_t *c;
-	tn_t *p, *a, *b, *x;
-	char out[65536];
-} world_t;
-
-static int setup(void **state)
-{
-	world_t *w = calloc(1, sizeof(*w));
-	const char *counties[] = {"county-a", "county-b", "county-c"};
-	tn_t *n[4];
-
-	if (!getenv("LD_CLI")) {
-		fprintf(stderr, "LD_CLI (path of liandong) is not set\n");
-		abort();
-	}
-	w->c = cl_new("refer");
-	assert_int_equal(cl_star(w->c, counties, 3, n), 0);
-	w->p = n[0];
-	w->a = n[1];
-	w->b = n[2];
-	w->x = n[3];
-	*state = w;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	world_t *w = *state;
-
-	cl_destroy(&w->c);
-	free(w);
-	return 0;
-}
+typedef cl_world_t world_t;
 
 /* Run `liandong ARGS... --api NODE`, capture stdout into w->out; exit code. */
-static int cli(world_t *w, tn_t *node, ...)
-{
-	const char *args[32];
-	int fds[2], st, n = 0;
-	size_t got = 0;
-	ssize_t k;
-	va_list ap;
-	pid_t pid;
-
-	args[n++] = getenv("LD_CLI");
-	va_start(ap, node);
-	for (const char *a; (a = va_arg(ap, const char *)) && n < 28;)
-		args[n++] = a;
-	va_end(ap);
-	args[n++] = "--api";
-	args[n++] = node->api;
-	args[n] = NULL;
-	assert_int_equal(pipe(fds), 0);
-	pid = fork();
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execv(args[0], (char *const *)args);
-		_exit(127);
-	}
-	close(fds[1]);
-	while (got < sizeof(w->out) - 1 && (k = read(fds[0], w->out + got, sizeof(w->out) - 1 - got)) > 0)
-		got += (size_t)k;
-	w->out[got] = '\0';
-	close(fds[0]);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+#define cli(w, node, ...) cl_cli(node, (w)->out, sizeof((w)->out), __VA_ARGS__)
 
 struct show_q {
 	world_t *w;
@@ -218,7 +152,7 @@ static void test_referral_workflow(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_referral_workflow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_referral_workflow, cl_world_setup, cl_world_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

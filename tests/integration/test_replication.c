@@ -16,36 +16,7 @@
 
 #define REFERRAL 2
 
-typedef struct world {
-	cluster_t *c;
-	tn_t *p, *a, *b, *x; /* province (root), counties a, b, c */
-} world_t;
-
-/* County A and B and C each dial only the province: A - P - B, P - C. */
-static int setup(void **state)
-{
-	world_t *w = calloc(1, sizeof(*w));
-	const char *counties[] = {"county-a", "county-b", "county-c"};
-	tn_t *n[4];
-
-	w->c = cl_new("repl");
-	assert_int_equal(cl_star(w->c, counties, 3, n), 0);
-	w->p = n[0];
-	w->a = n[1];
-	w->b = n[2];
-	w->x = n[3];
-	*state = w;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	world_t *w = *state;
-
-	cl_destroy(&w->c);
-	free(w);
-	return 0;
-}
+typedef cl_world_t world_t;
 
 struct rcpt_q {
 	tn_t *n;
@@ -205,8 +176,8 @@ static void test_outage_catch_up(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_relay_redaction_receipts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_outage_catch_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_relay_redaction_receipts, cl_world_setup, cl_world_teardown),
+		cmocka_unit_test_setup_teardown(test_outage_catch_up, cl_world_setup, cl_world_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,82 @@
+/* client/cli_util.c: helpers shared by the workflow commands. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client/cli.h"
+#include "client/ldclient.h"
+#include "common/entry.h"
+#include "common/errors.h"
+
+int cli_pick(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 1; i < n; i++)
+		if (names[i] && !strcmp(names[i], s))
+			return (int)i;
+	return -1;
+}
+
+int64_t cli_parse_time(const char *s, bool end_of_day)
+{
+	struct tm tm = {0};
+	char *end;
+
+	if (s[0] == '+') {
+		long v = strtol(s + 1, &end, 10);
+		int64_t unit = *end == 'm' ? 60000 : *end == 'h' ? 3600000 : *end == 'd' ? 86400000 : 0;
+
+		if (v <= 0 || !unit || end[1])
+			return -1;
+		return (int64_t)time(NULL) * 1000 + v * unit;
+	}
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (end && (*end == 'T' || *end == ' '))
+		end = strptime(end + 1, "%H:%M", &tm);
+	else if (end && end_of_day)
+		tm.tm_hour = 23, tm.tm_min = 59;
+	return end && !*end ? (int64_t)timegm(&tm) * 1000 : -1;
+}
+
+int cli_self_id(struct ldc *cl, char out[LD_NODE_ID_MAX + 1])
+{
+	Ld__ApiResponse *resp;
+	int r = ldc_status(cl, &resp);
+
+	if (r < 0)
+		return r;
+	snprintf(out, LD_NODE_ID_MAX + 1, "%s",
+		 resp->status && resp->status->node_id ? resp->status->node_id : "");
+	ld__api_response__free_unpacked(resp, NULL);
+	return out[0] ? 0 : -EPROTO;
+}
+
+int cli_sign(struct ldc *cl, uint32_t kind, const char *const *aud, size_t n_aud,
+	     const uint8_t *payload, size_t len, bool json, const char *what)
+{
+	Ld__AppendItem item = LD__APPEND_ITEM__INIT;
+	const Ld__AppendItem *items[] = {&item};
+	char *msg = NULL;
+	ldc_ref_t ref;
+	int r;
+
+	item.has_kind = item.has_payload = true;
+	item.kind = kind;
+	item.audience = (char **)aud;
+	item.n_audience = n_aud;
+	item.payload.data = (uint8_t *)payload;
+	item.payload.len = len;
+	r = ldc_append(cl, items, 1, &ref, &msg);
+	if (r < 0) {
+		r = r == -ETIMEDOUT ? cli_daemon_fail(r, what)
+				    : cli_fail(EXIT_STORE, "%s refused: %s", what, msg ? msg : ld_strerror(r));
+		free(msg);
+		return r;
+	}
+	if (json)
+		printf("{\"feed\": \"%s\", \"seq\": %llu}\n", ref.feed, (unsigned long long)ref.seq);
+	else
+		printf("%s signed as %s #%llu (%s:%llu)\n", what, ref.feed, (unsigned long long)ref.seq,
+		       ref.feed, (unsigned long long)ref.seq);
+	return 0;
+}
