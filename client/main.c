@@ -19,6 +19,8 @@ static void usage(FILE *f)
 		"  init --id ID --dir DIR (--root KEY | --root-node) [--bind EP] [--peer ID=EP]\n"
 		"                            create a node's keys and configuration\n"
 		"  roster add|revoke|rotate  change the roster (on the root authority's node)\n"
+		"  view [--json] [--watch] [--region R] [--status S] [--kind K] [--since D]\n"
+		"                            the unified command view, most urgent first\n"
 		"  status [--json]           the node's peers, feeds, lag and alerts\n"
 		"  append --kind K (--to N | --everyone) (--text T | --file F)\n"
 		"                            sign an entry into this node's feed\n"
@@ -122,6 +124,8 @@ int main(int argc, char **argv)
 		return cmd_reindex(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "evidence"))
 		return cmd_evidence(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "view"))
+		return cmd_view(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "dispatch"))
 		return cmd_dispatch(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "ack"))

@@ -46,5 +46,8 @@ bool ld_access_may_read(const ld_access_t *a, const Ld__EntryHeader *h, const ch
  * current member, else NULL. Borrowed from the snapshot. */
 const char *ld_access_by_curve(const ld_access_t *a, const uint8_t curve[32]);
 
+/* Region code (GB/T 2260) of 'node', or NULL if unknown. Borrowed. */
+const char *ld_access_region_of(const ld_access_t *a, const char *node);
+
 /* Raw curve key of 'node', or NULL if unknown. Borrowed from the snapshot. */
 const uint8_t *ld_access_curve_of(const ld_access_t *a, const char *node);

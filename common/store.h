@@ -195,6 +195,11 @@ int ld_store_foreach_action_entry(ld_store_t *s, const char *action_id,
 				  int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
 				  void *ud);
 
+/* Call cb once for every case id (cases = true) or action id the store has
+ * indexed, in id order. Stops and returns cb's value if non-zero. */
+int ld_store_foreach_thread_id(ld_store_t *s, bool cases, int (*cb)(void *ud, const char *id),
+			       void *ud);
+
 /* Rebuild every derived view from the entries held, in one transaction.
  * The result is byte-identical to the views built as entries arrived. */
 int ld_store_reindex(ld_store_t *s);

@@ -400,3 +400,39 @@ int ld_store_foreach_case_grant(ld_store_t *s, const char *case_id, const char *
 	mdb_txn_abort(txn);
 	return w.ended ? 0 : r;
 }
+
+struct id_walk {
+	char last[LD_CASE_ID_MAX + 1];
+	int (*cb)(void *ud, const char *id);
+	void *ud;
+};
+
+static int id_one(void *ud, const MDB_val *k, const MDB_val *v)
+{
+	struct id_walk *w = ud;
+	const char *p = k->mv_data, *nul = memchr(p, '\0', k->mv_size);
+	size_t len = nul ? (size_t)(nul - p) : 0;
+
+	if (!nul || len == 0 || len > LD_CASE_ID_MAX)
+		return -EIO;
+	/* Keys are sorted, so an id's entries are adjacent. */
+	if (strlen(w->last) == len && !memcmp(w->last, p, len))
+		return 0;
+	memcpy(w->last, p, len);
+	w->last[len] = '\0';
+	return w->cb(w->ud, w->last);
+}
+
+int ld_store_foreach_thread_id(ld_store_t *s, bool cases, int (*cb)(void *ud, const char *id),
+			       void *ud)
+{
+	struct id_walk w = {.cb = cb, .ud = ud};
+	MDB_txn *txn;
+	int r;
+
+	if ((r = store_read_txn(s, &txn)) < 0)
+		return r;
+	r = store_walk_db(txn, cases ? s->db_case_entries : s->db_action_entries, NULL, id_one, &w);
+	mdb_txn_abort(txn);
+	return r;
+}

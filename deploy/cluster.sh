@@ -160,11 +160,12 @@ echo "== the emergency response as the province sees it (county C has not acknow
 wait_for province county-b 5
 "$L" show province/A-2026-031 $P
 echo
-echo "== the province's view:"
-"$L" status $P || true
+echo "== the province's command view (liandong view):"
+"$L" view $P
 cat <<MSG
 
 The cluster is running (5 liandongd processes, data in $dir).
+  command view:        $L view -c $dir/province/liandongd.conf [--watch] [--json]
   status of one node:  $L status -c $dir/county-a/liandongd.conf
   all nodes:           deploy/cluster.sh status
   stop it:             deploy/cluster.sh stop

@@ -6,23 +6,17 @@
 
 #include <zmq.h>
 
-#include "common/action.h"
-#include "common/casefile.h"
 #include "common/errors.h"
 #include "server/log.h"
+#include "server/api_int.h"
 #include "server/node.h"
 
 #define API_DRAIN 256
 #define API_LIST_MAX 1024
 #define API_LIST_BYTES (16u << 20)
 
-struct client {
-	uint8_t rid[LD_RID_MAX];
-	size_t rid_len;
-	bool delim;
-};
 
-static void respond(ld_node_t *n, const struct client *c, Ld__ApiResponse *resp)
+void api_respond(ld_node_t *n, const struct client *c, Ld__ApiResponse *resp)
 {
 	size_t len = ld__api_response__get_packed_size(resp);
 	uint8_t *buf = malloc(len ? len : 1);
@@ -37,8 +31,8 @@ static void respond(ld_node_t *n, const struct client *c, Ld__ApiResponse *resp)
 	free(buf);
 }
 
-static void respond_err(ld_node_t *n, const struct client *c, uint32_t type, int err,
-			const char *msg)
+void api_respond_err(ld_node_t *n, const struct client *c, uint32_t type, int err,
+		     const char *msg)
 {
 	Ld__ApiResponse resp = LD__API_RESPONSE__INIT;
 
@@ -49,10 +43,10 @@ static void respond_err(ld_node_t *n, const struct client *c, uint32_t type, int
 	resp.has_err = true;
 	resp.err = err;
 	resp.message = (char *)(msg ? msg : ld_strerror(err));
-	respond(n, c, &resp);
+	api_respond(n, c, &resp);
 }
 
-static Ld__ApiResponse ok_resp(uint32_t type)
+Ld__ApiResponse api_ok(uint32_t type)
 {
 	Ld__ApiResponse resp = LD__API_RESPONSE__INIT;
 
@@ -65,14 +59,6 @@ static Ld__ApiResponse ok_resp(uint32_t type)
 
 /* --- status --- */
 
-struct status_acc {
-	Ld__ApiHead *heads;
-	Ld__ApiHead **hp;
-	size_t n, cap;
-	Ld__ApiAlert *alerts;
-	Ld__ApiAlert **ap;
-	size_t na, capa;
-};
 
 static int status_head(void *ud, const ld_feed_head_t *h)
 {
@@ -138,37 +124,33 @@ static int status_alert(void *ud, const ld_equivocation_t *eq)
 	return 0;
 }
 
-static void status(ld_node_t *n, const struct client *c)
+int api_status_build(ld_node_t *n, struct status_out *o)
 {
-	Ld__ApiResponse resp = ok_resp(LD__API_TYPE__API_STATUS);
-	Ld__ApiStatus st = LD__API_STATUS__INIT;
-	Ld__ApiPeer *peers = calloc(n->n_links + 1, sizeof(*peers));
-	Ld__ApiPeer **pp = calloc(n->n_links + 1, sizeof(*pp));
-	Ld__ApiPeerFeed **lags = NULL;
-	size_t n_lags = 0, np = 0;
-	struct status_acc a = {0};
+	struct status_acc *a = &o->a;
+	size_t np = 0;
 	int r;
 
-	r = ld_store_foreach_head(n->store, status_head, &a);
+	ld__api_status__init(&o->st);
+	o->peers = calloc(n->n_links + 1, sizeof(*o->peers));
+	o->pp = calloc(n->n_links + 1, sizeof(*o->pp));
+	r = ld_store_foreach_head(n->store, status_head, a);
 	if (r == 0)
-		r = ld_store_foreach_equivocation(n->store, status_alert, &a);
-	if (r < 0 || !peers || !pp) {
-		respond_err(n, c, LD__API_TYPE__API_STATUS, r < 0 ? r : -ENOMEM, NULL);
-		goto out;
-	}
-	a.hp = calloc(a.n + 1, sizeof(*a.hp));
-	a.ap = calloc(a.na + 1, sizeof(*a.ap));
-	for (size_t i = 0; a.hp && i < a.n; i++)
-		a.hp[i] = &a.heads[i];
-	for (size_t i = 0; a.ap && i < a.na; i++)
-		a.ap[i] = &a.alerts[i];
+		r = ld_store_foreach_equivocation(n->store, status_alert, a);
+	if (r < 0 || !o->peers || !o->pp)
+		return r < 0 ? r : -ENOMEM;
+	a->hp = calloc(a->n + 1, sizeof(*a->hp));
+	a->ap = calloc(a->na + 1, sizeof(*a->ap));
+	for (size_t i = 0; a->hp && i < a->n; i++)
+		a->hp[i] = &a->heads[i];
+	for (size_t i = 0; a->ap && i < a->na; i++)
+		a->ap[i] = &a->alerts[i];
 	for (size_t i = 0; i < n->n_links; i++)
-		n_lags += n->links[i]->n_heads;
-	lags = calloc(n_lags + 1, sizeof(*lags));
-	n_lags = 0;
+		o->n_lags += n->links[i]->n_heads;
+	o->lags = calloc(o->n_lags + 1, sizeof(*o->lags));
+	o->n_lags = 0;
 	for (size_t i = 0; i < n->n_links; i++) {
 		link_t *l = n->links[i];
-		Ld__ApiPeer *p = &peers[np];
+		Ld__ApiPeer *p = &o->peers[np];
 
 		/* Incoming links that are down are not worth showing. */
 		if (!l->outgoing && !l->up)
@@ -183,8 +165,8 @@ static void status(ld_node_t *n, const struct client *c)
 		p->has_entries_in = p->has_entries_out = true;
 		p->entries_in = l->entries_in;
 		p->entries_out = l->entries_out;
-		p->lag = lags ? lags + n_lags : NULL;
-		for (size_t j = 0; lags && j < l->n_heads; j++) {
+		p->lag = o->lags ? o->lags + o->n_lags : NULL;
+		for (size_t j = 0; o->lags && j < l->n_heads; j++) {
 			ld_feed_head_t local = {.seq = 0};
 			Ld__ApiPeerFeed *f;
 
@@ -199,45 +181,65 @@ static void status(ld_node_t *n, const struct client *c)
 			f->has_peer_seq = f->has_local_seq = true;
 			f->peer_seq = l->heads[j].seq;
 			f->local_seq = local.seq;
-			lags[n_lags++] = f;
+			o->lags[o->n_lags++] = f;
 			p->n_lag++;
 		}
-		pp[np++] = p;
+		o->pp[np++] = p;
 	}
-	st.node_id = n->conf->id;
-	st.root_id = (char *)ld_store_root_id(n->store);
-	st.version = LD_VERSION;
-	st.has_started_ms = true;
-	st.started_ms = n->started_ms;
-	st.n_peers = np;
-	st.peers = pp;
-	st.n_heads = a.hp ? a.n : 0;
-	st.heads = a.hp;
-	st.n_alerts = a.ap ? a.na : 0;
-	st.alerts = a.ap;
-	resp.status = &st;
-	respond(n, c, &resp);
-out:
-	for (size_t i = 0; i < n_lags; i++)
-		free(lags[i]);
-	free(lags);
-	for (size_t i = 0; i < a.n; i++) {
-		free(a.heads[i].feed);
-		free(a.heads[i].id.data);
+	o->st.node_id = n->conf->id;
+	o->st.root_id = (char *)ld_store_root_id(n->store);
+	o->st.version = LD_VERSION;
+	o->st.has_started_ms = true;
+	o->st.started_ms = n->started_ms;
+	o->st.n_peers = np;
+	o->st.peers = o->pp;
+	o->st.n_heads = a->hp ? a->n : 0;
+	o->st.heads = a->hp;
+	o->st.n_alerts = a->ap ? a->na : 0;
+	o->st.alerts = a->ap;
+	return 0;
+}
+
+void api_status_free(struct status_out *o)
+{
+	struct status_acc *a = &o->a;
+
+	for (size_t i = 0; i < o->n_lags; i++)
+		free(o->lags[i]);
+	free(o->lags);
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->heads[i].feed);
+		free(a->heads[i].id.data);
 	}
-	for (size_t i = 0; i < a.na; i++) {
-		free(a.alerts[i].kind);
-		free(a.alerts[i].feed);
-		free(a.alerts[i].id_a.data);
-		free(a.alerts[i].id_b.data);
-		free(a.alerts[i].text);
+	for (size_t i = 0; i < a->na; i++) {
+		free(a->alerts[i].kind);
+		free(a->alerts[i].feed);
+		free(a->alerts[i].id_a.data);
+		free(a->alerts[i].id_b.data);
+		free(a->alerts[i].text);
 	}
-	free(a.heads);
-	free(a.hp);
-	free(a.alerts);
-	free(a.ap);
-	free(peers);
-	free(pp);
+	free(a->heads);
+	free(a->hp);
+	free(a->alerts);
+	free(a->ap);
+	free(o->peers);
+	free(o->pp);
+	memset(o, 0, sizeof(*o));
+}
+
+static void status(ld_node_t *n, const struct client *c)
+{
+	Ld__ApiResponse resp = api_ok(LD__API_TYPE__API_STATUS);
+	struct status_out o = {0};
+	int r = api_status_build(n, &o);
+
+	if (r < 0) {
+		api_respond_err(n, c, LD__API_TYPE__API_STATUS, r, NULL);
+	} else {
+		resp.status = &o.st;
+		api_respond(n, c, &resp);
+	}
+	api_status_free(&o);
 }
 
 /* --- reads --- */
@@ -271,17 +273,17 @@ static int list_one(void *ud, const ld_raw_entry_t *e)
 
 static void list(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q, uint32_t type)
 {
-	Ld__ApiResponse resp = ok_resp(type);
+	Ld__ApiResponse resp = api_ok(type);
 	struct list_acc a = {0};
 	uint64_t from = q->has_seq ? q->seq : 1;
 	int r;
 
 	if (!q->feed || !ld_node_id_valid(q->feed)) {
-		respond_err(n, c, type, -EINVAL, "field 'feed' must be a valid node id");
+		api_respond_err(n, c, type, -EINVAL, "field 'feed' must be a valid node id");
 		return;
 	}
 	if (type == LD__API_TYPE__API_GET && (!q->has_seq || q->seq == 0)) {
-		respond_err(n, c, type, -EINVAL, "field 'seq' must be a number from 1");
+		api_respond_err(n, c, type, -EINVAL, "field 'seq' must be a number from 1");
 		return;
 	}
 	a.max = type == LD__API_TYPE__API_GET ? 1
@@ -290,22 +292,22 @@ static void list(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q, 
 	a.e = calloc(a.max, sizeof(*a.e));
 	a.p = calloc(a.max, sizeof(*a.p));
 	if (!a.e || !a.p) {
-		respond_err(n, c, type, -ENOMEM, NULL);
+		api_respond_err(n, c, type, -ENOMEM, NULL);
 		goto out;
 	}
 	r = ld_store_foreach_raw(n->store, q->feed, from,
 				 type == LD__API_TYPE__API_GET ? from : 0, list_one, &a);
 	if (r < 0 && r != 1) {
-		respond_err(n, c, type, r, r == -ENOENT ? "this node holds nothing of that feed" : NULL);
+		api_respond_err(n, c, type, r, r == -ENOENT ? "this node holds nothing of that feed" : NULL);
 		goto out;
 	}
 	if (type == LD__API_TYPE__API_GET && a.n == 0) {
-		respond_err(n, c, type, -ENOENT, "this node does not hold that entry");
+		api_respond_err(n, c, type, -ENOENT, "this node does not hold that entry");
 		goto out;
 	}
 	resp.n_entries = a.n;
 	resp.entries = a.p;
-	respond(n, c, &resp);
+	api_respond(n, c, &resp);
 out:
 	for (size_t i = 0; i < a.n; i++)
 		free(a.e[i].entry.data);
@@ -343,12 +345,12 @@ static int rcpt_one(void *ud, const ld_receipt_t *rc)
 
 static void receipts(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
 {
-	Ld__ApiResponse resp = ok_resp(LD__API_TYPE__API_RECEIPTS);
+	Ld__ApiResponse resp = api_ok(LD__API_TYPE__API_RECEIPTS);
 	struct rcpt_acc a = {.cap = 1024};
 	int r;
 
 	if (!q->feed || !ld_node_id_valid(q->feed) || !q->has_seq) {
-		respond_err(n, c, LD__API_TYPE__API_RECEIPTS, -EINVAL,
+		api_respond_err(n, c, LD__API_TYPE__API_RECEIPTS, -EINVAL,
 			    "fields 'feed' (node id) and 'seq' are required");
 		return;
 	}
@@ -358,212 +360,17 @@ static void receipts(ld_node_t *n, const struct client *c, const Ld__ApiRequest 
 	r = a.r && a.p && a.refs ? ld_store_foreach_receipt(n->store, q->feed, q->seq, rcpt_one, &a)
 				 : -ENOMEM;
 	if (r < 0) {
-		respond_err(n, c, LD__API_TYPE__API_RECEIPTS, r, NULL);
+		api_respond_err(n, c, LD__API_TYPE__API_RECEIPTS, r, NULL);
 	} else {
 		resp.n_receipts = a.n;
 		resp.receipts = a.p;
-		respond(n, c, &resp);
+		api_respond(n, c, &resp);
 	}
 	for (size_t i = 0; i < a.n; i++)
 		free(a.r[i].receiver);
 	free(a.r);
 	free(a.p);
 	free(a.refs);
-}
-
-/* --- cases --- */
-
-struct item_receipts {
-	Ld__ApiReceipt *r;
-	Ld__ApiReceipt **p;
-	size_t n, cap;
-};
-
-static int item_receipt(void *ud, const ld_receipt_t *rc)
-{
-	struct item_receipts *a = ud;
-
-	if (a->n == a->cap)
-		return 1;
-	ld__api_receipt__init(&a->r[a->n]);
-	a->r[a->n].receiver = strdup(rc->receiver);
-	a->r[a->n].has_time_ms = true;
-	a->r[a->n].time_ms = rc->received_ms;
-	a->p[a->n] = &a->r[a->n];
-	a->n++;
-	return 0;
-}
-
-/* Fill ApiCaseItems (and their receipts) from judged items. Arrays are
- * allocated here and freed with items_free(). */
-struct items_out {
-	Ld__ApiCaseItem *items, **ip;
-	Ld__ApiEntryRef *refs;
-	struct item_receipts *rcs;
-	size_t n;
-};
-
-static int items_fill(ld_node_t *n, struct items_out *o, ld_case_item_t *src, size_t count)
-{
-	o->n = count;
-	o->items = calloc(count + 1, sizeof(*o->items));
-	o->ip = calloc(count + 1, sizeof(*o->ip));
-	o->refs = calloc(count + 1, sizeof(*o->refs));
-	o->rcs = calloc(count + 1, sizeof(*o->rcs));
-	if (!o->items || !o->ip || !o->refs || !o->rcs)
-		return -ENOMEM;
-	for (size_t i = 0; i < count; i++) {
-		ld_case_item_t *it = &src[i];
-		Ld__ApiCaseItem *x = &o->items[i];
-
-		ld__api_case_item__init(x);
-		ld__api_entry_ref__init(&o->refs[i]);
-		o->refs[i].feed = it->feed;
-		o->refs[i].has_seq = o->refs[i].has_id = true;
-		o->refs[i].seq = it->seq;
-		o->refs[i].id.data = it->id;
-		o->refs[i].id.len = LD_ID_LEN;
-		x->ref = &o->refs[i];
-		x->has_kind = x->has_time_ms = x->has_recv_ms = x->has_refused = true;
-		x->kind = it->kind;
-		x->time_ms = it->time_ms;
-		x->recv_ms = it->recv_ms;
-		x->summary = it->summary;
-		x->refused = it->refused;
-		x->reason = it->refused ? it->reason : NULL;
-		o->rcs[i].cap = 64;
-		o->rcs[i].r = calloc(o->rcs[i].cap, sizeof(*o->rcs[i].r));
-		o->rcs[i].p = calloc(o->rcs[i].cap, sizeof(*o->rcs[i].p));
-		if (o->rcs[i].r && o->rcs[i].p)
-			ld_store_foreach_receipt(n->store, it->feed, it->seq, item_receipt, &o->rcs[i]);
-		x->n_receipts = o->rcs[i].n;
-		x->receipts = o->rcs[i].p;
-		o->ip[i] = x;
-	}
-	return 0;
-}
-
-static void items_free(struct items_out *o)
-{
-	for (size_t i = 0; o->rcs && i < o->n; i++) {
-		for (size_t j = 0; j < o->rcs[i].n; j++)
-			free(o->rcs[i].r[j].receiver);
-		free(o->rcs[i].r);
-		free(o->rcs[i].p);
-	}
-	free(o->rcs);
-	free(o->refs);
-	free(o->ip);
-	free(o->items);
-}
-
-static void case_view(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
-{
-	Ld__ApiResponse resp = ok_resp(LD__API_TYPE__API_CASE);
-	Ld__ApiCase cv = LD__API_CASE__INIT;
-	Ld__ApiEntryRef referral = LD__API_ENTRY_REF__INIT;
-	struct items_out o = {0};
-	ld_case_t *k = NULL;
-	int r;
-
-	if (!q->case_id || !ld_case_id_valid(q->case_id)) {
-		respond_err(n, c, LD__API_TYPE__API_CASE, -EINVAL,
-			    "field 'case_id' must look like OWNER-NODE/LOCAL-ID");
-		return;
-	}
-	r = ld_case_load(n->store, n->access, q->case_id, &k);
-	if (r < 0) {
-		respond_err(n, c, LD__API_TYPE__API_CASE, r,
-			    r == -ENOENT ? "this node holds no entry of that case (unknown case id, "
-					   "or a case this node is not party to)"
-					 : NULL);
-		return;
-	}
-	if ((r = items_fill(n, &o, k->items, k->n_items)) < 0) {
-		respond_err(n, c, LD__API_TYPE__API_CASE, r, NULL);
-		goto out;
-	}
-	cv.case_id = k->case_id;
-	cv.has_opened = true;
-	cv.opened = k->opened;
-	cv.referrer = k->opened ? k->referrer : NULL;
-	cv.holder = k->opened ? k->holder : NULL;
-	cv.title = k->title;
-	cv.status = k->status;
-	cv.has_answer_by_ms = k->answer_by_ms != 0;
-	cv.answer_by_ms = k->answer_by_ms;
-	cv.n_items = o.n;
-	cv.items = o.ip;
-	if (k->opened) {
-		referral.feed = k->referral_feed;
-		referral.has_seq = referral.has_id = true;
-		referral.seq = k->referral_seq;
-		referral.id.data = k->referral_id;
-		referral.id.len = LD_ID_LEN;
-		cv.referral = &referral;
-	}
-	resp.case_view = &cv;
-	respond(n, c, &resp);
-out:
-	items_free(&o);
-	ld_case_destroy(&k);
-}
-
-static void action_view(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
-{
-	Ld__ApiResponse resp = ok_resp(LD__API_TYPE__API_ACTION);
-	Ld__ApiAction av = LD__API_ACTION__INIT;
-	Ld__ApiParticipant parts[LD_ACTION_PARTICIPANTS_MAX], *pp[LD_ACTION_PARTICIPANTS_MAX];
-	struct items_out o = {0};
-	ld_action_t *a = NULL;
-	int r;
-
-	if (!q->case_id || !ld_case_id_valid(q->case_id)) {
-		respond_err(n, c, LD__API_TYPE__API_ACTION, -EINVAL,
-			    "field 'case_id' must be an action id like OWNER-NODE/LOCAL-ID");
-		return;
-	}
-	r = ld_action_load(n->store, q->case_id, ld_now_ms(), &a);
-	if (r < 0) {
-		respond_err(n, c, LD__API_TYPE__API_ACTION, r,
-			    r == -ENOENT ? "this node holds nothing of that action (unknown id, or "
-					   "an action this node is not part of)"
-					 : NULL);
-		return;
-	}
-	if ((r = items_fill(n, &o, a->items, a->n_items)) < 0) {
-		respond_err(n, c, LD__API_TYPE__API_ACTION, r, NULL);
-		goto out;
-	}
-	for (size_t i = 0; i < a->n_parts; i++) {
-		ld__api_participant__init(&parts[i]);
-		parts[i].node_id = a->parts[i].node;
-		parts[i].has_role = parts[i].has_state_ms = parts[i].has_ack_ms = true;
-		parts[i].has_overdue = true;
-		parts[i].role = a->parts[i].role;
-		parts[i].state = (char *)ld_part_state_name(a->parts[i].state);
-		parts[i].state_ms = a->parts[i].state_ms;
-		parts[i].ack_ms = a->parts[i].ack_ms;
-		parts[i].overdue = a->parts[i].overdue;
-		pp[i] = &parts[i];
-	}
-	av.action_id = a->action_id;
-	av.has_dispatched = av.has_kind = av.has_priority = av.has_ack_by_ms = true;
-	av.dispatched = a->dispatched;
-	av.dispatcher = a->dispatched ? a->dispatcher : NULL;
-	av.kind = a->kind;
-	av.priority = a->priority;
-	av.title = a->title;
-	av.ack_by_ms = a->ack_by_ms;
-	av.n_participants = a->n_parts;
-	av.participants = pp;
-	av.n_items = o.n;
-	av.items = o.ip;
-	resp.action = &av;
-	respond(n, c, &resp);
-out:
-	items_free(&o);
-	ld_action_destroy(&a);
 }
 
 /* --- wait --- */
@@ -575,7 +382,7 @@ static bool wait_done(ld_node_t *n, const char *feed, uint64_t seq, ld_feed_head
 
 static void respond_head(ld_node_t *n, const struct client *c, const ld_feed_head_t *h)
 {
-	Ld__ApiResponse resp = ok_resp(LD__API_TYPE__API_WAIT);
+	Ld__ApiResponse resp = api_ok(LD__API_TYPE__API_WAIT);
 	Ld__ApiHead head = LD__API_HEAD__INIT;
 
 	head.feed = (char *)h->feed;
@@ -585,7 +392,7 @@ static void respond_head(ld_node_t *n, const struct client *c, const ld_feed_hea
 	head.id.len = LD_ID_LEN;
 	head.frozen = h->frozen;
 	resp.head = &head;
-	respond(n, c, &resp);
+	api_respond(n, c, &resp);
 }
 
 static void wait_add(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
@@ -594,7 +401,7 @@ static void wait_add(ld_node_t *n, const struct client *c, const Ld__ApiRequest 
 	waiter_t *w;
 
 	if (!q->feed || !ld_node_id_valid(q->feed) || !q->has_seq) {
-		respond_err(n, c, LD__API_TYPE__API_WAIT, -EINVAL,
+		api_respond_err(n, c, LD__API_TYPE__API_WAIT, -EINVAL,
 			    "fields 'feed' (node id) and 'seq' are required");
 		return;
 	}
@@ -607,7 +414,7 @@ static void wait_add(ld_node_t *n, const struct client *c, const Ld__ApiRequest 
 		waiter_t *nw = cap <= 4096 ? realloc(n->waiters, cap * sizeof(*nw)) : NULL;
 
 		if (!nw) {
-			respond_err(n, c, LD__API_TYPE__API_WAIT, -EAGAIN, "too many waiting requests");
+			api_respond_err(n, c, LD__API_TYPE__API_WAIT, -EAGAIN, "too many waiting requests");
 			return;
 		}
 		n->waiters = nw;
@@ -645,7 +452,7 @@ void ld_api_check_waiters(ld_node_t *n, bool expired_only)
 		else if (wait_done(n, w->feed, w->seq, &h))
 			respond_head(n, &c, &h);
 		else
-			respond_err(n, &c, LD__API_TYPE__API_WAIT, -ETIMEDOUT,
+			api_respond_err(n, &c, LD__API_TYPE__API_WAIT, -ETIMEDOUT,
 				    "timed out before this node held that entry");
 		n->waiters[i] = n->waiters[--n->n_waiters];
 	}
@@ -661,12 +468,12 @@ struct append_job {
 
 static void append_reply(ld_node_t *n, struct append_job *j, const ld_entry_ref_t *refs, int r)
 {
-	Ld__ApiResponse resp = ok_resp(LD__API_TYPE__API_APPEND);
+	Ld__ApiResponse resp = api_ok(LD__API_TYPE__API_APPEND);
 	Ld__ApiEntryRef *er = calloc(j->n + 1, sizeof(*er));
 	Ld__ApiEntryRef **ep = calloc(j->n + 1, sizeof(*ep));
 
 	if (r < 0 || !er || !ep) {
-		respond_err(n, &j->c, LD__API_TYPE__API_APPEND, r < 0 ? r : -ENOMEM,
+		api_respond_err(n, &j->c, LD__API_TYPE__API_APPEND, r < 0 ? r : -ENOMEM,
 			    r == -EINVAL ? "refused: a roster update the roster rules reject, or no "
 					   "local feed"
 					 : NULL);
@@ -682,7 +489,7 @@ static void append_reply(ld_node_t *n, struct append_job *j, const ld_entry_ref_
 		}
 		resp.n_refs = j->n;
 		resp.refs = ep;
-		respond(n, &j->c, &resp);
+		api_respond(n, &j->c, &resp);
 	}
 	free(er);
 	free(ep);
@@ -799,14 +606,14 @@ void ld_api_handle(ld_node_t *n)
 			    : NULL;
 		zmq_msg_close(&body);
 		if (!q) {
-			respond_err(n, &c, 0, LD_EMALFORMED, "request does not decode as ld.ApiRequest");
+			api_respond_err(n, &c, 0, LD_EMALFORMED, "request does not decode as ld.ApiRequest");
 			continue;
 		}
 		type = q->has_type ? q->type : 0;
 		switch (type) {
 		case LD__API_TYPE__API_APPEND:
 			if (q->n_append == 0) {
-				respond_err(n, &c, type, -EINVAL, "nothing to append");
+				api_respond_err(n, &c, type, -EINVAL, "nothing to append");
 				break;
 			}
 			jobs[nj++] = (struct append_job){.c = c, .q = q, .n = q->n_append};
@@ -825,24 +632,27 @@ void ld_api_handle(ld_node_t *n)
 			wait_add(n, &c, q);
 			break;
 		case LD__API_TYPE__API_CASE:
-			case_view(n, &c, q);
+			api_case(n, &c, q);
 			break;
 		case LD__API_TYPE__API_ACTION:
-			action_view(n, &c, q);
+			api_action(n, &c, q);
+			break;
+		case LD__API_TYPE__API_VIEW:
+			api_view(n, &c, q);
 			break;
 		case LD__API_TYPE__API_REINDEX: {
-			Ld__ApiResponse resp = ok_resp(type);
+			Ld__ApiResponse resp = api_ok(type);
 			int r = ld_store_reindex(n->store);
 
 			if (r < 0)
-				respond_err(n, &c, type, r, NULL);
+				api_respond_err(n, &c, type, r, NULL);
 			else
-				respond(n, &c, &resp);
+				api_respond(n, &c, &resp);
 			log_info("views rebuilt from the feeds on request: %s", ld_strerror(r));
 			break;
 		}
 		default:
-			respond_err(n, &c, type, -EOPNOTSUPP, "unknown request type");
+			api_respond_err(n, &c, type, -EOPNOTSUPP, "unknown request type");
 		}
 		ld__api_request__free_unpacked(q, NULL);
 	}

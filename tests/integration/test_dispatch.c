@@ -99,6 +99,28 @@ static void test_dispatch_workflow(void **state)
 	assert_non_null(strstr(w->out, "\"state\": \"no answer\", \"ack_ms\": 0, \"overdue\": true"));
 	assert_non_null(strstr(w->out, "\"state\": \"acknowledged\""));
 
+	/* The command view: the province sees both actions, the late one with
+	 * B overdue; filters apply; county C, no participant, sees neither. */
+	assert_int_equal(cli(w, w->p, "view", "--json", NULL), 0);
+	assert_non_null(strstr(w->out, "\"action\": \"" ACT "\""));
+	assert_non_null(strstr(w->out, "\"action\": \"" LATE "\""));
+	assert_non_null(strstr(w->out, "{\"node\": \"county-b\", \"role\": \"support\", "
+				       "\"state\": \"no answer\", \"acknowledged\": false, "
+				       "\"overdue\": true}"));
+	assert_int_equal(cli(w, w->p, "view", "--json", "--kind", "cases", NULL), 0);
+	assert_null(strstr(w->out, ACT));
+	assert_int_equal(cli(w, w->p, "view", "--json", "--status", "done", NULL), 0);
+	assert_non_null(strstr(w->out, ACT));  /* A completed, B declined: done */
+	assert_null(strstr(w->out, LATE));
+	assert_int_equal(cli(w, w->x, "view", "--json", NULL), 0);
+	assert_null(strstr(w->out, ACT));
+	assert_null(strstr(w->out, LATE));
+	assert_int_equal(cli(w, w->p, "view", "--kind", "everything", NULL), 2);
+	/* Text form, most urgent first: the urgent, unacknowledged action. */
+	assert_int_equal(cli(w, w->p, "view", NULL), 0);
+	assert_non_null(strstr(w->out, "NOT ACKNOWLEDGED"));
+	assert_non_null(strstr(w->out, "OVERDUE"));
+
 	/* Rebuilt from the feeds, the province's view is the same. */
 	{
 		char *before;

@@ -1,0 +1,61 @@
+/* common/cmdview.h: the unified command view: what a duty officer needs on
+ * one screen, built from the judged cases and joint actions a node holds
+ * (a province holds its subtree's payloads, a county what it is party to;
+ * payloads a node may not read are not there to show).
+ *
+ * This first version judges every case and action on each call; the
+ * per-region counts and deadlines are not yet kept as aggregate tables, so
+ * its cost grows with the number of cases (see docs/BENCHMARKS.md). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/access.h"
+#include "common/action.h"
+#include "common/casefile.h"
+
+typedef struct ld_view_filter {
+	const char *region;   /* prefix of a party's region code, or NULL */
+	const char *status;   /* case status or "active"/"done" for actions, or NULL */
+	int kind;             /* 0 all, 1 cases only, 2 actions only */
+	int64_t since_ms;     /* only items dispatched/referred since, 0 = all */
+} ld_view_filter_t;
+
+typedef struct ld_view_case {
+	char case_id[LD_CASE_ID_MAX + 1];
+	char title[128];
+	char referrer[LD_NODE_ID_MAX + 1], holder[LD_NODE_ID_MAX + 1];
+	char status[64];
+	int64_t referred_ms, answer_by_ms, answered_ms; /* answered_ms: first valid answer */
+	bool overdue;                                    /* awaiting past answer_by */
+} ld_view_case_t;
+
+typedef struct ld_view_region {
+	char region[16];
+	unsigned referrals_out, referrals_in, awaiting, overdue;
+	int64_t median_answer_ms;  /* -1 if none answered */
+} ld_view_region_t;
+
+typedef struct ld_view {
+	int64_t now_ms;
+	ld_view_case_t *cases;
+	size_t n_cases;
+	ld_action_t **actions;     /* judged actions, owned */
+	size_t n_actions;
+	ld_view_region_t *regions;
+	size_t n_regions;
+} ld_view_t;
+
+/* Build the view at 'now_ms'. Caller owns *ret (ld_view_destroy). */
+int ld_view_build(ld_store_t *s, const ld_access_t *a, int64_t now_ms,
+		  const ld_view_filter_t *f, ld_view_t **ret);
+
+void ld_view_destroy(ld_view_t **v_p);
+
+/* An action is active until every participant has completed or declined. */
+bool ld_action_active(const ld_action_t *a);
+
+/* Participants of an action not yet acknowledged. */
+size_t ld_action_unacknowledged(const ld_action_t *a);

@@ -1,0 +1,52 @@
+/* server/api_int.h: internals of the local API shared by api.c (requests,
+ * status, reads, appends) and api_views.c (cases, actions, the command
+ * view). Not part of any public interface. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api.pb-c.h"
+#include "server/node.h"
+
+/* Who asked: the API socket's routing id, and whether it sent the empty
+ * delimiter frame of REQ-style clients (then the answer carries one too). */
+struct client {
+	uint8_t rid[LD_RID_MAX];
+	size_t rid_len;
+	bool delim;
+};
+
+/* Heads and alerts gathered for a status answer. */
+struct status_acc {
+	Ld__ApiHead *heads;
+	Ld__ApiHead **hp;
+	size_t n, cap;
+	Ld__ApiAlert *alerts;
+	Ld__ApiAlert **ap;
+	size_t na, capa;
+};
+
+/* A status answer and everything it points to (api_status_free frees it). */
+struct status_out {
+	Ld__ApiStatus st;
+	Ld__ApiPeer *peers, **pp;
+	Ld__ApiPeerFeed **lags;
+	size_t n_lags;
+	struct status_acc a;
+};
+
+void api_respond(ld_node_t *n, const struct client *c, Ld__ApiResponse *resp);
+void api_respond_err(ld_node_t *n, const struct client *c, uint32_t type, int err,
+		     const char *msg);
+/* A success answer of 'type', to be filled in. */
+Ld__ApiResponse api_ok(uint32_t type);
+
+int api_status_build(ld_node_t *n, struct status_out *o);
+void api_status_free(struct status_out *o);
+
+/* api_views.c */
+void api_case(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q);
+void api_action(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q);
+void api_view(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q);

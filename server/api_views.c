@@ -1,0 +1,332 @@
+/* server/api_views.c: the local API's judged views: one case, one joint
+ * action, and the unified command view. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/action.h"
+#include "common/casefile.h"
+#include "common/cmdview.h"
+#include "common/errors.h"
+#include "server/api_int.h"
+#include "server/log.h"
+
+/* --- cases --- */
+
+struct item_receipts {
+	Ld__ApiReceipt *r;
+	Ld__ApiReceipt **p;
+	size_t n, cap;
+};
+
+static int item_receipt(void *ud, const ld_receipt_t *rc)
+{
+	struct item_receipts *a = ud;
+
+	if (a->n == a->cap)
+		return 1;
+	ld__api_receipt__init(&a->r[a->n]);
+	a->r[a->n].receiver = strdup(rc->receiver);
+	a->r[a->n].has_time_ms = true;
+	a->r[a->n].time_ms = rc->received_ms;
+	a->p[a->n] = &a->r[a->n];
+	a->n++;
+	return 0;
+}
+
+/* Fill ApiCaseItems (and their receipts) from judged items. Arrays are
+ * allocated here and freed with items_free(). */
+struct items_out {
+	Ld__ApiCaseItem *items, **ip;
+	Ld__ApiEntryRef *refs;
+	struct item_receipts *rcs;
+	size_t n;
+};
+
+static int items_fill(ld_node_t *n, struct items_out *o, ld_case_item_t *src, size_t count)
+{
+	o->n = count;
+	o->items = calloc(count + 1, sizeof(*o->items));
+	o->ip = calloc(count + 1, sizeof(*o->ip));
+	o->refs = calloc(count + 1, sizeof(*o->refs));
+	o->rcs = calloc(count + 1, sizeof(*o->rcs));
+	if (!o->items || !o->ip || !o->refs || !o->rcs)
+		return -ENOMEM;
+	for (size_t i = 0; i < count; i++) {
+		ld_case_item_t *it = &src[i];
+		Ld__ApiCaseItem *x = &o->items[i];
+
+		ld__api_case_item__init(x);
+		ld__api_entry_ref__init(&o->refs[i]);
+		o->refs[i].feed = it->feed;
+		o->refs[i].has_seq = o->refs[i].has_id = true;
+		o->refs[i].seq = it->seq;
+		o->refs[i].id.data = it->id;
+		o->refs[i].id.len = LD_ID_LEN;
+		x->ref = &o->refs[i];
+		x->has_kind = x->has_time_ms = x->has_recv_ms = x->has_refused = true;
+		x->kind = it->kind;
+		x->time_ms = it->time_ms;
+		x->recv_ms = it->recv_ms;
+		x->summary = it->summary;
+		x->refused = it->refused;
+		x->reason = it->refused ? it->reason : NULL;
+		o->rcs[i].cap = 64;
+		o->rcs[i].r = calloc(o->rcs[i].cap, sizeof(*o->rcs[i].r));
+		o->rcs[i].p = calloc(o->rcs[i].cap, sizeof(*o->rcs[i].p));
+		if (o->rcs[i].r && o->rcs[i].p)
+			ld_store_foreach_receipt(n->store, it->feed, it->seq, item_receipt, &o->rcs[i]);
+		x->n_receipts = o->rcs[i].n;
+		x->receipts = o->rcs[i].p;
+		o->ip[i] = x;
+	}
+	return 0;
+}
+
+static void items_free(struct items_out *o)
+{
+	for (size_t i = 0; o->rcs && i < o->n; i++) {
+		for (size_t j = 0; j < o->rcs[i].n; j++)
+			free(o->rcs[i].r[j].receiver);
+		free(o->rcs[i].r);
+		free(o->rcs[i].p);
+	}
+	free(o->rcs);
+	free(o->refs);
+	free(o->ip);
+	free(o->items);
+}
+
+void api_case(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
+{
+	Ld__ApiResponse resp = api_ok(LD__API_TYPE__API_CASE);
+	Ld__ApiCase cv = LD__API_CASE__INIT;
+	Ld__ApiEntryRef referral = LD__API_ENTRY_REF__INIT;
+	struct items_out o = {0};
+	ld_case_t *k = NULL;
+	int r;
+
+	if (!q->case_id || !ld_case_id_valid(q->case_id)) {
+		api_respond_err(n, c, LD__API_TYPE__API_CASE, -EINVAL,
+			    "field 'case_id' must look like OWNER-NODE/LOCAL-ID");
+		return;
+	}
+	r = ld_case_load(n->store, n->access, q->case_id, &k);
+	if (r < 0) {
+		api_respond_err(n, c, LD__API_TYPE__API_CASE, r,
+			    r == -ENOENT ? "this node holds no entry of that case (unknown case id, "
+					   "or a case this node is not party to)"
+					 : NULL);
+		return;
+	}
+	if ((r = items_fill(n, &o, k->items, k->n_items)) < 0) {
+		api_respond_err(n, c, LD__API_TYPE__API_CASE, r, NULL);
+		goto out;
+	}
+	cv.case_id = k->case_id;
+	cv.has_opened = true;
+	cv.opened = k->opened;
+	cv.referrer = k->opened ? k->referrer : NULL;
+	cv.holder = k->opened ? k->holder : NULL;
+	cv.title = k->title;
+	cv.status = k->status;
+	cv.has_answer_by_ms = k->answer_by_ms != 0;
+	cv.answer_by_ms = k->answer_by_ms;
+	cv.n_items = o.n;
+	cv.items = o.ip;
+	if (k->opened) {
+		referral.feed = k->referral_feed;
+		referral.has_seq = referral.has_id = true;
+		referral.seq = k->referral_seq;
+		referral.id.data = k->referral_id;
+		referral.id.len = LD_ID_LEN;
+		cv.referral = &referral;
+	}
+	resp.case_view = &cv;
+	api_respond(n, c, &resp);
+out:
+	items_free(&o);
+	ld_case_destroy(&k);
+}
+
+void api_action(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
+{
+	Ld__ApiResponse resp = api_ok(LD__API_TYPE__API_ACTION);
+	Ld__ApiAction av = LD__API_ACTION__INIT;
+	Ld__ApiParticipant parts[LD_ACTION_PARTICIPANTS_MAX], *pp[LD_ACTION_PARTICIPANTS_MAX];
+	struct items_out o = {0};
+	ld_action_t *a = NULL;
+	int r;
+
+	if (!q->case_id || !ld_case_id_valid(q->case_id)) {
+		api_respond_err(n, c, LD__API_TYPE__API_ACTION, -EINVAL,
+			    "field 'case_id' must be an action id like OWNER-NODE/LOCAL-ID");
+		return;
+	}
+	r = ld_action_load(n->store, q->case_id, ld_now_ms(), &a);
+	if (r < 0) {
+		api_respond_err(n, c, LD__API_TYPE__API_ACTION, r,
+			    r == -ENOENT ? "this node holds nothing of that action (unknown id, or "
+					   "an action this node is not part of)"
+					 : NULL);
+		return;
+	}
+	if ((r = items_fill(n, &o, a->items, a->n_items)) < 0) {
+		api_respond_err(n, c, LD__API_TYPE__API_ACTION, r, NULL);
+		goto out;
+	}
+	for (size_t i = 0; i < a->n_parts; i++) {
+		ld__api_participant__init(&parts[i]);
+		parts[i].node_id = a->parts[i].node;
+		parts[i].has_role = parts[i].has_state_ms = parts[i].has_ack_ms = true;
+		parts[i].has_overdue = true;
+		parts[i].role = a->parts[i].role;
+		parts[i].state = (char *)ld_part_state_name(a->parts[i].state);
+		parts[i].state_ms = a->parts[i].state_ms;
+		parts[i].ack_ms = a->parts[i].ack_ms;
+		parts[i].overdue = a->parts[i].overdue;
+		pp[i] = &parts[i];
+	}
+	av.action_id = a->action_id;
+	av.has_dispatched = av.has_kind = av.has_priority = av.has_ack_by_ms = true;
+	av.dispatched = a->dispatched;
+	av.dispatcher = a->dispatched ? a->dispatcher : NULL;
+	av.kind = a->kind;
+	av.priority = a->priority;
+	av.title = a->title;
+	av.ack_by_ms = a->ack_by_ms;
+	av.n_participants = a->n_parts;
+	av.participants = pp;
+	av.n_items = o.n;
+	av.items = o.ip;
+	resp.action = &av;
+	api_respond(n, c, &resp);
+out:
+	items_free(&o);
+	ld_action_destroy(&a);
+}
+
+
+void api_view(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
+{
+	Ld__ApiResponse resp = api_ok(LD__API_TYPE__API_VIEW);
+	Ld__ApiView av = LD__API_VIEW__INIT;
+	ld_view_filter_t f = {
+		.region = q->region && q->region[0] ? q->region : NULL,
+		.status = q->status && q->status[0] ? q->status : NULL,
+		.kind = q->has_kind ? (int)q->kind : 0,
+		.since_ms = q->has_since_ms ? q->since_ms : 0,
+	};
+	Ld__ApiViewCase *vc = NULL, **vcp = NULL;
+	Ld__ApiViewAction *va = NULL, **vap = NULL;
+	Ld__ApiViewRegion *vr = NULL, **vrp = NULL;
+	Ld__ApiParticipant *parts = NULL, **pp = NULL;
+	struct status_out st = {0};
+	size_t n_parts = 0, np = 0;
+	ld_view_t *v = NULL;
+	int r;
+
+	r = ld_view_build(n->store, n->access, ld_now_ms(), &f, &v);
+	if (r == 0)
+		r = api_status_build(n, &st);
+	if (r < 0) {
+		api_respond_err(n, c, LD__API_TYPE__API_VIEW, r, NULL);
+		goto out;
+	}
+	for (size_t i = 0; i < v->n_actions; i++)
+		n_parts += v->actions[i]->n_parts;
+	vc = calloc(v->n_cases + 1, sizeof(*vc));
+	vcp = calloc(v->n_cases + 1, sizeof(*vcp));
+	va = calloc(v->n_actions + 1, sizeof(*va));
+	vap = calloc(v->n_actions + 1, sizeof(*vap));
+	vr = calloc(v->n_regions + 1, sizeof(*vr));
+	vrp = calloc(v->n_regions + 1, sizeof(*vrp));
+	parts = calloc(n_parts + 1, sizeof(*parts));
+	pp = calloc(n_parts + 1, sizeof(*pp));
+	if (!vc || !vcp || !va || !vap || !vr || !vrp || !parts || !pp) {
+		api_respond_err(n, c, LD__API_TYPE__API_VIEW, -ENOMEM, NULL);
+		goto out;
+	}
+	for (size_t i = 0; i < v->n_cases; i++) {
+		ld_view_case_t *x = &v->cases[i];
+
+		ld__api_view_case__init(&vc[i]);
+		vc[i].case_id = x->case_id;
+		vc[i].title = x->title;
+		vc[i].referrer = x->referrer;
+		vc[i].holder = x->holder;
+		vc[i].status = x->status;
+		vc[i].has_referred_ms = vc[i].has_answer_by_ms = vc[i].has_answered_ms = true;
+		vc[i].has_overdue = true;
+		vc[i].referred_ms = x->referred_ms;
+		vc[i].answer_by_ms = x->answer_by_ms;
+		vc[i].answered_ms = x->answered_ms;
+		vc[i].overdue = x->overdue;
+		vcp[i] = &vc[i];
+	}
+	for (size_t i = 0; i < v->n_actions; i++) {
+		ld_action_t *a = v->actions[i];
+
+		ld__api_view_action__init(&va[i]);
+		va[i].action_id = a->action_id;
+		va[i].title = a->title;
+		va[i].dispatcher = a->dispatcher;
+		va[i].has_kind = va[i].has_priority = va[i].has_ack_by_ms = true;
+		va[i].has_dispatched_ms = va[i].has_active = true;
+		va[i].kind = a->kind;
+		va[i].priority = a->priority;
+		va[i].ack_by_ms = a->ack_by_ms;
+		va[i].dispatched_ms = a->n_items ? a->items[0].time_ms : 0;
+		va[i].active = ld_action_active(a);
+		va[i].participants = pp + np;
+		for (size_t j = 0; j < a->n_parts; j++, np++) {
+			ld__api_participant__init(&parts[np]);
+			parts[np].node_id = a->parts[j].node;
+			parts[np].has_role = parts[np].has_state_ms = parts[np].has_ack_ms = true;
+			parts[np].has_overdue = true;
+			parts[np].role = a->parts[j].role;
+			parts[np].state = (char *)ld_part_state_name(a->parts[j].state);
+			parts[np].state_ms = a->parts[j].state_ms;
+			parts[np].ack_ms = a->parts[j].ack_ms;
+			parts[np].overdue = a->parts[j].overdue;
+			pp[np] = &parts[np];
+		}
+		va[i].n_participants = a->n_parts;
+		vap[i] = &va[i];
+	}
+	for (size_t i = 0; i < v->n_regions; i++) {
+		ld_view_region_t *x = &v->regions[i];
+
+		ld__api_view_region__init(&vr[i]);
+		vr[i].region = x->region;
+		vr[i].has_referrals_out = vr[i].has_referrals_in = vr[i].has_awaiting = true;
+		vr[i].has_overdue = vr[i].has_median_answer_ms = true;
+		vr[i].referrals_out = x->referrals_out;
+		vr[i].referrals_in = x->referrals_in;
+		vr[i].awaiting = x->awaiting;
+		vr[i].overdue = x->overdue;
+		vr[i].median_answer_ms = x->median_answer_ms;
+		vrp[i] = &vr[i];
+	}
+	av.has_now_ms = true;
+	av.now_ms = v->now_ms;
+	av.n_cases = v->n_cases;
+	av.cases = vcp;
+	av.n_actions = v->n_actions;
+	av.actions = vap;
+	av.n_regions = v->n_regions;
+	av.regions = vrp;
+	av.health = &st.st;
+	resp.view = &av;
+	api_respond(n, c, &resp);
+out:
+	api_status_free(&st);
+	free(vc);
+	free(vcp);
+	free(va);
+	free(vap);
+	free(vr);
+	free(vrp);
+	free(parts);
+	free(pp);
+	ld_view_destroy(&v);
+}
