@@ -57,7 +57,7 @@ enum { EXIT_DENIED = 6, EXIT_NO_CASE = 7 };
 int cli_pick(const char *const *names, size_t n, const char *s);
 
 /* "YYYY-MM-DD[THH:MM]" (UTC; a bare date means 23:59 if end_of_day, else
- * 00:00) or "+N" with m, h or d from now, as Unix ms; -1 if malformed. */
+ * 00:00) or "+N" with s, m, h or d from now, as Unix ms; -1 if malformed. */
 int64_t cli_parse_time(const char *s, bool end_of_day);
 
 /* This node's id, asked of its daemon (buf of 65 bytes). 0 or -errno. */

@@ -24,7 +24,8 @@ int64_t cli_parse_time(const char *s, bool end_of_day)
 
 	if (s[0] == '+') {
 		long v = strtol(s + 1, &end, 10);
-		int64_t unit = *end == 'm' ? 60000 : *end == 'h' ? 3600000 : *end == 'd' ? 86400000 : 0;
+		int64_t unit = *end == 's' ? 1000 : *end == 'm' ? 60000 : *end == 'h' ? 3600000
+			       : *end == 'd' ? 86400000 : 0;
 
 		if (v <= 0 || !unit || end[1])
 			return -1;

@@ -21,7 +21,7 @@ static void dispatch_usage(FILE *f)
 		"         --participant NODE[:lead|support|observer]... --instructions TEXT\n"
 		"         --ack-by DEADLINE [--from DATE --to DATE] [--site NAME]...\n"
 		"         [--case CASE]... [--action ID] [-c CONFIG | --api EP] [--json]\n"
-		"DEADLINE: YYYY-MM-DD[THH:MM] (UTC) or +N followed by m, h or d (e.g. +30m).\n"
+		"DEADLINE: YYYY-MM-DD[THH:MM] (UTC) or +N followed by s, m, h or d (e.g. +30m).\n"
 		"ID defaults to THIS-NODE/A-YYYYMMDD-HHMMSS.\n");
 }
 

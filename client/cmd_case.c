@@ -458,9 +458,10 @@ static int show_action(const char *api, const char *conf, const char *id, bool j
 		}
 		printf("\n\nparticipants:\n");
 		for (size_t i = 0; i < a->n_participants; i++)
-			printf("  %-20s %-9s %-14s%s\n", a->participants[i]->node_id,
+			printf("  %-20s %-9s %-14s%s%s\n", a->participants[i]->node_id,
 			       ld_role_name(a->participants[i]->role), a->participants[i]->state,
-			       a->participants[i]->overdue ? "  OVERDUE (not acknowledged in time)" : "");
+			       a->participants[i]->overdue ? "  OVERDUE (not acknowledged in time)" : "",
+			       a->participants[i]->escalated ? ", ESCALATED" : "");
 		printf("\ntimeline:\n");
 		print_items(a->items, a->n_items, false);
 	}

@@ -70,8 +70,9 @@ static void print_action(const Ld__ApiViewAction *a, int64_t now)
 	for (size_t j = 0; j < a->n_participants; j++) {
 		const Ld__ApiParticipant *p = a->participants[j];
 
-		printf("      %-20s %-8s %-14s%s\n", p->node_id, ld_role_name(p->role),
-		       p->ack_ms ? p->state : "NOT ACKNOWLEDGED", p->overdue ? "  OVERDUE" : "");
+		printf("      %-20s %-8s %-14s%s%s\n", p->node_id, ld_role_name(p->role),
+		       p->ack_ms ? p->state : "NOT ACKNOWLEDGED", p->overdue ? "  OVERDUE" : "",
+		       p->escalated ? ", ESCALATED" : "");
 	}
 }
 
@@ -206,10 +207,11 @@ static void print_json(const Ld__ApiView *v)
 		printf(", \"participants\": [");
 		for (size_t j = 0; j < a->n_participants; j++)
 			printf("%s{\"node\": \"%s\", \"role\": \"%s\", \"state\": \"%s\", "
-			       "\"acknowledged\": %s, \"overdue\": %s}", j ? ", " : "",
+			       "\"acknowledged\": %s, \"overdue\": %s, \"escalated\": %s}", j ? ", " : "",
 			       a->participants[j]->node_id, ld_role_name(a->participants[j]->role),
 			       a->participants[j]->state, a->participants[j]->ack_ms ? "true" : "false",
-			       a->participants[j]->overdue ? "true" : "false");
+			       a->participants[j]->overdue ? "true" : "false",
+			       a->participants[j]->escalated ? "true" : "false");
 		printf("]}");
 	}
 	printf("],\n \"cases\": [");

@@ -10,6 +10,7 @@ struct member {
 	char id[LD_NODE_ID_MAX + 1];
 	char superior[LD_NODE_ID_MAX + 1];
 	char region[16];
+	uint32_t kind;
 	uint8_t curve[32];
 	bool has_curve, revoked;
 };
@@ -41,6 +42,7 @@ static int add_member(void *ud, const Ld__RosterNode *n)
 	snprintf(m->id, sizeof(m->id), "%s", n->node_id ? n->node_id : "");
 	snprintf(m->superior, sizeof(m->superior), "%s", n->superior ? n->superior : "");
 	snprintf(m->region, sizeof(m->region), "%s", n->region_code ? n->region_code : "");
+	m->kind = n->kind;
 	m->has_curve = n->has_curve_key && n->curve_key.len == 32;
 	if (m->has_curve)
 		memcpy(m->curve, n->curve_key.data, 32);
@@ -157,4 +159,18 @@ const char *ld_access_region_of(const ld_access_t *a, const char *node)
 	const struct member *m = find(a, node);
 
 	return m && m->region[0] ? m->region : NULL;
+}
+
+uint32_t ld_access_kind_of(const ld_access_t *a, const char *node)
+{
+	const struct member *m = find(a, node);
+
+	return m ? m->kind : 0;
+}
+
+const char *ld_access_superior_of(const ld_access_t *a, const char *node)
+{
+	const struct member *m = find(a, node);
+
+	return m && m->superior[0] ? m->superior : NULL;
 }

@@ -46,6 +46,12 @@ bool ld_access_may_read(const ld_access_t *a, const Ld__EntryHeader *h, const ch
  * current member, else NULL. Borrowed from the snapshot. */
 const char *ld_access_by_curve(const ld_access_t *a, const uint8_t curve[32]);
 
+/* Kind (enum ld.NodeKind) of 'node', 0 if unknown. */
+uint32_t ld_access_kind_of(const ld_access_t *a, const char *node);
+
+/* Superior of 'node', or NULL (root, or unknown). Borrowed. */
+const char *ld_access_superior_of(const ld_access_t *a, const char *node);
+
 /* Region code (GB/T 2260) of 'node', or NULL if unknown. Borrowed. */
 const char *ld_access_region_of(const ld_access_t *a, const char *node);
 

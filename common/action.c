@@ -144,10 +144,18 @@ int ld_action_load(ld_store_t *s, const char *action_id, int64_t now_ms, ld_acti
 	}
 	snprintf(a->action_id, sizeof(a->action_id), "%s", action_id);
 	for (size_t i = 0; i < t.n; i++) {
-		if (t.entries[i]->hdr->kind == LD__KIND__KIND_ACTION_DISPATCH)
+		if (t.entries[i]->hdr->kind == LD__KIND__KIND_ACTION_DISPATCH) {
 			judge_dispatch(a, &t.items[i], t.entries[i]);
-		else
+		} else if (t.entries[i]->hdr->kind == LD__KIND__KIND_ESCALATION) {
+			char who[LD_NODE_ID_MAX + 1];
+			ld_participant_t *p;
+
+			ld_escalation_summary(&t.items[i], t.entries[i], who);
+			if (who[0] && (p = part_of(a, who)))
+				p->escalated = true;
+		} else {
 			judge_response(a, &t.items[i], t.entries[i]);
+		}
 	}
 	/* Overdue: acknowledged after the deadline, or not yet and it passed. */
 	for (size_t i = 0; a->ack_by_ms && i < a->n_parts; i++)

@@ -34,6 +34,7 @@ typedef struct ld_participant {
 	int64_t state_ms;            /* author time of the answer that set it */
 	int64_t ack_ms;              /* first acknowledgement (any answer), 0 = none */
 	bool overdue;                /* not acknowledged by the deadline */
+	bool escalated;              /* a command centre escalated it */
 } ld_participant_t;
 
 typedef struct ld_action {

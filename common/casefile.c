@@ -250,6 +250,22 @@ static void judge_attestation(ld_case_item_t *it, const ld_entry_t *e)
 	ld__evidence_attestation__free_unpacked(m, NULL);
 }
 
+void ld_escalation_summary(ld_case_item_t *it, const ld_entry_t *e, char *responsible)
+{
+	Ld__Escalation *m = ld__escalation__unpack(NULL, e->payload_len, e->payload);
+
+	responsible[0] = '\0';
+	if (!m) {
+		snprintf(it->summary, sizeof(it->summary), "escalation (does not decode)");
+		return;
+	}
+	snprintf(it->summary, sizeof(it->summary), "ESCALATED to %s: %s",
+		 m->escalated_to ? m->escalated_to : "?", m->note ? m->note : "");
+	if (m->responsible && ld_node_id_valid(m->responsible))
+		snprintf(responsible, LD_NODE_ID_MAX + 1, "%s", m->responsible);
+	ld__escalation__free_unpacked(m, NULL);
+}
+
 static void summarise_other(ld_case_item_t *it, const ld_entry_t *e)
 {
 	static const char *const names[] = {"?", "roster", "referral", "response", "evidence",
@@ -298,7 +314,11 @@ int ld_case_load(ld_store_t *s, const ld_access_t *a, const char *case_id, ld_ca
 			judge_response(c, a, it, e);
 		else if (e->hdr->kind == LD__KIND__KIND_EVIDENCE_ATTESTATION)
 			judge_attestation(it, e);
-		else
+		else if (e->hdr->kind == LD__KIND__KIND_ESCALATION) {
+			char who[LD_NODE_ID_MAX + 1];
+
+			ld_escalation_summary(it, e, who);
+		} else
 			summarise_other(it, e);
 	}
 	/* The judged items move into the case; the entries are freed. */

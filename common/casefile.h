@@ -70,6 +70,10 @@ int ld_case_load(ld_store_t *s, const ld_access_t *a, const char *case_id, ld_ca
 /* Free; sets *c_p = NULL. Safe on NULL and twice. */
 void ld_case_destroy(ld_case_t **c_p);
 
+/* One-line summary of an Escalation entry into it->summary; the node it
+ * names as responsible into 'responsible' (LD_NODE_ID_MAX + 1), or "". */
+void ld_escalation_summary(ld_case_item_t *it, const ld_entry_t *e, char *responsible);
+
 /* Names for the payload enums, for people ("water", "accept", ...). */
 const char *ld_violation_name(uint32_t v);
 const char *ld_decision_name(uint32_t d);

@@ -155,6 +155,40 @@ static int handler(void *ud, const char *section, const char *name, const char *
 		c->n_peers++;
 		return 1;
 	}
+	if (!strcmp(section, "escalation")) {
+		unsigned *u = NULL, lo = 1, hi = 100000;
+
+		if (!strcmp(name, "enabled")) {
+			if (!strcmp(value, "auto"))
+				c->escalate = -1;
+			else if (!strcmp(value, "yes") || !strcmp(value, "true"))
+				c->escalate = 1;
+			else if (!strcmp(value, "no") || !strcmp(value, "false"))
+				c->escalate = 0;
+			else
+				return fail(p, section, name, "must be auto, yes or no");
+			return 1;
+		}
+		if (!strcmp(name, "interval_s"))
+			u = &c->escalate_interval_s, hi = 3600;
+		else if (!strcmp(name, "ack_emergency_min"))
+			u = &c->sla_ack_emergency_min;
+		else if (!strcmp(name, "ack_urgent_h"))
+			u = &c->sla_ack_urgent_h;
+		else if (!strcmp(name, "ack_routine_h"))
+			u = &c->sla_ack_routine_h;
+		else if (!strcmp(name, "answer_days"))
+			u = &c->sla_answer_days, hi = 3650;
+		else
+			return fail(p, section, name, "unknown key");
+		if (parse_uint(value, lo, hi, u) < 0) {
+			char why[96];
+
+			snprintf(why, sizeof(why), "must be a whole number from %u to %u", lo, hi);
+			return fail(p, section, name, why);
+		}
+		return 1;
+	}
 	if (!strcmp(section, "sync")) {
 		unsigned *u = NULL, lo = 1, hi = 1000000;
 
@@ -204,6 +238,12 @@ int ld_config_load(const char *path, ld_config_t **ret_conf, char *err, size_t e
 	p.c->credit = 4096;
 	p.c->heartbeat_ms = 1000;
 	p.c->peer_timeout_ms = 5000;
+	p.c->escalate = -1;
+	p.c->escalate_interval_s = 30;
+	p.c->sla_ack_emergency_min = 30;
+	p.c->sla_ack_urgent_h = 4;
+	p.c->sla_ack_routine_h = 72;
+	p.c->sla_answer_days = 15;
 
 	line = ini_parse(path, handler, &p);
 	if (line == -1) {

@@ -13,6 +13,14 @@
  *   [peers]
  *   province = tcp://127.0.0.1:7400 [CURVE-PUBLIC-KEY]
  *
+ *   [escalation]           ; command centres watch their subtree's deadlines
+ *   enabled = auto         ; auto: if the roster says this node is a command centre
+ *   interval_s = 30        ; how often deadlines are checked
+ *   ack_emergency_min = 30 ; SLAs for dispatches without an explicit deadline
+ *   ack_urgent_h = 4
+ *   ack_routine_h = 72
+ *   answer_days = 15       ; SLA for referrals without an answer-by date
+ *
  *   [sync]
  *   credit = 4096          ; most entries asked for in one pull
  *   heartbeat_ms = 1000    ; link heartbeat
@@ -48,6 +56,9 @@ typedef struct ld_config {
 	char *api;
 	int log_level;         /* 0 error, 1 warn, 2 info, 3 debug */
 	unsigned credit, heartbeat_ms, peer_timeout_ms;
+	int escalate;          /* -1 auto, 0 no, 1 yes */
+	unsigned escalate_interval_s, sla_ack_emergency_min, sla_ack_urgent_h, sla_ack_routine_h,
+		sla_answer_days;
 	ld_peer_conf_t peers[LD_MAX_PEERS];
 	size_t n_peers;
 } ld_config_t;

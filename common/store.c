@@ -284,7 +284,8 @@ static int env_open(ld_store_t *s)
 	    (r = store_mdb_err(mdb_dbi_open(txn, "receipts", MDB_CREATE, &s->db_receipts))) < 0 ||
 	    (r = store_mdb_err(mdb_dbi_open(txn, "v_case", MDB_CREATE, &s->db_case_entries))) < 0 ||
 	    (r = store_mdb_err(mdb_dbi_open(txn, "v_grant", MDB_CREATE, &s->db_grants))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "v_action", MDB_CREATE, &s->db_action_entries))) < 0) {
+	    (r = store_mdb_err(mdb_dbi_open(txn, "v_action", MDB_CREATE, &s->db_action_entries))) < 0 ||
+	    (r = store_mdb_err(mdb_dbi_open(txn, "v_esc", MDB_CREATE, &s->db_escalations))) < 0) {
 		mdb_txn_abort(txn);
 		goto fail;
 	}

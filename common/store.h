@@ -200,6 +200,11 @@ int ld_store_foreach_action_entry(ld_store_t *s, const char *action_id,
 int ld_store_foreach_thread_id(ld_store_t *s, bool cases, int (*cb)(void *ud, const char *id),
 			       void *ud);
 
+/* Has 'author' already escalated 'responsible' for 'what' (enum ld.Overdue)
+ * on case or action 'thread_id'? 0 if so, -ENOENT if not. */
+int ld_store_escalated(ld_store_t *s, const char *thread_id, const char *responsible,
+		       uint32_t what, const char *author);
+
 /* Rebuild every derived view from the entries held, in one transaction.
  * The result is byte-identical to the views built as entries arrived. */
 int ld_store_reindex(ld_store_t *s);

@@ -15,6 +15,7 @@
  *   v_case    case id \0 author \0 u64 seq -> u32 kind (store_views.c)
  *   v_grant   case id \0 grantee \0 grantor -> u64 seq (transfers, designations)
  *   v_action  action id \0 author \0 u64 seq -> u32 kind (dispatches, responses)
+ *   v_esc     thread id \0 responsible \0 u32 what \0 author -> u64 seq (escalations)
  *
  * Stored entry value: u8 format(1) | u8 flags | u16 header_len |
  * u32 payload_len | i64 recv_ms | 32 B id | 64 B sig | header | payload.
@@ -41,7 +42,8 @@
 struct ld_store {
 	MDB_env *env;
 	MDB_dbi db_meta, db_feeds, db_nums, db_entries, db_ids, db_equiv, db_roster,
-		db_refusals, db_receipts, db_case_entries, db_grants, db_action_entries;
+		db_refusals, db_receipts, db_case_entries, db_grants, db_action_entries,
+		db_escalations;
 	char *dir;
 	int lock_fd;
 	size_t map_size, map_max;

@@ -95,6 +95,42 @@ static int grant_put(ld_store_t *s, MDB_txn *txn, const char *case_id, const cha
 	return r == -EEXIST ? 0 : r;
 }
 
+static size_t esc_key(uint8_t *kb, const char *thread, const char *responsible, uint32_t what,
+		      const char *author)
+{
+	size_t n = 0, l;
+
+	l = strlen(thread);
+	memcpy(kb, thread, l);
+	n += l;
+	kb[n++] = '\0';
+	l = strlen(responsible);
+	memcpy(kb + n, responsible, l);
+	n += l;
+	kb[n++] = '\0';
+	store_be32(kb + n, what);
+	n += 4;
+	kb[n++] = '\0';
+	l = strlen(author);
+	memcpy(kb + n, author, l);
+	return n + l;
+}
+
+/* Escalations by (thread, responsible, what, author): so a command centre
+ * escalates each missed deadline once, across restarts. */
+static int esc_put(ld_store_t *s, MDB_txn *txn, const char *thread, const char *responsible,
+		   uint32_t what, const ld_entry_t *e)
+{
+	uint8_t kb[LD_CASE_ID_MAX + 2 * LD_NODE_ID_MAX + 8], vb[8];
+	MDB_val k = {.mv_data = kb}, v = {.mv_size = sizeof(vb), .mv_data = vb};
+	int r;
+
+	k.mv_size = esc_key(kb, thread, responsible, what, e->hdr->author);
+	store_be64(vb, e->hdr->seq);
+	r = store_mdb_err(mdb_put(txn, s->db_escalations, &k, &v, MDB_NOOVERWRITE));
+	return r == -EEXIST ? 0 : r;
+}
+
 #define DECODE_CASE(type, fn, field)                                                   \
 	do {                                                                           \
 		type *m = fn##__unpack(NULL, e->payload_len, e->payload);              \
@@ -138,9 +174,25 @@ int store_views_apply(ld_store_t *s, MDB_txn *txn, const ld_entry_t *e)
 	case LD__KIND__KIND_CASE_UPDATE:
 		DECODE_CASE(Ld__CaseUpdate, ld__case_update, case_id);
 		break;
-	case LD__KIND__KIND_ESCALATION:
-		DECODE_CASE(Ld__Escalation, ld__escalation, case_id);
+	case LD__KIND__KIND_ESCALATION: {
+		Ld__Escalation *m = ld__escalation__unpack(NULL, e->payload_len, e->payload);
+		const char *thread = NULL;
+
+		if (!m)
+			break;
+		if (ld_case_id_valid(m->case_id)) {
+			r = index_put(s, txn, m->case_id, e);
+			thread = m->case_id;
+		}
+		if (r == 0 && ld_case_id_valid(m->action_id)) {
+			r = thread_put(txn, s->db_action_entries, m->action_id, e);
+			thread = m->action_id;
+		}
+		if (r == 0 && thread && m->responsible && ld_node_id_valid(m->responsible))
+			r = esc_put(s, txn, thread, m->responsible, m->what, e);
+		ld__escalation__free_unpacked(m, NULL);
 		break;
+	}
 	case LD__KIND__KIND_EVIDENCE_RECORD:
 		DECODE_CASE(Ld__EvidenceRecord, ld__evidence_record, case_id);
 		break;
@@ -261,6 +313,8 @@ static int reindex_txn(ld_store_t *s, MDB_txn *txn, void *ud)
 		r = store_mdb_err(mdb_drop(txn, s->db_grants, 0));
 	if (r == 0)
 		r = store_mdb_err(mdb_drop(txn, s->db_action_entries, 0));
+	if (r == 0)
+		r = store_mdb_err(mdb_drop(txn, s->db_escalations, 0));
 	return r < 0 ? r : store_walk_db(txn, s->db_entries, NULL, reindex_one, c);
 }
 
@@ -302,6 +356,8 @@ int ld_store_views_digest(ld_store_t *s, uint8_t out[32])
 		r = store_walk_db(txn, s->db_grants, NULL, digest_one, md);
 	if (r == 0)
 		r = store_walk_db(txn, s->db_action_entries, NULL, digest_one, md);
+	if (r == 0)
+		r = store_walk_db(txn, s->db_escalations, NULL, digest_one, md);
 	if (r == 0 && EVP_DigestFinal_ex(md, out, NULL) != 1)
 		r = -EIO;
 	mdb_txn_abort(txn);
@@ -433,6 +489,25 @@ int ld_store_foreach_thread_id(ld_store_t *s, bool cases, int (*cb)(void *ud, co
 	if ((r = store_read_txn(s, &txn)) < 0)
 		return r;
 	r = store_walk_db(txn, cases ? s->db_case_entries : s->db_action_entries, NULL, id_one, &w);
+	mdb_txn_abort(txn);
+	return r;
+}
+
+int ld_store_escalated(ld_store_t *s, const char *thread_id, const char *responsible,
+		       uint32_t what, const char *author)
+{
+	uint8_t kb[LD_CASE_ID_MAX + 2 * LD_NODE_ID_MAX + 8];
+	MDB_val k = {.mv_data = kb}, v;
+	MDB_txn *txn;
+	int r;
+
+	if (!ld_case_id_valid(thread_id) || !ld_node_id_valid(responsible) ||
+	    !ld_node_id_valid(author))
+		return -EINVAL;
+	k.mv_size = esc_key(kb, thread_id, responsible, what, author);
+	if ((r = store_read_txn(s, &txn)) < 0)
+		return r;
+	r = store_mdb_err(mdb_get(txn, s->db_escalations, &k, &v));
 	mdb_txn_abort(txn);
 	return r;
 }

@@ -88,6 +88,9 @@ wait_for() { # node feed seq: until the node holds it (bounded)
 	exit 1
 }
 
+# The command centre checks its subtree's deadlines every 2 s (default 30 s).
+printf '\n[escalation]\ninterval_s = 2\n' >>"$dir/province/liandongd.conf"
+
 echo "== starting the provincial command centre and publishing the roster"
 start province
 P="-c $dir/province/liandongd.conf"
@@ -116,7 +119,7 @@ C="-c $dir/county-c/liandongd.conf"
 "$L" dispatch $P --action province/A-2026-031 --kind emergency --priority emergency \
 	--title "Fish kill on the Grand Canal below outfall 3" \
 	--participant county-a:support --participant county-b:lead --participant county-c:support \
-	--site "Grand Canal km 41-47" --ack-by +30m \
+	--site "Grand Canal km 41-47" --ack-by +20s \
 	--instructions "Sample at km 41, 44, 47 within 2 hours; close intake 7; report on site"
 wait_for county-b county-a 1
 wait_for county-a province 6
@@ -156,8 +159,11 @@ echo "== county A's referral at county C (not a party: header only, no case):"
 "$L" get county-a 1 $C
 "$L" show county-a/2026-0117 $C || echo "   (exit $?: county C holds no readable entry of this case)"
 echo
-echo "== the emergency response as the province sees it (county C has not acknowledged yet):"
-wait_for province county-b 5
+echo "== county C does not acknowledge the emergency within 20 s: the province escalates it"
+for _ in $(seq 600); do
+	"$L" show province/A-2026-031 $P | grep -q ESCALATED && break
+	sleep 0.1
+done
 "$L" show province/A-2026-031 $P
 echo
 echo "== the province's command view (liandong view):"

@@ -184,6 +184,8 @@ void api_action(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
 		parts[i].state_ms = a->parts[i].state_ms;
 		parts[i].ack_ms = a->parts[i].ack_ms;
 		parts[i].overdue = a->parts[i].overdue;
+		parts[i].has_escalated = true;
+		parts[i].escalated = a->parts[i].escalated;
 		pp[i] = &parts[i];
 	}
 	av.action_id = a->action_id;
@@ -288,6 +290,8 @@ void api_view(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
 			parts[np].state_ms = a->parts[j].state_ms;
 			parts[np].ack_ms = a->parts[j].ack_ms;
 			parts[np].overdue = a->parts[j].overdue;
+			parts[np].has_escalated = true;
+			parts[np].escalated = a->parts[j].escalated;
 			pp[np] = &parts[np];
 		}
 		va[i].n_participants = a->n_parts;

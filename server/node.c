@@ -386,6 +386,7 @@ int ld_node_run(ld_node_t *n)
 			ld_api_handle(n);
 		now = ld_now_ms();
 		ld_link_timers(n, now);
+		ld_escalate_tick(n, now);
 		/* Idle: extend the id index (kept off the hot write path). */
 		if (rc == 0 && now >= n->index_at) {
 			size_t done = 0;

@@ -91,7 +91,7 @@ typedef struct ld_node {
 	size_t n_wanted;
 	waiter_t *waiters;
 	size_t n_waiters, cap_waiters;
-	int64_t started_ms, storage_retry_at, last_progress_log, index_at, rebind_at;
+	int64_t started_ms, storage_retry_at, last_progress_log, index_at, rebind_at, escalate_at;
 	bool stopping, rebind_router;
 } ld_node_t;
 
@@ -120,6 +120,9 @@ void ld_link_receive_all(ld_node_t *n);
 void ld_link_schedule_pulls(ld_node_t *n);
 void ld_link_timers(ld_node_t *n, int64_t now);
 void ld_link_mark_down(ld_node_t *n, link_t *l, const char *why);
+
+/* escalate.c: a command centre's deadline watcher (runs from the loop) */
+void ld_escalate_tick(ld_node_t *n, int64_t now);
 
 /* zap.c */
 void ld_zap_handle(ld_node_t *n);

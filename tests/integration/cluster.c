@@ -126,7 +126,7 @@ tn_t *cl_node(cluster_t *c, const char *id, bool root, const char *superior,
 		die(n->conf);
 	fprintf(f, "[node]\nid = %s\ndata = data\nkey = node.key\ncurve = node.curve\n"
 		   "root = %s\nbind = %s\nlog_level = debug\n[sync]\nheartbeat_ms = 200\n"
-		   "peer_timeout_ms = 2000\n[peers]\n",
+		   "peer_timeout_ms = 2000\n[escalation]\ninterval_s = 1\n[peers]\n",
 		id, ld_hex(c->root->sign_pub, 32, hex), n->endpoint);
 	for (size_t i = 0; i < n_peers; i++) {
 		tn_t *p = find(c, peers[i]);

@@ -2,6 +2,7 @@
  * through the real `liandong` tool against real daemons: dispatch, answers by
  * participants only, the rules on declining and completing, overdue
  * acknowledgements, and what a non-participant sees. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -106,7 +107,7 @@ static void test_dispatch_workflow(void **state)
 	assert_non_null(strstr(w->out, "\"action\": \"" LATE "\""));
 	assert_non_null(strstr(w->out, "{\"node\": \"county-b\", \"role\": \"support\", "
 				       "\"state\": \"no answer\", \"acknowledged\": false, "
-				       "\"overdue\": true}"));
+				       "\"overdue\": true"));
 	assert_int_equal(cli(w, w->p, "view", "--json", "--kind", "cases", NULL), 0);
 	assert_null(strstr(w->out, ACT));
 	assert_int_equal(cli(w, w->p, "view", "--json", "--status", "done", NULL), 0);
@@ -120,6 +121,32 @@ static void test_dispatch_workflow(void **state)
 	assert_int_equal(cli(w, w->p, "view", NULL), 0);
 	assert_non_null(strstr(w->out, "NOT ACKNOWLEDGED"));
 	assert_non_null(strstr(w->out, "OVERDUE"));
+
+	/* The province, a command centre, escalates B's missed acknowledgement
+	 * of the late dispatch: once, signed, seen by B; A acknowledged (late)
+	 * and the first action's deadline has not passed, so no more. */
+	q = (struct show_q){w, w->p, LATE, "ESCALATED to province: county-b did not acknowledge"};
+	assert_true(cl_until(show_has, &q, 15000));
+	assert_true(cl_log_contains(w->p, "escalated: county-b did not acknowledge " LATE));
+	q = (struct show_q){w, w->b, LATE, "ESCALATED to province"};
+	assert_true(cl_until(show_has, &q, 15000));
+	assert_int_equal(cli(w, w->p, "view", "--json", NULL), 0);
+	assert_non_null(strstr(w->out, "{\"node\": \"county-b\", \"role\": \"support\", "
+				       "\"state\": \"no answer\", \"acknowledged\": false, "
+				       "\"overdue\": true, \"escalated\": true}"));
+	/* Three more watcher rounds: still exactly one escalation. */
+	{
+		int64_t head = cl_head(w->p, "province");
+
+		assert_int_equal(cli(w, w->p, "append", "--kind", "case-update", "--everyone",
+				     "--text", "marker", NULL), 0);
+		assert_int_equal(cl_wait(w->p, "province", (uint64_t)head + 1, 5000), 0);
+		assert_int_equal(cl_wait(w->p, "province", (uint64_t)head + 2, 3500), -ETIMEDOUT);
+		assert_int_equal(cli(w, w->p, "show", LATE, NULL), 0);
+		assert_non_null(strstr(w->out, "ESCALATED"));
+		assert_null(strstr(strstr(w->out, "ESCALATED to province") + 1, "ESCALATED to province"));
+		assert_null(strstr(w->out, "county-a did not acknowledge"));
+	}
 
 	/* Rebuilt from the feeds, the province's view is the same. */
 	{

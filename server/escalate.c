@@ -1,0 +1,185 @@
+/* server/escalate.c: the escalation watcher of a command centre. Every
+ * [escalation] interval_s it judges the joint actions and cases this node
+ * holds and, for each participant of its subtree that has not acknowledged
+ * a dispatch by its deadline, and each referral not answered by its
+ * answer-by date, appends one signed Escalation entry (to the unit at fault,
+ * the dispatching or referring unit, and this node's superior). The escalation
+ * index makes it once per missed deadline, across restarts. Deadlines absent
+ * from a dispatch or referral come from the SLAs in the configuration. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "case.pb-c.h"
+#include "common/cmdview.h"
+#include "common/errors.h"
+#include "roster.pb-c.h"
+#include "server/log.h"
+#include "server/node.h"
+
+#define ESC_MAX 64
+
+struct esc {
+	Ld__Escalation m;
+	Ld__EntryRef ref;
+	char note[256];
+	const char *aud[3];
+	size_t n_aud;
+	uint8_t *buf;
+	size_t len;
+};
+
+static bool watching(ld_node_t *n)
+{
+	if (n->conf->escalate >= 0)
+		return n->conf->escalate == 1;
+	return ld_access_kind_of(n->access, n->conf->id) == LD__NODE_KIND__NODE_COMMAND_CENTRE;
+}
+
+/* Is 'node' this node's business: itself below us in the tree? */
+static bool ours(ld_node_t *n, const char *node)
+{
+	return ld_access_is_superior(n->access, n->conf->id, node);
+}
+
+static int64_t sla_ack_ms(const ld_config_t *c, uint32_t priority)
+{
+	return priority == 3 ? (int64_t)c->sla_ack_emergency_min * 60000
+	       : priority == 2 ? (int64_t)c->sla_ack_urgent_h * 3600000
+			       : (int64_t)c->sla_ack_routine_h * 3600000;
+}
+
+static void esc_add(ld_node_t *n, struct esc *e, size_t *ne, const char *thread, bool action,
+		    const ld_case_item_t *first, uint32_t what, const char *responsible,
+		    const char *owner, int64_t deadline)
+{
+	const char *up = ld_access_superior_of(n->access, n->conf->id);
+	struct esc *x;
+
+	if (*ne >= ESC_MAX || ld_store_escalated(n->store, thread, responsible, what,
+						 n->conf->id) != -ENOENT)
+		return;
+	x = &e[(*ne)++];
+	memset(x, 0, sizeof(*x));
+	ld__escalation__init(&x->m);
+	ld__entry_ref__init(&x->ref);
+	x->ref.feed = (char *)first->feed;
+	x->ref.has_seq = x->ref.has_id = true;
+	x->ref.seq = first->seq;
+	x->ref.id.data = (uint8_t *)first->id;
+	x->ref.id.len = LD_ID_LEN;
+	x->m.overdue = &x->ref;
+	x->m.has_what = x->m.has_deadline_ms = x->m.has_level = true;
+	x->m.what = what;
+	x->m.responsible = (char *)responsible;
+	x->m.deadline_ms = deadline;
+	x->m.escalated_to = (char *)(up ? up : n->conf->id);
+	x->m.level = 1;
+	if (action)
+		x->m.action_id = (char *)thread;
+	else
+		x->m.case_id = (char *)thread;
+	snprintf(x->note, sizeof(x->note), "%s did not %s %s in time", responsible,
+		 what == LD__OVERDUE__OVERDUE_ACKNOWLEDGEMENT ? "acknowledge" : "answer", thread);
+	x->m.note = x->note;
+	x->aud[x->n_aud++] = responsible;
+	if (strcmp(owner, n->conf->id) && strcmp(owner, responsible))
+		x->aud[x->n_aud++] = owner;
+	if (up)
+		x->aud[x->n_aud++] = up;
+}
+
+void ld_escalate_tick(ld_node_t *n, int64_t now)
+{
+	struct esc *e = NULL;
+	ld_append_req_t *reqs = NULL;
+	ld_view_t *v = NULL;
+	size_t ne = 0;
+	int r;
+
+	if (now < n->escalate_at)
+		return;
+	n->escalate_at = now + (int64_t)n->conf->escalate_interval_s * 1000;
+	if (!watching(n) || ld_view_build(n->store, n->access, now, NULL, &v) < 0)
+		return;
+	e = calloc(ESC_MAX, sizeof(*e));
+	if (!e)
+		goto out;
+	for (size_t i = 0; i < v->n_actions; i++) {
+		ld_action_t *a = v->actions[i];
+		int64_t deadline = a->ack_by_ms;
+
+		if (!a->n_items)
+			continue;
+		if (!deadline)
+			deadline = a->items[0].time_ms + sla_ack_ms(n->conf, a->priority);
+		for (size_t j = 0; j < a->n_parts; j++)
+			if (!a->parts[j].ack_ms && now > deadline && ours(n, a->parts[j].node))
+				esc_add(n, e, &ne, a->action_id, true, &a->items[0],
+					LD__OVERDUE__OVERDUE_ACKNOWLEDGEMENT, a->parts[j].node,
+					a->dispatcher, deadline);
+	}
+	for (size_t i = 0; i < v->n_cases; i++) {
+		ld_view_case_t *c = &v->cases[i];
+		int64_t deadline = c->answer_by_ms ? c->answer_by_ms
+						   : c->referred_ms + (int64_t)n->conf->sla_answer_days *
+									      86400000;
+		ld_case_t *k;
+
+		if (strcmp(c->status, "awaiting answer") || now <= deadline || !ours(n, c->holder) ||
+		    ld_case_load(n->store, n->access, c->case_id, &k) < 0)
+			continue;
+		for (size_t j = 0; j < k->n_items; j++)
+			if (k->items[j].kind == LD__KIND__KIND_CASE_REFERRAL && !k->items[j].refused) {
+				esc_add(n, e, &ne, c->case_id, false, &k->items[j],
+					LD__OVERDUE__OVERDUE_ANSWER, c->holder, c->referrer, deadline);
+				break;
+			}
+		/* esc_add keeps pointers into k: sign before freeing it. */
+		if (ne && e[ne - 1].m.case_id == c->case_id) {
+			struct esc *x = &e[ne - 1];
+
+			x->len = ld__escalation__get_packed_size(&x->m);
+			x->buf = malloc(x->len);
+			if (x->buf)
+				ld__escalation__pack(&x->m, x->buf);
+		}
+		ld_case_destroy(&k);
+	}
+	if (!ne)
+		goto out;
+	reqs = calloc(ne, sizeof(*reqs));
+	if (!reqs)
+		goto out;
+	for (size_t i = 0; i < ne; i++) {
+		struct esc *x = &e[i];
+
+		if (!x->buf) {
+			x->len = ld__escalation__get_packed_size(&x->m);
+			x->buf = malloc(x->len);
+			if (!x->buf)
+				goto out;
+			ld__escalation__pack(&x->m, x->buf);
+		}
+		reqs[i] = (ld_append_req_t){.kind = LD__KIND__KIND_ESCALATION, .audience = x->aud,
+					    .n_audience = x->n_aud, .payload = x->buf,
+					    .payload_len = x->len};
+	}
+	r = ld_store_append(n->store, reqs, ne, NULL);
+	if (r < 0) {
+		log_error("cannot sign %zu escalation(s): %s", ne, ld_strerror(r));
+	} else {
+		const char *feeds[] = {n->conf->id};
+
+		for (size_t i = 0; i < ne; i++)
+			log_info("escalated: %s (deadline passed %lld s ago)", e[i].note,
+				 (long long)((now - e[i].m.deadline_ms) / 1000));
+		ld_node_committed(n, feeds, 1);
+	}
+out:
+	for (size_t i = 0; e && i < ne; i++)
+		free(e[i].buf);
+	free(e);
+	free(reqs);
+	ld_view_destroy(&v);
+}
