@@ -525,7 +525,20 @@ int cmd_show(int argc, char **argv)
 		cli_json_str(stdout, k->status ? k->status : "");
 		printf(", \"title\": ");
 		cli_json_str(stdout, k->title ? k->title : "");
-		printf(", \"answer_by_ms\": %lld, \"timeline\": [", (long long)k->answer_by_ms);
+		printf(", \"answer_by_ms\": %lld, \"case_status\": \"%s\", \"remediation_due_ms\": %lld, "
+		       "\"checkpoints\": [", (long long)k->answer_by_ms,
+		       k->case_status ? k->case_status : "", (long long)k->remediation_due_ms);
+		for (size_t i = 0; i < k->n_checkpoints; i++)
+			printf("%s{\"due_ms\": %lld, \"reported_ms\": %lld, \"dropped\": %s}", i ? ", " : "",
+			       (long long)k->checkpoints[i]->due_ms,
+			       (long long)k->checkpoints[i]->reported_ms,
+			       k->checkpoints[i]->dropped ? "true" : "false");
+		printf("], \"assessments\": [");
+		for (size_t i = 0; i < k->n_assessments; i++)
+			printf("%s{\"stage\": \"%s\", \"outcome\": \"%s\", \"assessor\": \"%s\"}",
+			       i ? ", " : "", ld_stage_name(k->assessments[i]->stage),
+			       ld_outcome_name(k->assessments[i]->outcome), k->assessments[i]->assessor);
+		printf("], \"timeline\": [");
 		print_items(k->items, k->n_items, true);
 		printf("]}\n");
 	} else {
@@ -542,6 +555,29 @@ int cmd_show(int argc, char **argv)
 		} else {
 			printf("  no referral of this case is held here\n");
 		}
+		if (k->case_status) {
+			printf("  case status: %s", k->case_status);
+			if (k->remediation_due_ms) {
+				fmt_time(k->remediation_due_ms, when, sizeof(when));
+				printf("; remediation due %s", when);
+			}
+			printf("\n");
+		}
+		for (size_t i = 0; i < k->n_checkpoints; i++) {
+			const Ld__ApiCheckpoint *x = k->checkpoints[i];
+			char rep[32];
+
+			fmt_time(x->due_ms, when, sizeof(when));
+			if (x->reported_ms)
+				fmt_time(x->reported_ms, rep, sizeof(rep));
+			printf("  checkpoint %zu due %s: %s - %s%s\n", i, when,
+			       x->description ? x->description : "",
+			       x->dropped ? "dropped" : x->reported_ms ? "reported " : "NOT REPORTED",
+			       !x->dropped && x->reported_ms ? rep : "");
+		}
+		for (size_t i = 0; i < k->n_assessments; i++)
+			printf("  assessment %s by %s: %s\n", ld_stage_name(k->assessments[i]->stage),
+			       k->assessments[i]->assessor, ld_outcome_name(k->assessments[i]->outcome));
 		printf("\ntimeline (every entry signed by its author and verified on arrival):\n");
 		print_items(k->items, k->n_items, false);
 	}

@@ -32,6 +32,9 @@ static void usage(FILE *f)
 		"  transfer CASE --to NODE   pass a case addressed to this node on\n"
 		"  designate CASE --to NODE  designate jurisdiction (a superior)\n"
 		"  show CASE [--json]        the case's signed timeline, judged\n"
+		"  update CASE [--status S] [--checkpoint D=TEXT] [--stage-report N --text T]\n"
+		"              [--assess STAGE --outcome O --findings F] ...\n"
+		"                            remediation and supervision of a case\n"
 		"  reindex                   rebuild the derived views from the feeds\n"
 		"  evidence add CASE FILE --type T   record evidence (hash, size, collector)\n"
 		"  evidence attest FEED:SEQ --verdict V   recognise another unit's evidence\n"
@@ -124,6 +127,8 @@ int main(int argc, char **argv)
 		return cmd_reindex(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "evidence"))
 		return cmd_evidence(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "update"))
+		return cmd_update(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "view"))
 		return cmd_view(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "dispatch"))

@@ -14,6 +14,31 @@ static const char *const violations[] = {"unspecified", "water", "air", "solid-w
 static const char *const decisions[] = {"unspecified", "accept", "reject", "need-info",
 					"transfer", "designate"};
 
+const char *ld_case_status_name(uint32_t v)
+{
+	static const char *const n[] = {"unspecified", "filed", "referred", "accepted",
+					"investigating", "penalty-decided", "handed-to-judiciary",
+					"remediation-ordered", "remediation-verified", "closed"};
+
+	return v < sizeof(n) / sizeof(n[0]) ? n[v] : "unknown";
+}
+
+const char *ld_stage_name(uint32_t v)
+{
+	static const char *const n[] = {"unspecified", "after-rectification", "during-remediation",
+					"at-completion", "after-completion"};
+
+	return v < sizeof(n) / sizeof(n[0]) ? n[v] : "unknown";
+}
+
+const char *ld_outcome_name(uint32_t v)
+{
+	static const char *const n[] = {"unspecified", "satisfactory", "unsatisfactory",
+					"false-rectification"};
+
+	return v < sizeof(n) / sizeof(n[0]) ? n[v] : "unknown";
+}
+
 const char *ld_violation_name(uint32_t v)
 {
 	return v < sizeof(violations) / sizeof(violations[0]) ? violations[v] : "unknown";
@@ -250,6 +275,95 @@ static void judge_attestation(ld_case_item_t *it, const ld_entry_t *e)
 	ld__evidence_attestation__free_unpacked(m, NULL);
 }
 
+/* Remediation supervision (长效执行监督): the holder (or a superior of it)
+ * sets status, deadlines and checkpoints and files stage reports; follow-up
+ * assessments are independent: by a superior of the holder or a supervising
+ * body, never by the holder itself. */
+static void judge_update(ld_case_t *c, const ld_access_t *a, ld_case_item_t *it,
+			 const ld_entry_t *e)
+{
+	Ld__CaseUpdate *m = ld__case_update__unpack(NULL, e->payload_len, e->payload);
+	const char *who = e->hdr->author;
+	bool holder, above, supervisor;
+	size_t o = 0;
+
+	if (!m) {
+		refuse(it, "payload does not decode as a case update");
+		return;
+	}
+	if (m->has_status)
+		o += (size_t)snprintf(it->summary + o, sizeof(it->summary) - o, "STATUS %s ",
+				      ld_case_status_name(m->status));
+	if (m->n_checkpoints && o < sizeof(it->summary))
+		o += (size_t)snprintf(it->summary + o, sizeof(it->summary) - o, "%zu checkpoint(s) ",
+				      m->n_checkpoints);
+	for (size_t i = 0; i < m->n_stage_reports && o < sizeof(it->summary); i++)
+		o += (size_t)snprintf(it->summary + o, sizeof(it->summary) - o,
+				      "STAGE REPORT #%u: %s ", m->stage_reports[i]->checkpoint,
+				      m->stage_reports[i]->text ? m->stage_reports[i]->text : "");
+	for (size_t i = 0; i < m->n_assessments && o < sizeof(it->summary); i++)
+		o += (size_t)snprintf(it->summary + o, sizeof(it->summary) - o,
+				      "ASSESSMENT %s: %s%s%s ", ld_stage_name(m->assessments[i]->stage),
+				      ld_outcome_name(m->assessments[i]->outcome),
+				      m->assessments[i]->findings ? " - " : "",
+				      m->assessments[i]->findings ? m->assessments[i]->findings : "");
+	if (m->note && o < sizeof(it->summary))
+		snprintf(it->summary + o, sizeof(it->summary) - o, "(%s)", m->note);
+	holder = c->opened && !strcmp(who, c->holder);
+	above = c->opened && ld_access_is_superior(a, who, c->holder);
+	supervisor = ld_access_kind_of(a, who) == 6 /* NODE_SUPERVISOR */;
+	if (!c->opened)
+		refuse(it, "no referral of this case is held here");
+	else if ((m->has_status || m->n_checkpoints || m->has_remediation_due_ms ||
+		  m->closure_summary) && !holder && !above)
+		refuse(it, "only the unit handling the case (or its superior) sets status, "
+			   "deadlines and checkpoints");
+	else if (m->n_stage_reports && !holder)
+		refuse(it, "only the unit handling the case files stage reports");
+	else if (m->n_assessments && holder)
+		refuse(it, "follow-up assessment must be independent: not by the unit assessed");
+	else if (m->n_assessments && !above && !supervisor)
+		refuse(it, "only a superior of the handling unit or a supervising body assesses");
+	if (!it->refused) {
+		if (m->has_status)
+			snprintf(c->case_status, sizeof(c->case_status), "%s",
+				 ld_case_status_name(m->status));
+		if (m->has_remediation_due_ms)
+			c->remediation_due_ms = m->remediation_due_ms;
+		if (m->n_checkpoints) {
+			/* A new list replaces the old; positions keep their meaning. */
+			for (size_t i = 0; i < m->n_checkpoints && i < LD_CHECKPOINTS_MAX; i++) {
+				ld_checkpoint_t *k = &c->checkpoints[i];
+				const Ld__CaseUpdate__Checkpoint *x = m->checkpoints[i];
+
+				if (i >= c->n_checkpoints)
+					memset(k, 0, sizeof(*k));
+				k->due_ms = x->due_ms;
+				k->dropped = x->dropped;
+				snprintf(k->description, sizeof(k->description), "%s",
+					 x->description ? x->description : "");
+			}
+			c->n_checkpoints = m->n_checkpoints < LD_CHECKPOINTS_MAX ? m->n_checkpoints
+										  : LD_CHECKPOINTS_MAX;
+		}
+		for (size_t i = 0; i < m->n_stage_reports; i++) {
+			uint32_t k = m->stage_reports[i]->checkpoint;
+
+			if (k < c->n_checkpoints && !c->checkpoints[k].reported_ms)
+				c->checkpoints[k].reported_ms = e->hdr->time_ms;
+		}
+		for (size_t i = 0; i < m->n_assessments && c->n_assessments < LD_ASSESSMENTS_MAX; i++) {
+			ld_assessment_t *x = &c->assessments[c->n_assessments++];
+
+			x->stage = m->assessments[i]->stage;
+			x->outcome = m->assessments[i]->outcome;
+			x->time_ms = e->hdr->time_ms;
+			snprintf(x->assessor, sizeof(x->assessor), "%s", who);
+		}
+	}
+	ld__case_update__free_unpacked(m, NULL);
+}
+
 void ld_escalation_summary(ld_case_item_t *it, const ld_entry_t *e, char *responsible)
 {
 	Ld__Escalation *m = ld__escalation__unpack(NULL, e->payload_len, e->payload);
@@ -314,6 +428,8 @@ int ld_case_load(ld_store_t *s, const ld_access_t *a, const char *case_id, ld_ca
 			judge_response(c, a, it, e);
 		else if (e->hdr->kind == LD__KIND__KIND_EVIDENCE_ATTESTATION)
 			judge_attestation(it, e);
+		else if (e->hdr->kind == LD__KIND__KIND_CASE_UPDATE)
+			judge_update(c, a, it, e);
 		else if (e->hdr->kind == LD__KIND__KIND_ESCALATION) {
 			char who[LD_NODE_ID_MAX + 1];
 

@@ -28,6 +28,25 @@ typedef struct ld_case_item {
 	char reason[192];       /* why it was refused */
 } ld_case_item_t;
 
+#define LD_CHECKPOINTS_MAX 32
+#define LD_ASSESSMENTS_MAX 16
+
+/* A stage-report checkpoint set by a case update. */
+typedef struct ld_checkpoint {
+	int64_t due_ms;
+	char description[160];
+	int64_t reported_ms;   /* first stage report for it, 0 = none */
+	bool dropped;
+} ld_checkpoint_t;
+
+/* A follow-up assessment (跟踪评估) at one of the four points. */
+typedef struct ld_assessment {
+	uint32_t stage;        /* enum ld.AssessmentStage */
+	uint32_t outcome;      /* enum ld.AssessmentOutcome */
+	char assessor[LD_NODE_ID_MAX + 1];
+	int64_t time_ms;
+} ld_assessment_t;
+
 typedef struct ld_case {
 	char case_id[LD_CASE_ID_MAX + 1];
 	bool opened;                          /* a referral by the owner is held */
@@ -39,6 +58,13 @@ typedef struct ld_case {
 	char referral_feed[LD_NODE_ID_MAX + 1]; /* the opening referral entry */
 	uint64_t referral_seq;
 	uint8_t referral_id[LD_ID_LEN];
+	/* Remediation supervision, from case updates. */
+	char case_status[40];                 /* "" until an update sets it */
+	int64_t remediation_due_ms;
+	ld_checkpoint_t checkpoints[LD_CHECKPOINTS_MAX];
+	size_t n_checkpoints;
+	ld_assessment_t assessments[LD_ASSESSMENTS_MAX];
+	size_t n_assessments;
 	ld_case_item_t *items;                /* timeline, in judged order */
 	size_t n_items;
 } ld_case_t;
@@ -76,4 +102,7 @@ void ld_escalation_summary(ld_case_item_t *it, const ld_entry_t *e, char *respon
 
 /* Names for the payload enums, for people ("water", "accept", ...). */
 const char *ld_violation_name(uint32_t v);
+const char *ld_case_status_name(uint32_t s);
+const char *ld_stage_name(uint32_t s);
+const char *ld_outcome_name(uint32_t o);
 const char *ld_decision_name(uint32_t d);

@@ -200,8 +200,12 @@ int ld_store_foreach_action_entry(ld_store_t *s, const char *action_id,
 int ld_store_foreach_thread_id(ld_store_t *s, bool cases, int (*cb)(void *ud, const char *id),
 			       void *ud);
 
-/* Has 'author' already escalated 'responsible' for 'what' (enum ld.Overdue)
- * on case or action 'thread_id'? 0 if so, -ENOENT if not. */
+/* The escalation index's code for 'what' (enum ld.Overdue) and, for stage
+ * reports, the checkpoint number (-1: none). */
+uint32_t ld_escalation_code(uint32_t what, int checkpoint);
+
+/* Has 'author' already escalated 'responsible' for 'what' (a code from
+ * ld_escalation_code) on case or action 'thread_id'? 0 if so, -ENOENT if not. */
 int ld_store_escalated(ld_store_t *s, const char *thread_id, const char *responsible,
 		       uint32_t what, const char *author);
 

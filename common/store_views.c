@@ -189,7 +189,9 @@ int store_views_apply(ld_store_t *s, MDB_txn *txn, const ld_entry_t *e)
 			thread = m->action_id;
 		}
 		if (r == 0 && thread && m->responsible && ld_node_id_valid(m->responsible))
-			r = esc_put(s, txn, thread, m->responsible, m->what, e);
+			r = esc_put(s, txn, thread, m->responsible,
+				    ld_escalation_code(m->what, m->has_checkpoint ? (int)m->checkpoint : -1),
+				    e);
 		ld__escalation__free_unpacked(m, NULL);
 		break;
 	}
@@ -510,4 +512,9 @@ int ld_store_escalated(ld_store_t *s, const char *thread_id, const char *respons
 	r = store_mdb_err(mdb_get(txn, s->db_escalations, &k, &v));
 	mdb_txn_abort(txn);
 	return r;
+}
+
+uint32_t ld_escalation_code(uint32_t what, int checkpoint)
+{
+	return (what & 0xff) | (checkpoint >= 0 ? ((uint32_t)checkpoint + 1) << 8 : 0);
 }

@@ -101,6 +101,8 @@ void api_case(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
 	Ld__ApiResponse resp = api_ok(LD__API_TYPE__API_CASE);
 	Ld__ApiCase cv = LD__API_CASE__INIT;
 	Ld__ApiEntryRef referral = LD__API_ENTRY_REF__INIT;
+	Ld__ApiCheckpoint cps[LD_CHECKPOINTS_MAX], *cpp[LD_CHECKPOINTS_MAX];
+	Ld__ApiAssessment as[LD_ASSESSMENTS_MAX], *asp[LD_ASSESSMENTS_MAX];
 	struct items_out o = {0};
 	ld_case_t *k = NULL;
 	int r;
@@ -140,6 +142,39 @@ void api_case(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
 		referral.id.data = k->referral_id;
 		referral.id.len = LD_ID_LEN;
 		cv.referral = &referral;
+	}
+	cv.case_status = k->case_status[0] ? k->case_status : NULL;
+	cv.has_remediation_due_ms = k->remediation_due_ms != 0;
+	cv.remediation_due_ms = k->remediation_due_ms;
+	for (size_t i = 0; i < k->n_checkpoints; i++) {
+		ld__api_checkpoint__init(&cps[i]);
+		cps[i].has_due_ms = cps[i].has_reported_ms = cps[i].has_dropped = true;
+		cps[i].due_ms = k->checkpoints[i].due_ms;
+		cps[i].description = k->checkpoints[i].description;
+		cps[i].reported_ms = k->checkpoints[i].reported_ms;
+		cps[i].dropped = k->checkpoints[i].dropped;
+		cpp[i] = &cps[i];
+	}
+	cv.n_checkpoints = k->n_checkpoints;
+	cv.checkpoints = cpp;
+	for (size_t i = 0; i < k->n_assessments; i++) {
+		ld__api_assessment__init(&as[i]);
+		as[i].has_stage = as[i].has_outcome = as[i].has_time_ms = true;
+		as[i].stage = k->assessments[i].stage;
+		as[i].outcome = k->assessments[i].outcome;
+		as[i].assessor = k->assessments[i].assessor;
+		as[i].time_ms = k->assessments[i].time_ms;
+		asp[i] = &as[i];
+	}
+	cv.n_assessments = k->n_assessments;
+	cv.assessments = asp;
+	if (k->opened) {
+		bool holder = !strcmp(n->conf->id, k->holder);
+		bool above = ld_access_is_superior(n->access, n->conf->id, k->holder);
+
+		cv.has_may_update = cv.has_may_assess = true;
+		cv.may_update = holder || above;
+		cv.may_assess = !holder && (above || ld_access_kind_of(n->access, n->conf->id) == 6);
 	}
 	resp.case_view = &cv;
 	api_respond(n, c, &resp);

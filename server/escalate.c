@@ -49,16 +49,17 @@ static int64_t sla_ack_ms(const ld_config_t *c, uint32_t priority)
 			       : (int64_t)c->sla_ack_routine_h * 3600000;
 }
 
-static void esc_add(ld_node_t *n, struct esc *e, size_t *ne, const char *thread, bool action,
-		    const ld_case_item_t *first, uint32_t what, const char *responsible,
-		    const char *owner, int64_t deadline)
+static struct esc *esc_add(ld_node_t *n, struct esc *e, size_t *ne, const char *thread,
+			   bool action, const ld_case_item_t *first, uint32_t what, int checkpoint,
+			   const char *responsible, const char *owner, int64_t deadline)
 {
 	const char *up = ld_access_superior_of(n->access, n->conf->id);
 	struct esc *x;
 
-	if (*ne >= ESC_MAX || ld_store_escalated(n->store, thread, responsible, what,
+	if (*ne >= ESC_MAX || ld_store_escalated(n->store, thread, responsible,
+						 ld_escalation_code(what, checkpoint),
 						 n->conf->id) != -ENOENT)
-		return;
+		return NULL;
 	x = &e[(*ne)++];
 	memset(x, 0, sizeof(*x));
 	ld__escalation__init(&x->m);
@@ -79,14 +80,34 @@ static void esc_add(ld_node_t *n, struct esc *e, size_t *ne, const char *thread,
 		x->m.action_id = (char *)thread;
 	else
 		x->m.case_id = (char *)thread;
-	snprintf(x->note, sizeof(x->note), "%s did not %s %s in time", responsible,
-		 what == LD__OVERDUE__OVERDUE_ACKNOWLEDGEMENT ? "acknowledge" : "answer", thread);
+	if (checkpoint >= 0) {
+		x->m.has_checkpoint = true;
+		x->m.checkpoint = (uint32_t)checkpoint;
+		snprintf(x->note, sizeof(x->note), "%s did not file the stage report for checkpoint "
+			 "%d of %s in time", responsible, checkpoint, thread);
+	} else {
+		snprintf(x->note, sizeof(x->note), "%s did not %s %s in time", responsible,
+			 what == LD__OVERDUE__OVERDUE_ACKNOWLEDGEMENT ? "acknowledge" : "answer",
+			 thread);
+	}
 	x->m.note = x->note;
 	x->aud[x->n_aud++] = responsible;
 	if (strcmp(owner, n->conf->id) && strcmp(owner, responsible))
 		x->aud[x->n_aud++] = owner;
 	if (up)
 		x->aud[x->n_aud++] = up;
+	return x;
+}
+
+/* Pack an escalation now: it points into data freed before signing. */
+static void esc_pack(struct esc *x)
+{
+	if (!x || x->buf)
+		return;
+	x->len = ld__escalation__get_packed_size(&x->m);
+	x->buf = malloc(x->len);
+	if (x->buf)
+		ld__escalation__pack(&x->m, x->buf);
 }
 
 void ld_escalate_tick(ld_node_t *n, int64_t now)
@@ -116,7 +137,7 @@ void ld_escalate_tick(ld_node_t *n, int64_t now)
 		for (size_t j = 0; j < a->n_parts; j++)
 			if (!a->parts[j].ack_ms && now > deadline && ours(n, a->parts[j].node))
 				esc_add(n, e, &ne, a->action_id, true, &a->items[0],
-					LD__OVERDUE__OVERDUE_ACKNOWLEDGEMENT, a->parts[j].node,
+					LD__OVERDUE__OVERDUE_ACKNOWLEDGEMENT, -1, a->parts[j].node,
 					a->dispatcher, deadline);
 	}
 	for (size_t i = 0; i < v->n_cases; i++) {
@@ -124,25 +145,25 @@ void ld_escalate_tick(ld_node_t *n, int64_t now)
 		int64_t deadline = c->answer_by_ms ? c->answer_by_ms
 						   : c->referred_ms + (int64_t)n->conf->sla_answer_days *
 									      86400000;
+		const ld_case_item_t *referral = NULL;
 		ld_case_t *k;
 
-		if (strcmp(c->status, "awaiting answer") || now <= deadline || !ours(n, c->holder) ||
-		    ld_case_load(n->store, n->access, c->case_id, &k) < 0)
+		if (!ours(n, c->holder) || ld_case_load(n->store, n->access, c->case_id, &k) < 0)
 			continue;
-		for (size_t j = 0; j < k->n_items; j++)
-			if (k->items[j].kind == LD__KIND__KIND_CASE_REFERRAL && !k->items[j].refused) {
-				esc_add(n, e, &ne, c->case_id, false, &k->items[j],
-					LD__OVERDUE__OVERDUE_ANSWER, c->holder, c->referrer, deadline);
-				break;
-			}
-		/* esc_add keeps pointers into k: sign before freeing it. */
-		if (ne && e[ne - 1].m.case_id == c->case_id) {
-			struct esc *x = &e[ne - 1];
+		for (size_t j = 0; j < k->n_items && !referral; j++)
+			if (k->items[j].kind == LD__KIND__KIND_CASE_REFERRAL && !k->items[j].refused)
+				referral = &k->items[j];
+		if (referral && !strcmp(c->status, "awaiting answer") && now > deadline)
+			esc_pack(esc_add(n, e, &ne, c->case_id, false, referral,
+					 LD__OVERDUE__OVERDUE_ANSWER, -1, c->holder, c->referrer,
+					 deadline));
+		for (size_t j = 0; referral && j < k->n_checkpoints; j++) {
+			ld_checkpoint_t *cp = &k->checkpoints[j];
 
-			x->len = ld__escalation__get_packed_size(&x->m);
-			x->buf = malloc(x->len);
-			if (x->buf)
-				ld__escalation__pack(&x->m, x->buf);
+			if (!cp->dropped && !cp->reported_ms && cp->due_ms && now > cp->due_ms)
+				esc_pack(esc_add(n, e, &ne, c->case_id, false, referral,
+						 LD__OVERDUE__OVERDUE_STAGE_REPORT, (int)j, c->holder,
+						 c->referrer, cp->due_ms));
 		}
 		ld_case_destroy(&k);
 	}
@@ -154,13 +175,9 @@ void ld_escalate_tick(ld_node_t *n, int64_t now)
 	for (size_t i = 0; i < ne; i++) {
 		struct esc *x = &e[i];
 
-		if (!x->buf) {
-			x->len = ld__escalation__get_packed_size(&x->m);
-			x->buf = malloc(x->len);
-			if (!x->buf)
-				goto out;
-			ld__escalation__pack(&x->m, x->buf);
-		}
+		esc_pack(x);
+		if (!x->buf)
+			goto out;
 		reqs[i] = (ld_append_req_t){.kind = LD__KIND__KIND_ESCALATION, .audience = x->aud,
 					    .n_audience = x->n_aud, .payload = x->buf,
 					    .payload_len = x->len};

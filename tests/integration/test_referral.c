@@ -137,6 +137,34 @@ static void test_referral_workflow(void **state)
 	assert_int_equal(cli(w, w->x, "respond", CASE, "accept", NULL), 0);
 	q = (struct show_q){w, w->a, "\"status\": \"accepted\""};
 	assert_true(cl_until(show_has, &q, 15000));
+	/* Remediation and supervision, by county C which now handles the case. */
+	assert_int_equal(cli(w, w->a, "update", CASE, "--status", "closed", NULL), 6);
+	assert_int_equal(cli(w, w->x, "update", CASE, "--status", "sunny", NULL), 2);
+	assert_int_equal(cli(w, w->x, "update", CASE, "--status", "remediation-ordered",
+			     "--remediation-due", "2027-06-30",
+			     "--checkpoint", "2026-01-01=outfall sealed, report with photos",
+			     "--checkpoint", "2027-03-01=riverbed dredged", NULL), 0);
+	/* Checkpoint 0 is past due and not reported: the province escalates. */
+	q = (struct show_q){w, w->p, "did not file the stage report for checkpoint 0"};
+	assert_true(cl_until(show_has, &q, 15000));
+	assert_int_equal(cli(w, w->b, "update", CASE, "--stage-report", "0", "--text", "x", NULL), 6);
+	assert_int_equal(cli(w, w->x, "update", CASE, "--stage-report", "5", "--text", "x", NULL), 2);
+	assert_int_equal(cli(w, w->x, "update", CASE, "--stage-report", "0", "--text",
+			     "outfall sealed on 2025-12-28, photos attached", NULL), 0);
+	/* Follow-up assessment: independent of the unit assessed. */
+	assert_int_equal(cli(w, w->x, "update", CASE, "--assess", "after-rectification",
+			     "--outcome", "satisfactory", "--findings", "self", NULL), 6);
+	assert_int_equal(cli(w, w->a, "update", CASE, "--assess", "after-rectification",
+			     "--outcome", "satisfactory", "--findings", "x", NULL), 6);
+	assert_int_equal(cli(w, w->p, "update", CASE, "--assess", "after-rectification",
+			     "--outcome", "false-rectification", "--findings",
+			     "outfall reopened at night: sealing was for show", NULL), 0);
+	q = (struct show_q){w, w->a, "{\"stage\": \"after-rectification\", \"outcome\": "
+				     "\"false-rectification\", \"assessor\": \"province\"}"};
+	assert_true(cl_until(show_has, &q, 15000));
+	assert_non_null(strstr(w->out, "\"case_status\": \"remediation-ordered\""));
+	assert_null(strstr(w->out, "\"reported_ms\": 0, \"dropped\": false}, {"));
+
 	/* Rebuilt from the feeds, A's view of the case is the same. */
 	assert_int_equal(cli(w, w->a, "show", CASE, "--json", NULL), 0);
 	{

@@ -1,0 +1,239 @@
+/* client/cmd_update.c: `liandong update CASE ...`: remediation and
+ * supervision (长效执行监督): status, remediation deadline, stage-report
+ * checkpoints, stage reports, follow-up assessments at the four points, and
+ * closure. Checked against the case as this node holds it before signing. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "case.pb-c.h"
+#include "client/cli.h"
+#include "client/ldclient.h"
+#include "common/casefile.h"
+#include "common/entry.h"
+#include "common/errors.h"
+#include "common/store.h"
+
+#define MAX_ITEMS 16
+
+static void update_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: liandong update CASE [--status STATUS] [--note TEXT]\n"
+		"          [--remediation-due DATE] [--checkpoint DATE=DESCRIPTION]...\n"
+		"          [--stage-report N --text TEXT [--evidence FEED:SEQ]...]\n"
+		"          [--assess STAGE --outcome OUTCOME --findings TEXT]\n"
+		"          [--closure TEXT] [-c CONFIG | --api EP] [--json]\n"
+		"STATUS: filed, referred, accepted, investigating, penalty-decided,\n"
+		"        handed-to-judiciary, remediation-ordered, remediation-verified, closed.\n"
+		"STAGE: after-rectification, during-remediation, at-completion, after-completion.\n"
+		"OUTCOME: satisfactory, unsatisfactory, false-rectification.\n"
+		"--checkpoint may repeat: the list replaces the case's checkpoints (N counts\n"
+		"from 0). The handling unit sets status and files stage reports; assessments\n"
+		"come from a superior or a supervising body. Exit: 6 not permitted, 7 unknown case.\n");
+}
+
+int cmd_update(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"status", required_argument, NULL, 's'},         {"note", required_argument, NULL, 'n'},
+		{"remediation-due", required_argument, NULL, 'd'}, {"checkpoint", required_argument, NULL, 'k'},
+		{"stage-report", required_argument, NULL, 'r'},   {"text", required_argument, NULL, 't'},
+		{"evidence", required_argument, NULL, 'e'},       {"assess", required_argument, NULL, 'A'},
+		{"outcome", required_argument, NULL, 'O'},        {"findings", required_argument, NULL, 'F'},
+		{"closure", required_argument, NULL, 'C'},        {"config", required_argument, NULL, 'c'},
+		{"api", required_argument, NULL, 'a'},            {"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},                 {0},
+	};
+	static const char *const statuses[] = {NULL, "filed", "referred", "accepted", "investigating",
+					       "penalty-decided", "handed-to-judiciary",
+					       "remediation-ordered", "remediation-verified", "closed"};
+	static const char *const stages[] = {NULL, "after-rectification", "during-remediation",
+					     "at-completion", "after-completion"};
+	static const char *const outcomes[] = {NULL, "satisfactory", "unsatisfactory",
+					       "false-rectification"};
+	Ld__CaseUpdate m = LD__CASE_UPDATE__INIT;
+	Ld__CaseUpdate__Checkpoint cps[MAX_ITEMS], *cpp[MAX_ITEMS];
+	Ld__CaseUpdate__StageReport sr = LD__CASE_UPDATE__STAGE_REPORT__INIT, *srp[1] = {&sr};
+	Ld__CaseUpdate__Assessment as = LD__CASE_UPDATE__ASSESSMENT__INIT, *asp[1] = {&as};
+	Ld__EntryRef evs[8], *evp[8], ref = LD__ENTRY_REF__INIT;
+	char evfeeds[8][LD_NODE_ID_MAX + 1], descs[MAX_ITEMS][160], self[LD_NODE_ID_MAX + 1];
+	const char *conf = NULL, *api = NULL, *aud[2];
+	Ld__ApiRequest q = LD__API_REQUEST__INIT;
+	Ld__ApiResponse *resp = NULL;
+	bool json = false, report = false, assess = false;
+	size_t n_aud = 0;
+	uint8_t *buf;
+	ldc_t *cl;
+	int c, r, v;
+
+	optind = 1;
+	while ((c = getopt_long(argc + 1, argv - 1, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if ((v = cli_pick(statuses, 10, optarg)) < 0)
+				return cli_fail(EXIT_USAGE, "update: --status '%s' unknown (see --help)",
+						optarg);
+			m.has_status = true;
+			m.status = (uint32_t)v;
+			break;
+		case 'n': m.note = optarg; break;
+		case 'C': m.closure_summary = optarg; break;
+		case 'c': conf = optarg; break;
+		case 'a': api = optarg; break;
+		case 'j': json = true; break;
+		case 'd':
+			if ((m.remediation_due_ms = cli_parse_time(optarg, true)) < 0)
+				return cli_fail(EXIT_USAGE, "update: --remediation-due '%s' is not a date",
+						optarg);
+			m.has_remediation_due_ms = true;
+			break;
+		case 'k': {
+			char *eq = strchr(optarg, '='), date[32];
+			size_t i = m.n_checkpoints;
+
+			if (i == MAX_ITEMS || !eq || (size_t)(eq - optarg) >= sizeof(date) || !eq[1])
+				return cli_fail(EXIT_USAGE, "update: --checkpoint '%s': expected "
+							    "DATE=DESCRIPTION (at most %d)", optarg,
+						MAX_ITEMS);
+			snprintf(date, sizeof(date), "%.*s", (int)(eq - optarg), optarg);
+			ld__case_update__checkpoint__init(&cps[i]);
+			cps[i].has_due_ms = true;
+			if ((cps[i].due_ms = cli_parse_time(date, true)) < 0)
+				return cli_fail(EXIT_USAGE, "update: --checkpoint '%s': '%s' is not a date",
+						optarg, date);
+			snprintf(descs[i], sizeof(descs[i]), "%s", eq + 1);
+			cps[i].description = descs[i];
+			cpp[i] = &cps[i];
+			m.n_checkpoints++;
+			break;
+		}
+		case 'r': {
+			char *end;
+			unsigned long k = strtoul(optarg, &end, 10);
+
+			if (*end || end == optarg || k >= LD_CHECKPOINTS_MAX)
+				return cli_fail(EXIT_USAGE, "update: --stage-report N: a checkpoint number");
+			sr.has_checkpoint = true;
+			sr.checkpoint = (uint32_t)k;
+			report = true;
+			break;
+		}
+		case 't': sr.text = optarg; break;
+		case 'e': {
+			char *colon = strrchr(optarg, ':'), *end;
+			size_t i = sr.n_evidence;
+
+			if (i == 8 || !colon || (size_t)(colon - optarg) > LD_NODE_ID_MAX)
+				return cli_fail(EXIT_USAGE, "update: --evidence '%s': FEED:SEQ", optarg);
+			snprintf(evfeeds[i], sizeof(evfeeds[i]), "%.*s", (int)(colon - optarg), optarg);
+			ld__entry_ref__init(&evs[i]);
+			evs[i].feed = evfeeds[i];
+			evs[i].has_seq = true;
+			evs[i].seq = strtoull(colon + 1, &end, 10);
+			if (!ld_node_id_valid(evfeeds[i]) || *end || !evs[i].seq)
+				return cli_fail(EXIT_USAGE, "update: --evidence '%s': FEED:SEQ", optarg);
+			evp[i] = &evs[i];
+			sr.n_evidence++;
+			break;
+		}
+		case 'A':
+			if ((v = cli_pick(stages, 5, optarg)) < 0)
+				return cli_fail(EXIT_USAGE, "update: --assess '%s' unknown (after-"
+							    "rectification, during-remediation, at-"
+							    "completion, after-completion)", optarg);
+			as.has_stage = true;
+			as.stage = (uint32_t)v;
+			assess = true;
+			break;
+		case 'O':
+			if ((v = cli_pick(outcomes, 4, optarg)) < 0)
+				return cli_fail(EXIT_USAGE, "update: --outcome '%s' unknown (satisfactory, "
+							    "unsatisfactory, false-rectification)", optarg);
+			as.has_outcome = true;
+			as.outcome = (uint32_t)v;
+			break;
+		case 'F': as.findings = optarg; break;
+		case 'h': update_usage(stdout); return 0;
+		default: update_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc || !ld_case_id_valid(argv[optind - 1])) {
+		update_usage(stderr);
+		return cli_fail(EXIT_USAGE, "update: expected one CASE id (OWNER-NODE/LOCAL-ID)");
+	}
+	m.case_id = argv[optind - 1];
+	if (report && (!sr.text || !sr.text[0]))
+		return cli_fail(EXIT_USAGE, "update: --stage-report needs --text");
+	if (assess && (!as.has_outcome || !as.findings))
+		return cli_fail(EXIT_USAGE, "update: --assess needs --outcome and --findings");
+	if (!m.has_status && !m.n_checkpoints && !report && !assess && !m.has_remediation_due_ms &&
+	    !m.closure_summary && !m.note)
+		return cli_fail(EXIT_USAGE, "update: nothing to update (see --help)");
+	if ((r = cli_connect(api, conf, &cl)) != 0)
+		return r;
+	q.has_type = true;
+	q.type = LD__API_TYPE__API_CASE;
+	q.case_id = (char *)m.case_id;
+	if ((r = cli_self_id(cl, self)) < 0 || (r = ldc_call(cl, &q, 10000, &resp)) < 0) {
+		ldc_destroy(&cl);
+		return cli_daemon_fail(r, "update");
+	}
+	r = 0;
+	if (!resp->ok || !resp->case_view || !resp->case_view->opened) {
+		r = cli_fail(EXIT_NO_CASE, "update: case %s is unknown here", m.case_id);
+	} else {
+		Ld__ApiCase *k = resp->case_view;
+		bool holder = !strcmp(self, k->holder);
+
+		if ((m.has_status || m.n_checkpoints || m.has_remediation_due_ms || m.closure_summary) &&
+		    !k->may_update)
+			r = cli_fail(EXIT_DENIED, "update: only %s, which handles the case, or a superior "
+						  "of it sets status, deadlines and checkpoints", k->holder);
+		else if (report && !holder)
+			r = cli_fail(EXIT_DENIED, "update: only %s, which handles the case, files stage "
+						  "reports", k->holder);
+		else if (report && sr.checkpoint >= k->n_checkpoints)
+			r = cli_fail(EXIT_USAGE, "update: case %s has no checkpoint %u (it has %zu)",
+				     m.case_id, sr.checkpoint, k->n_checkpoints);
+		else if (assess && holder)
+			r = cli_fail(EXIT_DENIED, "update: %s handles the case; follow-up assessment "
+						  "must come from another unit", self);
+		else if (assess && !k->may_assess)
+			r = cli_fail(EXIT_DENIED, "update: only a superior of %s or a supervising body "
+						  "assesses", k->holder);
+		if (r == 0) {
+			aud[n_aud++] = k->holder;
+			if (strcmp(k->referrer, k->holder))
+				aud[n_aud++] = k->referrer;
+			if (k->referral && k->referral->feed) {
+				ref.feed = k->referral->feed;
+				ref.has_seq = ref.has_id = true;
+				ref.seq = k->referral->seq;
+				ref.id = k->referral->id;
+				m.referral = &ref;
+			}
+		}
+	}
+	if (r == 0) {
+		m.checkpoints = cpp;
+		sr.evidence = evp;
+		if (report) {
+			m.n_stage_reports = 1;
+			m.stage_reports = srp;
+		}
+		if (assess) {
+			as.assessor = self;
+			m.n_assessments = 1;
+			m.assessments = asp;
+		}
+		buf = malloc(ld__case_update__get_packed_size(&m));
+		r = buf ? cli_sign(cl, LD__KIND__KIND_CASE_UPDATE, aud, n_aud, buf,
+				   ld__case_update__pack(&m, buf), json, "case update")
+			: cli_fail(EXIT_STORE, "out of memory");
+		free(buf);
+	}
+	ld__api_response__free_unpacked(resp, NULL);
+	ldc_destroy(&cl);
+	return r;
+}
