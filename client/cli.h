@@ -61,6 +61,9 @@ int cli_pick(const char *const *names, size_t n, const char *s);
  * 00:00) or "+N" with s, m, h or d from now, as Unix ms; -1 if malformed. */
 int64_t cli_parse_time(const char *s, bool end_of_day);
 
+/* Parse "FEED:SEQ" (an entry reference). 0 or -EINVAL. */
+int cli_parse_ref(const char *arg, char feed[65], uint64_t *seq);
+
 /* This node's id, asked of its daemon (buf of 65 bytes). 0 or -errno. */
 int cli_self_id(struct ldc *cl, char out[65]);
 

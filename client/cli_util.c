@@ -81,3 +81,16 @@ int cli_sign(struct ldc *cl, uint32_t kind, const char *const *aud, size_t n_aud
 		       ref.feed, (unsigned long long)ref.seq);
 	return 0;
 }
+
+int cli_parse_ref(const char *arg, char feed[LD_NODE_ID_MAX + 1], uint64_t *seq)
+{
+	const char *colon = strrchr(arg, ':');
+	char *end;
+
+	if (!colon || colon == arg || (size_t)(colon - arg) > LD_NODE_ID_MAX)
+		return -EINVAL;
+	snprintf(feed, LD_NODE_ID_MAX + 1, "%.*s", (int)(colon - arg), arg);
+	errno = 0;
+	*seq = strtoull(colon + 1, &end, 10);
+	return ld_node_id_valid(feed) && !*end && *seq && !errno ? 0 : -EINVAL;
+}

@@ -245,19 +245,14 @@ static int action_answer(int argc, char **argv, int reply)
 			break;
 		}
 		case 'e': {
-			char *colon = strrchr(optarg, ':'), *end;
 			size_t i = m.n_evidence;
 
-			if (i == 8 || !colon || (size_t)(colon - optarg) > LD_NODE_ID_MAX)
+			ld__entry_ref__init(&evs[i < 8 ? i : 0]);
+			if (i == 8 || cli_parse_ref(optarg, evfeeds[i], &evs[i].seq) < 0)
 				return cli_fail(EXIT_USAGE, "report: --evidence '%s': FEED:SEQ (at most 8)",
 						optarg);
-			snprintf(evfeeds[i], sizeof(evfeeds[i]), "%.*s", (int)(colon - optarg), optarg);
-			ld__entry_ref__init(&evs[i]);
 			evs[i].feed = evfeeds[i];
 			evs[i].has_seq = true;
-			evs[i].seq = strtoull(colon + 1, &end, 10);
-			if (!ld_node_id_valid(evfeeds[i]) || *end || !evs[i].seq)
-				return cli_fail(EXIT_USAGE, "report: --evidence '%s': FEED:SEQ", optarg);
 			evp[i] = &evs[i];
 			m.n_evidence++;
 			break;

@@ -120,23 +120,14 @@ int cmd_refer(int argc, char **argv)
 			m.has_answer_by_ms = true;
 			break;
 		case 'e': {
-			char *colon = strrchr(optarg, ':'), *end;
 			size_t i = m.n_evidence;
 
-			if (i == 16)
-				return cli_fail(EXIT_USAGE, "refer: at most 16 --evidence");
-			if (!colon || colon == optarg || (size_t)(colon - optarg) > LD_NODE_ID_MAX)
-				return cli_fail(EXIT_USAGE, "refer: --evidence '%s': expected FEED:SEQ "
-							    "(the evidence record entry)", optarg);
-			memcpy(feeds[i], optarg, (size_t)(colon - optarg));
-			feeds[i][colon - optarg] = '\0';
-			ld__entry_ref__init(&refs[i]);
+			ld__entry_ref__init(&refs[i < 16 ? i : 0]);
+			if (i == 16 || cli_parse_ref(optarg, feeds[i], &refs[i].seq) < 0)
+				return cli_fail(EXIT_USAGE, "refer: --evidence '%s': expected FEED:SEQ (the "
+							    "evidence record entry; at most 16)", optarg);
 			refs[i].feed = feeds[i];
 			refs[i].has_seq = true;
-			refs[i].seq = strtoull(colon + 1, &end, 10);
-			if (!ld_node_id_valid(feeds[i]) || *end || !refs[i].seq)
-				return cli_fail(EXIT_USAGE, "refer: --evidence '%s': expected FEED:SEQ",
-						optarg);
 			rp[i] = &refs[i];
 			m.n_evidence++;
 			break;

@@ -239,7 +239,6 @@ static int evidence_attest(int argc, char **argv)
 	uint64_t size;
 	ldc_t *cl;
 	int c, r, v;
-	char *colon, *end;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -267,12 +266,7 @@ static int evidence_attest(int argc, char **argv)
 		evidence_usage(stderr);
 		return cli_fail(EXIT_USAGE, "evidence attest: expected FEED:SEQ and --verdict");
 	}
-	colon = strrchr(argv[optind], ':');
-	if (!colon || (size_t)(colon - argv[optind]) > LD_NODE_ID_MAX)
-		return cli_fail(EXIT_USAGE, "evidence attest: '%s' is not FEED:SEQ", argv[optind]);
-	snprintf(feed, sizeof(feed), "%.*s", (int)(colon - argv[optind]), argv[optind]);
-	rec.seq = strtoull(colon + 1, &end, 10);
-	if (!ld_node_id_valid(feed) || *end || !rec.seq)
+	if (cli_parse_ref(argv[optind], feed, &rec.seq) < 0)
 		return cli_fail(EXIT_USAGE, "evidence attest: '%s' is not FEED:SEQ", argv[optind]);
 	if ((r = cli_connect(api, conf, &cl)) != 0)
 		return r;

@@ -121,18 +121,14 @@ int cmd_update(int argc, char **argv)
 		}
 		case 't': sr.text = optarg; break;
 		case 'e': {
-			char *colon = strrchr(optarg, ':'), *end;
 			size_t i = sr.n_evidence;
 
-			if (i == 8 || !colon || (size_t)(colon - optarg) > LD_NODE_ID_MAX)
-				return cli_fail(EXIT_USAGE, "update: --evidence '%s': FEED:SEQ", optarg);
-			snprintf(evfeeds[i], sizeof(evfeeds[i]), "%.*s", (int)(colon - optarg), optarg);
-			ld__entry_ref__init(&evs[i]);
+			ld__entry_ref__init(&evs[i < 8 ? i : 0]);
+			if (i == 8 || cli_parse_ref(optarg, evfeeds[i], &evs[i].seq) < 0)
+				return cli_fail(EXIT_USAGE, "update: --evidence '%s': FEED:SEQ (at most 8)",
+						optarg);
 			evs[i].feed = evfeeds[i];
 			evs[i].has_seq = true;
-			evs[i].seq = strtoull(colon + 1, &end, 10);
-			if (!ld_node_id_valid(evfeeds[i]) || *end || !evs[i].seq)
-				return cli_fail(EXIT_USAGE, "update: --evidence '%s': FEED:SEQ", optarg);
 			evp[i] = &evs[i];
 			sr.n_evidence++;
 			break;
