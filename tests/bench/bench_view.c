@@ -1,0 +1,228 @@
+/* tests/bench/bench_view.c: the command view and a case's timeline against
+ * stores of N cases across 100 regions (real signed referrals, each answered
+ * with a signed acceptance half of the time), in-process on the code the
+ * daemon's API runs (ld_view_build, ld_case_load).
+ *
+ *   bench_view [--cases N[,N...]] [--runs R]
+ *
+ * Targets (issue 4): view <= 50 ms and show <= 10 ms, median, at 1,000,000
+ * cases. The view as built judges every case on each call, so it is measured
+ * at increasing N to show how it scales. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "case.pb-c.h"
+#include "common/access.h"
+#include "common/casefile.h"
+#include "common/cmdview.h"
+#include "roster.pb-c.h"
+#include "testutil.h"
+
+#define REGIONS 100
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static char known[64][LD_CASE_ID_MAX + 1];
+static size_t n_known;
+
+static ld_entry_t *referral(tu_node_t *from, const char *to, size_t i)
+{
+	Ld__CaseReferral m = LD__CASE_REFERRAL__INIT;
+	char id[LD_CASE_ID_MAX + 1];
+	const char *aud[] = {to};
+	uint8_t buf[512];
+
+	snprintf(id, sizeof(id), "%s/%zu", from->id, i);
+	if (n_known < 64)
+		snprintf(known[n_known++], sizeof(known[0]), "%s", id);
+	m.case_id = id;
+	m.title = "Discharge of untreated wastewater";
+	m.has_violation = true;
+	m.violation = 1;
+	m.facts = "COD above the limit at the outfall";
+	m.addressee = (char *)to;
+	return tu_next(from, LD__KIND__KIND_CASE_REFERRAL, buf, ld__case_referral__pack(&m, buf),
+		       aud, 1);
+}
+
+static ld_entry_t *accept(tu_node_t *by, const char *case_owner, size_t i)
+{
+	Ld__ReferralResponse m = LD__REFERRAL_RESPONSE__INIT;
+	char id[LD_CASE_ID_MAX + 1];
+	const char *aud[] = {case_owner};
+	uint8_t buf[256];
+
+	snprintf(id, sizeof(id), "%s/%zu", case_owner, i);
+	m.case_id = id;
+	m.has_decision = true;
+	m.decision = 1;
+	return tu_next(by, LD__KIND__KIND_REFERRAL_RESPONSE, buf,
+		       ld__referral_response__pack(&m, buf), aud, 1);
+}
+
+/* Roster: a province root and 100 counties, each its own region code. */
+static ld_store_t *make_store(const char *dir, tu_node_t *root, tu_node_t *c)
+{
+	ld_store_t *s;
+	ld_entry_t *e[REGIONS + 1];
+	uint8_t buf[512];
+
+	if (ld_store_open(dir, root->pub, &(ld_store_opts_t){.map_size = 1ull << 32}, &s) < 0)
+		abort();
+	for (size_t i = 0; i <= REGIONS; i++) {
+		Ld__RosterUpdate u = LD__ROSTER_UPDATE__INIT;
+		char region[8];
+		tu_node_t *n = i ? &c[i - 1] : root;
+
+		snprintf(region, sizeof(region), "33%04zu", i);
+		u.has_action = u.has_kind = u.has_sign_key = true;
+		u.action = LD__ROSTER_UPDATE__ACTION__ADD;
+		u.node_id = n->id;
+		u.name = n->id;
+		u.kind = i ? LD__NODE_KIND__NODE_BUREAU : LD__NODE_KIND__NODE_COMMAND_CENTRE;
+		u.region_code = region;
+		u.superior = i ? root->id : NULL;
+		u.sign_key.data = n->pub;
+		u.sign_key.len = 32;
+		e[i] = tu_next(root, LD__KIND__KIND_ROSTER_UPDATE, buf,
+			       ld__roster_update__pack(&u, buf), NULL, 0);
+	}
+	if (tu_ingest(s, e, REGIONS + 1, LD_CHAIN_BATCH, NULL, NULL) < 0)
+		abort();
+	tu_free_run(e, REGIONS + 1);
+	return s;
+}
+
+static void measure(size_t n_cases, int runs)
+{
+	n_known = 0;
+	char *dir = tu_tmpdir("bench-view");
+	tu_node_t root, *c = calloc(REGIONS, sizeof(*c));
+	double t0, *tv = calloc((size_t)runs, sizeof(double)), *ts = calloc((size_t)runs, sizeof(double));
+	ld_access_t *a;
+	ld_store_t *s;
+
+	tu_node_init(&root, "province");
+	for (size_t i = 0; i < REGIONS; i++) {
+		char id[32];
+
+		snprintf(id, sizeof(id), "county-%03zu", i);
+		tu_node_init(&c[i], id);
+	}
+	s = make_store(dir, &root, c);
+	/* County i refers to county i+1 (wrapping); every other case accepted. */
+	t0 = tu_now();
+	for (size_t done = 0; done < n_cases;) {
+		enum { BATCH = 1000 };
+		size_t per = (n_cases - done) / REGIONS + 1;
+		ld_ingest_batch_t b[2 * REGIONS];
+		ld_entry_t **runs_e[2 * REGIONS];
+		size_t nb = 0;
+
+		if (per > BATCH / REGIONS + 1)
+			per = BATCH / REGIONS + 1;
+		for (size_t r = 0; r < REGIONS && done < n_cases; r++) {
+			size_t k = 0, ka = 0;
+			ld_entry_t **ref = calloc(per, sizeof(*ref)), **acc = calloc(per, sizeof(*acc));
+
+			for (; k < per && done < n_cases; k++, done++) {
+				ref[k] = referral(&c[r], c[(r + 1) % REGIONS].id, c[r].seq + 1);
+				if (done % 2 == 0)
+					acc[ka++] = accept(&c[(r + 1) % REGIONS], c[r].id, c[r].seq);
+			}
+			runs_e[nb] = ref;
+			b[nb++] = (ld_ingest_batch_t){.entries = ref, .n = k};
+			runs_e[nb] = acc;
+			b[nb++] = (ld_ingest_batch_t){.entries = acc, .n = ka};
+		}
+		if (ld_store_ingest(s, b, nb, LD_CHAIN_BATCH) < 0)
+			abort();
+		for (size_t i = 0; i < nb; i++) {
+			if (b[i].status < 0) {
+				fprintf(stderr, "ingest refused: %d\n", b[i].status);
+				abort();
+			}
+			tu_free_run(runs_e[i], b[i].n);
+			free(runs_e[i]);
+		}
+	}
+	printf("%9zu cases: store built in %.1f s\n", n_cases, tu_now() - t0);
+	if (ld_access_load(s, &a) < 0)
+		abort();
+	for (int i = 0; i < runs; i++) {
+		ld_view_t *v;
+		ld_case_t *k;
+		char id[64];
+
+		t0 = tu_now();
+		if (ld_view_build(s, a, 1764000000000 + 86400000, NULL, &v) < 0)
+			abort();
+		tv[i] = (tu_now() - t0) * 1000;
+		if (v->n_cases != n_cases) {
+			fprintf(stderr, "view saw %zu of %zu cases\n", v->n_cases, n_cases);
+			abort();
+		}
+		ld_view_destroy(&v);
+		snprintf(id, sizeof(id), "%s", known[(size_t)i % n_known]);
+		t0 = tu_now();
+		if (ld_case_load(s, a, id, &k) < 0 || !k->opened)
+			abort();
+		ts[i] = (tu_now() - t0) * 1000;
+		ld_case_destroy(&k);
+	}
+	qsort(tv, (size_t)runs, sizeof(double), cmp_d);
+	qsort(ts, (size_t)runs, sizeof(double), cmp_d);
+	printf("%9zu cases: view median %9.1f ms (target <= 50: %s)   show median %6.3f ms "
+	       "(target <= 10: %s)\n", n_cases, tv[runs / 2], tv[runs / 2] <= 50 ? "PASS" : "FAIL",
+	       ts[runs / 2], ts[runs / 2] <= 10 ? "PASS" : "FAIL");
+	fflush(stdout);
+	ld_access_destroy(&a);
+	ld_store_destroy(&s);
+	for (size_t i = 0; i < REGIONS; i++)
+		tu_node_fini(&c[i]);
+	tu_node_fini(&root);
+	free(c);
+	free(tv);
+	free(ts);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+int main(int argc, char **argv)
+{
+	const char *sizes = "1000,10000,100000";
+	int runs = 5;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("Usage: bench_view [--cases N[,N...]] [--runs R]\n"
+			       "Default: --cases 1000,10000,100000 --runs 5\n");
+			return 0;
+		} else if (!strcmp(argv[i], "--cases") && i + 1 < argc) {
+			sizes = argv[++i];
+		} else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
+			runs = atoi(argv[++i]);
+		} else {
+			fprintf(stderr, "bench_view: unknown option %s (try --help)\n", argv[i]);
+			return 1;
+		}
+	}
+	if (runs < 1)
+		runs = 1;
+	printf("command view and case timeline, %d regions, %d runs each (medians)\n", REGIONS, runs);
+	for (const char *p = sizes; p && *p;) {
+		size_t n = strtoull(p, NULL, 10);
+
+		if (n)
+			measure(n, runs);
+		p = strchr(p, ',');
+		p = p ? p + 1 : NULL;
+	}
+	return 0;
+}
