@@ -27,7 +27,7 @@ int64_t cli_parse_time(const char *s, bool end_of_day)
 		int64_t unit = *end == 's' ? 1000 : *end == 'm' ? 60000 : *end == 'h' ? 3600000
 			       : *end == 'd' ? 86400000 : 0;
 
-		if (v <= 0 || !unit || end[1])
+		if (v <= 0 || v > 100000000 || !unit || end[1])
 			return -1;
 		return (int64_t)time(NULL) * 1000 + v * unit;
 	}

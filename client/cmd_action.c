@@ -300,13 +300,13 @@ static int action_answer(int argc, char **argv, int reply)
 		m.response = (uint32_t)reply;
 		m.time_ms = (int64_t)time(NULL) * 1000;
 		m.evidence = evp;
-		/* The dispatch answered: its first timeline entry. */
-		if (av->n_items && av->items[0]->ref && av->items[0]->ref->feed) {
-			snprintf(dfeed, sizeof(dfeed), "%s", av->items[0]->ref->feed);
+		/* The dispatch answered: the accepted one, as the daemon judged. */
+		if (av->dispatch && av->dispatch->feed) {
+			snprintf(dfeed, sizeof(dfeed), "%s", av->dispatch->feed);
 			dref.feed = dfeed;
 			dref.has_seq = dref.has_id = true;
-			dref.seq = av->items[0]->ref->seq;
-			dref.id = av->items[0]->ref->id;
+			dref.seq = av->dispatch->seq;
+			dref.id = av->dispatch->id;
 			m.dispatch = &dref;
 		}
 		aud[0] = av->dispatcher;

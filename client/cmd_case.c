@@ -178,6 +178,24 @@ int cmd_refer(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, "refer: --case '%s' must be %s/LOCAL-ID (1-64 of A-Z a-z "
 					    "0-9 . _ -)", m.case_id, self);
 	}
+	/* Re-referring is for a case rejected or waiting for more information;
+	 * anything else would be signed and then refused. */
+	{
+		Ld__ApiResponse *cr = NULL;
+
+		if (fetch_case(cl, m.case_id, &cr) == 0 && cr->ok && cr->case_view &&
+		    cr->case_view->opened && strcmp(cr->case_view->status, "need-info") &&
+		    strcmp(cr->case_view->status, "rejected")) {
+			r = cli_fail(EXIT_DENIED, "refer: case %s is already referred to %s (status: "
+						  "%s)", m.case_id, cr->case_view->holder,
+				     cr->case_view->status);
+			ld__api_response__free_unpacked(cr, NULL);
+			ldc_destroy(&cl);
+			return r;
+		}
+		if (cr)
+			ld__api_response__free_unpacked(cr, NULL);
+	}
 	if (have_place)
 		m.place = &place;
 	if (party.name || party.credit_code) {
@@ -288,15 +306,15 @@ static int answer(int argc, char **argv, const char *verb)
 	k = resp->case_view;
 	r = 0;
 	if (decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_DESIGNATE) {
-		if (!strcmp(self, k->holder) || !strcmp(self, k->referrer))
-			r = cli_fail(EXIT_DENIED, "designate: only a superior of %s and %s may "
-						  "designate jurisdiction, not a party", k->referrer,
-				     k->holder);
+		if (!k->may_designate)
+			r = cli_fail(EXIT_DENIED, "designate: only a superior of both %s and %s may "
+						  "designate jurisdiction", k->referrer, k->holder);
 	} else if (strcmp(self, k->holder) != 0) {
 		r = cli_fail(EXIT_DENIED, "%s: case %s is addressed to %s, not to this node (%s)",
 			     verb, m.case_id, k->holder, self);
 	} else if (strcmp(k->status, "awaiting answer") != 0 &&
-		   decision != LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER) {
+		   !(decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER &&
+		     !strcmp(k->status, "accepted"))) {
 		r = cli_fail(EXIT_DENIED, "%s: case %s is not awaiting an answer (status: %s)", verb,
 			     m.case_id, k->status);
 	}
@@ -352,8 +370,8 @@ static void fmt_time(int64_t ms, char *buf, size_t n)
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
-	strftime(buf, n, "%Y-%m-%d %H:%M:%SZ", &tm);
+	if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%d %H:%M:%SZ", &tm))
+		snprintf(buf, n, "(time %lld)", (long long)ms);
 }
 
 static void print_items(Ld__ApiCaseItem **items, size_t n, bool json)

@@ -188,7 +188,7 @@ static int evidence_add(int argc, char **argv)
 	}
 	/* Evidence for a case this node owns (before referring it), or one it
 	 * is party to; it is shown to the case's parties. */
-	if (!known && strncmp(m.case_id, self, strlen(self)) != 0) {
+	if (!known && (strncmp(m.case_id, self, strlen(self)) != 0 || m.case_id[strlen(self)] != '/')) {
 		ldc_destroy(&cl);
 		return cli_fail(EXIT_NO_CASE, "evidence add: case %s is unknown here", m.case_id);
 	}

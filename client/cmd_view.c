@@ -55,8 +55,8 @@ static void when(int64_t ms, char *buf, size_t n)
 		snprintf(buf, n, "-");
 		return;
 	}
-	gmtime_r(&t, &tm);
-	strftime(buf, n, "%m-%d %H:%MZ", &tm);
+	if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%m-%d %H:%MZ", &tm))
+		snprintf(buf, n, "(time %lld)", (long long)ms);
 }
 
 static void print_action(const Ld__ApiViewAction *a, int64_t now)

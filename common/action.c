@@ -43,6 +43,14 @@ static void refuse(ld_case_item_t *it, const char *why)
 	snprintf(it->reason, sizeof(it->reason), "%s", why);
 }
 
+static ld_participant_t *part_of(ld_action_t *a, const char *node)
+{
+	for (size_t i = 0; i < a->n_parts; i++)
+		if (!strcmp(a->parts[i].node, node))
+			return &a->parts[i];
+	return NULL;
+}
+
 static void judge_dispatch(ld_action_t *a, ld_case_item_t *it, const ld_entry_t *e)
 {
 	Ld__ActionDispatch *m = ld__action_dispatch__unpack(NULL, e->payload_len, e->payload);
@@ -70,10 +78,15 @@ static void judge_dispatch(ld_action_t *a, ld_case_item_t *it, const ld_entry_t 
 		a->ack_by_ms = m->has_ack_by_ms ? m->ack_by_ms : 0;
 		a->window_start_ms = m->window_start_ms;
 		a->window_end_ms = m->window_end_ms;
+		snprintf(a->dispatch_feed, sizeof(a->dispatch_feed), "%s", e->hdr->author);
+		a->dispatch_seq = e->hdr->seq;
+		memcpy(a->dispatch_id, e->id, LD_ID_LEN);
+		a->dispatch_ms = e->hdr->time_ms;
 		for (size_t i = 0; i < m->n_participants; i++) {
 			const Ld__ActionDispatch__Participant *p = m->participants[i];
 
-			if (!p->node_id || !ld_node_id_valid(p->node_id))
+			/* A participant listed twice is one participant. */
+			if (!p->node_id || !ld_node_id_valid(p->node_id) || part_of(a, p->node_id))
 				continue;
 			snprintf(a->parts[a->n_parts].node, sizeof(a->parts[0].node), "%s", p->node_id);
 			a->parts[a->n_parts++].role = p->role;
@@ -82,13 +95,6 @@ static void judge_dispatch(ld_action_t *a, ld_case_item_t *it, const ld_entry_t 
 	ld__action_dispatch__free_unpacked(m, NULL);
 }
 
-static ld_participant_t *part_of(ld_action_t *a, const char *node)
-{
-	for (size_t i = 0; i < a->n_parts; i++)
-		if (!strcmp(a->parts[i].node, node))
-			return &a->parts[i];
-	return NULL;
-}
 
 static void judge_response(ld_action_t *a, ld_case_item_t *it, const ld_entry_t *e)
 {
@@ -127,7 +133,8 @@ static void judge_response(ld_action_t *a, ld_case_item_t *it, const ld_entry_t 
 	ld__action_response__free_unpacked(m, NULL);
 }
 
-int ld_action_load(ld_store_t *s, const char *action_id, int64_t now_ms, ld_action_t **ret)
+int ld_action_load(ld_store_t *s, const ld_access_t *acc, const char *action_id, int64_t now_ms,
+		   ld_action_t **ret)
 {
 	ld_timeline_t t;
 	ld_action_t *a;
@@ -151,8 +158,12 @@ int ld_action_load(ld_store_t *s, const char *action_id, int64_t now_ms, ld_acti
 			ld_participant_t *p;
 
 			ld_escalation_summary(&t.items[i], t.entries[i], who);
-			if (who[0] && (p = part_of(a, who)))
+			/* Only a command centre above the participant escalates. */
+			if (who[0] && (p = part_of(a, who)) &&
+			    ld_access_is_superior(acc, t.entries[i]->hdr->author, who))
 				p->escalated = true;
+			else if (who[0])
+				refuse(&t.items[i], "only a superior of the unit may escalate it");
 		} else {
 			judge_response(a, &t.items[i], t.entries[i]);
 		}

@@ -44,15 +44,23 @@ typedef struct ld_action {
 	uint32_t kind, priority;     /* enums ld.ActionKind, ld.Priority */
 	char title[256];
 	int64_t ack_by_ms, window_start_ms, window_end_ms;
+	/* The accepted dispatch entry (not simply the first in the timeline:
+	 * a refused, backdated entry may sort before it). */
+	char dispatch_feed[LD_NODE_ID_MAX + 1];
+	uint64_t dispatch_seq;
+	uint8_t dispatch_id[LD_ID_LEN];
+	int64_t dispatch_ms;
 	ld_participant_t parts[LD_ACTION_PARTICIPANTS_MAX];
 	size_t n_parts;
 	ld_case_item_t *items;
 	size_t n_items;
 } ld_action_t;
 
-/* Load and judge action 'action_id'; overdue is judged at 'now_ms'. -ENOENT
- * if nothing of it is held, -EINVAL for a malformed id. Caller owns *ret. */
-int ld_action_load(ld_store_t *s, const char *action_id, int64_t now_ms, ld_action_t **ret);
+/* Load and judge action 'action_id' with the roster snapshot 'a'; overdue is
+ * judged at 'now_ms'. -ENOENT if nothing of it is held, -EINVAL for a
+ * malformed id. Caller owns *ret. */
+int ld_action_load(ld_store_t *s, const ld_access_t *a, const char *action_id, int64_t now_ms,
+		   ld_action_t **ret);
 
 /* Free; sets *a_p = NULL. Safe on NULL and twice. */
 void ld_action_destroy(ld_action_t **a_p);

@@ -53,6 +53,7 @@ const char *ld_decision_name(uint32_t d)
 struct pair {
 	ld_case_item_t item;
 	ld_entry_t *e;
+	int64_t eff_ms;
 };
 
 struct load {
@@ -94,15 +95,26 @@ static int collect(void *ud, const char *feed, uint64_t seq, uint32_t kind)
 	return 0;
 }
 
-/* Judged order: author time, then author, then seq (all signed content). */
-static int pair_cmp(const void *a, const void *b)
+static int feed_seq_cmp(const void *a, const void *b)
 {
 	const ld_case_item_t *x = &((const struct pair *)a)->item;
 	const ld_case_item_t *y = &((const struct pair *)b)->item;
+	int r = strcmp(x->feed, y->feed);
+
+	return r ? r : x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Judged order: effective time (an author's time, never earlier than that
+ * author's previous entry: nobody rewrites their own answer by backdating),
+ * then author, then seq. All signed content, so order-independent. */
+static int pair_cmp(const void *a, const void *b)
+{
+	const struct pair *pa = a, *pb = b;
+	const ld_case_item_t *x = &pa->item, *y = &pb->item;
 	int r;
 
-	if (x->time_ms != y->time_ms)
-		return x->time_ms < y->time_ms ? -1 : 1;
+	if (pa->eff_ms != pb->eff_ms)
+		return pa->eff_ms < pb->eff_ms ? -1 : 1;
 	if ((r = strcmp(x->feed, y->feed)) != 0)
 		return r;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
@@ -127,6 +139,13 @@ int ld_timeline_load(ld_store_t *s,
 			r = -ENOMEM;
 	}
 	if (r == 0) {
+		qsort(l.p, l.n, sizeof(*l.p), feed_seq_cmp);
+		for (size_t i = 0; i < l.n; i++) {
+			l.p[i].eff_ms = l.p[i].item.time_ms;
+			if (i && !strcmp(l.p[i].item.feed, l.p[i - 1].item.feed) &&
+			    l.p[i].eff_ms < l.p[i - 1].eff_ms)
+				l.p[i].eff_ms = l.p[i - 1].eff_ms;
+		}
 		qsort(l.p, l.n, sizeof(*l.p), pair_cmp);
 		for (size_t i = 0; i < l.n; i++) {
 			t->items[i] = l.p[i].item;
@@ -188,6 +207,7 @@ static void judge_referral(ld_case_t *c, ld_case_item_t *it, const ld_entry_t *e
 		c->answer_by_ms = m->has_answer_by_ms ? m->answer_by_ms : 0;
 		snprintf(c->referral_feed, sizeof(c->referral_feed), "%s", e->hdr->author);
 		c->referral_seq = e->hdr->seq;
+		c->referral_ms = e->hdr->time_ms;
 		memcpy(c->referral_id, e->id, LD_ID_LEN);
 	}
 	ld__case_referral__free_unpacked(m, NULL);
@@ -228,8 +248,12 @@ static void judge_response(ld_case_t *c, const ld_access_t *a, ld_case_item_t *i
 	} else if (m->decision < 1 || m->decision > 4) {
 		refuse(it, "unknown decision");
 	} else if (strcmp(c->status, "awaiting answer") != 0 &&
-		   m->decision != LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER) {
-		refuse(it, "the case is not awaiting an answer");
+		   !(m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER &&
+		     !strcmp(c->status, "accepted"))) {
+		refuse(it, m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER
+				   ? "a case can be transferred only while awaiting an answer or "
+				     "after accepting it"
+				   : "the case is not awaiting an answer");
 	}
 	if (!it->refused) {
 		switch (m->decision) {

@@ -57,6 +57,7 @@ typedef struct ld_case {
 	int64_t answer_by_ms;
 	char referral_feed[LD_NODE_ID_MAX + 1]; /* the opening referral entry */
 	uint64_t referral_seq;
+	int64_t referral_ms;                    /* its author time */
 	uint8_t referral_id[LD_ID_LEN];
 	/* Remediation supervision, from case updates. */
 	char case_status[40];                 /* "" until an update sets it */

@@ -1,4 +1,5 @@
 /* common/cmdview.c: see cmdview.h. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,7 +145,8 @@ static int case_cb(void *ud, const char *id)
 		in->referrals_in++;
 		in->awaiting += !strcmp(c->status, "awaiting answer");
 		in->overdue += vc->overdue;
-		if (vc->answered_ms)
+		/* Author times are claims: a negative or absurd span is not a time. */
+		if (vc->answered_ms >= vc->referred_ms && vc->answered_ms - vc->referred_ms < INT64_MAX / 2)
 			answer_add(b, in, vc->answered_ms - vc->referred_ms);
 	}
 	r = 0;
@@ -158,7 +160,7 @@ static int action_cb(void *ud, const char *id)
 	struct build *b = ud;
 	bool any_region = !b->f->region;
 	ld_action_t *a;
-	int r = ld_action_load(b->s, id, b->v->now_ms, &a);
+	int r = ld_action_load(b->s, b->a, id, b->v->now_ms, &a);
 
 	if (r < 0)
 		return r == -ENOENT ? 0 : r;
@@ -166,7 +168,7 @@ static int action_cb(void *ud, const char *id)
 		any_region = region_match(b, a->parts[i].node);
 	if (!a->dispatched || !any_region ||
 	    (b->f->status && strcmp(b->f->status, ld_action_active(a) ? "active" : "done")) ||
-	    (b->f->since_ms && a->n_items && a->items[0].time_ms < b->f->since_ms)) {
+	    (b->f->since_ms && a->dispatch_ms < b->f->since_ms)) {
 		ld_action_destroy(&a);
 		return 0;
 	}

@@ -9,6 +9,7 @@
 #include <zmq.h>
 
 #include "common/curve.h"
+#include "common/secret.h"
 
 int ld_curve_z85_decode(const char *z85, uint8_t raw[32])
 {
@@ -25,47 +26,27 @@ int ld_curve_z85_encode(const uint8_t raw[32], char z85[LD_CURVE_Z85_LEN + 1])
 int ld_curve_create(const char *path, ld_curve_pair_t *ret_pair)
 {
 	FILE *f;
-	int fd, r = 0;
+	int r;
 
 	if (zmq_curve_keypair(ret_pair->pub, ret_pair->sec) != 0)
-		return -errno ? -errno : -EIO;
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		r = -errno;
-		close(fd);
-		unlink(path);
+		return errno ? -errno : -EIO;
+	if ((r = ld_secret_create(path, &f)) < 0)
 		return r;
-	}
 	if (fprintf(f, "# liandong CurveZMQ key pair: keep secret (mode 0600)\n"
 		       "public = %s\nsecret = %s\n", ret_pair->pub, ret_pair->sec) < 0)
 		r = -EIO;
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-		r = r ? r : -errno;
-	if (fclose(f) != 0 && !r)
-		r = -errno;
-	if (r)
-		unlink(path);
-	return r;
+	return ld_secret_close(f, path, r);
 }
 
 int ld_curve_load(const char *path, ld_curve_pair_t *ret_pair)
 {
 	char line[256];
-	struct stat st;
 	uint8_t raw[32];
 	FILE *f;
-	int have = 0;
+	int have = 0, r = ld_secret_open(path, &f);
 
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	if (fstat(fileno(f), &st) < 0 || (st.st_mode & 077)) {
-		fclose(f);
-		return -EACCES;
-	}
+	if (r < 0)
+		return r;
 	while (fgets(line, sizeof(line), f)) {
 		char name[16], val[64];
 

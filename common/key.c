@@ -14,6 +14,7 @@
 
 #include "common/errors.h"
 #include "common/key.h"
+#include "common/secret.h"
 
 struct ld_key {
 	EVP_PKEY *pkey;
@@ -69,55 +70,23 @@ int ld_key_generate(ld_key_t **ret_key)
 int ld_key_save(const ld_key_t *key, const char *path)
 {
 	FILE *f;
-	int fd, r = 0;
+	int r = ld_secret_create(path, &f);
 
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	/* The umask cannot widen 0600, but an inherited ACL default could. */
-	if (fchmod(fd, 0600) < 0) {
-		r = -errno;
-		close(fd);
-		unlink(path);
+	if (r < 0)
 		return r;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		r = -errno;
-		close(fd);
-		unlink(path);
-		return r;
-	}
 	if (PEM_write_PrivateKey(f, key->pkey, NULL, NULL, 0, NULL, NULL) != 1)
 		r = ssl_fail(-EIO);
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-		r = r ? r : -errno;
-	if (fclose(f) != 0 && !r)
-		r = -errno;
-	if (r)
-		unlink(path);
-	return r;
+	return ld_secret_close(f, path, r);
 }
 
 int ld_key_load(const char *path, ld_key_t **ret_key)
 {
-	struct stat st;
 	EVP_PKEY *pkey;
 	FILE *f;
-	int r;
+	int r = ld_secret_open(path, &f);
 
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	if (fstat(fileno(f), &st) < 0) {
-		r = -errno;
-		fclose(f);
+	if (r < 0)
 		return r;
-	}
-	if (st.st_mode & 077) {
-		fclose(f);
-		return -EACCES;
-	}
 	pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 	fclose(f);
 	if (!pkey)

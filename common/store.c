@@ -464,3 +464,16 @@ int store_read_txn(ld_store_t *s, MDB_txn **txn)
 	return store_mdb_err(mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn));
 }
 
+
+int store_walk_read(ld_store_t *s, MDB_dbi dbi, const MDB_val *from,
+		    int (*cb)(void *ud, const MDB_val *k, const MDB_val *v), void *ud)
+{
+	MDB_txn *txn;
+	int r = store_read_txn(s, &txn);
+
+	if (r < 0)
+		return r;
+	r = store_walk_db(txn, dbi, from, cb, ud);
+	mdb_txn_abort(txn);
+	return r;
+}

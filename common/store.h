@@ -205,9 +205,10 @@ int ld_store_foreach_thread_id(ld_store_t *s, bool cases, int (*cb)(void *ud, co
 uint32_t ld_escalation_code(uint32_t what, int checkpoint);
 
 /* Has 'author' already escalated 'responsible' for 'what' (a code from
- * ld_escalation_code) on case or action 'thread_id'? 0 if so, -ENOENT if not. */
+ * ld_escalation_code) with this deadline on case or action 'thread_id'?
+ * 0 if so, -ENOENT if not. */
 int ld_store_escalated(ld_store_t *s, const char *thread_id, const char *responsible,
-		       uint32_t what, const char *author);
+		       uint32_t what, int64_t deadline_ms, const char *author);
 
 /* Rebuild every derived view from the entries held, in one transaction.
  * The result is byte-identical to the views built as entries arrived. */

@@ -13,9 +13,9 @@
  *   refusals  u32 num ++ u64 seq -> reason text
  *   receipts  u32 num ++ u64 seq ++ receiver id -> u64 receipt seq ++ i64 time
  *   v_case    case id \0 author \0 u64 seq -> u32 kind (store_views.c)
- *   v_grant   case id \0 grantee \0 grantor -> u64 seq (transfers, designations)
+ *   v_grant   case id \0 grantee \0 grantor -> "1" (transfers, designations)
  *   v_action  action id \0 author \0 u64 seq -> u32 kind (dispatches, responses)
- *   v_esc     thread id \0 responsible \0 u32 what \0 author -> u64 seq (escalations)
+ *   v_esc     thread id \0 responsible \0 u32 what u64 deadline \0 author -> "1"
  *
  * Stored entry value: u8 format(1) | u8 flags | u16 header_len |
  * u32 payload_len | i64 recv_ms | 32 B id | 64 B sig | header | payload.
@@ -98,6 +98,10 @@ int store_feed_key(const MDB_val *k, char *buf);
  * negative = error). */
 int store_walk_db(MDB_txn *txn, MDB_dbi dbi, const MDB_val *from,
 		  int (*cb)(void *ud, const MDB_val *k, const MDB_val *v), void *ud);
+/* store_walk_db() over 'dbi' in a read transaction of its own. */
+int store_walk_read(ld_store_t *s, MDB_dbi dbi, const MDB_val *from,
+		    int (*cb)(void *ud, const MDB_val *k, const MDB_val *v), void *ud);
+
 /* Begin a read transaction (reopening the environment if a storage error
  * closed it). */
 int store_read_txn(ld_store_t *s, MDB_txn **txn);

@@ -59,13 +59,8 @@ static int head_one(void *ud, const MDB_val *k, const MDB_val *v)
 int ld_store_foreach_head(ld_store_t *s, int (*cb)(void *ud, const ld_feed_head_t *h), void *ud)
 {
 	struct head_walk w = {cb, ud};
-	MDB_txn *txn;
-	int r;
+	int r = store_walk_read(s, s->db_feeds, NULL, head_one, &w);
 
-	if ((r = store_read_txn(s, &txn)) < 0)
-		return r;
-	r = store_walk_db(txn, s->db_feeds, NULL, head_one, &w);
-	mdb_txn_abort(txn);
 	return r;
 }
 
@@ -282,13 +277,8 @@ int ld_store_foreach_roster(ld_store_t *s, int (*cb)(void *ud, const Ld__RosterN
 			   void *ud)
 {
 	struct roster_walk w = {cb, ud};
-	MDB_txn *txn;
-	int r;
+	int r = store_walk_read(s, s->db_roster, NULL, roster_one, &w);
 
-	if ((r = store_read_txn(s, &txn)) < 0)
-		return r;
-	r = store_walk_db(txn, s->db_roster, NULL, roster_one, &w);
-	mdb_txn_abort(txn);
 	return r;
 }
 

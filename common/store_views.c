@@ -75,10 +75,11 @@ static int index_put(ld_store_t *s, MDB_txn *txn, const char *case_id, const ld_
 static int grant_put(ld_store_t *s, MDB_txn *txn, const char *case_id, const char *to,
 		     const ld_entry_t *e)
 {
-	uint8_t kb[LD_CASE_ID_MAX + 2 * LD_NODE_ID_MAX + 3], vb[8];
+	uint8_t kb[LD_CASE_ID_MAX + 2 * LD_NODE_ID_MAX + 3];
 	size_t cl = strlen(case_id), tl = strlen(to), al = strlen(e->hdr->author), n = 0;
-	MDB_val k, v = {.mv_size = sizeof(vb), .mv_data = vb};
-	int r;
+	/* The key says it all; a constant value keeps the index independent of
+	 * which of several equal grants arrived (or got its payload) first. */
+	MDB_val k, v = {.mv_size = 1, .mv_data = (void *)"1"};
 
 	memcpy(kb, case_id, cl);
 	n = cl;
@@ -89,14 +90,11 @@ static int grant_put(ld_store_t *s, MDB_txn *txn, const char *case_id, const cha
 	memcpy(kb + n, e->hdr->author, al);
 	n += al;
 	k = (MDB_val){.mv_size = n, .mv_data = kb};
-	store_be64(vb, e->hdr->seq);
-	/* The grantor's first grant (lowest seq: its feed arrives in order). */
-	r = store_mdb_err(mdb_put(txn, s->db_grants, &k, &v, MDB_NOOVERWRITE));
-	return r == -EEXIST ? 0 : r;
+	return store_mdb_err(mdb_put(txn, s->db_grants, &k, &v, 0));
 }
 
 static size_t esc_key(uint8_t *kb, const char *thread, const char *responsible, uint32_t what,
-		      const char *author)
+		      int64_t deadline_ms, const char *author)
 {
 	size_t n = 0, l;
 
@@ -110,25 +108,25 @@ static size_t esc_key(uint8_t *kb, const char *thread, const char *responsible, 
 	kb[n++] = '\0';
 	store_be32(kb + n, what);
 	n += 4;
+	store_be64(kb + n, (uint64_t)deadline_ms);
+	n += 8;
 	kb[n++] = '\0';
 	l = strlen(author);
 	memcpy(kb + n, author, l);
 	return n + l;
 }
 
-/* Escalations by (thread, responsible, what, author): so a command centre
- * escalates each missed deadline once, across restarts. */
+/* Escalations by (thread, responsible, what, deadline, author): a command
+ * centre escalates each missed deadline once, across restarts; a new
+ * deadline (a re-referral, a new checkpoint date) can be escalated again. */
 static int esc_put(ld_store_t *s, MDB_txn *txn, const char *thread, const char *responsible,
-		   uint32_t what, const ld_entry_t *e)
+		   uint32_t what, int64_t deadline_ms, const ld_entry_t *e)
 {
-	uint8_t kb[LD_CASE_ID_MAX + 2 * LD_NODE_ID_MAX + 8], vb[8];
-	MDB_val k = {.mv_data = kb}, v = {.mv_size = sizeof(vb), .mv_data = vb};
-	int r;
+	uint8_t kb[LD_CASE_ID_MAX + 2 * LD_NODE_ID_MAX + 16];
+	MDB_val k = {.mv_data = kb}, v = {.mv_size = 1, .mv_data = (void *)"1"};
 
-	k.mv_size = esc_key(kb, thread, responsible, what, e->hdr->author);
-	store_be64(vb, e->hdr->seq);
-	r = store_mdb_err(mdb_put(txn, s->db_escalations, &k, &v, MDB_NOOVERWRITE));
-	return r == -EEXIST ? 0 : r;
+	k.mv_size = esc_key(kb, thread, responsible, what, deadline_ms, e->hdr->author);
+	return store_mdb_err(mdb_put(txn, s->db_escalations, &k, &v, 0));
 }
 
 #define DECODE_CASE(type, fn, field)                                                   \
@@ -191,7 +189,7 @@ int store_views_apply(ld_store_t *s, MDB_txn *txn, const ld_entry_t *e)
 		if (r == 0 && thread && m->responsible && ld_node_id_valid(m->responsible))
 			r = esc_put(s, txn, thread, m->responsible,
 				    ld_escalation_code(m->what, m->has_checkpoint ? (int)m->checkpoint : -1),
-				    e);
+				    m->deadline_ms, e);
 		ld__escalation__free_unpacked(m, NULL);
 		break;
 	}
@@ -209,7 +207,9 @@ int store_views_apply(ld_store_t *s, MDB_txn *txn, const ld_entry_t *e)
 
 		if (m && ld_case_id_valid(m->action_id))
 			r = thread_put(txn, s->db_action_entries, m->action_id, e);
-		for (size_t i = 0; m && i < m->n_case_ids && r == 0; i++)
+		/* At most 16 related cases are indexed per dispatch (the CLI
+		 * sends at most 8): a hostile dispatch cannot flood the index. */
+		for (size_t i = 0; m && i < m->n_case_ids && i < 16 && r == 0; i++)
 			if (ld_case_id_valid(m->case_ids[i]))
 				r = index_put(s, txn, m->case_ids[i], e);
 		if (m)
@@ -265,17 +265,13 @@ static int foreach_thread(ld_store_t *s, MDB_dbi dbi, const char *case_id,
 	struct case_walk w = {case_id, strlen(case_id), cb, ud, false};
 	uint8_t kb[LD_CASE_ID_MAX + 1];
 	MDB_val k = {.mv_size = w.cl + 1, .mv_data = kb};
-	MDB_txn *txn;
 	int r;
 
 	if (!ld_case_id_valid(case_id))
 		return -EINVAL;
 	memcpy(kb, case_id, w.cl);
 	kb[w.cl] = '\0';
-	if ((r = store_read_txn(s, &txn)) < 0)
-		return r;
-	r = store_walk_db(txn, dbi, &k, case_one, &w);
-	mdb_txn_abort(txn);
+	r = store_walk_read(s, dbi, &k, case_one, &w);
 	return w.ended ? 0 : r;
 }
 
@@ -441,7 +437,6 @@ int ld_store_foreach_case_grant(ld_store_t *s, const char *case_id, const char *
 	struct grant_walk w = {.cb = cb, .ud = ud};
 	size_t cl = strlen(case_id), gl = strlen(grantee);
 	MDB_val k;
-	MDB_txn *txn;
 	int r;
 
 	if (!ld_case_id_valid(case_id) || !ld_node_id_valid(grantee))
@@ -452,10 +447,7 @@ int ld_store_foreach_case_grant(ld_store_t *s, const char *case_id, const char *
 	w.prefix[cl + 1 + gl] = '\0';
 	w.plen = cl + gl + 2;
 	k = (MDB_val){.mv_size = w.plen, .mv_data = w.prefix};
-	if ((r = store_read_txn(s, &txn)) < 0)
-		return r;
-	r = store_walk_db(txn, s->db_grants, &k, grant_one, &w);
-	mdb_txn_abort(txn);
+	r = store_walk_read(s, s->db_grants, &k, grant_one, &w);
 	return w.ended ? 0 : r;
 }
 
@@ -485,20 +477,16 @@ int ld_store_foreach_thread_id(ld_store_t *s, bool cases, int (*cb)(void *ud, co
 			       void *ud)
 {
 	struct id_walk w = {.cb = cb, .ud = ud};
-	MDB_txn *txn;
-	int r;
+	int r = store_walk_read(s, cases ? s->db_case_entries : s->db_action_entries, NULL, id_one,
+				&w);
 
-	if ((r = store_read_txn(s, &txn)) < 0)
-		return r;
-	r = store_walk_db(txn, cases ? s->db_case_entries : s->db_action_entries, NULL, id_one, &w);
-	mdb_txn_abort(txn);
 	return r;
 }
 
 int ld_store_escalated(ld_store_t *s, const char *thread_id, const char *responsible,
-		       uint32_t what, const char *author)
+		       uint32_t what, int64_t deadline_ms, const char *author)
 {
-	uint8_t kb[LD_CASE_ID_MAX + 2 * LD_NODE_ID_MAX + 8];
+	uint8_t kb[LD_CASE_ID_MAX + 2 * LD_NODE_ID_MAX + 16];
 	MDB_val k = {.mv_data = kb}, v;
 	MDB_txn *txn;
 	int r;
@@ -506,7 +494,7 @@ int ld_store_escalated(ld_store_t *s, const char *thread_id, const char *respons
 	if (!ld_case_id_valid(thread_id) || !ld_node_id_valid(responsible) ||
 	    !ld_node_id_valid(author))
 		return -EINVAL;
-	k.mv_size = esc_key(kb, thread_id, responsible, what, author);
+	k.mv_size = esc_key(kb, thread_id, responsible, what, deadline_ms, author);
 	if ((r = store_read_txn(s, &txn)) < 0)
 		return r;
 	r = store_mdb_err(mdb_get(txn, s->db_escalations, &k, &v));

@@ -172,7 +172,9 @@ void api_case(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
 		bool holder = !strcmp(n->conf->id, k->holder);
 		bool above = ld_access_is_superior(n->access, n->conf->id, k->holder);
 
-		cv.has_may_update = cv.has_may_assess = true;
+		cv.has_may_update = cv.has_may_assess = cv.has_may_designate = true;
+		cv.may_designate = ld_access_is_superior(n->access, n->conf->id, k->holder) &&
+				   ld_access_is_superior(n->access, n->conf->id, k->referrer);
 		cv.may_update = holder || above;
 		cv.may_assess = !holder && (above || ld_access_kind_of(n->access, n->conf->id) == 6);
 	}
@@ -187,6 +189,7 @@ void api_action(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
 {
 	Ld__ApiResponse resp = api_ok(LD__API_TYPE__API_ACTION);
 	Ld__ApiAction av = LD__API_ACTION__INIT;
+	Ld__ApiEntryRef dref = LD__API_ENTRY_REF__INIT;
 	Ld__ApiParticipant parts[LD_ACTION_PARTICIPANTS_MAX], *pp[LD_ACTION_PARTICIPANTS_MAX];
 	struct items_out o = {0};
 	ld_action_t *a = NULL;
@@ -197,7 +200,7 @@ void api_action(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
 			    "field 'case_id' must be an action id like OWNER-NODE/LOCAL-ID");
 		return;
 	}
-	r = ld_action_load(n->store, q->case_id, ld_now_ms(), &a);
+	r = ld_action_load(n->store, n->access, q->case_id, ld_now_ms(), &a);
 	if (r < 0) {
 		api_respond_err(n, c, LD__API_TYPE__API_ACTION, r,
 			    r == -ENOENT ? "this node holds nothing of that action (unknown id, or "
@@ -235,6 +238,14 @@ void api_action(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
 	av.participants = pp;
 	av.n_items = o.n;
 	av.items = o.ip;
+	if (a->dispatched) {
+		dref.feed = a->dispatch_feed;
+		dref.has_seq = dref.has_id = true;
+		dref.seq = a->dispatch_seq;
+		dref.id.data = a->dispatch_id;
+		dref.id.len = LD_ID_LEN;
+		av.dispatch = &dref;
+	}
 	resp.action = &av;
 	api_respond(n, c, &resp);
 out:
@@ -312,7 +323,7 @@ void api_view(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
 		va[i].kind = a->kind;
 		va[i].priority = a->priority;
 		va[i].ack_by_ms = a->ack_by_ms;
-		va[i].dispatched_ms = a->n_items ? a->items[0].time_ms : 0;
+		va[i].dispatched_ms = a->dispatch_ms;
 		va[i].active = ld_action_active(a);
 		va[i].participants = pp + np;
 		for (size_t j = 0; j < a->n_parts; j++, np++) {

@@ -6,6 +6,7 @@
  * the dispatching or referring unit, and this node's superior). The escalation
  * index makes it once per missed deadline, across restarts. Deadlines absent
  * from a dispatch or referral come from the SLAs in the configuration. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,25 +50,32 @@ static int64_t sla_ack_ms(const ld_config_t *c, uint32_t priority)
 			       : (int64_t)c->sla_ack_routine_h * 3600000;
 }
 
+/* a + b without signed overflow (author times are claims from peers). */
+static int64_t add_sat(int64_t a, int64_t b)
+{
+	return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
 static struct esc *esc_add(ld_node_t *n, struct esc *e, size_t *ne, const char *thread,
-			   bool action, const ld_case_item_t *first, uint32_t what, int checkpoint,
+			   bool action, const char *ref_feed, uint64_t ref_seq,
+			   const uint8_t *ref_id, uint32_t what, int checkpoint,
 			   const char *responsible, const char *owner, int64_t deadline)
 {
 	const char *up = ld_access_superior_of(n->access, n->conf->id);
 	struct esc *x;
 
 	if (*ne >= ESC_MAX || ld_store_escalated(n->store, thread, responsible,
-						 ld_escalation_code(what, checkpoint),
+						 ld_escalation_code(what, checkpoint), deadline,
 						 n->conf->id) != -ENOENT)
 		return NULL;
 	x = &e[(*ne)++];
 	memset(x, 0, sizeof(*x));
 	ld__escalation__init(&x->m);
 	ld__entry_ref__init(&x->ref);
-	x->ref.feed = (char *)first->feed;
+	x->ref.feed = (char *)ref_feed;
 	x->ref.has_seq = x->ref.has_id = true;
-	x->ref.seq = first->seq;
-	x->ref.id.data = (uint8_t *)first->id;
+	x->ref.seq = ref_seq;
+	x->ref.id.data = (uint8_t *)ref_id;
 	x->ref.id.len = LD_ID_LEN;
 	x->m.overdue = &x->ref;
 	x->m.has_what = x->m.has_deadline_ms = x->m.has_level = true;
@@ -99,8 +107,9 @@ static struct esc *esc_add(ld_node_t *n, struct esc *e, size_t *ne, const char *
 	return x;
 }
 
-/* Pack an escalation now: it points into data freed before signing. */
-static void esc_pack(struct esc *x)
+/* Pack an escalation now: it points into data freed before signing. If
+ * that fails the escalation is dropped (it will be tried next round). */
+static void esc_pack(struct esc *e, size_t *ne, struct esc *x)
 {
 	if (!x || x->buf)
 		return;
@@ -108,6 +117,8 @@ static void esc_pack(struct esc *x)
 	x->buf = malloc(x->len);
 	if (x->buf)
 		ld__escalation__pack(&x->m, x->buf);
+	else if (x == &e[*ne - 1])
+		(*ne)--;
 }
 
 void ld_escalate_tick(ld_node_t *n, int64_t now)
@@ -130,40 +141,42 @@ void ld_escalate_tick(ld_node_t *n, int64_t now)
 		ld_action_t *a = v->actions[i];
 		int64_t deadline = a->ack_by_ms;
 
-		if (!a->n_items)
+		if (!a->dispatched)
 			continue;
 		if (!deadline)
-			deadline = a->items[0].time_ms + sla_ack_ms(n->conf, a->priority);
+			deadline = add_sat(a->dispatch_ms, sla_ack_ms(n->conf, a->priority));
 		for (size_t j = 0; j < a->n_parts; j++)
 			if (!a->parts[j].ack_ms && now > deadline && ours(n, a->parts[j].node))
-				esc_add(n, e, &ne, a->action_id, true, &a->items[0],
+				esc_add(n, e, &ne, a->action_id, true, a->dispatch_feed,
+					a->dispatch_seq, a->dispatch_id,
 					LD__OVERDUE__OVERDUE_ACKNOWLEDGEMENT, -1, a->parts[j].node,
 					a->dispatcher, deadline);
 	}
 	for (size_t i = 0; i < v->n_cases; i++) {
 		ld_view_case_t *c = &v->cases[i];
-		int64_t deadline = c->answer_by_ms ? c->answer_by_ms
-						   : c->referred_ms + (int64_t)n->conf->sla_answer_days *
-									      86400000;
-		const ld_case_item_t *referral = NULL;
+		int64_t deadline;
 		ld_case_t *k;
 
 		if (!ours(n, c->holder) || ld_case_load(n->store, n->access, c->case_id, &k) < 0)
 			continue;
-		for (size_t j = 0; j < k->n_items && !referral; j++)
-			if (k->items[j].kind == LD__KIND__KIND_CASE_REFERRAL && !k->items[j].refused)
-				referral = &k->items[j];
-		if (referral && !strcmp(c->status, "awaiting answer") && now > deadline)
-			esc_pack(esc_add(n, e, &ne, c->case_id, false, referral,
-					 LD__OVERDUE__OVERDUE_ANSWER, -1, c->holder, c->referrer,
-					 deadline));
-		for (size_t j = 0; referral && j < k->n_checkpoints; j++) {
+		/* The referral now in force (a re-referral replaces the first). */
+		deadline = k->answer_by_ms ? k->answer_by_ms
+					   : add_sat(k->referral_ms,
+						     (int64_t)n->conf->sla_answer_days * 86400000);
+		if (k->opened && !strcmp(k->status, "awaiting answer") && now > deadline)
+			esc_pack(e, &ne, esc_add(n, e, &ne, c->case_id, false, k->referral_feed,
+						 k->referral_seq, k->referral_id,
+						 LD__OVERDUE__OVERDUE_ANSWER, -1, c->holder,
+						 c->referrer, deadline));
+		for (size_t j = 0; k->opened && j < k->n_checkpoints; j++) {
 			ld_checkpoint_t *cp = &k->checkpoints[j];
 
 			if (!cp->dropped && !cp->reported_ms && cp->due_ms && now > cp->due_ms)
-				esc_pack(esc_add(n, e, &ne, c->case_id, false, referral,
-						 LD__OVERDUE__OVERDUE_STAGE_REPORT, (int)j, c->holder,
-						 c->referrer, cp->due_ms));
+				esc_pack(e, &ne, esc_add(n, e, &ne, c->case_id, false,
+							 k->referral_feed, k->referral_seq,
+							 k->referral_id,
+							 LD__OVERDUE__OVERDUE_STAGE_REPORT, (int)j,
+							 c->holder, c->referrer, cp->due_ms));
 		}
 		ld_case_destroy(&k);
 	}
@@ -175,9 +188,13 @@ void ld_escalate_tick(ld_node_t *n, int64_t now)
 	for (size_t i = 0; i < ne; i++) {
 		struct esc *x = &e[i];
 
-		esc_pack(x);
-		if (!x->buf)
-			goto out;
+		if (!x->buf) {
+			x->len = ld__escalation__get_packed_size(&x->m);
+			x->buf = malloc(x->len);
+			if (!x->buf)
+				goto out;
+			ld__escalation__pack(&x->m, x->buf);
+		}
 		reqs[i] = (ld_append_req_t){.kind = LD__KIND__KIND_ESCALATION, .audience = x->aud,
 					    .n_audience = x->n_aud, .payload = x->buf,
 					    .payload_len = x->len};

@@ -259,12 +259,48 @@ static void test_designation_by_superior(void **state)
 	ld_access_destroy(&a);
 }
 
+/* An author cannot rewrite its answer by backdating a later entry: its
+ * entries are judged in the order of its own feed. */
+static void test_backdating_does_not_rewrite(void **state)
+{
+	fx_t *f = *state;
+	Ld__ReferralResponse m = LD__REFERRAL_RESPONSE__INIT;
+	const char *aud[] = {"county-a"};
+	ld_entry_draft_t d = {.author = "county-b", .kind = LD__KIND__KIND_REFERRAL_RESPONSE,
+			      .audience = aud, .n_audience = 1};
+	ld_entry_t *late;
+	ld_access_t *a;
+	ld_case_t *c;
+	uint8_t buf[256];
+
+	ingest_all(f, f->s, false);
+	m.case_id = CASE;
+	m.has_decision = true;
+	m.decision = LD__REFERRAL_DECISION__REFERRAL_DECISION_REJECT;
+	m.reason = "changed our mind, dated before the acceptance";
+	d.payload = buf;
+	d.payload_len = ld__referral_response__pack(&m, buf);
+	d.seq = f->b.seq + 1;
+	d.prev = f->b.head;
+	d.time_ms = 1764000000000 - 1000000; /* long before B's acceptance */
+	assert_int_equal(ld_entry_build(&d, f->b.key, &late), 0);
+	assert_int_equal(tu_ingest(f->s, &late, 1, LD_CHAIN_BATCH, NULL, NULL), 0);
+	assert_int_equal(ld_access_load(f->s, &a), 0);
+	assert_int_equal(ld_case_load(f->s, a, CASE, &c), 0);
+	assert_string_equal(c->status, "accepted");
+	assert_true(c->items[c->n_items - 1].refused || c->items[c->n_items - 2].refused);
+	ld_case_destroy(&c);
+	ld_access_destroy(&a);
+	ld_entry_destroy(&late);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reindex_identical_and_order_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_designation_by_superior, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backdating_does_not_rewrite, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
