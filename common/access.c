@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/access.h"
 
@@ -11,6 +12,7 @@ struct member {
 	char superior[LD_NODE_ID_MAX + 1];
 	char region[16];
 	uint32_t kind;
+	int64_t valid_from, valid_until;  /* 0 = open */
 	uint8_t curve[32];
 	bool has_curve, revoked;
 };
@@ -43,6 +45,8 @@ static int add_member(void *ud, const Ld__RosterNode *n)
 	snprintf(m->superior, sizeof(m->superior), "%s", n->superior ? n->superior : "");
 	snprintf(m->region, sizeof(m->region), "%s", n->region_code ? n->region_code : "");
 	m->kind = n->kind;
+	m->valid_from = n->has_valid_from_ms ? n->valid_from_ms : 0;
+	m->valid_until = n->has_valid_until_ms ? n->valid_until_ms : 0;
 	m->has_curve = n->has_curve_key && n->curve_key.len == 32;
 	if (m->has_curve)
 		memcpy(m->curve, n->curve_key.data, 32);
@@ -91,11 +95,30 @@ static const struct member *find(const ld_access_t *a, const char *id)
 	return a->n ? bsearch(id, a->m, a->n, sizeof(*a->m), cmp_id) : NULL;
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Listed, not revoked, and inside its validity window now. */
+static bool current(const struct member *m)
+{
+	int64_t t;
+
+	if (!m || m->revoked)
+		return false;
+	if (!m->valid_from && !m->valid_until)
+		return true;
+	t = now_ms();
+	return (!m->valid_from || t >= m->valid_from) && (!m->valid_until || t < m->valid_until);
+}
+
 bool ld_access_member(const ld_access_t *a, const char *node)
 {
-	const struct member *m = find(a, node);
-
-	return m && !m->revoked;
+	return current(find(a, node));
 }
 
 bool ld_access_known(const ld_access_t *a, const char *node)
@@ -142,7 +165,7 @@ bool ld_access_may_read(const ld_access_t *a, const Ld__EntryHeader *h, const ch
 const char *ld_access_by_curve(const ld_access_t *a, const uint8_t curve[32])
 {
 	for (size_t i = 0; i < a->n; i++)
-		if (a->m[i].has_curve && !a->m[i].revoked && !memcmp(a->m[i].curve, curve, 32))
+		if (a->m[i].has_curve && current(&a->m[i]) && !memcmp(a->m[i].curve, curve, 32))
 			return a->m[i].id;
 	return NULL;
 }

@@ -27,7 +27,8 @@ void ld_access_destroy(ld_access_t **a_p);
 /* Number of members in the snapshot. */
 size_t ld_access_count(const ld_access_t *a);
 
-/* Is 'node' a current (listed, not revoked) member? */
+/* Is 'node' a current member: listed, not revoked, and inside its
+ * membership validity window now? */
 bool ld_access_member(const ld_access_t *a, const char *node);
 
 /* Is 'node' listed in the roster at all (current or revoked)? */
@@ -43,7 +44,7 @@ bool ld_access_is_superior(const ld_access_t *a, const char *sup, const char *no
 bool ld_access_may_read(const ld_access_t *a, const Ld__EntryHeader *h, const char *reader);
 
 /* Node id owning CurveZMQ public key 'curve' (raw 32 bytes) if it is a
- * current member, else NULL. Borrowed from the snapshot. */
+ * current member (as ld_access_member), else NULL. Borrowed. */
 const char *ld_access_by_curve(const ld_access_t *a, const uint8_t curve[32]);
 
 /* Kind (enum ld.NodeKind) of 'node', 0 if unknown. */

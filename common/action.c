@@ -168,6 +168,9 @@ int ld_action_load(ld_store_t *s, const ld_access_t *acc, const char *action_id,
 			judge_response(a, &t.items[i], t.entries[i]);
 		}
 	}
+	for (size_t i = 0; i < t.n; i++)
+		ld_utf8_trim(t.items[i].summary);
+	ld_utf8_trim(a->title);
 	/* Overdue: acknowledged after the deadline, or not yet and it passed. */
 	for (size_t i = 0; a->ack_by_ms && i < a->n_parts; i++)
 		a->parts[i].overdue = a->parts[i].ack_ms ? a->parts[i].ack_ms > a->ack_by_ms

@@ -14,6 +14,24 @@ static const char *const violations[] = {"unspecified", "water", "air", "solid-w
 static const char *const decisions[] = {"unspecified", "accept", "reject", "need-info",
 					"transfer", "designate"};
 
+void ld_utf8_trim(char *s)
+{
+	size_t n = strlen(s), i = n, need;
+
+	/* Walk back over continuation bytes to the last lead byte. */
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0)
+		return;
+	need = ((unsigned char)s[i - 1] & 0x80) == 0    ? 1
+	       : ((unsigned char)s[i - 1] & 0xe0) == 0xc0 ? 2
+	       : ((unsigned char)s[i - 1] & 0xf0) == 0xe0 ? 3
+	       : ((unsigned char)s[i - 1] & 0xf8) == 0xf0 ? 4
+							  : 1;
+	if (n - (i - 1) < need)
+		s[i - 1] = '\0';
+}
+
 const char *ld_case_status_name(uint32_t v)
 {
 	static const char *const n[] = {"unspecified", "filed", "referred", "accepted",
@@ -460,7 +478,10 @@ int ld_case_load(ld_store_t *s, const ld_access_t *a, const char *case_id, ld_ca
 			ld_escalation_summary(it, e, who);
 		} else
 			summarise_other(it, e);
+		ld_utf8_trim(it->summary);
+		ld_utf8_trim(it->reason);
 	}
+	ld_utf8_trim(c->title);
 	/* The judged items move into the case; the entries are freed. */
 	c->items = t.items;
 	c->n_items = t.n;

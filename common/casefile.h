@@ -101,6 +101,10 @@ void ld_case_destroy(ld_case_t **c_p);
  * names as responsible into 'responsible' (LD_NODE_ID_MAX + 1), or "". */
 void ld_escalation_summary(ld_case_item_t *it, const ld_entry_t *e, char *responsible);
 
+/* Cut a string truncated by snprintf back to a whole UTF-8 character (titles
+ * and summaries are mostly Chinese). */
+void ld_utf8_trim(char *s);
+
 /* Names for the payload enums, for people ("water", "accept", ...). */
 const char *ld_violation_name(uint32_t v);
 const char *ld_case_status_name(uint32_t s);

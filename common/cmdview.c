@@ -120,6 +120,7 @@ static int case_cb(void *ud, const char *id)
 	memset(vc, 0, sizeof(*vc));
 	snprintf(vc->case_id, sizeof(vc->case_id), "%s", c->case_id);
 	snprintf(vc->title, sizeof(vc->title), "%.127s", c->title);
+	ld_utf8_trim(vc->title);
 	snprintf(vc->referrer, sizeof(vc->referrer), "%s", c->referrer);
 	snprintf(vc->holder, sizeof(vc->holder), "%s", c->holder);
 	snprintf(vc->status, sizeof(vc->status), "%s", c->status);

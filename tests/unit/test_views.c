@@ -294,6 +294,20 @@ static void test_backdating_does_not_rewrite(void **state)
 	ld_entry_destroy(&late);
 }
 
+static void test_utf8_trim(void **state)
+{
+	char a[] = "ab\xe4\xb8\xad", b[] = "ab\xe4\xb8", c[] = "x\xf0\x9f", d[] = "plain";
+
+	ld_utf8_trim(a); /* whole character: kept */
+	assert_string_equal(a, "ab\xe4\xb8\xad");
+	ld_utf8_trim(b); /* cut inside a 3-byte character: dropped */
+	assert_string_equal(b, "ab");
+	ld_utf8_trim(c);
+	assert_string_equal(c, "x");
+	ld_utf8_trim(d);
+	assert_string_equal(d, "plain");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +315,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reindex_identical_and_order_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_designation_by_superior, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backdating_does_not_rewrite, setup, teardown),
+		cmocka_unit_test(test_utf8_trim),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
