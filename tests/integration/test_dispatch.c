@@ -123,8 +123,8 @@ static void test_dispatch_workflow(void **state)
 	assert_non_null(strstr(w->out, "OVERDUE"));
 
 	/* The province, a command centre, escalates B's missed acknowledgement
-	 * of the late dispatch: once, signed, seen by B; A acknowledged (late)
-	 * and the first action's deadline has not passed, so no more. */
+	 * of the late dispatch: once, signed, seen by B. The first action's
+	 * deadline has not passed, so nothing is escalated there. */
 	q = (struct show_q){w, w->p, LATE, "ESCALATED to province: county-b did not acknowledge"};
 	assert_true(cl_until(show_has, &q, 15000));
 	assert_true(cl_log_contains(w->p, "escalated: county-b did not acknowledge " LATE));
@@ -142,10 +142,14 @@ static void test_dispatch_workflow(void **state)
 				     "--text", "marker", NULL), 0);
 		assert_int_equal(cl_wait(w->p, "province", (uint64_t)head + 1, 5000), 0);
 		assert_int_equal(cl_wait(w->p, "province", (uint64_t)head + 2, 3500), -ETIMEDOUT);
+		const char *first;
+
 		assert_int_equal(cli(w, w->p, "show", LATE, NULL), 0);
-		assert_non_null(strstr(w->out, "ESCALATED"));
-		assert_null(strstr(strstr(w->out, "ESCALATED to province") + 1, "ESCALATED to province"));
-		assert_null(strstr(w->out, "county-a did not acknowledge"));
+		/* B exactly once. (A may be escalated too, legitimately, if the
+		 * watcher ran before A's late acknowledgement arrived.) */
+		first = strstr(w->out, "county-b did not acknowledge");
+		assert_non_null(first);
+		assert_null(strstr(first + 1, "county-b did not acknowledge"));
 	}
 
 	/* Rebuilt from the feeds, the province's view is the same. */
