@@ -52,6 +52,18 @@ static int parse_uint(const char *v, unsigned lo, unsigned hi, unsigned *out)
 	return 0;
 }
 
+/* Set *u from 'value' if it is a whole number in [lo, hi]; else say so. */
+static int set_uint(struct parse *p, const char *section, const char *name, const char *value,
+		    unsigned *u, unsigned lo, unsigned hi)
+{
+	char why[96];
+
+	if (parse_uint(value, lo, hi, u) == 0)
+		return 1;
+	snprintf(why, sizeof(why), "must be a whole number from %u to %u", lo, hi);
+	return fail(p, section, name, why);
+}
+
 static bool endpoint_valid(const char *v)
 {
 	return (!strncmp(v, "tcp://", 6) || !strncmp(v, "ipc://", 6)) && strlen(v) > 6 &&
@@ -181,13 +193,7 @@ static int handler(void *ud, const char *section, const char *name, const char *
 			u = &c->sla_answer_days, hi = 3650;
 		else
 			return fail(p, section, name, "unknown key");
-		if (parse_uint(value, lo, hi, u) < 0) {
-			char why[96];
-
-			snprintf(why, sizeof(why), "must be a whole number from %u to %u", lo, hi);
-			return fail(p, section, name, why);
-		}
-		return 1;
+		return set_uint(p, section, name, value, u, lo, hi);
 	}
 	if (!strcmp(section, "sync")) {
 		unsigned *u = NULL, lo = 1, hi = 1000000;
@@ -200,13 +206,7 @@ static int handler(void *ud, const char *section, const char *name, const char *
 			u = &c->peer_timeout_ms, lo = 100, hi = 600000;
 		else
 			return fail(p, section, name, "unknown key");
-		if (parse_uint(value, lo, hi, u) < 0) {
-			char why[96];
-
-			snprintf(why, sizeof(why), "must be a whole number from %u to %u", lo, hi);
-			return fail(p, section, name, why);
-		}
-		return 1;
+		return set_uint(p, section, name, value, u, lo, hi);
 	}
 	return fail(p, section, name, "unknown section");
 }

@@ -164,31 +164,45 @@ int store_feed_name(ld_store_t *s, MDB_txn *txn, uint32_t num, char *buf)
 	return 0;
 }
 
-int store_entry_decode(const MDB_val *v, ld_entry_t **ret, int64_t *ret_recv_ms)
+int store_value_parts(const MDB_val *v, uint64_t seq, ld_raw_entry_t *out)
 {
 	const uint8_t *p = v->mv_data;
 	size_t hlen, plen;
-	bool has_payload;
-	ld_entry_t *e;
-	int r;
 
 	if (v->mv_size < VAL_HDR_LEN || p[0] != STORE_FORMAT)
 		return -EIO;
-	has_payload = p[1] & VAL_HAS_PAYLOAD;
 	hlen = (size_t)p[2] << 8 | p[3];
 	plen = store_get_be32(p + 4);
 	if (v->mv_size != VAL_HDR_LEN + hlen + plen)
 		return -EIO;
-	r = ld_entry_from_parts(p + VAL_HDR_LEN, hlen, p + 48,
-				has_payload ? p + VAL_HDR_LEN + hlen : NULL, plen, &e);
-	if (r < 0)
+	out->seq = seq;
+	out->id = p + 16;
+	out->sig = p + 48;
+	out->header = p + VAL_HDR_LEN;
+	out->header_len = hlen;
+	out->payload = (p[1] & VAL_HAS_PAYLOAD) ? p + VAL_HDR_LEN + hlen : NULL;
+	out->payload_len = out->payload ? plen : 0;
+	out->recv_ms = (int64_t)store_get_be64(p + 8);
+	return 0;
+}
+
+int store_entry_decode(const MDB_val *v, ld_entry_t **ret, int64_t *ret_recv_ms)
+{
+	ld_raw_entry_t raw;
+	ld_entry_t *e;
+
+	/* Re-parse and re-hash, and check the id stored beside it: a corrupt
+	 * value is an I/O error, never a different entry. */
+	if (store_value_parts(v, 0, &raw) < 0 ||
+	    ld_entry_from_parts(raw.header, raw.header_len, raw.sig, raw.payload, raw.payload_len,
+				&e) < 0)
 		return -EIO;
-	if (memcmp(e->id, p + 16, LD_ID_LEN) != 0) {
+	if (memcmp(e->id, raw.id, LD_ID_LEN) != 0) {
 		ld_entry_destroy(&e);
 		return -EIO;
 	}
 	if (ret_recv_ms)
-		*ret_recv_ms = (int64_t)store_get_be64(p + 8);
+		*ret_recv_ms = raw.recv_ms;
 	*ret = e;
 	return 0;
 }

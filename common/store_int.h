@@ -108,6 +108,10 @@ int store_read_txn(ld_store_t *s, MDB_txn **txn);
 /* The roster record of node_id in txn; caller frees. 0, -ENOENT, -EIO. */
 int store_roster_read(ld_store_t *s, MDB_txn *txn, const char *node_id, Ld__RosterNode **ret);
 
+/* The parts of a stored entry value, without parsing the header (the one
+ * place that knows the value layout). Pointers into the value. 0 or -EIO. */
+int store_value_parts(const MDB_val *v, uint64_t seq, ld_raw_entry_t *out);
+
 /* Parse a stored entry value; checks the stored id. Caller owns *ret. */
 int store_entry_decode(const MDB_val *v, ld_entry_t **ret, int64_t *ret_recv_ms);
 

@@ -142,10 +142,11 @@ static int foreach_one(void *ud, const MDB_val *v, uint64_t seq)
 	return r;
 }
 
-int ld_store_foreach_entry(ld_store_t *s, const char *feed, uint64_t from, uint64_t to,
-			   int (*cb)(void *ud, const ld_entry_t *e, int64_t recv_ms), void *ud)
+/* Walk entries from..to (to = 0: to the head) of 'feed' in a read
+ * transaction of its own. */
+static int feed_range(ld_store_t *s, const char *feed, uint64_t from, uint64_t to,
+		      int (*cb)(void *ud, const MDB_val *v, uint64_t seq), void *ud)
 {
-	struct foreach_ctx c = {cb, ud};
 	feed_state_t st;
 	MDB_txn *txn;
 	int r;
@@ -156,10 +157,17 @@ int ld_store_foreach_entry(ld_store_t *s, const char *feed, uint64_t from, uint6
 		return r;
 	r = store_feed_get(s, txn, feed, &st);
 	if (r == 0)
-		r = walk_entries(s, txn, st.num, from ? from : 1, to ? to : UINT64_MAX, foreach_one,
-				 &c);
+		r = walk_entries(s, txn, st.num, from ? from : 1, to ? to : UINT64_MAX, cb, ud);
 	mdb_txn_abort(txn);
 	return r;
+}
+
+int ld_store_foreach_entry(ld_store_t *s, const char *feed, uint64_t from, uint64_t to,
+			   int (*cb)(void *ud, const ld_entry_t *e, int64_t recv_ms), void *ud)
+{
+	struct foreach_ctx c = {cb, ud};
+
+	return feed_range(s, feed, from, to, foreach_one, &c);
 }
 
 struct raw_ctx {
@@ -170,44 +178,18 @@ struct raw_ctx {
 static int raw_one(void *ud, const MDB_val *v, uint64_t seq)
 {
 	struct raw_ctx *c = ud;
-	const uint8_t *p = v->mv_data;
 	ld_raw_entry_t e;
-	size_t hlen, plen;
+	int r = store_value_parts(v, seq, &e);
 
-	if (v->mv_size < VAL_HDR_LEN || p[0] != STORE_FORMAT)
-		return -EIO;
-	hlen = (size_t)p[2] << 8 | p[3];
-	plen = store_get_be32(p + 4);
-	if (v->mv_size != VAL_HDR_LEN + hlen + plen)
-		return -EIO;
-	e.seq = seq;
-	e.id = p + 16;
-	e.sig = p + 48;
-	e.header = p + VAL_HDR_LEN;
-	e.header_len = hlen;
-	e.payload = (p[1] & VAL_HAS_PAYLOAD) ? p + VAL_HDR_LEN + hlen : NULL;
-	e.payload_len = e.payload ? plen : 0;
-	e.recv_ms = (int64_t)store_get_be64(p + 8);
-	return c->cb(c->ud, &e);
+	return r < 0 ? r : c->cb(c->ud, &e);
 }
 
 int ld_store_foreach_raw(ld_store_t *s, const char *feed, uint64_t from, uint64_t to,
 			 int (*cb)(void *ud, const ld_raw_entry_t *e), void *ud)
 {
 	struct raw_ctx c = {cb, ud};
-	feed_state_t st;
-	MDB_txn *txn;
-	int r;
 
-	if (!ld_node_id_valid(feed))
-		return -EINVAL;
-	if ((r = store_read_txn(s, &txn)) < 0)
-		return r;
-	r = store_feed_get(s, txn, feed, &st);
-	if (r == 0)
-		r = walk_entries(s, txn, st.num, from ? from : 1, to ? to : UINT64_MAX, raw_one, &c);
-	mdb_txn_abort(txn);
-	return r;
+	return feed_range(s, feed, from, to, raw_one, &c);
 }
 
 struct receipt_walk {
