@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/casesum.h"
 #include "common/cmdview.h"
 #include "common/errors.h"
 
@@ -29,147 +30,150 @@ struct build {
 	const ld_access_t *a;
 	const ld_view_filter_t *f;
 	ld_view_t *v;
-	size_t cap_cases, cap_actions;
-	int64_t **answers;          /* per region: answer times, for medians */
-	size_t *n_answers;
+	size_t limit, cap_cases, cap_actions, done_listed;
+	bool list_awaiting, list_other;
+	int err;
 };
+
+static bool prefix_match(const struct build *b, const char *node)
+{
+	const char *r = ld_access_region_of(b->a, node);
+
+	return r && !strncmp(r, b->f->region, strlen(b->f->region));
+}
 
 static bool region_match(const struct build *b, const char *node)
 {
-	const char *r = b->f->region ? ld_access_region_of(b->a, node) : NULL;
-
-	return !b->f->region || (r && !strncmp(r, b->f->region, strlen(b->f->region)));
+	return !b->f->region || prefix_match(b, node);
 }
 
 static ld_view_region_t *region_slot(struct build *b, const char *node)
 {
 	const char *code = ld_access_region_of(b->a, node);
 	ld_view_t *v = b->v;
+	ld_view_region_t *nr;
 
-	if (!code)
+	if (!code || !code[0])
 		code = "unknown";
 	for (size_t i = 0; i < v->n_regions; i++)
 		if (!strcmp(v->regions[i].region, code))
 			return &v->regions[i];
-	{
-		ld_view_region_t *nr = realloc(v->regions, (v->n_regions + 1) * sizeof(*nr));
-		int64_t **na = realloc(b->answers, (v->n_regions + 1) * sizeof(*na));
-		size_t *nn = realloc(b->n_answers, (v->n_regions + 1) * sizeof(*nn));
-
-		if (nr)
-			v->regions = nr;
-		if (na)
-			b->answers = na;
-		if (nn)
-			b->n_answers = nn;
-		if (!nr || !na || !nn)
-			return NULL;
+	nr = realloc(v->regions, (v->n_regions + 1) * sizeof(*nr));
+	if (!nr) {
+		b->err = -ENOMEM;
+		return NULL;
 	}
-	memset(&v->regions[v->n_regions], 0, sizeof(*v->regions));
-	snprintf(v->regions[v->n_regions].region, sizeof(v->regions->region), "%s", code);
-	b->answers[v->n_regions] = NULL;
-	b->n_answers[v->n_regions] = 0;
-	return &v->regions[v->n_regions++];
+	v->regions = nr;
+	nr = &v->regions[v->n_regions++];
+	memset(nr, 0, sizeof(*nr));
+	snprintf(nr->region, sizeof(nr->region), "%s", code);
+	return nr;
 }
 
-static void answer_add(struct build *b, ld_view_region_t *reg, int64_t ms)
+static bool case_match(const struct build *b, const ld_case_sum_t *c)
 {
-	size_t i = (size_t)(reg - b->v->regions);
-	int64_t *na = realloc(b->answers[i], (b->n_answers[i] + 1) * sizeof(*na));
-
-	if (!na)
-		return;
-	b->answers[i] = na;
-	na[b->n_answers[i]++] = ms;
+	return (!b->f->status || !strcmp(c->status, b->f->status)) &&
+	       (region_match(b, c->referrer) || region_match(b, c->holder)) &&
+	       c->referred_ms >= b->f->since_ms;
 }
 
-static int case_cb(void *ud, const char *id)
+/* List case 'id' (its summary) if it passes the filters. */
+static int case_list(struct build *b, const char *id, bool overdue_only)
 {
-	struct build *b = ud;
 	ld_view_case_t *vc;
-	ld_view_region_t *out, *in;
-	ld_case_t *c;
-	int r = ld_case_load(b->s, b->a, id, &c);
+	ld_case_sum_t c;
+	bool overdue;
+	int r = ld_case_sum_get(b->s, id, &c);
 
 	if (r < 0)
-		return r == -ENOENT ? 0 : r;
-	if (!c->opened || (b->f->status && strcmp(c->status, b->f->status)) ||
-	    !(region_match(b, c->referrer) || region_match(b, c->holder)))
-		goto out;
-	for (size_t i = 0; i < c->n_items; i++) {
-		ld_case_item_t *it = &c->items[i];
-
-		if (it->kind == LD__KIND__KIND_CASE_REFERRAL && !it->refused && !b->f->since_ms)
-			break;
-		if (it->kind == LD__KIND__KIND_CASE_REFERRAL && !it->refused &&
-		    it->time_ms < b->f->since_ms)
-			goto out;
-	}
+		return r;
+	overdue = c.awaiting && c.answer_by_ms && b->v->now_ms > c.answer_by_ms;
+	/* Overdue cases were listed first, from the deadline index. */
+	if ((overdue && !overdue_only) || !case_match(b, &c))
+		return 0;
 	if (b->v->n_cases == b->cap_cases) {
 		size_t cap = b->cap_cases ? 2 * b->cap_cases : 64;
 		ld_view_case_t *nc = realloc(b->v->cases, cap * sizeof(*nc));
 
-		if (!nc) {
-			r = -ENOMEM;
-			goto out;
-		}
+		if (!nc)
+			return -ENOMEM;
 		b->v->cases = nc;
 		b->cap_cases = cap;
 	}
 	vc = &b->v->cases[b->v->n_cases++];
 	memset(vc, 0, sizeof(*vc));
-	snprintf(vc->case_id, sizeof(vc->case_id), "%s", c->case_id);
-	snprintf(vc->title, sizeof(vc->title), "%.127s", c->title);
-	ld_utf8_trim(vc->title);
-	snprintf(vc->referrer, sizeof(vc->referrer), "%s", c->referrer);
-	snprintf(vc->holder, sizeof(vc->holder), "%s", c->holder);
-	snprintf(vc->status, sizeof(vc->status), "%s", c->status);
-	vc->answer_by_ms = c->answer_by_ms;
-	for (size_t i = 0; i < c->n_items; i++) {
-		ld_case_item_t *it = &c->items[i];
-
-		if (it->refused)
-			continue;
-		if (it->kind == LD__KIND__KIND_CASE_REFERRAL && !vc->referred_ms)
-			vc->referred_ms = it->time_ms;
-		else if (it->kind == LD__KIND__KIND_REFERRAL_RESPONSE && !vc->answered_ms &&
-			 vc->referred_ms)
-			vc->answered_ms = it->time_ms;
-	}
-	vc->overdue = !strcmp(c->status, "awaiting answer") && c->answer_by_ms &&
-		      b->v->now_ms > c->answer_by_ms;
-	out = region_slot(b, c->referrer);
-	if (out)
-		out->referrals_out++;
-	in = region_slot(b, c->holder);
-	if (in) {
-		in->referrals_in++;
-		in->awaiting += !strcmp(c->status, "awaiting answer");
-		in->overdue += vc->overdue;
-		/* Author times are claims: a negative or absurd span is not a time. */
-		if (vc->answered_ms >= vc->referred_ms && vc->answered_ms - vc->referred_ms < INT64_MAX / 2)
-			answer_add(b, in, vc->answered_ms - vc->referred_ms);
-	}
-	r = 0;
-out:
-	ld_case_destroy(&c);
-	return r;
+	snprintf(vc->case_id, sizeof(vc->case_id), "%s", c.case_id);
+	snprintf(vc->title, sizeof(vc->title), "%s", c.title);
+	snprintf(vc->referrer, sizeof(vc->referrer), "%s", c.referrer);
+	snprintf(vc->holder, sizeof(vc->holder), "%s", c.holder);
+	snprintf(vc->status, sizeof(vc->status), "%s", c.status);
+	vc->referred_ms = c.referred_ms;
+	vc->answer_by_ms = c.answer_by_ms;
+	vc->answered_ms = c.answered_ms;
+	vc->overdue = overdue;
+	return 0;
 }
 
-static int action_cb(void *ud, const char *id)
+/* Deadline index: every overdue answer is counted, the first listed. */
+static int overdue_cb(void *ud, int64_t t, const char *id, const char *holder, int cp)
+{
+	struct build *b = ud;
+	ld_view_region_t *reg;
+
+	(void)cp;
+	if (t >= b->v->now_ms)
+		return 1;
+	b->v->cases_overdue++;
+	if ((reg = region_slot(b, holder)) != NULL)
+		reg->overdue++;
+	if (b->list_awaiting && b->v->n_cases < b->limit)
+		return case_list(b, id, true);
+	return b->err;
+}
+
+static int listed_cb(void *ud, int64_t t, const char *id, const char *holder, int cp)
+{
+	struct build *b = ud;
+
+	(void)t, (void)holder, (void)cp;
+	if (b->v->n_cases >= b->limit)
+		return 1;
+	return case_list(b, id, false);
+}
+
+static int counts_cb(void *ud, const ld_unit_counts_t *c)
+{
+	struct build *b = ud;
+	ld_view_region_t *reg = region_slot(b, c->node);
+
+	b->v->cases_total += c->out;
+	b->v->cases_awaiting += c->awaiting;
+	if (!reg)
+		return b->err;
+	reg->referrals_out += c->out;
+	reg->referrals_in += c->in;
+	reg->awaiting += c->awaiting;
+	reg->answered += c->answered;
+	for (size_t i = 0; i < LD_ANSWER_BUCKETS; i++)
+		reg->hist[i] += c->hist[i];
+	return 0;
+}
+
+static int action_cb(void *ud, int64_t t, const char *id, const char *dispatcher, int cp)
 {
 	struct build *b = ud;
 	bool any_region = !b->f->region;
 	ld_action_t *a;
-	int r = ld_action_load(b->s, b->a, id, b->v->now_ms, &a);
+	int r;
 
-	if (r < 0)
+	(void)dispatcher, (void)cp;
+	if (t < b->f->since_ms)
+		return 0;
+	if ((r = ld_action_load(b->s, b->a, id, b->v->now_ms, &a)) < 0)
 		return r == -ENOENT ? 0 : r;
 	for (size_t i = 0; !any_region && i < a->n_parts; i++)
 		any_region = region_match(b, a->parts[i].node);
-	if (!a->dispatched || !any_region ||
-	    (b->f->status && strcmp(b->f->status, ld_action_active(a) ? "active" : "done")) ||
-	    (b->f->since_ms && a->dispatch_ms < b->f->since_ms)) {
+	if (!a->dispatched || !any_region) {
 		ld_action_destroy(&a);
 		return 0;
 	}
@@ -188,11 +192,18 @@ static int action_cb(void *ud, const char *id)
 	return 0;
 }
 
-static int cmp_i64(const void *x, const void *y)
+/* Finished actions: the most recent, up to the limit. */
+static int done_cb(void *ud, int64_t t, const char *id, const char *dispatcher, int cp)
 {
-	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+	struct build *b = ud;
+	size_t before = b->v->n_actions;
+	int r;
 
-	return a < b ? -1 : a > b;
+	if (b->done_listed >= b->limit)
+		return 1;
+	r = action_cb(ud, t, id, dispatcher, cp);
+	b->done_listed += b->v->n_actions > before;
+	return r;
 }
 
 /* Most urgent first: emergency > urgent > routine, then unacknowledged,
@@ -209,17 +220,35 @@ static int action_cmp(const void *x, const void *y)
 	return a->ack_by_ms < b->ack_by_ms ? -1 : a->ack_by_ms > b->ack_by_ms;
 }
 
-/* Overdue first, then awaiting an answer by age, then the rest. */
-static int case_cmp(const void *x, const void *y)
+static int view_fill(struct build *b)
 {
-	const ld_view_case_t *a = x, *b = y;
-	bool wa = !strcmp(a->status, "awaiting answer"), wb = !strcmp(b->status, "awaiting answer");
+	const ld_view_filter_t *f = b->f;
+	bool act_active = !f->status || !strcmp(f->status, "active"),
+	     act_done = !f->status || !strcmp(f->status, "done");
+	int r;
 
-	if (a->overdue != b->overdue)
-		return a->overdue ? -1 : 1;
-	if (wa != wb)
-		return wa ? -1 : 1;
-	return a->referred_ms < b->referred_ms ? -1 : a->referred_ms > b->referred_ms;
+	b->v->rejudging = ld_store_rejudge_pending(b->s);
+	/* Overdue answers (all counted), then awaiting by age, then the
+	 * others, most recent first; each list stops at the limit. */
+	b->list_awaiting = f->kind != 2 && (!f->status || !strcmp(f->status, "awaiting answer"));
+	b->list_other = f->kind != 2 && (!f->status || strcmp(f->status, "awaiting answer"));
+	if ((r = ld_store_foreach_due(b->s, LD_DUE_ANSWER_BY, false, overdue_cb, b)) < 0)
+		return r;
+	if (b->list_awaiting && b->v->n_cases < b->limit &&
+	    (r = ld_store_foreach_due(b->s, LD_DUE_AWAITING, false, listed_cb, b)) < 0)
+		return r;
+	if (b->list_other && b->v->n_cases < b->limit &&
+	    (r = ld_store_foreach_due(b->s, LD_DUE_OTHER, true, listed_cb, b)) < 0)
+		return r;
+	if ((r = ld_store_foreach_unit_counts(b->s, counts_cb, b)) < 0)
+		return r;
+	if (f->kind != 1 && act_active &&
+	    (r = ld_store_foreach_due(b->s, LD_DUE_ACTION_ACTIVE, false, action_cb, b)) < 0)
+		return r;
+	if (f->kind != 1 && act_done &&
+	    (r = ld_store_foreach_due(b->s, LD_DUE_ACTION_DONE, true, done_cb, b)) < 0)
+		return r;
+	return b->err;
 }
 
 int ld_view_build(ld_store_t *s, const ld_access_t *a, int64_t now_ms,
@@ -227,33 +256,49 @@ int ld_view_build(ld_store_t *s, const ld_access_t *a, int64_t now_ms,
 {
 	static const ld_view_filter_t none;
 	struct build b = {.s = s, .a = a, .f = f ? f : &none};
-	int r = 0;
+	size_t keep = 0;
+	int r;
 
+	b.limit = b.f->limit ? b.f->limit : LD_VIEW_LIMIT;
 	b.v = calloc(1, sizeof(*b.v));
 	if (!b.v)
 		return -ENOMEM;
 	b.v->now_ms = now_ms;
-	if (b.f->kind != 2)
-		r = ld_store_foreach_thread_id(s, true, case_cb, &b);
-	if (r == 0 && b.f->kind != 1)
-		r = ld_store_foreach_thread_id(s, false, action_cb, &b);
-	for (size_t i = 0; i < b.v->n_regions; i++) {
-		size_t n = b.n_answers[i];
-
-		qsort(b.answers[i], n, sizeof(int64_t), cmp_i64);
-		b.v->regions[i].median_answer_ms = n ? b.answers[i][n / 2] : -1;
-		free(b.answers[i]);
+	/* One snapshot for every walk (unless the caller holds one). */
+	r = ld_store_snapshot_begin(s);
+	if (r < 0 && r != -EBUSY) {
+		ld_view_destroy(&b.v);
+		return r;
 	}
-	free(b.answers);
-	free(b.n_answers);
+	{
+		bool mine = r == 0;
+
+		r = view_fill(&b);
+		if (mine)
+			ld_store_snapshot_end(s);
+	}
 	if (r < 0) {
 		ld_view_destroy(&b.v);
 		return r;
 	}
+	for (size_t i = 0; i < b.v->n_regions; i++) {
+		ld_view_region_t *x = &b.v->regions[i];
+		uint64_t seen = 0;
+
+		x->median_answer_ms = -1;
+		for (unsigned k = 0; x->answered && k < LD_ANSWER_BUCKETS; k++) {
+			seen += x->hist[k];
+			if (seen > x->answered / 2) {
+				x->median_answer_ms = ld_answer_bucket_ms(k);
+				break;
+			}
+		}
+		if (!b.f->region || !strncmp(x->region, b.f->region, strlen(b.f->region)))
+			b.v->regions[keep++] = *x;
+	}
+	b.v->n_regions = keep;
 	if (b.v->n_actions)
 		qsort(b.v->actions, b.v->n_actions, sizeof(*b.v->actions), action_cmp);
-	if (b.v->n_cases)
-		qsort(b.v->cases, b.v->n_cases, sizeof(*b.v->cases), case_cmp);
 	*ret = b.v;
 	return 0;
 }

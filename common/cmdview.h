@@ -3,9 +3,10 @@
  * (a province holds its subtree's payloads, a county what it is party to;
  * payloads a node may not read are not there to show).
  *
- * This first version judges every case and action on each call; the
- * per-region counts and deadlines are not yet kept as aggregate tables, so
- * its cost grows with the number of cases (see docs/BENCHMARKS.md). */
+ * It reads the summaries, due indexes and per-unit counters kept at ingest
+ * (casesum.h), never judging every case: its cost grows with the number of
+ * items listed, overdue answers, units and active joint actions, not with
+ * the number of cases held (see docs/BENCHMARKS.md). */
 #pragma once
 
 #include <stdbool.h>
@@ -15,13 +16,18 @@
 #include "common/access.h"
 #include "common/action.h"
 #include "common/casefile.h"
+#include "common/casesum.h"
 
 typedef struct ld_view_filter {
 	const char *region;   /* prefix of a party's region code, or NULL */
 	const char *status;   /* case status or "active"/"done" for actions, or NULL */
 	int kind;             /* 0 all, 1 cases only, 2 actions only */
 	int64_t since_ms;     /* only items dispatched/referred since, 0 = all */
+	size_t limit;         /* cases and finished actions listed at most;
+			       * 0 = LD_VIEW_LIMIT, SIZE_MAX = all */
 } ld_view_filter_t;
+
+#define LD_VIEW_LIMIT 50
 
 typedef struct ld_view_case {
 	char case_id[LD_CASE_ID_MAX + 1];
@@ -34,8 +40,9 @@ typedef struct ld_view_case {
 
 typedef struct ld_view_region {
 	char region[16];
-	unsigned referrals_out, referrals_in, awaiting, overdue;
-	int64_t median_answer_ms;  /* -1 if none answered */
+	unsigned referrals_out, referrals_in, awaiting, overdue, answered;
+	int64_t median_answer_ms;  /* -1 if none answered; within 2.2 % */
+	uint32_t hist[LD_ANSWER_BUCKETS];
 } ld_view_region_t;
 
 typedef struct ld_view {
@@ -46,6 +53,9 @@ typedef struct ld_view {
 	size_t n_actions;
 	ld_view_region_t *regions;
 	size_t n_regions;
+	/* Over every case held, whatever the filters. */
+	uint64_t cases_total, cases_awaiting, cases_overdue;
+	bool rejudging;            /* summaries being judged again (roster change) */
 } ld_view_t;
 
 /* Build the view at 'now_ms'. Caller owns *ret (ld_view_destroy). */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/errors.h"
+#include "common/access.h"
 #include "common/store_int.h"
 
 #define MAP_DEFAULT (64ull << 20)
@@ -275,7 +276,7 @@ static int env_open(ld_store_t *s)
 	r = store_mdb_err(mdb_env_create(&s->env));
 	if (r < 0)
 		return r;
-	mdb_env_set_maxdbs(s->env, 16);
+	mdb_env_set_maxdbs(s->env, 24);
 	mdb_env_set_mapsize(s->env, s->map_size);
 	/* NOTLS: read transactions are not tied to a thread. No WRITEMAP: with
 	 * it a full disk is a SIGBUS instead of an error. */
@@ -299,7 +300,11 @@ static int env_open(ld_store_t *s)
 	    (r = store_mdb_err(mdb_dbi_open(txn, "v_case", MDB_CREATE, &s->db_case_entries))) < 0 ||
 	    (r = store_mdb_err(mdb_dbi_open(txn, "v_grant", MDB_CREATE, &s->db_grants))) < 0 ||
 	    (r = store_mdb_err(mdb_dbi_open(txn, "v_action", MDB_CREATE, &s->db_action_entries))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "v_esc", MDB_CREATE, &s->db_escalations))) < 0) {
+	    (r = store_mdb_err(mdb_dbi_open(txn, "v_esc", MDB_CREATE, &s->db_escalations))) < 0 ||
+	    (r = store_mdb_err(mdb_dbi_open(txn, "v_csum", MDB_CREATE, &s->db_csum))) < 0 ||
+	    (r = store_mdb_err(mdb_dbi_open(txn, "v_cidx", MDB_CREATE, &s->db_cidx))) < 0 ||
+	    (r = store_mdb_err(mdb_dbi_open(txn, "v_ncnt", MDB_CREATE, &s->db_ncnt))) < 0 ||
+	    (r = store_mdb_err(mdb_dbi_open(txn, "v_aact", MDB_CREATE, &s->db_aact))) < 0) {
 		mdb_txn_abort(txn);
 		goto fail;
 	}
@@ -413,6 +418,8 @@ void ld_store_destroy(ld_store_t **store_p)
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
 	ld_keycache_destroy(&s->keys);
+	ld_access_destroy(&s->sum_access);
+	free(s->touched);
 	free(s->dir);
 	free(s);
 	*store_p = NULL;
@@ -429,12 +436,22 @@ int store_write_txn(ld_store_t *s, int (*fn)(ld_store_t *s, MDB_txn *txn, void *
 		MDB_txn *txn;
 		int r;
 
+		if (s->cur_txn)
+			return -EBUSY; /* inside a read snapshot */
 		if (!s->env && (r = env_open(s)) < 0)
 			return storage_error(r) ? LD_ENOSPACE : r;
 		r = store_mdb_err(mdb_txn_begin(s->env, NULL, 0, &txn));
 		if (r < 0)
 			return storage_error(r) ? LD_ENOSPACE : r;
+		s->n_touched = 0;
+		s->roster_touched = false;
 		r = fn(s, txn, ud);
+		if (r == 0)
+			r = store_sum_derive(s, txn);
+		/* A snapshot read from a transaction that does not commit, or
+		 * from a roster it changed, is not the roster any more. */
+		if (r < 0 || s->roster_touched)
+			ld_access_destroy(&s->sum_access);
 		if (r < 0 && r != STORE_EMAPFULL) {
 			mdb_txn_abort(txn);
 			return r;
@@ -469,6 +486,10 @@ int store_write_txn(ld_store_t *s, int (*fn)(ld_store_t *s, MDB_txn *txn, void *
 
 int store_read_txn(ld_store_t *s, MDB_txn **txn)
 {
+	if (s->cur_txn) {
+		*txn = s->cur_txn;
+		return 0;
+	}
 	if (!s->env) {
 		int r = env_open(s);
 
@@ -488,6 +509,32 @@ int store_walk_read(ld_store_t *s, MDB_dbi dbi, const MDB_val *from,
 	if (r < 0)
 		return r;
 	r = store_walk_db(txn, dbi, from, cb, ud);
-	mdb_txn_abort(txn);
+	store_read_end(s, txn);
 	return r;
+}
+
+int ld_store_snapshot_begin(ld_store_t *s)
+{
+	MDB_txn *txn;
+	int r;
+
+	if (s->cur_txn)
+		return -EBUSY;
+	if ((r = store_read_txn(s, &txn)) < 0)
+		return r;
+	s->cur_txn = txn;
+	return 0;
+}
+
+void ld_store_snapshot_end(ld_store_t *s)
+{
+	if (s->cur_txn)
+		mdb_txn_abort(s->cur_txn);
+	s->cur_txn = NULL;
+}
+
+void store_read_end(ld_store_t *s, MDB_txn *txn)
+{
+	if (txn && txn != s->cur_txn)
+		mdb_txn_abort(txn);
 }

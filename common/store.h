@@ -210,6 +210,12 @@ uint32_t ld_escalation_code(uint32_t what, int checkpoint);
 int ld_store_escalated(ld_store_t *s, const char *thread_id, const char *responsible,
 		       uint32_t what, int64_t deadline_ms, const char *author);
 
+/* Make every read until ld_store_snapshot_end() see one consistent
+ * snapshot (one LMDB read transaction). Writes fail with -EBUSY meanwhile.
+ * -EBUSY if a snapshot is already open. */
+int ld_store_snapshot_begin(ld_store_t *s);
+void ld_store_snapshot_end(ld_store_t *s);
+
 /* Rebuild every derived view from the entries held, in one transaction.
  * The result is byte-identical to the views built as entries arrived. */
 int ld_store_reindex(ld_store_t *s);

@@ -16,6 +16,10 @@
  *   v_grant   case id \0 grantee \0 grantor -> "1" (transfers, designations)
  *   v_action  action id \0 author \0 u64 seq -> u32 kind (dispatches, responses)
  *   v_esc     thread id \0 responsible \0 u32 what u64 deadline \0 author -> "1"
+ *   v_csum    case id -> judged case summary (casesum.c)
+ *   v_cidx    u8 class ++ u64 time ++ case id [\0 u32 n] -> holder (casesum.c)
+ *   v_ncnt    node id -> per-unit referral counters and answer-time histogram
+ *   v_aact    action id -> u8 priority, for every active joint action
  *
  * Stored entry value: u8 format(1) | u8 flags | u16 header_len |
  * u32 payload_len | i64 recv_ms | 32 B id | 64 B sig | header | payload.
@@ -43,7 +47,7 @@ struct ld_store {
 	MDB_env *env;
 	MDB_dbi db_meta, db_feeds, db_nums, db_entries, db_ids, db_equiv, db_roster,
 		db_refusals, db_receipts, db_case_entries, db_grants, db_action_entries,
-		db_escalations;
+		db_escalations, db_csum, db_cidx, db_ncnt, db_aact;
 	char *dir;
 	int lock_fd;
 	size_t map_size, map_max;
@@ -53,6 +57,22 @@ struct ld_store {
 	char local_id[LD_NODE_ID_MAX + 1];
 	ld_key_t *local_key;          /* borrowed */
 	ld_keycache_t *keys;
+	/* The transaction every read goes through while set: the write
+	 * transaction while summaries are derived (casesum.c), or a read
+	 * snapshot (ld_store_snapshot_begin). Then the cases and actions
+	 * touched in the write transaction, whether it changed the roster,
+	 * and the roster snapshot judgements use. */
+	MDB_txn *cur_txn;
+	struct store_touch *touched;
+	size_t n_touched, cap_touched;
+	bool touch_off;          /* reindex judges everything itself */
+	bool roster_touched;
+	struct ld_access *sum_access;
+};
+
+struct store_touch {
+	char id[LD_CASE_ID_MAX + 1];
+	bool action;
 };
 
 typedef struct feed_state {
@@ -105,6 +125,9 @@ int store_walk_read(ld_store_t *s, MDB_dbi dbi, const MDB_val *from,
 /* Begin a read transaction (reopening the environment if a storage error
  * closed it). */
 int store_read_txn(ld_store_t *s, MDB_txn **txn);
+/* End a transaction from store_read_txn() (the write transaction being
+ * derived is left alone). */
+void store_read_end(ld_store_t *s, MDB_txn *txn);
 /* The roster record of node_id in txn; caller frees. 0, -ENOENT, -EIO. */
 int store_roster_read(ld_store_t *s, MDB_txn *txn, const char *node_id, Ld__RosterNode **ret);
 
@@ -120,6 +143,15 @@ int store_lookup_key(void *ud, const char *feed, uint64_t seq, const uint8_t sig
 		     int64_t time_ms, const ld_pubkey_t **ret_pub);
 void lookup_ctx_init(lookup_ctx_t *ctx, ld_store_t *s, MDB_txn *txn);
 void lookup_ctx_forget(lookup_ctx_t *ctx);
+
+/* Remember that case or action 'id' changed in the write transaction, so
+ * its summary is judged again before commit (casesum.c). */
+int store_touch(ld_store_t *s, const char *id, bool action);
+/* Judge the touched cases and actions again and update their summaries,
+ * indexes and counters, in 'txn' (casesum.c). */
+int store_sum_derive(ld_store_t *s, MDB_txn *txn);
+/* Drop every summary table and judge every case and action (reindex). */
+int store_sum_rebuild(ld_store_t *s, MDB_txn *txn);
 
 /* Derive the views of one newly stored entry (store_views.c). */
 int store_views_apply(ld_store_t *s, MDB_txn *txn, const ld_entry_t *e);

@@ -31,7 +31,7 @@ int ld_store_head(ld_store_t *s, const char *feed, ld_feed_head_t *ret_head)
 	if ((r = store_read_txn(s, &txn)) < 0)
 		return r;
 	r = store_feed_get(s, txn, feed, &st);
-	mdb_txn_abort(txn);
+	store_read_end(s, txn);
 	if (r == 0)
 		head_from_state(feed, &st, ret_head);
 	return r;
@@ -119,7 +119,7 @@ int ld_store_get(ld_store_t *s, const char *feed, uint64_t seq, ld_entry_t **ret
 	}
 	if (r == 0)
 		r = store_entry_decode(&v, ret_entry, ret_recv_ms);
-	mdb_txn_abort(txn);
+	store_read_end(s, txn);
 	return r;
 }
 
@@ -158,7 +158,7 @@ static int feed_range(ld_store_t *s, const char *feed, uint64_t from, uint64_t t
 	r = store_feed_get(s, txn, feed, &st);
 	if (r == 0)
 		r = walk_entries(s, txn, st.num, from ? from : 1, to ? to : UINT64_MAX, cb, ud);
-	mdb_txn_abort(txn);
+	store_read_end(s, txn);
 	return r;
 }
 
@@ -233,7 +233,7 @@ int ld_store_foreach_receipt(ld_store_t *s, const char *feed, uint64_t seq,
 		store_entry_key(w.prefix, st.num, seq);
 		r = store_walk_db(txn, s->db_receipts, &k, receipt_one, &w);
 	}
-	mdb_txn_abort(txn);
+	store_read_end(s, txn);
 	return r == 1 || r == -ENOENT ? 0 : r;
 }
 
@@ -336,7 +336,7 @@ int ld_store_find_id(ld_store_t *s, const uint8_t id[LD_ID_LEN], ld_entry_ref_t 
 out:
 	if (r == 0)
 		memcpy(ret_ref->id, id, LD_ID_LEN);
-	mdb_txn_abort(txn);
+	store_read_end(s, txn);
 	return r;
 }
 
@@ -412,7 +412,7 @@ int ld_store_check_feed(ld_store_t *s, const char *feed, enum ld_chain_mode mode
 	if (r == 0 && ret_count)
 		*ret_count = c->count;
 	lookup_ctx_forget(&c->lk);
-	mdb_txn_abort(txn);
+	store_read_end(s, txn);
 	free(c);
 	return r;
 }
@@ -473,7 +473,7 @@ int ld_store_foreach_equivocation(ld_store_t *s,
 	if ((r = store_read_txn(s, &w.txn)) < 0)
 		return r;
 	r = store_walk_db(w.txn, s->db_equiv, NULL, equiv_one, &w);
-	mdb_txn_abort(w.txn);
+	store_read_end(s, w.txn);
 	return r;
 }
 
@@ -487,7 +487,7 @@ int ld_store_roster_get(ld_store_t *s, const char *node_id, Ld__RosterNode **ret
 	if ((r = store_read_txn(s, &txn)) < 0)
 		return r;
 	r = store_roster_read(s, txn, node_id, ret_node);
-	mdb_txn_abort(txn);
+	store_read_end(s, txn);
 	return r;
 }
 
@@ -510,7 +510,7 @@ int ld_store_refusal(ld_store_t *s, const char *feed, uint64_t seq, char *buf, s
 	}
 	if (r == 0)
 		snprintf(buf, size, "%.*s", (int)v.mv_size, (const char *)v.mv_data);
-	mdb_txn_abort(txn);
+	store_read_end(s, txn);
 	return r;
 }
 

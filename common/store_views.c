@@ -45,11 +45,13 @@ bool ld_case_id_valid(const char *s)
 	return true;
 }
 
-static int thread_put(MDB_txn *txn, MDB_dbi dbi, const char *case_id, const ld_entry_t *e)
+static int thread_put(ld_store_t *s, MDB_txn *txn, MDB_dbi dbi, const char *case_id,
+		      const ld_entry_t *e)
 {
 	uint8_t kb[LD_CASE_ID_MAX + LD_NODE_ID_MAX + 2 + 8], vb[4];
 	size_t cl = strlen(case_id), al = strlen(e->hdr->author), n = 0;
 	MDB_val k, v = {.mv_size = sizeof(vb), .mv_data = vb};
+	int r;
 
 	memcpy(kb, case_id, cl);
 	n = cl;
@@ -61,12 +63,14 @@ static int thread_put(MDB_txn *txn, MDB_dbi dbi, const char *case_id, const ld_e
 	n += 8;
 	store_be32(vb, e->hdr->kind);
 	k = (MDB_val){.mv_size = n, .mv_data = kb};
-	return store_mdb_err(mdb_put(txn, dbi, &k, &v, 0));
+	r = store_mdb_err(mdb_put(txn, dbi, &k, &v, 0));
+	/* Its summary is judged again before the transaction commits. */
+	return r < 0 ? r : store_touch(s, case_id, dbi == s->db_action_entries);
 }
 
 static int index_put(ld_store_t *s, MDB_txn *txn, const char *case_id, const ld_entry_t *e)
 {
-	return thread_put(txn, s->db_case_entries, case_id, e);
+	return thread_put(s, txn, s->db_case_entries, case_id, e);
 }
 
 /* A transfer or designation grants the named unit the case's payloads,
@@ -183,7 +187,7 @@ int store_views_apply(ld_store_t *s, MDB_txn *txn, const ld_entry_t *e)
 			thread = m->case_id;
 		}
 		if (r == 0 && ld_case_id_valid(m->action_id)) {
-			r = thread_put(txn, s->db_action_entries, m->action_id, e);
+			r = thread_put(s, txn, s->db_action_entries, m->action_id, e);
 			thread = m->action_id;
 		}
 		if (r == 0 && thread && m->responsible && ld_node_id_valid(m->responsible))
@@ -206,7 +210,7 @@ int store_views_apply(ld_store_t *s, MDB_txn *txn, const ld_entry_t *e)
 		Ld__ActionDispatch *m = ld__action_dispatch__unpack(NULL, e->payload_len, e->payload);
 
 		if (m && ld_case_id_valid(m->action_id))
-			r = thread_put(txn, s->db_action_entries, m->action_id, e);
+			r = thread_put(s, txn, s->db_action_entries, m->action_id, e);
 		/* At most 16 related cases are indexed per dispatch (the CLI
 		 * sends at most 8): a hostile dispatch cannot flood the index. */
 		for (size_t i = 0; m && i < m->n_case_ids && i < 16 && r == 0; i++)
@@ -220,7 +224,7 @@ int store_views_apply(ld_store_t *s, MDB_txn *txn, const ld_entry_t *e)
 		Ld__ActionResponse *m = ld__action_response__unpack(NULL, e->payload_len, e->payload);
 
 		if (m && ld_case_id_valid(m->action_id))
-			r = thread_put(txn, s->db_action_entries, m->action_id, e);
+			r = thread_put(s, txn, s->db_action_entries, m->action_id, e);
 		if (m)
 			ld__action_response__free_unpacked(m, NULL);
 		break;
@@ -313,7 +317,12 @@ static int reindex_txn(ld_store_t *s, MDB_txn *txn, void *ud)
 		r = store_mdb_err(mdb_drop(txn, s->db_action_entries, 0));
 	if (r == 0)
 		r = store_mdb_err(mdb_drop(txn, s->db_escalations, 0));
-	return r < 0 ? r : store_walk_db(txn, s->db_entries, NULL, reindex_one, c);
+	/* Every case is judged once at the end, not once per entry. */
+	s->touch_off = true;
+	if (r == 0)
+		r = store_walk_db(txn, s->db_entries, NULL, reindex_one, c);
+	s->touch_off = false;
+	return r < 0 ? r : store_sum_rebuild(s, txn);
 }
 
 int ld_store_reindex(ld_store_t *s)
@@ -356,9 +365,17 @@ int ld_store_views_digest(ld_store_t *s, uint8_t out[32])
 		r = store_walk_db(txn, s->db_action_entries, NULL, digest_one, md);
 	if (r == 0)
 		r = store_walk_db(txn, s->db_escalations, NULL, digest_one, md);
+	if (r == 0)
+		r = store_walk_db(txn, s->db_csum, NULL, digest_one, md);
+	if (r == 0)
+		r = store_walk_db(txn, s->db_cidx, NULL, digest_one, md);
+	if (r == 0)
+		r = store_walk_db(txn, s->db_ncnt, NULL, digest_one, md);
+	if (r == 0)
+		r = store_walk_db(txn, s->db_aact, NULL, digest_one, md);
 	if (r == 0 && EVP_DigestFinal_ex(md, out, NULL) != 1)
 		r = -EIO;
-	mdb_txn_abort(txn);
+	store_read_end(s, txn);
 	EVP_MD_CTX_free(md);
 	return r;
 }
@@ -498,7 +515,7 @@ int ld_store_escalated(ld_store_t *s, const char *thread_id, const char *respons
 	if ((r = store_read_txn(s, &txn)) < 0)
 		return r;
 	r = store_mdb_err(mdb_get(txn, s->db_escalations, &k, &v));
-	mdb_txn_abort(txn);
+	store_read_end(s, txn);
 	return r;
 }
 

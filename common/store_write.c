@@ -190,6 +190,7 @@ static int roster_apply_entry(ld_store_t *s, MDB_txn *txn, lookup_ctx_t *lk, uin
 		r = store_mdb_err(mdb_put(txn, s->db_roster, &k, &v, MDB_RESERVE));
 		if (r == 0)
 			ld__roster_node__pack(next, v.mv_data);
+		s->roster_touched = true;
 	}
 	/* The cached record of that member is stale now. */
 	lookup_ctx_forget(lk);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "case.pb-c.h"
+#include "common/casesum.h"
 #include "common/cmdview.h"
 #include "common/errors.h"
 #include "roster.pb-c.h"
@@ -24,6 +25,8 @@ struct esc {
 	Ld__Escalation m;
 	Ld__EntryRef ref;
 	char note[256];
+	/* Copies: the case or action they come from is freed before signing. */
+	char responsible[LD_NODE_ID_MAX + 1], owner[LD_NODE_ID_MAX + 1];
 	const char *aud[3];
 	size_t n_aud;
 	uint8_t *buf;
@@ -80,7 +83,9 @@ static struct esc *esc_add(ld_node_t *n, struct esc *e, size_t *ne, const char *
 	x->m.overdue = &x->ref;
 	x->m.has_what = x->m.has_deadline_ms = x->m.has_level = true;
 	x->m.what = what;
-	x->m.responsible = (char *)responsible;
+	snprintf(x->responsible, sizeof(x->responsible), "%s", responsible);
+	snprintf(x->owner, sizeof(x->owner), "%s", owner);
+	x->m.responsible = x->responsible;
 	x->m.deadline_ms = deadline;
 	x->m.escalated_to = (char *)(up ? up : n->conf->id);
 	x->m.level = 1;
@@ -99,9 +104,9 @@ static struct esc *esc_add(ld_node_t *n, struct esc *e, size_t *ne, const char *
 			 thread);
 	}
 	x->m.note = x->note;
-	x->aud[x->n_aud++] = responsible;
+	x->aud[x->n_aud++] = x->responsible;
 	if (strcmp(owner, n->conf->id) && strcmp(owner, responsible))
-		x->aud[x->n_aud++] = owner;
+		x->aud[x->n_aud++] = x->owner;
 	if (up)
 		x->aud[x->n_aud++] = up;
 	return x;
@@ -121,8 +126,77 @@ static void esc_pack(struct esc *e, size_t *ne, struct esc *x)
 		(*ne)--;
 }
 
+/* Escalate what is overdue on case 'case_id' (answer, stage reports). */
+static void case_escalate(ld_node_t *n, struct esc *e, size_t *ne, const char *case_id, int64_t now)
+{
+	int64_t deadline;
+	ld_case_t *k;
+
+	if (ld_case_load(n->store, n->access, case_id, &k) < 0)
+		return;
+	/* The referral now in force (a re-referral replaces the first). */
+	deadline = k->answer_by_ms ? k->answer_by_ms
+				   : add_sat(k->referral_ms, (int64_t)n->conf->sla_answer_days * 86400000);
+	if (k->opened && ours(n, k->holder) && !strcmp(k->status, "awaiting answer") && now > deadline)
+		esc_pack(e, ne, esc_add(n, e, ne, case_id, false, k->referral_feed, k->referral_seq,
+					k->referral_id, LD__OVERDUE__OVERDUE_ANSWER, -1, k->holder,
+					k->referrer, deadline));
+	for (size_t j = 0; k->opened && ours(n, k->holder) && j < k->n_checkpoints; j++) {
+		ld_checkpoint_t *cp = &k->checkpoints[j];
+
+		if (!cp->dropped && !cp->reported_ms && cp->due_ms && now > cp->due_ms)
+			esc_pack(e, ne, esc_add(n, e, ne, case_id, false, k->referral_feed,
+						k->referral_seq, k->referral_id,
+						LD__OVERDUE__OVERDUE_STAGE_REPORT, (int)j, k->holder,
+						k->referrer, cp->due_ms));
+	}
+	ld_case_destroy(&k);
+}
+
+struct due_walk {
+	ld_node_t *n;
+	struct esc *e;
+	size_t *ne;
+	int64_t now, sla_ms;
+	enum ld_due_class cls;
+};
+
+/* One key of a due index: a case is judged only when one of its deadlines
+ * has passed, it is ours and that deadline is not escalated yet. */
+static int due_cb(void *ud, int64_t t, const char *case_id, const char *holder, int checkpoint)
+{
+	struct due_walk *w = ud;
+	uint32_t what = w->cls == LD_DUE_CHECKPOINT ? LD__OVERDUE__OVERDUE_STAGE_REPORT
+						    : LD__OVERDUE__OVERDUE_ANSWER;
+	int64_t deadline = t;
+
+	if (*w->ne >= ESC_MAX)
+		return 1;
+	if (w->cls == LD_DUE_AWAITING) {
+		ld_case_sum_t c;
+
+		deadline = add_sat(t, w->sla_ms);
+		if (deadline >= w->now)
+			return 1;
+		/* Those with an answer-by date are in the deadline index. */
+		if (ld_case_sum_get(w->n->store, case_id, &c) < 0 || c.answer_by_ms)
+			return 0;
+	} else if (t >= w->now) {
+		return 1;
+	}
+	if (!ours(w->n, holder) ||
+	    ld_store_escalated(w->n->store, case_id, holder, ld_escalation_code(what, checkpoint),
+			       deadline, w->n->conf->id) != -ENOENT)
+		return 0;
+	case_escalate(w->n, w->e, w->ne, case_id, w->now);
+	return 0;
+}
+
 void ld_escalate_tick(ld_node_t *n, int64_t now)
 {
+	static const enum ld_due_class classes[] = {LD_DUE_ANSWER_BY, LD_DUE_AWAITING,
+						    LD_DUE_CHECKPOINT};
+	ld_view_filter_t f = {.kind = 2, .status = "active"};
 	struct esc *e = NULL;
 	ld_append_req_t *reqs = NULL;
 	ld_view_t *v = NULL;
@@ -132,7 +206,7 @@ void ld_escalate_tick(ld_node_t *n, int64_t now)
 	if (now < n->escalate_at)
 		return;
 	n->escalate_at = now + (int64_t)n->conf->escalate_interval_s * 1000;
-	if (!watching(n) || ld_view_build(n->store, n->access, now, NULL, &v) < 0)
+	if (!watching(n) || ld_view_build(n->store, n->access, now, &f, &v) < 0)
 		return;
 	e = calloc(ESC_MAX, sizeof(*e));
 	if (!e)
@@ -152,33 +226,14 @@ void ld_escalate_tick(ld_node_t *n, int64_t now)
 					LD__OVERDUE__OVERDUE_ACKNOWLEDGEMENT, -1, a->parts[j].node,
 					a->dispatcher, deadline);
 	}
-	for (size_t i = 0; i < v->n_cases; i++) {
-		ld_view_case_t *c = &v->cases[i];
-		int64_t deadline;
-		ld_case_t *k;
+	/* Cases: only the due indexes up to now, never every case. Each
+	 * escalation is packed when it is made (it points into the case). */
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]) && ne < ESC_MAX; i++) {
+		struct due_walk w = {n, e, &ne, now, (int64_t)n->conf->sla_answer_days * 86400000,
+				     classes[i]};
 
-		if (!ours(n, c->holder) || ld_case_load(n->store, n->access, c->case_id, &k) < 0)
-			continue;
-		/* The referral now in force (a re-referral replaces the first). */
-		deadline = k->answer_by_ms ? k->answer_by_ms
-					   : add_sat(k->referral_ms,
-						     (int64_t)n->conf->sla_answer_days * 86400000);
-		if (k->opened && !strcmp(k->status, "awaiting answer") && now > deadline)
-			esc_pack(e, &ne, esc_add(n, e, &ne, c->case_id, false, k->referral_feed,
-						 k->referral_seq, k->referral_id,
-						 LD__OVERDUE__OVERDUE_ANSWER, -1, c->holder,
-						 c->referrer, deadline));
-		for (size_t j = 0; k->opened && j < k->n_checkpoints; j++) {
-			ld_checkpoint_t *cp = &k->checkpoints[j];
-
-			if (!cp->dropped && !cp->reported_ms && cp->due_ms && now > cp->due_ms)
-				esc_pack(e, &ne, esc_add(n, e, &ne, c->case_id, false,
-							 k->referral_feed, k->referral_seq,
-							 k->referral_id,
-							 LD__OVERDUE__OVERDUE_STAGE_REPORT, (int)j,
-							 c->holder, c->referrer, cp->due_ms));
-		}
-		ld_case_destroy(&k);
+		if (ld_store_foreach_due(n->store, classes[i], false, due_cb, &w) < 0)
+			break;
 	}
 	if (!ne)
 		goto out;

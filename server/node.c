@@ -11,6 +11,7 @@
 
 #include "common/errors.h"
 #include "server/log.h"
+#include "common/casesum.h"
 #include "server/node.h"
 
 #ifndef ZMQ_ZAP_ENFORCE_DOMAIN
@@ -390,11 +391,17 @@ int ld_node_run(ld_node_t *n)
 		/* Idle: extend the id index (kept off the hot write path). */
 		if (rc == 0 && now >= n->index_at) {
 			size_t done = 0;
+			size_t judged = 0;
 			int r = ld_store_index_ids(n->store, 20000, &done);
 
 			if (r < 0)
 				log_warn("extending the entry-id index failed: %s", ld_strerror(r));
-			n->index_at = done ? now : now + 5000;
+			/* After a roster change, every case summary is judged
+			 * again, a slice at a time. */
+			r = ld_store_rejudge(n->store, 2000, &judged);
+			if (r < 0)
+				log_warn("judging the case summaries again failed: %s", ld_strerror(r));
+			n->index_at = done || judged ? now : now + 5000;
 		}
 		ld_api_check_waiters(n, true);
 		if (n->rebind_router && now >= n->rebind_at)

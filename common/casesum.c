@@ -1,0 +1,705 @@
+/* common/casesum.c: see casesum.h.
+ *
+ * Layouts (big-endian):
+ *   v_csum  case id -> u8 version(1) | u8 flags (1 = awaiting) |
+ *           i64 referred | i64 answer_by | i64 answered | u8 n |
+ *           n x (u32 checkpoint, i64 due) | referrer \0 holder \0 status \0
+ *           case_status \0 title \0
+ *   v_cidx  u8 class | u64 time (sign bit flipped, so negative times sort
+ *           first) | case id [\0 u32 checkpoint] -> holder
+ *   v_ncnt  node id -> u32 out, in, awaiting, answered, hist[512]
+ *           (classes 4 and 5, joint actions: -> the dispatcher)
+ *   v_aact  action id -> u8 priority | u8 active | i64 dispatched
+ *   meta "rejudge" -> 'c' case id | 'a' action id: where a re-judgement
+ *           after a roster change has got to (absent: none pending). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/access.h"
+#include "common/action.h"
+#include "common/casefile.h"
+#include "common/casesum.h"
+#include "common/cmdview.h"
+#include "common/errors.h"
+#include "common/store_int.h"
+
+#define SUM_VERSION 1
+#define SUM_HDR 26
+#define CNT_LEN (16 + 4 * LD_ANSWER_BUCKETS)
+#define REJUDGE_INLINE 2000
+
+struct sum {
+	ld_case_sum_t c;
+	size_t n_cp;
+	uint32_t cp_no[LD_CHECKPOINTS_MAX];
+	int64_t cp_due[LD_CHECKPOINTS_MAX];
+};
+
+static const MDB_val rejudge_key = {.mv_size = 7, .mv_data = (void *)"rejudge"};
+
+static MDB_val str_val(const char *p)
+{
+	return (MDB_val){.mv_size = strlen(p), .mv_data = (void *)p};
+}
+
+unsigned ld_answer_bucket(int64_t ms)
+{
+	double b;
+
+	if (ms < 1000)
+		return 0;
+	b = floor(16.0 * log2((double)ms / 1000.0)) + 1;
+	return b >= LD_ANSWER_BUCKETS - 1 ? LD_ANSWER_BUCKETS - 1 : (unsigned)b;
+}
+
+int64_t ld_answer_bucket_ms(unsigned b)
+{
+	if (b == 0)
+		return 500;
+	return (int64_t)(1000.0 * exp2(((double)b - 0.5) / 16.0));
+}
+
+int store_touch(ld_store_t *s, const char *id, bool action)
+{
+	struct store_touch *t;
+
+	if (s->touch_off)
+		return 0;
+	/* Consecutive entries of one thread are the common case. */
+	if (s->n_touched && s->touched[s->n_touched - 1].action == action &&
+	    !strcmp(s->touched[s->n_touched - 1].id, id))
+		return 0;
+	if (s->n_touched == s->cap_touched) {
+		size_t cap = s->cap_touched ? 2 * s->cap_touched : 64;
+
+		t = realloc(s->touched, cap * sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		s->touched = t;
+		s->cap_touched = cap;
+	}
+	t = &s->touched[s->n_touched++];
+	snprintf(t->id, sizeof(t->id), "%s", id);
+	t->action = action;
+	return 0;
+}
+
+/* What of a judged case the summary keeps. */
+static void summarize(const ld_case_t *c, struct sum *m)
+{
+	ld_case_sum_t *x = &m->c;
+
+	memset(m, 0, sizeof(*m));
+	snprintf(x->case_id, sizeof(x->case_id), "%s", c->case_id);
+	snprintf(x->referrer, sizeof(x->referrer), "%s", c->referrer);
+	snprintf(x->holder, sizeof(x->holder), "%s", c->holder);
+	snprintf(x->status, sizeof(x->status), "%s", c->status);
+	snprintf(x->case_status, sizeof(x->case_status), "%s", c->case_status);
+	snprintf(x->title, sizeof(x->title), "%.127s", c->title);
+	ld_utf8_trim(x->title);
+	x->awaiting = !strcmp(c->status, "awaiting answer");
+	x->answer_by_ms = c->answer_by_ms;
+	for (size_t i = 0; i < c->n_items; i++) {
+		const ld_case_item_t *it = &c->items[i];
+
+		if (it->refused)
+			continue;
+		if (it->kind == LD__KIND__KIND_CASE_REFERRAL && !x->referred_ms)
+			x->referred_ms = it->time_ms;
+		else if (it->kind == LD__KIND__KIND_REFERRAL_RESPONSE && !x->answered_ms &&
+			 x->referred_ms)
+			x->answered_ms = it->time_ms;
+	}
+	for (size_t i = 0; i < c->n_checkpoints && i < LD_CHECKPOINTS_MAX; i++) {
+		const ld_checkpoint_t *cp = &c->checkpoints[i];
+
+		if (!cp->dropped && !cp->reported_ms && cp->due_ms) {
+			m->cp_no[m->n_cp] = (uint32_t)i;
+			m->cp_due[m->n_cp++] = cp->due_ms;
+		}
+	}
+}
+
+static size_t put_str(uint8_t *p, const char *str)
+{
+	size_t l = strlen(str) + 1;
+
+	memcpy(p, str, l);
+	return l;
+}
+
+/* Encode into buf (at least 1024 bytes); returns the length. */
+static size_t sum_encode(const struct sum *m, uint8_t *buf)
+{
+	const ld_case_sum_t *x = &m->c;
+	size_t n = 0;
+
+	buf[n++] = SUM_VERSION;
+	buf[n++] = x->awaiting ? 1 : 0;
+	store_be64(buf + n, (uint64_t)x->referred_ms);
+	store_be64(buf + n + 8, (uint64_t)x->answer_by_ms);
+	store_be64(buf + n + 16, (uint64_t)x->answered_ms);
+	n += 24;
+	buf[n++] = (uint8_t)m->n_cp;
+	for (size_t i = 0; i < m->n_cp; i++, n += 12) {
+		store_be32(buf + n, m->cp_no[i]);
+		store_be64(buf + n + 4, (uint64_t)m->cp_due[i]);
+	}
+	n += put_str(buf + n, x->referrer);
+	n += put_str(buf + n, x->holder);
+	n += put_str(buf + n, x->status);
+	n += put_str(buf + n, x->case_status);
+	n += put_str(buf + n, x->title);
+	return n;
+}
+
+static int get_str(const uint8_t **p, const uint8_t *end, char *out, size_t cap)
+{
+	const uint8_t *nul = memchr(*p, '\0', (size_t)(end - *p));
+	size_t l;
+
+	if (!nul || (l = (size_t)(nul - *p)) >= cap)
+		return -EIO;
+	memcpy(out, *p, l + 1);
+	*p = nul + 1;
+	return 0;
+}
+
+static int sum_decode(const MDB_val *k, const MDB_val *v, struct sum *m)
+{
+	const uint8_t *p = v->mv_data, *end = p + v->mv_size;
+	ld_case_sum_t *x = &m->c;
+
+	memset(m, 0, sizeof(*m));
+	if (k->mv_size == 0 || k->mv_size > LD_CASE_ID_MAX || v->mv_size < SUM_HDR + 1 ||
+	    p[0] != SUM_VERSION)
+		return -EIO;
+	memcpy(x->case_id, k->mv_data, k->mv_size);
+	x->awaiting = p[1] & 1;
+	x->referred_ms = (int64_t)store_get_be64(p + 2);
+	x->answer_by_ms = (int64_t)store_get_be64(p + 10);
+	x->answered_ms = (int64_t)store_get_be64(p + 18);
+	m->n_cp = p[SUM_HDR];
+	p += SUM_HDR + 1;
+	if (m->n_cp > LD_CHECKPOINTS_MAX || (size_t)(end - p) < 12 * m->n_cp)
+		return -EIO;
+	for (size_t i = 0; i < m->n_cp; i++, p += 12) {
+		m->cp_no[i] = store_get_be32(p);
+		m->cp_due[i] = (int64_t)store_get_be64(p + 4);
+	}
+	if (get_str(&p, end, x->referrer, sizeof(x->referrer)) < 0 ||
+	    get_str(&p, end, x->holder, sizeof(x->holder)) < 0 ||
+	    get_str(&p, end, x->status, sizeof(x->status)) < 0 ||
+	    get_str(&p, end, x->case_status, sizeof(x->case_status)) < 0 ||
+	    get_str(&p, end, x->title, sizeof(x->title)) < 0 || p != end)
+		return -EIO;
+	return 0;
+}
+
+int ld_case_sum_get(ld_store_t *s, const char *case_id, ld_case_sum_t *ret)
+{
+	MDB_val k = str_val(case_id), v;
+	MDB_txn *txn;
+	struct sum m;
+	int r;
+
+	if (!ld_case_id_valid(case_id))
+		return -EINVAL;
+	if ((r = store_read_txn(s, &txn)) < 0)
+		return r;
+	r = store_mdb_err(mdb_get(txn, s->db_csum, &k, &v));
+	if (r == 0 && (r = sum_decode(&k, &v, &m)) == 0)
+		*ret = m.c;
+	store_read_end(s, txn);
+	return r;
+}
+
+/* ---- due index ---- */
+
+static uint64_t time_key(int64_t t)
+{
+	return (uint64_t)t ^ (1ull << 63);
+}
+
+static size_t due_key(uint8_t *kb, enum ld_due_class cls, int64_t t, const char *case_id,
+		      int checkpoint)
+{
+	size_t l = strlen(case_id), n = 9 + l;
+
+	kb[0] = (uint8_t)cls;
+	store_be64(kb + 1, time_key(t));
+	memcpy(kb + 9, case_id, l);
+	if (checkpoint >= 0) {
+		kb[n++] = '\0';
+		store_be32(kb + n, (uint32_t)checkpoint);
+		n += 4;
+	}
+	return n;
+}
+
+static int due_op(ld_store_t *s, MDB_txn *txn, bool add, enum ld_due_class cls, int64_t t,
+		  const char *case_id, int checkpoint, const char *holder)
+{
+	uint8_t kb[9 + LD_CASE_ID_MAX + 5];
+	MDB_val k = {.mv_data = kb}, v = str_val(holder);
+	int r;
+
+	k.mv_size = due_key(kb, cls, t, case_id, checkpoint);
+	if (add)
+		return store_mdb_err(mdb_put(txn, s->db_cidx, &k, &v, 0));
+	r = store_mdb_err(mdb_del(txn, s->db_cidx, &k, NULL));
+	return r == -ENOENT ? 0 : r;
+}
+
+/* ---- per-unit counters ---- */
+
+static int count_op(ld_store_t *s, MDB_txn *txn, const char *node, int sign, int d_out, int d_in,
+		    int d_await, int bucket)
+{
+	uint8_t b[CNT_LEN];
+	MDB_val k = str_val(node), v;
+	bool zero = true;
+	int r = store_mdb_err(mdb_get(txn, s->db_ncnt, &k, &v));
+
+	if (r == 0 && v.mv_size == CNT_LEN)
+		memcpy(b, v.mv_data, CNT_LEN);
+	else if (r == 0)
+		return -EIO;
+	else if (r == -ENOENT)
+		memset(b, 0, sizeof(b));
+	else
+		return r;
+	{
+		int d[4] = {d_out, d_in, d_await, bucket >= 0};
+
+		for (int i = 0; i < 4; i++)
+			store_be32(b + 4 * i, store_get_be32(b + 4 * i) + (uint32_t)(sign * d[i]));
+		if (bucket >= 0) {
+			uint8_t *h = b + 16 + 4 * bucket;
+
+			store_be32(h, store_get_be32(h) + (uint32_t)sign);
+		}
+	}
+	for (size_t i = 0; i < CNT_LEN && zero; i++)
+		zero = b[i] == 0;
+	/* A unit with nothing left is removed, as a rebuild would not have it. */
+	if (zero) {
+		r = store_mdb_err(mdb_del(txn, s->db_ncnt, &k, NULL));
+		return r == -ENOENT ? 0 : r;
+	}
+	v = (MDB_val){.mv_size = CNT_LEN, .mv_data = b};
+	return store_mdb_err(mdb_put(txn, s->db_ncnt, &k, &v, 0));
+}
+
+/* Add (sign 1) or remove (sign -1) everything a summary contributes. */
+static int sum_contribute(ld_store_t *s, MDB_txn *txn, const struct sum *m, int sign)
+{
+	const ld_case_sum_t *x = &m->c;
+	bool add = sign > 0;
+	int bucket = -1, r;
+
+	/* Author times are claims: a negative or absurd span is not a time. */
+	if (x->answered_ms && x->answered_ms >= x->referred_ms &&
+	    x->answered_ms - x->referred_ms < INT64_MAX / 2)
+		bucket = (int)ld_answer_bucket(x->answered_ms - x->referred_ms);
+	if ((r = count_op(s, txn, x->referrer, sign, 1, 0, 0, -1)) < 0 ||
+	    (r = count_op(s, txn, x->holder, sign, 0, 1, x->awaiting, bucket)) < 0)
+		return r;
+	if (x->awaiting && x->answer_by_ms &&
+	    (r = due_op(s, txn, add, LD_DUE_ANSWER_BY, x->answer_by_ms, x->case_id, -1, x->holder)) < 0)
+		return r;
+	r = due_op(s, txn, add, x->awaiting ? LD_DUE_AWAITING : LD_DUE_OTHER, x->referred_ms,
+		   x->case_id, -1, x->holder);
+	for (size_t i = 0; r == 0 && i < m->n_cp; i++)
+		r = due_op(s, txn, add, LD_DUE_CHECKPOINT, m->cp_due[i], x->case_id,
+			   (int)m->cp_no[i], x->holder);
+	return r;
+}
+
+static int access_ready(ld_store_t *s)
+{
+	if (s->sum_access)
+		return 0;
+	return ld_access_load(s, &s->sum_access);
+}
+
+/* Judge case 'id' again (reads go through s->cur_txn == txn). */
+static int rejudge_case(ld_store_t *s, MDB_txn *txn, const char *id)
+{
+	uint8_t old_b[1024], new_b[1024];
+	MDB_val k = str_val(id), v;
+	size_t old_len = 0, new_len = 0;
+	struct sum old_m, new_m;
+	ld_case_t *c = NULL;
+	int r = store_mdb_err(mdb_get(txn, s->db_csum, &k, &v));
+
+	if (r == 0) {
+		if (v.mv_size > sizeof(old_b) || sum_decode(&k, &v, &old_m) < 0)
+			return -EIO;
+		old_len = v.mv_size;
+		memcpy(old_b, v.mv_data, old_len);
+	} else if (r != -ENOENT) {
+		return r;
+	}
+	r = ld_case_load(s, s->sum_access, id, &c);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (c && c->opened) {
+		summarize(c, &new_m);
+		new_len = sum_encode(&new_m, new_b);
+	}
+	ld_case_destroy(&c);
+	if (old_len == new_len && !memcmp(old_b, new_b, old_len))
+		return 0;
+	if (old_len && (r = sum_contribute(s, txn, &old_m, -1)) < 0)
+		return r;
+	if (new_len && (r = sum_contribute(s, txn, &new_m, 1)) < 0)
+		return r;
+	if (!new_len) {
+		r = store_mdb_err(mdb_del(txn, s->db_csum, &k, NULL));
+		return r == -ENOENT ? 0 : r;
+	}
+	v = (MDB_val){.mv_size = new_len, .mv_data = new_b};
+	return store_mdb_err(mdb_put(txn, s->db_csum, &k, &v, 0));
+}
+
+/* v_aact keeps what the action's index key was made of, to remove it. */
+static int rejudge_action(ld_store_t *s, MDB_txn *txn, const char *id)
+{
+	MDB_val k = str_val(id), v;
+	ld_action_t *a = NULL;
+	uint8_t vb[10];
+	int r = store_mdb_err(mdb_get(txn, s->db_aact, &k, &v));
+
+	if (r == 0) {
+		if (v.mv_size != sizeof(vb))
+			return -EIO;
+		memcpy(vb, v.mv_data, sizeof(vb));
+		if ((r = due_op(s, txn, false, vb[1] ? LD_DUE_ACTION_ACTIVE : LD_DUE_ACTION_DONE,
+				(int64_t)store_get_be64(vb + 2), id, -1, "")) < 0 ||
+		    (r = store_mdb_err(mdb_del(txn, s->db_aact, &k, NULL))) < 0)
+			return r;
+	} else if (r != -ENOENT) {
+		return r;
+	}
+	r = ld_action_load(s, s->sum_access, id, 0, &a);
+	if (r == -ENOENT)
+		return 0;
+	if (r == 0 && a->dispatched) {
+		bool active = ld_action_active(a);
+
+		vb[0] = (uint8_t)(a->priority > 255 ? 255 : a->priority);
+		vb[1] = active;
+		store_be64(vb + 2, (uint64_t)a->dispatch_ms);
+		v = (MDB_val){.mv_size = sizeof(vb), .mv_data = vb};
+		r = store_mdb_err(mdb_put(txn, s->db_aact, &k, &v, 0));
+		if (r == 0)
+			r = due_op(s, txn, true, active ? LD_DUE_ACTION_ACTIVE : LD_DUE_ACTION_DONE,
+				   a->dispatch_ms, id, -1, a->dispatcher);
+	}
+	ld_action_destroy(&a);
+	return r;
+}
+
+static int touch_cmp(const void *x, const void *y)
+{
+	const struct store_touch *a = x, *b = y;
+
+	if (a->action != b->action)
+		return a->action ? 1 : -1;
+	return strcmp(a->id, b->id);
+}
+
+struct collect {
+	char (*ids)[LD_CASE_ID_MAX + 1];
+	size_t n, max;
+	const char *after;     /* skip ids <= this */
+};
+
+static int collect_one(void *ud, const MDB_val *k, const MDB_val *v)
+{
+	struct collect *c = ud;
+	const char *p = k->mv_data, *nul = memchr(p, '\0', k->mv_size);
+	size_t len = nul ? (size_t)(nul - p) : k->mv_size;
+
+	(void)v;
+	if (len == 0 || len > LD_CASE_ID_MAX)
+		return -EIO;
+	if (c->n && strlen(c->ids[c->n - 1]) == len && !memcmp(c->ids[c->n - 1], p, len))
+		return 0;
+	if (c->n == c->max)
+		return 1;
+	memcpy(c->ids[c->n], p, len);
+	c->ids[c->n][len] = '\0';
+	if (c->after && strcmp(c->ids[c->n], c->after) <= 0)
+		return 0;
+	c->n++;
+	return 0;
+}
+
+/* Judge up to 'max' cases, then actions, from the cursor in meta. */
+static int rejudge_step(ld_store_t *s, MDB_txn *txn, size_t max, size_t *ret_done)
+{
+	char cur[LD_CASE_ID_MAX + 2];
+	struct collect c = {.max = max};
+	MDB_val v, from;
+	uint8_t kb[LD_CASE_ID_MAX + 2];
+	bool action;
+	int r = store_mdb_err(mdb_get(txn, s->db_meta, (MDB_val *)&rejudge_key, &v));
+
+	*ret_done = 0;
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	if (v.mv_size < 1 || v.mv_size > LD_CASE_ID_MAX + 1)
+		return -EIO;
+	memcpy(cur, v.mv_data, v.mv_size);
+	cur[v.mv_size] = '\0';
+	action = cur[0] == 'a';
+	if ((r = access_ready(s)) < 0)
+		return r;
+	c.ids = calloc(max ? max : 1, sizeof(*c.ids));
+	if (!c.ids)
+		return -ENOMEM;
+	/* From the cursor id's first key: ids at or before it are skipped. */
+	memcpy(kb, cur + 1, strlen(cur + 1));
+	from = (MDB_val){.mv_size = strlen(cur + 1), .mv_data = kb};
+	c.after = cur[1] ? cur + 1 : NULL;
+	r = store_walk_db(txn, action ? s->db_action_entries : s->db_case_entries,
+			  from.mv_size ? &from : NULL, collect_one, &c);
+	for (size_t i = 0; r >= 0 && i < c.n; i++)
+		r = action ? rejudge_action(s, txn, c.ids[i]) : rejudge_case(s, txn, c.ids[i]);
+	if (r >= 0) {
+		*ret_done = c.n;
+		if (c.n == max) {
+			/* More may follow: remember the last one done. */
+			snprintf(cur, sizeof(cur), "%c%s", action ? 'a' : 'c', c.ids[c.n - 1]);
+			v = str_val(cur);
+			r = store_mdb_err(mdb_put(txn, s->db_meta, (MDB_val *)&rejudge_key, &v, 0));
+		} else if (!action) {
+			v = str_val("a");
+			r = store_mdb_err(mdb_put(txn, s->db_meta, (MDB_val *)&rejudge_key, &v, 0));
+			*ret_done += 1; /* the action phase is still to come */
+		} else {
+			r = store_mdb_err(mdb_del(txn, s->db_meta, (MDB_val *)&rejudge_key, NULL));
+		}
+	}
+	free(c.ids);
+	return r < 0 ? r : 0;
+}
+
+int store_sum_derive(ld_store_t *s, MDB_txn *txn)
+{
+	MDB_txn *prev = s->cur_txn;
+	int r = 0;
+
+	if (!s->n_touched && !s->roster_touched)
+		return 0;
+	s->cur_txn = txn;
+	if (s->roster_touched)
+		ld_access_destroy(&s->sum_access);
+	r = access_ready(s);
+	qsort(s->touched, s->n_touched, sizeof(*s->touched), touch_cmp);
+	for (size_t i = 0; r == 0 && i < s->n_touched; i++) {
+		if (i && s->touched[i].action == s->touched[i - 1].action &&
+		    !strcmp(s->touched[i].id, s->touched[i - 1].id))
+			continue;
+		r = s->touched[i].action ? rejudge_action(s, txn, s->touched[i].id)
+					 : rejudge_case(s, txn, s->touched[i].id);
+	}
+	/* A roster change may change any judgement: start again from the
+	 * first case, and finish here if the store is small. */
+	if (r == 0 && s->roster_touched) {
+		MDB_val v = str_val("c");
+		size_t done = 1;
+
+		r = store_mdb_err(mdb_put(txn, s->db_meta, (MDB_val *)&rejudge_key, &v, 0));
+		for (int i = 0; r == 0 && done && i < 4; i++)
+			r = rejudge_step(s, txn, REJUDGE_INLINE, &done);
+	}
+	s->n_touched = 0;
+	s->cur_txn = prev;
+	return r;
+}
+
+int store_sum_rebuild(ld_store_t *s, MDB_txn *txn)
+{
+	MDB_txn *prev = s->cur_txn;
+	MDB_val v = str_val("c");
+	size_t done = 1;
+	int r = 0;
+
+	if ((r = store_mdb_err(mdb_drop(txn, s->db_csum, 0))) < 0 ||
+	    (r = store_mdb_err(mdb_drop(txn, s->db_cidx, 0))) < 0 ||
+	    (r = store_mdb_err(mdb_drop(txn, s->db_ncnt, 0))) < 0 ||
+	    (r = store_mdb_err(mdb_drop(txn, s->db_aact, 0))) < 0 ||
+	    (r = store_mdb_err(mdb_put(txn, s->db_meta, (MDB_val *)&rejudge_key, &v, 0))) < 0)
+		return r;
+	s->cur_txn = txn;
+	ld_access_destroy(&s->sum_access);
+	while (r == 0 && done)
+		r = rejudge_step(s, txn, 20000, &done);
+	s->cur_txn = prev;
+	return r;
+}
+
+struct rejudge_ctx {
+	size_t max, done;
+};
+
+static int rejudge_txn(ld_store_t *s, MDB_txn *txn, void *ud)
+{
+	struct rejudge_ctx *c = ud;
+	MDB_txn *prev = s->cur_txn;
+	int r;
+
+	s->cur_txn = txn;
+	r = rejudge_step(s, txn, c->max, &c->done);
+	s->cur_txn = prev;
+	return r;
+}
+
+int ld_store_rejudge(ld_store_t *s, size_t max, size_t *ret_done)
+{
+	struct rejudge_ctx c = {.max = max ? max : 1};
+	int r;
+
+	if (ret_done)
+		*ret_done = 0;
+	if (!ld_store_rejudge_pending(s))
+		return 0;
+	r = store_write_txn(s, rejudge_txn, &c);
+	if (r == 0 && ret_done)
+		*ret_done = c.done;
+	return r;
+}
+
+bool ld_store_rejudge_pending(ld_store_t *s)
+{
+	MDB_txn *txn;
+	MDB_val v;
+	bool pending;
+
+	if (store_read_txn(s, &txn) < 0)
+		return false;
+	pending = mdb_get(txn, s->db_meta, (MDB_val *)&rejudge_key, &v) == 0;
+	store_read_end(s, txn);
+	return pending;
+}
+
+/* ---- readers ---- */
+
+struct due_walk {
+	uint8_t cls;
+	int (*cb)(void *ud, int64_t t, const char *case_id, const char *holder, int checkpoint);
+	void *ud;
+};
+
+static int due_one(struct due_walk *w, const MDB_val *k, const MDB_val *v)
+{
+	const uint8_t *p = k->mv_data;
+	char id[LD_CASE_ID_MAX + 1], holder[LD_NODE_ID_MAX + 1];
+	const uint8_t *nul;
+	size_t l;
+	int cp = -1;
+
+	if (k->mv_size < 10 || p[0] != w->cls)
+		return 2; /* past the class */
+	l = k->mv_size - 9;
+	nul = memchr(p + 9, '\0', l);
+	if (nul) {
+		if ((size_t)(p + k->mv_size - nul) != 5)
+			return -EIO;
+		cp = (int)store_get_be32(nul + 1);
+		l = (size_t)(nul - (p + 9));
+	}
+	if (l == 0 || l > LD_CASE_ID_MAX || v->mv_size == 0 || v->mv_size > LD_NODE_ID_MAX)
+		return -EIO;
+	memcpy(id, p + 9, l);
+	id[l] = '\0';
+	memcpy(holder, v->mv_data, v->mv_size);
+	holder[v->mv_size] = '\0';
+	return w->cb(w->ud, (int64_t)(store_get_be64(p + 1) ^ (1ull << 63)), id, holder, cp);
+}
+
+int ld_store_foreach_due(ld_store_t *s, enum ld_due_class cls, bool reverse,
+			 int (*cb)(void *ud, int64_t t, const char *case_id, const char *holder,
+				   int checkpoint),
+			 void *ud)
+{
+	struct due_walk w = {(uint8_t)cls, cb, ud};
+	uint8_t kb[1] = {(uint8_t)(cls + (reverse ? 1 : 0))};
+	MDB_val k = {.mv_size = 1, .mv_data = kb}, v;
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	int r, rc;
+
+	if ((r = store_read_txn(s, &txn)) < 0)
+		return r;
+	if ((r = store_mdb_err(mdb_cursor_open(txn, s->db_cidx, &cur))) < 0) {
+		store_read_end(s, txn);
+		return r;
+	}
+	if (!reverse) {
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	} else {
+		/* The last key of the class: just before the next class. */
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		rc = rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_PREV)
+			     : mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	}
+	for (r = 0; rc == 0 && r == 0;) {
+		r = due_one(&w, &k, &v);
+		if (r == 0)
+			rc = mdb_cursor_get(cur, &k, &v, reverse ? MDB_PREV : MDB_NEXT);
+	}
+	if (r == 2)
+		r = 0;
+	else if (r == 0 && rc != MDB_NOTFOUND)
+		r = store_mdb_err(rc);
+	mdb_cursor_close(cur);
+	store_read_end(s, txn);
+	return r;
+}
+
+struct cnt_walk {
+	int (*cb)(void *ud, const ld_unit_counts_t *c);
+	void *ud;
+	ld_unit_counts_t c;
+};
+
+static int cnt_one(void *ud, const MDB_val *k, const MDB_val *v)
+{
+	struct cnt_walk *w = ud;
+	const uint8_t *p = v->mv_data;
+
+	if (k->mv_size == 0 || k->mv_size > LD_NODE_ID_MAX || v->mv_size != CNT_LEN)
+		return -EIO;
+	memcpy(w->c.node, k->mv_data, k->mv_size);
+	w->c.node[k->mv_size] = '\0';
+	w->c.out = store_get_be32(p);
+	w->c.in = store_get_be32(p + 4);
+	w->c.awaiting = store_get_be32(p + 8);
+	w->c.answered = store_get_be32(p + 12);
+	for (size_t i = 0; i < LD_ANSWER_BUCKETS; i++)
+		w->c.hist[i] = store_get_be32(p + 16 + 4 * i);
+	return w->cb(w->ud, &w->c);
+}
+
+int ld_store_foreach_unit_counts(ld_store_t *s, int (*cb)(void *ud, const ld_unit_counts_t *c),
+				 void *ud)
+{
+	struct cnt_walk *w = calloc(1, sizeof(*w));
+	int r;
+
+	if (!w)
+		return -ENOMEM;
+	w->cb = cb;
+	w->ud = ud;
+	r = store_walk_read(s, s->db_ncnt, NULL, cnt_one, w);
+	free(w);
+	return r;
+}
