@@ -23,13 +23,16 @@ static void view_usage(FILE *f)
 	fprintf(f,
 		"Usage: liandong view [--json] [--watch [SECONDS]] [--region CODE]\n"
 		"                     [--status STATUS] [--kind cases|actions] [--since DATE]\n"
-		"                     [-c CONFIG | --api EP]\n"
+		"                     [--limit N] [-c CONFIG | --api EP]\n"
 		"The command view: emergency actions and who has not acknowledged, overdue\n"
 		"items, referrals awaiting an answer by age, active joint actions with each\n"
 		"participant's state, counts per region, and node health. A province sees\n"
 		"its whole subtree; a county what it is party to.\n"
 		"--watch refreshes in place (default every 5 s) until Ctrl-C.\n"
-		"STATUS: a case status (\"awaiting answer\", accepted, ...) or active/done.\n");
+		"STATUS: a case status (\"awaiting answer\", accepted, ...) or active/done.\n"
+		"--limit N lists at most N cases (overdue first, then awaiting by age, then\n"
+		"the most recent others) and N finished actions; default 50, at most 10000.\n"
+		"Counts per region and the totals always cover every case held.\n");
 }
 
 static void ago(int64_t now, int64_t t, char *buf, size_t n)
@@ -147,7 +150,10 @@ static void print_text(const Ld__ApiView *v)
 	if (!any)
 		printf("  none\n");
 
-	printf("\n== CASES\n");
+	printf("\n== CASES (%zu shown of %llu held: %llu awaiting an answer, %llu overdue)%s\n",
+	       v->n_cases, (unsigned long long)v->cases_total,
+	       (unsigned long long)v->cases_awaiting, (unsigned long long)v->cases_overdue,
+	       v->rejudging ? "\n   (summaries are being judged again after a roster change)" : "");
 	for (size_t i = 0; i < v->n_cases; i++)
 		printf("  %-26s %-16s %s -> %s\n", v->cases[i]->case_id, v->cases[i]->status,
 		       v->cases[i]->referrer, v->cases[i]->holder);
@@ -229,7 +235,11 @@ static void print_json(const Ld__ApiView *v)
 		cli_json_str(stdout, k->title ? k->title : "");
 		printf("}");
 	}
-	printf("],\n \"regions\": [");
+	printf("],\n \"cases_total\": %llu, \"cases_awaiting\": %llu, \"cases_overdue\": %llu, "
+	       "\"rejudging\": %s,", (unsigned long long)v->cases_total,
+	       (unsigned long long)v->cases_awaiting, (unsigned long long)v->cases_overdue,
+	       v->rejudging ? "true" : "false");
+	printf("\n \"regions\": [");
 	for (size_t i = 0; i < v->n_regions; i++)
 		printf("%s\n  {\"region\": \"%s\", \"referrals_out\": %u, \"referrals_in\": %u, "
 		       "\"awaiting\": %u, \"overdue\": %u, \"median_answer_ms\": %lld}", i ? "," : "",
@@ -283,6 +293,14 @@ int cmd_view(int argc, char **argv)
 			q.has_since_ms = true;
 			if ((q.since_ms = cli_parse_time(argv[++i], false)) < 0)
 				return cli_fail(EXIT_USAGE, "view: --since '%s' is not a date", next);
+		} else if (!strcmp(a, "--limit") && next) {
+			char *end;
+			unsigned long l = strtoul(argv[++i], &end, 10);
+
+			if (*end || !l || l > 10000 || next[0] == '-')
+				return cli_fail(EXIT_USAGE, "view: --limit '%s' must be 1 to 10000", next);
+			q.has_limit = true;
+			q.limit = (uint32_t)l;
 		} else if ((!strcmp(a, "-c") || !strcmp(a, "--config")) && next) {
 			conf = argv[++i];
 		} else if (!strcmp(a, "--api") && next) {

@@ -28,7 +28,7 @@
 #define SUM_VERSION 1
 #define SUM_HDR 26
 #define CNT_LEN (16 + 4 * LD_ANSWER_BUCKETS)
-#define REJUDGE_INLINE 2000
+#define REJUDGE_INLINE 1000
 
 struct sum {
 	ld_case_sum_t c;
@@ -517,7 +517,7 @@ int store_sum_derive(ld_store_t *s, MDB_txn *txn)
 		size_t done = 1;
 
 		r = store_mdb_err(mdb_put(txn, s->db_meta, (MDB_val *)&rejudge_key, &v, 0));
-		for (int i = 0; r == 0 && done && i < 4; i++)
+		for (int i = 0; r == 0 && done && i < 2; i++)
 			r = rejudge_step(s, txn, REJUDGE_INLINE, &done);
 	}
 	s->n_touched = 0;

@@ -263,6 +263,7 @@ void api_view(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
 		.status = q->status && q->status[0] ? q->status : NULL,
 		.kind = q->has_kind ? (int)q->kind : 0,
 		.since_ms = q->has_since_ms ? q->since_ms : 0,
+		.limit = q->has_limit && q->limit ? q->limit : LD_VIEW_LIMIT,
 	};
 	Ld__ApiViewCase *vc = NULL, **vcp = NULL;
 	Ld__ApiViewAction *va = NULL, **vap = NULL;
@@ -366,6 +367,12 @@ void api_view(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
 	av.n_regions = v->n_regions;
 	av.regions = vrp;
 	av.health = &st.st;
+	av.has_cases_total = av.has_cases_awaiting = av.has_cases_overdue = true;
+	av.has_rejudging = true;
+	av.cases_total = v->cases_total;
+	av.cases_awaiting = v->cases_awaiting;
+	av.cases_overdue = v->cases_overdue;
+	av.rejudging = v->rejudging;
 	resp.view = &av;
 	api_respond(n, c, &resp);
 out:

@@ -117,6 +117,12 @@ static void test_dispatch_workflow(void **state)
 	assert_null(strstr(w->out, ACT));
 	assert_null(strstr(w->out, LATE));
 	assert_int_equal(cli(w, w->p, "view", "--kind", "everything", NULL), 2);
+	assert_int_equal(cli(w, w->p, "view", "--limit", "0", NULL), 2);
+	assert_int_equal(cli(w, w->p, "view", "--limit", "10001", NULL), 2);
+	/* Finished actions are cut at the limit; active ones are all listed. */
+	assert_int_equal(cli(w, w->p, "view", "--json", "--limit", "1", NULL), 0);
+	assert_non_null(strstr(w->out, "\"cases_total\": "));
+	assert_non_null(strstr(w->out, "\"rejudging\": false"));
 	/* Text form, most urgent first: the urgent, unacknowledged action. */
 	assert_int_equal(cli(w, w->p, "view", NULL), 0);
 	assert_non_null(strstr(w->out, "NOT ACKNOWLEDGED"));

@@ -12,6 +12,9 @@
 #include "case.pb-c.h"
 #include "common/access.h"
 #include "common/casefile.h"
+#include "common/casesum.h"
+#include "common/cmdview.h"
+#include "roster.pb-c.h"
 #include "common/errors.h"
 #include "testutil.h"
 
@@ -294,6 +297,230 @@ static void test_backdating_does_not_rewrite(void **state)
 	ld_entry_destroy(&late);
 }
 
+/* A designation by a unit that is not (yet) a superior is refused; when the
+ * roster makes it one, the case summary is judged again in the transaction
+ * that changed the roster, and equals a rebuild from the feeds. */
+static void test_summary_follows_roster(void **state)
+{
+	fx_t *f = *state;
+	ld_case_sum_t sum;
+	ld_entry_t *up[2];
+	uint8_t d1[32], d2[32];
+
+	ingest_all(f, f->s, false);
+	f->fr[f->nr++] = response(&f->c, LD__REFERRAL_DECISION__REFERRAL_DECISION_DESIGNATE,
+				  "upstream permit", "county-c");
+	assert_int_equal(tu_ingest(f->s, &f->fr[0], 1, LD_CHAIN_BATCH, NULL, NULL), 0);
+	assert_int_equal(ld_case_sum_get(f->s, CASE, &sum), 0);
+	assert_string_equal(sum.referrer, "county-a");
+	assert_string_equal(sum.holder, "county-b");
+	assert_string_equal(sum.status, "accepted");
+	assert_false(sum.awaiting);
+	assert_int_equal(ld_case_sum_get(f->s, "county-a/none", &sum), -ENOENT);
+
+	/* C becomes the superior of A and B. */
+	up[0] = tu_roster(&f->root, LD__ROSTER_UPDATE__ACTION__UPDATE, "county-a", NULL,
+			  "county-c", 0);
+	up[1] = tu_roster(&f->root, LD__ROSTER_UPDATE__ACTION__UPDATE, "county-b", NULL,
+			  "county-c", 0);
+	assert_int_equal(tu_ingest(f->s, up, 2, LD_CHAIN_BATCH, NULL, NULL), 0);
+	assert_false(ld_store_rejudge_pending(f->s));
+	assert_int_equal(ld_case_sum_get(f->s, CASE, &sum), 0);
+	assert_string_equal(sum.holder, "county-c");
+	assert_string_equal(sum.status, "awaiting answer");
+	assert_true(sum.awaiting);
+	assert_int_equal(ld_store_views_digest(f->s, d1), 0);
+	assert_int_equal(ld_store_reindex(f->s), 0);
+	assert_int_equal(ld_store_views_digest(f->s, d2), 0);
+	assert_memory_equal(d1, d2, 32);
+	tu_free_run(up, 2);
+}
+
+#define T0 1765000000000ll
+#define HOUR 3600000ll
+#define DAY (24 * HOUR)
+
+static ld_entry_t *referral_at(tu_node_t *n, const char *id, int64_t t, int64_t answer_by)
+{
+	Ld__CaseReferral m = LD__CASE_REFERRAL__INIT;
+	const char *aud[] = {"county-b"};
+	uint8_t buf[512];
+	ld_entry_t *e;
+
+	m.case_id = (char *)id;
+	m.title = "Sand mining in the fishing-ban season";
+	m.addressee = "county-b";
+	m.has_answer_by_ms = answer_by != 0;
+	m.answer_by_ms = answer_by;
+	n->time_ms = t;
+	e = tu_next(n, LD__KIND__KIND_CASE_REFERRAL, buf, ld__case_referral__pack(&m, buf), aud, 1);
+	n->time_ms = 0;
+	return e;
+}
+
+static ld_entry_t *answer_at(tu_node_t *n, const char *id, int decision, int64_t t)
+{
+	Ld__ReferralResponse m = LD__REFERRAL_RESPONSE__INIT;
+	const char *aud[] = {"county-a"};
+	uint8_t buf[512];
+	ld_entry_t *e;
+
+	m.case_id = (char *)id;
+	m.has_decision = true;
+	m.decision = (uint32_t)decision;
+	m.reason = decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_REJECT ? "not ours" : NULL;
+	n->time_ms = t;
+	e = tu_next(n, LD__KIND__KIND_REFERRAL_RESPONSE, buf, ld__referral_response__pack(&m, buf),
+		    aud, 1);
+	n->time_ms = 0;
+	return e;
+}
+
+static void assert_listed(const ld_view_t *v, const char *const *ids, size_t n)
+{
+	assert_int_equal(v->n_cases, n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(v->cases[i].case_id, ids[i]);
+}
+
+/* The command view from summaries: totals and per-region counts over every
+ * case, overdue answers first, then awaiting by age, then the most recent
+ * others, cut at the limit; filters select what is listed. */
+static void test_view_from_summaries(void **state)
+{
+	fx_t *f = *state;
+	ld_entry_t *ra[6], *rb[3];
+	ld_view_filter_t lim = {.limit = 2}, acc = {.status = "accepted"};
+	ld_access_t *a;
+	ld_view_t *v;
+	const int64_t now = T0 + 10 * DAY;
+
+	ra[0] = referral_at(&f->a, "county-a/c1", T0 + 1 * HOUR, T0 + DAY);      /* overdue */
+	ra[1] = referral_at(&f->a, "county-a/c2", T0 + 2 * HOUR, T0 + DAY);      /* accepted */
+	ra[2] = referral_at(&f->a, "county-a/c3", T0 + 3 * HOUR, 0);             /* awaiting */
+	ra[3] = referral_at(&f->a, "county-a/c4", T0 + 4 * HOUR, T0 + 30 * DAY); /* awaiting */
+	ra[4] = referral_at(&f->a, "county-a/c5", T0 + 5 * HOUR, 0);             /* accepted */
+	ra[5] = referral_at(&f->a, "county-a/c6", T0 + 6 * HOUR, 0);             /* rejected */
+	rb[0] = answer_at(&f->b, "county-a/c2", 1, T0 + 2 * HOUR + 1 * HOUR);
+	rb[1] = answer_at(&f->b, "county-a/c5", 1, T0 + 5 * HOUR + 2 * HOUR);
+	rb[2] = answer_at(&f->b, "county-a/c6", LD__REFERRAL_DECISION__REFERRAL_DECISION_REJECT,
+			  T0 + 6 * HOUR + 4 * HOUR);
+	/* Answers first: the summaries do not depend on arrival order. The
+	 * fixture's case (accepted, referred before all these) comes first. */
+	ingest_all(f, f->s, false);
+	assert_int_equal(tu_ingest(f->s, rb, 3, LD_CHAIN_BATCH, NULL, NULL), 0);
+	assert_int_equal(tu_ingest(f->s, ra, 6, LD_CHAIN_BATCH, NULL, NULL), 0);
+	assert_int_equal(ld_access_load(f->s, &a), 0);
+
+	assert_int_equal(ld_view_build(f->s, a, now, NULL, &v), 0);
+	assert_int_equal(v->cases_total, 7);
+	assert_int_equal(v->cases_awaiting, 3);
+	assert_int_equal(v->cases_overdue, 1);
+	{
+		const char *order[] = {"county-a/c1", "county-a/c3", "county-a/c4", "county-a/c6",
+				       "county-a/c5", "county-a/c2", CASE};
+
+		assert_listed(v, order, 7);
+	}
+	assert_true(v->cases[0].overdue);
+	assert_false(v->cases[1].overdue);
+	assert_int_equal(v->cases[5].answered_ms, T0 + 3 * HOUR);
+	assert_int_equal(v->n_regions, 1);
+	assert_string_equal(v->regions[0].region, "330100");
+	assert_int_equal(v->regions[0].referrals_out, 7);
+	assert_int_equal(v->regions[0].referrals_in, 7);
+	assert_int_equal(v->regions[0].awaiting, 3);
+	assert_int_equal(v->regions[0].overdue, 1);
+	assert_int_equal(v->regions[0].answered, 4);
+	/* Answer times 1 ms, 1, 2 and 4 hours: the (upper) median is 2 hours,
+	 * within 2.2 %. */
+	assert_true(v->regions[0].median_answer_ms > 2 * HOUR * 978 / 1000);
+	assert_true(v->regions[0].median_answer_ms < 2 * HOUR * 1022 / 1000);
+	ld_view_destroy(&v);
+
+	/* The limit cuts the list, never the counts. */
+	assert_int_equal(ld_view_build(f->s, a, now, &lim, &v), 0);
+	{
+		const char *order[] = {"county-a/c1", "county-a/c3"};
+
+		assert_listed(v, order, 2);
+	}
+	assert_int_equal(v->cases_total, 7);
+	ld_view_destroy(&v);
+	assert_int_equal(ld_view_build(f->s, a, now, &acc, &v), 0);
+	{
+		const char *order[] = {"county-a/c5", "county-a/c2", CASE};
+
+		assert_listed(v, order, 3);
+	}
+	ld_view_destroy(&v);
+	/* Before c1's deadline nothing is overdue. */
+	assert_int_equal(ld_view_build(f->s, a, T0 + 12 * HOUR, NULL, &v), 0);
+	assert_int_equal(v->cases_overdue, 0);
+	assert_false(v->cases[0].overdue);
+	assert_string_equal(v->cases[0].case_id, "county-a/c1");
+	ld_view_destroy(&v);
+
+	/* B accepts c1 late: it leaves the overdue and awaiting counts. */
+	{
+		ld_entry_t *late = answer_at(&f->b, "county-a/c1", 1, T0 + 11 * DAY);
+		uint8_t d1[32], d2[32];
+
+		assert_int_equal(tu_ingest(f->s, &late, 1, LD_CHAIN_BATCH, NULL, NULL), 0);
+		assert_int_equal(ld_view_build(f->s, a, now, NULL, &v), 0);
+		assert_int_equal(v->cases_awaiting, 2);
+		assert_int_equal(v->cases_overdue, 0);
+		assert_int_equal(v->regions[0].answered, 5);
+		ld_view_destroy(&v);
+		assert_int_equal(ld_store_views_digest(f->s, d1), 0);
+		assert_int_equal(ld_store_reindex(f->s), 0);
+		assert_int_equal(ld_store_views_digest(f->s, d2), 0);
+		assert_memory_equal(d1, d2, 32);
+		ld_entry_destroy(&late);
+	}
+	ld_access_destroy(&a);
+	tu_free_run(ra, 6);
+	tu_free_run(rb, 3);
+}
+
+/* With more cases than a transaction judges inline, a roster change leaves
+ * the rest to ld_store_rejudge(), in slices, to the same result. */
+static void test_rejudge_in_slices(void **state)
+{
+	fx_t *f = *state;
+	enum { N = 2600, RUN = 500 };
+	ld_entry_t **run = calloc(RUN, sizeof(*run)), *up;
+	uint8_t d1[32], d2[32];
+	size_t done = 0, calls = 0;
+
+	ingest_all(f, f->s, false);
+	for (size_t i = 0; i < N; i += RUN) {
+		for (size_t k = 0; k < RUN; k++) {
+			char id[40];
+
+			snprintf(id, sizeof(id), "county-a/%05zu", i + k);
+			run[k] = referral_at(&f->a, id, T0 + (int64_t)(i + k), 0);
+		}
+		assert_int_equal(tu_ingest(f->s, run, RUN, LD_CHAIN_BATCH, NULL, NULL), 0);
+		tu_free_run(run, RUN);
+	}
+	assert_false(ld_store_rejudge_pending(f->s));
+	up = tu_roster(&f->root, LD__ROSTER_UPDATE__ACTION__UPDATE, "county-b", NULL, "county-c", 0);
+	assert_int_equal(tu_ingest(f->s, &up, 1, LD_CHAIN_BATCH, NULL, NULL), 0);
+	assert_true(ld_store_rejudge_pending(f->s));
+	do {
+		assert_int_equal(ld_store_rejudge(f->s, 400, &done), 0);
+	} while (done && ++calls < 100);
+	assert_true(calls >= 2 && calls < 100);
+	assert_false(ld_store_rejudge_pending(f->s));
+	assert_int_equal(ld_store_views_digest(f->s, d1), 0);
+	assert_int_equal(ld_store_reindex(f->s), 0);
+	assert_int_equal(ld_store_views_digest(f->s, d2), 0);
+	assert_memory_equal(d1, d2, 32);
+	ld_entry_destroy(&up);
+	free(run);
+}
+
 static void test_utf8_trim(void **state)
 {
 	char a[] = "ab\xe4\xb8\xad", b[] = "ab\xe4\xb8", c[] = "x\xf0\x9f", d[] = "plain";
@@ -315,6 +542,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reindex_identical_and_order_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_designation_by_superior, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backdating_does_not_rewrite, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_summary_follows_roster, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_view_from_summaries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rejudge_in_slices, setup, teardown),
 		cmocka_unit_test(test_utf8_trim),
 	};
 

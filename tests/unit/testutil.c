@@ -62,7 +62,7 @@ static ld_entry_t *build(tu_node_t *n, uint32_t kind, const void *payload, size_
 		.author = n->id,
 		.seq = n->seq + 1,
 		.prev = n->seq ? n->head : NULL,
-		.time_ms = 1764000000000 + (int64_t)n->seq,
+		.time_ms = n->time_ms ? n->time_ms : 1764000000000 + (int64_t)n->seq,
 		.kind = kind,
 		.audience = audience,
 		.n_audience = n_audience,

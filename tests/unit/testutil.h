@@ -18,6 +18,7 @@ typedef struct tu_node {
 	uint8_t pub[LD_PUBKEY_LEN];
 	uint64_t seq;             /* last seq built */
 	uint8_t head[LD_ID_LEN];  /* id of the last entry built */
+	int64_t time_ms;          /* author time of the next entry; 0: base + seq */
 } tu_node_t;
 
 /* A fresh directory under $TMPDIR (or /tmp); caller frees the string and
