@@ -43,6 +43,8 @@ int cmd_decline(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_view(int argc, char **argv);
 int cmd_update(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 struct ldc;
 /* Connect to the daemon's API: --api EP, else -c CONFIG's, else

@@ -15,7 +15,7 @@
 static const char *const kind_names[] = {
 	"unspecified",   "roster-update",   "referral",        "referral-response",
 	"evidence",      "attestation",     "custody",         "dispatch",
-	"action-response", "case-update",   "receipt",         "escalation",
+	"action-response", "case-update",   "receipt",         "escalation",      "case-export",
 };
 
 static int kind_parse(const char *s, uint32_t *out)

@@ -42,6 +42,9 @@ static void usage(FILE *f)
 		"                            dispatch a joint inspection or emergency response\n"
 		"  ack|accept ACTION, decline ACTION --reason R, report ACTION --status S\n"
 		"                            answer a dispatch (participants)\n"
+		"  export CASE -o FILE [--file FEED:SEQ=PATH]...\n"
+		"                            a case bundle with a signed manifest\n"
+		"  verify FILE --root KEY    check a case bundle offline (no daemon)\n"
 		"\n"
 		"Commands that talk to the daemon take -c CONFIG or --api ENDPOINT\n"
 		"(default: $LIANDONG_CONFIG, then ./liandongd.conf).\n"
@@ -105,6 +108,10 @@ int main(int argc, char **argv)
 		return cmd_init(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "roster"))
 		return cmd_roster(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "export"))
+		return cmd_export(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "verify"))
+		return cmd_verify(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "status"))
 		return cmd_status(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "append"))

@@ -426,8 +426,20 @@ static void summarise_other(ld_case_item_t *it, const ld_entry_t *e)
 {
 	static const char *const names[] = {"?", "roster", "referral", "response", "evidence",
 					    "attestation", "custody", "dispatch", "action-response",
-					    "case-update", "receipt", "escalation"};
+					    "case-update", "receipt", "escalation", "case-export"};
 
+	if (e->hdr->kind == LD__KIND__KIND_CASE_EXPORT) {
+		Ld__CaseExport *m = ld__case_export__unpack(NULL, e->payload_len, e->payload);
+
+		if (m) {
+			snprintf(it->summary, sizeof(it->summary),
+				 "CASE FILE EXPORTED: %zu entries, %zu evidence files%s%s",
+				 m->n_entries, m->n_file_sha256, m->recipient ? ", for " : "",
+				 m->recipient ? m->recipient : "");
+			ld__case_export__free_unpacked(m, NULL);
+			return;
+		}
+	}
 	if (e->hdr->kind == LD__KIND__KIND_EVIDENCE_RECORD) {
 		Ld__EvidenceRecord *m = ld__evidence_record__unpack(NULL, e->payload_len, e->payload);
 

@@ -206,6 +206,9 @@ int store_views_apply(ld_store_t *s, MDB_txn *txn, const ld_entry_t *e)
 	case LD__KIND__KIND_CUSTODY_TRANSFER:
 		DECODE_CASE(Ld__CustodyTransfer, ld__custody_transfer, case_id);
 		break;
+	case LD__KIND__KIND_CASE_EXPORT:
+		DECODE_CASE(Ld__CaseExport, ld__case_export, case_id);
+		break;
 	case LD__KIND__KIND_ACTION_DISPATCH: {
 		Ld__ActionDispatch *m = ld__action_dispatch__unpack(NULL, e->payload_len, e->payload);
 
@@ -416,6 +419,9 @@ int ld_payload_case_id(uint32_t kind, const void *payload, size_t len, char *buf
 		break;
 	case LD__KIND__KIND_CUSTODY_TRANSFER:
 		CASE_OF(Ld__CustodyTransfer, ld__custody_transfer, case_id);
+		break;
+	case LD__KIND__KIND_CASE_EXPORT:
+		CASE_OF(Ld__CaseExport, ld__case_export, case_id);
 		break;
 	default:
 		break;

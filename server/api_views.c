@@ -15,6 +15,7 @@
 struct item_receipts {
 	Ld__ApiReceipt *r;
 	Ld__ApiReceipt **p;
+	Ld__ApiEntryRef *refs;     /* the receipt entries */
 	size_t n, cap;
 };
 
@@ -28,6 +29,11 @@ static int item_receipt(void *ud, const ld_receipt_t *rc)
 	a->r[a->n].receiver = strdup(rc->receiver);
 	a->r[a->n].has_time_ms = true;
 	a->r[a->n].time_ms = rc->received_ms;
+	ld__api_entry_ref__init(&a->refs[a->n]);
+	a->refs[a->n].feed = a->r[a->n].receiver;
+	a->refs[a->n].has_seq = true;
+	a->refs[a->n].seq = rc->receipt_seq;
+	a->r[a->n].receipt = &a->refs[a->n];
 	a->p[a->n] = &a->r[a->n];
 	a->n++;
 	return 0;
@@ -73,7 +79,8 @@ static int items_fill(ld_node_t *n, struct items_out *o, ld_case_item_t *src, si
 		o->rcs[i].cap = 64;
 		o->rcs[i].r = calloc(o->rcs[i].cap, sizeof(*o->rcs[i].r));
 		o->rcs[i].p = calloc(o->rcs[i].cap, sizeof(*o->rcs[i].p));
-		if (o->rcs[i].r && o->rcs[i].p)
+		o->rcs[i].refs = calloc(o->rcs[i].cap, sizeof(*o->rcs[i].refs));
+		if (o->rcs[i].r && o->rcs[i].p && o->rcs[i].refs)
 			ld_store_foreach_receipt(n->store, it->feed, it->seq, item_receipt, &o->rcs[i]);
 		x->n_receipts = o->rcs[i].n;
 		x->receipts = o->rcs[i].p;
@@ -89,6 +96,7 @@ static void items_free(struct items_out *o)
 			free(o->rcs[i].r[j].receiver);
 		free(o->rcs[i].r);
 		free(o->rcs[i].p);
+		free(o->rcs[i].refs);
 	}
 	free(o->rcs);
 	free(o->refs);
