@@ -186,8 +186,8 @@ static int write_span(struct exp *x, ld_bundle_writer_t *w, const char *feed, ui
 				ld_entry_destroy(&e);
 				break;
 			}
-			full = root ? e->hdr->kind == LD__KIND__KIND_ROSTER_UPDATE
-				    : listed(x, feed, next);
+			full = listed(x, feed, next) ||
+			       (root && e->hdr->kind == LD__KIND__KIND_ROSTER_UPDATE);
 			len = ld_entry_encode(e, full, buf);
 			r = ld_bundle_add_entry(w, buf, len);
 			x->n_entries++;

@@ -665,7 +665,7 @@ static void check_manifest(struct verify *v)
 	}
 	for (size_t i = 0; i < v->n; i++)
 		if (v->e[i]->has_payload && !listed[i] && v->e[i] != me &&
-		    strcmp(v->e[i]->hdr->author, v->root_id))
+		    v->e[i]->hdr->kind != LD__KIND__KIND_ROSTER_UPDATE)
 			fail(v, LD_EMALFORMED, "%s #%llu (record %zu) has content but is not in the "
 			     "manifest", v->e[i]->hdr->author, (unsigned long long)v->e[i]->hdr->seq,
 			     v->rec[i]);
@@ -716,7 +716,7 @@ static void report(struct verify *v)
 	if (!byt || !v->out)
 		goto out;
 	for (size_t i = 0; i < v->n; i++)
-		if (v->e[i]->has_payload && strcmp(v->e[i]->hdr->author, v->root_id))
+		if (v->e[i]->has_payload && v->e[i]->hdr->kind != LD__KIND__KIND_ROSTER_UPDATE)
 			byt[n++] = v->e[i];
 	qsort(byt, n, sizeof(*byt), cmp_time);
 	fprintf(v->out, "\nWho said what, when (author time; every entry signed and verified):\n");

@@ -13,7 +13,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "cluster.h"
+#include "common/key.h"
 #include "testutil.h"
 
 #define CASE "county-a/2026-0117"
@@ -35,6 +38,95 @@ static bool show_has(void *ud)
 	struct show_q *q = ud;
 
 	return cli(q->w, q->n, "show", CASE, "--json", NULL) == 0 && strstr(q->w->out, q->needle);
+}
+
+static char g_ev_ref[700];
+
+/* Copy bundle 'in' to 'out' record by record, dropping ENTRY record number
+ * 'drop' (1-based among entries; 0 = none) and flipping the last byte of
+ * every evidence file if 'swap_file', then write a fresh end digest: the
+ * damage must be found by the signatures and the manifest, not the digest. */
+static void rewrite_bundle(const char *in, const char *out, int drop, bool swap_file)
+{
+	FILE *f = fopen(in, "rb"), *o = fopen(out, "wb");
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	uint8_t head[20], rh[9], d[32];
+	int n_entry = 0;
+
+	assert_non_null(f);
+	assert_non_null(o);
+	assert_int_equal(fread(head, 1, 20, f), 20);
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	fwrite(head, 1, 20, o);
+	EVP_DigestUpdate(md, head, 20);
+	while (fread(rh, 1, 9, f) == 9) {
+		uint64_t len = 0;
+		uint8_t *buf;
+
+		for (int i = 0; i < 8; i++)
+			len = len << 8 | rh[1 + i];
+		if (rh[0] == 0xff)
+			break;
+		buf = malloc(len + 1);
+		assert_int_equal(fread(buf, 1, len, f), len);
+		if (rh[0] == 1 && ++n_entry == drop) {
+			free(buf);
+			continue;
+		}
+		if (rh[0] == 2 && swap_file && len > 32)
+			buf[len - 1] ^= 0x01;
+		fwrite(rh, 1, 9, o);
+		fwrite(buf, 1, len, o);
+		EVP_DigestUpdate(md, rh, 9);
+		EVP_DigestUpdate(md, buf, len);
+		free(buf);
+	}
+	assert_int_equal(rh[0], 0xff);
+	fwrite(rh, 1, 9, o);
+	EVP_DigestUpdate(md, rh, 9);
+	EVP_DigestFinal_ex(md, d, NULL);
+	fwrite(d, 1, 32, o);
+	EVP_MD_CTX_free(md);
+	fclose(f);
+	fclose(o);
+}
+
+/* `liandong verify` runs without a daemon: no --api. Output (stdout and
+ * stderr) into w->out; returns the exit code. */
+static int verify(cl_world_t *w, const char *bundle, const char *root)
+{
+	char cmd[2048];
+	size_t n;
+	FILE *p;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "'%s' verify '%s' --root %s 2>&1", getenv("LD_CLI"), bundle, root);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(w->out, 1, sizeof(w->out) - 1, p);
+	w->out[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int count_entries(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t rh[9];
+	int n = 0;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 20, SEEK_SET), 0);
+	while (fread(rh, 1, 9, f) == 9 && rh[0] != 0xff) {
+		uint64_t len = 0;
+
+		for (int i = 0; i < 8; i++)
+			len = len << 8 | rh[1 + i];
+		n += rh[0] == 1;
+		assert_int_equal(fseeko(f, (off_t)len, SEEK_CUR), 0);
+	}
+	fclose(f);
+	return n;
 }
 
 static void test_referral_workflow(void **state)
@@ -97,6 +189,7 @@ static void test_referral_workflow(void **state)
 			assert_non_null(p);
 			assert_int_equal(sscanf(p, "\"seq\": %llu", &seq), 1);
 			snprintf(ref, sizeof(ref), "county-a:%llu", seq);
+			snprintf(g_ev_ref, sizeof(g_ev_ref), "%s=%s", ref, path);
 			assert_int_equal(cl_wait(w->b, "county-a", seq, 15000), 0);
 			assert_int_equal(cl_wait(w->x, "county-a", seq, 15000), 0);
 		}
@@ -174,6 +267,62 @@ static void test_referral_workflow(void **state)
 		assert_int_equal(cli(w, w->a, "show", CASE, "--json", NULL), 0);
 		assert_string_equal(before, w->out);
 		free(before);
+	}
+
+	/* A case bundle for the court: exported by A with the evidence file,
+	 * verified offline with the root key alone; every kind of damage is
+	 * named. */
+	{
+		char b[700], bad[720], root[65], other[65];
+		FILE *f;
+		long size;
+
+		snprintf(b, sizeof(b), "%s/case.ldb", w->c->base);
+		snprintf(bad, sizeof(bad), "%s/bad.ldb", w->c->base);
+		ld_hex(w->c->root->sign_pub, 32, root);
+		ld_hex(w->b->sign_pub, 32, other);
+		assert_int_equal(cli(w, w->a, "export", "county-a/none", "-o", b, NULL), 7);
+		assert_int_equal(cli(w, w->a, "export", CASE, NULL), 2);
+		assert_int_equal(cli(w, w->a, "export", CASE, "-o", b, "--file", g_ev_ref,
+				     "--for", "Jiaxing Intermediate People's Court", NULL), 0);
+		assert_int_equal(verify(w, b, root), 0);
+		assert_non_null(strstr(w->out, "VERIFIED"));
+		assert_non_null(strstr(w->out, "SHA-256 matches"));
+		assert_non_null(strstr(w->out, "county-b received county-a #1"));
+		/* The export is part of the case's history. */
+		assert_int_equal(cli(w, w->a, "show", CASE, NULL), 0);
+		assert_non_null(strstr(w->out, "CASE FILE EXPORTED"));
+		/* Another root key. */
+		assert_int_equal(verify(w, b, other), 1);
+		assert_non_null(strstr(w->out, "no entry in the bundle is signed by the given root key"));
+		/* Any byte changed: the middle of the file. */
+		f = fopen(b, "rb");
+		fseek(f, 0, SEEK_END);
+		size = ftell(f);
+		fclose(f);
+		rewrite_bundle(b, bad, 0, false);
+		assert_int_equal(verify(w, bad, root), 0);
+		f = fopen(bad, "r+b");
+		fseek(f, size / 2, SEEK_SET);
+		{
+			int ch = fgetc(f);
+
+			fseek(f, size / 2, SEEK_SET);
+			fputc(ch ^ 0x20, f);
+		}
+		fclose(f);
+		assert_int_equal(verify(w, bad, root), 1);
+		assert_non_null(strstr(w->out, "FAILED"));
+		/* An entry dropped (digest rewritten): the manifest or the chain
+		 * names what is missing. */
+		rewrite_bundle(b, bad, count_entries(b) - 1, false);
+		assert_int_equal(verify(w, bad, root), 1);
+		assert_non_null(strstr(w->out, "missing"));
+		/* The evidence file substituted (digest rewritten). */
+		rewrite_bundle(b, bad, 0, true);
+		assert_int_equal(verify(w, bad, root), 1);
+		assert_non_null(strstr(w->out, "do not match its SHA-256"));
+		assert_int_equal(verify(w, "/nonexistent.ldb", root), 3);
 	}
 }
 
