@@ -8,9 +8,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
 
 #include "client/cli.h"
+#include "common/bundle.h"
 #include "client/ldclient.h"
 #include "common/casefile.h"
 #include "common/entry.h"
@@ -22,36 +22,6 @@ static const char *const types[] = {NULL, "sampling", "monitoring", "photo", "vi
 				    "inspection-record", "appraisal", "interrogation-record",
 				    "document", "other"};
 static const char *const verdicts[] = {NULL, "recognised", "reservations", "not-recognised"};
-
-/* SHA-256 and size of a file, read in 1 MiB blocks (any size). */
-static int hash_file(const char *path, uint8_t out[32], uint64_t *size)
-{
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	FILE *f = fopen(path, "rb");
-	static uint8_t buf[1 << 20];
-	size_t n;
-	int r = 0;
-
-	if (!f || !md) {
-		r = f ? -ENOMEM : -errno;
-		goto out;
-	}
-	*size = 0;
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		EVP_DigestUpdate(md, buf, n);
-		*size += n;
-	}
-	if (ferror(f))
-		r = -EIO;
-	else
-		EVP_DigestFinal_ex(md, out, NULL);
-out:
-	if (f)
-		fclose(f);
-	EVP_MD_CTX_free(md);
-	return r;
-}
 
 static const char *media_type(const char *path)
 {
@@ -168,7 +138,7 @@ static int evidence_add(int argc, char **argv)
 	file = argv[optind + 1];
 	if (!ld_case_id_valid(m.case_id))
 		return cli_fail(EXIT_USAGE, "evidence add: '%s' is not a case id", m.case_id);
-	if ((r = hash_file(file, sha, &m.size)) < 0)
+	if ((r = ld_file_sha256(file, sha, &m.size)) < 0)
 		return cli_fail(EXIT_FILE, "evidence add: %s: %s", file, strerror(-r));
 	m.has_size = m.has_sha256 = true;
 	m.sha256.data = sha;
@@ -292,7 +262,7 @@ static int evidence_attest(int argc, char **argv)
 	else if (!strcmp(e->hdr->author, self))
 		r = cli_fail(EXIT_DENIED, "evidence attest: a unit cannot attest its own evidence");
 	if (r == 0 && file) {
-		if ((r = hash_file(file, sha, &size)) < 0) {
+		if ((r = ld_file_sha256(file, sha, &size)) < 0) {
 			r = cli_fail(EXIT_FILE, "evidence attest: %s: %s", file, strerror(-r));
 		} else if ((er->sha256.len != 32 || memcmp(er->sha256.data, sha, 32) != 0) &&
 			   m.verdict != 3) {

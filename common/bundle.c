@@ -5,12 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
 
 #include "case.pb-c.h"
 #include "common/bundle.h"
+#include "common/casefile.h"
 #include "common/errors.h"
 #include "common/key.h"
 #include "common/roster.h"
@@ -123,6 +125,7 @@ int ld_bundle_add_file(ld_bundle_writer_t *w, const char *file_path, const uint8
 	uint8_t *buf = malloc(IO_CHUNK), got[32];
 	FILE *f = fopen(file_path, "rb");
 	uint64_t size = 0, done = 0;
+	struct stat sb;
 	size_t n;
 	int r;
 
@@ -130,10 +133,11 @@ int ld_bundle_add_file(ld_bundle_writer_t *w, const char *file_path, const uint8
 		r = !f ? -errno : -ENOMEM;
 		goto out;
 	}
-	if (fseeko(f, 0, SEEK_END) < 0 || (size = (uint64_t)ftello(f), fseeko(f, 0, SEEK_SET)) < 0) {
+	if (fstat(fileno(f), &sb) != 0) {
 		r = -errno;
 		goto out;
 	}
+	size = (uint64_t)sb.st_size;
 	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
 	if ((r = w_record(w, LD_BREC_FILE, 32 + size)) < 0 || (r = w_bytes(w, sha256, 32)) < 0)
 		goto out;
@@ -600,11 +604,9 @@ static void describe(const ld_entry_t *e, char *buf, size_t n)
 		}
 	} else if (e->hdr->kind == LD__KIND__KIND_REFERRAL_RESPONSE) {
 		Ld__ReferralResponse *m = ld__referral_response__unpack(NULL, e->payload_len, e->payload);
-		static const char *const d[] = {"?", "accept", "reject", "need more information",
-						"transfer", "designate"};
 
 		if (m) {
-			snprintf(buf, n, "answer: %s%s%.200s", m->decision < 6 ? d[m->decision] : "?",
+			snprintf(buf, n, "answer: %s%s%.200s", ld_decision_name(m->decision),
 				 m->reason ? ": " : "", m->reason ? m->reason : "");
 			ld__referral_response__free_unpacked(m, NULL);
 		}
@@ -633,8 +635,11 @@ static void check_manifest(struct verify *v)
 		if (v->e[i]->hdr->kind == LD__KIND__KIND_CASE_EXPORT && v->e[i]->has_payload &&
 		    (!me || v->e[i]->hdr->time_ms >= me->hdr->time_ms))
 			me = v->e[i];
-	if (!listed)
+	/* Out of memory fails the check: it never passes unchecked. */
+	if (!listed) {
+		fail(v, -ENOMEM, "out of memory while checking the manifest");
 		return;
+	}
 	if (!me || !(m = ld__case_export__unpack(NULL, me->payload_len, me->payload))) {
 		fail(v, LD_EMALFORMED, "the bundle holds no readable manifest (case-export entry)");
 		free(listed);
@@ -670,6 +675,8 @@ static void check_manifest(struct verify *v)
 			     "manifest", v->e[i]->hdr->author, (unsigned long long)v->e[i]->hdr->seq,
 			     v->rec[i]);
 	file_listed = calloc(m->n_file_sha256 + 1, sizeof(*file_listed));
+	if (!file_listed)
+		fail(v, -ENOMEM, "out of memory while checking the evidence files");
 	for (size_t k = 0; file_listed && k < v->n_files; k++) {
 		struct vfile *f = &v->files[k];
 		bool known = false;

@@ -39,10 +39,6 @@ struct sum {
 
 static const MDB_val rejudge_key = {.mv_size = 7, .mv_data = (void *)"rejudge"};
 
-static MDB_val str_val(const char *p)
-{
-	return (MDB_val){.mv_size = strlen(p), .mv_data = (void *)p};
-}
 
 unsigned ld_answer_bucket(int64_t ms)
 {
@@ -200,7 +196,7 @@ static int sum_decode(const MDB_val *k, const MDB_val *v, struct sum *m)
 
 int ld_case_sum_get(ld_store_t *s, const char *case_id, ld_case_sum_t *ret)
 {
-	MDB_val k = str_val(case_id), v;
+	MDB_val k = store_str_val(case_id), v;
 	MDB_txn *txn;
 	struct sum m;
 	int r;
@@ -243,7 +239,7 @@ static int due_op(ld_store_t *s, MDB_txn *txn, bool add, enum ld_due_class cls, 
 		  const char *case_id, int checkpoint, const char *holder)
 {
 	uint8_t kb[9 + LD_CASE_ID_MAX + 5];
-	MDB_val k = {.mv_data = kb}, v = str_val(holder);
+	MDB_val k = {.mv_data = kb}, v = store_str_val(holder);
 	int r;
 
 	k.mv_size = due_key(kb, cls, t, case_id, checkpoint);
@@ -259,7 +255,7 @@ static int count_op(ld_store_t *s, MDB_txn *txn, const char *node, int sign, int
 		    int d_await, int bucket)
 {
 	uint8_t b[CNT_LEN];
-	MDB_val k = str_val(node), v;
+	MDB_val k = store_str_val(node), v;
 	bool zero = true;
 	int r = store_mdb_err(mdb_get(txn, s->db_ncnt, &k, &v));
 
@@ -329,7 +325,7 @@ static int access_ready(ld_store_t *s)
 static int rejudge_case(ld_store_t *s, MDB_txn *txn, const char *id)
 {
 	uint8_t old_b[1024], new_b[1024];
-	MDB_val k = str_val(id), v;
+	MDB_val k = store_str_val(id), v;
 	size_t old_len = 0, new_len = 0;
 	struct sum old_m, new_m;
 	ld_case_t *c = NULL;
@@ -368,7 +364,7 @@ static int rejudge_case(ld_store_t *s, MDB_txn *txn, const char *id)
 /* v_aact keeps what the action's index key was made of, to remove it. */
 static int rejudge_action(ld_store_t *s, MDB_txn *txn, const char *id)
 {
-	MDB_val k = str_val(id), v;
+	MDB_val k = store_str_val(id), v;
 	ld_action_t *a = NULL;
 	uint8_t vb[10];
 	int r = store_mdb_err(mdb_get(txn, s->db_aact, &k, &v));
@@ -415,27 +411,15 @@ static int touch_cmp(const void *x, const void *y)
 struct collect {
 	char (*ids)[LD_CASE_ID_MAX + 1];
 	size_t n, max;
-	const char *after;     /* skip ids <= this */
 };
 
-static int collect_one(void *ud, const MDB_val *k, const MDB_val *v)
+static int collect_one(void *ud, const char *id)
 {
 	struct collect *c = ud;
-	const char *p = k->mv_data, *nul = memchr(p, '\0', k->mv_size);
-	size_t len = nul ? (size_t)(nul - p) : k->mv_size;
 
-	(void)v;
-	if (len == 0 || len > LD_CASE_ID_MAX)
-		return -EIO;
-	if (c->n && strlen(c->ids[c->n - 1]) == len && !memcmp(c->ids[c->n - 1], p, len))
-		return 0;
 	if (c->n == c->max)
 		return 1;
-	memcpy(c->ids[c->n], p, len);
-	c->ids[c->n][len] = '\0';
-	if (c->after && strcmp(c->ids[c->n], c->after) <= 0)
-		return 0;
-	c->n++;
+	snprintf(c->ids[c->n++], sizeof(*c->ids), "%s", id);
 	return 0;
 }
 
@@ -444,8 +428,7 @@ static int rejudge_step(ld_store_t *s, MDB_txn *txn, size_t max, size_t *ret_don
 {
 	char cur[LD_CASE_ID_MAX + 2];
 	struct collect c = {.max = max};
-	MDB_val v, from;
-	uint8_t kb[LD_CASE_ID_MAX + 2];
+	MDB_val v;
 	bool action;
 	int r = store_mdb_err(mdb_get(txn, s->db_meta, (MDB_val *)&rejudge_key, &v));
 
@@ -464,12 +447,8 @@ static int rejudge_step(ld_store_t *s, MDB_txn *txn, size_t max, size_t *ret_don
 	c.ids = calloc(max ? max : 1, sizeof(*c.ids));
 	if (!c.ids)
 		return -ENOMEM;
-	/* From the cursor id's first key: ids at or before it are skipped. */
-	memcpy(kb, cur + 1, strlen(cur + 1));
-	from = (MDB_val){.mv_size = strlen(cur + 1), .mv_data = kb};
-	c.after = cur[1] ? cur + 1 : NULL;
-	r = store_walk_db(txn, action ? s->db_action_entries : s->db_case_entries,
-			  from.mv_size ? &from : NULL, collect_one, &c);
+	/* Ids after the cursor (reads go through s->cur_txn == txn). */
+	r = store_foreach_thread_id(s, !action, cur + 1, collect_one, &c);
 	for (size_t i = 0; r >= 0 && i < c.n; i++)
 		r = action ? rejudge_action(s, txn, c.ids[i]) : rejudge_case(s, txn, c.ids[i]);
 	if (r >= 0) {
@@ -477,10 +456,10 @@ static int rejudge_step(ld_store_t *s, MDB_txn *txn, size_t max, size_t *ret_don
 		if (c.n == max) {
 			/* More may follow: remember the last one done. */
 			snprintf(cur, sizeof(cur), "%c%s", action ? 'a' : 'c', c.ids[c.n - 1]);
-			v = str_val(cur);
+			v = store_str_val(cur);
 			r = store_mdb_err(mdb_put(txn, s->db_meta, (MDB_val *)&rejudge_key, &v, 0));
 		} else if (!action) {
-			v = str_val("a");
+			v = store_str_val("a");
 			r = store_mdb_err(mdb_put(txn, s->db_meta, (MDB_val *)&rejudge_key, &v, 0));
 			*ret_done += 1; /* the action phase is still to come */
 		} else {
@@ -513,7 +492,7 @@ int store_sum_derive(ld_store_t *s, MDB_txn *txn)
 	/* A roster change may change any judgement: start again from the
 	 * first case, and finish here if the store is small. */
 	if (r == 0 && s->roster_touched) {
-		MDB_val v = str_val("c");
+		MDB_val v = store_str_val("c");
 		size_t done = 1;
 
 		r = store_mdb_err(mdb_put(txn, s->db_meta, (MDB_val *)&rejudge_key, &v, 0));
@@ -528,7 +507,7 @@ int store_sum_derive(ld_store_t *s, MDB_txn *txn)
 int store_sum_rebuild(ld_store_t *s, MDB_txn *txn)
 {
 	MDB_txn *prev = s->cur_txn;
-	MDB_val v = str_val("c");
+	MDB_val v = store_str_val("c");
 	size_t done = 1;
 	int r = 0;
 

@@ -74,7 +74,7 @@ void store_entry_key(uint8_t k[ENTRY_KEY_LEN], uint32_t num, uint64_t seq)
 	store_be64(k + 4, seq);
 }
 
-static MDB_val str_val(const char *s)
+MDB_val store_str_val(const char *s)
 {
 	return (MDB_val){.mv_size = strlen(s), .mv_data = (void *)s};
 }
@@ -96,7 +96,7 @@ int store_feed_state_decode(const MDB_val *v, feed_state_t *st)
 
 int store_feed_get(ld_store_t *s, MDB_txn *txn, const char *feed, feed_state_t *st)
 {
-	MDB_val k = str_val(feed), v;
+	MDB_val k = store_str_val(feed), v;
 	int r = store_mdb_err(mdb_get(txn, s->db_feeds, &k, &v));
 
 	return r < 0 ? r : store_feed_state_decode(&v, st);
@@ -137,7 +137,7 @@ int store_feed_key(const MDB_val *k, char *buf)
 int store_feed_put(ld_store_t *s, MDB_txn *txn, const char *feed, const feed_state_t *st)
 {
 	uint8_t b[FEED_STATE_LEN];
-	MDB_val k = str_val(feed), v = {.mv_size = sizeof(b), .mv_data = b};
+	MDB_val k = store_str_val(feed), v = {.mv_size = sizeof(b), .mv_data = b};
 
 	store_be32(b, st->num);
 	store_be32(b + 4, st->flags);
@@ -226,7 +226,7 @@ void lookup_ctx_forget(lookup_ctx_t *ctx)
 
 int store_roster_read(ld_store_t *s, MDB_txn *txn, const char *node_id, Ld__RosterNode **ret)
 {
-	MDB_val k = str_val(node_id), v;
+	MDB_val k = store_str_val(node_id), v;
 	int r = store_mdb_err(mdb_get(txn, s->db_roster, &k, &v));
 
 	if (r < 0)
@@ -322,7 +322,7 @@ fail:
 
 static int meta_init(ld_store_t *s, MDB_txn *txn, void *ud)
 {
-	MDB_val k = str_val("format"), v;
+	MDB_val k = store_str_val("format"), v;
 	uint8_t b[4];
 	int r;
 
@@ -332,11 +332,11 @@ static int meta_init(ld_store_t *s, MDB_txn *txn, void *ud)
 		v = (MDB_val){.mv_size = 4, .mv_data = b};
 		if ((r = store_mdb_err(mdb_put(txn, s->db_meta, &k, &v, 0))) < 0)
 			return r;
-		k = str_val("root_pub");
+		k = store_str_val("root_pub");
 		v = (MDB_val){.mv_size = LD_PUBKEY_LEN, .mv_data = s->root_pub};
 		if ((r = store_mdb_err(mdb_put(txn, s->db_meta, &k, &v, 0))) < 0)
 			return r;
-		k = str_val("next_num");
+		k = store_str_val("next_num");
 		store_be32(b, 1);
 		v = (MDB_val){.mv_size = 4, .mv_data = b};
 		return store_mdb_err(mdb_put(txn, s->db_meta, &k, &v, 0));
@@ -345,12 +345,12 @@ static int meta_init(ld_store_t *s, MDB_txn *txn, void *ud)
 		return r;
 	if (v.mv_size != 4 || store_get_be32(v.mv_data) != STORE_FORMAT)
 		return LD_EVERSION;
-	k = str_val("root_pub");
+	k = store_str_val("root_pub");
 	if ((r = store_mdb_err(mdb_get(txn, s->db_meta, &k, &v))) < 0)
 		return r == -ENOENT ? -EIO : r;
 	if (v.mv_size != LD_PUBKEY_LEN || memcmp(v.mv_data, s->root_pub, LD_PUBKEY_LEN) != 0)
 		return LD_EWRONGKEY;
-	k = str_val("root_id");
+	k = store_str_val("root_id");
 	r = store_mdb_err(mdb_get(txn, s->db_meta, &k, &v));
 	if (r == 0 && v.mv_size > 0 && v.mv_size <= LD_NODE_ID_MAX) {
 		memcpy(s->root_id, v.mv_data, v.mv_size);

@@ -97,6 +97,8 @@ typedef struct lookup_ctx {
  * STORE_EMAPFULL). The one place LMDB codes are interpreted. */
 int store_mdb_err(int rc);
 
+/* A NUL-terminated string as an LMDB key or value (without the NUL). */
+MDB_val store_str_val(const char *s);
 void store_be32(uint8_t *p, uint32_t v);
 void store_be64(uint8_t *p, uint64_t v);
 uint32_t store_get_be32(const uint8_t *p);
@@ -152,6 +154,11 @@ int store_touch(ld_store_t *s, const char *id, bool action);
 int store_sum_derive(ld_store_t *s, MDB_txn *txn);
 /* Drop every summary table and judge every case and action (reindex). */
 int store_sum_rebuild(ld_store_t *s, MDB_txn *txn);
+
+/* ld_store_foreach_thread_id() from the first id after 'after' (NULL or
+ * "": from the start). */
+int store_foreach_thread_id(ld_store_t *s, bool cases, const char *after,
+			    int (*cb)(void *ud, const char *id), void *ud);
 
 /* Derive the views of one newly stored entry (store_views.c). */
 int store_views_apply(ld_store_t *s, MDB_txn *txn, const ld_entry_t *e);

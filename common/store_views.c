@@ -476,6 +476,7 @@ int ld_store_foreach_case_grant(ld_store_t *s, const char *case_id, const char *
 
 struct id_walk {
 	char last[LD_CASE_ID_MAX + 1];
+	const char *after;
 	int (*cb)(void *ud, const char *id);
 	void *ud;
 };
@@ -493,17 +494,25 @@ static int id_one(void *ud, const MDB_val *k, const MDB_val *v)
 		return 0;
 	memcpy(w->last, p, len);
 	w->last[len] = '\0';
+	if (w->after && strcmp(w->last, w->after) <= 0)
+		return 0;
 	return w->cb(w->ud, w->last);
+}
+
+int store_foreach_thread_id(ld_store_t *s, bool cases, const char *after,
+			    int (*cb)(void *ud, const char *id), void *ud)
+{
+	struct id_walk w = {.after = after && after[0] ? after : NULL, .cb = cb, .ud = ud};
+	MDB_val from = store_str_val(w.after ? w.after : "");
+
+	return store_walk_read(s, cases ? s->db_case_entries : s->db_action_entries,
+			       w.after ? &from : NULL, id_one, &w);
 }
 
 int ld_store_foreach_thread_id(ld_store_t *s, bool cases, int (*cb)(void *ud, const char *id),
 			       void *ud)
 {
-	struct id_walk w = {.cb = cb, .ud = ud};
-	int r = store_walk_read(s, cases ? s->db_case_entries : s->db_action_entries, NULL, id_one,
-				&w);
-
-	return r;
+	return store_foreach_thread_id(s, cases, NULL, cb, ud);
 }
 
 int ld_store_escalated(ld_store_t *s, const char *thread_id, const char *responsible,

@@ -17,10 +17,6 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static MDB_val str_val(const char *s)
-{
-	return (MDB_val){.mv_size = strlen(s), .mv_data = (void *)s};
-}
 
 int ld_store_set_local(ld_store_t *s, const char *node_id, ld_key_t *key)
 {
@@ -41,7 +37,7 @@ int ld_store_set_local(ld_store_t *s, const char *node_id, ld_key_t *key)
 /* Create the state of a feed seen for the first time, with the next number. */
 static int feed_create(ld_store_t *s, MDB_txn *txn, const char *feed, feed_state_t *st)
 {
-	MDB_val k = str_val("next_num"), v;
+	MDB_val k = store_str_val("next_num"), v;
 	uint8_t b[4];
 	int r;
 
@@ -57,7 +53,7 @@ static int feed_create(ld_store_t *s, MDB_txn *txn, const char *feed, feed_state
 		return r;
 	store_be32(b, st->num);
 	k = (MDB_val){.mv_size = 4, .mv_data = b};
-	v = str_val(feed);
+	v = store_str_val(feed);
 	/* Feed numbers only grow, so this is always an append. */
 	if ((r = store_mdb_err(mdb_put(txn, s->db_nums, &k, &v, MDB_APPEND))) < 0)
 		return r;
@@ -75,7 +71,7 @@ static int feed_get_or_create(ld_store_t *s, MDB_txn *txn, const char *feed, fee
  * the entries tree and MDB_APPEND applies. */
 static bool feed_is_last(ld_store_t *s, MDB_txn *txn, uint32_t num)
 {
-	MDB_val k = str_val("next_num"), v;
+	MDB_val k = store_str_val("next_num"), v;
 
 	return mdb_get(txn, s->db_meta, &k, &v) == 0 && v.mv_size == 4 &&
 	       store_get_be32(v.mv_data) == num + 1;
@@ -114,7 +110,7 @@ static int entry_put(ld_store_t *s, MDB_txn *txn, uint32_t num, const ld_entry_t
 static int refusal_put(ld_store_t *s, MDB_txn *txn, uint32_t num, uint64_t seq, const char *why)
 {
 	uint8_t kb[ENTRY_KEY_LEN];
-	MDB_val k = {.mv_size = sizeof(kb), .mv_data = kb}, v = str_val(why);
+	MDB_val k = {.mv_size = sizeof(kb), .mv_data = kb}, v = store_str_val(why);
 
 	store_entry_key(kb, num, seq);
 	return store_mdb_err(mdb_put(txn, s->db_refusals, &k, &v, 0));
@@ -152,8 +148,8 @@ static int roster_apply_entry(ld_store_t *s, MDB_txn *txn, lookup_ctx_t *lk, uin
 			return LD_EMALFORMED;
 		}
 		snprintf(lk->root_id, sizeof(lk->root_id), "%s", e->hdr->author);
-		k = str_val("root_id");
-		v = str_val(lk->root_id);
+		k = store_str_val("root_id");
+		v = store_str_val(lk->root_id);
 		if ((r = store_mdb_err(mdb_put(txn, s->db_meta, &k, &v, 0))) < 0)
 			goto out;
 	}
@@ -162,7 +158,7 @@ static int roster_apply_entry(ld_store_t *s, MDB_txn *txn, lookup_ctx_t *lk, uin
 		return refusal_put(s, txn, num, e->hdr->seq, *ret_why);
 	}
 	if (u->node_id && ld_node_id_valid(u->node_id)) {
-		k = str_val(u->node_id);
+		k = store_str_val(u->node_id);
 		r = store_mdb_err(mdb_get(txn, s->db_roster, &k, &v));
 		if (r == 0) {
 			cur = ld__roster_node__unpack(NULL, v.mv_size, v.mv_data);
@@ -185,7 +181,7 @@ static int roster_apply_entry(ld_store_t *s, MDB_txn *txn, lookup_ctx_t *lk, uin
 	{
 		size_t len = ld__roster_node__get_packed_size(next);
 
-		k = str_val(next->node_id);
+		k = store_str_val(next->node_id);
 		v = (MDB_val){.mv_size = len};
 		r = store_mdb_err(mdb_put(txn, s->db_roster, &k, &v, MDB_RESERVE));
 		if (r == 0)
