@@ -3,7 +3,8 @@
  * Exit codes (also in `liandong --help`):
  *   0 success; 1 the check failed (verification found a problem);
  *   2 usage error (bad argument); 3 file or key problem; 4 storage problem;
- *   5 the daemon did not answer; 6 this node may not do that; 7 unknown case.
+ *   5 the daemon did not answer; 6 this node may not do that; 7 unknown case;
+ *   8 no node holding an evidence file could be reached (run again to resume).
  */
 #pragma once
 
@@ -36,6 +37,8 @@ int cmd_designate(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_reindex(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
+int cmd_evidence_get(int argc, char **argv);
+int cmd_evidence_hand_over(int argc, char **argv);
 int cmd_dispatch(int argc, char **argv);
 int cmd_ack(int argc, char **argv);
 int cmd_accept(int argc, char **argv);
@@ -54,7 +57,7 @@ int cli_connect(const char *api, const char *conf, struct ldc **ret);
 /* Report a failed daemon call (timeout: exit 5) and return the exit code. */
 int cli_daemon_fail(int r, const char *what);
 
-enum { EXIT_DENIED = 6, EXIT_NO_CASE = 7 };
+enum { EXIT_DENIED = 6, EXIT_NO_CASE = 7, EXIT_UNAVAILABLE = 8 };
 
 /* Index i >= 1 of 's' in names[1..n) (NULL slots skipped), or -1. */
 int cli_pick(const char *const *names, size_t n, const char *s);
@@ -68,6 +71,13 @@ int cli_parse_ref(const char *arg, char feed[65], uint64_t *seq);
 
 /* This node's id, asked of its daemon (buf of 65 bytes). 0 or -errno. */
 int cli_self_id(struct ldc *cl, char out[65]);
+
+/* The daemon's evidence file directory (same host). 0 or -errno. */
+int cli_blob_dir(struct ldc *cl, char *out, size_t size);
+
+/* Parties of a case as this node knows them: referrer and holder; *known
+ * false if the case is not opened here. 0 or -errno (daemon call). */
+int cli_case_parties(struct ldc *cl, const char *case_id, char parties[2][65], bool *known);
 
 /* Append one entry of 'kind' and print where it was signed (or JSON).
  * 0, or an exit code after printing why. */

@@ -52,6 +52,18 @@ int cli_self_id(struct ldc *cl, char out[LD_NODE_ID_MAX + 1])
 	return out[0] ? 0 : -EPROTO;
 }
 
+int cli_blob_dir(struct ldc *cl, char *out, size_t size)
+{
+	Ld__ApiResponse *resp;
+	int r = ldc_status(cl, &resp);
+
+	if (r < 0)
+		return r;
+	snprintf(out, size, "%s", resp->status && resp->status->blob_dir ? resp->status->blob_dir : "");
+	ld__api_response__free_unpacked(resp, NULL);
+	return out[0] ? 0 : -EPROTO;
+}
+
 int cli_sign(struct ldc *cl, uint32_t kind, const char *const *aud, size_t n_aud,
 	     const uint8_t *payload, size_t len, bool json, const char *what)
 {

@@ -1,8 +1,10 @@
 /* client/cmd_evidence.c: evidence and its mutual recognition (证据互认):
- * `liandong evidence add CASE FILE ...` records a file's SHA-256, size, type,
- * collector, time and place (the file itself stays with its collector), and
+ * `liandong evidence add CASE FILE ...` copies the file into the node's
+ * evidence store (content-addressed, chunked: common/blob.h) and records its
+ * SHA-256, chunk list, size, type, collector, time and place, and
  * `liandong evidence attest FEED:SEQ ...` lets another unit record that it
- * checked and recognises (or not) that evidence. */
+ * checked and recognises (or not) that evidence. Fetching the file at another
+ * node and handing it over: cmd_evidence_xfer.c. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 
 
 #include "client/cli.h"
+#include "common/blob.h"
 #include "common/bundle.h"
 #include "client/ldclient.h"
 #include "common/casefile.h"
@@ -40,9 +43,8 @@ static const char *media_type(const char *path)
 	return "application/octet-stream";
 }
 
-/* Parties of a case as this node knows them: referrer and holder. */
-static int case_parties(ldc_t *cl, const char *case_id, char parties[2][LD_NODE_ID_MAX + 1],
-			bool *known)
+int cli_case_parties(ldc_t *cl, const char *case_id, char parties[2][LD_NODE_ID_MAX + 1],
+		     bool *known)
 {
 	Ld__ApiRequest q = LD__API_REQUEST__INIT;
 	Ld__ApiResponse *resp;
@@ -70,12 +72,21 @@ static void evidence_usage(FILE *f)
 		"           [--site NAME] [--description TEXT] [--media-type TYPE]\n"
 		"       liandong evidence attest FEED:SEQ --verdict recognised|reservations|\n"
 		"           not-recognised [--file FILE] [--method TEXT] [--notes TEXT] [--officer NAME]\n"
+		"       liandong evidence get FEED:SEQ -o FILE [--no-custody] [--note TEXT]\n"
+		"           [--timeout S] [--quiet]\n"
+		"       liandong evidence hand-over FEED:SEQ --to NODE [--reason hand-over|return|\n"
+		"           court-submission] [--note TEXT]\n"
 		"       Common: [-c CONFIG | --api EP] [--json]\n"
+		"`add` copies the file into this node's evidence store (read in blocks, any size up\n"
+		"to 64 GiB) and records its SHA-256, chunk list, size and media type. `attest` with\n"
+		"--file checks a copy against the record. `get` fetches the file of record FEED:SEQ\n"
+		"from whichever connected node holds it, chunk by chunk, each checked on arrival;\n"
+		"interrupted, it resumes where it stopped; it then records the fetch as a custody\n"
+		"transfer. `hand-over` records that the item passed to NODE, which may then fetch it.\n"
+		"Exit: 1 file does not match, 6 not permitted, 7 unknown case or record,\n"
+		"8 no node holding the file answered (run again to resume).\n"
 		"TYPE: sampling, monitoring, photo, video, inspection-record, appraisal,\n"
-		"      interrogation-record, document, other.\n"
-		"`add` records the file's SHA-256 (read in blocks, any size), size and media type;\n"
-		"the file stays with this unit. `attest` with --file checks it against the record.\n"
-		"Exit: 1 file does not match, 6 not permitted, 7 unknown case.\n");
+		"      interrogation-record, document, other.\n");
 }
 
 static int evidence_add(int argc, char **argv)
@@ -93,6 +104,9 @@ static int evidence_add(int argc, char **argv)
 	Ld__Place place = LD__PLACE__INIT;
 	char self[LD_NODE_ID_MAX + 1], parties[2][LD_NODE_ID_MAX + 1], idbuf[256];
 	const char *conf = NULL, *api = NULL, *file = NULL, *aud[2];
+	char blob_dir[4096];
+	ld_blobs_t *blobs = NULL;
+	ld_blob_info_t info;
 	uint8_t sha[32], *buf;
 	bool json = false, known = false;
 	size_t n_aud = 0;
@@ -138,11 +152,6 @@ static int evidence_add(int argc, char **argv)
 	file = argv[optind + 1];
 	if (!ld_case_id_valid(m.case_id))
 		return cli_fail(EXIT_USAGE, "evidence add: '%s' is not a case id", m.case_id);
-	if ((r = ld_file_sha256(file, sha, &m.size)) < 0)
-		return cli_fail(EXIT_FILE, "evidence add: %s: %s", file, strerror(-r));
-	m.has_size = m.has_sha256 = true;
-	m.sha256.data = sha;
-	m.sha256.len = 32;
 	if (!m.media_type)
 		m.media_type = (char *)media_type(file);
 	m.file_name = strrchr(file, '/') ? strrchr(file, '/') + 1 : (char *)file;
@@ -152,10 +161,31 @@ static int evidence_add(int argc, char **argv)
 	}
 	if ((r = cli_connect(api, conf, &cl)) != 0)
 		return r;
-	if ((r = cli_self_id(cl, self)) < 0 || (r = case_parties(cl, m.case_id, parties, &known)) < 0) {
+	if ((r = cli_self_id(cl, self)) < 0 || (r = cli_case_parties(cl, m.case_id, parties, &known)) < 0 ||
+	    (r = cli_blob_dir(cl, blob_dir, sizeof(blob_dir))) < 0) {
 		ldc_destroy(&cl);
 		return cli_daemon_fail(r, "evidence add");
 	}
+	/* The file goes into this node's evidence store, from where peers
+	 * entitled to it fetch it; the record signs its chunk list. */
+	if ((r = ld_blobs_open(blob_dir, &blobs)) < 0 || (r = ld_blob_import(blobs, file, &info)) < 0) {
+		ld_blobs_destroy(&blobs);
+		ldc_destroy(&cl);
+		if (r == -EFBIG)
+			return cli_fail(EXIT_FILE, "evidence add: %s is larger than %llu GiB; split it",
+					file, (unsigned long long)(LD_BLOB_SIZE_MAX >> 30));
+		return cli_fail(blobs ? EXIT_FILE : EXIT_STORE, "evidence add: %s: %s",
+				blobs ? file : blob_dir, strerror(-r));
+	}
+	ld_blobs_destroy(&blobs);
+	memcpy(sha, info.sha256, 32);
+	m.has_size = m.has_sha256 = m.has_chunk_size = m.has_chunk_list_sha256 = true;
+	m.size = info.size;
+	m.sha256.data = sha;
+	m.sha256.len = 32;
+	m.chunk_size = info.chunk_size;
+	m.chunk_list_sha256.data = info.list_sha256;
+	m.chunk_list_sha256.len = 32;
 	/* Evidence for a case this node owns (before referring it), or one it
 	 * is party to; it is shown to the case's parties. */
 	if (!known && (strncmp(m.case_id, self, strlen(self)) != 0 || m.case_id[strlen(self)] != '/')) {
@@ -285,7 +315,7 @@ static int evidence_attest(int argc, char **argv)
 		m.case_id = er->case_id;
 		aud[n_aud++] = e->hdr->author;
 		if (er->case_id && ld_case_id_valid(er->case_id) &&
-		    case_parties(cl, er->case_id, parties, &known) == 0 && known)
+		    cli_case_parties(cl, er->case_id, parties, &known) == 0 && known)
 			for (int i = 0; i < 2; i++)
 				if (strcmp(parties[i], self) && strcmp(parties[i], aud[0]) &&
 				    (n_aud < 2 || strcmp(parties[i], aud[1])))
@@ -315,6 +345,11 @@ int cmd_evidence(int argc, char **argv)
 		return evidence_add(argc, argv);
 	if (!strcmp(argv[0], "attest"))
 		return evidence_attest(argc, argv);
+	if (!strcmp(argv[0], "get"))
+		return cmd_evidence_get(argc, argv);
+	if (!strcmp(argv[0], "hand-over"))
+		return cmd_evidence_hand_over(argc, argv);
 	evidence_usage(stderr);
-	return cli_fail(EXIT_USAGE, "evidence: unknown subcommand '%s' (add, attest)", argv[0]);
+	return cli_fail(EXIT_USAGE, "evidence: unknown subcommand '%s' (add, attest, get, hand-over)",
+			argv[0]);
 }

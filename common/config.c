@@ -208,6 +208,17 @@ static int handler(void *ud, const char *section, const char *name, const char *
 			return fail(p, section, name, "unknown key");
 		return set_uint(p, section, name, value, u, lo, hi);
 	}
+	if (!strcmp(section, "evidence")) {
+		unsigned *u = NULL, lo = 0, hi = 100000;
+
+		if (!strcmp(name, "rate_limit_mb"))
+			u = &c->evidence_rate_mb;
+		else if (!strcmp(name, "window_kb"))
+			u = &c->evidence_window_kb, lo = 256, hi = 65536;
+		else
+			return fail(p, section, name, "unknown key");
+		return set_uint(p, section, name, value, u, lo, hi);
+	}
 	return fail(p, section, name, "unknown section");
 }
 
@@ -238,6 +249,7 @@ int ld_config_load(const char *path, ld_config_t **ret_conf, char *err, size_t e
 	p.c->credit = 4096;
 	p.c->heartbeat_ms = 1000;
 	p.c->peer_timeout_ms = 5000;
+	p.c->evidence_window_kb = 4096;
 	p.c->escalate = -1;
 	p.c->escalate_interval_s = 30;
 	p.c->sla_ack_emergency_min = 30;

@@ -26,6 +26,10 @@
  *   heartbeat_ms = 1000    ; link heartbeat
  *   peer_timeout_ms = 5000 ; a peer silent this long is down
  *
+ *   [evidence]             ; evidence files sent to and fetched from peers
+ *   rate_limit_mb = 0      ; MB/s this node sends to all peers together; 0 = no limit
+ *   window_kb = 4096       ; bytes of chunks asked for ahead when fetching
+ *
  * Relative paths are relative to the config file's directory. A peer's curve
  * public key (40 Z85 characters) is needed only until the roster is known.
  */
@@ -56,6 +60,7 @@ typedef struct ld_config {
 	char *api;
 	int log_level;         /* 0 error, 1 warn, 2 info, 3 debug */
 	unsigned credit, heartbeat_ms, peer_timeout_ms;
+	unsigned evidence_rate_mb, evidence_window_kb;
 	int escalate;          /* -1 auto, 0 no, 1 yes */
 	unsigned escalate_interval_s, sla_ack_emergency_min, sla_ack_urgent_h, sla_ack_routine_h,
 		sla_answer_days;

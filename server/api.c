@@ -131,6 +131,7 @@ int api_status_build(ld_node_t *n, struct status_out *o)
 	int r;
 
 	ld__api_status__init(&o->st);
+	o->st.blob_dir = (char *)ld_blobs_dir(n->blobs);
 	o->peers = calloc(n->n_links + 1, sizeof(*o->peers));
 	o->pp = calloc(n->n_links + 1, sizeof(*o->pp));
 	r = ld_store_foreach_head(n->store, status_head, a);
@@ -240,6 +241,31 @@ static void status(ld_node_t *n, const struct client *c)
 		api_respond(n, c, &resp);
 	}
 	api_status_free(&o);
+}
+
+/* --- evidence files --- */
+
+static void api_blob(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
+{
+	Ld__ApiResponse resp = api_ok(LD__API_TYPE__API_BLOB);
+	Ld__ApiBlob b = LD__API_BLOB__INIT;
+	char msg[640] = "";
+	int r;
+
+	if (!q->feed || !ld_node_id_valid(q->feed) || !q->has_seq || q->seq == 0) {
+		api_respond_err(n, c, LD__API_TYPE__API_BLOB, -EINVAL,
+				"an evidence record is named FEED:SEQ (feed and seq)");
+		return;
+	}
+	r = ld_blobx_api(n, q->feed, q->seq, q->has_start && q->start, &b, msg, sizeof(msg));
+	if (r < 0) {
+		api_respond_err(n, c, LD__API_TYPE__API_BLOB, r, msg[0] ? msg : NULL);
+		return;
+	}
+	if (msg[0])
+		resp.message = msg;
+	resp.blob = &b;
+	api_respond(n, c, &resp);
 }
 
 /* --- reads --- */
@@ -639,6 +665,9 @@ void ld_api_handle(ld_node_t *n)
 			break;
 		case LD__API_TYPE__API_VIEW:
 			api_view(n, &c, q);
+			break;
+		case LD__API_TYPE__API_BLOB:
+			api_blob(n, &c, q);
 			break;
 		case LD__API_TYPE__API_REINDEX: {
 			Ld__ApiResponse resp = api_ok(type);

@@ -10,6 +10,7 @@
 
 #include "case.pb-c.h"
 #include "common/errors.h"
+#include "common/evidence.h"
 #include "receipt.pb-c.h"
 #include "server/log.h"
 #include "server/node.h"
@@ -68,6 +69,24 @@ int ld_link_send(ld_node_t *n, link_t *l, const Ld__Frame *f)
 			ld_link_mark_down(n, l, "connection closed");
 	}
 	free(buf);
+	if (r == 0)
+		l->last_tx = ld_now_ms();
+	return r;
+}
+
+int ld_link_send_msg(ld_node_t *n, link_t *l, zmq_msg_t *msg)
+{
+	int r = 0;
+
+	if (l->outgoing) {
+		if (!l->sock || zmq_msg_send(msg, l->sock, ZMQ_DONTWAIT) < 0)
+			r = l->sock ? -errno : -ENOTCONN;
+	} else if (zmq_send(n->router, l->rid, l->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+		   zmq_msg_send(msg, n->router, ZMQ_DONTWAIT) < 0) {
+		r = -errno;
+		if (r == -EHOSTUNREACH && l->up)
+			ld_link_mark_down(n, l, "connection closed");
+	}
 	if (r == 0)
 		l->last_tx = ld_now_ms();
 	return r;
@@ -413,31 +432,6 @@ static int serve_flush(struct serve *s, bool last)
 	return s->err;
 }
 
-/* A case transferred or designated to 'reader' by a unit that may itself
- * read this entry grants the reader the entry's payload too. */
-struct grant_check {
-	ld_node_t *n;
-	const Ld__EntryHeader *h;
-	const char *reader;
-};
-
-static int grantor_may_read(void *ud, const char *grantor)
-{
-	struct grant_check *g = ud;
-
-	return strcmp(grantor, g->reader) != 0 && ld_access_may_read(g->n->access, g->h, grantor);
-}
-
-static bool granted(ld_node_t *n, const Ld__EntryHeader *h, const ld_raw_entry_t *e,
-		    const char *reader)
-{
-	struct grant_check g = {n, h, reader};
-	char case_id[LD_CASE_ID_MAX + 1];
-
-	return ld_payload_case_id(h->kind, e->payload, e->payload_len, case_id) == 0 &&
-	       ld_store_foreach_case_grant(n->store, case_id, reader, grantor_may_read, &g) == 1;
-}
-
 static int serve_one(void *ud, const ld_raw_entry_t *e)
 {
 	struct serve *s = ud;
@@ -447,8 +441,14 @@ static int serve_one(void *ud, const ld_raw_entry_t *e)
 
 	if (h) {
 		full = e->payload && ld_access_may_read(s->n->access, h, s->l->peer);
-		if (!full && e->payload)
-			full = granted(s->n, h, e, s->l->peer);
+		if (!full && e->payload) {
+			char case_id[LD_CASE_ID_MAX + 1];
+
+			/* A case transferred or designated to the reader by a
+			 * unit that may itself read this entry grants it too. */
+			full = ld_payload_case_id(h->kind, e->payload, e->payload_len, case_id) == 0 &&
+			       ld_case_granted(s->n->store, s->n->access, h, case_id, s->l->peer);
+		}
 		ld__entry_header__free_unpacked(h, NULL);
 	}
 	need = ld_entry_parts_wire_size(e->header_len, full ? e->payload : NULL, e->payload_len);
@@ -629,6 +629,7 @@ void ld_link_mark_down(ld_node_t *n, link_t *l, const char *why)
 	l->up = false;
 	l->down_since = ld_now_ms();
 	pull_clear_link(n, l);
+	ld_blobx_link_down(n, l);
 	log_info("peer %s down: %s", l->peer, why);
 }
 
@@ -688,6 +689,13 @@ static void handle_frame(ld_node_t *n, link_t *l, const void *data, size_t size,
 			 f->refusal->feed ? f->refusal->feed : "?",
 			 (unsigned long long)f->refusal->seq,
 			 f->refusal->reason ? f->refusal->reason : "no reason given");
+		break;
+	case LD__FRAME__BODY_BLOB_OPEN:
+	case LD__FRAME__BODY_BLOB_OFFER:
+	case LD__FRAME__BODY_BLOB_REFUSAL:
+	case LD__FRAME__BODY_BLOB_GET:
+	case LD__FRAME__BODY_BLOB_CHUNK:
+		ld_blobx_frame(n, l, f);
 		break;
 	default:
 		break; /* ping, pong, or a body from a newer protocol */
@@ -1098,6 +1106,7 @@ void ld_link_timers(ld_node_t *n, int64_t now)
 
 		if (!l->outgoing && !l->up && now - l->down_since > 60000) {
 			pull_clear_link(n, l);
+			ld_blobx_link_down(n, l);
 			ld_link_free(l);
 			n->links[i] = n->links[--n->n_links];
 			continue;

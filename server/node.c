@@ -286,6 +286,11 @@ int ld_node_open(ld_config_t *conf, ld_node_t **ret)
 		snprintf(err, sizeof(err), "reading the roster: %s", ld_strerror(r));
 		goto fail;
 	}
+	if ((r = ld_blobx_open(n)) < 0) {
+		snprintf(err, sizeof(err), "opening the evidence file store %s/blobs: %s",
+			 conf->data_dir, ld_strerror(r));
+		goto fail;
+	}
 	n->ctx = zmq_ctx_new();
 	n->zap = n->ctx ? zmq_socket(n->ctx, ZMQ_REP) : NULL;
 	if (!n->zap || zmq_bind(n->zap, "inproc://zeromq.zap.01") < 0) {
@@ -366,7 +371,7 @@ int ld_node_run(ld_node_t *n)
 			if (n->links[i]->sock)
 				items[ni++] = (zmq_pollitem_t){.socket = n->links[i]->sock,
 							       .events = ZMQ_POLLIN};
-		rc = zmq_poll(items, (int)ni, 100);
+		rc = zmq_poll(items, (int)ni, n->blob_busy ? 0 : 100);
 		if (rc < 0 && errno != EINTR) {
 			log_error("poll failed: %s", zmq_strerror(errno));
 			return -errno;
@@ -388,8 +393,10 @@ int ld_node_run(ld_node_t *n)
 		now = ld_now_ms();
 		ld_link_timers(n, now);
 		ld_escalate_tick(n, now);
+		/* Evidence files last: replication and the API went first. */
+		n->blob_busy = ld_blobx_tick(n, now);
 		/* Idle: extend the id index (kept off the hot write path). */
-		if (rc == 0 && now >= n->index_at) {
+		if (rc == 0 && !n->blob_busy && now >= n->index_at) {
 			size_t done = 0;
 			size_t judged = 0;
 			int r = ld_store_index_ids(n->store, 20000, &done);
@@ -430,6 +437,7 @@ void ld_node_destroy(ld_node_t **n_p)
 	if (n->sigfd >= 0)
 		close(n->sigfd);
 	free(n->waiters);
+	ld_blobx_destroy(n);
 	ld_access_destroy(&n->access);
 	ld_store_destroy(&n->store);
 	ld_key_destroy(&n->key);

@@ -10,10 +10,12 @@
 
 #include "api.pb-c.h"
 #include "common/access.h"
+#include "common/blob.h"
 #include "common/config.h"
 #include "common/curve.h"
 #include "common/store.h"
 #include "wire.pb-c.h"
+#include <zmq.h>
 
 #define LD_FRAME_MAX (8u << 20)   /* largest ZeroMQ message accepted from anyone */
 #define LD_ENTRIES_FRAME_BYTES (1u << 20)
@@ -76,6 +78,8 @@ typedef struct wanted {
 
 #define LD_MAX_WANTED 256
 
+struct ld_blobx;
+
 typedef struct ld_node {
 	ld_config_t *conf;
 	ld_store_t *store;
@@ -92,7 +96,9 @@ typedef struct ld_node {
 	waiter_t *waiters;
 	size_t n_waiters, cap_waiters;
 	int64_t started_ms, storage_retry_at, last_progress_log, index_at, rebind_at, escalate_at;
-	bool stopping, rebind_router;
+	bool stopping, rebind_router, blob_busy;
+	ld_blobs_t *blobs;          /* evidence files (DATA/blobs) */
+	struct ld_blobx *bx;        /* their transfers (blobx.c) */
 } ld_node_t;
 
 int64_t ld_now_ms(void);
@@ -113,6 +119,8 @@ void ld_node_redial(ld_node_t *n, link_t *l);
 link_t *ld_link_new(ld_node_t *n, const char *peer, bool outgoing);
 void ld_link_free(link_t *l);
 int ld_link_send(ld_node_t *n, link_t *l, const Ld__Frame *f);
+/* Send a prepared frame; 'msg' is consumed on success. -EAGAIN: queue full. */
+int ld_link_send_msg(ld_node_t *n, link_t *l, zmq_msg_t *msg);
 void ld_link_send_hello(ld_node_t *n, link_t *l, bool reply);
 void ld_link_broadcast_have(ld_node_t *n, const char *const *feeds, size_t n_feeds);
 /* Read what is waiting on the ROUTER and every DEALER, then ingest. */
@@ -123,6 +131,20 @@ void ld_link_mark_down(ld_node_t *n, link_t *l, const char *why);
 
 /* escalate.c: a command centre's deadline watcher (runs from the loop) */
 void ld_escalate_tick(ld_node_t *n, int64_t now);
+
+/* blobx.c: evidence files to and from peers */
+int ld_blobx_open(ld_node_t *n);
+void ld_blobx_destroy(ld_node_t *n);
+void ld_blobx_frame(ld_node_t *n, link_t *l, const Ld__Frame *f);
+void ld_blobx_link_down(ld_node_t *n, link_t *l);
+/* Serve chunks (after replication's work), time out and retry fetches.
+ * True if chunks wait to be sent now (poll without sleeping). */
+bool ld_blobx_tick(ld_node_t *n, int64_t now);
+/* Report on (and with 'start', start or keep alive) the fetch of the file
+ * of evidence record (feed, seq) into *out (pointers valid until the next
+ * call). 0, or -errno with a message for the operator in 'msg'. */
+int ld_blobx_api(ld_node_t *n, const char *feed, uint64_t seq, bool start, Ld__ApiBlob *out,
+		 char *msg, size_t msglen);
 
 /* zap.c */
 void ld_zap_handle(ld_node_t *n);

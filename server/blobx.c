@@ -1,0 +1,1031 @@
+/* server/blobx.c: evidence files between nodes (wire.proto Blob* frames).
+ *
+ * Fetching: a fetch names an evidence record (feed, seq). It asks every up
+ * link with a BlobOpen; the first offer that checks out (the record entry
+ * has the id this node holds, the chunk hashes match the record's signed
+ * chunk list hash) is taken, a partial file is opened or resumed, and chunks
+ * are asked for in order, at most a window of bytes ahead, each checked on
+ * arrival. When the serving link goes down or stalls, the fetch opens
+ * again and resumes from the chunks it holds, from whichever node answers.
+ *
+ * Serving: a BlobOpen is answered only if the asker is entitled to the
+ * record's evidence (common/evidence.h, judged on this node's store) and
+ * this node holds the file, is fetching it, or may relay (hops > 0: it
+ * starts its own fetch and offers what it receives, chunk by chunk, so a
+ * court reaches a county through the province). Chunks are sent after the
+ * round's replication work, under a token bucket ([evidence] rate_limit_mb),
+ * and only as many as the asker's window asked for.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zmq.h>
+
+#include "common/errors.h"
+#include "common/evidence.h"
+#include "server/log.h"
+#include "server/node.h"
+
+#define FETCH_MAX 16
+#define SESS_MAX 64
+#define SESS_PER_LINK 8
+#define WAITERS_MAX 8
+#define HOPS_DEFAULT 3
+#define OPEN_TIMEOUT_MS 5000
+#define STALL_MS 10000
+#define RETRY_MS 2000
+#define IDLE_DROP_MS 30000
+#define SESS_IDLE_MS 60000
+#define TICK_BYTES (8u << 20)     /* most chunk bytes sent per loop turn */
+#define GET_CHUNKS_MAX 256
+#define BAD_SOURCE_MS 30000
+
+enum fstate { F_OPENING, F_FETCHING, F_WAITING, F_DONE, F_FAILED };
+
+static const char *const state_names[] = {"opening", "fetching", "waiting", "held", "failed"};
+
+typedef struct fetch {
+	bool used;
+	char feed[LD_NODE_ID_MAX + 1];
+	uint64_t seq;
+	enum fstate state;
+	ld_blob_info_t info;
+	bool info_known;
+	char case_id[LD_CASE_ID_MAX + 1], evid[LD_EVIDENCE_ID_MAX + 1];
+	uint8_t *rec_wire;          /* the record entry, encoded with its payload */
+	size_t rec_len;
+	uint32_t req;               /* the current BlobOpen round */
+	unsigned asked, answered;
+	int64_t deadline;           /* opening: answers; fetching: next chunk */
+	int code;                   /* failed: why */
+	char why[512];
+	ld_blob_part_t *part;
+	link_t *src;
+	link_t *bad;                /* a source whose chunk failed its check */
+	int64_t bad_until;
+	uint32_t next_req;          /* next chunk to ask for */
+	uint64_t received, resumed_from;
+	uint64_t rate_bps, rate_bytes;
+	int64_t rate_t0, touched;
+	bool local;                 /* a local caller wants it */
+	uint32_t hops;
+	struct {
+		link_t *l;
+		uint32_t req;
+	} waiters[WAITERS_MAX];     /* relayed BlobOpens to answer */
+	size_t n_waiters;
+} fetch_t;
+
+typedef struct sess {
+	bool used;
+	link_t *l;
+	uint8_t sha[32];
+	ld_blob_t *blob;            /* complete, opened on first use */
+	uint32_t from, to;          /* chunks asked for and not yet sent */
+	int64_t last;
+} sess_t;
+
+struct ld_blobx {
+	fetch_t f[FETCH_MAX];
+	sess_t s[SESS_MAX];
+	uint32_t next_req;
+	uint8_t *buf;               /* one chunk (LD_BLOB_CHUNK_MAX) */
+	double tokens;              /* bytes that may be sent now */
+	int64_t refill_at;
+	uint64_t sent, rx;
+	size_t rr;                  /* round robin over sessions */
+};
+
+static uint64_t rate_limit(const ld_node_t *n)
+{
+	return (uint64_t)n->conf->evidence_rate_mb * 1000000u;
+}
+
+int ld_blobx_open(ld_node_t *n)
+{
+	char dir[4096];
+	int r;
+
+	snprintf(dir, sizeof(dir), "%s/blobs", n->conf->data_dir);
+	if ((r = ld_blobs_open(dir, &n->blobs)) < 0)
+		return r;
+	n->bx = calloc(1, sizeof(*n->bx));
+	if (!n->bx || !(n->bx->buf = malloc(LD_BLOB_CHUNK_MAX)))
+		return -ENOMEM;
+	n->bx->next_req = 1;
+	return 0;
+}
+
+static void fetch_free(fetch_t *f)
+{
+	ld_blob_part_close(&f->part);
+	free(f->rec_wire);
+	memset(f, 0, sizeof(*f));
+}
+
+void ld_blobx_destroy(ld_node_t *n)
+{
+	if (n->bx) {
+		for (size_t i = 0; i < FETCH_MAX; i++)
+			fetch_free(&n->bx->f[i]);
+		for (size_t i = 0; i < SESS_MAX; i++)
+			ld_blob_close(&n->bx->s[i].blob);
+		free(n->bx->buf);
+		free(n->bx);
+		n->bx = NULL;
+	}
+	ld_blobs_destroy(&n->blobs);
+}
+
+static fetch_t *fetch_by_sha(ld_node_t *n, const uint8_t sha[32])
+{
+	for (size_t i = 0; i < FETCH_MAX; i++)
+		if (n->bx->f[i].used && n->bx->f[i].info_known &&
+		    !memcmp(n->bx->f[i].info.sha256, sha, 32) && n->bx->f[i].state != F_DONE &&
+		    n->bx->f[i].state != F_FAILED)
+			return &n->bx->f[i];
+	return NULL;
+}
+
+static fetch_t *fetch_by_record(ld_node_t *n, const char *feed, uint64_t seq)
+{
+	for (size_t i = 0; i < FETCH_MAX; i++)
+		if (n->bx->f[i].used && n->bx->f[i].seq == seq && !strcmp(n->bx->f[i].feed, feed))
+			return &n->bx->f[i];
+	return NULL;
+}
+
+/* A free slot, evicting a finished or idle fetch if need be. */
+static fetch_t *fetch_slot(ld_node_t *n)
+{
+	fetch_t *old = NULL;
+
+	for (size_t i = 0; i < FETCH_MAX; i++) {
+		fetch_t *f = &n->bx->f[i];
+
+		if (!f->used)
+			return f;
+		if ((f->state == F_DONE || f->state == F_FAILED) && (!old || f->touched < old->touched))
+			old = f;
+	}
+	if (old)
+		fetch_free(old);
+	return old;
+}
+
+static int send_frame(ld_node_t *n, link_t *l, const Ld__Frame *f)
+{
+	return ld_link_send(n, l, f);
+}
+
+static void send_refusal(ld_node_t *n, link_t *l, uint32_t req, const uint8_t *sha, int code,
+			 const char *reason)
+{
+	Ld__Frame f = LD__FRAME__INIT;
+	Ld__BlobRefusal m = LD__BLOB_REFUSAL__INIT;
+
+	m.has_req = true;
+	m.req = req;
+	if (sha) {
+		m.has_sha256 = true;
+		m.sha256.data = (uint8_t *)sha;
+		m.sha256.len = 32;
+	}
+	m.has_code = true;
+	m.code = code;
+	m.reason = (char *)reason;
+	f.body_case = LD__FRAME__BODY_BLOB_REFUSAL;
+	f.blob_refusal = &m;
+	send_frame(n, l, &f);
+}
+
+static void send_offer(ld_node_t *n, link_t *l, uint32_t req, const uint8_t *rec, size_t rec_len,
+		       const ld_blob_info_t *info, const uint8_t *hashes, uint32_t held)
+{
+	Ld__Frame f = LD__FRAME__INIT;
+	Ld__BlobOffer m = LD__BLOB_OFFER__INIT;
+
+	m.has_req = m.has_record = m.has_sha256 = m.has_size = m.has_chunk_size = true;
+	m.has_chunk_hashes = m.has_held = true;
+	m.req = req;
+	m.record.data = (uint8_t *)rec;
+	m.record.len = rec_len;
+	m.sha256.data = (uint8_t *)info->sha256;
+	m.sha256.len = 32;
+	m.size = info->size;
+	m.chunk_size = info->chunk_size;
+	m.chunk_hashes.data = (uint8_t *)hashes;
+	m.chunk_hashes.len = (size_t)info->n_chunks * 32;
+	m.held = held;
+	f.body_case = LD__FRAME__BODY_BLOB_OFFER;
+	f.blob_offer = &m;
+	if (send_frame(n, l, &f) < 0)
+		log_warn("offering evidence file to %s failed", l->peer);
+}
+
+/* ---- fetching ---- */
+
+static bool is_waiter_link(const fetch_t *f, const link_t *l)
+{
+	for (size_t i = 0; i < f->n_waiters; i++)
+		if (f->waiters[i].l == l)
+			return true;
+	return false;
+}
+
+static void fetch_fail(ld_node_t *n, fetch_t *f, int code, const char *why)
+{
+	f->state = F_FAILED;
+	f->code = code;
+	snprintf(f->why, sizeof(f->why), "%s", why);
+	ld_blob_part_close(&f->part);
+	f->src = NULL;
+	for (size_t i = 0; i < f->n_waiters; i++)
+		send_refusal(n, f->waiters[i].l, f->waiters[i].req, NULL, code, f->why);
+	f->n_waiters = 0;
+}
+
+/* Ask every up link (but those we relay for) for the file. */
+static void fetch_open(ld_node_t *n, fetch_t *f, int64_t now)
+{
+	Ld__Frame fr = LD__FRAME__INIT;
+	Ld__BlobOpen m = LD__BLOB_OPEN__INIT;
+
+	f->state = F_OPENING;
+	f->src = NULL;
+	f->req = n->bx->next_req++;
+	f->asked = f->answered = 0;
+	f->deadline = now + OPEN_TIMEOUT_MS;
+	m.has_req = m.has_seq = m.has_hops = true;
+	m.req = f->req;
+	m.feed = f->feed;
+	m.seq = f->seq;
+	m.hops = f->hops;
+	fr.body_case = LD__FRAME__BODY_BLOB_OPEN;
+	fr.blob_open = &m;
+	for (size_t i = 0; i < n->n_links; i++) {
+		link_t *l = n->links[i];
+
+		if (!l->up || l->cut || is_waiter_link(f, l) || (l == f->bad && now < f->bad_until))
+			continue;
+		if (send_frame(n, l, &fr) == 0)
+			f->asked++;
+	}
+	if (!f->asked) {
+		f->state = F_WAITING;
+		f->deadline = now + RETRY_MS;
+		snprintf(f->why, sizeof(f->why), "no connected node to ask");
+		if (f->n_waiters)
+			fetch_fail(n, f, -ENOENT, "not held here, and no other node to ask");
+	}
+}
+
+static void fetch_ask_chunks(ld_node_t *n, fetch_t *f)
+{
+	Ld__Frame fr = LD__FRAME__INIT;
+	Ld__BlobGet m = LD__BLOB_GET__INIT;
+	uint64_t window = (uint64_t)n->conf->evidence_window_kb * 1024;
+	uint32_t next = ld_blob_part_next(f->part), ahead, want;
+
+	ahead = f->next_req > next ? f->next_req - next : 0;
+	if (f->next_req < next)
+		f->next_req = next;
+	want = (uint32_t)(window / f->info.chunk_size);
+	if (want < 2)
+		want = 2;
+	/* Ask again when half the window has arrived. */
+	if (ahead > want / 2 || f->next_req >= f->info.n_chunks)
+		return;
+	want -= ahead;
+	if (f->next_req + want > f->info.n_chunks)
+		want = f->info.n_chunks - f->next_req;
+	m.has_sha256 = m.has_index = m.has_count = true;
+	m.sha256.data = f->info.sha256;
+	m.sha256.len = 32;
+	m.index = f->next_req;
+	m.count = want;
+	fr.body_case = LD__FRAME__BODY_BLOB_GET;
+	fr.blob_get = &m;
+	if (send_frame(n, f->src, &fr) == 0)
+		f->next_req += want;
+}
+
+static void fetch_done(ld_node_t *n, fetch_t *f)
+{
+	int r = ld_blob_part_finish(f->part);
+	char hex[65];
+
+	if (r < 0) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "storing the fetched file failed: %s", ld_strerror(r));
+		log_error("evidence %s: %s", f->evid, why);
+		fetch_fail(n, f, r, why);
+		return;
+	}
+	ld_blob_part_close(&f->part);
+	f->state = F_DONE;
+	log_info("evidence %s of case %s fetched: %llu bytes, sha256 %s (%llu received here, "
+		 "resumed from %llu)",
+		 f->evid, f->case_id, (unsigned long long)f->info.size,
+		 ld_hex(f->info.sha256, 32, hex), (unsigned long long)f->received,
+		 (unsigned long long)f->resumed_from);
+}
+
+/* Start the part and tell the relayed askers. */
+static int fetch_accept(ld_node_t *n, fetch_t *f, link_t *l, const uint8_t *hashes)
+{
+	int r = ld_blob_part_open(n->blobs, &f->info, hashes, &f->part);
+
+	if (r == -EEXIST) {
+		f->state = F_DONE;
+	} else if (r < 0) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "cannot store the file here: %s", ld_strerror(r));
+		fetch_fail(n, f, r, why);
+		return r;
+	} else {
+		f->state = F_FETCHING;
+		f->src = l;
+		f->next_req = ld_blob_part_next(f->part);
+		f->resumed_from = (uint64_t)ld_blob_part_resumed(f->part) * f->info.chunk_size;
+		if (f->resumed_from > f->info.size)
+			f->resumed_from = f->info.size;
+		f->deadline = ld_now_ms() + STALL_MS;
+		log_info("evidence %s: fetching %llu bytes from %s%s", f->evid,
+			 (unsigned long long)f->info.size, l->peer,
+			 ld_blob_part_next(f->part) ? " (resuming)" : "");
+	}
+	for (size_t i = 0; i < f->n_waiters; i++)
+		send_offer(n, f->waiters[i].l, f->waiters[i].req, f->rec_wire, f->rec_len, &f->info,
+			   hashes, f->part ? ld_blob_part_next(f->part) : f->info.n_chunks);
+	f->n_waiters = 0;
+	if (f->state == F_DONE)
+		return 0;
+	if (ld_blob_part_next(f->part) == f->info.n_chunks)
+		fetch_done(n, f);
+	else
+		fetch_ask_chunks(n, f);
+	return 0;
+}
+
+static void handle_offer(ld_node_t *n, link_t *l, const Ld__BlobOffer *m)
+{
+	ld_entry_t *e = NULL, *mine = NULL;
+	ld_blob_info_t info;
+	fetch_t *f = NULL;
+	uint8_t list[32];
+	int r;
+
+	for (size_t i = 0; i < FETCH_MAX && !f; i++)
+		if (n->bx->f[i].used && n->bx->f[i].state == F_OPENING && n->bx->f[i].req == m->req)
+			f = &n->bx->f[i];
+	if (!f)
+		return; /* late: another offer was taken */
+	f->answered++;
+	if (!m->has_record || ld_entry_parse(m->record.data, m->record.len, &e) < 0 || !e->has_payload ||
+	    strcmp(e->hdr->author, f->feed) != 0 || e->hdr->seq != f->seq ||
+	    ld_store_get(n->store, f->feed, f->seq, &mine, NULL) < 0 ||
+	    memcmp(mine->id, e->id, LD_ID_LEN) != 0) {
+		log_warn("evidence offer from %s does not carry record %s:%llu as signed: ignored",
+			 l->peer, f->feed, (unsigned long long)f->seq);
+		goto out;
+	}
+	if ((r = ld_evidence_file_info(e, &info, f->case_id, f->evid)) < 0 || !m->has_chunk_hashes ||
+	    m->chunk_hashes.len != (size_t)info.n_chunks * 32 || !m->has_sha256 ||
+	    m->sha256.len != 32 || memcmp(m->sha256.data, info.sha256, 32) != 0) {
+		log_warn("evidence offer from %s for %s:%llu does not match the record: ignored",
+			 l->peer, f->feed, (unsigned long long)f->seq);
+		goto out;
+	}
+	ld_blob_list_sha256(m->chunk_hashes.data, info.n_chunks, list);
+	if (memcmp(list, info.list_sha256, 32) != 0) {
+		log_warn("evidence offer from %s: chunk list does not match record %s:%llu: ignored",
+			 l->peer, f->feed, (unsigned long long)f->seq);
+		goto out;
+	}
+	f->info = info;
+	f->info_known = true;
+	if (!f->rec_wire) {
+		f->rec_len = m->record.len;
+		f->rec_wire = malloc(f->rec_len);
+		if (f->rec_wire)
+			memcpy(f->rec_wire, m->record.data, f->rec_len);
+	}
+	fetch_accept(n, f, l, m->chunk_hashes.data);
+out:
+	ld_entry_destroy(&e);
+	ld_entry_destroy(&mine);
+}
+
+static void handle_refusal(ld_node_t *n, link_t *l, const Ld__BlobRefusal *m)
+{
+	fetch_t *f = NULL;
+
+	for (size_t i = 0; i < FETCH_MAX && !f; i++) {
+		fetch_t *g = &n->bx->f[i];
+
+		if (g->used && ((g->state == F_OPENING && m->req && g->req == m->req) ||
+				(g->state == F_FETCHING && !m->req && g->src == l && m->has_sha256 &&
+				 m->sha256.len == 32 && !memcmp(m->sha256.data, g->info.sha256, 32))))
+			f = g;
+	}
+	if (!f)
+		return;
+	if (f->state == F_FETCHING) {
+		log_warn("evidence %s: %s stopped serving it: %s", f->evid, l->peer,
+			 m->reason ? m->reason : "no reason given");
+		fetch_open(n, f, ld_now_ms());
+		return;
+	}
+	f->answered++;
+	/* A refusal for entitlement is what the operator must see. */
+	if (m->code == -EACCES || f->code != -EACCES) {
+		f->code = m->has_code ? m->code : -EIO;
+		snprintf(f->why, sizeof(f->why), "%s: %s", l->peer,
+			 m->reason ? m->reason : "refused, no reason given");
+	}
+	if (f->answered >= f->asked) {
+		if (f->code == -EACCES) {
+			char why[sizeof(f->why)];
+
+			memcpy(why, f->why, sizeof(why));
+			log_warn("evidence fetch of %s:%llu refused by %s", f->feed,
+				 (unsigned long long)f->seq, why);
+			fetch_fail(n, f, -EACCES, why);
+		} else if (f->n_waiters) {
+			fetch_fail(n, f, -ENOENT, "not held here or by any node this one reaches");
+		} else {
+			f->state = F_WAITING;
+			f->deadline = ld_now_ms() + RETRY_MS;
+		}
+	}
+}
+
+static void handle_chunk(ld_node_t *n, link_t *l, const Ld__BlobChunk *m)
+{
+	fetch_t *f;
+	int r;
+
+	if (!m->has_sha256 || m->sha256.len != 32 || !m->has_index || !m->has_data)
+		return;
+	f = fetch_by_sha(n, m->sha256.data);
+	if (!f || f->state != F_FETCHING || f->src != l || m->index != ld_blob_part_next(f->part))
+		return; /* stale: from an earlier source or request */
+	r = ld_blob_part_put(f->part, m->index, m->data.data, m->data.len);
+	if (r == -EBADMSG) {
+		log_warn("evidence %s: chunk %u from %s does not match its hash: dropped, asking "
+			 "another node",
+			 f->evid, m->index, l->peer);
+		f->bad = l;
+		f->bad_until = ld_now_ms() + BAD_SOURCE_MS;
+		fetch_open(n, f, ld_now_ms());
+		return;
+	}
+	if (r < 0) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "writing chunk %u failed: %s", m->index, ld_strerror(r));
+		log_error("evidence %s: %s", f->evid, why);
+		fetch_fail(n, f, r, why);
+		return;
+	}
+	f->received += m->data.len;
+	f->rate_bytes += m->data.len;
+	n->bx->rx += m->data.len;
+	f->deadline = ld_now_ms() + STALL_MS;
+	if (ld_blob_part_next(f->part) == f->info.n_chunks)
+		fetch_done(n, f);
+	else
+		fetch_ask_chunks(n, f);
+}
+
+/* ---- serving ---- */
+
+static sess_t *sess_get(ld_node_t *n, link_t *l, const uint8_t sha[32], bool create)
+{
+	sess_t *free_s = NULL, *old = NULL;
+	size_t per_link = 0;
+
+	for (size_t i = 0; i < SESS_MAX; i++) {
+		sess_t *s = &n->bx->s[i];
+
+		if (!s->used) {
+			free_s = free_s ? free_s : s;
+			continue;
+		}
+		if (s->l != l)
+			continue;
+		if (!memcmp(s->sha, sha, 32))
+			return s;
+		per_link++;
+		if (!old || s->last < old->last)
+			old = s;
+	}
+	if (!create)
+		return NULL;
+	if (per_link >= SESS_PER_LINK || !free_s) {
+		if (!old)
+			return NULL;
+		ld_blob_close(&old->blob);
+		free_s = old;
+	}
+	memset(free_s, 0, sizeof(*free_s));
+	free_s->used = true;
+	free_s->l = l;
+	memcpy(free_s->sha, sha, 32);
+	free_s->last = ld_now_ms();
+	return free_s;
+}
+
+static void handle_open(ld_node_t *n, link_t *l, const Ld__BlobOpen *m)
+{
+	char why[640];
+	ld_entry_t *rec = NULL;
+	ld_blob_info_t info;
+	ld_blob_t *bl = NULL;
+	uint8_t *wire = NULL;
+	fetch_t *f;
+	size_t len;
+	int r;
+
+	if (!m->has_req || !m->feed || !ld_node_id_valid(m->feed) || !m->has_seq) {
+		log_warn("malformed BlobOpen from %s ignored", l->peer);
+		return;
+	}
+	r = ld_store_get(n->store, m->feed, m->seq, &rec, NULL);
+	if (r < 0 || !rec->has_payload) {
+		snprintf(why, sizeof(why), "%s does not hold evidence record %s:%llu%s", n->conf->id,
+			 m->feed, (unsigned long long)m->seq,
+			 r < 0 ? "" : " with its content");
+		send_refusal(n, l, m->req, NULL, -ENOENT, why);
+		goto out;
+	}
+	r = ld_evidence_file_info(rec, &info, NULL, NULL);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "%s:%llu %s", m->feed, (unsigned long long)m->seq,
+			 r == -ENOENT	 ? "records no file"
+			 : r == -ENOTSUP ? "has no chunk list (recorded before files could move)"
+					 : "is not an evidence record");
+		send_refusal(n, l, m->req, NULL, r == -EPROTO ? LD_EMALFORMED : r, why);
+		goto out;
+	}
+	if ((r = ld_evidence_entitled(n->store, n->access, rec, l->peer, why, sizeof(why))) < 0) {
+		if (r != -EACCES)
+			snprintf(why, sizeof(why), "%s could not decide: %s", n->conf->id,
+				 ld_strerror(r));
+		log_warn("evidence fetch by %s of %s:%llu refused: %s", l->peer, m->feed,
+			 (unsigned long long)m->seq, why);
+		send_refusal(n, l, m->req, NULL, r, why);
+		goto out;
+	}
+	len = ld_entry_wire_size(rec, true);
+	wire = malloc(len);
+	if (!wire)
+		goto out;
+	ld_entry_encode(rec, true, wire);
+	if (ld_blob_open(n->blobs, info.sha256, &bl) == 0) {
+		sess_get(n, l, info.sha256, true);
+		send_offer(n, l, m->req, wire, len, &info, ld_blob_hashes(bl), info.n_chunks);
+		goto out;
+	}
+	f = fetch_by_sha(n, info.sha256);
+	if (f && f->part) {
+		sess_get(n, l, info.sha256, true);
+		send_offer(n, l, m->req, wire, len, &f->info, ld_blob_part_hashes(f->part),
+			   ld_blob_part_next(f->part));
+		goto out;
+	}
+	if (!f && m->has_hops && m->hops > 0) {
+		f = fetch_by_record(n, m->feed, m->seq);
+		if (f && (f->state == F_DONE || f->state == F_FAILED))
+			fetch_free(f);
+		else if (f)
+			goto join;
+		if (!(f = fetch_slot(n))) {
+			send_refusal(n, l, m->req, NULL, -EBUSY, "too many evidence transfers at once");
+			goto out;
+		}
+		f->used = true;
+		snprintf(f->feed, sizeof(f->feed), "%s", m->feed);
+		f->seq = m->seq;
+		f->hops = m->hops - 1;
+		f->touched = ld_now_ms();
+		f->rec_wire = wire;
+		f->rec_len = len;
+		wire = NULL;
+		ld_evidence_file_info(rec, &f->info, f->case_id, f->evid);
+		f->info_known = true;
+		f->waiters[f->n_waiters].l = l;
+		f->waiters[f->n_waiters++].req = m->req;
+		sess_get(n, l, info.sha256, true);
+		log_info("evidence %s: %s asks for it; fetching it to relay", f->evid, l->peer);
+		fetch_open(n, f, ld_now_ms());
+		goto out;
+	}
+join:
+	if (f && f->n_waiters < WAITERS_MAX && f->state == F_OPENING) {
+		f->waiters[f->n_waiters].l = l;
+		f->waiters[f->n_waiters++].req = m->req;
+		sess_get(n, l, info.sha256, true);
+		goto out;
+	}
+	snprintf(why, sizeof(why), "%s does not hold the file of %s:%llu", n->conf->id, m->feed,
+		 (unsigned long long)m->seq);
+	send_refusal(n, l, m->req, NULL, -ENOENT, why);
+out:
+	free(wire);
+	ld_blob_close(&bl);
+	ld_entry_destroy(&rec);
+}
+
+static void handle_get(ld_node_t *n, link_t *l, const Ld__BlobGet *m)
+{
+	sess_t *s;
+	uint32_t count;
+
+	if (!m->has_sha256 || m->sha256.len != 32 || !m->has_index)
+		return;
+	s = sess_get(n, l, m->sha256.data, false);
+	if (!s) {
+		send_refusal(n, l, 0, m->sha256.data, -EACCES,
+			     "no offer of this file was made to you: ask with BlobOpen first");
+		return;
+	}
+	count = m->has_count && m->count ? m->count : 1;
+	if (count > GET_CHUNKS_MAX)
+		count = GET_CHUNKS_MAX;
+	if (m->index != s->to || s->from == s->to)
+		s->from = m->index;
+	s->to = m->index + count;
+	s->last = ld_now_ms();
+}
+
+/* Encode a BlobChunk frame straight into a ZeroMQ message, reading the
+ * chunk into it: one copy of the data on the way out. */
+static size_t varint(uint8_t *p, uint64_t v)
+{
+	size_t i = 0;
+
+	do {
+		p[i++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	return i;
+}
+
+static int send_chunk(ld_node_t *n, sess_t *s, const ld_blob_info_t *info, uint32_t idx,
+		      ld_blob_t *bl, ld_blob_part_t *part)
+{
+	size_t clen = ld_blob_chunk_len(info->size, info->chunk_size, idx), got = 0;
+	uint8_t hdr[64], inner[48];
+	size_t ni = 0, nh = 0;
+	zmq_msg_t msg;
+	int r;
+
+	inner[ni++] = 0x0a;           /* sha256 */
+	inner[ni++] = 32;
+	memcpy(inner + ni, s->sha, 32);
+	ni += 32;
+	inner[ni++] = 0x10;           /* index */
+	ni += varint(inner + ni, idx);
+	inner[ni++] = 0x1a;           /* data */
+	ni += varint(inner + ni, clen);
+	hdr[nh++] = 0x6a;             /* Frame.blob_chunk = 13, length-delimited */
+	nh += varint(hdr + nh, ni + clen);
+	if (zmq_msg_init_size(&msg, nh + ni + clen) < 0)
+		return -ENOMEM;
+	memcpy(zmq_msg_data(&msg), hdr, nh);
+	memcpy((uint8_t *)zmq_msg_data(&msg) + nh, inner, ni);
+	r = bl ? ld_blob_read_chunk(bl, idx, (uint8_t *)zmq_msg_data(&msg) + nh + ni, &got)
+	       : ld_blob_part_read_chunk(part, idx, (uint8_t *)zmq_msg_data(&msg) + nh + ni, &got);
+	if (r < 0 || got != clen) {
+		zmq_msg_close(&msg);
+		return r < 0 ? r : -EIO;
+	}
+	r = ld_link_send_msg(n, s->l, &msg);
+	zmq_msg_close(&msg);
+	return r;
+}
+
+/* Serve one session as far as tokens and the turn's budget go. Returns the
+ * bytes sent, or -errno to stop serving this link for the turn. */
+static int64_t serve_sess(ld_node_t *n, sess_t *s, uint64_t budget)
+{
+	const ld_blob_info_t *info;
+	ld_blob_part_t *part = NULL;
+	uint64_t sent = 0;
+	fetch_t *f;
+
+	if (!s->l->up || s->l->cut) {
+		ld_blob_close(&s->blob);
+		s->used = false;
+		return 0;
+	}
+	if (!s->blob && ld_blob_open(n->blobs, s->sha, &s->blob) < 0) {
+		f = fetch_by_sha(n, s->sha);
+		if (!f || !f->part)
+			return 0; /* relay not started yet */
+		part = f->part;
+		info = ld_blob_part_info(part);
+	} else {
+		info = ld_blob_info(s->blob);
+	}
+	if (s->to > info->n_chunks)
+		s->to = info->n_chunks;
+	while (s->from < s->to && sent < budget) {
+		size_t clen = ld_blob_chunk_len(info->size, info->chunk_size, s->from);
+		int r;
+
+		if (part && s->from >= ld_blob_part_next(part))
+			break; /* relaying: not here yet */
+		if (rate_limit(n) && n->bx->tokens < (double)clen)
+			break;
+		r = send_chunk(n, s, info, s->from, s->blob, part);
+		if (r == -EAGAIN)
+			return -EAGAIN; /* the link's queue is full: its turn is over */
+		if (r < 0) {
+			log_warn("serving chunk %u to %s failed: %s", s->from, s->l->peer,
+				 ld_strerror(r));
+			send_refusal(n, s->l, 0, s->sha, r, "reading the file failed on the server");
+			s->from = s->to;
+			break;
+		}
+		if (rate_limit(n))
+			n->bx->tokens -= (double)clen;
+		s->from++;
+		sent += clen;
+		s->last = ld_now_ms();
+	}
+	n->bx->sent += sent;
+	return (int64_t)sent;
+}
+
+static void refill(ld_node_t *n, int64_t now)
+{
+	uint64_t lim = rate_limit(n);
+
+	if (!lim)
+		return;
+	if (n->bx->refill_at == 0)
+		n->bx->refill_at = now;
+	if (now > n->bx->refill_at) {
+		n->bx->tokens += (double)lim * (double)(now - n->bx->refill_at) / 1000.0;
+		n->bx->refill_at = now;
+	}
+	/* At most a tenth of a second's worth (and one chunk) banked. */
+	if (n->bx->tokens > (double)lim / 10 + LD_BLOB_CHUNK_MAX)
+		n->bx->tokens = (double)lim / 10 + LD_BLOB_CHUNK_MAX;
+}
+
+bool ld_blobx_tick(ld_node_t *n, int64_t now)
+{
+	uint64_t budget = TICK_BYTES, left;
+	bool more = false;
+
+	refill(n, now);
+	/* Serving, round robin over sessions, after replication's work. */
+	left = budget;
+	for (size_t k = 0; k < SESS_MAX && left > 0; k++) {
+		sess_t *s = &n->bx->s[(n->bx->rr + k) % SESS_MAX];
+		int64_t sent;
+
+		if (!s->used)
+			continue;
+		if (s->from >= s->to) {
+			if (now - s->last > SESS_IDLE_MS) {
+				ld_blob_close(&s->blob);
+				s->used = false;
+			}
+			continue;
+		}
+		sent = serve_sess(n, s, left / 2 + 1);
+		if (sent > 0)
+			left = (uint64_t)sent >= left ? 0 : left - (uint64_t)sent;
+		if (s->from < s->to && sent != -EAGAIN)
+			more = more || !rate_limit(n) || n->bx->tokens > 0;
+	}
+	n->bx->rr++;
+	/* Fetches: timeouts, retries, rate. */
+	for (size_t i = 0; i < FETCH_MAX; i++) {
+		fetch_t *f = &n->bx->f[i];
+
+		if (!f->used)
+			continue;
+		if (now - f->rate_t0 >= 1000) {
+			f->rate_bps = f->rate_t0 ? f->rate_bytes * 1000 / (uint64_t)(now - f->rate_t0) : 0;
+			f->rate_bytes = 0;
+			f->rate_t0 = now;
+		}
+		if (f->local && !f->n_waiters && f->state != F_DONE && f->state != F_FAILED &&
+		    now - f->touched > IDLE_DROP_MS) {
+			log_info("evidence %s: nobody is waiting for it any more; fetch paused (the "
+				 "chunks held are kept)",
+				 f->evid);
+			fetch_free(f);
+			continue;
+		}
+		switch (f->state) {
+		case F_OPENING:
+			if (now >= f->deadline) {
+				if (f->n_waiters)
+					fetch_fail(n, f, -ETIMEDOUT, "no node this one reaches answered in time");
+				else
+					fetch_open(n, f, now);
+			}
+			break;
+		case F_WAITING:
+			if (now >= f->deadline)
+				fetch_open(n, f, now);
+			break;
+		case F_FETCHING:
+			if (now >= f->deadline) {
+				log_warn("evidence %s: %s sent nothing for %d s; asking again", f->evid,
+					 f->src ? f->src->peer : "?", STALL_MS / 1000);
+				fetch_open(n, f, now);
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	return more;
+}
+
+void ld_blobx_link_down(ld_node_t *n, link_t *l)
+{
+	if (!n->bx)
+		return;
+	for (size_t i = 0; i < SESS_MAX; i++)
+		if (n->bx->s[i].used && n->bx->s[i].l == l) {
+			ld_blob_close(&n->bx->s[i].blob);
+			n->bx->s[i].used = false;
+		}
+	for (size_t i = 0; i < FETCH_MAX; i++) {
+		fetch_t *f = &n->bx->f[i];
+		size_t k = 0;
+
+		if (!f->used)
+			continue;
+		for (size_t j = 0; j < f->n_waiters; j++)
+			if (f->waiters[j].l != l)
+				f->waiters[k++] = f->waiters[j];
+		f->n_waiters = k;
+		if (f->bad == l)
+			f->bad = NULL;
+		if (f->state == F_FETCHING && f->src == l) {
+			log_info("evidence %s: %s went down after %u of %u chunks; asking again",
+				 f->evid, l->peer, ld_blob_part_next(f->part), f->info.n_chunks);
+			f->src = NULL;
+			f->state = F_WAITING;
+			f->deadline = ld_now_ms();
+		}
+	}
+}
+
+void ld_blobx_frame(ld_node_t *n, link_t *l, const Ld__Frame *f)
+{
+	switch (f->body_case) {
+	case LD__FRAME__BODY_BLOB_OPEN:
+		handle_open(n, l, f->blob_open);
+		break;
+	case LD__FRAME__BODY_BLOB_OFFER:
+		handle_offer(n, l, f->blob_offer);
+		break;
+	case LD__FRAME__BODY_BLOB_REFUSAL:
+		handle_refusal(n, l, f->blob_refusal);
+		break;
+	case LD__FRAME__BODY_BLOB_GET:
+		handle_get(n, l, f->blob_get);
+		break;
+	case LD__FRAME__BODY_BLOB_CHUNK:
+		handle_chunk(n, l, f->blob_chunk);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- local API ---- */
+
+int ld_blobx_api(ld_node_t *n, const char *feed, uint64_t seq, bool start, Ld__ApiBlob *out,
+		 char *msg, size_t msglen)
+{
+	static char path[4200];
+	static char case_id[LD_CASE_ID_MAX + 1], evid[LD_EVIDENCE_ID_MAX + 1], author[LD_NODE_ID_MAX + 1];
+	static uint8_t sha[32];
+	ld_entry_t *rec = NULL;
+	ld_blob_info_t info;
+	bool known = false;
+	fetch_t *f;
+	int r;
+
+	r = ld_store_get(n->store, feed, seq, &rec, NULL);
+	if (r < 0) {
+		snprintf(msg, msglen, "evidence record %s:%llu is not held here%s", feed,
+			 (unsigned long long)seq, r == -ENOENT ? " (not replicated yet, or no such entry)" : "");
+		return r;
+	}
+	if (rec->hdr->kind != LD__KIND__KIND_EVIDENCE_RECORD) {
+		snprintf(msg, msglen, "%s:%llu is not an evidence record", feed, (unsigned long long)seq);
+		ld_entry_destroy(&rec);
+		return -EINVAL;
+	}
+	snprintf(author, sizeof(author), "%s", feed);
+	out->record_author = author;
+	if (rec->has_payload) {
+		r = ld_evidence_file_info(rec, &info, case_id, evid);
+		if (r == -ENOENT || r == -ENOTSUP || r == -EPROTO) {
+			snprintf(msg, msglen, "evidence record %s:%llu %s", feed, (unsigned long long)seq,
+				 r == -ENOENT	 ? "records a physical item, no file"
+				 : r == -ENOTSUP ? "was written before files could move between nodes "
+						   "(it has no chunk list); record the file again"
+						 : "does not decode");
+			ld_entry_destroy(&rec);
+			return r == -ENOENT ? -ENOENT : -EINVAL;
+		}
+		known = true;
+		out->case_id = case_id;
+		out->evidence_id = evid;
+	}
+	ld_entry_destroy(&rec);
+	f = fetch_by_record(n, feed, seq);
+	if (!known && f && f->info_known) {
+		info = f->info;
+		known = true;
+		snprintf(case_id, sizeof(case_id), "%s", f->case_id);
+		snprintf(evid, sizeof(evid), "%s", f->evid);
+		out->case_id = case_id;
+		out->evidence_id = evid;
+	}
+	if (known) {
+		memcpy(sha, info.sha256, 32);
+		out->has_sha256 = out->has_size = true;
+		out->sha256.data = sha;
+		out->sha256.len = 32;
+		out->size = info.size;
+		if (ld_blob_stat(n->blobs, info.sha256, NULL) == 0) {
+			ld_blob_path(n->blobs, info.sha256, path, sizeof(path));
+			out->state = (char *)"held";
+			out->path = path;
+			out->has_held = true;
+			out->held = info.size;
+			if (f) {
+				out->has_received = out->has_resumed_from = true;
+				out->received = f->received;
+				out->resumed_from = f->resumed_from;
+				out->source = f->src ? f->src->peer : NULL;
+				f->touched = ld_now_ms();
+			}
+			return 0;
+		}
+	}
+	if (f && f->state == F_FAILED) {
+		snprintf(msg, msglen, "%s", f->why);
+		r = f->code ? f->code : -EIO;
+		if (start)
+			fetch_free(f); /* a new request asks again */
+		return r;
+	}
+	if (!f && start) {
+		if (!(f = fetch_slot(n))) {
+			snprintf(msg, msglen, "too many evidence transfers at once; try again shortly");
+			return -EBUSY;
+		}
+		f->used = true;
+		snprintf(f->feed, sizeof(f->feed), "%s", feed);
+		f->seq = seq;
+		f->hops = HOPS_DEFAULT;
+		f->local = true;
+		f->touched = ld_now_ms();
+		if (known) {
+			f->info = info;
+			f->info_known = true;
+			snprintf(f->case_id, sizeof(f->case_id), "%s", case_id);
+			snprintf(f->evid, sizeof(f->evid), "%s", evid);
+		} else {
+			snprintf(f->evid, sizeof(f->evid), "%s:%llu", feed, (unsigned long long)seq);
+		}
+		fetch_open(n, f, ld_now_ms());
+	}
+	if (!f) {
+		out->state = (char *)"idle";
+		return 0;
+	}
+	f->local = f->local || start;
+	f->touched = ld_now_ms();
+	out->state = (char *)state_names[f->state];
+	out->has_received = out->has_resumed_from = out->has_rate_bps = out->has_held = true;
+	out->received = f->received;
+	out->resumed_from = f->resumed_from;
+	out->rate_bps = f->rate_bps;
+	out->held = f->part ? (uint64_t)ld_blob_part_next(f->part) * f->info.chunk_size : 0;
+	if (f->info_known && out->held > f->info.size)
+		out->held = f->info.size;
+	out->source = f->src ? f->src->peer : NULL;
+	if (f->state == F_WAITING)
+		snprintf(msg, msglen, "%s", f->why[0] ? f->why : "no node this one reaches holds it yet");
+	return 0;
+}
