@@ -428,6 +428,28 @@ static void summarise_other(ld_case_item_t *it, const ld_entry_t *e)
 					    "attestation", "custody", "dispatch", "action-response",
 					    "case-update", "receipt", "escalation", "case-export"};
 
+	if (e->hdr->kind == LD__KIND__KIND_CUSTODY_TRANSFER) {
+		static const char *const why[] = {"changed hands", "copy fetched", "handed over",
+						  "returned", "submitted to court"};
+		Ld__CustodyTransfer *m = ld__custody_transfer__unpack(NULL, e->payload_len, e->payload);
+		char hex[65] = "";
+
+		if (m) {
+			if (m->has_sha256 && m->sha256.len == 32)
+				ld_hex(m->sha256.data, 32, hex);
+			snprintf(it->summary, sizeof(it->summary),
+				 "CUSTODY %s (%s:%llu): %s, %s -> %s%s%.16s%s%s%s",
+				 m->evidence_id ? m->evidence_id : "?",
+				 m->record && m->record->feed ? m->record->feed : "?",
+				 (unsigned long long)(m->record ? m->record->seq : 0),
+				 why[m->reason < 5 ? m->reason : 0], m->from_node ? m->from_node : "?",
+				 m->to_node ? m->to_node : "?", hex[0] ? ", sha256 " : "", hex,
+				 hex[0] ? "..." : "", m->note ? " - " : "", m->note ? m->note : "");
+			ld_utf8_trim(it->summary);
+			ld__custody_transfer__free_unpacked(m, NULL);
+			return;
+		}
+	}
 	if (e->hdr->kind == LD__KIND__KIND_CASE_EXPORT) {
 		Ld__CaseExport *m = ld__case_export__unpack(NULL, e->payload_len, e->payload);
 

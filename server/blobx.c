@@ -408,6 +408,15 @@ static void handle_offer(ld_node_t *n, link_t *l, const Ld__BlobOffer *m)
 	}
 	f->info = info;
 	f->info_known = true;
+	/* Held redacted until now: a node entitled to the file may read its
+	 * record; the store fills the payload in (its hash is in the header). */
+	if (!mine->has_payload) {
+		ld_entry_t *const one[] = {e};
+		ld_ingest_batch_t b = {.entries = one, .n = 1};
+
+		if (ld_store_ingest(n->store, &b, 1, LD_CHAIN_EACH_SIG) < 0 || b.status < 0)
+			log_warn("evidence %s: storing the record's content failed", f->evid);
+	}
 	if (!f->rec_wire) {
 		f->rec_len = m->record.len;
 		f->rec_wire = malloc(f->rec_len);
