@@ -432,6 +432,7 @@ static int part_resume(ld_blob_part_t *p)
 	ld_blob_info_t old;
 	uint8_t *old_hashes = NULL, *buf;
 	struct stat sb;
+	uint64_t keep;
 	uint32_t held;
 	size_t len;
 	int r = idx_read(p->idx, &old, &old_hashes);
@@ -445,10 +446,8 @@ static int part_resume(ld_blob_part_t *p)
 	if (fstat(p->fd, &sb) < 0)
 		return -errno;
 	held = (uint32_t)((uint64_t)sb.st_size / p->info.chunk_size);
-	if ((uint64_t)sb.st_size == p->info.size)
-		held = p->info.n_chunks;
-	if (held > p->info.n_chunks)
-		held = 0;
+	if ((uint64_t)sb.st_size >= p->info.size)
+		held = p->info.n_chunks; /* the loop below checks the last one */
 	buf = malloc(p->info.chunk_size);
 	if (!buf)
 		return -ENOMEM;
@@ -459,7 +458,10 @@ static int part_resume(ld_blob_part_t *p)
 		held--;
 	}
 	free(buf);
-	if (ftruncate(p->fd, (off_t)held * p->info.chunk_size) < 0)
+	keep = (uint64_t)held * p->info.chunk_size;
+	if (keep > p->info.size)
+		keep = p->info.size; /* the last chunk is short */
+	if (ftruncate(p->fd, (off_t)keep) < 0)
 		return -errno;
 	p->next = p->resumed = held;
 	return 0;
@@ -472,7 +474,8 @@ int ld_blob_part_open(ld_blobs_t *b, const ld_blob_info_t *info, const uint8_t *
 	char hex[65];
 	int r;
 
-	if (info->n_chunks != ld_blob_n_chunks(info->size, info->chunk_size) ||
+	if (info->size > LD_BLOB_SIZE_MAX ||
+	    info->n_chunks != ld_blob_n_chunks(info->size, info->chunk_size) ||
 	    info->n_chunks > LD_BLOB_CHUNKS_MAX || info->chunk_size < LD_BLOB_CHUNK_MIN ||
 	    info->chunk_size > LD_BLOB_CHUNK_MAX)
 		return -EINVAL;
@@ -558,10 +561,15 @@ int ld_blob_part_read_chunk(ld_blob_part_t *p, uint32_t idx, uint8_t *buf, size_
 int ld_blob_part_finish(ld_blob_part_t *p)
 {
 	char dst[PATH_MAX_LEN], dir[PATH_MAX_LEN], idx[PATH_MAX_LEN + 8];
+	struct stat sb;
 	int r;
 
 	if (p->next != p->info.n_chunks)
 		return -EAGAIN;
+	if (fstat(p->fd, &sb) < 0)
+		return -errno;
+	if ((uint64_t)sb.st_size != p->info.size)
+		return -EPROTO;
 	if (fsync(p->fd) < 0)
 		return -errno;
 	ld_blob_path(p->b, p->info.sha256, dst, sizeof(dst));

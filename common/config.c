@@ -249,7 +249,7 @@ int ld_config_load(const char *path, ld_config_t **ret_conf, char *err, size_t e
 	p.c->credit = 4096;
 	p.c->heartbeat_ms = 1000;
 	p.c->peer_timeout_ms = 5000;
-	p.c->evidence_window_kb = 4096;
+	p.c->evidence_window_kb = 16384;
 	p.c->escalate = -1;
 	p.c->escalate_interval_s = 30;
 	p.c->sla_ack_emergency_min = 30;

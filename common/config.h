@@ -28,7 +28,7 @@
  *
  *   [evidence]             ; evidence files sent to and fetched from peers
  *   rate_limit_mb = 0      ; MB/s this node sends to all peers together; 0 = no limit
- *   window_kb = 4096       ; bytes of chunks asked for ahead when fetching
+ *   window_kb = 16384      ; bytes of chunks asked for ahead when fetching
  *
  * Relative paths are relative to the config file's directory. A peer's curve
  * public key (40 Z85 characters) is needed only until the roster is known.

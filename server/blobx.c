@@ -37,7 +37,7 @@
 #define RETRY_MS 2000
 #define IDLE_DROP_MS 30000
 #define SESS_IDLE_MS 60000
-#define TICK_BYTES (8u << 20)     /* most chunk bytes sent per loop turn */
+#define TICK_BYTES (32u << 20)    /* most chunk bytes sent per loop turn */
 #define GET_CHUNKS_MAX 256
 #define BAD_SOURCE_MS 30000
 
@@ -294,8 +294,10 @@ static void fetch_ask_chunks(ld_node_t *n, fetch_t *f)
 	want = (uint32_t)(window / f->info.chunk_size);
 	if (want < 2)
 		want = 2;
-	/* Ask again when half the window has arrived. */
-	if (ahead > want / 2 || f->next_req >= f->info.n_chunks)
+	/* Keep the window full, asking as soon as an eighth of it is free
+	 * (the server sends only what was asked for, so a server whose loop
+	 * turns slowly, busy signing, still has a window's worth to send). */
+	if (ahead + (want / 8 ? want / 8 : 1) > want || f->next_req >= f->info.n_chunks)
 		return;
 	want -= ahead;
 	if (f->next_req + want > f->info.n_chunks)
@@ -473,21 +475,19 @@ static void handle_refusal(ld_node_t *n, link_t *l, const Ld__BlobRefusal *m)
 	}
 }
 
-static void handle_chunk(ld_node_t *n, link_t *l, const Ld__BlobChunk *m)
+static void handle_chunk(ld_node_t *n, link_t *l, const uint8_t *sha, uint32_t index,
+			 const uint8_t *data, size_t len)
 {
-	fetch_t *f;
+	fetch_t *f = fetch_by_sha(n, sha);
 	int r;
 
-	if (!m->has_sha256 || m->sha256.len != 32 || !m->has_index || !m->has_data)
-		return;
-	f = fetch_by_sha(n, m->sha256.data);
-	if (!f || f->state != F_FETCHING || f->src != l || m->index != ld_blob_part_next(f->part))
+	if (!f || f->state != F_FETCHING || f->src != l || index != ld_blob_part_next(f->part))
 		return; /* stale: from an earlier source or request */
-	r = ld_blob_part_put(f->part, m->index, m->data.data, m->data.len);
+	r = ld_blob_part_put(f->part, index, data, len);
 	if (r == -EBADMSG) {
 		log_warn("evidence %s: chunk %u from %s does not match its hash: dropped, asking "
 			 "another node",
-			 f->evid, m->index, l->peer);
+			 f->evid, index, l->peer);
 		f->bad = l;
 		f->bad_until = ld_now_ms() + BAD_SOURCE_MS;
 		fetch_open(n, f, ld_now_ms());
@@ -496,14 +496,14 @@ static void handle_chunk(ld_node_t *n, link_t *l, const Ld__BlobChunk *m)
 	if (r < 0) {
 		char why[256];
 
-		snprintf(why, sizeof(why), "writing chunk %u failed: %s", m->index, ld_strerror(r));
+		snprintf(why, sizeof(why), "writing chunk %u failed: %s", index, ld_strerror(r));
 		log_error("evidence %s: %s", f->evid, why);
 		fetch_fail(n, f, r, why);
 		return;
 	}
-	f->received += m->data.len;
-	f->rate_bytes += m->data.len;
-	n->bx->rx += m->data.len;
+	f->received += len;
+	f->rate_bytes += len;
+	n->bx->rx += len;
 	f->deadline = ld_now_ms() + STALL_MS;
 	if (ld_blob_part_next(f->part) == f->info.n_chunks)
 		fetch_done(n, f);
@@ -909,12 +909,49 @@ void ld_blobx_frame(ld_node_t *n, link_t *l, const Ld__Frame *f)
 	case LD__FRAME__BODY_BLOB_GET:
 		handle_get(n, l, f->blob_get);
 		break;
-	case LD__FRAME__BODY_BLOB_CHUNK:
-		handle_chunk(n, l, f->blob_chunk);
+	case LD__FRAME__BODY_BLOB_CHUNK: {
+		const Ld__BlobChunk *m = f->blob_chunk;
+
+		if (m->has_sha256 && m->sha256.len == 32 && m->has_index && m->has_data)
+			handle_chunk(n, l, m->sha256.data, m->index, m->data.data, m->data.len);
 		break;
+	}
 	default:
 		break;
 	}
+}
+
+static bool get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	*v = 0;
+	for (int shift = 0; *p < end && shift < 64; shift += 7) {
+		uint8_t b = *(*p)++;
+
+		*v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return true;
+	}
+	return false;
+}
+
+bool ld_blobx_raw_chunk(ld_node_t *n, link_t *l, const uint8_t *data, size_t size)
+{
+	const uint8_t *p = data, *end = data + size, *sha;
+	uint64_t len, index, dlen;
+
+	/* Exactly the layout send_chunk writes; anything else takes the
+	 * general (protobuf) path. */
+	if (size < 40 || *p++ != 0x6a || !get_varint(&p, end, &len) || len != (uint64_t)(end - p) ||
+	    *p++ != 0x0a || p >= end || *p++ != 32 || end - p < 32)
+		return false;
+	sha = p;
+	p += 32;
+	if (p >= end || *p++ != 0x10 || !get_varint(&p, end, &index) || index > UINT32_MAX ||
+	    p >= end || *p++ != 0x1a || !get_varint(&p, end, &dlen) || dlen != (uint64_t)(end - p))
+		return false;
+	if (l->up)
+		handle_chunk(n, l, sha, (uint32_t)index, p, (size_t)dlen);
+	return true;
 }
 
 /* ---- local API ---- */
@@ -990,6 +1027,12 @@ int ld_blobx_api(ld_node_t *n, const char *feed, uint64_t seq, bool start, Ld__A
 			}
 			return 0;
 		}
+	}
+	/* Finished earlier but no longer held (the file was removed): fetch
+	 * it again. */
+	if (f && f->state == F_DONE && start) {
+		fetch_free(f);
+		f = NULL;
 	}
 	if (f && f->state == F_FAILED) {
 		snprintf(msg, msglen, "%s", f->why);

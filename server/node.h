@@ -137,6 +137,9 @@ int ld_blobx_open(ld_node_t *n);
 void ld_blobx_destroy(ld_node_t *n);
 void ld_blobx_frame(ld_node_t *n, link_t *l, const Ld__Frame *f);
 void ld_blobx_link_down(ld_node_t *n, link_t *l);
+/* A BlobChunk frame in the layout this daemon sends, handled without
+ * decoding a copy; false if 'data' is not one (decode it normally). */
+bool ld_blobx_raw_chunk(ld_node_t *n, link_t *l, const uint8_t *data, size_t size);
 /* Serve chunks (after replication's work), time out and retry fetches.
  * True if chunks wait to be sent now (poll without sleeping). */
 bool ld_blobx_tick(ld_node_t *n, int64_t now);
