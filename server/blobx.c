@@ -8,7 +8,7 @@
  * arrival. When the serving link goes down or stalls, the fetch opens
  * again and resumes from the chunks it holds, from whichever node answers.
  *
- * Serving: a BlobOpen is answered only if the asker is entitled to the
+ * Serving (blobserve.c): a BlobOpen is answered only if the asker is entitled to the
  * record's evidence (common/evidence.h, judged on this node's store) and
  * this node holds the file, is fetching it, or may relay (hops > 0: it
  * starts its own fetch and offers what it receives, chunk by chunk, so a
@@ -23,84 +23,11 @@
 #include <zmq.h>
 
 #include "common/errors.h"
-#include "common/evidence.h"
+#include "server/blobx_int.h"
 #include "server/log.h"
-#include "server/node.h"
-
-#define FETCH_MAX 16
-#define SESS_MAX 64
-#define SESS_PER_LINK 8
-#define WAITERS_MAX 8
-#define HOPS_DEFAULT 3
-#define OPEN_TIMEOUT_MS 5000
-#define STALL_MS 10000
-#define RETRY_MS 2000
-#define IDLE_DROP_MS 30000
-#define SESS_IDLE_MS 60000
-#define TICK_BYTES (32u << 20)    /* most chunk bytes sent per loop turn */
-#define GET_CHUNKS_MAX 256
-#define BAD_SOURCE_MS 30000
-
-enum fstate { F_OPENING, F_FETCHING, F_WAITING, F_DONE, F_FAILED };
 
 static const char *const state_names[] = {"opening", "fetching", "waiting", "held", "failed"};
 
-typedef struct fetch {
-	bool used;
-	char feed[LD_NODE_ID_MAX + 1];
-	uint64_t seq;
-	enum fstate state;
-	ld_blob_info_t info;
-	bool info_known;
-	char case_id[LD_CASE_ID_MAX + 1], evid[LD_EVIDENCE_ID_MAX + 1];
-	uint8_t *rec_wire;          /* the record entry, encoded with its payload */
-	size_t rec_len;
-	uint32_t req;               /* the current BlobOpen round */
-	unsigned asked, answered;
-	int64_t deadline;           /* opening: answers; fetching: next chunk */
-	int code;                   /* failed: why */
-	char why[512];
-	ld_blob_part_t *part;
-	link_t *src;
-	link_t *bad;                /* a source whose chunk failed its check */
-	int64_t bad_until;
-	uint32_t next_req;          /* next chunk to ask for */
-	uint64_t received, resumed_from;
-	uint64_t rate_bps, rate_bytes;
-	int64_t rate_t0, touched;
-	bool local;                 /* a local caller wants it */
-	uint32_t hops;
-	struct {
-		link_t *l;
-		uint32_t req;
-	} waiters[WAITERS_MAX];     /* relayed BlobOpens to answer */
-	size_t n_waiters;
-} fetch_t;
-
-typedef struct sess {
-	bool used;
-	link_t *l;
-	uint8_t sha[32];
-	ld_blob_t *blob;            /* complete, opened on first use */
-	uint32_t from, to;          /* chunks asked for and not yet sent */
-	int64_t last;
-} sess_t;
-
-struct ld_blobx {
-	fetch_t f[FETCH_MAX];
-	sess_t s[SESS_MAX];
-	uint32_t next_req;
-	uint8_t *buf;               /* one chunk (LD_BLOB_CHUNK_MAX) */
-	double tokens;              /* bytes that may be sent now */
-	int64_t refill_at;
-	uint64_t sent, rx;
-	size_t rr;                  /* round robin over sessions */
-};
-
-static uint64_t rate_limit(const ld_node_t *n)
-{
-	return (uint64_t)n->conf->evidence_rate_mb * 1000000u;
-}
 
 int ld_blobx_open(ld_node_t *n)
 {
@@ -117,7 +44,7 @@ int ld_blobx_open(ld_node_t *n)
 	return 0;
 }
 
-static void fetch_free(fetch_t *f)
+void bx_fetch_free(fetch_t *f)
 {
 	ld_blob_part_close(&f->part);
 	free(f->rec_wire);
@@ -128,9 +55,8 @@ void ld_blobx_destroy(ld_node_t *n)
 {
 	if (n->bx) {
 		for (size_t i = 0; i < FETCH_MAX; i++)
-			fetch_free(&n->bx->f[i]);
-		for (size_t i = 0; i < SESS_MAX; i++)
-			ld_blob_close(&n->bx->s[i].blob);
+			bx_fetch_free(&n->bx->f[i]);
+		bx_sess_drop_link(n, NULL);
 		free(n->bx->buf);
 		free(n->bx);
 		n->bx = NULL;
@@ -138,7 +64,7 @@ void ld_blobx_destroy(ld_node_t *n)
 	ld_blobs_destroy(&n->blobs);
 }
 
-static fetch_t *fetch_by_sha(ld_node_t *n, const uint8_t sha[32])
+fetch_t *bx_fetch_by_sha(ld_node_t *n, const uint8_t sha[32])
 {
 	for (size_t i = 0; i < FETCH_MAX; i++)
 		if (n->bx->f[i].used && n->bx->f[i].info_known &&
@@ -148,7 +74,7 @@ static fetch_t *fetch_by_sha(ld_node_t *n, const uint8_t sha[32])
 	return NULL;
 }
 
-static fetch_t *fetch_by_record(ld_node_t *n, const char *feed, uint64_t seq)
+fetch_t *bx_fetch_by_record(ld_node_t *n, const char *feed, uint64_t seq)
 {
 	for (size_t i = 0; i < FETCH_MAX; i++)
 		if (n->bx->f[i].used && n->bx->f[i].seq == seq && !strcmp(n->bx->f[i].feed, feed))
@@ -157,7 +83,7 @@ static fetch_t *fetch_by_record(ld_node_t *n, const char *feed, uint64_t seq)
 }
 
 /* A free slot, evicting a finished or idle fetch if need be. */
-static fetch_t *fetch_slot(ld_node_t *n)
+fetch_t *bx_fetch_slot(ld_node_t *n)
 {
 	fetch_t *old = NULL;
 
@@ -170,7 +96,7 @@ static fetch_t *fetch_slot(ld_node_t *n)
 			old = f;
 	}
 	if (old)
-		fetch_free(old);
+		bx_fetch_free(old);
 	return old;
 }
 
@@ -179,7 +105,7 @@ static int send_frame(ld_node_t *n, link_t *l, const Ld__Frame *f)
 	return ld_link_send(n, l, f);
 }
 
-static void send_refusal(ld_node_t *n, link_t *l, uint32_t req, const uint8_t *sha, int code,
+void bx_send_refusal(ld_node_t *n, link_t *l, uint32_t req, const uint8_t *sha, int code,
 			 const char *reason)
 {
 	Ld__Frame f = LD__FRAME__INIT;
@@ -200,7 +126,7 @@ static void send_refusal(ld_node_t *n, link_t *l, uint32_t req, const uint8_t *s
 	send_frame(n, l, &f);
 }
 
-static void send_offer(ld_node_t *n, link_t *l, uint32_t req, const uint8_t *rec, size_t rec_len,
+void bx_send_offer(ld_node_t *n, link_t *l, uint32_t req, const uint8_t *rec, size_t rec_len,
 		       const ld_blob_info_t *info, const uint8_t *hashes, uint32_t held)
 {
 	Ld__Frame f = LD__FRAME__INIT;
@@ -242,12 +168,12 @@ static void fetch_fail(ld_node_t *n, fetch_t *f, int code, const char *why)
 	ld_blob_part_close(&f->part);
 	f->src = NULL;
 	for (size_t i = 0; i < f->n_waiters; i++)
-		send_refusal(n, f->waiters[i].l, f->waiters[i].req, NULL, code, f->why);
+		bx_send_refusal(n, f->waiters[i].l, f->waiters[i].req, NULL, code, f->why);
 	f->n_waiters = 0;
 }
 
 /* Ask every up link (but those we relay for) for the file. */
-static void fetch_open(ld_node_t *n, fetch_t *f, int64_t now)
+void bx_fetch_open(ld_node_t *n, fetch_t *f, int64_t now)
 {
 	Ld__Frame fr = LD__FRAME__INIT;
 	Ld__BlobOpen m = LD__BLOB_OPEN__INIT;
@@ -361,7 +287,7 @@ static int fetch_accept(ld_node_t *n, fetch_t *f, link_t *l, const uint8_t *hash
 			 ld_blob_part_next(f->part) ? " (resuming)" : "");
 	}
 	for (size_t i = 0; i < f->n_waiters; i++)
-		send_offer(n, f->waiters[i].l, f->waiters[i].req, f->rec_wire, f->rec_len, &f->info,
+		bx_send_offer(n, f->waiters[i].l, f->waiters[i].req, f->rec_wire, f->rec_len, &f->info,
 			   hashes, f->part ? ld_blob_part_next(f->part) : f->info.n_chunks);
 	f->n_waiters = 0;
 	if (f->state == F_DONE)
@@ -448,7 +374,7 @@ static void handle_refusal(ld_node_t *n, link_t *l, const Ld__BlobRefusal *m)
 	if (f->state == F_FETCHING) {
 		log_warn("evidence %s: %s stopped serving it: %s", f->evid, l->peer,
 			 m->reason ? m->reason : "no reason given");
-		fetch_open(n, f, ld_now_ms());
+		bx_fetch_open(n, f, ld_now_ms());
 		return;
 	}
 	f->answered++;
@@ -478,7 +404,7 @@ static void handle_refusal(ld_node_t *n, link_t *l, const Ld__BlobRefusal *m)
 static void handle_chunk(ld_node_t *n, link_t *l, const uint8_t *sha, uint32_t index,
 			 const uint8_t *data, size_t len)
 {
-	fetch_t *f = fetch_by_sha(n, sha);
+	fetch_t *f = bx_fetch_by_sha(n, sha);
 	int r;
 
 	if (!f || f->state != F_FETCHING || f->src != l || index != ld_blob_part_next(f->part))
@@ -490,7 +416,7 @@ static void handle_chunk(ld_node_t *n, link_t *l, const uint8_t *sha, uint32_t i
 			 f->evid, index, l->peer);
 		f->bad = l;
 		f->bad_until = ld_now_ms() + BAD_SOURCE_MS;
-		fetch_open(n, f, ld_now_ms());
+		bx_fetch_open(n, f, ld_now_ms());
 		return;
 	}
 	if (r < 0) {
@@ -511,312 +437,10 @@ static void handle_chunk(ld_node_t *n, link_t *l, const uint8_t *sha, uint32_t i
 		fetch_ask_chunks(n, f);
 }
 
-/* ---- serving ---- */
-
-static sess_t *sess_get(ld_node_t *n, link_t *l, const uint8_t sha[32], bool create)
-{
-	sess_t *free_s = NULL, *old = NULL;
-	size_t per_link = 0;
-
-	for (size_t i = 0; i < SESS_MAX; i++) {
-		sess_t *s = &n->bx->s[i];
-
-		if (!s->used) {
-			free_s = free_s ? free_s : s;
-			continue;
-		}
-		if (s->l != l)
-			continue;
-		if (!memcmp(s->sha, sha, 32))
-			return s;
-		per_link++;
-		if (!old || s->last < old->last)
-			old = s;
-	}
-	if (!create)
-		return NULL;
-	if (per_link >= SESS_PER_LINK || !free_s) {
-		if (!old)
-			return NULL;
-		ld_blob_close(&old->blob);
-		free_s = old;
-	}
-	memset(free_s, 0, sizeof(*free_s));
-	free_s->used = true;
-	free_s->l = l;
-	memcpy(free_s->sha, sha, 32);
-	free_s->last = ld_now_ms();
-	return free_s;
-}
-
-static void handle_open(ld_node_t *n, link_t *l, const Ld__BlobOpen *m)
-{
-	char why[640];
-	ld_entry_t *rec = NULL;
-	ld_blob_info_t info;
-	ld_blob_t *bl = NULL;
-	uint8_t *wire = NULL;
-	fetch_t *f;
-	size_t len;
-	int r;
-
-	if (!m->has_req || !m->feed || !ld_node_id_valid(m->feed) || !m->has_seq) {
-		log_warn("malformed BlobOpen from %s ignored", l->peer);
-		return;
-	}
-	r = ld_store_get(n->store, m->feed, m->seq, &rec, NULL);
-	if (r < 0 || !rec->has_payload) {
-		snprintf(why, sizeof(why), "%s does not hold evidence record %s:%llu%s", n->conf->id,
-			 m->feed, (unsigned long long)m->seq,
-			 r < 0 ? "" : " with its content");
-		send_refusal(n, l, m->req, NULL, -ENOENT, why);
-		goto out;
-	}
-	r = ld_evidence_file_info(rec, &info, NULL, NULL);
-	if (r < 0) {
-		snprintf(why, sizeof(why), "%s:%llu %s", m->feed, (unsigned long long)m->seq,
-			 r == -ENOENT	 ? "records no file"
-			 : r == -ENOTSUP ? "has no chunk list (recorded before files could move)"
-					 : "is not an evidence record");
-		send_refusal(n, l, m->req, NULL, r == -EPROTO ? LD_EMALFORMED : r, why);
-		goto out;
-	}
-	if ((r = ld_evidence_entitled(n->store, n->access, rec, l->peer, why, sizeof(why))) < 0) {
-		if (r != -EACCES)
-			snprintf(why, sizeof(why), "%s could not decide: %s", n->conf->id,
-				 ld_strerror(r));
-		log_warn("evidence fetch by %s of %s:%llu refused: %s", l->peer, m->feed,
-			 (unsigned long long)m->seq, why);
-		send_refusal(n, l, m->req, NULL, r, why);
-		goto out;
-	}
-	len = ld_entry_wire_size(rec, true);
-	wire = malloc(len);
-	if (!wire)
-		goto out;
-	ld_entry_encode(rec, true, wire);
-	if (ld_blob_open(n->blobs, info.sha256, &bl) == 0) {
-		sess_get(n, l, info.sha256, true);
-		send_offer(n, l, m->req, wire, len, &info, ld_blob_hashes(bl), info.n_chunks);
-		goto out;
-	}
-	f = fetch_by_sha(n, info.sha256);
-	if (f && f->part) {
-		sess_get(n, l, info.sha256, true);
-		send_offer(n, l, m->req, wire, len, &f->info, ld_blob_part_hashes(f->part),
-			   ld_blob_part_next(f->part));
-		goto out;
-	}
-	if (!f && m->has_hops && m->hops > 0) {
-		f = fetch_by_record(n, m->feed, m->seq);
-		if (f && (f->state == F_DONE || f->state == F_FAILED))
-			fetch_free(f);
-		else if (f)
-			goto join;
-		if (!(f = fetch_slot(n))) {
-			send_refusal(n, l, m->req, NULL, -EBUSY, "too many evidence transfers at once");
-			goto out;
-		}
-		f->used = true;
-		snprintf(f->feed, sizeof(f->feed), "%s", m->feed);
-		f->seq = m->seq;
-		f->hops = m->hops - 1;
-		f->touched = ld_now_ms();
-		f->rec_wire = wire;
-		f->rec_len = len;
-		wire = NULL;
-		ld_evidence_file_info(rec, &f->info, f->case_id, f->evid);
-		f->info_known = true;
-		f->waiters[f->n_waiters].l = l;
-		f->waiters[f->n_waiters++].req = m->req;
-		sess_get(n, l, info.sha256, true);
-		log_info("evidence %s: %s asks for it; fetching it to relay", f->evid, l->peer);
-		fetch_open(n, f, ld_now_ms());
-		goto out;
-	}
-join:
-	if (f && f->n_waiters < WAITERS_MAX && f->state == F_OPENING) {
-		f->waiters[f->n_waiters].l = l;
-		f->waiters[f->n_waiters++].req = m->req;
-		sess_get(n, l, info.sha256, true);
-		goto out;
-	}
-	snprintf(why, sizeof(why), "%s does not hold the file of %s:%llu", n->conf->id, m->feed,
-		 (unsigned long long)m->seq);
-	send_refusal(n, l, m->req, NULL, -ENOENT, why);
-out:
-	free(wire);
-	ld_blob_close(&bl);
-	ld_entry_destroy(&rec);
-}
-
-static void handle_get(ld_node_t *n, link_t *l, const Ld__BlobGet *m)
-{
-	sess_t *s;
-	uint32_t count;
-
-	if (!m->has_sha256 || m->sha256.len != 32 || !m->has_index)
-		return;
-	s = sess_get(n, l, m->sha256.data, false);
-	if (!s) {
-		send_refusal(n, l, 0, m->sha256.data, -EACCES,
-			     "no offer of this file was made to you: ask with BlobOpen first");
-		return;
-	}
-	count = m->has_count && m->count ? m->count : 1;
-	if (count > GET_CHUNKS_MAX)
-		count = GET_CHUNKS_MAX;
-	if (m->index != s->to || s->from == s->to)
-		s->from = m->index;
-	s->to = m->index + count;
-	s->last = ld_now_ms();
-}
-
-/* Encode a BlobChunk frame straight into a ZeroMQ message, reading the
- * chunk into it: one copy of the data on the way out. */
-static size_t varint(uint8_t *p, uint64_t v)
-{
-	size_t i = 0;
-
-	do {
-		p[i++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-		v >>= 7;
-	} while (v);
-	return i;
-}
-
-static int send_chunk(ld_node_t *n, sess_t *s, const ld_blob_info_t *info, uint32_t idx,
-		      ld_blob_t *bl, ld_blob_part_t *part)
-{
-	size_t clen = ld_blob_chunk_len(info->size, info->chunk_size, idx), got = 0;
-	uint8_t hdr[64], inner[48];
-	size_t ni = 0, nh = 0;
-	zmq_msg_t msg;
-	int r;
-
-	inner[ni++] = 0x0a;           /* sha256 */
-	inner[ni++] = 32;
-	memcpy(inner + ni, s->sha, 32);
-	ni += 32;
-	inner[ni++] = 0x10;           /* index */
-	ni += varint(inner + ni, idx);
-	inner[ni++] = 0x1a;           /* data */
-	ni += varint(inner + ni, clen);
-	hdr[nh++] = 0x6a;             /* Frame.blob_chunk = 13, length-delimited */
-	nh += varint(hdr + nh, ni + clen);
-	if (zmq_msg_init_size(&msg, nh + ni + clen) < 0)
-		return -ENOMEM;
-	memcpy(zmq_msg_data(&msg), hdr, nh);
-	memcpy((uint8_t *)zmq_msg_data(&msg) + nh, inner, ni);
-	r = bl ? ld_blob_read_chunk(bl, idx, (uint8_t *)zmq_msg_data(&msg) + nh + ni, &got)
-	       : ld_blob_part_read_chunk(part, idx, (uint8_t *)zmq_msg_data(&msg) + nh + ni, &got);
-	if (r < 0 || got != clen) {
-		zmq_msg_close(&msg);
-		return r < 0 ? r : -EIO;
-	}
-	r = ld_link_send_msg(n, s->l, &msg);
-	zmq_msg_close(&msg);
-	return r;
-}
-
-/* Serve one session as far as tokens and the turn's budget go. Returns the
- * bytes sent, or -errno to stop serving this link for the turn. */
-static int64_t serve_sess(ld_node_t *n, sess_t *s, uint64_t budget)
-{
-	const ld_blob_info_t *info;
-	ld_blob_part_t *part = NULL;
-	uint64_t sent = 0;
-	fetch_t *f;
-
-	if (!s->l->up || s->l->cut) {
-		ld_blob_close(&s->blob);
-		s->used = false;
-		return 0;
-	}
-	if (!s->blob && ld_blob_open(n->blobs, s->sha, &s->blob) < 0) {
-		f = fetch_by_sha(n, s->sha);
-		if (!f || !f->part)
-			return 0; /* relay not started yet */
-		part = f->part;
-		info = ld_blob_part_info(part);
-	} else {
-		info = ld_blob_info(s->blob);
-	}
-	if (s->to > info->n_chunks)
-		s->to = info->n_chunks;
-	while (s->from < s->to && sent < budget) {
-		size_t clen = ld_blob_chunk_len(info->size, info->chunk_size, s->from);
-		int r;
-
-		if (part && s->from >= ld_blob_part_next(part))
-			break; /* relaying: not here yet */
-		if (rate_limit(n) && n->bx->tokens < (double)clen)
-			break;
-		r = send_chunk(n, s, info, s->from, s->blob, part);
-		if (r == -EAGAIN)
-			return -EAGAIN; /* the link's queue is full: its turn is over */
-		if (r < 0) {
-			log_warn("serving chunk %u to %s failed: %s", s->from, s->l->peer,
-				 ld_strerror(r));
-			send_refusal(n, s->l, 0, s->sha, r, "reading the file failed on the server");
-			s->from = s->to;
-			break;
-		}
-		if (rate_limit(n))
-			n->bx->tokens -= (double)clen;
-		s->from++;
-		sent += clen;
-		s->last = ld_now_ms();
-	}
-	n->bx->sent += sent;
-	return (int64_t)sent;
-}
-
-static void refill(ld_node_t *n, int64_t now)
-{
-	uint64_t lim = rate_limit(n);
-
-	if (!lim)
-		return;
-	if (n->bx->refill_at == 0)
-		n->bx->refill_at = now;
-	if (now > n->bx->refill_at) {
-		n->bx->tokens += (double)lim * (double)(now - n->bx->refill_at) / 1000.0;
-		n->bx->refill_at = now;
-	}
-	/* At most a tenth of a second's worth (and one chunk) banked. */
-	if (n->bx->tokens > (double)lim / 10 + LD_BLOB_CHUNK_MAX)
-		n->bx->tokens = (double)lim / 10 + LD_BLOB_CHUNK_MAX;
-}
-
 bool ld_blobx_tick(ld_node_t *n, int64_t now)
 {
-	uint64_t budget = TICK_BYTES, left;
-	bool more = false;
+	bool more = bx_serve_tick(n, now);
 
-	refill(n, now);
-	/* Serving, round robin over sessions, after replication's work. */
-	left = budget;
-	for (size_t k = 0; k < SESS_MAX && left > 0; k++) {
-		sess_t *s = &n->bx->s[(n->bx->rr + k) % SESS_MAX];
-		int64_t sent;
-
-		if (!s->used)
-			continue;
-		if (s->from >= s->to) {
-			if (now - s->last > SESS_IDLE_MS) {
-				ld_blob_close(&s->blob);
-				s->used = false;
-			}
-			continue;
-		}
-		sent = serve_sess(n, s, left / 2 + 1);
-		if (sent > 0)
-			left = (uint64_t)sent >= left ? 0 : left - (uint64_t)sent;
-		if (s->from < s->to && sent != -EAGAIN)
-			more = more || !rate_limit(n) || n->bx->tokens > 0;
-	}
-	n->bx->rr++;
 	/* Fetches: timeouts, retries, rate. */
 	for (size_t i = 0; i < FETCH_MAX; i++) {
 		fetch_t *f = &n->bx->f[i];
@@ -833,7 +457,7 @@ bool ld_blobx_tick(ld_node_t *n, int64_t now)
 			log_info("evidence %s: nobody is waiting for it any more; fetch paused (the "
 				 "chunks held are kept)",
 				 f->evid);
-			fetch_free(f);
+			bx_fetch_free(f);
 			continue;
 		}
 		switch (f->state) {
@@ -842,18 +466,18 @@ bool ld_blobx_tick(ld_node_t *n, int64_t now)
 				if (f->n_waiters)
 					fetch_fail(n, f, -ETIMEDOUT, "no node this one reaches answered in time");
 				else
-					fetch_open(n, f, now);
+					bx_fetch_open(n, f, now);
 			}
 			break;
 		case F_WAITING:
 			if (now >= f->deadline)
-				fetch_open(n, f, now);
+				bx_fetch_open(n, f, now);
 			break;
 		case F_FETCHING:
 			if (now >= f->deadline) {
 				log_warn("evidence %s: %s sent nothing for %d s; asking again", f->evid,
 					 f->src ? f->src->peer : "?", STALL_MS / 1000);
-				fetch_open(n, f, now);
+				bx_fetch_open(n, f, now);
 			}
 			break;
 		default:
@@ -867,11 +491,7 @@ void ld_blobx_link_down(ld_node_t *n, link_t *l)
 {
 	if (!n->bx)
 		return;
-	for (size_t i = 0; i < SESS_MAX; i++)
-		if (n->bx->s[i].used && n->bx->s[i].l == l) {
-			ld_blob_close(&n->bx->s[i].blob);
-			n->bx->s[i].used = false;
-		}
+	bx_sess_drop_link(n, l);
 	for (size_t i = 0; i < FETCH_MAX; i++) {
 		fetch_t *f = &n->bx->f[i];
 		size_t k = 0;
@@ -898,7 +518,7 @@ void ld_blobx_frame(ld_node_t *n, link_t *l, const Ld__Frame *f)
 {
 	switch (f->body_case) {
 	case LD__FRAME__BODY_BLOB_OPEN:
-		handle_open(n, l, f->blob_open);
+		bx_handle_open(n, l, f->blob_open);
 		break;
 	case LD__FRAME__BODY_BLOB_OFFER:
 		handle_offer(n, l, f->blob_offer);
@@ -907,7 +527,7 @@ void ld_blobx_frame(ld_node_t *n, link_t *l, const Ld__Frame *f)
 		handle_refusal(n, l, f->blob_refusal);
 		break;
 	case LD__FRAME__BODY_BLOB_GET:
-		handle_get(n, l, f->blob_get);
+		bx_handle_get(n, l, f->blob_get);
 		break;
 	case LD__FRAME__BODY_BLOB_CHUNK: {
 		const Ld__BlobChunk *m = f->blob_chunk;
@@ -997,7 +617,7 @@ int ld_blobx_api(ld_node_t *n, const char *feed, uint64_t seq, bool start, Ld__A
 		out->evidence_id = evid;
 	}
 	ld_entry_destroy(&rec);
-	f = fetch_by_record(n, feed, seq);
+	f = bx_fetch_by_record(n, feed, seq);
 	if (!known && f && f->info_known) {
 		info = f->info;
 		known = true;
@@ -1012,7 +632,10 @@ int ld_blobx_api(ld_node_t *n, const char *feed, uint64_t seq, bool start, Ld__A
 		out->sha256.data = sha;
 		out->sha256.len = 32;
 		out->size = info.size;
-		if (ld_blob_stat(n->blobs, info.sha256, NULL) == 0) {
+		/* Not while a fetch of it runs (callers poll; stat reads the
+		 * chunk index). */
+		if ((!f || f->state == F_DONE || f->state == F_FAILED) &&
+		    ld_blob_stat(n->blobs, info.sha256, NULL) == 0) {
 			ld_blob_path(n->blobs, info.sha256, path, sizeof(path));
 			out->state = (char *)"held";
 			out->path = path;
@@ -1031,18 +654,18 @@ int ld_blobx_api(ld_node_t *n, const char *feed, uint64_t seq, bool start, Ld__A
 	/* Finished earlier but no longer held (the file was removed): fetch
 	 * it again. */
 	if (f && f->state == F_DONE && start) {
-		fetch_free(f);
+		bx_fetch_free(f);
 		f = NULL;
 	}
 	if (f && f->state == F_FAILED) {
 		snprintf(msg, msglen, "%s", f->why);
 		r = f->code ? f->code : -EIO;
 		if (start)
-			fetch_free(f); /* a new request asks again */
+			bx_fetch_free(f); /* a new request asks again */
 		return r;
 	}
 	if (!f && start) {
-		if (!(f = fetch_slot(n))) {
+		if (!(f = bx_fetch_slot(n))) {
 			snprintf(msg, msglen, "too many evidence transfers at once; try again shortly");
 			return -EBUSY;
 		}
@@ -1060,7 +683,7 @@ int ld_blobx_api(ld_node_t *n, const char *feed, uint64_t seq, bool start, Ld__A
 		} else {
 			snprintf(f->evid, sizeof(f->evid), "%s:%llu", feed, (unsigned long long)seq);
 		}
-		fetch_open(n, f, ld_now_ms());
+		bx_fetch_open(n, f, ld_now_ms());
 	}
 	if (!f) {
 		out->state = (char *)"idle";

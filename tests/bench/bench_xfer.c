@@ -5,10 +5,14 @@
  *
  *   alone:     node B fetches a file of N MB that node A holds; rate from the
  *              fetch request to B holding the whole file, checked.
- *   with load: the same while A's API takes appends as fast as it can
- *              (512-byte entries addressed to B) and B replicates them; the
- *              replication rate is printed beside the rate without a
- *              transfer, so a starved replication shows.
+ *   with load: the same while A appends 512-byte entries addressed to B at
+ *              a steady rate (default 5,000 entries/s, in API calls of 100
+ *              every 20 ms) and B replicates them; the replication rate is
+ *              printed beside the rate without a transfer, so a starved
+ *              replication shows.
+ *   saturated: one run more while A's API takes appends as fast as it can
+ *              (calls of 1,000): both cores are then busy signing, verifying
+ *              and committing, and the figure shows what is left.
  *
  * Targets: alone >= 25% of the SHA-256 rate, with load >= 20%.
  */
@@ -112,7 +116,7 @@ static double fetch(tn_t *b, uint64_t seq)
 	for (;;) {
 		Ld__ApiRequest q = LD__API_REQUEST__INIT;
 		Ld__ApiResponse *resp;
-		struct timespec ts = {0, 2 * 1000000L};
+		struct timespec ts = {0, 5 * 1000000L};
 		bool held;
 
 		q.has_type = q.has_seq = q.has_start = true;
@@ -139,6 +143,7 @@ static double fetch(tn_t *b, uint64_t seq)
 
 struct load {
 	const char *api;
+	unsigned rate;          /* entries/s, 0 = as fast as possible */
 	atomic_bool stop;
 	uint64_t appended;
 };
@@ -164,10 +169,28 @@ static void *load_run(void *ud)
 		items[i].payload.len = sizeof(payload);
 		ptrs[i] = &items[i];
 	}
+	double next = tu_now();
+	size_t group = l->rate ? l->rate / 50 : GROUP;
+
+	if (group < 1)
+		group = 1;
+	if (group > GROUP)
+		group = GROUP;
 	while (!atomic_load(&l->stop)) {
-		if (ldc_append(cl, (const Ld__AppendItem *const *)ptrs, GROUP, NULL, NULL) < 0)
+		if (l->rate) {
+			double wait;
+
+			next += 0.020;
+			wait = next - tu_now();
+			if (wait > 0) {
+				struct timespec ts = {0, (long)(wait * 1e9)};
+
+				nanosleep(&ts, NULL);
+			}
+		}
+		if (ldc_append(cl, (const Ld__AppendItem *const *)ptrs, group, NULL, NULL) < 0)
 			break;
-		l->appended += GROUP;
+		l->appended += group;
 	}
 	ldc_destroy(&cl);
 	return NULL;
@@ -188,9 +211,10 @@ static double repl_rate(tn_t *b, double seconds)
 
 static void usage(void)
 {
-	printf("Usage: bench_xfer [--mb N] [--runs N]\n"
+	printf("Usage: bench_xfer [--mb N] [--runs N] [--load ENTRIES_PER_S]\n"
 	       "Needs LD_DAEMON=path/to/liandongd (meson's benchmark target sets it).\n"
-	       "Defaults: a 256 MB file, 3 runs alone and 3 with a replication load.\n");
+	       "Defaults: a 256 MB file; 3 runs alone, 3 with a steady replication load of\n"
+	       "5000 entries/s (50..50000), 1 with a saturating load.\n");
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -202,9 +226,10 @@ static int cmp_d(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	uint64_t mb = 256, seqs[16];
+	uint64_t mb = 256, seqs[24];
 	int runs = 3;
-	double sha8k, sha256k, alone[8], loaded[8], repl_alone, repl_during[8];
+	unsigned load_rate = 5000;
+	double sha8k, sha256k, alone[8], loaded[8], repl_alone = 0, repl_during[8], saturated = 0;
 	const char *to_a[] = {"node-a"};
 	cluster_t *c;
 	tn_t *a, *b;
@@ -217,12 +242,14 @@ int main(int argc, char **argv)
 			mb = strtoull(argv[++i], NULL, 10);
 		} else if (i + 1 < argc && !strcmp(argv[i], "--runs")) {
 			runs = atoi(argv[++i]);
+		} else if (i + 1 < argc && !strcmp(argv[i], "--load")) {
+			load_rate = (unsigned)strtoul(argv[++i], NULL, 10);
 		} else {
 			usage();
 			return 1;
 		}
 	}
-	if (mb < 1 || mb > 16384 || runs < 1 || runs > 8) {
+	if (mb < 1 || mb > 16384 || runs < 1 || runs > 8 || load_rate < 50 || load_rate > 50000) {
 		usage();
 		return 1;
 	}
@@ -241,7 +268,7 @@ int main(int argc, char **argv)
 	sha256k = sha_rate(256 << 10, 2.0);
 	printf("raw SHA-256 (one core): %.0f MB/s in 8 KiB blocks, %.0f MB/s in 256 KiB blocks\n",
 	       sha8k / 1e6, sha256k / 1e6);
-	for (int k = 0; k < 2 * runs; k++) {
+	for (int k = 0; k < 2 * runs + 1; k++) {
 		char path[700];
 
 		snprintf(path, sizeof(path), "%s/file-%d", c->base, k);
@@ -249,7 +276,7 @@ int main(int argc, char **argv)
 		seqs[k] = record_file(c, a, path, k);
 		unlink(path); /* the store holds its own copy */
 	}
-	if (cl_wait(b, "node-a", seqs[2 * runs - 1], 30000) < 0)
+	if (cl_wait(b, "node-a", seqs[2 * runs], 30000) < 0)
 		goto fail;
 
 	for (int k = 0; k < runs; k++) {
@@ -262,31 +289,44 @@ int main(int argc, char **argv)
 	}
 
 	/* Replication alone, then transfers while it runs. */
-	{
-		struct load l = {.api = a->api};
+	for (int phase = 0; phase < 2; phase++) {
+		struct load l = {.api = a->api, .rate = phase ? 0 : load_rate};
+		int n = phase ? 1 : runs, base = phase ? 2 * runs : runs;
+		double ra, rd = 0;
 		pthread_t th;
 
 		atomic_init(&l.stop, false);
 		pthread_create(&th, NULL, load_run, &l);
 		repl_rate(b, 1.0); /* warm up */
-		repl_alone = repl_rate(b, 3.0);
-		printf("replication alone: %.0f entries/s at B\n", repl_alone);
-		for (int k = 0; k < runs; k++) {
+		ra = repl_rate(b, 3.0);
+		printf("%s replication alone: %.0f entries/s at B\n",
+		       phase ? "saturating" : "steady", ra);
+		for (int k = 0; k < n; k++) {
 			int64_t h0 = cl_head(b, "node-a");
-			double t0 = tu_now(), t = fetch(b, seqs[runs + k]);
+			double t0 = tu_now(), t = fetch(b, seqs[base + k]);
 
 			if (t < 0) {
 				atomic_store(&l.stop, true);
 				pthread_join(th, NULL);
 				goto fail;
 			}
-			repl_during[k] = (double)(cl_head(b, "node-a") - h0) / (tu_now() - t0);
-			loaded[k] = (double)(mb << 20) / t;
-			printf("with load run %d: %7.1f MB/s  (%.2f s); replication meanwhile %.0f "
-			       "entries/s\n", k + 1, loaded[k] / 1e6, t, repl_during[k]);
+			rd = (double)(cl_head(b, "node-a") - h0) / (tu_now() - t0);
+			if (phase) {
+				saturated = (double)(mb << 20) / t;
+			} else {
+				repl_during[k] = rd;
+				loaded[k] = (double)(mb << 20) / t;
+			}
+			printf("%s run %d: %7.1f MB/s  (%.2f s); replication meanwhile %.0f "
+			       "entries/s = %.2f x alone\n", phase ? "saturated" : "with load",
+			       k + 1, (double)(mb << 20) / t / 1e6, t, rd, rd / ra);
 		}
+		if (!phase)
+			repl_alone = ra;
 		atomic_store(&l.stop, true);
 		pthread_join(th, NULL);
+		/* Let B catch up before the next phase. */
+		cl_wait(b, "node-a", (uint64_t)cl_head(a, "node-a"), 120000);
 	}
 	qsort(alone, (size_t)runs, sizeof(double), cmp_d);
 	qsort(loaded, (size_t)runs, sizeof(double), cmp_d);
@@ -298,8 +338,11 @@ int main(int argc, char **argv)
 		       ma / 1e6, 100 * ma / sha8k, ma / sha8k >= 0.25 ? "PASS" : "FAIL");
 		printf("median with load: %7.1f MB/s = %5.1f%% of SHA-256 (target >= 20%%)  %s\n",
 		       ml / 1e6, 100 * ml / sha8k, ml / sha8k >= 0.20 ? "PASS" : "FAIL");
-		printf("replication during transfers: %.0f entries/s = %.2f x replication alone\n",
-		       repl_during[runs / 2], repl_during[runs / 2] / repl_alone);
+		printf("replication during transfers: %.0f entries/s = %.2f x replication alone "
+		       "(steady load of %u/s)\n",
+		       repl_during[runs / 2], repl_during[runs / 2] / repl_alone, load_rate);
+		printf("saturating load:  %7.1f MB/s = %5.1f%% of SHA-256 (no target: both cores "
+		       "busy with replication)\n", saturated / 1e6, 100 * saturated / sha8k);
 	}
 	cl_destroy(&c);
 	return 0;
