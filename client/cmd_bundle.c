@@ -12,6 +12,7 @@
 #include "case.pb-c.h"
 #include "client/cli.h"
 #include "client/ldclient.h"
+#include "common/blob.h"
 #include "common/bundle.h"
 #include "common/errors.h"
 #include "common/key.h"
@@ -43,11 +44,13 @@ struct exp {
 static void export_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: liandong export CASE -o FILE [--file FEED:SEQ=PATH]... [--for TEXT]\n"
-		"                       [--json] [-c CONFIG | --api EP]\n"
+		"Usage: liandong export CASE -o FILE [--files] [--file FEED:SEQ=PATH]...\n"
+		"                       [--for TEXT] [--json] [-c CONFIG | --api EP]\n"
 		"Write one self-contained file with every entry of the case this node holds,\n"
 		"the receipts, the headers chained between them, the root's roster, and the\n"
-		"evidence files given with --file (each checked against its evidence record).\n"
+		"evidence files given with --file, or with --files every evidence file of the\n"
+		"case this node's evidence store holds (`liandong evidence get` fetches them);\n"
+		"each is checked against its evidence record.\n"
 		"A manifest listing all of it is signed and appended to this node's feed\n"
 		"first, so the export is part of the case's history. Check the file with\n"
 		"`liandong verify FILE --root KEY` (format: docs/BUNDLE.md).\n");
@@ -216,7 +219,9 @@ int cmd_export(int argc, char **argv)
 	Ld__ApiRequest q = LD__API_REQUEST__INIT;
 	Ld__ApiResponse *resp = NULL, *st = NULL;
 	ld_bundle_writer_t *w = NULL;
-	bool json = false;
+	bool json = false, all_files = false;
+	char (*held)[4200] = NULL;
+	ld_blobs_t *blobs = NULL;
 	int r, rc = 0;
 
 	for (int i = 0; i < argc; i++) {
@@ -231,6 +236,8 @@ int cmd_export(int argc, char **argv)
 			recipient = argv[++i];
 		} else if (!strcmp(a, "--json")) {
 			json = true;
+		} else if (!strcmp(a, "--files")) {
+			all_files = true;
 		} else if (!strcmp(a, "--file") && next) {
 			const char *eq = strchr(next, '=');
 			char ref[LD_NODE_ID_MAX + 24];
@@ -293,6 +300,50 @@ int cmd_export(int argc, char **argv)
 	if (r < 0) {
 		rc = cli_fail(EXIT_STORE, "export: reading the case's entries failed: %s", ld_strerror(r));
 		goto out;
+	}
+	/* --files: every evidence file of the case in this node's store. */
+	if (all_files) {
+		char dir[4096];
+
+		held = calloc(MAX_FILES, sizeof(*held));
+		if (!held || cli_blob_dir(x.cl, dir, sizeof(dir)) < 0 ||
+		    ld_blobs_open(dir, &blobs) < 0) {
+			rc = cli_fail(EXIT_STORE, "export: --files: this node's evidence store cannot "
+						  "be opened");
+			goto out;
+		}
+		for (size_t i = 0; i < resp->case_view->n_items; i++) {
+			const Ld__ApiCaseItem *it = resp->case_view->items[i];
+			Ld__EvidenceRecord *m = NULL;
+			ld_entry_t *e = NULL;
+			bool dup = false;
+
+			if (!it->ref || !it->ref->feed || it->kind != LD__KIND__KIND_EVIDENCE_RECORD)
+				continue;
+			for (size_t j = 0; j < n_files && !dup; j++)
+				dup = files[j].seq == it->ref->seq && !strcmp(files[j].feed, it->ref->feed);
+			if (!dup && get_entry(&x, it->ref->feed, it->ref->seq, &e) == 0 && e->has_payload &&
+			    (m = ld__evidence_record__unpack(NULL, e->payload_len, e->payload)) &&
+			    m->sha256.len == 32 && ld_blob_stat(blobs, m->sha256.data, NULL) == 0) {
+				if (n_files == MAX_FILES) {
+					rc = cli_fail(EXIT_USAGE, "export: more than %d evidence files",
+						      MAX_FILES);
+				} else {
+					snprintf(files[n_files].feed, sizeof(files[n_files].feed), "%s",
+						 it->ref->feed);
+					files[n_files].seq = it->ref->seq;
+					memcpy(files[n_files].sha, m->sha256.data, 32);
+					ld_blob_path(blobs, m->sha256.data, held[n_files], sizeof(held[0]));
+					files[n_files].path = held[n_files];
+					n_files++;
+				}
+			}
+			if (m)
+				ld__evidence_record__free_unpacked(m, NULL);
+			ld_entry_destroy(&e);
+			if (rc)
+				goto out;
+		}
 	}
 	/* Evidence files: each must be the file its record names. */
 	for (size_t i = 0; i < n_files; i++) {
@@ -430,6 +481,8 @@ int cmd_export(int argc, char **argv)
 		       "verify with: liandong verify %s --root ROOT-KEY\n", case_id, outp,
 		       x.n_entries, x.n_refs, x.n_header_only, n_files, outp);
 out:
+	free(held);
+	ld_blobs_destroy(&blobs);
 	ld_bundle_writer_destroy(&w);
 	if (resp)
 		ld__api_response__free_unpacked(resp, NULL);

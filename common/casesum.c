@@ -481,7 +481,8 @@ int store_sum_derive(ld_store_t *s, MDB_txn *txn)
 	if (s->roster_touched)
 		ld_access_destroy(&s->sum_access);
 	r = access_ready(s);
-	qsort(s->touched, s->n_touched, sizeof(*s->touched), touch_cmp);
+	if (s->n_touched)
+		qsort(s->touched, s->n_touched, sizeof(*s->touched), touch_cmp);
 	for (size_t i = 0; r == 0 && i < s->n_touched; i++) {
 		if (i && s->touched[i].action == s->touched[i - 1].action &&
 		    !strcmp(s->touched[i].id, s->touched[i - 1].id))

@@ -136,16 +136,16 @@ wait_for county-c province 6
 wait_for county-a county-b 2
 wait_for police county-a 3
 
-echo "== evidence: county A records its sampling report, county B checks and recognises it"
+echo "== evidence: county A records its sampling report; county B fetches it (through the province) and recognises it"
 report=$dir/county-a/sampling-report-outfall-3.txt
 printf 'Sampling report, outfall 3, 2026-11-20: COD 412 mg/L (limit 100)\n' >"$report"
 ev=$("$L" evidence add county-a/2026-0117 "$report" --type sampling --collector "Inspector Wang" \
 	--region 330411 --site "Outfall 3" $A --json | grep -o '"seq": [0-9]*' | grep -o '[0-9]*$')
 wait_for county-b county-a "$ev"
-cp "$report" "$dir/county-b/copy-of-report.txt"
-"$L" evidence attest "county-a:$ev" --verdict recognised --file "$dir/county-b/copy-of-report.txt" \
-	--notes "matches the copy received with the referral" $B
-wait_for county-a county-b 3
+"$L" evidence get "county-a:$ev" -o "$dir/county-b/copy-of-report.txt" --quiet $B
+at=$("$L" evidence attest "county-a:$ev" --verdict recognised --file "$dir/county-b/copy-of-report.txt" \
+	--notes "matches the copy fetched from county A" $B --json | grep -o '"seq": [0-9]*' | grep -o '[0-9]*$')
+wait_for county-a county-b "$at"
 
 echo
 echo "== the case as county A sees it (timeline, judged, with receipts):"

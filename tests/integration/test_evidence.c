@@ -382,11 +382,36 @@ static void test_fetch_through_province_resumes(void **state)
 		assert_true(seen);
 	}
 
+	/* The court's case file carries the fetched video: it verifies offline. */
+	{
+		char bundle[700], root[65], cmd[2048];
+		size_t n;
+		FILE *pp;
+		int wst;
+
+		snprintf(bundle, sizeof(bundle), "%s/court/case.ldb", w->c->base);
+		assert_int_equal(cl_cli(w->court, w->out, sizeof(w->out), "export", CASE, "-o", bundle,
+					"--files", NULL),
+				 0);
+		ld_hex(w->c->root->sign_pub, 32, root);
+		snprintf(cmd, sizeof(cmd), "'%s' verify '%s' --root %s 2>&1", getenv("LD_CLI"), bundle,
+			 root);
+		pp = popen(cmd, "r");
+		assert_non_null(pp);
+		n = fread(w->out, 1, sizeof(w->out) - 1, pp);
+		w->out[n] = '\0';
+		wst = pclose(pp);
+		assert_true(WIFEXITED(wst) && WEXITSTATUS(wst) == 0);
+		assert_non_null(strstr(w->out, "VERIFIED"));
+		assert_non_null(strstr(w->out, "SHA-256 matches"));
+	}
+
 	/* A hand-over by county A entitles county C. */
 	assert_int_equal(cl_cli(w->a, w->out, sizeof(w->out), "evidence", "hand-over", ref, "--to",
 				"county-c", "--note", "seal 0042", NULL),
 			 0);
-	assert_int_equal(cl_wait(w->p, "county-a", seq + 2, 15000), 0);
+	/* The province (which judges county C's request) must hold it. */
+	assert_int_equal(cl_wait(w->p, "county-a", record_seq(w->out, "county-a"), 15000), 0);
 	assert_int_equal(cl_cli(w->x, w->out, sizeof(w->out), "evidence", "get", ref, "-o", dest_c,
 				"--quiet", "--no-custody", "--timeout", "60", NULL),
 			 0);
