@@ -72,6 +72,12 @@ int cli_parse_ref(const char *arg, char feed[65], uint64_t *seq);
 /* This node's id, asked of its daemon (buf of 65 bytes). 0 or -errno. */
 int cli_self_id(struct ldc *cl, char out[65]);
 
+/* Entry (feed, seq) as the daemon holds it (payload absent if redacted).
+ * 0, -ENOENT if not held, -ETIMEDOUT or -errno (daemon call). Caller owns
+ * *ret (ld_entry_destroy). */
+struct ld_entry;
+int cli_get_entry(struct ldc *cl, const char *feed, uint64_t seq, struct ld_entry **ret);
+
 /* The daemon's evidence file directory (same host). 0 or -errno. */
 int cli_blob_dir(struct ldc *cl, char *out, size_t size);
 

@@ -52,6 +52,25 @@ int cli_self_id(struct ldc *cl, char out[LD_NODE_ID_MAX + 1])
 	return out[0] ? 0 : -EPROTO;
 }
 
+int cli_get_entry(struct ldc *cl, const char *feed, uint64_t seq, ld_entry_t **ret)
+{
+	Ld__ApiRequest q = LD__API_REQUEST__INIT;
+	Ld__ApiResponse *resp;
+	int r;
+
+	q.has_type = q.has_seq = true;
+	q.type = LD__API_TYPE__API_GET;
+	q.feed = (char *)feed;
+	q.seq = seq;
+	if ((r = ldc_call(cl, &q, 10000, &resp)) < 0)
+		return r;
+	r = resp->ok && resp->n_entries == 1
+		    ? ld_entry_parse(resp->entries[0]->entry.data, resp->entries[0]->entry.len, ret)
+		    : -ENOENT;
+	ld__api_response__free_unpacked(resp, NULL);
+	return r;
+}
+
 int cli_blob_dir(struct ldc *cl, char *out, size_t size)
 {
 	Ld__ApiResponse *resp;

@@ -114,32 +114,13 @@ static int feed_span(struct exp *x, const char *feed, uint64_t seq)
 	return 0;
 }
 
-/* One entry as this node holds it; caller frees. */
-static int get_entry(struct exp *x, const char *feed, uint64_t seq, ld_entry_t **ret)
-{
-	Ld__ApiRequest q = LD__API_REQUEST__INIT;
-	Ld__ApiResponse *resp;
-	int r;
-
-	q.has_type = q.has_seq = true;
-	q.type = LD__API_TYPE__API_GET;
-	q.feed = (char *)feed;
-	q.seq = seq;
-	if ((r = ldc_call(x->cl, &q, 10000, &resp)) < 0)
-		return r;
-	r = resp->ok && resp->n_entries == 1
-		    ? ld_entry_parse(resp->entries[0]->entry.data, resp->entries[0]->entry.len, ret)
-		    : -ENOENT;
-	ld__api_response__free_unpacked(resp, NULL);
-	return r;
-}
 
 /* Note an entry of the case (or a receipt): held with content, it is listed
  * in the manifest; its feed's span grows to cover it. */
 static int take(struct exp *x, const char *feed, uint64_t seq)
 {
 	ld_entry_t *e;
-	int r = get_entry(x, feed, seq, &e);
+	int r = cli_get_entry(x->cl, feed, seq, &e);
 
 	if (r < 0)
 		return r;
@@ -322,7 +303,7 @@ int cmd_export(int argc, char **argv)
 				continue;
 			for (size_t j = 0; j < n_files && !dup; j++)
 				dup = files[j].seq == it->ref->seq && !strcmp(files[j].feed, it->ref->feed);
-			if (!dup && get_entry(&x, it->ref->feed, it->ref->seq, &e) == 0 && e->has_payload &&
+			if (!dup && cli_get_entry(x.cl, it->ref->feed, it->ref->seq, &e) == 0 && e->has_payload &&
 			    (m = ld__evidence_record__unpack(NULL, e->payload_len, e->payload)) &&
 			    m->sha256.len == 32 && ld_blob_stat(blobs, m->sha256.data, NULL) == 0) {
 				if (n_files == MAX_FILES) {
@@ -352,7 +333,7 @@ int cmd_export(int argc, char **argv)
 		char hex[65];
 
 		if (!listed(&x, files[i].feed, files[i].seq) ||
-		    get_entry(&x, files[i].feed, files[i].seq, &e) < 0 ||
+		    cli_get_entry(x.cl, files[i].feed, files[i].seq, &e) < 0 ||
 		    e->hdr->kind != LD__KIND__KIND_EVIDENCE_RECORD ||
 		    !(m = ld__evidence_record__unpack(NULL, e->payload_len, e->payload))) {
 			ld_entry_destroy(&e);

@@ -227,8 +227,6 @@ static int evidence_attest(int argc, char **argv)
 	};
 	Ld__EvidenceAttestation m = LD__EVIDENCE_ATTESTATION__INIT;
 	Ld__EntryRef rec = LD__ENTRY_REF__INIT;
-	Ld__ApiRequest q = LD__API_REQUEST__INIT;
-	Ld__ApiResponse *resp = NULL;
 	Ld__EvidenceRecord *er = NULL;
 	char self[LD_NODE_ID_MAX + 1], feed[LD_NODE_ID_MAX + 1], parties[2][LD_NODE_ID_MAX + 1];
 	const char *conf = NULL, *api = NULL, *file = NULL, *aud[3];
@@ -270,17 +268,13 @@ static int evidence_attest(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, "evidence attest: '%s' is not FEED:SEQ", argv[optind]);
 	if ((r = cli_connect(api, conf, &cl)) != 0)
 		return r;
-	q.has_type = q.has_seq = true;
-	q.type = LD__API_TYPE__API_GET;
-	q.feed = feed;
-	q.seq = rec.seq;
-	if ((r = cli_self_id(cl, self)) < 0 || (r = ldc_call(cl, &q, 10000, &resp)) < 0) {
+	if ((r = cli_self_id(cl, self)) < 0 ||
+	    ((r = cli_get_entry(cl, feed, rec.seq, &e)) < 0 && r != -ENOENT && r != LD_EMALFORMED &&
+	     r != LD_EPAYLOAD)) {
 		ldc_destroy(&cl);
 		return cli_daemon_fail(r, "evidence attest");
 	}
-	r = 0;
-	if (!resp->ok || resp->n_entries != 1 ||
-	    ld_entry_parse(resp->entries[0]->entry.data, resp->entries[0]->entry.len, &e) < 0)
+	if (r < 0)
 		r = cli_fail(EXIT_NO_CASE, "evidence attest: this node does not hold %s:%llu", feed,
 			     (unsigned long long)rec.seq);
 	else if (e->hdr->kind != LD__KIND__KIND_EVIDENCE_RECORD)
@@ -330,7 +324,6 @@ static int evidence_attest(int argc, char **argv)
 	if (er)
 		ld__evidence_record__free_unpacked(er, NULL);
 	ld_entry_destroy(&e);
-	ld__api_response__free_unpacked(resp, NULL);
 	ldc_destroy(&cl);
 	return r;
 }

@@ -57,25 +57,6 @@ static void usage(FILE *f, const char *which)
 			"7 unknown record.\n");
 }
 
-/* The record entry (with its payload, if this node may read it). */
-static int get_record(ldc_t *cl, const char *feed, uint64_t seq, ld_entry_t **ret)
-{
-	Ld__ApiRequest q = LD__API_REQUEST__INIT;
-	Ld__ApiResponse *resp;
-	int r;
-
-	q.has_type = q.has_seq = true;
-	q.type = LD__API_TYPE__API_GET;
-	q.feed = (char *)feed;
-	q.seq = seq;
-	if ((r = ldc_call(cl, &q, 10000, &resp)) < 0)
-		return r;
-	r = resp->ok && resp->n_entries == 1
-		    ? ld_entry_parse(resp->entries[0]->entry.data, resp->entries[0]->entry.len, ret)
-		    : -ENOENT;
-	ld__api_response__free_unpacked(resp, NULL);
-	return r;
-}
 
 /* Sign a custody transfer of record 'e' (decoded as 'er'), shown to the
  * record's author, the case's parties and the receiver. */
@@ -374,7 +355,7 @@ int cmd_evidence_get(int argc, char **argv)
 	/* Record the fetch in the signed history (the collector's own copy
 	 * needs no custody entry). */
 	if (custody && strcmp(self, feed) != 0) {
-		if ((r = get_record(cl, feed, seq, &e)) < 0 || !e->has_payload ||
+		if ((r = cli_get_entry(cl, feed, seq, &e)) < 0 || !e->has_payload ||
 		    !(er = ld__evidence_record__unpack(NULL, e->payload_len, e->payload))) {
 			r = cli_fail(EXIT_STORE, "evidence get: file written, but record %s:%llu could "
 						 "not be read to sign the custody transfer",
@@ -450,7 +431,7 @@ int cmd_evidence_hand_over(int argc, char **argv)
 		ldc_destroy(&cl);
 		return cli_daemon_fail(r, "evidence hand-over");
 	}
-	r = get_record(cl, feed, seq, &e);
+	r = cli_get_entry(cl, feed, seq, &e);
 	if (r == -ETIMEDOUT) {
 		r = cli_daemon_fail(r, "evidence hand-over");
 	} else if (r < 0) {

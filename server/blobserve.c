@@ -94,8 +94,10 @@ void bx_handle_open(ld_node_t *n, link_t *l, const Ld__BlobOpen *m)
 	}
 	len = ld_entry_wire_size(rec, true);
 	wire = malloc(len);
-	if (!wire)
+	if (!wire) {
+		bx_send_refusal(n, l, m->req, NULL, -ENOMEM, "out of memory on the serving node");
 		goto out;
+	}
 	ld_entry_encode(rec, true, wire);
 	if (ld_blob_open(n->blobs, info.sha256, &bl) == 0) {
 		sess_get(n, l, info.sha256, true);

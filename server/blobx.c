@@ -100,11 +100,6 @@ fetch_t *bx_fetch_slot(ld_node_t *n)
 	return old;
 }
 
-static int send_frame(ld_node_t *n, link_t *l, const Ld__Frame *f)
-{
-	return ld_link_send(n, l, f);
-}
-
 void bx_send_refusal(ld_node_t *n, link_t *l, uint32_t req, const uint8_t *sha, int code,
 			 const char *reason)
 {
@@ -123,7 +118,7 @@ void bx_send_refusal(ld_node_t *n, link_t *l, uint32_t req, const uint8_t *sha, 
 	m.reason = (char *)reason;
 	f.body_case = LD__FRAME__BODY_BLOB_REFUSAL;
 	f.blob_refusal = &m;
-	send_frame(n, l, &f);
+	ld_link_send(n, l, &f);
 }
 
 void bx_send_offer(ld_node_t *n, link_t *l, uint32_t req, const uint8_t *rec, size_t rec_len,
@@ -146,7 +141,7 @@ void bx_send_offer(ld_node_t *n, link_t *l, uint32_t req, const uint8_t *rec, si
 	m.held = held;
 	f.body_case = LD__FRAME__BODY_BLOB_OFFER;
 	f.blob_offer = &m;
-	if (send_frame(n, l, &f) < 0)
+	if (ld_link_send(n, l, &f) < 0)
 		log_warn("offering evidence file to %s failed", l->peer);
 }
 
@@ -182,6 +177,7 @@ void bx_fetch_open(ld_node_t *n, fetch_t *f, int64_t now)
 	f->src = NULL;
 	f->req = n->bx->next_req++;
 	f->asked = f->answered = 0;
+	f->code = 0;
 	f->deadline = now + OPEN_TIMEOUT_MS;
 	m.has_req = m.has_seq = m.has_hops = true;
 	m.req = f->req;
@@ -195,7 +191,7 @@ void bx_fetch_open(ld_node_t *n, fetch_t *f, int64_t now)
 
 		if (!l->up || l->cut || is_waiter_link(f, l) || (l == f->bad && now < f->bad_until))
 			continue;
-		if (send_frame(n, l, &fr) == 0)
+		if (ld_link_send(n, l, &fr) == 0)
 			f->asked++;
 	}
 	if (!f->asked) {
@@ -235,7 +231,7 @@ static void fetch_ask_chunks(ld_node_t *n, fetch_t *f)
 	m.count = want;
 	fr.body_case = LD__FRAME__BODY_BLOB_GET;
 	fr.blob_get = &m;
-	if (send_frame(n, f->src, &fr) == 0)
+	if (ld_link_send(n, f->src, &fr) == 0)
 		f->next_req += want;
 }
 
