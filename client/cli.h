@@ -4,7 +4,8 @@
  *   0 success; 1 the check failed (verification found a problem);
  *   2 usage error (bad argument); 3 file or key problem; 4 storage problem;
  *   5 the daemon did not answer; 6 this node may not do that; 7 unknown case;
- *   8 no node holding an evidence file could be reached (run again to resume).
+ *   8 no node holding an evidence file could be reached (run again to resume);
+ *   9 a deadline given has already passed.
  */
 #pragma once
 
@@ -57,14 +58,27 @@ int cli_connect(const char *api, const char *conf, struct ldc **ret);
 /* Report a failed daemon call (timeout: exit 5) and return the exit code. */
 int cli_daemon_fail(int r, const char *what);
 
-enum { EXIT_DENIED = 6, EXIT_NO_CASE = 7, EXIT_UNAVAILABLE = 8 };
+enum { EXIT_DENIED = 6, EXIT_NO_CASE = 7, EXIT_UNAVAILABLE = 8, EXIT_EXPIRED = 9 };
 
 /* Index i >= 1 of 's' in names[1..n) (NULL slots skipped), or -1. */
 int cli_pick(const char *const *names, size_t n, const char *s);
 
-/* "YYYY-MM-DD[THH:MM]" (UTC; a bare date means 23:59 if end_of_day, else
+/* "YYYY-MM-DD[THH:MM[:SS]]" (UTC; a bare date means 23:59 if end_of_day, else
  * 00:00) or "+N" with s, m, h or d from now, as Unix ms; -1 if malformed. */
 int64_t cli_parse_time(const char *s, bool end_of_day);
+
+/* A deadline must lie ahead: 0 if 't_ms' (option 'opt' of command 'cmd',
+ * typed as 'arg') is later than now; otherwise say when it passed and
+ * return EXIT_EXPIRED. */
+int cli_deadline_ahead(const char *cmd, const char *opt, const char *arg, int64_t t_ms);
+
+/* After an answer was signed: if 'deadline_ms' (non-zero; 'what' names it)
+ * had passed, tell the operator on stderr that the answer is recorded late
+ * and by how much. Returns true if it was late. */
+bool cli_note_late(const char *cmd, const char *what, int64_t deadline_ms);
+
+/* "YYYY-MM-DD HH:MM:SSZ" (UTC) into buf. */
+void cli_fmt_time(int64_t ms, char *buf, size_t n);
 
 /* Parse "FEED:SEQ" (an entry reference). 0 or -EINVAL. */
 int cli_parse_ref(const char *arg, char feed[65], uint64_t *seq);

@@ -32,11 +32,66 @@ int64_t cli_parse_time(const char *s, bool end_of_day)
 		return (int64_t)time(NULL) * 1000 + v * unit;
 	}
 	end = strptime(s, "%Y-%m-%d", &tm);
-	if (end && (*end == 'T' || *end == ' '))
+	if (end && (*end == 'T' || *end == ' ')) {
 		end = strptime(end + 1, "%H:%M", &tm);
+		if (end && *end == ':')
+			end = strptime(end + 1, "%S", &tm);
+	}
 	else if (end && end_of_day)
 		tm.tm_hour = 23, tm.tm_min = 59;
 	return end && !*end ? (int64_t)timegm(&tm) * 1000 : -1;
+}
+
+void cli_fmt_time(int64_t ms, char *buf, size_t n)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%d %H:%M:%SZ", &tm))
+		snprintf(buf, n, "%lld", (long long)ms);
+}
+
+/* "3 d 4 h", "2 h 5 min", "40 s": a span for people. */
+static void fmt_span(int64_t ms, char *buf, size_t n)
+{
+	int64_t s = ms / 1000;
+
+	if (s >= 86400)
+		snprintf(buf, n, "%lld d %lld h", (long long)(s / 86400), (long long)(s % 86400 / 3600));
+	else if (s >= 3600)
+		snprintf(buf, n, "%lld h %lld min", (long long)(s / 3600), (long long)(s % 3600 / 60));
+	else if (s >= 60)
+		snprintf(buf, n, "%lld min", (long long)(s / 60));
+	else
+		snprintf(buf, n, "%lld s", (long long)s);
+}
+
+int cli_deadline_ahead(const char *cmd, const char *opt, const char *arg, int64_t t_ms)
+{
+	int64_t now = (int64_t)time(NULL) * 1000;
+	char when[32], at[32], ago[32];
+
+	if (t_ms > now)
+		return 0;
+	cli_fmt_time(t_ms, when, sizeof(when));
+	cli_fmt_time(now, at, sizeof(at));
+	fmt_span(now - t_ms, ago, sizeof(ago));
+	return cli_fail(EXIT_EXPIRED, "%s: %s '%s' (%s) passed %s ago (it is now %s); give a later "
+				      "date, or a span such as +48h", cmd, opt, arg, when, ago, at);
+}
+
+bool cli_note_late(const char *cmd, const char *what, int64_t deadline_ms)
+{
+	int64_t now = (int64_t)time(NULL) * 1000;
+	char when[32], late[32];
+
+	if (!deadline_ms || now <= deadline_ms)
+		return false;
+	cli_fmt_time(deadline_ms, when, sizeof(when));
+	fmt_span(now - deadline_ms, late, sizeof(late));
+	fprintf(stderr, "liandong: %s: note: recorded late, %s after the %s deadline (%s)\n", cmd,
+		late, what, when);
+	return true;
 }
 
 int cli_self_id(struct ldc *cl, char out[LD_NODE_ID_MAX + 1])

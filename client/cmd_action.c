@@ -21,8 +21,10 @@ static void dispatch_usage(FILE *f)
 		"         --participant NODE[:lead|support|observer]... --instructions TEXT\n"
 		"         --ack-by DEADLINE [--from DATE --to DATE] [--site NAME]...\n"
 		"         [--case CASE]... [--action ID] [-c CONFIG | --api EP] [--json]\n"
-		"DEADLINE: YYYY-MM-DD[THH:MM] (UTC) or +N followed by s, m, h or d (e.g. +30m).\n"
-		"ID defaults to THIS-NODE/A-YYYYMMDD-HHMMSS.\n");
+		"DEADLINE: YYYY-MM-DD[THH:MM[:SS]] (UTC) or +N followed by s, m, h or d (e.g. +30m).\n"
+		"ID defaults to THIS-NODE/A-YYYYMMDD-HHMMSS.\n"
+		"--ack-by and --to must lie ahead: a deadline already past exits 9 and\n"
+		"nothing is signed.\n");
 }
 
 int cmd_dispatch(int argc, char **argv)
@@ -106,6 +108,8 @@ int cmd_dispatch(int argc, char **argv)
 			if ((m.ack_by_ms = cli_parse_time(optarg, true)) < 0)
 				return cli_fail(EXIT_USAGE, "dispatch: --ack-by '%s' is not a deadline "
 							    "(YYYY-MM-DD[THH:MM] or +30m, +4h, +2d)", optarg);
+			if (cli_deadline_ahead("dispatch", "--ack-by", optarg, m.ack_by_ms))
+				return EXIT_EXPIRED;
 			m.has_ack_by_ms = true;
 			break;
 		case 'f':
@@ -115,6 +119,8 @@ int cmd_dispatch(int argc, char **argv)
 			if (t < 0)
 				return cli_fail(EXIT_USAGE, "dispatch: --%s '%s' is not a date",
 						c == 'f' ? "from" : "to", optarg);
+			if (c == 't' && cli_deadline_ahead("dispatch", "--to", optarg, t))
+				return EXIT_EXPIRED;
 			if (c == 'f') {
 				m.has_window_start_ms = true;
 				m.window_start_ms = t;
@@ -193,7 +199,9 @@ static void answer_usage(FILE *f)
 		"       liandong report ACTION --status on-site|progress|completed\n"
 		"                [--findings TEXT] [--evidence FEED:SEQ]... [--personnel N]\n"
 		"       Common: [-c CONFIG | --api EP] [--json]\n"
-		"Completing needs --findings. Exit: 6 not a participant, 7 unknown action.\n");
+		"Completing needs --findings. An answer after the acknowledge-by deadline is\n"
+		"still recorded (a note on stderr says how late). Exit: 6 not a participant,\n"
+		"7 unknown action.\n");
 }
 
 static int action_answer(int argc, char **argv, int reply)
@@ -215,8 +223,9 @@ static int action_answer(int argc, char **argv, int reply)
 	Ld__ApiResponse *resp = NULL;
 	Ld__ApiAction *av;
 	uint8_t buf[8192];
-	bool json = false, member = false;
+	bool json = false, member = false, acked = false;
 	const char *state = NULL;
+	int64_t late = 0;
 	ldc_t *cl;
 	int c, r;
 
@@ -286,6 +295,7 @@ static int action_answer(int argc, char **argv, int reply)
 		if (!strcmp(av->participants[i]->node_id, self)) {
 			member = true;
 			state = av->participants[i]->state;
+			acked = av->participants[i]->ack_ms != 0;
 		}
 	r = 0;
 	if (!av || !av->dispatched)
@@ -295,6 +305,7 @@ static int action_answer(int argc, char **argv, int reply)
 		r = cli_fail(EXIT_DENIED, "this node (%s) is not a participant of %s", self, m.action_id);
 	else if (state && (!strcmp(state, "declined") || !strcmp(state, "completed")))
 		r = cli_fail(EXIT_DENIED, "this node has already %s action %s", state, m.action_id);
+	late = r == 0 && !acked && av->has_ack_by_ms ? av->ack_by_ms : 0;
 	if (r == 0) {
 		m.has_response = m.has_time_ms = true;
 		m.response = (uint32_t)reply;
@@ -316,6 +327,12 @@ static int action_answer(int argc, char **argv, int reply)
 			r = cli_sign(cl, LD__KIND__KIND_ACTION_RESPONSE, aud, 1, buf,
 				 ld__action_response__pack(&m, buf), json,
 				 ld_part_state_name((enum ld_part_state)reply));
+		/* The first answer acknowledges; say if that came too late. */
+		if (r == 0 && late)
+			cli_note_late(reply == LD__ACTION_REPLY__ACTION_REPLY_ACKNOWLEDGED ? "ack"
+				      : reply == LD__ACTION_REPLY__ACTION_REPLY_ACCEPTED ? "accept"
+				      : reply == LD__ACTION_REPLY__ACTION_REPLY_DECLINED ? "decline"
+				      : "report", "acknowledge-by", late);
 	}
 	ld__api_response__free_unpacked(resp, NULL);
 	ldc_destroy(&cl);

@@ -43,7 +43,9 @@ static void refer_usage(FILE *f)
 		"procuratorate or court for the hand-over to the judiciary).\n"
 		"TYPE: water, air, solid-waste, hazardous-waste, soil, noise, sand-mining,\n"
 		"      fishing-ban, ecological-damage, radiation, other.\n"
-		"ID defaults to THIS-NODE/YYYYMMDD-HHMMSS; it must start with this node's id.\n");
+		"ID defaults to THIS-NODE/YYYYMMDD-HHMMSS; it must start with this node's id.\n"
+		"--answer-by must lie ahead (a bare date means 23:59 UTC; +48h also works);\n"
+		"a deadline already past exits 9 and nothing is signed.\n");
 }
 
 int cmd_refer(int argc, char **argv)
@@ -117,6 +119,8 @@ int cmd_refer(int argc, char **argv)
 			if ((m.answer_by_ms = cli_parse_time(optarg, true)) < 0)
 				return cli_fail(EXIT_USAGE, "refer: --answer-by '%s' is not a date "
 							    "(YYYY-MM-DD or YYYY-MM-DDTHH:MM, UTC)", optarg);
+			if (cli_deadline_ahead("refer", "--answer-by", optarg, m.answer_by_ms))
+				return EXIT_EXPIRED;
 			m.has_answer_by_ms = true;
 			break;
 		case 'e': {
@@ -226,7 +230,8 @@ static void respond_usage(FILE *f)
 		"       liandong designate CASE --to NODE [--reason TEXT]   (a superior only)\n"
 		"         [-c CONFIG | --api EP] [--json]\n"
 		"Answer a referral addressed to this node; reject and need-info need a reason.\n"
-		"Exit: 6 this node may not do that, 7 unknown case.\n");
+		"An answer after the answer-by deadline is still recorded (a note on stderr\n"
+		"says how late). Exit: 6 this node may not do that, 7 unknown case.\n");
 }
 
 /* respond / transfer / designate share everything but the decision. */
@@ -344,6 +349,8 @@ static int answer(int argc, char **argv, const char *verb)
 		else
 			r = cli_sign(cl, LD__KIND__KIND_REFERRAL_RESPONSE, aud, n_aud, buf,
 				       ld__referral_response__pack(&m, buf), json, verb);
+		if (r == 0 && strcmp(verb, "designate") != 0 && k->has_answer_by_ms)
+			cli_note_late(verb, "answer-by", k->answer_by_ms);
 	}
 	ld__api_response__free_unpacked(resp, NULL);
 	ldc_destroy(&cl);
@@ -363,15 +370,6 @@ int cmd_transfer(int argc, char **argv)
 int cmd_designate(int argc, char **argv)
 {
 	return answer(argc, argv, "designate");
-}
-
-static void fmt_time(int64_t ms, char *buf, size_t n)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%d %H:%M:%SZ", &tm))
-		snprintf(buf, n, "(time %lld)", (long long)ms);
 }
 
 static void print_items(Ld__ApiCaseItem **items, size_t n, bool json)
@@ -399,13 +397,13 @@ static void print_items(Ld__ApiCaseItem **items, size_t n, bool json)
 			printf("]}");
 			continue;
 		}
-		fmt_time(x->time_ms, when, sizeof(when));
+		cli_fmt_time(x->time_ms, when, sizeof(when));
 		printf("  %s  %-12s #%-4llu %s\n", when, x->ref->feed, (unsigned long long)x->ref->seq,
 		       x->summary ? x->summary : "");
 		if (x->refused)
 			printf("      REFUSED: %s\n", x->reason ? x->reason : "");
 		for (size_t j = 0; j < x->n_receipts; j++) {
-			fmt_time(x->receipts[j]->time_ms, when, sizeof(when));
+			cli_fmt_time(x->receipts[j]->time_ms, when, sizeof(when));
 			printf("      received by %s at %s (signed receipt)\n", x->receipts[j]->receiver,
 			       when);
 		}
@@ -462,7 +460,7 @@ static int show_action(const char *api, const char *conf, const char *id, bool j
 		       a->title ? a->title : "", ld_action_kind_name(a->kind),
 		       ld_priority_name(a->priority), a->dispatched ? a->dispatcher : "(not held)");
 		if (a->ack_by_ms) {
-			fmt_time(a->ack_by_ms, when, sizeof(when));
+			cli_fmt_time(a->ack_by_ms, when, sizeof(when));
 			printf("; acknowledge by %s", when);
 		}
 		printf("\n\nparticipants:\n");
@@ -557,7 +555,7 @@ int cmd_show(int argc, char **argv)
 		if (k->opened) {
 			printf("  referred by %s to %s; status: %s", k->referrer, k->holder, k->status);
 			if (k->answer_by_ms) {
-				fmt_time(k->answer_by_ms, when, sizeof(when));
+				cli_fmt_time(k->answer_by_ms, when, sizeof(when));
 				printf("; answer by %s", when);
 			}
 			printf("\n");
@@ -567,7 +565,7 @@ int cmd_show(int argc, char **argv)
 		if (k->case_status) {
 			printf("  case status: %s", k->case_status);
 			if (k->remediation_due_ms) {
-				fmt_time(k->remediation_due_ms, when, sizeof(when));
+				cli_fmt_time(k->remediation_due_ms, when, sizeof(when));
 				printf("; remediation due %s", when);
 			}
 			printf("\n");
@@ -576,9 +574,9 @@ int cmd_show(int argc, char **argv)
 			const Ld__ApiCheckpoint *x = k->checkpoints[i];
 			char rep[32];
 
-			fmt_time(x->due_ms, when, sizeof(when));
+			cli_fmt_time(x->due_ms, when, sizeof(when));
 			if (x->reported_ms)
-				fmt_time(x->reported_ms, rep, sizeof(rep));
+				cli_fmt_time(x->reported_ms, rep, sizeof(rep));
 			printf("  checkpoint %zu due %s: %s - %s%s\n", i, when,
 			       x->description ? x->description : "",
 			       x->dropped ? "dropped" : x->reported_ms ? "reported " : "NOT REPORTED",

@@ -30,7 +30,26 @@ static void update_usage(FILE *f)
 		"OUTCOME: satisfactory, unsatisfactory, false-rectification.\n"
 		"--checkpoint may repeat: the list replaces the case's checkpoints (N counts\n"
 		"from 0). The handling unit sets status and files stage reports; assessments\n"
-		"come from a superior or a supervising body. Exit: 6 not permitted, 7 unknown case.\n");
+		"come from a superior or a supervising body. New dates must lie ahead (a\n"
+		"checkpoint already listed may be restated with its date). Exit: 6 not\n"
+		"permitted, 7 unknown case, 9 a date given has already passed.\n");
+}
+
+/* A new checkpoint list replaces the old one position by position, so a
+ * checkpoint whose date has passed may be restated (same position, same
+ * date) but not introduced. 0, or EXIT_EXPIRED after saying which. */
+static int past_checkpoints(const Ld__ApiCase *k, const Ld__CaseUpdate__Checkpoint *cps, size_t n,
+			    const char *const *args)
+{
+	for (size_t i = 0; i < n; i++) {
+		int64_t due = cps[i].due_ms;
+
+		if (i < k->n_checkpoints && k->checkpoints[i]->due_ms == due)
+			continue;
+		if (cli_deadline_ahead("update", "--checkpoint", args[i], due))
+			return EXIT_EXPIRED;
+	}
+	return 0;
 }
 
 int cmd_update(int argc, char **argv)
@@ -58,6 +77,7 @@ int cmd_update(int argc, char **argv)
 	Ld__CaseUpdate__Assessment as = LD__CASE_UPDATE__ASSESSMENT__INIT, *asp[1] = {&as};
 	Ld__EntryRef evs[8], *evp[8], ref = LD__ENTRY_REF__INIT;
 	char evfeeds[8][LD_NODE_ID_MAX + 1], descs[MAX_ITEMS][160], self[LD_NODE_ID_MAX + 1];
+	const char *cpargs[MAX_ITEMS];
 	const char *conf = NULL, *api = NULL, *aud[2];
 	Ld__ApiRequest q = LD__API_REQUEST__INIT;
 	Ld__ApiResponse *resp = NULL;
@@ -86,6 +106,9 @@ int cmd_update(int argc, char **argv)
 			if ((m.remediation_due_ms = cli_parse_time(optarg, true)) < 0)
 				return cli_fail(EXIT_USAGE, "update: --remediation-due '%s' is not a date",
 						optarg);
+			if (cli_deadline_ahead("update", "--remediation-due", optarg,
+					       m.remediation_due_ms))
+				return EXIT_EXPIRED;
 			m.has_remediation_due_ms = true;
 			break;
 		case 'k': {
@@ -103,6 +126,7 @@ int cmd_update(int argc, char **argv)
 				return cli_fail(EXIT_USAGE, "update: --checkpoint '%s': '%s' is not a date",
 						optarg, date);
 			snprintf(descs[i], sizeof(descs[i]), "%s", eq + 1);
+			cpargs[i] = optarg;
 			cps[i].description = descs[i];
 			cpp[i] = &cps[i];
 			m.n_checkpoints++;
@@ -192,6 +216,8 @@ int cmd_update(int argc, char **argv)
 		else if (report && sr.checkpoint >= k->n_checkpoints)
 			r = cli_fail(EXIT_USAGE, "update: case %s has no checkpoint %u (it has %zu)",
 				     m.case_id, sr.checkpoint, k->n_checkpoints);
+		else if ((r = past_checkpoints(k, cps, m.n_checkpoints, cpargs)) != 0)
+			;
 		else if (assess && holder)
 			r = cli_fail(EXIT_DENIED, "update: %s handles the case; follow-up assessment "
 						  "must come from another unit", self);
@@ -227,6 +253,9 @@ int cmd_update(int argc, char **argv)
 		r = buf ? cli_sign(cl, LD__KIND__KIND_CASE_UPDATE, aud, n_aud, buf,
 				   ld__case_update__pack(&m, buf), json, "case update")
 			: cli_fail(EXIT_STORE, "out of memory");
+		if (r == 0 && report && !resp->case_view->checkpoints[sr.checkpoint]->reported_ms)
+			cli_note_late("update", "stage-report",
+				      resp->case_view->checkpoints[sr.checkpoint]->due_ms);
 		free(buf);
 	}
 	ld__api_response__free_unpacked(resp, NULL);

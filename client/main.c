@@ -53,7 +53,9 @@ static void usage(FILE *f)
 		"\n"
 		"Exit codes: 0 ok, 1 verification failed, 2 usage error,\n"
 		"            3 file or key problem, 4 storage problem, 5 daemon not answering,\n"
-		"            6 not permitted, 7 unknown case.\n");
+		"            6 not permitted, 7 unknown case or record, 8 no node holding an\n"
+		"            evidence file answered (run again to resume), 9 a deadline given\n"
+		"            has already passed.\n");
 }
 
 int cli_fail(int code, const char *fmt, ...)

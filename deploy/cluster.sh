@@ -115,7 +115,7 @@ C="-c $dir/county-c/liandongd.conf"
 	--violation water --region 330411 --river "Grand Canal (Jiaxing section)" --site "Outfall 3" \
 	--party "Example Dyeing Co., Ltd." --credit-code 91330400MA2XXXXXX1 \
 	--facts "COD 412 mg/L at outfall 3 (limit 100); the outfall belongs to a plant in county B" \
-	--legal-basis "Water Pollution Prevention and Control Law, art. 83" --answer-by 2026-12-10
+	--legal-basis "Water Pollution Prevention and Control Law, art. 83" --answer-by +14d
 "$L" dispatch $P --action province/A-2026-031 --kind emergency --priority emergency \
 	--title "Fish kill on the Grand Canal below outfall 3" \
 	--participant county-a:support --participant county-b:lead --participant county-c:support \

@@ -456,9 +456,11 @@ int cl_cli(tn_t *node, char *out, size_t size, ...)
 {
 	const char *args[40];
 	int fds[2], st, n = 0;
+	char drain[4096];
 	size_t got = 0;
 	ssize_t k;
 	va_list ap;
+	FILE *err;
 	pid_t pid;
 
 	args[n++] = getenv("LD_CLI");
@@ -471,13 +473,15 @@ int cl_cli(tn_t *node, char *out, size_t size, ...)
 	args[n++] = "--api";
 	args[n++] = node->api;
 	args[n] = NULL;
-	if (pipe(fds) < 0)
+	/* stderr into a file: no second pipe to drain while reading stdout. */
+	if (pipe(fds) < 0 || !(err = tmpfile()))
 		die("pipe");
 	pid = fork();
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
 		dup2(fds[1], 1);
+		dup2(fileno(err), 2);
 		close(fds[0]);
 		close(fds[1]);
 		execv(args[0], (char *const *)args);
@@ -486,9 +490,18 @@ int cl_cli(tn_t *node, char *out, size_t size, ...)
 	close(fds[1]);
 	while (got < size - 1 && (k = read(fds[0], out + got, size - 1 - got)) > 0)
 		got += (size_t)k;
+	/* Drain the rest, so the tool never blocks on a full pipe. */
+	while (got == size - 1 && read(fds[0], drain, sizeof(drain)) > 0)
+		;
 	out[got] = '\0';
 	close(fds[0]);
-	if (waitpid(pid, &st, 0) != pid)
+	k = waitpid(pid, &st, 0);
+	rewind(err);
+	got = fread(node->err, 1, sizeof(node->err) - 1, err);
+	node->err[got] = '\0';
+	fclose(err);
+	fputs(node->err, stderr);
+	if (k != pid)
 		return -1;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

@@ -31,6 +31,7 @@ typedef struct tn {
 	char curve_pub[41], curve_sec[41];
 	char superior[65];
 	bool root;
+	char err[4096];                /* stderr of the last cl_cli (also echoed) */
 } tn_t;
 
 typedef struct cluster {
@@ -105,7 +106,8 @@ bool cl_until(bool (*pred)(void *ud), void *ud, int timeout_ms);
 
 /* Run the `liandong` tool ($LD_CLI) with the NULL-terminated arguments
  * plus "--api <n's API>", capture its stdout into out (size bytes, always
- * terminated). Returns its exit code, or -1 if it did not exit normally. */
+ * terminated) and its stderr into n->err (and onto the test's stderr).
+ * Returns its exit code, or -1 if it did not exit normally. */
 int cl_cli(tn_t *n, char *out, size_t size, ...);
 
 /* Does n's log contain 'needle'? */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,10 +39,17 @@ static bool show_has(void *ud)
 	return cli(q->w, q->n, "show", q->id, "--json", NULL) == 0 && strstr(q->w->out, q->needle);
 }
 
+/* Has the clock reached *(time_t *)ud? */
+static bool past(void *ud)
+{
+	return time(NULL) >= *(const time_t *)ud;
+}
+
 static void test_dispatch_workflow(void **state)
 {
 	world_t *w = *state;
 	struct show_q q;
+	int64_t head0;
 
 	/* Incomplete or wrong input: refused, nothing signed. */
 	assert_int_equal(cli(w, w->p, "dispatch", "--kind", "emergency", "--priority", "emergency",
@@ -85,15 +93,39 @@ static void test_dispatch_workflow(void **state)
 	/* ...and that A's findings were received by the province (receipt). */
 	assert_non_null(strstr(w->out, "{\"receiver\": \"province\""));
 
-	/* A dispatch whose acknowledgement deadline has passed: B never
-	 * answered, so B is overdue; A acknowledges late, also overdue. */
+	/* A deadline already past is refused (exit 9), naming the option and
+	 * when it passed; nothing is signed. So is a window that has ended. */
+	head0 = cl_head(w->p, "province");
 	assert_int_equal(cli(w, w->p, "dispatch", "--action", LATE, "--kind", "joint-inspection",
 			     "--priority", "urgent", "--title", "Night inspection of the dye works",
 			     "--participant", "county-a", "--participant", "county-b",
 			     "--instructions", "Meet at the gate at 22:00", "--ack-by", "2026-01-01",
+			     NULL), 9);
+	assert_non_null(strstr(w->p->err, "--ack-by '2026-01-01' (2026-01-01 23:59:00Z) passed"));
+	assert_int_equal(cli(w, w->p, "dispatch", "--action", LATE, "--kind", "joint-inspection",
+			     "--priority", "urgent", "--title", "Night inspection of the dye works",
+			     "--participant", "county-a", "--participant", "county-b",
+			     "--instructions", "Meet at the gate at 22:00", "--ack-by", "+1h",
+			     "--from", "2026-01-01", "--to", "2026-01-02", NULL), 9);
+	assert_non_null(strstr(w->p->err, "--to '2026-01-02'"));
+	assert_int_equal(cl_head(w->p, "province"), head0);
+
+	/* A dispatch whose acknowledgement deadline then passes: B never
+	 * answered, so B is overdue; A acknowledges late (recorded, with a
+	 * note saying how late), also overdue. */
+	assert_int_equal(cli(w, w->p, "dispatch", "--action", LATE, "--kind", "joint-inspection",
+			     "--priority", "urgent", "--title", "Night inspection of the dye works",
+			     "--participant", "county-a", "--participant", "county-b",
+			     "--instructions", "Meet at the gate at 22:00", "--ack-by", "+2s",
 			     NULL), 0);
 	assert_int_equal(cl_wait(w->a, "province", 6, 15000), 0);
+	{
+		time_t due = time(NULL) + 3;
+
+		assert_true(cl_until(past, &due, 10000));
+	}
 	assert_int_equal(cli(w, w->a, "ack", LATE, NULL), 0);
+	assert_non_null(strstr(w->a->err, "ack: note: recorded late"));
 	q = (struct show_q){w, w->p, LATE, "\"node\": \"county-a\", \"role\": \"support\", "
 					  "\"state\": \"acknowledged\""};
 	assert_true(cl_until(show_has, &q, 15000));

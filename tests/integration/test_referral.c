@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -129,6 +130,12 @@ static int count_entries(const char *path)
 	return n;
 }
 
+/* Has the clock reached *(time_t *)ud? */
+static bool past(void *ud)
+{
+	return time(NULL) >= *(const time_t *)ud;
+}
+
 static void test_referral_workflow(void **state)
 {
 	world_t *w = *state;
@@ -139,12 +146,19 @@ static void test_referral_workflow(void **state)
 			     "smog", "--facts", "f", NULL), 2);
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--title", "x", "--violation",
 			     "water", "--facts", "f", "--case", "county-b/1", NULL), 2);
+	/* A deadline already past: exit 9, naming the option and when. */
+	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--case", CASE, "--title",
+			     "Dyeing plant discharging into the Grand Canal", "--violation", "water",
+			     "--facts", "COD 412 mg/L at outfall 3", "--answer-by", "2020-01-10",
+			     NULL), 9);
+	assert_non_null(strstr(w->a->err, "refer: --answer-by '2020-01-10' (2020-01-10 23:59:00Z) "
+					  "passed "));
 	assert_int_equal(cl_head(w->a, "county-a"), 0);
 
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--case", CASE, "--title",
 			     "Dyeing plant discharging into the Grand Canal", "--violation", "water",
 			     "--facts", "COD 412 mg/L at outfall 3", "--region", "330411",
-			     "--answer-by", "2026-12-10", "--json", NULL), 0);
+			     "--answer-by", "+14d", "--json", NULL), 0);
 	assert_non_null(strstr(w->out, "\"seq\": 1"));
 	assert_int_equal(cl_wait(w->b, "county-a", 1, 15000), 0);
 	assert_int_equal(cl_wait(w->x, "county-a", 1, 15000), 0);
@@ -233,17 +247,52 @@ static void test_referral_workflow(void **state)
 	/* Remediation and supervision, by county C which now handles the case. */
 	assert_int_equal(cli(w, w->a, "update", CASE, "--status", "closed", NULL), 6);
 	assert_int_equal(cli(w, w->x, "update", CASE, "--status", "sunny", NULL), 2);
+	/* Dates already past are refused (exit 9), nothing signed. */
+	{
+		int64_t head = cl_head(w->x, "county-c");
+
+		assert_int_equal(cli(w, w->x, "update", CASE, "--remediation-due", "2020-06-30",
+				     NULL), 9);
+		assert_non_null(strstr(w->x->err, "--remediation-due '2020-06-30'"));
+		assert_int_equal(cli(w, w->x, "update", CASE, "--checkpoint", "2020-01-01=sealed",
+				     NULL), 9);
+		assert_non_null(strstr(w->x->err, "--checkpoint '2020-01-01=sealed'"));
+		assert_int_equal(cl_head(w->x, "county-c"), head);
+	}
 	assert_int_equal(cli(w, w->x, "update", CASE, "--status", "remediation-ordered",
-			     "--remediation-due", "2027-06-30",
-			     "--checkpoint", "2026-01-01=outfall sealed, report with photos",
-			     "--checkpoint", "2027-03-01=riverbed dredged", NULL), 0);
+			     "--remediation-due", "+200d",
+			     "--checkpoint", "+2s=outfall sealed, report with photos",
+			     "--checkpoint", "+100d=riverbed dredged", NULL), 0);
+	{
+		time_t due = time(NULL) + 3;
+
+		assert_true(cl_until(past, &due, 10000));
+	}
 	/* Checkpoint 0 is past due and not reported: the province escalates. */
 	q = (struct show_q){w, w->p, "did not file the stage report for checkpoint 0"};
 	assert_true(cl_until(show_has, &q, 15000));
+	/* A checkpoint already listed may be restated with its passed date. */
+	{
+		char arg[96], *p;
+		time_t t;
+
+		assert_int_equal(cli(w, w->x, "show", CASE, "--json", NULL), 0);
+		assert_non_null(p = strstr(w->out, "\"checkpoints\": [{\"due_ms\": "));
+		t = (time_t)(strtoll(p + strlen("\"checkpoints\": [{\"due_ms\": "), NULL, 10) / 1000);
+		strftime(arg, sizeof(arg), "%Y-%m-%dT%H:%M:%S=outfall sealed, report with photos",
+			 gmtime(&t));
+		assert_int_equal(cli(w, w->x, "update", CASE, "--checkpoint", arg, "--checkpoint",
+				     "+100d=riverbed dredged", NULL), 0);
+		t -= 60;  /* another date, also past: refused */
+		strftime(arg, sizeof(arg), "%Y-%m-%dT%H:%M:%S=outfall sealed", gmtime(&t));
+		assert_int_equal(cli(w, w->x, "update", CASE, "--checkpoint", arg, NULL), 9);
+	}
 	assert_int_equal(cli(w, w->b, "update", CASE, "--stage-report", "0", "--text", "x", NULL), 6);
 	assert_int_equal(cli(w, w->x, "update", CASE, "--stage-report", "5", "--text", "x", NULL), 2);
+	/* Reported after the due date: recorded, with a note saying how late. */
 	assert_int_equal(cli(w, w->x, "update", CASE, "--stage-report", "0", "--text",
 			     "outfall sealed on 2025-12-28, photos attached", NULL), 0);
+	assert_non_null(strstr(w->x->err, "update: note: recorded late"));
 	/* Follow-up assessment: independent of the unit assessed. */
 	assert_int_equal(cli(w, w->x, "update", CASE, "--assess", "after-rectification",
 			     "--outcome", "satisfactory", "--findings", "self", NULL), 6);
