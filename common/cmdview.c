@@ -32,6 +32,10 @@ struct build {
 	ld_view_t *v;
 	size_t limit, cap_cases, cap_actions, done_listed;
 	bool list_awaiting, list_other;
+	/* Region code -> index + 1 in v->regions (open addressing, power of
+	 * two): every overdue answer looks its region up. */
+	uint32_t *slots;
+	size_t n_slots;
 	int err;
 };
 
@@ -47,26 +51,73 @@ static bool region_match(const struct build *b, const char *node)
 	return !b->f->region || prefix_match(b, node);
 }
 
+static size_t region_hash(const char *code)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *code; code++)
+		h = (h ^ (uint8_t)*code) * 16777619u;
+	return h;
+}
+
+/* Put region index i into the table (which has a free slot). */
+static void slot_put(struct build *b, size_t i)
+{
+	size_t k = region_hash(b->v->regions[i].region) & (b->n_slots - 1);
+
+	while (b->slots[k])
+		k = (k + 1) & (b->n_slots - 1);
+	b->slots[k] = (uint32_t)i + 1;
+}
+
+/* Keep the table at most half full. 0 or -ENOMEM. */
+static int slots_grow(struct build *b)
+{
+	size_t n = b->n_slots ? 2 * b->n_slots : 256;
+	uint32_t *s;
+
+	if (2 * (b->v->n_regions + 1) <= b->n_slots)
+		return 0;
+	if (!(s = calloc(n, sizeof(*s))))
+		return -ENOMEM;
+	free(b->slots);
+	b->slots = s;
+	b->n_slots = n;
+	for (size_t i = 0; i < b->v->n_regions; i++)
+		slot_put(b, i);
+	return 0;
+}
+
 static ld_view_region_t *region_slot(struct build *b, const char *node)
 {
 	const char *code = ld_access_region_of(b->a, node);
 	ld_view_t *v = b->v;
 	ld_view_region_t *nr;
+	char key[sizeof(nr->region)];
+	size_t k;
 
 	if (!code || !code[0])
 		code = "unknown";
-	for (size_t i = 0; i < v->n_regions; i++)
-		if (!strcmp(v->regions[i].region, code))
-			return &v->regions[i];
+	/* Not snprintf: this runs once per overdue answer. */
+	for (k = 0; k + 1 < sizeof(key) && code[k]; k++)
+		key[k] = code[k];
+	key[k] = '\0';
+	for (k = b->n_slots ? region_hash(key) & (b->n_slots - 1) : 0;
+	     b->n_slots && b->slots[k]; k = (k + 1) & (b->n_slots - 1))
+		if (!strcmp(v->regions[b->slots[k] - 1].region, key))
+			return &v->regions[b->slots[k] - 1];
 	nr = realloc(v->regions, (v->n_regions + 1) * sizeof(*nr));
-	if (!nr) {
+	if (!nr || slots_grow(b) < 0) {
+		if (nr)
+			v->regions = nr;
 		b->err = -ENOMEM;
 		return NULL;
 	}
 	v->regions = nr;
-	nr = &v->regions[v->n_regions++];
+	nr = &v->regions[v->n_regions];
 	memset(nr, 0, sizeof(*nr));
-	snprintf(nr->region, sizeof(nr->region), "%s", code);
+	snprintf(nr->region, sizeof(nr->region), "%s", key);
+	slot_put(b, v->n_regions++);
 	return nr;
 }
 
@@ -276,6 +327,7 @@ int ld_view_build(ld_store_t *s, const ld_access_t *a, int64_t now_ms,
 		r = view_fill(&b);
 		if (mine)
 			ld_store_snapshot_end(s);
+		free(b.slots);
 	}
 	if (r < 0) {
 		ld_view_destroy(&b.v);
