@@ -151,11 +151,12 @@ static void report(const char *how, size_t n_cases, double view_ms, double show_
 static void measure_cli(cluster_t *cl, tn_t *p, size_t n_cases, int runs)
 {
 	double *tv = calloc((size_t)runs, sizeof(double)), *ts = calloc((size_t)runs, sizeof(double));
+	double *th = calloc((size_t)runs, sizeof(double));
 	size_t size = 4 << 20;
 	char *out = malloc(size), want[64];
 	double t0;
 
-	if (!tv || !ts || !out || cl_start(cl, p) < 0) {
+	if (!tv || !ts || !th || !out || cl_start(cl, p) < 0) {
 		fprintf(stderr, "bench_view: the daemon did not start (see %s)\n", p->log);
 		abort();
 	}
@@ -182,13 +183,22 @@ static void measure_cli(cluster_t *cl, tn_t *p, size_t n_cases, int runs)
 			abort();
 		}
 		ts[i] = (tu_now() - t0) * 1000;
+		/* The floor: the same process start, loading the same libraries,
+		 * with no daemon call. */
+		t0 = tu_now();
+		if (cl_cli(p, out, size, "--help", NULL) != 0)
+			abort();
+		th[i] = (tu_now() - t0) * 1000;
 	}
 	report("liandong", n_cases, median(tv, runs), median(ts, runs));
+	printf("%9zu cases: %-12s %8.1f ms: the tool's start alone (`liandong --help`), part of "
+	       "both\n", n_cases, "", median(th, runs));
 	if (cl_stop(cl, p) != 0)
 		fprintf(stderr, "bench_view: the daemon did not exit cleanly (see %s)\n", p->log);
 	free(out);
 	free(tv);
 	free(ts);
+	free(th);
 }
 
 static void measure(size_t n_cases, int runs, bool e2e)
