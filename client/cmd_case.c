@@ -349,7 +349,9 @@ static int answer(int argc, char **argv, const char *verb)
 		else
 			r = cli_sign(cl, LD__KIND__KIND_REFERRAL_RESPONSE, aud, n_aud, buf,
 				       ld__referral_response__pack(&m, buf), json, verb);
-		if (r == 0 && strcmp(verb, "designate") != 0 && k->has_answer_by_ms)
+		/* The first answer to a referral: say if it came late. */
+		if (r == 0 && strcmp(verb, "designate") != 0 && !strcmp(k->status, "awaiting answer") &&
+		    k->has_answer_by_ms)
 			cli_note_late(verb, "answer-by", k->answer_by_ms);
 	}
 	ld__api_response__free_unpacked(resp, NULL);

@@ -373,6 +373,22 @@ static void test_referral_workflow(void **state)
 		assert_non_null(strstr(w->out, "do not match its SHA-256"));
 		assert_int_equal(verify(w, "/nonexistent.ldb", root), 3);
 	}
+
+	/* An answer after the answer-by deadline is recorded (exit 0) with a
+	 * note saying how late. */
+	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--case", "county-a/2026-0119",
+			     "--title", "Fly-ash dumped on the river bank", "--violation",
+			     "solid-waste", "--facts", "About 40 t at km 12", "--answer-by", "+2s",
+			     NULL), 0);
+	{
+		time_t due = time(NULL) + 3;
+
+		assert_int_equal(cl_wait(w->b, "county-a", (uint64_t)cl_head(w->a, "county-a"), 15000),
+				 0);
+		assert_true(cl_until(past, &due, 10000));
+	}
+	assert_int_equal(cli(w, w->b, "respond", "county-a/2026-0119", "accept", NULL), 0);
+	assert_non_null(strstr(w->b->err, "respond: note: recorded late"));
 }
 
 int main(void)
