@@ -63,8 +63,10 @@ enum { EXIT_DENIED = 6, EXIT_NO_CASE = 7, EXIT_UNAVAILABLE = 8, EXIT_EXPIRED = 9
 /* Index i >= 1 of 's' in names[1..n) (NULL slots skipped), or -1. */
 int cli_pick(const char *const *names, size_t n, const char *s);
 
-/* "YYYY-MM-DD[THH:MM[:SS]]" (UTC; a bare date means 23:59 if end_of_day, else
- * 00:00) or "+N" with s, m, h or d from now, as Unix ms; -1 if malformed. */
+/* "YYYY-MM-DD[THH:MM[:SS]][Z]" (UTC; a bare date means 23:59:59 if
+ * end_of_day, else 00:00:00; before 1970 gives 0) or "+N" with s, m, h or d
+ * from now, as Unix ms; -1 if malformed. */
+#define CLI_TIME_FORMS "YYYY-MM-DD[THH:MM[:SS]] in UTC, or +N with s, m, h or d"
 int64_t cli_parse_time(const char *s, bool end_of_day);
 
 /* A deadline must lie ahead: 0 if 't_ms' (option 'opt' of command 'cmd',

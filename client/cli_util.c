@@ -21,6 +21,7 @@ int64_t cli_parse_time(const char *s, bool end_of_day)
 {
 	struct tm tm = {0};
 	char *end;
+	time_t t;
 
 	if (s[0] == '+') {
 		long v = strtol(s + 1, &end, 10);
@@ -36,10 +37,17 @@ int64_t cli_parse_time(const char *s, bool end_of_day)
 		end = strptime(end + 1, "%H:%M", &tm);
 		if (end && *end == ':')
 			end = strptime(end + 1, "%S", &tm);
+	} else if (end && end_of_day) {
+		tm.tm_hour = 23, tm.tm_min = 59, tm.tm_sec = 59;
 	}
-	else if (end && end_of_day)
-		tm.tm_hour = 23, tm.tm_min = 59;
-	return end && !*end ? (int64_t)timegm(&tm) * 1000 : -1;
+	/* A trailing Z, as `show` prints times, is welcome: they are UTC. */
+	if (end && *end == 'Z')
+		end++;
+	if (!end || *end)
+		return -1;
+	t = timegm(&tm);
+	/* Before 1970 is a date, long past: the epoch, not the error value. */
+	return t < 0 ? 0 : (int64_t)t * 1000;
 }
 
 void cli_fmt_time(int64_t ms, char *buf, size_t n)

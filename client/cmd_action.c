@@ -107,7 +107,7 @@ int cmd_dispatch(int argc, char **argv)
 		case 'b':
 			if ((m.ack_by_ms = cli_parse_time(optarg, true)) < 0)
 				return cli_fail(EXIT_USAGE, "dispatch: --ack-by '%s' is not a deadline "
-							    "(YYYY-MM-DD[THH:MM] or +30m, +4h, +2d)", optarg);
+							    "(" CLI_TIME_FORMS ")", optarg);
 			if (cli_deadline_ahead("dispatch", "--ack-by", optarg, m.ack_by_ms))
 				return EXIT_EXPIRED;
 			m.has_ack_by_ms = true;
@@ -117,8 +117,8 @@ int cmd_dispatch(int argc, char **argv)
 			int64_t t = cli_parse_time(optarg, true);
 
 			if (t < 0)
-				return cli_fail(EXIT_USAGE, "dispatch: --%s '%s' is not a date",
-						c == 'f' ? "from" : "to", optarg);
+				return cli_fail(EXIT_USAGE, "dispatch: --%s '%s' is not a date ("
+							    CLI_TIME_FORMS ")", c == 'f' ? "from" : "to", optarg);
 			if (c == 't' && cli_deadline_ahead("dispatch", "--to", optarg, t))
 				return EXIT_EXPIRED;
 			if (c == 'f') {

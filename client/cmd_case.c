@@ -118,7 +118,7 @@ int cmd_refer(int argc, char **argv)
 		case 'b':
 			if ((m.answer_by_ms = cli_parse_time(optarg, true)) < 0)
 				return cli_fail(EXIT_USAGE, "refer: --answer-by '%s' is not a date "
-							    "(YYYY-MM-DD or YYYY-MM-DDTHH:MM, UTC)", optarg);
+							    "(" CLI_TIME_FORMS ")", optarg);
 			if (cli_deadline_ahead("refer", "--answer-by", optarg, m.answer_by_ms))
 				return EXIT_EXPIRED;
 			m.has_answer_by_ms = true;

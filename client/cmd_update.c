@@ -44,7 +44,8 @@ static int past_checkpoints(const Ld__ApiCase *k, const Ld__CaseUpdate__Checkpoi
 	for (size_t i = 0; i < n; i++) {
 		int64_t due = cps[i].due_ms;
 
-		if (i < k->n_checkpoints && k->checkpoints[i]->due_ms == due)
+		/* Whole seconds: what `show` prints can be typed back. */
+		if (i < k->n_checkpoints && k->checkpoints[i]->due_ms / 1000 == due / 1000)
 			continue;
 		if (cli_deadline_ahead("update", "--checkpoint", args[i], due))
 			return EXIT_EXPIRED;
@@ -104,7 +105,8 @@ int cmd_update(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'd':
 			if ((m.remediation_due_ms = cli_parse_time(optarg, true)) < 0)
-				return cli_fail(EXIT_USAGE, "update: --remediation-due '%s' is not a date",
+				return cli_fail(EXIT_USAGE, "update: --remediation-due '%s' is not a date ("
+							    CLI_TIME_FORMS ")",
 						optarg);
 			if (cli_deadline_ahead("update", "--remediation-due", optarg,
 					       m.remediation_due_ms))
@@ -123,7 +125,8 @@ int cmd_update(int argc, char **argv)
 			ld__case_update__checkpoint__init(&cps[i]);
 			cps[i].has_due_ms = true;
 			if ((cps[i].due_ms = cli_parse_time(date, true)) < 0)
-				return cli_fail(EXIT_USAGE, "update: --checkpoint '%s': '%s' is not a date",
+				return cli_fail(EXIT_USAGE, "update: --checkpoint '%s': '%s' is not a date ("
+							    CLI_TIME_FORMS ")",
 						optarg, date);
 			snprintf(descs[i], sizeof(descs[i]), "%s", eq + 1);
 			cpargs[i] = optarg;
@@ -253,7 +256,11 @@ int cmd_update(int argc, char **argv)
 		r = buf ? cli_sign(cl, LD__KIND__KIND_CASE_UPDATE, aud, n_aud, buf,
 				   ld__case_update__pack(&m, buf), json, "case update")
 			: cli_fail(EXIT_STORE, "out of memory");
-		if (r == 0 && report && !resp->case_view->checkpoints[sr.checkpoint]->reported_ms)
+		/* The note judges the list as it was: not when this update
+		 * replaces it too. */
+		if (r == 0 && report && !m.n_checkpoints &&
+		    !resp->case_view->checkpoints[sr.checkpoint]->reported_ms &&
+		    !resp->case_view->checkpoints[sr.checkpoint]->dropped)
 			cli_note_late("update", "stage-report",
 				      resp->case_view->checkpoints[sr.checkpoint]->due_ms);
 		free(buf);

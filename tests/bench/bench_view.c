@@ -35,7 +35,7 @@
 
 #define REGIONS 100
 
-/* Entries are authored over the two days before the bench starts, so the
+/* Entries are authored from four days before the bench starts, so the
  * daemon's clock (the real one) and the in-process view agree on what is
  * overdue: deadlines are an hour past or 30 days ahead. */
 static int64_t view_now, base_ms;

@@ -474,8 +474,10 @@ int cl_cli(tn_t *node, char *out, size_t size, ...)
 	args[n++] = node->api;
 	args[n] = NULL;
 	/* stderr into a file: no second pipe to drain while reading stdout. */
-	if (pipe(fds) < 0 || !(err = tmpfile()))
+	if (pipe(fds) < 0)
 		die("pipe");
+	if (!(err = tmpfile()))
+		die("tmpfile for the tool's stderr");
 	pid = fork();
 	if (pid < 0)
 		die("fork");

@@ -101,7 +101,7 @@ static void test_dispatch_workflow(void **state)
 			     "--participant", "county-a", "--participant", "county-b",
 			     "--instructions", "Meet at the gate at 22:00", "--ack-by", "2026-01-01",
 			     NULL), 9);
-	assert_non_null(strstr(w->p->err, "--ack-by '2026-01-01' (2026-01-01 23:59:00Z) passed"));
+	assert_non_null(strstr(w->p->err, "--ack-by '2026-01-01' (2026-01-01 23:59:59Z) passed"));
 	assert_int_equal(cli(w, w->p, "dispatch", "--action", LATE, "--kind", "joint-inspection",
 			     "--priority", "urgent", "--title", "Night inspection of the dye works",
 			     "--participant", "county-a", "--participant", "county-b",

@@ -151,7 +151,7 @@ static void test_referral_workflow(void **state)
 			     "Dyeing plant discharging into the Grand Canal", "--violation", "water",
 			     "--facts", "COD 412 mg/L at outfall 3", "--answer-by", "2020-01-10",
 			     NULL), 9);
-	assert_non_null(strstr(w->a->err, "refer: --answer-by '2020-01-10' (2020-01-10 23:59:00Z) "
+	assert_non_null(strstr(w->a->err, "refer: --answer-by '2020-01-10' (2020-01-10 23:59:59Z) "
 					  "passed "));
 	assert_int_equal(cl_head(w->a, "county-a"), 0);
 
@@ -271,7 +271,8 @@ static void test_referral_workflow(void **state)
 	/* Checkpoint 0 is past due and not reported: the province escalates. */
 	q = (struct show_q){w, w->p, "did not file the stage report for checkpoint 0"};
 	assert_true(cl_until(show_has, &q, 15000));
-	/* A checkpoint already listed may be restated with its passed date. */
+	/* A checkpoint already listed may be restated with its passed date,
+	 * typed as `show` prints it. */
 	{
 		char arg[96], *p;
 		time_t t;
@@ -279,7 +280,7 @@ static void test_referral_workflow(void **state)
 		assert_int_equal(cli(w, w->x, "show", CASE, "--json", NULL), 0);
 		assert_non_null(p = strstr(w->out, "\"checkpoints\": [{\"due_ms\": "));
 		t = (time_t)(strtoll(p + strlen("\"checkpoints\": [{\"due_ms\": "), NULL, 10) / 1000);
-		strftime(arg, sizeof(arg), "%Y-%m-%dT%H:%M:%S=outfall sealed, report with photos",
+		strftime(arg, sizeof(arg), "%Y-%m-%d %H:%M:%SZ=outfall sealed, report with photos",
 			 gmtime(&t));
 		assert_int_equal(cli(w, w->x, "update", CASE, "--checkpoint", arg, "--checkpoint",
 				     "+100d=riverbed dredged", NULL), 0);
