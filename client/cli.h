@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "entry.pb-c.h"
+
 enum {
 	EXIT_VERIFY = 1,
 	EXIT_USAGE = 2,
@@ -81,6 +83,24 @@ bool cli_note_late(const char *cmd, const char *what, int64_t deadline_ms);
 
 /* "YYYY-MM-DD HH:MM:SSZ" (UTC) into buf. */
 void cli_fmt_time(int64_t ms, char *buf, size_t n);
+
+/* Add 'node' to the audience aud[0..*n) unless it is NULL, this node
+ * ('self') or already there; aud has room for 'max'. The strings are
+ * borrowed. */
+void cli_aud_add(const char **aud, size_t *n, size_t max, const char *self, const char *node);
+
+/* Entry references given as a repeated FEED:SEQ option (--evidence): the
+ * list owns its strings; 'ptrs' and 'n' go into the protobuf message. */
+#define CLI_REFS_MAX 16
+typedef struct cli_refs {
+	Ld__EntryRef refs[CLI_REFS_MAX], *ptrs[CLI_REFS_MAX];
+	char feed[CLI_REFS_MAX][65];
+	size_t n, max;             /* max: at most CLI_REFS_MAX */
+} cli_refs_t;
+
+/* Add 'arg' (FEED:SEQ) for option 'opt' of command 'cmd'. 0, or EXIT_USAGE
+ * after saying why (malformed, or more than l->max). */
+int cli_refs_add(cli_refs_t *l, const char *cmd, const char *opt, const char *arg);
 
 /* Parse "FEED:SEQ" (an entry reference). 0 or -EINVAL. */
 int cli_parse_ref(const char *arg, char feed[65], uint64_t *seq);

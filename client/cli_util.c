@@ -176,6 +176,33 @@ int cli_sign(struct ldc *cl, uint32_t kind, const char *const *aud, size_t n_aud
 	return 0;
 }
 
+void cli_aud_add(const char **aud, size_t *n, size_t max, const char *self, const char *node)
+{
+	if (!node || !strcmp(node, self) || *n >= max)
+		return;
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp(aud[i], node))
+			return;
+	aud[(*n)++] = node;
+}
+
+int cli_refs_add(cli_refs_t *l, const char *cmd, const char *opt, const char *arg)
+{
+	size_t i = l->n;
+
+	if (i >= l->max || i >= CLI_REFS_MAX)
+		return cli_fail(EXIT_USAGE, "%s: %s '%s': at most %zu", cmd, opt, arg, l->max);
+	ld__entry_ref__init(&l->refs[i]);
+	if (cli_parse_ref(arg, l->feed[i], &l->refs[i].seq) < 0)
+		return cli_fail(EXIT_USAGE, "%s: %s '%s': expected FEED:SEQ (an entry, e.g. "
+					    "county-a:6)", cmd, opt, arg);
+	l->refs[i].feed = l->feed[i];
+	l->refs[i].has_seq = true;
+	l->ptrs[i] = &l->refs[i];
+	l->n++;
+	return 0;
+}
+
 int cli_parse_ref(const char *arg, char feed[LD_NODE_ID_MAX + 1], uint64_t *seq)
 {
 	const char *colon = strrchr(arg, ':');

@@ -216,8 +216,9 @@ static int action_answer(int argc, char **argv, int reply)
 	static const char *const statuses[] = {NULL, NULL, NULL, NULL, "on-site", "progress",
 					       "completed"};
 	Ld__ActionResponse m = LD__ACTION_RESPONSE__INIT;
-	Ld__EntryRef dref = LD__ENTRY_REF__INIT, evs[8], *evp[8];
-	char evfeeds[8][LD_NODE_ID_MAX + 1], self[LD_NODE_ID_MAX + 1], dfeed[LD_NODE_ID_MAX + 1];
+	Ld__EntryRef dref = LD__ENTRY_REF__INIT;
+	cli_refs_t ev = {.max = 8};
+	char self[LD_NODE_ID_MAX + 1], dfeed[LD_NODE_ID_MAX + 1];
 	Ld__ApiRequest q = LD__API_REQUEST__INIT;
 	const char *conf = NULL, *api = NULL, *aud[1];
 	Ld__ApiResponse *resp = NULL;
@@ -253,19 +254,10 @@ static int action_answer(int argc, char **argv, int reply)
 			m.personnel = (uint32_t)v;
 			break;
 		}
-		case 'e': {
-			size_t i = m.n_evidence;
-
-			ld__entry_ref__init(&evs[i < 8 ? i : 0]);
-			if (i == 8 || cli_parse_ref(optarg, evfeeds[i], &evs[i].seq) < 0)
-				return cli_fail(EXIT_USAGE, "report: --evidence '%s': FEED:SEQ (at most 8)",
-						optarg);
-			evs[i].feed = evfeeds[i];
-			evs[i].has_seq = true;
-			evp[i] = &evs[i];
-			m.n_evidence++;
+		case 'e':
+			if (cli_refs_add(&ev, "report", "--evidence", optarg))
+				return EXIT_USAGE;
 			break;
-		}
 		case 'h': answer_usage(stdout); return 0;
 		default: answer_usage(stderr); return EXIT_USAGE;
 		}
@@ -310,7 +302,8 @@ static int action_answer(int argc, char **argv, int reply)
 		m.has_response = m.has_time_ms = true;
 		m.response = (uint32_t)reply;
 		m.time_ms = (int64_t)time(NULL) * 1000;
-		m.evidence = evp;
+		m.evidence = ev.ptrs;
+		m.n_evidence = ev.n;
 		/* The dispatch answered: the accepted one, as the daemon judged. */
 		if (av->dispatch && av->dispatch->feed) {
 			snprintf(dfeed, sizeof(dfeed), "%s", av->dispatch->feed);

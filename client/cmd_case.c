@@ -65,8 +65,8 @@ int cmd_refer(int argc, char **argv)
 	Ld__CaseReferral m = LD__CASE_REFERRAL__INIT;
 	Ld__Place place = LD__PLACE__INIT;
 	Ld__Party party = LD__PARTY__INIT, *parties[] = {&party};
-	Ld__EntryRef refs[16], *rp[16];
-	char case_buf[LD_CASE_ID_MAX + 1], self[LD_NODE_ID_MAX + 1], feeds[16][LD_NODE_ID_MAX + 1];
+	cli_refs_t ev = {.max = 16};
+	char case_buf[LD_CASE_ID_MAX + 1], self[LD_NODE_ID_MAX + 1];
 	const char *conf = NULL, *api = NULL, *aud[1];
 	bool json = false, have_place = false;
 	uint8_t *buf;
@@ -123,19 +123,10 @@ int cmd_refer(int argc, char **argv)
 				return EXIT_EXPIRED;
 			m.has_answer_by_ms = true;
 			break;
-		case 'e': {
-			size_t i = m.n_evidence;
-
-			ld__entry_ref__init(&refs[i < 16 ? i : 0]);
-			if (i == 16 || cli_parse_ref(optarg, feeds[i], &refs[i].seq) < 0)
-				return cli_fail(EXIT_USAGE, "refer: --evidence '%s': expected FEED:SEQ (the "
-							    "evidence record entry; at most 16)", optarg);
-			refs[i].feed = feeds[i];
-			refs[i].has_seq = true;
-			rp[i] = &refs[i];
-			m.n_evidence++;
+		case 'e':
+			if (cli_refs_add(&ev, "refer", "--evidence", optarg))
+				return EXIT_USAGE;
 			break;
-		}
 		case 'h': refer_usage(stdout); return 0;
 		default: refer_usage(stderr); return EXIT_USAGE;
 		}
@@ -206,7 +197,8 @@ int cmd_refer(int argc, char **argv)
 		m.n_parties = 1;
 		m.parties = parties;
 	}
-	m.evidence = rp;
+	m.evidence = ev.ptrs;
+	m.n_evidence = ev.n;
 	aud[0] = m.addressee;
 	buf = malloc(ld__case_referral__get_packed_size(&m));
 	if (!buf) {

@@ -193,8 +193,7 @@ static int evidence_add(int argc, char **argv)
 		return cli_fail(EXIT_NO_CASE, "evidence add: case %s is unknown here", m.case_id);
 	}
 	for (int i = 0; known && i < 2; i++)
-		if (strcmp(parties[i], self) != 0 && (n_aud == 0 || strcmp(aud[0], parties[i])))
-			aud[n_aud++] = parties[i];
+		cli_aud_add(aud, &n_aud, 2, self, parties[i]);
 	if (!m.evidence_id) {
 		snprintf(idbuf, sizeof(idbuf), "%s/E%lld", m.case_id, (long long)m.collected_ms);
 		m.evidence_id = idbuf;
@@ -307,13 +306,11 @@ static int evidence_attest(int argc, char **argv)
 		m.record = &rec;
 		m.evidence_id = er->evidence_id;
 		m.case_id = er->case_id;
-		aud[n_aud++] = e->hdr->author;
+		cli_aud_add(aud, &n_aud, 3, self, e->hdr->author);
 		if (er->case_id && ld_case_id_valid(er->case_id) &&
 		    cli_case_parties(cl, er->case_id, parties, &known) == 0 && known)
 			for (int i = 0; i < 2; i++)
-				if (strcmp(parties[i], self) && strcmp(parties[i], aud[0]) &&
-				    (n_aud < 2 || strcmp(parties[i], aud[1])))
-					aud[n_aud++] = parties[i];
+				cli_aud_add(aud, &n_aud, 3, self, parties[i]);
 		if (ld__evidence_attestation__get_packed_size(&m) > sizeof(buf))
 			r = cli_fail(EXIT_USAGE, "evidence attest: --notes too long");
 		else

@@ -98,14 +98,8 @@ static int sign_custody(ldc_t *cl, const char *self, const ld_entry_t *e,
 		cand[2] = parties[0];
 		cand[3] = parties[1];
 	}
-	for (int i = 0; i < 4; i++) {
-		bool dup = !cand[i] || !strcmp(cand[i], self);
-
-		for (size_t j = 0; j < n_aud && !dup; j++)
-			dup = !strcmp(aud[j], cand[i]);
-		if (!dup)
-			aud[n_aud++] = cand[i];
-	}
+	for (int i = 0; i < 4; i++)
+		cli_aud_add(aud, &n_aud, 4, self, cand[i]);
 	buf = malloc(ld__custody_transfer__get_packed_size(&m) + 1);
 	if (!buf)
 		return cli_fail(EXIT_STORE, "out of memory");

@@ -76,8 +76,9 @@ int cmd_update(int argc, char **argv)
 	Ld__CaseUpdate__Checkpoint cps[MAX_ITEMS], *cpp[MAX_ITEMS];
 	Ld__CaseUpdate__StageReport sr = LD__CASE_UPDATE__STAGE_REPORT__INIT, *srp[1] = {&sr};
 	Ld__CaseUpdate__Assessment as = LD__CASE_UPDATE__ASSESSMENT__INIT, *asp[1] = {&as};
-	Ld__EntryRef evs[8], *evp[8], ref = LD__ENTRY_REF__INIT;
-	char evfeeds[8][LD_NODE_ID_MAX + 1], descs[MAX_ITEMS][160], self[LD_NODE_ID_MAX + 1];
+	Ld__EntryRef ref = LD__ENTRY_REF__INIT;
+	cli_refs_t ev = {.max = 8};
+	char descs[MAX_ITEMS][160], self[LD_NODE_ID_MAX + 1];
 	const char *cpargs[MAX_ITEMS];
 	const char *conf = NULL, *api = NULL, *aud[2];
 	Ld__ApiRequest q = LD__API_REQUEST__INIT;
@@ -147,19 +148,10 @@ int cmd_update(int argc, char **argv)
 			break;
 		}
 		case 't': sr.text = optarg; break;
-		case 'e': {
-			size_t i = sr.n_evidence;
-
-			ld__entry_ref__init(&evs[i < 8 ? i : 0]);
-			if (i == 8 || cli_parse_ref(optarg, evfeeds[i], &evs[i].seq) < 0)
-				return cli_fail(EXIT_USAGE, "update: --evidence '%s': FEED:SEQ (at most 8)",
-						optarg);
-			evs[i].feed = evfeeds[i];
-			evs[i].has_seq = true;
-			evp[i] = &evs[i];
-			sr.n_evidence++;
+		case 'e':
+			if (cli_refs_add(&ev, "update", "--evidence", optarg))
+				return EXIT_USAGE;
 			break;
-		}
 		case 'A':
 			if ((v = cli_pick(stages, 5, optarg)) < 0)
 				return cli_fail(EXIT_USAGE, "update: --assess '%s' unknown (after-"
@@ -242,7 +234,8 @@ int cmd_update(int argc, char **argv)
 	}
 	if (r == 0) {
 		m.checkpoints = cpp;
-		sr.evidence = evp;
+		sr.evidence = ev.ptrs;
+		sr.n_evidence = ev.n;
 		if (report) {
 			m.n_stage_reports = 1;
 			m.stage_reports = srp;

@@ -20,21 +20,49 @@ static void head_from_state(const char *feed, const feed_state_t *st, ld_feed_he
 	h->equivocation_seq = st->equiv_seq;
 }
 
+/* Begin a read and find 'feed'. On 0 the caller ends *txn (store_read_end);
+ * on error nothing is left open. */
+static int feed_begin(ld_store_t *s, const char *feed, MDB_txn **txn, feed_state_t *st)
+{
+	int r;
+
+	if (!ld_node_id_valid(feed))
+		return -EINVAL;
+	if ((r = store_read_txn(s, txn)) < 0)
+		return r;
+	if ((r = store_feed_get(s, *txn, feed, st)) < 0)
+		store_read_end(s, *txn);
+	return r;
+}
+
+/* The value under (feed, seq) in 'db', in a read the caller ends on 0. */
+static int feed_value(ld_store_t *s, const char *feed, uint64_t seq, MDB_dbi db, MDB_txn **txn,
+		      MDB_val *v)
+{
+	uint8_t kb[ENTRY_KEY_LEN];
+	MDB_val k = {.mv_size = sizeof(kb), .mv_data = kb};
+	feed_state_t st;
+	int r;
+
+	if ((r = feed_begin(s, feed, txn, &st)) < 0)
+		return r;
+	store_entry_key(kb, st.num, seq);
+	if ((r = store_mdb_err(mdb_get(*txn, db, &k, v))) < 0)
+		store_read_end(s, *txn);
+	return r;
+}
+
 int ld_store_head(ld_store_t *s, const char *feed, ld_feed_head_t *ret_head)
 {
 	feed_state_t st;
 	MDB_txn *txn;
 	int r;
 
-	if (!ld_node_id_valid(feed))
-		return -EINVAL;
-	if ((r = store_read_txn(s, &txn)) < 0)
+	if ((r = feed_begin(s, feed, &txn, &st)) < 0)
 		return r;
-	r = store_feed_get(s, txn, feed, &st);
 	store_read_end(s, txn);
-	if (r == 0)
-		head_from_state(feed, &st, ret_head);
-	return r;
+	head_from_state(feed, &st, ret_head);
+	return 0;
 }
 
 struct head_walk {
@@ -102,23 +130,13 @@ static int walk_entries(ld_store_t *s, MDB_txn *txn, uint32_t num, uint64_t from
 int ld_store_get(ld_store_t *s, const char *feed, uint64_t seq, ld_entry_t **ret_entry,
 		 int64_t *ret_recv_ms)
 {
-	uint8_t kb[ENTRY_KEY_LEN];
-	MDB_val k = {.mv_size = sizeof(kb), .mv_data = kb}, v;
-	feed_state_t st;
 	MDB_txn *txn;
+	MDB_val v;
 	int r;
 
-	if (!ld_node_id_valid(feed))
-		return -EINVAL;
-	if ((r = store_read_txn(s, &txn)) < 0)
+	if ((r = feed_value(s, feed, seq, s->db_entries, &txn, &v)) < 0)
 		return r;
-	r = store_feed_get(s, txn, feed, &st);
-	if (r == 0) {
-		store_entry_key(kb, st.num, seq);
-		r = store_mdb_err(mdb_get(txn, s->db_entries, &k, &v));
-	}
-	if (r == 0)
-		r = store_entry_decode(&v, ret_entry, ret_recv_ms);
+	r = store_entry_decode(&v, ret_entry, ret_recv_ms);
 	store_read_end(s, txn);
 	return r;
 }
@@ -151,13 +169,9 @@ static int feed_range(ld_store_t *s, const char *feed, uint64_t from, uint64_t t
 	MDB_txn *txn;
 	int r;
 
-	if (!ld_node_id_valid(feed))
-		return -EINVAL;
-	if ((r = store_read_txn(s, &txn)) < 0)
+	if ((r = feed_begin(s, feed, &txn, &st)) < 0)
 		return r;
-	r = store_feed_get(s, txn, feed, &st);
-	if (r == 0)
-		r = walk_entries(s, txn, st.num, from ? from : 1, to ? to : UINT64_MAX, cb, ud);
+	r = walk_entries(s, txn, st.num, from ? from : 1, to ? to : UINT64_MAX, cb, ud);
 	store_read_end(s, txn);
 	return r;
 }
@@ -224,15 +238,10 @@ int ld_store_foreach_receipt(ld_store_t *s, const char *feed, uint64_t seq,
 	MDB_txn *txn;
 	int r;
 
-	if (!ld_node_id_valid(feed))
-		return -EINVAL;
-	if ((r = store_read_txn(s, &txn)) < 0)
-		return r;
-	r = store_feed_get(s, txn, feed, &st);
-	if (r == 0) {
-		store_entry_key(w.prefix, st.num, seq);
-		r = store_walk_db(txn, s->db_receipts, &k, receipt_one, &w);
-	}
+	if ((r = feed_begin(s, feed, &txn, &st)) < 0)
+		return r == -ENOENT ? 0 : r;
+	store_entry_key(w.prefix, st.num, seq);
+	r = store_walk_db(txn, s->db_receipts, &k, receipt_one, &w);
 	store_read_end(s, txn);
 	return r == 1 || r == -ENOENT ? 0 : r;
 }
@@ -493,25 +502,17 @@ int ld_store_roster_get(ld_store_t *s, const char *node_id, Ld__RosterNode **ret
 
 int ld_store_refusal(ld_store_t *s, const char *feed, uint64_t seq, char *buf, size_t size)
 {
-	uint8_t kb[ENTRY_KEY_LEN];
-	MDB_val k = {.mv_size = sizeof(kb), .mv_data = kb}, v;
-	feed_state_t st;
 	MDB_txn *txn;
+	MDB_val v;
 	int r;
 
-	if (!ld_node_id_valid(feed) || size == 0)
+	if (size == 0)
 		return -EINVAL;
-	if ((r = store_read_txn(s, &txn)) < 0)
+	if ((r = feed_value(s, feed, seq, s->db_refusals, &txn, &v)) < 0)
 		return r;
-	r = store_feed_get(s, txn, feed, &st);
-	if (r == 0) {
-		store_entry_key(kb, st.num, seq);
-		r = store_mdb_err(mdb_get(txn, s->db_refusals, &k, &v));
-	}
-	if (r == 0)
-		snprintf(buf, size, "%.*s", (int)v.mv_size, (const char *)v.mv_data);
+	snprintf(buf, size, "%.*s", (int)v.mv_size, (const char *)v.mv_data);
 	store_read_end(s, txn);
-	return r;
+	return 0;
 }
 
 const char *ld_store_root_id(const ld_store_t *s)

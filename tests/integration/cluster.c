@@ -452,6 +452,11 @@ bool cl_data_contains(tn_t *n, const void *bytes, size_t len)
 	return found;
 }
 
+bool cl_past(void *ud)
+{
+	return time(NULL) >= *(const time_t *)ud;
+}
+
 int cl_cli(tn_t *node, char *out, size_t size, ...)
 {
 	const char *args[40];

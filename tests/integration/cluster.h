@@ -101,6 +101,9 @@ bool cl_peer_up(tn_t *n, const char *peer);
 /* Number of alerts in n's status (-1 on error). */
 int cl_alerts(tn_t *n);
 
+/* A cl_until() predicate: has the clock reached *(time_t *)ud? */
+bool cl_past(void *ud);
+
 /* Poll 'pred' every 20 ms until true or timeout. */
 bool cl_until(bool (*pred)(void *ud), void *ud, int timeout_ms);
 

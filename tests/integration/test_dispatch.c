@@ -39,12 +39,6 @@ static bool show_has(void *ud)
 	return cli(q->w, q->n, "show", q->id, "--json", NULL) == 0 && strstr(q->w->out, q->needle);
 }
 
-/* Has the clock reached *(time_t *)ud? */
-static bool past(void *ud)
-{
-	return time(NULL) >= *(const time_t *)ud;
-}
-
 static void test_dispatch_workflow(void **state)
 {
 	world_t *w = *state;
@@ -80,8 +74,12 @@ static void test_dispatch_workflow(void **state)
 	assert_int_equal(cli(w, w->a, "report", ACT, "--status", "on-site", "--personnel", "6",
 			     NULL), 0);
 	assert_int_equal(cli(w, w->a, "report", ACT, "--status", "completed", NULL), 2); /* findings */
+	assert_int_equal(cli(w, w->a, "report", ACT, "--status", "progress", "--evidence",
+			     "county-a", NULL), 2);
+	assert_non_null(strstr(w->a->err, "--evidence 'county-a': expected FEED:SEQ"));
 	assert_int_equal(cli(w, w->a, "report", ACT, "--status", "completed", "--findings",
-			     "dissolved oxygen 1.2 mg/L at km 44; intake 7 closed", NULL), 0);
+			     "dissolved oxygen 1.2 mg/L at km 44; intake 7 closed", "--evidence",
+			     "province:1", NULL), 0);
 
 	/* The command centre sees every participant's state, none overdue. */
 	q = (struct show_q){w, w->p, ACT, "\"node\": \"county-a\", \"role\": \"lead\", "
@@ -122,7 +120,7 @@ static void test_dispatch_workflow(void **state)
 	{
 		time_t due = time(NULL) + 3;
 
-		assert_true(cl_until(past, &due, 10000));
+		assert_true(cl_until(cl_past, &due, 10000));
 	}
 	assert_int_equal(cli(w, w->a, "ack", LATE, NULL), 0);
 	assert_non_null(strstr(w->a->err, "ack: note: recorded late"));

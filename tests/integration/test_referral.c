@@ -130,12 +130,6 @@ static int count_entries(const char *path)
 	return n;
 }
 
-/* Has the clock reached *(time_t *)ud? */
-static bool past(void *ud)
-{
-	return time(NULL) >= *(const time_t *)ud;
-}
-
 static void test_referral_workflow(void **state)
 {
 	world_t *w = *state;
@@ -153,6 +147,8 @@ static void test_referral_workflow(void **state)
 			     NULL), 9);
 	assert_non_null(strstr(w->a->err, "refer: --answer-by '2020-01-10' (2020-01-10 23:59:59Z) "
 					  "passed "));
+	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--title", "x", "--violation",
+			     "water", "--facts", "f", "--evidence", "county-a:x", NULL), 2);
 	assert_int_equal(cl_head(w->a, "county-a"), 0);
 
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--case", CASE, "--title",
@@ -266,7 +262,7 @@ static void test_referral_workflow(void **state)
 	{
 		time_t due = time(NULL) + 3;
 
-		assert_true(cl_until(past, &due, 10000));
+		assert_true(cl_until(cl_past, &due, 10000));
 	}
 	/* Checkpoint 0 is past due and not reported: the province escalates. */
 	q = (struct show_q){w, w->p, "did not file the stage report for checkpoint 0"};
@@ -386,7 +382,7 @@ static void test_referral_workflow(void **state)
 
 		assert_int_equal(cl_wait(w->b, "county-a", (uint64_t)cl_head(w->a, "county-a"), 15000),
 				 0);
-		assert_true(cl_until(past, &due, 10000));
+		assert_true(cl_until(cl_past, &due, 10000));
 	}
 	assert_int_equal(cli(w, w->b, "respond", "county-a/2026-0119", "accept", NULL), 0);
 	assert_non_null(strstr(w->b->err, "respond: note: recorded late"));
