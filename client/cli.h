@@ -14,7 +14,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
+#include "api.pb-c.h"
 #include "entry.pb-c.h"
+#include "common/timeutil.h"
 
 enum {
 	EXIT_VERIFY = 1,
@@ -51,6 +55,54 @@ int cmd_view(int argc, char **argv);
 int cmd_update(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_whoami(int argc, char **argv);
+int cmd_cases(int argc, char **argv);
+int cmd_supplement(int argc, char **argv);
+
+/* Options every command that talks to the daemon takes; put them at the end
+ * of a getopt_long table and pass each option to cli_common_opt(). */
+#define CLI_COMMON_OPTS                                                                          \
+	{"config", required_argument, NULL, 'c'}, {"api", required_argument, NULL, 'a'},         \
+		{"json", no_argument, NULL, 'j'}, {"utc", no_argument, NULL, 'U'},               \
+		{"help", no_argument, NULL, 'h'}, { 0 }
+typedef struct cli_common {
+	const char *conf, *api;
+	bool json;
+} cli_common_t;
+
+/* Take option 'c' (with optarg) if it is a common one (-c/--config, --api,
+ * --json, --utc); --help is the caller's. True if taken. */
+bool cli_common_opt(cli_common_t *o, int c);
+
+/* Flags for ld_time_format() as the operator asked (--utc or local). */
+extern unsigned cli_time_flags;
+
+/* Wrap stdout and stderr so nothing written can control the terminal
+ * (see cli_out.c). Called first in main(); cli_out_done() flushes. */
+void cli_out_init(void);
+void cli_out_done(void);
+
+/* Write the tool's own terminal codes (cursor, clear) to f unfiltered, only
+ * if f is a terminal. True if written. */
+bool cli_tty_raw(FILE *f, const char *codes);
+
+/* A one-line field for text output: 's' with line breaks and tabs escaped
+ * (borrowed, or a buffer valid for the next seven calls). */
+const char *cli_1l(const char *s);
+
+/* At the end of a JSON object: ", \"invalid_utf8\": true" if some text had
+ * bytes that are not UTF-8 and was escaped. */
+void cli_json_flag(FILE *f);
+void cli_json_note_invalid(void);
+
+/* Render the JSON object 'o' for people: "label: value" lines at 'indent'
+ * spaces, times in the operator's zone, multi-line text indented, nested
+ * objects and lists below their label. */
+void cli_render(FILE *f, json_t *o, int indent);
+
+/* Print 'j' (indented, the invalid_utf8 flag added) and release nothing:
+ * the caller still owns j. 0, or an exit code. */
+int cli_json_dump(json_t *j);
 
 struct ldc;
 /* Connect to the daemon's API: --api EP, else -c CONFIG's, else
@@ -60,16 +112,37 @@ int cli_connect(const char *api, const char *conf, struct ldc **ret);
 /* Report a failed daemon call (timeout: exit 5) and return the exit code. */
 int cli_daemon_fail(int r, const char *what);
 
+/* Report an append the daemon refused ('msg' its words, may be NULL) with
+ * the exit code its error means: 7 a unit named is not a current member,
+ * 2 text or payload refused, 6 this node may not sign, 5 no answer, 4
+ * storage. */
+int cli_sign_fail(int r, const char *msg, const char *what);
+
+/* Is 'id' (option 'opt' of 'cmd') a current roster member here? 0, or exit
+ * 7 after naming the closest members. */
+int cli_member(struct ldc *cl, const char *cmd, const char *opt, const char *id);
+
 enum { EXIT_DENIED = 6, EXIT_NO_CASE = 7, EXIT_UNAVAILABLE = 8, EXIT_EXPIRED = 9 };
 
 /* Index i >= 1 of 's' in names[1..n) (NULL slots skipped), or -1. */
 int cli_pick(const char *const *names, size_t n, const char *s);
 
-/* "YYYY-MM-DD[THH:MM[:SS]][Z]" (UTC; a bare date means 23:59:59 if
- * end_of_day, else 00:00:00; before 1970 gives 0) or "+N" with s, m, h or d
- * from now, as Unix ms; -1 if malformed. */
-#define CLI_TIME_FORMS "YYYY-MM-DD[THH:MM[:SS]] in UTC, or +N with s, m, h or d"
-int64_t cli_parse_time(const char *s, bool end_of_day);
+/* Parse date option 'opt' of command 'cmd' (forms: LD_TIME_FORMS; a bare
+ * date is the end of the day if end_of_day). 0, or EXIT_USAGE after saying
+ * why (malformed, or no such moment in the calendar). */
+int cli_time_arg(const char *cmd, const char *opt, const char *arg, bool end_of_day,
+		 int64_t *ret_ms);
+
+/* Check text option 'opt' of 'cmd' bound for payload field 'field' (its
+ * limit and whether it may hold lines: ld_field_limit). 0, or EXIT_USAGE
+ * after saying why, quoting at most the first few dozen characters. */
+int cli_text_arg(const char *cmd, const char *opt, const char *value, const char *field);
+
+/* Read text for 'field' from file 'path' ('-': standard input), CRLF as LF,
+ * one final newline dropped, then checked as cli_text_arg does. *ret is the
+ * caller's (free). 0, EXIT_FILE naming the file, or EXIT_USAGE. */
+int cli_text_file(const char *cmd, const char *opt, const char *path, const char *field,
+		  char **ret);
 
 /* A deadline must lie ahead: 0 if 't_ms' (option 'opt' of command 'cmd',
  * typed as 'arg') is later than now; otherwise say when it passed and
@@ -81,7 +154,8 @@ int cli_deadline_ahead(const char *cmd, const char *opt, const char *arg, int64_
  * and by how much. Returns true if it was late. */
 bool cli_note_late(const char *cmd, const char *what, int64_t deadline_ms);
 
-/* "YYYY-MM-DD HH:MM:SSZ" (UTC) into buf. */
+/* A time as the operator reads it (local zone with offset, or --utc) into
+ * buf (32 bytes suffice). */
 void cli_fmt_time(int64_t ms, char *buf, size_t n);
 
 /* Add 'node' to the audience aud[0..*n) unless it is NULL, this node
@@ -114,6 +188,14 @@ int cli_self_id(struct ldc *cl, char out[65]);
 struct ld_entry;
 int cli_get_entry(struct ldc *cl, const char *feed, uint64_t seq, struct ld_entry **ret);
 
+/* Ask the daemon for case 'case_id' (API_CASE). Caller frees *ret. 0 or
+ * -errno (the answer may still say !ok). */
+int cli_fetch_case(struct ldc *cl, const char *case_id, Ld__ApiResponse **ret);
+
+/* A new case or action id "SELF/PREFIXYYYYMMDD-HHMMSS-RRRRRR" (local time,
+ * six random hex digits) into buf. */
+void cli_new_id(const char *self, const char *prefix, char *buf, size_t n);
+
 /* The daemon's evidence file directory (same host). 0 or -errno. */
 int cli_blob_dir(struct ldc *cl, char *out, size_t size);
 
@@ -121,13 +203,16 @@ int cli_blob_dir(struct ldc *cl, char *out, size_t size);
  * false if the case is not opened here. 0 or -errno (daemon call). */
 int cli_case_parties(struct ldc *cl, const char *case_id, char parties[2][65], bool *known);
 
-/* Append one entry of 'kind' and print where it was signed (or JSON).
- * 0, or an exit code after printing why. */
+/* Append one entry of 'kind' and print where it was signed, or in JSON
+ * {"feed", "seq", "id"} with the members of 'extra' (what the command
+ * created: case id, evidence id, ...). Takes 'extra' (may be NULL). 0, or an
+ * exit code after printing why. */
 int cli_sign(struct ldc *cl, uint32_t kind, const char *const *aud, size_t n_aud,
-	     const uint8_t *payload, size_t len, bool json, const char *what);
+	     const uint8_t *payload, size_t len, bool json, const char *what, json_t *extra);
 
 /* Print "liandong: <msg>" to stderr; returns 'code'. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* JSON string escaping to 'f'. */
+/* A JSON string to 'f': valid UTF-8 JSON whatever 's' holds (bytes that
+ * are not UTF-8 written as the text "\xNN" and noted for cli_json_flag). */
 void cli_json_str(FILE *f, const char *s);

@@ -1,13 +1,19 @@
 /* client/cli_util.c: helpers shared by the workflow commands. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/random.h>
 
 #include "client/cli.h"
 #include "client/ldclient.h"
 #include "common/entry.h"
 #include "common/errors.h"
+#include "common/kinds.h"
+#include "common/text.h"
+#include "common/timeutil.h"
 
 int cli_pick(const char *const *names, size_t n, const char *s)
 {
@@ -17,86 +23,128 @@ int cli_pick(const char *const *names, size_t n, const char *s)
 	return -1;
 }
 
-int64_t cli_parse_time(const char *s, bool end_of_day)
+unsigned cli_time_flags;
+
+bool cli_common_opt(cli_common_t *o, int c)
 {
-	struct tm tm = {0};
-	char *end;
-	time_t t;
-
-	if (s[0] == '+') {
-		long v = strtol(s + 1, &end, 10);
-		int64_t unit = *end == 's' ? 1000 : *end == 'm' ? 60000 : *end == 'h' ? 3600000
-			       : *end == 'd' ? 86400000 : 0;
-
-		if (v <= 0 || v > 100000000 || !unit || end[1])
-			return -1;
-		return (int64_t)time(NULL) * 1000 + v * unit;
+	switch (c) {
+	case 'c': o->conf = optarg; return true;
+	case 'a': o->api = optarg; return true;
+	case 'j': o->json = true; return true;
+	case 'U': cli_time_flags |= LD_TIME_UTC; return true;
+	default: return false;
 	}
-	end = strptime(s, "%Y-%m-%d", &tm);
-	if (end && (*end == 'T' || *end == ' ')) {
-		end = strptime(end + 1, "%H:%M", &tm);
-		if (end && *end == ':')
-			end = strptime(end + 1, "%S", &tm);
-	} else if (end && end_of_day) {
-		tm.tm_hour = 23, tm.tm_min = 59, tm.tm_sec = 59;
+}
+
+int cli_time_arg(const char *cmd, const char *opt, const char *arg, bool end_of_day,
+		 int64_t *ret_ms)
+{
+	char q[160];
+	int r = ld_time_parse(arg, end_of_day, ld_now_ms(), ret_ms);
+
+	if (r == 0)
+		return 0;
+	ld_text_quote(arg, 40, q, sizeof(q));
+	if (r == -ERANGE)
+		return cli_fail(EXIT_USAGE, "%s: %s '%s': no such date or time in the calendar "
+					    "(check the day of the month, hours 00-23, minutes "
+					    "00-59)", cmd, opt, q);
+	return cli_fail(EXIT_USAGE, "%s: %s '%s' is not a date: " LD_TIME_FORMS, cmd, opt, q);
+}
+
+int cli_text_arg(const char *cmd, const char *opt, const char *value, const char *field)
+{
+	ld_text_limit_t lim = ld_field_limit(field);
+	size_t len = strlen(value);
+	const char *bad = ld_text_check(value, len, lim.max_bytes, lim.multiline);
+	char q[160];
+
+	if (!bad)
+		return 0;
+	ld_text_quote(value, 40, q, sizeof(q));
+	if (len > lim.max_bytes && ld_utf8_valid(value, len))
+		return cli_fail(EXIT_USAGE, "%s: %s is too long: %zu bytes, at most %zu%s ('%s')",
+				cmd, opt, len, lim.max_bytes,
+				lim.multiline ? "; long text can come from a file" : "", q);
+	return cli_fail(EXIT_USAGE, "%s: %s %s: '%s'", cmd, opt, bad, q);
+}
+
+int cli_text_file(const char *cmd, const char *opt, const char *path, const char *field,
+		  char **ret)
+{
+	ld_text_limit_t lim = ld_field_limit(field);
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	size_t cap = lim.max_bytes + 2, len = 0, w = 0;
+	char *buf;
+	int r;
+
+	if (!f)
+		return cli_fail(EXIT_FILE, "%s: %s %s: %s", cmd, opt, path, strerror(errno));
+	buf = malloc(cap + 1);
+	if (buf)
+		len = fread(buf, 1, cap, f);
+	if (buf && ferror(f)) {
+		r = cli_fail(EXIT_FILE, "%s: %s %s: %s", cmd, opt, path, strerror(errno));
+		free(buf);
+		if (f != stdin)
+			fclose(f);
+		return r;
 	}
-	/* A trailing Z, as `show` prints times, is welcome: they are UTC. */
-	if (end && *end == 'Z')
-		end++;
-	if (!end || *end)
-		return -1;
-	t = timegm(&tm);
-	/* Before 1970 is a date, long past: the epoch, not the error value. */
-	return t < 0 ? 0 : (int64_t)t * 1000;
+	if (f != stdin)
+		fclose(f);
+	if (!buf)
+		return cli_fail(EXIT_STORE, "out of memory");
+	/* CRLF as LF, and no final newline: text as people typed it. */
+	for (size_t i = 0; i < len; i++)
+		if (!(buf[i] == '\r' && i + 1 < len && buf[i + 1] == '\n'))
+			buf[w++] = buf[i];
+	if (w && buf[w - 1] == '\n')
+		w--;
+	buf[w] = '\0';
+	if (memchr(buf, '\0', w))
+		r = cli_fail(EXIT_USAGE, "%s: %s %s holds NUL bytes: is it a text file?", cmd, opt,
+			     path);
+	else if (w > lim.max_bytes)
+		r = cli_fail(EXIT_USAGE, "%s: %s %s is too long: more than %zu bytes", cmd, opt, path,
+			     lim.max_bytes);
+	else
+		r = cli_text_arg(cmd, opt, buf, field);
+	if (r) {
+		free(buf);
+		return r;
+	}
+	*ret = buf;
+	return 0;
 }
 
 void cli_fmt_time(int64_t ms, char *buf, size_t n)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%d %H:%M:%SZ", &tm))
-		snprintf(buf, n, "%lld", (long long)ms);
-}
-
-/* "3 d 4 h", "2 h 5 min", "40 s": a span for people. */
-static void fmt_span(int64_t ms, char *buf, size_t n)
-{
-	int64_t s = ms / 1000;
-
-	if (s >= 86400)
-		snprintf(buf, n, "%lld d %lld h", (long long)(s / 86400), (long long)(s % 86400 / 3600));
-	else if (s >= 3600)
-		snprintf(buf, n, "%lld h %lld min", (long long)(s / 3600), (long long)(s % 3600 / 60));
-	else if (s >= 60)
-		snprintf(buf, n, "%lld min", (long long)(s / 60));
-	else
-		snprintf(buf, n, "%lld s", (long long)s);
+	ld_time_format(ms, cli_time_flags, buf, n);
 }
 
 int cli_deadline_ahead(const char *cmd, const char *opt, const char *arg, int64_t t_ms)
 {
-	int64_t now = (int64_t)time(NULL) * 1000;
-	char when[32], at[32], ago[32];
+	int64_t now = ld_now_ms();
+	char when[48], at[48], ago[32];
 
 	if (t_ms > now)
 		return 0;
 	cli_fmt_time(t_ms, when, sizeof(when));
 	cli_fmt_time(now, at, sizeof(at));
-	fmt_span(now - t_ms, ago, sizeof(ago));
+	ld_span_format(now - t_ms, ago, sizeof(ago));
 	return cli_fail(EXIT_EXPIRED, "%s: %s '%s' (%s) passed %s ago (it is now %s); give a later "
 				      "date, or a span such as +48h", cmd, opt, arg, when, ago, at);
 }
 
 bool cli_note_late(const char *cmd, const char *what, int64_t deadline_ms)
 {
-	int64_t now = (int64_t)time(NULL) * 1000;
-	char when[32], late[32];
+	int64_t now = ld_now_ms();
+	char when[48], late[32];
 
 	if (!deadline_ms || now <= deadline_ms)
 		return false;
 	cli_fmt_time(deadline_ms, when, sizeof(when));
-	fmt_span(now - deadline_ms, late, sizeof(late));
+	ld_span_format(now - deadline_ms, late, sizeof(late));
 	fprintf(stderr, "liandong: %s: note: recorded late, %s after the %s deadline (%s)\n", cmd,
 		late, what, when);
 	return true;
@@ -147,11 +195,11 @@ int cli_blob_dir(struct ldc *cl, char *out, size_t size)
 }
 
 int cli_sign(struct ldc *cl, uint32_t kind, const char *const *aud, size_t n_aud,
-	     const uint8_t *payload, size_t len, bool json, const char *what)
+	     const uint8_t *payload, size_t len, bool json, const char *what, json_t *extra)
 {
 	Ld__AppendItem item = LD__APPEND_ITEM__INIT;
 	const Ld__AppendItem *items[] = {&item};
-	char *msg = NULL;
+	char *msg = NULL, hex[65];
 	ldc_ref_t ref;
 	int r;
 
@@ -163,17 +211,39 @@ int cli_sign(struct ldc *cl, uint32_t kind, const char *const *aud, size_t n_aud
 	item.payload.len = len;
 	r = ldc_append(cl, items, 1, &ref, &msg);
 	if (r < 0) {
-		r = r == -ETIMEDOUT ? cli_daemon_fail(r, what)
-				    : cli_fail(EXIT_STORE, "%s refused: %s", what, msg ? msg : ld_strerror(r));
+		r = cli_sign_fail(r, msg, what);
 		free(msg);
+		json_decref(extra);
 		return r;
 	}
-	if (json)
-		printf("{\"feed\": \"%s\", \"seq\": %llu}\n", ref.feed, (unsigned long long)ref.seq);
-	else
+	if (json) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "feed", json_string(ref.feed));
+		json_object_set_new(o, "seq", json_integer((json_int_t)ref.seq));
+		json_object_set_new(o, "id", json_string(ld_hex(ref.id, 32, hex)));
+		if (extra)
+			json_object_update(o, extra);
+		r = cli_json_dump(o);
+		json_decref(o);
+	} else {
 		printf("%s signed as %s #%llu (%s:%llu)\n", what, ref.feed, (unsigned long long)ref.seq,
 		       ref.feed, (unsigned long long)ref.seq);
-	return 0;
+	}
+	json_decref(extra);
+	return r;
+}
+
+int cli_sign_fail(int r, const char *msg, const char *what)
+{
+	int code = r == LD_ENOTMEMBER ? EXIT_NO_CASE
+		   : r == LD_EMALFORMED ? EXIT_USAGE
+		   : r == LD_EREVOKED || r == -EPERM ? EXIT_DENIED
+						       : EXIT_STORE;
+
+	if (r == -ETIMEDOUT)
+		return cli_daemon_fail(r, what);
+	return cli_fail(code, "%s refused: %s", what, msg ? msg : ld_strerror(r));
 }
 
 void cli_aud_add(const char **aud, size_t *n, size_t max, const char *self, const char *node)
@@ -214,4 +284,36 @@ int cli_parse_ref(const char *arg, char feed[LD_NODE_ID_MAX + 1], uint64_t *seq)
 	errno = 0;
 	*seq = strtoull(colon + 1, &end, 10);
 	return ld_node_id_valid(feed) && !*end && *seq && !errno ? 0 : -EINVAL;
+}
+
+int cli_fetch_case(struct ldc *cl, const char *case_id, Ld__ApiResponse **ret)
+{
+	Ld__ApiRequest q = LD__API_REQUEST__INIT;
+
+	q.has_type = true;
+	q.type = LD__API_TYPE__API_CASE;
+	q.case_id = (char *)case_id;
+	return ldc_call(cl, &q, 10000, ret);
+}
+
+void cli_new_id(const char *self, const char *prefix, char *buf, size_t n)
+{
+	uint8_t rnd[3] = {0};
+	time_t t = time(NULL);
+	struct tm tm;
+	char stamp[32];
+
+	/* The second alone is not unique (two referrals in one second); a
+	 * random tail makes a collision vanishingly rare, and the caller still
+	 * refuses an id already in use. */
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		rnd[0] = (uint8_t)ts.tv_nsec, rnd[1] = (uint8_t)(ts.tv_nsec >> 8);
+		rnd[2] = (uint8_t)getpid();
+	}
+	localtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	snprintf(buf, n, "%s/%s%s-%02x%02x%02x", self, prefix, stamp, rnd[0], rnd[1], rnd[2]);
 }

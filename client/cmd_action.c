@@ -21,8 +21,12 @@ static void dispatch_usage(FILE *f)
 		"         --participant NODE[:lead|support|observer]... --instructions TEXT\n"
 		"         --ack-by DEADLINE [--from DATE --to DATE] [--site NAME]...\n"
 		"         [--case CASE]... [--action ID] [-c CONFIG | --api EP] [--json]\n"
-		"DEADLINE: YYYY-MM-DD[THH:MM[:SS]] (UTC) or +N followed by s, m, h or d (e.g. +30m).\n"
-		"ID defaults to THIS-NODE/A-YYYYMMDD-HHMMSS.\n"
+		"         [--instructions-file FILE] [--utc]\n"
+		"DATE, DEADLINE: " LD_TIME_FORMS ".\n"
+		"Every participant must be a current member of the roster (exit 7).\n"
+		"ID defaults to THIS-NODE/A-YYYYMMDD-HHMMSS-XXXXXX (random, never repeated).\n"
+		"Text: title at most 512 bytes, instructions 16 KiB ('-' reads stdin).\n"
+		"--json prints {feed, seq, id, action, participants}.\n"
 		"--ack-by and --to must lie ahead: a deadline already past exits 9 and\n"
 		"nothing is signed.\n");
 }
@@ -35,9 +39,9 @@ int cmd_dispatch(int argc, char **argv)
 		{"instructions", required_argument, NULL, 'i'}, {"ack-by", required_argument, NULL, 'b'},
 		{"from", required_argument, NULL, 'f'},         {"to", required_argument, NULL, 't'},
 		{"site", required_argument, NULL, 's'},         {"case", required_argument, NULL, 'C'},
-		{"action", required_argument, NULL, 'A'},       {"config", required_argument, NULL, 'c'},
-		{"api", required_argument, NULL, 'a'},          {"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},               {0},
+		{"action", required_argument, NULL, 'A'},
+		{"instructions-file", required_argument, NULL, 'I'},
+		CLI_COMMON_OPTS,
 	};
 	static const char *const kinds[] = {NULL, "joint-inspection", "special-campaign", "emergency"};
 	static const char *const prios[] = {NULL, "routine", "urgent", "emergency"};
@@ -46,15 +50,21 @@ int cmd_dispatch(int argc, char **argv)
 	Ld__ActionDispatch__Participant parts[LD_ACTION_PARTICIPANTS_MAX], *pp[LD_ACTION_PARTICIPANTS_MAX];
 	char names[LD_ACTION_PARTICIPANTS_MAX][LD_NODE_ID_MAX + 1], self[LD_NODE_ID_MAX + 1];
 	Ld__Place sites[8], *sp[8];
-	const char *conf = NULL, *api = NULL, *aud[LD_ACTION_PARTICIPANTS_MAX], *cases[8];
-	char idbuf[LD_CASE_ID_MAX + 1];
-	bool json = false;
+	const char *aud[LD_ACTION_PARTICIPANTS_MAX], *cases[8];
+	char idbuf[LD_CASE_ID_MAX + 1], *instr_file = NULL;
+	cli_common_t co = {0};
 	uint8_t *buf;
 	ldc_t *cl;
 	int c, r, v;
 
 	optind = 1;
 	while ((c = getopt_long(argc + 1, argv - 1, "c:h", opts, NULL)) != -1) {
+		if (cli_common_opt(&co, c))
+			continue;
+		if ((c == 'T' && cli_text_arg("dispatch", "--title", optarg, "title")) ||
+		    (c == 'i' && cli_text_arg("dispatch", "--instructions", optarg, "instructions")) ||
+		    (c == 's' && cli_text_arg("dispatch", "--site", optarg, "site_name")))
+			return EXIT_USAGE;
 		switch (c) {
 		case 'k':
 			if ((v = cli_pick(kinds, 4, optarg)) < 0)
@@ -71,11 +81,17 @@ int cmd_dispatch(int argc, char **argv)
 			m.priority = (uint32_t)v;
 			break;
 		case 'T': m.title = optarg; break;
-		case 'i': m.instructions = optarg; break;
+		case 'i':
+		case 'I':
+			if (m.instructions)
+				return cli_fail(EXIT_USAGE, "dispatch: give --instructions or "
+							    "--instructions-file once");
+			if (c == 'I' && cli_text_file("dispatch", "--instructions-file", optarg,
+						      "instructions", &instr_file))
+				return EXIT_USAGE;
+			m.instructions = c == 'I' ? instr_file : optarg;
+			break;
 		case 'A': m.action_id = optarg; break;
-		case 'c': conf = optarg; break;
-		case 'a': api = optarg; break;
-		case 'j': json = true; break;
 		case 'P': {
 			char *colon = strchr(optarg, ':');
 			size_t i = m.n_participants, len = colon ? (size_t)(colon - optarg) : strlen(optarg);
@@ -105,20 +121,18 @@ int cmd_dispatch(int argc, char **argv)
 			break;
 		}
 		case 'b':
-			if ((m.ack_by_ms = cli_parse_time(optarg, true)) < 0)
-				return cli_fail(EXIT_USAGE, "dispatch: --ack-by '%s' is not a deadline "
-							    "(" CLI_TIME_FORMS ")", optarg);
+			if (cli_time_arg("dispatch", "--ack-by", optarg, true, &m.ack_by_ms))
+				return EXIT_USAGE;
 			if (cli_deadline_ahead("dispatch", "--ack-by", optarg, m.ack_by_ms))
 				return EXIT_EXPIRED;
 			m.has_ack_by_ms = true;
 			break;
 		case 'f':
 		case 't': {
-			int64_t t = cli_parse_time(optarg, true);
+			int64_t t;
 
-			if (t < 0)
-				return cli_fail(EXIT_USAGE, "dispatch: --%s '%s' is not a date ("
-							    CLI_TIME_FORMS ")", c == 'f' ? "from" : "to", optarg);
+			if (cli_time_arg("dispatch", c == 'f' ? "--from" : "--to", optarg, c == 't', &t))
+				return EXIT_USAGE;
 			if (c == 't' && cli_deadline_ahead("dispatch", "--to", optarg, t))
 				return EXIT_EXPIRED;
 			if (c == 'f') {
@@ -159,33 +173,48 @@ int cmd_dispatch(int argc, char **argv)
 	m.participants = pp;
 	m.sites = sp;
 	m.case_ids = (char **)cases;
-	if ((r = cli_connect(api, conf, &cl)) != 0)
+	if ((r = cli_connect(co.api, co.conf, &cl)) != 0) {
+		free(instr_file);
 		return r;
+	}
 	if ((r = cli_self_id(cl, self)) < 0) {
 		ldc_destroy(&cl);
+		free(instr_file);
 		return cli_daemon_fail(r, "dispatch");
 	}
+	for (size_t i = 0; i < m.n_participants; i++)
+		if ((r = cli_member(cl, "dispatch", "--participant", names[i]))) {
+			ldc_destroy(&cl);
+			free(instr_file);
+			return r;
+		}
 	if (!m.action_id) {
-		time_t t = time(NULL);
-		char stamp[32];
-
-		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", gmtime(&t));
-		snprintf(idbuf, sizeof(idbuf), "%s/A-%s", self, stamp);
+		cli_new_id(self, "A-", idbuf, sizeof(idbuf));
 		m.action_id = idbuf;
 	}
 	if (!ld_case_id_valid(m.action_id) || strncmp(m.action_id, self, strlen(self)) ||
 	    m.action_id[strlen(self)] != '/') {
 		ldc_destroy(&cl);
+		free(instr_file);
 		return cli_fail(EXIT_USAGE, "dispatch: --action '%s' must be %s/LOCAL-ID", m.action_id,
 				self);
 	}
-	buf = malloc(ld__action_dispatch__get_packed_size(&m));
-	r = buf ? cli_sign(cl, LD__KIND__KIND_ACTION_DISPATCH, aud, m.n_participants, buf,
-		       ld__action_dispatch__pack(&m, buf), json, "dispatch")
-		: cli_fail(EXIT_STORE, "out of memory");
-	if (r == 0 && !json)
+	buf = malloc(ld__action_dispatch__get_packed_size(&m) + 1);
+	if (buf) {
+		json_t *extra = json_pack("{s:s, s:[]}", "action", m.action_id, "participants");
+
+		for (size_t i = 0; i < m.n_participants; i++)
+			json_array_append_new(json_object_get(extra, "participants"),
+					      json_string(names[i]));
+		r = cli_sign(cl, LD__KIND__KIND_ACTION_DISPATCH, aud, m.n_participants, buf,
+			     ld__action_dispatch__pack(&m, buf), co.json, "dispatch", extra);
+	} else {
+		r = cli_fail(EXIT_STORE, "out of memory");
+	}
+	if (r == 0 && !co.json)
 		printf("action %s dispatched to %zu participant(s)\n", m.action_id, m.n_participants);
 	free(buf);
+	free(instr_file);
 	ldc_destroy(&cl);
 	return r;
 }
@@ -198,7 +227,10 @@ static void answer_usage(FILE *f)
 		"       liandong decline ACTION --reason TEXT\n"
 		"       liandong report ACTION --status on-site|progress|completed\n"
 		"                [--findings TEXT] [--evidence FEED:SEQ]... [--personnel N]\n"
-		"       Common: [-c CONFIG | --api EP] [--json]\n"
+		"                [--findings-file FILE] [--reason-file FILE]\n"
+		"       Common: [-c CONFIG | --api EP] [--json] [--utc]\n"
+		"An answer is shown to the dispatcher and every participant.\n"
+		"Text: reason at most 8 KiB, findings 64 KiB ('-' reads stdin).\n"
 		"Completing needs --findings. An answer after the acknowledge-by deadline is\n"
 		"still recorded (a note on stderr says how late). Exit: 6 not a participant,\n"
 		"7 unknown action.\n");
@@ -209,9 +241,9 @@ static int action_answer(int argc, char **argv, int reply)
 	static const struct option opts[] = {
 		{"reason", required_argument, NULL, 'r'},   {"status", required_argument, NULL, 's'},
 		{"findings", required_argument, NULL, 'f'}, {"evidence", required_argument, NULL, 'e'},
-		{"personnel", required_argument, NULL, 'n'}, {"config", required_argument, NULL, 'c'},
-		{"api", required_argument, NULL, 'a'},      {"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},           {0},
+		{"personnel", required_argument, NULL, 'n'},
+		{"reason-file", required_argument, NULL, 'R'}, {"findings-file", required_argument, NULL, 'F'},
+		CLI_COMMON_OPTS,
 	};
 	static const char *const statuses[] = {NULL, NULL, NULL, NULL, "on-site", "progress",
 					       "completed"};
@@ -220,67 +252,88 @@ static int action_answer(int argc, char **argv, int reply)
 	cli_refs_t ev = {.max = 8};
 	char self[LD_NODE_ID_MAX + 1], dfeed[LD_NODE_ID_MAX + 1];
 	Ld__ApiRequest q = LD__API_REQUEST__INIT;
-	const char *conf = NULL, *api = NULL, *aud[1];
+	const char *aud[1];
 	Ld__ApiResponse *resp = NULL;
 	Ld__ApiAction *av;
-	uint8_t buf[8192];
-	bool json = false, member = false, acked = false;
+	uint8_t *buf = NULL;
+	char *reason_file = NULL, *findings_file = NULL;
+	cli_common_t co = {0};
+	bool member = false, acked = false;
 	const char *state = NULL;
 	int64_t late = 0;
-	ldc_t *cl;
+	ldc_t *cl = NULL;
 	int c, r;
 
 	optind = 1;
 	while ((c = getopt_long(argc + 1, argv - 1, "c:h", opts, NULL)) != -1) {
+		if (cli_common_opt(&co, c))
+			continue;
+		if ((c == 'r' && cli_text_arg("answer", "--reason", optarg, "reason")) ||
+		    (c == 'f' && cli_text_arg("answer", "--findings", optarg, "findings")) ||
+		    (c == 'R' && !reason_file &&
+		     cli_text_file("answer", "--reason-file", optarg, "reason", &reason_file)) ||
+		    (c == 'F' && !findings_file &&
+		     cli_text_file("answer", "--findings-file", optarg, "findings", &findings_file))) {
+			free(reason_file);
+			free(findings_file);
+			return EXIT_USAGE;
+		}
 		switch (c) {
 		case 'r': m.reason = optarg; break;
 		case 'f': m.findings = optarg; break;
-		case 'c': conf = optarg; break;
-		case 'a': api = optarg; break;
-		case 'j': json = true; break;
+		case 'R': m.reason = reason_file; break;
+		case 'F': m.findings = findings_file; break;
 		case 's':
-			if (reply != 0 || cli_pick(statuses, 7, optarg) < 4)
-				return cli_fail(EXIT_USAGE, "report: --status '%s' unknown (on-site, "
-							    "progress, completed)", optarg);
+			if (reply != 0 || cli_pick(statuses, 7, optarg) < 4) {
+				r = cli_fail(EXIT_USAGE, "report: --status '%s' unknown (on-site, "
+							 "progress, completed)", optarg);
+				goto out;
+			}
 			reply = cli_pick(statuses, 7, optarg);
 			break;
 		case 'n': {
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
 
-			if (*end || end == optarg || v > 100000)
-				return cli_fail(EXIT_USAGE, "report: --personnel must be a number");
+			if (*end || end == optarg || v > 100000 || optarg[0] == '-') {
+				r = cli_fail(EXIT_USAGE, "report: --personnel must be a number");
+				goto out;
+			}
 			m.has_personnel = true;
 			m.personnel = (uint32_t)v;
 			break;
 		}
 		case 'e':
-			if (cli_refs_add(&ev, "report", "--evidence", optarg))
-				return EXIT_USAGE;
+			if (cli_refs_add(&ev, "report", "--evidence", optarg)) {
+				r = EXIT_USAGE;
+				goto out;
+			}
 			break;
-		case 'h': answer_usage(stdout); return 0;
-		default: answer_usage(stderr); return EXIT_USAGE;
+		case 'h': answer_usage(stdout); r = 0; goto out;
+		default: answer_usage(stderr); r = EXIT_USAGE; goto out;
 		}
 	}
+	r = 0;
 	if (optind != argc || !ld_case_id_valid(argv[optind - 1])) {
 		answer_usage(stderr);
-		return cli_fail(EXIT_USAGE, "expected one ACTION id (OWNER-NODE/LOCAL-ID)");
+		r = cli_fail(EXIT_USAGE, "expected one ACTION id (OWNER-NODE/LOCAL-ID)");
+	} else if (reply == 0) {
+		r = cli_fail(EXIT_USAGE, "report: --status is required");
+	} else if (reply == LD__ACTION_REPLY__ACTION_REPLY_DECLINED && (!m.reason || !m.reason[0])) {
+		r = cli_fail(EXIT_USAGE, "decline: --reason is required");
+	} else if (reply == LD__ACTION_REPLY__ACTION_REPLY_COMPLETED &&
+		   (!m.findings || !m.findings[0])) {
+		r = cli_fail(EXIT_USAGE, "report --status completed: --findings is required");
 	}
+	if (r || (r = cli_connect(co.api, co.conf, &cl)) != 0)
+		goto out;
 	m.action_id = argv[optind - 1];
-	if (reply == 0)
-		return cli_fail(EXIT_USAGE, "report: --status is required");
-	if (reply == LD__ACTION_REPLY__ACTION_REPLY_DECLINED && (!m.reason || !m.reason[0]))
-		return cli_fail(EXIT_USAGE, "decline: --reason is required");
-	if (reply == LD__ACTION_REPLY__ACTION_REPLY_COMPLETED && (!m.findings || !m.findings[0]))
-		return cli_fail(EXIT_USAGE, "report --status completed: --findings is required");
-	if ((r = cli_connect(api, conf, &cl)) != 0)
-		return r;
 	q.has_type = true;
 	q.type = LD__API_TYPE__API_ACTION;
 	q.case_id = (char *)m.action_id;
 	if ((r = cli_self_id(cl, self)) < 0 || (r = ldc_call(cl, &q, 10000, &resp)) < 0) {
-		ldc_destroy(&cl);
-		return cli_daemon_fail(r, "answer");
+		r = cli_daemon_fail(r, "answer");
+		goto out;
 	}
 	av = resp->ok ? resp->action : NULL;
 	for (size_t i = 0; av && i < av->n_participants; i++)
@@ -289,7 +342,6 @@ static int action_answer(int argc, char **argv, int reply)
 			state = av->participants[i]->state;
 			acked = av->participants[i]->ack_ms != 0;
 		}
-	r = 0;
 	if (!av || !av->dispatched)
 		r = cli_fail(EXIT_NO_CASE, "action %s is unknown here (no dispatch of it has reached "
 					   "this node)", m.action_id);
@@ -297,37 +349,45 @@ static int action_answer(int argc, char **argv, int reply)
 		r = cli_fail(EXIT_DENIED, "this node (%s) is not a participant of %s", self, m.action_id);
 	else if (state && (!strcmp(state, "declined") || !strcmp(state, "completed")))
 		r = cli_fail(EXIT_DENIED, "this node has already %s action %s", state, m.action_id);
-	late = r == 0 && !acked && av->has_ack_by_ms ? av->ack_by_ms : 0;
-	if (r == 0) {
-		m.has_response = m.has_time_ms = true;
-		m.response = (uint32_t)reply;
-		m.time_ms = (int64_t)time(NULL) * 1000;
-		m.evidence = ev.ptrs;
-		m.n_evidence = ev.n;
-		/* The dispatch answered: the accepted one, as the daemon judged. */
-		if (av->dispatch && av->dispatch->feed) {
-			snprintf(dfeed, sizeof(dfeed), "%s", av->dispatch->feed);
-			dref.feed = dfeed;
-			dref.has_seq = dref.has_id = true;
-			dref.seq = av->dispatch->seq;
-			dref.id = av->dispatch->id;
-			m.dispatch = &dref;
-		}
-		aud[0] = av->dispatcher;
-		if (ld__action_response__get_packed_size(&m) > sizeof(buf))
-			r = cli_fail(EXIT_USAGE, "answer too long");
-		else
-			r = cli_sign(cl, LD__KIND__KIND_ACTION_RESPONSE, aud, 1, buf,
-				 ld__action_response__pack(&m, buf), json,
-				 ld_part_state_name((enum ld_part_state)reply));
-		/* The first answer acknowledges; say if that came too late. */
-		if (r == 0 && late)
-			cli_note_late(reply == LD__ACTION_REPLY__ACTION_REPLY_ACKNOWLEDGED ? "ack"
-				      : reply == LD__ACTION_REPLY__ACTION_REPLY_ACCEPTED ? "accept"
-				      : reply == LD__ACTION_REPLY__ACTION_REPLY_DECLINED ? "decline"
-				      : "report", "acknowledge-by", late);
+	if (r)
+		goto out;
+	late = !acked && av->has_ack_by_ms ? av->ack_by_ms : 0;
+	m.has_response = m.has_time_ms = true;
+	m.response = (uint32_t)reply;
+	m.time_ms = ld_now_ms();
+	m.evidence = ev.ptrs;
+	m.n_evidence = ev.n;
+	/* The dispatch answered: the accepted one, as the daemon judged. */
+	if (av->dispatch && av->dispatch->feed) {
+		snprintf(dfeed, sizeof(dfeed), "%s", av->dispatch->feed);
+		dref.feed = dfeed;
+		dref.has_seq = dref.has_id = true;
+		dref.seq = av->dispatch->seq;
+		dref.id = av->dispatch->id;
+		m.dispatch = &dref;
 	}
-	ld__api_response__free_unpacked(resp, NULL);
+	aud[0] = av->dispatcher;
+	if (!(buf = malloc(ld__action_response__get_packed_size(&m) + 1))) {
+		r = cli_fail(EXIT_STORE, "out of memory");
+		goto out;
+	}
+	r = cli_sign(cl, LD__KIND__KIND_ACTION_RESPONSE, aud, 1, buf,
+		     ld__action_response__pack(&m, buf), co.json,
+		     ld_part_state_name((enum ld_part_state)reply),
+		     json_pack("{s:s, s:s}", "action", m.action_id, "answer",
+			       ld_part_state_name((enum ld_part_state)reply)));
+	/* The first answer acknowledges; say if that came too late. */
+	if (r == 0 && late)
+		cli_note_late(reply == LD__ACTION_REPLY__ACTION_REPLY_ACKNOWLEDGED ? "ack"
+			      : reply == LD__ACTION_REPLY__ACTION_REPLY_ACCEPTED ? "accept"
+			      : reply == LD__ACTION_REPLY__ACTION_REPLY_DECLINED ? "decline"
+			      : "report", "acknowledge-by", late);
+out:
+	if (resp)
+		ld__api_response__free_unpacked(resp, NULL);
+	free(buf);
+	free(reason_file);
+	free(findings_file);
 	ldc_destroy(&cl);
 	return r;
 }

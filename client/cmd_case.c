@@ -1,17 +1,15 @@
 /* client/cmd_case.c: the cross-border referral workflow (跨区域案件移送) and
- * the hand-over to the judiciary: `liandong refer`, `respond`, `transfer`,
- * `designate`, `show`, `reindex`. Every command checks its input, and what the
- * node knows of the case, before anything is signed: a refused action writes
- * nothing. */
+ * the hand-over to the judiciary: `liandong refer`, `supplement`, `respond`,
+ * `transfer`, `designate`, `reindex`. Every command checks its input, the
+ * units it names and what the node knows of the case before anything is
+ * signed: a refused action writes nothing. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "case.pb-c.h"
 #include "client/cli.h"
 #include "client/ldclient.h"
-#include "common/action.h"
 #include "common/casefile.h"
 #include "common/entry.h"
 #include "common/errors.h"
@@ -20,32 +18,59 @@
 static const char *const reasons[] = {NULL, "jurisdiction", "suspected-crime", "public-interest",
 				      "damage-compensation", "other"};
 
-static int fetch_case(ldc_t *cl, const char *case_id, Ld__ApiResponse **ret)
-{
-	Ld__ApiRequest q = LD__API_REQUEST__INIT;
+/* A text option, given inline or read from a file ("-": stdin). The file's
+ * text is owned here. */
+typedef struct text_opt {
+	const char *value;
+	char *owned;
+} text_opt_t;
 
-	q.has_type = true;
-	q.type = LD__API_TYPE__API_CASE;
-	q.case_id = (char *)case_id;
-	return ldc_call(cl, &q, 10000, ret);
+static int text_set(text_opt_t *t, const char *cmd, const char *opt, const char *field,
+		    const char *arg, bool from_file)
+{
+	int r;
+
+	if (t->value) {
+		char both[64];
+
+		snprintf(both, sizeof(both), "%s or %s-file", opt, opt);
+		return cli_fail(EXIT_USAGE, "%s: give %s once", cmd, both);
+	}
+	if (!from_file) {
+		if ((r = cli_text_arg(cmd, opt, arg, field)))
+			return r;
+		t->value = arg;
+		return 0;
+	}
+	if ((r = cli_text_file(cmd, opt, arg, field, &t->owned)))
+		return r;
+	t->value = t->owned;
+	return 0;
 }
 
 static void refer_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: liandong refer --to NODE --title TEXT --violation TYPE --facts TEXT\n"
-		"         [--case ID] [--legal-basis TEXT] [--region CODE] [--river NAME]\n"
-		"         [--site NAME] [--party NAME] [--credit-code CODE]\n"
-		"         [--evidence FEED:SEQ]... [--answer-by YYYY-MM-DD[THH:MM]]\n"
+		"Usage: liandong refer --to NODE --title TEXT --violation TYPE\n"
+		"         (--facts TEXT | --facts-file FILE) [--case ID] [--legal-basis TEXT]\n"
+		"         [--region CODE] [--river NAME] [--site NAME] [--address TEXT]\n"
+		"         [--party NAME] [--credit-code CODE] [--contact TEXT]\n"
+		"         [--evidence FEED:SEQ]... [--answer-by DATE]\n"
 		"         [--reason jurisdiction|suspected-crime|public-interest|damage-compensation]\n"
-		"         [-c CONFIG | --api EP] [--json]\n"
+		"         [--related-case CASE] [-c CONFIG | --api EP] [--json] [--utc]\n"
 		"Refer a case to another unit (a county across the border, or police,\n"
-		"procuratorate or court for the hand-over to the judiciary).\n"
+		"procuratorate or court for the hand-over to the judiciary: 移送司法).\n"
+		"NODE must be a current member of the roster (exit 7 otherwise).\n"
 		"TYPE: water, air, solid-waste, hazardous-waste, soil, noise, sand-mining,\n"
 		"      fishing-ban, ecological-damage, radiation, other.\n"
-		"ID defaults to THIS-NODE/YYYYMMDD-HHMMSS; it must start with this node's id.\n"
-		"--answer-by must lie ahead (a bare date means 23:59 UTC; +48h also works);\n"
-		"a deadline already past exits 9 and nothing is signed.\n");
+		"ID defaults to THIS-NODE/YYYYMMDD-HHMMSS-XXXXXX (random, never repeated).\n"
+		"--related-case names the case this one comes from (e.g. a hand-over of a case\n"
+		"this unit handles). --facts-file reads the facts from a file ('-': stdin).\n"
+		"DATE: " LD_TIME_FORMS ".\n"
+		"--answer-by must lie ahead: a deadline already past exits 9, nothing signed.\n"
+		"Text must be UTF-8: title at most 512 bytes, facts 64 KiB, legal basis 4 KiB,\n"
+		"party, site 256 bytes, address 512 bytes, contact 256 bytes.\n"
+		"--json prints {feed, seq, id, case, addressee}.\n");
 }
 
 int cmd_refer(int argc, char **argv)
@@ -53,42 +78,69 @@ int cmd_refer(int argc, char **argv)
 	static const struct option opts[] = {
 		{"to", required_argument, NULL, 't'},          {"title", required_argument, NULL, 'T'},
 		{"violation", required_argument, NULL, 'v'},   {"facts", required_argument, NULL, 'f'},
-		{"case", required_argument, NULL, 'k'},        {"legal-basis", required_argument, NULL, 'l'},
-		{"region", required_argument, NULL, 'g'},      {"river", required_argument, NULL, 'w'},
-		{"site", required_argument, NULL, 's'},        {"party", required_argument, NULL, 'p'},
+		{"facts-file", required_argument, NULL, 'F'},  {"case", required_argument, NULL, 'k'},
+		{"legal-basis", required_argument, NULL, 'l'}, {"region", required_argument, NULL, 'g'},
+		{"river", required_argument, NULL, 'w'},       {"site", required_argument, NULL, 's'},
+		{"address", required_argument, NULL, 'd'},     {"party", required_argument, NULL, 'p'},
 		{"credit-code", required_argument, NULL, 'C'}, {"evidence", required_argument, NULL, 'e'},
 		{"answer-by", required_argument, NULL, 'b'},   {"reason", required_argument, NULL, 'r'},
-		{"config", required_argument, NULL, 'c'},      {"api", required_argument, NULL, 'a'},
-		{"json", no_argument, NULL, 'j'},              {"help", no_argument, NULL, 'h'},
-		{0},
+		{"related-case", required_argument, NULL, 'R'}, {"contact", required_argument, NULL, 'o'},
+		CLI_COMMON_OPTS,
+	};
+	static const struct {
+		int c;
+		const char *opt, *field;
+	} texts[] = {
+		{'T', "--title", "title"},     {'l', "--legal-basis", "legal_basis"},
+		{'w', "--river", "water_body"}, {'s', "--site", "site_name"},
+		{'d', "--address", "address"}, {'p', "--party", "name"},
+		{'o', "--contact", "contact"},
 	};
 	Ld__CaseReferral m = LD__CASE_REFERRAL__INIT;
 	Ld__Place place = LD__PLACE__INIT;
 	Ld__Party party = LD__PARTY__INIT, *parties[] = {&party};
 	cli_refs_t ev = {.max = 16};
+	text_opt_t facts = {0};
 	char case_buf[LD_CASE_ID_MAX + 1], self[LD_NODE_ID_MAX + 1];
-	const char *conf = NULL, *api = NULL, *aud[1];
-	bool json = false, have_place = false;
-	uint8_t *buf;
-	ldc_t *cl;
-	int c, r;
+	const char *aud[1];
+	cli_common_t co = {0};
+	bool have_place = false;
+	Ld__ApiResponse *cr = NULL;
+	uint8_t *buf = NULL;
+	ldc_t *cl = NULL;
+	json_t *extra;
+	int c, r = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc + 1, argv - 1, "c:h", opts, NULL)) != -1) {
+	while (r == 0 && (c = getopt_long(argc + 1, argv - 1, "c:h", opts, NULL)) != -1) {
+		if (cli_common_opt(&co, c))
+			continue;
+		for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+			if (texts[i].c == c && (r = cli_text_arg("refer", texts[i].opt, optarg,
+								 texts[i].field)))
+				goto out;
 		switch (c) {
 		case 't': m.addressee = optarg; break;
 		case 'T': m.title = optarg; break;
-		case 'f': m.facts = optarg; break;
+		case 'f':
+		case 'F':
+			r = text_set(&facts, "refer", "--facts", "facts", optarg, c == 'F');
+			break;
 		case 'k': m.case_id = optarg; break;
 		case 'l': m.legal_basis = optarg; break;
 		case 'g': place.region_code = optarg; have_place = true; break;
 		case 'w': place.water_body = optarg; have_place = true; break;
 		case 's': place.site_name = optarg; have_place = true; break;
+		case 'd': place.address = optarg; have_place = true; break;
 		case 'p': party.name = optarg; break;
 		case 'C': party.credit_code = optarg; break;
-		case 'c': conf = optarg; break;
-		case 'a': api = optarg; break;
-		case 'j': json = true; break;
+		case 'o': m.contact = optarg; break;
+		case 'R':
+			if (!ld_case_id_valid(optarg))
+				r = cli_fail(EXIT_USAGE, "refer: --related-case '%s' is not a case id "
+							 "(OWNER-NODE/LOCAL-ID)", optarg);
+			m.related_case_id = optarg;
+			break;
 		case 'v': {
 			int v = -1;
 
@@ -96,10 +148,10 @@ int cmd_refer(int argc, char **argv)
 				if (!strcmp(optarg, ld_violation_name(i)))
 					v = (int)i;
 			if (v < 0)
-				return cli_fail(EXIT_USAGE, "refer: --violation '%s' unknown (water, air, "
-							    "solid-waste, hazardous-waste, soil, noise, "
-							    "sand-mining, fishing-ban, ecological-damage, "
-							    "radiation, other)", optarg);
+				r = cli_fail(EXIT_USAGE, "refer: --violation '%s' unknown (water, air, "
+							 "solid-waste, hazardous-waste, soil, noise, "
+							 "sand-mining, fishing-ban, ecological-damage, "
+							 "radiation, other)", optarg);
 			m.has_violation = true;
 			m.violation = (uint32_t)v;
 			break;
@@ -108,88 +160,99 @@ int cmd_refer(int argc, char **argv)
 			int v = cli_pick(reasons, sizeof(reasons) / sizeof(reasons[0]), optarg);
 
 			if (v < 0)
-				return cli_fail(EXIT_USAGE, "refer: --reason '%s' unknown (jurisdiction, "
-							    "suspected-crime, public-interest, "
-							    "damage-compensation, other)", optarg);
+				r = cli_fail(EXIT_USAGE, "refer: --reason '%s' unknown (jurisdiction, "
+							 "suspected-crime, public-interest, "
+							 "damage-compensation, other)", optarg);
 			m.has_reason = true;
 			m.reason = (uint32_t)v;
 			break;
 		}
 		case 'b':
-			if ((m.answer_by_ms = cli_parse_time(optarg, true)) < 0)
-				return cli_fail(EXIT_USAGE, "refer: --answer-by '%s' is not a date "
-							    "(" CLI_TIME_FORMS ")", optarg);
-			if (cli_deadline_ahead("refer", "--answer-by", optarg, m.answer_by_ms))
-				return EXIT_EXPIRED;
+			if ((r = cli_time_arg("refer", "--answer-by", optarg, true, &m.answer_by_ms)) ||
+			    (r = cli_deadline_ahead("refer", "--answer-by", optarg, m.answer_by_ms)))
+				break;
 			m.has_answer_by_ms = true;
 			break;
-		case 'e':
-			if (cli_refs_add(&ev, "refer", "--evidence", optarg))
-				return EXIT_USAGE;
-			break;
-		case 'h': refer_usage(stdout); return 0;
-		default: refer_usage(stderr); return EXIT_USAGE;
+		case 'e': r = cli_refs_add(&ev, "refer", "--evidence", optarg); break;
+		case 'h': refer_usage(stdout); goto out;
+		default: refer_usage(stderr); r = EXIT_USAGE; break;
 		}
 	}
+	if (r)
+		goto out;
+	m.facts = (char *)facts.value;
 	if (optind != argc + 1) {
 		refer_usage(stderr);
-		return cli_fail(EXIT_USAGE, "refer: unexpected argument '%s'", argv[optind - 1]);
+		r = cli_fail(EXIT_USAGE, "refer: unexpected argument '%s'", argv[optind - 1]);
+		goto out;
 	}
 	if (!m.addressee || !m.title || !m.has_violation || !m.facts) {
 		refer_usage(stderr);
-		return cli_fail(EXIT_USAGE, "refer: --to, --title, --violation and --facts are "
-					    "required");
+		r = cli_fail(EXIT_USAGE, "refer: --to, --title, --violation and --facts (or "
+					 "--facts-file) are required");
+		goto out;
 	}
-	if (!ld_node_id_valid(m.addressee))
-		return cli_fail(EXIT_USAGE, "refer: --to '%s' is not a valid node id", m.addressee);
+	if (!ld_node_id_valid(m.addressee)) {
+		r = cli_fail(EXIT_USAGE, "refer: --to '%s' is not a valid node id", m.addressee);
+		goto out;
+	}
 	if (place.region_code && (strlen(place.region_code) != 6 ||
-				  strspn(place.region_code, "0123456789") != 6))
-		return cli_fail(EXIT_USAGE, "refer: --region '%s' must be six digits (GB/T 2260)",
-				place.region_code);
-	if (party.credit_code && strlen(party.credit_code) != 18)
-		return cli_fail(EXIT_USAGE, "refer: --credit-code '%s' must be the 18-character "
-					    "unified social credit code", party.credit_code);
-	if ((r = cli_connect(api, conf, &cl)) != 0)
-		return r;
+				  strspn(place.region_code, "0123456789") != 6)) {
+		r = cli_fail(EXIT_USAGE, "refer: --region '%s' must be six digits (GB/T 2260)",
+			     place.region_code);
+		goto out;
+	}
+	if (party.credit_code && (strlen(party.credit_code) != 18 ||
+				  strspn(party.credit_code, "0123456789ABCDEFGHJKLMNPQRTUWXY") != 18)) {
+		r = cli_fail(EXIT_USAGE, "refer: --credit-code '%.40s' must be the 18-character "
+					 "unified social credit code (digits and capital letters)",
+			     party.credit_code);
+		goto out;
+	}
+	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
+		goto out;
 	if ((r = cli_self_id(cl, self)) < 0) {
-		ldc_destroy(&cl);
-		return cli_daemon_fail(r, "refer");
+		r = cli_daemon_fail(r, "refer");
+		goto out;
 	}
 	if (!strcmp(self, m.addressee)) {
-		ldc_destroy(&cl);
-		return cli_fail(EXIT_USAGE, "refer: --to names this node itself");
+		r = cli_fail(EXIT_USAGE, "refer: --to names this node itself");
+		goto out;
 	}
+	if ((r = cli_member(cl, "refer", "--to", m.addressee)))
+		goto out;
 	if (!m.case_id) {
-		time_t t = time(NULL);
-		char stamp[32];
-
-		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", gmtime(&t));
-		snprintf(case_buf, sizeof(case_buf), "%s/%s", self, stamp);
+		cli_new_id(self, "", case_buf, sizeof(case_buf));
 		m.case_id = case_buf;
 	}
 	if (!ld_case_id_valid(m.case_id) || strncmp(m.case_id, self, strlen(self)) != 0 ||
 	    m.case_id[strlen(self)] != '/') {
-		ldc_destroy(&cl);
-		return cli_fail(EXIT_USAGE, "refer: --case '%s' must be %s/LOCAL-ID (1-64 of A-Z a-z "
-					    "0-9 . _ -)", m.case_id, self);
+		r = cli_fail(EXIT_USAGE, "refer: --case '%s' must be %s/LOCAL-ID (1-64 of A-Z a-z "
+					 "0-9 . _ -)", m.case_id, self);
+		goto out;
 	}
-	/* Re-referring is for a case rejected or waiting for more information;
-	 * anything else would be signed and then refused. */
-	{
-		Ld__ApiResponse *cr = NULL;
+	if (m.related_case_id) {
+		Ld__ApiResponse *rc = NULL;
+		bool held = cli_fetch_case(cl, m.related_case_id, &rc) == 0 && rc->ok &&
+			    rc->case_view && rc->case_view->opened;
 
-		if (fetch_case(cl, m.case_id, &cr) == 0 && cr->ok && cr->case_view &&
-		    cr->case_view->opened && strcmp(cr->case_view->status, "need-info") &&
-		    strcmp(cr->case_view->status, "rejected")) {
-			r = cli_fail(EXIT_DENIED, "refer: case %s is already referred to %s (status: "
-						  "%s)", m.case_id, cr->case_view->holder,
-				     cr->case_view->status);
-			ld__api_response__free_unpacked(cr, NULL);
-			ldc_destroy(&cl);
-			return r;
+		if (rc)
+			ld__api_response__free_unpacked(rc, NULL);
+		if (!held) {
+			r = cli_fail(EXIT_NO_CASE, "refer: --related-case %s is not a case held here",
+				     m.related_case_id);
+			goto out;
 		}
-		if (cr)
-			ld__api_response__free_unpacked(cr, NULL);
+	}
+	/* Re-referring is for a case rejected or waiting for more information
+	 * (liandong supplement answers the latter); anything else would be
+	 * signed and then refused. */
+	if (cli_fetch_case(cl, m.case_id, &cr) == 0 && cr->ok && cr->case_view &&
+	    cr->case_view->opened && strcmp(cr->case_view->status, "need-info") &&
+	    strcmp(cr->case_view->status, "rejected")) {
+		r = cli_fail(EXIT_DENIED, "refer: case %s is already referred to %s (status: %s)",
+			     m.case_id, cr->case_view->holder, cr->case_view->status);
+		goto out;
 	}
 	if (have_place)
 		m.place = &place;
@@ -200,16 +263,167 @@ int cmd_refer(int argc, char **argv)
 	m.evidence = ev.ptrs;
 	m.n_evidence = ev.n;
 	aud[0] = m.addressee;
-	buf = malloc(ld__case_referral__get_packed_size(&m));
+	buf = malloc(ld__case_referral__get_packed_size(&m) + 1);
 	if (!buf) {
-		ldc_destroy(&cl);
-		return cli_fail(EXIT_STORE, "out of memory");
+		r = cli_fail(EXIT_STORE, "out of memory");
+		goto out;
+	}
+	extra = json_pack("{s:s, s:s}", "case", m.case_id, "addressee", m.addressee);
+	r = cli_sign(cl, LD__KIND__KIND_CASE_REFERRAL, aud, 1, buf, ld__case_referral__pack(&m, buf),
+		     co.json, "referral", extra);
+	if (r == 0 && !co.json)
+		printf("case %s referred to %s\n", m.case_id, m.addressee);
+out:
+	if (cr)
+		ld__api_response__free_unpacked(cr, NULL);
+	free(buf);
+	free(facts.owned);
+	ldc_destroy(&cl);
+	return r;
+}
+
+static void supplement_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: liandong supplement CASE (--text TEXT | --text-file FILE)\n"
+		"         [--evidence FEED:SEQ]... [--answer-by DATE]\n"
+		"         [-c CONFIG | --api EP] [--json] [--utc]\n"
+		"Answer a request for more information (need-info) on a case this node referred\n"
+		"(补充材料): the referral is made again with the text and evidence added and\n"
+		"every other field as before; the answer-by date is kept unless a new one is\n"
+		"given. --text-file reads the text from a file ('-': stdin); at most 64 KiB.\n"
+		"Exit: 6 the case is not waiting for more information from this node,\n"
+		"7 unknown case, 9 --answer-by already past.\n");
+}
+
+int cmd_supplement(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"text", required_argument, NULL, 't'},      {"text-file", required_argument, NULL, 'F'},
+		{"evidence", required_argument, NULL, 'e'},  {"answer-by", required_argument, NULL, 'b'},
+		CLI_COMMON_OPTS,
+	};
+	cli_refs_t ev = {.max = 16};
+	text_opt_t text = {0};
+	cli_common_t co = {0};
+	const char *case_id, *aud[1];
+	char self[LD_NODE_ID_MAX + 1];
+	Ld__ApiResponse *cr = NULL;
+	Ld__CaseReferral *prev = NULL;
+	Ld__EntryRef pref = LD__ENTRY_REF__INIT, **refs = NULL;
+	ld_entry_t *e = NULL;
+	int64_t answer_by = 0;
+	bool new_by = false;
+	uint8_t *buf = NULL;
+	ldc_t *cl = NULL;
+	int c, r = 0;
+
+	optind = 1;
+	while (r == 0 && (c = getopt_long(argc + 1, argv - 1, "c:h", opts, NULL)) != -1) {
+		if (cli_common_opt(&co, c))
+			continue;
+		switch (c) {
+		case 't':
+		case 'F':
+			r = text_set(&text, "supplement", "--text", "supplement", optarg, c == 'F');
+			break;
+		case 'e': r = cli_refs_add(&ev, "supplement", "--evidence", optarg); break;
+		case 'b':
+			if (!(r = cli_time_arg("supplement", "--answer-by", optarg, true, &answer_by)))
+				r = cli_deadline_ahead("supplement", "--answer-by", optarg, answer_by);
+			new_by = true;
+			break;
+		case 'h': supplement_usage(stdout); goto out;
+		default: supplement_usage(stderr); r = EXIT_USAGE; break;
+		}
+	}
+	if (r)
+		goto out;
+	if (optind != argc || !ld_case_id_valid(argv[optind - 1]) || !text.value) {
+		supplement_usage(stderr);
+		r = cli_fail(EXIT_USAGE, "supplement: expected CASE and --text (or --text-file)");
+		goto out;
+	}
+	case_id = argv[optind - 1];
+	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
+		goto out;
+	if ((r = cli_self_id(cl, self)) < 0 || (r = cli_fetch_case(cl, case_id, &cr)) < 0) {
+		r = cli_daemon_fail(r, "supplement");
+		goto out;
+	}
+	if (!cr->ok || !cr->case_view || !cr->case_view->opened || !cr->case_view->referral) {
+		r = cli_fail(EXIT_NO_CASE, "supplement: case %s is unknown here", case_id);
+		goto out;
+	}
+	if (strcmp(cr->case_view->referrer, self) != 0 ||
+	    strcmp(cr->case_view->status, "need-info") != 0) {
+		r = cli_fail(EXIT_DENIED, "supplement: case %s is not waiting for more information "
+					  "from this node (referred by %s; status: %s)", case_id,
+			     cr->case_view->referrer, cr->case_view->status);
+		goto out;
+	}
+	if ((r = cli_get_entry(cl, cr->case_view->referral->feed, cr->case_view->referral->seq,
+			       &e)) < 0 || !e->has_payload ||
+	    !(prev = ld__case_referral__unpack(NULL, e->payload_len, e->payload))) {
+		r = cli_fail(EXIT_STORE, "supplement: the referral of case %s cannot be read here",
+			     case_id);
+		goto out;
+	}
+	/* The previous referral restated, with what is added. */
+	pref.feed = cr->case_view->referral->feed;
+	pref.has_seq = pref.has_id = true;
+	pref.seq = cr->case_view->referral->seq;
+	pref.id = cr->case_view->referral->id;
+	prev->previous = &pref;
+	prev->supplement = (char *)text.value;
+	if (new_by) {
+		prev->has_answer_by_ms = true;
+		prev->answer_by_ms = answer_by;
+	} else if (prev->has_answer_by_ms && prev->answer_by_ms <= ld_now_ms()) {
+		char when[48];
+
+		cli_fmt_time(prev->answer_by_ms, when, sizeof(when));
+		fprintf(stderr, "liandong: supplement: note: the answer-by date kept (%s) has "
+				"passed; give --answer-by for a new one\n", when);
+	}
+	if (ev.n) {
+		size_t n = prev->n_evidence + ev.n;
+
+		refs = calloc(n, sizeof(*refs));
+		if (!refs) {
+			r = cli_fail(EXIT_STORE, "out of memory");
+			goto out;
+		}
+		memcpy(refs, prev->evidence, prev->n_evidence * sizeof(*refs));
+		memcpy(refs + prev->n_evidence, ev.ptrs, ev.n * sizeof(*refs));
+		prev->evidence = refs;
+		prev->n_evidence = n;
+	}
+	aud[0] = prev->addressee;
+	buf = malloc(ld__case_referral__get_packed_size(prev) + 1);
+	if (!buf) {
+		r = cli_fail(EXIT_STORE, "out of memory");
+		goto out;
 	}
 	r = cli_sign(cl, LD__KIND__KIND_CASE_REFERRAL, aud, 1, buf,
-		       ld__case_referral__pack(&m, buf), json, "referral");
-	if (r == 0 && !json)
-		printf("case %s referred to %s\n", m.case_id, m.addressee);
+		     ld__case_referral__pack(prev, buf), co.json, "supplement",
+		     json_pack("{s:s, s:s}", "case", case_id, "addressee", prev->addressee));
+	/* What the unpacked message must not free. */
+	prev->previous = NULL;
+	prev->supplement = NULL;
+	if (refs) {
+		prev->evidence = NULL;
+		prev->n_evidence = 0;
+	}
+out:
+	if (prev)
+		ld__case_referral__free_unpacked(prev, NULL);
+	free(refs);
 	free(buf);
+	free(text.owned);
+	ld_entry_destroy(&e);
+	if (cr)
+		ld__api_response__free_unpacked(cr, NULL);
 	ldc_destroy(&cl);
 	return r;
 }
@@ -220,53 +434,66 @@ static void respond_usage(FILE *f)
 		"Usage: liandong respond CASE accept|reject|need-info [--reason TEXT]\n"
 		"       liandong transfer CASE --to NODE [--reason TEXT]\n"
 		"       liandong designate CASE --to NODE [--reason TEXT]   (a superior only)\n"
-		"         [-c CONFIG | --api EP] [--json]\n"
-		"Answer a referral addressed to this node; reject and need-info need a reason.\n"
+		"         [--reason-file FILE] [-c CONFIG | --api EP] [--json] [--utc]\n"
+		"Answer a referral addressed to this node; reject and need-info need a reason\n"
+		"(at most 8 KiB; --reason-file reads it from a file, '-': stdin).\n"
+		"NODE must be a current member of the roster.\n"
 		"An answer after the answer-by deadline is still recorded (a note on stderr\n"
-		"says how late). Exit: 6 this node may not do that, 7 unknown case.\n");
+		"says how late). Exit: 6 this node may not do that, 7 unknown case or unit.\n");
 }
 
 /* respond / transfer / designate share everything but the decision. */
 static int answer(int argc, char **argv, const char *verb)
 {
 	static const struct option opts[] = {
-		{"to", required_argument, NULL, 't'},     {"reason", required_argument, NULL, 'r'},
-		{"config", required_argument, NULL, 'c'}, {"api", required_argument, NULL, 'a'},
-		{"json", no_argument, NULL, 'j'},         {"help", no_argument, NULL, 'h'},
-		{0},
+		{"to", required_argument, NULL, 't'},
+		{"reason", required_argument, NULL, 'r'},
+		{"reason-file", required_argument, NULL, 'R'},
+		CLI_COMMON_OPTS,
 	};
 	Ld__ReferralResponse m = LD__REFERRAL_RESPONSE__INIT;
 	Ld__EntryRef referral;
-	const char *conf = NULL, *api = NULL, *to = NULL, *aud[3];
+	const char *to = NULL, *aud[3];
 	char self[LD_NODE_ID_MAX + 1];
 	Ld__ApiResponse *resp = NULL;
+	text_opt_t reason = {0};
+	cli_common_t co = {0};
 	Ld__ApiCase *k;
-	bool json = false;
 	size_t n_aud = 0;
-	uint8_t buf[4096];
-	ldc_t *cl;
-	int c, r, decision = 0, pos = 0;
+	uint8_t *buf = NULL;
+	ldc_t *cl = NULL;
+	int c, r = 0, decision = 0, pos = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc + 1, argv - 1, "c:h", opts, NULL)) != -1) {
+	while (r == 0 && (c = getopt_long(argc + 1, argv - 1, "c:h", opts, NULL)) != -1) {
+		if (cli_common_opt(&co, c))
+			continue;
 		switch (c) {
 		case 't': to = optarg; break;
-		case 'r': m.reason = optarg; break;
-		case 'c': conf = optarg; break;
-		case 'a': api = optarg; break;
-		case 'j': json = true; break;
-		case 'h': respond_usage(stdout); return 0;
-		default: respond_usage(stderr); return EXIT_USAGE;
+		case 'r':
+		case 'R': r = text_set(&reason, verb, "--reason", "reason", optarg, c == 'R'); break;
+		case 'h': respond_usage(stdout); goto out;
+		default: respond_usage(stderr); r = EXIT_USAGE; break;
 		}
 	}
+	if (r)
+		goto out;
+	m.reason = (char *)reason.value;
 	for (int i = optind - 1; i < argc; i++, pos++) {
-		if (pos == 0)
+		if (pos == 0) {
 			m.case_id = argv[i];
-		else if (pos == 1 && !strcmp(verb, "respond"))
+		} else if (pos == 1 && !strcmp(verb, "respond")) {
 			decision = cli_pick((const char *const[]){NULL, "accept", "reject", "need-info"},
-					      4, argv[i]);
-		else
-			return cli_fail(EXIT_USAGE, "%s: unexpected argument '%s'", verb, argv[i]);
+					    4, argv[i]);
+			if (decision < 0) {
+				r = cli_fail(EXIT_USAGE, "respond: '%s' is not a decision (accept, "
+							 "reject, need-info)", argv[i]);
+				goto out;
+			}
+		} else {
+			r = cli_fail(EXIT_USAGE, "%s: unexpected argument '%s'", verb, argv[i]);
+			goto out;
+		}
 	}
 	if (!strcmp(verb, "transfer"))
 		decision = LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER;
@@ -274,79 +501,102 @@ static int answer(int argc, char **argv, const char *verb)
 		decision = LD__REFERRAL_DECISION__REFERRAL_DECISION_DESIGNATE;
 	if (!m.case_id || decision <= 0) {
 		respond_usage(stderr);
-		return cli_fail(EXIT_USAGE, "%s: expected CASE%s", verb,
-				!strcmp(verb, "respond") ? " accept|reject|need-info" : " --to NODE");
+		r = cli_fail(EXIT_USAGE, "%s: expected CASE%s", verb,
+			     !strcmp(verb, "respond") ? " accept|reject|need-info" : " --to NODE");
+		goto out;
 	}
-	if (!ld_case_id_valid(m.case_id))
-		return cli_fail(EXIT_USAGE, "%s: '%s' is not a case id (OWNER-NODE/LOCAL-ID)", verb,
-				m.case_id);
+	if (!ld_case_id_valid(m.case_id)) {
+		r = cli_fail(EXIT_USAGE, "%s: '%s' is not a case id (OWNER-NODE/LOCAL-ID)", verb,
+			     m.case_id);
+		goto out;
+	}
 	if ((decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_REJECT ||
 	     decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_NEED_INFO) &&
-	    (!m.reason || !m.reason[0]))
-		return cli_fail(EXIT_USAGE, "%s: --reason is required to %s", verb,
-				ld_decision_name((uint32_t)decision));
+	    (!m.reason || !m.reason[0])) {
+		r = cli_fail(EXIT_USAGE, "%s: --reason is required to %s", verb,
+			     ld_decision_name((uint32_t)decision));
+		goto out;
+	}
 	if (decision >= LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER &&
-	    (!to || !ld_node_id_valid(to)))
-		return cli_fail(EXIT_USAGE, "%s: --to NODE (a valid node id) is required", verb);
-	if ((r = cli_connect(api, conf, &cl)) != 0)
-		return r;
-	if ((r = cli_self_id(cl, self)) < 0 || (r = fetch_case(cl, m.case_id, &resp)) < 0) {
-		ldc_destroy(&cl);
-		return cli_daemon_fail(r, verb);
+	    (!to || !ld_node_id_valid(to))) {
+		r = cli_fail(EXIT_USAGE, "%s: --to NODE (a valid node id) is required", verb);
+		goto out;
+	}
+	if (decision < LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER && to) {
+		r = cli_fail(EXIT_USAGE, "respond: --to is for transfer and designate");
+		goto out;
+	}
+	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
+		goto out;
+	if ((r = cli_self_id(cl, self)) < 0 || (r = cli_fetch_case(cl, m.case_id, &resp)) < 0) {
+		r = cli_daemon_fail(r, verb);
+		goto out;
 	}
 	if (!resp->ok || !resp->case_view || !resp->case_view->opened) {
-		ld__api_response__free_unpacked(resp, NULL);
-		ldc_destroy(&cl);
-		return cli_fail(EXIT_NO_CASE, "%s: case %s is unknown here (no referral of it has "
-					      "reached this node)", verb, m.case_id);
+		r = cli_fail(EXIT_NO_CASE, "%s: case %s is unknown here (no referral of it has "
+					   "reached this node)", verb, m.case_id);
+		goto out;
 	}
+	if (to && (r = cli_member(cl, verb, "--to", to)))
+		goto out;
 	k = resp->case_view;
-	r = 0;
+	if (to && (!strcmp(to, self) || !strcmp(to, k->holder))) {
+		r = cli_fail(EXIT_USAGE, "%s: --to %s already holds the case", verb, to);
+		goto out;
+	}
 	if (decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_DESIGNATE) {
 		if (!k->may_designate)
-			r = cli_fail(EXIT_DENIED, "designate: only a superior of both %s and %s may "
-						  "designate jurisdiction", k->referrer, k->holder);
+			r = cli_fail(EXIT_DENIED, "designate: only a superior of both the referring "
+						  "and the holding unit may designate jurisdiction");
 	} else if (strcmp(self, k->holder) != 0) {
-		r = cli_fail(EXIT_DENIED, "%s: case %s is addressed to %s, not to this node (%s)",
-			     verb, m.case_id, k->holder, self);
+		r = cli_fail(EXIT_DENIED, "%s: case %s is addressed to another unit, not to this "
+					  "node (%s)", verb, m.case_id, self);
 	} else if (strcmp(k->status, "awaiting answer") != 0 &&
 		   !(decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER &&
 		     !strcmp(k->status, "accepted"))) {
 		r = cli_fail(EXIT_DENIED, "%s: case %s is not awaiting an answer (status: %s)", verb,
 			     m.case_id, k->status);
 	}
-	if (r == 0) {
-		m.has_decision = true;
-		m.decision = (uint32_t)decision;
-		if (decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER)
-			m.transfer_to = (char *)to;
-		if (decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_DESIGNATE)
-			m.designated = (char *)to;
-		/* Name the referral answered, so a unit it is passed to can fetch it. */
-		if (k->referral && k->referral->feed) {
-			ld__entry_ref__init(&referral);
-			referral.feed = k->referral->feed;
-			referral.has_seq = referral.has_id = true;
-			referral.seq = k->referral->seq;
-			referral.id = k->referral->id;
-			m.referral = &referral;
-		}
-		aud[n_aud++] = k->referrer;
-		if (strcmp(k->holder, self) != 0)
-			aud[n_aud++] = k->holder;
-		if (to && strcmp(to, k->referrer) != 0 && strcmp(to, k->holder) != 0)
-			aud[n_aud++] = to;
-		if (ld__referral_response__get_packed_size(&m) > sizeof(buf))
-			r = cli_fail(EXIT_USAGE, "%s: --reason too long", verb);
-		else
-			r = cli_sign(cl, LD__KIND__KIND_REFERRAL_RESPONSE, aud, n_aud, buf,
-				       ld__referral_response__pack(&m, buf), json, verb);
-		/* The first answer to a referral: say if it came late. */
-		if (r == 0 && strcmp(verb, "designate") != 0 && !strcmp(k->status, "awaiting answer") &&
-		    k->has_answer_by_ms)
-			cli_note_late(verb, "answer-by", k->answer_by_ms);
+	if (r)
+		goto out;
+	m.has_decision = true;
+	m.decision = (uint32_t)decision;
+	if (decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER)
+		m.transfer_to = (char *)to;
+	if (decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_DESIGNATE)
+		m.designated = (char *)to;
+	/* Name the referral answered, so a unit it is passed to can fetch it. */
+	if (k->referral && k->referral->feed) {
+		ld__entry_ref__init(&referral);
+		referral.feed = k->referral->feed;
+		referral.has_seq = referral.has_id = true;
+		referral.seq = k->referral->seq;
+		referral.id = k->referral->id;
+		m.referral = &referral;
 	}
-	ld__api_response__free_unpacked(resp, NULL);
+	aud[n_aud++] = k->referrer;
+	if (strcmp(k->holder, self) != 0)
+		aud[n_aud++] = k->holder;
+	if (to && strcmp(to, k->referrer) != 0 && strcmp(to, k->holder) != 0)
+		aud[n_aud++] = to;
+	buf = malloc(ld__referral_response__get_packed_size(&m) + 1);
+	if (!buf) {
+		r = cli_fail(EXIT_STORE, "out of memory");
+		goto out;
+	}
+	r = cli_sign(cl, LD__KIND__KIND_REFERRAL_RESPONSE, aud, n_aud, buf,
+		     ld__referral_response__pack(&m, buf), co.json, verb,
+		     json_pack("{s:s, s:s}", "case", m.case_id, "decision",
+			       ld_decision_name((uint32_t)decision)));
+	/* The first answer to a referral: say if it came late. */
+	if (r == 0 && strcmp(verb, "designate") != 0 && !strcmp(k->status, "awaiting answer") &&
+	    k->has_answer_by_ms)
+		cli_note_late(verb, "answer-by", k->answer_by_ms);
+out:
+	free(buf);
+	free(reason.owned);
+	if (resp)
+		ld__api_response__free_unpacked(resp, NULL);
 	ldc_destroy(&cl);
 	return r;
 }
@@ -366,248 +616,30 @@ int cmd_designate(int argc, char **argv)
 	return answer(argc, argv, "designate");
 }
 
-static void print_items(Ld__ApiCaseItem **items, size_t n, bool json)
-{
-	char when[32];
-
-	for (size_t i = 0; i < n; i++) {
-		Ld__ApiCaseItem *x = items[i];
-
-		if (json) {
-			printf("%s\n  {\"feed\": \"%s\", \"seq\": %llu, \"time_ms\": %lld, "
-			       "\"recv_ms\": %lld, \"summary\": ", i ? "," : "", x->ref->feed,
-			       (unsigned long long)x->ref->seq, (long long)x->time_ms,
-			       (long long)x->recv_ms);
-			cli_json_str(stdout, x->summary ? x->summary : "");
-			printf(", \"refused\": %s", x->refused ? "true" : "false");
-			if (x->refused) {
-				printf(", \"reason\": ");
-				cli_json_str(stdout, x->reason ? x->reason : "");
-			}
-			printf(", \"receipts\": [");
-			for (size_t j = 0; j < x->n_receipts; j++)
-				printf("%s{\"receiver\": \"%s\", \"time_ms\": %lld}", j ? ", " : "",
-				       x->receipts[j]->receiver, (long long)x->receipts[j]->time_ms);
-			printf("]}");
-			continue;
-		}
-		cli_fmt_time(x->time_ms, when, sizeof(when));
-		printf("  %s  %-12s #%-4llu %s\n", when, x->ref->feed, (unsigned long long)x->ref->seq,
-		       x->summary ? x->summary : "");
-		if (x->refused)
-			printf("      REFUSED: %s\n", x->reason ? x->reason : "");
-		for (size_t j = 0; j < x->n_receipts; j++) {
-			cli_fmt_time(x->receipts[j]->time_ms, when, sizeof(when));
-			printf("      received by %s at %s (signed receipt)\n", x->receipts[j]->receiver,
-			       when);
-		}
-	}
-}
-
-static int show_action(const char *api, const char *conf, const char *id, bool json)
-{
-	Ld__ApiRequest q = LD__API_REQUEST__INIT;
-	Ld__ApiResponse *resp;
-	Ld__ApiAction *a;
-	char when[32];
-	ldc_t *cl;
-	int r;
-
-	if ((r = cli_connect(api, conf, &cl)) != 0)
-		return r;
-	q.has_type = true;
-	q.type = LD__API_TYPE__API_ACTION;
-	q.case_id = (char *)id;
-	r = ldc_call(cl, &q, 10000, &resp);
-	ldc_destroy(&cl);
-	if (r < 0)
-		return cli_daemon_fail(r, "show");
-	if (!resp->ok || !resp->action) {
-		r = cli_fail(resp->err == -ENOENT ? EXIT_NO_CASE : EXIT_STORE, "show %s: no case or "
-			     "action of that id is held here (unknown id, or this node is not party "
-			     "to it)", id);
-		ld__api_response__free_unpacked(resp, NULL);
-		return r;
-	}
-	a = resp->action;
-	if (json) {
-		printf("{\"action\": ");
-		cli_json_str(stdout, a->action_id);
-		printf(", \"dispatched\": %s, \"dispatcher\": \"%s\", \"kind\": \"%s\", "
-		       "\"priority\": \"%s\", \"ack_by_ms\": %lld, \"title\": ",
-		       a->dispatched ? "true" : "false", a->dispatcher ? a->dispatcher : "",
-		       ld_action_kind_name(a->kind), ld_priority_name(a->priority),
-		       (long long)a->ack_by_ms);
-		cli_json_str(stdout, a->title ? a->title : "");
-		printf(", \"participants\": [");
-		for (size_t i = 0; i < a->n_participants; i++)
-			printf("%s\n  {\"node\": \"%s\", \"role\": \"%s\", \"state\": \"%s\", "
-			       "\"ack_ms\": %lld, \"overdue\": %s}", i ? "," : "",
-			       a->participants[i]->node_id, ld_role_name(a->participants[i]->role),
-			       a->participants[i]->state, (long long)a->participants[i]->ack_ms,
-			       a->participants[i]->overdue ? "true" : "false");
-		printf("], \"timeline\": [");
-		print_items(a->items, a->n_items, true);
-		printf("]}\n");
-	} else {
-		printf("action %s: %s\n  %s, %s, dispatched by %s", a->action_id,
-		       a->title ? a->title : "", ld_action_kind_name(a->kind),
-		       ld_priority_name(a->priority), a->dispatched ? a->dispatcher : "(not held)");
-		if (a->ack_by_ms) {
-			cli_fmt_time(a->ack_by_ms, when, sizeof(when));
-			printf("; acknowledge by %s", when);
-		}
-		printf("\n\nparticipants:\n");
-		for (size_t i = 0; i < a->n_participants; i++)
-			printf("  %-20s %-9s %-14s%s%s\n", a->participants[i]->node_id,
-			       ld_role_name(a->participants[i]->role), a->participants[i]->state,
-			       a->participants[i]->overdue ? "  OVERDUE (not acknowledged in time)" : "",
-			       a->participants[i]->escalated ? ", ESCALATED" : "");
-		printf("\ntimeline:\n");
-		print_items(a->items, a->n_items, false);
-	}
-	ld__api_response__free_unpacked(resp, NULL);
-	return 0;
-}
-
-int cmd_show(int argc, char **argv)
-{
-	const char *conf = NULL, *api = NULL, *case_id = NULL;
-	Ld__ApiResponse *resp;
-	Ld__ApiCase *k;
-	bool json = false;
-	ldc_t *cl;
-	int r;
-
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("Usage: liandong show CASE [-c CONFIG | --api EP] [--json]\n"
-			       "The case's whole signed timeline as this node holds it: author, time,\n"
-			       "verification, refused actions with the rule they break, and who\n"
-			       "received each entry when. Exit 7: unknown case.\n");
-			return 0;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc) {
-			conf = argv[++i];
-		} else if (!strcmp(argv[i], "--api") && i + 1 < argc) {
-			api = argv[++i];
-		} else if (argv[i][0] != '-' && !case_id) {
-			case_id = argv[i];
-		} else {
-			return cli_fail(EXIT_USAGE, "show: unexpected argument '%s'", argv[i]);
-		}
-	}
-	if (!case_id || !ld_case_id_valid(case_id))
-		return cli_fail(EXIT_USAGE, "show: expected a case id (OWNER-NODE/LOCAL-ID)");
-	if ((r = cli_connect(api, conf, &cl)) != 0)
-		return r;
-	r = fetch_case(cl, case_id, &resp);
-	ldc_destroy(&cl);
-	if (r < 0)
-		return cli_daemon_fail(r, "show");
-	if (!resp->ok && resp->err == -ENOENT) {
-		/* Not a case this node holds: perhaps a joint action. */
-		ld__api_response__free_unpacked(resp, NULL);
-		return show_action(api, conf, case_id, json);
-	}
-	if (!resp->ok || !resp->case_view) {
-		r = cli_fail(EXIT_STORE, "show %s: %s", case_id, resp->message ? resp->message : "failed");
-		ld__api_response__free_unpacked(resp, NULL);
-		return r;
-	}
-	k = resp->case_view;
-	if (json) {
-		printf("{\"case\": ");
-		cli_json_str(stdout, k->case_id);
-		printf(", \"opened\": %s, \"referrer\": \"%s\", \"holder\": \"%s\", \"status\": ",
-		       k->opened ? "true" : "false", k->referrer ? k->referrer : "",
-		       k->holder ? k->holder : "");
-		cli_json_str(stdout, k->status ? k->status : "");
-		printf(", \"title\": ");
-		cli_json_str(stdout, k->title ? k->title : "");
-		printf(", \"answer_by_ms\": %lld, \"case_status\": \"%s\", \"remediation_due_ms\": %lld, "
-		       "\"checkpoints\": [", (long long)k->answer_by_ms,
-		       k->case_status ? k->case_status : "", (long long)k->remediation_due_ms);
-		for (size_t i = 0; i < k->n_checkpoints; i++)
-			printf("%s{\"due_ms\": %lld, \"reported_ms\": %lld, \"dropped\": %s}", i ? ", " : "",
-			       (long long)k->checkpoints[i]->due_ms,
-			       (long long)k->checkpoints[i]->reported_ms,
-			       k->checkpoints[i]->dropped ? "true" : "false");
-		printf("], \"assessments\": [");
-		for (size_t i = 0; i < k->n_assessments; i++)
-			printf("%s{\"stage\": \"%s\", \"outcome\": \"%s\", \"assessor\": \"%s\"}",
-			       i ? ", " : "", ld_stage_name(k->assessments[i]->stage),
-			       ld_outcome_name(k->assessments[i]->outcome), k->assessments[i]->assessor);
-		printf("], \"timeline\": [");
-		print_items(k->items, k->n_items, true);
-		printf("]}\n");
-	} else {
-		char when[32];
-
-		printf("case %s: %s\n", k->case_id, k->title && k->title[0] ? k->title : "");
-		if (k->opened) {
-			printf("  referred by %s to %s; status: %s", k->referrer, k->holder, k->status);
-			if (k->answer_by_ms) {
-				cli_fmt_time(k->answer_by_ms, when, sizeof(when));
-				printf("; answer by %s", when);
-			}
-			printf("\n");
-		} else {
-			printf("  no referral of this case is held here\n");
-		}
-		if (k->case_status) {
-			printf("  case status: %s", k->case_status);
-			if (k->remediation_due_ms) {
-				cli_fmt_time(k->remediation_due_ms, when, sizeof(when));
-				printf("; remediation due %s", when);
-			}
-			printf("\n");
-		}
-		for (size_t i = 0; i < k->n_checkpoints; i++) {
-			const Ld__ApiCheckpoint *x = k->checkpoints[i];
-			char rep[32];
-
-			cli_fmt_time(x->due_ms, when, sizeof(when));
-			if (x->reported_ms)
-				cli_fmt_time(x->reported_ms, rep, sizeof(rep));
-			printf("  checkpoint %zu due %s: %s - %s%s\n", i, when,
-			       x->description ? x->description : "",
-			       x->dropped ? "dropped" : x->reported_ms ? "reported " : "NOT REPORTED",
-			       !x->dropped && x->reported_ms ? rep : "");
-		}
-		for (size_t i = 0; i < k->n_assessments; i++)
-			printf("  assessment %s by %s: %s\n", ld_stage_name(k->assessments[i]->stage),
-			       k->assessments[i]->assessor, ld_outcome_name(k->assessments[i]->outcome));
-		printf("\ntimeline (every entry signed by its author and verified on arrival):\n");
-		print_items(k->items, k->n_items, false);
-	}
-	ld__api_response__free_unpacked(resp, NULL);
-	return 0;
-}
-
 int cmd_reindex(int argc, char **argv)
 {
+	static const struct option opts[] = {CLI_COMMON_OPTS};
 	Ld__ApiRequest q = LD__API_REQUEST__INIT;
-	const char *conf = NULL, *api = NULL;
 	Ld__ApiResponse *resp;
+	cli_common_t co = {0};
 	ldc_t *cl;
-	int r;
+	int c, r;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+	optind = 1;
+	while ((c = getopt_long(argc + 1, argv - 1, "c:h", opts, NULL)) != -1) {
+		if (cli_common_opt(&co, c))
+			continue;
+		if (c == 'h') {
 			printf("Usage: liandong reindex [-c CONFIG | --api EP]\n"
-			       "Rebuild the node's derived views (cases, ...) from its feeds.\n");
+			       "Rebuild the node's derived views (cases, actions, summaries) from its\n"
+			       "feeds, in one transaction.\n");
 			return 0;
-		} else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc) {
-			conf = argv[++i];
-		} else if (!strcmp(argv[i], "--api") && i + 1 < argc) {
-			api = argv[++i];
-		} else {
-			return cli_fail(EXIT_USAGE, "reindex: unexpected argument '%s'", argv[i]);
 		}
+		return EXIT_USAGE;
 	}
-	if ((r = cli_connect(api, conf, &cl)) != 0)
+	if (optind != argc + 1)
+		return cli_fail(EXIT_USAGE, "reindex: unexpected argument '%s'", argv[optind - 1]);
+	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
 	q.has_type = true;
 	q.type = LD__API_TYPE__API_REINDEX;

@@ -4,40 +4,30 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "client/cli.h"
 #include "client/ldclient.h"
 #include "common/entry.h"
 #include "common/errors.h"
-
-
-static const char *const kind_names[] = {
-	"unspecified",   "roster-update",   "referral",        "referral-response",
-	"evidence",      "attestation",     "custody",         "dispatch",
-	"action-response", "case-update",   "receipt",         "escalation",      "case-export",
-};
+#include "common/kinds.h"
+#include "common/pbjson.h"
 
 static int kind_parse(const char *s, uint32_t *out)
 {
+	const ld_kind_info_t *k = ld_kind_by_name(s);
 	char *end;
 	unsigned long v;
 
-	for (uint32_t i = 1; i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
-		if (!strcmp(s, kind_names[i])) {
-			*out = i;
-			return 0;
-		}
+	if (k) {
+		*out = k->kind;
+		return 0;
+	}
+	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (*end || end == s || v > UINT32_MAX)
+	if (errno || *end || end == s || v > UINT32_MAX || s[0] == '-')
 		return -EINVAL;
 	*out = (uint32_t)v;
 	return 0;
-}
-
-static const char *kind_name(uint32_t k)
-{
-	return k < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[k] : "unknown";
 }
 
 static void append_usage(FILE *f)
@@ -48,7 +38,11 @@ static void append_usage(FILE *f)
 		"Sign an entry into this node's feed (durable when the command returns).\n"
 		"KIND: referral, referral-response, evidence, attestation, custody, dispatch,\n"
 		"      action-response, case-update, escalation, or a number. The payload is\n"
-		"      taken as given (the workflow commands build typed payloads).\n");
+		"      taken as given (the workflow commands build typed payloads); a payload\n"
+		"      of a kind this version knows must decode as that kind and hold valid\n"
+		"      text, or nothing is signed (exit 2). A kind number this version does\n"
+		"      not know is signed as is, stored and passed on by every node.\n"
+		"Every NODE must be a current member of the roster (exit 7).\n");
 }
 
 int cmd_append(int argc, char **argv)
@@ -56,15 +50,14 @@ int cmd_append(int argc, char **argv)
 	static const struct option opts[] = {
 		{"kind", required_argument, NULL, 'k'}, {"to", required_argument, NULL, 't'},
 		{"everyone", no_argument, NULL, 'e'},   {"text", required_argument, NULL, 'x'},
-		{"file", required_argument, NULL, 'f'}, {"config", required_argument, NULL, 'c'},
-		{"api", required_argument, NULL, 'a'},  {"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},       {0},
+		{"file", required_argument, NULL, 'f'}, CLI_COMMON_OPTS,
 	};
 	Ld__AppendItem item = LD__APPEND_ITEM__INIT;
 	const Ld__AppendItem *items[] = {&item};
-	const char *to[LD_AUDIENCE_MAX], *text = NULL, *file = NULL, *conf = NULL, *api = NULL;
+	const char *to[LD_AUDIENCE_MAX], *text = NULL, *file = NULL;
 	size_t n_to = 0, len = 0;
-	bool everyone = false, json = false, have_kind = false;
+	bool everyone = false, have_kind = false;
+	cli_common_t co = {0};
 	uint8_t *payload = NULL;
 	char *msg = NULL, hex[65];
 	ldc_ref_t ref;
@@ -73,16 +66,19 @@ int cmd_append(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc + 1, argv - 1, "c:h", opts, NULL)) != -1) {
+		if (cli_common_opt(&co, c))
+			continue;
 		switch (c) {
 		case 'k':
-			if (kind_parse(optarg, &item.kind) < 0 || item.kind == 1)
+			if (kind_parse(optarg, &item.kind) < 0 || item.kind == 0 ||
+			    item.kind == LD__KIND__KIND_ROSTER_UPDATE)
 				return cli_fail(EXIT_USAGE, "append: --kind '%s' unknown (roster updates "
 							    "go through `liandong roster`)", optarg);
 			have_kind = true;
 			break;
 		case 't':
 			if (!ld_node_id_valid(optarg))
-				return cli_fail(EXIT_USAGE, "append: --to '%s' is not a valid node id",
+				return cli_fail(EXIT_USAGE, "append: --to '%.64s' is not a valid node id",
 						optarg);
 			if (n_to == LD_AUDIENCE_MAX)
 				return cli_fail(EXIT_USAGE, "append: at most %d --to", LD_AUDIENCE_MAX);
@@ -91,9 +87,6 @@ int cmd_append(int argc, char **argv)
 		case 'e': everyone = true; break;
 		case 'x': text = optarg; break;
 		case 'f': file = optarg; break;
-		case 'c': conf = optarg; break;
-		case 'a': api = optarg; break;
-		case 'j': json = true; break;
 		case 'h': append_usage(stdout); return 0;
 		default: append_usage(stderr); return EXIT_USAGE;
 		}
@@ -104,13 +97,16 @@ int cmd_append(int argc, char **argv)
 					    "--text/--file");
 	}
 	if (file) {
-		FILE *f = fopen(file, "rb");
+		FILE *f = strcmp(file, "-") ? fopen(file, "rb") : stdin;
 
 		if (!f)
 			return cli_fail(EXIT_FILE, "append: %s: %s", file, strerror(errno));
 		payload = malloc(LD_PAYLOAD_MAX + 1);
 		len = payload ? fread(payload, 1, LD_PAYLOAD_MAX + 1, f) : 0;
-		fclose(f);
+		if (f != stdin)
+			fclose(f);
+		if (!payload)
+			return cli_fail(EXIT_STORE, "out of memory");
 		if (len > LD_PAYLOAD_MAX) {
 			free(payload);
 			return cli_fail(EXIT_USAGE, "append: %s is larger than %u bytes; evidence "
@@ -124,155 +120,171 @@ int cmd_append(int argc, char **argv)
 	item.n_audience = n_to;
 	item.payload.data = file ? payload : (uint8_t *)text;
 	item.payload.len = file ? len : strlen(text);
-	if ((r = cli_connect(api, conf, &cl)) != 0) {
+	if ((r = cli_connect(co.api, co.conf, &cl)) != 0) {
 		free(payload);
 		return r;
 	}
+	for (size_t i = 0; i < n_to; i++)
+		if ((r = cli_member(cl, "append", "--to", to[i]))) {
+			free(payload);
+			ldc_destroy(&cl);
+			return r;
+		}
 	r = ldc_append(cl, items, 1, &ref, &msg);
 	ldc_destroy(&cl);
 	free(payload);
 	if (r < 0) {
-		int rc = r == -ETIMEDOUT ? cli_daemon_fail(r, "append")
-					 : cli_fail(EXIT_STORE, "append refused: %s",
-						    msg ? msg : ld_strerror(r));
+		int rc = cli_sign_fail(r, msg, "append");
+
 		free(msg);
 		return rc;
 	}
 	ld_hex(ref.id, 32, hex);
-	if (json)
+	if (co.json)
 		printf("{\"feed\": \"%s\", \"seq\": %llu, \"id\": \"%s\"}\n", ref.feed,
 		       (unsigned long long)ref.seq, hex);
 	else
 		printf("signed %s #%llu (%s), id %s\n", ref.feed, (unsigned long long)ref.seq,
-		       kind_name(item.kind), hex);
+		       ld_kind_info(item.kind) ? ld_kind_info(item.kind)->name : "unknown kind", hex);
 	return 0;
 }
 
-static int parse_feed_seq(int argc, char **argv, const char **feed, uint64_t *seq,
-			  const char **conf, const char **api, bool *json, const char *cmd)
+/* FEED SEQ, with the common options, for get and receipts. */
+static int feed_seq_args(int argc, char **argv, const char *cmd, void (*usage)(FILE *),
+			 cli_common_t *co, const char **feed, uint64_t *seq)
 {
-	int pos = 0;
+	static const struct option opts[] = {CLI_COMMON_OPTS};
+	char *end;
+	int c;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			*json = true;
-		} else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc) {
-			*conf = argv[++i];
-		} else if (!strcmp(argv[i], "--api") && i + 1 < argc) {
-			*api = argv[++i];
-		} else if (argv[i][0] == '-') {
-			return cli_fail(EXIT_USAGE, "%s: unknown option '%s'", cmd, argv[i]);
-		} else if (pos == 0) {
-			*feed = argv[i];
-			pos++;
-		} else if (pos == 1) {
-			char *end;
-
-			*seq = strtoull(argv[i], &end, 10);
-			if (*end || end == argv[i] || *seq == 0)
-				return cli_fail(EXIT_USAGE, "%s: SEQ '%s' must be a number from 1", cmd,
-						argv[i]);
-			pos++;
-		} else {
-			return cli_fail(EXIT_USAGE, "%s: unexpected argument '%s'", cmd, argv[i]);
+	optind = 1;
+	while ((c = getopt_long(argc + 1, argv - 1, "c:h", opts, NULL)) != -1) {
+		if (cli_common_opt(co, c))
+			continue;
+		if (c == 'h') {
+			usage(stdout);
+			return -1;
 		}
+		usage(stderr);
+		return EXIT_USAGE;
 	}
-	if (pos != 2 || !ld_node_id_valid(*feed))
+	if (argc + 1 - optind != 2 || !ld_node_id_valid(argv[optind - 1]))
 		return cli_fail(EXIT_USAGE, "%s: expected FEED SEQ (a node id and a number)", cmd);
+	*feed = argv[optind - 1];
+	errno = 0;
+	*seq = strtoull(argv[optind], &end, 10);
+	if (errno || *end || end == argv[optind] || *seq == 0 || argv[optind][0] == '-')
+		return cli_fail(EXIT_USAGE, "%s: SEQ '%.32s' must be a number from 1", cmd,
+				argv[optind]);
 	return 0;
+}
+
+static void get_usage(FILE *f)
+{
+	fprintf(f, "Usage: liandong get FEED SEQ [-c CONFIG | --api EP] [--json] [--utc]\n"
+		   "One entry as this node holds it: header, audience, and its content decoded\n"
+		   "field by field (or that it is not visible here: held redacted).\n"
+		   "Exit 7: this node does not hold that entry.\n");
 }
 
 int cmd_get(int argc, char **argv)
 {
-	const char *feed = NULL, *conf = NULL, *api = NULL;
-	Ld__ApiRequest q = LD__API_REQUEST__INIT;
-	Ld__ApiResponse *resp;
-	char hex[65], when[32];
+	const char *feed = NULL;
+	const ld_kind_info_t *k;
+	cli_common_t co = {0};
+	json_t *o, *aud, *content = NULL;
 	uint64_t seq = 0;
-	bool json = false;
+	char hex[65], when[48];
 	ld_entry_t *e;
 	ldc_t *cl;
-	time_t t;
+	bool bad = false;
 	int r;
 
-	if (argc > 0 && (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help"))) {
-		printf("Usage: liandong get FEED SEQ [-c CONFIG | --api EP] [--json]\n"
-		       "Show one entry as this node holds it: header, signature check, payload\n"
-		       "(or that it is redacted for this node).\n");
-		return 0;
-	}
-	if ((r = parse_feed_seq(argc, argv, &feed, &seq, &conf, &api, &json, "get")) != 0)
+	if ((r = feed_seq_args(argc, argv, "get", get_usage, &co, &feed, &seq)))
+		return r < 0 ? 0 : r;
+	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
-	if ((r = cli_connect(api, conf, &cl)) != 0)
-		return r;
-	q.has_type = q.has_seq = true;
-	q.type = LD__API_TYPE__API_GET;
-	q.feed = (char *)feed;
-	q.seq = seq;
-	r = ldc_call(cl, &q, 5000, &resp);
+	r = cli_get_entry(cl, feed, seq, &e);
 	ldc_destroy(&cl);
-	if (r < 0)
+	if (r == -ENOENT)
+		return cli_fail(EXIT_NO_CASE, "get %s %llu: this node does not hold that entry", feed,
+				(unsigned long long)seq);
+	if (r == -ETIMEDOUT || r == -ECONNREFUSED)
 		return cli_daemon_fail(r, "get");
-	if (!resp->ok || resp->n_entries != 1) {
-		r = cli_fail(EXIT_VERIFY, "get %s %llu: %s", feed, (unsigned long long)seq,
-			     resp->message ? resp->message : "not held");
-		ld__api_response__free_unpacked(resp, NULL);
-		return r;
-	}
-	r = ld_entry_parse(resp->entries[0]->entry.data, resp->entries[0]->entry.len, &e);
-	if (r < 0) {
-		ld__api_response__free_unpacked(resp, NULL);
+	if (r < 0)
 		return cli_fail(EXIT_VERIFY, "get: the daemon returned an invalid entry: %s",
 				ld_strerror(r));
-	}
-	ld_hex(e->id, 32, hex);
-	t = (time_t)(e->hdr->time_ms / 1000);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-	if (json) {
-		printf("{\"feed\": \"%s\", \"seq\": %llu, \"id\": \"%s\", \"kind\": \"%s\", "
-		       "\"time_ms\": %lld, \"recv_ms\": %lld, \"audience\": [",
-		       e->hdr->author, (unsigned long long)e->hdr->seq, hex, kind_name(e->hdr->kind),
-		       (long long)e->hdr->time_ms, (long long)resp->entries[0]->recv_ms);
-		for (size_t i = 0; i < e->hdr->n_audience; i++)
-			printf("%s\"%s\"", i ? ", " : "", e->hdr->audience[i]);
-		printf("], \"everyone\": %s, \"payload_len\": %llu, \"payload_held\": %s}\n",
-		       e->hdr->everyone ? "true" : "false", (unsigned long long)e->hdr->payload_len,
-		       e->has_payload ? "true" : "false");
+	k = ld_kind_info(e->hdr->kind);
+	o = json_object();
+	aud = json_array();
+	json_object_set_new(o, "feed", json_string(e->hdr->author));
+	json_object_set_new(o, "seq", json_integer((json_int_t)e->hdr->seq));
+	json_object_set_new(o, "id", json_string(ld_hex(e->id, 32, hex)));
+	json_object_set_new(o, "kind", json_string(k ? k->name : "unknown"));
+	json_object_set_new(o, "kind_number", json_integer(e->hdr->kind));
+	json_object_set_new(o, "time_ms", json_integer(e->hdr->time_ms));
+	ld_time_format(e->hdr->time_ms, cli_time_flags | LD_TIME_RFC3339, when, sizeof(when));
+	json_object_set_new(o, "time", json_string(when));
+	for (size_t i = 0; i < e->hdr->n_audience; i++)
+		json_array_append_new(aud, json_string(e->hdr->audience[i]));
+	json_object_set_new(o, "audience", aud);
+	json_object_set_new(o, "everyone", json_boolean(e->hdr->everyone));
+	json_object_set_new(o, "payload_len", json_integer((json_int_t)e->hdr->payload_len));
+	json_object_set_new(o, "payload_held", json_boolean(e->has_payload));
+	if (e->has_payload)
+		content = ld_payload_json(e->hdr->kind, e->payload, e->payload_len, cli_time_flags,
+					  &bad);
+	if (bad)
+		cli_json_note_invalid();
+	json_object_set_new(o, "content", content ? content : json_null());
+	if (co.json) {
+		r = cli_json_dump(o);
 	} else {
+		cli_fmt_time(e->hdr->time_ms, when, sizeof(when));
 		printf("%s #%llu  %s  by %s at %s\nid       %s\naudience ", e->hdr->author,
-		       (unsigned long long)e->hdr->seq, kind_name(e->hdr->kind), e->hdr->author, when,
-		       hex);
+		       (unsigned long long)e->hdr->seq, k ? k->label : "entry of a kind unknown here",
+		       e->hdr->author, when, hex);
 		if (e->hdr->everyone)
 			printf("everyone");
 		for (size_t i = 0; i < e->hdr->n_audience; i++)
 			printf("%s%s", i ? ", " : "", e->hdr->audience[i]);
 		printf("\npayload  %llu bytes, %s\n", (unsigned long long)e->hdr->payload_len,
-		       e->has_payload ? "held (hash checked)" : "REDACTED: this node is not entitled");
+		       e->has_payload ? "held (hash checked)"
+				      : "not visible here (held redacted: this node is not entitled)");
+		if (content) {
+			printf("content:\n");
+			cli_render(stdout, content, 2);
+		} else if (e->has_payload && k && k->desc) {
+			printf("content: does not decode as a %s\n", k->label);
+		}
+		r = 0;
 	}
+	json_decref(o);
 	ld_entry_destroy(&e);
-	ld__api_response__free_unpacked(resp, NULL);
-	return 0;
+	return r;
+}
+
+static void receipts_usage(FILE *f)
+{
+	fprintf(f, "Usage: liandong receipts FEED SEQ [-c CONFIG | --api EP] [--json] [--utc]\n"
+		   "Who has confirmed receiving entry FEED #SEQ (signed delivery receipts), and\n"
+		   "when. Exit 7: this node does not hold that entry.\n");
 }
 
 int cmd_receipts(int argc, char **argv)
 {
-	const char *feed = NULL, *conf = NULL, *api = NULL;
+	const char *feed = NULL;
 	Ld__ApiRequest q = LD__API_REQUEST__INIT;
 	Ld__ApiResponse *resp;
+	cli_common_t co = {0};
 	uint64_t seq = 0;
-	bool json = false;
+	json_t *o, *a;
 	ldc_t *cl;
 	int r;
 
-	if (argc > 0 && (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help"))) {
-		printf("Usage: liandong receipts FEED SEQ [-c CONFIG | --api EP] [--json]\n"
-		       "Who has confirmed receiving entry FEED #SEQ (signed delivery receipts), "
-		       "and when.\n");
-		return 0;
-	}
-	if ((r = parse_feed_seq(argc, argv, &feed, &seq, &conf, &api, &json, "receipts")) != 0)
-		return r;
-	if ((r = cli_connect(api, conf, &cl)) != 0)
+	if ((r = feed_seq_args(argc, argv, "receipts", receipts_usage, &co, &feed, &seq)))
+		return r < 0 ? 0 : r;
+	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
 	q.has_type = q.has_seq = true;
 	q.type = LD__API_TYPE__API_RECEIPTS;
@@ -282,27 +294,40 @@ int cmd_receipts(int argc, char **argv)
 	ldc_destroy(&cl);
 	if (r < 0)
 		return cli_daemon_fail(r, "receipts");
-	if (json)
-		printf("{\"feed\": \"%s\", \"seq\": %llu, \"receipts\": [", feed,
-		       (unsigned long long)seq);
+	if (!resp->ok) {
+		r = cli_fail(resp->err == -ENOENT ? EXIT_NO_CASE : EXIT_STORE, "receipts %s %llu: %s",
+			     feed, (unsigned long long)seq, resp->message ? resp->message : "failed");
+		ld__api_response__free_unpacked(resp, NULL);
+		return r;
+	}
+	o = json_object();
+	a = json_array();
+	json_object_set_new(o, "feed", json_string(feed));
+	json_object_set_new(o, "seq", json_integer((json_int_t)seq));
 	for (size_t i = 0; i < resp->n_receipts; i++) {
 		Ld__ApiReceipt *x = resp->receipts[i];
-		time_t t = (time_t)(x->time_ms / 1000);
-		char when[32];
+		json_t *j = json_object();
+		char when[48];
 
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-		if (json)
-			printf("%s{\"receiver\": \"%s\", \"time_ms\": %lld, \"receipt_seq\": %llu}",
-			       i ? ", " : "", x->receiver, (long long)x->time_ms,
-			       (unsigned long long)(x->receipt ? x->receipt->seq : 0));
-		else
+		ld_time_format(x->time_ms, cli_time_flags | LD_TIME_RFC3339, when, sizeof(when));
+		json_object_set_new(j, "receiver", json_string(x->receiver));
+		json_object_set_new(j, "time_ms", json_integer(x->time_ms));
+		json_object_set_new(j, "time", json_string(when));
+		json_object_set_new(j, "receipt_seq",
+				    json_integer((json_int_t)(x->receipt ? x->receipt->seq : 0)));
+		json_array_append_new(a, j);
+		if (!co.json) {
+			cli_fmt_time(x->time_ms, when, sizeof(when));
 			printf("%-20s received at %s (receipt %s #%llu)\n", x->receiver, when,
 			       x->receiver, (unsigned long long)(x->receipt ? x->receipt->seq : 0));
+		}
 	}
-	if (json)
-		printf("]}\n");
+	json_object_set_new(o, "receipts", a);
+	if (co.json)
+		r = cli_json_dump(o);
 	else if (!resp->n_receipts)
 		printf("no receipt yet for %s #%llu\n", feed, (unsigned long long)seq);
+	json_decref(o);
 	ld__api_response__free_unpacked(resp, NULL);
-	return 0;
+	return r;
 }

@@ -5,11 +5,14 @@
  * `liandong evidence attest FEED:SEQ ...` lets another unit record that it
  * checked and recognises (or not) that evidence. Fetching the file at another
  * node and handing it over: cmd_evidence_xfer.c. */
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
-
+#include <unistd.h>
 
 #include "client/cli.h"
 #include "common/blob.h"
@@ -64,10 +67,38 @@ int cli_case_parties(ldc_t *cl, const char *case_id, char parties[2][LD_NODE_ID_
 	return 0;
 }
 
+/* Is a file with SHA-256 'sha' already recorded on case 'case_id' (as this
+ * node holds it)? 1 and its entry "feed:seq" in 'where', 0 if not, -errno if
+ * the daemon did not answer. */
+static int recorded_before(ldc_t *cl, const char *case_id, const uint8_t sha[32], char *where,
+			   size_t n)
+{
+	Ld__ApiResponse *resp;
+	int r = cli_fetch_case(cl, case_id, &resp), found = 0;
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; resp->ok && resp->case_view && !found && i < resp->case_view->n_items; i++) {
+		const Ld__ApiCaseItem *x = resp->case_view->items[i];
+		Ld__EvidenceRecord *er;
+
+		if (x->kind != LD__KIND__KIND_EVIDENCE_RECORD || !x->has_payload || x->refused ||
+		    !(er = ld__evidence_record__unpack(NULL, x->payload.len, x->payload.data)))
+			continue;
+		if (er->sha256.len == 32 && !memcmp(er->sha256.data, sha, 32)) {
+			snprintf(where, n, "%s:%llu", x->ref->feed, (unsigned long long)x->ref->seq);
+			found = 1;
+		}
+		ld__evidence_record__free_unpacked(er, NULL);
+	}
+	ld__api_response__free_unpacked(resp, NULL);
+	return found;
+}
+
 static void evidence_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: liandong evidence add CASE FILE --type TYPE [--evidence-id ID]\n"
+		"Usage: liandong evidence add CASE FILE --type TYPE [--evidence-id ID] [--again]\n"
 		"           [--collector NAME] [--collected YYYY-MM-DD[THH:MM]] [--region CODE]\n"
 		"           [--site NAME] [--description TEXT] [--media-type TYPE]\n"
 		"       liandong evidence attest FEED:SEQ --verdict recognised|reservations|\n"
@@ -76,7 +107,10 @@ static void evidence_usage(FILE *f)
 		"           [--timeout S] [--quiet]\n"
 		"       liandong evidence hand-over FEED:SEQ --to NODE [--reason hand-over|return|\n"
 		"           court-submission] [--note TEXT]\n"
-		"       Common: [-c CONFIG | --api EP] [--json]\n"
+		"       Common: [-c CONFIG | --api EP] [--json] [--utc]\n"
+		"`add` refuses a file already recorded on the same case (exit 2, nothing\n"
+		"signed) unless --again is given; the case must be held here (exit 7), the\n"
+		"file readable (exit 3, naming it). --json prints the evidence id and SHA-256.\n"
 		"`add` copies the file into this node's evidence store (read in blocks, any size up\n"
 		"to 64 GiB) and records its SHA-256, chunk list, size and media type. `attest` with\n"
 		"--file checks a copy against the record. `get` fetches the file of record FEED:SEQ\n"
@@ -96,25 +130,39 @@ static int evidence_add(int argc, char **argv)
 		{"collector", required_argument, NULL, 'o'},   {"collected", required_argument, NULL, 'w'},
 		{"region", required_argument, NULL, 'g'},      {"site", required_argument, NULL, 's'},
 		{"description", required_argument, NULL, 'd'}, {"media-type", required_argument, NULL, 'm'},
-		{"config", required_argument, NULL, 'c'},      {"api", required_argument, NULL, 'a'},
-		{"json", no_argument, NULL, 'j'},              {"help", no_argument, NULL, 'h'},
-		{0},
+		{"again", no_argument, NULL, 'A'},             CLI_COMMON_OPTS,
+	};
+	static const struct {
+		int c;
+		const char *opt, *field;
+	} texts[] = {
+		{'i', "--evidence-id", "evidence_id"}, {'o', "--collector", "collector"},
+		{'s', "--site", "site_name"},          {'d', "--description", "description"},
+		{'m', "--media-type", "media_type"},
 	};
 	Ld__EvidenceRecord m = LD__EVIDENCE_RECORD__INIT;
 	Ld__Place place = LD__PLACE__INIT;
 	char self[LD_NODE_ID_MAX + 1], parties[2][LD_NODE_ID_MAX + 1], idbuf[256];
-	const char *conf = NULL, *api = NULL, *file = NULL, *aud[2];
-	char blob_dir[4096];
+	const char *file = NULL, *aud[2];
+	char blob_dir[4096], hex[65];
 	ld_blobs_t *blobs = NULL;
 	ld_blob_info_t info;
 	uint8_t sha[32], *buf;
-	bool json = false, known = false;
+	bool known = false, again = false;
+	cli_common_t co = {0};
 	size_t n_aud = 0;
+	struct stat st;
 	ldc_t *cl;
-	int c, r, t;
+	int c, r, t, fd;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		if (cli_common_opt(&co, c))
+			continue;
+		for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+			if (texts[i].c == c &&
+			    cli_text_arg("evidence add", texts[i].opt, optarg, texts[i].field))
+				return EXIT_USAGE;
 		switch (c) {
 		case 't':
 			if ((t = cli_pick(types, sizeof(types) / sizeof(types[0]), optarg)) < 0)
@@ -128,18 +176,21 @@ static int evidence_add(int argc, char **argv)
 		case 'i': m.evidence_id = optarg; break;
 		case 'o': m.collector = optarg; break;
 		case 'w':
-			if ((m.collected_ms = cli_parse_time(optarg, false)) < 0)
-				return cli_fail(EXIT_USAGE, "evidence add: --collected '%s' is not a date",
-						optarg);
+			if (cli_time_arg("evidence add", "--collected", optarg, false, &m.collected_ms))
+				return EXIT_USAGE;
 			m.has_collected_ms = true;
 			break;
-		case 'g': place.region_code = optarg; m.place = &place; break;
+		case 'g':
+			if (strlen(optarg) != 6 || strspn(optarg, "0123456789") != 6)
+				return cli_fail(EXIT_USAGE, "evidence add: --region '%.16s' must be six "
+							    "digits (GB/T 2260)", optarg);
+			place.region_code = optarg;
+			m.place = &place;
+			break;
 		case 's': place.site_name = optarg; m.place = &place; break;
 		case 'd': m.description = optarg; break;
 		case 'm': m.media_type = optarg; break;
-		case 'c': conf = optarg; break;
-		case 'a': api = optarg; break;
-		case 'j': json = true; break;
+		case 'A': again = true; break;
 		case 'h': evidence_usage(stdout); return 0;
 		default: evidence_usage(stderr); return EXIT_USAGE;
 		}
@@ -152,33 +203,70 @@ static int evidence_add(int argc, char **argv)
 	file = argv[optind + 1];
 	if (!ld_case_id_valid(m.case_id))
 		return cli_fail(EXIT_USAGE, "evidence add: '%s' is not a case id", m.case_id);
+	/* The file first: a missing or unreadable one is named as such. */
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
+		return cli_fail(EXIT_FILE, "evidence add: %s: %s", file, strerror(errno));
+	r = fstat(fd, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? 0 : -EISDIR;
+	close(fd);
+	if (r < 0)
+		return cli_fail(EXIT_FILE, "evidence add: %s: %s", file,
+				r == -EISDIR ? "not a regular file" : strerror(-r));
 	if (!m.media_type)
 		m.media_type = (char *)media_type(file);
 	m.file_name = strrchr(file, '/') ? strrchr(file, '/') + 1 : (char *)file;
+	if (cli_text_arg("evidence add", "FILE", m.file_name, "file_name"))
+		return EXIT_USAGE;
 	if (!m.has_collected_ms) {
 		m.has_collected_ms = true;
-		m.collected_ms = (int64_t)time(NULL) * 1000;
+		m.collected_ms = ld_now_ms();
 	}
-	if ((r = cli_connect(api, conf, &cl)) != 0)
+	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
 	if ((r = cli_self_id(cl, self)) < 0 || (r = cli_case_parties(cl, m.case_id, parties, &known)) < 0 ||
 	    (r = cli_blob_dir(cl, blob_dir, sizeof(blob_dir))) < 0) {
 		ldc_destroy(&cl);
 		return cli_daemon_fail(r, "evidence add");
 	}
+	/* Evidence for a case this node holds (it is shown to the case's
+	 * parties), or one it owns and has not referred yet. */
+	if (!known && (strncmp(m.case_id, self, strlen(self)) != 0 || m.case_id[strlen(self)] != '/')) {
+		ldc_destroy(&cl);
+		return cli_fail(EXIT_NO_CASE, "evidence add: case %s is not held here (no referral of "
+					      "it has reached this node)", m.case_id);
+	}
 	/* The file goes into this node's evidence store, from where peers
 	 * entitled to it fetch it; the record signs its chunk list. */
-	if ((r = ld_blobs_open(blob_dir, &blobs)) < 0 || (r = ld_blob_import(blobs, file, &info)) < 0) {
+	if ((r = ld_blobs_open(blob_dir, &blobs)) < 0) {
+		ldc_destroy(&cl);
+		return cli_fail(EXIT_STORE, "evidence add: the node's evidence store %s: %s", blob_dir,
+				strerror(-r));
+	}
+	if ((r = ld_blob_import(blobs, file, &info)) < 0) {
 		ld_blobs_destroy(&blobs);
 		ldc_destroy(&cl);
 		if (r == -EFBIG)
 			return cli_fail(EXIT_FILE, "evidence add: %s is larger than %llu GiB; split it",
 					file, (unsigned long long)(LD_BLOB_SIZE_MAX >> 30));
-		return cli_fail(blobs ? EXIT_FILE : EXIT_STORE, "evidence add: %s: %s",
-				blobs ? file : blob_dir, strerror(-r));
+		return cli_fail(r == -ENOSPC ? EXIT_STORE : EXIT_FILE, "evidence add: %s: %s",
+				r == -ENOSPC ? blob_dir : file, strerror(-r));
 	}
 	ld_blobs_destroy(&blobs);
 	memcpy(sha, info.sha256, 32);
+	ld_hex(sha, 32, hex);
+	/* The same file twice on one case is a mistake more often than not. */
+	if (!again) {
+		char prev[LD_NODE_ID_MAX + 32];
+
+		if ((r = recorded_before(cl, m.case_id, sha, prev, sizeof(prev))) != 0) {
+			ldc_destroy(&cl);
+			if (r < 0)
+				return cli_daemon_fail(r, "evidence add");
+			return cli_fail(EXIT_USAGE, "evidence add: %s (sha256 %.16s...) is already "
+						    "recorded on case %s as %s; nothing signed (add "
+						    "--again to record it once more)", file, hex,
+					m.case_id, prev);
+		}
+	}
 	m.has_size = m.has_sha256 = m.has_chunk_size = m.has_chunk_list_sha256 = true;
 	m.size = info.size;
 	m.sha256.data = sha;
@@ -186,30 +274,29 @@ static int evidence_add(int argc, char **argv)
 	m.chunk_size = info.chunk_size;
 	m.chunk_list_sha256.data = info.list_sha256;
 	m.chunk_list_sha256.len = 32;
-	/* Evidence for a case this node owns (before referring it), or one it
-	 * is party to; it is shown to the case's parties. */
-	if (!known && (strncmp(m.case_id, self, strlen(self)) != 0 || m.case_id[strlen(self)] != '/')) {
-		ldc_destroy(&cl);
-		return cli_fail(EXIT_NO_CASE, "evidence add: case %s is unknown here", m.case_id);
-	}
 	for (int i = 0; known && i < 2; i++)
 		cli_aud_add(aud, &n_aud, 2, self, parties[i]);
 	if (!m.evidence_id) {
-		snprintf(idbuf, sizeof(idbuf), "%s/E%lld", m.case_id, (long long)m.collected_ms);
+		uint8_t rnd[2] = {0};
+
+		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+			rnd[0] = (uint8_t)getpid();
+		snprintf(idbuf, sizeof(idbuf), "%s/E%lld-%02x%02x", m.case_id,
+			 (long long)m.collected_ms, rnd[0], rnd[1]);
 		m.evidence_id = idbuf;
 	}
 	m.collector_unit = self;
 	m.holder = self;
-	buf = malloc(ld__evidence_record__get_packed_size(&m));
+	buf = malloc(ld__evidence_record__get_packed_size(&m) + 1);
 	r = buf ? cli_sign(cl, LD__KIND__KIND_EVIDENCE_RECORD, aud, n_aud, buf,
-				 ld__evidence_record__pack(&m, buf), json, "evidence record")
+			   ld__evidence_record__pack(&m, buf), co.json, "evidence record",
+			   json_pack("{s:s, s:s, s:s, s:I, s:s}", "case", m.case_id, "evidence_id",
+				     m.evidence_id, "sha256", hex, "size", (json_int_t)m.size,
+				     "media_type", m.media_type))
 		: cli_fail(EXIT_STORE, "out of memory");
-	if (r == 0 && !json) {
-		char hex[65];
-
+	if (r == 0 && !co.json)
 		printf("  %s  %s  %llu bytes  sha256 %s\n", m.evidence_id, m.media_type,
-		       (unsigned long long)m.size, ld_hex(sha, 32, hex));
-	}
+		       (unsigned long long)m.size, hex);
 	free(buf);
 	ldc_destroy(&cl);
 	return r;
@@ -220,17 +307,16 @@ static int evidence_attest(int argc, char **argv)
 	static const struct option opts[] = {
 		{"verdict", required_argument, NULL, 'v'}, {"file", required_argument, NULL, 'f'},
 		{"method", required_argument, NULL, 'm'},  {"notes", required_argument, NULL, 'n'},
-		{"officer", required_argument, NULL, 'o'}, {"config", required_argument, NULL, 'c'},
-		{"api", required_argument, NULL, 'a'},     {"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},          {0},
+		{"officer", required_argument, NULL, 'o'}, CLI_COMMON_OPTS,
 	};
 	Ld__EvidenceAttestation m = LD__EVIDENCE_ATTESTATION__INIT;
 	Ld__EntryRef rec = LD__ENTRY_REF__INIT;
 	Ld__EvidenceRecord *er = NULL;
 	char self[LD_NODE_ID_MAX + 1], feed[LD_NODE_ID_MAX + 1], parties[2][LD_NODE_ID_MAX + 1];
-	const char *conf = NULL, *api = NULL, *file = NULL, *aud[3];
-	uint8_t sha[32], buf[4096];
-	bool json = false, known = false;
+	const char *file = NULL, *aud[3];
+	uint8_t sha[32], buf[40960];
+	bool known = false;
+	cli_common_t co = {0};
 	ld_entry_t *e = NULL;
 	size_t n_aud = 0;
 	uint64_t size;
@@ -239,6 +325,12 @@ static int evidence_attest(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		if (cli_common_opt(&co, c))
+			continue;
+		if ((c == 'm' && cli_text_arg("evidence attest", "--method", optarg, "method")) ||
+		    (c == 'n' && cli_text_arg("evidence attest", "--notes", optarg, "notes")) ||
+		    (c == 'o' && cli_text_arg("evidence attest", "--officer", optarg, "officer")))
+			return EXIT_USAGE;
 		switch (c) {
 		case 'v':
 			if ((v = cli_pick(verdicts, sizeof(verdicts) / sizeof(verdicts[0]), optarg)) < 0)
@@ -252,9 +344,6 @@ static int evidence_attest(int argc, char **argv)
 		case 'm': m.method = optarg; break;
 		case 'n': m.notes = optarg; break;
 		case 'o': m.officer = optarg; break;
-		case 'c': conf = optarg; break;
-		case 'a': api = optarg; break;
-		case 'j': json = true; break;
 		case 'h': evidence_usage(stdout); return 0;
 		default: evidence_usage(stderr); return EXIT_USAGE;
 		}
@@ -265,7 +354,7 @@ static int evidence_attest(int argc, char **argv)
 	}
 	if (cli_parse_ref(argv[optind], feed, &rec.seq) < 0)
 		return cli_fail(EXIT_USAGE, "evidence attest: '%s' is not FEED:SEQ", argv[optind]);
-	if ((r = cli_connect(api, conf, &cl)) != 0)
+	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
 	if ((r = cli_self_id(cl, self)) < 0 ||
 	    ((r = cli_get_entry(cl, feed, rec.seq, &e)) < 0 && r != -ENOENT && r != LD_EMALFORMED &&
@@ -315,8 +404,9 @@ static int evidence_attest(int argc, char **argv)
 			r = cli_fail(EXIT_USAGE, "evidence attest: --notes too long");
 		else
 			r = cli_sign(cl, LD__KIND__KIND_EVIDENCE_ATTESTATION, aud, n_aud, buf,
-					   ld__evidence_attestation__pack(&m, buf), json,
-					   "attestation");
+				     ld__evidence_attestation__pack(&m, buf), co.json, "attestation",
+				     json_pack("{s:s?, s:s?}", "case", er->case_id, "evidence_id",
+					       er->evidence_id));
 	}
 	if (er)
 		ld__evidence_record__free_unpacked(er, NULL);

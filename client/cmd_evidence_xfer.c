@@ -85,7 +85,7 @@ static int sign_custody(ldc_t *cl, const char *self, const ld_entry_t *e,
 	m.to_node = (char *)to;
 	m.has_reason = m.has_time_ms = true;
 	m.reason = reason;
-	m.time_ms = (int64_t)time(NULL) * 1000;
+	m.time_ms = ld_now_ms();
 	if (sha) {
 		m.has_sha256 = true;
 		m.sha256.data = (uint8_t *)sha;
@@ -104,7 +104,9 @@ static int sign_custody(ldc_t *cl, const char *self, const ld_entry_t *e,
 	if (!buf)
 		return cli_fail(EXIT_STORE, "out of memory");
 	r = cli_sign(cl, LD__KIND__KIND_CUSTODY_TRANSFER, aud, n_aud, buf,
-		     ld__custody_transfer__pack(&m, buf), json, "custody transfer");
+		     ld__custody_transfer__pack(&m, buf), json, "custody transfer",
+		     json_pack("{s:s?, s:s?, s:s}", "case", er->case_id, "evidence_id",
+			       er->evidence_id, "to", to));
 	free(buf);
 	return r;
 }
@@ -132,7 +134,8 @@ static void show_progress(const Ld__ApiBlob *b, const char *msg)
 		snprintf(eta, sizeof(eta), "%llum%02llus", (unsigned long long)(s / 60),
 			 (unsigned long long)(s % 60));
 	}
-	fprintf(stderr, "\r\033[K  %s of %s (%3.0f%%)  %s/s  %s left  %s%s%s", held, size,
+	cli_tty_raw(stderr, "\r\033[K");
+	fprintf(stderr, "  %s of %s (%3.0f%%)  %s/s  %s left  %s%s%s", held, size,
 		b->size ? 100.0 * (double)b->held / (double)b->size : 0.0, rate, eta,
 		b->source ? "from " : b->state, b->source ? b->source : "",
 		msg && !b->source ? msg : "");
@@ -197,14 +200,13 @@ int cmd_evidence_get(int argc, char **argv)
 	static const struct option opts[] = {
 		{"output", required_argument, NULL, 'o'}, {"no-custody", no_argument, NULL, 'n'},
 		{"note", required_argument, NULL, 'N'},   {"timeout", required_argument, NULL, 't'},
-		{"quiet", no_argument, NULL, 'q'},        {"config", required_argument, NULL, 'c'},
-		{"api", required_argument, NULL, 'a'},    {"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},         {0},
+		{"quiet", no_argument, NULL, 'q'},        CLI_COMMON_OPTS,
 	};
 	char feed[LD_NODE_ID_MAX + 1], self[LD_NODE_ID_MAX + 1], hex[65];
 	char source[LD_NODE_ID_MAX + 1] = "", note_buf[256];
-	const char *conf = NULL, *api = NULL, *out = NULL, *note = NULL;
-	bool custody = true, quiet = false, json = false, tty = isatty(2);
+	const char *out = NULL, *note = NULL;
+	bool custody = true, quiet = false, tty = isatty(2);
+	cli_common_t co = {0};
 	Ld__ApiResponse *resp = NULL;
 	Ld__EvidenceRecord *er = NULL;
 	uint8_t want[32], got[32];
@@ -217,6 +219,8 @@ int cmd_evidence_get(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:c:qh", opts, NULL)) != -1) {
+		if (cli_common_opt(&co, c))
+			continue;
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'n': custody = false; break;
@@ -231,9 +235,6 @@ int cmd_evidence_get(int argc, char **argv)
 			break;
 		}
 		case 'q': quiet = true; break;
-		case 'c': conf = optarg; break;
-		case 'a': api = optarg; break;
-		case 'j': json = true; break;
 		case 'h': usage(stdout, "get"); return 0;
 		default: usage(stderr, "get"); return EXIT_USAGE;
 		}
@@ -245,7 +246,7 @@ int cmd_evidence_get(int argc, char **argv)
 	if (cli_parse_ref(argv[optind], feed, &seq) < 0)
 		return cli_fail(EXIT_USAGE, "evidence get: '%s' is not FEED:SEQ (an evidence record, "
 					    "as `liandong show CASE` lists it)", argv[optind]);
-	if ((r = cli_connect(api, conf, &cl)) != 0)
+	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
 	if ((r = cli_self_id(cl, self)) < 0) {
 		ldc_destroy(&cl);
@@ -319,7 +320,7 @@ int cmd_evidence_get(int argc, char **argv)
 		nanosleep(&ts, NULL);
 	}
 	if (tty && !quiet)
-		fputs("\r\033[K", stderr);
+		cli_tty_raw(stderr, "\r\033[K");
 	{
 		char path[4200];
 
@@ -336,7 +337,7 @@ int cmd_evidence_get(int argc, char **argv)
 					  "nothing written)", self, ld_hex(want, 32, hex));
 		goto out;
 	}
-	if (json)
+	if (co.json)
 		printf("{\"file\": \"%s\", \"size\": %llu, \"sha256\": \"%s\", \"matches\": true, "
 		       "\"source\": \"%s\", \"received\": %llu, \"resumed_from\": %llu}\n",
 		       out, (unsigned long long)size, ld_hex(got, 32, hex), source,
@@ -361,7 +362,7 @@ int cmd_evidence_get(int argc, char **argv)
 			note = note_buf;
 		}
 		r = sign_custody(cl, self, e, er, er->holder ? er->holder : feed, self,
-				 LD__CUSTODY_REASON__CUSTODY_REASON_FETCH, got, note, json);
+				 LD__CUSTODY_REASON__CUSTODY_REASON_FETCH, got, note, co.json);
 	}
 out:
 	if (er)
@@ -376,22 +377,22 @@ int cmd_evidence_hand_over(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"to", required_argument, NULL, 't'},   {"reason", required_argument, NULL, 'r'},
-		{"note", required_argument, NULL, 'N'}, {"config", required_argument, NULL, 'c'},
-		{"api", required_argument, NULL, 'a'},  {"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},       {0},
+		{"note", required_argument, NULL, 'N'}, CLI_COMMON_OPTS,
 	};
 	char feed[LD_NODE_ID_MAX + 1], self[LD_NODE_ID_MAX + 1];
-	const char *conf = NULL, *api = NULL, *to = NULL, *note = NULL;
+	const char *to = NULL, *note = NULL;
+	cli_common_t co = {0};
 	uint32_t reason = LD__CUSTODY_REASON__CUSTODY_REASON_HAND_OVER;
 	Ld__EvidenceRecord *er = NULL;
 	ld_entry_t *e = NULL;
-	bool json = false;
 	uint64_t seq;
 	ldc_t *cl;
 	int c, r, v;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		if (cli_common_opt(&co, c))
+			continue;
 		switch (c) {
 		case 't': to = optarg; break;
 		case 'r':
@@ -401,10 +402,11 @@ int cmd_evidence_hand_over(int argc, char **argv)
 						optarg);
 			reason = (uint32_t)v;
 			break;
-		case 'N': note = optarg; break;
-		case 'c': conf = optarg; break;
-		case 'a': api = optarg; break;
-		case 'j': json = true; break;
+		case 'N':
+			if (cli_text_arg("evidence hand-over", "--note", optarg, "note"))
+				return EXIT_USAGE;
+			note = optarg;
+			break;
 		case 'h': usage(stdout, "hand-over"); return 0;
 		default: usage(stderr, "hand-over"); return EXIT_USAGE;
 		}
@@ -417,13 +419,15 @@ int cmd_evidence_hand_over(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, "evidence hand-over: '%s' is not FEED:SEQ", argv[optind]);
 	if (!ld_node_id_valid(to))
 		return cli_fail(EXIT_USAGE, "evidence hand-over: --to '%s' is not a node id", to);
-	if (note && strlen(note) > 4000)
-		return cli_fail(EXIT_USAGE, "evidence hand-over: --note longer than 4000 bytes");
-	if ((r = cli_connect(api, conf, &cl)) != 0)
+	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
 	if ((r = cli_self_id(cl, self)) < 0) {
 		ldc_destroy(&cl);
 		return cli_daemon_fail(r, "evidence hand-over");
+	}
+	if ((r = cli_member(cl, "evidence hand-over", "--to", to))) {
+		ldc_destroy(&cl);
+		return r;
 	}
 	r = cli_get_entry(cl, feed, seq, &e);
 	if (r == -ETIMEDOUT) {
@@ -443,7 +447,7 @@ int cmd_evidence_hand_over(int argc, char **argv)
 		r = cli_fail(EXIT_USAGE, "evidence hand-over: --to names this unit itself");
 	} else {
 		r = sign_custody(cl, self, e, er, self, to, reason,
-				 er->sha256.len == 32 ? er->sha256.data : NULL, note, json);
+				 er->sha256.len == 32 ? er->sha256.data : NULL, note, co.json);
 	}
 	if (er)
 		ld__evidence_record__free_unpacked(er, NULL);

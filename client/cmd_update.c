@@ -23,7 +23,9 @@ static void update_usage(FILE *f)
 		"          [--remediation-due DATE] [--checkpoint DATE=DESCRIPTION]...\n"
 		"          [--stage-report N --text TEXT [--evidence FEED:SEQ]...]\n"
 		"          [--assess STAGE --outcome OUTCOME --findings TEXT]\n"
-		"          [--closure TEXT] [-c CONFIG | --api EP] [--json]\n"
+		"          [--closure TEXT] [-c CONFIG | --api EP] [--json] [--utc]\n"
+		"--text-file FILE and --findings-file FILE read long text ('-': stdin).\n"
+		"DATE: " LD_TIME_FORMS ".\n"
 		"STATUS: filed, referred, accepted, investigating, penalty-decided,\n"
 		"        handed-to-judiciary, remediation-ordered, remediation-verified, closed.\n"
 		"STAGE: after-rectification, during-remediation, at-completion, after-completion.\n"
@@ -61,9 +63,9 @@ int cmd_update(int argc, char **argv)
 		{"stage-report", required_argument, NULL, 'r'},   {"text", required_argument, NULL, 't'},
 		{"evidence", required_argument, NULL, 'e'},       {"assess", required_argument, NULL, 'A'},
 		{"outcome", required_argument, NULL, 'O'},        {"findings", required_argument, NULL, 'F'},
-		{"closure", required_argument, NULL, 'C'},        {"config", required_argument, NULL, 'c'},
-		{"api", required_argument, NULL, 'a'},            {"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},                 {0},
+		{"closure", required_argument, NULL, 'C'},
+		{"text-file", required_argument, NULL, 'T'},      {"findings-file", required_argument, NULL, 'G'},
+		CLI_COMMON_OPTS,
 	};
 	static const char *const statuses[] = {NULL, "filed", "referred", "accepted", "investigating",
 					       "penalty-decided", "handed-to-judiciary",
@@ -78,19 +80,31 @@ int cmd_update(int argc, char **argv)
 	Ld__CaseUpdate__Assessment as = LD__CASE_UPDATE__ASSESSMENT__INIT, *asp[1] = {&as};
 	Ld__EntryRef ref = LD__ENTRY_REF__INIT;
 	cli_refs_t ev = {.max = 8};
-	char descs[MAX_ITEMS][160], self[LD_NODE_ID_MAX + 1];
+	char self[LD_NODE_ID_MAX + 1], *text_file = NULL, *findings_file = NULL;
 	const char *cpargs[MAX_ITEMS];
-	const char *conf = NULL, *api = NULL, *aud[2];
-	Ld__ApiRequest q = LD__API_REQUEST__INIT;
+	const char *aud[2];
 	Ld__ApiResponse *resp = NULL;
-	bool json = false, report = false, assess = false;
+	bool report = false, assess = false;
+	cli_common_t co = {0};
 	size_t n_aud = 0;
 	uint8_t *buf;
-	ldc_t *cl;
-	int c, r, v;
+	ldc_t *cl = NULL;
+	int c, r = 0, v;
 
 	optind = 1;
-	while ((c = getopt_long(argc + 1, argv - 1, "c:h", opts, NULL)) != -1) {
+	while (r == 0 && (c = getopt_long(argc + 1, argv - 1, "c:h", opts, NULL)) != -1) {
+		if (cli_common_opt(&co, c))
+			continue;
+		if ((c == 'n' && (r = cli_text_arg("update", "--note", optarg, "note"))) ||
+		    (c == 'C' && (r = cli_text_arg("update", "--closure", optarg, "closure_summary"))) ||
+		    (c == 't' && (r = cli_text_arg("update", "--text", optarg, "text"))) ||
+		    (c == 'F' && (r = cli_text_arg("update", "--findings", optarg, "findings"))) ||
+		    (c == 'T' && !text_file &&
+		     (r = cli_text_file("update", "--text-file", optarg, "text", &text_file))) ||
+		    (c == 'G' && !findings_file &&
+		     (r = cli_text_file("update", "--findings-file", optarg, "findings",
+					&findings_file))))
+			break;
 		switch (c) {
 		case 's':
 			if ((v = cli_pick(statuses, 10, optarg)) < 0)
@@ -101,37 +115,32 @@ int cmd_update(int argc, char **argv)
 			break;
 		case 'n': m.note = optarg; break;
 		case 'C': m.closure_summary = optarg; break;
-		case 'c': conf = optarg; break;
-		case 'a': api = optarg; break;
-		case 'j': json = true; break;
 		case 'd':
-			if ((m.remediation_due_ms = cli_parse_time(optarg, true)) < 0)
-				return cli_fail(EXIT_USAGE, "update: --remediation-due '%s' is not a date ("
-							    CLI_TIME_FORMS ")",
-						optarg);
-			if (cli_deadline_ahead("update", "--remediation-due", optarg,
-					       m.remediation_due_ms))
-				return EXIT_EXPIRED;
+			if ((r = cli_time_arg("update", "--remediation-due", optarg, true,
+					      &m.remediation_due_ms)) ||
+			    (r = cli_deadline_ahead("update", "--remediation-due", optarg,
+						    m.remediation_due_ms)))
+				break;
 			m.has_remediation_due_ms = true;
 			break;
 		case 'k': {
 			char *eq = strchr(optarg, '='), date[32];
 			size_t i = m.n_checkpoints;
 
-			if (i == MAX_ITEMS || !eq || (size_t)(eq - optarg) >= sizeof(date) || !eq[1])
-				return cli_fail(EXIT_USAGE, "update: --checkpoint '%s': expected "
-							    "DATE=DESCRIPTION (at most %d)", optarg,
-						MAX_ITEMS);
+			if (i == MAX_ITEMS || !eq || (size_t)(eq - optarg) >= sizeof(date) || !eq[1]) {
+				r = cli_fail(EXIT_USAGE, "update: --checkpoint '%.60s': expected "
+							 "DATE=DESCRIPTION (at most %d)", optarg,
+					     MAX_ITEMS);
+				break;
+			}
 			snprintf(date, sizeof(date), "%.*s", (int)(eq - optarg), optarg);
 			ld__case_update__checkpoint__init(&cps[i]);
 			cps[i].has_due_ms = true;
-			if ((cps[i].due_ms = cli_parse_time(date, true)) < 0)
-				return cli_fail(EXIT_USAGE, "update: --checkpoint '%s': '%s' is not a date ("
-							    CLI_TIME_FORMS ")",
-						optarg, date);
-			snprintf(descs[i], sizeof(descs[i]), "%s", eq + 1);
+			if ((r = cli_time_arg("update", "--checkpoint", date, true, &cps[i].due_ms)) ||
+			    (r = cli_text_arg("update", "--checkpoint", eq + 1, "description")))
+				break;
 			cpargs[i] = optarg;
-			cps[i].description = descs[i];
+			cps[i].description = eq + 1;
 			cpp[i] = &cps[i];
 			m.n_checkpoints++;
 			break;
@@ -140,61 +149,65 @@ int cmd_update(int argc, char **argv)
 			char *end;
 			unsigned long k = strtoul(optarg, &end, 10);
 
-			if (*end || end == optarg || k >= LD_CHECKPOINTS_MAX)
-				return cli_fail(EXIT_USAGE, "update: --stage-report N: a checkpoint number");
+			if (*end || end == optarg || k >= LD_CHECKPOINTS_MAX) {
+				r = cli_fail(EXIT_USAGE, "update: --stage-report N: a checkpoint number");
+				break;
+			}
 			sr.has_checkpoint = true;
 			sr.checkpoint = (uint32_t)k;
 			report = true;
 			break;
 		}
 		case 't': sr.text = optarg; break;
-		case 'e':
-			if (cli_refs_add(&ev, "update", "--evidence", optarg))
-				return EXIT_USAGE;
-			break;
+		case 'T': sr.text = text_file; break;
+		case 'e': r = cli_refs_add(&ev, "update", "--evidence", optarg); break;
 		case 'A':
-			if ((v = cli_pick(stages, 5, optarg)) < 0)
-				return cli_fail(EXIT_USAGE, "update: --assess '%s' unknown (after-"
-							    "rectification, during-remediation, at-"
-							    "completion, after-completion)", optarg);
+			if ((v = cli_pick(stages, 5, optarg)) < 0) {
+				r = cli_fail(EXIT_USAGE, "update: --assess '%s' unknown (after-"
+							 "rectification, during-remediation, at-"
+							 "completion, after-completion)", optarg);
+				break;
+			}
 			as.has_stage = true;
 			as.stage = (uint32_t)v;
 			assess = true;
 			break;
 		case 'O':
-			if ((v = cli_pick(outcomes, 4, optarg)) < 0)
-				return cli_fail(EXIT_USAGE, "update: --outcome '%s' unknown (satisfactory, "
-							    "unsatisfactory, false-rectification)", optarg);
+			if ((v = cli_pick(outcomes, 4, optarg)) < 0) {
+				r = cli_fail(EXIT_USAGE, "update: --outcome '%s' unknown (satisfactory, "
+							 "unsatisfactory, false-rectification)", optarg);
+				break;
+			}
 			as.has_outcome = true;
 			as.outcome = (uint32_t)v;
 			break;
 		case 'F': as.findings = optarg; break;
-		case 'h': update_usage(stdout); return 0;
-		default: update_usage(stderr); return EXIT_USAGE;
+		case 'G': as.findings = findings_file; break;
+		case 'h': update_usage(stdout); goto out;
+		default: update_usage(stderr); r = EXIT_USAGE; break;
 		}
 	}
+	if (r)
+		goto out;
 	if (optind != argc || !ld_case_id_valid(argv[optind - 1])) {
 		update_usage(stderr);
-		return cli_fail(EXIT_USAGE, "update: expected one CASE id (OWNER-NODE/LOCAL-ID)");
+		r = cli_fail(EXIT_USAGE, "update: expected one CASE id (OWNER-NODE/LOCAL-ID)");
+		goto out;
 	}
 	m.case_id = argv[optind - 1];
 	if (report && (!sr.text || !sr.text[0]))
-		return cli_fail(EXIT_USAGE, "update: --stage-report needs --text");
-	if (assess && (!as.has_outcome || !as.findings))
-		return cli_fail(EXIT_USAGE, "update: --assess needs --outcome and --findings");
-	if (!m.has_status && !m.n_checkpoints && !report && !assess && !m.has_remediation_due_ms &&
-	    !m.closure_summary && !m.note)
-		return cli_fail(EXIT_USAGE, "update: nothing to update (see --help)");
-	if ((r = cli_connect(api, conf, &cl)) != 0)
-		return r;
-	q.has_type = true;
-	q.type = LD__API_TYPE__API_CASE;
-	q.case_id = (char *)m.case_id;
-	if ((r = cli_self_id(cl, self)) < 0 || (r = ldc_call(cl, &q, 10000, &resp)) < 0) {
-		ldc_destroy(&cl);
-		return cli_daemon_fail(r, "update");
+		r = cli_fail(EXIT_USAGE, "update: --stage-report needs --text");
+	else if (assess && (!as.has_outcome || !as.findings))
+		r = cli_fail(EXIT_USAGE, "update: --assess needs --outcome and --findings");
+	else if (!m.has_status && !m.n_checkpoints && !report && !assess &&
+		 !m.has_remediation_due_ms && !m.closure_summary && !m.note)
+		r = cli_fail(EXIT_USAGE, "update: nothing to update (see --help)");
+	if (r || (r = cli_connect(co.api, co.conf, &cl)) != 0)
+		goto out;
+	if ((r = cli_self_id(cl, self)) < 0 || (r = cli_fetch_case(cl, m.case_id, &resp)) < 0) {
+		r = cli_daemon_fail(r, "update");
+		goto out;
 	}
-	r = 0;
 	if (!resp->ok || !resp->case_view || !resp->case_view->opened) {
 		r = cli_fail(EXIT_NO_CASE, "update: case %s is unknown here", m.case_id);
 	} else {
@@ -245,9 +258,10 @@ int cmd_update(int argc, char **argv)
 			m.n_assessments = 1;
 			m.assessments = asp;
 		}
-		buf = malloc(ld__case_update__get_packed_size(&m));
+		buf = malloc(ld__case_update__get_packed_size(&m) + 1);
 		r = buf ? cli_sign(cl, LD__KIND__KIND_CASE_UPDATE, aud, n_aud, buf,
-				   ld__case_update__pack(&m, buf), json, "case update")
+				   ld__case_update__pack(&m, buf), co.json, "case update",
+				   json_pack("{s:s}", "case", m.case_id))
 			: cli_fail(EXIT_STORE, "out of memory");
 		/* The note judges the list as it was: not when this update
 		 * replaces it too. */
@@ -258,7 +272,11 @@ int cmd_update(int argc, char **argv)
 				      resp->case_view->checkpoints[sr.checkpoint]->due_ms);
 		free(buf);
 	}
-	ld__api_response__free_unpacked(resp, NULL);
+out:
+	if (resp)
+		ld__api_response__free_unpacked(resp, NULL);
+	free(text_file);
+	free(findings_file);
 	ldc_destroy(&cl);
 	return r;
 }

@@ -1,5 +1,6 @@
 /* client/cmd_view.c: `liandong view`, the unified command view: on one
  * screen, most urgent first, what a duty officer must act on. */
+#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,8 @@ static void view_usage(FILE *f)
 		"participant's state, counts per region, and node health. A province sees\n"
 		"its whole subtree; a county what it is party to.\n"
 		"--watch refreshes in place (default every 5 s) until Ctrl-C.\n"
+		"Times are local with their offset (--utc for UTC); --since DATE: "
+		LD_TIME_FORMS ".\n"
 		"STATUS: a case status (\"awaiting answer\", accepted, ...) or active/done.\n"
 		"--limit N lists at most N cases (overdue first, then awaiting by age, then\n"
 		"the most recent others) and N finished actions; default 50, at most 10000.\n"
@@ -37,39 +40,28 @@ static void view_usage(FILE *f)
 
 static void ago(int64_t now, int64_t t, char *buf, size_t n)
 {
-	int64_t s = (now - t) / 1000;
-
 	if (t <= 0)
 		snprintf(buf, n, "-");
-	else if (s < 3600)
-		snprintf(buf, n, "%lldm", (long long)(s / 60));
-	else if (s < 86400)
-		snprintf(buf, n, "%lldh %02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
 	else
-		snprintf(buf, n, "%lldd %02lldh", (long long)(s / 86400), (long long)(s % 86400 / 3600));
+		ld_span_format(now - t, buf, n);
 }
 
 static void when(int64_t ms, char *buf, size_t n)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (ms <= 0) {
+	if (ms <= 0)
 		snprintf(buf, n, "-");
-		return;
-	}
-	if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%m-%d %H:%MZ", &tm))
-		snprintf(buf, n, "(time %lld)", (long long)ms);
+	else
+		cli_fmt_time(ms, buf, n);
 }
 
 static void print_action(const Ld__ApiViewAction *a, int64_t now)
 {
-	char t[32];
+	char t[48];
 
 	when(a->ack_by_ms, t, sizeof(t));
 	printf("  %-26s %-9s %s: %s (by %s; acknowledge by %s)\n", a->action_id,
 	       ld_priority_name(a->priority), ld_action_kind_name(a->kind),
-	       a->title ? a->title : "", a->dispatcher ? a->dispatcher : "?", t);
+	       cli_1l(a->title), a->dispatcher ? a->dispatcher : "?", t);
 	for (size_t j = 0; j < a->n_participants; j++) {
 		const Ld__ApiParticipant *p = a->participants[j];
 
@@ -81,7 +73,7 @@ static void print_action(const Ld__ApiViewAction *a, int64_t now)
 
 static void print_text(const Ld__ApiView *v)
 {
-	char t[32], t2[32];
+	char t[48], t2[48];
 	bool any;
 
 	when(v->now_ms, t, sizeof(t));
@@ -134,7 +126,7 @@ static void print_text(const Ld__ApiView *v)
 		when(k->answer_by_ms, t2, sizeof(t2));
 		printf("  %-26s %s -> %-12s waiting %-8s answer by %s%s\n    %s\n", k->case_id,
 		       k->referrer, k->holder, t, t2, k->overdue ? "  OVERDUE" : "",
-		       k->title ? k->title : "");
+		       cli_1l(k->title));
 		any = true;
 	}
 	if (!any)
@@ -250,67 +242,75 @@ static void print_json(const Ld__ApiView *v)
 	for (size_t i = 0; v->health && i < v->health->n_peers; i++)
 		printf("%s{\"node\": \"%s\", \"up\": %s}", i ? ", " : "", v->health->peers[i]->node_id,
 		       v->health->peers[i]->up ? "true" : "false");
-	printf("], \"alerts\": %zu}}\n", v->health ? v->health->n_alerts : 0);
+	printf("], \"alerts\": %zu}", v->health ? v->health->n_alerts : 0);
+	cli_json_flag(stdout);
+	printf("}\n");
 }
 
 int cmd_view(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{"watch", optional_argument, NULL, 'w'}, {"region", required_argument, NULL, 'g'},
+		{"status", required_argument, NULL, 's'}, {"kind", required_argument, NULL, 'k'},
+		{"since", required_argument, NULL, 'S'},  {"limit", required_argument, NULL, 'l'},
+		CLI_COMMON_OPTS,
+	};
 	Ld__ApiRequest q = LD__API_REQUEST__INIT;
-	const char *conf = NULL, *api = NULL;
-	bool json = false;
-	int watch = 0, r = 0;
+	cli_common_t co = {0};
+	int watch = 0, r = 0, c;
 	ldc_t *cl;
 
 	q.has_type = true;
 	q.type = LD__API_TYPE__API_VIEW;
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
+	optind = 1;
+	while ((c = getopt_long(argc + 1, argv - 1, "c:h", opts, NULL)) != -1) {
+		const char *arg = optarg;
+		char *end;
 
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			view_usage(stdout);
-			return 0;
-		} else if (!strcmp(a, "--json")) {
-			json = true;
-		} else if (!strcmp(a, "--watch")) {
-			watch = 5;
-			if (next && next[0] >= '0' && next[0] <= '9') {
-				watch = atoi(next);
-				i++;
-				if (watch < 1 || watch > 3600)
-					return cli_fail(EXIT_USAGE, "view: --watch SECONDS must be 1 to 3600");
-			}
-		} else if (!strcmp(a, "--region") && next) {
-			q.region = argv[++i];
-		} else if (!strcmp(a, "--status") && next) {
-			q.status = argv[++i];
-		} else if (!strcmp(a, "--kind") && next) {
+		if (cli_common_opt(&co, c))
+			continue;
+		switch (c) {
+		case 'h': view_usage(stdout); return 0;
+		case 'w':
+			/* --watch, --watch=S, or --watch S */
+			if (!arg && optind <= argc && argv[optind - 1][0] >= '0' &&
+			    argv[optind - 1][0] <= '9')
+				arg = argv[optind++ - 1];
+			watch = arg ? (int)strtol(arg, &end, 10) : 5;
+			if (arg && (*end || watch < 1 || watch > 3600))
+				return cli_fail(EXIT_USAGE, "view: --watch SECONDS must be 1 to 3600");
+			break;
+		case 'g': q.region = optarg; break;
+		case 's': q.status = optarg; break;
+		case 'k':
 			q.has_kind = true;
-			q.kind = !strcmp(next, "cases") ? 1 : !strcmp(next, "actions") ? 2 : 9;
+			q.kind = !strcmp(optarg, "cases") ? 1 : !strcmp(optarg, "actions") ? 2 : 9;
 			if (q.kind == 9)
 				return cli_fail(EXIT_USAGE, "view: --kind must be cases or actions");
-			i++;
-		} else if (!strcmp(a, "--since") && next) {
+			break;
+		case 'S':
 			q.has_since_ms = true;
-			if ((q.since_ms = cli_parse_time(argv[++i], false)) < 0)
-				return cli_fail(EXIT_USAGE, "view: --since '%s' is not a date", next);
-		} else if (!strcmp(a, "--limit") && next) {
-			char *end;
-			unsigned long l = strtoul(argv[++i], &end, 10);
+			if (cli_time_arg("view", "--since", optarg, false, &q.since_ms))
+				return EXIT_USAGE;
+			break;
+		case 'l': {
+			unsigned long l = strtoul(optarg, &end, 10);
 
-			if (*end || !l || l > 10000 || next[0] == '-')
-				return cli_fail(EXIT_USAGE, "view: --limit '%s' must be 1 to 10000", next);
+			if (*end || !l || l > 10000 || optarg[0] == '-')
+				return cli_fail(EXIT_USAGE, "view: --limit '%.20s' must be 1 to 10000",
+						optarg);
 			q.has_limit = true;
 			q.limit = (uint32_t)l;
-		} else if ((!strcmp(a, "-c") || !strcmp(a, "--config")) && next) {
-			conf = argv[++i];
-		} else if (!strcmp(a, "--api") && next) {
-			api = argv[++i];
-		} else {
-			view_usage(stderr);
-			return cli_fail(EXIT_USAGE, "view: unknown or incomplete option '%s'", a);
+			break;
+		}
+		default: view_usage(stderr); return EXIT_USAGE;
 		}
 	}
-	if ((r = cli_connect(api, conf, &cl)) != 0)
+	if (optind != argc + 1) {
+		view_usage(stderr);
+		return cli_fail(EXIT_USAGE, "view: unexpected argument '%s'", argv[optind - 1]);
+	}
+	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
 	if (watch)
 		signal(SIGINT, on_sigint);
@@ -327,9 +327,11 @@ int cmd_view(int argc, char **argv)
 			ld__api_response__free_unpacked(resp, NULL);
 			break;
 		}
-		if (watch && !json)
-			printf("\033[H\033[2J"); /* redraw in place */
-		if (json)
+		/* Redraw in place, on a terminal only: a file or a pipe gets
+		 * one view after the other. */
+		if (watch && !co.json && !cli_tty_raw(stdout, "\033[H\033[2J"))
+			printf("\n");
+		if (co.json)
 			print_json(resp->view);
 		else
 			print_text(resp->view);

@@ -1,61 +1,110 @@
-/* client/main.c: `liandong`, the command-line tool of a liandong node. */
+/* client/main.c: `liandong`, the command-line tool of a liandong node.
+ *
+ * One table of verbs: dispatch, `liandong --help` and `liandong help CMD`
+ * all come from it, so a command cannot exist without being listed. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "client/cli.h"
+#include "common/config.h"
+
+typedef struct verb {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *sub;      /* subcommand passed first (grouped commands), or NULL */
+	const char *synopsis; /* arguments, for the list */
+	const char *summary;
+} verb_t;
+
+/* Wrappers so grouped commands can be listed one line per subcommand. */
+static const verb_t verbs[] = {
+	{"init", cmd_init, NULL, "--id ID --dir DIR (--root KEY | --root-node) [--peer ID=EP]...",
+	 "create a node's keys and configuration"},
+	{"roster", cmd_roster, "add", "ID --name N --kind K --region CODE --sign-key KEY --curve-key Z85",
+	 "add a member (on the root authority's node)"},
+	{"roster", cmd_roster, "revoke", "ID --last-seq N [--reason R]", "revoke a member"},
+	{"roster", cmd_roster, "rotate", "ID --sign-key KEY --from-seq N", "rotate a member's key"},
+	{"roster", cmd_roster, "list", "[--json]", "the members: kind, region, superior, keys, revoked"},
+	{"whoami", cmd_whoami, NULL, "[--json]", "this node: id, name, kind, region, superior, keys"},
+	{"status", cmd_status, NULL, "[--json]", "peers, feed heads, lag and alerts"},
+	{"view", cmd_view, NULL, "[--watch [S]] [--region R] [--status S] [--kind K] [--json]",
+	 "the unified command view, most urgent first"},
+	{"refer", cmd_refer, NULL, "--to NODE --title T --violation V (--facts T | --facts-file F) ...",
+	 "refer a case across the border or to the judiciary (案件移送)"},
+	{"supplement", cmd_supplement, NULL, "CASE (--text T | --text-file F) [--evidence F:S]...",
+	 "answer a request for more information (补充材料)"},
+	{"respond", cmd_respond, NULL, "CASE accept|reject|need-info [--reason R]",
+	 "answer a referral addressed to this node"},
+	{"transfer", cmd_transfer, NULL, "CASE --to NODE", "pass a case addressed to this node on"},
+	{"designate", cmd_designate, NULL, "CASE --to NODE",
+	 "designate jurisdiction (指定管辖; a superior of both)"},
+	{"show", cmd_show, NULL, "CASE|ACTION [--json]", "the signed timeline, judged, every field"},
+	{"update", cmd_update, NULL, "CASE [--status S] [--checkpoint D=TEXT]... [--assess ...]",
+	 "remediation and supervision of a case (整改督办)"},
+	{"evidence", cmd_evidence, "add", "CASE FILE --type T [--again]",
+	 "record evidence: store the file, sign its hash"},
+	{"evidence", cmd_evidence, "attest", "FEED:SEQ --verdict V",
+	 "recognise another unit's evidence (证据互认)"},
+	{"evidence", cmd_evidence, "get", "FEED:SEQ -o FILE", "fetch an evidence file from a node"},
+	{"evidence", cmd_evidence, "hand-over", "FEED:SEQ --to NODE", "hand custody to a unit"},
+	{"dispatch", cmd_dispatch, NULL, "--kind K --priority P --title T --participant N[:ROLE]...",
+	 "dispatch a joint inspection or emergency response"},
+	{"ack", cmd_ack, NULL, "ACTION", "acknowledge a dispatch (participants)"},
+	{"accept", cmd_accept, NULL, "ACTION", "accept a dispatch"},
+	{"decline", cmd_decline, NULL, "ACTION --reason R", "decline a dispatch"},
+	{"report", cmd_report, NULL, "ACTION --status on-site|progress|completed",
+	 "report on a dispatch"},
+	{"export", cmd_export, NULL, "CASE -o FILE [--files]", "a case bundle with a signed manifest"},
+	{"verify", cmd_verify, NULL, "FILE --root KEY", "check a case bundle offline (no daemon)"},
+	{"append", cmd_append, NULL, "--kind K (--to NODE... | --everyone) (--text T | --file F)",
+	 "sign a raw entry into this node's feed"},
+	{"get", cmd_get, NULL, "FEED SEQ [--json]", "one entry as this node holds it, decoded"},
+	{"receipts", cmd_receipts, NULL, "FEED SEQ [--json]", "who confirmed receiving an entry"},
+	{"reindex", cmd_reindex, NULL, "", "rebuild the derived views from the feeds"},
+	{"key", cmd_key, "new", "FILE", "create an Ed25519 signing key (mode 0600)"},
+	{"key", cmd_key, "show", "FILE [--json]", "a key's public half and fingerprint"},
+	{"store", cmd_store, "check", "--data DIR --root KEY [--fast] [--json]",
+	 "re-verify every feed held in a node's store, offline"},
+	{"demo", cmd_demo, NULL, "[--dir DIR]", "single-process demonstration of signed feeds"},
+	{"help", NULL, NULL, "[COMMAND [SUBCOMMAND]]", "help on one command"},
+};
+
+#define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
 
 static void usage(FILE *f)
 {
+	fprintf(f, "Usage: liandong COMMAND [ARGS]   (liandong help COMMAND: its options)\n\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < N_VERBS; i++) {
+		const verb_t *v = &verbs[i];
+		char head[48];
+
+		if (!v->summary)
+			continue;
+		snprintf(head, sizeof(head), "%s%s%s", v->name, v->sub ? " " : "",
+			 v->sub ? v->sub : "");
+		fprintf(f, "  %-19s %s\n", head, v->summary);
+		if (v->synopsis && v->synopsis[0])
+			fprintf(f, "  %-19s   %s %s\n", "", head, v->synopsis);
+	}
 	fprintf(f,
-		"Usage: liandong COMMAND [ARGS]\n"
-		"\n"
-		"Commands:\n"
-		"  key new FILE              create an Ed25519 signing key (mode 0600)\n"
-		"  key show FILE             print a key's public half and fingerprint\n"
-		"  store check --data DIR --root KEY [--json]\n"
-		"                            re-verify every feed held in a node's store\n"
-		"  demo [--dir DIR]          single-node demonstration of signed feeds\n"
-		"  init --id ID --dir DIR (--root KEY | --root-node) [--bind EP] [--peer ID=EP]\n"
-		"                            create a node's keys and configuration\n"
-		"  roster add|revoke|rotate  change the roster (on the root authority's node)\n"
-		"  view [--json] [--watch] [--region R] [--status S] [--kind K] [--since D]\n"
-		"                            the unified command view, most urgent first\n"
-		"  status [--json]           the node's peers, feeds, lag and alerts\n"
-		"  append --kind K (--to N | --everyone) (--text T | --file F)\n"
-		"                            sign an entry into this node's feed\n"
-		"  get FEED SEQ              one entry as this node holds it\n"
-		"  receipts FEED SEQ         who confirmed receiving an entry, and when\n"
-		"  refer --to NODE --title T --violation V --facts F [...]\n"
-		"                            refer a case across the border or to the judiciary\n"
-		"  respond CASE accept|reject|need-info [--reason R]\n"
-		"  transfer CASE --to NODE   pass a case addressed to this node on\n"
-		"  designate CASE --to NODE  designate jurisdiction (a superior)\n"
-		"  show CASE [--json]        the case's signed timeline, judged\n"
-		"  update CASE [--status S] [--checkpoint D=TEXT] [--stage-report N --text T]\n"
-		"              [--assess STAGE --outcome O --findings F] ...\n"
-		"                            remediation and supervision of a case\n"
-		"  reindex                   rebuild the derived views from the feeds\n"
-		"  evidence add CASE FILE --type T   record evidence (hash, size, collector)\n"
-		"  evidence attest FEED:SEQ --verdict V   recognise another unit's evidence\n"
-		"  dispatch --kind K --priority P --title T --participant N[:ROLE]... ...\n"
-		"                            dispatch a joint inspection or emergency response\n"
-		"  ack|accept ACTION, decline ACTION --reason R, report ACTION --status S\n"
-		"                            answer a dispatch (participants)\n"
-		"  export CASE -o FILE [--file FEED:SEQ=PATH]...\n"
-		"                            a case bundle with a signed manifest\n"
-		"  verify FILE --root KEY    check a case bundle offline (no daemon)\n"
 		"\n"
 		"Commands that talk to the daemon take -c CONFIG or --api ENDPOINT\n"
-		"(default: $LIANDONG_CONFIG, then ./liandongd.conf).\n"
+		"(default: $LIANDONG_CONFIG, then ./liandongd.conf), --json for scripts and\n"
+		"--utc. Options may be written --opt VALUE or --opt=VALUE.\n"
 		"\n"
-		"Every command takes --help. KEY is 64 hex digits or a file holding them.\n"
+		"Times are shown in the local zone with their offset (TZ, else [node] timezone\n"
+		"in the config, else the system's zone; --utc for UTC). Dates typed without an\n"
+		"offset are read in that zone: " LD_TIME_FORMS ".\n"
 		"\n"
-		"Exit codes: 0 ok, 1 verification failed, 2 usage error,\n"
-		"            3 file or key problem, 4 storage problem, 5 daemon not answering,\n"
-		"            6 not permitted, 7 unknown case or record, 8 no node holding an\n"
-		"            evidence file answered (run again to resume), 9 a deadline given\n"
-		"            has already passed.\n");
+		"Exit codes: 0 ok, 1 verification failed, 2 usage error (a bad argument,\n"
+		"            date or text), 3 file or key problem, 4 storage problem,\n"
+		"            5 daemon not answering, 6 not permitted, 7 unknown case, record\n"
+		"            or node, 8 no node holding an evidence file answered (run again\n"
+		"            to resume), 9 a deadline given has already passed.\n");
 }
 
 int cli_fail(int code, const char *fmt, ...)
@@ -70,29 +119,109 @@ int cli_fail(int code, const char *fmt, ...)
 	return code;
 }
 
-void cli_json_str(FILE *f, const char *s)
+/* Read [node] timezone from the config this command will use, unless TZ
+ * says otherwise, so dates typed and shown are in the operator's zone. */
+static void zone_init(int argc, char **argv)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	const char *path = getenv("LIANDONG_CONFIG");
+	ld_config_t *conf;
+	char err[256];
 
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
+	if (getenv("TZ"))
+		return;
+	for (int i = 1; i < argc; i++) {
+		if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
+			path = argv[i + 1];
+		else if (!strncmp(argv[i], "--config=", 9))
+			path = argv[i] + 9;
+		else if (!strcmp(argv[i], "--api") || !strncmp(argv[i], "--api=", 6))
+			return; /* no config: the system's zone */
 	}
-	fputc('"', f);
+	if (ld_config_load(path ? path : "liandongd.conf", &conf, err, sizeof(err)) < 0)
+		return;
+	if (conf->timezone && setenv("TZ", conf->timezone, 1) == 0)
+		tzset();
+	ld_config_destroy(&conf);
+}
+
+static const verb_t *find(const char *name, const char *sub)
+{
+	for (size_t i = 0; i < N_VERBS; i++)
+		if (!strcmp(verbs[i].name, name) &&
+		    (!sub || !verbs[i].sub || !strcmp(verbs[i].sub, sub)))
+			return &verbs[i];
+	return NULL;
+}
+
+static int help(int argc, char **argv)
+{
+	const verb_t *v;
+	char *args[4];
+
+	if (argc < 1) {
+		usage(stdout);
+		return 0;
+	}
+	v = find(argv[0], argc > 1 ? argv[1] : NULL);
+	if (!v)
+		return cli_fail(EXIT_USAGE, "help: no command '%s%s%s' (liandong --help lists them)",
+				argv[0], argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+	if (!v->fn) {
+		usage(stdout);
+		return 0;
+	}
+	args[0] = (char *)v->name;
+	if (v->sub && argc > 1) {
+		args[1] = (char *)v->sub;
+		args[2] = (char *)"--help";
+		args[3] = NULL;
+		return v->fn(2, args + 1);
+	}
+	args[1] = (char *)"--help";
+	args[2] = NULL;
+	return v->fn(1, args + 1);
+}
+
+/* "--opt=value" as "--opt value", for every command alike (up to a "--"). */
+static char **split_assignments(int argc, char **argv, int *ret_argc)
+{
+	char **out = calloc(2 * (size_t)argc + 1, sizeof(*out));
+	int n = 0;
+	bool done = false;
+
+	if (!out)
+		return NULL;
+	for (int i = 0; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+
+		if (!strcmp(argv[i], "--"))
+			done = true;
+		if (!done && !strncmp(argv[i], "--", 2) && eq && eq > argv[i] + 2) {
+			*eq = '\0';
+			out[n++] = argv[i];
+			out[n++] = eq + 1;
+		} else {
+			out[n++] = argv[i];
+		}
+	}
+	*ret_argc = n;
+	return out;
 }
 
 int main(int argc, char **argv)
 {
+	static char **args; /* kept for the life of the process */
+	const verb_t *v;
+	int r;
+
+	cli_out_init();
+	if ((args = split_assignments(argc, argv, &argc)))
+		argv = args;
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		return 0;
 	}
@@ -100,56 +229,15 @@ int main(int argc, char **argv)
 		printf("liandong %s\n", LD_VERSION);
 		return 0;
 	}
-	if (!strcmp(argv[1], "key"))
-		return cmd_key(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "store"))
-		return cmd_store(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "demo"))
-		return cmd_demo(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "init"))
-		return cmd_init(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "roster"))
-		return cmd_roster(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "export"))
-		return cmd_export(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "verify"))
-		return cmd_verify(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "status"))
-		return cmd_status(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "append"))
-		return cmd_append(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "get"))
-		return cmd_get(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "receipts"))
-		return cmd_receipts(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "refer"))
-		return cmd_refer(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "respond"))
-		return cmd_respond(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "transfer"))
-		return cmd_transfer(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "designate"))
-		return cmd_designate(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "show"))
-		return cmd_show(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "reindex"))
-		return cmd_reindex(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "evidence"))
-		return cmd_evidence(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "update"))
-		return cmd_update(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "view"))
-		return cmd_view(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "dispatch"))
-		return cmd_dispatch(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "ack"))
-		return cmd_ack(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "accept"))
-		return cmd_accept(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "decline"))
-		return cmd_decline(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "report"))
-		return cmd_report(argc - 2, argv + 2);
-	usage(stderr);
-	return cli_fail(EXIT_USAGE, "unknown command '%s'", argv[1]);
+	if (!strcmp(argv[1], "help"))
+		return help(argc - 2, argv + 2);
+	v = find(argv[1], NULL);
+	if (!v) {
+		usage(stderr);
+		return cli_fail(EXIT_USAGE, "unknown command '%s'", argv[1]);
+	}
+	zone_init(argc, argv);
+	r = v->fn(argc - 2, argv + 2);
+	cli_out_done();
+	return r;
 }

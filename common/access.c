@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "common/access.h"
+#include "common/text.h"
 
 struct member {
 	char id[LD_NODE_ID_MAX + 1];
@@ -196,4 +197,19 @@ const char *ld_access_superior_of(const ld_access_t *a, const char *node)
 	const struct member *m = find(a, node);
 
 	return m && m->superior[0] ? m->superior : NULL;
+}
+
+size_t ld_access_closest(const ld_access_t *a, const char *id, const char **out, size_t max)
+{
+	const char **names = calloc(a->n + 1, sizeof(*names));
+	size_t n = 0, k;
+
+	if (!names)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (ld_access_member(a, a->m[i].id))
+			names[n++] = a->m[i].id;
+	k = ld_text_closest(id, names, n, out, max);
+	free(names);
+	return k;
 }

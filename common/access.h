@@ -58,3 +58,8 @@ const char *ld_access_region_of(const ld_access_t *a, const char *node);
 
 /* Raw curve key of 'node', or NULL if unknown. Borrowed from the snapshot. */
 const uint8_t *ld_access_curve_of(const ld_access_t *a, const char *node);
+
+/* Up to 'max' current members whose ids are closest to 'id' (for "did you
+ * mean"), best first, into out (borrowed from the snapshot). Returns how
+ * many. */
+size_t ld_access_closest(const ld_access_t *a, const char *id, const char **out, size_t max);

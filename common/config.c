@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -108,6 +109,19 @@ static int handler(void *ud, const char *section, const char *name, const char *
 					return 1;
 				}
 			return fail(p, section, name, "must be error, warn, info or debug");
+		}
+		if (!strcmp(name, "timezone")) {
+			char zpath[512];
+
+			/* A zone name from the tz database, or a POSIX TZ string. */
+			snprintf(zpath, sizeof(zpath), "/usr/share/zoneinfo/%s", value);
+			if (!value[0] || strstr(value, "..") ||
+			    (access(zpath, R_OK) < 0 && !strpbrk(value, "0123456789")))
+				return fail(p, section, name, "not a known time zone (e.g. "
+							      "Asia/Shanghai)");
+			free(c->timezone);
+			c->timezone = strdup(value);
+			return c->timezone ? 1 : fail(p, section, name, "out of memory");
 		}
 		if (!strcmp(name, "data")) {
 			slot = &c->data_dir;
@@ -320,6 +334,7 @@ void ld_config_destroy(ld_config_t **conf_p)
 	free(c->curve_path);
 	free(c->bind);
 	free(c->api);
+	free(c->timezone);
 	free(c);
 	*conf_p = NULL;
 }

@@ -9,6 +9,8 @@
  *   bind = tcp://127.0.0.1:7401       ; where peers connect (optional)
  *   api = ipc:///.../api.sock         ; local API (default: ipc://DATA/api.sock)
  *   log_level = info                  ; error, warn, info, debug
+ *   timezone = Asia/Shanghai          ; zone of dates `liandong` reads and shows
+ *                                     ; (default: TZ, else the system's zone)
  *
  *   [peers]
  *   province = tcp://127.0.0.1:7400 [CURVE-PUBLIC-KEY]
@@ -58,6 +60,7 @@ typedef struct ld_config {
 	uint8_t root_pub[LD_PUBKEY_LEN];
 	char *bind;            /* NULL: accept no incoming links */
 	char *api;
+	char *timezone;        /* NULL: the system's (or TZ) */
 	int log_level;         /* 0 error, 1 warn, 2 info, 3 debug */
 	unsigned credit, heartbeat_ms, peer_timeout_ms;
 	unsigned evidence_rate_mb, evidence_window_kb;

@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define LD_CURVE_Z85_LEN 40
@@ -25,3 +26,8 @@ int ld_curve_load(const char *path, ld_curve_pair_t *ret_pair);
 /* Z85 text <-> raw 32 bytes. 0 or -EINVAL. */
 int ld_curve_z85_decode(const char *z85, uint8_t raw[32]);
 int ld_curve_z85_encode(const uint8_t raw[32], char z85[LD_CURVE_Z85_LEN + 1]);
+
+/* Is 'raw' a public key a CurveZMQ peer can have: a canonical Curve25519
+ * u-coordinate (below 2^255 - 19) that is not one of the points of small
+ * order (which would make every shared secret predictable)? */
+bool ld_curve_pub_valid(const uint8_t raw[32]);

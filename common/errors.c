@@ -38,6 +38,8 @@ const char *ld_strerror(int err)
 		return "unsupported format version";
 	case LD_EBUSY:
 		return "data directory is in use by another process";
+	case LD_ENOTMEMBER:
+		return "a node named is not a current member of the roster";
 	default:
 		return strerror(-err);
 	}

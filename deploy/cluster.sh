@@ -95,7 +95,7 @@ echo "== starting the provincial command centre and publishing the roster"
 start province
 P="-c $dir/province/liandongd.conf"
 roster() { "$L" roster add "$1" $P --name "$2" --kind "$3" --region "$4" $5 \
-	--sign-key "$dir/$1/$1.key" --curve-key "$dir/$1/$1.curve"; }
+	--sign-key-file "$dir/$1/$1.key" --curve-key-file "$dir/$1/$1.curve"; }
 roster province "Zhejiang Provincial Ecology & Environment Command Centre" command-centre 330000 ""
 roster county-a "Nanhu District Ecology Bureau (upstream)" bureau 330402 "--superior province"
 roster county-b "Xiuzhou District Ecology Bureau (downstream)" bureau 330411 "--superior province"

@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(
 	build-essential meson ninja-build pkg-config
 	protobuf-c-compiler libprotobuf-c-dev
-	libzmq3-dev liblmdb-dev libssl-dev libinih-dev libcmocka-dev
+	libzmq3-dev liblmdb-dev libssl-dev libinih-dev libjansson-dev libcmocka-dev
 	lmdb-utils
 )
 if [ "${LD_WITH_CLANG:-0}" = 1 ]; then

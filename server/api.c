@@ -7,6 +7,7 @@
 #include <zmq.h>
 
 #include "common/errors.h"
+#include "common/kinds.h"
 #include "server/log.h"
 #include "server/api_int.h"
 #include "server/node.h"
@@ -380,6 +381,15 @@ static void receipts(ld_node_t *n, const struct client *c, const Ld__ApiRequest 
 			    "fields 'feed' (node id) and 'seq' are required");
 		return;
 	}
+	{
+		ld_feed_head_t h;
+
+		if (ld_store_head(n->store, q->feed, &h) < 0 || h.seq < q->seq || !q->seq) {
+			api_respond_err(n, c, LD__API_TYPE__API_RECEIPTS, -ENOENT,
+					"this node does not hold that entry");
+			return;
+		}
+	}
 	a.r = calloc(a.cap, sizeof(*a.r));
 	a.p = calloc(a.cap, sizeof(*a.p));
 	a.refs = calloc(a.cap, sizeof(*a.refs));
@@ -491,6 +501,46 @@ struct append_job {
 	Ld__ApiRequest *q;
 	size_t first, n;    /* its items in the flat request array */
 };
+
+/* Refuse before signing what nobody should sign: payload text that is not
+ * UTF-8 or too long, a payload of a known kind that does not decode, an
+ * audience naming a node that is not a current roster member. 0, or the
+ * error with the reason in 'why'. */
+static int append_check(ld_node_t *n, const Ld__ApiRequest *q, char *why, size_t size)
+{
+	for (size_t k = 0; k < q->n_append; k++) {
+		const Ld__AppendItem *it = q->append[k];
+		int r;
+
+		if (it->has_payload &&
+		    (r = ld_payload_check(it->kind, it->payload.data, it->payload.len, why, size)))
+			return r;
+		for (size_t i = 0; !it->everyone && i < it->n_audience; i++) {
+			const char *id = it->audience[i], *close[3];
+			size_t nc;
+
+			if (!ld_node_id_valid(id)) {
+				snprintf(why, size, "audience: '%.64s' is not a valid node id", id);
+				return LD_EMALFORMED;
+			}
+			if (ld_access_member(n->access, id))
+				continue;
+			if (ld_access_revoked(n->access, id)) {
+				snprintf(why, size, "'%s' was revoked from the roster: it can no "
+						    "longer receive anything", id);
+				return LD_ENOTMEMBER;
+			}
+			nc = ld_access_closest(n->access, id, close, 3);
+			snprintf(why, size, "'%s' is not a current member of the roster%s%s%s%s%s%s",
+				 id, nc ? " (closest: " : "", nc ? close[0] : "", nc > 1 ? ", " : "",
+				 nc > 1 ? close[1] : "", nc > 2 ? ", " : "", nc > 2 ? close[2] : "");
+			if (nc)
+				snprintf(why + strlen(why), size - strlen(why), ")");
+			return LD_ENOTMEMBER;
+		}
+	}
+	return 0;
+}
 
 static void append_reply(ld_node_t *n, struct append_job *j, const ld_entry_ref_t *refs, int r)
 {
@@ -642,6 +692,15 @@ void ld_api_handle(ld_node_t *n)
 				api_respond_err(n, &c, type, -EINVAL, "nothing to append");
 				break;
 			}
+			{
+				char why[512];
+				int r = append_check(n, q, why, sizeof(why));
+
+				if (r < 0) {
+					api_respond_err(n, &c, type, r, why);
+					break;
+				}
+			}
 			jobs[nj++] = (struct append_job){.c = c, .q = q, .n = q->n_append};
 			continue; /* q freed after the group commit */
 		case LD__API_TYPE__API_STATUS:
@@ -668,6 +727,9 @@ void ld_api_handle(ld_node_t *n)
 			break;
 		case LD__API_TYPE__API_BLOB:
 			api_blob(n, &c, q);
+			break;
+		case LD__API_TYPE__API_ROSTER:
+			api_roster(n, &c);
 			break;
 		case LD__API_TYPE__API_REINDEX: {
 			Ld__ApiResponse resp = api_ok(type);

@@ -50,3 +50,5 @@ void api_status_free(struct status_out *o);
 void api_case(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q);
 void api_action(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q);
 void api_view(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q);
+/* Every roster member as this node holds it. */
+void api_roster(ld_node_t *n, const struct client *c);

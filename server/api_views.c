@@ -45,6 +45,7 @@ struct items_out {
 	Ld__ApiCaseItem *items, **ip;
 	Ld__ApiEntryRef *refs;
 	struct item_receipts *rcs;
+	ld_entry_t **entries;      /* as held, for their payloads */
 	size_t n;
 };
 
@@ -55,7 +56,8 @@ static int items_fill(ld_node_t *n, struct items_out *o, ld_case_item_t *src, si
 	o->ip = calloc(count + 1, sizeof(*o->ip));
 	o->refs = calloc(count + 1, sizeof(*o->refs));
 	o->rcs = calloc(count + 1, sizeof(*o->rcs));
-	if (!o->items || !o->ip || !o->refs || !o->rcs)
+	o->entries = calloc(count + 1, sizeof(*o->entries));
+	if (!o->items || !o->ip || !o->refs || !o->rcs || !o->entries)
 		return -ENOMEM;
 	for (size_t i = 0; i < count; i++) {
 		ld_case_item_t *it = &src[i];
@@ -76,6 +78,15 @@ static int items_fill(ld_node_t *n, struct items_out *o, ld_case_item_t *src, si
 		x->summary = it->summary;
 		x->refused = it->refused;
 		x->reason = it->refused ? it->reason : NULL;
+		/* The payload as held, for a client to show every field. */
+		x->has_payload_held = true;
+		if (ld_store_get(n->store, it->feed, it->seq, &o->entries[i], NULL) == 0 &&
+		    o->entries[i]->has_payload) {
+			x->payload_held = true;
+			x->has_payload = true;
+			x->payload.data = (uint8_t *)o->entries[i]->payload;
+			x->payload.len = o->entries[i]->payload_len;
+		}
 		o->rcs[i].cap = 64;
 		o->rcs[i].r = calloc(o->rcs[i].cap, sizeof(*o->rcs[i].r));
 		o->rcs[i].p = calloc(o->rcs[i].cap, sizeof(*o->rcs[i].p));
@@ -99,6 +110,9 @@ static void items_free(struct items_out *o)
 		free(o->rcs[i].refs);
 	}
 	free(o->rcs);
+	for (size_t i = 0; o->entries && i < o->n; i++)
+		ld_entry_destroy(&o->entries[i]);
+	free(o->entries);
 	free(o->refs);
 	free(o->ip);
 	free(o->items);
@@ -394,4 +408,59 @@ out:
 	free(parts);
 	free(pp);
 	ld_view_destroy(&v);
+}
+
+/* --- the roster --- */
+
+struct roster_acc {
+	Ld__RosterNode **v;
+	size_t n, cap;
+};
+
+static int roster_copy(void *ud, const Ld__RosterNode *m)
+{
+	struct roster_acc *a = ud;
+	size_t len = ld__roster_node__get_packed_size(m);
+	uint8_t *buf;
+
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? 2 * a->cap : 32;
+		Ld__RosterNode **nv = realloc(a->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		a->v = nv;
+		a->cap = cap;
+	}
+	buf = malloc(len ? len : 1);
+	if (!buf)
+		return -ENOMEM;
+	ld__roster_node__pack(m, buf);
+	a->v[a->n] = ld__roster_node__unpack(NULL, len, buf);
+	free(buf);
+	return a->v[a->n] ? (a->n++, 0) : -ENOMEM;
+}
+
+void api_roster(ld_node_t *n, const struct client *c)
+{
+	Ld__ApiResponse resp = api_ok(LD__API_TYPE__API_ROSTER);
+	struct roster_acc a = {0};
+	const char *root = ld_store_root_id(n->store);
+	ld_feed_head_t h;
+	int r = ld_store_foreach_roster(n->store, roster_copy, &a);
+
+	if (r < 0) {
+		api_respond_err(n, c, LD__API_TYPE__API_ROSTER, r, NULL);
+	} else {
+		resp.n_roster = a.n;
+		resp.roster = a.v;
+		if (root && ld_store_head(n->store, root, &h) == 0) {
+			resp.has_root_head = true;
+			resp.root_head = h.seq;
+		}
+		api_respond(n, c, &resp);
+	}
+	for (size_t i = 0; i < a.n; i++)
+		ld__roster_node__free_unpacked(a.v[i], NULL);
+	free(a.v);
 }

@@ -18,14 +18,6 @@
 #define ZMQ_ZAP_ENFORCE_DOMAIN 93 /* draft in 4.3; honoured by Debian's libzmq5 */
 #endif
 
-int64_t ld_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void common_opts(ld_node_t *n, void *s)
 {
 	/* Frames are up to 1 MiB: 256 of them bound what a peer that stops

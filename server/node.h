@@ -10,6 +10,7 @@
 
 #include "api.pb-c.h"
 #include "common/access.h"
+#include "common/timeutil.h"
 #include "common/blob.h"
 #include "common/config.h"
 #include "common/curve.h"
@@ -101,7 +102,6 @@ typedef struct ld_node {
 	struct ld_blobx *bx;        /* their transfers (blobx.c) */
 } ld_node_t;
 
-int64_t ld_now_ms(void);
 
 /* node.c */
 int ld_node_open(ld_config_t *conf, ld_node_t **ret);   /* takes conf */

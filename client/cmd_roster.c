@@ -1,0 +1,560 @@
+/* client/cmd_roster.c: the roster seen from the tool: `liandong roster
+ * add|revoke|rotate|list`, `liandong whoami`, and the check every command
+ * makes before it names a unit: is it a current member? */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "client/cli.h"
+#include "client/ldclient.h"
+#include "common/curve.h"
+#include "common/entry.h"
+#include "common/errors.h"
+#include "common/key.h"
+#include "common/kinds.h"
+#include "common/pbjson.h"
+#include "common/text.h"
+#include "common/timeutil.h"
+#include "roster.pb-c.h"
+
+/* The roster as the daemon holds it, fetched once per run. */
+static Ld__ApiResponse *roster_cache;
+
+static void roster_cache_free(void)
+{
+	if (roster_cache)
+		ld__api_response__free_unpacked(roster_cache, NULL);
+	roster_cache = NULL;
+}
+
+static int roster_fetch(ldc_t *cl, Ld__ApiResponse **ret)
+{
+	Ld__ApiRequest q = LD__API_REQUEST__INIT;
+	int r;
+
+	if (!roster_cache) {
+		q.has_type = true;
+		q.type = LD__API_TYPE__API_ROSTER;
+		if ((r = ldc_call(cl, &q, 10000, &roster_cache)) < 0)
+			return r;
+		atexit(roster_cache_free);
+		if (!roster_cache->ok) {
+			r = roster_cache->has_err && roster_cache->err < 0 ? roster_cache->err : -EIO;
+			roster_cache_free();
+			return r;
+		}
+	}
+	*ret = roster_cache;
+	return 0;
+}
+
+static bool current(const Ld__RosterNode *m, int64_t now)
+{
+	return !m->revoked && (!m->has_valid_from_ms || now >= m->valid_from_ms) &&
+	       (!m->has_valid_until_ms || now < m->valid_until_ms);
+}
+
+int cli_member(ldc_t *cl, const char *cmd, const char *opt, const char *id)
+{
+	Ld__ApiResponse *ro;
+	const char **names, *close[3];
+	size_t n = 0, k;
+	int64_t now = ld_now_ms();
+	int r = roster_fetch(cl, &ro);
+
+	if (r < 0)
+		return cli_daemon_fail(r, cmd);
+	names = calloc(ro->n_roster + 1, sizeof(*names));
+	if (!names)
+		return cli_fail(EXIT_STORE, "out of memory");
+	for (size_t i = 0; i < ro->n_roster; i++) {
+		const Ld__RosterNode *m = ro->roster[i];
+
+		if (!strcmp(m->node_id, id)) {
+			free(names);
+			if (current(m, now))
+				return 0;
+			if (m->revoked)
+				return cli_fail(EXIT_NO_CASE, "%s: %s '%s': that unit was revoked from "
+							      "the roster (%s)", cmd, opt, id,
+						m->revoke_reason ? m->revoke_reason : "no reason given");
+			return cli_fail(EXIT_NO_CASE, "%s: %s '%s': that unit's membership is not "
+						      "valid now (see liandong roster list)",
+					cmd, opt, id);
+		}
+		if (current(m, now))
+			names[n++] = m->node_id;
+	}
+	k = ld_text_closest(id, names, n, close, 3);
+	free(names);
+	if (!ro->n_roster)
+		return cli_fail(EXIT_NO_CASE, "%s: %s '%s' is not in the roster: this node holds no "
+					      "roster yet (is it linked to its superior?)", cmd, opt, id);
+	return cli_fail(EXIT_NO_CASE, "%s: %s '%s' is not a member of the roster%s%s%s%s%s%s%s "
+				      "(liandong roster list shows every unit)", cmd, opt, id,
+			k ? "; did you mean " : "", k ? close[0] : "", k > 1 ? ", " : "",
+			k > 1 ? close[1] : "", k > 2 ? ", " : "", k > 2 ? close[2] : "", k ? "?" : "");
+}
+
+/* ---- roster add | revoke | rotate ---- */
+
+static void roster_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage (changes are signed on the root authority's node):\n"
+		"  liandong roster add ID --name NAME --kind KIND --region CODE [--superior ID]\n"
+		"                  (--sign-key HEX | --sign-key-file FILE)\n"
+		"                  (--curve-key Z85 | --curve-key-file FILE) [--role ROLE]...\n"
+		"  liandong roster revoke ID --last-seq N [--reason TEXT]\n"
+		"  liandong roster rotate ID (--sign-key HEX | --sign-key-file FILE) --from-seq N\n"
+		"                  [--curve-key Z85 | --curve-key-file FILE]\n"
+		"  liandong roster list [--json]        every member, on any node\n"
+		"Common: [-c CONFIG | --api ENDPOINT] [--json] [--utc]\n"
+		"KIND: command-centre, bureau, police, procuratorate, court, supervisor.\n"
+		"--sign-key: the node's Ed25519 public key, 64 hex digits (liandong init prints it);\n"
+		"--sign-key-file: a file holding it, or the node's private key file.\n"
+		"--curve-key: the node's CurveZMQ public key, 40 Z85 characters (quote it: Z85\n"
+		"uses & < > ( ) { } $ # and more); --curve-key-file: the node's .curve file.\n"
+		"The root adds itself first, with its own keys, then every other node.\n");
+}
+
+static const char *const kinds[] = {NULL, "command-centre", "bureau", "police",
+				    "procuratorate", "court", "supervisor"};
+
+static int sign_key_arg(const char *arg, bool file, uint8_t out[LD_PUBKEY_LEN])
+{
+	ld_key_t *k;
+	char q[120];
+
+	ld_text_quote(arg, 40, q, sizeof(q));
+	if (!file) {
+		if (ld_unhex(arg, out, LD_PUBKEY_LEN) == 0)
+			return 0;
+		if (access(arg, F_OK) == 0)
+			return cli_fail(EXIT_USAGE, "roster: --sign-key '%s' is a file: use "
+						    "--sign-key-file for a file", q);
+		return cli_fail(EXIT_USAGE, "roster: --sign-key '%s' is not 64 hex digits", q);
+	}
+	if (ld_pubkey_parse(arg, out) == 0)
+		return 0;
+	if (ld_key_load(arg, &k) == 0) {
+		ld_key_public(k, out);
+		ld_key_destroy(&k);
+		return 0;
+	}
+	return cli_fail(access(arg, R_OK) ? EXIT_FILE : EXIT_USAGE, "roster: --sign-key-file %s: %s",
+			q, access(arg, R_OK) ? strerror(errno)
+					     : "neither a public key file nor a private key file");
+}
+
+static int curve_key_arg(const char *arg, bool file, uint8_t out[32])
+{
+	ld_curve_pair_t p;
+	char q[120];
+	int r;
+
+	ld_text_quote(arg, 48, q, sizeof(q));
+	if (!file) {
+		if (ld_curve_z85_decode(arg, out) < 0) {
+			if (access(arg, F_OK) == 0)
+				return cli_fail(EXIT_USAGE, "roster: --curve-key '%s' is a file: use "
+							    "--curve-key-file for a file", q);
+			return cli_fail(EXIT_USAGE, "roster: --curve-key '%s' is not 40 Z85 "
+						    "characters (quote it in the shell)", q);
+		}
+	} else if ((r = ld_curve_load(arg, &p)) == 0) {
+		explicit_bzero(p.sec, sizeof(p.sec));
+		if (ld_curve_z85_decode(p.pub, out) < 0)
+			return cli_fail(EXIT_USAGE, "roster: --curve-key-file %s: bad public key", q);
+	} else {
+		FILE *f = fopen(arg, "re");
+		char line[128] = "";
+
+		/* A file holding only the public key, as the node's operator sent it. */
+		if (!f)
+			return cli_fail(EXIT_FILE, "roster: --curve-key-file %s: %s", q, strerror(errno));
+		if (!fgets(line, sizeof(line), f))
+			line[0] = '\0';
+		fclose(f);
+		line[strcspn(line, "\r\n")] = '\0';
+		if (ld_curve_z85_decode(line, out) < 0 &&
+		    !(sscanf(line, " public = %40s", line) == 1 && ld_curve_z85_decode(line, out) == 0))
+			return cli_fail(EXIT_USAGE, "roster: --curve-key-file %s: neither a .curve key "
+						    "pair file nor a file with a public key", q);
+	}
+	if (!ld_curve_pub_valid(out))
+		return cli_fail(EXIT_USAGE, "roster: curve key '%s' decodes, but is not a valid "
+					    "Curve25519 public key (a point of small order or out of "
+					    "range): ask the node for the key liandong init printed", q);
+	return 0;
+}
+
+static int roster_list(int argc, char **argv);
+
+int cmd_roster(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"name", required_argument, NULL, 'n'},     {"kind", required_argument, NULL, 'k'},
+		{"region", required_argument, NULL, 'g'},   {"superior", required_argument, NULL, 's'},
+		{"sign-key", required_argument, NULL, 'S'}, {"sign-key-file", required_argument, NULL, 'F'},
+		{"curve-key", required_argument, NULL, 'C'},
+		{"curve-key-file", required_argument, NULL, 'K'},
+		{"role", required_argument, NULL, 'o'},     {"last-seq", required_argument, NULL, 'l'},
+		{"from-seq", required_argument, NULL, 'f'}, {"reason", required_argument, NULL, 'r'},
+		CLI_COMMON_OPTS,
+	};
+	Ld__RosterUpdate u = LD__ROSTER_UPDATE__INIT;
+	Ld__AppendItem item = LD__APPEND_ITEM__INIT;
+	const Ld__AppendItem *items[] = {&item};
+	uint8_t sign[LD_PUBKEY_LEN], curve[32], buf[4096];
+	const char *verb, *roles[16];
+	cli_common_t co = {0};
+	bool has_sign = false, has_curve = false;
+	char *msg = NULL;
+	ldc_ref_t ref;
+	ldc_t *cl;
+	int c, r;
+
+	if (argc < 1 || !strcmp(argv[0], "-h") || !strcmp(argv[0], "--help")) {
+		roster_usage(argc < 1 ? stderr : stdout);
+		return argc < 1 ? EXIT_USAGE : 0;
+	}
+	verb = argv[0];
+	if (!strcmp(verb, "list"))
+		return roster_list(argc, argv);
+	u.has_action = true;
+	if (!strcmp(verb, "add"))
+		u.action = LD__ROSTER_UPDATE__ACTION__ADD;
+	else if (!strcmp(verb, "revoke"))
+		u.action = LD__ROSTER_UPDATE__ACTION__REVOKE;
+	else if (!strcmp(verb, "rotate"))
+		u.action = LD__ROSTER_UPDATE__ACTION__ROTATE_KEY;
+	else
+		return cli_fail(EXIT_USAGE, "roster: unknown action '%s' (add, revoke, rotate, list)",
+				verb);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		char *end;
+
+		if (cli_common_opt(&co, c))
+			continue;
+		switch (c) {
+		case 'n':
+			if (cli_text_arg("roster", "--name", optarg, "name"))
+				return EXIT_USAGE;
+			u.name = optarg;
+			break;
+		case 'g': u.region_code = optarg; break;
+		case 's': u.superior = optarg; break;
+		case 'r':
+			if (cli_text_arg("roster", "--reason", optarg, "reason"))
+				return EXIT_USAGE;
+			u.reason = optarg;
+			break;
+		case 'k':
+			for (size_t i = 1; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+				if (!strcmp(optarg, kinds[i])) {
+					u.has_kind = true;
+					u.kind = (uint32_t)i;
+				}
+			if (!u.has_kind)
+				return cli_fail(EXIT_USAGE, "roster: --kind '%s' unknown (command-centre, "
+							    "bureau, police, procuratorate, court, "
+							    "supervisor)", optarg);
+			break;
+		case 'S':
+		case 'F':
+			if ((r = sign_key_arg(optarg, c == 'F', sign)))
+				return r;
+			has_sign = true;
+			break;
+		case 'C':
+		case 'K':
+			if ((r = curve_key_arg(optarg, c == 'K', curve)))
+				return r;
+			has_curve = true;
+			break;
+		case 'o':
+			if (u.n_roles == 16)
+				return cli_fail(EXIT_USAGE, "roster: at most 16 --role");
+			if (cli_text_arg("roster", "--role", optarg, "roles"))
+				return EXIT_USAGE;
+			roles[u.n_roles++] = optarg;
+			break;
+		case 'l':
+		case 'f':
+			errno = 0;
+			{
+				unsigned long long v = strtoull(optarg, &end, 10);
+
+				if (errno || *end || end == optarg || optarg[0] == '-')
+					return cli_fail(EXIT_USAGE, "roster: --%s must be a number",
+							c == 'l' ? "last-seq" : "from-seq");
+				if (c == 'l') {
+					u.has_last_valid_seq = true;
+					u.last_valid_seq = v;
+				} else {
+					u.has_key_from_seq = true;
+					u.key_from_seq = v;
+				}
+			}
+			break;
+		case 'h': roster_usage(stdout); return 0;
+		default: roster_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	/* argv[0] is the verb (getopt's "program name"); the node id is the
+	 * one remaining argument. */
+	if (optind != argc - 1)
+		return cli_fail(EXIT_USAGE, "roster %s: exactly one node ID is required", verb);
+	u.node_id = argv[optind];
+	if (!u.node_id || !ld_node_id_valid(u.node_id))
+		return cli_fail(EXIT_USAGE, "roster %s: '%s' is not a valid node id (1-64 of a-z 0-9 "
+					    ". _ -)", verb, u.node_id ? u.node_id : "");
+	if (u.region_code && (strlen(u.region_code) != 6 ||
+			      strspn(u.region_code, "0123456789") != 6))
+		return cli_fail(EXIT_USAGE, "roster: --region '%s' must be six digits (GB/T 2260)",
+				u.region_code);
+	if (u.superior && !ld_node_id_valid(u.superior))
+		return cli_fail(EXIT_USAGE, "roster: --superior '%s' is not a valid node id",
+				u.superior);
+	if (u.action == LD__ROSTER_UPDATE__ACTION__ADD &&
+	    (!u.name || !u.has_kind || !u.region_code || !has_sign || !has_curve))
+		return cli_fail(EXIT_USAGE, "roster add: --name, --kind, --region, a signing key "
+					    "(--sign-key or --sign-key-file) and a curve key "
+					    "(--curve-key or --curve-key-file) are required");
+	if (u.action == LD__ROSTER_UPDATE__ACTION__REVOKE && !u.has_last_valid_seq)
+		return cli_fail(EXIT_USAGE, "roster revoke: --last-seq is required (the last entry "
+					    "of the node's feed that stays valid; 0 for none)");
+	if (u.action == LD__ROSTER_UPDATE__ACTION__ROTATE_KEY && (!has_sign || !u.has_key_from_seq))
+		return cli_fail(EXIT_USAGE, "roster rotate: a signing key and --from-seq are required");
+	if (has_sign) {
+		u.has_sign_key = true;
+		u.sign_key.data = sign;
+		u.sign_key.len = LD_PUBKEY_LEN;
+	}
+	if (has_curve) {
+		u.has_curve_key = true;
+		u.curve_key.data = curve;
+		u.curve_key.len = 32;
+	}
+	u.roles = (char **)roles;
+	if (ld__roster_update__get_packed_size(&u) > sizeof(buf))
+		return cli_fail(EXIT_USAGE, "roster: fields too long");
+	item.has_kind = item.has_everyone = item.has_payload = true;
+	item.kind = LD__KIND__KIND_ROSTER_UPDATE;
+	item.everyone = true;
+	item.payload.data = buf;
+	item.payload.len = ld__roster_update__pack(&u, buf);
+	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
+		return r;
+	r = ldc_append(cl, items, 1, &ref, &msg);
+	ldc_destroy(&cl);
+	if (r < 0) {
+		int rc = r == -EINVAL ? cli_fail(EXIT_USAGE, "roster %s %s refused by the root: %s "
+							     "(is this the root's node? is the "
+							     "update valid for the current roster?)",
+						 verb, u.node_id, msg ? msg : ld_strerror(r))
+				      : cli_sign_fail(r, msg, "roster");
+		free(msg);
+		return rc;
+	}
+	if (co.json)
+		printf("{\"action\": \"%s\", \"node\": \"%s\", \"feed\": \"%s\", \"seq\": %llu}\n",
+		       verb, u.node_id, ref.feed, (unsigned long long)ref.seq);
+	else
+		printf("roster %s %s: signed as %s #%llu\n", verb, u.node_id, ref.feed,
+		       (unsigned long long)ref.seq);
+	return 0;
+}
+
+/* ---- roster list, whoami ---- */
+
+static json_t *member_json(const Ld__RosterNode *m, int64_t now)
+{
+	json_t *o = json_object(), *keys = json_array(), *roles = json_array();
+	char hex[65], fp[LD_FINGERPRINT_SIZE], name[32], z85[LD_CURVE_Z85_LEN + 1];
+
+	if (!o || !keys || !roles) {
+		json_decref(o);
+		json_decref(keys);
+		json_decref(roles);
+		return NULL;
+	}
+	json_object_set_new(o, "node", ld_json_text(m->node_id, NULL));
+	json_object_set_new(o, "name", ld_json_text(m->name, NULL));
+	ld_enum_short(&ld__node_kind__descriptor, (int)m->kind, name, sizeof(name));
+	json_object_set_new(o, "kind", json_string(name));
+	json_object_set_new(o, "region", ld_json_text(m->region_code, NULL));
+	json_object_set_new(o, "superior", m->superior ? ld_json_text(m->superior, NULL) : json_null());
+	for (size_t i = 0; i < m->n_keys; i++) {
+		json_t *k = json_object();
+
+		if (!k || m->keys[i]->sign_key.len != LD_PUBKEY_LEN)
+			continue;
+		ld_hex(m->keys[i]->sign_key.data, LD_PUBKEY_LEN, hex);
+		ld_fingerprint(m->keys[i]->sign_key.data, fp);
+		json_object_set_new(k, "sign_key", json_string(hex));
+		json_object_set_new(k, "fingerprint", json_string(fp));
+		json_object_set_new(k, "from_seq", json_integer((json_int_t)m->keys[i]->from_seq));
+		json_array_append_new(keys, k);
+	}
+	json_object_set_new(o, "keys", keys);
+	if (m->has_curve_key && m->curve_key.len == 32 && ld_curve_z85_encode(m->curve_key.data, z85) == 0)
+		json_object_set_new(o, "curve_key", json_string(z85));
+	for (size_t i = 0; i < m->n_roles; i++)
+		json_array_append_new(roles, ld_json_text(m->roles[i], NULL));
+	json_object_set_new(o, "roles", roles);
+	json_object_set_new(o, "current", json_boolean(current(m, now)));
+	json_object_set_new(o, "revoked", json_boolean(m->revoked));
+	if (m->revoked) {
+		json_object_set_new(o, "last_valid_seq", json_integer((json_int_t)m->last_valid_seq));
+		json_object_set_new(o, "revoke_reason", ld_json_text(m->revoke_reason, NULL));
+	}
+	if (m->has_valid_from_ms)
+		json_object_set_new(o, "valid_from_ms", json_integer(m->valid_from_ms));
+	if (m->has_valid_until_ms)
+		json_object_set_new(o, "valid_until_ms", json_integer(m->valid_until_ms));
+	json_object_set_new(o, "added_at_root_seq", json_integer((json_int_t)m->added_at_root_seq));
+	return o;
+}
+
+static void member_text(const Ld__RosterNode *m, int64_t now)
+{
+	char fp[LD_FINGERPRINT_SIZE] = "-", name[32];
+	const Ld__RosterNode__KeyEpoch *k = m->n_keys ? m->keys[m->n_keys - 1] : NULL;
+
+	if (k && k->sign_key.len == LD_PUBKEY_LEN)
+		ld_fingerprint(k->sign_key.data, fp);
+	ld_enum_short(&ld__node_kind__descriptor, (int)m->kind, name, sizeof(name));
+	printf("%-20s %-15s %-7s %-20s %-19s %s%s%s\n", m->node_id, name,
+	       m->region_code ? m->region_code : "-", m->superior ? m->superior : "(root)", fp,
+	       cli_1l(m->name), m->revoked ? "  REVOKED" : "",
+	       !m->revoked && !current(m, now) ? "  (not valid now)" : "");
+}
+
+static int roster_list(int argc, char **argv)
+{
+	static const struct option opts[] = {CLI_COMMON_OPTS};
+	cli_common_t co = {0};
+	Ld__ApiResponse *ro;
+	int64_t now = ld_now_ms();
+	ldc_t *cl;
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		if (cli_common_opt(&co, c))
+			continue;
+		if (c == 'h') {
+			printf("Usage: liandong roster list [-c CONFIG | --api EP] [--json]\n"
+			       "Every member of the roster as this node holds it: id, kind, region,\n"
+			       "superior, the fingerprint of its current signing key, name, and\n"
+			       "whether it is revoked. --json adds every key and the curve key.\n");
+			return 0;
+		}
+		return EXIT_USAGE;
+	}
+	if (optind != argc)
+		return cli_fail(EXIT_USAGE, "roster list: unexpected argument '%s'", argv[optind]);
+	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
+		return r;
+	r = roster_fetch(cl, &ro);
+	ldc_destroy(&cl);
+	if (r < 0)
+		return cli_daemon_fail(r, "roster list");
+	if (co.json) {
+		json_t *o = json_object(), *a = json_array();
+
+		for (size_t i = 0; a && i < ro->n_roster; i++)
+			json_array_append_new(a, member_json(ro->roster[i], now));
+		json_object_set_new(o, "root_head", json_integer((json_int_t)ro->root_head));
+		json_object_set_new(o, "members", a);
+		r = cli_json_dump(o);
+		json_decref(o);
+		return r;
+	}
+	if (!ro->n_roster) {
+		printf("no roster held here yet (the root's roster entries have not arrived)\n");
+		return 0;
+	}
+	printf("%-20s %-15s %-7s %-20s %-19s %s\n", "NODE", "KIND", "REGION", "SUPERIOR",
+	       "KEY FINGERPRINT", "NAME");
+	for (size_t i = 0; i < ro->n_roster; i++)
+		member_text(ro->roster[i], now);
+	return 0;
+}
+
+int cmd_whoami(int argc, char **argv)
+{
+	static const struct option opts[] = {CLI_COMMON_OPTS};
+	cli_common_t co = {0};
+	Ld__ApiResponse *st = NULL, *ro;
+	const Ld__RosterNode *me = NULL;
+	int64_t now = ld_now_ms();
+	ldc_t *cl;
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc + 1, argv - 1, "c:h", opts, NULL)) != -1) {
+		if (cli_common_opt(&co, c))
+			continue;
+		if (c == 'h') {
+			printf("Usage: liandong whoami [-c CONFIG | --api EP] [--json]\n"
+			       "This node as the roster describes it: id, name, kind, region,\n"
+			       "superior, keys, and whether it is a current member.\n");
+			return 0;
+		}
+		return EXIT_USAGE;
+	}
+	if (optind != argc + 1)
+		return cli_fail(EXIT_USAGE, "whoami: unexpected argument '%s'", argv[optind - 1]);
+	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
+		return r;
+	if ((r = ldc_status(cl, &st)) < 0 || (r = roster_fetch(cl, &ro)) < 0) {
+		if (st)
+			ld__api_response__free_unpacked(st, NULL);
+		ldc_destroy(&cl);
+		return cli_daemon_fail(r, "whoami");
+	}
+	ldc_destroy(&cl);
+	for (size_t i = 0; st->status && i < ro->n_roster; i++)
+		if (!strcmp(ro->roster[i]->node_id, st->status->node_id))
+			me = ro->roster[i];
+	if (co.json) {
+		json_t *o = me ? member_json(me, now) : json_object();
+
+		json_object_set_new(o, "node", ld_json_text(st->status ? st->status->node_id : "", NULL));
+		json_object_set_new(o, "root", st->status && st->status->root_id
+						       ? ld_json_text(st->status->root_id, NULL)
+						       : json_null());
+		json_object_set_new(o, "in_roster", json_boolean(me != NULL));
+		r = cli_json_dump(o);
+		json_decref(o);
+	} else {
+		printf("node     %s\n", st->status ? st->status->node_id : "?");
+		printf("root     %s\n", st->status && st->status->root_id ? st->status->root_id
+								     : "(no roster yet)");
+		if (me) {
+			char name[32], fp[LD_FINGERPRINT_SIZE] = "-";
+
+			ld_enum_short(&ld__node_kind__descriptor, (int)me->kind, name, sizeof(name));
+			if (me->n_keys && me->keys[me->n_keys - 1]->sign_key.len == LD_PUBKEY_LEN)
+				ld_fingerprint(me->keys[me->n_keys - 1]->sign_key.data, fp);
+			printf("name     %s\nkind     %s\nregion   %s\nsuperior %s\nkey      %s\n"
+			       "member   %s\n",
+			       cli_1l(me->name), name, me->region_code ? me->region_code : "-",
+			       me->superior ? me->superior : "(none: the root)", fp,
+			       me->revoked ? "REVOKED" : current(me, now) ? "yes, current"
+									  : "not valid now");
+		} else {
+			printf("member   not in the roster held here (ask the root authority to add "
+			       "this node: liandong init printed the command)\n");
+		}
+		r = 0;
+	}
+	ld__api_response__free_unpacked(st, NULL);
+	return r;
+}

@@ -1,0 +1,335 @@
+/* client/cmd_show.c: `liandong show CASE|ACTION`: the signed timeline as this
+ * node holds it, judged, with every field of every entry it may read.
+ *
+ * One model, two renderings: the answer is built once as a JSON document
+ * (every payload field typed, from its protobuf descriptor: common/pbjson)
+ * and printed either as JSON (--json) or for people. What the node holds
+ * only redacted is said to be "not visible here", never guessed. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/cli.h"
+#include "client/ldclient.h"
+#include "common/action.h"
+#include "common/casefile.h"
+#include "common/errors.h"
+#include "common/kinds.h"
+#include "common/pbjson.h"
+#include "common/store.h"
+
+/* A time as a pair: milliseconds and RFC 3339 in the operator's zone. */
+static void put_time(json_t *o, const char *key, int64_t ms)
+{
+	char k[64], when[48];
+
+	snprintf(k, sizeof(k), "%s_ms", key);
+	json_object_set_new(o, k, json_integer(ms));
+	if (ms > 0) {
+		ld_time_format(ms, cli_time_flags | LD_TIME_RFC3339, when, sizeof(when));
+		json_object_set_new(o, key, json_string(when));
+	}
+}
+
+static json_t *text(const char *s)
+{
+	bool bad = false;
+	json_t *j = ld_json_text(s, &bad);
+
+	if (bad)
+		cli_json_note_invalid();
+	return j;
+}
+
+static json_t *item_json(const Ld__ApiCaseItem *x)
+{
+	const ld_kind_info_t *k = ld_kind_info(x->kind);
+	json_t *o = json_object(), *rc = json_array(), *content = NULL;
+	char hex[65];
+
+	json_object_set_new(o, "feed", text(x->ref->feed));
+	json_object_set_new(o, "seq", json_integer((json_int_t)x->ref->seq));
+	if (x->ref->id.len == 32)
+		json_object_set_new(o, "id", json_string(ld_hex(x->ref->id.data, 32, hex)));
+	json_object_set_new(o, "kind", json_string(k ? k->name : "unknown"));
+	json_object_set_new(o, "label", json_string(k ? k->label : "entry of a kind unknown here"));
+	put_time(o, "time", x->time_ms);
+	put_time(o, "recv", x->recv_ms);
+	json_object_set_new(o, "summary", text(x->summary));
+	json_object_set_new(o, "refused", json_boolean(x->refused));
+	if (x->refused)
+		json_object_set_new(o, "reason", text(x->reason));
+	if (x->has_payload) {
+		bool bad = false;
+
+		content = ld_payload_json(x->kind, x->payload.data, x->payload.len, cli_time_flags,
+					  &bad);
+		if (bad)
+			cli_json_note_invalid();
+	}
+	json_object_set_new(o, "visible", json_boolean(x->has_payload));
+	json_object_set_new(o, "content", content ? content : json_null());
+	for (size_t j = 0; j < x->n_receipts; j++) {
+		json_t *r = json_object();
+
+		json_object_set_new(r, "receiver", text(x->receipts[j]->receiver));
+		put_time(r, "time", x->receipts[j]->time_ms);
+		if (x->receipts[j]->receipt)
+			json_object_set_new(r, "receipt_seq",
+					    json_integer((json_int_t)x->receipts[j]->receipt->seq));
+		json_array_append_new(rc, r);
+	}
+	json_object_set_new(o, "receipts", rc);
+	return o;
+}
+
+static json_t *timeline_json(Ld__ApiCaseItem **items, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, item_json(items[i]));
+	return a;
+}
+
+static void timeline_text(json_t *tl)
+{
+	size_t i, j;
+	json_t *x, *r;
+	char when[48];
+
+	json_array_foreach(tl, i, x) {
+		json_t *content = json_object_get(x, "content");
+
+		cli_fmt_time(json_integer_value(json_object_get(x, "time_ms")), when, sizeof(when));
+		printf("\n  %s  %s #%lld  %s\n", when, json_string_value(json_object_get(x, "feed")),
+		       (long long)json_integer_value(json_object_get(x, "seq")),
+		       json_string_value(json_object_get(x, "label")));
+		printf("    %s\n", cli_1l(json_string_value(json_object_get(x, "summary"))));
+		if (json_is_true(json_object_get(x, "refused")))
+			printf("    REFUSED: %s\n", cli_1l(json_string_value(json_object_get(x, "reason"))));
+		if (json_is_object(content))
+			cli_render(stdout, content, 6);
+		else if (!json_is_true(json_object_get(x, "visible")))
+			printf("      (content not visible here: this node holds the entry redacted)\n");
+		json_array_foreach(json_object_get(x, "receipts"), j, r) {
+			cli_fmt_time(json_integer_value(json_object_get(r, "time_ms")), when,
+				     sizeof(when));
+			printf("    received by %s at %s (signed receipt)\n",
+			       json_string_value(json_object_get(r, "receiver")), when);
+		}
+	}
+}
+
+static int show_action(ldc_t *cl, const char *id, bool json)
+{
+	Ld__ApiRequest q = LD__API_REQUEST__INIT;
+	Ld__ApiResponse *resp;
+	Ld__ApiAction *a;
+	json_t *o, *parts;
+	char when[48];
+	int r;
+
+	q.has_type = true;
+	q.type = LD__API_TYPE__API_ACTION;
+	q.case_id = (char *)id;
+	if ((r = ldc_call(cl, &q, 10000, &resp)) < 0)
+		return cli_daemon_fail(r, "show");
+	if (!resp->ok || !resp->action) {
+		r = cli_fail(resp->err == -ENOENT ? EXIT_NO_CASE : EXIT_STORE, "show %s: no case or "
+			     "action of that id is held here (unknown id, or this node is not party "
+			     "to it)", id);
+		ld__api_response__free_unpacked(resp, NULL);
+		return r;
+	}
+	a = resp->action;
+	o = json_object();
+	parts = json_array();
+	json_object_set_new(o, "action", text(a->action_id));
+	json_object_set_new(o, "dispatched", json_boolean(a->dispatched));
+	json_object_set_new(o, "dispatcher", a->dispatched ? text(a->dispatcher) : json_null());
+	json_object_set_new(o, "kind", json_string(ld_action_kind_name(a->kind)));
+	json_object_set_new(o, "priority", json_string(ld_priority_name(a->priority)));
+	put_time(o, "ack_by", a->ack_by_ms);
+	json_object_set_new(o, "title", text(a->title));
+	for (size_t i = 0; i < a->n_participants; i++) {
+		const Ld__ApiParticipant *p = a->participants[i];
+		json_t *x = json_object();
+
+		json_object_set_new(x, "node", text(p->node_id));
+		json_object_set_new(x, "role", json_string(ld_role_name(p->role)));
+		json_object_set_new(x, "state", text(p->state));
+		put_time(x, "ack", p->ack_ms);
+		json_object_set_new(x, "overdue", json_boolean(p->overdue));
+		json_object_set_new(x, "escalated", json_boolean(p->escalated));
+		json_array_append_new(parts, x);
+	}
+	json_object_set_new(o, "participants", parts);
+	json_object_set_new(o, "timeline", timeline_json(a->items, a->n_items));
+	if (json) {
+		r = cli_json_dump(o);
+	} else {
+		printf("action %s: %s\n  %s, %s, dispatched by %s", a->action_id, cli_1l(a->title),
+		       ld_action_kind_name(a->kind), ld_priority_name(a->priority),
+		       a->dispatched ? a->dispatcher : "(dispatch not held here)");
+		if (a->ack_by_ms) {
+			cli_fmt_time(a->ack_by_ms, when, sizeof(when));
+			printf("; acknowledge by %s", when);
+		}
+		printf("\n\nparticipants:\n");
+		for (size_t i = 0; i < a->n_participants; i++)
+			printf("  %-20s %-9s %-16s%s%s\n", a->participants[i]->node_id,
+			       ld_role_name(a->participants[i]->role), a->participants[i]->state,
+			       a->participants[i]->overdue ? "  OVERDUE (not acknowledged in time)" : "",
+			       a->participants[i]->escalated ? ", ESCALATED" : "");
+		printf("\ntimeline (every entry signed by its author and verified on arrival):\n");
+		timeline_text(json_object_get(o, "timeline"));
+		r = 0;
+	}
+	json_decref(o);
+	ld__api_response__free_unpacked(resp, NULL);
+	return r;
+}
+
+static json_t *case_json(const Ld__ApiCase *k)
+{
+	json_t *o = json_object(), *cps = json_array(), *as = json_array();
+
+	json_object_set_new(o, "case", text(k->case_id));
+	json_object_set_new(o, "opened", json_boolean(k->opened));
+	json_object_set_new(o, "referrer", text(k->referrer));
+	json_object_set_new(o, "holder", text(k->holder));
+	json_object_set_new(o, "status", text(k->status));
+	json_object_set_new(o, "title", text(k->title));
+	put_time(o, "answer_by", k->answer_by_ms);
+	json_object_set_new(o, "case_status", text(k->case_status));
+	put_time(o, "remediation_due", k->remediation_due_ms);
+	for (size_t i = 0; i < k->n_checkpoints; i++) {
+		const Ld__ApiCheckpoint *x = k->checkpoints[i];
+		json_t *c = json_object();
+
+		put_time(c, "due", x->due_ms);
+		json_object_set_new(c, "description", text(x->description));
+		put_time(c, "reported", x->reported_ms);
+		json_object_set_new(c, "dropped", json_boolean(x->dropped));
+		json_array_append_new(cps, c);
+	}
+	json_object_set_new(o, "checkpoints", cps);
+	for (size_t i = 0; i < k->n_assessments; i++) {
+		json_t *x = json_object();
+
+		json_object_set_new(x, "stage", json_string(ld_stage_name(k->assessments[i]->stage)));
+		json_object_set_new(x, "outcome",
+				    json_string(ld_outcome_name(k->assessments[i]->outcome)));
+		json_object_set_new(x, "assessor", text(k->assessments[i]->assessor));
+		put_time(x, "time", k->assessments[i]->time_ms);
+		json_array_append_new(as, x);
+	}
+	json_object_set_new(o, "assessments", as);
+	json_object_set_new(o, "may_update", json_boolean(k->may_update));
+	json_object_set_new(o, "may_assess", json_boolean(k->may_assess));
+	json_object_set_new(o, "may_designate", json_boolean(k->may_designate));
+	json_object_set_new(o, "timeline", timeline_json(k->items, k->n_items));
+	return o;
+}
+
+static void case_text(const Ld__ApiCase *k, json_t *o)
+{
+	char when[48], rep[48];
+
+	printf("case %s: %s\n", k->case_id, cli_1l(k->title));
+	if (k->opened) {
+		printf("  referred by %s to %s; status: %s", k->referrer, k->holder, k->status);
+		if (k->answer_by_ms) {
+			cli_fmt_time(k->answer_by_ms, when, sizeof(when));
+			printf("; answer by %s", when);
+		}
+		printf("\n");
+	} else {
+		printf("  no referral of this case is held here\n");
+	}
+	if (k->case_status) {
+		printf("  case status: %s", k->case_status);
+		if (k->remediation_due_ms) {
+			cli_fmt_time(k->remediation_due_ms, when, sizeof(when));
+			printf("; remediation due %s", when);
+		}
+		printf("\n");
+	}
+	for (size_t i = 0; i < k->n_checkpoints; i++) {
+		const Ld__ApiCheckpoint *x = k->checkpoints[i];
+
+		cli_fmt_time(x->due_ms, when, sizeof(when));
+		if (x->reported_ms)
+			cli_fmt_time(x->reported_ms, rep, sizeof(rep));
+		printf("  checkpoint %zu due %s: %s - %s%s\n", i, when, cli_1l(x->description),
+		       x->dropped ? "dropped" : x->reported_ms ? "reported " : "NOT REPORTED",
+		       !x->dropped && x->reported_ms ? rep : "");
+	}
+	for (size_t i = 0; i < k->n_assessments; i++)
+		printf("  assessment %s by %s: %s\n", ld_stage_name(k->assessments[i]->stage),
+		       k->assessments[i]->assessor, ld_outcome_name(k->assessments[i]->outcome));
+	printf("\ntimeline (every entry signed by its author and verified on arrival):\n");
+	timeline_text(json_object_get(o, "timeline"));
+}
+
+int cmd_show(int argc, char **argv)
+{
+	static const struct option opts[] = {CLI_COMMON_OPTS};
+	cli_common_t co = {0};
+	Ld__ApiResponse *resp;
+	const char *id;
+	ldc_t *cl;
+	json_t *o;
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc + 1, argv - 1, "c:h", opts, NULL)) != -1) {
+		if (cli_common_opt(&co, c))
+			continue;
+		if (c == 'h') {
+			printf("Usage: liandong show CASE|ACTION [-c CONFIG | --api EP] [--json] [--utc]\n"
+			       "The case's (or joint action's) whole signed timeline as this node holds\n"
+			       "it: author, time, what each entry says (every field: facts, reasons,\n"
+			       "parties, places, evidence references, deadlines), refused entries with\n"
+			       "the rule they break, and who received each entry when. Entries this\n"
+			       "node holds only redacted are marked \"not visible here\".\n"
+			       "--json: the same, typed (times as ms and RFC 3339).\n"
+			       "Exit 7: no case or action of that id is held here.\n");
+			return 0;
+		}
+		return EXIT_USAGE;
+	}
+	if (optind != argc || !ld_case_id_valid(argv[optind - 1]))
+		return cli_fail(EXIT_USAGE, "show: expected one case or action id (OWNER-NODE/LOCAL-ID)");
+	id = argv[optind - 1];
+	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
+		return r;
+	if ((r = cli_fetch_case(cl, id, &resp)) < 0) {
+		ldc_destroy(&cl);
+		return cli_daemon_fail(r, "show");
+	}
+	if (!resp->ok && resp->err == -ENOENT) {
+		/* Not a case this node holds: perhaps a joint action. */
+		ld__api_response__free_unpacked(resp, NULL);
+		r = show_action(cl, id, co.json);
+		ldc_destroy(&cl);
+		return r;
+	}
+	ldc_destroy(&cl);
+	if (!resp->ok || !resp->case_view) {
+		r = cli_fail(EXIT_STORE, "show %s: %s", id, resp->message ? resp->message : "failed");
+		ld__api_response__free_unpacked(resp, NULL);
+		return r;
+	}
+	o = case_json(resp->case_view);
+	if (co.json) {
+		r = cli_json_dump(o);
+	} else {
+		case_text(resp->case_view, o);
+		r = 0;
+	}
+	json_decref(o);
+	ld__api_response__free_unpacked(resp, NULL);
+	return r;
+}
