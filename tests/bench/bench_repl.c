@@ -70,7 +70,7 @@ static int append_many(tn_t *a, uint64_t n, const char *aud)
 	for (size_t i = 0; i < group; i++) {
 		ld__append_item__init(&items[i]);
 		items[i].has_kind = items[i].has_payload = true;
-		items[i].kind = 4;
+		items[i].kind = 100; /* not interpreted: any bytes are a payload */
 		items[i].audience = (char **)audience;
 		items[i].n_audience = 1;
 		items[i].payload.data = payload;
@@ -234,7 +234,7 @@ int main(int argc, char **argv)
 		double start = tu_now(), t1;
 
 		wait_send(ws, seq + i + 1);
-		if (cl_append(a, 4, to_a, 1, "latency probe", 13, NULL) < 0 || !wait_recv(ws, 10000))
+		if (cl_append(a, 100, to_a, 1, "latency probe", 13, NULL) < 0 || !wait_recv(ws, 10000))
 			goto fail;
 		t1 = tu_now();
 		lat[i] = (t1 - start) * 1000;

@@ -491,6 +491,9 @@ int cl_cli(tn_t *node, char *out, size_t size, ...)
 		dup2(fileno(err), 2);
 		close(fds[0]);
 		close(fds[1]);
+		/* The operators' zone, China Standard Time, unless a test asks
+		 * for another (CL_TZ). */
+		setenv("TZ", getenv("CL_TZ") ? getenv("CL_TZ") : "Asia/Shanghai", 1);
 		execv(args[0], (char *const *)args);
 		_exit(127);
 	}
@@ -516,4 +519,93 @@ int cl_cli(tn_t *node, char *out, size_t size, ...)
 bool cl_log_contains(tn_t *n, const char *needle)
 {
 	return file_contains(n->log, needle, strlen(needle));
+}
+
+json_t *cl_json(const char *text)
+{
+	json_error_t e;
+	json_t *j = json_loads(text, 0, &e);
+
+	if (!j) {
+		fprintf(stderr, "cluster: not JSON (line %d: %s):\n%s\n", e.line, e.text, text);
+		die("output of the tool is not valid JSON");
+	}
+	return j;
+}
+
+static bool jmatch(json_t *v, const char *want)
+{
+	char buf[64];
+
+	if (json_is_string(v))
+		return want[0] == '~' ? strstr(json_string_value(v), want + 1) != NULL
+				      : !strcmp(json_string_value(v), want);
+	if (json_is_integer(v)) {
+		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+		return !strcmp(buf, want);
+	}
+	if (json_is_boolean(v))
+		return !strcmp(json_is_true(v) ? "true" : "false", want);
+	if (json_is_null(v))
+		return !strcmp(want, "null");
+	return false;
+}
+
+static bool jwalk(json_t *v, const char *path, const char *want)
+{
+	const char *slash = strchr(path, '/');
+	size_t len = slash ? (size_t)(slash - path) : strlen(path);
+	char key[128];
+
+	if (!*path)
+		return jmatch(v, want);
+	snprintf(key, sizeof(key), "%.*s", (int)len, path);
+	path = slash ? slash + 1 : path + len;
+	if (!strcmp(key, "*")) {
+		size_t i;
+		json_t *x;
+
+		json_array_foreach(v, i, x) if (jwalk(x, path, want)) return true;
+		return false;
+	}
+	if (json_is_array(v)) {
+		char *end;
+		long i = strtol(key, &end, 10);
+
+		return !*end && jwalk(json_array_get(v, (size_t)i), path, want);
+	}
+	v = json_object_get(v, key);
+	return v && jwalk(v, path, want);
+}
+
+bool cl_jhas(json_t *root, const char *path, const char *want)
+{
+	return root && jwalk(root, path, want);
+}
+
+bool cl_out_has(const char *out, const char *path, const char *want)
+{
+	json_t *j = cl_json(out);
+	bool r = cl_jhas(j, path, want);
+
+	json_decref(j);
+	return r;
+}
+
+json_t *cl_jfind(json_t *root, const char *array_path, const char *key, const char *value)
+{
+	json_t *a = root;
+	char part[128];
+	size_t i;
+	json_t *x;
+
+	for (const char *p = array_path; a && *p;) {
+		size_t len = strcspn(p, "/");
+
+		snprintf(part, sizeof(part), "%.*s", (int)len, p);
+		a = json_object_get(a, part);
+		p += len + (p[len] == '/');
+	}
+	json_array_foreach(a, i, x) if (jmatch(json_object_get(x, key), value)) return x;
+	return NULL;
 }

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "client/ldclient.h"
 #include "common/key.h"
 
@@ -118,3 +120,21 @@ bool cl_log_contains(tn_t *n, const char *needle);
 
 /* Does any file under n's data directory contain these bytes? */
 bool cl_data_contains(tn_t *n, const void *bytes, size_t len);
+
+/* Parse the tool's JSON output 'text'; the test dies if it is not valid
+ * JSON. Caller owns the result (json_decref). */
+json_t *cl_json(const char *text);
+
+/* Does any value at 'path' in 'root' match 'want'? The path is keys and
+ * array indexes joined by '/', '*' standing for every element of an array
+ * ("timeline/ * /receipts/ * /receiver" without the spaces). A string matches
+ * if equal, or if it contains want + 1 when want starts with '~'; numbers,
+ * booleans and null match their JSON text. */
+bool cl_jhas(json_t *root, const char *path, const char *want);
+
+/* cl_jhas on the JSON text 'out' (dies if it is not JSON). */
+bool cl_out_has(const char *out, const char *path, const char *want);
+
+/* The first object of the array at 'array_path' (keys joined by '/') whose
+ * 'key' matches 'value' (as cl_jhas), or NULL. Borrowed from root. */
+json_t *cl_jfind(json_t *root, const char *array_path, const char *key, const char *value);

@@ -31,7 +31,9 @@
 #include "common/store.h"
 #include "testutil.h"
 
-#define REFERRAL 2
+/* A kind this version does not interpret: signed, stored and passed on as
+ * is, so any bytes make a payload. */
+#define REFERRAL 100
 #define GROUP_MAX 100
 #define PAYLOAD_MAX 2048
 #define TOTAL_MAX 20000 /* entries A appends in one scenario, at most */
