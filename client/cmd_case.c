@@ -344,6 +344,10 @@ int cmd_supplement(int argc, char **argv)
 		r = cli_fail(EXIT_USAGE, "supplement: expected CASE and --text (or --text-file)");
 		goto out;
 	}
+	if (!text.value[strspn(text.value, " \t\n")]) {
+		r = cli_fail(EXIT_USAGE, "supplement: the text is empty: say what is added");
+		goto out;
+	}
 	case_id = argv[optind - 1];
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		goto out;

@@ -130,7 +130,8 @@ static int sign_key_arg(const char *arg, bool file, uint8_t out[LD_PUBKEY_LEN])
 
 	ld_text_quote(arg, 40, q, sizeof(q));
 	if (!file) {
-		if (ld_unhex(arg, out, LD_PUBKEY_LEN) == 0)
+		/* A key must decode and must not also name a file: never guess. */
+		if (ld_unhex(arg, out, LD_PUBKEY_LEN) == 0 && access(arg, F_OK) != 0)
 			return 0;
 		if (access(arg, F_OK) == 0)
 			return cli_fail(EXIT_USAGE, "roster: --sign-key '%s' is a file: use "
@@ -157,13 +158,14 @@ static int curve_key_arg(const char *arg, bool file, uint8_t out[32])
 
 	ld_text_quote(arg, 48, q, sizeof(q));
 	if (!file) {
-		if (ld_curve_z85_decode(arg, out) < 0) {
-			if (access(arg, F_OK) == 0)
-				return cli_fail(EXIT_USAGE, "roster: --curve-key '%s' is a file: use "
-							    "--curve-key-file for a file", q);
+		/* A path can be 40 Z85 characters too: a key must decode and must
+		 * not name a file, or nobody can tell which was meant. */
+		if (access(arg, F_OK) == 0)
+			return cli_fail(EXIT_USAGE, "roster: --curve-key '%s' names a file: use "
+						    "--curve-key-file for a file", q);
+		if (ld_curve_z85_decode(arg, out) < 0)
 			return cli_fail(EXIT_USAGE, "roster: --curve-key '%s' is not 40 Z85 "
 						    "characters (quote it in the shell)", q);
-		}
 	} else if ((r = ld_curve_load(arg, &p)) == 0) {
 		explicit_bzero(p.sec, sizeof(p.sec));
 		if (ld_curve_z85_decode(p.pub, out) < 0)

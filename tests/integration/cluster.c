@@ -609,3 +609,26 @@ json_t *cl_jfind(json_t *root, const char *array_path, const char *key, const ch
 	json_array_foreach(a, i, x) if (jmatch(json_object_get(x, key), value)) return x;
 	return NULL;
 }
+
+int64_t cl_signed(tn_t *n)
+{
+	Ld__ApiRequest q = LD__API_REQUEST__INIT;
+	Ld__ApiResponse *resp;
+	int64_t count = 0;
+
+	q.has_type = true;
+	q.type = LD__API_TYPE__API_LIST;
+	q.feed = n->id;
+	if (ldc_call(n->c, &q, 10000, &resp) < 0)
+		return -1;
+	for (size_t i = 0; resp->ok && i < resp->n_entries; i++) {
+		ld_entry_t *e;
+
+		if (ld_entry_parse(resp->entries[i]->entry.data, resp->entries[i]->entry.len, &e) < 0)
+			continue;
+		count += e->hdr->kind != LD__KIND__KIND_DELIVERY_RECEIPT;
+		ld_entry_destroy(&e);
+	}
+	ld__api_response__free_unpacked(resp, NULL);
+	return count;
+}

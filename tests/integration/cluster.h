@@ -138,3 +138,8 @@ bool cl_out_has(const char *out, const char *path, const char *want);
 /* The first object of the array at 'array_path' (keys joined by '/') whose
  * 'key' matches 'value' (as cl_jhas), or NULL. Borrowed from root. */
 json_t *cl_jfind(json_t *root, const char *array_path, const char *key, const char *value);
+
+/* Entries n signed itself other than delivery receipts (which it signs on
+ * its own whenever something addressed to it arrives): what a command
+ * signed or did not. -1 if the daemon does not answer. At most 1024. */
+int64_t cl_signed(tn_t *n);
