@@ -46,10 +46,10 @@ int cli_time_arg(const char *cmd, const char *opt, const char *arg, bool end_of_
 		return 0;
 	ld_text_quote(arg, 40, q, sizeof(q));
 	if (r == -ERANGE)
-		return cli_fail(EXIT_USAGE, "%s: %s '%s': no such date or time in the calendar "
+		return cli_fail(EXIT_USAGE, "%s: %s '%.80s': no such date or time in the calendar "
 					    "(check the day of the month, hours 00-23, minutes "
 					    "00-59)", cmd, opt, q);
-	return cli_fail(EXIT_USAGE, "%s: %s '%s' is not a date: " LD_TIME_FORMS, cmd, opt, q);
+	return cli_fail(EXIT_USAGE, "%s: %s '%.80s' is not a date: " LD_TIME_FORMS, cmd, opt, q);
 }
 
 int cli_text_arg(const char *cmd, const char *opt, const char *value, const char *field)
@@ -63,10 +63,10 @@ int cli_text_arg(const char *cmd, const char *opt, const char *value, const char
 		return 0;
 	ld_text_quote(value, 40, q, sizeof(q));
 	if (len > lim.max_bytes && ld_utf8_valid(value, len))
-		return cli_fail(EXIT_USAGE, "%s: %s is too long: %zu bytes, at most %zu%s ('%s')",
+		return cli_fail(EXIT_USAGE, "%s: %s is too long: %zu bytes, at most %zu%s ('%.80s')",
 				cmd, opt, len, lim.max_bytes,
 				lim.multiline ? "; long text can come from a file" : "", q);
-	return cli_fail(EXIT_USAGE, "%s: %s %s: '%s'", cmd, opt, bad, q);
+	return cli_fail(EXIT_USAGE, "%s: %s %s: '%.80s'", cmd, opt, bad, q);
 }
 
 int cli_text_file(const char *cmd, const char *opt, const char *path, const char *field,
@@ -132,7 +132,7 @@ int cli_deadline_ahead(const char *cmd, const char *opt, const char *arg, int64_
 	cli_fmt_time(t_ms, when, sizeof(when));
 	cli_fmt_time(now, at, sizeof(at));
 	ld_span_format(now - t_ms, ago, sizeof(ago));
-	return cli_fail(EXIT_EXPIRED, "%s: %s '%s' (%s) passed %s ago (it is now %s); give a later "
+	return cli_fail(EXIT_EXPIRED, "%s: %s '%.80s' (%s) passed %s ago (it is now %s); give a later "
 				      "date, or a span such as +48h", cmd, opt, arg, when, ago, at);
 }
 
@@ -261,10 +261,10 @@ int cli_refs_add(cli_refs_t *l, const char *cmd, const char *opt, const char *ar
 	size_t i = l->n;
 
 	if (i >= l->max || i >= CLI_REFS_MAX)
-		return cli_fail(EXIT_USAGE, "%s: %s '%s': at most %zu", cmd, opt, arg, l->max);
+		return cli_fail(EXIT_USAGE, "%s: %s '%.80s': at most %zu", cmd, opt, arg, l->max);
 	ld__entry_ref__init(&l->refs[i]);
 	if (cli_parse_ref(arg, l->feed[i], &l->refs[i].seq) < 0)
-		return cli_fail(EXIT_USAGE, "%s: %s '%s': expected FEED:SEQ (an entry, e.g. "
+		return cli_fail(EXIT_USAGE, "%s: %s '%.80s': expected FEED:SEQ (an entry, e.g. "
 					    "county-a:6)", cmd, opt, arg);
 	l->refs[i].feed = l->feed[i];
 	l->refs[i].has_seq = true;

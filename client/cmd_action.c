@@ -68,14 +68,14 @@ int cmd_dispatch(int argc, char **argv)
 		switch (c) {
 		case 'k':
 			if ((v = cli_pick(kinds, 4, optarg)) < 0)
-				return cli_fail(EXIT_USAGE, "dispatch: --kind '%s' unknown (joint-"
+				return cli_fail(EXIT_USAGE, "dispatch: --kind '%.80s' unknown (joint-"
 							    "inspection, special-campaign, emergency)", optarg);
 			m.has_kind = true;
 			m.kind = (uint32_t)v;
 			break;
 		case 'p':
 			if ((v = cli_pick(prios, 4, optarg)) < 0)
-				return cli_fail(EXIT_USAGE, "dispatch: --priority '%s' unknown (routine, "
+				return cli_fail(EXIT_USAGE, "dispatch: --priority '%.80s' unknown (routine, "
 							    "urgent, emergency)", optarg);
 			m.has_priority = true;
 			m.priority = (uint32_t)v;
@@ -100,12 +100,12 @@ int cmd_dispatch(int argc, char **argv)
 				return cli_fail(EXIT_USAGE, "dispatch: at most %d participants",
 						LD_ACTION_PARTICIPANTS_MAX);
 			if (len > LD_NODE_ID_MAX)
-				return cli_fail(EXIT_USAGE, "dispatch: --participant '%s' too long", optarg);
+				return cli_fail(EXIT_USAGE, "dispatch: --participant '%.80s' too long", optarg);
 			memcpy(names[i], optarg, len);
 			names[i][len] = '\0';
 			v = colon ? cli_pick(roles, 4, colon + 1) : LD__PARTICIPANT_ROLE__PARTICIPANT_ROLE_SUPPORT;
 			if (!ld_node_id_valid(names[i]) || v < 0)
-				return cli_fail(EXIT_USAGE, "dispatch: --participant '%s': expected NODE or "
+				return cli_fail(EXIT_USAGE, "dispatch: --participant '%.80s': expected NODE or "
 							    "NODE:lead|support|observer", optarg);
 			for (size_t j = 0; j < i; j++)
 				if (!strcmp(names[j], names[i]))
@@ -154,7 +154,7 @@ int cmd_dispatch(int argc, char **argv)
 			break;
 		case 'C':
 			if (m.n_case_ids == 8 || !ld_case_id_valid(optarg))
-				return cli_fail(EXIT_USAGE, "dispatch: --case '%s' is not a case id (at most "
+				return cli_fail(EXIT_USAGE, "dispatch: --case '%.80s' is not a case id (at most "
 							    "8)", optarg);
 			cases[m.n_case_ids++] = optarg;
 			break;
@@ -196,7 +196,7 @@ int cmd_dispatch(int argc, char **argv)
 	    m.action_id[strlen(self)] != '/') {
 		ldc_destroy(&cl);
 		free(instr_file);
-		return cli_fail(EXIT_USAGE, "dispatch: --action '%s' must be %s/LOCAL-ID", m.action_id,
+		return cli_fail(EXIT_USAGE, "dispatch: --action '%.80s' must be %s/LOCAL-ID", m.action_id,
 				self);
 	}
 	buf = malloc(ld__action_dispatch__get_packed_size(&m) + 1);
@@ -285,7 +285,7 @@ static int action_answer(int argc, char **argv, int reply)
 		case 'F': m.findings = findings_file; break;
 		case 's':
 			if (reply != 0 || cli_pick(statuses, 7, optarg) < 4) {
-				r = cli_fail(EXIT_USAGE, "report: --status '%s' unknown (on-site, "
+				r = cli_fail(EXIT_USAGE, "report: --status '%.80s' unknown (on-site, "
 							 "progress, completed)", optarg);
 				goto out;
 			}

@@ -227,10 +227,10 @@ int cmd_export(int argc, char **argv)
 			if (n_files == MAX_FILES)
 				return cli_fail(EXIT_USAGE, "export: at most %d --file", MAX_FILES);
 			if (!eq || (size_t)(eq - next) >= sizeof(ref) || !eq[1])
-				return cli_fail(EXIT_USAGE, "export: --file '%s' must be FEED:SEQ=PATH", next);
+				return cli_fail(EXIT_USAGE, "export: --file '%.80s' must be FEED:SEQ=PATH", next);
 			snprintf(ref, sizeof(ref), "%.*s", (int)(eq - next), next);
 			if (cli_parse_ref(ref, files[n_files].feed, &files[n_files].seq) < 0)
-				return cli_fail(EXIT_USAGE, "export: --file '%s': '%s' is not FEED:SEQ of an "
+				return cli_fail(EXIT_USAGE, "export: --file '%.80s': '%.80s' is not FEED:SEQ of an "
 						"evidence record", next, ref);
 			files[n_files++].path = eq + 1;
 		} else if ((!strcmp(a, "-c") || !strcmp(a, "--config")) && next) {
@@ -241,7 +241,7 @@ int cmd_export(int argc, char **argv)
 			case_id = a;
 		} else {
 			export_usage(stderr);
-			return cli_fail(EXIT_USAGE, "export: unknown or incomplete option '%s'", a);
+			return cli_fail(EXIT_USAGE, "export: unknown or incomplete option '%.80s'", a);
 		}
 	}
 	if (!case_id || !outp) {
@@ -249,7 +249,7 @@ int cmd_export(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, "export: CASE and -o FILE are required");
 	}
 	if (!ld_case_id_valid(case_id))
-		return cli_fail(EXIT_USAGE, "export: '%s' is not a case id (OWNER/LOCAL-ID)", case_id);
+		return cli_fail(EXIT_USAGE, "export: '%.80s' is not a case id (OWNER/LOCAL-ID)", case_id);
 	for (size_t i = 0; i < n_files; i++) {
 		uint64_t size;
 
@@ -492,7 +492,7 @@ int cmd_verify(int argc, char **argv)
 			path = argv[i];
 		} else {
 			verify_usage(stderr);
-			return cli_fail(EXIT_USAGE, "verify: unknown or incomplete option '%s'", argv[i]);
+			return cli_fail(EXIT_USAGE, "verify: unknown or incomplete option '%.80s'", argv[i]);
 		}
 	}
 	if (!path || !root) {

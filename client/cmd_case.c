@@ -137,7 +137,7 @@ int cmd_refer(int argc, char **argv)
 		case 'o': m.contact = optarg; break;
 		case 'R':
 			if (!ld_case_id_valid(optarg))
-				r = cli_fail(EXIT_USAGE, "refer: --related-case '%s' is not a case id "
+				r = cli_fail(EXIT_USAGE, "refer: --related-case '%.80s' is not a case id "
 							 "(OWNER-NODE/LOCAL-ID)", optarg);
 			m.related_case_id = optarg;
 			break;
@@ -148,7 +148,7 @@ int cmd_refer(int argc, char **argv)
 				if (!strcmp(optarg, ld_violation_name(i)))
 					v = (int)i;
 			if (v < 0)
-				r = cli_fail(EXIT_USAGE, "refer: --violation '%s' unknown (water, air, "
+				r = cli_fail(EXIT_USAGE, "refer: --violation '%.80s' unknown (water, air, "
 							 "solid-waste, hazardous-waste, soil, noise, "
 							 "sand-mining, fishing-ban, ecological-damage, "
 							 "radiation, other)", optarg);
@@ -160,7 +160,7 @@ int cmd_refer(int argc, char **argv)
 			int v = cli_pick(reasons, sizeof(reasons) / sizeof(reasons[0]), optarg);
 
 			if (v < 0)
-				r = cli_fail(EXIT_USAGE, "refer: --reason '%s' unknown (jurisdiction, "
+				r = cli_fail(EXIT_USAGE, "refer: --reason '%.80s' unknown (jurisdiction, "
 							 "suspected-crime, public-interest, "
 							 "damage-compensation, other)", optarg);
 			m.has_reason = true;
@@ -183,7 +183,7 @@ int cmd_refer(int argc, char **argv)
 	m.facts = (char *)facts.value;
 	if (optind != argc + 1) {
 		refer_usage(stderr);
-		r = cli_fail(EXIT_USAGE, "refer: unexpected argument '%s'", argv[optind - 1]);
+		r = cli_fail(EXIT_USAGE, "refer: unexpected argument '%.80s'", argv[optind - 1]);
 		goto out;
 	}
 	if (!m.addressee || !m.title || !m.has_violation || !m.facts) {
@@ -193,12 +193,12 @@ int cmd_refer(int argc, char **argv)
 		goto out;
 	}
 	if (!ld_node_id_valid(m.addressee)) {
-		r = cli_fail(EXIT_USAGE, "refer: --to '%s' is not a valid node id", m.addressee);
+		r = cli_fail(EXIT_USAGE, "refer: --to '%.80s' is not a valid node id", m.addressee);
 		goto out;
 	}
 	if (place.region_code && (strlen(place.region_code) != 6 ||
 				  strspn(place.region_code, "0123456789") != 6)) {
-		r = cli_fail(EXIT_USAGE, "refer: --region '%s' must be six digits (GB/T 2260)",
+		r = cli_fail(EXIT_USAGE, "refer: --region '%.80s' must be six digits (GB/T 2260)",
 			     place.region_code);
 		goto out;
 	}
@@ -227,7 +227,7 @@ int cmd_refer(int argc, char **argv)
 	}
 	if (!ld_case_id_valid(m.case_id) || strncmp(m.case_id, self, strlen(self)) != 0 ||
 	    m.case_id[strlen(self)] != '/') {
-		r = cli_fail(EXIT_USAGE, "refer: --case '%s' must be %s/LOCAL-ID (1-64 of A-Z a-z "
+		r = cli_fail(EXIT_USAGE, "refer: --case '%.80s' must be %s/LOCAL-ID (1-64 of A-Z a-z "
 					 "0-9 . _ -)", m.case_id, self);
 		goto out;
 	}
@@ -490,12 +490,12 @@ static int answer(int argc, char **argv, const char *verb)
 			decision = cli_pick((const char *const[]){NULL, "accept", "reject", "need-info"},
 					    4, argv[i]);
 			if (decision < 0) {
-				r = cli_fail(EXIT_USAGE, "respond: '%s' is not a decision (accept, "
+				r = cli_fail(EXIT_USAGE, "respond: '%.80s' is not a decision (accept, "
 							 "reject, need-info)", argv[i]);
 				goto out;
 			}
 		} else {
-			r = cli_fail(EXIT_USAGE, "%s: unexpected argument '%s'", verb, argv[i]);
+			r = cli_fail(EXIT_USAGE, "%s: unexpected argument '%.80s'", verb, argv[i]);
 			goto out;
 		}
 	}
@@ -510,7 +510,7 @@ static int answer(int argc, char **argv, const char *verb)
 		goto out;
 	}
 	if (!ld_case_id_valid(m.case_id)) {
-		r = cli_fail(EXIT_USAGE, "%s: '%s' is not a case id (OWNER-NODE/LOCAL-ID)", verb,
+		r = cli_fail(EXIT_USAGE, "%s: '%.80s' is not a case id (OWNER-NODE/LOCAL-ID)", verb,
 			     m.case_id);
 		goto out;
 	}
@@ -642,7 +642,7 @@ int cmd_reindex(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (optind != argc + 1)
-		return cli_fail(EXIT_USAGE, "reindex: unexpected argument '%s'", argv[optind - 1]);
+		return cli_fail(EXIT_USAGE, "reindex: unexpected argument '%.80s'", argv[optind - 1]);
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
 	q.has_type = true;

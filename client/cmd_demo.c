@@ -250,7 +250,7 @@ int cmd_demo(int argc, char **argv)
 			dir = argv[++i];
 		} else {
 			demo_usage(stderr);
-			return cli_fail(EXIT_USAGE, "demo: unknown or incomplete option '%s'", argv[i]);
+			return cli_fail(EXIT_USAGE, "demo: unknown or incomplete option '%.80s'", argv[i]);
 		}
 	}
 	if (mkdir(dir, 0700) < 0)

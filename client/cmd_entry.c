@@ -72,7 +72,7 @@ int cmd_append(int argc, char **argv)
 		case 'k':
 			if (kind_parse(optarg, &item.kind) < 0 || item.kind == 0 ||
 			    item.kind == LD__KIND__KIND_ROSTER_UPDATE)
-				return cli_fail(EXIT_USAGE, "append: --kind '%s' unknown (roster updates "
+				return cli_fail(EXIT_USAGE, "append: --kind '%.80s' unknown (roster updates "
 							    "go through `liandong roster`)", optarg);
 			have_kind = true;
 			break;

@@ -166,7 +166,7 @@ static int evidence_add(int argc, char **argv)
 		switch (c) {
 		case 't':
 			if ((t = cli_pick(types, sizeof(types) / sizeof(types[0]), optarg)) < 0)
-				return cli_fail(EXIT_USAGE, "evidence add: --type '%s' unknown (sampling, "
+				return cli_fail(EXIT_USAGE, "evidence add: --type '%.80s' unknown (sampling, "
 							    "monitoring, photo, video, inspection-record, "
 							    "appraisal, interrogation-record, document, "
 							    "other)", optarg);
@@ -202,7 +202,7 @@ static int evidence_add(int argc, char **argv)
 	m.case_id = argv[optind];
 	file = argv[optind + 1];
 	if (!ld_case_id_valid(m.case_id))
-		return cli_fail(EXIT_USAGE, "evidence add: '%s' is not a case id", m.case_id);
+		return cli_fail(EXIT_USAGE, "evidence add: '%.80s' is not a case id", m.case_id);
 	/* The file first: a missing or unreadable one is named as such. */
 	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
 		return cli_fail(EXIT_FILE, "evidence add: %s: %s", file, strerror(errno));
@@ -334,7 +334,7 @@ static int evidence_attest(int argc, char **argv)
 		switch (c) {
 		case 'v':
 			if ((v = cli_pick(verdicts, sizeof(verdicts) / sizeof(verdicts[0]), optarg)) < 0)
-				return cli_fail(EXIT_USAGE, "evidence attest: --verdict '%s' unknown "
+				return cli_fail(EXIT_USAGE, "evidence attest: --verdict '%.80s' unknown "
 							    "(recognised, reservations, not-recognised)",
 						optarg);
 			m.has_verdict = true;
@@ -353,7 +353,7 @@ static int evidence_attest(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, "evidence attest: expected FEED:SEQ and --verdict");
 	}
 	if (cli_parse_ref(argv[optind], feed, &rec.seq) < 0)
-		return cli_fail(EXIT_USAGE, "evidence attest: '%s' is not FEED:SEQ", argv[optind]);
+		return cli_fail(EXIT_USAGE, "evidence attest: '%.80s' is not FEED:SEQ", argv[optind]);
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
 	if ((r = cli_self_id(cl, self)) < 0 ||
@@ -430,6 +430,6 @@ int cmd_evidence(int argc, char **argv)
 	if (!strcmp(argv[0], "hand-over"))
 		return cmd_evidence_hand_over(argc, argv);
 	evidence_usage(stderr);
-	return cli_fail(EXIT_USAGE, "evidence: unknown subcommand '%s' (add, attest, get, hand-over)",
+	return cli_fail(EXIT_USAGE, "evidence: unknown subcommand '%.80s' (add, attest, get, hand-over)",
 			argv[0]);
 }

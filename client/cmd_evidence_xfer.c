@@ -230,7 +230,7 @@ int cmd_evidence_get(int argc, char **argv)
 
 			timeout_s = strtol(optarg, &end, 10);
 			if (*end || timeout_s < 1 || timeout_s > 86400)
-				return cli_fail(EXIT_USAGE, "evidence get: --timeout '%s' must be 1 to "
+				return cli_fail(EXIT_USAGE, "evidence get: --timeout '%.80s' must be 1 to "
 							    "86400 seconds", optarg);
 			break;
 		}
@@ -244,7 +244,7 @@ int cmd_evidence_get(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, "evidence get: expected FEED:SEQ and -o FILE");
 	}
 	if (cli_parse_ref(argv[optind], feed, &seq) < 0)
-		return cli_fail(EXIT_USAGE, "evidence get: '%s' is not FEED:SEQ (an evidence record, "
+		return cli_fail(EXIT_USAGE, "evidence get: '%.80s' is not FEED:SEQ (an evidence record, "
 					    "as `liandong show CASE` lists it)", argv[optind]);
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
@@ -337,11 +337,14 @@ int cmd_evidence_get(int argc, char **argv)
 					  "nothing written)", self, ld_hex(want, 32, hex));
 		goto out;
 	}
-	if (co.json)
-		printf("{\"file\": \"%s\", \"size\": %llu, \"sha256\": \"%s\", \"matches\": true, "
+	if (co.json) {
+		printf("{\"file\": ");
+		cli_json_str(stdout, out);
+		printf(", \"size\": %llu, \"sha256\": \"%s\", \"matches\": true, "
 		       "\"source\": \"%s\", \"received\": %llu, \"resumed_from\": %llu}\n",
-		       out, (unsigned long long)size, ld_hex(got, 32, hex), source,
+		       (unsigned long long)size, ld_hex(got, 32, hex), source,
 		       (unsigned long long)received, (unsigned long long)resumed);
+	}
 	else
 		printf("%s: %llu bytes, sha256 %s matches record %s:%llu%s%s\n", out,
 		       (unsigned long long)size, ld_hex(got, 32, hex), feed, (unsigned long long)seq,
@@ -397,7 +400,7 @@ int cmd_evidence_hand_over(int argc, char **argv)
 		case 't': to = optarg; break;
 		case 'r':
 			if ((v = cli_pick(reasons, sizeof(reasons) / sizeof(reasons[0]), optarg)) < 2)
-				return cli_fail(EXIT_USAGE, "evidence hand-over: --reason '%s' unknown "
+				return cli_fail(EXIT_USAGE, "evidence hand-over: --reason '%.80s' unknown "
 							    "(hand-over, return, court-submission)",
 						optarg);
 			reason = (uint32_t)v;
@@ -416,9 +419,9 @@ int cmd_evidence_hand_over(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, "evidence hand-over: expected FEED:SEQ and --to NODE");
 	}
 	if (cli_parse_ref(argv[optind], feed, &seq) < 0)
-		return cli_fail(EXIT_USAGE, "evidence hand-over: '%s' is not FEED:SEQ", argv[optind]);
+		return cli_fail(EXIT_USAGE, "evidence hand-over: '%.80s' is not FEED:SEQ", argv[optind]);
 	if (!ld_node_id_valid(to))
-		return cli_fail(EXIT_USAGE, "evidence hand-over: --to '%s' is not a node id", to);
+		return cli_fail(EXIT_USAGE, "evidence hand-over: --to '%.80s' is not a node id", to);
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
 	if ((r = cli_self_id(cl, self)) < 0) {

@@ -44,13 +44,13 @@ int cmd_key(int argc, char **argv)
 			json = true;
 		} else if (argv[i][0] == '-') {
 			key_usage(stderr);
-			return cli_fail(EXIT_USAGE, "key: unknown option '%s'", argv[i]);
+			return cli_fail(EXIT_USAGE, "key: unknown option '%.80s'", argv[i]);
 		} else if (!verb) {
 			verb = argv[i];
 		} else if (!path) {
 			path = argv[i];
 		} else {
-			return cli_fail(EXIT_USAGE, "key: unexpected argument '%s'", argv[i]);
+			return cli_fail(EXIT_USAGE, "key: unexpected argument '%.80s'", argv[i]);
 		}
 	}
 	if (!verb || !path || (strcmp(verb, "new") && strcmp(verb, "show"))) {

@@ -117,7 +117,7 @@ int cmd_init(int argc, char **argv)
 					    "are required");
 	}
 	if (!ld_node_id_valid(id))
-		return cli_fail(EXIT_USAGE, "init: --id '%s' is not a valid node id (1-64 of a-z 0-9 "
+		return cli_fail(EXIT_USAGE, "init: --id '%.80s' is not a valid node id (1-64 of a-z 0-9 "
 					    ". _ -)", id);
 	if (root && (r = ld_pubkey_parse(root, root_pub)) < 0)
 		return cli_fail(EXIT_FILE, "init: --root %s: %s", root,
@@ -125,7 +125,7 @@ int cmd_init(int argc, char **argv)
 					     : "not an Ed25519 public key");
 	for (size_t i = 0; i < n_peers; i++)
 		if (!strchr(peers[i], '=') || !strstr(peers[i], "://"))
-			return cli_fail(EXIT_USAGE, "init: --peer '%s': expected ID=tcp://HOST:PORT"
+			return cli_fail(EXIT_USAGE, "init: --peer '%.80s': expected ID=tcp://HOST:PORT"
 						    "[@CURVEKEY]", peers[i]);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return cli_fail(EXIT_FILE, "init: cannot create %s: %s", dir, strerror(errno));
@@ -233,7 +233,7 @@ int cmd_status(int argc, char **argv)
 			api = argv[++i];
 		} else {
 			status_usage(stderr);
-			return cli_fail(EXIT_USAGE, "status: unknown or incomplete option '%s'", argv[i]);
+			return cli_fail(EXIT_USAGE, "status: unknown or incomplete option '%.80s'", argv[i]);
 		}
 	}
 	if ((r = cli_connect(api, conf, &cl)) != 0)

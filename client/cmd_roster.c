@@ -77,10 +77,10 @@ int cli_member(ldc_t *cl, const char *cmd, const char *opt, const char *id)
 			if (current(m, now))
 				return 0;
 			if (m->revoked)
-				return cli_fail(EXIT_NO_CASE, "%s: %s '%s': that unit was revoked from "
+				return cli_fail(EXIT_NO_CASE, "%s: %s '%.80s': that unit was revoked from "
 							      "the roster (%s)", cmd, opt, id,
 						m->revoke_reason ? m->revoke_reason : "no reason given");
-			return cli_fail(EXIT_NO_CASE, "%s: %s '%s': that unit's membership is not "
+			return cli_fail(EXIT_NO_CASE, "%s: %s '%.80s': that unit's membership is not "
 						      "valid now (see liandong roster list)",
 					cmd, opt, id);
 		}
@@ -90,9 +90,9 @@ int cli_member(ldc_t *cl, const char *cmd, const char *opt, const char *id)
 	k = ld_text_closest(id, names, n, close, 3);
 	free(names);
 	if (!ro->n_roster)
-		return cli_fail(EXIT_NO_CASE, "%s: %s '%s' is not in the roster: this node holds no "
+		return cli_fail(EXIT_NO_CASE, "%s: %s '%.80s' is not in the roster: this node holds no "
 					      "roster yet (is it linked to its superior?)", cmd, opt, id);
-	return cli_fail(EXIT_NO_CASE, "%s: %s '%s' is not a member of the roster%s%s%s%s%s%s%s "
+	return cli_fail(EXIT_NO_CASE, "%s: %s '%.80s' is not a member of the roster%s%s%s%s%s%s%s "
 				      "(liandong roster list shows every unit)", cmd, opt, id,
 			k ? "; did you mean " : "", k ? close[0] : "", k > 1 ? ", " : "",
 			k > 1 ? close[1] : "", k > 2 ? ", " : "", k > 2 ? close[2] : "", k ? "?" : "");
@@ -134,9 +134,9 @@ static int sign_key_arg(const char *arg, bool file, uint8_t out[LD_PUBKEY_LEN])
 		if (ld_unhex(arg, out, LD_PUBKEY_LEN) == 0 && access(arg, F_OK) != 0)
 			return 0;
 		if (access(arg, F_OK) == 0)
-			return cli_fail(EXIT_USAGE, "roster: --sign-key '%s' is a file: use "
+			return cli_fail(EXIT_USAGE, "roster: --sign-key '%.80s' is a file: use "
 						    "--sign-key-file for a file", q);
-		return cli_fail(EXIT_USAGE, "roster: --sign-key '%s' is not 64 hex digits", q);
+		return cli_fail(EXIT_USAGE, "roster: --sign-key '%.80s' is not 64 hex digits", q);
 	}
 	if (ld_pubkey_parse(arg, out) == 0)
 		return 0;
@@ -161,10 +161,10 @@ static int curve_key_arg(const char *arg, bool file, uint8_t out[32])
 		/* A path can be 40 Z85 characters too: a key must decode and must
 		 * not name a file, or nobody can tell which was meant. */
 		if (access(arg, F_OK) == 0)
-			return cli_fail(EXIT_USAGE, "roster: --curve-key '%s' names a file: use "
+			return cli_fail(EXIT_USAGE, "roster: --curve-key '%.80s' names a file: use "
 						    "--curve-key-file for a file", q);
 		if (ld_curve_z85_decode(arg, out) < 0)
-			return cli_fail(EXIT_USAGE, "roster: --curve-key '%s' is not 40 Z85 "
+			return cli_fail(EXIT_USAGE, "roster: --curve-key '%.80s' is not 40 Z85 "
 						    "characters (quote it in the shell)", q);
 	} else if ((r = ld_curve_load(arg, &p)) == 0) {
 		explicit_bzero(p.sec, sizeof(p.sec));
@@ -187,7 +187,7 @@ static int curve_key_arg(const char *arg, bool file, uint8_t out[32])
 						    "pair file nor a file with a public key", q);
 	}
 	if (!ld_curve_pub_valid(out))
-		return cli_fail(EXIT_USAGE, "roster: curve key '%s' decodes, but is not a valid "
+		return cli_fail(EXIT_USAGE, "roster: curve key '%.80s' decodes, but is not a valid "
 					    "Curve25519 public key (a point of small order or out of "
 					    "range): ask the node for the key liandong init printed", q);
 	return 0;
@@ -234,7 +234,7 @@ int cmd_roster(int argc, char **argv)
 	else if (!strcmp(verb, "rotate"))
 		u.action = LD__ROSTER_UPDATE__ACTION__ROTATE_KEY;
 	else
-		return cli_fail(EXIT_USAGE, "roster: unknown action '%s' (add, revoke, rotate, list)",
+		return cli_fail(EXIT_USAGE, "roster: unknown action '%.80s' (add, revoke, rotate, list)",
 				verb);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -262,7 +262,7 @@ int cmd_roster(int argc, char **argv)
 					u.kind = (uint32_t)i;
 				}
 			if (!u.has_kind)
-				return cli_fail(EXIT_USAGE, "roster: --kind '%s' unknown (command-centre, "
+				return cli_fail(EXIT_USAGE, "roster: --kind '%.80s' unknown (command-centre, "
 							    "bureau, police, procuratorate, court, "
 							    "supervisor)", optarg);
 			break;
@@ -313,14 +313,14 @@ int cmd_roster(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, "roster %s: exactly one node ID is required", verb);
 	u.node_id = argv[optind];
 	if (!u.node_id || !ld_node_id_valid(u.node_id))
-		return cli_fail(EXIT_USAGE, "roster %s: '%s' is not a valid node id (1-64 of a-z 0-9 "
+		return cli_fail(EXIT_USAGE, "roster %s: '%.80s' is not a valid node id (1-64 of a-z 0-9 "
 					    ". _ -)", verb, u.node_id ? u.node_id : "");
 	if (u.region_code && (strlen(u.region_code) != 6 ||
 			      strspn(u.region_code, "0123456789") != 6))
-		return cli_fail(EXIT_USAGE, "roster: --region '%s' must be six digits (GB/T 2260)",
+		return cli_fail(EXIT_USAGE, "roster: --region '%.80s' must be six digits (GB/T 2260)",
 				u.region_code);
 	if (u.superior && !ld_node_id_valid(u.superior))
-		return cli_fail(EXIT_USAGE, "roster: --superior '%s' is not a valid node id",
+		return cli_fail(EXIT_USAGE, "roster: --superior '%.80s' is not a valid node id",
 				u.superior);
 	if (u.action == LD__ROSTER_UPDATE__ACTION__ADD &&
 	    (!u.name || !u.has_kind || !u.region_code || !has_sign || !has_curve))
@@ -460,7 +460,7 @@ static int roster_list(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (optind != argc)
-		return cli_fail(EXIT_USAGE, "roster list: unexpected argument '%s'", argv[optind]);
+		return cli_fail(EXIT_USAGE, "roster list: unexpected argument '%.80s'", argv[optind]);
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
 	r = roster_fetch(cl, &ro);
@@ -512,7 +512,7 @@ int cmd_whoami(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (optind != argc + 1)
-		return cli_fail(EXIT_USAGE, "whoami: unexpected argument '%s'", argv[optind - 1]);
+		return cli_fail(EXIT_USAGE, "whoami: unexpected argument '%.80s'", argv[optind - 1]);
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
 	if ((r = ldc_status(cl, &st)) < 0 || (r = roster_fetch(cl, &ro)) < 0) {

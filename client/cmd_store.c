@@ -87,7 +87,7 @@ int cmd_store(int argc, char **argv)
 	}
 	if (strcmp(argv[0], "check") != 0) {
 		store_usage(stderr);
-		return cli_fail(EXIT_USAGE, "store: unknown subcommand '%s'", argv[0]);
+		return cli_fail(EXIT_USAGE, "store: unknown subcommand '%.80s'", argv[0]);
 	}
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -103,7 +103,7 @@ int cmd_store(int argc, char **argv)
 			root = argv[++i];
 		} else {
 			store_usage(stderr);
-			return cli_fail(EXIT_USAGE, "store check: unknown or incomplete option '%s'",
+			return cli_fail(EXIT_USAGE, "store check: unknown or incomplete option '%.80s'",
 					argv[i]);
 		}
 	}

@@ -108,7 +108,7 @@ int cmd_update(int argc, char **argv)
 		switch (c) {
 		case 's':
 			if ((v = cli_pick(statuses, 10, optarg)) < 0)
-				return cli_fail(EXIT_USAGE, "update: --status '%s' unknown (see --help)",
+				return cli_fail(EXIT_USAGE, "update: --status '%.80s' unknown (see --help)",
 						optarg);
 			m.has_status = true;
 			m.status = (uint32_t)v;
@@ -163,7 +163,7 @@ int cmd_update(int argc, char **argv)
 		case 'e': r = cli_refs_add(&ev, "update", "--evidence", optarg); break;
 		case 'A':
 			if ((v = cli_pick(stages, 5, optarg)) < 0) {
-				r = cli_fail(EXIT_USAGE, "update: --assess '%s' unknown (after-"
+				r = cli_fail(EXIT_USAGE, "update: --assess '%.80s' unknown (after-"
 							 "rectification, during-remediation, at-"
 							 "completion, after-completion)", optarg);
 				break;
@@ -174,7 +174,7 @@ int cmd_update(int argc, char **argv)
 			break;
 		case 'O':
 			if ((v = cli_pick(outcomes, 4, optarg)) < 0) {
-				r = cli_fail(EXIT_USAGE, "update: --outcome '%s' unknown (satisfactory, "
+				r = cli_fail(EXIT_USAGE, "update: --outcome '%.80s' unknown (satisfactory, "
 							 "unsatisfactory, false-rectification)", optarg);
 				break;
 			}

@@ -308,7 +308,7 @@ int cmd_view(int argc, char **argv)
 	}
 	if (optind != argc + 1) {
 		view_usage(stderr);
-		return cli_fail(EXIT_USAGE, "view: unexpected argument '%s'", argv[optind - 1]);
+		return cli_fail(EXIT_USAGE, "view: unexpected argument '%.80s'", argv[optind - 1]);
 	}
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;

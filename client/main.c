@@ -234,7 +234,7 @@ int main(int argc, char **argv)
 	v = find(argv[1], NULL);
 	if (!v) {
 		usage(stderr);
-		return cli_fail(EXIT_USAGE, "unknown command '%s'", argv[1]);
+		return cli_fail(EXIT_USAGE, "unknown command '%.80s'", argv[1]);
 	}
 	zone_init(argc, argv);
 	r = v->fn(argc - 2, argv + 2);

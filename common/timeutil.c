@@ -163,6 +163,8 @@ void ld_span_format(int64_t ms, char *buf, size_t n)
 		snprintf(buf, n, "%lld h %lld min", (long long)(s / 3600), (long long)(s % 3600 / 60));
 	else if (s >= 60)
 		snprintf(buf, n, "%lld min", (long long)(s / 60));
-	else
+	else if (s)
 		snprintf(buf, n, "%lld s", (long long)s);
+	else
+		snprintf(buf, n, "under 1 s");
 }
