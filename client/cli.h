@@ -74,6 +74,13 @@ typedef struct cli_common {
  * --json, --utc); --help is the caller's. True if taken. */
 bool cli_common_opt(cli_common_t *o, int c);
 
+/* A command whose only options are the common ones: parse its argv
+ * (argv[-1] being its name) into *co; its min..max positional arguments are
+ * argv[*ret_first..argc). 0; 1 after printing 'help' (exit 0); EXIT_USAGE
+ * after saying why. */
+int cli_common_only(int argc, char **argv, const char *cmd, const char *help, int min, int max,
+		    cli_common_t *co, int *ret_first);
+
 /* Flags for ld_time_format() as the operator asked (--utc or local). */
 extern unsigned cli_time_flags;
 

@@ -317,3 +317,31 @@ void cli_new_id(const char *self, const char *prefix, char *buf, size_t n)
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
 	snprintf(buf, n, "%s/%s%s-%02x%02x%02x", self, prefix, stamp, rnd[0], rnd[1], rnd[2]);
 }
+
+int cli_common_only(int argc, char **argv, const char *cmd, const char *help, int min, int max,
+		    cli_common_t *co, int *ret_first)
+{
+	static const struct option opts[] = {CLI_COMMON_OPTS};
+	int c, n;
+
+	optind = 1;
+	while ((c = getopt_long(argc + 1, argv - 1, "c:h", opts, NULL)) != -1) {
+		if (cli_common_opt(co, c))
+			continue;
+		if (c == 'h') {
+			fputs(help, stdout);
+			return 1;
+		}
+		fputs(help, stderr);
+		return EXIT_USAGE;
+	}
+	n = argc + 1 - optind;
+	if (n < min || n > max) {
+		fputs(help, stderr);
+		return n > max ? cli_fail(EXIT_USAGE, "%s: unexpected argument '%.80s'", cmd,
+					  argv[optind - 1 + max])
+			       : cli_fail(EXIT_USAGE, "%s: missing argument (see above)", cmd);
+	}
+	*ret_first = optind - 1;
+	return 0;
+}

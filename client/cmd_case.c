@@ -622,27 +622,18 @@ int cmd_designate(int argc, char **argv)
 
 int cmd_reindex(int argc, char **argv)
 {
-	static const struct option opts[] = {CLI_COMMON_OPTS};
 	Ld__ApiRequest q = LD__API_REQUEST__INIT;
 	Ld__ApiResponse *resp;
 	cli_common_t co = {0};
 	ldc_t *cl;
-	int c, r;
+	int r, first;
 
-	optind = 1;
-	while ((c = getopt_long(argc + 1, argv - 1, "c:h", opts, NULL)) != -1) {
-		if (cli_common_opt(&co, c))
-			continue;
-		if (c == 'h') {
-			printf("Usage: liandong reindex [-c CONFIG | --api EP]\n"
-			       "Rebuild the node's derived views (cases, actions, summaries) from its\n"
-			       "feeds, in one transaction.\n");
-			return 0;
-		}
-		return EXIT_USAGE;
-	}
-	if (optind != argc + 1)
-		return cli_fail(EXIT_USAGE, "reindex: unexpected argument '%.80s'", argv[optind - 1]);
+	if ((r = cli_common_only(argc, argv, "reindex",
+				 "Usage: liandong reindex [-c CONFIG | --api EP]\n"
+				 "Rebuild the node's derived views (cases, actions, summaries) from its\n"
+				 "feeds, in one transaction.\n",
+				 0, 0, &co, &first)))
+		return r == 1 ? 0 : r;
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
 	q.has_type = true;

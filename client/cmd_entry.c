@@ -149,43 +149,33 @@ int cmd_append(int argc, char **argv)
 	return 0;
 }
 
-/* FEED SEQ, with the common options, for get and receipts. */
-static int feed_seq_args(int argc, char **argv, const char *cmd, void (*usage)(FILE *),
+/* FEED SEQ, with the common options, for get and receipts. 0; -1 after
+ * printing the help; or an exit code. */
+static int feed_seq_args(int argc, char **argv, const char *cmd, const char *help,
 			 cli_common_t *co, const char **feed, uint64_t *seq)
 {
-	static const struct option opts[] = {CLI_COMMON_OPTS};
+	const char *s;
 	char *end;
-	int c;
+	int r, first;
 
-	optind = 1;
-	while ((c = getopt_long(argc + 1, argv - 1, "c:h", opts, NULL)) != -1) {
-		if (cli_common_opt(co, c))
-			continue;
-		if (c == 'h') {
-			usage(stdout);
-			return -1;
-		}
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (argc + 1 - optind != 2 || !ld_node_id_valid(argv[optind - 1]))
-		return cli_fail(EXIT_USAGE, "%s: expected FEED SEQ (a node id and a number)", cmd);
-	*feed = argv[optind - 1];
+	if ((r = cli_common_only(argc, argv, cmd, help, 2, 2, co, &first)))
+		return r == 1 ? -1 : r;
+	*feed = argv[first];
+	s = argv[first + 1];
+	if (!ld_node_id_valid(*feed))
+		return cli_fail(EXIT_USAGE, "%s: FEED '%.80s' is not a node id", cmd, *feed);
 	errno = 0;
-	*seq = strtoull(argv[optind], &end, 10);
-	if (errno || *end || end == argv[optind] || *seq == 0 || argv[optind][0] == '-')
-		return cli_fail(EXIT_USAGE, "%s: SEQ '%.32s' must be a number from 1", cmd,
-				argv[optind]);
+	*seq = strtoull(s, &end, 10);
+	if (errno || *end || end == s || *seq == 0 || s[0] == '-')
+		return cli_fail(EXIT_USAGE, "%s: SEQ '%.32s' must be a number from 1", cmd, s);
 	return 0;
 }
 
-static void get_usage(FILE *f)
-{
-	fprintf(f, "Usage: liandong get FEED SEQ [-c CONFIG | --api EP] [--json] [--utc]\n"
-		   "One entry as this node holds it: header, audience, and its content decoded\n"
-		   "field by field (or that it is not visible here: held redacted).\n"
-		   "Exit 7: this node does not hold that entry.\n");
-}
+static const char get_help[] =
+	"Usage: liandong get FEED SEQ [-c CONFIG | --api EP] [--json] [--utc]\n"
+	"One entry as this node holds it: header, audience, and its content decoded\n"
+	"field by field (or that it is not visible here: held redacted).\n"
+	"Exit 7: this node does not hold that entry.\n";
 
 int cmd_get(int argc, char **argv)
 {
@@ -200,7 +190,7 @@ int cmd_get(int argc, char **argv)
 	bool bad = false;
 	int r;
 
-	if ((r = feed_seq_args(argc, argv, "get", get_usage, &co, &feed, &seq)))
+	if ((r = feed_seq_args(argc, argv, "get", get_help, &co, &feed, &seq)))
 		return r < 0 ? 0 : r;
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
@@ -264,12 +254,10 @@ int cmd_get(int argc, char **argv)
 	return r;
 }
 
-static void receipts_usage(FILE *f)
-{
-	fprintf(f, "Usage: liandong receipts FEED SEQ [-c CONFIG | --api EP] [--json] [--utc]\n"
-		   "Who has confirmed receiving entry FEED #SEQ (signed delivery receipts), and\n"
-		   "when. Exit 7: this node does not hold that entry.\n");
-}
+static const char receipts_help[] =
+	"Usage: liandong receipts FEED SEQ [-c CONFIG | --api EP] [--json] [--utc]\n"
+	"Who has confirmed receiving entry FEED #SEQ (signed delivery receipts), and\n"
+	"when. Exit 7: this node does not hold that entry.\n";
 
 int cmd_receipts(int argc, char **argv)
 {
@@ -282,7 +270,7 @@ int cmd_receipts(int argc, char **argv)
 	ldc_t *cl;
 	int r;
 
-	if ((r = feed_seq_args(argc, argv, "receipts", receipts_usage, &co, &feed, &seq)))
+	if ((r = feed_seq_args(argc, argv, "receipts", receipts_help, &co, &feed, &seq)))
 		return r < 0 ? 0 : r;
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;

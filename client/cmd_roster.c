@@ -439,28 +439,20 @@ static void member_text(const Ld__RosterNode *m, int64_t now)
 
 static int roster_list(int argc, char **argv)
 {
-	static const struct option opts[] = {CLI_COMMON_OPTS};
 	cli_common_t co = {0};
 	Ld__ApiResponse *ro;
 	int64_t now = ld_now_ms();
 	ldc_t *cl;
-	int c, r;
+	int r, first;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		if (cli_common_opt(&co, c))
-			continue;
-		if (c == 'h') {
-			printf("Usage: liandong roster list [-c CONFIG | --api EP] [--json]\n"
-			       "Every member of the roster as this node holds it: id, kind, region,\n"
-			       "superior, the fingerprint of its current signing key, name, and\n"
-			       "whether it is revoked. --json adds every key and the curve key.\n");
-			return 0;
-		}
-		return EXIT_USAGE;
-	}
-	if (optind != argc)
-		return cli_fail(EXIT_USAGE, "roster list: unexpected argument '%.80s'", argv[optind]);
+	/* argv[0] is "list": the command's name for the parser. */
+	if ((r = cli_common_only(argc - 1, argv + 1, "roster list",
+				 "Usage: liandong roster list [-c CONFIG | --api EP] [--json]\n"
+				 "Every member of the roster as this node holds it: id, kind, region,\n"
+				 "superior, the fingerprint of its current signing key, name, and\n"
+				 "whether it is revoked. --json adds every key and the curve key.\n",
+				 0, 0, &co, &first)))
+		return r == 1 ? 0 : r;
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
 	r = roster_fetch(cl, &ro);
@@ -491,28 +483,19 @@ static int roster_list(int argc, char **argv)
 
 int cmd_whoami(int argc, char **argv)
 {
-	static const struct option opts[] = {CLI_COMMON_OPTS};
 	cli_common_t co = {0};
 	Ld__ApiResponse *st = NULL, *ro;
 	const Ld__RosterNode *me = NULL;
 	int64_t now = ld_now_ms();
 	ldc_t *cl;
-	int c, r;
+	int r, first;
 
-	optind = 1;
-	while ((c = getopt_long(argc + 1, argv - 1, "c:h", opts, NULL)) != -1) {
-		if (cli_common_opt(&co, c))
-			continue;
-		if (c == 'h') {
-			printf("Usage: liandong whoami [-c CONFIG | --api EP] [--json]\n"
-			       "This node as the roster describes it: id, name, kind, region,\n"
-			       "superior, keys, and whether it is a current member.\n");
-			return 0;
-		}
-		return EXIT_USAGE;
-	}
-	if (optind != argc + 1)
-		return cli_fail(EXIT_USAGE, "whoami: unexpected argument '%.80s'", argv[optind - 1]);
+	if ((r = cli_common_only(argc, argv, "whoami",
+				 "Usage: liandong whoami [-c CONFIG | --api EP] [--json]\n"
+				 "This node as the roster describes it: id, name, kind, region,\n"
+				 "superior, keys, and whether it is a current member.\n",
+				 0, 0, &co, &first)))
+		return r == 1 ? 0 : r;
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
 	if ((r = ldc_status(cl, &st)) < 0 || (r = roster_fetch(cl, &ro)) < 0) {

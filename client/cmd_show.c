@@ -275,34 +275,28 @@ static void case_text(const Ld__ApiCase *k, json_t *o)
 
 int cmd_show(int argc, char **argv)
 {
-	static const struct option opts[] = {CLI_COMMON_OPTS};
 	cli_common_t co = {0};
 	Ld__ApiResponse *resp;
 	const char *id;
 	ldc_t *cl;
 	json_t *o;
-	int c, r;
+	int r, first;
 
-	optind = 1;
-	while ((c = getopt_long(argc + 1, argv - 1, "c:h", opts, NULL)) != -1) {
-		if (cli_common_opt(&co, c))
-			continue;
-		if (c == 'h') {
-			printf("Usage: liandong show CASE|ACTION [-c CONFIG | --api EP] [--json] [--utc]\n"
-			       "The case's (or joint action's) whole signed timeline as this node holds\n"
-			       "it: author, time, what each entry says (every field: facts, reasons,\n"
-			       "parties, places, evidence references, deadlines), refused entries with\n"
-			       "the rule they break, and who received each entry when. Entries this\n"
-			       "node holds only redacted are marked \"not visible here\".\n"
-			       "--json: the same, typed (times as ms and RFC 3339).\n"
-			       "Exit 7: no case or action of that id is held here.\n");
-			return 0;
-		}
-		return EXIT_USAGE;
-	}
-	if (optind != argc || !ld_case_id_valid(argv[optind - 1]))
-		return cli_fail(EXIT_USAGE, "show: expected one case or action id (OWNER-NODE/LOCAL-ID)");
-	id = argv[optind - 1];
+	if ((r = cli_common_only(argc, argv, "show",
+				 "Usage: liandong show CASE|ACTION [-c CONFIG | --api EP] [--json] [--utc]\n"
+				 "The case's (or joint action's) whole signed timeline as this node holds\n"
+				 "it: author, time, what each entry says (every field: facts, reasons,\n"
+				 "parties, places, evidence references, deadlines), refused entries with\n"
+				 "the rule they break, and who received each entry when. Entries this\n"
+				 "node holds only redacted are marked \"not visible here\".\n"
+				 "--json: the same, typed (times as ms and RFC 3339).\n"
+				 "Exit 7: no case or action of that id is held here.\n",
+				 1, 1, &co, &first)))
+		return r == 1 ? 0 : r;
+	id = argv[first];
+	if (!ld_case_id_valid(id))
+		return cli_fail(EXIT_USAGE, "show: '%.80s' is not a case or action id "
+					    "(OWNER-NODE/LOCAL-ID)", id);
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
 	if ((r = cli_fetch_case(cl, id, &resp)) < 0) {
