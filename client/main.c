@@ -208,15 +208,23 @@ static char **split_assignments(int argc, char **argv, int *ret_argc)
 	return out;
 }
 
+static char **args; /* the arguments as split, for the life of the process */
+
+static void args_free(void)
+{
+	free(args);
+}
+
 int main(int argc, char **argv)
 {
-	static char **args; /* kept for the life of the process */
 	const verb_t *v;
 	int r;
 
 	cli_out_init();
-	if ((args = split_assignments(argc, argv, &argc)))
+	if ((args = split_assignments(argc, argv, &argc))) {
 		argv = args;
+		atexit(args_free);
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
