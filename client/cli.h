@@ -121,6 +121,11 @@ int cli_blob_dir(struct ldc *cl, char *out, size_t size);
  * false if the case is not opened here. 0 or -errno (daemon call). */
 int cli_case_parties(struct ldc *cl, const char *case_id, char parties[2][65], bool *known);
 
+/* The daemon refused an append ('r', its message 'msg' or NULL) for
+ * command 'what': say why and return the exit code (5 no answer, 6 this
+ * node is revoked, else 4). */
+int cli_append_fail(int r, const char *what, const char *msg);
+
 /* Append one entry of 'kind' and print where it was signed (or JSON).
  * 0, or an exit code after printing why. */
 int cli_sign(struct ldc *cl, uint32_t kind, const char *const *aud, size_t n_aud,

@@ -146,6 +146,17 @@ int cli_blob_dir(struct ldc *cl, char *out, size_t size)
 	return out[0] ? 0 : -EPROTO;
 }
 
+int cli_append_fail(int r, const char *what, const char *msg)
+{
+	if (r == -ETIMEDOUT)
+		return cli_daemon_fail(r, what);
+	/* A revoked node: the daemon signed nothing and says since when. */
+	if (r == LD_ESELFREVOKED)
+		return cli_fail(EXIT_DENIED, "%s refused: this node is %s", what,
+				msg ? msg : ld_strerror(r));
+	return cli_fail(EXIT_STORE, "%s refused: %s", what, msg ? msg : ld_strerror(r));
+}
+
 int cli_sign(struct ldc *cl, uint32_t kind, const char *const *aud, size_t n_aud,
 	     const uint8_t *payload, size_t len, bool json, const char *what)
 {
@@ -163,8 +174,7 @@ int cli_sign(struct ldc *cl, uint32_t kind, const char *const *aud, size_t n_aud
 	item.payload.len = len;
 	r = ldc_append(cl, items, 1, &ref, &msg);
 	if (r < 0) {
-		r = r == -ETIMEDOUT ? cli_daemon_fail(r, what)
-				    : cli_fail(EXIT_STORE, "%s refused: %s", what, msg ? msg : ld_strerror(r));
+		r = cli_append_fail(r, what, msg);
 		free(msg);
 		return r;
 	}

@@ -220,7 +220,8 @@ static int action_answer(int argc, char **argv, int reply)
 	cli_refs_t ev = {.max = 8};
 	char self[LD_NODE_ID_MAX + 1], dfeed[LD_NODE_ID_MAX + 1];
 	Ld__ApiRequest q = LD__API_REQUEST__INIT;
-	const char *conf = NULL, *api = NULL, *aud[1];
+	const char *conf = NULL, *api = NULL, *aud[LD_ACTION_PARTICIPANTS_MAX + 1];
+	size_t n_aud = 0;
 	Ld__ApiResponse *resp = NULL;
 	Ld__ApiAction *av;
 	uint8_t buf[8192];
@@ -313,11 +314,16 @@ static int action_answer(int argc, char **argv, int reply)
 			dref.id = av->dispatch->id;
 			m.dispatch = &dref;
 		}
-		aud[0] = av->dispatcher;
+		/* Participants coordinate: every one of them and the dispatcher
+		 * read the answer (this node, a participant, is left out). */
+		cli_aud_add(aud, &n_aud, LD_ACTION_PARTICIPANTS_MAX + 1, self, av->dispatcher);
+		for (size_t i = 0; i < av->n_participants; i++)
+			cli_aud_add(aud, &n_aud, LD_ACTION_PARTICIPANTS_MAX + 1, self,
+				    av->participants[i]->node_id);
 		if (ld__action_response__get_packed_size(&m) > sizeof(buf))
 			r = cli_fail(EXIT_USAGE, "answer too long");
 		else
-			r = cli_sign(cl, LD__KIND__KIND_ACTION_RESPONSE, aud, 1, buf,
+			r = cli_sign(cl, LD__KIND__KIND_ACTION_RESPONSE, aud, n_aud, buf,
 				 ld__action_response__pack(&m, buf), json,
 				 ld_part_state_name((enum ld_part_state)reply));
 		/* The first answer acknowledges; say if that came too late. */

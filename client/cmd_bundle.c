@@ -412,8 +412,7 @@ int cmd_export(int argc, char **argv)
 		free(rp);
 		free(sh);
 		if (r < 0) {
-			rc = cli_fail(EXIT_STORE, "export: the manifest could not be signed: %s",
-				      msg ? msg : ld_strerror(r));
+			rc = cli_append_fail(r, "export: signing the manifest", msg);
 			free(msg);
 			goto out;
 		}

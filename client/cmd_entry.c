@@ -132,9 +132,7 @@ int cmd_append(int argc, char **argv)
 	ldc_destroy(&cl);
 	free(payload);
 	if (r < 0) {
-		int rc = r == -ETIMEDOUT ? cli_daemon_fail(r, "append")
-					 : cli_fail(EXIT_STORE, "append refused: %s",
-						    msg ? msg : ld_strerror(r));
+		int rc = cli_append_fail(r, "append", msg);
 		free(msg);
 		return rc;
 	}

@@ -38,6 +38,8 @@ const char *ld_strerror(int err)
 		return "unsupported format version";
 	case LD_EBUSY:
 		return "data directory is in use by another process";
+	case LD_ESELFREVOKED:
+		return "this node is revoked by the root: nothing it signs would be accepted";
 	default:
 		return strerror(-err);
 	}

@@ -24,6 +24,7 @@ enum {
 	LD_ENOSPACE = -ENOSPC,          /* storage full: nothing was written */
 	LD_EVERSION = -EPROTONOSUPPORT, /* header or store format version not supported */
 	LD_EBUSY = -EBUSY,              /* data directory locked by another process */
+	LD_ESELFREVOKED = -ENOTRECOVERABLE, /* this node is revoked: it signs nothing more */
 };
 
 /* A short, operator-facing description of 'err' (negative or positive errno,

@@ -198,6 +198,17 @@ int api_status_build(ld_node_t *n, struct status_out *o)
 	o->st.heads = a->hp;
 	o->st.n_alerts = a->ap ? a->na : 0;
 	o->st.alerts = a->ap;
+	if (n->revoked) {
+		o->st.has_revoked = o->st.has_revoked_ms = true;
+		o->st.revoked = true;
+		o->st.revoked_ms = n->revocation.time_ms;
+		ld__api_entry_ref__init(&o->revoked_by);
+		o->revoked_by.feed = n->revocation.root;
+		o->revoked_by.has_seq = true;
+		o->revoked_by.seq = n->revocation.seq;
+		o->st.revoked_by = &o->revoked_by;
+		o->st.revoked_reason = n->revocation.reason[0] ? n->revocation.reason : NULL;
+	}
 	return 0;
 }
 
@@ -529,6 +540,15 @@ static void appends_run(ld_node_t *n, struct append_job *jobs, size_t nj)
 	bool roster = false;
 	int r;
 
+	if (n->revoked) {
+		char text[512];
+
+		/* Nobody accepts what a revoked node signs: sign nothing, say why. */
+		ld_revocation_text(&n->revocation, text, sizeof(text));
+		for (size_t i = 0; i < nj; i++)
+			api_respond_err(n, &jobs[i].c, LD__API_TYPE__API_APPEND, LD_ESELFREVOKED, text);
+		return;
+	}
 	for (size_t i = 0; i < nj; i++) {
 		jobs[i].first = total;
 		total += jobs[i].n;

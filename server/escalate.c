@@ -206,7 +206,7 @@ void ld_escalate_tick(ld_node_t *n, int64_t now)
 	if (now < n->escalate_at)
 		return;
 	n->escalate_at = now + (int64_t)n->conf->escalate_interval_s * 1000;
-	if (!watching(n) || ld_view_build(n->store, n->access, now, &f, &v) < 0)
+	if (n->revoked || !watching(n) || ld_view_build(n->store, n->access, now, &f, &v) < 0)
 		return;
 	e = calloc(ESC_MAX, sizeof(*e));
 	if (!e)

@@ -896,7 +896,8 @@ static int receipt_append(ld_node_t *n, struct receipts *rc)
 	uint8_t *buf;
 	int r;
 
-	if (!rc->n)
+	/* A revoked node's receipts would be refused everywhere. */
+	if (!rc->n || n->revoked)
 		return 0;
 	d.n_entries = rc->n;
 	d.entries = rc->ptrs;

@@ -172,6 +172,23 @@ static void connect_pending(ld_node_t *n)
 	}
 }
 
+void ld_node_check_revoked(ld_node_t *n)
+{
+	bool was = n->revoked;
+	char text[512];
+	int r = ld_revocation_find(n->store, n->conf->id, &n->revocation);
+
+	if (r < 0 && r != -ENOENT) {
+		log_error("cannot read this node's roster record: %s", ld_strerror(r));
+		return;
+	}
+	n->revoked = r == 0;
+	if (n->revoked && !was) {
+		ld_revocation_text(&n->revocation, text, sizeof(text));
+		log_error("this node (%s) is %s; it signs nothing more", n->conf->id, text);
+	}
+}
+
 void ld_node_roster_changed(ld_node_t *n)
 {
 	ld_access_t *a = NULL, *old;
@@ -204,6 +221,7 @@ void ld_node_roster_changed(ld_node_t *n)
 		}
 	}
 	ld_access_destroy(&old);
+	ld_node_check_revoked(n);
 	if (n->rebind_router && n->router)
 		router_rebind(n);
 	/* A peer may have refused us only because it did not know us yet. */
@@ -286,6 +304,7 @@ int ld_node_open(ld_config_t *conf, ld_node_t **ret)
 		snprintf(err, sizeof(err), "reading the roster: %s", ld_strerror(r));
 		goto fail;
 	}
+	ld_node_check_revoked(n);
 	if ((r = ld_blobx_open(n)) < 0) {
 		snprintf(err, sizeof(err), "opening the evidence file store %s/blobs: %s",
 			 conf->data_dir, ld_strerror(r));

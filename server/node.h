@@ -13,6 +13,7 @@
 #include "common/blob.h"
 #include "common/config.h"
 #include "common/curve.h"
+#include "common/revocation.h"
 #include "common/store.h"
 #include "wire.pb-c.h"
 #include <zmq.h>
@@ -97,6 +98,8 @@ typedef struct ld_node {
 	size_t n_waiters, cap_waiters;
 	int64_t started_ms, storage_retry_at, last_progress_log, index_at, rebind_at, escalate_at;
 	bool stopping, rebind_router, blob_busy;
+	bool revoked;               /* the root revoked this node: sign nothing */
+	ld_revocation_t revocation; /* by which roster entry, when revoked */
 	ld_blobs_t *blobs;          /* evidence files (DATA/blobs) */
 	struct ld_blobx *bx;        /* their transfers (blobx.c) */
 } ld_node_t;
@@ -109,6 +112,8 @@ int ld_node_run(ld_node_t *n);
 void ld_node_destroy(ld_node_t **n_p);
 /* Re-read the roster snapshot; cut off peers no longer in it. */
 void ld_node_roster_changed(ld_node_t *n);
+/* Learn whether the roster revokes this node (n->revoked, n->revocation). */
+void ld_node_check_revoked(ld_node_t *n);
 /* After any durable commit that advanced 'feeds': announce, answer waiters. */
 void ld_node_committed(ld_node_t *n, const char *const *feeds, size_t n_feeds);
 /* Give a down outgoing link a fresh socket: libzmq 4.3 never reconnects a
