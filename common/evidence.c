@@ -70,6 +70,17 @@ bool ld_case_granted(ld_store_t *s, const ld_access_t *a, const Ld__EntryHeader 
 	return ld_store_foreach_case_grant(s, case_id, reader, grantor_may_read, &g) == 1;
 }
 
+bool ld_payload_for(ld_store_t *s, const ld_access_t *a, const Ld__EntryHeader *h,
+		    const void *payload, size_t len, const char *reader)
+{
+	char case_id[LD_CASE_ID_MAX + 1];
+
+	if (ld_access_may_read(a, h, reader))
+		return true;
+	return ld_payload_case_id(h->kind, payload, len, case_id) == 0 &&
+	       ld_case_granted(s, a, h, case_id, reader);
+}
+
 /* A custody transfer of the record to someone, by someone. */
 struct custody {
 	ld_store_t *s;

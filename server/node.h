@@ -69,15 +69,15 @@ typedef struct waiter {
 	int64_t deadline;
 } waiter_t;
 
-/* An entry held redacted that a grant lets this node fetch in full. */
-typedef struct wanted {
-	char feed[LD_NODE_ID_MAX + 1];
-	uint64_t seq;
-	int64_t retry_at;
-	int tries;
-} wanted_t;
+/* A case passed to this node whose earlier history it asks its links for
+ * (history.c). */
+typedef struct history_want {
+	char case_id[LD_CASE_ID_MAX + 1];
+	int64_t next_at;
+	int asks;
+} history_want_t;
 
-#define LD_MAX_WANTED 256
+#define LD_MAX_HISTORY 64
 
 struct ld_blobx;
 
@@ -92,8 +92,8 @@ typedef struct ld_node {
 	link_t *links[LD_MAX_LINKS];
 	size_t n_links;
 	pull_t pulls[LD_MAX_PULLS];
-	wanted_t wanted[LD_MAX_WANTED];
-	size_t n_wanted;
+	history_want_t history[LD_MAX_HISTORY];
+	size_t n_history;
 	waiter_t *waiters;
 	size_t n_waiters, cap_waiters;
 	int64_t started_ms, storage_retry_at, last_progress_log, index_at, rebind_at, escalate_at;
@@ -153,6 +153,16 @@ bool ld_blobx_tick(ld_node_t *n, int64_t now);
  * call). 0, or -errno with a message for the operator in 'msg'. */
 int ld_blobx_api(ld_node_t *n, const char *feed, uint64_t seq, bool start, Ld__ApiBlob *out,
 		 char *msg, size_t msglen);
+
+/* history.c: a case's earlier history for the unit it was passed to */
+/* Ask every link for case 'case_id's history now (and a few times more). */
+void ld_history_want(ld_node_t *n, const char *case_id);
+/* Ask again where due; forget requests asked often enough. */
+void ld_history_tick(ld_node_t *n, int64_t now);
+/* Answer a peer's CaseHistory with the entries it may have. */
+void ld_history_serve(ld_node_t *n, link_t *l, const Ld__CaseHistory *m);
+/* Fill in the payloads of held redacted entries from a CaseEntries answer. */
+void ld_history_receive(ld_node_t *n, link_t *l, const Ld__CaseEntries *m);
 
 /* zap.c */
 void ld_zap_handle(ld_node_t *n);
