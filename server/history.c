@@ -46,7 +46,6 @@ void ld_history_want(ld_node_t *n, const char *case_id)
 	}
 	w->asks = 0;
 	w->next_at = 0;
-	log_info("case %s passed to this node: asking for its earlier history", case_id);
 	ld_history_tick(n, ld_now_ms());
 }
 

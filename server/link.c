@@ -805,8 +805,11 @@ static void want_granted(ld_node_t *n, const ld_entry_t *e)
 	to = m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER   ? m->transfer_to
 	     : m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_DESIGNATE ? m->designated
 										 : NULL;
-	if (to && !strcmp(to, n->conf->id) && ld_case_id_valid(m->case_id))
+	if (to && !strcmp(to, n->conf->id) && ld_case_id_valid(m->case_id)) {
+		log_info("case %s passed to this node by %s: asking for its earlier history",
+			 m->case_id, e->hdr->author);
 		ld_history_want(n, m->case_id);
+	}
 	ld__referral_response__free_unpacked(m, NULL);
 }
 
