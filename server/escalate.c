@@ -220,7 +220,9 @@ void ld_escalate_tick(ld_node_t *n, int64_t now)
 		if (!deadline)
 			deadline = add_sat(a->dispatch_ms, sla_ack_ms(n->conf, a->priority));
 		for (size_t j = 0; j < a->n_parts; j++)
-			if (!a->parts[j].ack_ms && now > deadline && ours(n, a->parts[j].node))
+			/* Not on a guess: a state not visible here is not missed. */
+			if (!a->parts[j].ack_ms && !a->parts[j].hidden && now > deadline &&
+			    ours(n, a->parts[j].node))
 				esc_add(n, e, &ne, a->action_id, true, a->dispatch_feed,
 					a->dispatch_seq, a->dispatch_id,
 					LD__OVERDUE__OVERDUE_ACKNOWLEDGEMENT, -1, a->parts[j].node,
