@@ -379,7 +379,8 @@ static void print_items(Ld__ApiCaseItem **items, size_t n, bool json)
 			       (unsigned long long)x->ref->seq, (long long)x->time_ms,
 			       (long long)x->recv_ms);
 			cli_json_str(stdout, x->summary ? x->summary : "");
-			printf(", \"refused\": %s", x->refused ? "true" : "false");
+			printf(", \"refused\": %s, \"visible\": %s", x->refused ? "true" : "false",
+			       x->not_visible ? "false" : "true");
 			if (x->refused) {
 				printf(", \"reason\": ");
 				cli_json_str(stdout, x->reason ? x->reason : "");
@@ -396,6 +397,9 @@ static void print_items(Ld__ApiCaseItem **items, size_t n, bool json)
 		       x->summary ? x->summary : "");
 		if (x->refused)
 			printf("      REFUSED: %s\n", x->reason ? x->reason : "");
+		if (x->not_visible)
+			printf("      NOT VISIBLE HERE: this node holds its header and signature "
+			       "only\n");
 		for (size_t j = 0; j < x->n_receipts; j++) {
 			cli_fmt_time(x->receipts[j]->time_ms, when, sizeof(when));
 			printf("      received by %s at %s (signed receipt)\n", x->receipts[j]->receiver,
@@ -442,9 +446,10 @@ static int show_action(const char *api, const char *conf, const char *id, bool j
 		printf(", \"participants\": [");
 		for (size_t i = 0; i < a->n_participants; i++)
 			printf("%s\n  {\"node\": \"%s\", \"role\": \"%s\", \"state\": \"%s\", "
-			       "\"ack_ms\": %lld, \"overdue\": %s}", i ? "," : "",
+			       "\"ack_ms\": %lld, \"visible\": %s, \"overdue\": %s}", i ? "," : "",
 			       a->participants[i]->node_id, ld_role_name(a->participants[i]->role),
 			       a->participants[i]->state, (long long)a->participants[i]->ack_ms,
+			       a->participants[i]->not_visible ? "false" : "true",
 			       a->participants[i]->overdue ? "true" : "false");
 		printf("], \"timeline\": [");
 		print_items(a->items, a->n_items, true);
@@ -459,10 +464,13 @@ static int show_action(const char *api, const char *conf, const char *id, bool j
 		}
 		printf("\n\nparticipants:\n");
 		for (size_t i = 0; i < a->n_participants; i++)
-			printf("  %-20s %-9s %-14s%s%s\n", a->participants[i]->node_id,
+			printf("  %-20s %-9s %-16s%s%s%s\n", a->participants[i]->node_id,
 			       ld_role_name(a->participants[i]->role), a->participants[i]->state,
 			       a->participants[i]->overdue ? "  OVERDUE (not acknowledged in time)" : "",
-			       a->participants[i]->escalated ? ", ESCALATED" : "");
+			       a->participants[i]->escalated ? ", ESCALATED" : "",
+			       a->participants[i]->not_visible ? "  (an answer of it is held here "
+								 "unreadable: its state is unknown)"
+							       : "");
 		printf("\ntimeline:\n");
 		print_items(a->items, a->n_items, false);
 	}
