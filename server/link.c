@@ -466,6 +466,18 @@ static void serve_pull(ld_node_t *n, link_t *l, const Ld__Pull *p)
 	free(s);
 }
 
+void ld_link_send_tail(ld_node_t *n, link_t *l, const char *feed)
+{
+	Ld__Pull p = LD__PULL__INIT;
+	peer_head_t *ph = peer_head(l, feed, false);
+
+	p.feed = (char *)feed;
+	p.has_from_seq = p.has_credit = true;
+	p.from_seq = ph ? ph->seq + 1 : 1;
+	p.credit = LD_ENTRIES_FRAME_MAX;
+	serve_pull(n, l, &p);
+}
+
 static void send_refusal(ld_node_t *n, link_t *l, const char *feed, uint64_t seq, int code)
 {
 	Ld__Frame f = LD__FRAME__INIT;

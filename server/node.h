@@ -97,6 +97,7 @@ typedef struct ld_node {
 	waiter_t *waiters;
 	size_t n_waiters, cap_waiters;
 	int64_t started_ms, storage_retry_at, last_progress_log, index_at, rebind_at, escalate_at;
+	int64_t cut_at;             /* close the sockets of cut peers then (0: none) */
 	bool stopping, rebind_router, blob_busy;
 	bool revoked;               /* the root revoked this node: sign nothing */
 	ld_revocation_t revocation; /* by which roster entry, when revoked */
@@ -131,6 +132,10 @@ void ld_link_broadcast_have(ld_node_t *n, const char *const *feeds, size_t n_fee
 /* Read what is waiting on the ROUTER and every DEALER, then ingest. */
 void ld_link_receive_all(ld_node_t *n);
 void ld_link_schedule_pulls(ld_node_t *n);
+/* Send 'l' the entries of 'feed' after the head it announced, unasked and
+ * redacted for it as any answer (the root's feed to a peer being revoked:
+ * the notice it would otherwise never get). */
+void ld_link_send_tail(ld_node_t *n, link_t *l, const char *feed);
 void ld_link_timers(ld_node_t *n, int64_t now);
 void ld_link_mark_down(ld_node_t *n, link_t *l, const char *why);
 
