@@ -379,8 +379,8 @@ static void print_items(Ld__ApiCaseItem **items, size_t n, bool json)
 			       (unsigned long long)x->ref->seq, (long long)x->time_ms,
 			       (long long)x->recv_ms);
 			cli_json_str(stdout, x->summary ? x->summary : "");
-			printf(", \"refused\": %s, \"visible\": %s", x->refused ? "true" : "false",
-			       x->not_visible ? "false" : "true");
+			printf(", \"refused\": %s%s", x->refused ? "true" : "false",
+			       x->not_visible ? ", \"visible\": false" : "");
 			if (x->refused) {
 				printf(", \"reason\": ");
 				cli_json_str(stdout, x->reason ? x->reason : "");
@@ -446,11 +446,11 @@ static int show_action(const char *api, const char *conf, const char *id, bool j
 		printf(", \"participants\": [");
 		for (size_t i = 0; i < a->n_participants; i++)
 			printf("%s\n  {\"node\": \"%s\", \"role\": \"%s\", \"state\": \"%s\", "
-			       "\"ack_ms\": %lld, \"visible\": %s, \"overdue\": %s}", i ? "," : "",
+			       "\"ack_ms\": %lld, \"overdue\": %s%s}", i ? "," : "",
 			       a->participants[i]->node_id, ld_role_name(a->participants[i]->role),
 			       a->participants[i]->state, (long long)a->participants[i]->ack_ms,
-			       a->participants[i]->not_visible ? "false" : "true",
-			       a->participants[i]->overdue ? "true" : "false");
+			       a->participants[i]->overdue ? "true" : "false",
+			       a->participants[i]->not_visible ? ", \"visible\": false" : "");
 		printf("], \"timeline\": [");
 		print_items(a->items, a->n_items, true);
 		printf("]}\n");

@@ -213,13 +213,13 @@ static void print_json(const Ld__ApiView *v)
 		printf(", \"not_visible\": %u, \"participants\": [", a->not_visible);
 		for (size_t j = 0; j < a->n_participants; j++)
 			printf("%s{\"node\": \"%s\", \"role\": \"%s\", \"state\": \"%s\", "
-			       "\"acknowledged\": %s, \"visible\": %s, \"overdue\": %s, "
-			       "\"escalated\": %s}", j ? ", " : "",
-			       a->participants[j]->node_id, ld_role_name(a->participants[j]->role),
-			       a->participants[j]->state, a->participants[j]->ack_ms ? "true" : "false",
-			       a->participants[j]->not_visible ? "false" : "true",
+			       "\"acknowledged\": %s, \"overdue\": %s, \"escalated\": %s%s}",
+			       j ? ", " : "", a->participants[j]->node_id,
+			       ld_role_name(a->participants[j]->role), a->participants[j]->state,
+			       a->participants[j]->ack_ms ? "true" : "false",
 			       a->participants[j]->overdue ? "true" : "false",
-			       a->participants[j]->escalated ? "true" : "false");
+			       a->participants[j]->escalated ? "true" : "false",
+			       a->participants[j]->not_visible ? ", \"visible\": false" : "");
 		printf("]}");
 	}
 	printf("],\n \"cases\": [");
