@@ -127,7 +127,8 @@ static int answer_raw(void *ud, const ld_raw_entry_t *e)
 	if (!ok)
 		return 1;
 	need = ld_entry_parts_wire_size(e->header_len, e->payload, e->payload_len);
-	if (a->n_bins && (a->n_bins == LD_ENTRIES_FRAME_MAX || a->used + need > LD_ENTRIES_FRAME_BYTES))
+	if (a->n_bins &&
+	    (a->n_bins == LD_ENTRIES_FRAME_MAX || a->used + need > LD_ENTRIES_FRAME_BYTES))
 		answer_flush(a, false);
 	if (!(buf = malloc(need)))
 		return -ENOMEM;
