@@ -243,6 +243,10 @@ int cli_sign_fail(int r, const char *msg, const char *what)
 
 	if (r == -ETIMEDOUT)
 		return cli_daemon_fail(r, what);
+	/* A revoked node: the daemon signed nothing and says since when. */
+	if (r == LD_ESELFREVOKED)
+		return cli_fail(EXIT_DENIED, "%s refused: this node is %s", what,
+				msg ? msg : ld_strerror(r));
 	return cli_fail(code, "%s refused: %s", what, msg ? msg : ld_strerror(r));
 }
 

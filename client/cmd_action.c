@@ -252,7 +252,8 @@ static int action_answer(int argc, char **argv, int reply)
 	cli_refs_t ev = {.max = 8};
 	char self[LD_NODE_ID_MAX + 1], dfeed[LD_NODE_ID_MAX + 1];
 	Ld__ApiRequest q = LD__API_REQUEST__INIT;
-	const char *aud[1];
+	const char *aud[LD_ACTION_PARTICIPANTS_MAX + 1];
+	size_t n_aud = 0;
 	Ld__ApiResponse *resp = NULL;
 	Ld__ApiAction *av;
 	uint8_t *buf = NULL;
@@ -366,12 +367,17 @@ static int action_answer(int argc, char **argv, int reply)
 		dref.id = av->dispatch->id;
 		m.dispatch = &dref;
 	}
-	aud[0] = av->dispatcher;
+	/* Participants coordinate: every one of them and the dispatcher read
+	 * the answer (this node, a participant, is left out). */
+	cli_aud_add(aud, &n_aud, LD_ACTION_PARTICIPANTS_MAX + 1, self, av->dispatcher);
+	for (size_t i = 0; i < av->n_participants; i++)
+		cli_aud_add(aud, &n_aud, LD_ACTION_PARTICIPANTS_MAX + 1, self,
+			    av->participants[i]->node_id);
 	if (!(buf = malloc(ld__action_response__get_packed_size(&m) + 1))) {
 		r = cli_fail(EXIT_STORE, "out of memory");
 		goto out;
 	}
-	r = cli_sign(cl, LD__KIND__KIND_ACTION_RESPONSE, aud, 1, buf,
+	r = cli_sign(cl, LD__KIND__KIND_ACTION_RESPONSE, aud, n_aud, buf,
 		     ld__action_response__pack(&m, buf), co.json,
 		     ld_part_state_name((enum ld_part_state)reply),
 		     json_pack("{s:s, s:s}", "action", m.action_id, "answer",

@@ -412,8 +412,7 @@ int cmd_export(int argc, char **argv)
 		free(rp);
 		free(sh);
 		if (r < 0) {
-			rc = cli_fail(EXIT_STORE, "export: the manifest could not be signed: %s",
-				      msg ? msg : ld_strerror(r));
+			rc = cli_sign_fail(r, msg, "export: signing the manifest");
 			free(msg);
 			goto out;
 		}

@@ -13,6 +13,7 @@
 #include "common/curve.h"
 #include "common/errors.h"
 #include "common/key.h"
+#include "common/revocation.h"
 #include "roster.pb-c.h"
 
 /* Where the daemon's API is: --api EP, else the api of -c CONFIG, else of
@@ -195,8 +196,10 @@ int cmd_init(int argc, char **argv)
 static void status_usage(FILE *f)
 {
 	fprintf(f, "Usage: liandong status [-c CONFIG | --api ENDPOINT] [--json]\n"
-		   "Show the node's peers, feed heads, replication lag and alerts.\n"
-		   "Exit: 0 ok, 5 the daemon did not answer, 1 alerts are raised.\n");
+		   "Show the node's peers, feed heads, replication lag and alerts, and\n"
+		   "whether the root has revoked this node (then it signs nothing).\n"
+		   "Exit: 0 ok, 5 the daemon did not answer, 1 alerts are raised or the\n"
+		   "node is revoked.\n");
 }
 
 static void fmt_ago(int64_t ms, char *buf, size_t n)
@@ -215,6 +218,7 @@ static void fmt_ago(int64_t ms, char *buf, size_t n)
 int cmd_status(int argc, char **argv)
 {
 	const char *conf = NULL, *api = NULL;
+	char revoked[512] = "";
 	Ld__ApiResponse *resp;
 	Ld__ApiStatus *st;
 	bool json = false;
@@ -248,10 +252,33 @@ int cmd_status(int argc, char **argv)
 		return r;
 	}
 	st = resp->status;
+	if (st->revoked) {
+		ld_revocation_t rv = {.time_ms = st->revoked_ms};
+
+		snprintf(rv.root, sizeof(rv.root), "%s",
+			 st->revoked_by && st->revoked_by->feed ? st->revoked_by->feed : "?");
+		rv.seq = st->revoked_by ? st->revoked_by->seq : 0;
+		snprintf(rv.reason, sizeof(rv.reason), "%s",
+			 st->revoked_reason ? st->revoked_reason : "");
+		ld_revocation_text(&rv, revoked, sizeof(revoked));
+	}
 	if (json) {
-		printf("{\"node\": \"%s\", \"root\": %s%s%s, \"version\": \"%s\", \"peers\": [",
+		printf("{\"node\": \"%s\", \"root\": %s%s%s, \"version\": \"%s\", \"revoked\": ",
 		       st->node_id, st->root_id ? "\"" : "", st->root_id ? st->root_id : "null",
 		       st->root_id ? "\"" : "", st->version ? st->version : "");
+		if (st->revoked) {
+			printf("{\"text\": ");
+			cli_json_str(stdout, revoked);
+			printf(", \"time_ms\": %lld, \"roster_entry\": {\"feed\": \"%s\", \"seq\": "
+			       "%llu}, \"reason\": ", (long long)st->revoked_ms,
+			       st->revoked_by && st->revoked_by->feed ? st->revoked_by->feed : "",
+			       (unsigned long long)(st->revoked_by ? st->revoked_by->seq : 0));
+			cli_json_str(stdout, st->revoked_reason ? st->revoked_reason : "");
+			printf("}");
+		} else {
+			printf("null");
+		}
+		printf(", \"peers\": [");
 		for (size_t i = 0; i < st->n_peers; i++) {
 			Ld__ApiPeer *p = st->peers[i];
 
@@ -287,8 +314,12 @@ int cmd_status(int argc, char **argv)
 		}
 		printf("]}\n");
 	} else {
-		printf("node %s (root %s), liandongd %s\n\npeers:\n", st->node_id,
+		printf("node %s (root %s), liandongd %s\n", st->node_id,
 		       st->root_id ? st->root_id : "unknown yet", st->version ? st->version : "?");
+		if (st->revoked)
+			printf("\nREVOKED: this node is %s.\nIt signs nothing more: every signing "
+			       "command is refused.\n", revoked);
+		printf("\npeers:\n");
 		for (size_t i = 0; i < st->n_peers; i++) {
 			Ld__ApiPeer *p = st->peers[i];
 			char ago[32];
@@ -312,7 +343,7 @@ int cmd_status(int argc, char **argv)
 		for (size_t i = 0; i < st->n_alerts; i++)
 			printf("  ALERT %s: %s\n", st->alerts[i]->kind, st->alerts[i]->text);
 	}
-	r = st->n_alerts ? EXIT_VERIFY : 0;
+	r = st->n_alerts || st->revoked ? EXIT_VERIFY : 0;
 	ld__api_response__free_unpacked(resp, NULL);
 	return r;
 }

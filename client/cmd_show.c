@@ -162,6 +162,7 @@ static int show_action(ldc_t *cl, const char *id, bool json)
 		put_time(x, "ack", p->ack_ms);
 		json_object_set_new(x, "overdue", json_boolean(p->overdue));
 		json_object_set_new(x, "escalated", json_boolean(p->escalated));
+		json_object_set_new(x, "visible", json_boolean(!p->not_visible));
 		json_array_append_new(parts, x);
 	}
 	json_object_set_new(o, "participants", parts);
@@ -178,10 +179,13 @@ static int show_action(ldc_t *cl, const char *id, bool json)
 		}
 		printf("\n\nparticipants:\n");
 		for (size_t i = 0; i < a->n_participants; i++)
-			printf("  %-20s %-9s %-16s%s%s\n", a->participants[i]->node_id,
+			printf("  %-20s %-9s %-16s%s%s%s\n", a->participants[i]->node_id,
 			       ld_role_name(a->participants[i]->role), a->participants[i]->state,
 			       a->participants[i]->overdue ? "  OVERDUE (not acknowledged in time)" : "",
-			       a->participants[i]->escalated ? ", ESCALATED" : "");
+			       a->participants[i]->escalated ? ", ESCALATED" : "",
+			       a->participants[i]->not_visible ? "  (an answer of it is held here "
+								 "unreadable: its state is unknown)"
+							       : "");
 		printf("\ntimeline (every entry signed by its author and verified on arrival):\n");
 		timeline_text(json_object_get(o, "timeline"));
 		r = 0;

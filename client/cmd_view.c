@@ -65,9 +65,9 @@ static void print_action(const Ld__ApiViewAction *a, int64_t now)
 	for (size_t j = 0; j < a->n_participants; j++) {
 		const Ld__ApiParticipant *p = a->participants[j];
 
-		printf("      %-20s %-8s %-14s%s%s\n", p->node_id, ld_role_name(p->role),
-		       p->ack_ms ? p->state : "NOT ACKNOWLEDGED", p->overdue ? "  OVERDUE" : "",
-		       p->escalated ? ", ESCALATED" : "");
+		printf("      %-20s %-8s %-16s%s%s\n", p->node_id, ld_role_name(p->role),
+		       p->not_visible || p->ack_ms ? p->state : "NOT ACKNOWLEDGED",
+		       p->overdue ? "  OVERDUE" : "", p->escalated ? ", ESCALATED" : "");
 	}
 }
 
@@ -87,7 +87,7 @@ static void print_text(const Ld__ApiView *v)
 		bool unack = false;
 
 		for (size_t j = 0; j < a->n_participants; j++)
-			unack |= !a->participants[j]->ack_ms;
+			unack |= !a->participants[j]->ack_ms && !a->participants[j]->not_visible;
 		if (a->active && unack && a->priority >= 2) {
 			print_action(a, v->now_ms);
 			any = true;
@@ -202,14 +202,16 @@ static void print_json(const Ld__ApiView *v)
 		       ld_action_kind_name(a->kind), a->active ? "true" : "false",
 		       a->dispatcher ? a->dispatcher : "", (long long)a->ack_by_ms);
 		cli_json_str(stdout, a->title ? a->title : "");
-		printf(", \"participants\": [");
+		printf(", \"not_visible\": %u, \"participants\": [", a->not_visible);
 		for (size_t j = 0; j < a->n_participants; j++)
 			printf("%s{\"node\": \"%s\", \"role\": \"%s\", \"state\": \"%s\", "
-			       "\"acknowledged\": %s, \"overdue\": %s, \"escalated\": %s}", j ? ", " : "",
-			       a->participants[j]->node_id, ld_role_name(a->participants[j]->role),
-			       a->participants[j]->state, a->participants[j]->ack_ms ? "true" : "false",
+			       "\"acknowledged\": %s, \"overdue\": %s, \"escalated\": %s%s}",
+			       j ? ", " : "", a->participants[j]->node_id,
+			       ld_role_name(a->participants[j]->role), a->participants[j]->state,
+			       a->participants[j]->ack_ms ? "true" : "false",
 			       a->participants[j]->overdue ? "true" : "false",
-			       a->participants[j]->escalated ? "true" : "false");
+			       a->participants[j]->escalated ? "true" : "false",
+			       a->participants[j]->not_visible ? ", \"visible\": false" : "");
 		printf("]}");
 	}
 	printf("],\n \"cases\": [");

@@ -6,6 +6,7 @@
 #include "action.pb-c.h"
 #include "common/action.h"
 #include "common/errors.h"
+#include "common/hidden.h"
 
 const char *ld_part_state_name(enum ld_part_state s)
 {
@@ -13,6 +14,11 @@ const char *ld_part_state_name(enum ld_part_state s)
 					"on site", "in progress", "completed"};
 
 	return (unsigned)s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
+}
+
+const char *ld_participant_state(const ld_participant_t *p)
+{
+	return p->hidden ? "not visible here" : ld_part_state_name(p->state);
 }
 
 const char *ld_priority_name(uint32_t p)
@@ -127,10 +133,116 @@ static void judge_response(ld_action_t *a, ld_case_item_t *it, const ld_entry_t 
 	if (!it->refused) {
 		p->state = (enum ld_part_state)m->response;
 		p->state_ms = e->hdr->time_ms;
+		p->state_seq = e->hdr->seq;
 		if (!p->ack_ms)
 			p->ack_ms = e->hdr->time_ms;
 	}
 	ld__action_response__free_unpacked(m, NULL);
+}
+
+#define HIDDEN_SCAN_MAX 1024
+#define HIDDEN_ITEMS_MAX 64
+
+struct hid {
+	const ld_action_t *a;
+	const ld_participant_t *p;
+	uint64_t seq[HIDDEN_ITEMS_MAX];
+	int64_t time_ms[HIDDEN_ITEMS_MAX];
+	size_t n, scanned;
+	bool more;              /* more than could be looked at: assume one */
+};
+
+static bool concerned(const ld_action_t *a, const char *node)
+{
+	return !strcmp(node, a->dispatcher) || part_of((ld_action_t *)a, node);
+}
+
+/* Could this redacted answer of p be an answer to a? */
+static int hidden_cb(void *ud, const ld_hidden_t *h)
+{
+	struct hid *x = ud;
+	bool ours = h->n_aud > 0;
+
+	if (++x->scanned > HIDDEN_SCAN_MAX) {
+		x->more = true;
+		return 1;
+	}
+	/* After p's final answer nothing counts; addressed to anyone outside
+	 * the action, it answers something else. */
+	if ((x->p->state == LD_PART_DECLINED || x->p->state == LD_PART_COMPLETED) &&
+	    h->seq > x->p->state_seq)
+		return 0;
+	for (size_t i = 0; ours && i < h->n_aud; i++)
+		ours = concerned(x->a, h->aud[i]);
+	if (!ours)
+		return 0;
+	if (x->n == HIDDEN_ITEMS_MAX) {
+		x->more = true;
+		return 1;
+	}
+	x->seq[x->n] = h->seq;
+	x->time_ms[x->n++] = h->time_ms;
+	return 0;
+}
+
+/* Insert a not-visible item for p's redacted answer (seq, time) into the
+ * timeline, before the first item dated later. */
+static int hidden_item(ld_store_t *s, ld_action_t *a, const ld_participant_t *p, uint64_t seq,
+		       int64_t time_ms)
+{
+	ld_case_item_t *items = realloc(a->items, (a->n_items + 1) * sizeof(*items)), *it;
+	ld_entry_t *e = NULL;
+	int64_t recv = 0;
+	size_t at = a->n_items;
+	int r;
+
+	if (!items)
+		return -ENOMEM;
+	a->items = items;
+	if ((r = ld_store_get(s, p->node, seq, &e, &recv)) < 0)
+		return r;
+	while (at > 0 && items[at - 1].time_ms > time_ms)
+		at--;
+	memmove(items + at + 1, items + at, (a->n_items - at) * sizeof(*items));
+	a->n_items++;
+	it = &items[at];
+	memset(it, 0, sizeof(*it));
+	snprintf(it->feed, sizeof(it->feed), "%s", p->node);
+	it->seq = seq;
+	it->kind = e->hdr->kind;
+	it->time_ms = time_ms;
+	it->recv_ms = recv;
+	memcpy(it->id, e->id, LD_ID_LEN);
+	it->hidden = true;
+	snprintf(it->summary, sizeof(it->summary),
+		 "answer by %s: not visible here (held as header and signature only, addressed "
+		 "to %s%s)", p->node, e->hdr->n_audience ? e->hdr->audience[0] : "?",
+		 e->hdr->n_audience > 1 ? " and others" : "");
+	ld_entry_destroy(&e);
+	return 0;
+}
+
+/* Participants with an answer held here redacted that may be one to this
+ * action: their state is not visible here. */
+static int judge_hidden(ld_store_t *s, ld_action_t *a)
+{
+	int r = 0;
+
+	for (size_t i = 0; a->dispatched && r == 0 && i < a->n_parts; i++) {
+		ld_participant_t *p = &a->parts[i];
+		struct hid x = {.a = a, .p = p};
+
+		r = ld_store_foreach_hidden(s, p->node, LD__KIND__KIND_ACTION_RESPONSE, a->dispatch_ms,
+					    hidden_cb, &x);
+		if (r == 1)
+			r = 0;
+		/* Before a final answer, a hidden one may be a decline or a
+		 * completion (which makes what follows refused): unknown too. */
+		p->hidden = x.n > 0 || x.more;
+		for (size_t k = 0; r == 0 && k < x.n; k++)
+			r = hidden_item(s, a, p, x.seq[k], x.time_ms[k]);
+	}
+	return r;
 }
 
 int ld_action_load(ld_store_t *s, const ld_access_t *acc, const char *action_id, int64_t now_ms,
@@ -171,14 +283,20 @@ int ld_action_load(ld_store_t *s, const ld_access_t *acc, const char *action_id,
 	for (size_t i = 0; i < t.n; i++)
 		ld_utf8_trim(t.items[i].summary);
 	ld_utf8_trim(a->title);
-	/* Overdue: acknowledged after the deadline, or not yet and it passed. */
-	for (size_t i = 0; a->ack_by_ms && i < a->n_parts; i++)
-		a->parts[i].overdue = a->parts[i].ack_ms ? a->parts[i].ack_ms > a->ack_by_ms
-							 : now_ms > a->ack_by_ms;
 	a->items = t.items;
 	a->n_items = t.n;
 	t.items = NULL;
 	ld_timeline_free(&t);
+	if ((r = judge_hidden(s, a)) < 0) {
+		ld_action_destroy(&a);
+		return r;
+	}
+	/* Overdue: acknowledged after the deadline, or not yet and it passed;
+	 * never for a participant whose answers are not all visible here. */
+	for (size_t i = 0; a->ack_by_ms && i < a->n_parts; i++)
+		a->parts[i].overdue = !a->parts[i].hidden &&
+				      (a->parts[i].ack_ms ? a->parts[i].ack_ms > a->ack_by_ms
+							  : now_ms > a->ack_by_ms);
 	*ret = a;
 	return 0;
 }

@@ -4,7 +4,13 @@
  * participants may answer; declining needs a reason, completing needs
  * findings; nothing follows a decline or a completion. Answers that break a
  * rule stay in the timeline, marked refused. A participant that has not
- * acknowledged by the deadline is overdue (judged against 'now'). */
+ * acknowledged by the deadline is overdue (judged against 'now').
+ *
+ * Never a guess: when this node holds, redacted, an answer by a participant
+ * that may belong to this action (dated from the dispatch on, addressed to
+ * nobody but the action's dispatcher and participants, and not after its
+ * final answer), that participant's state is not visible here: it is not
+ * judged overdue, and the answer is listed in the timeline as not visible. */
 #pragma once
 
 #include <stdbool.h>
@@ -35,6 +41,9 @@ typedef struct ld_participant {
 	int64_t ack_ms;              /* first acknowledgement (any answer), 0 = none */
 	bool overdue;                /* not acknowledged by the deadline */
 	bool escalated;              /* a command centre escalated it */
+	bool hidden;                 /* an answer of it is held here redacted:
+				      * its state is not visible here */
+	uint64_t state_seq;          /* seq of the answer that set 'state' */
 } ld_participant_t;
 
 typedef struct ld_action {
@@ -66,6 +75,8 @@ int ld_action_load(ld_store_t *s, const ld_access_t *a, const char *action_id, i
 void ld_action_destroy(ld_action_t **a_p);
 
 const char *ld_part_state_name(enum ld_part_state s);
+/* The state to show for p: "not visible here" when hidden. */
+const char *ld_participant_state(const ld_participant_t *p);
 const char *ld_priority_name(uint32_t p);
 const char *ld_action_kind_name(uint32_t k);
 const char *ld_role_name(uint32_t r);

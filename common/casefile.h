@@ -26,6 +26,7 @@ typedef struct ld_case_item {
 	char summary[512];      /* one line for a person */
 	bool refused;
 	char reason[192];       /* why it was refused */
+	bool hidden;            /* held redacted: its content is not visible here */
 } ld_case_item_t;
 
 #define LD_CHECKPOINTS_MAX 32

@@ -20,8 +20,9 @@ size_t ld_action_unacknowledged(const ld_action_t *a)
 {
 	size_t n = 0;
 
+	/* One whose answers are not all visible here is not known to be. */
 	for (size_t i = 0; i < a->n_parts; i++)
-		n += a->parts[i].ack_ms == 0;
+		n += a->parts[i].ack_ms == 0 && !a->parts[i].hidden;
 	return n;
 }
 

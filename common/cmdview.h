@@ -67,5 +67,6 @@ void ld_view_destroy(ld_view_t **v_p);
 /* An action is active until every participant has completed or declined. */
 bool ld_action_active(const ld_action_t *a);
 
-/* Participants of an action not yet acknowledged. */
+/* Participants of an action known not to have acknowledged yet (not
+ * those whose state is not visible here). */
 size_t ld_action_unacknowledged(const ld_action_t *a);

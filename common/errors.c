@@ -40,6 +40,8 @@ const char *ld_strerror(int err)
 		return "data directory is in use by another process";
 	case LD_ENOTMEMBER:
 		return "a node named is not a current member of the roster";
+	case LD_ESELFREVOKED:
+		return "this node is revoked by the root: nothing it signs would be accepted";
 	default:
 		return strerror(-err);
 	}

@@ -25,6 +25,7 @@ enum {
 	LD_EVERSION = -EPROTONOSUPPORT, /* header or store format version not supported */
 	LD_EBUSY = -EBUSY,              /* data directory locked by another process */
 	LD_ENOTMEMBER = -ENXIO,         /* a node named is not a current roster member */
+	LD_ESELFREVOKED = -ENOTRECOVERABLE, /* this node is revoked: it signs nothing more */
 };
 
 /* A short, operator-facing description of 'err' (negative or positive errno,

@@ -70,6 +70,17 @@ bool ld_case_granted(ld_store_t *s, const ld_access_t *a, const Ld__EntryHeader 
 	return ld_store_foreach_case_grant(s, case_id, reader, grantor_may_read, &g) == 1;
 }
 
+bool ld_payload_for(ld_store_t *s, const ld_access_t *a, const Ld__EntryHeader *h,
+		    const void *payload, size_t len, const char *reader)
+{
+	char case_id[LD_CASE_ID_MAX + 1];
+
+	if (ld_access_may_read(a, h, reader))
+		return true;
+	return ld_payload_case_id(h->kind, payload, len, case_id) == 0 &&
+	       ld_case_granted(s, a, h, case_id, reader);
+}
+
 /* A custody transfer of the record to someone, by someone. */
 struct custody {
 	ld_store_t *s;
@@ -123,24 +134,36 @@ static bool entitled_base(ld_store_t *s, const ld_access_t *a, const ld_entry_t 
 	       ld_access_is_superior(a, who, c->referrer) || ld_access_is_superior(a, who, c->holder);
 }
 
+/* The refusal names the rule and the record asked for, nothing of the
+ * record's content (its case, its evidence id) nor who the case's parties
+ * are: the asker is, by definition, not entitled to know them. */
+static void refusal(const ld_entry_t *rec, const char *reader, char *why, size_t whylen)
+{
+	snprintf(why, whylen,
+		 "%s is not entitled to the file of evidence record %s:%llu: it is given only "
+		 "to a unit that may read the record, a party to the record's case or a "
+		 "superior of one, a unit the case was transferred or designated to, or a unit "
+		 "a hand-over of the record names",
+		 reader, rec->hdr->author, (unsigned long long)rec->hdr->seq);
+}
+
 int ld_evidence_entitled(ld_store_t *s, const ld_access_t *a, const ld_entry_t *rec,
 			 const char *reader, char *why, size_t whylen)
 {
-	char case_id[LD_CASE_ID_MAX + 1], evid[LD_EVIDENCE_ID_MAX + 1];
+	char case_id[LD_CASE_ID_MAX + 1];
 	struct custody *cu = NULL;
 	ld_blob_info_t info;
 	ld_case_t *c = NULL;
 	bool ok = false;
 	int r;
 
-	r = ld_evidence_file_info(rec, &info, case_id, evid);
+	r = ld_evidence_file_info(rec, &info, case_id, NULL);
 	if (r == -EPROTO)
 		return r;
 	if (ld_access_may_read(a, rec->hdr, reader))
 		return 0;
 	if (!ld_case_id_valid(case_id)) {
-		snprintf(why, whylen, "%s may not read evidence record %s:%llu, which names no valid case",
-			 reader, rec->hdr->author, (unsigned long long)rec->hdr->seq);
+		refusal(rec, reader, why, whylen);
 		return -EACCES;
 	}
 	r = ld_case_load(s, a, case_id, &c);
@@ -182,17 +205,7 @@ int ld_evidence_entitled(ld_store_t *s, const ld_access_t *a, const ld_entry_t *
 	}
 out:
 	if (r >= 0 && !ok) {
-		if (c && c->opened)
-			snprintf(why, whylen,
-				 "%s is not entitled to evidence %s of case %s: it is not a party to "
-				 "the case (referred by %s, held by %s) nor a superior of one, and no "
-				 "case entry grants or hands the evidence over to it",
-				 reader, evid[0] ? evid : "(no id)", case_id, c->referrer, c->holder);
-		else
-			snprintf(why, whylen,
-				 "%s is not entitled to evidence %s of case %s: it may not read the "
-				 "record, and the case is not opened here",
-				 reader, evid[0] ? evid : "(no id)", case_id);
+		refusal(rec, reader, why, whylen);
 		r = -EACCES;
 	}
 	free(cu);

@@ -35,6 +35,14 @@ int ld_evidence_file_info(const ld_entry_t *rec, ld_blob_info_t *info, char *cas
 bool ld_case_granted(ld_store_t *s, const ld_access_t *a, const Ld__EntryHeader *h,
 		     const char *case_id, const char *reader);
 
+/* May 'reader' have the payload of the entry with header 'h' and payload
+ * 'payload' (len bytes), held here in full? It may read it (audience,
+ * author, a superior of one), or holds a grant on the case the payload
+ * names from a unit that may read it. The rule every payload sent to a
+ * peer follows (replication and a grantee's case history). */
+bool ld_payload_for(ld_store_t *s, const ld_access_t *a, const Ld__EntryHeader *h,
+		    const void *payload, size_t len, const char *reader);
+
 /* May 'reader' fetch the file of record 'rec' (held with its payload)? 0 if
  * so; -EACCES if not, with the reason for the operator in 'why'; -EPROTO for
  * a record that does not decode; -errno from the store. */

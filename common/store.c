@@ -304,7 +304,8 @@ static int env_open(ld_store_t *s)
 	    (r = store_mdb_err(mdb_dbi_open(txn, "v_csum", MDB_CREATE, &s->db_csum))) < 0 ||
 	    (r = store_mdb_err(mdb_dbi_open(txn, "v_cidx", MDB_CREATE, &s->db_cidx))) < 0 ||
 	    (r = store_mdb_err(mdb_dbi_open(txn, "v_ncnt", MDB_CREATE, &s->db_ncnt))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "v_aact", MDB_CREATE, &s->db_aact))) < 0) {
+	    (r = store_mdb_err(mdb_dbi_open(txn, "v_aact", MDB_CREATE, &s->db_aact))) < 0 ||
+	    (r = store_mdb_err(mdb_dbi_open(txn, "v_hide", MDB_CREATE, &s->db_hidden))) < 0) {
 		mdb_txn_abort(txn);
 		goto fail;
 	}

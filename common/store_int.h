@@ -20,6 +20,7 @@
  *   v_cidx    u8 class ++ u64 time ++ case id [\0 u32 n] -> holder (casesum.c)
  *   v_ncnt    node id -> per-unit referral counters and answer-time histogram
  *   v_aact    action id -> u8 priority, for every active joint action
+ *   v_hide    author \0 u32 kind u64 time u64 seq -> audience (hidden.c)
  *
  * Stored entry value: u8 format(1) | u8 flags | u16 header_len |
  * u32 payload_len | i64 recv_ms | 32 B id | 64 B sig | header | payload.
@@ -47,7 +48,7 @@ struct ld_store {
 	MDB_env *env;
 	MDB_dbi db_meta, db_feeds, db_nums, db_entries, db_ids, db_equiv, db_roster,
 		db_refusals, db_receipts, db_case_entries, db_grants, db_action_entries,
-		db_escalations, db_csum, db_cidx, db_ncnt, db_aact;
+		db_escalations, db_csum, db_cidx, db_ncnt, db_aact, db_hidden;
 	char *dir;
 	int lock_fd;
 	size_t map_size, map_max;
@@ -159,6 +160,10 @@ int store_sum_rebuild(ld_store_t *s, MDB_txn *txn);
  * "": from the start). */
 int store_foreach_thread_id(ld_store_t *s, bool cases, const char *after,
 			    int (*cb)(void *ud, const char *id), void *ud);
+
+/* Index (no payload) or unindex (payload held) an answer held redacted
+ * (hidden.c). */
+int store_hidden_apply(ld_store_t *s, MDB_txn *txn, const ld_entry_t *e);
 
 /* Derive the views of one newly stored entry (store_views.c). */
 int store_views_apply(ld_store_t *s, MDB_txn *txn, const ld_entry_t *e);

@@ -145,11 +145,12 @@ static int esc_put(ld_store_t *s, MDB_txn *txn, const char *thread, const char *
 
 int store_views_apply(ld_store_t *s, MDB_txn *txn, const ld_entry_t *e)
 {
-	int r = 0;
+	int r = store_hidden_apply(s, txn, e);
 
-	/* A payload this node may not read names nothing it may index. */
-	if (!e->has_payload)
-		return 0;
+	/* A payload this node may not read names nothing it may index (but
+	 * that it exists is indexed above, for the kinds where it matters). */
+	if (r < 0 || !e->has_payload)
+		return r;
 	switch (e->hdr->kind) {
 	case LD__KIND__KIND_CASE_REFERRAL:
 		DECODE_CASE(Ld__CaseReferral, ld__case_referral, case_id);
@@ -320,6 +321,8 @@ static int reindex_txn(ld_store_t *s, MDB_txn *txn, void *ud)
 		r = store_mdb_err(mdb_drop(txn, s->db_action_entries, 0));
 	if (r == 0)
 		r = store_mdb_err(mdb_drop(txn, s->db_escalations, 0));
+	if (r == 0)
+		r = store_mdb_err(mdb_drop(txn, s->db_hidden, 0));
 	/* Every case is judged once at the end, not once per entry. */
 	s->touch_off = true;
 	if (r == 0)
@@ -376,6 +379,8 @@ int ld_store_views_digest(ld_store_t *s, uint8_t out[32])
 		r = store_walk_db(txn, s->db_ncnt, NULL, digest_one, md);
 	if (r == 0)
 		r = store_walk_db(txn, s->db_aact, NULL, digest_one, md);
+	if (r == 0)
+		r = store_walk_db(txn, s->db_hidden, NULL, digest_one, md);
 	if (r == 0 && EVP_DigestFinal_ex(md, out, NULL) != 1)
 		r = -EIO;
 	store_read_end(s, txn);

@@ -199,6 +199,17 @@ int api_status_build(ld_node_t *n, struct status_out *o)
 	o->st.heads = a->hp;
 	o->st.n_alerts = a->ap ? a->na : 0;
 	o->st.alerts = a->ap;
+	if (n->revoked) {
+		o->st.has_revoked = o->st.has_revoked_ms = true;
+		o->st.revoked = true;
+		o->st.revoked_ms = n->revocation.time_ms;
+		ld__api_entry_ref__init(&o->revoked_by);
+		o->revoked_by.feed = n->revocation.root;
+		o->revoked_by.has_seq = true;
+		o->revoked_by.seq = n->revocation.seq;
+		o->st.revoked_by = &o->revoked_by;
+		o->st.revoked_reason = n->revocation.reason[0] ? n->revocation.reason : NULL;
+	}
 	return 0;
 }
 
@@ -502,12 +513,18 @@ struct append_job {
 	size_t first, n;    /* its items in the flat request array */
 };
 
-/* Refuse before signing what nobody should sign: payload text that is not
+/* Refuse before signing what nobody should sign: anything, once this node
+ * is revoked; payload text that is not
  * UTF-8 or too long, a payload of a known kind that does not decode, an
  * audience naming a node that is not a current roster member. 0, or the
  * error with the reason in 'why'. */
 static int append_check(ld_node_t *n, const Ld__ApiRequest *q, char *why, size_t size)
 {
+	/* Nobody accepts what a revoked node signs: sign nothing, say why. */
+	if (n->revoked) {
+		ld_revocation_text(&n->revocation, why, size);
+		return LD_ESELFREVOKED;
+	}
 	for (size_t k = 0; k < q->n_append; k++) {
 		const Ld__AppendItem *it = q->append[k];
 		int r;

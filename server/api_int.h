@@ -31,6 +31,7 @@ struct status_acc {
 /* A status answer and everything it points to (api_status_free frees it). */
 struct status_out {
 	Ld__ApiStatus st;
+	Ld__ApiEntryRef revoked_by;
 	Ld__ApiPeer *peers, **pp;
 	Ld__ApiPeerFeed **lags;
 	size_t n_lags;

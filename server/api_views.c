@@ -87,6 +87,8 @@ static int items_fill(ld_node_t *n, struct items_out *o, ld_case_item_t *src, si
 			x->payload.data = (uint8_t *)o->entries[i]->payload;
 			x->payload.len = o->entries[i]->payload_len;
 		}
+		x->has_not_visible = it->hidden;
+		x->not_visible = it->hidden;
 		o->rcs[i].cap = 64;
 		o->rcs[i].r = calloc(o->rcs[i].cap, sizeof(*o->rcs[i].r));
 		o->rcs[i].p = calloc(o->rcs[i].cap, sizeof(*o->rcs[i].p));
@@ -207,6 +209,22 @@ out:
 	ld_case_destroy(&k);
 }
 
+/* One participant as judged; a state not visible here travels as such. */
+static void participant_fill(Ld__ApiParticipant *x, const ld_participant_t *p)
+{
+	ld__api_participant__init(x);
+	x->node_id = (char *)p->node;
+	x->has_role = x->has_state_ms = x->has_ack_ms = x->has_overdue = true;
+	x->has_escalated = x->has_not_visible = true;
+	x->role = p->role;
+	x->state = (char *)ld_participant_state(p);
+	x->state_ms = p->state_ms;
+	x->ack_ms = p->ack_ms;
+	x->overdue = p->overdue;
+	x->escalated = p->escalated;
+	x->not_visible = p->hidden;
+}
+
 void api_action(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
 {
 	Ld__ApiResponse resp = api_ok(LD__API_TYPE__API_ACTION);
@@ -235,17 +253,7 @@ void api_action(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
 		goto out;
 	}
 	for (size_t i = 0; i < a->n_parts; i++) {
-		ld__api_participant__init(&parts[i]);
-		parts[i].node_id = a->parts[i].node;
-		parts[i].has_role = parts[i].has_state_ms = parts[i].has_ack_ms = true;
-		parts[i].has_overdue = true;
-		parts[i].role = a->parts[i].role;
-		parts[i].state = (char *)ld_part_state_name(a->parts[i].state);
-		parts[i].state_ms = a->parts[i].state_ms;
-		parts[i].ack_ms = a->parts[i].ack_ms;
-		parts[i].overdue = a->parts[i].overdue;
-		parts[i].has_escalated = true;
-		parts[i].escalated = a->parts[i].escalated;
+		participant_fill(&parts[i], &a->parts[i]);
 		pp[i] = &parts[i];
 	}
 	av.action_id = a->action_id;
@@ -349,18 +357,10 @@ void api_view(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
 		va[i].dispatched_ms = a->dispatch_ms;
 		va[i].active = ld_action_active(a);
 		va[i].participants = pp + np;
+		va[i].has_not_visible = true;
 		for (size_t j = 0; j < a->n_parts; j++, np++) {
-			ld__api_participant__init(&parts[np]);
-			parts[np].node_id = a->parts[j].node;
-			parts[np].has_role = parts[np].has_state_ms = parts[np].has_ack_ms = true;
-			parts[np].has_overdue = true;
-			parts[np].role = a->parts[j].role;
-			parts[np].state = (char *)ld_part_state_name(a->parts[j].state);
-			parts[np].state_ms = a->parts[j].state_ms;
-			parts[np].ack_ms = a->parts[j].ack_ms;
-			parts[np].overdue = a->parts[j].overdue;
-			parts[np].has_escalated = true;
-			parts[np].escalated = a->parts[j].escalated;
+			participant_fill(&parts[np], &a->parts[j]);
+			va[i].not_visible += a->parts[j].hidden;
 			pp[np] = &parts[np];
 		}
 		va[i].n_participants = a->n_parts;

@@ -74,6 +74,20 @@ void bx_handle_open(ld_node_t *n, link_t *l, const Ld__BlobOpen *m)
 		bx_send_refusal(n, l, m->req, NULL, -ENOENT, why);
 		goto out;
 	}
+	/* Entitlement first: what the record says (whether it names a file)
+	 * is for the entitled only. */
+	if ((r = ld_evidence_entitled(n->store, n->access, rec, l->peer, why, sizeof(why))) < 0) {
+		if (r == -EPROTO)
+			snprintf(why, sizeof(why), "%s:%llu is not an evidence record", m->feed,
+				 (unsigned long long)m->seq);
+		else if (r != -EACCES)
+			snprintf(why, sizeof(why), "%s could not decide: %s", n->conf->id,
+				 ld_strerror(r));
+		log_warn("evidence fetch by %s of %s:%llu refused: %s", l->peer, m->feed,
+			 (unsigned long long)m->seq, why);
+		bx_send_refusal(n, l, m->req, NULL, r == -EPROTO ? LD_EMALFORMED : r, why);
+		goto out;
+	}
 	r = ld_evidence_file_info(rec, &info, NULL, NULL);
 	if (r < 0) {
 		snprintf(why, sizeof(why), "%s:%llu %s", m->feed, (unsigned long long)m->seq,
@@ -81,15 +95,6 @@ void bx_handle_open(ld_node_t *n, link_t *l, const Ld__BlobOpen *m)
 			 : r == -ENOTSUP ? "has no chunk list (recorded before files could move)"
 					 : "is not an evidence record");
 		bx_send_refusal(n, l, m->req, NULL, r == -EPROTO ? LD_EMALFORMED : r, why);
-		goto out;
-	}
-	if ((r = ld_evidence_entitled(n->store, n->access, rec, l->peer, why, sizeof(why))) < 0) {
-		if (r != -EACCES)
-			snprintf(why, sizeof(why), "%s could not decide: %s", n->conf->id,
-				 ld_strerror(r));
-		log_warn("evidence fetch by %s of %s:%llu refused: %s", l->peer, m->feed,
-			 (unsigned long long)m->seq, why);
-		bx_send_refusal(n, l, m->req, NULL, r, why);
 		goto out;
 	}
 	len = ld_entry_wire_size(rec, true);

@@ -206,7 +206,7 @@ void ld_escalate_tick(ld_node_t *n, int64_t now)
 	if (now < n->escalate_at)
 		return;
 	n->escalate_at = now + (int64_t)n->conf->escalate_interval_s * 1000;
-	if (!watching(n) || ld_view_build(n->store, n->access, now, &f, &v) < 0)
+	if (n->revoked || !watching(n) || ld_view_build(n->store, n->access, now, &f, &v) < 0)
 		return;
 	e = calloc(ESC_MAX, sizeof(*e));
 	if (!e)
@@ -220,7 +220,9 @@ void ld_escalate_tick(ld_node_t *n, int64_t now)
 		if (!deadline)
 			deadline = add_sat(a->dispatch_ms, sla_ack_ms(n->conf, a->priority));
 		for (size_t j = 0; j < a->n_parts; j++)
-			if (!a->parts[j].ack_ms && now > deadline && ours(n, a->parts[j].node))
+			/* Not on a guess: a state not visible here is not missed. */
+			if (!a->parts[j].ack_ms && !a->parts[j].hidden && now > deadline &&
+			    ours(n, a->parts[j].node))
 				esc_add(n, e, &ne, a->action_id, true, a->dispatch_feed,
 					a->dispatch_seq, a->dispatch_id,
 					LD__OVERDUE__OVERDUE_ACKNOWLEDGEMENT, -1, a->parts[j].node,

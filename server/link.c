@@ -314,54 +314,12 @@ static int id_at_cb(void *ud, const ld_raw_entry_t *e)
 	return 1;
 }
 
-struct has_payload {
-	bool held, full;
-};
-
-static int payload_cb(void *ud, const ld_raw_entry_t *e)
-{
-	struct has_payload *h = ud;
-
-	h->held = true;
-	h->full = e->payload != NULL;
-	return 1;
-}
-
-/* Pull each wanted entry (credit 1) until it is held with its payload. */
-static void pull_wanted(ld_node_t *n, int64_t now)
-{
-	for (size_t i = 0; i < n->n_wanted;) {
-		wanted_t *w = &n->wanted[i];
-		struct has_payload h = {false, false};
-
-		ld_store_foreach_raw(n->store, w->feed, w->seq, w->seq, payload_cb, &h);
-		if (h.full || w->tries >= 8) {
-			if (!h.full)
-				log_warn("could not obtain %s #%llu in full from any peer", w->feed,
-					 (unsigned long long)w->seq);
-			n->wanted[i] = n->wanted[--n->n_wanted];
-			continue;
-		}
-		if (h.held && now >= w->retry_at && !pull_find(n, w->feed)) {
-			for (size_t j = 0; j < n->n_links; j++)
-				if (n->links[j]->up && !n->links[j]->cut) {
-					pull_start(n, n->links[j], w->feed, w->seq, 1);
-					break;
-				}
-			w->tries++;
-			w->retry_at = now + 1000 * (1 << (w->tries < 6 ? w->tries : 6));
-		}
-		i++;
-	}
-}
-
 void ld_link_schedule_pulls(ld_node_t *n)
 {
 	int64_t now = ld_now_ms();
 
 	if (now < n->storage_retry_at)
 		return;
-	pull_wanted(n, now);
 	for (size_t i = 0; i < n->n_links; i++) {
 		link_t *l = n->links[i];
 
@@ -440,15 +398,10 @@ static int serve_one(void *ud, const ld_raw_entry_t *e)
 	size_t need;
 
 	if (h) {
-		full = e->payload && ld_access_may_read(s->n->access, h, s->l->peer);
-		if (!full && e->payload) {
-			char case_id[LD_CASE_ID_MAX + 1];
-
-			/* A case transferred or designated to the reader by a
-			 * unit that may itself read this entry grants it too. */
-			full = ld_payload_case_id(h->kind, e->payload, e->payload_len, case_id) == 0 &&
-			       ld_case_granted(s->n->store, s->n->access, h, case_id, s->l->peer);
-		}
+		/* A case transferred or designated to the reader by a unit that
+		 * may itself read this entry grants it too. */
+		full = e->payload && ld_payload_for(s->n->store, s->n->access, h, e->payload,
+						    e->payload_len, s->l->peer);
 		ld__entry_header__free_unpacked(h, NULL);
 	}
 	need = ld_entry_parts_wire_size(e->header_len, full ? e->payload : NULL, e->payload_len);
@@ -511,6 +464,18 @@ static void serve_pull(ld_node_t *n, link_t *l, const Ld__Pull *p)
 			 ld_strerror(s->err));
 	free(s->buf);
 	free(s);
+}
+
+void ld_link_send_tail(ld_node_t *n, link_t *l, const char *feed)
+{
+	Ld__Pull p = LD__PULL__INIT;
+	peer_head_t *ph = peer_head(l, feed, false);
+
+	p.feed = (char *)feed;
+	p.has_from_seq = p.has_credit = true;
+	p.from_seq = ph ? ph->seq + 1 : 1;
+	p.credit = LD_ENTRIES_FRAME_MAX;
+	serve_pull(n, l, &p);
 }
 
 static void send_refusal(ld_node_t *n, link_t *l, const char *feed, uint64_t seq, int code)
@@ -695,6 +660,12 @@ static void handle_frame(ld_node_t *n, link_t *l, const void *data, size_t size,
 			 (unsigned long long)f->refusal->seq,
 			 f->refusal->reason ? f->refusal->reason : "no reason given");
 		break;
+	case LD__FRAME__BODY_CASE_HISTORY:
+		ld_history_serve(n, l, f->case_history);
+		break;
+	case LD__FRAME__BODY_CASE_ENTRIES:
+		ld_history_receive(n, l, f->case_entries);
+		break;
 	case LD__FRAME__BODY_BLOB_OPEN:
 	case LD__FRAME__BODY_BLOB_OFFER:
 	case LD__FRAME__BODY_BLOB_REFUSAL:
@@ -831,8 +802,8 @@ struct receipts {
 	const char *via;
 };
 
-/* A transfer or designation naming this node: fetch the referral it
- * answers again, now with its payload (held redacted until now). */
+/* A transfer or designation naming this node: ask for the case's earlier
+ * history, held redacted until now (history.c). */
 static void want_granted(ld_node_t *n, const ld_entry_t *e)
 {
 	Ld__ReferralResponse *m;
@@ -846,18 +817,10 @@ static void want_granted(ld_node_t *n, const ld_entry_t *e)
 	to = m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER   ? m->transfer_to
 	     : m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_DESIGNATE ? m->designated
 										 : NULL;
-	if (to && !strcmp(to, n->conf->id) && m->referral && m->referral->feed &&
-	    ld_node_id_valid(m->referral->feed) && m->referral->has_seq && m->referral->seq &&
-	    n->n_wanted < LD_MAX_WANTED) {
-		wanted_t *w = &n->wanted[n->n_wanted++];
-
-		snprintf(w->feed, sizeof(w->feed), "%s", m->referral->feed);
-		w->seq = m->referral->seq;
-		w->retry_at = 0;
-		w->tries = 0;
-		log_info("case %s passed to this node by %s: fetching referral %s #%llu in full",
-			 m->case_id ? m->case_id : "?", e->hdr->author, w->feed,
-			 (unsigned long long)w->seq);
+	if (to && !strcmp(to, n->conf->id) && ld_case_id_valid(m->case_id)) {
+		log_info("case %s passed to this node by %s: asking for its earlier history",
+			 m->case_id, e->hdr->author);
+		ld_history_want(n, m->case_id);
 	}
 	ld__referral_response__free_unpacked(m, NULL);
 }
@@ -896,7 +859,8 @@ static int receipt_append(ld_node_t *n, struct receipts *rc)
 	uint8_t *buf;
 	int r;
 
-	if (!rc->n)
+	/* A revoked node's receipts would be refused everywhere. */
+	if (!rc->n || n->revoked)
 		return 0;
 	d.n_entries = rc->n;
 	d.entries = rc->ptrs;
@@ -1131,4 +1095,5 @@ void ld_link_timers(ld_node_t *n, int64_t now)
 	}
 	if (cleared || now >= n->storage_retry_at)
 		ld_link_schedule_pulls(n);
+	ld_history_tick(n, now);
 }

@@ -88,6 +88,17 @@ static void router_rebind(ld_node_t *n)
 			 "[node] bind address?)", n->conf->bind, zmq_strerror(-r));
 }
 
+/* Close the outgoing sockets of peers cut off by a revocation. */
+static void close_cut(ld_node_t *n)
+{
+	n->cut_at = 0;
+	for (size_t i = 0; i < n->n_links; i++)
+		if (n->links[i]->cut && n->links[i]->outgoing && n->links[i]->sock) {
+			zmq_close(n->links[i]->sock);
+			n->links[i]->sock = NULL;
+		}
+}
+
 static int peer_connect(ld_node_t *n, link_t *l)
 {
 	char server[LD_CURVE_Z85_LEN + 1];
@@ -164,6 +175,23 @@ static void connect_pending(ld_node_t *n)
 	}
 }
 
+void ld_node_check_revoked(ld_node_t *n)
+{
+	bool was = n->revoked;
+	char text[512];
+	int r = ld_revocation_find(n->store, n->conf->id, &n->revocation);
+
+	if (r < 0 && r != -ENOENT) {
+		log_error("cannot read this node's roster record: %s", ld_strerror(r));
+		return;
+	}
+	n->revoked = r == 0;
+	if (n->revoked && !was) {
+		ld_revocation_text(&n->revocation, text, sizeof(text));
+		log_error("this node (%s) is %s; it signs nothing more", n->conf->id, text);
+	}
+}
+
 void ld_node_roster_changed(ld_node_t *n)
 {
 	ld_access_t *a = NULL, *old;
@@ -186,18 +214,21 @@ void ld_node_roster_changed(ld_node_t *n)
 				(old && ld_access_member(old, l->peer) && !ld_access_member(a, l->peer))))
 			continue;
 		log_warn("peer %s is no longer in the roster (revoked): cutting it off", l->peer);
+		/* Tell it first: the root's entries it lacks, the revocation
+		 * among them, so its operator learns why (see cut_at). */
+		if (l->up && ld_store_root_id(n->store))
+			ld_link_send_tail(n, l, ld_store_root_id(n->store));
 		ld_link_mark_down(n, l, "revoked");
 		l->cut = true;
-		if (l->outgoing && l->sock) {
-			zmq_close(l->sock);
-			l->sock = NULL;
-		} else if (!l->outgoing) {
+		if (!l->outgoing)
 			n->rebind_router = true;
-		}
+		/* Sockets close without lingering: give the notice a second. */
+		n->cut_at = ld_now_ms() + 1000;
+		if (n->rebind_router)
+			n->rebind_at = n->cut_at;
 	}
 	ld_access_destroy(&old);
-	if (n->rebind_router && n->router)
-		router_rebind(n);
+	ld_node_check_revoked(n);
 	/* A peer may have refused us only because it did not know us yet. */
 	for (size_t i = 0; i < n->n_links; i++)
 		if (n->links[i]->outgoing && !n->links[i]->up) {
@@ -278,6 +309,7 @@ int ld_node_open(ld_config_t *conf, ld_node_t **ret)
 		snprintf(err, sizeof(err), "reading the roster: %s", ld_strerror(r));
 		goto fail;
 	}
+	ld_node_check_revoked(n);
 	if ((r = ld_blobx_open(n)) < 0) {
 		snprintf(err, sizeof(err), "opening the evidence file store %s/blobs: %s",
 			 conf->data_dir, ld_strerror(r));
@@ -403,6 +435,8 @@ int ld_node_run(ld_node_t *n)
 			n->index_at = done || judged ? now : now + 5000;
 		}
 		ld_api_check_waiters(n, true);
+		if (n->cut_at && now >= n->cut_at)
+			close_cut(n);
 		if (n->rebind_router && now >= n->rebind_at)
 			router_rebind(n);
 	}

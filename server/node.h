@@ -14,6 +14,7 @@
 #include "common/blob.h"
 #include "common/config.h"
 #include "common/curve.h"
+#include "common/revocation.h"
 #include "common/store.h"
 #include "wire.pb-c.h"
 #include <zmq.h>
@@ -69,15 +70,15 @@ typedef struct waiter {
 	int64_t deadline;
 } waiter_t;
 
-/* An entry held redacted that a grant lets this node fetch in full. */
-typedef struct wanted {
-	char feed[LD_NODE_ID_MAX + 1];
-	uint64_t seq;
-	int64_t retry_at;
-	int tries;
-} wanted_t;
+/* A case passed to this node whose earlier history it asks its links for
+ * (history.c). */
+typedef struct history_want {
+	char case_id[LD_CASE_ID_MAX + 1];
+	int64_t next_at;
+	int asks;
+} history_want_t;
 
-#define LD_MAX_WANTED 256
+#define LD_MAX_HISTORY 64
 
 struct ld_blobx;
 
@@ -92,12 +93,15 @@ typedef struct ld_node {
 	link_t *links[LD_MAX_LINKS];
 	size_t n_links;
 	pull_t pulls[LD_MAX_PULLS];
-	wanted_t wanted[LD_MAX_WANTED];
-	size_t n_wanted;
+	history_want_t history[LD_MAX_HISTORY];
+	size_t n_history;
 	waiter_t *waiters;
 	size_t n_waiters, cap_waiters;
 	int64_t started_ms, storage_retry_at, last_progress_log, index_at, rebind_at, escalate_at;
+	int64_t cut_at;             /* close the sockets of cut peers then (0: none) */
 	bool stopping, rebind_router, blob_busy;
+	bool revoked;               /* the root revoked this node: sign nothing */
+	ld_revocation_t revocation; /* by which roster entry, when revoked */
 	ld_blobs_t *blobs;          /* evidence files (DATA/blobs) */
 	struct ld_blobx *bx;        /* their transfers (blobx.c) */
 } ld_node_t;
@@ -109,6 +113,8 @@ int ld_node_run(ld_node_t *n);
 void ld_node_destroy(ld_node_t **n_p);
 /* Re-read the roster snapshot; cut off peers no longer in it. */
 void ld_node_roster_changed(ld_node_t *n);
+/* Learn whether the roster revokes this node (n->revoked, n->revocation). */
+void ld_node_check_revoked(ld_node_t *n);
 /* After any durable commit that advanced 'feeds': announce, answer waiters. */
 void ld_node_committed(ld_node_t *n, const char *const *feeds, size_t n_feeds);
 /* Give a down outgoing link a fresh socket: libzmq 4.3 never reconnects a
@@ -126,6 +132,10 @@ void ld_link_broadcast_have(ld_node_t *n, const char *const *feeds, size_t n_fee
 /* Read what is waiting on the ROUTER and every DEALER, then ingest. */
 void ld_link_receive_all(ld_node_t *n);
 void ld_link_schedule_pulls(ld_node_t *n);
+/* Send 'l' the entries of 'feed' after the head it announced, unasked and
+ * redacted for it as any answer (the root's feed to a peer being revoked:
+ * the notice it would otherwise never get). */
+void ld_link_send_tail(ld_node_t *n, link_t *l, const char *feed);
 void ld_link_timers(ld_node_t *n, int64_t now);
 void ld_link_mark_down(ld_node_t *n, link_t *l, const char *why);
 
@@ -148,6 +158,16 @@ bool ld_blobx_tick(ld_node_t *n, int64_t now);
  * call). 0, or -errno with a message for the operator in 'msg'. */
 int ld_blobx_api(ld_node_t *n, const char *feed, uint64_t seq, bool start, Ld__ApiBlob *out,
 		 char *msg, size_t msglen);
+
+/* history.c: a case's earlier history for the unit it was passed to */
+/* Ask every link for case 'case_id's history now (and a few times more). */
+void ld_history_want(ld_node_t *n, const char *case_id);
+/* Ask again where due; forget requests asked often enough. */
+void ld_history_tick(ld_node_t *n, int64_t now);
+/* Answer a peer's CaseHistory with the entries it may have. */
+void ld_history_serve(ld_node_t *n, link_t *l, const Ld__CaseHistory *m);
+/* Fill in the payloads of held redacted entries from a CaseEntries answer. */
+void ld_history_receive(ld_node_t *n, link_t *l, const Ld__CaseEntries *m);
 
 /* zap.c */
 void ld_zap_handle(ld_node_t *n);
