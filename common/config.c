@@ -7,13 +7,14 @@
 
 #include <ini.h>
 
+#include "common/apisock.h"
 #include "common/config.h"
 #include "common/curve.h"
 
 struct parse {
 	ld_config_t *c;
 	char *base;          /* directory of the config file */
-	char err[512];       /* first error, without the line number */
+	char err[1536];      /* first error, without the line number */
 	int bad;
 	unsigned seen;       /* bit per required key */
 };
@@ -119,9 +120,23 @@ static int handler(void *ud, const char *section, const char *name, const char *
 			slot = &c->curve_path;
 			p->seen |= SEEN_CURVE;
 		} else if (!strcmp(name, "bind") || !strcmp(name, "api")) {
+			char why[1400];
+
 			if (!endpoint_valid(value))
 				return fail(p, section, name,
 					    "must be a tcp:// or ipc:// ZeroMQ endpoint");
+			if (ld_endpoint_check(value, why, sizeof(why)) < 0) {
+				size_t l = strlen(why);
+
+				snprintf(why + l, sizeof(why) - l, "; %s",
+					 !strcmp(name, "api")
+						 ? "put a shorter one under [node], e.g. api = "
+						   "ipc:///run/liandong/NODE.sock, or remove the line "
+						   "for the default (a short path in a private runtime "
+						   "directory)"
+						 : "use a shorter ipc:// path or a tcp:// endpoint");
+				return fail(p, section, name, why);
+			}
 			slot = !strcmp(name, "bind") ? &c->bind : &c->api;
 		} else {
 			return fail(p, section, name, "unknown key");
@@ -146,6 +161,12 @@ static int handler(void *ud, const char *section, const char *name, const char *
 		if (n < 1 || !endpoint_valid(ep))
 			return fail(p, section, name,
 				    "expected 'tcp://HOST:PORT [CURVE-PUBLIC-KEY]'");
+		{
+			char why[1400];
+
+			if (ld_endpoint_check(ep, why, sizeof(why)) < 0)
+				return fail(p, section, name, why);
+		}
 		if (n == 2) {
 			uint8_t raw[32];
 
@@ -291,8 +312,8 @@ int ld_config_load(const char *path, ld_config_t **ret_conf, char *err, size_t e
 			 p.c->heartbeat_ms);
 		goto fail;
 	}
-	if (!p.c->api && asprintf(&p.c->api, "ipc://%s/api.sock", p.c->data_dir) < 0) {
-		p.c->api = NULL;
+	p.c->api_default = !p.c->api;
+	if (!p.c->api && ld_api_default(p.c->id, p.c->data_dir, &p.c->api) < 0) {
 		snprintf(err, errsz, "%s: out of memory", path);
 		goto fail;
 	}
