@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -104,7 +105,8 @@ static char *api_of(struct fx *f, const char *extra_node)
 	char err[2048] = "", *api;
 
 	write_conf(f, extra_node, "");
-	assert_int_equal(ld_config_load(f->path, &c, err, sizeof(err)), 0);
+	if (ld_config_load(f->path, &c, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
 	api = strdup(c->api);
 	ld_config_destroy(&c);
 	return api;
@@ -116,17 +118,33 @@ static char *api_of(struct fx *f, const char *extra_node)
 static void test_default_api(void **state)
 {
 	struct fx *f = *state;
-	char deep[400], line[450], *a = api_of(f, ""), *b = api_of(f, ""), *d, *e;
+	char deep[700], line[750], *a = api_of(f, ""), *b = api_of(f, ""), *d, *e;
 
 	assert_string_equal(a, b);
 	d = api_of(f, "data = other-data");
 	assert_string_not_equal(a, d);
-	memset(deep, 'd', sizeof(deep));
-	for (size_t i = 0; i < sizeof(deep) - 1; i += 50)
-		deep[i] = '/';
-	deep[sizeof(deep) - 1] = '\0';
-	snprintf(line, sizeof(line), "data = %s", deep);
-	e = api_of(f, line);
+	/* A config (and so its data) 250 bytes deeper than the fixture. */
+	snprintf(deep, sizeof(deep), "%s", f->dir);
+	for (int i = 0; i < 5; i++) {
+		snprintf(deep + strlen(deep), sizeof(deep) - strlen(deep), "/%.49s",
+			 "ddddddddddddddddddddddddddddddddddddddddddddddddddddddd");
+		assert_int_equal(mkdir(deep, 0700), 0);
+	}
+	snprintf(line, sizeof(line), "%s/node.conf", deep);
+	{
+		FILE *fp = fopen(line, "w");
+		ld_config_t *c = NULL;
+		char err[2048];
+
+		assert_non_null(fp);
+		fprintf(fp, "[node]\nid = county-a\ndata = data\nkey = k\ncurve = c\nroot = %s\n",
+			f->root_hex);
+		fclose(fp);
+		assert_int_equal(ld_config_load(line, &c, err, sizeof(err)), 0);
+		assert_true(strlen(c->data_dir) > 250);
+		e = strdup(c->api);
+		ld_config_destroy(&c);
+	}
 	assert_true(strlen(e) - 6 <= 107);
 	free(a);
 	free(b);
