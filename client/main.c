@@ -52,7 +52,9 @@ static void usage(FILE *f)
 		"Every command takes --help. KEY is 64 hex digits or a file holding them.\n"
 		"\n"
 		"Exit codes: 0 ok, 1 verification failed, 2 usage error,\n"
-		"            3 file or key problem, 4 storage problem, 5 daemon not answering,\n"
+		"            3 file or key problem (also: permission denied on the node's API\n"
+		"            socket: run as the node's user or root), 4 storage problem,\n"
+		"            5 daemon not answering (none listening at its API socket: at once),\n"
 		"            6 not permitted, 7 unknown case or record, 8 no node holding an\n"
 		"            evidence file answered (run again to resume), 9 a deadline given\n"
 		"            has already passed.\n");

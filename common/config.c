@@ -243,8 +243,38 @@ static int handler(void *ud, const char *section, const char *name, const char *
 	return fail(p, section, name, "unknown section");
 }
 
+/* inih reads each line into a buffer of the size it was built with (200 in
+ * Debian) and cuts a longer one silently, parsing its tail as a line of its
+ * own. Reading for it, a line that does not fit ends the parse, to be
+ * reported as what it is. */
+struct reader {
+	FILE *f;
+	int line;       /* lines handed out so far */
+	int too_long;   /* number of the first line that did not fit, or 0 */
+	int max;        /* inih's buffer size */
+};
+
+static char *read_line(char *str, int num, void *stream)
+{
+	struct reader *rd = stream;
+	size_t len;
+	int ch;
+
+	if (!fgets(str, num, rd->f))
+		return NULL;
+	rd->line++;
+	len = strlen(str);
+	if (len + 1 < (size_t)num || str[len - 1] == '\n' || (ch = fgetc(rd->f)) == EOF ||
+	    ch == '\n')
+		return str;
+	rd->too_long = rd->line;
+	rd->max = num;
+	return NULL;
+}
+
 int ld_config_load(const char *path, ld_config_t **ret_conf, char *err, size_t errsz)
 {
+	struct reader rd = {0};
 	struct parse p = {0};
 	char *copy;
 	int line;
@@ -278,13 +308,21 @@ int ld_config_load(const char *path, ld_config_t **ret_conf, char *err, size_t e
 	p.c->sla_ack_routine_h = 72;
 	p.c->sla_answer_days = 15;
 
-	line = ini_parse(path, handler, &p);
-	if (line == -1) {
+	rd.f = fopen(path, "r");
+	if (!rd.f) {
 		snprintf(err, errsz, "%s: cannot open: %s", path, strerror(errno ? errno : ENOENT));
 		goto fail;
 	}
+	line = ini_parse_stream(read_line, &rd, handler, &p);
+	fclose(rd.f);
 	if (line == -2) {
 		snprintf(err, errsz, "%s: out of memory", path);
+		goto fail;
+	}
+	if (rd.too_long && !p.bad) {
+		snprintf(err, errsz, "%s:%d: line longer than the %d characters this configuration "
+				     "reader takes (a long absolute path? give it relative to the "
+				     "configuration file's directory)", path, rd.too_long, rd.max - 1);
 		goto fail;
 	}
 	if (line > 0 || p.bad) {

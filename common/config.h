@@ -33,7 +33,9 @@
  * Relative paths are relative to the config file's directory. A peer's curve
  * public key (40 Z85 characters) is needed only until the roster is known.
  * An ipc:// path longer than a Unix socket can hold (107 bytes) is refused
- * here, naming the key, the path and its length.
+ * here, naming the key, the path and its length; so is a line longer than
+ * libinih reads (199 characters in Debian's build), naming the line: give a
+ * deep path relative to the config file's directory.
  */
 #pragma once
 

@@ -218,6 +218,14 @@ static void test_errors_name_file_line_key(void **state)
 		expect_error(f, line, "", ":8: key 'bind' in [node]", "108 bytes long");
 		snprintf(line, sizeof(line), "province = ipc://%s", path);
 		expect_error(f, "", line, ":10: key 'province' in [peers]", "108 bytes long");
+		/* A line the INI reader would cut (a deep absolute path) is
+		 * named, not parsed in two halves. */
+		memset(path, 'd', 199);
+		path[0] = '/';
+		path[199] = '\0';
+		snprintf(line, sizeof(line), "data = %s", path);
+		expect_error(f, line, "", ":8: line longer than the 199 characters",
+			     "relative to the configuration file's directory");
 	}
 }
 
