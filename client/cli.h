@@ -2,8 +2,9 @@
  *
  * Exit codes (also in `liandong --help`):
  *   0 success; 1 the check failed (verification found a problem);
- *   2 usage error (bad argument); 3 file or key problem; 4 storage problem;
- *   5 the daemon did not answer; 6 this node may not do that; 7 unknown case;
+ *   2 usage error (bad argument); 3 file or key problem (also permission
+ *   denied on the API socket); 4 storage problem; 5 the daemon did not answer
+ *   (or none listens at the socket); 6 this node may not do that; 7 unknown case;
  *   8 no node holding an evidence file could be reached (run again to resume);
  *   9 a deadline given has already passed.
  */

@@ -9,6 +9,7 @@
 
 #include "client/cli.h"
 #include "client/ldclient.h"
+#include "common/apisock.h"
 #include "common/config.h"
 #include "common/curve.h"
 #include "common/errors.h"
@@ -21,9 +22,11 @@
 static int api_endpoint(const char *api, const char *conf_path, char **ret)
 {
 	ld_config_t *conf;
-	char err[1024];
+	char err[2048];
 
 	if (api) {
+		if (ld_endpoint_check(api, err, sizeof(err)) < 0)
+			return cli_fail(EXIT_USAGE, "--api: %s; give a shorter one", err);
 		*ret = strdup(api);
 		return 0;
 	}
@@ -38,6 +41,38 @@ static int api_endpoint(const char *api, const char *conf_path, char **ret)
 	return 0;
 }
 
+/* Before any request: a missing or stale socket means no daemon (exit 5 at
+ * once, not after a request's timeout); a refused one is a permission
+ * problem of this user (exit 3), not the daemon's. */
+static int probe(const char *ep)
+{
+	const char *path = ld_ipc_path(ep);
+	char why[512];
+	int r = ldc_probe(ep, why, sizeof(why));
+
+	switch (r) {
+	case 0:
+		return 0;
+	case -ENOENT:
+		return cli_fail(5, "no daemon is listening at %s (is liandongd running for this "
+				   "node? it creates the socket when it starts)", path);
+	case -ECONNREFUSED:
+		return cli_fail(5, "no daemon is listening at %s: the socket was left by a daemon "
+				   "that stopped without removing it (is liandongd running for this "
+				   "node? starting it replaces the socket)", path);
+	case -EACCES:
+	case -EPERM:
+		return cli_fail(EXIT_FILE, "permission denied on the API socket %s (%s): run this "
+					   "command as the node's user (the owner named) or as root",
+				path, why);
+	case -ENOTSOCK:
+		return cli_fail(EXIT_FILE, "%s is not a socket: check [node] api in the "
+					   "configuration, or --api", path);
+	default:
+		return cli_fail(EXIT_FILE, "cannot reach the API socket %s: %s", path, strerror(-r));
+	}
+}
+
 int cli_connect(const char *api, const char *conf_path, ldc_t **ret)
 {
 	char *ep = NULL;
@@ -45,6 +80,12 @@ int cli_connect(const char *api, const char *conf_path, ldc_t **ret)
 
 	if (r)
 		return r;
+	if (!ep)
+		return cli_fail(EXIT_STORE, "out of memory");
+	if ((r = probe(ep)) != 0) {
+		free(ep);
+		return r;
+	}
 	r = ldc_open(ep, ret);
 	if (r < 0)
 		r = cli_fail(EXIT_STORE, "cannot open the API endpoint %s: %s", ep, strerror(-r));
@@ -67,12 +108,95 @@ static void init_usage(FILE *f)
 	fprintf(f,
 		"Usage: liandong init --id ID --dir DIR (--root KEY | --root-node)\n"
 		"                     [--bind ENDPOINT] [--peer ID=ENDPOINT[@CURVEKEY]]...\n"
+		"                     [--api ipc:///PATH.sock] [--json]\n"
 		"\n"
 		"Create a node: its Ed25519 signing key, its CurveZMQ key pair (both 0600)\n"
 		"and a starter configuration DIR/liandongd.conf with data in DIR/data.\n"
+		"\n"
+		"The configuration names the local API socket (api = ipc://...) explicitly,\n"
+		"so the tool finds it from any environment: --api, or by default a short\n"
+		"path in a private runtime directory (/run/liandong when run as root, else\n"
+		"/tmp/liandong-UID), never under DIR, whose depth could exceed the 107 bytes\n"
+		"a Unix socket path can hold. An ipc:// path over that limit is refused\n"
+		"before anything is created.\n"
+		"\n"
+		"Prints the roster command for the node, every key in single quotes so it\n"
+		"can be pasted into a shell. Every other node is added by the root\n"
+		"authority, on the root's node:\n"
+		"  liandong roster add ID --name NAME --kind bureau --region CODE --superior ID \\\n"
+		"      --sign-key 'HEX' --curve-key 'Z85'\n"
+		"\n"
 		"--root-node makes this node the root authority: its key is the root key,\n"
-		"written to DIR/root.pub for the other nodes.\n"
-		"Prints what the root authority needs to add the node to the roster.\n");
+		"written to DIR/root.pub for the other nodes. The root adds itself first:\n"
+		"the first entry of its feed must be that addition. Start its daemon, then\n"
+		"add it (no --superior), then the others:\n"
+		"  liandongd -c DIR/liandongd.conf &\n"
+		"  liandong roster add ID -c DIR/liandongd.conf --name NAME --kind command-centre \\\n"
+		"      --region CODE --sign-key 'HEX' --curve-key 'Z85'\n"
+		"(init prints both lines with the real paths and keys).\n"
+		"\n"
+		"Exit: 0 created, 2 usage (bad option, ipc:// path too long), 3 file or key\n"
+		"problem.\n");
+}
+
+/* 's' as one shell word: in single quotes, each ' as '\''. Z85 keys hold
+ * & < > ( ) { } $ # and other characters a shell would act on. */
+static void put_quoted(FILE *f, const char *s)
+{
+	fputc('\'', f);
+	for (; *s; s++)
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*s, f);
+	fputc('\'', f);
+}
+
+/* The absolute path 'dir' will have once created, as ld_config_load will
+ * resolve it (the real path of the config file's directory), without
+ * creating anything. 0 or -errno. */
+static int init_abs_dir(const char *dir, char *out, size_t n)
+{
+	char *real = realpath(dir, NULL), *copy, *base;
+	size_t len;
+	int r;
+
+	if (real) {
+		snprintf(out, n, "%s", real);
+		free(real);
+		return 0;
+	}
+	if (errno != ENOENT || !(copy = strdup(dir)))
+		return -errno;
+	for (len = strlen(copy); len > 1 && copy[len - 1] == '/'; len--)
+		copy[len - 1] = '\0';
+	base = strrchr(copy, '/');
+	if (base)
+		*base++ = '\0';
+	real = realpath(!base ? "." : copy[0] ? copy : "/", NULL);
+	r = real ? 0 : -errno;
+	if (real)
+		snprintf(out, n, "%s/%s", strcmp(real, "/") ? real : "", base ? base : copy);
+	free(real);
+	free(copy);
+	return r;
+}
+
+/* An endpoint given to init: its form, and an ipc:// path short enough. */
+static int init_endpoint(const char *opt, const char *ep)
+{
+	char err[1536];
+
+	if (strncmp(ep, "ipc://", 6) && strncmp(ep, "tcp://", 6))
+		return cli_fail(EXIT_USAGE, "init: %s '%s': expected a tcp:// or ipc:// endpoint", opt,
+				ep);
+	if (ld_endpoint_check(ep, err, sizeof(err)) < 0)
+		return cli_fail(EXIT_USAGE, "init: %s: %s; give a shorter path%s (nothing was "
+					    "created)", opt, err,
+				!strcmp(opt, "--api") ? ", e.g. --api ipc:///run/liandong/NODE.sock, "
+							"or leave --api out for the default"
+						      : " or a tcp:// endpoint");
+	return 0;
 }
 
 int cmd_init(int argc, char **argv)
@@ -81,13 +205,15 @@ int cmd_init(int argc, char **argv)
 		{"id", required_argument, NULL, 'i'},   {"dir", required_argument, NULL, 'd'},
 		{"root", required_argument, NULL, 'r'}, {"root-node", no_argument, NULL, 'R'},
 		{"bind", required_argument, NULL, 'b'}, {"peer", required_argument, NULL, 'p'},
-		{"json", no_argument, NULL, 'j'},       {"help", no_argument, NULL, 'h'},
-		{0},
+		{"api", required_argument, NULL, 'a'},  {"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},       {0},
 	};
-	const char *id = NULL, *dir = NULL, *root = NULL, *bind = NULL, *peers[64];
+	const char *id = NULL, *dir = NULL, *root = NULL, *bind = NULL, *api_opt = NULL,
+		   *peers[64];
 	size_t n_peers = 0;
 	bool root_node = false, json = false;
-	char path[4096], hex[65], fp[LD_FINGERPRINT_SIZE], root_hex[65];
+	char path[4200], absdir[4000], data[4100], hex[65], fp[LD_FINGERPRINT_SIZE], root_hex[65];
+	char *api = NULL;
 	uint8_t pub[LD_PUBKEY_LEN], root_pub[LD_PUBKEY_LEN];
 	ld_curve_pair_t curve;
 	ld_key_t *key = NULL;
@@ -102,6 +228,7 @@ int cmd_init(int argc, char **argv)
 		case 'r': root = optarg; break;
 		case 'R': root_node = true; break;
 		case 'b': bind = optarg; break;
+		case 'a': api_opt = optarg; break;
 		case 'j': json = true; break;
 		case 'p':
 			if (n_peers == 64)
@@ -124,42 +251,70 @@ int cmd_init(int argc, char **argv)
 		return cli_fail(EXIT_FILE, "init: --root %s: %s", root,
 				r == -ENOENT ? "neither 64 hex digits nor an existing file"
 					     : "not an Ed25519 public key");
-	for (size_t i = 0; i < n_peers; i++)
+	for (size_t i = 0; i < n_peers; i++) {
 		if (!strchr(peers[i], '=') || !strstr(peers[i], "://"))
 			return cli_fail(EXIT_USAGE, "init: --peer '%.80s': expected ID=tcp://HOST:PORT"
 						    "[@CURVEKEY]", peers[i]);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return cli_fail(EXIT_FILE, "init: cannot create %s: %s", dir, strerror(errno));
+		if ((r = init_endpoint("--peer", strchr(peers[i], '=') + 1)) != 0)
+			return r;
+	}
+	if ((bind && (r = init_endpoint("--bind", bind)) != 0) ||
+	    (api_opt && (r = init_endpoint("--api", api_opt)) != 0))
+		return r;
+	/* Everything checked before anything is created. */
+	if ((r = init_abs_dir(dir, absdir, sizeof(absdir))) < 0)
+		return cli_fail(EXIT_FILE, "init: cannot create %s: %s", dir, strerror(-r));
 	snprintf(path, sizeof(path), "%s/liandongd.conf", dir);
 	if (access(path, F_OK) == 0)
 		return cli_fail(EXIT_FILE, "init: %s already exists; refusing to overwrite a node",
 				path);
+	snprintf(data, sizeof(data), "%s/data", absdir);
+	if (api_opt)
+		api = strdup(api_opt);
+	else if (ld_api_default(id, data, &api) < 0)
+		api = NULL;
+	if (!api)
+		return cli_fail(EXIT_FILE, "init: out of memory");
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		free(api);
+		return cli_fail(EXIT_FILE, "init: cannot create %s: %s", dir, strerror(errno));
+	}
 	snprintf(path, sizeof(path), "%s/%s.key", dir, id);
 	if ((r = ld_key_generate(&key)) < 0 || (r = ld_key_save(key, path)) < 0) {
 		ld_key_destroy(&key);
+		free(api);
 		return cli_fail(EXIT_FILE, "init: %s: %s", path, ld_strerror(r));
 	}
 	ld_key_public(key, pub);
 	ld_key_destroy(&key);
 	snprintf(path, sizeof(path), "%s/%s.curve", dir, id);
-	if ((r = ld_curve_create(path, &curve)) < 0)
+	if ((r = ld_curve_create(path, &curve)) < 0) {
+		free(api);
 		return cli_fail(EXIT_FILE, "init: %s: %s", path, ld_strerror(r));
+	}
 	explicit_bzero(curve.sec, sizeof(curve.sec));
 	if (root_node)
 		memcpy(root_pub, pub, sizeof(pub));
 	ld_hex(root_pub, LD_PUBKEY_LEN, root_hex);
 	snprintf(path, sizeof(path), "%s/root.pub", dir);
-	if ((r = ld_pubkey_save_hex(root_pub, path)) < 0)
+	if ((r = ld_pubkey_save_hex(root_pub, path)) < 0) {
+		free(api);
 		return cli_fail(EXIT_FILE, "init: %s: %s", path, ld_strerror(r));
+	}
 
 	snprintf(path, sizeof(path), "%s/liandongd.conf", dir);
 	f = fopen(path, "wx");
-	if (!f)
+	if (!f) {
+		free(api);
 		return cli_fail(EXIT_FILE, "init: %s: %s", path, strerror(errno));
+	}
 	fprintf(f, "# liandongd configuration for %s (created by liandong init)\n"
 		   "[node]\nid = %s\ndata = data\nkey = %s.key\ncurve = %s.curve\n"
-		   "root = root.pub\n%s%s%slog_level = info\n\n[peers]\n",
-		id, id, id, id, bind ? "bind = " : "", bind ? bind : "", bind ? "\n" : "");
+		   "root = root.pub\n%s%s%s"
+		   "# The local API socket: short, in a private directory, and named here so\n"
+		   "# that `liandong -c` finds it whatever its environment.\n"
+		   "api = %s\nlog_level = info\n\n[peers]\n",
+		id, id, id, id, bind ? "bind = " : "", bind ? bind : "", bind ? "\n" : "", api);
 	for (size_t i = 0; i < n_peers; i++) {
 		char *copy = strdup(peers[i]), *eq = strchr(copy, '='), *at = strchr(copy, '@');
 
@@ -177,17 +332,38 @@ int cmd_init(int argc, char **argv)
 	if (json) {
 		printf("{\"id\": \"%s\", \"dir\": ", id);
 		cli_json_str(stdout, dir);
-		printf(", \"sign_key\": \"%s\", \"fingerprint\": \"%s\", \"curve_key\": \"%s\", "
-		       "\"root_key\": \"%s\"}\n", hex, fp, curve.pub, root_hex);
-	} else {
-		printf("created node %s in %s\n  signing key  %s (fingerprint %s)\n"
-		       "  curve key    %s\n  config       %s\n",
-		       id, dir, hex, fp, curve.pub, path);
-		if (!root_node)
-			printf("ask the root authority to add it:\n  liandong roster add %s "
-			       "--name NAME --kind bureau --region CODE --superior ID \\\n"
-			       "      --sign-key %s --curve-key %s\n", id, hex, curve.pub);
+		printf(", \"sign_key\": \"%s\", \"fingerprint\": \"%s\", \"curve_key\": ", hex, fp);
+		cli_json_str(stdout, curve.pub);
+		printf(", \"root_key\": \"%s\", \"api\": ", root_hex);
+		cli_json_str(stdout, api);
+		printf("}\n");
+		free(api);
+		return 0;
 	}
+	printf("created node %s in %s\n  signing key  %s (fingerprint %s)\n"
+	       "  curve key    %s\n  api socket   %s\n  config       %s\n",
+	       id, dir, hex, fp, curve.pub, api, path);
+	snprintf(path, sizeof(path), "%s/liandongd.conf", absdir);
+	if (root_node) {
+		printf("this node is the root authority: start it, then add it to the roster first\n"
+		       "(before any other node; no --superior):\n  liandongd -c ");
+		put_quoted(stdout, path);
+		printf(" &\n  liandong roster add %s -c ", id);
+		put_quoted(stdout, path);
+		printf(" --name NAME --kind command-centre --region CODE \\\n      --sign-key ");
+	} else {
+		printf("ask the root authority to add it (on the root's node):\n"
+		       "  liandong roster add %s --name NAME --kind bureau --region CODE "
+		       "--superior ID \\\n      --sign-key ", id);
+	}
+	put_quoted(stdout, hex);
+	printf(" --curve-key ");
+	put_quoted(stdout, curve.pub);
+	printf("\n");
+	if (root_node)
+		printf("then add each other node with the command its `liandong init` printed, "
+		       "run with -c as above.\n");
+	free(api);
 	return 0;
 }
 

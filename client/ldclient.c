@@ -1,12 +1,15 @@
 /* client/ldclient.c: see ldclient.h. */
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <zmq.h>
 
 #include "client/ldclient.h"
+#include "common/apisock.h"
 
 struct ldc {
 	void *ctx, *sock;
@@ -52,6 +55,51 @@ int ldc_open(const char *endpoint, ldc_t **ret)
 	}
 	*ret = c;
 	return 0;
+}
+
+/* Describe the owner and mode of 'path', or of the deepest directory above it
+ * that this user can still look into (the one refusing the way in). */
+static void describe_refusal(const char *path, char *why, size_t n)
+{
+	char at[LD_IPC_PATH_MAX + 1], owner[64], *slash;
+	const struct passwd *pw;
+	struct stat st;
+
+	snprintf(at, sizeof(at), "%s", path);
+	while (stat(at, &st) < 0) {
+		slash = strrchr(at, '/');
+		if (!slash || slash == at) {
+			snprintf(why, n, "%s", strerror(errno));
+			return;
+		}
+		*slash = '\0';
+	}
+	pw = getpwuid(st.st_uid);
+	if (pw)
+		snprintf(owner, sizeof(owner), "%s", pw->pw_name);
+	else
+		snprintf(owner, sizeof(owner), "uid %u", (unsigned)st.st_uid);
+	if (strcmp(at, path))
+		snprintf(why, n, "its directory %s: owner %s, mode %04o", at, owner,
+			 (unsigned)(st.st_mode & 07777));
+	else
+		snprintf(why, n, "the socket: owner %s, mode %04o", owner,
+			 (unsigned)(st.st_mode & 07777));
+}
+
+int ldc_probe(const char *endpoint, char *why, size_t n)
+{
+	const char *path = ld_ipc_path(endpoint);
+	int r;
+
+	if (n)
+		why[0] = '\0';
+	if (!path)
+		return 0;
+	r = ld_ipc_probe(path);
+	if ((r == -EACCES || r == -EPERM) && n)
+		describe_refusal(path, why, n);
+	return r;
 }
 
 void ldc_destroy(ldc_t **c_p)

@@ -13,10 +13,20 @@
 
 typedef struct ldc ldc_t;
 
-/* Connect to the API endpoint 'endpoint' (e.g. "ipc:///data/api.sock").
+/* Connect to the API endpoint 'endpoint' (e.g. "ipc:///run/liandong/x.sock").
  * Caller owns *ret. 0 or -errno. Connecting succeeds even if no daemon is
- * there yet; the first request then times out with -ETIMEDOUT. */
+ * there yet; the first request then times out with -ETIMEDOUT. To fail at
+ * once instead, ldc_probe() first. */
 int ldc_open(const char *endpoint, ldc_t **ret);
+
+/* Is a daemon listening at 'endpoint'? Never blocks. 0: something listens on
+ * the ipc:// socket (or it cannot be told: tcp://, abstract ipc://@name);
+ * -ENOENT: no socket file; -ECONNREFUSED: a socket nobody listens on (left
+ * by a daemon that was killed); -EACCES or -EPERM: this user may not connect,
+ * and 'why' (size n) says whose the socket or its refusing directory is and
+ * its mode, e.g. "its directory /run/liandong: owner root, mode 0700";
+ * -ENOTSOCK: a file that is not a socket; another -errno otherwise. */
+int ldc_probe(const char *endpoint, char *why, size_t n);
 
 /* Close; sets *c_p = NULL. Safe on NULL and twice. */
 void ldc_destroy(ldc_t **c_p);

@@ -101,10 +101,12 @@ static void usage(FILE *f)
 		"offset are read in that zone: " LD_TIME_FORMS ".\n"
 		"\n"
 		"Exit codes: 0 ok, 1 verification failed, 2 usage error (a bad argument,\n"
-		"            date or text), 3 file or key problem, 4 storage problem,\n"
-		"            5 daemon not answering, 6 not permitted, 7 unknown case, record\n"
-		"            or node, 8 no node holding an evidence file answered (run again\n"
-		"            to resume), 9 a deadline given has already passed.\n");
+		"            date or text), 3 file or key problem (also: permission denied on\n"
+		"            the node's API socket: run as the node's user or root), 4 storage\n"
+		"            problem, 5 daemon not answering (none listening at its API socket:\n"
+		"            at once), 6 not permitted (also: this node is revoked), 7 unknown\n"
+		"            case, record or node, 8 no node holding an evidence file answered\n"
+		"            (run again to resume), 9 a deadline given has already passed.\n");
 }
 
 int cli_fail(int code, const char *fmt, ...)

@@ -8,13 +8,14 @@
 
 #include <ini.h>
 
+#include "common/apisock.h"
 #include "common/config.h"
 #include "common/curve.h"
 
 struct parse {
 	ld_config_t *c;
 	char *base;          /* directory of the config file */
-	char err[512];       /* first error, without the line number */
+	char err[1536];      /* first error, without the line number */
 	int bad;
 	unsigned seen;       /* bit per required key */
 };
@@ -133,9 +134,23 @@ static int handler(void *ud, const char *section, const char *name, const char *
 			slot = &c->curve_path;
 			p->seen |= SEEN_CURVE;
 		} else if (!strcmp(name, "bind") || !strcmp(name, "api")) {
+			char why[1400];
+
 			if (!endpoint_valid(value))
 				return fail(p, section, name,
 					    "must be a tcp:// or ipc:// ZeroMQ endpoint");
+			if (ld_endpoint_check(value, why, sizeof(why)) < 0) {
+				size_t l = strlen(why);
+
+				snprintf(why + l, sizeof(why) - l, "; %s",
+					 !strcmp(name, "api")
+						 ? "put a shorter one under [node], e.g. api = "
+						   "ipc:///run/liandong/NODE.sock, or remove the line "
+						   "for the default (a short path in a private runtime "
+						   "directory)"
+						 : "use a shorter ipc:// path or a tcp:// endpoint");
+				return fail(p, section, name, why);
+			}
 			slot = !strcmp(name, "bind") ? &c->bind : &c->api;
 		} else {
 			return fail(p, section, name, "unknown key");
@@ -160,6 +175,12 @@ static int handler(void *ud, const char *section, const char *name, const char *
 		if (n < 1 || !endpoint_valid(ep))
 			return fail(p, section, name,
 				    "expected 'tcp://HOST:PORT [CURVE-PUBLIC-KEY]'");
+		{
+			char why[1400];
+
+			if (ld_endpoint_check(ep, why, sizeof(why)) < 0)
+				return fail(p, section, name, why);
+		}
 		if (n == 2) {
 			uint8_t raw[32];
 
@@ -236,8 +257,38 @@ static int handler(void *ud, const char *section, const char *name, const char *
 	return fail(p, section, name, "unknown section");
 }
 
+/* inih reads each line into a buffer of the size it was built with (200 in
+ * Debian) and cuts a longer one silently, parsing its tail as a line of its
+ * own. Reading for it, a line that does not fit ends the parse, to be
+ * reported as what it is. */
+struct reader {
+	FILE *f;
+	int line;       /* lines handed out so far */
+	int too_long;   /* number of the first line that did not fit, or 0 */
+	int max;        /* inih's buffer size */
+};
+
+static char *read_line(char *str, int num, void *stream)
+{
+	struct reader *rd = stream;
+	size_t len;
+	int ch;
+
+	if (!fgets(str, num, rd->f))
+		return NULL;
+	rd->line++;
+	len = strlen(str);
+	if (len + 1 < (size_t)num || str[len - 1] == '\n' || (ch = fgetc(rd->f)) == EOF ||
+	    ch == '\n')
+		return str;
+	rd->too_long = rd->line;
+	rd->max = num;
+	return NULL;
+}
+
 int ld_config_load(const char *path, ld_config_t **ret_conf, char *err, size_t errsz)
 {
+	struct reader rd = {0};
 	struct parse p = {0};
 	char *copy;
 	int line;
@@ -271,13 +322,21 @@ int ld_config_load(const char *path, ld_config_t **ret_conf, char *err, size_t e
 	p.c->sla_ack_routine_h = 72;
 	p.c->sla_answer_days = 15;
 
-	line = ini_parse(path, handler, &p);
-	if (line == -1) {
+	rd.f = fopen(path, "r");
+	if (!rd.f) {
 		snprintf(err, errsz, "%s: cannot open: %s", path, strerror(errno ? errno : ENOENT));
 		goto fail;
 	}
+	line = ini_parse_stream(read_line, &rd, handler, &p);
+	fclose(rd.f);
 	if (line == -2) {
 		snprintf(err, errsz, "%s: out of memory", path);
+		goto fail;
+	}
+	if (rd.too_long && !p.bad) {
+		snprintf(err, errsz, "%s:%d: line longer than the %d characters this configuration "
+				     "reader takes (a long absolute path? give it relative to the "
+				     "configuration file's directory)", path, rd.too_long, rd.max - 1);
 		goto fail;
 	}
 	if (line > 0 || p.bad) {
@@ -305,8 +364,8 @@ int ld_config_load(const char *path, ld_config_t **ret_conf, char *err, size_t e
 			 p.c->heartbeat_ms);
 		goto fail;
 	}
-	if (!p.c->api && asprintf(&p.c->api, "ipc://%s/api.sock", p.c->data_dir) < 0) {
-		p.c->api = NULL;
+	p.c->api_default = !p.c->api;
+	if (!p.c->api && ld_api_default(p.c->id, p.c->data_dir, &p.c->api) < 0) {
 		snprintf(err, errsz, "%s: out of memory", path);
 		goto fail;
 	}

@@ -2,12 +2,12 @@
  *
  *   [node]
  *   id = county-a                     ; this node's id in the roster
- *   data = /var/lib/liandong/county-a ; data directory (LMDB store, api socket)
+ *   data = /var/lib/liandong/county-a ; data directory (LMDB store, evidence files)
  *   key = county-a.key                ; Ed25519 signing key (PEM, mode 0600)
  *   curve = county-a.curve            ; CurveZMQ key pair (mode 0600)
  *   root = root.pub                   ; root authority public key (hex or file)
  *   bind = tcp://127.0.0.1:7401       ; where peers connect (optional)
- *   api = ipc:///.../api.sock         ; local API (default: ipc://DATA/api.sock)
+ *   api = ipc:///run/liandong/x.sock  ; local API (default: see common/apisock.h)
  *   log_level = info                  ; error, warn, info, debug
  *   timezone = Asia/Shanghai          ; zone of dates `liandong` reads and shows
  *                                     ; (default: TZ, else the system's zone)
@@ -34,9 +34,14 @@
  *
  * Relative paths are relative to the config file's directory. A peer's curve
  * public key (40 Z85 characters) is needed only until the roster is known.
+ * An ipc:// path longer than a Unix socket can hold (107 bytes) is refused
+ * here, naming the key, the path and its length; so is a line longer than
+ * libinih reads (199 characters in Debian's build), naming the line: give a
+ * deep path relative to the config file's directory.
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,6 +66,7 @@ typedef struct ld_config {
 	char *bind;            /* NULL: accept no incoming links */
 	char *api;
 	char *timezone;        /* NULL: the system's (or TZ) */
+	bool api_default;      /* api was not set: computed by ld_api_default() */
 	int log_level;         /* 0 error, 1 warn, 2 info, 3 debug */
 	unsigned credit, heartbeat_ms, peer_timeout_ms;
 	unsigned evidence_rate_mb, evidence_window_kb;

@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 	ld_config_t *conf = NULL;
 	ld_node_t *node = NULL;
 	bool check = false;
-	char err[1024];
+	char err[2048];
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {

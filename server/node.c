@@ -9,6 +9,7 @@
 
 #include <zmq.h>
 
+#include "common/apisock.h"
 #include "common/errors.h"
 #include "server/log.h"
 #include "common/casesum.h"
@@ -274,11 +275,75 @@ static int load_identity(ld_node_t *n, char *err, size_t errsz)
 	return 0;
 }
 
+/* Bind the local API. Called after the store is locked, so a second daemon
+ * on the same data has stopped before it could touch the socket; the probe
+ * stops one on other data configured with the same api. libzmq unlinks the
+ * path before binding, which is what lets a killed daemon's stale socket be
+ * replaced, and why nothing may reach the bind while another listens. */
+static int api_bind(ld_node_t *n, char *err, size_t errsz)
+{
+	const char *path = ld_ipc_path(n->conf->api);
+	int zero = 0, r;
+	int64_t maxmsg = LD_FRAME_MAX;
+	struct stat st;
+	mode_t old;
+
+	if (path) {
+		if ((r = ld_api_dir_prepare(path, n->conf->api_default, err, errsz)) < 0)
+			return r;
+		r = ld_ipc_probe(path);
+		if (r == 0 || r == -EACCES || r == -EPERM) {
+			snprintf(err, errsz, "the local API socket %s %s (another liandongd with the "
+					     "same [node] api?): stop it, or give this node its own "
+					     "api = ipc:///PATH.sock under [node] in %s", path,
+				 r == 0 ? "is in use by a running process"
+					: "belongs to another user, whose process may be using it",
+				 n->conf->path);
+			return -EADDRINUSE;
+		}
+		if (r == -ENOTSOCK) {
+			snprintf(err, errsz, "%s is in the way of the local API socket: it is a file, "
+					     "not a socket; move it away or change [node] api in %s",
+				 path, n->conf->path);
+			return r;
+		}
+	}
+	n->api = zmq_socket(n->ctx, ZMQ_ROUTER);
+	if (!n->api)
+		return -errno;
+	zmq_setsockopt(n->api, ZMQ_LINGER, &zero, sizeof(zero));
+	zmq_setsockopt(n->api, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
+	/* The API socket file is created 0600 (a socket takes 0777 less the
+	 * umask): only this node's user may connect. */
+	old = umask(0177);
+	r = zmq_bind(n->api, n->conf->api) < 0 ? -errno : 0;
+	umask(old);
+	if (r < 0) {
+		snprintf(err, errsz, "binding the local API %s: %s", n->conf->api, zmq_strerror(-r));
+		return r;
+	}
+	if (path && lstat(path, &st) == 0) {
+		n->api_dev = st.st_dev;
+		n->api_ino = st.st_ino;
+	}
+	return 0;
+}
+
+/* libzmq 4.3 leaves the socket file behind when the socket closes: remove it
+ * on a clean stop, unless something else has taken its place since. */
+static void api_unlink(ld_node_t *n)
+{
+	const char *path = n->api_ino ? ld_ipc_path(n->conf->api) : NULL;
+	struct stat st;
+
+	if (path && lstat(path, &st) == 0 && st.st_dev == n->api_dev && st.st_ino == n->api_ino)
+		unlink(path);
+}
+
 int ld_node_open(ld_config_t *conf, ld_node_t **ret)
 {
 	ld_node_t *n = calloc(1, sizeof(*n));
 	char err[1024] = "";
-	mode_t old;
 	sigset_t mask;
 	int r;
 
@@ -326,23 +391,8 @@ int ld_node_open(ld_config_t *conf, ld_node_t **ret)
 		snprintf(err, sizeof(err), "binding %s for peers: %s", conf->bind, zmq_strerror(-r));
 		goto fail;
 	}
-	n->api = zmq_socket(n->ctx, ZMQ_ROUTER);
-	{
-		int zero = 0;
-		int64_t maxmsg = LD_FRAME_MAX;
-
-		zmq_setsockopt(n->api, ZMQ_LINGER, &zero, sizeof(zero));
-		zmq_setsockopt(n->api, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
-	}
-	/* The API socket file is created 0600: only this node's operator. */
-	old = umask(077);
-	r = zmq_bind(n->api, conf->api) < 0 ? -errno : 0;
-	umask(old);
-	if (r < 0) {
-		snprintf(err, sizeof(err), "binding the local API %s: %s", conf->api,
-			 zmq_strerror(-r));
+	if ((r = api_bind(n, err, sizeof(err))) < 0)
 		goto fail;
-	}
 	for (size_t i = 0; i < conf->n_peers; i++) {
 		link_t *l = ld_link_new(n, conf->peers[i].id, true);
 
@@ -460,6 +510,7 @@ void ld_node_destroy(ld_node_t **n_p)
 		zmq_close(n->zap);
 	if (n->ctx)
 		zmq_ctx_term(n->ctx);
+	api_unlink(n);
 	if (n->sigfd >= 0)
 		close(n->sigfd);
 	free(n->waiters);

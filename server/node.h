@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/types.h>
+
 #include "api.pb-c.h"
 #include "common/access.h"
 #include "common/timeutil.h"
@@ -89,6 +91,8 @@ typedef struct ld_node {
 	ld_curve_pair_t curve;
 	ld_access_t *access;
 	void *ctx, *router, *zap, *api;
+	dev_t api_dev;              /* the API socket file bound (ino 0: none), */
+	ino_t api_ino;              /* removed at the end if it is still ours */
 	int sigfd;
 	link_t *links[LD_MAX_LINKS];
 	size_t n_links;

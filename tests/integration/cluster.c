@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,6 +37,11 @@ cluster_t *cl_new(const char *tag)
 		abort();
 	}
 	c->base = tu_tmpdir(tag);
+	/* Not under $TMPDIR (the build directory, as deep as the checkout):
+	 * an ipc:// path must fit in 107 bytes. */
+	c->sockdir = strdup("/tmp/ldt-XXXXXX");
+	if (!c->sockdir || !mkdtemp(c->sockdir))
+		die("mkdtemp /tmp/ldt-XXXXXX for the API sockets");
 	signal(SIGPIPE, SIG_IGN);
 	return c;
 }
@@ -56,6 +62,8 @@ void cl_destroy(cluster_t **c_p)
 		tu_rmrf(c->base);
 	else
 		fprintf(stderr, "cluster: kept %s\n", c->base);
+	tu_rmrf(c->sockdir);
+	free(c->sockdir);
 	free(c->base);
 	free(c);
 	*c_p = NULL;
@@ -103,7 +111,7 @@ tn_t *cl_node(cluster_t *c, const char *id, bool root, const char *superior,
 		memcpy(n->dir, dir, sizeof(dir));
 		snprintf(n->conf, sizeof(n->conf), "%s/liandongd.conf", dir);
 		snprintf(n->log, sizeof(n->log), "%s/daemon.log", dir);
-		snprintf(n->api, sizeof(n->api), "ipc://%s/data/api.sock", dir);
+		snprintf(n->api, sizeof(n->api), "ipc://%s/%s.sock", c->sockdir, id);
 	}
 	snprintf(n->endpoint, sizeof(n->endpoint), "tcp://127.0.0.1:%d", free_port());
 	snprintf(n->superior, sizeof(n->superior), "%s", superior ? superior : "");
@@ -125,9 +133,9 @@ tn_t *cl_node(cluster_t *c, const char *id, bool root, const char *superior,
 	if (!f)
 		die(n->conf);
 	fprintf(f, "[node]\nid = %s\ndata = data\nkey = node.key\ncurve = node.curve\n"
-		   "root = %s\nbind = %s\nlog_level = debug\n[sync]\nheartbeat_ms = 200\n"
+		   "root = %s\nbind = %s\napi = %s\nlog_level = debug\n[sync]\nheartbeat_ms = 200\n"
 		   "peer_timeout_ms = 2000\n[escalation]\ninterval_s = 1\n[peers]\n",
-		id, ld_hex(c->root->sign_pub, 32, hex), n->endpoint);
+		id, ld_hex(c->root->sign_pub, 32, hex), n->endpoint, n->api);
 	for (size_t i = 0; i < n_peers; i++) {
 		tn_t *p = find(c, peers[i]);
 
@@ -457,27 +465,17 @@ bool cl_past(void *ud)
 	return time(NULL) >= *(const time_t *)ud;
 }
 
-int cl_cli(tn_t *node, char *out, size_t size, ...)
+int cl_run(const char *const *argv, int timeout_ms, char *out, size_t size, char *errbuf,
+	   size_t errsz)
 {
-	const char *args[40];
-	int fds[2], st, n = 0;
+	int fds[2], st = 0;
+	double t0 = tu_now();
 	char drain[4096];
 	size_t got = 0;
-	ssize_t k;
-	va_list ap;
+	bool done = false;
 	FILE *err;
 	pid_t pid;
 
-	args[n++] = getenv("LD_CLI");
-	if (!args[0])
-		die("LD_CLI (path of liandong) is not set");
-	va_start(ap, size);
-	for (const char *a; (a = va_arg(ap, const char *)) && n < 36;)
-		args[n++] = a;
-	va_end(ap);
-	args[n++] = "--api";
-	args[n++] = node->api;
-	args[n] = NULL;
 	/* stderr into a file: no second pipe to drain while reading stdout. */
 	if (pipe(fds) < 0)
 		die("pipe");
@@ -494,26 +492,68 @@ int cl_cli(tn_t *node, char *out, size_t size, ...)
 		/* The operators' zone, China Standard Time, unless a test asks
 		 * for another (CL_TZ). */
 		setenv("TZ", getenv("CL_TZ") ? getenv("CL_TZ") : "Asia/Shanghai", 1);
-		execv(args[0], (char *const *)args);
+		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	close(fds[1]);
-	while (got < size - 1 && (k = read(fds[0], out + got, size - 1 - got)) > 0)
-		got += (size_t)k;
-	/* Drain the rest, so the tool never blocks on a full pipe. */
-	while (got == size - 1 && read(fds[0], drain, sizeof(drain)) > 0)
-		;
+	for (;;) {
+		struct pollfd p = {.fd = fds[0], .events = POLLIN};
+		int left = timeout_ms < 0 ? 200 : timeout_ms - (int)((tu_now() - t0) * 1000);
+		ssize_t k;
+
+		if (left <= 0)
+			break;
+		if (poll(&p, 1, left < 200 ? left : 200) <= 0)
+			continue;
+		/* Past 'size', drain, so the tool never blocks on a full pipe. */
+		k = got < size - 1 ? read(fds[0], out + got, size - 1 - got)
+				   : read(fds[0], drain, sizeof(drain));
+		if (k <= 0) {
+			done = true;
+			break;
+		}
+		if (got < size - 1)
+			got += (size_t)k;
+	}
 	out[got] = '\0';
 	close(fds[0]);
-	k = waitpid(pid, &st, 0);
+	/* Its stdout is closed; it may still be exiting. Bounded, then killed. */
+	while (waitpid(pid, &st, WNOHANG) == 0) {
+		if (!done || (timeout_ms >= 0 && (tu_now() - t0) * 1000 > timeout_ms)) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			done = false;
+			break;
+		}
+		usleep(2000);
+	}
 	rewind(err);
-	got = fread(node->err, 1, sizeof(node->err) - 1, err);
-	node->err[got] = '\0';
+	got = fread(errbuf, 1, errsz - 1, err);
+	errbuf[got] = '\0';
 	fclose(err);
-	fputs(node->err, stderr);
-	if (k != pid)
-		return -1;
+	fputs(errbuf, stderr);
+	if (!done)
+		return -2;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int cl_cli(tn_t *node, char *out, size_t size, ...)
+{
+	const char *args[40];
+	int n = 0;
+	va_list ap;
+
+	args[n++] = getenv("LD_CLI");
+	if (!args[0])
+		die("LD_CLI (path of liandong) is not set");
+	va_start(ap, size);
+	for (const char *a; (a = va_arg(ap, const char *)) && n < 36;)
+		args[n++] = a;
+	va_end(ap);
+	args[n++] = "--api";
+	args[n++] = node->api;
+	args[n] = NULL;
+	return cl_run(args, -1, out, size, node->err, sizeof(node->err));
 }
 
 bool cl_log_contains(tn_t *n, const char *needle)

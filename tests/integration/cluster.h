@@ -1,7 +1,9 @@
 /* tests/integration/cluster.h: several real liandongd processes for a test.
  *
  * Each node has its own directory (keys, config, data, log) under one
- * temporary base; daemons are started with fork/exec of the built binary
+ * temporary base; its API socket is in a private directory of its own
+ * (/tmp/ldt-XXXXXX, mode 0700), so socket paths stay short however deep the
+ * checkout (and so the base) is. Daemons are started with fork/exec of the built binary
  * (path in $LD_DAEMON), talked to through the real local API, and stopped by
  * PID (SIGTERM, then SIGKILL after a bounded wait). Peer links use TCP on
  * 127.0.0.1 with CurveZMQ, ports picked free by the kernel. */
@@ -38,6 +40,7 @@ typedef struct tn {
 
 typedef struct cluster {
 	char *base;
+	char *sockdir;                 /* API sockets: /tmp/ldt-XXXXXX, 0700 */
 	const char *daemon;
 	tn_t nodes[CL_MAX_NODES];
 	size_t n;
@@ -108,6 +111,14 @@ bool cl_past(void *ud);
 
 /* Poll 'pred' every 20 ms until true or timeout. */
 bool cl_until(bool (*pred)(void *ud), void *ud, int timeout_ms);
+
+/* Run argv (argv[0] a path; NULL-terminated) with its stdout into out (size
+ * bytes, always terminated) and its stderr into err (errsz bytes, always
+ * terminated; also echoed onto the test's stderr). If it runs longer than
+ * timeout_ms (< 0: no limit) it is killed by its PID and -2 returned;
+ * otherwise its exit code, or -1 if it did not exit normally. */
+int cl_run(const char *const *argv, int timeout_ms, char *out, size_t size, char *err,
+	   size_t errsz);
 
 /* Run the `liandong` tool ($LD_CLI) with the NULL-terminated arguments
  * plus "--api <n's API>", capture its stdout into out (size bytes, always
