@@ -108,10 +108,12 @@ static void init_usage(FILE *f)
 	fprintf(f,
 		"Usage: liandong init --id ID --dir DIR (--root KEY | --root-node)\n"
 		"                     [--bind ENDPOINT] [--peer ID=ENDPOINT[@CURVEKEY]]...\n"
-		"                     [--api ipc:///PATH.sock] [--json]\n"
+		"                     [--api ipc:///PATH.sock] [--timezone ZONE] [--json]\n"
 		"\n"
 		"Create a node: its Ed25519 signing key, its CurveZMQ key pair (both 0600)\n"
 		"and a starter configuration DIR/liandongd.conf with data in DIR/data.\n"
+		"--timezone (e.g. Asia/Shanghai) sets the zone in which `liandong` reads and\n"
+		"shows dates for this node ([node] timezone; TZ still takes precedence).\n"
 		"\n"
 		"The configuration names the local API socket (api = ipc://...) explicitly,\n"
 		"so the tool finds it from any environment: --api, or by default a short\n"
@@ -206,10 +208,11 @@ int cmd_init(int argc, char **argv)
 		{"root", required_argument, NULL, 'r'}, {"root-node", no_argument, NULL, 'R'},
 		{"bind", required_argument, NULL, 'b'}, {"peer", required_argument, NULL, 'p'},
 		{"api", required_argument, NULL, 'a'},  {"json", no_argument, NULL, 'j'},
+		{"timezone", required_argument, NULL, 'z'},
 		{"help", no_argument, NULL, 'h'},       {0},
 	};
 	const char *id = NULL, *dir = NULL, *root = NULL, *bind = NULL, *api_opt = NULL,
-		   *peers[64];
+		   *zone = NULL, *peers[64];
 	size_t n_peers = 0;
 	bool root_node = false, json = false;
 	char path[4200], absdir[4000], data[4100], hex[65], fp[LD_FINGERPRINT_SIZE], root_hex[65];
@@ -230,6 +233,18 @@ int cmd_init(int argc, char **argv)
 		case 'b': bind = optarg; break;
 		case 'a': api_opt = optarg; break;
 		case 'j': json = true; break;
+		case 'z': {
+			char zpath[512];
+
+			snprintf(zpath, sizeof(zpath), "/usr/share/zoneinfo/%s", optarg);
+			if (!optarg[0] || strstr(optarg, "..") || strpbrk(optarg, " \t\n") ||
+			    access(zpath, R_OK) < 0)
+				return cli_fail(EXIT_USAGE, "init: --timezone '%.80s' is not a time zone "
+							    "of the tz database (e.g. Asia/Shanghai)",
+						optarg);
+			zone = optarg;
+			break;
+		}
 		case 'p':
 			if (n_peers == 64)
 				return cli_fail(EXIT_USAGE, "init: at most 64 --peer");
@@ -313,8 +328,11 @@ int cmd_init(int argc, char **argv)
 		   "root = root.pub\n%s%s%s"
 		   "# The local API socket: short, in a private directory, and named here so\n"
 		   "# that `liandong -c` finds it whatever its environment.\n"
-		   "api = %s\nlog_level = info\n\n[peers]\n",
-		id, id, id, id, bind ? "bind = " : "", bind ? bind : "", bind ? "\n" : "", api);
+		   "api = %s\nlog_level = info\n"
+		   "# Dates the operators type and read with `liandong` (default: TZ, else the\n"
+		   "# system's zone).\n%stimezone = %s\n\n[peers]\n",
+		id, id, id, id, bind ? "bind = " : "", bind ? bind : "", bind ? "\n" : "", api,
+		zone ? "" : "# ", zone ? zone : "Asia/Shanghai");
 	for (size_t i = 0; i < n_peers; i++) {
 		char *copy = strdup(peers[i]), *eq = strchr(copy, '='), *at = strchr(copy, '@');
 

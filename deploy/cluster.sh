@@ -56,11 +56,12 @@ port() { # node index -> port
 curve_pub() { awk '/^public/ {print $3}' "$dir/$1/$1.curve"; }
 
 echo "== creating nodes in $dir"
-"$L" init --id province --dir "$dir/province" --root-node --bind "tcp://127.0.0.1:$(port 0)" >/dev/null
+"$L" init --id province --dir "$dir/province" --root-node --bind "tcp://127.0.0.1:$(port 0)" \
+	--timezone Asia/Shanghai >/dev/null
 pc=$(curve_pub province)
 i=1
 for n in county-a county-b county-c police; do
-	"$L" init --id "$n" --dir "$dir/$n" --root "$dir/province/root.pub" \
+	"$L" init --id "$n" --dir "$dir/$n" --root "$dir/province/root.pub" --timezone Asia/Shanghai \
 		--bind "tcp://127.0.0.1:$(port $i)" --peer "province=tcp://127.0.0.1:$(port 0)@$pc" >/dev/null
 	i=$((i + 1))
 done
@@ -96,11 +97,11 @@ start province
 P="-c $dir/province/liandongd.conf"
 roster() { "$L" roster add "$1" $P --name "$2" --kind "$3" --region "$4" $5 \
 	--sign-key-file "$dir/$1/$1.key" --curve-key-file "$dir/$1/$1.curve"; }
-roster province "Zhejiang Provincial Ecology & Environment Command Centre" command-centre 330000 ""
-roster county-a "Nanhu District Ecology Bureau (upstream)" bureau 330402 "--superior province"
-roster county-b "Xiuzhou District Ecology Bureau (downstream)" bureau 330411 "--superior province"
-roster county-c "Jiashan County Ecology Bureau" bureau 330421 "--superior province"
-roster police "Jiaxing Public Security Environmental Crimes Unit" police 330400 "--superior province"
+roster province "浙江省生态环境执法指挥中心" command-centre 330000 ""
+roster county-a "嘉兴市南湖区生态环境分局（上游）" bureau 330402 "--superior province"
+roster county-b "嘉兴市秀洲区生态环境分局（下游）" bureau 330411 "--superior province"
+roster county-c "嘉善县生态环境分局" bureau 330421 "--superior province"
+roster police "嘉兴市公安局环境犯罪侦查支队" police 330400 "--superior province"
 
 echo "== starting the county bureaus and the police liaison unit"
 for n in county-a county-b county-c police; do start "$n"; done
@@ -111,16 +112,16 @@ A="-c $dir/county-a/liandongd.conf"
 B="-c $dir/county-b/liandongd.conf"
 C="-c $dir/county-c/liandongd.conf"
 "$L" refer $A --to county-b --case county-a/2026-0117 \
-	--title "Dyeing plant upstream discharging untreated wastewater into the Grand Canal" \
-	--violation water --region 330411 --river "Grand Canal (Jiaxing section)" --site "Outfall 3" \
-	--party "Example Dyeing Co., Ltd." --credit-code 91330400MA2XXXXXX1 \
-	--facts "COD 412 mg/L at outfall 3 (limit 100); the outfall belongs to a plant in county B" \
-	--legal-basis "Water Pollution Prevention and Control Law, art. 83" --answer-by +14d
+	--title "跨界案件移送：上游印染厂向京杭运河偷排未经处理废水" \
+	--violation water --region 330411 --river "京杭运河（嘉兴段）" --site "3号排污口" \
+	--party "嘉兴某印染有限公司" --credit-code 91330400MA2B3C4D5E \
+	--facts "3号排污口 COD 412 mg/L（标准限值 100）；排污口属秀洲区企业，依法应由属地管辖" \
+	--legal-basis "《中华人民共和国水污染防治法》第八十三条" --answer-by +14d
 "$L" dispatch $P --action province/A-2026-031 --kind emergency --priority emergency \
-	--title "Fish kill on the Grand Canal below outfall 3" \
+	--title "应急联动：京杭运河3号排污口下游死鱼事件" \
 	--participant county-a:support --participant county-b:lead --participant county-c:support \
-	--site "Grand Canal km 41-47" --ack-by +20s \
-	--instructions "Sample at km 41, 44, 47 within 2 hours; close intake 7; report on site"
+	--site "京杭运河 41-47 公里" --ack-by +20s \
+	--instructions "2 小时内在 41、44、47 公里处采样；关闭 7 号取水口；到场后报告"
 wait_for county-b county-a 1
 wait_for county-a province 6
 "$L" ack province/A-2026-031 $A
@@ -131,20 +132,22 @@ wait_for county-c province 6
 "$L" respond county-a/2026-0117 accept $C || echo "   (exit $?, as expected)"
 "$L" respond county-a/2026-0117 accept $B
 "$L" refer $A --to police --case county-a/2026-0118 --reason suspected-crime --violation water \
-	--title "Hand-over: suspected crime of polluting the environment (Criminal Law art. 338)" \
-	--facts "Repeated discharge of toxic substances; sampling reports attached"
+	--title "涉嫌污染环境罪移送：暗管排放有毒物质" --related-case county-a/2026-0117 \
+	--legal-basis "《刑法》第三百三十八条；《行政执法机关移送涉嫌犯罪案件的规定》" \
+	--party "嘉兴某印染有限公司" --credit-code 91330400MA2B3C4D5E --site "3号排污口" \
+	--facts "多次通过暗管排放含重金属废水；采样报告随附" --answer-by +7d
 wait_for county-a county-b 2
 wait_for police county-a 3
 
 echo "== evidence: county A records its sampling report; county B fetches it (through the province) and recognises it"
 report=$dir/county-a/sampling-report-outfall-3.txt
-printf 'Sampling report, outfall 3, 2026-11-20: COD 412 mg/L (limit 100)\n' >"$report"
-ev=$("$L" evidence add county-a/2026-0117 "$report" --type sampling --collector "Inspector Wang" \
-	--region 330411 --site "Outfall 3" $A --json | grep -o '"seq": [0-9]*' | grep -o '[0-9]*$')
+printf '采样报告 3号排污口 2026-11-20：COD 412 mg/L（限值 100）\n' >"$report"
+ev=$("$L" evidence add county-a/2026-0117 "$report" --type sampling --collector "王执法员" \
+	--region 330411 --site "3号排污口" $A --json | grep -o '"seq": [0-9]*' | grep -o '[0-9]*$')
 wait_for county-b county-a "$ev"
 "$L" evidence get "county-a:$ev" -o "$dir/county-b/copy-of-report.txt" --quiet $B
 at=$("$L" evidence attest "county-a:$ev" --verdict recognised --file "$dir/county-b/copy-of-report.txt" \
-	--notes "matches the copy fetched from county A" $B --json | grep -o '"seq": [0-9]*' | grep -o '[0-9]*$')
+	--notes "与南湖区提供的副本一致，予以认可" $B --json | grep -o '"seq": [0-9]*' | grep -o '[0-9]*$')
 wait_for county-a county-b "$at"
 
 echo
@@ -165,6 +168,12 @@ for _ in $(seq 600); do
 	sleep 0.1
 done
 "$L" show province/A-2026-031 $P
+echo
+echo "== the hand-over to the police, as the police unit sees it (every field):"
+"$L" show county-a/2026-0118 -c "$dir/police/liandongd.conf"
+echo
+echo "== the roster as county A holds it (liandong roster list):"
+"$L" roster list $A
 echo
 echo "== the province's command view (liandong view):"
 "$L" view $P
