@@ -96,8 +96,8 @@ int cli_connect(const char *api, const char *conf_path, ldc_t **ret)
 int cli_daemon_fail(int r, const char *what)
 {
 	if (r == -ETIMEDOUT)
-		return cli_fail(5, "%s: the daemon did not answer (is liandongd running for this "
-				   "node?)", what);
+		return cli_fail(5, "%s: the daemon accepted the request but did not answer in "
+				   "time (busy or stuck: see its log, or liandong status)", what);
 	return cli_fail(EXIT_STORE, "%s: %s", what, ld_strerror(r));
 }
 
@@ -398,15 +398,14 @@ static void status_usage(FILE *f)
 
 static void fmt_ago(int64_t ms, char *buf, size_t n)
 {
-	struct timespec ts;
-	int64_t now;
+	char span[24];
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	if (!ms)
+	if (!ms) {
 		snprintf(buf, n, "never");
-	else
-		snprintf(buf, n, "%.1fs ago", (double)(now - ms) / 1000.0);
+		return;
+	}
+	ld_span_format(ld_now_ms() - ms, span, sizeof(span));
+	snprintf(buf, n, "%s ago", span);
 }
 
 int cmd_status(int argc, char **argv)
@@ -516,7 +515,7 @@ int cmd_status(int argc, char **argv)
 		printf("\npeers:\n");
 		for (size_t i = 0; i < st->n_peers; i++) {
 			Ld__ApiPeer *p = st->peers[i];
-			char ago[32];
+			char ago[48];
 
 			fmt_ago(p->last_seen_ms, ago, sizeof(ago));
 			printf("  %-20s %-4s %-8s last seen %-12s in %-8llu out %-8llu%s\n",

@@ -159,7 +159,7 @@ static void print_text(const Ld__ApiView *v)
 		if (r->median_answer_ms < 0)
 			snprintf(t, sizeof(t), "-");
 		else
-			snprintf(t, sizeof(t), "%.1f min", (double)r->median_answer_ms / 60000);
+			ld_span_format(r->median_answer_ms, t, sizeof(t));
 		printf("  %-16s %14u %4u %9u %8u  %s\n", r->region, r->referrals_out, r->referrals_in,
 		       r->awaiting, r->overdue, t);
 	}
