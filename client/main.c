@@ -126,8 +126,7 @@ int cli_fail(int code, const char *fmt, ...)
 static void zone_init(int argc, char **argv)
 {
 	const char *path = getenv("LIANDONG_CONFIG");
-	ld_config_t *conf;
-	char err[256];
+	char zone[128];
 
 	if (getenv("TZ"))
 		return;
@@ -139,11 +138,10 @@ static void zone_init(int argc, char **argv)
 		else if (!strcmp(argv[i], "--api") || !strncmp(argv[i], "--api=", 6))
 			return; /* no config: the system's zone */
 	}
-	if (ld_config_load(path ? path : "liandongd.conf", &conf, err, sizeof(err)) < 0)
+	if (ld_config_timezone(path ? path : "liandongd.conf", zone, sizeof(zone)) < 0 || !zone[0])
 		return;
-	if (conf->timezone && setenv("TZ", conf->timezone, 1) == 0)
+	if (setenv("TZ", zone, 1) == 0)
 		tzset();
-	ld_config_destroy(&conf);
 }
 
 static const verb_t *find(const char *name, const char *sub)

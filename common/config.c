@@ -397,3 +397,28 @@ void ld_config_destroy(ld_config_t **conf_p)
 	free(c);
 	*conf_p = NULL;
 }
+
+struct zone_find {
+	char *buf;
+	size_t n;
+};
+
+static int zone_key(void *ud, const char *section, const char *name, const char *value)
+{
+	struct zone_find *z = ud;
+
+	if (!strcmp(section, "node") && !strcmp(name, "timezone"))
+		snprintf(z->buf, z->n, "%s", value);
+	return 1;
+}
+
+int ld_config_timezone(const char *path, char *buf, size_t n)
+{
+	struct zone_find z = {buf, n};
+	int r;
+
+	if (n)
+		buf[0] = '\0';
+	r = ini_parse(path, zone_key, &z);
+	return r == -1 ? -ENOENT : 0;
+}

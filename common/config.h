@@ -83,3 +83,8 @@ int ld_config_load(const char *path, ld_config_t **ret_conf, char *err, size_t e
 
 /* Free; sets *conf_p = NULL. Safe on NULL and twice. */
 void ld_config_destroy(ld_config_t **conf_p);
+
+/* Only [node] timezone of the file at 'path', into buf (size n; "" if not
+ * set): cheap enough for every run of the tool, no keys read. 0, or -errno
+ * if the file cannot be read. */
+int ld_config_timezone(const char *path, char *buf, size_t n);

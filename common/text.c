@@ -117,26 +117,39 @@ static char *sb_done(struct sbuf *b)
 	return b->p;
 }
 
-/* Escape s into b; utf8_only: only bytes that are not UTF-8 (JSON mode). */
+/* Escape s into b; utf8_only: only bytes that are not UTF-8 (JSON mode).
+ * Runs of bytes kept as they are go in with one copy. */
 static void escape_into(struct sbuf *b, const char *s, size_t len, unsigned flags, bool utf8_only,
 			bool *ret_invalid)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+	bool keep_nl = flags & LD_TEXT_KEEP_NL;
 	char esc[16];
 
 	while (len) {
 		uint32_t cp;
-		size_t k = ld_utf8_next(p, len, &cp);
+		size_t k;
 
+		/* Printable ASCII, the common case. */
+		if (*p >= 0x20 && *p < 0x7f) {
+			p++;
+			len--;
+			continue;
+		}
+		k = ld_utf8_next(p, len, &cp);
+		if (k && (utf8_only || !ld_text_unsafe_cp(cp) ||
+			  (keep_nl && (cp == '\n' || cp == '\t')))) {
+			p += k;
+			len -= k;
+			continue;
+		}
+		sb_put(b, run, (size_t)(p - run));
 		if (!k) {
 			snprintf(esc, sizeof(esc), "\\x%02x", p[0]);
 			sb_put(b, esc, 4);
 			if (ret_invalid)
 				*ret_invalid = true;
 			k = 1;
-		} else if (utf8_only || !ld_text_unsafe_cp(cp) ||
-			   ((flags & LD_TEXT_KEEP_NL) && (cp == '\n' || cp == '\t'))) {
-			sb_put(b, p, k);
 		} else if (cp < 0x20) {
 			/* C0 as "\x1b"; DEL, C1 and the rest as "\u009b", which is also
 			 * what they mean inside a JSON string. */
@@ -146,7 +159,9 @@ static void escape_into(struct sbuf *b, const char *s, size_t len, unsigned flag
 		}
 		p += k;
 		len -= k;
+		run = p;
 	}
+	sb_put(b, run, (size_t)(p - run));
 }
 
 char *ld_text_escape(const char *s, size_t len, unsigned flags, bool *ret_invalid)
