@@ -457,7 +457,7 @@ static int answer(int argc, char **argv, const char *verb)
 	};
 	Ld__ReferralResponse m = LD__REFERRAL_RESPONSE__INIT;
 	Ld__EntryRef referral;
-	const char *to = NULL, *aud[3];
+	const char *to = NULL, *aud[LD_AUDIENCE_MAX];
 	char self[LD_NODE_ID_MAX + 1];
 	Ld__ApiResponse *resp = NULL;
 	text_opt_t reason = {0};
@@ -578,11 +578,15 @@ static int answer(int argc, char **argv, const char *verb)
 		referral.id = k->referral->id;
 		m.referral = &referral;
 	}
-	aud[n_aud++] = k->referrer;
-	if (strcmp(k->holder, self) != 0)
-		aud[n_aud++] = k->holder;
-	if (to && strcmp(to, k->referrer) != 0 && strcmp(to, k->holder) != 0)
-		aud[n_aud++] = to;
+	/* The referrer, the holder, the unit it goes to, and every unit that
+	 * has taken part in the case (e.g. one that passed it on): none of
+	 * them is left guessing how it was answered. */
+	cli_aud_add(aud, &n_aud, LD_AUDIENCE_MAX, self, k->referrer);
+	cli_aud_add(aud, &n_aud, LD_AUDIENCE_MAX, self, k->holder);
+	cli_aud_add(aud, &n_aud, LD_AUDIENCE_MAX, self, to);
+	for (size_t i = 0; i < k->n_items; i++)
+		if (!k->items[i]->refused && k->items[i]->kind == LD__KIND__KIND_REFERRAL_RESPONSE)
+			cli_aud_add(aud, &n_aud, LD_AUDIENCE_MAX, self, k->items[i]->ref->feed);
 	buf = malloc(ld__referral_response__get_packed_size(&m) + 1);
 	if (!buf) {
 		r = cli_fail(EXIT_STORE, "out of memory");

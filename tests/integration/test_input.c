@@ -557,6 +557,43 @@ static void test_supplement(void **state)
 	json_decref(j);
 }
 
+/* A unit that passed a case on is told how it was answered: the answer
+ * reaches every unit that took part, not only the referrer. */
+static bool b_sees_accepted(void *ud)
+{
+	world_t *w = ud;
+
+	return cli(w, w->b, "show", "county-a/tr-1", "--json", NULL) == 0 &&
+	       cl_out_has(w->out, "status", "accepted") && cl_out_has(w->out, "holder", "county-c");
+}
+
+static bool c_holds(void *ud)
+{
+	world_t *w = ud;
+
+	return cli(w, w->x, "show", "county-a/tr-1", "--json", NULL) == 0 &&
+	       cl_out_has(w->out, "status", "awaiting answer") &&
+	       cl_out_has(w->out, "holder", "county-c");
+}
+
+static void test_transfer_told(void **state)
+{
+	world_t *w = *state;
+
+	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--case", "county-a/tr-1",
+			     "--title", "Sand mining at night", "--violation", "sand-mining",
+			     "--facts", "three barges", NULL), 0);
+	assert_int_equal(cl_wait(w->b, "county-a", (uint64_t)cl_head(w->a, "county-a"), 15000), 0);
+	assert_int_equal(cli(w, w->b, "transfer", "county-a/tr-1", "--to", "county-c", "--reason",
+			     "the barges moor in county C", NULL), 0);
+	assert_int_equal(cl_wait(w->x, "county-b", (uint64_t)cl_head(w->b, "county-b"), 15000), 0);
+	assert_int_equal(cl_wait(w->x, "county-a", (uint64_t)cl_head(w->a, "county-a"), 15000), 0);
+	/* C holds the case once the referral's content has reached it. */
+	assert_true(cl_until(c_holds, w, 15000));
+	assert_int_equal(cli(w, w->x, "respond", "county-a/tr-1", "accept", NULL), 0);
+	assert_true(cl_until(b_sees_accepted, w, 15000));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -564,7 +601,7 @@ int main(void)
 		cmocka_unit_test(test_text),            cmocka_unit_test(test_hostile_text),
 		cmocka_unit_test(test_hand_over_content), cmocka_unit_test(test_evidence_add),
 		cmocka_unit_test(test_everyday),        cmocka_unit_test(test_roster_keys),
-		cmocka_unit_test(test_supplement),
+		cmocka_unit_test(test_supplement),      cmocka_unit_test(test_transfer_told),
 	};
 
 	return cmocka_run_group_tests(tests, setup, cl_world_teardown);
