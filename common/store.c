@@ -304,7 +304,11 @@ static int env_open(ld_store_t *s)
 	    (r = store_mdb_err(mdb_dbi_open(txn, "v_csum", MDB_CREATE, &s->db_csum))) < 0 ||
 	    (r = store_mdb_err(mdb_dbi_open(txn, "v_cidx", MDB_CREATE, &s->db_cidx))) < 0 ||
 	    (r = store_mdb_err(mdb_dbi_open(txn, "v_ncnt", MDB_CREATE, &s->db_ncnt))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "v_aact", MDB_CREATE, &s->db_aact))) < 0) {
+	    (r = store_mdb_err(mdb_dbi_open(txn, "v_aact", MDB_CREATE, &s->db_aact))) < 0 ||
+	    (r = store_mdb_err(mdb_dbi_open(txn, "v_srch", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED,
+					    &s->db_srch))) < 0 ||
+	    (r = store_mdb_err(mdb_dbi_open(txn, "v_sref", MDB_CREATE | MDB_DUPSORT, &s->db_sref))) < 0 ||
+	    (r = store_mdb_err(mdb_dbi_open(txn, "v_sdoc", MDB_CREATE, &s->db_sdoc))) < 0) {
 		mdb_txn_abort(txn);
 		goto fail;
 	}
@@ -318,6 +322,22 @@ fail:
 	mdb_env_close(s->env);
 	s->env = NULL;
 	return r;
+}
+
+/* A store written before the search index existed has case summaries but
+ * no search records (both exist for every opened case otherwise): judge
+ * every case again, in the daemon's idle slices, which builds the index. */
+static int search_upgrade(ld_store_t *s, MDB_txn *txn)
+{
+	MDB_stat sum, doc;
+	int r;
+
+	if ((r = store_mdb_err(mdb_stat(txn, s->db_csum, &sum))) < 0 ||
+	    (r = store_mdb_err(mdb_stat(txn, s->db_sdoc, &doc))) < 0)
+		return r;
+	if (sum.ms_entries == 0 || doc.ms_entries != 0)
+		return 0;
+	return store_rejudge_start(s, txn);
 }
 
 static int meta_init(ld_store_t *s, MDB_txn *txn, void *ud)
@@ -356,7 +376,9 @@ static int meta_init(ld_store_t *s, MDB_txn *txn, void *ud)
 		memcpy(s->root_id, v.mv_data, v.mv_size);
 		s->root_id[v.mv_size] = '\0';
 	}
-	return r == -ENOENT ? 0 : r;
+	if (r < 0 && r != -ENOENT)
+		return r;
+	return search_upgrade(s, txn);
 }
 
 int ld_store_open(const char *dir, const uint8_t root_pub[LD_PUBKEY_LEN],

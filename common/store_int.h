@@ -20,6 +20,7 @@
  *   v_cidx    u8 class ++ u64 time ++ case id [\0 u32 n] -> holder (casesum.c)
  *   v_ncnt    node id -> per-unit referral counters and answer-time histogram
  *   v_aact    action id -> u8 priority, for every active joint action
+ *   v_srch, v_sref, v_sdoc  the case search index (search_int.h)
  *
  * Stored entry value: u8 format(1) | u8 flags | u16 header_len |
  * u32 payload_len | i64 recv_ms | 32 B id | 64 B sig | header | payload.
@@ -47,7 +48,7 @@ struct ld_store {
 	MDB_env *env;
 	MDB_dbi db_meta, db_feeds, db_nums, db_entries, db_ids, db_equiv, db_roster,
 		db_refusals, db_receipts, db_case_entries, db_grants, db_action_entries,
-		db_escalations, db_csum, db_cidx, db_ncnt, db_aact;
+		db_escalations, db_csum, db_cidx, db_ncnt, db_aact, db_srch, db_sref, db_sdoc;
 	char *dir;
 	int lock_fd;
 	size_t map_size, map_max;
@@ -152,8 +153,18 @@ int store_touch(ld_store_t *s, const char *id, bool action);
 /* Judge the touched cases and actions again and update their summaries,
  * indexes and counters, in 'txn' (casesum.c). */
 int store_sum_derive(ld_store_t *s, MDB_txn *txn);
+/* Judge every case and action again from the first, in steps
+ * (ld_store_rejudge), starting in 'txn'. */
+int store_rejudge_start(ld_store_t *s, MDB_txn *txn);
 /* Drop every summary table and judge every case and action (reindex). */
 int store_sum_rebuild(ld_store_t *s, MDB_txn *txn);
+
+/* Index case 'case_id' for search as judged in 'c' (NULL or not opened:
+ * take it out of the index), in 'txn' (search_index.c). */
+struct ld_case;
+int store_search_update(ld_store_t *s, MDB_txn *txn, const char *case_id, const struct ld_case *c);
+/* Empty the search index (reindex builds it again as it judges). */
+int store_search_drop(ld_store_t *s, MDB_txn *txn);
 
 /* ld_store_foreach_thread_id() from the first id after 'after' (NULL or
  * "": from the start). */
