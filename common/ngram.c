@@ -108,6 +108,32 @@ size_t ld_ngram_normalize(const char *in, size_t len, char *out, size_t cap)
 	return o;
 }
 
+size_t ld_ngram_clean(const char *in, size_t len, char *out, size_t cap)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t o = 0;
+
+	for (size_t i = 0; i < len;) {
+		uint32_t c;
+		size_t n = utf8_next(p + i, len - i, &c);
+		const char *put = (const char *)p + i;
+		size_t m = n;
+
+		if (n == 0)
+			put = "\xef\xbf\xbd", m = 3, n = 1;
+		else if (c < 0x20 || c == 0x7f)
+			put = " ", m = 1;
+		if (o + m + 1 > cap)
+			break;
+		memcpy(out + o, put, m);
+		o += m;
+		i += n;
+	}
+	if (cap)
+		out[o] = '\0';
+	return o;
+}
+
 /* Length of the UTF-8 character starting at normalised text p (well formed
  * by construction). */
 static size_t char_len(unsigned char c)

@@ -30,6 +30,13 @@
  * character that would not fit ends the text there. Returns the length. */
 size_t ld_ngram_normalize(const char *in, size_t len, char *out, size_t cap);
 
+/* A copy of 'len' bytes of 'in' fit to show a person, into 'out' ('cap'
+ * bytes, at least 1; always NUL-terminated): well-formed UTF-8 kept, each
+ * byte that is not (from an untrusted payload) replaced by U+FFFD, control
+ * characters by spaces. A character that would not fit ends it. Returns
+ * the length. */
+size_t ld_ngram_clean(const char *in, size_t len, char *out, size_t cap);
+
 /* Call cb with every token normalised text 'norm' is indexed under: each
  * character and each pair of neighbouring characters of every run, and each
  * word (cut to LD_NGRAM_WORD_MAX bytes), in text order, repeats included.

@@ -266,10 +266,10 @@ static int ppart_load(ld_store_t *s, const ld_case_t *c, struct ppart *pp)
 	if (!m)
 		return -EIO;
 	pp->violation = m->has_violation ? m->violation : 0;
-	snprintf(pp->title, sizeof(pp->title), "%s", m->title ? m->title : "");
-	ld_utf8_trim(pp->title);
-	if (m->title)
+	if (m->title) {
+		ld_ngram_clean(m->title, strlen(m->title), pp->title, sizeof(pp->title));
 		ld_ngram_normalize(m->title, strlen(m->title), pp->ntitle, sizeof(pp->ntitle));
+	}
 	if (m->place && region_ok(m->place->region_code))
 		list_add(pp->pregions, sizeof(pp->pregions), m->place->region_code);
 	for (size_t i = 0; i < m->n_parties && i < PARTIES_MAX; i++) {
@@ -277,10 +277,8 @@ static int ppart_load(ld_store_t *s, const ld_case_t *c, struct ppart *pp)
 		char norm[PARTY_NORM_MAX + 1];
 
 		if (p->name && p->name[0]) {
-			if (!pp->party[0]) {
-				snprintf(pp->party, sizeof(pp->party), "%s", p->name);
-				ld_utf8_trim(pp->party);
-			}
+			if (!pp->party[0])
+				ld_ngram_clean(p->name, strlen(p->name), pp->party, sizeof(pp->party));
 			if (ld_ngram_normalize(p->name, strlen(p->name), norm, sizeof(norm))) {
 				size_t len = strlen(pp->nparties);
 

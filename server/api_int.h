@@ -50,3 +50,6 @@ void api_status_free(struct status_out *o);
 void api_case(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q);
 void api_action(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q);
 void api_view(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q);
+
+/* api_search.c */
+void api_search(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q);

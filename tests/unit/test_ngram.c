@@ -116,6 +116,18 @@ static void test_invalid_utf8(void **state)
 	}
 }
 
+static void test_clean(void **state)
+{
+	/* Bad bytes become U+FFFD, control characters spaces; no cut character. */
+	const char *in = "化\xff工\n\x1b[31m";
+	char out[64];
+
+	assert_int_equal(ld_ngram_clean(in, strlen(in), out, sizeof(out)), 15);
+	assert_string_equal(out, "化\xef\xbf\xbd工  [31m");
+	assert_int_equal(ld_ngram_clean("化工厂", 9, out, 7), 6);
+	assert_string_equal(out, "化工");
+}
+
 static void test_index_tokens(void **state)
 {
 	struct toks t;
@@ -176,6 +188,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_index_tokens),
 		cmocka_unit_test(test_query_tokens),
 		cmocka_unit_test(test_match),
