@@ -51,6 +51,7 @@ int cmd_view(int argc, char **argv);
 int cmd_update(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_cases(int argc, char **argv);
 
 struct ldc;
 /* Connect to the daemon's API: --api EP, else -c CONFIG's, else

@@ -32,6 +32,8 @@ static void usage(FILE *f)
 		"  transfer CASE --to NODE   pass a case addressed to this node on\n"
 		"  designate CASE --to NODE  designate jurisdiction (a superior)\n"
 		"  show CASE [--json]        the case's signed timeline, judged\n"
+		"  cases [--text T] [--party P] [--credit-code C] [--region R] [--status S] ...\n"
+		"                            find cases (alias: search) by title, party, region, ...\n"
 		"  update CASE [--status S] [--checkpoint D=TEXT] [--stage-report N --text T]\n"
 		"              [--assess STAGE --outcome O --findings F] ...\n"
 		"                            remediation and supervision of a case\n"
@@ -140,6 +142,8 @@ int main(int argc, char **argv)
 		return cmd_update(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "view"))
 		return cmd_view(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "cases") || !strcmp(argv[1], "search"))
+		return cmd_cases(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "dispatch"))
 		return cmd_dispatch(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "ack"))
