@@ -33,7 +33,7 @@ static void usage(FILE *f)
 		"  designate CASE --to NODE  designate jurisdiction (a superior)\n"
 		"  show CASE [--json]        the case's signed timeline, judged\n"
 		"  cases [--text T] [--party P] [--credit-code C] [--region R] [--status S] ...\n"
-		"                            find cases (alias: search) by title, party, region, ...\n"
+		"                            find cases by title, party, region... (or: search)\n"
 		"  update CASE [--status S] [--checkpoint D=TEXT] [--stage-report N --text T]\n"
 		"              [--assess STAGE --outcome O --findings F] ...\n"
 		"                            remediation and supervision of a case\n"
