@@ -39,6 +39,10 @@ static void cases_usage(FILE *f)
 		"  --since/--until   time of the case's first referral: " CLI_TIME_FORMS "\n"
 		"                    (a bare --until date means its end)\n"
 		"  --limit N         list at most N cases (default 50, at most 10000)\n"
+		"  --json            {\"total\": N, \"rebuilding\": false, \"cases\": [{\"case\", \"referred_ms\",\n"
+		"                    \"referrer\", \"holder\", \"status\", \"case_status\", \"violation\",\n"
+		"                    \"title\", \"party\"}, ...]}; total is null, with \"at_least\", when\n"
+		"                    counting stopped early\n"
 		"No case matching is not an error: exit 0, \"no case matches\" on stderr.\n");
 }
 

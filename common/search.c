@@ -217,7 +217,7 @@ static int count_cmp(const void *a, const void *b)
 	return x->count < y->count ? -1 : x->count > y->count;
 }
 
-/* Position every list on its first posting and learn its length. 1 if a
+/* Position every list on its newest posting and learn its length. 1 if a
  * list is empty (nothing can match), 0, or -errno. */
 static int lists_open(struct run *x)
 {
@@ -233,6 +233,8 @@ static int lists_open(struct run *x)
 			return 1;
 		if (rc == 0)
 			rc = mdb_cursor_count(l->cur, &l->count);
+		if (rc == 0)
+			rc = mdb_cursor_get(l->cur, &k, &v, MDB_LAST_DUP);
 		if (rc != 0)
 			return store_mdb_err(rc);
 		if (v.mv_size != SEARCH_POSTING_LEN)
@@ -243,22 +245,27 @@ static int lists_open(struct run *x)
 	return 0;
 }
 
-/* Move list l to its first posting >= t. 1 if there is none, 0, -errno. */
+/* Move list l back to its last posting <= t. 1 if there is none, 0, -errno. */
 static int seek(struct run *x, struct plist *l, const uint8_t *t)
 {
 	MDB_val k = {.mv_size = l->klen, .mv_data = l->key}, v;
 	int rc;
 
-	if (memcmp(l->val, t, SEARCH_POSTING_LEN) >= 0)
+	if (memcmp(l->val, t, SEARCH_POSTING_LEN) <= 0)
 		return 0;
 	x->steps++;
 	/* Walking a list from posting to posting is the common step. */
-	rc = mdb_cursor_get(l->cur, &k, &v, MDB_NEXT_DUP);
+	rc = mdb_cursor_get(l->cur, &k, &v, MDB_PREV_DUP);
 	if (rc == 0 && v.mv_size == SEARCH_POSTING_LEN &&
-	    memcmp(v.mv_data, t, SEARCH_POSTING_LEN) < 0) {
+	    memcmp(v.mv_data, t, SEARCH_POSTING_LEN) > 0) {
+		/* Further back: the first posting >= t, then one before it
+		 * unless it is t (there is one >= t: the list's current). */
 		k = (MDB_val){.mv_size = l->klen, .mv_data = l->key};
 		v = (MDB_val){.mv_size = SEARCH_POSTING_LEN, .mv_data = (void *)t};
 		rc = mdb_cursor_get(l->cur, &k, &v, MDB_GET_BOTH_RANGE);
+		if (rc == 0 && v.mv_size == SEARCH_POSTING_LEN &&
+		    memcmp(v.mv_data, t, SEARCH_POSTING_LEN) != 0)
+			rc = mdb_cursor_get(l->cur, &k, &v, MDB_PREV_DUP);
 	}
 	if (rc == MDB_NOTFOUND)
 		return 1;
@@ -374,16 +381,18 @@ static int resolve(struct run *x, const uint8_t *p)
 	return r;
 }
 
-/* Leapfrog: the first list proposes, the others confirm or move it on. */
+/* Leapfrog, newest first: the first list proposes, the others confirm or
+ * move the proposal further back. */
 static int walk(struct run *x)
 {
-	uint8_t t[SEARCH_POSTING_LEN] = {0};
-	uint64_t last = x->q->since_ms ? search_rank(x->q->since_ms) : UINT64_MAX;
+	uint8_t t[SEARCH_POSTING_LEN];
+	uint64_t first = x->q->since_ms ? search_rank(x->q->since_ms) : 0;
 	/* One list, no time range, exact: its length is the total. */
 	bool whole = x->n == 1 && x->exact && !x->q->since_ms && !x->q->until_ms;
 	size_t budget = 0;
 	int r;
 
+	memset(t, 0xff, sizeof(t));
 	if (x->q->until_ms)
 		store_be64(t, search_rank(x->q->until_ms));
 	for (;;) {
@@ -393,7 +402,7 @@ static int walk(struct run *x)
 		if ((r = seek(x, &x->l[0], t)) != 0)
 			break;
 		c = x->l[0].val;
-		if (store_get_be64(c) > last)
+		if (store_get_be64(c) < first)
 			break;
 		for (size_t i = 1; i < x->n && agreed; i++) {
 			if ((r = seek(x, &x->l[i], c)) != 0)
@@ -423,9 +432,9 @@ static int walk(struct run *x)
 				return 0;
 			}
 		}
-		/* On to the posting after c. */
+		/* On to the posting before c. */
 		memcpy(t, c, SEARCH_POSTING_LEN);
-		for (int i = SEARCH_POSTING_LEN - 1; i >= 0 && ++t[i] == 0; i--)
+		for (int i = SEARCH_POSTING_LEN - 1; i >= 0 && t[i]-- == 0; i--)
 			if (i == 0)
 				goto end;
 	}

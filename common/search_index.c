@@ -27,7 +27,7 @@
 
 uint64_t search_rank(int64_t ms)
 {
-	return ~((uint64_t)ms ^ (1ull << 63));
+	return (uint64_t)ms ^ (1ull << 63);
 }
 
 void search_posting(uint8_t p[SEARCH_POSTING_LEN], int64_t referred_ms, const char *case_id)
@@ -367,17 +367,34 @@ static int doc_build(ld_store_t *s, const ld_case_t *c, const search_doc_t *old,
 
 /* ---- applying a change ---- */
 
-static int posting_op(ld_store_t *s, MDB_txn *txn, const struct tok *t,
-		      const uint8_t p[SEARCH_POSTING_LEN], bool add)
+/* Add (or delete) posting p of token t through cursor 'cur' on v_srch.
+ * New cases are mostly the newest: their postings go at the end of each
+ * list, where LMDB appends into full pages (MDB_APPENDDUP) instead of
+ * splitting pages in half. */
+static int posting_op(MDB_cursor *cur, const struct tok *t, const uint8_t p[SEARCH_POSTING_LEN],
+		      bool add)
 {
-	MDB_val k = {.mv_size = t->len, .mv_data = (void *)t->b};
-	MDB_val v = {.mv_size = SEARCH_POSTING_LEN, .mv_data = (void *)p};
-	int r;
+	MDB_val k = {.mv_size = t->len, .mv_data = (void *)t->b}, v;
+	unsigned flags = 0;
+	int rc;
 
-	if (add)
-		return store_mdb_err(mdb_put(txn, s->db_srch, &k, &v, 0));
-	r = store_mdb_err(mdb_del(txn, s->db_srch, &k, &v));
-	return r == -ENOENT ? 0 : r;
+	if (!add) {
+		v = (MDB_val){.mv_size = SEARCH_POSTING_LEN, .mv_data = (void *)p};
+		rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
+		if (rc == 0)
+			rc = mdb_cursor_del(cur, 0);
+		return rc == MDB_NOTFOUND ? 0 : store_mdb_err(rc);
+	}
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+	if (rc == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST_DUP);
+	if (rc == 0 && v.mv_size == SEARCH_POSTING_LEN && memcmp(p, v.mv_data, SEARCH_POSTING_LEN) > 0)
+		flags = MDB_APPENDDUP;
+	else if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_mdb_err(rc);
+	k = (MDB_val){.mv_size = t->len, .mv_data = (void *)t->b};
+	v = (MDB_val){.mv_size = SEARCH_POSTING_LEN, .mv_data = (void *)p};
+	return store_mdb_err(mdb_cursor_put(cur, &k, &v, flags));
 }
 
 /* The tokens of the other cases sharing posting p with case_id (almost
@@ -427,6 +444,7 @@ int store_search_update(ld_store_t *s, MDB_txn *txn, const char *case_id, const 
 	uint8_t *ob = malloc(2 * SEARCH_DOC_MAX), *nb = ob + SEARCH_DOC_MAX;
 	uint8_t op[SEARCH_POSTING_LEN], np[SEARCH_POSTING_LEN];
 	struct toks ot = {0}, nt = {0}, keep = {0};
+	MDB_cursor *cur = NULL;
 	MDB_val k = store_str_val(case_id), v;
 	size_t ol = 0, nl = 0;
 	search_doc_t od, nd;
@@ -462,16 +480,17 @@ int store_search_update(ld_store_t *s, MDB_txn *txn, const char *case_id, const 
 	if (nl)
 		search_posting(np, nd.referred_ms, case_id);
 	moved = !ol || !nl || memcmp(op, np, SEARCH_POSTING_LEN) != 0;
-	if (ol && (r = shared_tokens(s, txn, op, case_id, &keep)) < 0)
+	if ((ol && (r = shared_tokens(s, txn, op, case_id, &keep)) < 0) ||
+	    (r = store_mdb_err(mdb_cursor_open(txn, s->db_srch, &cur))) < 0)
 		goto out;
 	/* Out with what only the old record had (all of it if the case's
 	 * posting moved), in with what only the new one has. */
 	for (size_t i = 0; r == 0 && i < ot.n; i++)
 		if ((moved || !toks_has(&nt, &ot.v[i])) && !toks_has(&keep, &ot.v[i]))
-			r = posting_op(s, txn, &ot.v[i], op, false);
+			r = posting_op(cur, &ot.v[i], op, false);
 	for (size_t i = 0; r == 0 && i < nt.n; i++)
 		if (moved || !toks_has(&ot, &nt.v[i]))
-			r = posting_op(s, txn, &nt.v[i], np, true);
+			r = posting_op(cur, &nt.v[i], np, true);
 	if (r == 0 && moved && ol) {
 		MDB_val pk = {.mv_size = SEARCH_POSTING_LEN, .mv_data = op};
 		MDB_val pv = store_str_val(case_id);
@@ -492,6 +511,8 @@ int store_search_update(ld_store_t *s, MDB_txn *txn, const char *case_id, const 
 		r = store_mdb_err(mdb_del(txn, s->db_sdoc, &k, NULL));
 	}
 out:
+	if (cur)
+		mdb_cursor_close(cur);
 	free(ot.v);
 	free(nt.v);
 	free(keep.v);

@@ -4,7 +4,8 @@
  *
  *   v_srch  (DUPSORT, DUPFIXED) u8 field ++ token -> posting, 12 bytes:
  *           be64 rank ++ be32 FNV-1a of the case id, where rank orders the
- *           first referral time newest first. Fields: '*' every case (no
+ *           first referral time (oldest first: new cases append; queries
+ *           walk from the end). Fields: '*' every case (no
  *           token), 't' title n-gram or word, 'p' party name n-gram or word,
  *           'c' credit code, 'g' region code prefix (2-6 digits), 's'
  *           status, 'v' violation name.
@@ -67,5 +68,5 @@ void search_posting(uint8_t p[SEARCH_POSTING_LEN], int64_t referred_ms, const ch
 /* The key of a token of 'field' (cut to SEARCH_TOKEN_MAX) into k; its length. */
 size_t search_token_key(uint8_t k[SEARCH_TOKEN_MAX], char field, const char *s, size_t n);
 
-/* The rank of a time: newer times rank lower, so come first. */
+/* The rank of a time: byte order is time order. */
 uint64_t search_rank(int64_t ms);
