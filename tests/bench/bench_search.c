@@ -16,7 +16,7 @@
  * Measured, for each query shape (a rare party name, the common word 废水,
  * a 1-character query, a 4-character run (checked on each candidate), a
  * credit code, region + status, a one-hour time range, text + region +
- * status):
+ * status, and two long lists with nothing in common: 废水 in noise cases):
  *   - in-process: ld_search(), the code the daemon's API runs;
  *   - end to end, when $LD_DAEMON and $LD_CLI name the built binaries: the
  *     store becomes the data directory of a real liandongd (the province),
@@ -498,6 +498,9 @@ int main(int argc, char **argv)
 						   "accepted"},
 			 {.text = "废水", .region = "3304", .status = "accepted"},
 			 want.waste_region_accepted},
+			/* Two long lists that never meet: the leapfrog's worst case. */
+			{"废水 + noise (none)", {"--text", "废水", "--violation", "noise"},
+			 {.text = "废水", .violation = "noise"}, 0},
 		};
 		size_t n_sh = sizeof(sh) / sizeof(sh[0]);
 		double inproc[sizeof(sh) / sizeof(sh[0])];
