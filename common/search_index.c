@@ -367,34 +367,156 @@ static int doc_build(ld_store_t *s, const ld_case_t *c, const search_doc_t *old,
 
 /* ---- applying a change ---- */
 
-/* Add (or delete) posting p of token t through cursor 'cur' on v_srch.
- * New cases are mostly the newest: their postings go at the end of each
- * list, where LMDB appends into full pages (MDB_APPENDDUP) instead of
- * splitting pages in half. */
-static int posting_op(MDB_cursor *cur, const struct tok *t, const uint8_t p[SEARCH_POSTING_LEN],
-		      bool add)
+/* ---- posting changes, grouped by token ---- */
+
+/* Queued changes are applied at most this many at a time (a reindex queues
+ * every posting of every case). */
+#define OPS_FLUSH 262144
+
+struct search_op {
+	struct tok t;
+	bool add;
+	uint32_t seq;                 /* queue order, kept among equal postings */
+	uint8_t p[SEARCH_POSTING_LEN];
+};
+
+static int op_cmp(const void *x, const void *y)
+{
+	const struct search_op *a = x, *b = y;
+	int r = tok_cmp(&a->t, &b->t);
+
+	if (!r)
+		r = memcmp(a->p, b->p, SEARCH_POSTING_LEN);
+	return r ? r : a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int op_push(ld_store_t *s, MDB_txn *txn, const struct tok *t,
+		   const uint8_t p[SEARCH_POSTING_LEN], bool add)
+{
+	struct search_op *o;
+	int r;
+
+	if (s->n_sops == OPS_FLUSH && (r = store_search_flush(s, txn)) < 0)
+		return r;
+	if (s->n_sops == s->cap_sops) {
+		size_t cap = s->cap_sops ? 2 * s->cap_sops : 4096;
+
+		if (!(o = realloc(s->sops, cap * sizeof(*o))))
+			return -ENOMEM;
+		s->sops = o;
+		s->cap_sops = cap;
+	}
+	o = &s->sops[s->n_sops];
+	o->t = *t;
+	o->add = add;
+	o->seq = (uint32_t)s->n_sops++;
+	memcpy(o->p, p, SEARCH_POSTING_LEN);
+	return 0;
+}
+
+/* Add the n distinct postings 'arr' (ascending) to token t's list. New
+ * cases are mostly the newest: their postings go at the end of the list,
+ * where LMDB appends them in one call into full pages (MDB_MULTIPLE,
+ * MDB_APPENDDUP) instead of splitting pages in half; older ones are put
+ * one by one. */
+static int adds_apply(MDB_cursor *cur, const struct tok *t, uint8_t *arr, size_t n)
 {
 	MDB_val k = {.mv_size = t->len, .mv_data = (void *)t->b}, v;
-	unsigned flags = 0;
-	int rc;
+	uint8_t last[SEARCH_POSTING_LEN];
+	size_t i = 0;
+	int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
 
-	if (!add) {
-		v = (MDB_val){.mv_size = SEARCH_POSTING_LEN, .mv_data = (void *)p};
-		rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
-		if (rc == 0)
-			rc = mdb_cursor_del(cur, 0);
-		return rc == MDB_NOTFOUND ? 0 : store_mdb_err(rc);
-	}
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
 	if (rc == 0)
 		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST_DUP);
-	if (rc == 0 && v.mv_size == SEARCH_POSTING_LEN && memcmp(p, v.mv_data, SEARCH_POSTING_LEN) > 0)
-		flags = MDB_APPENDDUP;
-	else if (rc != 0 && rc != MDB_NOTFOUND)
+	if (rc == 0 && v.mv_size != SEARCH_POSTING_LEN)
+		return -EIO;
+	if (rc == 0) {
+		memcpy(last, v.mv_data, SEARCH_POSTING_LEN);
+	} else if (rc == MDB_NOTFOUND) {
+		/* A new token: its first posting creates the key. */
+		k = (MDB_val){.mv_size = t->len, .mv_data = (void *)t->b};
+		v = (MDB_val){.mv_size = SEARCH_POSTING_LEN, .mv_data = arr};
+		if ((rc = mdb_cursor_put(cur, &k, &v, 0)) != 0)
+			return store_mdb_err(rc);
+		memcpy(last, arr, SEARCH_POSTING_LEN);
+		i = 1;
+	} else {
 		return store_mdb_err(rc);
-	k = (MDB_val){.mv_size = t->len, .mv_data = (void *)t->b};
-	v = (MDB_val){.mv_size = SEARCH_POSTING_LEN, .mv_data = (void *)p};
-	return store_mdb_err(mdb_cursor_put(cur, &k, &v, flags));
+	}
+	for (; i < n && memcmp(arr + i * SEARCH_POSTING_LEN, last, SEARCH_POSTING_LEN) <= 0; i++) {
+		k = (MDB_val){.mv_size = t->len, .mv_data = (void *)t->b};
+		v = (MDB_val){.mv_size = SEARCH_POSTING_LEN, .mv_data = arr + i * SEARCH_POSTING_LEN};
+		if ((rc = mdb_cursor_put(cur, &k, &v, 0)) != 0)
+			return store_mdb_err(rc);
+	}
+	if (i < n) {
+		MDB_val d[2] = {{.mv_size = SEARCH_POSTING_LEN, .mv_data = arr + i * SEARCH_POSTING_LEN},
+				{.mv_size = n - i}};
+
+		k = (MDB_val){.mv_size = t->len, .mv_data = (void *)t->b};
+		rc = mdb_cursor_put(cur, &k, d, MDB_MULTIPLE | MDB_APPENDDUP);
+		if (rc == 0 && d[1].mv_size != n - i)
+			rc = EIO;
+	}
+	return store_mdb_err(rc);
+}
+
+int store_search_flush(ld_store_t *s, MDB_txn *txn)
+{
+	uint8_t *arr = NULL;
+	size_t n_arr = 0, cap_arr = 0;
+	MDB_cursor *cur;
+	int r;
+
+	if (!s->n_sops)
+		return 0;
+	qsort(s->sops, s->n_sops, sizeof(*s->sops), op_cmp);
+	if ((r = store_mdb_err(mdb_cursor_open(txn, s->db_srch, &cur))) < 0)
+		return r;
+	for (size_t i = 0; r == 0 && i < s->n_sops; i++) {
+		const struct search_op *o = &s->sops[i];
+		bool last_of_token = i + 1 == s->n_sops || tok_cmp(&o->t, &s->sops[i + 1].t) != 0;
+
+		if (o->add) {
+			if (n_arr == cap_arr) {
+				size_t cap = cap_arr ? 2 * cap_arr : 256;
+				uint8_t *a = realloc(arr, cap * SEARCH_POSTING_LEN);
+
+				if (!a) {
+					r = -ENOMEM;
+					break;
+				}
+				arr = a;
+				cap_arr = cap;
+			}
+			/* The same posting twice (cases sharing one) is one. */
+			if (!n_arr || memcmp(arr + (n_arr - 1) * SEARCH_POSTING_LEN, o->p,
+					     SEARCH_POSTING_LEN) != 0)
+				memcpy(arr + n_arr++ * SEARCH_POSTING_LEN, o->p, SEARCH_POSTING_LEN);
+		} else {
+			MDB_val k = {.mv_size = o->t.len, .mv_data = (void *)o->t.b};
+			MDB_val v = {.mv_size = SEARCH_POSTING_LEN, .mv_data = (void *)o->p};
+			int rc;
+
+			/* Adds queued before this delete go first. */
+			if (n_arr && (r = adds_apply(cur, &o->t, arr, n_arr)) < 0)
+				break;
+			n_arr = 0;
+			rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
+			if (rc == 0)
+				rc = mdb_cursor_del(cur, 0);
+			if (rc != 0 && rc != MDB_NOTFOUND)
+				r = store_mdb_err(rc);
+		}
+		if (r == 0 && last_of_token && n_arr) {
+			r = adds_apply(cur, &o->t, arr, n_arr);
+			n_arr = 0;
+		}
+	}
+	mdb_cursor_close(cur);
+	free(arr);
+	s->n_sops = 0;
+	return r;
 }
 
 /* The tokens of the other cases sharing posting p with case_id (almost
@@ -444,7 +566,6 @@ int store_search_update(ld_store_t *s, MDB_txn *txn, const char *case_id, const 
 	uint8_t *ob = malloc(2 * SEARCH_DOC_MAX), *nb = ob + SEARCH_DOC_MAX;
 	uint8_t op[SEARCH_POSTING_LEN], np[SEARCH_POSTING_LEN];
 	struct toks ot = {0}, nt = {0}, keep = {0};
-	MDB_cursor *cur = NULL;
 	MDB_val k = store_str_val(case_id), v;
 	size_t ol = 0, nl = 0;
 	search_doc_t od, nd;
@@ -480,17 +601,16 @@ int store_search_update(ld_store_t *s, MDB_txn *txn, const char *case_id, const 
 	if (nl)
 		search_posting(np, nd.referred_ms, case_id);
 	moved = !ol || !nl || memcmp(op, np, SEARCH_POSTING_LEN) != 0;
-	if ((ol && (r = shared_tokens(s, txn, op, case_id, &keep)) < 0) ||
-	    (r = store_mdb_err(mdb_cursor_open(txn, s->db_srch, &cur))) < 0)
+	if (ol && (r = shared_tokens(s, txn, op, case_id, &keep)) < 0)
 		goto out;
 	/* Out with what only the old record had (all of it if the case's
 	 * posting moved), in with what only the new one has. */
 	for (size_t i = 0; r == 0 && i < ot.n; i++)
 		if ((moved || !toks_has(&nt, &ot.v[i])) && !toks_has(&keep, &ot.v[i]))
-			r = posting_op(cur, &ot.v[i], op, false);
+			r = op_push(s, txn, &ot.v[i], op, false);
 	for (size_t i = 0; r == 0 && i < nt.n; i++)
 		if (moved || !toks_has(&ot, &nt.v[i]))
-			r = posting_op(cur, &nt.v[i], np, true);
+			r = op_push(s, txn, &nt.v[i], np, true);
 	if (r == 0 && moved && ol) {
 		MDB_val pk = {.mv_size = SEARCH_POSTING_LEN, .mv_data = op};
 		MDB_val pv = store_str_val(case_id);
@@ -511,8 +631,6 @@ int store_search_update(ld_store_t *s, MDB_txn *txn, const char *case_id, const 
 		r = store_mdb_err(mdb_del(txn, s->db_sdoc, &k, NULL));
 	}
 out:
-	if (cur)
-		mdb_cursor_close(cur);
 	free(ot.v);
 	free(nt.v);
 	free(keep.v);

@@ -442,6 +442,7 @@ void ld_store_destroy(ld_store_t **store_p)
 	ld_keycache_destroy(&s->keys);
 	ld_access_destroy(&s->sum_access);
 	free(s->touched);
+	free(s->sops);
 	free(s->dir);
 	free(s);
 	*store_p = NULL;
@@ -466,10 +467,13 @@ int store_write_txn(ld_store_t *s, int (*fn)(ld_store_t *s, MDB_txn *txn, void *
 		if (r < 0)
 			return storage_error(r) ? LD_ENOSPACE : r;
 		s->n_touched = 0;
+		s->n_sops = 0;
 		s->roster_touched = false;
 		r = fn(s, txn, ud);
 		if (r == 0)
 			r = store_sum_derive(s, txn);
+		if (r == 0)
+			r = store_search_flush(s, txn);
 		/* A snapshot read from a transaction that does not commit, or
 		 * from a roster it changed, is not the roster any more. */
 		if (r < 0 || s->roster_touched)

@@ -69,6 +69,10 @@ struct ld_store {
 	bool touch_off;          /* reindex judges everything itself */
 	bool roster_touched;
 	struct ld_access *sum_access;
+	/* Changes to search postings in the write transaction, applied
+	 * grouped by token before it commits (search_index.c). */
+	struct search_op *sops;
+	size_t n_sops, cap_sops;
 };
 
 struct store_touch {
@@ -165,6 +169,8 @@ struct ld_case;
 int store_search_update(ld_store_t *s, MDB_txn *txn, const char *case_id, const struct ld_case *c);
 /* Empty the search index (reindex builds it again as it judges). */
 int store_search_drop(ld_store_t *s, MDB_txn *txn);
+/* Apply the posting changes store_search_update() queued, in 'txn'. */
+int store_search_flush(ld_store_t *s, MDB_txn *txn);
 
 /* ld_store_foreach_thread_id() from the first id after 'after' (NULL or
  * "": from the start). */
