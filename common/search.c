@@ -422,7 +422,9 @@ static int walk(struct run *x)
 		}
 		if (x->res->n_hits >= x->limit) {
 			if (whole) {
-				x->res->total = x->l[0].count;
+				/* (Cases sharing a posting count once in a list.) */
+				if (x->l[0].count > x->res->total)
+					x->res->total = x->l[0].count;
 				return 0;
 			}
 			if (!budget)

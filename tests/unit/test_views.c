@@ -723,6 +723,72 @@ static void test_search_index(void **state)
 	tu_free_run(rb, 3);
 }
 
+struct idh {
+	uint32_t h, n;
+};
+
+static int idh_cmp(const void *x, const void *y)
+{
+	const struct idh *a = x, *b = y;
+
+	return a->h < b->h ? -1 : a->h > b->h;
+}
+
+/* Two cases referred in the same millisecond whose ids have the same 32-bit
+ * hash share their postings: changing one leaves what the other needs. */
+static void test_search_shared_posting(void **state)
+{
+	fx_t *f = *state;
+	enum { N = 400000, M = 1531 };
+	struct idh *v = calloc(N, sizeof(*v));
+	char id1[40] = "", id2[40] = "";
+	ld_entry_t *e[4];
+	uint8_t d1[32], d2[32];
+
+	for (uint32_t i = 0; i < N; i++) {
+		char id[40];
+		uint32_t h = 2166136261u;
+
+		snprintf(id, sizeof(id), "county-a/x%u.%u", i % M, i / M);
+		for (const char *c = id; *c; c++)
+			h = (h ^ (uint8_t)*c) * 16777619u;
+		v[i] = (struct idh){h, i};
+	}
+	qsort(v, N, sizeof(*v), idh_cmp);
+	for (size_t i = 1; i < N && !id1[0]; i++)
+		if (v[i].h == v[i - 1].h) {
+			snprintf(id1, sizeof(id1), "county-a/x%u.%u", v[i - 1].n % M, v[i - 1].n / M);
+			snprintf(id2, sizeof(id2), "county-a/x%u.%u", v[i].n % M, v[i].n / M);
+		}
+	free(v);
+	assert_true(id1[0]);
+	ingest_all(f, f->s, false);
+	e[0] = referral_cn(&f->a, id1, "甲化工厂排放废水", "甲公司", NULL, "330402", 1, T0);
+	e[1] = referral_cn(&f->a, id2, "乙造纸厂排放废气", "乙公司", NULL, "330402", 2, T0);
+	assert_int_equal(tu_ingest(f->s, e, 2, LD_CHAIN_BATCH, NULL, NULL), 0);
+	{
+		char both[90];
+
+		/* One posting: its cases in id order. */
+		snprintf(both, sizeof(both), "%s %s", strchr(strcmp(id1, id2) < 0 ? id1 : id2, '/') + 1,
+			 strchr(strcmp(id1, id2) < 0 ? id2 : id1, '/') + 1);
+		FOUND(both, 2, .text = "排放");
+	}
+	/* B rejects the second, A refers it again with another title. */
+	e[2] = answer_at(&f->b, id2, LD__REFERRAL_DECISION__REFERRAL_DECISION_REJECT, T0 + HOUR);
+	assert_int_equal(tu_ingest(f->s, &e[2], 1, LD_CHAIN_BATCH, NULL, NULL), 0);
+	e[3] = referral_cn(&f->a, id2, "丙印染厂夜间偷排", "丙公司", NULL, "330402", 1, T0 + DAY);
+	assert_int_equal(tu_ingest(f->s, &e[3], 1, LD_CHAIN_BATCH, NULL, NULL), 0);
+	FOUND(strchr(id1, '/') + 1, 1, .text = "排放");
+	FOUND("", 0, .text = "造纸");
+	FOUND(strchr(id2, '/') + 1, 1, .text = "偷排");
+	assert_int_equal(ld_store_views_digest(f->s, d1), 0);
+	assert_int_equal(ld_store_reindex(f->s), 0);
+	assert_int_equal(ld_store_views_digest(f->s, d2), 0);
+	assert_memory_equal(d1, d2, 32);
+	tu_free_run(e, 4);
+}
+
 static void test_utf8_trim(void **state)
 {
 	char a[] = "ab\xe4\xb8\xad", b[] = "ab\xe4\xb8", c[] = "x\xf0\x9f", d[] = "plain";
@@ -748,6 +814,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_view_from_summaries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejudge_in_slices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_shared_posting, setup, teardown),
 		cmocka_unit_test(test_utf8_trim),
 	};
 
