@@ -35,14 +35,15 @@ static void cases_usage(FILE *f)
 		"                    penalty-decided, handed-to-judiciary, remediation-ordered,\n"
 		"                    remediation-verified, closed\n"
 		"  --violation TYPE  water, air, solid-waste, hazardous-waste, soil, noise,\n"
-		"                    sand-mining, fishing-ban, ecological-damage, radiation, other\n"
-		"  --since/--until   time of the case's first referral: " CLI_TIME_FORMS "\n"
-		"                    (a bare --until date means its end)\n"
+		"                    sand-mining, fishing-ban, ecological-damage, radiation,\n"
+		"                    other\n"
+		"  --since/--until   time of the case's first referral, YYYY-MM-DD[THH:MM[:SS]]\n"
+		"                    in UTC (a bare --until date means the end of that day)\n"
 		"  --limit N         list at most N cases (default 50, at most 10000)\n"
-		"  --json            {\"total\": N, \"rebuilding\": false, \"cases\": [{\"case\", \"referred_ms\",\n"
-		"                    \"referrer\", \"holder\", \"status\", \"case_status\", \"violation\",\n"
-		"                    \"title\", \"party\"}, ...]}; total is null, with \"at_least\", when\n"
-		"                    counting stopped early\n"
+		"  --json            an object: total (null, with at_least, when counting\n"
+		"                    stopped early), rebuilding, and cases: case,\n"
+		"                    referred_ms, referrer, holder, status, case_status,\n"
+		"                    violation, title, party\n"
 		"No case matching is not an error: exit 0, \"no case matches\" on stderr.\n");
 }
 
@@ -106,7 +107,8 @@ static void print_json(const Ld__ApiSearchResult *r)
 		cli_fmt_time(h->referred_ms, when, sizeof(when));
 		printf("%s\n  {\"case\": ", i ? "," : "");
 		cli_json_str(stdout, h->case_id ? h->case_id : "");
-		printf(", \"referred_ms\": %lld, \"referred\": \"%s\"", (long long)h->referred_ms, when);
+		printf(", \"referred_ms\": %lld, \"referred\": \"%s\"", (long long)h->referred_ms,
+		       when);
 		json_opt("referrer", h->referrer);
 		json_opt("holder", h->holder);
 		json_opt("status", h->status);
@@ -122,13 +124,14 @@ static void print_json(const Ld__ApiSearchResult *r)
 int cmd_cases(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"text", required_argument, NULL, 't'},      {"party", required_argument, NULL, 'p'},
-		{"credit-code", required_argument, NULL, 'C'}, {"region", required_argument, NULL, 'g'},
-		{"status", required_argument, NULL, 's'},    {"violation", required_argument, NULL, 'v'},
-		{"since", required_argument, NULL, 'S'},     {"until", required_argument, NULL, 'U'},
-		{"limit", required_argument, NULL, 'l'},     {"json", no_argument, NULL, 'j'},
-		{"config", required_argument, NULL, 'c'},    {"api", required_argument, NULL, 'a'},
-		{"help", no_argument, NULL, 'h'},            {0},
+		{"text", required_argument, NULL, 't'},   {"party", required_argument, NULL, 'p'},
+		{"credit-code", required_argument, NULL, 'C'},
+		{"region", required_argument, NULL, 'g'}, {"status", required_argument, NULL, 's'},
+		{"violation", required_argument, NULL, 'v'},
+		{"since", required_argument, NULL, 'S'},  {"until", required_argument, NULL, 'U'},
+		{"limit", required_argument, NULL, 'l'},  {"json", no_argument, NULL, 'j'},
+		{"config", required_argument, NULL, 'c'}, {"api", required_argument, NULL, 'a'},
+		{"help", no_argument, NULL, 'h'},         {0},
 	};
 	Ld__ApiRequest q = LD__API_REQUEST__INIT;
 	Ld__ApiSearchQuery sq = LD__API_SEARCH_QUERY__INIT;
@@ -146,20 +149,22 @@ int cmd_cases(int argc, char **argv)
 		case 'p': sq.party = optarg; break;
 		case 'C': sq.credit_code = optarg; break;
 		case 'g': sq.region = optarg; break;
-		case 's': sq.status = !strcmp(optarg, "awaiting") ? "awaiting answer" : optarg; break;
+		case 's':
+			sq.status = !strcmp(optarg, "awaiting") ? "awaiting answer" : optarg;
+			break;
 		case 'v': sq.violation = optarg; break;
 		case 'S':
 			since = optarg;
 			if ((sq.since_ms = cli_parse_time(optarg, false)) < 0)
-				return cli_fail(EXIT_USAGE, "cases: --since '%s' is not a date (" CLI_TIME_FORMS
-							    ")", optarg);
+				return cli_fail(EXIT_USAGE, "cases: --since '%s' is not a date ("
+							    CLI_TIME_FORMS ")", optarg);
 			sq.has_since_ms = true;
 			break;
 		case 'U':
 			until = optarg;
 			if ((sq.until_ms = cli_parse_time(optarg, true)) < 0)
-				return cli_fail(EXIT_USAGE, "cases: --until '%s' is not a date (" CLI_TIME_FORMS
-							    ")", optarg);
+				return cli_fail(EXIT_USAGE, "cases: --until '%s' is not a date ("
+							    CLI_TIME_FORMS ")", optarg);
 			sq.has_until_ms = true;
 			break;
 		case 'l': {
@@ -167,7 +172,8 @@ int cmd_cases(int argc, char **argv)
 			unsigned long l = strtoul(optarg, &end, 10);
 
 			if (*end || !l || l > LD_SEARCH_LIMIT_MAX || optarg[0] == '-')
-				return cli_fail(EXIT_USAGE, "cases: --limit '%s' must be 1 to 10000", optarg);
+				return cli_fail(EXIT_USAGE, "cases: --limit '%s' must be 1 to "
+							    "10000", optarg);
 			sq.has_limit = true;
 			sq.limit = (uint32_t)l;
 			break;

@@ -217,8 +217,8 @@ static int emit_part(void *ud, const char *p, size_t n, bool run)
 	return 0;
 }
 
-int ld_ngram_index(const char *norm, size_t len,
-		   int (*cb)(void *ud, const char *tok, size_t n), void *ud)
+int ld_ngram_index(const char *norm, size_t len, int (*cb)(void *ud, const char *tok, size_t n),
+		   void *ud)
 {
 	struct emit e = {cb, ud, false, true};
 
@@ -248,8 +248,10 @@ static bool find_word(const struct find *f, const char *w, size_t n)
 	const char *p = f->hay, *end = f->hay + f->hay_len;
 
 	while ((p = memmem(p, (size_t)(end - p), w, n)) != NULL) {
-		bool before = p > f->hay && (unsigned char)p[-1] < 0x80 && alnum((unsigned char)p[-1]);
-		bool after = p + n < end && (unsigned char)p[n] < 0x80 && alnum((unsigned char)p[n]);
+		bool before =
+		    p > f->hay && (unsigned char)p[-1] < 0x80 && alnum((unsigned char)p[-1]);
+		bool after =
+		    p + n < end && (unsigned char)p[n] < 0x80 && alnum((unsigned char)p[n]);
 
 		if (!before && !after)
 			return true;

@@ -94,20 +94,23 @@ int ld_search_check(const ld_search_query_t *q, const char **ret_field, const ch
 		field = "party";
 	else if (given(q->credit_code) && !code_norm(q->credit_code, code))
 		field = "credit-code", why = "must be letters and digits only (the 18-character "
-					    "unified social credit code)";
+					     "unified social credit code)";
 	else if (given(q->region) && (strlen(q->region) < 2 || strlen(q->region) > 6 ||
 				      strspn(q->region, "0123456789") != strlen(q->region)))
-		field = "region", why = "must be 2 to 6 digits: the start of a GB/T 2260 code (33 a "
-				       "province, 3304 a prefecture, 330402 a county)";
+		field = "region", why =
+				      "must be 2 to 6 digits: the start of a GB/T 2260 code (33 a "
+				      "province, 3304 a prefecture, 330402 a county)";
 	else if (given(q->status) && !ld_search_status_known(q->status))
-		field = "status", why = "is unknown (awaiting answer, accepted, rejected, need-info, "
-				       "transferred, designated, or a case status: filed, referred, "
-				       "investigating, penalty-decided, handed-to-judiciary, "
-				       "remediation-ordered, remediation-verified, closed)";
+		field = "status", why =
+				      "is unknown (awaiting answer, accepted, rejected, need-info, "
+				      "transferred, designated, or a case status: filed, referred, "
+				      "investigating, penalty-decided, handed-to-judiciary, "
+				      "remediation-ordered, remediation-verified, closed)";
 	else if (given(q->violation) && !violation_of(q->violation))
-		field = "violation", why = "is unknown (water, air, solid-waste, hazardous-waste, soil, "
-					  "noise, sand-mining, fishing-ban, ecological-damage, "
-					  "radiation, other)";
+		field = "violation",
+		why = "is unknown (water, air, solid-waste, hazardous-waste, soil, "
+		      "noise, sand-mining, fishing-ban, ecological-damage, "
+		      "radiation, other)";
 	else if (q->since_ms && q->until_ms && q->since_ms > q->until_ms)
 		field = "since", why = "is later than until";
 	else if (q->limit > LD_SEARCH_LIMIT_MAX)
@@ -135,8 +138,8 @@ struct run {
 	const ld_search_query_t *q;
 	struct plist l[LISTS_MAX];
 	size_t n;
-	char field;                        /* of the tokens being added */
-	bool exact;                        /* the postings alone decide */
+	char field; /* of the tokens being added */
+	bool exact; /* the postings alone decide */
 	char ntext[4 * LD_SEARCH_TEXT_MAX + 1], nparty[4 * LD_SEARCH_TEXT_MAX + 1];
 	char code[33];
 	uint32_t violation;
@@ -179,7 +182,8 @@ static int plan(struct run *x)
 		x->exact &= exact;
 	}
 	if (r == 0 && given(q->party)) {
-		size_t n = ld_ngram_normalize(q->party, strlen(q->party), x->nparty, sizeof(x->nparty));
+		size_t n =
+		    ld_ngram_normalize(q->party, strlen(q->party), x->nparty, sizeof(x->nparty));
 
 		x->field = SF_PARTY;
 		r = ld_ngram_query(x->nparty, n, list_add, x, &exact);
@@ -301,7 +305,8 @@ static bool doc_matches(const struct run *x, const search_doc_t *d)
 	if ((q->since_ms && d->referred_ms < q->since_ms) ||
 	    (q->until_ms && d->referred_ms > q->until_ms))
 		return false;
-	if (given(q->text) && !ld_ngram_match(d->ntitle, strlen(d->ntitle), x->ntext, strlen(x->ntext)))
+	if (given(q->text) &&
+	    !ld_ngram_match(d->ntitle, strlen(d->ntitle), x->ntext, strlen(x->ntext)))
 		return false;
 	if (given(q->party) &&
 	    !ld_ngram_match(d->nparties, strlen(d->nparties), x->nparty, strlen(x->nparty)))

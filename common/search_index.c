@@ -42,9 +42,9 @@ void search_posting(uint8_t p[SEARCH_POSTING_LEN], int64_t referred_ms, const ch
 
 int search_doc_decode(const void *v, size_t len, search_doc_t *d)
 {
-	const char **strs[] = {&d->ref_feed, &d->referrer, &d->holder,   &d->status,
-			       &d->case_status, &d->title,  &d->party,    &d->ntitle,
-			       &d->nparties, &d->codes,     &d->pregions, &d->uregions};
+	const char **strs[] = {&d->ref_feed,	&d->referrer, &d->holder,   &d->status,
+			       &d->case_status, &d->title,    &d->party,    &d->ntitle,
+			       &d->nparties,	&d->codes,    &d->pregions, &d->uregions};
 	const uint8_t *p = v, *end = p + len;
 
 	if (len < SEARCH_DOC_HDR || p[0] != SEARCH_DOC_VERSION)
@@ -240,7 +240,8 @@ static void code_add(struct ppart *pp, const char *in)
 	for (; in[n] && n < CODE_MAX; n++) {
 		char ch = in[n];
 
-		if (!((ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z')))
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= 'a' && ch <= 'z')))
 			return;
 		code[n] = (char)(ch >= 'a' && ch <= 'z' ? ch - 32 : ch);
 	}
@@ -278,7 +279,8 @@ static int ppart_load(ld_store_t *s, const ld_case_t *c, struct ppart *pp)
 
 		if (p->name && p->name[0]) {
 			if (!pp->party[0])
-				ld_ngram_clean(p->name, strlen(p->name), pp->party, sizeof(pp->party));
+				ld_ngram_clean(p->name, strlen(p->name), pp->party,
+					       sizeof(pp->party));
 			if (ld_ngram_normalize(p->name, strlen(p->name), norm, sizeof(norm))) {
 				size_t len = strlen(pp->nparties);
 
@@ -341,7 +343,8 @@ static int doc_build(ld_store_t *s, const ld_case_t *c, const search_doc_t *old,
 		if (c->items[i].kind == LD__KIND__KIND_CASE_REFERRAL && !c->items[i].refused)
 			referred = c->items[i].time_ms;
 	for (size_t i = 0; i < 2; i++) {
-		const char *reg = s->sum_access ? ld_access_region_of(s->sum_access, units[i]) : NULL;
+		const char *reg =
+		    s->sum_access ? ld_access_region_of(s->sum_access, units[i]) : NULL;
 
 		if (region_ok(reg))
 			list_add(uregions, sizeof(uregions), reg);
@@ -353,9 +356,9 @@ static int doc_build(ld_store_t *s, const ld_case_t *c, const search_doc_t *old,
 			    (c->designated ? SEARCH_DESIGNATED : 0));
 	store_be64(buf + 14, c->referral_seq);
 	{
-		const char *strs[] = {c->referral_feed, c->referrer,  c->holder,   c->status,
-				      c->case_status,   pp->title,    pp->party,   pp->ntitle,
-				      pp->nparties,     pp->codes,    pp->pregions, uregions};
+		const char *strs[] = {c->referral_feed, c->referrer, c->holder,	   c->status,
+				      c->case_status,	pp->title,   pp->party,	   pp->ntitle,
+				      pp->nparties,	pp->codes,   pp->pregions, uregions};
 
 		for (size_t i = 0; r == 0 && i < sizeof(strs) / sizeof(strs[0]); i++)
 			r = put_str(&o, strs[i]);
@@ -376,7 +379,7 @@ static int doc_build(ld_store_t *s, const ld_case_t *c, const search_doc_t *old,
 struct search_op {
 	struct tok t;
 	bool add;
-	uint32_t seq;                 /* queue order, kept among equal postings */
+	uint32_t seq; /* queue order, kept among equal postings */
 	uint8_t p[SEARCH_POSTING_LEN];
 };
 
@@ -445,13 +448,15 @@ static int adds_apply(MDB_cursor *cur, const struct tok *t, uint8_t *arr, size_t
 	}
 	for (; i < n && memcmp(arr + i * SEARCH_POSTING_LEN, last, SEARCH_POSTING_LEN) <= 0; i++) {
 		k = (MDB_val){.mv_size = t->len, .mv_data = (void *)t->b};
-		v = (MDB_val){.mv_size = SEARCH_POSTING_LEN, .mv_data = arr + i * SEARCH_POSTING_LEN};
+		v = (MDB_val){.mv_size = SEARCH_POSTING_LEN,
+			      .mv_data = arr + i * SEARCH_POSTING_LEN};
 		if ((rc = mdb_cursor_put(cur, &k, &v, 0)) != 0)
 			return store_mdb_err(rc);
 	}
 	if (i < n) {
-		MDB_val d[2] = {{.mv_size = SEARCH_POSTING_LEN, .mv_data = arr + i * SEARCH_POSTING_LEN},
-				{.mv_size = n - i}};
+		MDB_val d[2] = {
+		    {.mv_size = SEARCH_POSTING_LEN, .mv_data = arr + i * SEARCH_POSTING_LEN},
+		    {.mv_size = n - i}};
 
 		k = (MDB_val){.mv_size = t->len, .mv_data = (void *)t->b};
 		rc = mdb_cursor_put(cur, &k, d, MDB_MULTIPLE | MDB_APPENDDUP);
@@ -492,7 +497,8 @@ int store_search_flush(ld_store_t *s, MDB_txn *txn)
 			/* The same posting twice (cases sharing one) is one. */
 			if (!n_arr || memcmp(arr + (n_arr - 1) * SEARCH_POSTING_LEN, o->p,
 					     SEARCH_POSTING_LEN) != 0)
-				memcpy(arr + n_arr++ * SEARCH_POSTING_LEN, o->p, SEARCH_POSTING_LEN);
+				memcpy(arr + n_arr++ * SEARCH_POSTING_LEN, o->p,
+				       SEARCH_POSTING_LEN);
 		} else {
 			MDB_val k = {.mv_size = o->t.len, .mv_data = (void *)o->t.b};
 			MDB_val v = {.mv_size = SEARCH_POSTING_LEN, .mv_data = (void *)o->p};
@@ -576,7 +582,8 @@ int store_search_update(ld_store_t *s, MDB_txn *txn, const char *case_id, const 
 		return -ENOMEM;
 	r = store_mdb_err(mdb_get(txn, s->db_sdoc, &k, &v));
 	if (r == 0) {
-		if (v.mv_size > SEARCH_DOC_MAX || search_doc_decode(v.mv_data, v.mv_size, &od) < 0) {
+		if (v.mv_size > SEARCH_DOC_MAX ||
+		    search_doc_decode(v.mv_data, v.mv_size, &od) < 0) {
 			r = -EIO;
 			goto out;
 		}
