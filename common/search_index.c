@@ -522,6 +522,12 @@ int store_search_flush(ld_store_t *s, MDB_txn *txn)
 	mdb_cursor_close(cur);
 	free(arr);
 	s->n_sops = 0;
+	/* A reindex grows the queue to OPS_FLUSH: do not keep that. */
+	if (s->cap_sops > OPS_FLUSH / 4) {
+		free(s->sops);
+		s->sops = NULL;
+		s->cap_sops = 0;
+	}
 	return r;
 }
 
