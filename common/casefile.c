@@ -285,6 +285,10 @@ static void judge_response(ld_case_t *c, const ld_access_t *a, ld_case_item_t *i
 			snprintf(c->status, sizeof(c->status), "need-info");
 			break;
 		default: /* transfer, designate: a new holder must answer */
+			if (m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER)
+				c->transferred = true;
+			else
+				c->designated = true;
 			snprintf(c->holder, sizeof(c->holder), "%s", to);
 			snprintf(c->status, sizeof(c->status), "awaiting answer");
 		}

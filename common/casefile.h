@@ -60,6 +60,7 @@ typedef struct ld_case {
 	uint64_t referral_seq;
 	int64_t referral_ms;                    /* its author time */
 	uint8_t referral_id[LD_ID_LEN];
+	bool transferred, designated;         /* passed on by a valid transfer / designation */
 	/* Remediation supervision, from case updates. */
 	char case_status[40];                 /* "" until an update sets it */
 	int64_t remediation_due_ms;

@@ -346,7 +346,12 @@ static int rejudge_case(ld_store_t *s, MDB_txn *txn, const char *id)
 		summarize(c, &new_m);
 		new_len = sum_encode(&new_m, new_b);
 	}
+	/* The search index follows the judged case, whether or not the
+	 * summary changed (it was absent before an upgrade). */
+	r = store_search_update(s, txn, id, c);
 	ld_case_destroy(&c);
+	if (r < 0)
+		return r;
 	if (old_len == new_len && !memcmp(old_b, new_b, old_len))
 		return 0;
 	if (old_len && (r = sum_contribute(s, txn, &old_m, -1)) < 0)
@@ -470,6 +475,13 @@ static int rejudge_step(ld_store_t *s, MDB_txn *txn, size_t max, size_t *ret_don
 	return r < 0 ? r : 0;
 }
 
+int store_rejudge_start(ld_store_t *s, MDB_txn *txn)
+{
+	MDB_val v = store_str_val("c");
+
+	return store_mdb_err(mdb_put(txn, s->db_meta, (MDB_val *)&rejudge_key, &v, 0));
+}
+
 int store_sum_derive(ld_store_t *s, MDB_txn *txn)
 {
 	MDB_txn *prev = s->cur_txn;
@@ -493,10 +505,9 @@ int store_sum_derive(ld_store_t *s, MDB_txn *txn)
 	/* A roster change may change any judgement: start again from the
 	 * first case, and finish here if the store is small. */
 	if (r == 0 && s->roster_touched) {
-		MDB_val v = store_str_val("c");
 		size_t done = 1;
 
-		r = store_mdb_err(mdb_put(txn, s->db_meta, (MDB_val *)&rejudge_key, &v, 0));
+		r = store_rejudge_start(s, txn);
 		for (int i = 0; r == 0 && done && i < 2; i++)
 			r = rejudge_step(s, txn, REJUDGE_INLINE, &done);
 	}
@@ -516,6 +527,7 @@ int store_sum_rebuild(ld_store_t *s, MDB_txn *txn)
 	    (r = store_mdb_err(mdb_drop(txn, s->db_cidx, 0))) < 0 ||
 	    (r = store_mdb_err(mdb_drop(txn, s->db_ncnt, 0))) < 0 ||
 	    (r = store_mdb_err(mdb_drop(txn, s->db_aact, 0))) < 0 ||
+	    (r = store_search_drop(s, txn)) < 0 ||
 	    (r = store_mdb_err(mdb_put(txn, s->db_meta, (MDB_val *)&rejudge_key, &v, 0))) < 0)
 		return r;
 	s->cur_txn = txn;

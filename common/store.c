@@ -305,7 +305,11 @@ static int env_open(ld_store_t *s)
 	    (r = store_mdb_err(mdb_dbi_open(txn, "v_cidx", MDB_CREATE, &s->db_cidx))) < 0 ||
 	    (r = store_mdb_err(mdb_dbi_open(txn, "v_ncnt", MDB_CREATE, &s->db_ncnt))) < 0 ||
 	    (r = store_mdb_err(mdb_dbi_open(txn, "v_aact", MDB_CREATE, &s->db_aact))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "v_hide", MDB_CREATE, &s->db_hidden))) < 0) {
+	    (r = store_mdb_err(mdb_dbi_open(txn, "v_hide", MDB_CREATE, &s->db_hidden))) < 0 ||
+	    (r = store_mdb_err(mdb_dbi_open(txn, "v_srch", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED,
+					    &s->db_srch))) < 0 ||
+	    (r = store_mdb_err(mdb_dbi_open(txn, "v_sref", MDB_CREATE | MDB_DUPSORT, &s->db_sref))) < 0 ||
+	    (r = store_mdb_err(mdb_dbi_open(txn, "v_sdoc", MDB_CREATE, &s->db_sdoc))) < 0) {
 		mdb_txn_abort(txn);
 		goto fail;
 	}
@@ -319,6 +323,22 @@ fail:
 	mdb_env_close(s->env);
 	s->env = NULL;
 	return r;
+}
+
+/* A store written before the search index existed has case summaries but
+ * no search records (both exist for every opened case otherwise): judge
+ * every case again, in the daemon's idle slices, which builds the index. */
+static int search_upgrade(ld_store_t *s, MDB_txn *txn)
+{
+	MDB_stat sum, doc;
+	int r;
+
+	if ((r = store_mdb_err(mdb_stat(txn, s->db_csum, &sum))) < 0 ||
+	    (r = store_mdb_err(mdb_stat(txn, s->db_sdoc, &doc))) < 0)
+		return r;
+	if (sum.ms_entries == 0 || doc.ms_entries != 0)
+		return 0;
+	return store_rejudge_start(s, txn);
 }
 
 static int meta_init(ld_store_t *s, MDB_txn *txn, void *ud)
@@ -357,7 +377,9 @@ static int meta_init(ld_store_t *s, MDB_txn *txn, void *ud)
 		memcpy(s->root_id, v.mv_data, v.mv_size);
 		s->root_id[v.mv_size] = '\0';
 	}
-	return r == -ENOENT ? 0 : r;
+	if (r < 0 && r != -ENOENT)
+		return r;
+	return search_upgrade(s, txn);
 }
 
 int ld_store_open(const char *dir, const uint8_t root_pub[LD_PUBKEY_LEN],
@@ -421,6 +443,7 @@ void ld_store_destroy(ld_store_t **store_p)
 	ld_keycache_destroy(&s->keys);
 	ld_access_destroy(&s->sum_access);
 	free(s->touched);
+	free(s->sops);
 	free(s->dir);
 	free(s);
 	*store_p = NULL;
@@ -445,10 +468,13 @@ int store_write_txn(ld_store_t *s, int (*fn)(ld_store_t *s, MDB_txn *txn, void *
 		if (r < 0)
 			return storage_error(r) ? LD_ENOSPACE : r;
 		s->n_touched = 0;
+		s->n_sops = 0;
 		s->roster_touched = false;
 		r = fn(s, txn, ud);
 		if (r == 0)
 			r = store_sum_derive(s, txn);
+		if (r == 0)
+			r = store_search_flush(s, txn);
 		/* A snapshot read from a transaction that does not commit, or
 		 * from a roster it changed, is not the roster any more. */
 		if (r < 0 || s->roster_touched)

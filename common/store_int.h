@@ -21,6 +21,7 @@
  *   v_ncnt    node id -> per-unit referral counters and answer-time histogram
  *   v_aact    action id -> u8 priority, for every active joint action
  *   v_hide    author \0 u32 kind u64 time u64 seq -> audience (hidden.c)
+ *   v_srch, v_sref, v_sdoc  the case search index (search_int.h)
  *
  * Stored entry value: u8 format(1) | u8 flags | u16 header_len |
  * u32 payload_len | i64 recv_ms | 32 B id | 64 B sig | header | payload.
@@ -48,7 +49,7 @@ struct ld_store {
 	MDB_env *env;
 	MDB_dbi db_meta, db_feeds, db_nums, db_entries, db_ids, db_equiv, db_roster,
 		db_refusals, db_receipts, db_case_entries, db_grants, db_action_entries,
-		db_escalations, db_csum, db_cidx, db_ncnt, db_aact, db_hidden;
+		db_escalations, db_csum, db_cidx, db_ncnt, db_aact, db_hidden, db_srch, db_sref, db_sdoc;
 	char *dir;
 	int lock_fd;
 	size_t map_size, map_max;
@@ -69,6 +70,10 @@ struct ld_store {
 	bool touch_off;          /* reindex judges everything itself */
 	bool roster_touched;
 	struct ld_access *sum_access;
+	/* Changes to search postings in the write transaction, applied
+	 * grouped by token before it commits (search_index.c). */
+	struct search_op *sops;
+	size_t n_sops, cap_sops;
 };
 
 struct store_touch {
@@ -153,8 +158,20 @@ int store_touch(ld_store_t *s, const char *id, bool action);
 /* Judge the touched cases and actions again and update their summaries,
  * indexes and counters, in 'txn' (casesum.c). */
 int store_sum_derive(ld_store_t *s, MDB_txn *txn);
+/* Judge every case and action again from the first, in steps
+ * (ld_store_rejudge), starting in 'txn'. */
+int store_rejudge_start(ld_store_t *s, MDB_txn *txn);
 /* Drop every summary table and judge every case and action (reindex). */
 int store_sum_rebuild(ld_store_t *s, MDB_txn *txn);
+
+/* Index case 'case_id' for search as judged in 'c' (NULL or not opened:
+ * take it out of the index), in 'txn' (search_index.c). */
+struct ld_case;
+int store_search_update(ld_store_t *s, MDB_txn *txn, const char *case_id, const struct ld_case *c);
+/* Empty the search index (reindex builds it again as it judges). */
+int store_search_drop(ld_store_t *s, MDB_txn *txn);
+/* Apply the posting changes store_search_update() queued, in 'txn'. */
+int store_search_flush(ld_store_t *s, MDB_txn *txn);
 
 /* ld_store_foreach_thread_id() from the first id after 'after' (NULL or
  * "": from the start). */

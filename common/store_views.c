@@ -381,6 +381,12 @@ int ld_store_views_digest(ld_store_t *s, uint8_t out[32])
 		r = store_walk_db(txn, s->db_aact, NULL, digest_one, md);
 	if (r == 0)
 		r = store_walk_db(txn, s->db_hidden, NULL, digest_one, md);
+	if (r == 0)
+		r = store_walk_db(txn, s->db_srch, NULL, digest_one, md);
+	if (r == 0)
+		r = store_walk_db(txn, s->db_sref, NULL, digest_one, md);
+	if (r == 0)
+		r = store_walk_db(txn, s->db_sdoc, NULL, digest_one, md);
 	if (r == 0 && EVP_DigestFinal_ex(md, out, NULL) != 1)
 		r = -EIO;
 	store_read_end(s, txn);

@@ -748,6 +748,9 @@ void ld_api_handle(ld_node_t *n)
 		case LD__API_TYPE__API_ROSTER:
 			api_roster(n, &c);
 			break;
+		case LD__API_TYPE__API_SEARCH:
+			api_search(n, &c, q);
+			break;
 		case LD__API_TYPE__API_REINDEX: {
 			Ld__ApiResponse resp = api_ok(type);
 			int r = ld_store_reindex(n->store);

@@ -53,3 +53,6 @@ void api_action(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q);
 void api_view(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q);
 /* Every roster member as this node holds it. */
 void api_roster(ld_node_t *n, const struct client *c);
+
+/* api_search.c */
+void api_search(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q);

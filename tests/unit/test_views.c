@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <lmdb.h>
 
 #include "case.pb-c.h"
 #include "common/access.h"
 #include "common/casefile.h"
 #include "common/casesum.h"
 #include "common/cmdview.h"
+#include "common/search.h"
 #include "roster.pb-c.h"
 #include "common/errors.h"
 #include "testutil.h"
@@ -521,6 +523,272 @@ static void test_rejudge_in_slices(void **state)
 	free(run);
 }
 
+/* A referral as `liandong refer` makes it: title, one party with a credit
+ * code, the place's region. */
+static ld_entry_t *referral_cn(tu_node_t *n, const char *id, const char *title, const char *party,
+			       const char *code, const char *region, uint32_t violation, int64_t t)
+{
+	Ld__CaseReferral m = LD__CASE_REFERRAL__INIT;
+	Ld__Place place = LD__PLACE__INIT;
+	Ld__Party pa = LD__PARTY__INIT, *parties[] = {&pa};
+	const char *aud[] = {"county-b"};
+	uint8_t buf[1024];
+	ld_entry_t *e;
+
+	m.case_id = (char *)id;
+	m.title = (char *)title;
+	m.has_violation = true;
+	m.violation = violation;
+	m.addressee = "county-b";
+	place.region_code = (char *)region;
+	m.place = &place;
+	pa.name = (char *)party;
+	pa.credit_code = (char *)code;
+	m.parties = parties;
+	m.n_parties = 1;
+	n->time_ms = t;
+	e = tu_next(n, LD__KIND__KIND_CASE_REFERRAL, buf, ld__case_referral__pack(&m, buf), aud, 1);
+	n->time_ms = 0;
+	return e;
+}
+
+/* The ids found by a query, newest first, joined by spaces; the total. */
+static char *found(ld_store_t *s, const ld_search_query_t *q, long long *total)
+{
+	static char out[1024];
+	ld_search_result_t *res;
+
+	assert_int_equal(ld_search(s, q, &res), 0);
+	out[0] = '\0';
+	for (size_t i = 0; i < res->n_hits; i++)
+		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", i ? " " : "",
+			 strchr(res->hits[i].case_id, '/') + 1);
+	*total = res->total_known ? (long long)res->total : -1;
+	ld_search_result_destroy(&res);
+	return out;
+}
+
+#define FOUND(want, want_total, ...)                                                        \
+	do {                                                                                \
+		ld_search_query_t q_ = {__VA_ARGS__};                                        \
+		long long t_;                                                                \
+		assert_string_equal(found(f->s, &q_, &t_), want);                            \
+		assert_int_equal(t_, want_total);                                            \
+	} while (0)
+
+/* The search index: Chinese text by characters and pairs, parties, codes,
+ * regions, statuses, violations, times; a re-referral leaves nothing of
+ * the old text; invalid UTF-8 is only a separator; reindex and another
+ * arrival order give the same bytes; a store from before the index gets it
+ * built by the re-judgement in slices. */
+static void test_search_index(void **state)
+{
+	fx_t *f = *state;
+	ld_entry_t *ra[5], *rb[3], *re;
+	uint8_t d1[32], d2[32];
+
+	ra[0] = referral_cn(&f->a, "county-a/s1", "某某化工有限公司向XX河偷排含镍废水", "嘉兴某某化工有限公司",
+			    "91330402MA28A1B2C3", "330402", 1, T0 + 1 * HOUR);
+	ra[1] = referral_cn(&f->a, "county-a/s2", "印染厂夜间偷排废水", "海宁印染有限公司",
+			    "91330481MA28D4E5F6", "330481", 1, T0 + 2 * HOUR);
+	ra[2] = referral_cn(&f->a, "county-a/s3", "非法倾倒危险废物 Nickel sludge", "张三",
+			    NULL, "320500", 4, T0 + 3 * HOUR);
+	ra[3] = referral_cn(&f->a, "county-a/s4", "废\xff气\xe5超标排放", "某\xc0热电厂", NULL,
+			    "330402", 2, T0 + 4 * HOUR);
+	rb[0] = answer_at(&f->b, "county-a/s1", 1, T0 + 5 * HOUR);
+	rb[1] = answer_at(&f->b, "county-a/s2", LD__REFERRAL_DECISION__REFERRAL_DECISION_REJECT,
+			  T0 + 6 * HOUR);
+	/* The fixture's case (accepted, English title, no party) is older. */
+	ingest_all(f, f->s, false);
+	assert_int_equal(tu_ingest(f->s, rb, 2, LD_CHAIN_BATCH, NULL, NULL), 0);
+	assert_int_equal(tu_ingest(f->s, ra, 4, LD_CHAIN_BATCH, NULL, NULL), 0);
+
+	FOUND("s2 s1", 2, .text = "废水");                 /* a pair */
+	FOUND("s2", 1, .text = "印");                      /* one character */
+	FOUND("s1", 1, .text = "含镍废水");                /* pairs, then checked */
+	FOUND("", 0, .text = "镍废 含水");
+	FOUND("s3", 1, .text = "NICKEL");                  /* words in any case */
+	FOUND("s4", 1, .text = "废 排放");                 /* bad bytes only separate */
+	FOUND("", 0, .text = "废气");
+	FOUND("s1", 1, .party = "化工");
+	FOUND("s4", 1, .party = "热电");
+	FOUND("s2", 1, .credit_code = "91330481ma28d4e5f6");
+	FOUND("s4 s1", 2, .region = "330402");
+	FOUND("s4 s2 s1", 3, .region = "3304");
+	FOUND("s4 s3 s2 s1 2026-0117", 5, .region = "3301"); /* the units' region */
+	FOUND("s1 2026-0117", 2, .status = "accepted");
+	FOUND("s2", 1, .status = "rejected");
+	FOUND("s4 s3", 2, .status = "awaiting answer", .violation = NULL);
+	FOUND("s3", 1, .violation = "hazardous-waste");
+	FOUND("s3 s2", 2, .since_ms = T0 + 2 * HOUR, .until_ms = T0 + 3 * HOUR);
+	FOUND("s2 s1", 2, .text = "废水", .region = "3304", .violation = "water");
+	FOUND("", 0, .text = "废水", .status = "awaiting answer");
+	FOUND("s4 s3", 4, .limit = 2, .since_ms = T0);    /* counted past the limit */
+	FOUND("s4", 5, .limit = 1);                         /* one list: its length */
+	FOUND("2026-0117", 1, .text = "Grand Canal");
+	FOUND("", 0, .party = "不存在");
+
+	/* Rejected, then referred again with another title and party: the
+	 * old text no longer finds it. */
+	re = referral_cn(&f->a, "county-a/s2", "皮革厂向运河排放含铬废水", "桐乡皮革有限公司", NULL,
+			 "330483", 1, T0 + 7 * HOUR);
+	assert_int_equal(tu_ingest(f->s, &re, 1, LD_CHAIN_BATCH, NULL, NULL), 0);
+	FOUND("", 0, .text = "印染");
+	FOUND("", 0, .party = "海宁");
+	FOUND("", 0, .credit_code = "91330481MA28D4E5F6");
+	FOUND("s2", 1, .text = "含铬");
+	FOUND("s2", 1, .party = "桐乡");
+	FOUND("s2", 1, .region = "330483");
+	FOUND("s2", 1, .status = "awaiting answer", .text = "废水");
+	/* Transferred on: found by that status too. */
+	{
+		Ld__ReferralResponse m = LD__REFERRAL_RESPONSE__INIT;
+		const char *aud[] = {"county-a"};
+		uint8_t buf[256];
+
+		m.case_id = "county-a/s2";
+		m.has_decision = true;
+		m.decision = LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER;
+		m.transfer_to = "county-c";
+		f->b.time_ms = T0 + 8 * HOUR;
+		rb[2] = tu_next(&f->b, LD__KIND__KIND_REFERRAL_RESPONSE, buf,
+				ld__referral_response__pack(&m, buf), aud, 1);
+		f->b.time_ms = 0;
+		assert_int_equal(tu_ingest(f->s, &rb[2], 1, LD_CHAIN_BATCH, NULL, NULL), 0);
+	}
+	FOUND("s2", 1, .status = "transferred");
+
+	assert_int_equal(ld_store_views_digest(f->s, d1), 0);
+	assert_int_equal(ld_store_reindex(f->s), 0);
+	assert_int_equal(ld_store_views_digest(f->s, d2), 0);
+	assert_memory_equal(d1, d2, 32);
+	FOUND("s2 s1", 2, .text = "废水", .region = "3304");
+
+	/* Another node, answers and the re-referral first: the same bytes. */
+	{
+		tu_node_t root2 = f->root, *members[] = {&f->a, &f->b, &f->c};
+		ld_store_t *s2;
+
+		root2.seq = 0;
+		s2 = tu_store_with_roster(f->dir2, &root2, members, 3);
+		ingest_all(f, s2, true);
+		assert_int_equal(tu_ingest(s2, rb, 3, LD_CHAIN_BATCH, NULL, NULL), 0);
+		ra[4] = re;
+		assert_int_equal(tu_ingest(s2, ra, 5, LD_CHAIN_BATCH, NULL, NULL), 0);
+		assert_int_equal(ld_store_views_digest(s2, d2), 0);
+		assert_memory_equal(d1, d2, 32);
+		ld_store_destroy(&s2);
+	}
+
+	/* A store from before the search index: summaries, no index. Opening
+	 * it starts a re-judgement that builds the index. */
+	{
+		MDB_env *env;
+		MDB_txn *txn;
+		MDB_dbi dbi;
+		size_t done = 0;
+		int calls = 0;
+
+		ld_store_destroy(&f->s);
+		assert_int_equal(mdb_env_create(&env), 0);
+		mdb_env_set_maxdbs(env, 24);
+		assert_int_equal(mdb_env_open(env, f->dir, 0, 0600), 0);
+		assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+		for (int i = 0; i < 3; i++) {
+			const char *names[] = {"v_srch", "v_sref", "v_sdoc"};
+
+			assert_int_equal(mdb_dbi_open(txn, names[i], 0, &dbi), 0);
+			assert_int_equal(mdb_drop(txn, dbi, 1), 0);
+		}
+		assert_int_equal(mdb_txn_commit(txn), 0);
+		mdb_env_close(env);
+		assert_int_equal(ld_store_open(f->dir, f->root.pub, NULL, &f->s), 0);
+		assert_true(ld_store_rejudge_pending(f->s));
+		{
+			ld_search_result_t *res;
+
+			assert_int_equal(ld_search(f->s, &(ld_search_query_t){.text = "废水"}, &res), 0);
+			assert_true(res->rebuilding);
+			ld_search_result_destroy(&res);
+		}
+		do {
+			assert_int_equal(ld_store_rejudge(f->s, 2, &done), 0);
+		} while (done && ++calls < 100);
+		assert_false(ld_store_rejudge_pending(f->s));
+		assert_int_equal(ld_store_views_digest(f->s, d2), 0);
+		assert_memory_equal(d1, d2, 32);
+		FOUND("s2 s1", 2, .text = "废水");
+	}
+	tu_free_run(ra, 5);
+	tu_free_run(rb, 3);
+}
+
+struct idh {
+	uint32_t h, n;
+};
+
+static int idh_cmp(const void *x, const void *y)
+{
+	const struct idh *a = x, *b = y;
+
+	return a->h < b->h ? -1 : a->h > b->h;
+}
+
+/* Two cases referred in the same millisecond whose ids have the same 32-bit
+ * hash share their postings: changing one leaves what the other needs. */
+static void test_search_shared_posting(void **state)
+{
+	fx_t *f = *state;
+	enum { N = 400000, M = 1531 };
+	struct idh *v = calloc(N, sizeof(*v));
+	char id1[40] = "", id2[40] = "";
+	ld_entry_t *e[4];
+	uint8_t d1[32], d2[32];
+
+	for (uint32_t i = 0; i < N; i++) {
+		char id[40];
+		uint32_t h = 2166136261u;
+
+		snprintf(id, sizeof(id), "county-a/x%u.%u", i % M, i / M);
+		for (const char *c = id; *c; c++)
+			h = (h ^ (uint8_t)*c) * 16777619u;
+		v[i] = (struct idh){h, i};
+	}
+	qsort(v, N, sizeof(*v), idh_cmp);
+	for (size_t i = 1; i < N && !id1[0]; i++)
+		if (v[i].h == v[i - 1].h) {
+			snprintf(id1, sizeof(id1), "county-a/x%u.%u", v[i - 1].n % M, v[i - 1].n / M);
+			snprintf(id2, sizeof(id2), "county-a/x%u.%u", v[i].n % M, v[i].n / M);
+		}
+	free(v);
+	assert_true(id1[0]);
+	ingest_all(f, f->s, false);
+	e[0] = referral_cn(&f->a, id1, "甲化工厂排放废水", "甲公司", NULL, "330402", 1, T0);
+	e[1] = referral_cn(&f->a, id2, "乙造纸厂排放废气", "乙公司", NULL, "330402", 2, T0);
+	assert_int_equal(tu_ingest(f->s, e, 2, LD_CHAIN_BATCH, NULL, NULL), 0);
+	{
+		char both[90];
+
+		/* One posting: its cases in id order. */
+		snprintf(both, sizeof(both), "%s %s", strchr(strcmp(id1, id2) < 0 ? id1 : id2, '/') + 1,
+			 strchr(strcmp(id1, id2) < 0 ? id2 : id1, '/') + 1);
+		FOUND(both, 2, .text = "排放");
+	}
+	/* B rejects the second, A refers it again with another title. */
+	e[2] = answer_at(&f->b, id2, LD__REFERRAL_DECISION__REFERRAL_DECISION_REJECT, T0 + HOUR);
+	assert_int_equal(tu_ingest(f->s, &e[2], 1, LD_CHAIN_BATCH, NULL, NULL), 0);
+	e[3] = referral_cn(&f->a, id2, "丙印染厂夜间偷排", "丙公司", NULL, "330402", 1, T0 + DAY);
+	assert_int_equal(tu_ingest(f->s, &e[3], 1, LD_CHAIN_BATCH, NULL, NULL), 0);
+	FOUND(strchr(id1, '/') + 1, 1, .text = "排放");
+	FOUND("", 0, .text = "造纸");
+	FOUND(strchr(id2, '/') + 1, 1, .text = "偷排");
+	assert_int_equal(ld_store_views_digest(f->s, d1), 0);
+	assert_int_equal(ld_store_reindex(f->s), 0);
+	assert_int_equal(ld_store_views_digest(f->s, d2), 0);
+	assert_memory_equal(d1, d2, 32);
+	tu_free_run(e, 4);
+}
+
 static void test_utf8_trim(void **state)
 {
 	char a[] = "ab\xe4\xb8\xad", b[] = "ab\xe4\xb8", c[] = "x\xf0\x9f", d[] = "plain";
@@ -545,6 +813,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_summary_follows_roster, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_view_from_summaries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejudge_in_slices, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_shared_posting, setup, teardown),
 		cmocka_unit_test(test_utf8_trim),
 	};
 

@@ -1,0 +1,285 @@
+/* tests/integration/test_search.c: `liandong cases` on real daemons. Cases
+ * with Chinese titles and parties are referred with the real `liandong
+ * refer` at the counties; then the province and the counties search them by
+ * a pair of characters, one character, party, credit code, region, status,
+ * violation, time and combinations, with --limit and --json (parsed). A
+ * county finds nothing of a case between two other counties; a re-referral
+ * leaves nothing of the old text; `liandong reindex` gives the same answers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "cluster.h"
+#include "testutil.h"
+
+typedef cl_world_t world_t;
+
+#define cli(w, node, ...) cl_cli(node, (w)->out, sizeof((w)->out), __VA_ARGS__)
+
+/* ---- a small JSON reader: is the output JSON, and what does it hold ---- */
+
+static const char *tj_value(const char *p);
+
+static const char *tj_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+		p++;
+	return p;
+}
+
+static const char *tj_string(const char *p)
+{
+	if (*p++ != '"')
+		return NULL;
+	for (; *p && *p != '"'; p++) {
+		if ((unsigned char)*p < 0x20)
+			return NULL;
+		if (*p == '\\' && !*++p)
+			return NULL;
+	}
+	return *p == '"' ? p + 1 : NULL;
+}
+
+static const char *tj_list(const char *p, char close, bool pairs)
+{
+	p = tj_ws(p + 1);
+	if (*p == close)
+		return p + 1;
+	for (;;) {
+		if (pairs) {
+			if (!(p = tj_string(tj_ws(p))) || *(p = tj_ws(p)) != ':')
+				return NULL;
+			p++;
+		}
+		if (!(p = tj_value(p)))
+			return NULL;
+		p = tj_ws(p);
+		if (*p == close)
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+	}
+}
+
+static const char *tj_value(const char *p)
+{
+	p = tj_ws(p);
+	if (*p == '{')
+		return tj_list(p, '}', true);
+	if (*p == '[')
+		return tj_list(p, ']', false);
+	if (*p == '"')
+		return tj_string(p);
+	if (!strncmp(p, "true", 4) || !strncmp(p, "null", 4))
+		return p + 4;
+	if (!strncmp(p, "false", 5))
+		return p + 5;
+	if (*p == '-' || (*p >= '0' && *p <= '9')) {
+		char *end;
+
+		strtod(p, &end);
+		return end;
+	}
+	return NULL;
+}
+
+/* The output is one JSON object; return the ids of its "cases", in order,
+ * joined by spaces (the part after "county-x/"), and its total (-1: null). */
+static const char *tj_cases(const char *out, long long *total)
+{
+	static char ids[1024];
+	const char *end = tj_value(out), *p = out;
+
+	assert_non_null(end);
+	assert_true(*out == '{' && *tj_ws(end) == '\0');
+	assert_true(sscanf(out, "{\"total\": %lld", total) == 1 || !strncmp(out, "{\"total\": null", 14));
+	if (!strncmp(out, "{\"total\": null", 14))
+		*total = -1;
+	ids[0] = '\0';
+	while ((p = strstr(p, "{\"case\": \"")) != NULL) {
+		const char *id = strchr(p + 10, '/') + 1, *q = strchr(id, '"');
+
+		snprintf(ids + strlen(ids), sizeof(ids) - strlen(ids), "%s%.*s", ids[0] ? " " : "",
+			 (int)(q - id), id);
+		p = q;
+	}
+	return ids;
+}
+
+/* `liandong cases ARGS --json` at node: the ids found and the total. */
+#define FIND(w, node, want, want_total, ...)                                               \
+	do {                                                                               \
+		long long t_;                                                               \
+		assert_int_equal(cli(w, node, "cases", "--json", __VA_ARGS__, NULL), 0);     \
+		assert_string_equal(tj_cases((w)->out, &t_), want);                       \
+		assert_int_equal(t_, want_total);                                           \
+	} while (0)
+
+struct found_q {
+	world_t *w;
+	tn_t *n;
+	const char *args[4];
+	long long total;
+};
+
+static bool found_total(void *ud)
+{
+	struct found_q *q = ud;
+	long long t;
+
+	if (cl_cli(q->n, q->w->out, sizeof(q->w->out), "cases", "--json", q->args[0], q->args[1],
+		   q->args[2], q->args[3], NULL) != 0)
+		return false;
+	tj_cases(q->w->out, &t);
+	return t == q->total;
+}
+
+/* Wait until `cases --json ARGS` at n counts 'total' (replication). */
+static void wait_total(world_t *w, tn_t *n, long long total, const char *a0, const char *a1)
+{
+	struct found_q q = {w, n, {a0, a1, NULL, NULL}, total};
+
+	assert_true(cl_until(found_total, &q, 15000));
+}
+
+static void refer(world_t *w, tn_t *from, const char *to, const char *id, const char *title,
+		  const char *party, const char *code, const char *region, const char *violation)
+{
+	if (code)
+		assert_int_equal(cli(w, from, "refer", "--to", to, "--case", id, "--title", title,
+				     "--violation", violation, "--facts", "现场检查发现", "--party",
+				     party, "--credit-code", code, "--region", region, NULL), 0);
+	else
+		assert_int_equal(cli(w, from, "refer", "--to", to, "--case", id, "--title", title,
+				     "--violation", violation, "--facts", "现场检查发现", "--party",
+				     party, "--region", region, NULL), 0);
+}
+
+static void fmt_utc(time_t t, char *buf, size_t n)
+{
+	struct tm tm;
+
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+}
+
+static void test_search(void **state)
+{
+	world_t *w = *state;
+	static char json1[sizeof(((world_t *)0)->out)];
+	char since[32], until[32];
+	time_t t;
+
+	refer(w, w->a, "county-b", "county-a/s1", "某某化工有限公司向XX河偷排含镍废水",
+	      "嘉兴某某化工有限公司", "91330402MA28A1B2C3", "330402", "water");
+	refer(w, w->a, "county-b", "county-a/s2", "印染厂夜间偷排废水", "海宁印染有限公司",
+	      "91330481MA28D4E5F6", "330481", "water");
+	/* The first two are referred by 'until'; the others from 'since' on,
+	 * a second later. */
+	t = time(NULL) + 1;
+	fmt_utc(t, until, sizeof(until));
+	t++;
+	fmt_utc(t, since, sizeof(since));
+	assert_true(cl_until(cl_past, &t, 5000));
+	refer(w, w->b, "county-a", "county-b/s3", "非法倾倒危险废物", "张三", NULL, "320500",
+	      "hazardous-waste");
+	refer(w, w->b, "county-c", "county-b/s4", "砂场在禁采区非法采砂", "某某砂石有限公司",
+	      NULL, "330481", "sand-mining");
+	wait_total(w, w->b, 2, "--text", "废水");
+	assert_int_equal(cli(w, w->b, "respond", "county-a/s1", "accept", NULL), 0);
+	assert_int_equal(cli(w, w->b, "respond", "county-a/s2", "reject", "--reason",
+			     "企业不在本辖区", NULL), 0);
+	assert_int_equal(cli(w, w->b, "update", "county-a/s1", "--status", "investigating", NULL), 0);
+	wait_total(w, w->p, 1, "--status", "investigating");
+	wait_total(w, w->p, 1, "--status", "rejected");
+	wait_total(w, w->p, 4, "--region", "33");
+
+	/* The province holds its subtree: every case. */
+	FIND(w, w->p, "s2 s1", 2, "--text", "废水");               /* a pair of characters */
+	FIND(w, w->p, "s1", 1, "--text", "镍");                    /* one character */
+	FIND(w, w->p, "s1", 1, "--text", "xx河 含镍废水");         /* mixed, a longer run */
+	FIND(w, w->p, "", 0, "--text", "化工厂");
+	FIND(w, w->p, "s2", 1, "--party", "印染");
+	FIND(w, w->p, "s1", 1, "--credit-code", "91330402ma28a1b2c3");
+	FIND(w, w->p, "s4 s2 s1", 3, "--region", "3304");
+	FIND(w, w->p, "s4 s3 s2 s1", 4, "--region", "3301");       /* the units' region */
+	FIND(w, w->p, "s1", 1, "--status", "accepted");
+	FIND(w, w->p, "s1", 1, "--status", "investigating");       /* from a case update */
+	FIND(w, w->p, "s2", 1, "--status", "rejected");
+	FIND(w, w->p, "s4 s3", 2, "--status", "awaiting");
+	FIND(w, w->p, "s3", 1, "--violation", "hazardous-waste");
+	FIND(w, w->p, "s4 s3", 2, "--since", since);
+	FIND(w, w->p, "s2 s1", 2, "--until", until);
+	FIND(w, w->p, "s2", 1, "--text", "废水", "--region", "330481");
+	FIND(w, w->p, "s1", 1, "--text", "废水", "--status", "accepted", "--violation", "water");
+	FIND(w, w->p, "s4", 1, "--region", "330481", "--since", since);
+	FIND(w, w->p, "s2", 2, "--text", "废水", "--limit", "1");
+	assert_non_null(strstr(w->out, "\"title\": \"印染厂夜间偷排废水\""));
+	assert_non_null(strstr(w->out, "\"party\": \"海宁印染有限公司\""));
+	assert_non_null(strstr(w->out, "\"holder\": \"county-b\""));
+	assert_non_null(strstr(w->out, "\"status\": \"rejected\""));
+	assert_non_null(strstr(w->out, "\"violation\": \"water\""));
+
+	/* Text: one line per case, the count of the rest; nothing found is no
+	 * error but says so; bad options are usage errors, nothing asked. */
+	assert_int_equal(cli(w, w->p, "search", "--text", "废水", "--limit", "1", NULL), 0);
+	assert_non_null(strstr(w->out, "county-a/s2"));
+	assert_non_null(strstr(w->out, "印染厂夜间偷排废水  [海宁印染有限公司]"));
+	assert_non_null(strstr(w->out, "(1 shown of 2 matching"));
+	assert_null(strstr(w->out, "county-a/s1"));
+	assert_int_equal(cli(w, w->p, "cases", "--party", "不存在的公司", NULL), 0);
+	assert_string_equal(w->out, "");
+	assert_non_null(strstr(w->p->err, "no case matches"));
+	FIND(w, w->p, "", 0, "--party", "不存在的公司");
+	assert_int_equal(cli(w, w->p, "cases", "--region", "33x", NULL), 2);
+	assert_non_null(strstr(w->p->err, "--region '33x'"));
+	assert_int_equal(cli(w, w->p, "cases", "--credit-code", "9133", NULL), 2);
+	assert_int_equal(cli(w, w->p, "cases", "--status", "sunny", NULL), 2);
+	assert_int_equal(cli(w, w->p, "cases", "--since", "tomorrow", NULL), 2);
+	assert_int_equal(cli(w, w->p, "cases", "--since", since, "--until", until, NULL), 2);
+
+	/* County A reads its own cases and the one addressed to it, not the
+	 * case between B and C. */
+	FIND(w, w->a, "", 0, "--text", "采砂");
+	FIND(w, w->a, "s3 s2 s1", 3, "--region", "33");
+	FIND(w, w->a, "s3", 1, "--party", "张三");
+	FIND(w, w->x, "s4", 1, "--text", "采砂");
+	FIND(w, w->x, "", 0, "--text", "废水");
+
+	/* Rejected, referred again with another title and party: the old text
+	 * finds nothing any more, anywhere. */
+	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--case", "county-a/s2", "--title",
+			     "皮革厂向运河排放含铬废水", "--violation", "water", "--facts", "补充材料",
+			     "--party", "桐乡皮革有限公司", "--region", "330483", NULL), 0);
+	wait_total(w, w->p, 1, "--text", "含铬");
+	FIND(w, w->p, "", 0, "--text", "印染");
+	FIND(w, w->p, "", 0, "--credit-code", "91330481MA28D4E5F6");
+	FIND(w, w->p, "s2", 1, "--party", "桐乡", "--status", "awaiting");
+	FIND(w, w->a, "", 0, "--party", "海宁");
+
+	/* Rebuilt from the feeds: the same answers, byte for byte. */
+	assert_int_equal(cli(w, w->p, "cases", "--json", "--region", "33", NULL), 0);
+	memcpy(json1, w->out, sizeof(json1));
+	assert_int_equal(cli(w, w->p, "reindex", NULL), 0);
+	assert_int_equal(cli(w, w->p, "cases", "--json", "--region", "33", NULL), 0);
+	assert_string_equal(json1, w->out);
+	FIND(w, w->p, "s2 s1", 2, "--text", "废水");
+	FIND(w, w->p, "s1", 1, "--text", "镍");
+	assert_int_equal(cli(w, w->x, "reindex", NULL), 0);
+	FIND(w, w->x, "s4", 1, "--text", "采砂");
+	FIND(w, w->x, "", 0, "--text", "废水");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_search, cl_world_setup, cl_world_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
