@@ -13,6 +13,7 @@
 #include "client/cli.h"
 #include "common/errors.h"
 #include "common/store.h"
+#include "common/views.h"
 #include "evidence.pb-c.h"
 #include "roster.pb-c.h"
 
@@ -275,7 +276,7 @@ int cmd_demo(int argc, char **argv)
 	printf("\n2. Stores: each node opens an LMDB store knowing only the root public key\n");
 	for (int i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, n[i].id);
-		if (must(ld_store_open(path, n[0].pub, NULL, &n[i].s), path) < 0 ||
+		if (must(ld_views_open(path, n[0].pub, NULL, &n[i].s), path) < 0 ||
 		    must(ld_store_set_local(n[i].s, n[i].id, n[i].key), "set local") < 0) {
 			rc = EXIT_STORE;
 			goto out;

@@ -6,6 +6,7 @@
 #include "client/cli.h"
 #include "common/errors.h"
 #include "common/store.h"
+#include "common/views.h"
 
 static void store_usage(FILE *f)
 {
@@ -116,7 +117,7 @@ int cmd_store(int argc, char **argv)
 		return cli_fail(EXIT_FILE, "--root %s: %s", root,
 				r == -ENOENT ? "neither 64 hex digits nor an existing file"
 					     : "not an Ed25519 public key");
-	r = ld_store_open(data, root_pub, NULL, &c.s);
+	r = ld_views_open(data, root_pub, NULL, &c.s);
 	if (r == LD_EBUSY)
 		return cli_fail(EXIT_STORE, "%s is in use by another process (a running "
 					    "liandongd?); stop it first", data);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "action.pb-c.h"
+#include "common/threads.h"
 #include "common/action.h"
 #include "common/errors.h"
 #include "common/hidden.h"

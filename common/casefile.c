@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "case.pb-c.h"
+#include "common/threads.h"
 #include "common/casefile.h"
 #include "common/errors.h"
 #include "evidence.pb-c.h"

@@ -23,7 +23,12 @@
 #include "common/casesum.h"
 #include "common/cmdview.h"
 #include "common/errors.h"
-#include "common/store_int.h"
+#include "common/kinds.h"
+#include "common/search_int.h"
+#include "common/store_index.h"
+#include "common/threads.h"
+
+#include "action.pb-c.h"
 
 #define SUM_VERSION 1
 #define SUM_HDR 26
@@ -38,6 +43,24 @@ struct sum {
 };
 
 static const MDB_val rejudge_key = {.mv_size = 7, .mv_data = (void *)"rejudge"};
+
+/* A case or action whose summary is judged again before commit. */
+struct sum_touch {
+	char id[LD_CASE_ID_MAX + 1];
+	bool action;
+};
+
+/* The summaries as an index of the store (store_index.h). */
+struct sums {
+	MDB_dbi csum, cidx, ncnt, aact;
+	struct sum_touch *touched;     /* touched in the write transaction */
+	size_t n_touched, cap_touched;
+	bool rebuilding;               /* reindex judges everything itself */
+	bool roster_changed;           /* a roster update was stored */
+	ld_access_t *access;           /* the roster judgements use */
+};
+
+#define SUMS(s) ((struct sums *)ld_store_indexer((s), "summaries"))
 
 
 unsigned ld_answer_bucket(int64_t ms)
@@ -57,26 +80,26 @@ int64_t ld_answer_bucket_ms(unsigned b)
 	return (int64_t)(1000.0 * exp2(((double)b - 0.5) / 16.0));
 }
 
-int store_touch(ld_store_t *s, const char *id, bool action)
+static int sum_touch(struct sums *x, const char *id, bool action)
 {
-	struct store_touch *t;
+	struct sum_touch *t;
 
-	if (s->touch_off)
+	if (x->rebuilding)
 		return 0;
 	/* Consecutive entries of one thread are the common case. */
-	if (s->n_touched && s->touched[s->n_touched - 1].action == action &&
-	    !strcmp(s->touched[s->n_touched - 1].id, id))
+	if (x->n_touched && x->touched[x->n_touched - 1].action == action &&
+	    !strcmp(x->touched[x->n_touched - 1].id, id))
 		return 0;
-	if (s->n_touched == s->cap_touched) {
-		size_t cap = s->cap_touched ? 2 * s->cap_touched : 64;
+	if (x->n_touched == x->cap_touched) {
+		size_t cap = x->cap_touched ? 2 * x->cap_touched : 64;
 
-		t = realloc(s->touched, cap * sizeof(*t));
+		t = realloc(x->touched, cap * sizeof(*t));
 		if (!t)
 			return -ENOMEM;
-		s->touched = t;
-		s->cap_touched = cap;
+		x->touched = t;
+		x->cap_touched = cap;
 	}
-	t = &s->touched[s->n_touched++];
+	t = &x->touched[x->n_touched++];
 	snprintf(t->id, sizeof(t->id), "%s", id);
 	t->action = action;
 	return 0;
@@ -134,14 +157,14 @@ static size_t sum_encode(const struct sum *m, uint8_t *buf)
 
 	buf[n++] = SUM_VERSION;
 	buf[n++] = x->awaiting ? 1 : 0;
-	store_be64(buf + n, (uint64_t)x->referred_ms);
-	store_be64(buf + n + 8, (uint64_t)x->answer_by_ms);
-	store_be64(buf + n + 16, (uint64_t)x->answered_ms);
+	ld_be64_put(buf + n, (uint64_t)x->referred_ms);
+	ld_be64_put(buf + n + 8, (uint64_t)x->answer_by_ms);
+	ld_be64_put(buf + n + 16, (uint64_t)x->answered_ms);
 	n += 24;
 	buf[n++] = (uint8_t)m->n_cp;
 	for (size_t i = 0; i < m->n_cp; i++, n += 12) {
-		store_be32(buf + n, m->cp_no[i]);
-		store_be64(buf + n + 4, (uint64_t)m->cp_due[i]);
+		ld_be32_put(buf + n, m->cp_no[i]);
+		ld_be64_put(buf + n + 4, (uint64_t)m->cp_due[i]);
 	}
 	n += put_str(buf + n, x->referrer);
 	n += put_str(buf + n, x->holder);
@@ -174,16 +197,16 @@ static int sum_decode(const MDB_val *k, const MDB_val *v, struct sum *m)
 		return -EIO;
 	memcpy(x->case_id, k->mv_data, k->mv_size);
 	x->awaiting = p[1] & 1;
-	x->referred_ms = (int64_t)store_get_be64(p + 2);
-	x->answer_by_ms = (int64_t)store_get_be64(p + 10);
-	x->answered_ms = (int64_t)store_get_be64(p + 18);
+	x->referred_ms = (int64_t)ld_be64_get(p + 2);
+	x->answer_by_ms = (int64_t)ld_be64_get(p + 10);
+	x->answered_ms = (int64_t)ld_be64_get(p + 18);
 	m->n_cp = p[SUM_HDR];
 	p += SUM_HDR + 1;
 	if (m->n_cp > LD_CHECKPOINTS_MAX || (size_t)(end - p) < 12 * m->n_cp)
 		return -EIO;
 	for (size_t i = 0; i < m->n_cp; i++, p += 12) {
-		m->cp_no[i] = store_get_be32(p);
-		m->cp_due[i] = (int64_t)store_get_be64(p + 4);
+		m->cp_no[i] = ld_be32_get(p);
+		m->cp_due[i] = (int64_t)ld_be64_get(p + 4);
 	}
 	if (get_str(&p, end, x->referrer, sizeof(x->referrer)) < 0 ||
 	    get_str(&p, end, x->holder, sizeof(x->holder)) < 0 ||
@@ -196,19 +219,19 @@ static int sum_decode(const MDB_val *k, const MDB_val *v, struct sum *m)
 
 int ld_case_sum_get(ld_store_t *s, const char *case_id, ld_case_sum_t *ret)
 {
-	MDB_val k = store_str_val(case_id), v;
+	MDB_val k = (MDB_val){.mv_size = strlen(case_id), .mv_data = (void *)(case_id)}, v;
 	MDB_txn *txn;
 	struct sum m;
 	int r;
 
 	if (!ld_case_id_valid(case_id))
 		return -EINVAL;
-	if ((r = store_read_txn(s, &txn)) < 0)
+	if ((r = ld_store_read_begin(s, &txn)) < 0)
 		return r;
-	r = store_mdb_err(mdb_get(txn, s->db_csum, &k, &v));
+	r = ld_store_mdb_err(mdb_get(txn, SUMS(s)->csum, &k, &v));
 	if (r == 0 && (r = sum_decode(&k, &v, &m)) == 0)
 		*ret = m.c;
-	store_read_end(s, txn);
+	ld_store_read_end(s, txn);
 	return r;
 }
 
@@ -225,11 +248,11 @@ static size_t due_key(uint8_t *kb, enum ld_due_class cls, int64_t t, const char 
 	size_t l = strlen(case_id), n = 9 + l;
 
 	kb[0] = (uint8_t)cls;
-	store_be64(kb + 1, time_key(t));
+	ld_be64_put(kb + 1, time_key(t));
 	memcpy(kb + 9, case_id, l);
 	if (checkpoint >= 0) {
 		kb[n++] = '\0';
-		store_be32(kb + n, (uint32_t)checkpoint);
+		ld_be32_put(kb + n, (uint32_t)checkpoint);
 		n += 4;
 	}
 	return n;
@@ -239,13 +262,13 @@ static int due_op(ld_store_t *s, MDB_txn *txn, bool add, enum ld_due_class cls, 
 		  const char *case_id, int checkpoint, const char *holder)
 {
 	uint8_t kb[9 + LD_CASE_ID_MAX + 5];
-	MDB_val k = {.mv_data = kb}, v = store_str_val(holder);
+	MDB_val k = {.mv_data = kb}, v = (MDB_val){.mv_size = strlen(holder), .mv_data = (void *)(holder)};
 	int r;
 
 	k.mv_size = due_key(kb, cls, t, case_id, checkpoint);
 	if (add)
-		return store_mdb_err(mdb_put(txn, s->db_cidx, &k, &v, 0));
-	r = store_mdb_err(mdb_del(txn, s->db_cidx, &k, NULL));
+		return ld_store_mdb_err(mdb_put(txn, SUMS(s)->cidx, &k, &v, 0));
+	r = ld_store_mdb_err(mdb_del(txn, SUMS(s)->cidx, &k, NULL));
 	return r == -ENOENT ? 0 : r;
 }
 
@@ -255,9 +278,9 @@ static int count_op(ld_store_t *s, MDB_txn *txn, const char *node, int sign, int
 		    int d_await, int bucket)
 {
 	uint8_t b[CNT_LEN];
-	MDB_val k = store_str_val(node), v;
+	MDB_val k = (MDB_val){.mv_size = strlen(node), .mv_data = (void *)(node)}, v;
 	bool zero = true;
-	int r = store_mdb_err(mdb_get(txn, s->db_ncnt, &k, &v));
+	int r = ld_store_mdb_err(mdb_get(txn, SUMS(s)->ncnt, &k, &v));
 
 	if (r == 0 && v.mv_size == CNT_LEN)
 		memcpy(b, v.mv_data, CNT_LEN);
@@ -271,22 +294,22 @@ static int count_op(ld_store_t *s, MDB_txn *txn, const char *node, int sign, int
 		int d[4] = {d_out, d_in, d_await, bucket >= 0};
 
 		for (int i = 0; i < 4; i++)
-			store_be32(b + 4 * i, store_get_be32(b + 4 * i) + (uint32_t)(sign * d[i]));
+			ld_be32_put(b + 4 * i, ld_be32_get(b + 4 * i) + (uint32_t)(sign * d[i]));
 		if (bucket >= 0) {
 			uint8_t *h = b + 16 + 4 * bucket;
 
-			store_be32(h, store_get_be32(h) + (uint32_t)sign);
+			ld_be32_put(h, ld_be32_get(h) + (uint32_t)sign);
 		}
 	}
 	for (size_t i = 0; i < CNT_LEN && zero; i++)
 		zero = b[i] == 0;
 	/* A unit with nothing left is removed, as a rebuild would not have it. */
 	if (zero) {
-		r = store_mdb_err(mdb_del(txn, s->db_ncnt, &k, NULL));
+		r = ld_store_mdb_err(mdb_del(txn, SUMS(s)->ncnt, &k, NULL));
 		return r == -ENOENT ? 0 : r;
 	}
 	v = (MDB_val){.mv_size = CNT_LEN, .mv_data = b};
-	return store_mdb_err(mdb_put(txn, s->db_ncnt, &k, &v, 0));
+	return ld_store_mdb_err(mdb_put(txn, SUMS(s)->ncnt, &k, &v, 0));
 }
 
 /* Add (sign 1) or remove (sign -1) everything a summary contributes. */
@@ -316,20 +339,20 @@ static int sum_contribute(ld_store_t *s, MDB_txn *txn, const struct sum *m, int 
 
 static int access_ready(ld_store_t *s)
 {
-	if (s->sum_access)
+	if (SUMS(s)->access)
 		return 0;
-	return ld_access_load(s, &s->sum_access);
+	return ld_access_load(s, &SUMS(s)->access);
 }
 
-/* Judge case 'id' again (reads go through s->cur_txn == txn). */
+/* Judge case 'id' again (reads go through txn: ld_store_read_through). */
 static int rejudge_case(ld_store_t *s, MDB_txn *txn, const char *id)
 {
 	uint8_t old_b[1024], new_b[1024];
-	MDB_val k = store_str_val(id), v;
+	MDB_val k = (MDB_val){.mv_size = strlen(id), .mv_data = (void *)(id)}, v;
 	size_t old_len = 0, new_len = 0;
 	struct sum old_m, new_m;
 	ld_case_t *c = NULL;
-	int r = store_mdb_err(mdb_get(txn, s->db_csum, &k, &v));
+	int r = ld_store_mdb_err(mdb_get(txn, SUMS(s)->csum, &k, &v));
 
 	if (r == 0) {
 		if (v.mv_size > sizeof(old_b) || sum_decode(&k, &v, &old_m) < 0)
@@ -339,7 +362,7 @@ static int rejudge_case(ld_store_t *s, MDB_txn *txn, const char *id)
 	} else if (r != -ENOENT) {
 		return r;
 	}
-	r = ld_case_load(s, s->sum_access, id, &c);
+	r = ld_case_load(s, SUMS(s)->access, id, &c);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (c && c->opened) {
@@ -348,7 +371,7 @@ static int rejudge_case(ld_store_t *s, MDB_txn *txn, const char *id)
 	}
 	/* The search index follows the judged case, whether or not the
 	 * summary changed (it was absent before an upgrade). */
-	r = store_search_update(s, txn, id, c);
+	r = store_search_update(s, txn, id, c, SUMS(s)->access);
 	ld_case_destroy(&c);
 	if (r < 0)
 		return r;
@@ -359,33 +382,33 @@ static int rejudge_case(ld_store_t *s, MDB_txn *txn, const char *id)
 	if (new_len && (r = sum_contribute(s, txn, &new_m, 1)) < 0)
 		return r;
 	if (!new_len) {
-		r = store_mdb_err(mdb_del(txn, s->db_csum, &k, NULL));
+		r = ld_store_mdb_err(mdb_del(txn, SUMS(s)->csum, &k, NULL));
 		return r == -ENOENT ? 0 : r;
 	}
 	v = (MDB_val){.mv_size = new_len, .mv_data = new_b};
-	return store_mdb_err(mdb_put(txn, s->db_csum, &k, &v, 0));
+	return ld_store_mdb_err(mdb_put(txn, SUMS(s)->csum, &k, &v, 0));
 }
 
 /* v_aact keeps what the action's index key was made of, to remove it. */
 static int rejudge_action(ld_store_t *s, MDB_txn *txn, const char *id)
 {
-	MDB_val k = store_str_val(id), v;
+	MDB_val k = (MDB_val){.mv_size = strlen(id), .mv_data = (void *)(id)}, v;
 	ld_action_t *a = NULL;
 	uint8_t vb[10];
-	int r = store_mdb_err(mdb_get(txn, s->db_aact, &k, &v));
+	int r = ld_store_mdb_err(mdb_get(txn, SUMS(s)->aact, &k, &v));
 
 	if (r == 0) {
 		if (v.mv_size != sizeof(vb))
 			return -EIO;
 		memcpy(vb, v.mv_data, sizeof(vb));
 		if ((r = due_op(s, txn, false, vb[1] ? LD_DUE_ACTION_ACTIVE : LD_DUE_ACTION_DONE,
-				(int64_t)store_get_be64(vb + 2), id, -1, "")) < 0 ||
-		    (r = store_mdb_err(mdb_del(txn, s->db_aact, &k, NULL))) < 0)
+				(int64_t)ld_be64_get(vb + 2), id, -1, "")) < 0 ||
+		    (r = ld_store_mdb_err(mdb_del(txn, SUMS(s)->aact, &k, NULL))) < 0)
 			return r;
 	} else if (r != -ENOENT) {
 		return r;
 	}
-	r = ld_action_load(s, s->sum_access, id, 0, &a);
+	r = ld_action_load(s, SUMS(s)->access, id, 0, &a);
 	if (r == -ENOENT)
 		return 0;
 	if (r == 0 && a->dispatched) {
@@ -393,9 +416,9 @@ static int rejudge_action(ld_store_t *s, MDB_txn *txn, const char *id)
 
 		vb[0] = (uint8_t)(a->priority > 255 ? 255 : a->priority);
 		vb[1] = active;
-		store_be64(vb + 2, (uint64_t)a->dispatch_ms);
+		ld_be64_put(vb + 2, (uint64_t)a->dispatch_ms);
 		v = (MDB_val){.mv_size = sizeof(vb), .mv_data = vb};
-		r = store_mdb_err(mdb_put(txn, s->db_aact, &k, &v, 0));
+		r = ld_store_mdb_err(mdb_put(txn, SUMS(s)->aact, &k, &v, 0));
 		if (r == 0)
 			r = due_op(s, txn, true, active ? LD_DUE_ACTION_ACTIVE : LD_DUE_ACTION_DONE,
 				   a->dispatch_ms, id, -1, a->dispatcher);
@@ -406,7 +429,7 @@ static int rejudge_action(ld_store_t *s, MDB_txn *txn, const char *id)
 
 static int touch_cmp(const void *x, const void *y)
 {
-	const struct store_touch *a = x, *b = y;
+	const struct sum_touch *a = x, *b = y;
 
 	if (a->action != b->action)
 		return a->action ? 1 : -1;
@@ -435,7 +458,7 @@ static int rejudge_step(ld_store_t *s, MDB_txn *txn, size_t max, size_t *ret_don
 	struct collect c = {.max = max};
 	MDB_val v;
 	bool action;
-	int r = store_mdb_err(mdb_get(txn, s->db_meta, (MDB_val *)&rejudge_key, &v));
+	int r = ld_store_mdb_err(mdb_get(txn, ld_store_meta_dbi(s), (MDB_val *)&rejudge_key, &v));
 
 	*ret_done = 0;
 	if (r == -ENOENT)
@@ -452,8 +475,8 @@ static int rejudge_step(ld_store_t *s, MDB_txn *txn, size_t max, size_t *ret_don
 	c.ids = calloc(max ? max : 1, sizeof(*c.ids));
 	if (!c.ids)
 		return -ENOMEM;
-	/* Ids after the cursor (reads go through s->cur_txn == txn). */
-	r = store_foreach_thread_id(s, !action, cur + 1, collect_one, &c);
+	/* Ids after the cursor (reads go through txn). */
+	r = ld_threads_foreach_id(s, !action, cur + 1, collect_one, &c);
 	for (size_t i = 0; r >= 0 && i < c.n; i++)
 		r = action ? rejudge_action(s, txn, c.ids[i]) : rejudge_case(s, txn, c.ids[i]);
 	if (r >= 0) {
@@ -461,80 +484,112 @@ static int rejudge_step(ld_store_t *s, MDB_txn *txn, size_t max, size_t *ret_don
 		if (c.n == max) {
 			/* More may follow: remember the last one done. */
 			snprintf(cur, sizeof(cur), "%c%s", action ? 'a' : 'c', c.ids[c.n - 1]);
-			v = store_str_val(cur);
-			r = store_mdb_err(mdb_put(txn, s->db_meta, (MDB_val *)&rejudge_key, &v, 0));
+			v = (MDB_val){.mv_size = strlen(cur), .mv_data = (void *)(cur)};
+			r = ld_store_mdb_err(mdb_put(txn, ld_store_meta_dbi(s), (MDB_val *)&rejudge_key, &v, 0));
 		} else if (!action) {
-			v = store_str_val("a");
-			r = store_mdb_err(mdb_put(txn, s->db_meta, (MDB_val *)&rejudge_key, &v, 0));
+			v = (MDB_val){.mv_size = strlen("a"), .mv_data = (void *)("a")};
+			r = ld_store_mdb_err(mdb_put(txn, ld_store_meta_dbi(s), (MDB_val *)&rejudge_key, &v, 0));
 			*ret_done += 1; /* the action phase is still to come */
 		} else {
-			r = store_mdb_err(mdb_del(txn, s->db_meta, (MDB_val *)&rejudge_key, NULL));
+			r = ld_store_mdb_err(mdb_del(txn, ld_store_meta_dbi(s), (MDB_val *)&rejudge_key, NULL));
 		}
 	}
 	free(c.ids);
 	return r < 0 ? r : 0;
 }
 
-int store_rejudge_start(ld_store_t *s, MDB_txn *txn)
+static int store_rejudge_start(ld_store_t *s, MDB_txn *txn)
 {
-	MDB_val v = store_str_val("c");
+	MDB_val v = (MDB_val){.mv_size = strlen("c"), .mv_data = (void *)("c")};
 
-	return store_mdb_err(mdb_put(txn, s->db_meta, (MDB_val *)&rejudge_key, &v, 0));
+	return ld_store_mdb_err(mdb_put(txn, ld_store_meta_dbi(s), (MDB_val *)&rejudge_key, &v, 0));
 }
 
-int store_sum_derive(ld_store_t *s, MDB_txn *txn)
+/* Before commit: judge again what the transaction touched (reads go
+ * through it). */
+static int sums_commit(void *ud, ld_store_t *s, MDB_txn *txn)
 {
-	MDB_txn *prev = s->cur_txn;
+	struct sums *x = ud;
+	MDB_txn *prev;
 	int r = 0;
 
-	if (!s->n_touched && !s->roster_touched)
+	if (!x->n_touched && !x->roster_changed)
 		return 0;
-	s->cur_txn = txn;
-	if (s->roster_touched)
-		ld_access_destroy(&s->sum_access);
+	prev = ld_store_read_through(s, txn);
+	if (x->roster_changed)
+		ld_access_destroy(&x->access);
 	r = access_ready(s);
-	if (s->n_touched)
-		qsort(s->touched, s->n_touched, sizeof(*s->touched), touch_cmp);
-	for (size_t i = 0; r == 0 && i < s->n_touched; i++) {
-		if (i && s->touched[i].action == s->touched[i - 1].action &&
-		    !strcmp(s->touched[i].id, s->touched[i - 1].id))
+	if (x->n_touched)
+		qsort(x->touched, x->n_touched, sizeof(*x->touched), touch_cmp);
+	for (size_t i = 0; r == 0 && i < x->n_touched; i++) {
+		if (i && x->touched[i].action == x->touched[i - 1].action &&
+		    !strcmp(x->touched[i].id, x->touched[i - 1].id))
 			continue;
-		r = s->touched[i].action ? rejudge_action(s, txn, s->touched[i].id)
-					 : rejudge_case(s, txn, s->touched[i].id);
+		r = x->touched[i].action ? rejudge_action(s, txn, x->touched[i].id)
+					 : rejudge_case(s, txn, x->touched[i].id);
 	}
 	/* A roster change may change any judgement: start again from the
 	 * first case, and finish here if the store is small. */
-	if (r == 0 && s->roster_touched) {
+	if (r == 0 && x->roster_changed) {
 		size_t done = 1;
 
 		r = store_rejudge_start(s, txn);
 		for (int i = 0; r == 0 && done && i < 2; i++)
 			r = rejudge_step(s, txn, REJUDGE_INLINE, &done);
 	}
-	s->n_touched = 0;
-	s->cur_txn = prev;
+	/* The roster snapshot of a changed roster is not the roster any more. */
+	if (x->roster_changed)
+		ld_access_destroy(&x->access);
+	x->n_touched = 0;
+	x->roster_changed = false;
+	ld_store_read_through(s, prev);
 	return r;
 }
 
-int store_sum_rebuild(ld_store_t *s, MDB_txn *txn)
+static void sums_abort(void *ud)
 {
-	MDB_txn *prev = s->cur_txn;
-	MDB_val v = store_str_val("c");
-	size_t done = 1;
-	int r = 0;
+	struct sums *x = ud;
 
-	if ((r = store_mdb_err(mdb_drop(txn, s->db_csum, 0))) < 0 ||
-	    (r = store_mdb_err(mdb_drop(txn, s->db_cidx, 0))) < 0 ||
-	    (r = store_mdb_err(mdb_drop(txn, s->db_ncnt, 0))) < 0 ||
-	    (r = store_mdb_err(mdb_drop(txn, s->db_aact, 0))) < 0 ||
-	    (r = store_search_drop(s, txn)) < 0 ||
-	    (r = store_mdb_err(mdb_put(txn, s->db_meta, (MDB_val *)&rejudge_key, &v, 0))) < 0)
+	/* What was read in a transaction that does not commit is not so. */
+	ld_access_destroy(&x->access);
+	x->n_touched = 0;
+	x->roster_changed = false;
+}
+
+/* Reindex: empty the summaries; the entries are applied without touching
+ * anything, then rebuilt() judges every case and action once. */
+static int sums_drop(void *ud, ld_store_t *s, MDB_txn *txn)
+{
+	struct sums *x = ud;
+	int r;
+
+	x->rebuilding = true;
+	x->n_touched = 0;
+	x->roster_changed = false;
+	if ((r = ld_store_mdb_err(mdb_drop(txn, x->csum, 0))) < 0 ||
+	    (r = ld_store_mdb_err(mdb_drop(txn, x->cidx, 0))) < 0 ||
+	    (r = ld_store_mdb_err(mdb_drop(txn, x->ncnt, 0))) < 0)
 		return r;
-	s->cur_txn = txn;
-	ld_access_destroy(&s->sum_access);
+	return ld_store_mdb_err(mdb_drop(txn, x->aact, 0));
+}
+
+static int sums_rebuilt(void *ud, ld_store_t *s, MDB_txn *txn)
+{
+	struct sums *x = ud;
+	MDB_val v = {.mv_size = 1, .mv_data = (void *)"c"};
+	MDB_txn *prev;
+	size_t done = 1;
+	int r;
+
+	x->rebuilding = false;
+	if ((r = ld_store_mdb_err(mdb_put(txn, ld_store_meta_dbi(s), (MDB_val *)&rejudge_key, &v,
+					  0))) < 0)
+		return r;
+	prev = ld_store_read_through(s, txn);
+	ld_access_destroy(&x->access);
 	while (r == 0 && done)
 		r = rejudge_step(s, txn, 20000, &done);
-	s->cur_txn = prev;
+	ld_store_read_through(s, prev);
 	return r;
 }
 
@@ -545,12 +600,10 @@ struct rejudge_ctx {
 static int rejudge_txn(ld_store_t *s, MDB_txn *txn, void *ud)
 {
 	struct rejudge_ctx *c = ud;
-	MDB_txn *prev = s->cur_txn;
-	int r;
+	MDB_txn *prev = ld_store_read_through(s, txn);
+	int r = rejudge_step(s, txn, c->max, &c->done);
 
-	s->cur_txn = txn;
-	r = rejudge_step(s, txn, c->max, &c->done);
-	s->cur_txn = prev;
+	ld_store_read_through(s, prev);
 	return r;
 }
 
@@ -563,7 +616,7 @@ int ld_store_rejudge(ld_store_t *s, size_t max, size_t *ret_done)
 		*ret_done = 0;
 	if (!ld_store_rejudge_pending(s))
 		return 0;
-	r = store_write_txn(s, rejudge_txn, &c);
+	r = ld_store_write(s, rejudge_txn, &c);
 	if (r == 0 && ret_done)
 		*ret_done = c.done;
 	return r;
@@ -575,14 +628,131 @@ bool ld_store_rejudge_pending(ld_store_t *s)
 	MDB_val v;
 	bool pending;
 
-	if (store_read_txn(s, &txn) < 0)
+	if (ld_store_read_begin(s, &txn) < 0)
 		return false;
-	pending = mdb_get(txn, s->db_meta, (MDB_val *)&rejudge_key, &v) == 0;
-	store_read_end(s, txn);
+	pending = mdb_get(txn, ld_store_meta_dbi(s), (MDB_val *)&rejudge_key, &v) == 0;
+	ld_store_read_end(s, txn);
 	return pending;
 }
 
+/* ---- the summaries as an index of the store ---- */
+
+static int sums_open(void *ud, ld_store_t *s, MDB_txn *txn)
+{
+	struct sums *x = ud;
+	MDB_dbi sdoc;
+	MDB_stat sum, doc;
+	int r;
+
+	if ((r = ld_store_mdb_err(mdb_dbi_open(txn, "v_csum", MDB_CREATE, &x->csum))) < 0 ||
+	    (r = ld_store_mdb_err(mdb_dbi_open(txn, "v_cidx", MDB_CREATE, &x->cidx))) < 0 ||
+	    (r = ld_store_mdb_err(mdb_dbi_open(txn, "v_ncnt", MDB_CREATE, &x->ncnt))) < 0 ||
+	    (r = ld_store_mdb_err(mdb_dbi_open(txn, "v_aact", MDB_CREATE, &x->aact))) < 0 ||
+	    (r = ld_store_mdb_err(mdb_dbi_open(txn, "v_sdoc", MDB_CREATE, &sdoc))) < 0)
+		return r;
+	/* A store written before the search index existed has case summaries
+	 * but no search records (both exist for every opened case otherwise):
+	 * judge every case again, in the daemon's idle slices, which builds
+	 * the index. */
+	if ((r = ld_store_mdb_err(mdb_stat(txn, x->csum, &sum))) < 0 ||
+	    (r = ld_store_mdb_err(mdb_stat(txn, sdoc, &doc))) < 0)
+		return r;
+	if (sum.ms_entries == 0 || doc.ms_entries != 0)
+		return 0;
+	return store_rejudge_start(s, txn);
+}
+
+/* Every stored entry that names a case or an action (or changes the
+ * roster) has it judged again before the transaction commits. */
+static int sums_apply(void *ud, ld_store_t *s, MDB_txn *txn, const ld_entry_t *e,
+		      const ProtobufCMessage *m)
+{
+	struct sums *x = ud;
+	const char *id;
+	int r = 0;
+
+	if (e->hdr->kind == LD__KIND__KIND_ROSTER_UPDATE) {
+		const char *root = ld_store_root_id(s);
+
+		/* Only the root's updates change the roster (another feed's
+		 * would be refused): nobody else can start a re-judgement. */
+		if (!x->rebuilding && (!root || !strcmp(root, e->hdr->author)))
+			x->roster_changed = true;
+		return 0;
+	}
+	if (!m)
+		return 0;
+	if ((id = ld_kind_case_id(m)))
+		r = sum_touch(x, id, false);
+	if (r == 0 && (id = ld_kind_action_id(m)))
+		r = sum_touch(x, id, true);
+	if (e->hdr->kind == LD__KIND__KIND_ACTION_DISPATCH) {
+		const Ld__ActionDispatch *d = (const Ld__ActionDispatch *)m;
+
+		for (size_t i = 0; r == 0 && i < d->n_case_ids && i < 16; i++)
+			if (ld_case_id_valid(d->case_ids[i]))
+				r = sum_touch(x, d->case_ids[i], false);
+	}
+	return r;
+}
+
+static size_t sums_dbis(void *ud, MDB_dbi *out, size_t max)
+{
+	const struct sums *x = ud;
+
+	if (max < 4)
+		return 0;
+	out[0] = x->csum;
+	out[1] = x->cidx;
+	out[2] = x->ncnt;
+	out[3] = x->aact;
+	return 4;
+}
+
+static void sums_free(void *ud)
+{
+	struct sums *x = ud;
+
+	ld_access_destroy(&x->access);
+	free(x->touched);
+	free(x);
+}
+
+static const ld_indexer_t sums_indexer = {
+	.name = "summaries",
+	.open = sums_open,
+	.apply = sums_apply,
+	.commit = sums_commit,
+	.abort = sums_abort,
+	.drop = sums_drop,
+	.rebuilt = sums_rebuilt,
+	.dbis = sums_dbis,
+	.free = sums_free,
+};
+
+int ld_summaries_attach(ld_store_t *s)
+{
+	struct sums *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return -ENOMEM;
+	return ld_store_add_indexer(s, &sums_indexer, x);
+}
+
 /* ---- readers ---- */
+
+static int walk_read(ld_store_t *s, MDB_dbi dbi, const MDB_val *from,
+		     int (*cb)(void *ud, const MDB_val *k, const MDB_val *v), void *ud)
+{
+	MDB_txn *txn;
+	int r = ld_store_read_begin(s, &txn);
+
+	if (r < 0)
+		return r;
+	r = ld_store_walk(txn, dbi, from, cb, ud);
+	ld_store_read_end(s, txn);
+	return r;
+}
 
 struct due_walk {
 	uint8_t cls;
@@ -605,7 +775,7 @@ static int due_one(struct due_walk *w, const MDB_val *k, const MDB_val *v)
 	if (nul) {
 		if ((size_t)(p + k->mv_size - nul) != 5)
 			return -EIO;
-		cp = (int)store_get_be32(nul + 1);
+		cp = (int)ld_be32_get(nul + 1);
 		l = (size_t)(nul - (p + 9));
 	}
 	if (l == 0 || l > LD_CASE_ID_MAX || v->mv_size == 0 || v->mv_size > LD_NODE_ID_MAX)
@@ -614,7 +784,7 @@ static int due_one(struct due_walk *w, const MDB_val *k, const MDB_val *v)
 	id[l] = '\0';
 	memcpy(holder, v->mv_data, v->mv_size);
 	holder[v->mv_size] = '\0';
-	return w->cb(w->ud, (int64_t)(store_get_be64(p + 1) ^ (1ull << 63)), id, holder, cp);
+	return w->cb(w->ud, (int64_t)(ld_be64_get(p + 1) ^ (1ull << 63)), id, holder, cp);
 }
 
 int ld_store_foreach_due(ld_store_t *s, enum ld_due_class cls, bool reverse,
@@ -629,10 +799,10 @@ int ld_store_foreach_due(ld_store_t *s, enum ld_due_class cls, bool reverse,
 	MDB_txn *txn;
 	int r, rc;
 
-	if ((r = store_read_txn(s, &txn)) < 0)
+	if ((r = ld_store_read_begin(s, &txn)) < 0)
 		return r;
-	if ((r = store_mdb_err(mdb_cursor_open(txn, s->db_cidx, &cur))) < 0) {
-		store_read_end(s, txn);
+	if ((r = ld_store_mdb_err(mdb_cursor_open(txn, SUMS(s)->cidx, &cur))) < 0) {
+		ld_store_read_end(s, txn);
 		return r;
 	}
 	if (!reverse) {
@@ -651,9 +821,9 @@ int ld_store_foreach_due(ld_store_t *s, enum ld_due_class cls, bool reverse,
 	if (r == 2)
 		r = 0;
 	else if (r == 0 && rc != MDB_NOTFOUND)
-		r = store_mdb_err(rc);
+		r = ld_store_mdb_err(rc);
 	mdb_cursor_close(cur);
-	store_read_end(s, txn);
+	ld_store_read_end(s, txn);
 	return r;
 }
 
@@ -672,12 +842,12 @@ static int cnt_one(void *ud, const MDB_val *k, const MDB_val *v)
 		return -EIO;
 	memcpy(w->c.node, k->mv_data, k->mv_size);
 	w->c.node[k->mv_size] = '\0';
-	w->c.out = store_get_be32(p);
-	w->c.in = store_get_be32(p + 4);
-	w->c.awaiting = store_get_be32(p + 8);
-	w->c.answered = store_get_be32(p + 12);
+	w->c.out = ld_be32_get(p);
+	w->c.in = ld_be32_get(p + 4);
+	w->c.awaiting = ld_be32_get(p + 8);
+	w->c.answered = ld_be32_get(p + 12);
 	for (size_t i = 0; i < LD_ANSWER_BUCKETS; i++)
-		w->c.hist[i] = store_get_be32(p + 16 + 4 * i);
+		w->c.hist[i] = ld_be32_get(p + 16 + 4 * i);
 	return w->cb(w->ud, &w->c);
 }
 
@@ -691,7 +861,7 @@ int ld_store_foreach_unit_counts(ld_store_t *s, int (*cb)(void *ud, const ld_uni
 		return -ENOMEM;
 	w->cb = cb;
 	w->ud = ud;
-	r = store_walk_read(s, s->db_ncnt, NULL, cnt_one, w);
+	r = walk_read(s, SUMS(s)->ncnt, NULL, cnt_one, w);
 	free(w);
 	return r;
 }

@@ -59,6 +59,10 @@ int ld_store_foreach_due(ld_store_t *s, enum ld_due_class cls, bool reverse,
 
 /* The bucket of an answer time (16 per doubling from one second), and the
  * time a bucket stands for (its geometric middle: within 2.2 %). */
+/* Register the summaries (and their judging) with store 's', after the
+ * threads index they read. 0 or -errno. */
+int ld_summaries_attach(ld_store_t *s);
+
 unsigned ld_answer_bucket(int64_t ms);
 int64_t ld_answer_bucket_ms(unsigned b);
 

@@ -410,3 +410,26 @@ void ld_entry_destroy(ld_entry_t **entry_p)
 	free(*entry_p);
 	*entry_p = NULL;
 }
+
+bool ld_case_id_valid(const char *s)
+{
+	const char *slash;
+	char owner[LD_NODE_ID_MAX + 1];
+	size_t olen, llen;
+
+	if (!s || !(slash = strchr(s, '/')))
+		return false;
+	olen = (size_t)(slash - s);
+	llen = strlen(slash + 1);
+	if (olen == 0 || olen > LD_NODE_ID_MAX || llen == 0 || llen > 64)
+		return false;
+	memcpy(owner, s, olen);
+	owner[olen] = '\0';
+	if (!ld_node_id_valid(owner))
+		return false;
+	for (const char *p = slash + 1; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '.' || *p == '_' || *p == '-'))
+			return false;
+	return true;
+}

@@ -61,6 +61,12 @@ typedef struct ld_entry_draft {
  * [a-z0-9._-], starting with a letter or digit. */
 bool ld_node_id_valid(const char *s);
 
+/* Case ids are "<owner node id>/<local part>" (1-64 of A-Z a-z 0-9 . _ -),
+ * chosen by the unit that opens the case, so they are unique everywhere.
+ * Joint action ids have the same syntax. */
+#define LD_CASE_ID_MAX (LD_NODE_ID_MAX + 1 + 64)
+bool ld_case_id_valid(const char *s);
+
 /* Parse a wire entry. Sizes are checked before decoding: more than
  * LD_ENTRY_MAX bytes, a header over LD_HEADER_MAX or a payload over
  * LD_PAYLOAD_MAX give LD_ETOOBIG; undecodable bytes or invalid header fields

@@ -6,6 +6,8 @@
 
 #include "common/casefile.h"
 #include "common/evidence.h"
+#include "common/kinds.h"
+#include "common/threads.h"
 #include "evidence.pb-c.h"
 
 #define CUSTODY_GRANTS_MAX 64

@@ -11,14 +11,17 @@
  *   v_hide  author \0 u32 kind u64 time (sign bit flipped) u64 seq
  *           -> audience node ids, each \0-terminated
  *
- * Derived in the transaction that stores the entry (store_views_apply),
- * removed when its payload is filled in, rebuilt by ld_store_reindex. */
+ * A derived index (store_index.h): kept in the transaction that stores the
+ * entry, removed when its payload is filled in, rebuilt by ld_store_reindex. */
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/store.h"
+
+/* Register the index with store 's'. 0 or -errno. */
+int ld_hidden_attach(ld_store_t *s);
 
 /* One redacted entry as the index has it. Strings valid during the call. */
 typedef struct ld_hidden {

@@ -10,6 +10,7 @@
 #include "evidence.pb-c.h"
 #include "receipt.pb-c.h"
 #include "roster.pb-c.h"
+#include "common/entry.h"
 #include "common/errors.h"
 #include "common/kinds.h"
 #include "common/text.h"
@@ -234,5 +235,51 @@ int ld_payload_check(uint32_t kind, const void *payload, size_t len, char *why, 
 	}
 	r = check_msg(m, 0, why, n);
 	protobuf_c_message_free_unpacked(m, NULL);
+	return r;
+}
+
+/* A string field 'name' of message m, or NULL. */
+static const char *str_field(const ProtobufCMessage *m, const char *name)
+{
+	const ProtobufCFieldDescriptor *f;
+
+	if (!m || !(f = protobuf_c_message_descriptor_get_field_by_name(m->descriptor, name)) ||
+	    f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED)
+		return NULL;
+	return *(const char *const *)((const char *)m + f->offset);
+}
+
+const char *ld_kind_case_id(const ProtobufCMessage *m)
+{
+	const char *id = str_field(m, "case_id");
+
+	return ld_case_id_valid(id) ? id : NULL;
+}
+
+const char *ld_kind_action_id(const ProtobufCMessage *m)
+{
+	const char *id = str_field(m, "action_id");
+
+	return ld_case_id_valid(id) ? id : NULL;
+}
+
+int ld_payload_case_id(uint32_t kind, const void *payload, size_t len, char *buf)
+{
+	const ld_kind_info_t *k = ld_kind_info(kind);
+	ProtobufCMessage *m;
+	const char *id;
+	int r = -ENOENT;
+
+	/* Dispatches and their answers name actions, not cases. */
+	if (!k || !k->desc || kind == LD__KIND__KIND_ACTION_DISPATCH ||
+	    kind == LD__KIND__KIND_ACTION_RESPONSE)
+		return -ENOENT;
+	m = protobuf_c_message_unpack(k->desc, NULL, len, payload);
+	if ((id = ld_kind_case_id(m))) {
+		snprintf(buf, LD_CASE_ID_MAX + 1, "%s", id);
+		r = 0;
+	}
+	if (m)
+		protobuf_c_message_free_unpacked(m, NULL);
 	return r;
 }

@@ -24,6 +24,17 @@ typedef struct ld_kind_info {
 /* The kind's entry, or NULL for a kind this version does not know. */
 const ld_kind_info_t *ld_kind_info(uint32_t kind);
 
+/* The case a decoded payload names (its "case_id" field, if valid), or
+ * NULL. Borrowed from 'm'. */
+const char *ld_kind_case_id(const ProtobufCMessage *m);
+
+/* The joint action a decoded payload names (its "action_id"), or NULL. */
+const char *ld_kind_action_id(const ProtobufCMessage *m);
+
+/* The case the payload of an entry of 'kind' belongs to, into buf
+ * (LD_CASE_ID_MAX + 1). -ENOENT if it names none or does not decode. */
+int ld_payload_case_id(uint32_t kind, const void *payload, size_t len, char *buf);
+
 /* The kind named 'name' ("referral", ...), or NULL. */
 const ld_kind_info_t *ld_kind_by_name(const char *name);
 

@@ -18,7 +18,7 @@
 #include "common/errors.h"
 #include "common/search.h"
 #include "common/search_int.h"
-#include "common/store_int.h"
+#include "common/store_index.h"
 
 #define COUNT_STEPS 20000
 #define LISTS_MAX 64
@@ -230,7 +230,7 @@ static int lists_open(struct run *x)
 		MDB_val k = {.mv_size = l->klen, .mv_data = l->key}, v;
 		int rc, r;
 
-		if ((r = store_mdb_err(mdb_cursor_open(x->txn, x->s->db_srch, &l->cur))) < 0)
+		if ((r = ld_store_mdb_err(mdb_cursor_open(x->txn, search_ix_of(x->s)->srch, &l->cur))) < 0)
 			return r;
 		rc = mdb_cursor_get(l->cur, &k, &v, MDB_SET_KEY);
 		if (rc == MDB_NOTFOUND)
@@ -240,7 +240,7 @@ static int lists_open(struct run *x)
 		if (rc == 0)
 			rc = mdb_cursor_get(l->cur, &k, &v, MDB_LAST_DUP);
 		if (rc != 0)
-			return store_mdb_err(rc);
+			return ld_store_mdb_err(rc);
 		if (v.mv_size != SEARCH_POSTING_LEN)
 			return -EIO;
 		memcpy(l->val, v.mv_data, SEARCH_POSTING_LEN);
@@ -274,7 +274,7 @@ static int seek(struct run *x, struct plist *l, const uint8_t *t)
 	if (rc == MDB_NOTFOUND)
 		return 1;
 	if (rc != 0)
-		return store_mdb_err(rc);
+		return ld_store_mdb_err(rc);
 	if (v.mv_size != SEARCH_POSTING_LEN)
 		return -EIO;
 	memcpy(l->val, v.mv_data, SEARCH_POSTING_LEN);
@@ -371,8 +371,8 @@ static int resolve(struct run *x, const uint8_t *p)
 			return -EIO;
 		memcpy(id, v.mv_data, v.mv_size);
 		id[v.mv_size] = '\0';
-		dk = store_str_val(id);
-		if ((r = store_mdb_err(mdb_get(x->txn, x->s->db_sdoc, &dk, &dv))) < 0 ||
+		dk = (MDB_val){.mv_size = strlen(id), .mv_data = (void *)(id)};
+		if ((r = ld_store_mdb_err(mdb_get(x->txn, search_ix_of(x->s)->sdoc, &dk, &dv))) < 0 ||
 		    (r = search_doc_decode(dv.mv_data, dv.mv_size, &d)) < 0)
 			return r == -ENOENT ? -EIO : r;
 		if (!doc_matches(x, &d))
@@ -382,7 +382,7 @@ static int resolve(struct run *x, const uint8_t *p)
 			r = hit_add(x, id, &d);
 	}
 	if (r == 0 && rc != 0 && rc != MDB_NOTFOUND)
-		r = store_mdb_err(rc);
+		r = ld_store_mdb_err(rc);
 	return r;
 }
 
@@ -399,7 +399,7 @@ static int walk(struct run *x)
 
 	memset(t, 0xff, sizeof(t));
 	if (x->q->until_ms)
-		store_be64(t, search_rank(x->q->until_ms));
+		ld_be64_put(t, search_rank(x->q->until_ms));
 	for (;;) {
 		const uint8_t *c;
 		bool agreed = true;
@@ -407,7 +407,7 @@ static int walk(struct run *x)
 		if ((r = seek(x, &x->l[0], t)) != 0)
 			break;
 		c = x->l[0].val;
-		if (store_get_be64(c) < first)
+		if (ld_be64_get(c) < first)
 			break;
 		for (size_t i = 1; i < x->n && agreed; i++) {
 			if ((r = seek(x, &x->l[i], c)) != 0)
@@ -465,8 +465,8 @@ int ld_search(ld_store_t *s, const ld_search_query_t *q, ld_search_result_t **re
 	x->limit = q->limit ? q->limit : LD_SEARCH_LIMIT;
 	x->res->total_known = true;
 	x->res->rebuilding = ld_store_rejudge_pending(s);
-	if ((r = plan(x)) == 0 && (r = store_read_txn(s, &x->txn)) == 0) {
-		r = store_mdb_err(mdb_cursor_open(x->txn, s->db_sref, &x->ref));
+	if ((r = plan(x)) == 0 && (r = ld_store_read_begin(s, &x->txn)) == 0) {
+		r = ld_store_mdb_err(mdb_cursor_open(x->txn, search_ix_of(s)->sref, &x->ref));
 		if (r == 0 && (r = lists_open(x)) == 0)
 			r = walk(x);
 		if (r == 1) /* a token no case has */
@@ -476,7 +476,7 @@ int ld_search(ld_store_t *s, const ld_search_query_t *q, ld_search_result_t **re
 				mdb_cursor_close(x->l[i].cur);
 		if (x->ref)
 			mdb_cursor_close(x->ref);
-		store_read_end(s, x->txn);
+		ld_store_read_end(s, x->txn);
 	}
 	if (r == 0)
 		*ret = x->res;

@@ -83,5 +83,9 @@ bool ld_search_status_known(const char *s);
  * -EINVAL for a query ld_search_check() refuses. */
 int ld_search(ld_store_t *s, const ld_search_query_t *q, ld_search_result_t **ret);
 
+/* Register the search index with store 's' (after the case summaries,
+ * which feed it). 0 or -errno. */
+int ld_search_attach(ld_store_t *s);
+
 /* Free; sets *r_p = NULL. Safe on NULL and twice. */
 void ld_search_result_destroy(ld_search_result_t **r_p);

@@ -18,7 +18,7 @@
 #include "common/casefile.h"
 #include "common/errors.h"
 #include "common/search_int.h"
-#include "common/store_int.h"
+#include "common/store_index.h"
 
 #define TITLE_NORM_MAX 400
 #define PARTY_NORM_MAX 200
@@ -36,8 +36,8 @@ void search_posting(uint8_t p[SEARCH_POSTING_LEN], int64_t referred_ms, const ch
 
 	for (const char *c = case_id; *c; c++)
 		h = (h ^ (uint8_t)*c) * 16777619u;
-	store_be64(p, search_rank(referred_ms));
-	store_be32(p + 8, h);
+	ld_be64_put(p, search_rank(referred_ms));
+	ld_be32_put(p + 8, h);
 }
 
 int search_doc_decode(const void *v, size_t len, search_doc_t *d)
@@ -49,10 +49,10 @@ int search_doc_decode(const void *v, size_t len, search_doc_t *d)
 
 	if (len < SEARCH_DOC_HDR || p[0] != SEARCH_DOC_VERSION)
 		return -EIO;
-	d->referred_ms = (int64_t)store_get_be64(p + 1);
-	d->violation = store_get_be32(p + 9);
+	d->referred_ms = (int64_t)ld_be64_get(p + 1);
+	d->violation = ld_be32_get(p + 9);
 	d->flags = p[13];
-	d->ref_seq = store_get_be64(p + 14);
+	d->ref_seq = ld_be64_get(p + 14);
 	p += SEARCH_DOC_HDR;
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		const uint8_t *nul = memchr(p, '\0', (size_t)(end - p));
@@ -314,7 +314,8 @@ static int put_str(struct out *o, const char *s)
 
 /* The record of judged, opened case c into buf (SEARCH_DOC_MAX bytes).
  * The payload part is taken from 'old' when it names the same referral. */
-static int doc_build(ld_store_t *s, const ld_case_t *c, const search_doc_t *old, uint8_t *buf,
+static int doc_build(ld_store_t *s, const ld_access_t *a, const ld_case_t *c,
+		     const search_doc_t *old, uint8_t *buf,
 		     size_t *ret_len)
 {
 	struct out o = {buf, SEARCH_DOC_HDR, SEARCH_DOC_MAX};
@@ -344,17 +345,17 @@ static int doc_build(ld_store_t *s, const ld_case_t *c, const search_doc_t *old,
 			referred = c->items[i].time_ms;
 	for (size_t i = 0; i < 2; i++) {
 		const char *reg =
-		    s->sum_access ? ld_access_region_of(s->sum_access, units[i]) : NULL;
+		    a ? ld_access_region_of(a, units[i]) : NULL;
 
 		if (region_ok(reg))
 			list_add(uregions, sizeof(uregions), reg);
 	}
 	buf[0] = SEARCH_DOC_VERSION;
-	store_be64(buf + 1, (uint64_t)referred);
-	store_be32(buf + 9, pp->violation);
+	ld_be64_put(buf + 1, (uint64_t)referred);
+	ld_be32_put(buf + 9, pp->violation);
 	buf[13] = (uint8_t)((c->transferred ? SEARCH_TRANSFERRED : 0) |
 			    (c->designated ? SEARCH_DESIGNATED : 0));
-	store_be64(buf + 14, c->referral_seq);
+	ld_be64_put(buf + 14, c->referral_seq);
 	{
 		const char *strs[] = {c->referral_feed, c->referrer, c->holder,	   c->status,
 				      c->case_status,	pp->title,   pp->party,	   pp->ntitle,
@@ -399,20 +400,20 @@ static int op_push(ld_store_t *s, MDB_txn *txn, const struct tok *t,
 	struct search_op *o;
 	int r;
 
-	if (s->n_sops == OPS_FLUSH && (r = store_search_flush(s, txn)) < 0)
+	if (search_ix_of(s)->n_sops == OPS_FLUSH && (r = store_search_flush(s, txn)) < 0)
 		return r;
-	if (s->n_sops == s->cap_sops) {
-		size_t cap = s->cap_sops ? 2 * s->cap_sops : 4096;
+	if (search_ix_of(s)->n_sops == search_ix_of(s)->cap_sops) {
+		size_t cap = search_ix_of(s)->cap_sops ? 2 * search_ix_of(s)->cap_sops : 4096;
 
-		if (!(o = realloc(s->sops, cap * sizeof(*o))))
+		if (!(o = realloc(search_ix_of(s)->sops, cap * sizeof(*o))))
 			return -ENOMEM;
-		s->sops = o;
-		s->cap_sops = cap;
+		search_ix_of(s)->sops = o;
+		search_ix_of(s)->cap_sops = cap;
 	}
-	o = &s->sops[s->n_sops];
+	o = &search_ix_of(s)->sops[search_ix_of(s)->n_sops];
 	o->t = *t;
 	o->add = add;
-	o->seq = (uint32_t)s->n_sops++;
+	o->seq = (uint32_t)search_ix_of(s)->n_sops++;
 	memcpy(o->p, p, SEARCH_POSTING_LEN);
 	return 0;
 }
@@ -440,18 +441,18 @@ static int adds_apply(MDB_cursor *cur, const struct tok *t, uint8_t *arr, size_t
 		k = (MDB_val){.mv_size = t->len, .mv_data = (void *)t->b};
 		v = (MDB_val){.mv_size = SEARCH_POSTING_LEN, .mv_data = arr};
 		if ((rc = mdb_cursor_put(cur, &k, &v, 0)) != 0)
-			return store_mdb_err(rc);
+			return ld_store_mdb_err(rc);
 		memcpy(last, arr, SEARCH_POSTING_LEN);
 		i = 1;
 	} else {
-		return store_mdb_err(rc);
+		return ld_store_mdb_err(rc);
 	}
 	for (; i < n && memcmp(arr + i * SEARCH_POSTING_LEN, last, SEARCH_POSTING_LEN) <= 0; i++) {
 		k = (MDB_val){.mv_size = t->len, .mv_data = (void *)t->b};
 		v = (MDB_val){.mv_size = SEARCH_POSTING_LEN,
 			      .mv_data = arr + i * SEARCH_POSTING_LEN};
 		if ((rc = mdb_cursor_put(cur, &k, &v, 0)) != 0)
-			return store_mdb_err(rc);
+			return ld_store_mdb_err(rc);
 	}
 	if (i < n) {
 		MDB_val d[2] = {
@@ -463,7 +464,7 @@ static int adds_apply(MDB_cursor *cur, const struct tok *t, uint8_t *arr, size_t
 		if (rc == 0 && d[1].mv_size != n - i)
 			rc = EIO;
 	}
-	return store_mdb_err(rc);
+	return ld_store_mdb_err(rc);
 }
 
 int store_search_flush(ld_store_t *s, MDB_txn *txn)
@@ -473,14 +474,14 @@ int store_search_flush(ld_store_t *s, MDB_txn *txn)
 	MDB_cursor *cur;
 	int r;
 
-	if (!s->n_sops)
+	if (!search_ix_of(s)->n_sops)
 		return 0;
-	qsort(s->sops, s->n_sops, sizeof(*s->sops), op_cmp);
-	if ((r = store_mdb_err(mdb_cursor_open(txn, s->db_srch, &cur))) < 0)
+	qsort(search_ix_of(s)->sops, search_ix_of(s)->n_sops, sizeof(*search_ix_of(s)->sops), op_cmp);
+	if ((r = ld_store_mdb_err(mdb_cursor_open(txn, search_ix_of(s)->srch, &cur))) < 0)
 		return r;
-	for (size_t i = 0; r == 0 && i < s->n_sops; i++) {
-		const struct search_op *o = &s->sops[i];
-		bool last_of_token = i + 1 == s->n_sops || tok_cmp(&o->t, &s->sops[i + 1].t) != 0;
+	for (size_t i = 0; r == 0 && i < search_ix_of(s)->n_sops; i++) {
+		const struct search_op *o = &search_ix_of(s)->sops[i];
+		bool last_of_token = i + 1 == search_ix_of(s)->n_sops || tok_cmp(&o->t, &search_ix_of(s)->sops[i + 1].t) != 0;
 
 		if (o->add) {
 			if (n_arr == cap_arr) {
@@ -512,7 +513,7 @@ int store_search_flush(ld_store_t *s, MDB_txn *txn)
 			if (rc == 0)
 				rc = mdb_cursor_del(cur, 0);
 			if (rc != 0 && rc != MDB_NOTFOUND)
-				r = store_mdb_err(rc);
+				r = ld_store_mdb_err(rc);
 		}
 		if (r == 0 && last_of_token && n_arr) {
 			r = adds_apply(cur, &o->t, arr, n_arr);
@@ -521,12 +522,12 @@ int store_search_flush(ld_store_t *s, MDB_txn *txn)
 	}
 	mdb_cursor_close(cur);
 	free(arr);
-	s->n_sops = 0;
+	search_ix_of(s)->n_sops = 0;
 	/* A reindex grows the queue to OPS_FLUSH: do not keep that. */
-	if (s->cap_sops > OPS_FLUSH / 4) {
-		free(s->sops);
-		s->sops = NULL;
-		s->cap_sops = 0;
+	if (search_ix_of(s)->cap_sops > OPS_FLUSH / 4) {
+		free(search_ix_of(s)->sops);
+		search_ix_of(s)->sops = NULL;
+		search_ix_of(s)->cap_sops = 0;
 	}
 	return r;
 }
@@ -542,7 +543,7 @@ static int shared_tokens(ld_store_t *s, MDB_txn *txn, const uint8_t p[SEARCH_POS
 	size_t n = 0;
 	int r, rc;
 
-	if ((r = store_mdb_err(mdb_cursor_open(txn, s->db_sref, &cur))) < 0)
+	if ((r = ld_store_mdb_err(mdb_cursor_open(txn, search_ix_of(s)->sref, &cur))) < 0)
 		return r;
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
 	if (rc == 0)
@@ -560,25 +561,26 @@ static int shared_tokens(ld_store_t *s, MDB_txn *txn, const uint8_t p[SEARCH_POS
 			continue;
 		memcpy(id, v.mv_data, v.mv_size);
 		id[v.mv_size] = '\0';
-		dk = store_str_val(id);
-		if ((r = store_mdb_err(mdb_get(txn, s->db_sdoc, &dk, &dv))) < 0 ||
+		dk = (MDB_val){.mv_size = strlen(id), .mv_data = (void *)(id)};
+		if ((r = ld_store_mdb_err(mdb_get(txn, search_ix_of(s)->sdoc, &dk, &dv))) < 0 ||
 		    (r = search_doc_decode(dv.mv_data, dv.mv_size, &d)) < 0)
 			break;
 		/* doc_tokens() sorts and de-duplicates all of t: the union. */
 		r = doc_tokens(&d, t);
 	}
 	if (r == 0 && rc != 0 && rc != MDB_NOTFOUND)
-		r = store_mdb_err(rc);
+		r = ld_store_mdb_err(rc);
 	mdb_cursor_close(cur);
 	return r;
 }
 
-int store_search_update(ld_store_t *s, MDB_txn *txn, const char *case_id, const ld_case_t *c)
+int store_search_update(ld_store_t *s, MDB_txn *txn, const char *case_id, const ld_case_t *c,
+			const ld_access_t *a)
 {
 	uint8_t *ob = malloc(2 * SEARCH_DOC_MAX), *nb = ob + SEARCH_DOC_MAX;
 	uint8_t op[SEARCH_POSTING_LEN], np[SEARCH_POSTING_LEN];
 	struct toks ot = {0}, nt = {0}, keep = {0};
-	MDB_val k = store_str_val(case_id), v;
+	MDB_val k = (MDB_val){.mv_size = strlen(case_id), .mv_data = (void *)(case_id)}, v;
 	size_t ol = 0, nl = 0;
 	search_doc_t od, nd;
 	bool moved;
@@ -586,7 +588,7 @@ int store_search_update(ld_store_t *s, MDB_txn *txn, const char *case_id, const 
 
 	if (!ob)
 		return -ENOMEM;
-	r = store_mdb_err(mdb_get(txn, s->db_sdoc, &k, &v));
+	r = ld_store_mdb_err(mdb_get(txn, search_ix_of(s)->sdoc, &k, &v));
 	if (r == 0) {
 		if (v.mv_size > SEARCH_DOC_MAX ||
 		    search_doc_decode(v.mv_data, v.mv_size, &od) < 0) {
@@ -601,7 +603,7 @@ int store_search_update(ld_store_t *s, MDB_txn *txn, const char *case_id, const 
 		goto out;
 	}
 	r = 0;
-	if (c && c->opened && (r = doc_build(s, c, ol ? &od : NULL, nb, &nl)) < 0)
+	if (c && c->opened && (r = doc_build(s, a, c, ol ? &od : NULL, nb, &nl)) < 0)
 		goto out;
 	if (ol == nl && !memcmp(ob, nb, ol))
 		goto out;
@@ -626,22 +628,22 @@ int store_search_update(ld_store_t *s, MDB_txn *txn, const char *case_id, const 
 			r = op_push(s, txn, &nt.v[i], np, true);
 	if (r == 0 && moved && ol) {
 		MDB_val pk = {.mv_size = SEARCH_POSTING_LEN, .mv_data = op};
-		MDB_val pv = store_str_val(case_id);
+		MDB_val pv = (MDB_val){.mv_size = strlen(case_id), .mv_data = (void *)(case_id)};
 
-		r = store_mdb_err(mdb_del(txn, s->db_sref, &pk, &pv));
+		r = ld_store_mdb_err(mdb_del(txn, search_ix_of(s)->sref, &pk, &pv));
 		r = r == -ENOENT ? 0 : r;
 	}
 	if (r == 0 && moved && nl) {
 		MDB_val pk = {.mv_size = SEARCH_POSTING_LEN, .mv_data = np};
-		MDB_val pv = store_str_val(case_id);
+		MDB_val pv = (MDB_val){.mv_size = strlen(case_id), .mv_data = (void *)(case_id)};
 
-		r = store_mdb_err(mdb_put(txn, s->db_sref, &pk, &pv, 0));
+		r = ld_store_mdb_err(mdb_put(txn, search_ix_of(s)->sref, &pk, &pv, 0));
 	}
 	if (r == 0 && nl) {
 		v = (MDB_val){.mv_size = nl, .mv_data = nb};
-		r = store_mdb_err(mdb_put(txn, s->db_sdoc, &k, &v, 0));
+		r = ld_store_mdb_err(mdb_put(txn, search_ix_of(s)->sdoc, &k, &v, 0));
 	} else if (r == 0) {
-		r = store_mdb_err(mdb_del(txn, s->db_sdoc, &k, NULL));
+		r = ld_store_mdb_err(mdb_del(txn, search_ix_of(s)->sdoc, &k, NULL));
 	}
 out:
 	free(ot.v);
@@ -653,11 +655,93 @@ out:
 
 int store_search_drop(ld_store_t *s, MDB_txn *txn)
 {
-	int r = store_mdb_err(mdb_drop(txn, s->db_srch, 0));
+	int r = ld_store_mdb_err(mdb_drop(txn, search_ix_of(s)->srch, 0));
 
 	if (r == 0)
-		r = store_mdb_err(mdb_drop(txn, s->db_sref, 0));
+		r = ld_store_mdb_err(mdb_drop(txn, search_ix_of(s)->sref, 0));
 	if (r == 0)
-		r = store_mdb_err(mdb_drop(txn, s->db_sdoc, 0));
+		r = ld_store_mdb_err(mdb_drop(txn, search_ix_of(s)->sdoc, 0));
 	return r;
+}
+
+/* --- the index as the store sees it (store_index.h) --- */
+
+struct search_ix *search_ix_of(ld_store_t *s)
+{
+	return ld_store_indexer(s, "search");
+}
+
+static int sx_open(void *ud, ld_store_t *s, MDB_txn *txn)
+{
+	struct search_ix *x = ud;
+	int r;
+
+	if ((r = ld_store_mdb_err(mdb_dbi_open(txn, "v_srch", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED,
+					       &x->srch))) < 0 ||
+	    (r = ld_store_mdb_err(mdb_dbi_open(txn, "v_sref", MDB_CREATE | MDB_DUPSORT, &x->sref))) < 0)
+		return r;
+	return ld_store_mdb_err(mdb_dbi_open(txn, "v_sdoc", MDB_CREATE, &x->sdoc));
+}
+
+static int sx_apply(void *ud, ld_store_t *s, MDB_txn *txn, const ld_entry_t *e,
+		    const ProtobufCMessage *m)
+{
+	return 0; /* fed by the case summaries as they judge (casesum.c) */
+}
+
+static int sx_commit(void *ud, ld_store_t *s, MDB_txn *txn)
+{
+	return store_search_flush(s, txn);
+}
+
+static void sx_abort(void *ud)
+{
+	struct search_ix *x = ud;
+
+	x->n_sops = 0;
+}
+
+static int sx_drop(void *ud, ld_store_t *s, MDB_txn *txn)
+{
+	return store_search_drop(s, txn);
+}
+
+static size_t sx_dbis(void *ud, MDB_dbi *out, size_t max)
+{
+	const struct search_ix *x = ud;
+
+	if (max < 3)
+		return 0;
+	out[0] = x->srch;
+	out[1] = x->sref;
+	out[2] = x->sdoc;
+	return 3;
+}
+
+static void sx_free(void *ud)
+{
+	struct search_ix *x = ud;
+
+	free(x->sops);
+	free(x);
+}
+
+static const ld_indexer_t search_indexer = {
+	.name = "search",
+	.open = sx_open,
+	.apply = sx_apply,
+	.commit = sx_commit,
+	.abort = sx_abort,
+	.drop = sx_drop,
+	.dbis = sx_dbis,
+	.free = sx_free,
+};
+
+int ld_search_attach(ld_store_t *s)
+{
+	struct search_ix *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return -ENOMEM;
+	return ld_store_add_indexer(s, &search_indexer, x);
 }

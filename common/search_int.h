@@ -22,7 +22,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <lmdb.h>
+
 #include "common/ngram.h"
+#include "common/store.h"
 
 #define SEARCH_POSTING_LEN 12
 #define SEARCH_TOKEN_MAX (1 + LD_NGRAM_WORD_MAX)
@@ -70,3 +73,27 @@ size_t search_token_key(uint8_t k[SEARCH_TOKEN_MAX], char field, const char *s, 
 
 /* The rank of a time: byte order is time order. */
 uint64_t search_rank(int64_t ms);
+
+/* The index's databases and the posting changes queued in the write
+ * transaction (applied grouped by token before it commits). */
+struct search_op;
+struct search_ix {
+	MDB_dbi srch, sref, sdoc;
+	struct search_op *sops;
+	size_t n_sops, cap_sops;
+};
+
+/* The search index registered with store 's' (NULL if none). */
+struct search_ix *search_ix_of(ld_store_t *s);
+
+/* Index case 'case_id' for search as judged in 'c' with roster 'a' (c NULL
+ * or not opened: take it out of the index), in 'txn' (queued; applied at
+ * commit). */
+struct ld_case;
+struct ld_access;
+int store_search_update(ld_store_t *s, MDB_txn *txn, const char *case_id, const struct ld_case *c,
+			const struct ld_access *a);
+/* Empty the search index (reindex builds it again as it judges). */
+int store_search_drop(ld_store_t *s, MDB_txn *txn);
+/* Apply the posting changes store_search_update() queued, in 'txn'. */
+int store_search_flush(ld_store_t *s, MDB_txn *txn);

@@ -9,8 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "common/errors.h"
-#include "common/access.h"
+#include "common/kinds.h"
 #include "common/store_int.h"
 
 #define MAP_DEFAULT (64ull << 20)
@@ -276,7 +278,7 @@ static int env_open(ld_store_t *s)
 	r = store_mdb_err(mdb_env_create(&s->env));
 	if (r < 0)
 		return r;
-	mdb_env_set_maxdbs(s->env, 24);
+	mdb_env_set_maxdbs(s->env, 32);
 	mdb_env_set_mapsize(s->env, s->map_size);
 	/* NOTLS: read transactions are not tied to a thread. No WRITEMAP: with
 	 * it a full disk is a SIGBUS instead of an error. */
@@ -295,24 +297,16 @@ static int env_open(ld_store_t *s)
 	    (r = store_mdb_err(mdb_dbi_open(txn, "ids", MDB_CREATE, &s->db_ids))) < 0 ||
 	    (r = store_mdb_err(mdb_dbi_open(txn, "equiv", MDB_CREATE, &s->db_equiv))) < 0 ||
 	    (r = store_mdb_err(mdb_dbi_open(txn, "roster", MDB_CREATE, &s->db_roster))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "refusals", MDB_CREATE, &s->db_refusals))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "receipts", MDB_CREATE, &s->db_receipts))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "v_case", MDB_CREATE, &s->db_case_entries))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "v_grant", MDB_CREATE, &s->db_grants))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "v_action", MDB_CREATE, &s->db_action_entries))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "v_esc", MDB_CREATE, &s->db_escalations))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "v_csum", MDB_CREATE, &s->db_csum))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "v_cidx", MDB_CREATE, &s->db_cidx))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "v_ncnt", MDB_CREATE, &s->db_ncnt))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "v_aact", MDB_CREATE, &s->db_aact))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "v_hide", MDB_CREATE, &s->db_hidden))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "v_srch", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED,
-					    &s->db_srch))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "v_sref", MDB_CREATE | MDB_DUPSORT, &s->db_sref))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "v_sdoc", MDB_CREATE, &s->db_sdoc))) < 0) {
+	    (r = store_mdb_err(mdb_dbi_open(txn, "refusals", MDB_CREATE, &s->db_refusals))) < 0) {
 		mdb_txn_abort(txn);
 		goto fail;
 	}
+	/* The derived indexes' own databases, with the environment. */
+	for (size_t i = 0; i < s->n_ix; i++)
+		if ((r = s->ix[i].ix->open(s->ix[i].ud, s, txn)) < 0) {
+			mdb_txn_abort(txn);
+			goto fail;
+		}
 	r = store_mdb_err(mdb_txn_commit(txn));
 	if (r < 0)
 		goto fail;
@@ -323,22 +317,6 @@ fail:
 	mdb_env_close(s->env);
 	s->env = NULL;
 	return r;
-}
-
-/* A store written before the search index existed has case summaries but
- * no search records (both exist for every opened case otherwise): judge
- * every case again, in the daemon's idle slices, which builds the index. */
-static int search_upgrade(ld_store_t *s, MDB_txn *txn)
-{
-	MDB_stat sum, doc;
-	int r;
-
-	if ((r = store_mdb_err(mdb_stat(txn, s->db_csum, &sum))) < 0 ||
-	    (r = store_mdb_err(mdb_stat(txn, s->db_sdoc, &doc))) < 0)
-		return r;
-	if (sum.ms_entries == 0 || doc.ms_entries != 0)
-		return 0;
-	return store_rejudge_start(s, txn);
 }
 
 static int meta_init(ld_store_t *s, MDB_txn *txn, void *ud)
@@ -379,7 +357,7 @@ static int meta_init(ld_store_t *s, MDB_txn *txn, void *ud)
 	}
 	if (r < 0 && r != -ENOENT)
 		return r;
-	return search_upgrade(s, txn);
+	return 0;
 }
 
 int ld_store_open(const char *dir, const uint8_t root_pub[LD_PUBKEY_LEN],
@@ -441,9 +419,9 @@ void ld_store_destroy(ld_store_t **store_p)
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
 	ld_keycache_destroy(&s->keys);
-	ld_access_destroy(&s->sum_access);
-	free(s->touched);
-	free(s->sops);
+	for (size_t i = 0; i < s->n_ix; i++)
+		if (s->ix[i].ix->free)
+			s->ix[i].ix->free(s->ix[i].ud);
 	free(s->dir);
 	free(s);
 	*store_p = NULL;
@@ -467,18 +445,15 @@ int store_write_txn(ld_store_t *s, int (*fn)(ld_store_t *s, MDB_txn *txn, void *
 		r = store_mdb_err(mdb_txn_begin(s->env, NULL, 0, &txn));
 		if (r < 0)
 			return storage_error(r) ? LD_ENOSPACE : r;
-		s->n_touched = 0;
-		s->n_sops = 0;
-		s->roster_touched = false;
 		r = fn(s, txn, ud);
-		if (r == 0)
-			r = store_sum_derive(s, txn);
-		if (r == 0)
-			r = store_search_flush(s, txn);
-		/* A snapshot read from a transaction that does not commit, or
-		 * from a roster it changed, is not the roster any more. */
-		if (r < 0 || s->roster_touched)
-			ld_access_destroy(&s->sum_access);
+		/* The indexers finish what the entries queued, in this
+		 * transaction, or forget it if it does not commit. */
+		for (size_t i = 0; r == 0 && i < s->n_ix; i++)
+			if (s->ix[i].ix->commit)
+				r = s->ix[i].ix->commit(s->ix[i].ud, s, txn);
+		for (size_t i = 0; r < 0 && i < s->n_ix; i++)
+			if (s->ix[i].ix->abort)
+				s->ix[i].ix->abort(s->ix[i].ud);
 		if (r < 0 && r != STORE_EMAPFULL) {
 			mdb_txn_abort(txn);
 			return r;
@@ -564,4 +539,203 @@ void store_read_end(ld_store_t *s, MDB_txn *txn)
 {
 	if (txn && txn != s->cur_txn)
 		mdb_txn_abort(txn);
+}
+
+/* --- derived indexes --- */
+
+int ld_store_add_indexer(ld_store_t *s, const ld_indexer_t *ix, void *ud)
+{
+	MDB_txn *txn;
+	int r;
+
+	if (s->n_ix == LD_STORE_INDEXERS_MAX) {
+		if (ix->free)
+			ix->free(ud);
+		return -ENOSPC;
+	}
+	if (!s->env && (r = env_open(s)) < 0)
+		return r;
+	if ((r = store_mdb_err(mdb_txn_begin(s->env, NULL, 0, &txn))) < 0 ||
+	    (r = ix->open(ud, s, txn)) < 0 || (r = store_mdb_err(mdb_txn_commit(txn))) < 0) {
+		if (r != 0 && txn)
+			mdb_txn_abort(txn);
+		if (ix->free)
+			ix->free(ud);
+		return r;
+	}
+	s->ix[s->n_ix].ix = ix;
+	s->ix[s->n_ix].ud = ud;
+	s->n_ix++;
+	return 0;
+}
+
+void *ld_store_indexer(const ld_store_t *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_ix; i++)
+		if (!strcmp(s->ix[i].ix->name, name))
+			return s->ix[i].ud;
+	return NULL;
+}
+
+int store_index_apply(ld_store_t *s, MDB_txn *txn, const ld_entry_t *e)
+{
+	const ld_kind_info_t *k = ld_kind_info(e->hdr->kind);
+	ProtobufCMessage *m = NULL;
+	int r = 0;
+
+	if (!s->n_ix)
+		return 0;
+	/* Decoded once, here, for every index. */
+	if (e->has_payload && k && k->desc)
+		m = protobuf_c_message_unpack(k->desc, NULL, e->payload_len, e->payload);
+	for (size_t i = 0; r == 0 && i < s->n_ix; i++)
+		r = s->ix[i].ix->apply(s->ix[i].ud, s, txn, e, m);
+	if (m)
+		protobuf_c_message_free_unpacked(m, NULL);
+	return r;
+}
+
+static int reindex_one(void *ud, const MDB_val *k, const MDB_val *v)
+{
+	void **c = ud;
+	ld_entry_t *e;
+	int r = store_entry_decode(v, &e, NULL);
+
+	if (r < 0)
+		return r;
+	r = store_index_apply(c[0], c[1], e);
+	ld_entry_destroy(&e);
+	return r;
+}
+
+static int reindex_txn(ld_store_t *s, MDB_txn *txn, void *ud)
+{
+	void *c[2] = {s, txn};
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < s->n_ix; i++)
+		r = s->ix[i].ix->drop(s->ix[i].ud, s, txn);
+	if (r == 0)
+		r = store_walk_db(txn, s->db_entries, NULL, reindex_one, c);
+	for (size_t i = 0; r == 0 && i < s->n_ix; i++)
+		if (s->ix[i].ix->rebuilt)
+			r = s->ix[i].ix->rebuilt(s->ix[i].ud, s, txn);
+	return r;
+}
+
+int ld_store_reindex(ld_store_t *s)
+{
+	return store_write_txn(s, reindex_txn, NULL);
+}
+
+static int digest_one(void *ud, const MDB_val *k, const MDB_val *v)
+{
+	uint8_t len[8];
+
+	/* Lengths first, so key/value boundaries cannot be shifted. */
+	store_be32(len, (uint32_t)k->mv_size);
+	store_be32(len + 4, (uint32_t)v->mv_size);
+	return EVP_DigestUpdate(ud, len, sizeof(len)) == 1 &&
+			       EVP_DigestUpdate(ud, k->mv_data, k->mv_size) == 1 &&
+			       EVP_DigestUpdate(ud, v->mv_data, v->mv_size) == 1
+		       ? 0
+		       : -EIO;
+}
+
+int ld_store_views_digest(ld_store_t *s, uint8_t out[32])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	MDB_txn *txn;
+	int r;
+
+	if (!md)
+		return -ENOMEM;
+	if ((r = store_read_txn(s, &txn)) < 0) {
+		EVP_MD_CTX_free(md);
+		return r;
+	}
+	r = EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 ? 0 : -EIO;
+	for (size_t i = 0; r == 0 && i < s->n_ix; i++) {
+		MDB_dbi dbis[8];
+		size_t n = s->ix[i].ix->dbis(s->ix[i].ud, dbis, 8);
+
+		for (size_t j = 0; r == 0 && j < n; j++)
+			r = store_walk_db(txn, dbis[j], NULL, digest_one, md);
+	}
+	if (r == 0 && EVP_DigestFinal_ex(md, out, NULL) != 1)
+		r = -EIO;
+	store_read_end(s, txn);
+	EVP_MD_CTX_free(md);
+	return r;
+}
+
+int ld_store_read_begin(ld_store_t *s, MDB_txn **ret_txn)
+{
+	return store_read_txn(s, ret_txn);
+}
+
+void ld_store_read_end(ld_store_t *s, MDB_txn *txn)
+{
+	store_read_end(s, txn);
+}
+
+MDB_txn *ld_store_read_through(ld_store_t *s, MDB_txn *txn)
+{
+	MDB_txn *prev = s->cur_txn;
+
+	s->cur_txn = txn;
+	return prev;
+}
+
+int ld_store_write(ld_store_t *s, int (*fn)(ld_store_t *s, MDB_txn *txn, void *ud), void *ud)
+{
+	return store_write_txn(s, fn, ud);
+}
+
+MDB_dbi ld_store_meta_dbi(const ld_store_t *s)
+{
+	return s->db_meta;
+}
+
+int ld_store_mdb_err(int rc)
+{
+	return store_mdb_err(rc);
+}
+
+int ld_store_walk(MDB_txn *txn, MDB_dbi dbi, const MDB_val *from,
+		  int (*cb)(void *ud, const MDB_val *k, const MDB_val *v), void *ud)
+{
+	return store_walk_db(txn, dbi, from, cb, ud);
+}
+
+void ld_be32_put(uint8_t *p, uint32_t v)
+{
+	store_be32(p, v);
+}
+
+void ld_be64_put(uint8_t *p, uint64_t v)
+{
+	store_be64(p, v);
+}
+
+uint32_t ld_be32_get(const uint8_t *p)
+{
+	return store_get_be32(p);
+}
+
+uint64_t ld_be64_get(const uint8_t *p)
+{
+	return store_get_be64(p);
+}
+
+int ld_store_entry_key(ld_store_t *s, MDB_txn *txn, const char *feed, uint64_t seq,
+		       uint8_t key[LD_ENTRY_KEY_LEN])
+{
+	feed_state_t st;
+	int r = store_feed_get(s, txn, feed, &st);
+
+	if (r < 0)
+		return r;
+	store_entry_key(key, st.num, seq);
+	return 0;
 }

@@ -145,70 +145,10 @@ typedef struct ld_raw_entry {
 int ld_store_foreach_raw(ld_store_t *s, const char *feed, uint64_t from, uint64_t to,
 			 int (*cb)(void *ud, const ld_raw_entry_t *e), void *ud);
 
-/* A delivery receipt for one entry: 'receiver' confirmed holding it. */
-typedef struct ld_receipt {
-	char receiver[LD_NODE_ID_MAX + 1];
-	uint64_t receipt_seq;       /* the receipt entry in the receiver's feed */
-	int64_t received_ms;        /* receiver's clock */
-} ld_receipt_t;
-
-/* Call cb for every receipt the store holds for entry (feed, seq), in
- * receiver order. Receipts are indexed when a DeliveryReceipt entry with
- * its payload is stored (same transaction). */
-int ld_store_foreach_receipt(ld_store_t *s, const char *feed, uint64_t seq,
-			     int (*cb)(void *ud, const ld_receipt_t *r), void *ud);
-
 /* Call cb for every roster member (node-id order). The record is owned by
  * the store for the duration of the call. */
 int ld_store_foreach_roster(ld_store_t *s, int (*cb)(void *ud, const Ld__RosterNode *n),
 			   void *ud);
-
-/* Case ids are "<owner node id>/<local part>" (1-64 of A-Z a-z 0-9 . _ -),
- * chosen by the unit that opens the case, so they are unique everywhere. */
-#define LD_CASE_ID_MAX (LD_NODE_ID_MAX + 1 + 64)
-bool ld_case_id_valid(const char *s);
-
-/* Call cb for every entry this store holds (with its payload) that names
- * case 'case_id', in (author, seq) order. -EINVAL for a malformed id. */
-int ld_store_foreach_case_entry(ld_store_t *s, const char *case_id,
-				int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
-				void *ud);
-
-/* The case an entry's payload belongs to (the first one it names), into
- * buf (LD_CASE_ID_MAX + 1). -ENOENT if it names none or does not decode. */
-int ld_payload_case_id(uint32_t kind, const void *payload, size_t len, char *buf);
-
-/* Call cb with every unit that has transferred or designated case 'case_id'
- * to 'grantee' (the caller decides whether that unit could grant what is
- * asked). Stops and returns cb's value if non-zero. */
-int ld_store_foreach_case_grant(ld_store_t *s, const char *case_id, const char *grantee,
-				int (*cb)(void *ud, const char *grantor), void *ud);
-
-/* SHA-256 over every key and value of every derived view, in key order:
- * two stores holding the same entries have the same digest. */
-int ld_store_views_digest(ld_store_t *s, uint8_t out[32]);
-
-/* Joint actions are indexed like cases: action ids have the case id syntax
- * ("<dispatching node>/<local part>"). Call cb for every dispatch and action
- * response this store holds (with payload) for 'action_id'. */
-int ld_store_foreach_action_entry(ld_store_t *s, const char *action_id,
-				  int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
-				  void *ud);
-
-/* Call cb once for every case id (cases = true) or action id the store has
- * indexed, in id order. Stops and returns cb's value if non-zero. */
-int ld_store_foreach_thread_id(ld_store_t *s, bool cases, int (*cb)(void *ud, const char *id),
-			       void *ud);
-
-/* The escalation index's code for 'what' (enum ld.Overdue) and, for stage
- * reports, the checkpoint number (-1: none). */
-uint32_t ld_escalation_code(uint32_t what, int checkpoint);
-
-/* Has 'author' already escalated 'responsible' for 'what' (a code from
- * ld_escalation_code) with this deadline on case or action 'thread_id'?
- * 0 if so, -ENOENT if not. */
-int ld_store_escalated(ld_store_t *s, const char *thread_id, const char *responsible,
-		       uint32_t what, int64_t deadline_ms, const char *author);
 
 /* Make every read until ld_store_snapshot_end() see one consistent
  * snapshot (one LMDB read transaction). Writes fail with -EBUSY meanwhile.
@@ -216,9 +156,14 @@ int ld_store_escalated(ld_store_t *s, const char *thread_id, const char *respons
 int ld_store_snapshot_begin(ld_store_t *s);
 void ld_store_snapshot_end(ld_store_t *s);
 
-/* Rebuild every derived view from the entries held, in one transaction.
- * The result is byte-identical to the views built as entries arrived. */
+/* Rebuild every derived index (store_index.h) from the entries held, in
+ * one transaction. The result is byte-identical to the indexes built as
+ * entries arrived. */
 int ld_store_reindex(ld_store_t *s);
+
+/* SHA-256 over every key and value of every derived index, in key order:
+ * two stores holding the same entries have the same digest. */
+int ld_store_views_digest(ld_store_t *s, uint8_t out[32]);
 
 /* Find an entry by id. -ENOENT if the store does not hold it. */
 int ld_store_find_id(ld_store_t *s, const uint8_t id[LD_ID_LEN], ld_entry_ref_t *ret_ref);

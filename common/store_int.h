@@ -11,17 +11,7 @@
  *   equiv     u32 num ++ u64 seq ++ 32 B other id -> proof
  *   roster    node id -> packed ld.RosterNode
  *   refusals  u32 num ++ u64 seq -> reason text
- *   receipts  u32 num ++ u64 seq ++ receiver id -> u64 receipt seq ++ i64 time
- *   v_case    case id \0 author \0 u64 seq -> u32 kind (store_views.c)
- *   v_grant   case id \0 grantee \0 grantor -> "1" (transfers, designations)
- *   v_action  action id \0 author \0 u64 seq -> u32 kind (dispatches, responses)
- *   v_esc     thread id \0 responsible \0 u32 what u64 deadline \0 author -> "1"
- *   v_csum    case id -> judged case summary (casesum.c)
- *   v_cidx    u8 class ++ u64 time ++ case id [\0 u32 n] -> holder (casesum.c)
- *   v_ncnt    node id -> per-unit referral counters and answer-time histogram
- *   v_aact    action id -> u8 priority, for every active joint action
- *   v_hide    author \0 u32 kind u64 time u64 seq -> audience (hidden.c)
- *   v_srch, v_sref, v_sdoc  the case search index (search_int.h)
+ * Derived indexes keep databases of their own (store_index.h).
  *
  * Stored entry value: u8 format(1) | u8 flags | u16 header_len |
  * u32 payload_len | i64 recv_ms | 32 B id | 64 B sig | header | payload.
@@ -34,8 +24,10 @@
 
 #include "common/roster.h"
 #include "common/store.h"
+#include "common/store_index.h"
 
 #define STORE_FORMAT 1
+#define LD_STORE_INDEXERS_MAX 8
 #define FEED_STATE_LEN 64
 #define FEED_FROZEN 1u
 #define ENTRY_KEY_LEN 12
@@ -48,8 +40,7 @@
 struct ld_store {
 	MDB_env *env;
 	MDB_dbi db_meta, db_feeds, db_nums, db_entries, db_ids, db_equiv, db_roster,
-		db_refusals, db_receipts, db_case_entries, db_grants, db_action_entries,
-		db_escalations, db_csum, db_cidx, db_ncnt, db_aact, db_hidden, db_srch, db_sref, db_sdoc;
+		db_refusals;
 	char *dir;
 	int lock_fd;
 	size_t map_size, map_max;
@@ -59,26 +50,16 @@ struct ld_store {
 	char local_id[LD_NODE_ID_MAX + 1];
 	ld_key_t *local_key;          /* borrowed */
 	ld_keycache_t *keys;
-	/* The transaction every read goes through while set: the write
-	 * transaction while summaries are derived (casesum.c), or a read
-	 * snapshot (ld_store_snapshot_begin). Then the cases and actions
-	 * touched in the write transaction, whether it changed the roster,
-	 * and the roster snapshot judgements use. */
+	/* The transaction every read goes through while set: a read
+	 * snapshot (ld_store_snapshot_begin), or the write transaction an
+	 * indexer judges in (ld_store_read_through). */
 	MDB_txn *cur_txn;
-	struct store_touch *touched;
-	size_t n_touched, cap_touched;
-	bool touch_off;          /* reindex judges everything itself */
-	bool roster_touched;
-	struct ld_access *sum_access;
-	/* Changes to search postings in the write transaction, applied
-	 * grouped by token before it commits (search_index.c). */
-	struct search_op *sops;
-	size_t n_sops, cap_sops;
-};
-
-struct store_touch {
-	char id[LD_CASE_ID_MAX + 1];
-	bool action;
+	/* The derived indexes, in registration order. */
+	struct {
+		const ld_indexer_t *ix;
+		void *ud;
+	} ix[LD_STORE_INDEXERS_MAX];
+	size_t n_ix;
 };
 
 typedef struct feed_state {
@@ -152,38 +133,9 @@ int store_lookup_key(void *ud, const char *feed, uint64_t seq, const uint8_t sig
 void lookup_ctx_init(lookup_ctx_t *ctx, ld_store_t *s, MDB_txn *txn);
 void lookup_ctx_forget(lookup_ctx_t *ctx);
 
-/* Remember that case or action 'id' changed in the write transaction, so
- * its summary is judged again before commit (casesum.c). */
-int store_touch(ld_store_t *s, const char *id, bool action);
-/* Judge the touched cases and actions again and update their summaries,
- * indexes and counters, in 'txn' (casesum.c). */
-int store_sum_derive(ld_store_t *s, MDB_txn *txn);
-/* Judge every case and action again from the first, in steps
- * (ld_store_rejudge), starting in 'txn'. */
-int store_rejudge_start(ld_store_t *s, MDB_txn *txn);
-/* Drop every summary table and judge every case and action (reindex). */
-int store_sum_rebuild(ld_store_t *s, MDB_txn *txn);
-
-/* Index case 'case_id' for search as judged in 'c' (NULL or not opened:
- * take it out of the index), in 'txn' (search_index.c). */
-struct ld_case;
-int store_search_update(ld_store_t *s, MDB_txn *txn, const char *case_id, const struct ld_case *c);
-/* Empty the search index (reindex builds it again as it judges). */
-int store_search_drop(ld_store_t *s, MDB_txn *txn);
-/* Apply the posting changes store_search_update() queued, in 'txn'. */
-int store_search_flush(ld_store_t *s, MDB_txn *txn);
-
-/* ld_store_foreach_thread_id() from the first id after 'after' (NULL or
- * "": from the start). */
-int store_foreach_thread_id(ld_store_t *s, bool cases, const char *after,
-			    int (*cb)(void *ud, const char *id), void *ud);
-
-/* Index (no payload) or unindex (payload held) an answer held redacted
- * (hidden.c). */
-int store_hidden_apply(ld_store_t *s, MDB_txn *txn, const ld_entry_t *e);
-
-/* Derive the views of one newly stored entry (store_views.c). */
-int store_views_apply(ld_store_t *s, MDB_txn *txn, const ld_entry_t *e);
+/* Hand a newly stored entry (or one whose payload was filled in) to every
+ * indexer, its payload decoded once. */
+int store_index_apply(ld_store_t *s, MDB_txn *txn, const ld_entry_t *e);
 
 /* Run fn in a write transaction and commit durably; on STORE_EMAPFULL grow
  * the map and run it again from scratch. Storage errors at commit become

@@ -206,46 +206,6 @@ int ld_store_foreach_raw(ld_store_t *s, const char *feed, uint64_t from, uint64_
 	return feed_range(s, feed, from, to, raw_one, &c);
 }
 
-struct receipt_walk {
-	uint8_t prefix[ENTRY_KEY_LEN];
-	int (*cb)(void *ud, const ld_receipt_t *r);
-	void *ud;
-};
-
-static int receipt_one(void *ud, const MDB_val *k, const MDB_val *v)
-{
-	struct receipt_walk *w = ud;
-	size_t idlen = k->mv_size - ENTRY_KEY_LEN;
-	ld_receipt_t rec;
-
-	if (k->mv_size <= ENTRY_KEY_LEN || memcmp(k->mv_data, w->prefix, ENTRY_KEY_LEN) != 0)
-		return 1; /* past this entry's receipts */
-	if (idlen > LD_NODE_ID_MAX || v->mv_size != 16)
-		return -EIO;
-	memcpy(rec.receiver, (uint8_t *)k->mv_data + ENTRY_KEY_LEN, idlen);
-	rec.receiver[idlen] = '\0';
-	rec.receipt_seq = store_get_be64(v->mv_data);
-	rec.received_ms = (int64_t)store_get_be64((uint8_t *)v->mv_data + 8);
-	return w->cb(w->ud, &rec);
-}
-
-int ld_store_foreach_receipt(ld_store_t *s, const char *feed, uint64_t seq,
-			     int (*cb)(void *ud, const ld_receipt_t *r), void *ud)
-{
-	struct receipt_walk w = {.cb = cb, .ud = ud};
-	MDB_val k = {.mv_size = ENTRY_KEY_LEN, .mv_data = w.prefix};
-	feed_state_t st;
-	MDB_txn *txn;
-	int r;
-
-	if ((r = feed_begin(s, feed, &txn, &st)) < 0)
-		return r == -ENOENT ? 0 : r;
-	store_entry_key(w.prefix, st.num, seq);
-	r = store_walk_db(txn, s->db_receipts, &k, receipt_one, &w);
-	store_read_end(s, txn);
-	return r == 1 || r == -ENOENT ? 0 : r;
-}
-
 struct roster_walk {
 	int (*cb)(void *ud, const Ld__RosterNode *n);
 	void *ud;

@@ -7,7 +7,6 @@
 
 #include "common/errors.h"
 #include "common/store_int.h"
-#include "receipt.pb-c.h"
 
 static int64_t now_ms(void)
 {
@@ -186,7 +185,6 @@ static int roster_apply_entry(ld_store_t *s, MDB_txn *txn, lookup_ctx_t *lk, uin
 		r = store_mdb_err(mdb_put(txn, s->db_roster, &k, &v, MDB_RESERVE));
 		if (r == 0)
 			ld__roster_node__pack(next, v.mv_data);
-		s->roster_touched = true;
 	}
 	/* The cached record of that member is stale now. */
 	lookup_ctx_forget(lk);
@@ -204,48 +202,6 @@ static bool is_root_feed(const lookup_ctx_t *lk, const ld_entry_t *e)
 	if (lk->root_id[0])
 		return strcmp(e->hdr->author, lk->root_id) == 0;
 	return memcmp(e->hdr->signer.data, lk->s->root_pub, LD_PUBKEY_LEN) == 0;
-}
-
-/* Receipts view: for each entry a DeliveryReceipt names, remember who
- * confirmed it and when. Derived in the same transaction as the receipt. */
-static int receipt_index(ld_store_t *s, MDB_txn *txn, const ld_entry_t *e)
-{
-	Ld__DeliveryReceipt *d;
-	size_t rlen = strlen(e->hdr->author);
-	int r = 0;
-
-	if (e->hdr->kind != LD__KIND__KIND_DELIVERY_RECEIPT || !e->has_payload)
-		return 0;
-	d = ld__delivery_receipt__unpack(NULL, e->payload_len, e->payload);
-	if (!d)
-		return 0; /* kept as history; nothing to index */
-	for (size_t i = 0; i < d->n_entries && r == 0; i++) {
-		const Ld__EntryRef *ref = d->entries[i];
-		uint8_t kb[ENTRY_KEY_LEN + LD_NODE_ID_MAX], vb[16];
-		MDB_val k = {.mv_size = ENTRY_KEY_LEN + rlen, .mv_data = kb};
-		MDB_val v = {.mv_size = sizeof(vb), .mv_data = vb};
-		feed_state_t st;
-
-		if (!ref->feed || !ld_node_id_valid(ref->feed) || !ref->has_seq)
-			continue;
-		r = store_feed_get(s, txn, ref->feed, &st);
-		if (r == -ENOENT) {
-			r = 0;
-			continue;
-		}
-		if (r < 0)
-			break;
-		store_entry_key(kb, st.num, ref->seq);
-		memcpy(kb + ENTRY_KEY_LEN, e->hdr->author, rlen);
-		store_be64(vb, e->hdr->seq);
-		store_be64(vb + 8, (uint64_t)(d->has_received_ms ? d->received_ms : e->hdr->time_ms));
-		/* The first receipt of an entry by a receiver is the proof. */
-		r = store_mdb_err(mdb_put(txn, s->db_receipts, &k, &v, MDB_NOOVERWRITE));
-		if (r == -EEXIST)
-			r = 0;
-	}
-	ld__delivery_receipt__free_unpacked(d, NULL);
-	return r;
 }
 
 struct append_ctx {
@@ -298,9 +254,7 @@ static int append_txn(ld_store_t *s, MDB_txn *txn, void *ud)
 		if (r == 0)
 			r = entry_put(s, txn, st.num, e, now_ms(), flags);
 		if (r == 0)
-			r = receipt_index(s, txn, e);
-		if (r == 0)
-			r = store_views_apply(s, txn, e);
+			r = store_index_apply(s, txn, e);
 		if (r == 0) {
 			st.head_seq = e->hdr->seq;
 			memcpy(st.head_id, e->id, LD_ID_LEN);
@@ -448,8 +402,7 @@ static int ingest_run(ld_store_t *s, MDB_txn *txn, lookup_ctx_t *lk, ld_ingest_b
 		/* Held redacted and now received in full: keep the payload. */
 		if (!(((uint8_t *)held.mv_data)[1] & VAL_HAS_PAYLOAD) && run[i]->has_payload &&
 		    ((r = entry_put(s, txn, st.num, run[i], recv, 0)) < 0 ||
-		     (r = receipt_index(s, txn, run[i])) < 0 ||
-		     (r = store_views_apply(s, txn, run[i])) < 0))
+		     (r = store_index_apply(s, txn, run[i])) < 0))
 			return r;
 	}
 	b->n_dup = i;
@@ -473,8 +426,7 @@ static int ingest_run(ld_store_t *s, MDB_txn *txn, lookup_ctx_t *lk, ld_ingest_b
 		if (root && (r = roster_apply_entry(s, txn, lk, st.num, run[j], &why)) < 0)
 			return r;
 		if ((r = entry_put(s, txn, st.num, run[j], recv, flags)) < 0 ||
-		    (r = receipt_index(s, txn, run[j])) < 0 ||
-		    (r = store_views_apply(s, txn, run[j])) < 0)
+		    (r = store_index_apply(s, txn, run[j])) < 0)
 			return r;
 	}
 	st.head_seq = run[b->n - 1]->hdr->seq;

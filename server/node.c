@@ -356,7 +356,7 @@ int ld_node_open(ld_config_t *conf, ld_node_t **ret)
 	n->started_ms = ld_now_ms();
 	if ((r = load_identity(n, err, sizeof(err))) < 0)
 		goto fail;
-	r = ld_store_open(conf->data_dir, conf->root_pub, NULL, &n->store);
+	r = ld_views_open(conf->data_dir, conf->root_pub, NULL, &n->store);
 	if (r < 0) {
 		snprintf(err, sizeof(err), "store %s: %s", conf->data_dir,
 			 r == LD_EBUSY ? "in use by another process (is liandongd already running "

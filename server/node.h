@@ -12,6 +12,7 @@
 
 #include "api.pb-c.h"
 #include "common/access.h"
+#include "common/views.h"
 #include "common/timeutil.h"
 #include "common/blob.h"
 #include "common/config.h"

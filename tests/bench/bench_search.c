@@ -226,7 +226,7 @@ static ld_store_t *make_store(const char *dir, tu_node_t *root, tu_node_t *c)
 	uint8_t buf[512];
 	ld_store_t *s;
 
-	if (ld_store_open(dir, root->pub, &(ld_store_opts_t){.map_size = 1ull << 33}, &s) < 0)
+	if (ld_views_open(dir, root->pub, &(ld_store_opts_t){.map_size = 1ull << 33}, &s) < 0)
 		abort();
 	for (size_t i = 0; i <= COUNTIES; i++) {
 		Ld__RosterUpdate u = LD__ROSTER_UPDATE__INIT;

@@ -301,7 +301,7 @@ static void store_reopen(bench_t *b)
 		fail("stat data.mdb", -errno);
 	free(data);
 	o.map_size = ((size_t)st.st_size + (4ull << 30)) & ~((1ull << 20) - 1);
-	CHECK(ld_store_open(b->store_dir, b->root.pub, &o, &b->s));
+	CHECK(ld_views_open(b->store_dir, b->root.pub, &o, &b->s));
 	CHECK(ld_store_set_local(b->s, b->local.id, b->local.key));
 }
 
@@ -505,7 +505,7 @@ static void setup_reuse(bench_t *b)
 {
 	b->pre = xcalloc(b->npre ? b->npre : 1, sizeof(*b->pre));
 	foreach_node(b, node_load);
-	CHECK(ld_store_open(b->store_dir, b->root.pub, NULL, &b->s));
+	CHECK(ld_views_open(b->store_dir, b->root.pub, NULL, &b->s));
 }
 
 /* ---- raw crypto ------------------------------------------------------- */

@@ -105,7 +105,7 @@ static ld_store_t *make_store(const char *dir, tu_node_t *root, tu_node_t *c)
 	ld_entry_t *e[REGIONS + 1];
 	uint8_t buf[512];
 
-	if (ld_store_open(dir, root->pub, &(ld_store_opts_t){.map_size = 1ull << 32}, &s) < 0)
+	if (ld_views_open(dir, root->pub, &(ld_store_opts_t){.map_size = 1ull << 32}, &s) < 0)
 		abort();
 	for (size_t i = 0; i <= REGIONS; i++) {
 		Ld__RosterUpdate u = LD__ROSTER_UPDATE__INIT;

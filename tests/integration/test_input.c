@@ -29,6 +29,7 @@
 #include "common/errors.h"
 #include "common/key.h"
 #include "common/store.h"
+#include "common/views.h"
 #include "testutil.h"
 
 typedef cl_world_t world_t;
@@ -75,7 +76,7 @@ static void forge(world_t *w, tn_t *n, uint32_t kind, const char *const *aud, si
 
 	assert_int_equal(cl_stop(w->c, n), 0);
 	snprintf(dir, sizeof(dir), "%s/data", n->dir);
-	assert_int_equal(ld_store_open(dir, w->c->root->sign_pub, NULL, &s), 0);
+	assert_int_equal(ld_views_open(dir, w->c->root->sign_pub, NULL, &s), 0);
 	assert_int_equal(ld_store_set_local(s, n->id, n->key), 0);
 	assert_int_equal(ld_store_append(s, &q, 1, NULL), 0);
 	ld_store_destroy(&s);

@@ -29,6 +29,7 @@
 
 #include "cluster.h"
 #include "common/store.h"
+#include "common/views.h"
 #include "testutil.h"
 
 /* A kind this version does not interpret: signed, stored and passed on as
@@ -254,7 +255,7 @@ static ld_store_t *open_offline(world_t *w, tn_t *n)
 
 	assert_true(n->pid <= 0);
 	snprintf(dir, sizeof(dir), "%s/data", n->dir);
-	assert_int_equal(ld_store_open(dir, w->c->root->sign_pub, NULL, &s), 0);
+	assert_int_equal(ld_views_open(dir, w->c->root->sign_pub, NULL, &s), 0);
 	return s;
 }
 

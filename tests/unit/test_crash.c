@@ -133,7 +133,7 @@ static _Noreturn void child_main(const char *dir, const uint8_t *root_pub, ld_ke
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(CHILD_EPARENT);
-	if ((r = ld_store_open(dir, root_pub, NULL, &s)) < 0)
+	if ((r = ld_views_open(dir, root_pub, NULL, &s)) < 0)
 		child_fail(CHILD_EOPEN, "ld_store_open", r);
 	if ((r = ld_store_set_local(s, WRITER, key)) < 0)
 		child_fail(CHILD_ELOCAL, "ld_store_set_local", r);
@@ -421,7 +421,7 @@ static void test_kill_during_appends(void **state)
 			     : late > LATE_MAX_US / 1e6 ? LATE_MAX_US / 1e6 : late;
 		}
 
-		r = ld_store_open(fx->dir, fx->root.pub, NULL, &fx->s);
+		r = ld_views_open(fx->dir, fx->root.pub, NULL, &fx->s);
 		if (r != 0)
 			fail_msg("cycle %d: reopen after kill: %s", cycle, ld_strerror(r));
 		r = ld_store_head(fx->s, WRITER, &h);
@@ -469,7 +469,7 @@ static void test_kill_during_appends(void **state)
 	assert_int_equal(kills, CYCLES);
 
 	/* Finally every acknowledgement of the whole run, against one store. */
-	assert_int_equal(ld_store_open(fx->dir, fx->root.pub, NULL, &fx->s), 0);
+	assert_int_equal(ld_views_open(fx->dir, fx->root.pub, NULL, &fx->s), 0);
 	for (size_t i = 0; i < rd->n; i++)
 		assert_acked(fx->s, &rd->acks[i]);
 	ld_store_destroy(&fx->s);

@@ -256,7 +256,7 @@ static void open_small(struct full_fx *fx, size_t map_max)
 	ld_entry_t *run[3];
 	int r;
 
-	assert_int_equal(ld_store_open(fx->dir, root->pub, &opts, &fx->s), 0);
+	assert_int_equal(ld_views_open(fx->dir, root->pub, &opts, &fx->s), 0);
 	assert_int_equal(ld_store_map_size(fx->s), MIB);
 	run[0] = tu_roster(root, LD__ROSTER_UPDATE__ACTION__ADD, root->id, root->pub, NULL, 0);
 	run[1] = tu_roster(root, LD__ROSTER_UPDATE__ACTION__ADD, fx->writer.id, fx->writer.pub,
@@ -382,7 +382,7 @@ static void test_disk_full(void **state)
 
 	/* And it is all on disk, not only in this process. */
 	ld_store_destroy(&fx->s);
-	assert_int_equal(ld_store_open(fx->dir, fx->root.pub, &opts, &fx->s), 0);
+	assert_int_equal(ld_views_open(fx->dir, fx->root.pub, &opts, &fx->s), 0);
 	verify_feed(fx->s, WRITER, &fx->xw);
 	verify_feed(fx->s, OTHER, &fx->xo);
 	assert_int_equal(ld_store_check_feed(fx->s, fx->root.id, LD_CHAIN_EACH_SIG, NULL), 0);
@@ -437,7 +437,7 @@ static void test_map_growth_ingest(void **state)
 	/* Reopened with the small map asked for again, the store takes the
 	 * size the data needs, and keeps growing from there. */
 	ld_store_destroy(&fx->s);
-	assert_int_equal(ld_store_open(fx->dir, fx->root.pub, &opts, &fx->s), 0);
+	assert_int_equal(ld_views_open(fx->dir, fx->root.pub, &opts, &fx->s), 0);
 	assert_true((off_t)ld_store_map_size(fx->s) >= data_size(fx->dir));
 	assert_int_equal(ld_store_set_local(fx->s, fx->writer.id, fx->writer.key), 0);
 	for (int i = 0; i < 40; i++) {
@@ -514,7 +514,7 @@ static void test_map_max(void **state)
 	verify_feed(fx->s, WRITER, &fx->xw);
 	ld_store_destroy(&fx->s);
 
-	assert_int_equal(ld_store_open(fx->dir, fx->root.pub, &opts, &fx->s), 0);
+	assert_int_equal(ld_views_open(fx->dir, fx->root.pub, &opts, &fx->s), 0);
 	assert_int_equal(ld_store_set_local(fx->s, fx->writer.id, fx->writer.key), 0);
 	for (int i = 0; i < 100; i++)
 		assert_int_equal(append_group(fx->s, &fx->xw, GROUP_MAX, 1200), 0);

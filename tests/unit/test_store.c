@@ -94,7 +94,7 @@ static void test_bootstrap_from_root_key(void **state)
 
 	/* Reopen: the root id and roster are durable. */
 	ld_store_destroy(&f->s);
-	assert_int_equal(ld_store_open(f->dir, f->root.pub, NULL, &f->s), 0);
+	assert_int_equal(ld_views_open(f->dir, f->root.pub, NULL, &f->s), 0);
 	assert_string_equal(ld_store_root_id(f->s), "province");
 	assert_int_equal(ld_store_check_feed(f->s, "province", LD_CHAIN_EACH_SIG, NULL), 0);
 }
@@ -108,7 +108,7 @@ static void test_root_feed_must_start_with_self(void **state)
 
 	tu_node_init(&root, "province");
 	tu_node_init(&a, "county-a");
-	assert_int_equal(ld_store_open(dir, root.pub, NULL, &s), 0);
+	assert_int_equal(ld_views_open(dir, root.pub, NULL, &s), 0);
 	/* A root feed whose first entry is not the root adding itself cannot
 	 * bootstrap a roster. */
 	e = tu_roster(&root, ADD, "county-a", a.pub, "province", 0);
@@ -121,7 +121,7 @@ static void test_root_feed_must_start_with_self(void **state)
 	ld_entry_destroy(&e);
 	ld_store_destroy(&s);
 	/* Opening with another root key is refused: wrong deployment. */
-	assert_int_equal(ld_store_open(dir, a.pub, NULL, &s), LD_EWRONGKEY);
+	assert_int_equal(ld_views_open(dir, a.pub, NULL, &s), LD_EWRONGKEY);
 	tu_node_fini(&root);
 	tu_node_fini(&a);
 	tu_rmrf(dir);
@@ -482,7 +482,7 @@ static void test_map_growth_and_id_index(void **state)
 	uint8_t big[1500];
 
 	ld_store_destroy(&f->s);
-	assert_int_equal(ld_store_open(f->dir, f->root.pub, &opts, &f->s), 0);
+	assert_int_equal(ld_views_open(f->dir, f->root.pub, &opts, &f->s), 0);
 	memset(big, 'x', sizeof(big));
 	for (size_t i = 0; i < N; i++)
 		run[i] = tu_next(&f->a, REFERRAL, big, sizeof(big), NULL, 0);
@@ -574,7 +574,7 @@ static void test_single_process_lock(void **state)
 	fixture_t *f = *state;
 	ld_store_t *other = NULL;
 
-	assert_int_equal(ld_store_open(f->dir, f->root.pub, NULL, &other), LD_EBUSY);
+	assert_int_equal(ld_views_open(f->dir, f->root.pub, NULL, &other), LD_EBUSY);
 	assert_null(other);
 }
 

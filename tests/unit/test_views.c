@@ -702,7 +702,7 @@ static void test_search_index(void **state)
 		}
 		assert_int_equal(mdb_txn_commit(txn), 0);
 		mdb_env_close(env);
-		assert_int_equal(ld_store_open(f->dir, f->root.pub, NULL, &f->s), 0);
+		assert_int_equal(ld_views_open(f->dir, f->root.pub, NULL, &f->s), 0);
 		assert_true(ld_store_rejudge_pending(f->s));
 		{
 			ld_search_result_t *res;

@@ -133,7 +133,7 @@ ld_store_t *tu_store_with_roster(const char *dir, tu_node_t *root, tu_node_t *co
 	ld_store_t *s;
 	int r;
 
-	if ((r = ld_store_open(dir, root->pub, NULL, &s)) < 0)
+	if ((r = ld_views_open(dir, root->pub, NULL, &s)) < 0)
 		die("ld_store_open", r);
 	if (root->seq == 0)
 		run[0] = tu_roster(root, LD__ROSTER_UPDATE__ACTION__ADD, root->id, root->pub, NULL, 0);

@@ -10,6 +10,7 @@
 #include "common/entry.h"
 #include "common/key.h"
 #include "common/store.h"
+#include "common/views.h"
 
 /* A feed writer under test: node id, key, and its feed's current head. */
 typedef struct tu_node {
