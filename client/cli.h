@@ -19,7 +19,7 @@
 
 #include "api.pb-c.h"
 #include "entry.pb-c.h"
-#include "common/timeutil.h"
+#include "common/base/timeutil.h"
 
 enum {
 	EXIT_VERIFY = 1,

@@ -17,7 +17,7 @@
 #include <jansson.h>
 
 #include "client/cli.h"
-#include "common/text.h"
+#include "common/base/text.h"
 
 struct guard {
 	int fd;

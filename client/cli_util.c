@@ -9,11 +9,11 @@
 
 #include "client/cli.h"
 #include "client/ldclient.h"
-#include "common/entry.h"
-#include "common/errors.h"
-#include "common/kinds.h"
-#include "common/text.h"
-#include "common/timeutil.h"
+#include "common/feed/entry.h"
+#include "common/base/errors.h"
+#include "common/feed/kinds.h"
+#include "common/base/text.h"
+#include "common/base/timeutil.h"
 
 int cli_pick(const char *const *names, size_t n, const char *s)
 {

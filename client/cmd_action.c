@@ -9,9 +9,9 @@
 #include "action.pb-c.h"
 #include "client/cli.h"
 #include "client/ldclient.h"
-#include "common/action.h"
-#include "common/entry.h"
-#include "common/errors.h"
+#include "common/domain/action.h"
+#include "common/feed/entry.h"
+#include "common/base/errors.h"
 
 static void dispatch_usage(FILE *f)
 {

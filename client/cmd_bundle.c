@@ -12,11 +12,11 @@
 #include "case.pb-c.h"
 #include "client/cli.h"
 #include "client/ldclient.h"
-#include "common/blob.h"
-#include "common/bundle.h"
-#include "common/errors.h"
-#include "common/key.h"
-#include "common/store.h"
+#include "common/store/blob.h"
+#include "common/files/bundle.h"
+#include "common/base/errors.h"
+#include "common/crypto/key.h"
+#include "common/store/store.h"
 #include "evidence.pb-c.h"
 
 #define MAX_FILES 64

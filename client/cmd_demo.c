@@ -11,9 +11,9 @@
 
 #include "case.pb-c.h"
 #include "client/cli.h"
-#include "common/errors.h"
-#include "common/store.h"
-#include "common/views.h"
+#include "common/base/errors.h"
+#include "common/store/store.h"
+#include "common/views/views.h"
 #include "evidence.pb-c.h"
 #include "roster.pb-c.h"
 

@@ -7,10 +7,10 @@
 
 #include "client/cli.h"
 #include "client/ldclient.h"
-#include "common/entry.h"
-#include "common/errors.h"
-#include "common/kinds.h"
-#include "common/pbjson.h"
+#include "common/feed/entry.h"
+#include "common/base/errors.h"
+#include "common/feed/kinds.h"
+#include "common/feed/pbjson.h"
 
 static int kind_parse(const char *s, uint32_t *out)
 {

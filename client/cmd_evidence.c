@@ -15,13 +15,13 @@
 #include <unistd.h>
 
 #include "client/cli.h"
-#include "common/blob.h"
-#include "common/bundle.h"
+#include "common/store/blob.h"
+#include "common/files/bundle.h"
 #include "client/ldclient.h"
-#include "common/casefile.h"
-#include "common/entry.h"
-#include "common/errors.h"
-#include "common/store.h"
+#include "common/domain/casefile.h"
+#include "common/feed/entry.h"
+#include "common/base/errors.h"
+#include "common/store/store.h"
 #include "evidence.pb-c.h"
 
 static const char *const types[] = {NULL, "sampling", "monitoring", "photo", "video",

@@ -19,10 +19,10 @@
 
 #include "client/cli.h"
 #include "client/ldclient.h"
-#include "common/entry.h"
-#include "common/errors.h"
-#include "common/key.h"
-#include "common/store.h"
+#include "common/feed/entry.h"
+#include "common/base/errors.h"
+#include "common/crypto/key.h"
+#include "common/store/store.h"
 #include "evidence.pb-c.h"
 
 #define POLL_MS 200

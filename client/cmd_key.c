@@ -2,8 +2,8 @@
 #include <string.h>
 
 #include "client/cli.h"
-#include "common/errors.h"
-#include "common/key.h"
+#include "common/base/errors.h"
+#include "common/crypto/key.h"
 
 static void key_usage(FILE *f)
 {

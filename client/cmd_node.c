@@ -9,12 +9,12 @@
 
 #include "client/cli.h"
 #include "client/ldclient.h"
-#include "common/apisock.h"
-#include "common/config.h"
-#include "common/curve.h"
-#include "common/errors.h"
-#include "common/key.h"
-#include "common/revocation.h"
+#include "common/conf/apisock.h"
+#include "common/conf/config.h"
+#include "common/crypto/curve.h"
+#include "common/base/errors.h"
+#include "common/crypto/key.h"
+#include "common/domain/revocation.h"
 #include "roster.pb-c.h"
 
 /* Where the daemon's API is: --api EP, else the api of -c CONFIG, else of

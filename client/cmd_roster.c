@@ -9,14 +9,14 @@
 
 #include "client/cli.h"
 #include "client/ldclient.h"
-#include "common/curve.h"
-#include "common/entry.h"
-#include "common/errors.h"
-#include "common/key.h"
-#include "common/kinds.h"
-#include "common/pbjson.h"
-#include "common/text.h"
-#include "common/timeutil.h"
+#include "common/crypto/curve.h"
+#include "common/feed/entry.h"
+#include "common/base/errors.h"
+#include "common/crypto/key.h"
+#include "common/feed/kinds.h"
+#include "common/feed/pbjson.h"
+#include "common/base/text.h"
+#include "common/base/timeutil.h"
 #include "roster.pb-c.h"
 
 /* The roster as the daemon holds it, fetched once per run. */

@@ -8,8 +8,8 @@
 
 #include "client/cli.h"
 #include "client/ldclient.h"
-#include "common/casefile.h"
-#include "common/search.h"
+#include "common/domain/casefile.h"
+#include "common/views/search.h"
 
 static void cases_usage(FILE *f)
 {

@@ -11,12 +11,12 @@
 
 #include "client/cli.h"
 #include "client/ldclient.h"
-#include "common/action.h"
-#include "common/casefile.h"
-#include "common/errors.h"
-#include "common/kinds.h"
-#include "common/pbjson.h"
-#include "common/store.h"
+#include "common/domain/action.h"
+#include "common/domain/casefile.h"
+#include "common/base/errors.h"
+#include "common/feed/kinds.h"
+#include "common/feed/pbjson.h"
+#include "common/store/store.h"
 
 /* A time as a pair: milliseconds and RFC 3339 in the operator's zone. */
 static void put_time(json_t *o, const char *key, int64_t ms)

@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "client/cli.h"
-#include "common/errors.h"
-#include "common/store.h"
-#include "common/views.h"
+#include "common/base/errors.h"
+#include "common/store/store.h"
+#include "common/views/views.h"
 
 static void store_usage(FILE *f)
 {

@@ -9,10 +9,10 @@
 #include "case.pb-c.h"
 #include "client/cli.h"
 #include "client/ldclient.h"
-#include "common/casefile.h"
-#include "common/entry.h"
-#include "common/errors.h"
-#include "common/store.h"
+#include "common/domain/casefile.h"
+#include "common/feed/entry.h"
+#include "common/base/errors.h"
+#include "common/store/store.h"
 
 #define MAX_ITEMS 16
 

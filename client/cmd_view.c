@@ -9,8 +9,8 @@
 
 #include "client/cli.h"
 #include "client/ldclient.h"
-#include "common/action.h"
-#include "common/errors.h"
+#include "common/domain/action.h"
+#include "common/base/errors.h"
 
 static volatile sig_atomic_t stop;
 

@@ -9,7 +9,7 @@
 #include <zmq.h>
 
 #include "client/ldclient.h"
-#include "common/apisock.h"
+#include "common/conf/apisock.h"
 
 struct ldc {
 	void *ctx, *sock;

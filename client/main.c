@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "client/cli.h"
-#include "common/config.h"
+#include "common/conf/config.h"
 
 typedef struct verb {
 	const char *name;

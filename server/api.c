@@ -6,8 +6,8 @@
 
 #include <zmq.h>
 
-#include "common/errors.h"
-#include "common/kinds.h"
+#include "common/base/errors.h"
+#include "common/feed/kinds.h"
 #include "server/log.h"
 #include "server/api_int.h"
 #include "server/node.h"

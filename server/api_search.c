@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "common/errors.h"
-#include "common/search.h"
+#include "common/base/errors.h"
+#include "common/views/search.h"
 #include "server/api_int.h"
 
 void api_search(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)

@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/action.h"
-#include "common/casefile.h"
-#include "common/cmdview.h"
-#include "common/errors.h"
+#include "common/domain/action.h"
+#include "common/domain/casefile.h"
+#include "common/views/cmdview.h"
+#include "common/base/errors.h"
 #include "server/api_int.h"
 #include "server/log.h"
 

@@ -22,7 +22,7 @@
 
 #include <zmq.h>
 
-#include "common/errors.h"
+#include "common/base/errors.h"
 #include "server/blobx_int.h"
 #include "server/log.h"
 

@@ -3,7 +3,7 @@
  * peers). Internal to server/. */
 #pragma once
 
-#include "common/evidence.h"
+#include "common/domain/evidence.h"
 #include "server/node.h"
 
 #define FETCH_MAX 16

@@ -12,9 +12,9 @@
 #include <string.h>
 
 #include "case.pb-c.h"
-#include "common/casesum.h"
-#include "common/cmdview.h"
-#include "common/errors.h"
+#include "common/views/casesum.h"
+#include "common/views/cmdview.h"
+#include "common/base/errors.h"
 #include "roster.pb-c.h"
 #include "server/log.h"
 #include "server/node.h"

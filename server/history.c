@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/errors.h"
-#include "common/evidence.h"
+#include "common/base/errors.h"
+#include "common/domain/evidence.h"
 #include "server/log.h"
 #include "server/node.h"
 

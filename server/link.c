@@ -9,8 +9,8 @@
 #include <zmq.h>
 
 #include "case.pb-c.h"
-#include "common/errors.h"
-#include "common/evidence.h"
+#include "common/base/errors.h"
+#include "common/domain/evidence.h"
 #include "receipt.pb-c.h"
 #include "server/log.h"
 #include "server/node.h"

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common/config.h"
+#include "common/conf/config.h"
 #include "server/log.h"
 #include "server/node.h"
 

@@ -9,10 +9,10 @@
 
 #include <zmq.h>
 
-#include "common/apisock.h"
-#include "common/errors.h"
+#include "common/conf/apisock.h"
+#include "common/base/errors.h"
 #include "server/log.h"
-#include "common/casesum.h"
+#include "common/views/casesum.h"
 #include "server/node.h"
 
 #ifndef ZMQ_ZAP_ENFORCE_DOMAIN

@@ -11,14 +11,14 @@
 #include <sys/types.h>
 
 #include "api.pb-c.h"
-#include "common/access.h"
-#include "common/views.h"
-#include "common/timeutil.h"
-#include "common/blob.h"
-#include "common/config.h"
-#include "common/curve.h"
-#include "common/revocation.h"
-#include "common/store.h"
+#include "common/domain/access.h"
+#include "common/views/views.h"
+#include "common/base/timeutil.h"
+#include "common/store/blob.h"
+#include "common/conf/config.h"
+#include "common/crypto/curve.h"
+#include "common/domain/revocation.h"
+#include "common/store/store.h"
 #include "wire.pb-c.h"
 #include <zmq.h>
 

@@ -38,7 +38,7 @@
 
 #include "case.pb-c.h"
 #include "cluster.h"
-#include "common/search.h"
+#include "common/views/search.h"
 #include "roster.pb-c.h"
 #include "testutil.h"
 

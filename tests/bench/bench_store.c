@@ -39,7 +39,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "common/errors.h"
+#include "common/base/errors.h"
 #include "testutil.h"
 
 #define PAYLOAD_LEN 512

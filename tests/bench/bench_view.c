@@ -26,9 +26,9 @@
 #include <time.h>
 
 #include "case.pb-c.h"
-#include "common/access.h"
-#include "common/casefile.h"
-#include "common/cmdview.h"
+#include "common/domain/access.h"
+#include "common/domain/casefile.h"
+#include "common/views/cmdview.h"
 #include "cluster.h"
 #include "roster.pb-c.h"
 #include "testutil.h"

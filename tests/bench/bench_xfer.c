@@ -28,7 +28,7 @@
 #include <openssl/evp.h>
 
 #include "cluster.h"
-#include "common/blob.h"
+#include "common/store/blob.h"
 #include "evidence.pb-c.h"
 #include "testutil.h"
 

@@ -27,10 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/chain.h"
-#include "common/entry.h"
-#include "common/errors.h"
-#include "common/key.h"
+#include "common/feed/chain.h"
+#include "common/feed/entry.h"
+#include "common/base/errors.h"
+#include "common/crypto/key.h"
 
 #include "fuzz_key.h"
 

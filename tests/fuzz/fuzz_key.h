@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#include "common/key.h"
+#include "common/crypto/key.h"
 
 /* 32 ASCII bytes, no NUL: "liandong fuzz harness fixed key!" */
 static const uint8_t FUZZ_SEED_A[32] = {

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "cluster.h"
-#include "common/curve.h"
+#include "common/crypto/curve.h"
 #include "roster.pb-c.h"
 #include "testutil.h"
 

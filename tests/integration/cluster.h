@@ -17,7 +17,7 @@
 #include <jansson.h>
 
 #include "client/ldclient.h"
-#include "common/key.h"
+#include "common/crypto/key.h"
 
 #define CL_MAX_NODES 8
 

@@ -31,7 +31,7 @@
 #include <openssl/evp.h>
 
 #include "cluster.h"
-#include "common/key.h"
+#include "common/crypto/key.h"
 #include "testutil.h"
 
 #define FILE_MB 100

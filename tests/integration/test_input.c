@@ -26,10 +26,10 @@
 
 #include "case.pb-c.h"
 #include "cluster.h"
-#include "common/errors.h"
-#include "common/key.h"
-#include "common/store.h"
-#include "common/views.h"
+#include "common/base/errors.h"
+#include "common/crypto/key.h"
+#include "common/store/store.h"
+#include "common/views/views.h"
 #include "testutil.h"
 
 typedef cl_world_t world_t;

@@ -28,8 +28,8 @@
 #include <unistd.h>
 
 #include "cluster.h"
-#include "common/store.h"
-#include "common/views.h"
+#include "common/store/store.h"
+#include "common/views/views.h"
 #include "testutil.h"
 
 /* A kind this version does not interpret: signed, stored and passed on as

@@ -24,10 +24,10 @@
 #include <cmocka.h>
 
 #include "cluster.h"
-#include "common/apisock.h"
-#include "common/config.h"
-#include "common/curve.h"
-#include "common/entry.h"
+#include "common/conf/apisock.h"
+#include "common/conf/config.h"
+#include "common/crypto/curve.h"
+#include "common/feed/entry.h"
 #include "roster.pb-c.h"
 #include "testutil.h"
 

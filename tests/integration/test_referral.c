@@ -17,7 +17,7 @@
 #include <openssl/evp.h>
 
 #include "cluster.h"
-#include "common/key.h"
+#include "common/crypto/key.h"
 #include "testutil.h"
 
 #define CASE "county-a/2026-0117"

@@ -15,9 +15,9 @@
 #include <zmq.h>
 
 #include "cluster.h"
-#include "common/curve.h"
-#include "common/entry.h"
-#include "common/errors.h"
+#include "common/crypto/curve.h"
+#include "common/feed/entry.h"
+#include "common/base/errors.h"
 #include "testutil.h"
 #include "wire.pb-c.h"
 

@@ -19,8 +19,8 @@
 
 #include <openssl/evp.h>
 
-#include "common/blob.h"
-#include "common/key.h"
+#include "common/store/blob.h"
+#include "common/crypto/key.h"
 #include "testutil.h"
 
 #define SRC_SIZE 1300000u          /* not a multiple of the chunk size */

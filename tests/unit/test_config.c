@@ -13,8 +13,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "common/config.h"
-#include "common/curve.h"
+#include "common/conf/config.h"
+#include "common/crypto/curve.h"
 #include "testutil.h"
 
 struct fx {

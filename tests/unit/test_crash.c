@@ -33,7 +33,7 @@
 
 #include <cmocka.h>
 
-#include "common/errors.h"
+#include "common/base/errors.h"
 #include "testutil.h"
 
 #define WRITER "writer"

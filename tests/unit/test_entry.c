@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "common/errors.h"
+#include "common/base/errors.h"
 #include "testutil.h"
 
 static const char payload[] = "Referral: Jiaxing chemical plant discharging into the Grand Canal";

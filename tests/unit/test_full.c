@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "common/errors.h"
+#include "common/base/errors.h"
 #include "roster.pb-c.h"
 #include "testutil.h"
 

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "common/errors.h"
+#include "common/base/errors.h"
 #include "testutil.h"
 
 static void test_roundtrip(void **state)

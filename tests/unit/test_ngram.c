@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "common/ngram.h"
+#include "common/views/ngram.h"
 
 struct toks {
 	char s[1024];   /* tokens joined by '|' */

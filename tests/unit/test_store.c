@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "common/errors.h"
+#include "common/base/errors.h"
 #include "receipt.pb-c.h"
 #include "roster.pb-c.h"
 #include "testutil.h"

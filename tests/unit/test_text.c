@@ -15,12 +15,12 @@
 
 #include "action.pb-c.h"
 #include "case.pb-c.h"
-#include "common/curve.h"
-#include "common/errors.h"
-#include "common/kinds.h"
-#include "common/pbjson.h"
-#include "common/text.h"
-#include "common/timeutil.h"
+#include "common/crypto/curve.h"
+#include "common/base/errors.h"
+#include "common/feed/kinds.h"
+#include "common/feed/pbjson.h"
+#include "common/base/text.h"
+#include "common/base/timeutil.h"
 
 static void test_utf8(void **state)
 {

@@ -11,13 +11,13 @@
 #include <lmdb.h>
 
 #include "case.pb-c.h"
-#include "common/access.h"
-#include "common/casefile.h"
-#include "common/casesum.h"
-#include "common/cmdview.h"
-#include "common/search.h"
+#include "common/domain/access.h"
+#include "common/domain/casefile.h"
+#include "common/views/casesum.h"
+#include "common/views/cmdview.h"
+#include "common/views/search.h"
 #include "roster.pb-c.h"
-#include "common/errors.h"
+#include "common/base/errors.h"
 #include "testutil.h"
 
 #define CASE "county-a/2026-0117"
@@ -180,13 +180,13 @@ static void test_reindex_identical_and_order_free(void **state)
 	uint8_t d1[32], d2[32], d3[32], empty[32];
 	ld_store_t *s2;
 
-	assert_int_equal(ld_store_views_digest(f->s, empty), 0);
+	assert_int_equal(ld_store_index_digest(f->s, empty), 0);
 	ingest_all(f, f->s, false);
-	assert_int_equal(ld_store_views_digest(f->s, d1), 0);
+	assert_int_equal(ld_store_index_digest(f->s, d1), 0);
 	assert_memory_not_equal(d1, empty, 32);
 	/* Rebuilt from the feeds: byte for byte the same. */
 	assert_int_equal(ld_store_reindex(f->s), 0);
-	assert_int_equal(ld_store_views_digest(f->s, d2), 0);
+	assert_int_equal(ld_store_index_digest(f->s, d2), 0);
 	assert_memory_equal(d1, d2, 32);
 	check_case(f->s);
 
@@ -199,7 +199,7 @@ static void test_reindex_identical_and_order_free(void **state)
 		s2 = tu_store_with_roster(f->dir2, &root2, members, 3);
 	}
 	ingest_all(f, s2, true);
-	assert_int_equal(ld_store_views_digest(s2, d3), 0);
+	assert_int_equal(ld_store_index_digest(s2, d3), 0);
 	assert_memory_equal(d1, d3, 32);
 	check_case(s2);
 	ld_store_destroy(&s2);
@@ -255,9 +255,9 @@ static void test_designation_by_superior(void **state)
 	{
 		uint8_t d1[32], d2[32];
 
-		assert_int_equal(ld_store_views_digest(f->s, d1), 0);
+		assert_int_equal(ld_store_index_digest(f->s, d1), 0);
 		assert_int_equal(ld_store_reindex(f->s), 0);
-		assert_int_equal(ld_store_views_digest(f->s, d2), 0);
+		assert_int_equal(ld_store_index_digest(f->s, d2), 0);
 		assert_memory_equal(d1, d2, 32);
 	}
 	ld_case_destroy(&c);
@@ -331,9 +331,9 @@ static void test_summary_follows_roster(void **state)
 	assert_string_equal(sum.holder, "county-c");
 	assert_string_equal(sum.status, "awaiting answer");
 	assert_true(sum.awaiting);
-	assert_int_equal(ld_store_views_digest(f->s, d1), 0);
+	assert_int_equal(ld_store_index_digest(f->s, d1), 0);
 	assert_int_equal(ld_store_reindex(f->s), 0);
-	assert_int_equal(ld_store_views_digest(f->s, d2), 0);
+	assert_int_equal(ld_store_index_digest(f->s, d2), 0);
 	assert_memory_equal(d1, d2, 32);
 	tu_free_run(up, 2);
 }
@@ -474,9 +474,9 @@ static void test_view_from_summaries(void **state)
 		assert_int_equal(v->cases_overdue, 0);
 		assert_int_equal(v->regions[0].answered, 5);
 		ld_view_destroy(&v);
-		assert_int_equal(ld_store_views_digest(f->s, d1), 0);
+		assert_int_equal(ld_store_index_digest(f->s, d1), 0);
 		assert_int_equal(ld_store_reindex(f->s), 0);
-		assert_int_equal(ld_store_views_digest(f->s, d2), 0);
+		assert_int_equal(ld_store_index_digest(f->s, d2), 0);
 		assert_memory_equal(d1, d2, 32);
 		ld_entry_destroy(&late);
 	}
@@ -515,9 +515,9 @@ static void test_rejudge_in_slices(void **state)
 	} while (done && ++calls < 100);
 	assert_true(calls >= 2 && calls < 100);
 	assert_false(ld_store_rejudge_pending(f->s));
-	assert_int_equal(ld_store_views_digest(f->s, d1), 0);
+	assert_int_equal(ld_store_index_digest(f->s, d1), 0);
 	assert_int_equal(ld_store_reindex(f->s), 0);
-	assert_int_equal(ld_store_views_digest(f->s, d2), 0);
+	assert_int_equal(ld_store_index_digest(f->s, d2), 0);
 	assert_memory_equal(d1, d2, 32);
 	ld_entry_destroy(&up);
 	free(run);
@@ -658,9 +658,9 @@ static void test_search_index(void **state)
 	}
 	FOUND("s2", 1, .status = "transferred");
 
-	assert_int_equal(ld_store_views_digest(f->s, d1), 0);
+	assert_int_equal(ld_store_index_digest(f->s, d1), 0);
 	assert_int_equal(ld_store_reindex(f->s), 0);
-	assert_int_equal(ld_store_views_digest(f->s, d2), 0);
+	assert_int_equal(ld_store_index_digest(f->s, d2), 0);
 	assert_memory_equal(d1, d2, 32);
 	FOUND("s2 s1", 2, .text = "废水", .region = "3304");
 
@@ -675,7 +675,7 @@ static void test_search_index(void **state)
 		assert_int_equal(tu_ingest(s2, rb, 3, LD_CHAIN_BATCH, NULL, NULL), 0);
 		ra[4] = re;
 		assert_int_equal(tu_ingest(s2, ra, 5, LD_CHAIN_BATCH, NULL, NULL), 0);
-		assert_int_equal(ld_store_views_digest(s2, d2), 0);
+		assert_int_equal(ld_store_index_digest(s2, d2), 0);
 		assert_memory_equal(d1, d2, 32);
 		ld_store_destroy(&s2);
 	}
@@ -715,7 +715,7 @@ static void test_search_index(void **state)
 			assert_int_equal(ld_store_rejudge(f->s, 2, &done), 0);
 		} while (done && ++calls < 100);
 		assert_false(ld_store_rejudge_pending(f->s));
-		assert_int_equal(ld_store_views_digest(f->s, d2), 0);
+		assert_int_equal(ld_store_index_digest(f->s, d2), 0);
 		assert_memory_equal(d1, d2, 32);
 		FOUND("s2 s1", 2, .text = "废水");
 	}
@@ -782,9 +782,9 @@ static void test_search_shared_posting(void **state)
 	FOUND(strchr(id1, '/') + 1, 1, .text = "排放");
 	FOUND("", 0, .text = "造纸");
 	FOUND(strchr(id2, '/') + 1, 1, .text = "偷排");
-	assert_int_equal(ld_store_views_digest(f->s, d1), 0);
+	assert_int_equal(ld_store_index_digest(f->s, d1), 0);
 	assert_int_equal(ld_store_reindex(f->s), 0);
-	assert_int_equal(ld_store_views_digest(f->s, d2), 0);
+	assert_int_equal(ld_store_index_digest(f->s, d2), 0);
 	assert_memory_equal(d1, d2, 32);
 	tu_free_run(e, 4);
 }

@@ -7,10 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/entry.h"
-#include "common/key.h"
-#include "common/store.h"
-#include "common/views.h"
+#include "common/feed/entry.h"
+#include "common/crypto/key.h"
+#include "common/store/store.h"
+#include "common/views/views.h"
 
 /* A feed writer under test: node id, key, and its feed's current head. */
 typedef struct tu_node {

@@ -1,0 +1,291 @@
+/* common/base/text.c: see text.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/base/text.h"
+
+size_t ld_utf8_next(const unsigned char *s, size_t len, uint32_t *cp)
+{
+	uint32_t c, min;
+	size_t n;
+
+	if (!len)
+		return 0;
+	c = s[0];
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if ((c & 0xe0) == 0xc0)
+		n = 2, c &= 0x1f, min = 0x80;
+	else if ((c & 0xf0) == 0xe0)
+		n = 3, c &= 0x0f, min = 0x800;
+	else if ((c & 0xf8) == 0xf0)
+		n = 4, c &= 0x07, min = 0x10000;
+	else
+		return 0;
+	if (len < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and code points past Unicode are not UTF-8. */
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+bool ld_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+
+	while (len) {
+		size_t k = ld_utf8_next(p, len, &cp);
+
+		if (!k)
+			return false;
+		p += k;
+		len -= k;
+	}
+	return true;
+}
+
+size_t ld_utf8_chars(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), n = 0;
+	uint32_t cp;
+
+	while (len) {
+		size_t k = ld_utf8_next(p, len, &cp);
+
+		k = k ? k : 1;
+		p += k;
+		len -= k;
+		n++;
+	}
+	return n;
+}
+
+bool ld_text_unsafe_cp(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c || cp == 0x200e ||
+	       cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+	       cp == 0xfeff;
+}
+
+/* A growing output string. */
+struct sbuf {
+	char *p;
+	size_t n, cap;
+	bool oom;
+};
+
+static void sb_put(struct sbuf *b, const void *s, size_t len)
+{
+	if (b->oom)
+		return;
+	if (b->n + len + 1 > b->cap) {
+		size_t cap = (b->n + len + 1) * 2;
+		char *np = realloc(b->p, cap);
+
+		if (!np) {
+			b->oom = true;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, len);
+	b->n += len;
+	b->p[b->n] = '\0';
+}
+
+static char *sb_done(struct sbuf *b)
+{
+	if (!b->oom && !b->p)
+		sb_put(b, "", 0);
+	if (b->oom) {
+		free(b->p);
+		return NULL;
+	}
+	return b->p;
+}
+
+/* Escape s into b; utf8_only: only bytes that are not UTF-8 (JSON mode).
+ * Runs of bytes kept as they are go in with one copy. */
+static void escape_into(struct sbuf *b, const char *s, size_t len, unsigned flags, bool utf8_only,
+			bool *ret_invalid)
+{
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+	bool keep_nl = flags & LD_TEXT_KEEP_NL;
+	char esc[16];
+
+	while (len) {
+		uint32_t cp;
+		size_t k;
+
+		/* Printable ASCII, the common case. */
+		if (*p >= 0x20 && *p < 0x7f) {
+			p++;
+			len--;
+			continue;
+		}
+		k = ld_utf8_next(p, len, &cp);
+		if (k && (utf8_only || !ld_text_unsafe_cp(cp) ||
+			  (keep_nl && (cp == '\n' || cp == '\t')))) {
+			p += k;
+			len -= k;
+			continue;
+		}
+		sb_put(b, run, (size_t)(p - run));
+		if (!k) {
+			snprintf(esc, sizeof(esc), "\\x%02x", p[0]);
+			sb_put(b, esc, 4);
+			if (ret_invalid)
+				*ret_invalid = true;
+			k = 1;
+		} else if (cp < 0x20) {
+			/* C0 as "\x1b"; DEL, C1 and the rest as "\u009b", which is also
+			 * what they mean inside a JSON string. */
+			sb_put(b, esc, (size_t)snprintf(esc, sizeof(esc), "\\x%02x", (unsigned)cp));
+		} else {
+			sb_put(b, esc, (size_t)snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)cp));
+		}
+		p += k;
+		len -= k;
+		run = p;
+	}
+	sb_put(b, run, (size_t)(p - run));
+}
+
+char *ld_text_escape(const char *s, size_t len, unsigned flags, bool *ret_invalid)
+{
+	struct sbuf b = {0};
+
+	escape_into(&b, s, len, flags, false, ret_invalid);
+	return sb_done(&b);
+}
+
+char *ld_text_utf8(const char *s, size_t len, bool *ret_invalid)
+{
+	struct sbuf b = {0};
+
+	escape_into(&b, s, len, 0, true, ret_invalid);
+	return sb_done(&b);
+}
+
+void ld_text_quote(const char *s, size_t max_chars, char *buf, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), cut = 0, chars = 0;
+	char *esc;
+
+	if (!n)
+		return;
+	while (cut < len && chars < max_chars) {
+		uint32_t cp;
+		size_t k = ld_utf8_next(p + cut, len - cut, &cp);
+
+		cut += k ? k : 1;
+		chars++;
+	}
+	esc = ld_text_escape(s, cut, 0, NULL);
+	if (!esc) {
+		snprintf(buf, n, "(%zu bytes)", len);
+		return;
+	}
+	if (cut < len)
+		snprintf(buf, n, "%s... (%zu bytes)", esc, len);
+	else
+		snprintf(buf, n, "%s", esc);
+	free(esc);
+}
+
+const char *ld_text_check(const char *value, size_t len, size_t max_bytes, bool multiline)
+{
+	const unsigned char *p = (const unsigned char *)value;
+
+	if (!ld_utf8_valid(value, len))
+		return "is not valid UTF-8 text (convert it, e.g. from GB 18030 with iconv -f GB18030 "
+		       "-t UTF-8)";
+	if (len > max_bytes)
+		return "is too long";
+	while (len) {
+		uint32_t cp;
+		size_t k = ld_utf8_next(p, len, &cp);
+
+		if (ld_text_unsafe_cp(cp) && !(multiline && (cp == '\n' || cp == '\t')))
+			return multiline ? "holds a control character (only newlines and tabs may "
+					   "appear)"
+					 : "holds a control character or a line break (one line is "
+					   "expected)";
+		p += k;
+		len -= k;
+	}
+	return NULL;
+}
+
+unsigned ld_text_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned row[129];
+
+	if (la > 128 || lb > 128)
+		return 255;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		unsigned diag = row[0];
+
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb] > 255 ? 255 : row[lb];
+}
+
+size_t ld_text_closest(const char *want, const char *const *names, size_t n, const char **out,
+		       size_t max)
+{
+	unsigned score[16];
+	size_t k = 0;
+
+	if (max > 16)
+		max = 16;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = ld_text_distance(want, names[i]);
+		size_t pos;
+
+		if (want[0] && strstr(names[i], want))
+			d = 0;
+		else if (d > (strlen(names[i]) + 1) / 2)
+			continue;
+		for (pos = k; pos > 0 && score[pos - 1] > d; pos--)
+			;
+		if (pos >= max)
+			continue;
+		for (size_t j = (k < max ? k : max - 1); j > pos; j--) {
+			score[j] = score[j - 1];
+			out[j] = out[j - 1];
+		}
+		score[pos] = d;
+		out[pos] = names[i];
+		if (k < max)
+			k++;
+	}
+	return k;
+}
