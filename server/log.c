@@ -9,7 +9,6 @@
 #include "server/log.h"
 
 static enum ld_log_level max_level = LD_LOG_INFO;
-static const char *const names[] = {"error", "warn", "info", "debug"};
 
 void ld_log_set_level(enum ld_log_level level)
 {
@@ -18,12 +17,12 @@ void ld_log_set_level(enum ld_log_level level)
 
 int ld_log_parse_level(const char *s, enum ld_log_level *ret)
 {
-	for (int i = 0; i <= LD_LOG_DEBUG; i++)
-		if (!strcmp(s, names[i])) {
-			*ret = (enum ld_log_level)i;
-			return 0;
-		}
-	return -EINVAL;
+	int l = ld_log_level_parse(s);
+
+	if (l < 0)
+		return -EINVAL;
+	*ret = (enum ld_log_level)l;
+	return 0;
 }
 
 void ld_log(enum ld_log_level level, const char *fmt, ...)
@@ -40,7 +39,7 @@ void ld_log(enum ld_log_level level, const char *fmt, ...)
 	gmtime_r(&tv.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 	n = snprintf(line, sizeof(line), "%s.%03ldZ %-5s ", when, (long)tv.tv_usec / 1000,
-		     names[level]);
+		     ld_log_level_name(level));
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	va_end(ap);

@@ -2,7 +2,7 @@
  * about, to stderr, with a UTC timestamp and a level. */
 #pragma once
 
-enum ld_log_level { LD_LOG_ERROR = 0, LD_LOG_WARN, LD_LOG_INFO, LD_LOG_DEBUG };
+#include "common/base/loglevel.h"
 
 /* Set the most verbose level printed. */
 void ld_log_set_level(enum ld_log_level level);

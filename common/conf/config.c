@@ -9,6 +9,7 @@
 #include <ini.h>
 
 #include "common/conf/apisock.h"
+#include "common/base/loglevel.h"
 #include "common/conf/config.h"
 #include "common/crypto/curve.h"
 
@@ -74,7 +75,6 @@ static bool endpoint_valid(const char *v)
 
 static int handler(void *ud, const char *section, const char *name, const char *value)
 {
-	static const char *const levels[] = {"error", "warn", "info", "debug"};
 	struct parse *p = ud;
 	ld_config_t *c = p->c;
 	char **slot = NULL;
@@ -104,11 +104,8 @@ static int handler(void *ud, const char *section, const char *name, const char *
 			return 1;
 		}
 		if (!strcmp(name, "log_level")) {
-			for (int i = 0; i < 4; i++)
-				if (!strcmp(value, levels[i])) {
-					c->log_level = i;
-					return 1;
-				}
+			if ((c->log_level = ld_log_level_parse(value)) >= 0)
+				return 1;
 			return fail(p, section, name, "must be error, warn, info or debug");
 		}
 		if (!strcmp(name, "timezone")) {

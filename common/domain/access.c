@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "common/domain/access.h"
+#include "common/base/vec.h"
 #include "common/base/text.h"
 
 struct member {
@@ -31,15 +32,8 @@ static int add_member(void *ud, const Ld__RosterNode *n)
 	ld_access_t *a = ud;
 	struct member *m;
 
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? 2 * a->cap : 32;
-		struct member *nm = realloc(a->m, cap * sizeof(*nm));
-
-		if (!nm)
-			return -ENOMEM;
-		a->m = nm;
-		a->cap = cap;
-	}
+	if (ld_vec_grow(&a->m, a->n, &a->cap, sizeof(*a->m), 32) < 0)
+		return -ENOMEM;
 	m = &a->m[a->n++];
 	memset(m, 0, sizeof(*m));
 	snprintf(m->id, sizeof(m->id), "%s", n->node_id ? n->node_id : "");

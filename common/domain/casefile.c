@@ -6,6 +6,7 @@
 #include "case.pb-c.h"
 #include "common/index/threads.h"
 #include "common/domain/casefile.h"
+#include "common/base/vec.h"
 #include "common/base/errors.h"
 #include "evidence.pb-c.h"
 
@@ -91,16 +92,9 @@ static int collect(void *ud, const char *feed, uint64_t seq, uint32_t kind)
 
 	if (r < 0)
 		return r;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 16;
-		struct pair *np = realloc(l->p, cap * sizeof(*np));
-
-		if (!np) {
-			ld_entry_destroy(&e);
-			return -ENOMEM;
-		}
-		l->p = np;
-		l->cap = cap;
+	if (ld_vec_grow(&l->p, l->n, &l->cap, sizeof(*l->p), 16) < 0) {
+		ld_entry_destroy(&e);
+		return -ENOMEM;
 	}
 	it = &l->p[l->n].item;
 	memset(it, 0, sizeof(*it));

@@ -4,6 +4,7 @@
 
 #include <openssl/sha.h>
 
+#include "common/base/varint.h"
 #include "common/feed/entry.h"
 #include "common/base/errors.h"
 
@@ -180,20 +181,7 @@ int ld_entry_from_parts(const void *header, size_t header_len, const uint8_t sig
 /* Minimal protobuf reader for the three-field ld.Entry envelope. */
 static int read_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
-	uint64_t x = 0;
-
-	for (int shift = 0; shift < 64; shift += 7) {
-		if (*p >= end)
-			return LD_EMALFORMED;
-		uint8_t b = *(*p)++;
-
-		x |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80)) {
-			*v = x;
-			return 0;
-		}
-	}
-	return LD_EMALFORMED;
+	return ld_varint_get(p, end, v) == 0 ? 0 : LD_EMALFORMED;
 }
 
 int ld_entry_parse(const void *buf, size_t len, ld_entry_t **ret_entry)
@@ -318,41 +306,20 @@ int ld_entry_build(const ld_entry_draft_t *d, ld_key_t *key, ld_entry_t **ret_en
 				   d->payload_len, ret_entry);
 }
 
-static size_t varint_size(uint64_t v)
-{
-	size_t n = 1;
-
-	while (v >= 0x80) {
-		v >>= 7;
-		n++;
-	}
-	return n;
-}
-
-static uint8_t *put_varint(uint8_t *p, uint64_t v)
-{
-	while (v >= 0x80) {
-		*p++ = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	*p++ = (uint8_t)v;
-	return p;
-}
-
 static uint8_t *put_bytes(uint8_t *p, unsigned field, const void *data, size_t len)
 {
 	*p++ = (uint8_t)(field << 3 | 2);
-	p = put_varint(p, len);
+	p = ld_varint_put(p, len);
 	memcpy(p, data, len);
 	return p + len;
 }
 
 size_t ld_entry_parts_wire_size(size_t header_len, const void *payload, size_t payload_len)
 {
-	size_t n = 1 + varint_size(header_len) + header_len + 1 + 1 + LD_SIG_LEN;
+	size_t n = 1 + ld_varint_size(header_len) + header_len + 1 + 1 + LD_SIG_LEN;
 
 	if (payload)
-		n += 1 + varint_size(payload_len) + payload_len;
+		n += 1 + ld_varint_size(payload_len) + payload_len;
 	return n;
 }
 

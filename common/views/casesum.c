@@ -21,6 +21,7 @@
 #include "common/domain/action.h"
 #include "common/domain/casefile.h"
 #include "common/views/casesum.h"
+#include "common/base/vec.h"
 #include "common/base/errors.h"
 #include "common/feed/kinds.h"
 #include "common/views/search_int.h"
@@ -89,15 +90,8 @@ static int sum_touch(struct sums *x, const char *id, bool action)
 	if (x->n_touched && x->touched[x->n_touched - 1].action == action &&
 	    !strcmp(x->touched[x->n_touched - 1].id, id))
 		return 0;
-	if (x->n_touched == x->cap_touched) {
-		size_t cap = x->cap_touched ? 2 * x->cap_touched : 64;
-
-		t = realloc(x->touched, cap * sizeof(*t));
-		if (!t)
-			return -ENOMEM;
-		x->touched = t;
-		x->cap_touched = cap;
-	}
+	if (ld_vec_grow(&x->touched, x->n_touched, &x->cap_touched, sizeof(*x->touched), 64) < 0)
+		return -ENOMEM;
 	t = &x->touched[x->n_touched++];
 	snprintf(t->id, sizeof(t->id), "%s", id);
 	t->action = action;
