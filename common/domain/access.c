@@ -51,13 +51,18 @@ static int add_member(void *ud, const Ld__RosterNode *n)
 
 int ld_access_load(ld_store_t *s, ld_access_t **ret)
 {
+	return ld_access_load_rd(LD_RD(s), ret);
+}
+
+int ld_access_load_rd(const ld_rd_t *rd, ld_access_t **ret)
+{
 	ld_access_t *a = calloc(1, sizeof(*a));
 	int r;
 
 	if (!a)
 		return -ENOMEM;
 	/* The store iterates in node-id order, so the array is sorted. */
-	r = ld_store_foreach_roster(s, add_member, a);
+	r = ld_rd_foreach_roster(rd, add_member, a);
 	if (r < 0) {
 		ld_access_destroy(&a);
 		return r;

@@ -20,6 +20,8 @@ typedef struct ld_access ld_access_t;
 
 /* Snapshot the store's roster. Caller owns *ret. 0 or -errno. */
 int ld_access_load(ld_store_t *s, ld_access_t **ret);
+/* The same, through reader 'rd' (store.h). */
+int ld_access_load_rd(const ld_rd_t *rd, ld_access_t **ret);
 
 /* Free; sets *a_p = NULL. Safe on NULL and twice. */
 void ld_access_destroy(ld_access_t **a_p);

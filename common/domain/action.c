@@ -188,8 +188,8 @@ static int hidden_cb(void *ud, const ld_hidden_t *h)
 
 /* Insert a not-visible item for p's redacted answer (seq, time) into the
  * timeline, before the first item dated later. */
-static int hidden_item(ld_store_t *s, ld_action_t *a, const ld_participant_t *p, uint64_t seq,
-		       int64_t time_ms)
+static int hidden_item(const ld_rd_t *rd, ld_action_t *a, const ld_participant_t *p,
+		       uint64_t seq, int64_t time_ms)
 {
 	ld_case_item_t *items = realloc(a->items, (a->n_items + 1) * sizeof(*items)), *it;
 	ld_entry_t *e = NULL;
@@ -200,7 +200,7 @@ static int hidden_item(ld_store_t *s, ld_action_t *a, const ld_participant_t *p,
 	if (!items)
 		return -ENOMEM;
 	a->items = items;
-	if ((r = ld_store_get(s, p->node, seq, &e, &recv)) < 0)
+	if ((r = ld_rd_get(rd, p->node, seq, &e, &recv)) < 0)
 		return r;
 	while (at > 0 && items[at - 1].time_ms > time_ms)
 		at--;
@@ -225,7 +225,7 @@ static int hidden_item(ld_store_t *s, ld_action_t *a, const ld_participant_t *p,
 
 /* Participants with an answer held here redacted that may be one to this
  * action: their state is not visible here. */
-static int judge_hidden(ld_store_t *s, ld_action_t *a)
+static int judge_hidden(const ld_rd_t *rd, ld_action_t *a)
 {
 	int r = 0;
 
@@ -233,15 +233,15 @@ static int judge_hidden(ld_store_t *s, ld_action_t *a)
 		ld_participant_t *p = &a->parts[i];
 		struct hid x = {.a = a, .p = p};
 
-		r = ld_store_foreach_hidden(s, p->node, LD__KIND__KIND_ACTION_RESPONSE, a->dispatch_ms,
-					    hidden_cb, &x);
+		r = ld_rd_foreach_hidden(rd, p->node, LD__KIND__KIND_ACTION_RESPONSE, a->dispatch_ms,
+					 hidden_cb, &x);
 		if (r == 1)
 			r = 0;
 		/* Before a final answer, a hidden one may be a decline or a
 		 * completion (which makes what follows refused): unknown too. */
 		p->hidden = x.n > 0 || x.more;
 		for (size_t k = 0; r == 0 && k < x.n; k++)
-			r = hidden_item(s, a, p, x.seq[k], x.time_ms[k]);
+			r = hidden_item(rd, a, p, x.seq[k], x.time_ms[k]);
 	}
 	return r;
 }
@@ -249,13 +249,19 @@ static int judge_hidden(ld_store_t *s, ld_action_t *a)
 int ld_action_load(ld_store_t *s, const ld_access_t *acc, const char *action_id, int64_t now_ms,
 		   ld_action_t **ret)
 {
+	return ld_action_load_rd(LD_RD(s), acc, action_id, now_ms, ret);
+}
+
+int ld_action_load_rd(const ld_rd_t *rd, const ld_access_t *acc, const char *action_id,
+		      int64_t now_ms, ld_action_t **ret)
+{
 	ld_timeline_t t;
 	ld_action_t *a;
 	int r;
 
 	if (!ld_case_id_valid(action_id))
 		return -EINVAL;
-	if ((r = ld_timeline_load(s, ld_store_foreach_action_entry, action_id, &t)) < 0)
+	if ((r = ld_timeline_load(rd, ld_rd_foreach_action_entry, action_id, &t)) < 0)
 		return r;
 	a = calloc(1, sizeof(*a));
 	if (!a) {
@@ -288,7 +294,7 @@ int ld_action_load(ld_store_t *s, const ld_access_t *acc, const char *action_id,
 	a->n_items = t.n;
 	t.items = NULL;
 	ld_timeline_free(&t);
-	if ((r = judge_hidden(s, a)) < 0) {
+	if ((r = judge_hidden(rd, a)) < 0) {
 		ld_action_destroy(&a);
 		return r;
 	}

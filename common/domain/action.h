@@ -70,6 +70,9 @@ typedef struct ld_action {
  * malformed id. Caller owns *ret. */
 int ld_action_load(ld_store_t *s, const ld_access_t *a, const char *action_id, int64_t now_ms,
 		   ld_action_t **ret);
+/* The same, every read through reader 'rd' (store.h). */
+int ld_action_load_rd(const ld_rd_t *rd, const ld_access_t *a, const char *action_id,
+		      int64_t now_ms, ld_action_t **ret);
 
 /* Free; sets *a_p = NULL. Safe on NULL and twice. */
 void ld_action_destroy(ld_action_t **a_p);

@@ -77,7 +77,7 @@ struct pair {
 };
 
 struct load {
-	ld_store_t *s;
+	const ld_rd_t *rd;
 	struct pair *p;
 	size_t n, cap;
 };
@@ -88,7 +88,7 @@ static int collect(void *ud, const char *feed, uint64_t seq, uint32_t kind)
 	ld_case_item_t *it;
 	ld_entry_t *e;
 	int64_t recv;
-	int r = ld_store_get(l->s, feed, seq, &e, &recv);
+	int r = ld_rd_get(l->rd, feed, seq, &e, &recv);
 
 	if (r < 0)
 		return r;
@@ -133,14 +133,14 @@ static int pair_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-int ld_timeline_load(ld_store_t *s,
-		     int (*foreach)(ld_store_t *s, const char *id,
+int ld_timeline_load(const ld_rd_t *rd,
+		     int (*foreach)(const ld_rd_t *rd, const char *id,
 				    int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
 				    void *ud),
 		     const char *id, ld_timeline_t *t)
 {
-	struct load l = {.s = s};
-	int r = foreach(s, id, collect, &l);
+	struct load l = {.rd = rd};
+	int r = foreach(rd, id, collect, &l);
 
 	memset(t, 0, sizeof(*t));
 	if (r == 0 && l.n == 0)
@@ -478,13 +478,18 @@ static void summarise_other(ld_case_item_t *it, const ld_entry_t *e)
 
 int ld_case_load(ld_store_t *s, const ld_access_t *a, const char *case_id, ld_case_t **ret)
 {
+	return ld_case_load_rd(LD_RD(s), a, case_id, ret);
+}
+
+int ld_case_load_rd(const ld_rd_t *rd, const ld_access_t *a, const char *case_id, ld_case_t **ret)
+{
 	ld_timeline_t t;
 	ld_case_t *c;
 	int r;
 
 	if (!ld_case_id_valid(case_id))
 		return -EINVAL;
-	if ((r = ld_timeline_load(s, ld_store_foreach_case_entry, case_id, &t)) < 0)
+	if ((r = ld_timeline_load(rd, ld_rd_foreach_case_entry, case_id, &t)) < 0)
 		return r;
 	c = calloc(1, sizeof(*c));
 	if (!c) {

@@ -82,8 +82,8 @@ typedef struct ld_timeline {
 
 /* Collect every entry 'foreach' lists for 'id' and sort them. 0, -ENOENT
  * when there is none, or -errno. Free with ld_timeline_free(). */
-int ld_timeline_load(ld_store_t *s,
-		     int (*foreach)(ld_store_t *s, const char *id,
+int ld_timeline_load(const ld_rd_t *rd,
+		     int (*foreach)(const ld_rd_t *rd, const char *id,
 				    int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
 				    void *ud),
 		     const char *id, ld_timeline_t *t);
@@ -95,6 +95,9 @@ void ld_timeline_free(ld_timeline_t *t);
  * -ENOENT if this node holds no entry naming it, -EINVAL for a malformed id.
  * Caller owns *ret (ld_case_destroy). */
 int ld_case_load(ld_store_t *s, const ld_access_t *a, const char *case_id, ld_case_t **ret);
+/* The same, every read through reader 'rd' (store.h): one state, or the
+ * write transaction a derived index judges in. */
+int ld_case_load_rd(const ld_rd_t *rd, const ld_access_t *a, const char *case_id, ld_case_t **ret);
 
 /* Free; sets *c_p = NULL. Safe on NULL and twice. */
 void ld_case_destroy(ld_case_t **c_p);

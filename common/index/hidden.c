@@ -134,10 +134,10 @@ static int hide_one(void *ud, const MDB_val *k, const MDB_val *v)
 	return w->cb(w->ud, &h);
 }
 
-int ld_store_foreach_hidden(ld_store_t *s, const char *author, uint32_t kind, int64_t from_ms,
-			    int (*cb)(void *ud, const ld_hidden_t *h), void *ud)
+int ld_rd_foreach_hidden(const ld_rd_t *rd, const char *author, uint32_t kind, int64_t from_ms,
+			 int (*cb)(void *ud, const ld_hidden_t *h), void *ud)
 {
-	const struct hidden *x = ld_store_indexer(s, "hidden");
+	const struct hidden *x = ld_store_indexer(rd->s, "hidden");
 	struct hide_walk w = {.cb = cb, .ud = ud};
 	uint8_t kb[HIDE_KEY_MAX];
 	MDB_val from = {.mv_data = kb};
@@ -151,9 +151,15 @@ int ld_store_foreach_hidden(ld_store_t *s, const char *author, uint32_t kind, in
 	memcpy(w.prefix, kb, w.plen);
 	if (!x)
 		return -ENOTSUP;
-	if ((r = ld_store_read_begin(s, &txn)) < 0)
+	if ((r = ld_rd_txn(rd, &txn)) < 0)
 		return r;
 	r = ld_store_walk(txn, x->db, &from, hide_one, &w);
-	ld_store_read_end(s, txn);
+	ld_rd_txn_end(rd, txn);
 	return w.ended ? 0 : r;
+}
+
+int ld_store_foreach_hidden(ld_store_t *s, const char *author, uint32_t kind, int64_t from_ms,
+			    int (*cb)(void *ud, const ld_hidden_t *h), void *ud)
+{
+	return ld_rd_foreach_hidden(LD_RD(s), author, kind, from_ms, cb, ud);
 }

@@ -36,3 +36,6 @@ typedef struct ld_hidden {
  * cb's value if non-zero. */
 int ld_store_foreach_hidden(ld_store_t *s, const char *author, uint32_t kind, int64_t from_ms,
 			    int (*cb)(void *ud, const ld_hidden_t *h), void *ud);
+/* The same, through reader 'rd' (store.h). */
+int ld_rd_foreach_hidden(const ld_rd_t *rd, const char *author, uint32_t kind, int64_t from_ms,
+			 int (*cb)(void *ud, const ld_hidden_t *h), void *ud);

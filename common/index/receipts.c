@@ -124,11 +124,11 @@ int ld_store_foreach_receipt(ld_store_t *s, const char *feed, uint64_t seq,
 
 	if (!x)
 		return -ENOTSUP;
-	if ((r = ld_store_read_begin(s, &txn)) < 0)
+	if ((r = ld_rd_txn(LD_RD(s), &txn)) < 0)
 		return r;
 	r = ld_store_entry_key(s, txn, feed, seq, w.prefix);
 	if (r == 0)
 		r = ld_store_walk(txn, x->db, &k, receipt_one, &w);
-	ld_store_read_end(s, txn);
+	ld_rd_txn_end(LD_RD(s), txn);
 	return r == 1 || r == -ENOENT ? 0 : r;
 }

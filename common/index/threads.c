@@ -233,17 +233,17 @@ static int case_one(void *ud, const MDB_val *k, const MDB_val *v)
 	return w->cb(w->ud, feed, ld_be64_get(p + k->mv_size - 8), ld_be32_get(v->mv_data));
 }
 
-/* ld_store_walk over 'dbi' in a read transaction (the one reads go through). */
-static int walk_read(ld_store_t *s, MDB_dbi dbi, const MDB_val *from,
+/* ld_store_walk over 'dbi' through reader 'rd'. */
+static int walk_read(const ld_rd_t *rd, MDB_dbi dbi, const MDB_val *from,
 		     int (*cb)(void *ud, const MDB_val *k, const MDB_val *v), void *ud)
 {
 	MDB_txn *txn;
-	int r = ld_store_read_begin(s, &txn);
+	int r = ld_rd_txn(rd, &txn);
 
 	if (r < 0)
 		return r;
 	r = ld_store_walk(txn, dbi, from, cb, ud);
-	ld_store_read_end(s, txn);
+	ld_rd_txn_end(rd, txn);
 	return r;
 }
 
@@ -252,11 +252,11 @@ static const struct threads *threads_of(ld_store_t *s)
 	return ld_store_indexer(s, "threads");
 }
 
-static int foreach_thread(ld_store_t *s, bool actions, const char *case_id,
+static int foreach_thread(const ld_rd_t *rd, bool actions, const char *case_id,
 			  int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
 			  void *ud)
 {
-	const struct threads *x = threads_of(s);
+	const struct threads *x = threads_of(rd->s);
 	struct case_walk w = {case_id, strlen(case_id), cb, ud, false};
 	uint8_t kb[LD_CASE_ID_MAX + 1];
 	MDB_val k = {.mv_size = w.cl + 1, .mv_data = kb};
@@ -268,22 +268,36 @@ static int foreach_thread(ld_store_t *s, bool actions, const char *case_id,
 		return -ENOTSUP;
 	memcpy(kb, case_id, w.cl);
 	kb[w.cl] = '\0';
-	r = walk_read(s, actions ? x->actions : x->cases, &k, case_one, &w);
+	r = walk_read(rd, actions ? x->actions : x->cases, &k, case_one, &w);
 	return w.ended ? 0 : r;
+}
+
+int ld_rd_foreach_case_entry(const ld_rd_t *rd, const char *case_id,
+			     int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
+			     void *ud)
+{
+	return foreach_thread(rd, false, case_id, cb, ud);
+}
+
+int ld_rd_foreach_action_entry(const ld_rd_t *rd, const char *action_id,
+			       int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
+			       void *ud)
+{
+	return foreach_thread(rd, true, action_id, cb, ud);
 }
 
 int ld_store_foreach_case_entry(ld_store_t *s, const char *case_id,
 				int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
 				void *ud)
 {
-	return foreach_thread(s, false, case_id, cb, ud);
+	return foreach_thread(LD_RD(s), false, case_id, cb, ud);
 }
 
 int ld_store_foreach_action_entry(ld_store_t *s, const char *action_id,
 				  int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
 				  void *ud)
 {
-	return foreach_thread(s, true, action_id, cb, ud);
+	return foreach_thread(LD_RD(s), true, action_id, cb, ud);
 }
 
 struct grant_walk {
@@ -311,9 +325,10 @@ static int grant_one(void *ud, const MDB_val *k, const MDB_val *v)
 	return w->cb(w->ud, grantor);
 }
 
-int ld_store_foreach_case_grant(ld_store_t *s, const char *case_id, const char *grantee,
-				int (*cb)(void *ud, const char *grantor), void *ud)
+int ld_rd_foreach_case_grant(const ld_rd_t *rd, const char *case_id, const char *grantee,
+			     int (*cb)(void *ud, const char *grantor), void *ud)
 {
+	ld_store_t *s = rd->s;
 	struct grant_walk w = {.cb = cb, .ud = ud};
 	size_t cl = strlen(case_id), gl = strlen(grantee);
 	MDB_val k;
@@ -329,8 +344,14 @@ int ld_store_foreach_case_grant(ld_store_t *s, const char *case_id, const char *
 	k = (MDB_val){.mv_size = w.plen, .mv_data = w.prefix};
 	if (!threads_of(s))
 		return -ENOTSUP;
-	r = walk_read(s, threads_of(s)->grants, &k, grant_one, &w);
+	r = walk_read(rd, threads_of(s)->grants, &k, grant_one, &w);
 	return w.ended ? 0 : r;
+}
+
+int ld_store_foreach_case_grant(ld_store_t *s, const char *case_id, const char *grantee,
+				int (*cb)(void *ud, const char *grantor), void *ud)
+{
+	return ld_rd_foreach_case_grant(LD_RD(s), case_id, grantee, cb, ud);
 }
 
 struct id_walk {
@@ -358,22 +379,22 @@ static int id_one(void *ud, const MDB_val *k, const MDB_val *v)
 	return w->cb(w->ud, w->last);
 }
 
-int ld_threads_foreach_id(ld_store_t *s, bool cases, const char *after,
+int ld_threads_foreach_id(const ld_rd_t *rd, bool cases, const char *after,
 			  int (*cb)(void *ud, const char *id), void *ud)
 {
 	struct id_walk w = {.after = after && after[0] ? after : NULL, .cb = cb, .ud = ud};
 	MDB_val from = {.mv_size = w.after ? strlen(w.after) : 0, .mv_data = (void *)w.after};
-	const struct threads *x = threads_of(s);
+	const struct threads *x = threads_of(rd->s);
 
 	if (!x)
 		return -ENOTSUP;
-	return walk_read(s, cases ? x->cases : x->actions, w.after ? &from : NULL, id_one, &w);
+	return walk_read(rd, cases ? x->cases : x->actions, w.after ? &from : NULL, id_one, &w);
 }
 
 int ld_store_foreach_thread_id(ld_store_t *s, bool cases, int (*cb)(void *ud, const char *id),
 			       void *ud)
 {
-	return ld_threads_foreach_id(s, cases, NULL, cb, ud);
+	return ld_threads_foreach_id(LD_RD(s), cases, NULL, cb, ud);
 }
 
 int ld_store_escalated(ld_store_t *s, const char *thread_id, const char *responsible,
@@ -390,10 +411,10 @@ int ld_store_escalated(ld_store_t *s, const char *thread_id, const char *respons
 	k.mv_size = esc_key(kb, thread_id, responsible, what, deadline_ms, author);
 	if (!threads_of(s))
 		return -ENOTSUP;
-	if ((r = ld_store_read_begin(s, &txn)) < 0)
+	if ((r = ld_rd_txn(LD_RD(s), &txn)) < 0)
 		return r;
 	r = ld_store_mdb_err(mdb_get(txn, threads_of(s)->escalations, &k, &v));
-	ld_store_read_end(s, txn);
+	ld_rd_txn_end(LD_RD(s), txn);
 	return r;
 }
 

@@ -39,16 +39,26 @@ int ld_store_foreach_action_entry(ld_store_t *s, const char *action_id,
 				  int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
 				  void *ud);
 
+/* The same two through reader 'rd' (store.h). */
+int ld_rd_foreach_case_entry(const ld_rd_t *rd, const char *case_id,
+			     int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
+			     void *ud);
+int ld_rd_foreach_action_entry(const ld_rd_t *rd, const char *action_id,
+			       int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
+			       void *ud);
+
 /* Call cb with every unit that has transferred or designated case 'case_id'
  * to 'grantee' (the caller decides whether that unit could grant what is
  * asked). Stops and returns cb's value if non-zero. */
 int ld_store_foreach_case_grant(ld_store_t *s, const char *case_id, const char *grantee,
 				int (*cb)(void *ud, const char *grantor), void *ud);
+int ld_rd_foreach_case_grant(const ld_rd_t *rd, const char *case_id, const char *grantee,
+			     int (*cb)(void *ud, const char *grantor), void *ud);
 
 /* Call cb once for every case id (cases = true) or action id the store has
  * indexed, in id order, from the first after 'after' (NULL or "": from the
- * start). Stops and returns cb's value if non-zero. */
-int ld_threads_foreach_id(ld_store_t *s, bool cases, const char *after,
+ * start), through reader 'rd'. Stops and returns cb's value if non-zero. */
+int ld_threads_foreach_id(const ld_rd_t *rd, bool cases, const char *after,
 			  int (*cb)(void *ud, const char *id), void *ud);
 int ld_store_foreach_thread_id(ld_store_t *s, bool cases, int (*cb)(void *ud, const char *id),
 			       void *ud);

@@ -438,8 +438,6 @@ int store_write_txn(ld_store_t *s, int (*fn)(ld_store_t *s, MDB_txn *txn, void *
 		MDB_txn *txn;
 		int r;
 
-		if (s->cur_txn)
-			return -EBUSY; /* inside a read snapshot */
 		if (!s->env && (r = env_open(s)) < 0)
 			return storage_error(r) ? LD_ENOSPACE : r;
 		r = store_mdb_err(mdb_txn_begin(s->env, NULL, 0, &txn));
@@ -488,10 +486,6 @@ int store_write_txn(ld_store_t *s, int (*fn)(ld_store_t *s, MDB_txn *txn, void *
 
 int store_read_txn(ld_store_t *s, MDB_txn **txn)
 {
-	if (s->cur_txn) {
-		*txn = s->cur_txn;
-		return 0;
-	}
 	if (!s->env) {
 		int r = env_open(s);
 
@@ -515,29 +509,9 @@ int store_walk_read(ld_store_t *s, MDB_dbi dbi, const MDB_val *from,
 	return r;
 }
 
-int ld_store_snapshot_begin(ld_store_t *s)
-{
-	MDB_txn *txn;
-	int r;
-
-	if (s->cur_txn)
-		return -EBUSY;
-	if ((r = store_read_txn(s, &txn)) < 0)
-		return r;
-	s->cur_txn = txn;
-	return 0;
-}
-
-void ld_store_snapshot_end(ld_store_t *s)
-{
-	if (s->cur_txn)
-		mdb_txn_abort(s->cur_txn);
-	s->cur_txn = NULL;
-}
-
 void store_read_end(ld_store_t *s, MDB_txn *txn)
 {
-	if (txn && txn != s->cur_txn)
+	if (txn)
 		mdb_txn_abort(txn);
 }
 
@@ -669,22 +643,38 @@ int ld_store_index_digest(ld_store_t *s, uint8_t out[32])
 	return r;
 }
 
-int ld_store_read_begin(ld_store_t *s, MDB_txn **ret_txn)
+int ld_rd_txn(const ld_rd_t *rd, MDB_txn **ret_txn)
 {
-	return store_read_txn(s, ret_txn);
+	if (rd->txn) {
+		*ret_txn = rd->txn;
+		return 0;
+	}
+	return store_read_txn(rd->s, ret_txn);
 }
 
-void ld_store_read_end(ld_store_t *s, MDB_txn *txn)
+void ld_rd_txn_end(const ld_rd_t *rd, MDB_txn *txn)
 {
-	store_read_end(s, txn);
+	if (txn && txn != rd->txn)
+		mdb_txn_abort(txn);
 }
 
-MDB_txn *ld_store_read_through(ld_store_t *s, MDB_txn *txn)
+int ld_rd_open(ld_store_t *s, ld_rd_t *ret)
 {
-	MDB_txn *prev = s->cur_txn;
+	MDB_txn *txn;
+	int r = store_read_txn(s, &txn);
 
-	s->cur_txn = txn;
-	return prev;
+	if (r < 0)
+		return r;
+	ret->s = s;
+	ret->txn = txn;
+	return 0;
+}
+
+void ld_rd_close(ld_rd_t *rd)
+{
+	if (rd->txn)
+		mdb_txn_abort(rd->txn);
+	rd->txn = NULL;
 }
 
 int ld_store_write(ld_store_t *s, int (*fn)(ld_store_t *s, MDB_txn *txn, void *ud), void *ud)

@@ -106,6 +106,33 @@ int ld_store_ingest(ld_store_t *s, ld_ingest_batch_t *batches, size_t n, enum ld
  * verification error of either entry. */
 int ld_store_add_proof(ld_store_t *s, const ld_entry_t *a, const ld_entry_t *b);
 
+/* Where reads go: a store and the transaction they read in. With txn NULL
+ * each read begins and ends a transaction of its own; several reads given
+ * one reader with a transaction see one state. The derived indexes hand
+ * the write transaction they judge in to the domain code this way: there
+ * is no mode that redirects reads behind a caller's back. */
+typedef struct ld_rd {
+	ld_store_t *s;
+	void *txn; /* MDB_txn *, borrowed; NULL: a transaction per read */
+} ld_rd_t;
+
+/* A reader of 's' for reads of the store itself, each in its own
+ * transaction. */
+#define LD_RD(store) (&(ld_rd_t){(store), NULL})
+
+/* Open a read transaction for *ret: every read through it sees the store
+ * as it is now. End it with ld_rd_close(). 0 or -errno. */
+int ld_rd_open(ld_store_t *s, ld_rd_t *ret);
+void ld_rd_close(ld_rd_t *rd);
+
+/* ld_store_get() through reader 'rd'. */
+int ld_rd_get(const ld_rd_t *rd, const char *feed, uint64_t seq, ld_entry_t **ret_entry,
+	      int64_t *ret_recv_ms);
+
+/* ld_store_foreach_roster() through reader 'rd'. */
+int ld_rd_foreach_roster(const ld_rd_t *rd, int (*cb)(void *ud, const Ld__RosterNode *n),
+			 void *ud);
+
 /* Head of 'feed'. -ENOENT if the store holds nothing of it. */
 int ld_store_head(ld_store_t *s, const char *feed, ld_feed_head_t *ret_head);
 
@@ -149,12 +176,6 @@ int ld_store_foreach_raw(ld_store_t *s, const char *feed, uint64_t from, uint64_
  * the store for the duration of the call. */
 int ld_store_foreach_roster(ld_store_t *s, int (*cb)(void *ud, const Ld__RosterNode *n),
 			   void *ud);
-
-/* Make every read until ld_store_snapshot_end() see one consistent
- * snapshot (one LMDB read transaction). Writes fail with -EBUSY meanwhile.
- * -EBUSY if a snapshot is already open. */
-int ld_store_snapshot_begin(ld_store_t *s);
-void ld_store_snapshot_end(ld_store_t *s);
 
 /* Rebuild every derived index (store_index.h) from the entries held, in
  * one transaction. The result is byte-identical to the indexes built as

@@ -56,16 +56,10 @@ int ld_store_add_indexer(ld_store_t *s, const ld_indexer_t *ix, void *ud);
 /* The state of indexer 'name', or NULL if none is registered. Borrowed. */
 void *ld_store_indexer(const ld_store_t *s, const char *name);
 
-/* A transaction for reads: the one every read goes through while one is set
- * (a read snapshot, or a write transaction an indexer derives in), else a
- * new read transaction. End it with ld_store_read_end(). */
-int ld_store_read_begin(ld_store_t *s, MDB_txn **ret_txn);
-void ld_store_read_end(ld_store_t *s, MDB_txn *txn);
-
-/* Make every read of the store's public functions go through 'txn' (the
- * write transaction an indexer judges in) until set back: returns the
- * transaction to restore. */
-MDB_txn *ld_store_read_through(ld_store_t *s, MDB_txn *txn);
+/* The transaction reader 'rd' reads in: its own, or a new read
+ * transaction that ld_rd_txn_end() ends (and leaves the reader's alone). */
+int ld_rd_txn(const ld_rd_t *rd, MDB_txn **ret_txn);
+void ld_rd_txn_end(const ld_rd_t *rd, MDB_txn *txn);
 
 /* Run fn in a write transaction of its own and commit durably (indexers
  * applied and committed as for any write). 0 or -errno; LD_ENOSPACE. */

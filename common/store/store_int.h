@@ -50,10 +50,6 @@ struct ld_store {
 	char local_id[LD_NODE_ID_MAX + 1];
 	ld_key_t *local_key;          /* borrowed */
 	ld_keycache_t *keys;
-	/* The transaction every read goes through while set: a read
-	 * snapshot (ld_store_snapshot_begin), or the write transaction an
-	 * indexer judges in (ld_store_read_through). */
-	MDB_txn *cur_txn;
 	/* The derived indexes, in registration order. */
 	struct {
 		const ld_indexer_t *ix;
@@ -114,8 +110,7 @@ int store_walk_read(ld_store_t *s, MDB_dbi dbi, const MDB_val *from,
 /* Begin a read transaction (reopening the environment if a storage error
  * closed it). */
 int store_read_txn(ld_store_t *s, MDB_txn **txn);
-/* End a transaction from store_read_txn() (the write transaction being
- * derived is left alone). */
+/* End a transaction from store_read_txn(). */
 void store_read_end(ld_store_t *s, MDB_txn *txn);
 /* The roster record of node_id in txn; caller frees. 0, -ENOENT, -EIO. */
 int store_roster_read(ld_store_t *s, MDB_txn *txn, const char *node_id, Ld__RosterNode **ret);

@@ -127,18 +127,33 @@ static int walk_entries(ld_store_t *s, MDB_txn *txn, uint32_t num, uint64_t from
 	return w.ended ? 0 : r;
 }
 
+int ld_rd_get(const ld_rd_t *rd, const char *feed, uint64_t seq, ld_entry_t **ret_entry,
+	      int64_t *ret_recv_ms)
+{
+	ld_store_t *s = rd->s;
+	uint8_t kb[ENTRY_KEY_LEN];
+	MDB_val k = {.mv_size = sizeof(kb), .mv_data = kb}, v;
+	feed_state_t st;
+	MDB_txn *txn;
+	int r;
+
+	if (!ld_node_id_valid(feed))
+		return -EINVAL;
+	if ((r = ld_rd_txn(rd, &txn)) < 0)
+		return r;
+	if ((r = store_feed_get(s, txn, feed, &st)) == 0) {
+		store_entry_key(kb, st.num, seq);
+		if ((r = store_mdb_err(mdb_get(txn, s->db_entries, &k, &v))) == 0)
+			r = store_entry_decode(&v, ret_entry, ret_recv_ms);
+	}
+	ld_rd_txn_end(rd, txn);
+	return r;
+}
+
 int ld_store_get(ld_store_t *s, const char *feed, uint64_t seq, ld_entry_t **ret_entry,
 		 int64_t *ret_recv_ms)
 {
-	MDB_txn *txn;
-	MDB_val v;
-	int r;
-
-	if ((r = feed_value(s, feed, seq, s->db_entries, &txn, &v)) < 0)
-		return r;
-	r = store_entry_decode(&v, ret_entry, ret_recv_ms);
-	store_read_end(s, txn);
-	return r;
+	return ld_rd_get(LD_RD(s), feed, seq, ret_entry, ret_recv_ms);
 }
 
 struct foreach_ctx {
@@ -224,13 +239,24 @@ static int roster_one(void *ud, const MDB_val *k, const MDB_val *v)
 	return r;
 }
 
+int ld_rd_foreach_roster(const ld_rd_t *rd, int (*cb)(void *ud, const Ld__RosterNode *n),
+			 void *ud)
+{
+	struct roster_walk w = {cb, ud};
+	MDB_txn *txn;
+	int r = ld_rd_txn(rd, &txn);
+
+	if (r < 0)
+		return r;
+	r = store_walk_db(txn, rd->s->db_roster, NULL, roster_one, &w);
+	ld_rd_txn_end(rd, txn);
+	return r;
+}
+
 int ld_store_foreach_roster(ld_store_t *s, int (*cb)(void *ud, const Ld__RosterNode *n),
 			   void *ud)
 {
-	struct roster_walk w = {cb, ud};
-	int r = store_walk_read(s, s->db_roster, NULL, roster_one, &w);
-
-	return r;
+	return ld_rd_foreach_roster(LD_RD(s), cb, ud);
 }
 
 struct scan_ctx {

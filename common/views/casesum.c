@@ -210,7 +210,7 @@ static int sum_decode(const MDB_val *k, const MDB_val *v, struct sum *m)
 	return 0;
 }
 
-int ld_case_sum_get(ld_store_t *s, const char *case_id, ld_case_sum_t *ret)
+int ld_rd_case_sum_get(const ld_rd_t *rd, const char *case_id, ld_case_sum_t *ret)
 {
 	MDB_val k = (MDB_val){.mv_size = strlen(case_id), .mv_data = (void *)(case_id)}, v;
 	MDB_txn *txn;
@@ -219,14 +219,20 @@ int ld_case_sum_get(ld_store_t *s, const char *case_id, ld_case_sum_t *ret)
 
 	if (!ld_case_id_valid(case_id))
 		return -EINVAL;
-	if ((r = ld_store_read_begin(s, &txn)) < 0)
+	if ((r = ld_rd_txn(rd, &txn)) < 0)
 		return r;
-	r = ld_store_mdb_err(mdb_get(txn, SUMS(s)->csum, &k, &v));
+	r = ld_store_mdb_err(mdb_get(txn, SUMS(rd->s)->csum, &k, &v));
 	if (r == 0 && (r = sum_decode(&k, &v, &m)) == 0)
 		*ret = m.c;
-	ld_store_read_end(s, txn);
+	ld_rd_txn_end(rd, txn);
 	return r;
 }
+
+int ld_case_sum_get(ld_store_t *s, const char *case_id, ld_case_sum_t *ret)
+{
+	return ld_rd_case_sum_get(LD_RD(s), case_id, ret);
+}
+
 
 /* ---- due index ---- */
 
@@ -330,14 +336,14 @@ static int sum_contribute(ld_store_t *s, MDB_txn *txn, const struct sum *m, int 
 	return r;
 }
 
-static int access_ready(ld_store_t *s)
+static int access_ready(ld_store_t *s, MDB_txn *txn)
 {
 	if (SUMS(s)->access)
 		return 0;
-	return ld_access_load(s, &SUMS(s)->access);
+	return ld_access_load_rd(&(ld_rd_t){s, txn}, &SUMS(s)->access);
 }
 
-/* Judge case 'id' again (reads go through txn: ld_store_read_through). */
+/* Judge case 'id' again, reading in the write transaction 'txn'. */
 static int rejudge_case(ld_store_t *s, MDB_txn *txn, const char *id)
 {
 	uint8_t old_b[1024], new_b[1024];
@@ -355,7 +361,7 @@ static int rejudge_case(ld_store_t *s, MDB_txn *txn, const char *id)
 	} else if (r != -ENOENT) {
 		return r;
 	}
-	r = ld_case_load(s, SUMS(s)->access, id, &c);
+	r = ld_case_load_rd(&(ld_rd_t){s, txn}, SUMS(s)->access, id, &c);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (c && c->opened) {
@@ -401,7 +407,7 @@ static int rejudge_action(ld_store_t *s, MDB_txn *txn, const char *id)
 	} else if (r != -ENOENT) {
 		return r;
 	}
-	r = ld_action_load(s, SUMS(s)->access, id, 0, &a);
+	r = ld_action_load_rd(&(ld_rd_t){s, txn}, SUMS(s)->access, id, 0, &a);
 	if (r == -ENOENT)
 		return 0;
 	if (r == 0 && a->dispatched) {
@@ -463,13 +469,13 @@ static int rejudge_step(ld_store_t *s, MDB_txn *txn, size_t max, size_t *ret_don
 	memcpy(cur, v.mv_data, v.mv_size);
 	cur[v.mv_size] = '\0';
 	action = cur[0] == 'a';
-	if ((r = access_ready(s)) < 0)
+	if ((r = access_ready(s, txn)) < 0)
 		return r;
 	c.ids = calloc(max ? max : 1, sizeof(*c.ids));
 	if (!c.ids)
 		return -ENOMEM;
 	/* Ids after the cursor (reads go through txn). */
-	r = ld_threads_foreach_id(s, !action, cur + 1, collect_one, &c);
+	r = ld_threads_foreach_id(&(ld_rd_t){s, txn}, !action, cur + 1, collect_one, &c);
 	for (size_t i = 0; r >= 0 && i < c.n; i++)
 		r = action ? rejudge_action(s, txn, c.ids[i]) : rejudge_case(s, txn, c.ids[i]);
 	if (r >= 0) {
@@ -503,15 +509,13 @@ static int store_rejudge_start(ld_store_t *s, MDB_txn *txn)
 static int sums_commit(void *ud, ld_store_t *s, MDB_txn *txn)
 {
 	struct sums *x = ud;
-	MDB_txn *prev;
 	int r = 0;
 
 	if (!x->n_touched && !x->roster_changed)
 		return 0;
-	prev = ld_store_read_through(s, txn);
 	if (x->roster_changed)
 		ld_access_destroy(&x->access);
-	r = access_ready(s);
+	r = access_ready(s, txn);
 	if (x->n_touched)
 		qsort(x->touched, x->n_touched, sizeof(*x->touched), touch_cmp);
 	for (size_t i = 0; r == 0 && i < x->n_touched; i++) {
@@ -535,7 +539,6 @@ static int sums_commit(void *ud, ld_store_t *s, MDB_txn *txn)
 		ld_access_destroy(&x->access);
 	x->n_touched = 0;
 	x->roster_changed = false;
-	ld_store_read_through(s, prev);
 	return r;
 }
 
@@ -570,7 +573,6 @@ static int sums_rebuilt(void *ud, ld_store_t *s, MDB_txn *txn)
 {
 	struct sums *x = ud;
 	MDB_val v = {.mv_size = 1, .mv_data = (void *)"c"};
-	MDB_txn *prev;
 	size_t done = 1;
 	int r;
 
@@ -578,11 +580,9 @@ static int sums_rebuilt(void *ud, ld_store_t *s, MDB_txn *txn)
 	if ((r = ld_store_mdb_err(mdb_put(txn, ld_store_meta_dbi(s), (MDB_val *)&rejudge_key, &v,
 					  0))) < 0)
 		return r;
-	prev = ld_store_read_through(s, txn);
 	ld_access_destroy(&x->access);
 	while (r == 0 && done)
 		r = rejudge_step(s, txn, 20000, &done);
-	ld_store_read_through(s, prev);
 	return r;
 }
 
@@ -593,11 +593,7 @@ struct rejudge_ctx {
 static int rejudge_txn(ld_store_t *s, MDB_txn *txn, void *ud)
 {
 	struct rejudge_ctx *c = ud;
-	MDB_txn *prev = ld_store_read_through(s, txn);
-	int r = rejudge_step(s, txn, c->max, &c->done);
-
-	ld_store_read_through(s, prev);
-	return r;
+	return rejudge_step(s, txn, c->max, &c->done);
 }
 
 int ld_store_rejudge(ld_store_t *s, size_t max, size_t *ret_done)
@@ -615,18 +611,24 @@ int ld_store_rejudge(ld_store_t *s, size_t max, size_t *ret_done)
 	return r;
 }
 
-bool ld_store_rejudge_pending(ld_store_t *s)
+bool ld_rd_rejudge_pending(const ld_rd_t *rd)
 {
 	MDB_txn *txn;
 	MDB_val v;
 	bool pending;
 
-	if (ld_store_read_begin(s, &txn) < 0)
+	if (ld_rd_txn(rd, &txn) < 0)
 		return false;
-	pending = mdb_get(txn, ld_store_meta_dbi(s), (MDB_val *)&rejudge_key, &v) == 0;
-	ld_store_read_end(s, txn);
+	pending = mdb_get(txn, ld_store_meta_dbi(rd->s), (MDB_val *)&rejudge_key, &v) == 0;
+	ld_rd_txn_end(rd, txn);
 	return pending;
 }
+
+bool ld_store_rejudge_pending(ld_store_t *s)
+{
+	return ld_rd_rejudge_pending(LD_RD(s));
+}
+
 
 /* ---- the summaries as an index of the store ---- */
 
@@ -734,16 +736,16 @@ int ld_summaries_attach(ld_store_t *s)
 
 /* ---- readers ---- */
 
-static int walk_read(ld_store_t *s, MDB_dbi dbi, const MDB_val *from,
+static int walk_read(const ld_rd_t *rd, MDB_dbi dbi, const MDB_val *from,
 		     int (*cb)(void *ud, const MDB_val *k, const MDB_val *v), void *ud)
 {
 	MDB_txn *txn;
-	int r = ld_store_read_begin(s, &txn);
+	int r = ld_rd_txn(rd, &txn);
 
 	if (r < 0)
 		return r;
 	r = ld_store_walk(txn, dbi, from, cb, ud);
-	ld_store_read_end(s, txn);
+	ld_rd_txn_end(rd, txn);
 	return r;
 }
 
@@ -780,7 +782,7 @@ static int due_one(struct due_walk *w, const MDB_val *k, const MDB_val *v)
 	return w->cb(w->ud, (int64_t)(ld_be64_get(p + 1) ^ (1ull << 63)), id, holder, cp);
 }
 
-int ld_store_foreach_due(ld_store_t *s, enum ld_due_class cls, bool reverse,
+int ld_rd_foreach_due(const ld_rd_t *rd, enum ld_due_class cls, bool reverse,
 			 int (*cb)(void *ud, int64_t t, const char *case_id, const char *holder,
 				   int checkpoint),
 			 void *ud)
@@ -792,10 +794,10 @@ int ld_store_foreach_due(ld_store_t *s, enum ld_due_class cls, bool reverse,
 	MDB_txn *txn;
 	int r, rc;
 
-	if ((r = ld_store_read_begin(s, &txn)) < 0)
+	if ((r = ld_rd_txn(rd, &txn)) < 0)
 		return r;
-	if ((r = ld_store_mdb_err(mdb_cursor_open(txn, SUMS(s)->cidx, &cur))) < 0) {
-		ld_store_read_end(s, txn);
+	if ((r = ld_store_mdb_err(mdb_cursor_open(txn, SUMS(rd->s)->cidx, &cur))) < 0) {
+		ld_rd_txn_end(rd, txn);
 		return r;
 	}
 	if (!reverse) {
@@ -816,9 +818,18 @@ int ld_store_foreach_due(ld_store_t *s, enum ld_due_class cls, bool reverse,
 	else if (r == 0 && rc != MDB_NOTFOUND)
 		r = ld_store_mdb_err(rc);
 	mdb_cursor_close(cur);
-	ld_store_read_end(s, txn);
+	ld_rd_txn_end(rd, txn);
 	return r;
 }
+
+int ld_store_foreach_due(ld_store_t *s, enum ld_due_class cls, bool reverse,
+			 int (*cb)(void *ud, int64_t t, const char *case_id, const char *holder,
+				   int checkpoint),
+			 void *ud)
+{
+	return ld_rd_foreach_due(LD_RD(s), cls, reverse, cb, ud);
+}
+
 
 struct cnt_walk {
 	int (*cb)(void *ud, const ld_unit_counts_t *c);
@@ -844,7 +855,7 @@ static int cnt_one(void *ud, const MDB_val *k, const MDB_val *v)
 	return w->cb(w->ud, &w->c);
 }
 
-int ld_store_foreach_unit_counts(ld_store_t *s, int (*cb)(void *ud, const ld_unit_counts_t *c),
+int ld_rd_foreach_unit_counts(const ld_rd_t *rd, int (*cb)(void *ud, const ld_unit_counts_t *c),
 				 void *ud)
 {
 	struct cnt_walk *w = calloc(1, sizeof(*w));
@@ -854,7 +865,14 @@ int ld_store_foreach_unit_counts(ld_store_t *s, int (*cb)(void *ud, const ld_uni
 		return -ENOMEM;
 	w->cb = cb;
 	w->ud = ud;
-	r = walk_read(s, SUMS(s)->ncnt, NULL, cnt_one, w);
+	r = walk_read(rd, SUMS(rd->s)->ncnt, NULL, cnt_one, w);
 	free(w);
 	return r;
 }
+
+int ld_store_foreach_unit_counts(ld_store_t *s, int (*cb)(void *ud, const ld_unit_counts_t *c),
+				 void *ud)
+{
+	return ld_rd_foreach_unit_counts(LD_RD(s), cb, ud);
+}
+

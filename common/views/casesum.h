@@ -37,6 +37,7 @@ typedef struct ld_case_sum {
 
 /* The summary of case 'case_id': 0, or -ENOENT if no opened case. */
 int ld_case_sum_get(ld_store_t *s, const char *case_id, ld_case_sum_t *ret);
+int ld_rd_case_sum_get(const ld_rd_t *rd, const char *case_id, ld_case_sum_t *ret);
 
 enum ld_due_class {
 	LD_DUE_ANSWER_BY = 0,     /* awaiting, with an answer-by date: by that date */
@@ -54,6 +55,10 @@ int ld_store_foreach_due(ld_store_t *s, enum ld_due_class cls, bool reverse,
 			 int (*cb)(void *ud, int64_t t, const char *case_id, const char *holder,
 				   int checkpoint),
 			 void *ud);
+int ld_rd_foreach_due(const ld_rd_t *rd, enum ld_due_class cls, bool reverse,
+			 int (*cb)(void *ud, int64_t t, const char *case_id, const char *holder,
+				   int checkpoint),
+			 void *ud);
 
 #define LD_ANSWER_BUCKETS 512
 
@@ -63,6 +68,8 @@ int ld_store_foreach_due(ld_store_t *s, enum ld_due_class cls, bool reverse,
  * threads index they read. 0 or -errno. */
 int ld_summaries_attach(ld_store_t *s);
 
+/* The readers above come in two forms: on the store (each read its own
+ * transaction) and through a reader 'rd' (store.h: one state for many). */
 unsigned ld_answer_bucket(int64_t ms);
 int64_t ld_answer_bucket_ms(unsigned b);
 
@@ -75,6 +82,8 @@ typedef struct ld_unit_counts {
 /* Call cb for the counters of every unit that referred or holds a case. */
 int ld_store_foreach_unit_counts(ld_store_t *s, int (*cb)(void *ud, const ld_unit_counts_t *c),
 				 void *ud);
+int ld_rd_foreach_unit_counts(const ld_rd_t *rd, int (*cb)(void *ud, const ld_unit_counts_t *c),
+				 void *ud);
 
 /* After a roster change every summary is judged again, up to 'max' cases
  * and actions per call (the daemon calls it when idle; small stores finish
@@ -84,3 +93,4 @@ int ld_store_rejudge(ld_store_t *s, size_t max, size_t *ret_done);
 
 /* Is a re-judgement after a roster change still pending? */
 bool ld_store_rejudge_pending(ld_store_t *s);
+bool ld_rd_rejudge_pending(const ld_rd_t *rd);

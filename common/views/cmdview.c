@@ -20,6 +20,7 @@ size_t ld_action_unacknowledged(const ld_action_t *a)
 
 struct build {
 	ld_store_t *s;
+	ld_rd_t rd;        /* every read: one state of the store */
 	const ld_access_t *a;
 	const ld_view_filter_t *f;
 	ld_view_t *v;
@@ -127,7 +128,7 @@ static int case_list(struct build *b, const char *id, bool overdue_only)
 	ld_view_case_t *vc;
 	ld_case_sum_t c;
 	bool overdue;
-	int r = ld_case_sum_get(b->s, id, &c);
+	int r = ld_rd_case_sum_get(&b->rd, id, &c);
 
 	if (r < 0)
 		return r;
@@ -213,7 +214,7 @@ static int action_cb(void *ud, int64_t t, const char *id, const char *dispatcher
 	(void)dispatcher, (void)cp;
 	if (t < b->f->since_ms)
 		return 0;
-	if ((r = ld_action_load(b->s, b->a, id, b->v->now_ms, &a)) < 0)
+	if ((r = ld_action_load_rd(&b->rd, b->a, id, b->v->now_ms, &a)) < 0)
 		return r == -ENOENT ? 0 : r;
 	for (size_t i = 0; !any_region && i < a->n_parts; i++)
 		any_region = region_match(b, a->parts[i].node);
@@ -271,26 +272,26 @@ static int view_fill(struct build *b)
 	     act_done = !f->status || !strcmp(f->status, "done");
 	int r;
 
-	b->v->rejudging = ld_store_rejudge_pending(b->s);
+	b->v->rejudging = ld_rd_rejudge_pending(&b->rd);
 	/* Overdue answers (all counted), then awaiting by age, then the
 	 * others, most recent first; each list stops at the limit. */
 	b->list_awaiting = f->kind != 2 && (!f->status || !strcmp(f->status, "awaiting answer"));
 	b->list_other = f->kind != 2 && (!f->status || strcmp(f->status, "awaiting answer"));
-	if ((r = ld_store_foreach_due(b->s, LD_DUE_ANSWER_BY, false, overdue_cb, b)) < 0)
+	if ((r = ld_rd_foreach_due(&b->rd, LD_DUE_ANSWER_BY, false, overdue_cb, b)) < 0)
 		return r;
 	if (b->list_awaiting && b->v->n_cases < b->limit &&
-	    (r = ld_store_foreach_due(b->s, LD_DUE_AWAITING, false, listed_cb, b)) < 0)
+	    (r = ld_rd_foreach_due(&b->rd, LD_DUE_AWAITING, false, listed_cb, b)) < 0)
 		return r;
 	if (b->list_other && b->v->n_cases < b->limit &&
-	    (r = ld_store_foreach_due(b->s, LD_DUE_OTHER, true, listed_cb, b)) < 0)
+	    (r = ld_rd_foreach_due(&b->rd, LD_DUE_OTHER, true, listed_cb, b)) < 0)
 		return r;
-	if ((r = ld_store_foreach_unit_counts(b->s, counts_cb, b)) < 0)
+	if ((r = ld_rd_foreach_unit_counts(&b->rd, counts_cb, b)) < 0)
 		return r;
 	if (f->kind != 1 && act_active &&
-	    (r = ld_store_foreach_due(b->s, LD_DUE_ACTION_ACTIVE, false, action_cb, b)) < 0)
+	    (r = ld_rd_foreach_due(&b->rd, LD_DUE_ACTION_ACTIVE, false, action_cb, b)) < 0)
 		return r;
 	if (f->kind != 1 && act_done &&
-	    (r = ld_store_foreach_due(b->s, LD_DUE_ACTION_DONE, true, done_cb, b)) < 0)
+	    (r = ld_rd_foreach_due(&b->rd, LD_DUE_ACTION_DONE, true, done_cb, b)) < 0)
 		return r;
 	return b->err;
 }
@@ -308,20 +309,14 @@ int ld_view_build(ld_store_t *s, const ld_access_t *a, int64_t now_ms,
 	if (!b.v)
 		return -ENOMEM;
 	b.v->now_ms = now_ms;
-	/* One snapshot for every walk (unless the caller holds one). */
-	r = ld_store_snapshot_begin(s);
-	if (r < 0 && r != -EBUSY) {
+	/* One read transaction for every walk: one state of the store. */
+	if ((r = ld_rd_open(s, &b.rd)) < 0) {
 		ld_view_destroy(&b.v);
 		return r;
 	}
-	{
-		bool mine = r == 0;
-
-		r = view_fill(&b);
-		if (mine)
-			ld_store_snapshot_end(s);
-		free(b.slots);
-	}
+	r = view_fill(&b);
+	ld_rd_close(&b.rd);
+	free(b.slots);
 	if (r < 0) {
 		ld_view_destroy(&b.v);
 		return r;

@@ -465,7 +465,7 @@ int ld_search(ld_store_t *s, const ld_search_query_t *q, ld_search_result_t **re
 	x->limit = q->limit ? q->limit : LD_SEARCH_LIMIT;
 	x->res->total_known = true;
 	x->res->rebuilding = ld_store_rejudge_pending(s);
-	if ((r = plan(x)) == 0 && (r = ld_store_read_begin(s, &x->txn)) == 0) {
+	if ((r = plan(x)) == 0 && (r = ld_rd_txn(LD_RD(s), &x->txn)) == 0) {
 		r = ld_store_mdb_err(mdb_cursor_open(x->txn, search_ix_of(s)->sref, &x->ref));
 		if (r == 0 && (r = lists_open(x)) == 0)
 			r = walk(x);
@@ -476,7 +476,7 @@ int ld_search(ld_store_t *s, const ld_search_query_t *q, ld_search_result_t **re
 				mdb_cursor_close(x->l[i].cur);
 		if (x->ref)
 			mdb_cursor_close(x->ref);
-		ld_store_read_end(s, x->txn);
+		ld_rd_txn_end(LD_RD(s), x->txn);
 	}
 	if (r == 0)
 		*ret = x->res;

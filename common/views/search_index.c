@@ -252,12 +252,12 @@ static void code_add(struct ppart *pp, const char *in)
 	list_add(pp->codes, sizeof(pp->codes), code);
 }
 
-static int ppart_load(ld_store_t *s, const ld_case_t *c, struct ppart *pp)
+static int ppart_load(const ld_rd_t *rd, const ld_case_t *c, struct ppart *pp)
 {
 	Ld__CaseReferral *m;
 	ld_entry_t *e;
 	size_t np = 0;
-	int r = ld_store_get(s, c->referral_feed, c->referral_seq, &e, NULL);
+	int r = ld_rd_get(rd, c->referral_feed, c->referral_seq, &e, NULL);
 
 	memset(pp, 0, sizeof(*pp));
 	if (r < 0)
@@ -315,7 +315,7 @@ static int put_str(struct out *o, const char *s)
 
 /* The record of judged, opened case c into buf (SEARCH_DOC_MAX bytes).
  * The payload part is taken from 'old' when it names the same referral. */
-static int doc_build(ld_store_t *s, const ld_access_t *a, const ld_case_t *c,
+static int doc_build(const ld_rd_t *rd, const ld_access_t *a, const ld_case_t *c,
 		     const search_doc_t *old, uint8_t *buf,
 		     size_t *ret_len)
 {
@@ -336,7 +336,7 @@ static int doc_build(ld_store_t *s, const ld_access_t *a, const ld_case_t *c,
 		snprintf(pp->nparties, sizeof(pp->nparties), "%s", old->nparties);
 		snprintf(pp->codes, sizeof(pp->codes), "%s", old->codes);
 		snprintf(pp->pregions, sizeof(pp->pregions), "%s", old->pregions);
-	} else if ((r = ppart_load(s, c, pp)) < 0) {
+	} else if ((r = ppart_load(rd, c, pp)) < 0) {
 		free(pp);
 		return r;
 	}
@@ -604,7 +604,7 @@ int store_search_update(ld_store_t *s, MDB_txn *txn, const char *case_id, const 
 		goto out;
 	}
 	r = 0;
-	if (c && c->opened && (r = doc_build(s, a, c, ol ? &od : NULL, nb, &nl)) < 0)
+	if (c && c->opened && (r = doc_build(&(ld_rd_t){s, txn}, a, c, ol ? &od : NULL, nb, &nl)) < 0)
 		goto out;
 	if (ol == nl && !memcmp(ob, nb, ol))
 		goto out;
