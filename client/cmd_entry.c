@@ -45,6 +45,12 @@ static void append_usage(FILE *f)
 		"Every NODE must be a current member of the roster (exit 7).\n");
 }
 
+static void append_text(json_t *o)
+{
+	printf("signed %s #%lld (%s), id %s\n", cli_jstr(o, "feed"), cli_jint(o, "seq"),
+	       cli_jstr(o, "kind"), cli_jstr(o, "id"));
+}
+
 int cmd_append(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -60,6 +66,7 @@ int cmd_append(int argc, char **argv)
 	cli_common_t co = {0};
 	uint8_t *payload = NULL;
 	char *msg = NULL, hex[65];
+	const char *kname;
 	ldc_ref_t ref;
 	ldc_t *cl;
 	int c, r;
@@ -139,14 +146,10 @@ int cmd_append(int argc, char **argv)
 		free(msg);
 		return rc;
 	}
-	ld_hex(ref.id, 32, hex);
-	if (co.json)
-		printf("{\"feed\": \"%s\", \"seq\": %llu, \"id\": \"%s\"}\n", ref.feed,
-		       (unsigned long long)ref.seq, hex);
-	else
-		printf("signed %s #%llu (%s), id %s\n", ref.feed, (unsigned long long)ref.seq,
-		       ld_kind_info(item.kind) ? ld_kind_info(item.kind)->name : "unknown kind", hex);
-	return 0;
+	kname = ld_kind_info(item.kind) ? ld_kind_info(item.kind)->name : "unknown kind";
+	return cli_output(json_pack("{s:s, s:I, s:s, s:s}", "feed", ref.feed, "seq",
+				    (json_int_t)ref.seq, "id", ld_hex(ref.id, 32, hex), "kind", kname),
+			  co.json, append_text);
 }
 
 /* FEED SEQ, with the common options, for get and receipts. 0; -1 after

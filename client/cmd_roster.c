@@ -195,6 +195,12 @@ static int curve_key_arg(const char *arg, bool file, uint8_t out[32])
 
 static int roster_list(int argc, char **argv);
 
+static void update_text(json_t *o)
+{
+	printf("roster %s %s: signed as %s #%lld\n", cli_jstr(o, "action"), cli_jstr(o, "node"),
+	       cli_jstr(o, "feed"), cli_jint(o, "seq"));
+}
+
 int cmd_roster(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -214,7 +220,7 @@ int cmd_roster(int argc, char **argv)
 	const char *verb, *roles[16];
 	cli_common_t co = {0};
 	bool has_sign = false, has_curve = false;
-	char *msg = NULL;
+	char *msg = NULL, hex[65];
 	ldc_ref_t ref;
 	ldc_t *cl;
 	int c, r;
@@ -363,13 +369,10 @@ int cmd_roster(int argc, char **argv)
 		free(msg);
 		return rc;
 	}
-	if (co.json)
-		printf("{\"action\": \"%s\", \"node\": \"%s\", \"feed\": \"%s\", \"seq\": %llu}\n",
-		       verb, u.node_id, ref.feed, (unsigned long long)ref.seq);
-	else
-		printf("roster %s %s: signed as %s #%llu\n", verb, u.node_id, ref.feed,
-		       (unsigned long long)ref.seq);
-	return 0;
+	return cli_output(json_pack("{s:s, s:s, s:s, s:I, s:s}", "action", verb, "node", u.node_id,
+				    "feed", ref.feed, "seq", (json_int_t)ref.seq, "id",
+				    ld_hex(ref.id, 32, hex)),
+			  co.json, update_text);
 }
 
 /* ---- roster list, whoami ---- */
@@ -385,12 +388,12 @@ static json_t *member_json(const Ld__RosterNode *m, int64_t now)
 		json_decref(roles);
 		return NULL;
 	}
-	json_object_set_new(o, "node", ld_json_text(m->node_id, NULL));
-	json_object_set_new(o, "name", ld_json_text(m->name, NULL));
+	json_object_set_new(o, "node", cli_json_text(m->node_id));
+	json_object_set_new(o, "name", cli_json_text(m->name));
 	ld_enum_short(&ld__node_kind__descriptor, (int)m->kind, name, sizeof(name));
 	json_object_set_new(o, "kind", json_string(name));
-	json_object_set_new(o, "region", ld_json_text(m->region_code, NULL));
-	json_object_set_new(o, "superior", m->superior ? ld_json_text(m->superior, NULL) : json_null());
+	json_object_set_new(o, "region", cli_json_text(m->region_code));
+	json_object_set_new(o, "superior", m->superior ? cli_json_text(m->superior) : json_null());
 	for (size_t i = 0; i < m->n_keys; i++) {
 		json_t *k = json_object();
 
@@ -407,13 +410,13 @@ static json_t *member_json(const Ld__RosterNode *m, int64_t now)
 	if (m->has_curve_key && m->curve_key.len == 32 && ld_curve_z85_encode(m->curve_key.data, z85) == 0)
 		json_object_set_new(o, "curve_key", json_string(z85));
 	for (size_t i = 0; i < m->n_roles; i++)
-		json_array_append_new(roles, ld_json_text(m->roles[i], NULL));
+		json_array_append_new(roles, cli_json_text(m->roles[i]));
 	json_object_set_new(o, "roles", roles);
 	json_object_set_new(o, "current", json_boolean(current(m, now)));
 	json_object_set_new(o, "revoked", json_boolean(m->revoked));
 	if (m->revoked) {
 		json_object_set_new(o, "last_valid_seq", json_integer((json_int_t)m->last_valid_seq));
-		json_object_set_new(o, "revoke_reason", ld_json_text(m->revoke_reason, NULL));
+		json_object_set_new(o, "revoke_reason", cli_json_text(m->revoke_reason));
 	}
 	if (m->has_valid_from_ms)
 		json_object_set_new(o, "valid_from_ms", json_integer(m->valid_from_ms));
@@ -511,9 +514,9 @@ int cmd_whoami(int argc, char **argv)
 	if (co.json) {
 		json_t *o = me ? member_json(me, now) : json_object();
 
-		json_object_set_new(o, "node", ld_json_text(st->status ? st->status->node_id : "", NULL));
+		json_object_set_new(o, "node", cli_json_text(st->status ? st->status->node_id : ""));
 		json_object_set_new(o, "root", st->status && st->status->root_id
-						       ? ld_json_text(st->status->root_id, NULL)
+						       ? cli_json_text(st->status->root_id)
 						       : json_null());
 		json_object_set_new(o, "in_roster", json_boolean(me != NULL));
 		r = cli_json_dump(o);
