@@ -401,8 +401,16 @@ static void test_hand_over_content(void **state)
 		assert_true(cl_out_has(w->out, "content/parties/0/name", "嘉兴某电镀有限公司"));
 		/* County C, not a party, sees the header only: said, not guessed. */
 		assert_int_equal(cl_wait(w->x, "county-a", (uint64_t)head, 15000), 0);
+		assert_int_equal(cli(w, w->x, "get", "county-a", seq, "--json", NULL), 0);
+		j = cl_json(w->out);
+		assert_true(cl_jhas(j, "payload_held", "false"));
+		assert_true(cl_jhas(j, "content", "null"));
+		assert_true(cl_jhas(j, "kind", "referral"));
+		assert_true(cl_jhas(j, "audience/*", "police"));
+		json_decref(j);
+		assert_null(strstr(w->out, "电镀"));
 		assert_int_equal(cli(w, w->x, "get", "county-a", seq, NULL), 0);
-		assert_non_null(strstr(w->out, "not visible here"));
+		assert_non_null(strstr(w->out, "not visible here")); /* said, in words */
 		assert_null(strstr(w->out, "电镀"));
 	}
 }
@@ -466,6 +474,11 @@ static void test_everyday(void **state)
 	assert_int_equal(cli(w, w->a, "receipts", "county-a", "99999", NULL), 7);
 	assert_int_equal(cli(w, w->a, "get", "nobody", "1", NULL), 7);
 	assert_int_equal(cli(w, w->a, "receipts", "county-a", "1", "--json", NULL), 0);
+	j[0] = cl_json(w->out);
+	assert_true(cl_jhas(j[0], "feed", "county-a"));
+	assert_true(cl_jhas(j[0], "seq", "1"));
+	assert_true(json_is_array(json_object_get(j[0], "receipts")));
+	json_decref(j[0]);
 	/* roster list and whoami, text and JSON. */
 	assert_int_equal(cli(w, w->a, "roster", "list", "--json", NULL), 0);
 	j[0] = cl_json(w->out);
@@ -485,8 +498,26 @@ static void test_everyday(void **state)
 	assert_int_equal(cli(w, w->a, "help", "evidence", "add", NULL), 0);
 	assert_non_null(strstr(w->out, "--again"));
 	assert_int_equal(cli(w, w->a, "help", "nonsense", NULL), 2);
+	/* status and view, as data. */
 	assert_int_equal(cli(w, w->a, "status", "--json", NULL), 0);
+	j[0] = cl_json(w->out);
+	assert_true(cl_jhas(j[0], "node", "county-a"));
+	assert_true(cl_jhas(j[0], "root", "province"));
+	assert_true(cl_jhas(j[0], "revoked", "null"));
+	assert_true(cl_jhas(cl_jfind(j[0], "peers", "node", "province"), "up", "true"));
+	assert_true(json_integer_value(json_object_get(cl_jfind(j[0], "feeds", "feed", "county-a"),
+						       "seq")) >= 2);
+	assert_true(cl_jhas(j[0], "feeds/*/feed", "province"));
+	assert_true(json_is_array(json_object_get(j[0], "alerts")));
+	json_decref(j[0]);
 	assert_int_equal(cli(w, w->a, "view", "--limit=5", "--json", NULL), 0);
+	j[0] = cl_json(w->out);
+	assert_true(cl_jhas(j[0], "node", "county-a"));
+	assert_true(json_array_size(json_object_get(j[0], "cases")) <= 5);
+	assert_true(json_integer_value(json_object_get(j[0], "cases_total")) >= 2);
+	assert_true(cl_jhas(j[0], "health/peers/*/node", "province"));
+	assert_true(cl_jhas(j[0], "health/alerts", "0"));
+	json_decref(j[0]);
 	assert_int_equal(cli(w, w->a, "show", "county-a/u-1", "--json", NULL), 0);
 }
 
