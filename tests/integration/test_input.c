@@ -449,6 +449,74 @@ static void test_evidence_add(void **state)
 	assert_int_equal(cl_signed(w->b), head + 2);
 }
 
+/* Run the tool without a daemon's --api (offline commands), its output into
+ * w->out. Its exit code. */
+static int offline_cli(world_t *w, const char *const *argv)
+{
+	static char err[4096];
+
+	return cl_run(argv, 20000, w->out, sizeof(w->out), err, sizeof(err));
+}
+
+/* key and store check, as data: the node's key as the roster has it; every
+ * feed of a stopped node's store verified. */
+static void offline(world_t *w)
+{
+	char key[700], fresh[700], data[700], root[65], hex[65], fp[LD_FINGERPRINT_SIZE];
+	const char *cli_path = getenv("LD_CLI");
+	json_t *j, *x;
+	size_t i;
+
+	snprintf(key, sizeof(key), "%s/node.key", w->a->dir);
+	snprintf(fresh, sizeof(fresh), "%s/fresh.key", w->a->dir);
+	snprintf(data, sizeof(data), "%s/data", w->x->dir);
+	ld_hex(w->c->root->sign_pub, 32, root);
+	ld_fingerprint(w->a->sign_pub, fp);
+	assert_int_equal(offline_cli(w, (const char *[]){cli_path, "key", "show", key, "--json",
+							 NULL}), 0);
+	j = cl_json(w->out);
+	assert_true(cl_jhas(j, "file", key));
+	assert_true(cl_jhas(j, "public_key", ld_hex(w->a->sign_pub, 32, hex)));
+	assert_true(cl_jhas(j, "fingerprint", fp));
+	json_decref(j);
+	assert_int_equal(offline_cli(w, (const char *[]){cli_path, "key", "--json", "new", fresh,
+							 NULL}), 0);
+	j = cl_json(w->out);
+	snprintf(hex, sizeof(hex), "%s", json_string_value(json_object_get(j, "public_key")));
+	json_decref(j);
+	assert_int_equal(offline_cli(w, (const char *[]){cli_path, "key", "show", fresh, "--json",
+							 NULL}), 0);
+	assert_true(cl_out_has(w->out, "public_key", hex));
+	assert_int_equal(offline_cli(w, (const char *[]){cli_path, "key", "new", fresh, NULL}), 3);
+	assert_int_equal(offline_cli(w, (const char *[]){cli_path, "key", "show", NULL}), 2);
+
+	/* The store admits one process: first the daemon is stopped. */
+	assert_int_equal(offline_cli(w, (const char *[]){cli_path, "store", "check", "--data", data,
+							 "--root", root, "--json", NULL}), 4);
+	assert_true(cl_stop(w->c, w->x) >= 0);
+	for (int fast = 0; fast < 2; fast++) {
+		assert_int_equal(offline_cli(w, (const char *[]){cli_path, "store", "check", "--data",
+								 data, "--root", root, "--json",
+								 fast ? "--fast" : NULL, NULL}),
+				 0);
+		j = cl_json(w->out);
+		assert_true(cl_jhas(j, "root_id", "province"));
+		assert_true(cl_jhas(j, "feeds_failed", "0"));
+		assert_int_equal(json_integer_value(json_object_get(j, "feeds_checked")),
+				 json_array_size(json_object_get(j, "feeds")));
+		assert_non_null(cl_jfind(j, "feeds", "feed", "county-a"));
+		json_array_foreach(json_object_get(j, "feeds"), i, x) {
+			assert_true(cl_jhas(x, "verified", "true"));
+			assert_true(json_integer_value(json_object_get(x, "entries_checked")) >= 1);
+		}
+		assert_int_equal(json_array_size(json_object_get(j, "equivocations")), 0);
+		json_decref(j);
+	}
+	assert_int_equal(offline_cli(w, (const char *[]){cli_path, "store", "check", "--data", data,
+							 "--root", hex, NULL}), 3);
+	assert_int_equal(cl_start(w->c, w->x), 0); /* the tests after this one use it */
+}
+
 /* Case ids, unknown entries, keys, and the operators' everyday commands. */
 static void test_everyday(void **state)
 {
@@ -519,6 +587,7 @@ static void test_everyday(void **state)
 	assert_true(cl_jhas(j[0], "health/alerts", "0"));
 	json_decref(j[0]);
 	assert_int_equal(cli(w, w->a, "show", "county-a/u-1", "--json", NULL), 0);
+	offline(w);
 }
 
 /* Keys are unambiguous: a curve key must decode to a valid Curve25519
