@@ -240,7 +240,8 @@ int cli_sign(struct ldc *cl, uint32_t kind, const char *const *aud, size_t n_aud
  * the members of 'extra' (taken), into *ret (caller owns). 0, or an exit
  * code after printing why. */
 int cli_sign_json(struct ldc *cl, uint32_t kind, const char *const *aud, size_t n_aud,
-		  const uint8_t *payload, size_t len, const char *what, json_t *extra, json_t **ret);
+		  const uint8_t *payload, size_t len, const char *what, json_t *extra,
+		  json_t **ret);
 
 /* "WHAT signed as FEED #SEQ (FEED:SEQ)" for the result 'o' of a signing. */
 void cli_signed_text(const char *what, json_t *o);

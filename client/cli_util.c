@@ -223,8 +223,8 @@ int cli_sign_json(struct ldc *cl, uint32_t kind, const char *const *aud, size_t 
 		json_object_update(o, extra);
 	json_decref(extra);
 	if (!o)
-		return cli_fail(EXIT_STORE, "%s signed as %s #%llu, but out of memory", what, ref.feed,
-				(unsigned long long)ref.seq);
+		return cli_fail(EXIT_STORE, "%s signed as %s #%llu, but out of memory", what,
+				ref.feed, (unsigned long long)ref.seq);
 	*ret = o;
 	return 0;
 }

@@ -179,8 +179,8 @@ static int attach_files(ld_bundle_build_t *b, const struct attach *files, size_t
 						    "case %s held here", files[i].feed,
 					(unsigned long long)files[i].seq, case_id);
 		if (r == LD_EPAYLOAD)
-			return cli_fail(EXIT_VERIFY, "export: %s (SHA-256 %.16s...) is not the file "
-						     "evidence %s:%llu records", files[i].path,
+			return cli_fail(EXIT_VERIFY, "export: %s (SHA-256 %.16s...) is not the "
+						     "file evidence %s:%llu records", files[i].path,
 					ld_hex(files[i].sha, 32, hex), files[i].feed,
 					(unsigned long long)files[i].seq);
 		if (r < 0)
@@ -236,17 +236,18 @@ static int export_case(ldc_t *cl, const char *case_id, const char *outp, const c
 		ld__api_response__free_unpacked(resp, NULL);
 		return cli_fail(EXIT_NO_CASE, "export: this node holds no case %s", case_id);
 	}
-	if (ld_bundle_build_new(case_id, resp->case_view->referrer, resp->case_view->holder, &src,
-				&b) < 0)
-		r = cli_fail(EXIT_STORE, "export: out of memory");
-	else if (!(r = take_case(b, resp->case_view)) &&
-		 !(r = attach_files(b, files, n_files, case_id)) &&
-		 !(r = all_files ? attach_held(cl, b) : 0) &&
-		 !(r = sign_manifest(cl, b, recipient, &mref)) && !(r = root_head(cl, root, &head)) &&
-		 (r = ld_bundle_build_write(b, outp, root, head)) < 0)
-		r = cli_fail(r == -EILSEQ ? EXIT_VERIFY : EXIT_FILE, "export: writing %s failed: %s",
-			     outp, r == -EILSEQ ? "an evidence file changed while it was copied"
-						: ld_strerror(r));
+	r = ld_bundle_build_new(case_id, resp->case_view->referrer, resp->case_view->holder, &src,
+				&b) < 0 ? cli_fail(EXIT_STORE, "export: out of memory") : 0;
+	r = r ? r : take_case(b, resp->case_view);
+	r = r ? r : attach_files(b, files, n_files, case_id);
+	r = r || !all_files ? r : attach_held(cl, b);
+	r = r ? r : sign_manifest(cl, b, recipient, &mref);
+	r = r ? r : root_head(cl, root, &head);
+	if (!r && (r = ld_bundle_build_write(b, outp, root, head)) < 0)
+		r = cli_fail(r == -EILSEQ ? EXIT_VERIFY : EXIT_FILE,
+			     "export: writing %s failed: %s", outp,
+			     r == -EILSEQ ? "an evidence file changed while it was copied"
+					  : ld_strerror(r));
 	ld__api_response__free_unpacked(resp, NULL);
 	if (r) {
 		ld_bundle_build_destroy(&b);
@@ -297,8 +298,9 @@ int cmd_export(int argc, char **argv)
 							    "FEED:SEQ=PATH", optarg);
 			snprintf(ref, sizeof(ref), "%.*s", (int)(eq - optarg), optarg);
 			if (cli_parse_ref(ref, files[n_files].feed, &files[n_files].seq) < 0)
-				return cli_fail(EXIT_USAGE, "export: --file '%.80s': '%.80s' is not "
-							    "FEED:SEQ of an evidence record", optarg, ref);
+				return cli_fail(EXIT_USAGE, "export: --file '%.80s': '%.80s' is "
+							    "not FEED:SEQ of an evidence record",
+						optarg, ref);
 			files[n_files++].path = eq + 1;
 			break;
 		case 'h': export_usage(stdout); return 0;

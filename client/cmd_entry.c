@@ -148,7 +148,8 @@ int cmd_append(int argc, char **argv)
 	}
 	kname = ld_kind_info(item.kind) ? ld_kind_info(item.kind)->name : "unknown kind";
 	return cli_output(json_pack("{s:s, s:I, s:s, s:s}", "feed", ref.feed, "seq",
-				    (json_int_t)ref.seq, "id", ld_hex(ref.id, 32, hex), "kind", kname),
+				    (json_int_t)ref.seq, "id", ld_hex(ref.id, 32, hex), "kind",
+				    kname),
 			  co.json, append_text);
 }
 
@@ -256,7 +257,8 @@ int cmd_get(int argc, char **argv)
 		cli_json_note_invalid();
 	json_object_set_new(o, "content", content ? content : json_null());
 	/* Held, of a kind known here, and yet it does not decode: said so. */
-	json_object_set_new(o, "decodes", json_boolean(!e->has_payload || !k || !k->desc || content));
+	json_object_set_new(o, "decodes",
+			    json_boolean(!e->has_payload || !k || !k->desc || content));
 	ld_entry_destroy(&e);
 	return cli_output(o, co.json, get_text);
 }
@@ -321,7 +323,8 @@ int cmd_receipts(int argc, char **argv)
 		ld_time_format(x->time_ms, cli_time_flags | LD_TIME_RFC3339, when, sizeof(when));
 		json_array_append_new(a, json_pack("{s:o, s:I, s:s, s:I}", "receiver",
 						   cli_json_text(x->receiver), "time_ms",
-						   (json_int_t)x->time_ms, "time", when, "receipt_seq",
+						   (json_int_t)x->time_ms, "time", when,
+						   "receipt_seq",
 						   (json_int_t)(x->receipt ? x->receipt->seq : 0)));
 	}
 	json_object_set_new(o, "receipts", a);

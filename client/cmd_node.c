@@ -437,25 +437,30 @@ static json_t *status_json(const Ld__ApiStatus *st)
 		const Ld__ApiPeer *p = st->peers[i];
 		json_t *lag = json_array();
 
-		for (size_t j = 0; j < p->n_lag; j++)
+		for (size_t j = 0; j < p->n_lag; j++) {
+			const Ld__ApiPeerFeed *l = p->lag[j];
+
 			json_array_append_new(lag, json_pack("{s:o, s:I, s:I}", "feed",
-							     cli_json_text(p->lag[j]->feed), "peer_seq",
-							     (json_int_t)p->lag[j]->peer_seq, "local_seq",
-							     (json_int_t)p->lag[j]->local_seq));
-		json_array_append_new(peers, json_pack("{s:o, s:b, s:b, s:I, s:I, s:I, s:o}", "node",
-						       cli_json_text(p->node_id), "up", p->up,
-						       "outgoing", p->outgoing, "last_seen_ms",
-						       (json_int_t)p->last_seen_ms, "entries_in",
-						       (json_int_t)p->entries_in, "entries_out",
-						       (json_int_t)p->entries_out, "lag", lag));
+							     cli_json_text(l->feed), "peer_seq",
+							     (json_int_t)l->peer_seq, "local_seq",
+							     (json_int_t)l->local_seq));
+		}
+		json_array_append_new(peers,
+				      json_pack("{s:o, s:b, s:b, s:I, s:I, s:I, s:o}", "node",
+						cli_json_text(p->node_id), "up", p->up, "outgoing",
+						p->outgoing, "last_seen_ms",
+						(json_int_t)p->last_seen_ms, "entries_in",
+						(json_int_t)p->entries_in, "entries_out",
+						(json_int_t)p->entries_out, "lag", lag));
 	}
 	for (size_t i = 0; i < st->n_heads; i++) {
 		const Ld__ApiHead *h = st->heads[i];
 
 		ld_hex(h->id.data, h->id.len == 32 ? 32 : 0, hex);
 		json_array_append_new(feeds, json_pack("{s:o, s:I, s:s, s:b}", "feed",
-						       cli_json_text(h->feed), "seq", (json_int_t)h->seq,
-						       "id", hex, "frozen", h->frozen));
+						       cli_json_text(h->feed), "seq",
+						       (json_int_t)h->seq, "id", hex, "frozen",
+						       h->frozen));
 	}
 	for (size_t i = 0; i < st->n_alerts; i++)
 		json_array_append_new(alerts, json_pack("{s:o, s:o, s:I, s:o}", "kind",

@@ -98,7 +98,8 @@ static void result_text(json_t *o)
 		       party ? "]" : "");
 	}
 	if (json_is_integer(json_object_get(o, "total")) && (size_t)cli_jint(o, "total") > n)
-		printf("(%zu shown of %lld matching; --limit N shows more)\n", n, cli_jint(o, "total"));
+		printf("(%zu shown of %lld matching; --limit N shows more)\n", n,
+		       cli_jint(o, "total"));
 	else if (!json_is_integer(json_object_get(o, "total")))
 		printf("(%zu shown of at least %lld matching; --limit N shows more)\n", n,
 		       cli_jint(o, "at_least"));

@@ -137,7 +137,8 @@ static int show_action(ldc_t *cl, const char *id, bool json)
 	parts = json_array();
 	json_object_set_new(o, "action", cli_json_text(a->action_id));
 	json_object_set_new(o, "dispatched", json_boolean(a->dispatched));
-	json_object_set_new(o, "dispatcher", a->dispatched ? cli_json_text(a->dispatcher) : json_null());
+	json_object_set_new(o, "dispatcher",
+			    a->dispatched ? cli_json_text(a->dispatcher) : json_null());
 	json_object_set_new(o, "kind", json_string(ld_action_kind_name(a->kind)));
 	json_object_set_new(o, "priority", json_string(ld_priority_name(a->priority)));
 	put_time(o, "ack_by", a->ack_by_ms);

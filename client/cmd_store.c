@@ -81,7 +81,8 @@ static void store_text(json_t *o)
 		bool ok = cli_jtrue(x, "verified");
 
 		printf("%-24s seq %-10lld head %.16s  %s%s%s\n", cli_jstr(x, "feed"),
-		       cli_jint(x, "head_seq"), cli_jstr(x, "head_id"), ok ? "verified" : "FAILED: ",
+		       cli_jint(x, "head_seq"), cli_jstr(x, "head_id"),
+		       ok ? "verified" : "FAILED: ",
 		       ok ? "" : cli_jstr(x, "error"),
 		       cli_jtrue(x, "frozen") ? "  [FROZEN: equivocation proven]" : "");
 	}
@@ -125,7 +126,8 @@ int cmd_store(int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		return cli_fail(EXIT_USAGE, "store check: unexpected argument '%.80s'", argv[optind]);
+		return cli_fail(EXIT_USAGE, "store check: unexpected argument '%.80s'",
+				argv[optind]);
 	if (!data || !root) {
 		store_usage(stderr);
 		return cli_fail(EXIT_USAGE, "store check: --data and --root are required");

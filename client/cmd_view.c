@@ -47,20 +47,20 @@ static json_t *action_json(const Ld__ApiViewAction *a)
 	for (size_t j = 0; j < a->n_participants; j++) {
 		const Ld__ApiParticipant *p = a->participants[j];
 
-		json_array_append_new(parts, json_pack("{s:o, s:s, s:o, s:b, s:b, s:b, s:b}", "node",
-						       cli_json_text(p->node_id), "role",
-						       ld_role_name(p->role), "state",
-						       cli_json_text(p->state), "acknowledged",
-						       p->ack_ms != 0, "overdue", p->overdue,
-						       "escalated", p->escalated, "visible",
-						       !p->not_visible));
+		json_array_append_new(parts,
+				      json_pack("{s:o, s:s, s:o, s:b, s:b, s:b, s:b}", "node",
+						cli_json_text(p->node_id), "role",
+						ld_role_name(p->role), "state",
+						cli_json_text(p->state), "acknowledged",
+						p->ack_ms != 0, "overdue", p->overdue, "escalated",
+						p->escalated, "visible", !p->not_visible));
 	}
 	return json_pack("{s:o, s:s, s:s, s:b, s:o, s:I, s:o, s:i, s:o}", "action",
 			 cli_json_text(a->action_id), "priority", ld_priority_name(a->priority),
 			 "kind", ld_action_kind_name(a->kind), "active", a->active, "dispatcher",
-			 cli_json_text(a->dispatcher), "ack_by_ms", (json_int_t)a->ack_by_ms, "title",
-			 cli_json_text(a->title), "not_visible", (int)a->not_visible, "participants",
-			 parts);
+			 cli_json_text(a->dispatcher), "ack_by_ms", (json_int_t)a->ack_by_ms,
+			 "title", cli_json_text(a->title), "not_visible", (int)a->not_visible,
+			 "participants", parts);
 }
 
 static json_t *case_json(const Ld__ApiViewCase *k)
@@ -78,14 +78,15 @@ static json_t *health_json(const Ld__ApiStatus *h)
 	json_t *peers = json_array(), *alerts = json_array();
 
 	for (size_t i = 0; h && i < h->n_peers; i++) {
+		const Ld__ApiPeer *p = h->peers[i];
 		uint64_t behind = 0;
 
-		for (size_t j = 0; j < h->peers[i]->n_lag; j++)
-			if (h->peers[i]->lag[j]->peer_seq > h->peers[i]->lag[j]->local_seq)
-				behind += h->peers[i]->lag[j]->peer_seq - h->peers[i]->lag[j]->local_seq;
+		for (size_t j = 0; j < p->n_lag; j++)
+			if (p->lag[j]->peer_seq > p->lag[j]->local_seq)
+				behind += p->lag[j]->peer_seq - p->lag[j]->local_seq;
 		json_array_append_new(peers, json_pack("{s:o, s:b, s:I}", "node",
-						       cli_json_text(h->peers[i]->node_id), "up",
-						       h->peers[i]->up, "behind", (json_int_t)behind));
+						       cli_json_text(p->node_id), "up", p->up,
+						       "behind", (json_int_t)behind));
 	}
 	for (size_t i = 0; h && i < h->n_alerts; i++)
 		json_array_append_new(alerts, json_pack("{s:o, s:o, s:I, s:o}", "kind",
@@ -109,13 +110,13 @@ static json_t *view_json(const Ld__ApiView *v)
 	for (size_t i = 0; i < v->n_regions; i++) {
 		const Ld__ApiViewRegion *r = v->regions[i];
 
-		json_array_append_new(regions, json_pack("{s:o, s:i, s:i, s:i, s:i, s:I}", "region",
-							 cli_json_text(r->region), "referrals_out",
-							 (int)r->referrals_out, "referrals_in",
-							 (int)r->referrals_in, "awaiting",
-							 (int)r->awaiting, "overdue", (int)r->overdue,
-							 "median_answer_ms",
-							 (json_int_t)r->median_answer_ms));
+		json_array_append_new(regions,
+				      json_pack("{s:o, s:i, s:i, s:i, s:i, s:I}", "region",
+						cli_json_text(r->region), "referrals_out",
+						(int)r->referrals_out, "referrals_in",
+						(int)r->referrals_in, "awaiting", (int)r->awaiting,
+						"overdue", (int)r->overdue, "median_answer_ms",
+						(json_int_t)r->median_answer_ms));
 	}
 	json_object_set_new(o, "now_ms", json_integer(v->now_ms));
 	json_object_set_new(o, "node", cli_json_text(v->health ? v->health->node_id : ""));
@@ -269,7 +270,8 @@ static void regions_health_text(json_t *o)
 	none_if(json_array_size(json_object_get(o, "regions")));
 	printf("\n== NODE HEALTH\n");
 	json_array_foreach(json_object_get(health, "peers"), i, x) {
-		printf("  peer %-20s %-4s", cli_jstr(x, "node"), cli_jtrue(x, "up") ? "UP" : "DOWN");
+		printf("  peer %-20s %-4s", cli_jstr(x, "node"),
+		       cli_jtrue(x, "up") ? "UP" : "DOWN");
 		if (cli_jint(x, "behind"))
 			printf("  %lld entries behind", cli_jint(x, "behind"));
 		printf("\n");

@@ -265,7 +265,8 @@ int ld_bundle_build_held_files(ld_bundle_build_t *b, ld_blobs_t *blobs)
 		bool attached = false;
 
 		for (size_t j = 0; j < b->n_files && !attached; j++)
-			attached = b->files[j].seq == rec->seq && !strcmp(b->files[j].feed, rec->feed);
+			attached = b->files[j].seq == rec->seq &&
+				   !strcmp(b->files[j].feed, rec->feed);
 		if (attached || !rec->sha_ok || ld_blob_stat(blobs, rec->sha, NULL) < 0)
 			continue;
 		ld_blob_path(blobs, rec->sha, path, sizeof(path));
@@ -383,7 +384,8 @@ int ld_bundle_build_write(ld_bundle_build_t *b, const char *path, const char *ro
 	r = write_span(b, w, root_id, 1, root_head, true);
 	for (size_t i = 0; r == 0 && i < b->n_spans; i++)
 		if (strcmp(b->spans[i].feed, root_id))
-			r = write_span(b, w, b->spans[i].feed, b->spans[i].lo, b->spans[i].hi, false);
+			r = write_span(b, w, b->spans[i].feed, b->spans[i].lo, b->spans[i].hi,
+				       false);
 	for (size_t i = 0; r == 0 && i < b->n_files; i++) {
 		if (b->src->progress)
 			b->src->progress(b->src->ud, b->files[i].path);

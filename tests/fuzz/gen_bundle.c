@@ -379,7 +379,8 @@ static void world(void)
 	ld_key_public(root.key, root.pub);
 	ld_key_public(ca.key, ca.pub);
 	ld_key_public(cb.key, cb.pub);
-	if (memcmp(root.pub, FUZZ_PUB_A, LD_PUBKEY_LEN) || memcmp(ca.pub, FUZZ_PUB_B, LD_PUBKEY_LEN))
+	if (memcmp(root.pub, FUZZ_PUB_A, LD_PUBKEY_LEN) ||
+	    memcmp(ca.pub, FUZZ_PUB_B, LD_PUBKEY_LEN))
 		die("the fixed seeds no longer give the keys in fuzz_key.h");
 	roster(&root, LD__ROSTER_UPDATE__ACTION__ADD, &root, NULL, "330000", 0);
 	roster(&root, LD__ROSTER_UPDATE__ACTION__ADD, &ca, "province", "330402", 0);
@@ -463,7 +464,8 @@ static int find_entry(const struct bundle *b, const char *feed, uint64_t seq)
 		ld_entry_t *e;
 		bool hit;
 
-		if (b->r[i].type != LD_BREC_ENTRY || ld_entry_parse(b->r[i].body, b->r[i].len, &e) < 0)
+		if (b->r[i].type != LD_BREC_ENTRY ||
+		    ld_entry_parse(b->r[i].body, b->r[i].len, &e) < 0)
 			continue;
 		hit = e->hdr->seq == seq && !strcmp(e->hdr->author, feed);
 		ld_entry_destroy(&e);
@@ -594,7 +596,8 @@ static void variants(const uint8_t *valid, size_t len)
 
 	/* No root feed: nothing vouches for any key. */
 	parse_bundle(valid, len, &b);
-	while ((i = find_entry(&b, "province", 1)) >= 0 || (i = find_entry(&b, "province", 2)) >= 0 ||
+	while ((i = find_entry(&b, "province", 1)) >= 0 ||
+	       (i = find_entry(&b, "province", 2)) >= 0 ||
 	       (i = find_entry(&b, "province", 3)) >= 0)
 		drop(&b, (size_t)i);
 	seed_bundle("fail-no-root", &b, 1);

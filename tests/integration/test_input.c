@@ -495,10 +495,10 @@ static void offline(world_t *w)
 							 "--root", root, "--json", NULL}), 4);
 	assert_true(cl_stop(w->c, w->x) >= 0);
 	for (int fast = 0; fast < 2; fast++) {
-		assert_int_equal(offline_cli(w, (const char *[]){cli_path, "store", "check", "--data",
-								 data, "--root", root, "--json",
-								 fast ? "--fast" : NULL, NULL}),
-				 0);
+		const char *argv[] = {cli_path, "store",  "check", "--data", data, "--root",
+				      root,     "--json", fast ? "--fast" : NULL, NULL};
+
+		assert_int_equal(offline_cli(w, argv), 0);
 		j = cl_json(w->out);
 		assert_true(cl_jhas(j, "root_id", "province"));
 		assert_true(cl_jhas(j, "feeds_failed", "0"));

@@ -22,6 +22,7 @@
 
 #define CASE "county-a/2026-0117"
 #define CASE_BAD_FILE "/nonexistent/report.pdf"
+#define COURT "Jiaxing Intermediate People's Court"
 
 typedef cl_world_t world_t;
 
@@ -346,8 +347,7 @@ static void test_referral_workflow(void **state)
 		assert_int_equal(cli(w, w->a, "export", "county-a/none", "-o", b, NULL), 7);
 		assert_int_equal(cli(w, w->a, "export", CASE, NULL), 2);
 		assert_int_equal(cli(w, w->a, "export", CASE, "-o", b, "--file", g_ev_ref,
-				     "--for", "Jiaxing Intermediate People's Court", "--json", NULL),
-				 0);
+				     "--for", COURT, "--json", NULL), 0);
 		{
 			json_t *j = cl_json(w->out);
 
@@ -380,7 +380,7 @@ static void test_referral_workflow(void **state)
 					x = y;
 			assert_non_null(x);
 			assert_true(cl_jhas(x, "kind", "case-export"));
-			assert_true(cl_jhas(x, "content/recipient", "Jiaxing Intermediate People's Court"));
+			assert_true(cl_jhas(x, "content/recipient", COURT));
 			assert_true(cl_jhas(x, "content/file_sha256/*", "~"));
 			json_decref(j);
 		}

@@ -295,7 +295,8 @@ static void test_designated_sees_history(void **state)
 			    "the outfall lies in county C, not in our county"};
 	assert_true(cl_until(show_has, &q, 20000));
 	{
-		json_t *j = cl_json(w->out), *x = cl_jfind(j, "timeline", "kind", "referral-response");
+		json_t *j = cl_json(w->out);
+		json_t *x = cl_jfind(j, "timeline", "kind", "referral-response");
 
 		assert_true(cl_jhas(j, "holder", "county-c"));
 		assert_true(cl_jhas(j, "status", "awaiting answer"));

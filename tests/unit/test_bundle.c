@@ -30,6 +30,7 @@
 #include "testutil.h"
 
 #define CASE "county-a/c1"
+#define ADD LD__ROSTER_UPDATE__ACTION__ADD
 #define MAX_HELD 32
 
 /* The feeds as the exporting node holds them. */
@@ -133,12 +134,9 @@ static int setup(void **state)
 	tu_node_init(&f->root, "province");
 	tu_node_init(&f->a, "county-a");
 	tu_node_init(&f->b, "county-b");
-	hold(f, tu_roster(&f->root, LD__ROSTER_UPDATE__ACTION__ADD, "province", f->root.pub, NULL, 0),
-	     false);
-	hold(f, tu_roster(&f->root, LD__ROSTER_UPDATE__ACTION__ADD, "county-a", f->a.pub, "province",
-			  0), false);
-	hold(f, tu_roster(&f->root, LD__ROSTER_UPDATE__ACTION__ADD, "county-b", f->b.pub, "province",
-			  0), false);
+	hold(f, tu_roster(&f->root, ADD, "province", f->root.pub, NULL, 0), false);
+	hold(f, tu_roster(&f->root, ADD, "county-a", f->a.pub, "province", 0), false);
+	hold(f, tu_roster(&f->root, ADD, "county-b", f->b.pub, "province", 0), false);
 
 	ref.case_id = CASE;
 	ref.title = "Dye works discharging into the canal";
