@@ -98,10 +98,28 @@ bool cli_tty_raw(FILE *f, const char *codes);
  * (borrowed, or a buffer valid for the next seven calls). */
 const char *cli_1l(const char *s);
 
-/* At the end of a JSON object: ", \"invalid_utf8\": true" if some text had
- * bytes that are not UTF-8 and was escaped. */
-void cli_json_flag(FILE *f);
+/* Note that some text had bytes that are not UTF-8 and was escaped: the
+ * next cli_json_dump() flags its document "invalid_utf8": true. */
 void cli_json_note_invalid(void);
+
+/* A JSON string from text that came from elsewhere (a unit, the daemon, a
+ * file name): bytes that are not UTF-8 written as the text "\xNN" and
+ * noted (cli_json_note_invalid). Caller owns it; NULL if out of memory.
+ * cli_json_opt: the same, or JSON null for NULL. */
+json_t *cli_json_text(const char *s);
+json_t *cli_json_opt(const char *s);
+
+/* Members of object 'o' for a text rendering: a string ("" if absent), an
+ * integer (0 if absent), a boolean (false if absent). Borrowed. */
+const char *cli_jstr(json_t *o, const char *key);
+long long cli_jint(json_t *o, const char *key);
+bool cli_jtrue(json_t *o, const char *key);
+
+/* The output model: a command builds its result 'o' once (taken; NULL
+ * means out of memory) and it is printed as JSON (cli_json_dump) if
+ * 'json', else for people by 'text' from the same data. 0, or an exit
+ * code. */
+int cli_output(json_t *o, bool json, void (*text)(json_t *o));
 
 /* Render the JSON object 'o' for people: "label: value" lines at 'indent'
  * spaces, times in the operator's zone, multi-line text indented, nested
@@ -218,9 +236,15 @@ int cli_case_parties(struct ldc *cl, const char *case_id, char parties[2][65], b
 int cli_sign(struct ldc *cl, uint32_t kind, const char *const *aud, size_t n_aud,
 	     const uint8_t *payload, size_t len, bool json, const char *what, json_t *extra);
 
+/* The same without printing: what was signed, {"feed", "seq", "id"} with
+ * the members of 'extra' (taken), into *ret (caller owns). 0, or an exit
+ * code after printing why. */
+int cli_sign_json(struct ldc *cl, uint32_t kind, const char *const *aud, size_t n_aud,
+		  const uint8_t *payload, size_t len, const char *what, json_t *extra,
+		  json_t **ret);
+
+/* "WHAT signed as FEED #SEQ (FEED:SEQ)" for the result 'o' of a signing. */
+void cli_signed_text(const char *what, json_t *o);
+
 /* Print "liandong: <msg>" to stderr; returns 'code'. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* A JSON string to 'f': valid UTF-8 JSON whatever 's' holds (bytes that
- * are not UTF-8 written as the text "\xNN" and noted for cli_json_flag). */
-void cli_json_str(FILE *f, const char *s);

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "client/cli.h"
+#include "common/feed/pbjson.h"
 #include "common/base/text.h"
 
 struct guard {
@@ -160,48 +161,55 @@ const char *cli_1l(const char *s)
 	return o;
 }
 
-void cli_json_str(FILE *f, const char *s)
-{
-	char *u;
-
-	if (!s)
-		s = "";
-	u = ld_text_utf8(s, strlen(s), &json_invalid);
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)(u ? u : ""); *p; p++) {
-		uint32_t cp;
-		size_t k = ld_utf8_next(p, strlen((const char *)p), &cp);
-
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", f);
-		else if (*p == '\t')
-			fputs("\\t", f);
-		else if (k && ld_text_unsafe_cp(cp))
-			fprintf(f, "\\u%04x", (unsigned)cp);
-		else {
-			fwrite(p, 1, k ? k : 1, f);
-			if (k > 1)
-				p += k - 1;
-			continue;
-		}
-		if (k > 1)
-			p += k - 1;
-	}
-	fputc('"', f);
-	free(u);
-}
-
-void cli_json_flag(FILE *f)
-{
-	if (json_invalid)
-		fputs(", \"invalid_utf8\": true", f);
-}
-
 void cli_json_note_invalid(void)
 {
 	json_invalid = true;
+}
+
+json_t *cli_json_text(const char *s)
+{
+	bool bad = false;
+	json_t *j = ld_json_text(s, &bad);
+
+	if (bad)
+		json_invalid = true;
+	return j;
+}
+
+json_t *cli_json_opt(const char *s)
+{
+	return s ? cli_json_text(s) : json_null();
+}
+
+const char *cli_jstr(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+long long cli_jint(json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+bool cli_jtrue(json_t *o, const char *key)
+{
+	return json_is_true(json_object_get(o, key));
+}
+
+int cli_output(json_t *o, bool json, void (*text)(json_t *o))
+{
+	int r = 0;
+
+	if (!o)
+		return cli_fail(EXIT_STORE, "out of memory");
+	if (json)
+		r = cli_json_dump(o);
+	else
+		text(o);
+	json_decref(o);
+	return r;
 }
 
 int cli_json_dump(json_t *j)

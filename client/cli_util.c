@@ -194,13 +194,14 @@ int cli_blob_dir(struct ldc *cl, char *out, size_t size)
 	return out[0] ? 0 : -EPROTO;
 }
 
-int cli_sign(struct ldc *cl, uint32_t kind, const char *const *aud, size_t n_aud,
-	     const uint8_t *payload, size_t len, bool json, const char *what, json_t *extra)
+int cli_sign_json(struct ldc *cl, uint32_t kind, const char *const *aud, size_t n_aud,
+		  const uint8_t *payload, size_t len, const char *what, json_t *extra, json_t **ret)
 {
 	Ld__AppendItem item = LD__APPEND_ITEM__INIT;
 	const Ld__AppendItem *items[] = {&item};
 	char *msg = NULL, hex[65];
 	ldc_ref_t ref;
+	json_t *o;
 	int r;
 
 	item.has_kind = item.has_payload = true;
@@ -216,22 +217,38 @@ int cli_sign(struct ldc *cl, uint32_t kind, const char *const *aud, size_t n_aud
 		json_decref(extra);
 		return r;
 	}
-	if (json) {
-		json_t *o = json_object();
-
-		json_object_set_new(o, "feed", json_string(ref.feed));
-		json_object_set_new(o, "seq", json_integer((json_int_t)ref.seq));
-		json_object_set_new(o, "id", json_string(ld_hex(ref.id, 32, hex)));
-		if (extra)
-			json_object_update(o, extra);
-		r = cli_json_dump(o);
-		json_decref(o);
-	} else {
-		printf("%s signed as %s #%llu (%s:%llu)\n", what, ref.feed, (unsigned long long)ref.seq,
-		       ref.feed, (unsigned long long)ref.seq);
-	}
+	o = json_pack("{s:s, s:I, s:s}", "feed", ref.feed, "seq", (json_int_t)ref.seq, "id",
+		      ld_hex(ref.id, 32, hex));
+	if (o && extra)
+		json_object_update(o, extra);
 	json_decref(extra);
+	if (!o)
+		return cli_fail(EXIT_STORE, "%s signed as %s #%llu, but out of memory", what,
+				ref.feed, (unsigned long long)ref.seq);
+	*ret = o;
+	return 0;
+}
+
+int cli_sign(struct ldc *cl, uint32_t kind, const char *const *aud, size_t n_aud,
+	     const uint8_t *payload, size_t len, bool json, const char *what, json_t *extra)
+{
+	json_t *o;
+	int r = cli_sign_json(cl, kind, aud, n_aud, payload, len, what, extra, &o);
+
+	if (r)
+		return r;
+	if (json)
+		r = cli_json_dump(o);
+	else
+		cli_signed_text(what, o);
+	json_decref(o);
 	return r;
+}
+
+void cli_signed_text(const char *what, json_t *o)
+{
+	printf("%s signed as %s #%lld (%s:%lld)\n", what, cli_jstr(o, "feed"), cli_jint(o, "seq"),
+	       cli_jstr(o, "feed"), cli_jint(o, "seq"));
 }
 
 int cli_sign_fail(int r, const char *msg, const char *what)

@@ -411,7 +411,8 @@ int cmd_supplement(int argc, char **argv)
 	}
 	r = cli_sign(cl, LD__KIND__KIND_CASE_REFERRAL, aud, 1, buf,
 		     ld__case_referral__pack(prev, buf), co.json, "supplement",
-		     json_pack("{s:s, s:s}", "case", case_id, "addressee", prev->addressee));
+		     json_pack("{s:s, s:o}", "case", case_id, "addressee",
+			       cli_json_opt(prev->addressee)));
 	/* What the unpacked message must not free. */
 	prev->previous = NULL;
 	prev->supplement = NULL;

@@ -4,6 +4,7 @@
  * checks it, and tampering and equivocation are caught. Every step uses the
  * real keys, entries and LMDB stores; entries move between stores as the
  * wire bytes a peer would send. */
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -239,20 +240,24 @@ int cmd_demo(int argc, char **argv)
 		{.id = "county-c", .name = "County C Ecology Bureau", .region = "330424",
 		 .kind = LD__NODE_KIND__NODE_BUREAU},
 	};
+	static const struct option opts[] = {
+		{"dir", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0},
+	};
 	const char *dir = "liandong-demo";
 	char path[4096];
-	int r = 0, rc = 0;
+	int r = 0, rc = 0, c;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			demo_usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--dir") && i + 1 < argc) {
-			dir = argv[++i];
-		} else {
-			demo_usage(stderr);
-			return cli_fail(EXIT_USAGE, "demo: unknown or incomplete option '%.80s'", argv[i]);
+	optind = 1;
+	while ((c = getopt_long(argc + 1, argv - 1, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'h': demo_usage(stdout); return 0;
+		default: demo_usage(stderr); return EXIT_USAGE;
 		}
+	}
+	if (optind != argc + 1) {
+		demo_usage(stderr);
+		return cli_fail(EXIT_USAGE, "demo: unexpected argument '%.80s'", argv[optind - 1]);
 	}
 	if (mkdir(dir, 0700) < 0)
 		return cli_fail(EXIT_FILE, "cannot create %s: %s (choose a new --dir)", dir,

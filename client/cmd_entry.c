@@ -45,6 +45,12 @@ static void append_usage(FILE *f)
 		"Every NODE must be a current member of the roster (exit 7).\n");
 }
 
+static void append_text(json_t *o)
+{
+	printf("signed %s #%lld (%s), id %s\n", cli_jstr(o, "feed"), cli_jint(o, "seq"),
+	       cli_jstr(o, "kind"), cli_jstr(o, "id"));
+}
+
 int cmd_append(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -60,6 +66,7 @@ int cmd_append(int argc, char **argv)
 	cli_common_t co = {0};
 	uint8_t *payload = NULL;
 	char *msg = NULL, hex[65];
+	const char *kname;
 	ldc_ref_t ref;
 	ldc_t *cl;
 	int c, r;
@@ -139,14 +146,11 @@ int cmd_append(int argc, char **argv)
 		free(msg);
 		return rc;
 	}
-	ld_hex(ref.id, 32, hex);
-	if (co.json)
-		printf("{\"feed\": \"%s\", \"seq\": %llu, \"id\": \"%s\"}\n", ref.feed,
-		       (unsigned long long)ref.seq, hex);
-	else
-		printf("signed %s #%llu (%s), id %s\n", ref.feed, (unsigned long long)ref.seq,
-		       ld_kind_info(item.kind) ? ld_kind_info(item.kind)->name : "unknown kind", hex);
-	return 0;
+	kname = ld_kind_info(item.kind) ? ld_kind_info(item.kind)->name : "unknown kind";
+	return cli_output(json_pack("{s:s, s:I, s:s, s:s}", "feed", ref.feed, "seq",
+				    (json_int_t)ref.seq, "id", ld_hex(ref.id, 32, hex), "kind",
+				    kname),
+			  co.json, append_text);
 }
 
 /* FEED SEQ, with the common options, for get and receipts. 0; -1 after
@@ -176,6 +180,30 @@ static const char get_help[] =
 	"One entry as this node holds it: header, audience, and its content decoded\n"
 	"field by field (or that it is not visible here: held redacted).\n"
 	"Exit 7: this node does not hold that entry.\n";
+
+static void get_text(json_t *o)
+{
+	json_t *content = json_object_get(o, "content"), *x;
+	char when[48];
+	size_t i;
+
+	cli_fmt_time(cli_jint(o, "time_ms"), when, sizeof(when));
+	printf("%s #%lld  %s  by %s at %s\nid       %s\naudience %s", cli_jstr(o, "feed"),
+	       cli_jint(o, "seq"), cli_jstr(o, "label"), cli_jstr(o, "feed"), when,
+	       cli_jstr(o, "id"), cli_jtrue(o, "everyone") ? "everyone" : "");
+	json_array_foreach(json_object_get(o, "audience"), i, x)
+		printf("%s%s", i ? ", " : "", json_string_value(x));
+	printf("\npayload  %lld bytes, %s\n", cli_jint(o, "payload_len"),
+	       cli_jtrue(o, "payload_held")
+		       ? "held (hash checked)"
+		       : "not visible here (held redacted: this node is not entitled)");
+	if (json_is_object(content)) {
+		printf("content:\n");
+		cli_render(stdout, content, 2);
+	} else if (!cli_jtrue(o, "decodes")) {
+		printf("content: does not decode as a %s\n", cli_jstr(o, "label"));
+	}
+}
 
 int cmd_get(int argc, char **argv)
 {
@@ -211,6 +239,7 @@ int cmd_get(int argc, char **argv)
 	json_object_set_new(o, "seq", json_integer((json_int_t)e->hdr->seq));
 	json_object_set_new(o, "id", json_string(ld_hex(e->id, 32, hex)));
 	json_object_set_new(o, "kind", json_string(k ? k->name : "unknown"));
+	json_object_set_new(o, "label", json_string(k ? k->label : "entry of a kind unknown here"));
 	json_object_set_new(o, "kind_number", json_integer(e->hdr->kind));
 	json_object_set_new(o, "time_ms", json_integer(e->hdr->time_ms));
 	ld_time_format(e->hdr->time_ms, cli_time_flags | LD_TIME_RFC3339, when, sizeof(when));
@@ -227,37 +256,32 @@ int cmd_get(int argc, char **argv)
 	if (bad)
 		cli_json_note_invalid();
 	json_object_set_new(o, "content", content ? content : json_null());
-	if (co.json) {
-		r = cli_json_dump(o);
-	} else {
-		cli_fmt_time(e->hdr->time_ms, when, sizeof(when));
-		printf("%s #%llu  %s  by %s at %s\nid       %s\naudience ", e->hdr->author,
-		       (unsigned long long)e->hdr->seq, k ? k->label : "entry of a kind unknown here",
-		       e->hdr->author, when, hex);
-		if (e->hdr->everyone)
-			printf("everyone");
-		for (size_t i = 0; i < e->hdr->n_audience; i++)
-			printf("%s%s", i ? ", " : "", e->hdr->audience[i]);
-		printf("\npayload  %llu bytes, %s\n", (unsigned long long)e->hdr->payload_len,
-		       e->has_payload ? "held (hash checked)"
-				      : "not visible here (held redacted: this node is not entitled)");
-		if (content) {
-			printf("content:\n");
-			cli_render(stdout, content, 2);
-		} else if (e->has_payload && k && k->desc) {
-			printf("content: does not decode as a %s\n", k->label);
-		}
-		r = 0;
-	}
-	json_decref(o);
+	/* Held, of a kind known here, and yet it does not decode: said so. */
+	json_object_set_new(o, "decodes",
+			    json_boolean(!e->has_payload || !k || !k->desc || content));
 	ld_entry_destroy(&e);
-	return r;
+	return cli_output(o, co.json, get_text);
 }
 
 static const char receipts_help[] =
 	"Usage: liandong receipts FEED SEQ [-c CONFIG | --api EP] [--json] [--utc]\n"
 	"Who has confirmed receiving entry FEED #SEQ (signed delivery receipts), and\n"
 	"when. Exit 7: this node does not hold that entry.\n";
+
+static void receipts_text(json_t *o)
+{
+	json_t *x, *a = json_object_get(o, "receipts");
+	char when[48];
+	size_t i;
+
+	json_array_foreach(a, i, x) {
+		cli_fmt_time(cli_jint(x, "time_ms"), when, sizeof(when));
+		printf("%-20s received at %s (receipt %s #%lld)\n", cli_jstr(x, "receiver"), when,
+		       cli_jstr(x, "receiver"), cli_jint(x, "receipt_seq"));
+	}
+	if (!json_array_size(a))
+		printf("no receipt yet for %s #%lld\n", cli_jstr(o, "feed"), cli_jint(o, "seq"));
+}
 
 int cmd_receipts(int argc, char **argv)
 {
@@ -294,28 +318,17 @@ int cmd_receipts(int argc, char **argv)
 	json_object_set_new(o, "seq", json_integer((json_int_t)seq));
 	for (size_t i = 0; i < resp->n_receipts; i++) {
 		Ld__ApiReceipt *x = resp->receipts[i];
-		json_t *j = json_object();
 		char when[48];
 
 		ld_time_format(x->time_ms, cli_time_flags | LD_TIME_RFC3339, when, sizeof(when));
-		json_object_set_new(j, "receiver", json_string(x->receiver));
-		json_object_set_new(j, "time_ms", json_integer(x->time_ms));
-		json_object_set_new(j, "time", json_string(when));
-		json_object_set_new(j, "receipt_seq",
-				    json_integer((json_int_t)(x->receipt ? x->receipt->seq : 0)));
-		json_array_append_new(a, j);
-		if (!co.json) {
-			cli_fmt_time(x->time_ms, when, sizeof(when));
-			printf("%-20s received at %s (receipt %s #%llu)\n", x->receiver, when,
-			       x->receiver, (unsigned long long)(x->receipt ? x->receipt->seq : 0));
-		}
+		json_array_append_new(a, json_pack("{s:o, s:I, s:s, s:I}", "receiver",
+						   cli_json_text(x->receiver), "time_ms",
+						   (json_int_t)x->time_ms, "time", when,
+						   "receipt_seq",
+						   (json_int_t)(x->receipt ? x->receipt->seq : 0)));
 	}
 	json_object_set_new(o, "receipts", a);
-	if (co.json)
-		r = cli_json_dump(o);
-	else if (!resp->n_receipts)
-		printf("no receipt yet for %s #%llu\n", feed, (unsigned long long)seq);
-	json_decref(o);
 	ld__api_response__free_unpacked(resp, NULL);
-	return r;
+	return cli_output(o, co.json, receipts_text);
 }
+

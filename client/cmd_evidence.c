@@ -405,8 +405,8 @@ static int evidence_attest(int argc, char **argv)
 		else
 			r = cli_sign(cl, LD__KIND__KIND_EVIDENCE_ATTESTATION, aud, n_aud, buf,
 				     ld__evidence_attestation__pack(&m, buf), co.json, "attestation",
-				     json_pack("{s:s?, s:s?}", "case", er->case_id, "evidence_id",
-					       er->evidence_id));
+				     json_pack("{s:o, s:o}", "case", cli_json_opt(er->case_id),
+					       "evidence_id", cli_json_opt(er->evidence_id)));
 	}
 	if (er)
 		ld__evidence_record__free_unpacked(er, NULL);

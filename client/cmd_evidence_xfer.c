@@ -57,12 +57,12 @@ static void usage(FILE *f, const char *which)
 			"7 unknown record.\n");
 }
 
-
 /* Sign a custody transfer of record 'e' (decoded as 'er'), shown to the
- * record's author, the case's parties and the receiver. */
+ * record's author, the case's parties and the receiver; what was signed into
+ * *ret (cli_sign_json). 0 or an exit code. */
 static int sign_custody(ldc_t *cl, const char *self, const ld_entry_t *e,
 			const Ld__EvidenceRecord *er, const char *from, const char *to,
-			uint32_t reason, const uint8_t *sha, const char *note, bool json)
+			uint32_t reason, const uint8_t *sha, const char *note, json_t **ret)
 {
 	Ld__CustodyTransfer m = LD__CUSTODY_TRANSFER__INIT;
 	Ld__EntryRef rec = LD__ENTRY_REF__INIT;
@@ -103,10 +103,11 @@ static int sign_custody(ldc_t *cl, const char *self, const ld_entry_t *e,
 	buf = malloc(ld__custody_transfer__get_packed_size(&m) + 1);
 	if (!buf)
 		return cli_fail(EXIT_STORE, "out of memory");
-	r = cli_sign(cl, LD__KIND__KIND_CUSTODY_TRANSFER, aud, n_aud, buf,
-		     ld__custody_transfer__pack(&m, buf), json, "custody transfer",
-		     json_pack("{s:s?, s:s?, s:s}", "case", er->case_id, "evidence_id",
-			       er->evidence_id, "to", to));
+	r = cli_sign_json(cl, LD__KIND__KIND_CUSTODY_TRANSFER, aud, n_aud, buf,
+			  ld__custody_transfer__pack(&m, buf), "custody transfer",
+			  json_pack("{s:o, s:o, s:s}", "case", cli_json_opt(er->case_id),
+				    "evidence_id", cli_json_opt(er->evidence_id), "to", to),
+			  ret);
 	free(buf);
 	return r;
 }
@@ -195,6 +196,14 @@ done:
 	return r;
 }
 
+static void get_text(json_t *o)
+{
+	printf("%s: %lld bytes, sha256 %s matches record %s:%lld%s%s\n", cli_jstr(o, "file"),
+	       cli_jint(o, "size"), cli_jstr(o, "sha256"), cli_jstr(o, "record_feed"),
+	       cli_jint(o, "record_seq"), cli_jstr(o, "source")[0] ? ", fetched from " : "",
+	       cli_jstr(o, "source"));
+}
+
 int cmd_evidence_get(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -213,6 +222,7 @@ int cmd_evidence_get(int argc, char **argv)
 	uint64_t seq, size = 0, received = 0, resumed = 0, last_held = 0;
 	long timeout_s = 120;
 	ld_entry_t *e = NULL;
+	json_t *result = NULL;
 	int64_t last_progress;
 	ldc_t *cl;
 	int c, r;
@@ -337,37 +347,53 @@ int cmd_evidence_get(int argc, char **argv)
 					  "nothing written)", self, ld_hex(want, 32, hex));
 		goto out;
 	}
-	if (co.json) {
-		printf("{\"file\": ");
-		cli_json_str(stdout, out);
-		printf(", \"size\": %llu, \"sha256\": \"%s\", \"matches\": true, "
-		       "\"source\": \"%s\", \"received\": %llu, \"resumed_from\": %llu}\n",
-		       (unsigned long long)size, ld_hex(got, 32, hex), source,
-		       (unsigned long long)received, (unsigned long long)resumed);
+	result = json_pack("{s:o, s:I, s:s, s:b, s:o, s:I, s:I, s:o, s:I, s:n}", "file",
+			   cli_json_text(out), "size", (json_int_t)size, "sha256",
+			   ld_hex(got, 32, hex), "matches", true, "source", cli_json_text(source),
+			   "received",
+			   (json_int_t)received, "resumed_from", (json_int_t)resumed, "record_feed",
+			   cli_json_text(feed), "record_seq", (json_int_t)seq, "custody");
+	if (!result) {
+		r = cli_fail(EXIT_STORE, "out of memory");
+		goto out;
 	}
-	else
-		printf("%s: %llu bytes, sha256 %s matches record %s:%llu%s%s\n", out,
-		       (unsigned long long)size, ld_hex(got, 32, hex), feed, (unsigned long long)seq,
-		       source[0] ? ", fetched from " : "", source);
-	r = 0;
+	if (!co.json)
+		get_text(result);
 	/* Record the fetch in the signed history (the collector's own copy
 	 * needs no custody entry). */
 	if (custody && strcmp(self, feed) != 0) {
+		json_t *signed_as = NULL;
+
 		if ((r = cli_get_entry(cl, feed, seq, &e)) < 0 || !e->has_payload ||
 		    !(er = ld__evidence_record__unpack(NULL, e->payload_len, e->payload))) {
 			r = cli_fail(EXIT_STORE, "evidence get: file written, but record %s:%llu could "
 						 "not be read to sign the custody transfer",
 				     feed, (unsigned long long)seq);
-			goto out;
+		} else {
+			if (!note && source[0]) {
+				snprintf(note_buf, sizeof(note_buf), "copy fetched through %s",
+					 source);
+				note = note_buf;
+			}
+			r = sign_custody(cl, self, e, er, er->holder ? er->holder : feed, self,
+					 LD__CUSTODY_REASON__CUSTODY_REASON_FETCH, got, note,
+					 &signed_as);
 		}
-		if (!note && source[0]) {
-			snprintf(note_buf, sizeof(note_buf), "copy fetched through %s", source);
-			note = note_buf;
+		if (signed_as) {
+			json_object_set_new(result, "custody", signed_as);
+			if (!co.json)
+				cli_signed_text("custody transfer", signed_as);
 		}
-		r = sign_custody(cl, self, e, er, er->holder ? er->holder : feed, self,
-				 LD__CUSTODY_REASON__CUSTODY_REASON_FETCH, got, note, co.json);
+	}
+	/* One document, also when the custody transfer could not be signed
+	 * (then "custody" is null and the exit code says why). */
+	if (co.json) {
+		int rj = cli_json_dump(result);
+
+		r = r ? r : rj;
 	}
 out:
+	json_decref(result);
 	if (er)
 		ld__evidence_record__free_unpacked(er, NULL);
 	ld_entry_destroy(&e);
@@ -449,8 +475,15 @@ int cmd_evidence_hand_over(int argc, char **argv)
 	} else if (!strcmp(to, self)) {
 		r = cli_fail(EXIT_USAGE, "evidence hand-over: --to names this unit itself");
 	} else {
+		json_t *o = NULL;
+
 		r = sign_custody(cl, self, e, er, self, to, reason,
-				 er->sha256.len == 32 ? er->sha256.data : NULL, note, co.json);
+				 er->sha256.len == 32 ? er->sha256.data : NULL, note, &o);
+		if (r == 0 && co.json)
+			r = cli_json_dump(o);
+		else if (r == 0)
+			cli_signed_text("custody transfer", o);
+		json_decref(o);
 	}
 	if (er)
 		ld__evidence_record__free_unpacked(er, NULL);

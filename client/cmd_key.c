@@ -1,4 +1,5 @@
 /* client/cmd_key.c: `liandong key new|show`. */
+#include <getopt.h>
 #include <string.h>
 
 #include "client/cli.h"
@@ -9,54 +10,53 @@ static void key_usage(FILE *f)
 {
 	fprintf(f, "Usage: liandong key new FILE    create a signing key, mode 0600\n"
 		   "       liandong key show FILE   print public key (hex) and fingerprint\n"
-		   "  --json   machine-readable output\n");
+		   "  --json   machine-readable output: {file, public_key, fingerprint}\n");
 }
 
-static void print_pub(const char *path, const ld_key_t *k, bool json)
+static void key_text(json_t *o)
+{
+	printf("key file:    %s\npublic key:  %s\nfingerprint: %s\n", cli_jstr(o, "file"),
+	       cli_jstr(o, "public_key"), cli_jstr(o, "fingerprint"));
+}
+
+static json_t *key_json(const char *path, const ld_key_t *k)
 {
 	uint8_t pub[LD_PUBKEY_LEN];
 	char hex[2 * LD_PUBKEY_LEN + 1], fp[LD_FINGERPRINT_SIZE];
 
 	ld_key_public(k, pub);
-	ld_hex(pub, LD_PUBKEY_LEN, hex);
 	ld_fingerprint(pub, fp);
-	if (json) {
-		printf("{\"file\": ");
-		cli_json_str(stdout, path);
-		printf(", \"public_key\": \"%s\", \"fingerprint\": \"%s\"}\n", hex, fp);
-	} else {
-		printf("key file:    %s\npublic key:  %s\nfingerprint: %s\n", path, hex, fp);
-	}
+	return json_pack("{s:o, s:s, s:s}", "file", cli_json_text(path), "public_key",
+			 ld_hex(pub, LD_PUBKEY_LEN, hex), "fingerprint", fp);
 }
 
 int cmd_key(int argc, char **argv)
 {
-	const char *verb = NULL, *path = NULL;
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0},
+	};
+	const char *verb, *path;
 	bool json = false;
 	ld_key_t *k = NULL;
-	int r;
+	int c, r;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			key_usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if (argv[i][0] == '-') {
-			key_usage(stderr);
-			return cli_fail(EXIT_USAGE, "key: unknown option '%.80s'", argv[i]);
-		} else if (!verb) {
-			verb = argv[i];
-		} else if (!path) {
-			path = argv[i];
-		} else {
-			return cli_fail(EXIT_USAGE, "key: unexpected argument '%.80s'", argv[i]);
+	optind = 1;
+	while ((c = getopt_long(argc + 1, argv - 1, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'h': key_usage(stdout); return 0;
+		default: key_usage(stderr); return EXIT_USAGE;
 		}
 	}
-	if (!verb || !path || (strcmp(verb, "new") && strcmp(verb, "show"))) {
+	/* What remains: the verb and FILE. */
+	if (argc + 1 - optind > 2)
+		return cli_fail(EXIT_USAGE, "key: unexpected argument '%.80s'", argv[argc - 1]);
+	verb = argc + 1 - optind > 0 ? argv[optind - 1] : "";
+	if ((strcmp(verb, "new") && strcmp(verb, "show")) || argc + 1 - optind != 2) {
 		key_usage(stderr);
 		return cli_fail(EXIT_USAGE, "key: expected 'new FILE' or 'show FILE'");
 	}
+	path = argv[optind];
 	if (!strcmp(verb, "new")) {
 		if ((r = ld_key_generate(&k)) < 0)
 			return cli_fail(EXIT_FILE, "cannot generate a key: %s", ld_strerror(r));
@@ -78,7 +78,7 @@ int cmd_key(int argc, char **argv)
 		return cli_fail(EXIT_FILE, "%s: %s", path,
 				r == -EINVAL ? "not an Ed25519 private key" : ld_strerror(r));
 	}
-	print_pub(path, k, json);
+	r = cli_output(key_json(path, k), json, key_text);
 	ld_key_destroy(&k);
-	return 0;
+	return r;
 }

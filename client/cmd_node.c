@@ -348,15 +348,15 @@ int cmd_init(int argc, char **argv)
 	ld_hex(pub, LD_PUBKEY_LEN, hex);
 	ld_fingerprint(pub, fp);
 	if (json) {
-		printf("{\"id\": \"%s\", \"dir\": ", id);
-		cli_json_str(stdout, dir);
-		printf(", \"sign_key\": \"%s\", \"fingerprint\": \"%s\", \"curve_key\": ", hex, fp);
-		cli_json_str(stdout, curve.pub);
-		printf(", \"root_key\": \"%s\", \"api\": ", root_hex);
-		cli_json_str(stdout, api);
-		printf("}\n");
+		json_t *o = json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:o}", "id", id, "dir",
+				      cli_json_text(dir), "sign_key", hex, "fingerprint", fp,
+				      "curve_key", curve.pub, "root_key", root_hex, "api",
+				      cli_json_text(api), "config", cli_json_text(path));
+
 		free(api);
-		return 0;
+		r = cli_json_dump(o);
+		json_decref(o);
+		return r;
 	}
 	printf("created node %s in %s\n  signing key  %s (fingerprint %s)\n"
 	       "  curve key    %s\n  api socket   %s\n  config       %s\n",
@@ -387,14 +387,16 @@ int cmd_init(int argc, char **argv)
 
 /* ---- status ---- */
 
-static void status_usage(FILE *f)
-{
-	fprintf(f, "Usage: liandong status [-c CONFIG | --api ENDPOINT] [--json]\n"
-		   "Show the node's peers, feed heads, replication lag and alerts, and\n"
-		   "whether the root has revoked this node (then it signs nothing).\n"
-		   "Exit: 0 ok, 5 the daemon did not answer, 1 alerts are raised or the\n"
-		   "node is revoked.\n");
-}
+static const char status_help[] =
+	"Usage: liandong status [-c CONFIG | --api ENDPOINT] [--json] [--utc]\n"
+	"Show the node's peers, feed heads, replication lag and alerts, and\n"
+	"whether the root has revoked this node (then it signs nothing).\n"
+	"--json: {node, root, version, revoked (null, or {text, time_ms,\n"
+	"roster_entry, reason}), peers: [{node, up, outgoing, last_seen_ms,\n"
+	"entries_in, entries_out, lag}], feeds: [{feed, seq, id, frozen}],\n"
+	"alerts: [{kind, feed, seq, text}]}.\n"
+	"Exit: 0 ok, 5 the daemon did not answer, 1 alerts are raised or the\n"
+	"node is revoked.\n";
 
 static void fmt_ago(int64_t ms, char *buf, size_t n)
 {
@@ -408,32 +410,119 @@ static void fmt_ago(int64_t ms, char *buf, size_t n)
 	snprintf(buf, n, "%s ago", span);
 }
 
+/* The result of status, built once. */
+static json_t *status_json(const Ld__ApiStatus *st)
+{
+	json_t *o = json_object(), *peers = json_array(), *feeds = json_array(),
+	       *alerts = json_array(), *rv = json_null();
+	char hex[65];
+
+	if (st->revoked) {
+		ld_revocation_t x = {.time_ms = st->revoked_ms};
+		char text[512];
+
+		snprintf(x.root, sizeof(x.root), "%s",
+			 st->revoked_by && st->revoked_by->feed ? st->revoked_by->feed : "?");
+		x.seq = st->revoked_by ? st->revoked_by->seq : 0;
+		snprintf(x.reason, sizeof(x.reason), "%s",
+			 st->revoked_reason ? st->revoked_reason : "");
+		ld_revocation_text(&x, text, sizeof(text));
+		rv = json_pack("{s:o, s:I, s:{s:o, s:I}, s:o}", "text", cli_json_text(text),
+			       "time_ms", (json_int_t)st->revoked_ms, "roster_entry", "feed",
+			       cli_json_text(st->revoked_by ? st->revoked_by->feed : ""), "seq",
+			       (json_int_t)(st->revoked_by ? st->revoked_by->seq : 0), "reason",
+			       cli_json_text(st->revoked_reason));
+	}
+	for (size_t i = 0; i < st->n_peers; i++) {
+		const Ld__ApiPeer *p = st->peers[i];
+		json_t *lag = json_array();
+
+		for (size_t j = 0; j < p->n_lag; j++) {
+			const Ld__ApiPeerFeed *l = p->lag[j];
+
+			json_array_append_new(lag, json_pack("{s:o, s:I, s:I}", "feed",
+							     cli_json_text(l->feed), "peer_seq",
+							     (json_int_t)l->peer_seq, "local_seq",
+							     (json_int_t)l->local_seq));
+		}
+		json_array_append_new(peers,
+				      json_pack("{s:o, s:b, s:b, s:I, s:I, s:I, s:o}", "node",
+						cli_json_text(p->node_id), "up", p->up, "outgoing",
+						p->outgoing, "last_seen_ms",
+						(json_int_t)p->last_seen_ms, "entries_in",
+						(json_int_t)p->entries_in, "entries_out",
+						(json_int_t)p->entries_out, "lag", lag));
+	}
+	for (size_t i = 0; i < st->n_heads; i++) {
+		const Ld__ApiHead *h = st->heads[i];
+
+		ld_hex(h->id.data, h->id.len == 32 ? 32 : 0, hex);
+		json_array_append_new(feeds, json_pack("{s:o, s:I, s:s, s:b}", "feed",
+						       cli_json_text(h->feed), "seq",
+						       (json_int_t)h->seq, "id", hex, "frozen",
+						       h->frozen));
+	}
+	for (size_t i = 0; i < st->n_alerts; i++)
+		json_array_append_new(alerts, json_pack("{s:o, s:o, s:I, s:o}", "kind",
+							cli_json_text(st->alerts[i]->kind), "feed",
+							cli_json_text(st->alerts[i]->feed), "seq",
+							(json_int_t)st->alerts[i]->seq, "text",
+							cli_json_text(st->alerts[i]->text)));
+	json_object_set_new(o, "node", cli_json_text(st->node_id));
+	json_object_set_new(o, "root", cli_json_opt(st->root_id));
+	json_object_set_new(o, "version", cli_json_text(st->version));
+	json_object_set_new(o, "revoked", rv);
+	json_object_set_new(o, "peers", peers);
+	json_object_set_new(o, "feeds", feeds);
+	json_object_set_new(o, "alerts", alerts);
+	return o;
+}
+
+static void status_text(json_t *o)
+{
+	json_t *rv = json_object_get(o, "revoked"), *x, *l;
+	size_t i, j;
+
+	printf("node %s (root %s), liandongd %s\n", cli_jstr(o, "node"),
+	       json_is_string(json_object_get(o, "root")) ? cli_jstr(o, "root") : "unknown yet",
+	       cli_jstr(o, "version")[0] ? cli_jstr(o, "version") : "?");
+	if (json_is_object(rv))
+		printf("\nREVOKED: this node is %s.\nIt signs nothing more: every signing "
+		       "command is refused.\n", cli_jstr(rv, "text"));
+	printf("\npeers:\n");
+	json_array_foreach(json_object_get(o, "peers"), i, x) {
+		json_t *lag = json_object_get(x, "lag");
+		char ago[48];
+
+		fmt_ago(cli_jint(x, "last_seen_ms"), ago, sizeof(ago));
+		printf("  %-20s %-4s %-8s last seen %-12s in %-8lld out %-8lld%s\n",
+		       cli_jstr(x, "node"), cli_jtrue(x, "up") ? "UP" : "DOWN",
+		       cli_jtrue(x, "outgoing") ? "outgoing" : "incoming", ago,
+		       cli_jint(x, "entries_in"), cli_jint(x, "entries_out"),
+		       json_array_size(lag) ? "  lag:" : "");
+		json_array_foreach(lag, j, l)
+			printf("      %-20s peer %lld, here %lld\n", cli_jstr(l, "feed"),
+			       cli_jint(l, "peer_seq"), cli_jint(l, "local_seq"));
+	}
+	printf("\nfeeds:\n");
+	json_array_foreach(json_object_get(o, "feeds"), i, x)
+		printf("  %-20s seq %-10lld%s\n", cli_jstr(x, "feed"), cli_jint(x, "seq"),
+		       cli_jtrue(x, "frozen") ? "  FROZEN (equivocation)" : "");
+	printf("\nalerts: %s\n", json_array_size(json_object_get(o, "alerts")) ? "" : "none");
+	json_array_foreach(json_object_get(o, "alerts"), i, x)
+		printf("  ALERT %s: %s\n", cli_jstr(x, "kind"), cli_jstr(x, "text"));
+}
+
 int cmd_status(int argc, char **argv)
 {
-	const char *conf = NULL, *api = NULL;
-	char revoked[512] = "";
 	Ld__ApiResponse *resp;
-	Ld__ApiStatus *st;
-	bool json = false;
+	cli_common_t co = {0};
 	ldc_t *cl;
-	int r;
+	int r, first;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			status_usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc) {
-			conf = argv[++i];
-		} else if (!strcmp(argv[i], "--api") && i + 1 < argc) {
-			api = argv[++i];
-		} else {
-			status_usage(stderr);
-			return cli_fail(EXIT_USAGE, "status: unknown or incomplete option '%.80s'", argv[i]);
-		}
-	}
-	if ((r = cli_connect(api, conf, &cl)) != 0)
+	if ((r = cli_common_only(argc, argv, "status", status_help, 0, 0, &co, &first)))
+		return r == 1 ? 0 : r;
+	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
 	r = ldc_status(cl, &resp);
 	ldc_destroy(&cl);
@@ -444,99 +533,9 @@ int cmd_status(int argc, char **argv)
 		ld__api_response__free_unpacked(resp, NULL);
 		return r;
 	}
-	st = resp->status;
-	if (st->revoked) {
-		ld_revocation_t rv = {.time_ms = st->revoked_ms};
-
-		snprintf(rv.root, sizeof(rv.root), "%s",
-			 st->revoked_by && st->revoked_by->feed ? st->revoked_by->feed : "?");
-		rv.seq = st->revoked_by ? st->revoked_by->seq : 0;
-		snprintf(rv.reason, sizeof(rv.reason), "%s",
-			 st->revoked_reason ? st->revoked_reason : "");
-		ld_revocation_text(&rv, revoked, sizeof(revoked));
-	}
-	if (json) {
-		printf("{\"node\": \"%s\", \"root\": %s%s%s, \"version\": \"%s\", \"revoked\": ",
-		       st->node_id, st->root_id ? "\"" : "", st->root_id ? st->root_id : "null",
-		       st->root_id ? "\"" : "", st->version ? st->version : "");
-		if (st->revoked) {
-			printf("{\"text\": ");
-			cli_json_str(stdout, revoked);
-			printf(", \"time_ms\": %lld, \"roster_entry\": {\"feed\": \"%s\", \"seq\": "
-			       "%llu}, \"reason\": ", (long long)st->revoked_ms,
-			       st->revoked_by && st->revoked_by->feed ? st->revoked_by->feed : "",
-			       (unsigned long long)(st->revoked_by ? st->revoked_by->seq : 0));
-			cli_json_str(stdout, st->revoked_reason ? st->revoked_reason : "");
-			printf("}");
-		} else {
-			printf("null");
-		}
-		printf(", \"peers\": [");
-		for (size_t i = 0; i < st->n_peers; i++) {
-			Ld__ApiPeer *p = st->peers[i];
-
-			printf("%s\n  {\"node\": \"%s\", \"up\": %s, \"outgoing\": %s, "
-			       "\"last_seen_ms\": %lld, \"entries_in\": %llu, \"entries_out\": %llu, "
-			       "\"lag\": [", i ? "," : "", p->node_id, p->up ? "true" : "false",
-			       p->outgoing ? "true" : "false", (long long)p->last_seen_ms,
-			       (unsigned long long)p->entries_in, (unsigned long long)p->entries_out);
-			for (size_t j = 0; j < p->n_lag; j++)
-				printf("%s{\"feed\": \"%s\", \"peer_seq\": %llu, \"local_seq\": %llu}",
-				       j ? ", " : "", p->lag[j]->feed,
-				       (unsigned long long)p->lag[j]->peer_seq,
-				       (unsigned long long)p->lag[j]->local_seq);
-			printf("]}");
-		}
-		printf("],\n \"feeds\": [");
-		for (size_t i = 0; i < st->n_heads; i++) {
-			char hex[65];
-
-			ld_hex(st->heads[i]->id.data, st->heads[i]->id.len == 32 ? 32 : 0, hex);
-			printf("%s\n  {\"feed\": \"%s\", \"seq\": %llu, \"id\": \"%s\", \"frozen\": %s}",
-			       i ? "," : "", st->heads[i]->feed,
-			       (unsigned long long)st->heads[i]->seq, hex,
-			       st->heads[i]->frozen ? "true" : "false");
-		}
-		printf("],\n \"alerts\": [");
-		for (size_t i = 0; i < st->n_alerts; i++) {
-			printf("%s\n  {\"kind\": \"%s\", \"feed\": \"%s\", \"seq\": %llu, \"text\": ",
-			       i ? "," : "", st->alerts[i]->kind, st->alerts[i]->feed,
-			       (unsigned long long)st->alerts[i]->seq);
-			cli_json_str(stdout, st->alerts[i]->text ? st->alerts[i]->text : "");
-			printf("}");
-		}
-		printf("]}\n");
-	} else {
-		printf("node %s (root %s), liandongd %s\n", st->node_id,
-		       st->root_id ? st->root_id : "unknown yet", st->version ? st->version : "?");
-		if (st->revoked)
-			printf("\nREVOKED: this node is %s.\nIt signs nothing more: every signing "
-			       "command is refused.\n", revoked);
-		printf("\npeers:\n");
-		for (size_t i = 0; i < st->n_peers; i++) {
-			Ld__ApiPeer *p = st->peers[i];
-			char ago[48];
-
-			fmt_ago(p->last_seen_ms, ago, sizeof(ago));
-			printf("  %-20s %-4s %-8s last seen %-12s in %-8llu out %-8llu%s\n",
-			       p->node_id, p->up ? "UP" : "DOWN", p->outgoing ? "outgoing" : "incoming",
-			       ago, (unsigned long long)p->entries_in,
-			       (unsigned long long)p->entries_out, p->n_lag ? "  lag:" : "");
-			for (size_t j = 0; j < p->n_lag; j++)
-				printf("      %-20s peer %llu, here %llu\n", p->lag[j]->feed,
-				       (unsigned long long)p->lag[j]->peer_seq,
-				       (unsigned long long)p->lag[j]->local_seq);
-		}
-		printf("\nfeeds:\n");
-		for (size_t i = 0; i < st->n_heads; i++)
-			printf("  %-20s seq %-10llu%s\n", st->heads[i]->feed,
-			       (unsigned long long)st->heads[i]->seq,
-			       st->heads[i]->frozen ? "  FROZEN (equivocation)" : "");
-		printf("\nalerts: %s\n", st->n_alerts ? "" : "none");
-		for (size_t i = 0; i < st->n_alerts; i++)
-			printf("  ALERT %s: %s\n", st->alerts[i]->kind, st->alerts[i]->text);
-	}
-	r = st->n_alerts || st->revoked ? EXIT_VERIFY : 0;
+	r = cli_output(status_json(resp->status), co.json, status_text);
+	if (r == 0 && (resp->status->n_alerts || resp->status->revoked))
+		r = EXIT_VERIFY;
 	ld__api_response__free_unpacked(resp, NULL);
 	return r;
 }

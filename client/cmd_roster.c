@@ -195,6 +195,12 @@ static int curve_key_arg(const char *arg, bool file, uint8_t out[32])
 
 static int roster_list(int argc, char **argv);
 
+static void update_text(json_t *o)
+{
+	printf("roster %s %s: signed as %s #%lld\n", cli_jstr(o, "action"), cli_jstr(o, "node"),
+	       cli_jstr(o, "feed"), cli_jint(o, "seq"));
+}
+
 int cmd_roster(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -214,7 +220,7 @@ int cmd_roster(int argc, char **argv)
 	const char *verb, *roles[16];
 	cli_common_t co = {0};
 	bool has_sign = false, has_curve = false;
-	char *msg = NULL;
+	char *msg = NULL, hex[65];
 	ldc_ref_t ref;
 	ldc_t *cl;
 	int c, r;
@@ -363,13 +369,10 @@ int cmd_roster(int argc, char **argv)
 		free(msg);
 		return rc;
 	}
-	if (co.json)
-		printf("{\"action\": \"%s\", \"node\": \"%s\", \"feed\": \"%s\", \"seq\": %llu}\n",
-		       verb, u.node_id, ref.feed, (unsigned long long)ref.seq);
-	else
-		printf("roster %s %s: signed as %s #%llu\n", verb, u.node_id, ref.feed,
-		       (unsigned long long)ref.seq);
-	return 0;
+	return cli_output(json_pack("{s:s, s:s, s:s, s:I, s:s}", "action", verb, "node", u.node_id,
+				    "feed", ref.feed, "seq", (json_int_t)ref.seq, "id",
+				    ld_hex(ref.id, 32, hex)),
+			  co.json, update_text);
 }
 
 /* ---- roster list, whoami ---- */
@@ -385,12 +388,12 @@ static json_t *member_json(const Ld__RosterNode *m, int64_t now)
 		json_decref(roles);
 		return NULL;
 	}
-	json_object_set_new(o, "node", ld_json_text(m->node_id, NULL));
-	json_object_set_new(o, "name", ld_json_text(m->name, NULL));
+	json_object_set_new(o, "node", cli_json_text(m->node_id));
+	json_object_set_new(o, "name", cli_json_text(m->name));
 	ld_enum_short(&ld__node_kind__descriptor, (int)m->kind, name, sizeof(name));
 	json_object_set_new(o, "kind", json_string(name));
-	json_object_set_new(o, "region", ld_json_text(m->region_code, NULL));
-	json_object_set_new(o, "superior", m->superior ? ld_json_text(m->superior, NULL) : json_null());
+	json_object_set_new(o, "region", cli_json_text(m->region_code));
+	json_object_set_new(o, "superior", m->superior ? cli_json_text(m->superior) : json_null());
 	for (size_t i = 0; i < m->n_keys; i++) {
 		json_t *k = json_object();
 
@@ -407,13 +410,13 @@ static json_t *member_json(const Ld__RosterNode *m, int64_t now)
 	if (m->has_curve_key && m->curve_key.len == 32 && ld_curve_z85_encode(m->curve_key.data, z85) == 0)
 		json_object_set_new(o, "curve_key", json_string(z85));
 	for (size_t i = 0; i < m->n_roles; i++)
-		json_array_append_new(roles, ld_json_text(m->roles[i], NULL));
+		json_array_append_new(roles, cli_json_text(m->roles[i]));
 	json_object_set_new(o, "roles", roles);
 	json_object_set_new(o, "current", json_boolean(current(m, now)));
 	json_object_set_new(o, "revoked", json_boolean(m->revoked));
 	if (m->revoked) {
 		json_object_set_new(o, "last_valid_seq", json_integer((json_int_t)m->last_valid_seq));
-		json_object_set_new(o, "revoke_reason", ld_json_text(m->revoke_reason, NULL));
+		json_object_set_new(o, "revoke_reason", cli_json_text(m->revoke_reason));
 	}
 	if (m->has_valid_from_ms)
 		json_object_set_new(o, "valid_from_ms", json_integer(m->valid_from_ms));
@@ -423,18 +426,36 @@ static json_t *member_json(const Ld__RosterNode *m, int64_t now)
 	return o;
 }
 
-static void member_text(const Ld__RosterNode *m, int64_t now)
+/* The fingerprint of a member's current signing key (its last), or "-". */
+static const char *current_fp(json_t *m)
 {
-	char fp[LD_FINGERPRINT_SIZE] = "-", name[32];
-	const Ld__RosterNode__KeyEpoch *k = m->n_keys ? m->keys[m->n_keys - 1] : NULL;
+	json_t *keys = json_object_get(m, "keys");
+	const char *fp = cli_jstr(json_array_get(keys, json_array_size(keys) - 1), "fingerprint");
 
-	if (k && k->sign_key.len == LD_PUBKEY_LEN)
-		ld_fingerprint(k->sign_key.data, fp);
-	ld_enum_short(&ld__node_kind__descriptor, (int)m->kind, name, sizeof(name));
-	printf("%-20s %-15s %-7s %-20s %-19s %s%s%s\n", m->node_id, name,
-	       m->region_code ? m->region_code : "-", m->superior ? m->superior : "(root)", fp,
-	       cli_1l(m->name), m->revoked ? "  REVOKED" : "",
-	       !m->revoked && !current(m, now) ? "  (not valid now)" : "");
+	return fp[0] ? fp : "-";
+}
+
+static void list_text(json_t *o)
+{
+	json_t *m, *members = json_object_get(o, "members");
+	size_t i;
+
+	if (!json_array_size(members)) {
+		printf("no roster held here yet (the root's roster entries have not arrived)\n");
+		return;
+	}
+	printf("%-20s %-15s %-7s %-20s %-19s %s\n", "NODE", "KIND", "REGION", "SUPERIOR",
+	       "KEY FINGERPRINT", "NAME");
+	json_array_foreach(members, i, m) {
+		json_t *sup = json_object_get(m, "superior");
+
+		printf("%-20s %-15s %-7s %-20s %-19s %s%s%s\n", cli_jstr(m, "node"),
+		       cli_jstr(m, "kind"), cli_jstr(m, "region")[0] ? cli_jstr(m, "region") : "-",
+		       json_is_string(sup) ? json_string_value(sup) : "(root)", current_fp(m),
+		       cli_1l(cli_jstr(m, "name")), cli_jtrue(m, "revoked") ? "  REVOKED" : "",
+		       !cli_jtrue(m, "revoked") && !cli_jtrue(m, "current") ? "  (not valid now)"
+									  : "");
+	}
 }
 
 static int roster_list(int argc, char **argv)
@@ -442,6 +463,7 @@ static int roster_list(int argc, char **argv)
 	cli_common_t co = {0};
 	Ld__ApiResponse *ro;
 	int64_t now = ld_now_ms();
+	json_t *o, *a;
 	ldc_t *cl;
 	int r, first;
 
@@ -459,31 +481,39 @@ static int roster_list(int argc, char **argv)
 	ldc_destroy(&cl);
 	if (r < 0)
 		return cli_daemon_fail(r, "roster list");
-	if (co.json) {
-		json_t *o = json_object(), *a = json_array();
+	o = json_object();
+	a = json_array();
+	for (size_t i = 0; a && i < ro->n_roster; i++)
+		json_array_append_new(a, member_json(ro->roster[i], now));
+	json_object_set_new(o, "root_head", json_integer((json_int_t)ro->root_head));
+	json_object_set_new(o, "members", a);
+	return cli_output(o, co.json, list_text);
+}
 
-		for (size_t i = 0; a && i < ro->n_roster; i++)
-			json_array_append_new(a, member_json(ro->roster[i], now));
-		json_object_set_new(o, "root_head", json_integer((json_int_t)ro->root_head));
-		json_object_set_new(o, "members", a);
-		r = cli_json_dump(o);
-		json_decref(o);
-		return r;
+static void whoami_text(json_t *o)
+{
+	json_t *root = json_object_get(o, "root"), *sup = json_object_get(o, "superior");
+
+	printf("node     %s\n", cli_jstr(o, "node")[0] ? cli_jstr(o, "node") : "?");
+	printf("root     %s\n", json_is_string(root) ? json_string_value(root) : "(no roster yet)");
+	if (!cli_jtrue(o, "in_roster")) {
+		printf("member   not in the roster held here (ask the root authority to add "
+		       "this node: liandong init printed the command)\n");
+		return;
 	}
-	if (!ro->n_roster) {
-		printf("no roster held here yet (the root's roster entries have not arrived)\n");
-		return 0;
-	}
-	printf("%-20s %-15s %-7s %-20s %-19s %s\n", "NODE", "KIND", "REGION", "SUPERIOR",
-	       "KEY FINGERPRINT", "NAME");
-	for (size_t i = 0; i < ro->n_roster; i++)
-		member_text(ro->roster[i], now);
-	return 0;
+	printf("name     %s\nkind     %s\nregion   %s\nsuperior %s\nkey      %s\nmember   %s\n",
+	       cli_1l(cli_jstr(o, "name")), cli_jstr(o, "kind"),
+	       cli_jstr(o, "region")[0] ? cli_jstr(o, "region") : "-",
+	       json_is_string(sup) ? json_string_value(sup) : "(none: the root)", current_fp(o),
+	       cli_jtrue(o, "revoked")   ? "REVOKED"
+	       : cli_jtrue(o, "current") ? "yes, current"
+					 : "not valid now");
 }
 
 int cmd_whoami(int argc, char **argv)
 {
 	cli_common_t co = {0};
+	json_t *o;
 	Ld__ApiResponse *st = NULL, *ro;
 	const Ld__RosterNode *me = NULL;
 	int64_t now = ld_now_ms();
@@ -508,38 +538,11 @@ int cmd_whoami(int argc, char **argv)
 	for (size_t i = 0; st->status && i < ro->n_roster; i++)
 		if (!strcmp(ro->roster[i]->node_id, st->status->node_id))
 			me = ro->roster[i];
-	if (co.json) {
-		json_t *o = me ? member_json(me, now) : json_object();
-
-		json_object_set_new(o, "node", ld_json_text(st->status ? st->status->node_id : "", NULL));
-		json_object_set_new(o, "root", st->status && st->status->root_id
-						       ? ld_json_text(st->status->root_id, NULL)
-						       : json_null());
-		json_object_set_new(o, "in_roster", json_boolean(me != NULL));
-		r = cli_json_dump(o);
-		json_decref(o);
-	} else {
-		printf("node     %s\n", st->status ? st->status->node_id : "?");
-		printf("root     %s\n", st->status && st->status->root_id ? st->status->root_id
-								     : "(no roster yet)");
-		if (me) {
-			char name[32], fp[LD_FINGERPRINT_SIZE] = "-";
-
-			ld_enum_short(&ld__node_kind__descriptor, (int)me->kind, name, sizeof(name));
-			if (me->n_keys && me->keys[me->n_keys - 1]->sign_key.len == LD_PUBKEY_LEN)
-				ld_fingerprint(me->keys[me->n_keys - 1]->sign_key.data, fp);
-			printf("name     %s\nkind     %s\nregion   %s\nsuperior %s\nkey      %s\n"
-			       "member   %s\n",
-			       cli_1l(me->name), name, me->region_code ? me->region_code : "-",
-			       me->superior ? me->superior : "(none: the root)", fp,
-			       me->revoked ? "REVOKED" : current(me, now) ? "yes, current"
-									  : "not valid now");
-		} else {
-			printf("member   not in the roster held here (ask the root authority to add "
-			       "this node: liandong init printed the command)\n");
-		}
-		r = 0;
-	}
+	o = me ? member_json(me, now) : json_object();
+	json_object_set_new(o, "node", cli_json_text(st->status ? st->status->node_id : ""));
+	json_object_set_new(o, "root", cli_json_opt(st->status ? st->status->root_id : NULL));
+	json_object_set_new(o, "in_roster", json_boolean(me != NULL));
+	r = cli_output(o, co.json, whoami_text);
 	ld__api_response__free_unpacked(st, NULL);
 	return r;
 }

@@ -47,80 +47,62 @@ static void cases_usage(FILE *f)
 		"No case matching is not an error: exit 0, \"no case matches\" on stderr.\n");
 }
 
-/* Titles and names come from other units: no control characters reach the
- * terminal (the daemon already replaced bytes that are not UTF-8). */
-static void put_text(const char *s)
+static json_t *hit_json(const Ld__ApiSearchHit *h)
 {
-	for (; s && *s; s++)
-		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
+	char when[48];
+
+	ld_time_format(h->referred_ms, cli_time_flags | LD_TIME_RFC3339, when, sizeof(when));
+	return json_pack("{s:o, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "case",
+			 cli_json_text(h->case_id), "referred_ms", (json_int_t)h->referred_ms,
+			 "referred", when, "referrer", cli_json_opt(h->referrer), "holder",
+			 cli_json_opt(h->holder), "status", cli_json_opt(h->status), "case_status",
+			 cli_json_opt(h->case_status), "violation",
+			 h->violation ? json_string(ld_violation_name(h->violation)) : json_null(),
+			 "title", cli_json_text(h->title), "party", cli_json_opt(h->party));
 }
 
-static void print_text(const Ld__ApiSearchResult *r)
+/* The answer, built once: total (null with at_least when counting stopped
+ * early), rebuilding, and the cases. */
+static json_t *result_json(const Ld__ApiSearchResult *r)
 {
+	json_t *o = json_object(), *a = json_array();
+
+	for (size_t i = 0; i < r->n_hits; i++)
+		json_array_append_new(a, hit_json(r->hits[i]));
+	json_object_set_new(o, "total", r->total_known ? json_integer((json_int_t)r->total)
+						       : json_null());
+	if (!r->total_known)
+		json_object_set_new(o, "at_least", json_integer((json_int_t)r->total));
+	json_object_set_new(o, "rebuilding", json_boolean(r->rebuilding));
+	json_object_set_new(o, "cases", a);
+	return o;
+}
+
+/* One line per case; what is not listed, counted. */
+static void result_text(json_t *o)
+{
+	json_t *cases = json_object_get(o, "cases"), *x;
+	size_t i, n = json_array_size(cases);
 	char when[48], st[128];
 
-	for (size_t i = 0; i < r->n_hits; i++) {
-		const Ld__ApiSearchHit *h = r->hits[i];
+	json_array_foreach(cases, i, x) {
+		const char *party = json_string_value(json_object_get(x, "party"));
 
-		cli_fmt_time(h->referred_ms, when, sizeof(when));
-		snprintf(st, sizeof(st), "%s%s%s", h->status ? h->status : "?",
-			 h->case_status ? "/" : "", h->case_status ? h->case_status : "");
-		printf("%-26s %.16s  %-14s %-24s ", h->case_id ? h->case_id : "?", when,
-		       h->holder ? h->holder : "?", st);
-		put_text(h->title);
-		if (h->party) {
-			printf("  [");
-			put_text(h->party);
-			putchar(']');
-		}
-		putchar('\n');
+		cli_fmt_time(cli_jint(x, "referred_ms"), when, sizeof(when));
+		snprintf(st, sizeof(st), "%s%s%s", cli_jstr(x, "status")[0] ? cli_jstr(x, "status")
+									    : "?",
+			 cli_jstr(x, "case_status")[0] ? "/" : "", cli_jstr(x, "case_status"));
+		printf("%-26s %.16s  %-14s %-24s %s%s%s%s\n", cli_jstr(x, "case"), when,
+		       cli_jstr(x, "holder")[0] ? cli_jstr(x, "holder") : "?", st,
+		       cli_1l(cli_jstr(x, "title")), party ? "  [" : "", party ? cli_1l(party) : "",
+		       party ? "]" : "");
 	}
-	if (r->total_known && r->total > r->n_hits)
-		printf("(%zu shown of %llu matching; --limit N shows more)\n", r->n_hits,
-		       (unsigned long long)r->total);
-	else if (!r->total_known)
-		printf("(%zu shown of at least %llu matching; --limit N shows more)\n", r->n_hits,
-		       (unsigned long long)r->total);
-}
-
-static void json_opt(const char *name, const char *s)
-{
-	printf(", \"%s\": ", name);
-	if (s)
-		cli_json_str(stdout, s);
-	else
-		printf("null");
-}
-
-static void print_json(const Ld__ApiSearchResult *r)
-{
-	printf("{\"total\": ");
-	if (r->total_known)
-		printf("%llu", (unsigned long long)r->total);
-	else
-		printf("null, \"at_least\": %llu", (unsigned long long)r->total);
-	printf(", \"rebuilding\": %s, \"cases\": [", r->rebuilding ? "true" : "false");
-	for (size_t i = 0; i < r->n_hits; i++) {
-		const Ld__ApiSearchHit *h = r->hits[i];
-		char when[48];
-
-		ld_time_format(h->referred_ms, cli_time_flags | LD_TIME_RFC3339, when, sizeof(when));
-		printf("%s\n  {\"case\": ", i ? "," : "");
-		cli_json_str(stdout, h->case_id ? h->case_id : "");
-		printf(", \"referred_ms\": %lld, \"referred\": \"%s\"", (long long)h->referred_ms,
-		       when);
-		json_opt("referrer", h->referrer);
-		json_opt("holder", h->holder);
-		json_opt("status", h->status);
-		json_opt("case_status", h->case_status);
-		json_opt("violation", h->violation ? ld_violation_name(h->violation) : NULL);
-		json_opt("title", h->title ? h->title : "");
-		json_opt("party", h->party);
-		printf("}");
-	}
-	printf("]");
-	cli_json_flag(stdout);
-	printf("}\n");
+	if (json_is_integer(json_object_get(o, "total")) && (size_t)cli_jint(o, "total") > n)
+		printf("(%zu shown of %lld matching; --limit N shows more)\n", n,
+		       cli_jint(o, "total"));
+	else if (!json_is_integer(json_object_get(o, "total")))
+		printf("(%zu shown of at least %lld matching; --limit N shows more)\n", n,
+		       cli_jint(o, "at_least"));
 }
 
 int cmd_cases(int argc, char **argv)
@@ -232,12 +214,9 @@ int cmd_cases(int argc, char **argv)
 	if (resp->search->rebuilding)
 		fprintf(stderr, "liandong: cases: note: the search index is being rebuilt (after a "
 				"roster change or an upgrade); cases may be missing until it ends\n");
-	if (co.json)
-		print_json(resp->search);
-	else if (resp->search->n_hits)
-		print_text(resp->search);
-	else
+	if (!co.json && !resp->search->n_hits)
 		fprintf(stderr, "liandong: cases: no case matches\n");
+	r = cli_output(result_json(resp->search), co.json, result_text);
 	ld__api_response__free_unpacked(resp, NULL);
-	return 0;
+	return r;
 }

@@ -31,23 +31,13 @@ static void put_time(json_t *o, const char *key, int64_t ms)
 	}
 }
 
-static json_t *text(const char *s)
-{
-	bool bad = false;
-	json_t *j = ld_json_text(s, &bad);
-
-	if (bad)
-		cli_json_note_invalid();
-	return j;
-}
-
 static json_t *item_json(const Ld__ApiCaseItem *x)
 {
 	const ld_kind_info_t *k = ld_kind_info(x->kind);
 	json_t *o = json_object(), *rc = json_array(), *content = NULL;
 	char hex[65];
 
-	json_object_set_new(o, "feed", text(x->ref->feed));
+	json_object_set_new(o, "feed", cli_json_text(x->ref->feed));
 	json_object_set_new(o, "seq", json_integer((json_int_t)x->ref->seq));
 	if (x->ref->id.len == 32)
 		json_object_set_new(o, "id", json_string(ld_hex(x->ref->id.data, 32, hex)));
@@ -55,10 +45,10 @@ static json_t *item_json(const Ld__ApiCaseItem *x)
 	json_object_set_new(o, "label", json_string(k ? k->label : "entry of a kind unknown here"));
 	put_time(o, "time", x->time_ms);
 	put_time(o, "recv", x->recv_ms);
-	json_object_set_new(o, "summary", text(x->summary));
+	json_object_set_new(o, "summary", cli_json_text(x->summary));
 	json_object_set_new(o, "refused", json_boolean(x->refused));
 	if (x->refused)
-		json_object_set_new(o, "reason", text(x->reason));
+		json_object_set_new(o, "reason", cli_json_text(x->reason));
 	if (x->has_payload) {
 		bool bad = false;
 
@@ -72,7 +62,7 @@ static json_t *item_json(const Ld__ApiCaseItem *x)
 	for (size_t j = 0; j < x->n_receipts; j++) {
 		json_t *r = json_object();
 
-		json_object_set_new(r, "receiver", text(x->receipts[j]->receiver));
+		json_object_set_new(r, "receiver", cli_json_text(x->receipts[j]->receiver));
 		put_time(r, "time", x->receipts[j]->time_ms);
 		if (x->receipts[j]->receipt)
 			json_object_set_new(r, "receipt_seq",
@@ -145,20 +135,21 @@ static int show_action(ldc_t *cl, const char *id, bool json)
 	a = resp->action;
 	o = json_object();
 	parts = json_array();
-	json_object_set_new(o, "action", text(a->action_id));
+	json_object_set_new(o, "action", cli_json_text(a->action_id));
 	json_object_set_new(o, "dispatched", json_boolean(a->dispatched));
-	json_object_set_new(o, "dispatcher", a->dispatched ? text(a->dispatcher) : json_null());
+	json_object_set_new(o, "dispatcher",
+			    a->dispatched ? cli_json_text(a->dispatcher) : json_null());
 	json_object_set_new(o, "kind", json_string(ld_action_kind_name(a->kind)));
 	json_object_set_new(o, "priority", json_string(ld_priority_name(a->priority)));
 	put_time(o, "ack_by", a->ack_by_ms);
-	json_object_set_new(o, "title", text(a->title));
+	json_object_set_new(o, "title", cli_json_text(a->title));
 	for (size_t i = 0; i < a->n_participants; i++) {
 		const Ld__ApiParticipant *p = a->participants[i];
 		json_t *x = json_object();
 
-		json_object_set_new(x, "node", text(p->node_id));
+		json_object_set_new(x, "node", cli_json_text(p->node_id));
 		json_object_set_new(x, "role", json_string(ld_role_name(p->role)));
-		json_object_set_new(x, "state", text(p->state));
+		json_object_set_new(x, "state", cli_json_text(p->state));
 		put_time(x, "ack", p->ack_ms);
 		json_object_set_new(x, "overdue", json_boolean(p->overdue));
 		json_object_set_new(x, "escalated", json_boolean(p->escalated));
@@ -199,21 +190,21 @@ static json_t *case_json(const Ld__ApiCase *k)
 {
 	json_t *o = json_object(), *cps = json_array(), *as = json_array();
 
-	json_object_set_new(o, "case", text(k->case_id));
+	json_object_set_new(o, "case", cli_json_text(k->case_id));
 	json_object_set_new(o, "opened", json_boolean(k->opened));
-	json_object_set_new(o, "referrer", text(k->referrer));
-	json_object_set_new(o, "holder", text(k->holder));
-	json_object_set_new(o, "status", text(k->status));
-	json_object_set_new(o, "title", text(k->title));
+	json_object_set_new(o, "referrer", cli_json_text(k->referrer));
+	json_object_set_new(o, "holder", cli_json_text(k->holder));
+	json_object_set_new(o, "status", cli_json_text(k->status));
+	json_object_set_new(o, "title", cli_json_text(k->title));
 	put_time(o, "answer_by", k->answer_by_ms);
-	json_object_set_new(o, "case_status", text(k->case_status));
+	json_object_set_new(o, "case_status", cli_json_text(k->case_status));
 	put_time(o, "remediation_due", k->remediation_due_ms);
 	for (size_t i = 0; i < k->n_checkpoints; i++) {
 		const Ld__ApiCheckpoint *x = k->checkpoints[i];
 		json_t *c = json_object();
 
 		put_time(c, "due", x->due_ms);
-		json_object_set_new(c, "description", text(x->description));
+		json_object_set_new(c, "description", cli_json_text(x->description));
 		put_time(c, "reported", x->reported_ms);
 		json_object_set_new(c, "dropped", json_boolean(x->dropped));
 		json_array_append_new(cps, c);
@@ -225,7 +216,7 @@ static json_t *case_json(const Ld__ApiCase *k)
 		json_object_set_new(x, "stage", json_string(ld_stage_name(k->assessments[i]->stage)));
 		json_object_set_new(x, "outcome",
 				    json_string(ld_outcome_name(k->assessments[i]->outcome)));
-		json_object_set_new(x, "assessor", text(k->assessments[i]->assessor));
+		json_object_set_new(x, "assessor", cli_json_text(k->assessments[i]->assessor));
 		put_time(x, "time", k->assessments[i]->time_ms);
 		json_array_append_new(as, x);
 	}

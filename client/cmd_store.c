@@ -1,5 +1,6 @@
 /* client/cmd_store.c: `liandong store check`: offline re-verification of
  * everything a node's store holds, for an operator or an auditor. */
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,15 +20,17 @@ static void store_usage(FILE *f)
 		"run, which authenticates the run through the hash links).\n"
 		"KEY is the root authority's public key: 64 hex digits or a file.\n"
 		"The node's daemon must be stopped (the store admits one process).\n"
+		"--json: {root_id, feeds: [{feed, head_seq, head_id, verified,\n"
+		"entries_checked, frozen, error}], feeds_checked, feeds_failed,\n"
+		"equivocations: [{feed, seq, kept, other}]}.\n"
 		"Exit: 0 all verified, 1 a feed failed, 2 usage, 3 bad key, 4 store error.\n");
 }
 
 struct check {
 	ld_store_t *s;
 	enum ld_chain_mode mode;
-	bool json;
-	int feeds, bad;
-	bool first;
+	json_t *feeds, *eqs;
+	int bad;
 };
 
 static int check_one(void *ud, const ld_feed_head_t *h)
@@ -36,51 +39,72 @@ static int check_one(void *ud, const ld_feed_head_t *h)
 	uint64_t count = 0;
 	int r = ld_store_check_feed(c->s, h->feed, c->mode, &count);
 	char hex[2 * LD_ID_LEN + 1];
+	json_t *o;
 
-	c->feeds++;
 	if (r < 0 || h->frozen)
 		c->bad++;
-	ld_hex(h->id, LD_ID_LEN, hex);
-	if (c->json) {
-		printf("%s\n    {\"feed\": ", c->first ? "" : ",");
-		cli_json_str(stdout, h->feed);
-		printf(", \"head_seq\": %llu, \"head_id\": \"%s\", \"verified\": %s, "
-		       "\"entries_checked\": %llu, \"frozen\": %s",
-		       (unsigned long long)h->seq, hex, r == 0 ? "true" : "false",
-		       (unsigned long long)count, h->frozen ? "true" : "false");
-		if (r < 0) {
-			printf(", \"error\": ");
-			cli_json_str(stdout, ld_strerror(r));
-		}
-		printf("}");
-	} else {
-		printf("%-24s seq %-10llu head %.16s  %s%s%s\n", h->feed,
-		       (unsigned long long)h->seq, hex, r == 0 ? "verified" : "FAILED: ",
-		       r == 0 ? "" : ld_strerror(r),
-		       h->frozen ? "  [FROZEN: equivocation proven]" : "");
-	}
-	c->first = false;
-	return 0;
+	o = json_pack("{s:o, s:I, s:s, s:b, s:I, s:b}", "feed", cli_json_text(h->feed), "head_seq",
+		      (json_int_t)h->seq, "head_id", ld_hex(h->id, LD_ID_LEN, hex), "verified",
+		      r == 0, "entries_checked", (json_int_t)count, "frozen", h->frozen);
+	if (o && r < 0)
+		json_object_set_new(o, "error", json_string(ld_strerror(r)));
+	return o && json_array_append_new(c->feeds, o) == 0 ? 0 : -ENOMEM;
 }
 
 static int alert_one(void *ud, const ld_equivocation_t *eq)
 {
+	struct check *c = ud;
 	char a[2 * LD_ID_LEN + 1], b[2 * LD_ID_LEN + 1];
+	json_t *o = json_pack("{s:o, s:I, s:s, s:s}", "feed", cli_json_text(eq->feed), "seq",
+			      (json_int_t)eq->seq, "kept", ld_hex(eq->kept->id, LD_ID_LEN, a),
+			      "other", ld_hex(eq->other->id, LD_ID_LEN, b));
 
-	ld_hex(eq->kept->id, LD_ID_LEN, a);
-	ld_hex(eq->other->id, LD_ID_LEN, b);
-	fprintf(*(bool *)ud ? stderr : stdout,
-		"ALERT equivocation: %s signed two entries with seq %llu: %.16s and %.16s\n",
-		eq->feed, (unsigned long long)eq->seq, a, b);
-	return 0;
+	return o && json_array_append_new(c->eqs, o) == 0 ? 0 : -ENOMEM;
+}
+
+static void alerts_text(FILE *f, json_t *o)
+{
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(json_object_get(o, "equivocations"), i, x)
+		fprintf(f, "ALERT equivocation: %s signed two entries with seq %lld: %.16s and "
+			   "%.16s\n", cli_jstr(x, "feed"), cli_jint(x, "seq"), cli_jstr(x, "kept"),
+			cli_jstr(x, "other"));
+}
+
+static void store_text(json_t *o)
+{
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(json_object_get(o, "feeds"), i, x) {
+		bool ok = cli_jtrue(x, "verified");
+
+		printf("%-24s seq %-10lld head %.16s  %s%s%s\n", cli_jstr(x, "feed"),
+		       cli_jint(x, "head_seq"), cli_jstr(x, "head_id"),
+		       ok ? "verified" : "FAILED: ",
+		       ok ? "" : cli_jstr(x, "error"),
+		       cli_jtrue(x, "frozen") ? "  [FROZEN: equivocation proven]" : "");
+	}
+	alerts_text(stdout, o);
+	printf("%lld feed(s) checked, %lld failed\n", cli_jint(o, "feeds_checked"),
+	       cli_jint(o, "feeds_failed"));
 }
 
 int cmd_store(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{"data", required_argument, NULL, 'd'}, {"root", required_argument, NULL, 'r'},
+		{"fast", no_argument, NULL, 'f'},       {"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},       {0},
+	};
 	const char *data = NULL, *root = NULL;
-	struct check c = {.mode = LD_CHAIN_EACH_SIG, .first = true};
+	struct check c = {.mode = LD_CHAIN_EACH_SIG};
 	uint8_t root_pub[LD_PUBKEY_LEN];
-	int r;
+	bool json = false;
+	json_t *o;
+	int r, opt;
 
 	if (argc < 1 || !strcmp(argv[0], "-h") || !strcmp(argv[0], "--help")) {
 		store_usage(argc < 1 ? stderr : stdout);
@@ -90,24 +114,21 @@ int cmd_store(int argc, char **argv)
 		store_usage(stderr);
 		return cli_fail(EXIT_USAGE, "store: unknown subcommand '%.80s'", argv[0]);
 	}
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			store_usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--json")) {
-			c.json = true;
-		} else if (!strcmp(argv[i], "--fast")) {
-			c.mode = LD_CHAIN_BATCH;
-		} else if (!strcmp(argv[i], "--data") && i + 1 < argc) {
-			data = argv[++i];
-		} else if (!strcmp(argv[i], "--root") && i + 1 < argc) {
-			root = argv[++i];
-		} else {
-			store_usage(stderr);
-			return cli_fail(EXIT_USAGE, "store check: unknown or incomplete option '%.80s'",
-					argv[i]);
+	/* argv[0] is "check" (getopt's "program name"). */
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'd': data = optarg; break;
+		case 'r': root = optarg; break;
+		case 'f': c.mode = LD_CHAIN_BATCH; break;
+		case 'j': json = true; break;
+		case 'h': store_usage(stdout); return 0;
+		default: store_usage(stderr); return EXIT_USAGE;
 		}
 	}
+	if (optind != argc)
+		return cli_fail(EXIT_USAGE, "store check: unexpected argument '%.80s'",
+				argv[optind]);
 	if (!data || !root) {
 		store_usage(stderr);
 		return cli_fail(EXIT_USAGE, "store check: --data and --root are required");
@@ -125,19 +146,23 @@ int cmd_store(int argc, char **argv)
 		return cli_fail(EXIT_FILE, "%s belongs to a deployment with another root key", data);
 	if (r < 0)
 		return cli_fail(EXIT_STORE, "cannot open store %s: %s", data, ld_strerror(r));
-	if (c.json)
-		printf("{\"root_id\": %s%s%s, \"feeds\": [", ld_store_root_id(c.s) ? "\"" : "",
-		       ld_store_root_id(c.s) ? ld_store_root_id(c.s) : "null",
-		       ld_store_root_id(c.s) ? "\"" : "");
-	r = ld_store_foreach_head(c.s, check_one, &c);
-	if (c.json)
-		printf("\n  ], \"feeds_checked\": %d, \"feeds_failed\": %d}\n", c.feeds, c.bad);
+	c.feeds = json_array();
+	c.eqs = json_array();
+	o = json_pack("{s:o, s:o, s:o}", "root_id", cli_json_opt(ld_store_root_id(c.s)), "feeds",
+		      c.feeds, "equivocations", c.eqs);
+	r = o ? ld_store_foreach_head(c.s, check_one, &c) : -ENOMEM;
 	if (r == 0)
-		r = ld_store_foreach_equivocation(c.s, alert_one, &c.json);
+		r = ld_store_foreach_equivocation(c.s, alert_one, &c);
 	ld_store_destroy(&c.s);
-	if (r < 0)
+	if (r < 0) {
+		json_decref(o);
 		return cli_fail(EXIT_STORE, "reading %s failed: %s", data, ld_strerror(r));
-	if (!c.json)
-		printf("%d feed(s) checked, %d failed\n", c.feeds, c.bad);
-	return c.bad ? EXIT_VERIFY : 0;
+	}
+	json_object_set_new(o, "feeds_checked", json_integer((json_int_t)json_array_size(c.feeds)));
+	json_object_set_new(o, "feeds_failed", json_integer(c.bad));
+	/* In JSON, the alerts go to stderr as well, where an operator sees them. */
+	if (json)
+		alerts_text(stderr, o);
+	r = cli_output(o, json, store_text);
+	return r ? r : c.bad ? EXIT_VERIFY : 0;
 }

@@ -38,15 +38,102 @@ static void view_usage(FILE *f)
 		"Counts per region and the totals always cover every case held.\n");
 }
 
-static void ago(int64_t now, int64_t t, char *buf, size_t n)
+/* ---- the view, built once ---- */
+
+static json_t *action_json(const Ld__ApiViewAction *a)
 {
-	if (t <= 0)
-		snprintf(buf, n, "-");
-	else
-		ld_span_format(now - t, buf, n);
+	json_t *parts = json_array();
+
+	for (size_t j = 0; j < a->n_participants; j++) {
+		const Ld__ApiParticipant *p = a->participants[j];
+
+		json_array_append_new(parts,
+				      json_pack("{s:o, s:s, s:o, s:b, s:b, s:b, s:b}", "node",
+						cli_json_text(p->node_id), "role",
+						ld_role_name(p->role), "state",
+						cli_json_text(p->state), "acknowledged",
+						p->ack_ms != 0, "overdue", p->overdue, "escalated",
+						p->escalated, "visible", !p->not_visible));
+	}
+	return json_pack("{s:o, s:s, s:s, s:b, s:o, s:I, s:o, s:i, s:o}", "action",
+			 cli_json_text(a->action_id), "priority", ld_priority_name(a->priority),
+			 "kind", ld_action_kind_name(a->kind), "active", a->active, "dispatcher",
+			 cli_json_text(a->dispatcher), "ack_by_ms", (json_int_t)a->ack_by_ms,
+			 "title", cli_json_text(a->title), "not_visible", (int)a->not_visible,
+			 "participants", parts);
 }
 
-static void when(int64_t ms, char *buf, size_t n)
+static json_t *case_json(const Ld__ApiViewCase *k)
+{
+	return json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:b, s:o}", "case",
+			 cli_json_text(k->case_id), "status", cli_json_text(k->status), "referrer",
+			 cli_json_text(k->referrer), "holder", cli_json_text(k->holder),
+			 "referred_ms", (json_int_t)k->referred_ms, "answer_by_ms",
+			 (json_int_t)k->answer_by_ms, "answered_ms", (json_int_t)k->answered_ms,
+			 "overdue", k->overdue, "title", cli_json_text(k->title));
+}
+
+static json_t *health_json(const Ld__ApiStatus *h)
+{
+	json_t *peers = json_array(), *alerts = json_array();
+
+	for (size_t i = 0; h && i < h->n_peers; i++) {
+		const Ld__ApiPeer *p = h->peers[i];
+		uint64_t behind = 0;
+
+		for (size_t j = 0; j < p->n_lag; j++)
+			if (p->lag[j]->peer_seq > p->lag[j]->local_seq)
+				behind += p->lag[j]->peer_seq - p->lag[j]->local_seq;
+		json_array_append_new(peers, json_pack("{s:o, s:b, s:I}", "node",
+						       cli_json_text(p->node_id), "up", p->up,
+						       "behind", (json_int_t)behind));
+	}
+	for (size_t i = 0; h && i < h->n_alerts; i++)
+		json_array_append_new(alerts, json_pack("{s:o, s:o, s:I, s:o}", "kind",
+							cli_json_text(h->alerts[i]->kind), "feed",
+							cli_json_text(h->alerts[i]->feed), "seq",
+							(json_int_t)h->alerts[i]->seq, "text",
+							cli_json_text(h->alerts[i]->text)));
+	return json_pack("{s:o, s:I, s:o}", "peers", peers, "alerts",
+			 (json_int_t)json_array_size(alerts), "alert_list", alerts);
+}
+
+static json_t *view_json(const Ld__ApiView *v)
+{
+	json_t *o = json_object(), *actions = json_array(), *cases = json_array(),
+	       *regions = json_array();
+
+	for (size_t i = 0; i < v->n_actions; i++)
+		json_array_append_new(actions, action_json(v->actions[i]));
+	for (size_t i = 0; i < v->n_cases; i++)
+		json_array_append_new(cases, case_json(v->cases[i]));
+	for (size_t i = 0; i < v->n_regions; i++) {
+		const Ld__ApiViewRegion *r = v->regions[i];
+
+		json_array_append_new(regions,
+				      json_pack("{s:o, s:i, s:i, s:i, s:i, s:I}", "region",
+						cli_json_text(r->region), "referrals_out",
+						(int)r->referrals_out, "referrals_in",
+						(int)r->referrals_in, "awaiting", (int)r->awaiting,
+						"overdue", (int)r->overdue, "median_answer_ms",
+						(json_int_t)r->median_answer_ms));
+	}
+	json_object_set_new(o, "now_ms", json_integer(v->now_ms));
+	json_object_set_new(o, "node", cli_json_text(v->health ? v->health->node_id : ""));
+	json_object_set_new(o, "actions", actions);
+	json_object_set_new(o, "cases", cases);
+	json_object_set_new(o, "cases_total", json_integer((json_int_t)v->cases_total));
+	json_object_set_new(o, "cases_awaiting", json_integer((json_int_t)v->cases_awaiting));
+	json_object_set_new(o, "cases_overdue", json_integer((json_int_t)v->cases_overdue));
+	json_object_set_new(o, "rejudging", json_boolean(v->rejudging));
+	json_object_set_new(o, "regions", regions);
+	json_object_set_new(o, "health", health_json(v->health));
+	return o;
+}
+
+/* ---- the view for people, from the same data ---- */
+
+static void when(long long ms, char *buf, size_t n)
 {
 	if (ms <= 0)
 		snprintf(buf, n, "-");
@@ -54,199 +141,167 @@ static void when(int64_t ms, char *buf, size_t n)
 		cli_fmt_time(ms, buf, n);
 }
 
-static void print_action(const Ld__ApiViewAction *a, int64_t now)
+static bool unacknowledged(json_t *p)
 {
+	return !cli_jtrue(p, "acknowledged") && cli_jtrue(p, "visible");
+}
+
+static void action_text(json_t *a)
+{
+	json_t *p;
+	size_t j;
 	char t[48];
 
-	when(a->ack_by_ms, t, sizeof(t));
-	printf("  %-26s %-9s %s: %s (by %s; acknowledge by %s)\n", a->action_id,
-	       ld_priority_name(a->priority), ld_action_kind_name(a->kind),
-	       cli_1l(a->title), a->dispatcher ? a->dispatcher : "?", t);
-	for (size_t j = 0; j < a->n_participants; j++) {
-		const Ld__ApiParticipant *p = a->participants[j];
-
-		printf("      %-20s %-8s %-16s%s%s\n", p->node_id, ld_role_name(p->role),
-		       p->not_visible || p->ack_ms ? p->state : "NOT ACKNOWLEDGED",
-		       p->overdue ? "  OVERDUE" : "", p->escalated ? ", ESCALATED" : "");
-	}
+	when(cli_jint(a, "ack_by_ms"), t, sizeof(t));
+	printf("  %-26s %-9s %s: %s (by %s; acknowledge by %s)\n", cli_jstr(a, "action"),
+	       cli_jstr(a, "priority"), cli_jstr(a, "kind"), cli_1l(cli_jstr(a, "title")),
+	       cli_jstr(a, "dispatcher")[0] ? cli_jstr(a, "dispatcher") : "?", t);
+	json_array_foreach(json_object_get(a, "participants"), j, p)
+		printf("      %-20s %-8s %-16s%s%s\n", cli_jstr(p, "node"), cli_jstr(p, "role"),
+		       unacknowledged(p) ? "NOT ACKNOWLEDGED" : cli_jstr(p, "state"),
+		       cli_jtrue(p, "overdue") ? "  OVERDUE" : "",
+		       cli_jtrue(p, "escalated") ? ", ESCALATED" : "");
 }
 
-static void print_text(const Ld__ApiView *v)
+/* Active, urgent or emergency, someone has not acknowledged. */
+static bool wants_ack(json_t *a)
 {
-	char t[48], t2[48];
-	bool any;
+	const char *prio = cli_jstr(a, "priority");
+	bool unack = false;
+	json_t *p;
+	size_t j;
 
-	when(v->now_ms, t, sizeof(t));
-	printf("LIANDONG COMMAND VIEW  %s  node %s\n", t,
-	       v->health && v->health->node_id ? v->health->node_id : "?");
+	json_array_foreach(json_object_get(a, "participants"), j, p)
+		unack |= unacknowledged(p);
+	return cli_jtrue(a, "active") && unack &&
+	       (!strcmp(prio, "urgent") || !strcmp(prio, "emergency"));
+}
 
-	printf("\n== EMERGENCY AND URGENT ACTIONS NOT FULLY ACKNOWLEDGED\n");
-	any = false;
-	for (size_t i = 0; i < v->n_actions; i++) {
-		const Ld__ApiViewAction *a = v->actions[i];
-		bool unack = false;
-
-		for (size_t j = 0; j < a->n_participants; j++)
-			unack |= !a->participants[j]->ack_ms && !a->participants[j]->not_visible;
-		if (a->active && unack && a->priority >= 2) {
-			print_action(a, v->now_ms);
-			any = true;
-		}
-	}
+static void none_if(bool any)
+{
 	if (!any)
 		printf("  none\n");
+}
+
+static void overdue_text(json_t *o)
+{
+	json_t *a, *p, *k;
+	size_t i, j;
+	bool any = false;
+	char t[48];
 
 	printf("\n== OVERDUE\n");
-	any = false;
-	for (size_t i = 0; i < v->n_actions; i++)
-		for (size_t j = 0; j < v->actions[i]->n_participants; j++)
-			if (v->actions[i]->participants[j]->overdue && v->actions[i]->active) {
+	json_array_foreach(json_object_get(o, "actions"), i, a)
+		json_array_foreach(json_object_get(a, "participants"), j, p)
+			if (cli_jtrue(p, "overdue") && cli_jtrue(a, "active")) {
 				printf("  action %-26s %s has not acknowledged in time\n",
-				       v->actions[i]->action_id, v->actions[i]->participants[j]->node_id);
+				       cli_jstr(a, "action"), cli_jstr(p, "node"));
 				any = true;
 			}
-	for (size_t i = 0; i < v->n_cases; i++)
-		if (v->cases[i]->overdue) {
-			when(v->cases[i]->answer_by_ms, t, sizeof(t));
-			printf("  case   %-26s %s has not answered (due %s)\n", v->cases[i]->case_id,
-			       v->cases[i]->holder, t);
+	json_array_foreach(json_object_get(o, "cases"), i, k)
+		if (cli_jtrue(k, "overdue")) {
+			when(cli_jint(k, "answer_by_ms"), t, sizeof(t));
+			printf("  case   %-26s %s has not answered (due %s)\n", cli_jstr(k, "case"),
+			       cli_jstr(k, "holder"), t);
 			any = true;
 		}
-	if (!any)
-		printf("  none\n");
-
-	printf("\n== REFERRALS AWAITING AN ANSWER (oldest first)\n");
-	any = false;
-	for (size_t i = 0; i < v->n_cases; i++) {
-		const Ld__ApiViewCase *k = v->cases[i];
-
-		if (strcmp(k->status, "awaiting answer") != 0)
-			continue;
-		ago(v->now_ms, k->referred_ms, t, sizeof(t));
-		when(k->answer_by_ms, t2, sizeof(t2));
-		printf("  %-26s %s -> %-12s waiting %-8s answer by %s%s\n    %s\n", k->case_id,
-		       k->referrer, k->holder, t, t2, k->overdue ? "  OVERDUE" : "",
-		       cli_1l(k->title));
-		any = true;
-	}
-	if (!any)
-		printf("  none\n");
-
-	printf("\n== ACTIVE JOINT ACTIONS\n");
-	any = false;
-	for (size_t i = 0; i < v->n_actions; i++)
-		if (v->actions[i]->active) {
-			print_action(v->actions[i], v->now_ms);
-			any = true;
-		}
-	if (!any)
-		printf("  none\n");
-
-	printf("\n== CASES (%zu shown of %llu held: %llu awaiting an answer, %llu overdue)%s\n",
-	       v->n_cases, (unsigned long long)v->cases_total,
-	       (unsigned long long)v->cases_awaiting, (unsigned long long)v->cases_overdue,
-	       v->rejudging ? "\n   (summaries are being judged again after a roster change)" : "");
-	for (size_t i = 0; i < v->n_cases; i++)
-		printf("  %-26s %-16s %s -> %s\n", v->cases[i]->case_id, v->cases[i]->status,
-		       v->cases[i]->referrer, v->cases[i]->holder);
-	if (!v->n_cases)
-		printf("  none\n");
-
-	printf("\n== REGIONS          referrals out  in  awaiting  overdue  median answer\n");
-	for (size_t i = 0; i < v->n_regions; i++) {
-		const Ld__ApiViewRegion *r = v->regions[i];
-
-		if (r->median_answer_ms < 0)
-			snprintf(t, sizeof(t), "-");
-		else
-			ld_span_format(r->median_answer_ms, t, sizeof(t));
-		printf("  %-16s %14u %4u %9u %8u  %s\n", r->region, r->referrals_out, r->referrals_in,
-		       r->awaiting, r->overdue, t);
-	}
-	if (!v->n_regions)
-		printf("  none\n");
-
-	printf("\n== NODE HEALTH\n");
-	if (v->health) {
-		const Ld__ApiStatus *h = v->health;
-
-		for (size_t i = 0; i < h->n_peers; i++) {
-			size_t lag = 0;
-
-			for (size_t j = 0; j < h->peers[i]->n_lag; j++)
-				if (h->peers[i]->lag[j]->peer_seq > h->peers[i]->lag[j]->local_seq)
-					lag += h->peers[i]->lag[j]->peer_seq - h->peers[i]->lag[j]->local_seq;
-			printf("  peer %-20s %-4s%s", h->peers[i]->node_id,
-			       h->peers[i]->up ? "UP" : "DOWN", lag ? "" : "\n");
-			if (lag)
-				printf("  %zu entries behind\n", lag);
-		}
-		for (size_t i = 0; i < h->n_alerts; i++)
-			printf("  ALERT %s\n", h->alerts[i]->text ? h->alerts[i]->text : "");
-		if (!h->n_alerts)
-			printf("  alerts: none\n");
-	}
+	none_if(any);
 }
 
-static void print_json(const Ld__ApiView *v)
+static void cases_text(json_t *o)
 {
-	printf("{\"now_ms\": %lld, \"node\": \"%s\", \"actions\": [", (long long)v->now_ms,
-	       v->health && v->health->node_id ? v->health->node_id : "");
-	for (size_t i = 0; i < v->n_actions; i++) {
-		const Ld__ApiViewAction *a = v->actions[i];
+	json_t *k, *cases = json_object_get(o, "cases");
+	long long now = cli_jint(o, "now_ms");
+	char t[48], t2[48];
+	bool any = false;
+	size_t i;
 
-		printf("%s\n  {\"action\": ", i ? "," : "");
-		cli_json_str(stdout, a->action_id);
-		printf(", \"priority\": \"%s\", \"kind\": \"%s\", \"active\": %s, \"dispatcher\": \"%s\", "
-		       "\"ack_by_ms\": %lld, \"title\": ", ld_priority_name(a->priority),
-		       ld_action_kind_name(a->kind), a->active ? "true" : "false",
-		       a->dispatcher ? a->dispatcher : "", (long long)a->ack_by_ms);
-		cli_json_str(stdout, a->title ? a->title : "");
-		printf(", \"not_visible\": %u, \"participants\": [", a->not_visible);
-		for (size_t j = 0; j < a->n_participants; j++)
-			printf("%s{\"node\": \"%s\", \"role\": \"%s\", \"state\": \"%s\", "
-			       "\"acknowledged\": %s, \"overdue\": %s, \"escalated\": %s%s}",
-			       j ? ", " : "", a->participants[j]->node_id,
-			       ld_role_name(a->participants[j]->role), a->participants[j]->state,
-			       a->participants[j]->ack_ms ? "true" : "false",
-			       a->participants[j]->overdue ? "true" : "false",
-			       a->participants[j]->escalated ? "true" : "false",
-			       a->participants[j]->not_visible ? ", \"visible\": false" : "");
-		printf("]}");
+	printf("\n== REFERRALS AWAITING AN ANSWER (oldest first)\n");
+	json_array_foreach(cases, i, k) {
+		if (strcmp(cli_jstr(k, "status"), "awaiting answer") != 0)
+			continue;
+		if (cli_jint(k, "referred_ms") <= 0)
+			snprintf(t, sizeof(t), "-");
+		else
+			ld_span_format(now - cli_jint(k, "referred_ms"), t, sizeof(t));
+		when(cli_jint(k, "answer_by_ms"), t2, sizeof(t2));
+		printf("  %-26s %s -> %-12s waiting %-8s answer by %s%s\n    %s\n",
+		       cli_jstr(k, "case"), cli_jstr(k, "referrer"), cli_jstr(k, "holder"), t, t2,
+		       cli_jtrue(k, "overdue") ? "  OVERDUE" : "", cli_1l(cli_jstr(k, "title")));
+		any = true;
 	}
-	printf("],\n \"cases\": [");
-	for (size_t i = 0; i < v->n_cases; i++) {
-		const Ld__ApiViewCase *k = v->cases[i];
+	none_if(any);
+	printf("\n== ACTIVE JOINT ACTIONS\n");
+	any = false;
+	json_array_foreach(json_object_get(o, "actions"), i, k)
+		if (cli_jtrue(k, "active")) {
+			action_text(k);
+			any = true;
+		}
+	none_if(any);
+	printf("\n== CASES (%zu shown of %lld held: %lld awaiting an answer, %lld overdue)%s\n",
+	       json_array_size(cases), cli_jint(o, "cases_total"), cli_jint(o, "cases_awaiting"),
+	       cli_jint(o, "cases_overdue"),
+	       cli_jtrue(o, "rejudging") ? "\n   (summaries are being judged again after a "
+					   "roster change)"
+					 : "");
+	json_array_foreach(cases, i, k)
+		printf("  %-26s %-16s %s -> %s\n", cli_jstr(k, "case"), cli_jstr(k, "status"),
+		       cli_jstr(k, "referrer"), cli_jstr(k, "holder"));
+	none_if(json_array_size(cases));
+}
 
-		printf("%s\n  {\"case\": ", i ? "," : "");
-		cli_json_str(stdout, k->case_id);
-		printf(", \"status\": ");
-		cli_json_str(stdout, k->status);
-		printf(", \"referrer\": \"%s\", \"holder\": \"%s\", \"referred_ms\": %lld, "
-		       "\"answer_by_ms\": %lld, \"answered_ms\": %lld, \"overdue\": %s, \"title\": ",
-		       k->referrer, k->holder, (long long)k->referred_ms, (long long)k->answer_by_ms,
-		       (long long)k->answered_ms, k->overdue ? "true" : "false");
-		cli_json_str(stdout, k->title ? k->title : "");
-		printf("}");
+static void regions_health_text(json_t *o)
+{
+	json_t *x, *health = json_object_get(o, "health");
+	char t[48];
+	size_t i;
+
+	printf("\n== REGIONS          referrals out  in  awaiting  overdue  median answer\n");
+	json_array_foreach(json_object_get(o, "regions"), i, x) {
+		if (cli_jint(x, "median_answer_ms") < 0)
+			snprintf(t, sizeof(t), "-");
+		else
+			ld_span_format(cli_jint(x, "median_answer_ms"), t, sizeof(t));
+		printf("  %-16s %14lld %4lld %9lld %8lld  %s\n", cli_jstr(x, "region"),
+		       cli_jint(x, "referrals_out"), cli_jint(x, "referrals_in"),
+		       cli_jint(x, "awaiting"), cli_jint(x, "overdue"), t);
 	}
-	printf("],\n \"cases_total\": %llu, \"cases_awaiting\": %llu, \"cases_overdue\": %llu, "
-	       "\"rejudging\": %s,", (unsigned long long)v->cases_total,
-	       (unsigned long long)v->cases_awaiting, (unsigned long long)v->cases_overdue,
-	       v->rejudging ? "true" : "false");
-	printf("\n \"regions\": [");
-	for (size_t i = 0; i < v->n_regions; i++)
-		printf("%s\n  {\"region\": \"%s\", \"referrals_out\": %u, \"referrals_in\": %u, "
-		       "\"awaiting\": %u, \"overdue\": %u, \"median_answer_ms\": %lld}", i ? "," : "",
-		       v->regions[i]->region, v->regions[i]->referrals_out, v->regions[i]->referrals_in,
-		       v->regions[i]->awaiting, v->regions[i]->overdue,
-		       (long long)v->regions[i]->median_answer_ms);
-	printf("],\n \"health\": {\"peers\": [");
-	for (size_t i = 0; v->health && i < v->health->n_peers; i++)
-		printf("%s{\"node\": \"%s\", \"up\": %s}", i ? ", " : "", v->health->peers[i]->node_id,
-		       v->health->peers[i]->up ? "true" : "false");
-	printf("], \"alerts\": %zu}", v->health ? v->health->n_alerts : 0);
-	cli_json_flag(stdout);
-	printf("}\n");
+	none_if(json_array_size(json_object_get(o, "regions")));
+	printf("\n== NODE HEALTH\n");
+	json_array_foreach(json_object_get(health, "peers"), i, x) {
+		printf("  peer %-20s %-4s", cli_jstr(x, "node"),
+		       cli_jtrue(x, "up") ? "UP" : "DOWN");
+		if (cli_jint(x, "behind"))
+			printf("  %lld entries behind", cli_jint(x, "behind"));
+		printf("\n");
+	}
+	json_array_foreach(json_object_get(health, "alert_list"), i, x)
+		printf("  ALERT %s\n", cli_jstr(x, "text"));
+	if (!json_array_size(json_object_get(health, "alert_list")))
+		printf("  alerts: none\n");
+}
+
+static void view_text(json_t *o)
+{
+	json_t *a;
+	size_t i;
+	bool any = false;
+	char t[48];
+
+	when(cli_jint(o, "now_ms"), t, sizeof(t));
+	printf("LIANDONG COMMAND VIEW  %s  node %s\n", t,
+	       cli_jstr(o, "node")[0] ? cli_jstr(o, "node") : "?");
+	printf("\n== EMERGENCY AND URGENT ACTIONS NOT FULLY ACKNOWLEDGED\n");
+	json_array_foreach(json_object_get(o, "actions"), i, a)
+		if (wants_ack(a)) {
+			action_text(a);
+			any = true;
+		}
+	none_if(any);
+	overdue_text(o);
+	cases_text(o);
+	regions_health_text(o);
 }
 
 int cmd_view(int argc, char **argv)
@@ -333,12 +388,11 @@ int cmd_view(int argc, char **argv)
 		 * one view after the other. */
 		if (watch && !co.json && !cli_tty_raw(stdout, "\033[H\033[2J"))
 			printf("\n");
-		if (co.json)
-			print_json(resp->view);
-		else
-			print_text(resp->view);
+		r = cli_output(view_json(resp->view), co.json, view_text);
 		fflush(stdout);
 		ld__api_response__free_unpacked(resp, NULL);
+		if (r)
+			break;
 		for (int s = 0; watch && !stop && s < watch * 10; s++)
 			usleep(100000);
 	} while (watch && !stop);

@@ -80,8 +80,10 @@ start() {
 }
 wait_for() { # node feed seq: until the node holds it (bounded)
 	for _ in $(seq 200); do
-		s=$("$L" status -c "$dir/$1/liandongd.conf" --json 2>/dev/null |
-			grep -o "\"feed\": \"$2\", \"seq\": [0-9]*" | grep -o '[0-9]*$' || true)
+		# The JSON on one line without spaces; a feed head is
+		# {"feed":"X","seq":N,"id":...} (an alert has no id).
+		s=$("$L" status -c "$dir/$1/liandongd.conf" --json 2>/dev/null | tr -d ' \n' |
+			grep -o "\"feed\":\"$2\",\"seq\":[0-9]*,\"id\"" | grep -o '[0-9]*' | tail -1 || true)
 		[ -n "$s" ] && [ "$s" -ge "$3" ] && return 0
 		sleep 0.1
 	done

@@ -23,11 +23,14 @@ struct parse {
 
 enum { SEEN_ID = 1, SEEN_DATA = 2, SEEN_KEY = 4, SEEN_CURVE = 8, SEEN_ROOT = 16 };
 
+/* A path from the file, relative to the file's directory. (Only paths come
+ * here: a value that looks like an endpoint, "tcp://x", is a relative path
+ * too, never one left relative to whatever directory the process runs in.) */
 static char *resolve(const struct parse *p, const char *v)
 {
 	char *out;
 
-	if (v[0] == '/' || !strncmp(v, "tcp://", 6) || !strncmp(v, "ipc://", 6))
+	if (v[0] == '/')
 		return strdup(v);
 	if (asprintf(&out, "%s/%s", p->base, v) < 0)
 		return NULL;

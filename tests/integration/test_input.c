@@ -402,8 +402,16 @@ static void test_hand_over_content(void **state)
 		assert_true(cl_out_has(w->out, "content/parties/0/name", "嘉兴某电镀有限公司"));
 		/* County C, not a party, sees the header only: said, not guessed. */
 		assert_int_equal(cl_wait(w->x, "county-a", (uint64_t)head, 15000), 0);
+		assert_int_equal(cli(w, w->x, "get", "county-a", seq, "--json", NULL), 0);
+		j = cl_json(w->out);
+		assert_true(cl_jhas(j, "payload_held", "false"));
+		assert_true(cl_jhas(j, "content", "null"));
+		assert_true(cl_jhas(j, "kind", "referral"));
+		assert_true(cl_jhas(j, "audience/*", "police"));
+		json_decref(j);
+		assert_null(strstr(w->out, "电镀"));
 		assert_int_equal(cli(w, w->x, "get", "county-a", seq, NULL), 0);
-		assert_non_null(strstr(w->out, "not visible here"));
+		assert_non_null(strstr(w->out, "not visible here")); /* said, in words */
 		assert_null(strstr(w->out, "电镀"));
 	}
 }
@@ -442,6 +450,74 @@ static void test_evidence_add(void **state)
 	assert_int_equal(cl_signed(w->b), head + 2);
 }
 
+/* Run the tool without a daemon's --api (offline commands), its output into
+ * w->out. Its exit code. */
+static int offline_cli(world_t *w, const char *const *argv)
+{
+	static char err[4096];
+
+	return cl_run(argv, 20000, w->out, sizeof(w->out), err, sizeof(err));
+}
+
+/* key and store check, as data: the node's key as the roster has it; every
+ * feed of a stopped node's store verified. */
+static void offline(world_t *w)
+{
+	char key[700], fresh[700], data[700], root[65], hex[65], fp[LD_FINGERPRINT_SIZE];
+	const char *cli_path = getenv("LD_CLI");
+	json_t *j, *x;
+	size_t i;
+
+	snprintf(key, sizeof(key), "%s/node.key", w->a->dir);
+	snprintf(fresh, sizeof(fresh), "%s/fresh.key", w->a->dir);
+	snprintf(data, sizeof(data), "%s/data", w->x->dir);
+	ld_hex(w->c->root->sign_pub, 32, root);
+	ld_fingerprint(w->a->sign_pub, fp);
+	assert_int_equal(offline_cli(w, (const char *[]){cli_path, "key", "show", key, "--json",
+							 NULL}), 0);
+	j = cl_json(w->out);
+	assert_true(cl_jhas(j, "file", key));
+	assert_true(cl_jhas(j, "public_key", ld_hex(w->a->sign_pub, 32, hex)));
+	assert_true(cl_jhas(j, "fingerprint", fp));
+	json_decref(j);
+	assert_int_equal(offline_cli(w, (const char *[]){cli_path, "key", "--json", "new", fresh,
+							 NULL}), 0);
+	j = cl_json(w->out);
+	snprintf(hex, sizeof(hex), "%s", json_string_value(json_object_get(j, "public_key")));
+	json_decref(j);
+	assert_int_equal(offline_cli(w, (const char *[]){cli_path, "key", "show", fresh, "--json",
+							 NULL}), 0);
+	assert_true(cl_out_has(w->out, "public_key", hex));
+	assert_int_equal(offline_cli(w, (const char *[]){cli_path, "key", "new", fresh, NULL}), 3);
+	assert_int_equal(offline_cli(w, (const char *[]){cli_path, "key", "show", NULL}), 2);
+
+	/* The store admits one process: first the daemon is stopped. */
+	assert_int_equal(offline_cli(w, (const char *[]){cli_path, "store", "check", "--data", data,
+							 "--root", root, "--json", NULL}), 4);
+	assert_true(cl_stop(w->c, w->x) >= 0);
+	for (int fast = 0; fast < 2; fast++) {
+		const char *argv[] = {cli_path, "store",  "check", "--data", data, "--root",
+				      root,     "--json", fast ? "--fast" : NULL, NULL};
+
+		assert_int_equal(offline_cli(w, argv), 0);
+		j = cl_json(w->out);
+		assert_true(cl_jhas(j, "root_id", "province"));
+		assert_true(cl_jhas(j, "feeds_failed", "0"));
+		assert_int_equal(json_integer_value(json_object_get(j, "feeds_checked")),
+				 json_array_size(json_object_get(j, "feeds")));
+		assert_non_null(cl_jfind(j, "feeds", "feed", "county-a"));
+		json_array_foreach(json_object_get(j, "feeds"), i, x) {
+			assert_true(cl_jhas(x, "verified", "true"));
+			assert_true(json_integer_value(json_object_get(x, "entries_checked")) >= 1);
+		}
+		assert_int_equal(json_array_size(json_object_get(j, "equivocations")), 0);
+		json_decref(j);
+	}
+	assert_int_equal(offline_cli(w, (const char *[]){cli_path, "store", "check", "--data", data,
+							 "--root", hex, NULL}), 3);
+	assert_int_equal(cl_start(w->c, w->x), 0); /* the tests after this one use it */
+}
+
 /* Case ids, unknown entries, keys, and the operators' everyday commands. */
 static void test_everyday(void **state)
 {
@@ -467,6 +543,11 @@ static void test_everyday(void **state)
 	assert_int_equal(cli(w, w->a, "receipts", "county-a", "99999", NULL), 7);
 	assert_int_equal(cli(w, w->a, "get", "nobody", "1", NULL), 7);
 	assert_int_equal(cli(w, w->a, "receipts", "county-a", "1", "--json", NULL), 0);
+	j[0] = cl_json(w->out);
+	assert_true(cl_jhas(j[0], "feed", "county-a"));
+	assert_true(cl_jhas(j[0], "seq", "1"));
+	assert_true(json_is_array(json_object_get(j[0], "receipts")));
+	json_decref(j[0]);
 	/* roster list and whoami, text and JSON. */
 	assert_int_equal(cli(w, w->a, "roster", "list", "--json", NULL), 0);
 	j[0] = cl_json(w->out);
@@ -486,9 +567,28 @@ static void test_everyday(void **state)
 	assert_int_equal(cli(w, w->a, "help", "evidence", "add", NULL), 0);
 	assert_non_null(strstr(w->out, "--again"));
 	assert_int_equal(cli(w, w->a, "help", "nonsense", NULL), 2);
+	/* status and view, as data. */
 	assert_int_equal(cli(w, w->a, "status", "--json", NULL), 0);
+	j[0] = cl_json(w->out);
+	assert_true(cl_jhas(j[0], "node", "county-a"));
+	assert_true(cl_jhas(j[0], "root", "province"));
+	assert_true(cl_jhas(j[0], "revoked", "null"));
+	assert_true(cl_jhas(cl_jfind(j[0], "peers", "node", "province"), "up", "true"));
+	assert_true(json_integer_value(json_object_get(cl_jfind(j[0], "feeds", "feed", "county-a"),
+						       "seq")) >= 2);
+	assert_true(cl_jhas(j[0], "feeds/*/feed", "province"));
+	assert_true(json_is_array(json_object_get(j[0], "alerts")));
+	json_decref(j[0]);
 	assert_int_equal(cli(w, w->a, "view", "--limit=5", "--json", NULL), 0);
+	j[0] = cl_json(w->out);
+	assert_true(cl_jhas(j[0], "node", "county-a"));
+	assert_true(json_array_size(json_object_get(j[0], "cases")) <= 5);
+	assert_true(json_integer_value(json_object_get(j[0], "cases_total")) >= 2);
+	assert_true(cl_jhas(j[0], "health/peers/*/node", "province"));
+	assert_true(cl_jhas(j[0], "health/alerts", "0"));
+	json_decref(j[0]);
 	assert_int_equal(cli(w, w->a, "show", "county-a/u-1", "--json", NULL), 0);
+	offline(w);
 }
 
 /* Keys are unambiguous: a curve key must decode to a valid Curve25519

@@ -22,6 +22,7 @@
 
 #define CASE "county-a/2026-0117"
 #define CASE_BAD_FILE "/nonexistent/report.pdf"
+#define COURT "Jiaxing Intermediate People's Court"
 
 typedef cl_world_t world_t;
 
@@ -335,7 +336,7 @@ static void test_referral_workflow(void **state)
 	 * verified offline with the root key alone; every kind of damage is
 	 * named. */
 	{
-		char b[700], bad[720], root[65], other[65];
+		char b[700], bad[720], root[65], other[65], mseq[24];
 		FILE *f;
 		long size;
 
@@ -346,14 +347,43 @@ static void test_referral_workflow(void **state)
 		assert_int_equal(cli(w, w->a, "export", "county-a/none", "-o", b, NULL), 7);
 		assert_int_equal(cli(w, w->a, "export", CASE, NULL), 2);
 		assert_int_equal(cli(w, w->a, "export", CASE, "-o", b, "--file", g_ev_ref,
-				     "--for", "Jiaxing Intermediate People's Court", NULL), 0);
+				     "--for", COURT, "--json", NULL), 0);
+		{
+			json_t *j = cl_json(w->out);
+
+			assert_true(cl_jhas(j, "bundle", b));
+			assert_true(cl_jhas(j, "case", CASE));
+			assert_true(cl_jhas(j, "files", "1"));
+			assert_true(cl_jhas(j, "manifest/feed", "county-a"));
+			assert_true(json_integer_value(json_object_get(j, "listed")) >= 3);
+			assert_true(json_integer_value(json_object_get(j, "entries")) >
+				    json_integer_value(json_object_get(j, "listed")));
+			snprintf(mseq, sizeof(mseq), "%lld",
+				 (long long)json_integer_value(
+					 json_object_get(json_object_get(j, "manifest"), "seq")));
+			json_decref(j);
+		}
+		/* The verify report (golden: what a court reads). */
 		assert_int_equal(verify(w, b, root), 0);
 		assert_non_null(strstr(w->out, "VERIFIED"));
 		assert_non_null(strstr(w->out, "SHA-256 matches"));
 		assert_non_null(strstr(w->out, "county-b received county-a #1"));
-		/* The export is part of the case's history. */
-		assert_int_equal(cli(w, w->a, "show", CASE, NULL), 0);
-		assert_non_null(strstr(w->out, "CASE FILE EXPORTED"));
+		/* The export is part of the case's history: the manifest, signed
+		 * for the court. */
+		assert_int_equal(cli(w, w->a, "show", CASE, "--json", NULL), 0);
+		{
+			json_t *j = cl_json(w->out), *x = NULL, *y;
+			size_t i;
+
+			json_array_foreach(json_object_get(j, "timeline"), i, y)
+				if (cl_jhas(y, "feed", "county-a") && cl_jhas(y, "seq", mseq))
+					x = y;
+			assert_non_null(x);
+			assert_true(cl_jhas(x, "kind", "case-export"));
+			assert_true(cl_jhas(x, "content/recipient", COURT));
+			assert_true(cl_jhas(x, "content/file_sha256/*", "~"));
+			json_decref(j);
+		}
 		/* Another root key. */
 		assert_int_equal(verify(w, b, other), 1);
 		assert_non_null(strstr(w->out, "no entry in the bundle is signed by the given root key"));

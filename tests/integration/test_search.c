@@ -22,93 +22,26 @@ typedef cl_world_t world_t;
 
 #define cli(w, node, ...) cl_cli(node, (w)->out, sizeof((w)->out), __VA_ARGS__)
 
-/* ---- a small JSON reader: is the output JSON, and what does it hold ---- */
-
-static const char *tj_value(const char *p);
-
-static const char *tj_ws(const char *p)
-{
-	while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
-		p++;
-	return p;
-}
-
-static const char *tj_string(const char *p)
-{
-	if (*p++ != '"')
-		return NULL;
-	for (; *p && *p != '"'; p++) {
-		if ((unsigned char)*p < 0x20)
-			return NULL;
-		if (*p == '\\' && !*++p)
-			return NULL;
-	}
-	return *p == '"' ? p + 1 : NULL;
-}
-
-static const char *tj_list(const char *p, char close, bool pairs)
-{
-	p = tj_ws(p + 1);
-	if (*p == close)
-		return p + 1;
-	for (;;) {
-		if (pairs) {
-			if (!(p = tj_string(tj_ws(p))) || *(p = tj_ws(p)) != ':')
-				return NULL;
-			p++;
-		}
-		if (!(p = tj_value(p)))
-			return NULL;
-		p = tj_ws(p);
-		if (*p == close)
-			return p + 1;
-		if (*p++ != ',')
-			return NULL;
-	}
-}
-
-static const char *tj_value(const char *p)
-{
-	p = tj_ws(p);
-	if (*p == '{')
-		return tj_list(p, '}', true);
-	if (*p == '[')
-		return tj_list(p, ']', false);
-	if (*p == '"')
-		return tj_string(p);
-	if (!strncmp(p, "true", 4) || !strncmp(p, "null", 4))
-		return p + 4;
-	if (!strncmp(p, "false", 5))
-		return p + 5;
-	if (*p == '-' || (*p >= '0' && *p <= '9')) {
-		char *end;
-
-		strtod(p, &end);
-		return end;
-	}
-	return NULL;
-}
-
-/* The output is one JSON object; return the ids of its "cases", in order,
- * joined by spaces (the part after "county-x/"), and its total (-1: null). */
+/* The output, parsed: the ids of its "cases", in order, joined by spaces
+ * (the part after "county-x/"), and its total (-1: null). */
 static const char *tj_cases(const char *out, long long *total)
 {
 	static char ids[1024];
-	const char *end = tj_value(out), *p = out;
+	json_t *j = cl_json(out), *x, *t = json_object_get(j, "total");
+	size_t i;
 
-	assert_non_null(end);
-	assert_true(*out == '{' && *tj_ws(end) == '\0');
-	assert_true(sscanf(out, "{\"total\": %lld", total) == 1 || !strncmp(out, "{\"total\": null", 14));
-	if (!strncmp(out, "{\"total\": null", 14))
-		*total = -1;
+	assert_true(json_is_integer(t) || json_is_null(t));
+	*total = json_is_integer(t) ? (long long)json_integer_value(t) : -1;
 	ids[0] = '\0';
-	while ((p = strstr(p, "{\"case\": \"")) != NULL) {
-		const char *id = strchr(p + 10, '/') + 1, *q = strchr(id, '"');
+	json_array_foreach(json_object_get(j, "cases"), i, x) {
+		const char *id = json_string_value(json_object_get(x, "case"));
 
-		snprintf(ids + strlen(ids), sizeof(ids) - strlen(ids), "%s%.*s", ids[0] ? " " : "",
-			 (int)(q - id), id);
-		p = q;
+		assert_non_null(id);
+		assert_non_null(strchr(id, '/'));
+		snprintf(ids + strlen(ids), sizeof(ids) - strlen(ids), "%s%s", ids[0] ? " " : "",
+			 strchr(id, '/') + 1);
 	}
+	json_decref(j);
 	return ids;
 }
 
@@ -219,14 +152,25 @@ static void test_search(void **state)
 	FIND(w, w->p, "s1", 1, "--text", "废水", "--status", "accepted", "--violation", "water");
 	FIND(w, w->p, "s4", 1, "--region", "330481", "--since", since);
 	FIND(w, w->p, "s2", 2, "--text", "废水", "--limit", "1");
-	assert_non_null(strstr(w->out, "\"title\": \"印染厂夜间偷排废水\""));
-	assert_non_null(strstr(w->out, "\"party\": \"海宁印染有限公司\""));
-	assert_non_null(strstr(w->out, "\"holder\": \"county-b\""));
-	assert_non_null(strstr(w->out, "\"status\": \"rejected\""));
-	assert_non_null(strstr(w->out, "\"violation\": \"water\""));
+	{
+		json_t *j = cl_json(w->out), *c = json_array_get(json_object_get(j, "cases"), 0);
 
-	/* Text: one line per case, the count of the rest; nothing found is no
-	 * error but says so; bad options are usage errors, nothing asked. */
+		assert_true(cl_jhas(c, "title", "印染厂夜间偷排废水"));
+		assert_true(cl_jhas(c, "party", "海宁印染有限公司"));
+		assert_true(cl_jhas(c, "referrer", "county-a"));
+		assert_true(cl_jhas(c, "holder", "county-b"));
+		assert_true(cl_jhas(c, "status", "rejected"));
+		assert_true(cl_jhas(c, "case_status", "null"));
+		assert_true(cl_jhas(c, "violation", "water"));
+		assert_true(json_integer_value(json_object_get(c, "referred_ms")) > 0);
+		assert_true(cl_jhas(c, "referred", "~T"));
+		assert_true(cl_jhas(j, "rebuilding", "false"));
+		json_decref(j);
+	}
+
+	/* Text (a golden line): one line per case, the count of the rest;
+	 * nothing found is no error but says so; bad options are usage
+	 * errors, nothing asked. */
 	assert_int_equal(cli(w, w->p, "search", "--text", "废水", "--limit", "1", NULL), 0);
 	assert_non_null(strstr(w->out, "county-a/s2"));
 	assert_non_null(strstr(w->out, "印染厂夜间偷排废水  [海宁印染有限公司]"));
