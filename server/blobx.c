@@ -550,15 +550,19 @@ void ld_blobx_on_chunk(ld_node_t *n, link_t *l, const Ld__Frame *f)
 		handle_chunk(n, l, m->sha256.data, m->index, m->data.data, m->data.len);
 }
 
+/* A varint as send_chunk writes it: minimal (no trailing zero groups) and
+ * within 64 bits; anything else is for the general path. */
 static bool get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
 	*v = 0;
 	for (int shift = 0; *p < end && shift < 64; shift += 7) {
 		uint8_t b = *(*p)++;
 
+		if (shift == 63 && b > 1)
+			return false;
 		*v |= (uint64_t)(b & 0x7f) << shift;
 		if (!(b & 0x80))
-			return true;
+			return b || !shift;
 	}
 	return false;
 }

@@ -58,7 +58,8 @@ struct ld_node {
 	ld_node_tap_t tap;          /* frame/answer set: output goes there */
 	link_t *links[LD_MAX_LINKS];
 	size_t n_links;
-	pull_t pulls[LD_MAX_PULLS];
+	pull_t pulls[LD_MAX_PULLS]; /* in flight: the first n_pulls */
+	size_t n_pulls;
 	struct ld_round *round;     /* Entries frames for this turn's commit */
 	ld_outbox_t *outbox;        /* what commits call for, done once per turn */
 	history_want_t history[LD_MAX_HISTORY];

@@ -213,31 +213,37 @@ void ld_sync_on_have(ld_node_t *n, link_t *l, const Ld__Frame *f)
 
 /* ---- pulls ---- */
 
+/* The pulls in flight are n->pulls[0, n_pulls): ending one moves the last
+ * into its place, so every scan is over the pulls in flight only. */
 static pull_t *pull_find(ld_node_t *n, const char *feed)
 {
-	for (size_t i = 0; i < LD_MAX_PULLS; i++)
-		if (n->pulls[i].active && !strcmp(n->pulls[i].feed, feed))
+	for (size_t i = 0; i < n->n_pulls; i++)
+		if (!strcmp(n->pulls[i].feed, feed))
 			return &n->pulls[i];
 	return NULL;
 }
 
+static void pull_end(ld_node_t *n, pull_t *p)
+{
+	*p = n->pulls[--n->n_pulls];
+}
+
 void ld_sync_link_reset(ld_node_t *n, link_t *l)
 {
-	for (size_t i = 0; i < LD_MAX_PULLS; i++)
-		if (n->pulls[i].active && n->pulls[i].link == l)
-			n->pulls[i].active = false;
+	for (size_t i = 0; i < n->n_pulls;)
+		if (n->pulls[i].link == l)
+			pull_end(n, &n->pulls[i]);
+		else
+			i++;
 }
 
 static void pull_start(ld_node_t *n, link_t *l, const char *feed, uint64_t from, uint32_t credit)
 {
 	Ld__Frame f = LD__FRAME__INIT;
 	Ld__Pull p = LD__PULL__INIT;
-	pull_t *slot = NULL;
+	pull_t *slot;
 
-	for (size_t i = 0; i < LD_MAX_PULLS && !slot; i++)
-		if (!n->pulls[i].active)
-			slot = &n->pulls[i];
-	if (!slot)
+	if (n->n_pulls == LD_MAX_PULLS)
 		return;
 	p.feed = (char *)feed;
 	p.has_from_seq = true;
@@ -248,12 +254,12 @@ static void pull_start(ld_node_t *n, link_t *l, const char *feed, uint64_t from,
 	f.pull = &p;
 	if (ld_link_send(n, l, &f) < 0)
 		return;
+	slot = &n->pulls[n->n_pulls++];
 	snprintf(slot->feed, sizeof(slot->feed), "%s", feed);
 	slot->link = l;
 	slot->from = from;
 	slot->want = credit;
 	slot->deadline = ld_mono_ms() + LD_PULL_TIMEOUT_MS;
-	slot->active = true;
 	log_debug("pull %s from %s: seq %llu, credit %u", feed, l->peer, (unsigned long long)from,
 		  credit);
 }
@@ -314,7 +320,7 @@ void ld_sync_answered(ld_node_t *n, link_t *l, const char *feed, bool last, int 
 	if (!pl || pl->link != l)
 		return;
 	if (last || status < 0) {
-		pl->active = false;
+		pull_end(n, pl);
 		/* Refused, or "last" without bringing anything new: this peer
 		 * cannot serve what it announced; ask it again only later. */
 		if (status < 0 || (n_new == 0 && n_dup == 0))
@@ -331,21 +337,23 @@ void ld_sync_storage_failed(ld_node_t *n, const char *const *feeds, size_t n_fee
 		pull_t *pl = pull_find(n, feeds[i]);
 
 		if (pl)
-			pl->active = false;
+			pull_end(n, pl);
 	}
 }
 
 void ld_sync_timers(ld_node_t *n, int64_t now)
 {
-	for (size_t i = 0; i < LD_MAX_PULLS; i++) {
+	for (size_t i = 0; i < n->n_pulls;) {
 		pull_t *p = &n->pulls[i];
 
-		if (p->active && now > p->deadline) {
-			log_warn("pull of %s from %s timed out; asking again (another peer first, if "
-				 "one has it)", p->feed, p->link->peer);
-			p->active = false;
-			head_backoff(p->link, p->feed);
+		if (now <= p->deadline) {
+			i++;
+			continue;
 		}
+		log_warn("pull of %s from %s timed out; asking again (another peer first, if "
+			 "one has it)", p->feed, p->link->peer);
+		head_backoff(p->link, p->feed);
+		pull_end(n, p);
 	}
 	ld_sync_schedule(n);
 }
@@ -356,8 +364,8 @@ int64_t ld_sync_next_due(const ld_node_t *n)
 
 	if (n->storage_retry_at > now)
 		due = n->storage_retry_at;
-	for (size_t i = 0; i < LD_MAX_PULLS; i++)
-		if (n->pulls[i].active && n->pulls[i].deadline + 1 < due)
+	for (size_t i = 0; i < n->n_pulls; i++)
+		if (n->pulls[i].deadline + 1 < due)
 			due = n->pulls[i].deadline + 1;
 	/* A backoff ending may let a feed be pulled. */
 	for (size_t i = 0; i < n->n_links; i++) {

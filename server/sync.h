@@ -44,13 +44,12 @@ typedef struct peer_head {
 	int64_t retry_ms;        /* current backoff */
 } peer_head_t;
 
-/* A pull in flight (one per feed). */
+/* A pull in flight (one per feed; n->pulls[0, n->n_pulls)). */
 typedef struct pull {
 	char feed[LD_NODE_ID_MAX + 1];
 	link_t *link;
 	uint64_t from, want;
 	int64_t deadline;        /* monotonic */
-	bool active;
 } pull_t;
 
 /* Send 'l' our Hello: every head we hold; 'reply' asks for its own. */
