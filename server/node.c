@@ -32,6 +32,7 @@
 #define REBIND_MS 1000        /* re-bind the ROUTER after a revocation, then every second */
 #define CUT_NOTICE_MS 1000    /* a revoked peer gets its notice this long before we close */
 #define INDEX_IDLE_MS 5000    /* with the index complete, look again this often */
+#define QUIET_MS 100          /* idle: nothing to read for this long (index slices) */
 
 static int router_open(ld_node_t *n)
 {
@@ -412,7 +413,7 @@ void ld_node_timers(ld_node_t *n, int64_t now, bool idle)
 	ld_escalate_tick(n, now);
 	/* Evidence files last: replication and the API went first. */
 	n->blob_busy = ld_blobx_tick(n, now);
-	if (idle && !n->blob_busy && now >= n->index_at)
+	if (idle && !n->blob_busy && now >= n->index_at && now - n->busy_at >= QUIET_MS)
 		index_slice(n, now);
 	ld_api_check_waiters(n, true);
 	if (n->cut_at && now >= n->cut_at)
@@ -435,7 +436,7 @@ int64_t ld_node_next_due(const ld_node_t *n)
 	due_min(&due, ld_history_next_due(n));
 	due_min(&due, n->escalate_at);
 	due_min(&due, ld_blobx_next_due(n));
-	due_min(&due, n->index_at);
+	due_min(&due, n->index_at > n->busy_at + QUIET_MS ? n->index_at : n->busy_at + QUIET_MS);
 	due_min(&due, ld_api_next_due(n));
 	if (n->cut_at)
 		due_min(&due, n->cut_at);
@@ -477,6 +478,8 @@ int ld_node_run(ld_node_t *n)
 			log_error("poll failed: %s", zmq_strerror(errno));
 			return -errno;
 		}
+		if (rc > 0)
+			n->busy_at = ld_mono_ms();
 		if (items[0].revents & ZMQ_POLLIN) {
 			struct signalfd_siginfo si;
 

@@ -69,6 +69,7 @@ struct ld_node {
 	int64_t started_ms;         /* wall clock: a date the API reports */
 	/* Monotonic times (clock.h) when something is due. */
 	int64_t storage_retry_at, last_progress_log, index_at, rebind_at, escalate_at;
+	int64_t busy_at;            /* the poll last found something to read */
 	int64_t cut_at;             /* close the sockets of cut peers then (0: none) */
 	bool stopping, rebind_router, blob_busy;
 	bool revoked;               /* the root revoked this node: sign nothing */
@@ -103,7 +104,7 @@ void ld_node_set_tap(ld_node_t *n, const ld_node_tap_t *tap);
 void ld_node_drain(ld_node_t *n);
 
 /* Run every timer due at 'now' (ld_mono_ms()); 'idle' if the poll found
- * nothing to read (index slices run only then). */
+ * nothing to read (index slices run only then, after 100 ms of quiet). */
 void ld_node_timers(ld_node_t *n, int64_t now, bool idle);
 
 /* When the loop next has a timer due (monotonic ms; INT64_MAX: none). */
