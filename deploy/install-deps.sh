@@ -8,7 +8,7 @@ pkgs=(
 	build-essential meson ninja-build pkg-config
 	protobuf-c-compiler libprotobuf-c-dev
 	libzmq3-dev liblmdb-dev libssl-dev libinih-dev libjansson-dev libcmocka-dev
-	lmdb-utils tzdata
+	lmdb-utils tzdata faketime
 )
 if [ "${LD_WITH_CLANG:-0}" = 1 ]; then
 	pkgs+=(clang libclang-rt-14-dev)

@@ -1,6 +1,6 @@
-/* server/api.c: the local API on the node's ipc:// socket. Requests from the
- * `liandong` tool arrive as [routing id][empty][ApiRequest]; appends that
- * arrive together are signed and committed together (group commit). */
+/* server/api.c: the local API (see api.h): reading requests, dispatching
+ * them, appends (checked, then grouped), reads of entries and receipts,
+ * waiters. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +10,8 @@
 #include "common/feed/kinds.h"
 #include "server/log.h"
 #include "server/api_int.h"
+#include "server/blobx.h"
+#include "server/clock.h"
 #include "server/node.h"
 
 #define API_DRAIN 256
@@ -17,7 +19,7 @@
 #define API_LIST_BYTES (16u << 20)
 
 
-void api_respond(ld_node_t *n, const struct client *c, Ld__ApiResponse *resp)
+void api_respond(ld_node_t *n, const ld_api_client_t *c, Ld__ApiResponse *resp)
 {
 	size_t len = ld__api_response__get_packed_size(resp);
 	uint8_t *buf = malloc(len ? len : 1);
@@ -25,14 +27,18 @@ void api_respond(ld_node_t *n, const struct client *c, Ld__ApiResponse *resp)
 	if (!buf)
 		return;
 	ld__api_response__pack(resp, buf);
-	zmq_send(n->api, c->rid, c->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-	if (c->delim)
-		zmq_send(n->api, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-	zmq_send(n->api, buf, len, ZMQ_DONTWAIT);
+	if (n->tap.answer) {
+		n->tap.answer(n->tap.ud, c->rid, c->rid_len, buf, len);
+	} else {
+		zmq_send(n->api, c->rid, c->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+		if (c->delim)
+			zmq_send(n->api, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+		zmq_send(n->api, buf, len, ZMQ_DONTWAIT);
+	}
 	free(buf);
 }
 
-void api_respond_err(ld_node_t *n, const struct client *c, uint32_t type, int err,
+void api_respond_err(ld_node_t *n, const ld_api_client_t *c, uint32_t type, int err,
 		     const char *msg)
 {
 	Ld__ApiResponse resp = LD__API_RESPONSE__INIT;
@@ -58,206 +64,9 @@ Ld__ApiResponse api_ok(uint32_t type)
 	return resp;
 }
 
-/* --- status --- */
-
-
-static int status_head(void *ud, const ld_feed_head_t *h)
-{
-	struct status_acc *a = ud;
-	Ld__ApiHead *x;
-
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? 2 * a->cap : 32;
-		Ld__ApiHead *nh = realloc(a->heads, cap * sizeof(*nh));
-
-		if (!nh)
-			return -ENOMEM;
-		a->heads = nh;
-		a->cap = cap;
-	}
-	x = &a->heads[a->n++];
-	ld__api_head__init(x);
-	x->feed = strdup(h->feed);
-	x->has_seq = true;
-	x->seq = h->seq;
-	x->has_id = true;
-	x->id.len = LD_ID_LEN;
-	x->id.data = malloc(LD_ID_LEN);
-	if (x->id.data)
-		memcpy(x->id.data, h->id, LD_ID_LEN);
-	x->has_frozen = true;
-	x->frozen = h->frozen;
-	return x->feed && x->id.data ? 0 : -ENOMEM;
-}
-
-static int status_alert(void *ud, const ld_equivocation_t *eq)
-{
-	struct status_acc *a = ud;
-	Ld__ApiAlert *x;
-	char text[256];
-
-	if (a->na == a->capa) {
-		size_t cap = a->capa ? 2 * a->capa : 8;
-		Ld__ApiAlert *nx = realloc(a->alerts, cap * sizeof(*nx));
-
-		if (!nx)
-			return -ENOMEM;
-		a->alerts = nx;
-		a->capa = cap;
-	}
-	x = &a->alerts[a->na++];
-	ld__api_alert__init(x);
-	x->kind = strdup("equivocation");
-	x->feed = strdup(eq->feed);
-	x->has_seq = true;
-	x->seq = eq->seq;
-	x->has_id_a = x->has_id_b = true;
-	x->id_a.len = x->id_b.len = LD_ID_LEN;
-	x->id_a.data = malloc(LD_ID_LEN);
-	x->id_b.data = malloc(LD_ID_LEN);
-	if (x->id_a.data)
-		memcpy(x->id_a.data, eq->kept->id, LD_ID_LEN);
-	if (x->id_b.data)
-		memcpy(x->id_b.data, eq->other->id, LD_ID_LEN);
-	snprintf(text, sizeof(text), "%s signed two different entries with seq %llu; feed frozen",
-		 eq->feed, (unsigned long long)eq->seq);
-	x->text = strdup(text);
-	return 0;
-}
-
-int api_status_build(ld_node_t *n, struct status_out *o)
-{
-	struct status_acc *a = &o->a;
-	size_t np = 0;
-	int r;
-
-	ld__api_status__init(&o->st);
-	o->st.blob_dir = (char *)ld_blobs_dir(n->blobs);
-	o->peers = calloc(n->n_links + 1, sizeof(*o->peers));
-	o->pp = calloc(n->n_links + 1, sizeof(*o->pp));
-	r = ld_store_foreach_head(n->store, status_head, a);
-	if (r == 0)
-		r = ld_store_foreach_equivocation(n->store, status_alert, a);
-	if (r < 0 || !o->peers || !o->pp)
-		return r < 0 ? r : -ENOMEM;
-	a->hp = calloc(a->n + 1, sizeof(*a->hp));
-	a->ap = calloc(a->na + 1, sizeof(*a->ap));
-	for (size_t i = 0; a->hp && i < a->n; i++)
-		a->hp[i] = &a->heads[i];
-	for (size_t i = 0; a->ap && i < a->na; i++)
-		a->ap[i] = &a->alerts[i];
-	for (size_t i = 0; i < n->n_links; i++)
-		o->n_lags += n->links[i]->n_heads;
-	o->lags = calloc(o->n_lags + 1, sizeof(*o->lags));
-	o->n_lags = 0;
-	for (size_t i = 0; i < n->n_links; i++) {
-		link_t *l = n->links[i];
-		Ld__ApiPeer *p = &o->peers[np];
-
-		/* Incoming links that are down are not worth showing. */
-		if (!l->outgoing && !l->up)
-			continue;
-		ld__api_peer__init(p);
-		p->node_id = l->peer;
-		p->endpoint = l->outgoing ? l->conf->endpoint : NULL;
-		p->has_up = p->has_outgoing = p->has_last_seen_ms = true;
-		p->up = l->up;
-		p->outgoing = l->outgoing;
-		p->last_seen_ms = l->last_rx;
-		p->has_entries_in = p->has_entries_out = true;
-		p->entries_in = l->entries_in;
-		p->entries_out = l->entries_out;
-		p->lag = o->lags ? o->lags + o->n_lags : NULL;
-		for (size_t j = 0; o->lags && j < l->n_heads; j++) {
-			ld_feed_head_t local = {.seq = 0};
-			Ld__ApiPeerFeed *f;
-
-			ld_store_head(n->store, l->heads[j].feed, &local);
-			if (local.seq == l->heads[j].seq)
-				continue;
-			f = calloc(1, sizeof(*f));
-			if (!f)
-				break;
-			ld__api_peer_feed__init(f);
-			f->feed = l->heads[j].feed;
-			f->has_peer_seq = f->has_local_seq = true;
-			f->peer_seq = l->heads[j].seq;
-			f->local_seq = local.seq;
-			o->lags[o->n_lags++] = f;
-			p->n_lag++;
-		}
-		o->pp[np++] = p;
-	}
-	o->st.node_id = n->conf->id;
-	o->st.root_id = (char *)ld_store_root_id(n->store);
-	o->st.version = LD_VERSION;
-	o->st.has_started_ms = true;
-	o->st.started_ms = n->started_ms;
-	o->st.n_peers = np;
-	o->st.peers = o->pp;
-	o->st.n_heads = a->hp ? a->n : 0;
-	o->st.heads = a->hp;
-	o->st.n_alerts = a->ap ? a->na : 0;
-	o->st.alerts = a->ap;
-	if (n->revoked) {
-		o->st.has_revoked = o->st.has_revoked_ms = true;
-		o->st.revoked = true;
-		o->st.revoked_ms = n->revocation.time_ms;
-		ld__api_entry_ref__init(&o->revoked_by);
-		o->revoked_by.feed = n->revocation.root;
-		o->revoked_by.has_seq = true;
-		o->revoked_by.seq = n->revocation.seq;
-		o->st.revoked_by = &o->revoked_by;
-		o->st.revoked_reason = n->revocation.reason[0] ? n->revocation.reason : NULL;
-	}
-	return 0;
-}
-
-void api_status_free(struct status_out *o)
-{
-	struct status_acc *a = &o->a;
-
-	for (size_t i = 0; i < o->n_lags; i++)
-		free(o->lags[i]);
-	free(o->lags);
-	for (size_t i = 0; i < a->n; i++) {
-		free(a->heads[i].feed);
-		free(a->heads[i].id.data);
-	}
-	for (size_t i = 0; i < a->na; i++) {
-		free(a->alerts[i].kind);
-		free(a->alerts[i].feed);
-		free(a->alerts[i].id_a.data);
-		free(a->alerts[i].id_b.data);
-		free(a->alerts[i].text);
-	}
-	free(a->heads);
-	free(a->hp);
-	free(a->alerts);
-	free(a->ap);
-	free(o->peers);
-	free(o->pp);
-	memset(o, 0, sizeof(*o));
-}
-
-static void status(ld_node_t *n, const struct client *c)
-{
-	Ld__ApiResponse resp = api_ok(LD__API_TYPE__API_STATUS);
-	struct status_out o = {0};
-	int r = api_status_build(n, &o);
-
-	if (r < 0) {
-		api_respond_err(n, c, LD__API_TYPE__API_STATUS, r, NULL);
-	} else {
-		resp.status = &o.st;
-		api_respond(n, c, &resp);
-	}
-	api_status_free(&o);
-}
-
 /* --- evidence files --- */
 
-static void api_blob(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
+static void api_blob(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 {
 	Ld__ApiResponse resp = api_ok(LD__API_TYPE__API_BLOB);
 	Ld__ApiBlob b = LD__API_BLOB__INIT;
@@ -309,7 +118,7 @@ static int list_one(void *ud, const ld_raw_entry_t *e)
 	return ++a->n >= a->max || a->bytes >= API_LIST_BYTES ? 1 : 0;
 }
 
-static void list(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q, uint32_t type)
+static void list(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q, uint32_t type)
 {
 	Ld__ApiResponse resp = api_ok(type);
 	struct list_acc a = {0};
@@ -381,7 +190,7 @@ static int rcpt_one(void *ud, const ld_receipt_t *rc)
 	return 0;
 }
 
-static void receipts(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
+static void receipts(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 {
 	Ld__ApiResponse resp = api_ok(LD__API_TYPE__API_RECEIPTS);
 	struct rcpt_acc a = {.cap = 1024};
@@ -427,7 +236,7 @@ static bool wait_done(ld_node_t *n, const char *feed, uint64_t seq, ld_feed_head
 	return ld_store_head(n->store, feed, h) == 0 && h->seq >= seq;
 }
 
-static void respond_head(ld_node_t *n, const struct client *c, const ld_feed_head_t *h)
+static void respond_head(ld_node_t *n, const ld_api_client_t *c, const ld_feed_head_t *h)
 {
 	Ld__ApiResponse resp = api_ok(LD__API_TYPE__API_WAIT);
 	Ld__ApiHead head = LD__API_HEAD__INIT;
@@ -442,7 +251,7 @@ static void respond_head(ld_node_t *n, const struct client *c, const ld_feed_hea
 	api_respond(n, c, &resp);
 }
 
-static void wait_add(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
+static void wait_add(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 {
 	ld_feed_head_t h;
 	waiter_t *w;
@@ -468,22 +277,19 @@ static void wait_add(ld_node_t *n, const struct client *c, const Ld__ApiRequest 
 		n->cap_waiters = cap;
 	}
 	w = &n->waiters[n->n_waiters++];
-	memcpy(w->rid, c->rid, c->rid_len);
-	w->rid_len = c->rid_len;
-	w->delim = c->delim;
+	w->c = *c;
 	snprintf(w->feed, sizeof(w->feed), "%s", q->feed);
 	w->seq = q->seq;
-	w->deadline = ld_now_ms() + (!q->has_timeout_ms ? 10000
-				     : q->timeout_ms > 600000 ? 600000 : q->timeout_ms);
+	w->deadline = ld_mono_ms() + (!q->has_timeout_ms ? 10000
+				      : q->timeout_ms > 600000 ? 600000 : q->timeout_ms);
 }
 
 void ld_api_check_waiters(ld_node_t *n, bool expired_only)
 {
-	int64_t now = ld_now_ms();
+	int64_t now = ld_mono_ms();
 
 	for (size_t i = 0; i < n->n_waiters;) {
 		waiter_t *w = &n->waiters[i];
-		struct client c;
 		ld_feed_head_t h;
 		bool done = !expired_only && wait_done(n, w->feed, w->seq, &h);
 
@@ -491,24 +297,29 @@ void ld_api_check_waiters(ld_node_t *n, bool expired_only)
 			i++;
 			continue;
 		}
-		memcpy(c.rid, w->rid, w->rid_len);
-		c.rid_len = w->rid_len;
-		c.delim = w->delim;
-		if (done)
-			respond_head(n, &c, &h);
-		else if (wait_done(n, w->feed, w->seq, &h))
-			respond_head(n, &c, &h);
+		if (done || wait_done(n, w->feed, w->seq, &h))
+			respond_head(n, &w->c, &h);
 		else
-			api_respond_err(n, &c, LD__API_TYPE__API_WAIT, -ETIMEDOUT,
-				    "timed out before this node held that entry");
+			api_respond_err(n, &w->c, LD__API_TYPE__API_WAIT, -ETIMEDOUT,
+					"timed out before this node held that entry");
 		n->waiters[i] = n->waiters[--n->n_waiters];
 	}
+}
+
+int64_t ld_api_next_due(const ld_node_t *n)
+{
+	int64_t due = INT64_MAX;
+
+	for (size_t i = 0; i < n->n_waiters; i++)
+		if (n->waiters[i].deadline < due)
+			due = n->waiters[i].deadline;
+	return due;
 }
 
 /* --- appends, grouped --- */
 
 struct append_job {
-	struct client c;
+	ld_api_client_t c;
 	Ld__ApiRequest *q;
 	size_t first, n;    /* its items in the flat request array */
 };
@@ -637,19 +448,17 @@ static void appends_run(ld_node_t *n, struct append_job *jobs, size_t nj)
 		for (size_t i = 0; i < nj; i++)
 			append_reply(n, &jobs[i], refs + jobs[i].first, r);
 	}
-	{
-		const char *feeds[] = {n->conf->id};
-
-		if (roster)
-			ld_node_roster_changed(n);
-		ld_node_committed(n, feeds, 1);
-	}
+	if (roster)
+		ld_outbox_roster(n->outbox);
+	ld_outbox_announce(n->outbox, n->conf->id);
 out:
 	free(reqs);
 	free(refs);
 }
 
-static int recv_request(ld_node_t *n, struct client *c, zmq_msg_t *body)
+/* One request from the socket: its client (routing id, delimiter) and its
+ * last frame, the body, into 'body'. -EAGAIN when none waits. */
+static int recv_request(ld_node_t *n, ld_api_client_t *c, zmq_msg_t *body)
 {
 	zmq_msg_t m;
 	int nf = 0;
@@ -683,87 +492,104 @@ static int recv_request(ld_node_t *n, struct client *c, zmq_msg_t *body)
 
 void ld_api_handle(ld_node_t *n)
 {
+	ld_api_msg_t msgs[API_DRAIN];
+	zmq_msg_t bodies[API_DRAIN];
+	size_t count = 0;
+
+	while (count < API_DRAIN && recv_request(n, &msgs[count].c, &bodies[count]) == 0) {
+		msgs[count].data = zmq_msg_data(&bodies[count]);
+		msgs[count].len = zmq_msg_size(&bodies[count]);
+		count++;
+	}
+	if (count)
+		ld_api_serve(n, msgs, count);
+	for (size_t i = 0; i < count; i++)
+		zmq_msg_close(&bodies[i]);
+}
+
+/* Answer one request that is not an append. */
+static void serve_one(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q,
+		      uint32_t type)
+{
+	switch (type) {
+	case LD__API_TYPE__API_STATUS:
+		api_status(n, c);
+		break;
+	case LD__API_TYPE__API_GET:
+	case LD__API_TYPE__API_LIST:
+		list(n, c, q, type);
+		break;
+	case LD__API_TYPE__API_RECEIPTS:
+		receipts(n, c, q);
+		break;
+	case LD__API_TYPE__API_WAIT:
+		wait_add(n, c, q);
+		break;
+	case LD__API_TYPE__API_CASE:
+		api_case(n, c, q);
+		break;
+	case LD__API_TYPE__API_ACTION:
+		api_action(n, c, q);
+		break;
+	case LD__API_TYPE__API_VIEW:
+		api_view(n, c, q);
+		break;
+	case LD__API_TYPE__API_BLOB:
+		api_blob(n, c, q);
+		break;
+	case LD__API_TYPE__API_ROSTER:
+		api_roster(n, c);
+		break;
+	case LD__API_TYPE__API_SEARCH:
+		api_search(n, c, q);
+		break;
+	case LD__API_TYPE__API_REINDEX: {
+		Ld__ApiResponse resp = api_ok(type);
+		int r = ld_store_reindex(n->store);
+
+		if (r < 0)
+			api_respond_err(n, c, type, r, NULL);
+		else
+			api_respond(n, c, &resp);
+		log_info("views rebuilt from the feeds on request: %s", ld_strerror(r));
+		break;
+	}
+	default:
+		api_respond_err(n, c, type, -EOPNOTSUPP, "unknown request type");
+	}
+}
+
+void ld_api_serve(ld_node_t *n, const ld_api_msg_t *msgs, size_t count)
+{
 	struct append_job jobs[API_DRAIN];
 	size_t nj = 0;
 
-	for (int i = 0; i < API_DRAIN; i++) {
-		struct client c;
-		zmq_msg_t body;
+	for (size_t i = 0; i < count; i++) {
+		const ld_api_client_t *c = &msgs[i].c;
 		Ld__ApiRequest *q;
 		uint32_t type;
+		char why[512];
+		int r;
 
-		if (recv_request(n, &c, &body) < 0)
-			break;
-		q = zmq_msg_size(&body) <= LD_FRAME_MAX
-			    ? ld__api_request__unpack(NULL, zmq_msg_size(&body), zmq_msg_data(&body))
+		q = msgs[i].len <= LD_FRAME_MAX
+			    ? ld__api_request__unpack(NULL, msgs[i].len, msgs[i].data)
 			    : NULL;
-		zmq_msg_close(&body);
 		if (!q) {
-			api_respond_err(n, &c, 0, LD_EMALFORMED, "request does not decode as ld.ApiRequest");
+			api_respond_err(n, c, 0, LD_EMALFORMED, "request does not decode as ld.ApiRequest");
 			continue;
 		}
 		type = q->has_type ? q->type : 0;
-		switch (type) {
-		case LD__API_TYPE__API_APPEND:
-			if (q->n_append == 0) {
-				api_respond_err(n, &c, type, -EINVAL, "nothing to append");
-				break;
-			}
-			{
-				char why[512];
-				int r = append_check(n, q, why, sizeof(why));
-
-				if (r < 0) {
-					api_respond_err(n, &c, type, r, why);
-					break;
-				}
-			}
-			jobs[nj++] = (struct append_job){.c = c, .q = q, .n = q->n_append};
+		if (type != LD__API_TYPE__API_APPEND) {
+			serve_one(n, c, q, type);
+		} else if (q->n_append == 0) {
+			api_respond_err(n, c, type, -EINVAL, "nothing to append");
+		} else if ((r = append_check(n, q, why, sizeof(why))) < 0) {
+			api_respond_err(n, c, type, r, why);
+		} else if (nj == API_DRAIN) {
+			api_respond_err(n, c, type, -EAGAIN, "too many appends at once; send again");
+		} else {
+			jobs[nj++] = (struct append_job){.c = *c, .q = q, .n = q->n_append};
 			continue; /* q freed after the group commit */
-		case LD__API_TYPE__API_STATUS:
-			status(n, &c);
-			break;
-		case LD__API_TYPE__API_GET:
-		case LD__API_TYPE__API_LIST:
-			list(n, &c, q, type);
-			break;
-		case LD__API_TYPE__API_RECEIPTS:
-			receipts(n, &c, q);
-			break;
-		case LD__API_TYPE__API_WAIT:
-			wait_add(n, &c, q);
-			break;
-		case LD__API_TYPE__API_CASE:
-			api_case(n, &c, q);
-			break;
-		case LD__API_TYPE__API_ACTION:
-			api_action(n, &c, q);
-			break;
-		case LD__API_TYPE__API_VIEW:
-			api_view(n, &c, q);
-			break;
-		case LD__API_TYPE__API_BLOB:
-			api_blob(n, &c, q);
-			break;
-		case LD__API_TYPE__API_ROSTER:
-			api_roster(n, &c);
-			break;
-		case LD__API_TYPE__API_SEARCH:
-			api_search(n, &c, q);
-			break;
-		case LD__API_TYPE__API_REINDEX: {
-			Ld__ApiResponse resp = api_ok(type);
-			int r = ld_store_reindex(n->store);
-
-			if (r < 0)
-				api_respond_err(n, &c, type, r, NULL);
-			else
-				api_respond(n, &c, &resp);
-			log_info("views rebuilt from the feeds on request: %s", ld_strerror(r));
-			break;
-		}
-		default:
-			api_respond_err(n, &c, type, -EOPNOTSUPP, "unknown request type");
 		}
 		ld__api_request__free_unpacked(q, NULL);
 	}

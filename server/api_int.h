@@ -8,15 +8,8 @@
 #include <stdint.h>
 
 #include "api.pb-c.h"
+#include "server/api.h"
 #include "server/node.h"
-
-/* Who asked: the API socket's routing id, and whether it sent the empty
- * delimiter frame of REQ-style clients (then the answer carries one too). */
-struct client {
-	uint8_t rid[LD_RID_MAX];
-	size_t rid_len;
-	bool delim;
-};
 
 /* Heads and alerts gathered for a status answer. */
 struct status_acc {
@@ -38,21 +31,23 @@ struct status_out {
 	struct status_acc a;
 };
 
-void api_respond(ld_node_t *n, const struct client *c, Ld__ApiResponse *resp);
-void api_respond_err(ld_node_t *n, const struct client *c, uint32_t type, int err,
+void api_respond(ld_node_t *n, const ld_api_client_t *c, Ld__ApiResponse *resp);
+void api_respond_err(ld_node_t *n, const ld_api_client_t *c, uint32_t type, int err,
 		     const char *msg);
 /* A success answer of 'type', to be filled in. */
 Ld__ApiResponse api_ok(uint32_t type);
 
+/* api_status.c */
 int api_status_build(ld_node_t *n, struct status_out *o);
 void api_status_free(struct status_out *o);
+void api_status(ld_node_t *n, const ld_api_client_t *c);
 
 /* api_views.c */
-void api_case(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q);
-void api_action(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q);
-void api_view(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q);
+void api_case(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q);
+void api_action(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q);
+void api_view(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q);
 /* Every roster member as this node holds it. */
-void api_roster(ld_node_t *n, const struct client *c);
+void api_roster(ld_node_t *n, const ld_api_client_t *c);
 
 /* api_search.c */
-void api_search(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q);
+void api_search(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q);

@@ -7,7 +7,7 @@
 #include "common/views/search.h"
 #include "server/api_int.h"
 
-void api_search(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
+void api_search(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 {
 	Ld__ApiResponse resp = api_ok(LD__API_TYPE__API_SEARCH);
 	Ld__ApiSearchResult out = LD__API_SEARCH_RESULT__INIT;

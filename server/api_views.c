@@ -120,7 +120,7 @@ static void items_free(struct items_out *o)
 	free(o->items);
 }
 
-void api_case(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
+void api_case(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 {
 	Ld__ApiResponse resp = api_ok(LD__API_TYPE__API_CASE);
 	Ld__ApiCase cv = LD__API_CASE__INIT;
@@ -225,7 +225,7 @@ static void participant_fill(Ld__ApiParticipant *x, const ld_participant_t *p)
 	x->not_visible = p->hidden;
 }
 
-void api_action(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
+void api_action(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 {
 	Ld__ApiResponse resp = api_ok(LD__API_TYPE__API_ACTION);
 	Ld__ApiAction av = LD__API_ACTION__INIT;
@@ -284,7 +284,7 @@ out:
 }
 
 
-void api_view(ld_node_t *n, const struct client *c, const Ld__ApiRequest *q)
+void api_view(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 {
 	Ld__ApiResponse resp = api_ok(LD__API_TYPE__API_VIEW);
 	Ld__ApiView av = LD__API_VIEW__INIT;
@@ -441,7 +441,7 @@ static int roster_copy(void *ud, const Ld__RosterNode *m)
 	return a->v[a->n] ? (a->n++, 0) : -ENOMEM;
 }
 
-void api_roster(ld_node_t *n, const struct client *c)
+void api_roster(ld_node_t *n, const ld_api_client_t *c)
 {
 	Ld__ApiResponse resp = api_ok(LD__API_TYPE__API_ROSTER);
 	struct roster_acc a = {0};

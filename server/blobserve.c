@@ -12,6 +12,7 @@
 
 #include "common/base/errors.h"
 #include "server/blobx_int.h"
+#include "server/clock.h"
 #include "server/log.h"
 
 
@@ -47,12 +48,13 @@ static sess_t *sess_get(ld_node_t *n, link_t *l, const uint8_t sha[32], bool cre
 	free_s->used = true;
 	free_s->l = l;
 	memcpy(free_s->sha, sha, 32);
-	free_s->last = ld_now_ms();
+	free_s->last = ld_mono_ms();
 	return free_s;
 }
 
-void bx_handle_open(ld_node_t *n, link_t *l, const Ld__BlobOpen *m)
+void ld_blobx_on_open(ld_node_t *n, link_t *l, const Ld__Frame *fr)
 {
+	const Ld__BlobOpen *m = fr->blob_open;
 	char why[640];
 	ld_entry_t *rec = NULL;
 	ld_blob_info_t info;
@@ -130,7 +132,7 @@ void bx_handle_open(ld_node_t *n, link_t *l, const Ld__BlobOpen *m)
 		snprintf(f->feed, sizeof(f->feed), "%s", m->feed);
 		f->seq = m->seq;
 		f->hops = m->hops - 1;
-		f->touched = ld_now_ms();
+		f->touched = ld_mono_ms();
 		f->rec_wire = wire;
 		f->rec_len = len;
 		wire = NULL;
@@ -140,7 +142,7 @@ void bx_handle_open(ld_node_t *n, link_t *l, const Ld__BlobOpen *m)
 		f->waiters[f->n_waiters++].req = m->req;
 		sess_get(n, l, info.sha256, true);
 		log_info("evidence %s: %s asks for it; fetching it to relay", f->evid, l->peer);
-		bx_fetch_open(n, f, ld_now_ms());
+		bx_fetch_open(n, f, ld_mono_ms());
 		goto out;
 	}
 join:
@@ -159,8 +161,9 @@ out:
 	ld_entry_destroy(&rec);
 }
 
-void bx_handle_get(ld_node_t *n, link_t *l, const Ld__BlobGet *m)
+void ld_blobx_on_get(ld_node_t *n, link_t *l, const Ld__Frame *fr)
 {
+	const Ld__BlobGet *m = fr->blob_get;
 	sess_t *s;
 	uint32_t count;
 
@@ -178,7 +181,7 @@ void bx_handle_get(ld_node_t *n, link_t *l, const Ld__BlobGet *m)
 	if (m->index != s->to || s->from == s->to)
 		s->from = m->index;
 	s->to = m->index + count;
-	s->last = ld_now_ms();
+	s->last = ld_mono_ms();
 }
 
 /* Encode a BlobChunk frame straight into a ZeroMQ message, reading the
@@ -275,7 +278,7 @@ static int64_t serve_sess(ld_node_t *n, sess_t *s, uint64_t budget)
 			n->bx->tokens -= (double)clen;
 		s->from++;
 		sent += clen;
-		s->last = ld_now_ms();
+		s->last = ld_mono_ms();
 	}
 	n->bx->sent += sent;
 	return (int64_t)sent;
@@ -304,6 +307,9 @@ bool bx_serve_tick(ld_node_t *n, int64_t now)
 	bool more = false;
 
 	refill(n, now);
+	n->bx->tick_at = now;
+	n->bx->blocked = false;
+	n->bx->starved = false;
 	/* Round robin over sessions; called after replication's work. */
 	for (size_t k = 0; k < SESS_MAX && left > 0; k++) {
 		sess_t *s = &n->bx->s[(n->bx->rr + k) % SESS_MAX];
@@ -321,11 +327,32 @@ bool bx_serve_tick(ld_node_t *n, int64_t now)
 		sent = serve_sess(n, s, left / 2 + 1);
 		if (sent > 0)
 			left = (uint64_t)sent >= left ? 0 : left - (uint64_t)sent;
-		if (s->from < s->to && sent != -EAGAIN)
-			more = more || !rate_limit(n) || n->bx->tokens > 0;
+		if (sent == -EAGAIN)
+			n->bx->blocked = true;
+		else if (s->from < s->to && s->l->up && (!rate_limit(n) || n->bx->tokens > 0))
+			more = true;
+		else if (s->from < s->to && s->l->up && rate_limit(n))
+			n->bx->starved = true;
 	}
 	n->bx->rr++;
 	return more;
+}
+
+int64_t bx_serve_next_due(const ld_node_t *n)
+{
+	int64_t due = INT64_MAX;
+
+	/* A full queue to a peer, or tokens run out: try again shortly (a
+	 * ROUTER is always writable, so polling for it would spin). */
+	if (n->bx->blocked || n->bx->starved)
+		due = n->bx->tick_at + RETRY_SEND_MS;
+	for (size_t i = 0; i < SESS_MAX; i++) {
+		const sess_t *s = &n->bx->s[i];
+
+		if (s->used && s->from >= s->to && s->last + SESS_IDLE_MS + 1 < due)
+			due = s->last + SESS_IDLE_MS + 1;
+	}
+	return due;
 }
 
 void bx_sess_drop_link(ld_node_t *n, link_t *l)

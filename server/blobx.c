@@ -24,6 +24,7 @@
 
 #include "common/base/errors.h"
 #include "server/blobx_int.h"
+#include "server/clock.h"
 #include "server/log.h"
 
 static const char *const state_names[] = {"opening", "fetching", "waiting", "held", "failed"};
@@ -277,7 +278,7 @@ static int fetch_accept(ld_node_t *n, fetch_t *f, link_t *l, const uint8_t *hash
 		f->resumed_from = (uint64_t)ld_blob_part_resumed(f->part) * f->info.chunk_size;
 		if (f->resumed_from > f->info.size)
 			f->resumed_from = f->info.size;
-		f->deadline = ld_now_ms() + STALL_MS;
+		f->deadline = ld_mono_ms() + STALL_MS;
 		log_info("evidence %s: fetching %llu bytes from %s%s", f->evid,
 			 (unsigned long long)f->info.size, l->peer,
 			 ld_blob_part_next(f->part) ? " (resuming)" : "");
@@ -295,8 +296,9 @@ static int fetch_accept(ld_node_t *n, fetch_t *f, link_t *l, const uint8_t *hash
 	return 0;
 }
 
-static void handle_offer(ld_node_t *n, link_t *l, const Ld__BlobOffer *m)
+void ld_blobx_on_offer(ld_node_t *n, link_t *l, const Ld__Frame *fr)
 {
+	const Ld__BlobOffer *m = fr->blob_offer;
 	ld_entry_t *e = NULL, *mine = NULL;
 	ld_blob_info_t info;
 	fetch_t *f = NULL;
@@ -353,8 +355,9 @@ out:
 	ld_entry_destroy(&mine);
 }
 
-static void handle_refusal(ld_node_t *n, link_t *l, const Ld__BlobRefusal *m)
+void ld_blobx_on_refusal(ld_node_t *n, link_t *l, const Ld__Frame *fr)
 {
+	const Ld__BlobRefusal *m = fr->blob_refusal;
 	fetch_t *f = NULL;
 
 	for (size_t i = 0; i < FETCH_MAX && !f; i++) {
@@ -370,7 +373,7 @@ static void handle_refusal(ld_node_t *n, link_t *l, const Ld__BlobRefusal *m)
 	if (f->state == F_FETCHING) {
 		log_warn("evidence %s: %s stopped serving it: %s", f->evid, l->peer,
 			 m->reason ? m->reason : "no reason given");
-		bx_fetch_open(n, f, ld_now_ms());
+		bx_fetch_open(n, f, ld_mono_ms());
 		return;
 	}
 	f->answered++;
@@ -392,7 +395,7 @@ static void handle_refusal(ld_node_t *n, link_t *l, const Ld__BlobRefusal *m)
 			fetch_fail(n, f, -ENOENT, "not held here or by any node this one reaches");
 		} else {
 			f->state = F_WAITING;
-			f->deadline = ld_now_ms() + RETRY_MS;
+			f->deadline = ld_mono_ms() + RETRY_MS;
 		}
 	}
 }
@@ -411,8 +414,8 @@ static void handle_chunk(ld_node_t *n, link_t *l, const uint8_t *sha, uint32_t i
 			 "another node",
 			 f->evid, index, l->peer);
 		f->bad = l;
-		f->bad_until = ld_now_ms() + BAD_SOURCE_MS;
-		bx_fetch_open(n, f, ld_now_ms());
+		f->bad_until = ld_mono_ms() + BAD_SOURCE_MS;
+		bx_fetch_open(n, f, ld_mono_ms());
 		return;
 	}
 	if (r < 0) {
@@ -423,10 +426,13 @@ static void handle_chunk(ld_node_t *n, link_t *l, const uint8_t *sha, uint32_t i
 		fetch_fail(n, f, r, why);
 		return;
 	}
+	/* The rate is measured over a second from the first chunk after an idle spell. */
+	if (!f->rate_bytes && !f->rate_bps)
+		f->rate_t0 = ld_mono_ms();
 	f->received += len;
 	f->rate_bytes += len;
 	n->bx->rx += len;
-	f->deadline = ld_now_ms() + STALL_MS;
+	f->deadline = ld_mono_ms() + STALL_MS;
 	if (ld_blob_part_next(f->part) == f->info.n_chunks)
 		fetch_done(n, f);
 	else
@@ -483,6 +489,32 @@ bool ld_blobx_tick(ld_node_t *n, int64_t now)
 	return more;
 }
 
+static void due_min(int64_t *due, int64_t t)
+{
+	if (t < *due)
+		*due = t;
+}
+
+int64_t ld_blobx_next_due(const ld_node_t *n)
+{
+	int64_t due = bx_serve_next_due(n);
+
+	for (size_t i = 0; i < FETCH_MAX; i++) {
+		const fetch_t *f = &n->bx->f[i];
+		bool live = f->state != F_DONE && f->state != F_FAILED;
+
+		if (!f->used)
+			continue;
+		if (f->rate_bytes || f->rate_bps)
+			due_min(&due, f->rate_t0 + 1000);
+		if (f->local && !f->n_waiters && live)
+			due_min(&due, f->touched + IDLE_DROP_MS + 1);
+		if (f->state == F_OPENING || f->state == F_WAITING || f->state == F_FETCHING)
+			due_min(&due, f->deadline);
+	}
+	return due;
+}
+
 void ld_blobx_link_down(ld_node_t *n, link_t *l)
 {
 	if (!n->bx)
@@ -505,58 +537,44 @@ void ld_blobx_link_down(ld_node_t *n, link_t *l)
 				 f->evid, l->peer, ld_blob_part_next(f->part), f->info.n_chunks);
 			f->src = NULL;
 			f->state = F_WAITING;
-			f->deadline = ld_now_ms();
+			f->deadline = ld_mono_ms();
 		}
 	}
 }
 
-void ld_blobx_frame(ld_node_t *n, link_t *l, const Ld__Frame *f)
+void ld_blobx_on_chunk(ld_node_t *n, link_t *l, const Ld__Frame *f)
 {
-	switch (f->body_case) {
-	case LD__FRAME__BODY_BLOB_OPEN:
-		bx_handle_open(n, l, f->blob_open);
-		break;
-	case LD__FRAME__BODY_BLOB_OFFER:
-		handle_offer(n, l, f->blob_offer);
-		break;
-	case LD__FRAME__BODY_BLOB_REFUSAL:
-		handle_refusal(n, l, f->blob_refusal);
-		break;
-	case LD__FRAME__BODY_BLOB_GET:
-		bx_handle_get(n, l, f->blob_get);
-		break;
-	case LD__FRAME__BODY_BLOB_CHUNK: {
-		const Ld__BlobChunk *m = f->blob_chunk;
+	const Ld__BlobChunk *m = f->blob_chunk;
 
-		if (m->has_sha256 && m->sha256.len == 32 && m->has_index && m->has_data)
-			handle_chunk(n, l, m->sha256.data, m->index, m->data.data, m->data.len);
-		break;
-	}
-	default:
-		break;
-	}
+	if (m->has_sha256 && m->sha256.len == 32 && m->has_index && m->has_data)
+		handle_chunk(n, l, m->sha256.data, m->index, m->data.data, m->data.len);
 }
 
+/* A varint as send_chunk writes it: minimal (no trailing zero groups) and
+ * within 64 bits; anything else is for the general path. */
 static bool get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
 	*v = 0;
 	for (int shift = 0; *p < end && shift < 64; shift += 7) {
 		uint8_t b = *(*p)++;
 
+		if (shift == 63 && b > 1)
+			return false;
 		*v |= (uint64_t)(b & 0x7f) << shift;
 		if (!(b & 0x80))
-			return true;
+			return b || !shift;
 	}
 	return false;
 }
 
-bool ld_blobx_raw_chunk(ld_node_t *n, link_t *l, const uint8_t *data, size_t size)
+bool ld_blobx_chunk_parse(const uint8_t *data, size_t size, const uint8_t **ret_sha,
+			  uint32_t *ret_index, const uint8_t **ret_chunk, size_t *ret_len)
 {
 	const uint8_t *p = data, *end = data + size, *sha;
 	uint64_t len, index, dlen;
 
-	/* Exactly the layout send_chunk writes; anything else takes the
-	 * general (protobuf) path. */
+	/* Exactly the layout send_chunk writes: 0x6a LEN { 0x0a 32 SHA
+	 * 0x10 INDEX 0x1a DLEN DATA }, each length the rest of the input. */
 	if (size < 40 || *p++ != 0x6a || !get_varint(&p, end, &len) || len != (uint64_t)(end - p) ||
 	    *p++ != 0x0a || p >= end || *p++ != 32 || end - p < 32)
 		return false;
@@ -565,8 +583,23 @@ bool ld_blobx_raw_chunk(ld_node_t *n, link_t *l, const uint8_t *data, size_t siz
 	if (p >= end || *p++ != 0x10 || !get_varint(&p, end, &index) || index > UINT32_MAX ||
 	    p >= end || *p++ != 0x1a || !get_varint(&p, end, &dlen) || dlen != (uint64_t)(end - p))
 		return false;
+	*ret_sha = sha;
+	*ret_index = (uint32_t)index;
+	*ret_chunk = p;
+	*ret_len = (size_t)dlen;
+	return true;
+}
+
+bool ld_blobx_raw_chunk(ld_node_t *n, link_t *l, const uint8_t *data, size_t size)
+{
+	const uint8_t *sha, *chunk;
+	uint32_t index;
+	size_t len;
+
+	if (!ld_blobx_chunk_parse(data, size, &sha, &index, &chunk, &len))
+		return false;
 	if (l->up)
-		handle_chunk(n, l, sha, (uint32_t)index, p, (size_t)dlen);
+		handle_chunk(n, l, sha, index, chunk, len);
 	return true;
 }
 
@@ -642,7 +675,7 @@ int ld_blobx_api(ld_node_t *n, const char *feed, uint64_t seq, bool start, Ld__A
 				out->received = f->received;
 				out->resumed_from = f->resumed_from;
 				out->source = f->src ? f->src->peer : NULL;
-				f->touched = ld_now_ms();
+				f->touched = ld_mono_ms();
 			}
 			return 0;
 		}
@@ -670,7 +703,7 @@ int ld_blobx_api(ld_node_t *n, const char *feed, uint64_t seq, bool start, Ld__A
 		f->seq = seq;
 		f->hops = HOPS_DEFAULT;
 		f->local = true;
-		f->touched = ld_now_ms();
+		f->touched = ld_mono_ms();
 		if (known) {
 			f->info = info;
 			f->info_known = true;
@@ -679,14 +712,14 @@ int ld_blobx_api(ld_node_t *n, const char *feed, uint64_t seq, bool start, Ld__A
 		} else {
 			snprintf(f->evid, sizeof(f->evid), "%s:%llu", feed, (unsigned long long)seq);
 		}
-		bx_fetch_open(n, f, ld_now_ms());
+		bx_fetch_open(n, f, ld_mono_ms());
 	}
 	if (!f) {
 		out->state = (char *)"idle";
 		return 0;
 	}
 	f->local = f->local || start;
-	f->touched = ld_now_ms();
+	f->touched = ld_mono_ms();
 	out->state = (char *)state_names[f->state];
 	out->has_received = out->has_resumed_from = out->has_rate_bps = out->has_held = true;
 	out->received = f->received;

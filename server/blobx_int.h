@@ -4,6 +4,7 @@
 #pragma once
 
 #include "common/domain/evidence.h"
+#include "server/blobx.h"
 #include "server/node.h"
 
 #define FETCH_MAX 16
@@ -19,6 +20,7 @@
 #define TICK_BYTES (32u << 20)    /* most chunk bytes sent per loop turn */
 #define GET_CHUNKS_MAX 256
 #define BAD_SOURCE_MS 30000
+#define RETRY_SEND_MS 10          /* a blocked or rate-limited send is tried again */
 
 enum fstate { F_OPENING, F_FETCHING, F_WAITING, F_DONE, F_FAILED };
 
@@ -70,7 +72,9 @@ struct ld_blobx {
 	uint32_t next_req;
 	uint8_t *buf;               /* one chunk (LD_BLOB_CHUNK_MAX) */
 	double tokens;              /* bytes that may be sent now */
-	int64_t refill_at;
+	int64_t refill_at;          /* monotonic: tokens counted up to then */
+	int64_t tick_at;            /* monotonic: the last serving tick */
+	bool blocked, starved;      /* then: a queue was full, tokens ran out */
 	uint64_t sent, rx;
 	size_t rr;                  /* round robin over sessions */
 };
@@ -94,10 +98,10 @@ void bx_send_offer(ld_node_t *n, link_t *l, uint32_t req, const uint8_t *rec, si
 		   const ld_blob_info_t *info, const uint8_t *hashes, uint32_t held);
 
 /* blobserve.c */
-void bx_handle_open(ld_node_t *n, link_t *l, const Ld__BlobOpen *m);
-void bx_handle_get(ld_node_t *n, link_t *l, const Ld__BlobGet *m);
 /* Send what sessions asked for, within the turn's budget and the rate
  * limit. True if more could be sent now. */
 bool bx_serve_tick(ld_node_t *n, int64_t now);
+/* When serving next has something to do (INT64_MAX: never). */
+int64_t bx_serve_next_due(const ld_node_t *n);
 /* Forget the sessions of link 'l' (all of them if NULL). */
 void bx_sess_drop_link(ld_node_t *n, link_t *l);

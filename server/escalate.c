@@ -16,6 +16,7 @@
 #include "common/views/cmdview.h"
 #include "common/base/errors.h"
 #include "roster.pb-c.h"
+#include "server/escalate.h"
 #include "server/log.h"
 #include "server/node.h"
 
@@ -192,7 +193,7 @@ static int due_cb(void *ud, int64_t t, const char *case_id, const char *holder, 
 	return 0;
 }
 
-void ld_escalate_tick(ld_node_t *n, int64_t now)
+void ld_escalate_tick(ld_node_t *n, int64_t mono)
 {
 	static const enum ld_due_class classes[] = {LD_DUE_ANSWER_BY, LD_DUE_AWAITING,
 						    LD_DUE_CHECKPOINT};
@@ -201,11 +202,14 @@ void ld_escalate_tick(ld_node_t *n, int64_t now)
 	ld_append_req_t *reqs = NULL;
 	ld_view_t *v = NULL;
 	size_t ne = 0;
+	int64_t now;
 	int r;
 
-	if (now < n->escalate_at)
+	if (mono < n->escalate_at)
 		return;
-	n->escalate_at = now + (int64_t)n->conf->escalate_interval_s * 1000;
+	n->escalate_at = mono + (int64_t)n->conf->escalate_interval_s * 1000;
+	/* Deadlines are dates: judged on the wall clock. */
+	now = ld_now_ms();
 	if (n->revoked || !watching(n) || ld_view_build(n->store, n->access, now, &f, &v) < 0)
 		return;
 	e = calloc(ESC_MAX, sizeof(*e));
@@ -260,12 +264,10 @@ void ld_escalate_tick(ld_node_t *n, int64_t now)
 	if (r < 0) {
 		log_error("cannot sign %zu escalation(s): %s", ne, ld_strerror(r));
 	} else {
-		const char *feeds[] = {n->conf->id};
-
 		for (size_t i = 0; i < ne; i++)
 			log_info("escalated: %s (deadline passed %lld s ago)", e[i].note,
 				 (long long)((now - e[i].m.deadline_ms) / 1000));
-		ld_node_committed(n, feeds, 1);
+		ld_outbox_announce(n->outbox, n->conf->id);
 	}
 out:
 	for (size_t i = 0; e && i < ne; i++)

@@ -15,6 +15,8 @@
 
 #include "common/base/errors.h"
 #include "common/domain/evidence.h"
+#include "server/clock.h"
+#include "server/history.h"
 #include "server/log.h"
 #include "server/node.h"
 
@@ -46,7 +48,7 @@ void ld_history_want(ld_node_t *n, const char *case_id)
 	}
 	w->asks = 0;
 	w->next_at = 0;
-	ld_history_tick(n, ld_now_ms());
+	ld_history_tick(n, ld_mono_ms());
 }
 
 void ld_history_tick(ld_node_t *n, int64_t now)
@@ -77,6 +79,16 @@ void ld_history_tick(ld_node_t *n, int64_t now)
 		w->next_at = now + (int64_t)ASK_AGAIN_MS * (1 << (w->asks < 6 ? w->asks : 6));
 		i++;
 	}
+}
+
+int64_t ld_history_next_due(const ld_node_t *n)
+{
+	int64_t due = INT64_MAX;
+
+	for (size_t i = 0; i < n->n_history; i++)
+		if (n->history[i].next_at < due)
+			due = n->history[i].next_at;
+	return due;
 }
 
 struct answer {
@@ -154,8 +166,9 @@ static int answer_one(void *ud, const char *feed, uint64_t seq, uint32_t kind)
 	return r < 0 && r != -ENOENT ? r : 0;
 }
 
-void ld_history_serve(ld_node_t *n, link_t *l, const Ld__CaseHistory *m)
+void ld_history_on_request(ld_node_t *n, link_t *l, const Ld__Frame *f)
 {
+	const Ld__CaseHistory *m = f->case_history;
 	struct answer *a;
 	int r;
 
@@ -191,8 +204,9 @@ static int held_cb(void *ud, const ld_raw_entry_t *e)
 	return 1;
 }
 
-void ld_history_receive(ld_node_t *n, link_t *l, const Ld__CaseEntries *m)
+void ld_history_on_entries(ld_node_t *n, link_t *l, const Ld__Frame *f)
 {
+	const Ld__CaseEntries *m = f->case_entries;
 	ld_entry_t **e = NULL;
 	ld_ingest_batch_t *b = NULL;
 	size_t nb = 0, filled = 0;

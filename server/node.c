@@ -1,4 +1,6 @@
-/* server/node.c: liandongd's node: sockets, the poll loop, roster changes. */
+/* server/node.c: liandongd's node: opening, sockets, the poll loop, what
+ * the outbox holds, roster changes (see node.h). */
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,33 +12,28 @@
 #include <zmq.h>
 
 #include "common/conf/apisock.h"
-#include "common/base/errors.h"
-#include "server/log.h"
 #include "common/views/casesum.h"
+#include "common/views/views.h"
+#include "common/base/errors.h"
+#include "server/api.h"
+#include "server/blobx.h"
+#include "server/clock.h"
+#include "server/escalate.h"
+#include "server/history.h"
+#include "server/ingest.h"
+#include "server/log.h"
 #include "server/node.h"
+#include "server/sync.h"
+#include "server/zap.h"
 
 #ifndef ZMQ_ZAP_ENFORCE_DOMAIN
 #define ZMQ_ZAP_ENFORCE_DOMAIN 93 /* draft in 4.3; honoured by Debian's libzmq5 */
 #endif
 
-static void common_opts(ld_node_t *n, void *s)
-{
-	/* Frames are up to 1 MiB: 256 of them bound what a peer that stops
-	 * reading can make us queue. */
-	int zero = 0, hwm = 256, ivl = (int)n->conf->heartbeat_ms;
-	int timeout = (int)n->conf->peer_timeout_ms, rmin = 100, rmax = 5000;
-	int64_t maxmsg = LD_FRAME_MAX;
-
-	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
-	zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof(hwm));
-	zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof(hwm));
-	zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
-	zmq_setsockopt(s, ZMQ_HEARTBEAT_IVL, &ivl, sizeof(ivl));
-	zmq_setsockopt(s, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof(timeout));
-	zmq_setsockopt(s, ZMQ_HEARTBEAT_TTL, &timeout, sizeof(timeout));
-	zmq_setsockopt(s, ZMQ_RECONNECT_IVL, &rmin, sizeof(rmin));
-	zmq_setsockopt(s, ZMQ_RECONNECT_IVL_MAX, &rmax, sizeof(rmax));
-}
+#define REBIND_MS 1000        /* re-bind the ROUTER after a revocation, then every second */
+#define CUT_NOTICE_MS 1000    /* a revoked peer gets its notice this long before we close */
+#define INDEX_IDLE_MS 5000    /* with the index complete, look again this often */
+#define QUIET_MS 100          /* idle: nothing to read for this long (index slices) */
 
 static int router_open(ld_node_t *n)
 {
@@ -45,7 +42,7 @@ static int router_open(ld_node_t *n)
 
 	if (!s)
 		return -errno;
-	common_opts(n, s);
+	ld_peer_sockopts(n, s);
 	if (zmq_setsockopt(s, ZMQ_CURVE_SERVER, &one, sizeof(one)) < 0 ||
 	    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, n->curve.sec, LD_CURVE_Z85_LEN) < 0 ||
 	    zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, "liandong", 8) < 0 ||
@@ -83,7 +80,7 @@ static void router_rebind(ld_node_t *n)
 			ld_link_mark_down(n, n->links[i], "connections reset after a revocation");
 	r = router_open(n);
 	n->rebind_router = r < 0;
-	n->rebind_at = ld_now_ms() + 1000;
+	n->rebind_at = ld_mono_ms() + REBIND_MS;
 	if (r < 0)
 		log_warn("re-binding %s: %s; retrying every second (is another process using the "
 			 "[node] bind address?)", n->conf->bind, zmq_strerror(-r));
@@ -98,82 +95,6 @@ static void close_cut(ld_node_t *n)
 			zmq_close(n->links[i]->sock);
 			n->links[i]->sock = NULL;
 		}
-}
-
-static int peer_connect(ld_node_t *n, link_t *l)
-{
-	char server[LD_CURVE_Z85_LEN + 1];
-	const uint8_t *raw;
-	void *s;
-
-	/* The roster is the authority on a member's transport key (it may have
-	 * been rotated); the key in the config only bootstraps a new node. */
-	if ((raw = ld_access_curve_of(n->access, l->peer))) {
-		ld_curve_z85_encode(raw, server);
-	} else if (l->conf->curve_pub[0]) {
-		snprintf(server, sizeof(server), "%s", l->conf->curve_pub);
-	} else {
-		return -ENOKEY;
-	}
-	s = zmq_socket(n->ctx, ZMQ_DEALER);
-	if (!s)
-		return -errno;
-	common_opts(n, s);
-	{
-		int one = 1;
-
-		zmq_setsockopt(s, ZMQ_IMMEDIATE, &one, sizeof(one));
-	}
-	if (zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server, LD_CURVE_Z85_LEN) < 0 ||
-	    zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, n->curve.pub, LD_CURVE_Z85_LEN) < 0 ||
-	    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, n->curve.sec, LD_CURVE_Z85_LEN) < 0 ||
-	    zmq_connect(s, l->conf->endpoint) < 0) {
-		int r = -errno;
-
-		zmq_close(s);
-		return r;
-	}
-	l->sock = s;
-	l->sock_since = ld_now_ms();
-	if (!l->retry_ms)
-		l->retry_ms = 2000;
-	log_info("connecting to peer %s at %s", l->peer, l->conf->endpoint);
-	return 0;
-}
-
-void ld_node_redial(ld_node_t *n, link_t *l)
-{
-	int r;
-
-	if (!l->outgoing || l->cut || l->up)
-		return;
-	if (l->sock) {
-		zmq_close(l->sock);
-		l->sock = NULL;
-	}
-	r = peer_connect(n, l);
-	if (r < 0 && r != -ENOKEY)
-		log_error("cannot connect to %s at %s: %s", l->peer, l->conf->endpoint,
-			  zmq_strerror(-r));
-}
-
-static void connect_pending(ld_node_t *n)
-{
-	for (size_t i = 0; i < n->n_links; i++) {
-		link_t *l = n->links[i];
-		int r;
-
-		if (!l->outgoing || l->sock || l->cut)
-			continue;
-		r = peer_connect(n, l);
-		if (r == -ENOKEY)
-			log_warn("peer %s: no curve key known; put 'ENDPOINT CURVE-KEY' under [peers] "
-				 "in %s, or wait for the roster to list %s", l->peer, n->conf->path,
-				 l->peer);
-		else if (r < 0)
-			log_error("cannot connect to %s at %s: %s", l->peer, l->conf->endpoint,
-				  zmq_strerror(-r));
-	}
 }
 
 void ld_node_check_revoked(ld_node_t *n)
@@ -218,13 +139,13 @@ void ld_node_roster_changed(ld_node_t *n)
 		/* Tell it first: the root's entries it lacks, the revocation
 		 * among them, so its operator learns why (see cut_at). */
 		if (l->up && ld_store_root_id(n->store))
-			ld_link_send_tail(n, l, ld_store_root_id(n->store));
+			ld_sync_send_tail(n, l, ld_store_root_id(n->store));
 		ld_link_mark_down(n, l, "revoked");
 		l->cut = true;
 		if (!l->outgoing)
 			n->rebind_router = true;
 		/* Sockets close without lingering: give the notice a second. */
-		n->cut_at = ld_now_ms() + 1000;
+		n->cut_at = ld_mono_ms() + CUT_NOTICE_MS;
 		if (n->rebind_router)
 			n->rebind_at = n->cut_at;
 	}
@@ -234,14 +155,8 @@ void ld_node_roster_changed(ld_node_t *n)
 	for (size_t i = 0; i < n->n_links; i++)
 		if (n->links[i]->outgoing && !n->links[i]->up) {
 			n->links[i]->retry_ms = 2000;
-			ld_node_redial(n, n->links[i]);
+			ld_peer_redial(n, n->links[i]);
 		}
-}
-
-void ld_node_committed(ld_node_t *n, const char *const *feeds, size_t n_feeds)
-{
-	ld_link_broadcast_have(n, feeds, n_feeds);
-	ld_api_check_waiters(n, false);
 }
 
 static int load_identity(ld_node_t *n, char *err, size_t errsz)
@@ -340,11 +255,10 @@ static void api_unlink(ld_node_t *n)
 		unlink(path);
 }
 
-int ld_node_open(ld_config_t *conf, ld_node_t **ret)
+int ld_node_new(ld_config_t *conf, ld_node_t **ret)
 {
 	ld_node_t *n = calloc(1, sizeof(*n));
 	char err[1024] = "";
-	sigset_t mask;
 	int r;
 
 	if (!n) {
@@ -380,6 +294,32 @@ int ld_node_open(ld_config_t *conf, ld_node_t **ret)
 			 conf->data_dir, ld_strerror(r));
 		goto fail;
 	}
+	if ((r = ld_outbox_new(&n->outbox)) < 0 || (r = ld_ingest_round_new(&n->round)) < 0)
+		goto fail;
+	for (size_t i = 0; i < conf->n_peers; i++) {
+		link_t *l = ld_link_new(n, conf->peers[i].id, true);
+
+		if (!l) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		l->conf = &conf->peers[i];
+	}
+	*ret = n;
+	return 0;
+fail:
+	log_error("%s", err[0] ? err : ld_strerror(r));
+	ld_node_destroy(&n);
+	return r < 0 ? r : -EINVAL;
+}
+
+int ld_node_listen(ld_node_t *n)
+{
+	ld_config_t *conf = n->conf;
+	char err[1024] = "";
+	sigset_t mask;
+	int r;
+
 	n->ctx = zmq_ctx_new();
 	n->zap = n->ctx ? zmq_socket(n->ctx, ZMQ_REP) : NULL;
 	if (!n->zap || zmq_bind(n->zap, "inproc://zeromq.zap.01") < 0) {
@@ -393,17 +333,7 @@ int ld_node_open(ld_config_t *conf, ld_node_t **ret)
 	}
 	if ((r = api_bind(n, err, sizeof(err))) < 0)
 		goto fail;
-	for (size_t i = 0; i < conf->n_peers; i++) {
-		link_t *l = ld_link_new(n, conf->peers[i].id, true);
-
-		if (!l) {
-			r = -ENOMEM;
-			snprintf(err, sizeof(err), "out of memory");
-			goto fail;
-		}
-		l->conf = &conf->peers[i];
-	}
-	connect_pending(n);
+	ld_peer_connect_all(n);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -420,12 +350,112 @@ int ld_node_open(ld_config_t *conf, ld_node_t **ret)
 		 "roster of %zu",
 		 conf->id, conf->data_dir, conf->bind ? conf->bind : "(none)", conf->api,
 		 conf->n_peers, ld_access_count(n->access));
-	*ret = n;
 	return 0;
 fail:
 	log_error("%s", err[0] ? err : ld_strerror(r));
-	ld_node_destroy(&n);
 	return r < 0 ? r : -EINVAL;
+}
+
+int ld_node_open(ld_config_t *conf, ld_node_t **ret)
+{
+	ld_node_t *n = NULL;
+	int r = ld_node_new(conf, &n);
+
+	if (r == 0 && (r = ld_node_listen(n)) < 0)
+		ld_node_destroy(&n);
+	*ret = n;
+	return r;
+}
+
+void ld_node_set_tap(ld_node_t *n, const ld_node_tap_t *tap)
+{
+	n->tap = *tap;
+}
+
+void ld_node_drain(ld_node_t *n)
+{
+	const char *const *names;
+	size_t count;
+
+	/* The roster first: a member added may read what is announced now,
+	 * one revoked is cut off before. */
+	if (ld_outbox_roster_changed(n->outbox))
+		ld_node_roster_changed(n);
+	if ((count = ld_outbox_feeds(n->outbox, &names))) {
+		ld_sync_announce(n, names, count);
+		ld_api_check_waiters(n, false);
+	}
+	count = ld_outbox_cases(n->outbox, &names);
+	for (size_t i = 0; i < count; i++)
+		ld_history_want(n, names[i]);
+	ld_outbox_clear(n->outbox);
+}
+
+/* Idle: extend the id index and judge case summaries again after a roster
+ * change, a slice at a time (kept off the hot write path). */
+static void index_slice(ld_node_t *n, int64_t now)
+{
+	size_t done = 0, judged = 0;
+	int r = ld_store_index_ids(n->store, 20000, &done);
+
+	if (r < 0)
+		log_warn("extending the entry-id index failed: %s", ld_strerror(r));
+	r = ld_store_rejudge(n->store, 2000, &judged);
+	if (r < 0)
+		log_warn("judging the case summaries again failed: %s", ld_strerror(r));
+	n->index_at = done || judged ? now : now + INDEX_IDLE_MS;
+}
+
+void ld_node_timers(ld_node_t *n, int64_t now, bool idle)
+{
+	ld_peer_timers(n, now);
+	ld_sync_timers(n, now);
+	ld_history_tick(n, now);
+	ld_escalate_tick(n, now);
+	/* Evidence files last: replication and the API went first. */
+	n->blob_busy = ld_blobx_tick(n, now);
+	if (idle && !n->blob_busy && now >= n->index_at && now - n->busy_at >= QUIET_MS)
+		index_slice(n, now);
+	ld_api_check_waiters(n, true);
+	if (n->cut_at && now >= n->cut_at)
+		close_cut(n);
+	if (n->rebind_router && now >= n->rebind_at)
+		router_rebind(n);
+}
+
+static void due_min(int64_t *due, int64_t t)
+{
+	if (t < *due)
+		*due = t;
+}
+
+int64_t ld_node_next_due(const ld_node_t *n)
+{
+	int64_t due = ld_peer_next_due(n);
+
+	due_min(&due, ld_sync_next_due(n));
+	due_min(&due, ld_history_next_due(n));
+	due_min(&due, n->escalate_at);
+	due_min(&due, ld_blobx_next_due(n));
+	due_min(&due, n->index_at > n->busy_at + QUIET_MS ? n->index_at : n->busy_at + QUIET_MS);
+	due_min(&due, ld_api_next_due(n));
+	if (n->cut_at)
+		due_min(&due, n->cut_at);
+	if (n->rebind_router)
+		due_min(&due, n->rebind_at);
+	return due;
+}
+
+/* Sleep until the next timer is due, not a fixed tick; not at all while
+ * the outbox holds work or evidence chunks wait to be sent. */
+static int poll_timeout(const ld_node_t *n)
+{
+	int64_t wait;
+
+	if (n->blob_busy || ld_outbox_pending(n->outbox))
+		return 0;
+	wait = ld_node_next_due(n) - ld_mono_ms();
+	return wait <= 0 ? 0 : wait > INT_MAX ? INT_MAX : (int)wait;
 }
 
 int ld_node_run(ld_node_t *n)
@@ -433,7 +463,6 @@ int ld_node_run(ld_node_t *n)
 	while (!n->stopping) {
 		zmq_pollitem_t items[4 + LD_MAX_LINKS];
 		size_t ni = 0;
-		int64_t now;
 		int rc;
 
 		items[ni++] = (zmq_pollitem_t){.fd = n->sigfd, .events = ZMQ_POLLIN};
@@ -445,11 +474,13 @@ int ld_node_run(ld_node_t *n)
 			if (n->links[i]->sock)
 				items[ni++] = (zmq_pollitem_t){.socket = n->links[i]->sock,
 							       .events = ZMQ_POLLIN};
-		rc = zmq_poll(items, (int)ni, n->blob_busy ? 0 : 100);
+		rc = zmq_poll(items, (int)ni, poll_timeout(n));
 		if (rc < 0 && errno != EINTR) {
 			log_error("poll failed: %s", zmq_strerror(errno));
 			return -errno;
 		}
+		if (rc > 0)
+			n->busy_at = ld_mono_ms();
 		if (items[0].revents & ZMQ_POLLIN) {
 			struct signalfd_siginfo si;
 
@@ -461,34 +492,16 @@ int ld_node_run(ld_node_t *n)
 		}
 		if (items[1].revents & ZMQ_POLLIN)
 			ld_zap_handle(n);
-		ld_link_receive_all(n);
+		/* An entry from a peer: socket -> frame (frame.c's table) ->
+		 * kept for the round (ingest.c) -> parsed -> authenticated and
+		 * stored, views with it -> announced (the outbox, below). */
+		ld_peer_receive(n);
+		ld_ingest_round(n);
+		ld_sync_schedule(n);
 		if (items[2].revents & ZMQ_POLLIN)
 			ld_api_handle(n);
-		now = ld_now_ms();
-		ld_link_timers(n, now);
-		ld_escalate_tick(n, now);
-		/* Evidence files last: replication and the API went first. */
-		n->blob_busy = ld_blobx_tick(n, now);
-		/* Idle: extend the id index (kept off the hot write path). */
-		if (rc == 0 && !n->blob_busy && now >= n->index_at) {
-			size_t done = 0;
-			size_t judged = 0;
-			int r = ld_store_index_ids(n->store, 20000, &done);
-
-			if (r < 0)
-				log_warn("extending the entry-id index failed: %s", ld_strerror(r));
-			/* After a roster change, every case summary is judged
-			 * again, a slice at a time. */
-			r = ld_store_rejudge(n->store, 2000, &judged);
-			if (r < 0)
-				log_warn("judging the case summaries again failed: %s", ld_strerror(r));
-			n->index_at = done || judged ? now : now + 5000;
-		}
-		ld_api_check_waiters(n, true);
-		if (n->cut_at && now >= n->cut_at)
-			close_cut(n);
-		if (n->rebind_router && now >= n->rebind_at)
-			router_rebind(n);
+		ld_node_drain(n);
+		ld_node_timers(n, ld_mono_ms(), rc == 0);
 	}
 	return 0;
 }
@@ -515,6 +528,8 @@ void ld_node_destroy(ld_node_t **n_p)
 		close(n->sigfd);
 	free(n->waiters);
 	ld_blobx_destroy(n);
+	ld_ingest_round_free(&n->round);
+	ld_outbox_destroy(&n->outbox);
 	ld_access_destroy(&n->access);
 	ld_store_destroy(&n->store);
 	ld_key_destroy(&n->key);

@@ -10,6 +10,7 @@
 
 #include "server/log.h"
 #include "server/node.h"
+#include "server/zap.h"
 
 #define ZAP_FRAMES 7
 

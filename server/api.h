@@ -1,0 +1,54 @@
+/* server/api.h: the local API on the node's ipc:// socket (api.proto).
+ *
+ * Requests from the `liandong` tool arrive on a ROUTER as [routing id]
+ * [empty][ApiRequest]. Requests read together are answered together, and
+ * the appends among them are signed and committed together (group commit).
+ * A WAIT is answered right after the commit that makes it true, or at its
+ * timeout (monotonic clock). api.c reads the socket and dispatches;
+ * api_status.c, api_views.c and api_search.c answer the reads.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/feed/entry.h"
+#include "server/peer.h"
+
+/* Who asked: the API socket's routing id, and whether it sent the empty
+ * delimiter frame of REQ-style clients (then the answer carries one too). */
+typedef struct ld_api_client {
+	uint8_t rid[LD_RID_MAX];
+	size_t rid_len;
+	bool delim;
+} ld_api_client_t;
+
+/* One request as it arrived: its client and bytes (borrowed). */
+typedef struct ld_api_msg {
+	ld_api_client_t c;
+	const void *data;
+	size_t len;
+} ld_api_msg_t;
+
+/* A WAIT request not yet true. */
+typedef struct waiter {
+	ld_api_client_t c;
+	char feed[LD_NODE_ID_MAX + 1];
+	uint64_t seq;
+	int64_t deadline;        /* monotonic */
+} waiter_t;
+
+/* Read the requests waiting on n->api and ld_api_serve() them. */
+void ld_api_handle(ld_node_t *n);
+
+/* Answer 'count' requests that arrived together (each gets one answer, a
+ * WAIT possibly later); appends among them are signed in one commit. */
+void ld_api_serve(ld_node_t *n, const ld_api_msg_t *msgs, size_t count);
+
+/* Answer the waiters whose entry is now held ('expired_only': only those
+ * whose time is up, with a timeout or the entry if it came after all). */
+void ld_api_check_waiters(ld_node_t *n, bool expired_only);
+
+/* The earliest waiter deadline (INT64_MAX: none). */
+int64_t ld_api_next_due(const ld_node_t *n);
