@@ -66,13 +66,21 @@ int cmd_supplement(int argc, char **argv);
 	{"config", required_argument, NULL, 'c'}, {"api", required_argument, NULL, 'a'},         \
 		{"json", no_argument, NULL, 'j'}, {"utc", no_argument, NULL, 'U'},               \
 		{"help", no_argument, NULL, 'h'}, { 0 }
+/* The same for commands that sign: --check asks the daemon whether the
+ * rules would accept what would be signed, and signs nothing. */
+#define CLI_SIGN_OPTS {"check", no_argument, NULL, 'K'}, CLI_COMMON_OPTS
+#define CLI_CHECK_HELP                                                                        \
+	"--check: ask the daemon whether the case and action rules accept it; sign\n"             \
+	"nothing (exit 0 if they do, 6 with the rule if not).\n"
+extern bool cli_check_only;
+
 typedef struct cli_common {
 	const char *conf, *api;
 	bool json;
 } cli_common_t;
 
 /* Take option 'c' (with optarg) if it is a common one (-c/--config, --api,
- * --json, --utc); --help is the caller's. True if taken. */
+ * --json, --utc, --check); --help is the caller's. True if taken. */
 bool cli_common_opt(cli_common_t *o, int c);
 
 /* A command whose only options are the common ones: parse its argv

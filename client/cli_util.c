@@ -24,6 +24,7 @@ int cli_pick(const char *const *names, size_t n, const char *s)
 }
 
 unsigned cli_time_flags;
+bool cli_check_only;
 
 bool cli_common_opt(cli_common_t *o, int c)
 {
@@ -32,6 +33,7 @@ bool cli_common_opt(cli_common_t *o, int c)
 	case 'a': o->api = optarg; return true;
 	case 'j': o->json = true; return true;
 	case 'U': cli_time_flags |= LD_TIME_UTC; return true;
+	case 'K': cli_check_only = true; return true;
 	default: return false;
 	}
 }
@@ -210,12 +212,22 @@ int cli_sign_json(struct ldc *cl, uint32_t kind, const char *const *aud, size_t 
 	item.n_audience = n_aud;
 	item.payload.data = (uint8_t *)payload;
 	item.payload.len = len;
-	r = ldc_append(cl, items, 1, &ref, &msg);
+	r = cli_check_only ? ldc_check(cl, items, 1, &msg) : ldc_append(cl, items, 1, &ref, &msg);
 	if (r < 0) {
 		r = cli_sign_fail(r, msg, what);
 		free(msg);
 		json_decref(extra);
 		return r;
+	}
+	if (cli_check_only) {
+		o = json_pack("{s:b, s:b}", "checked", 1, "accepted", 1);
+		if (o && extra)
+			json_object_update(o, extra);
+		json_decref(extra);
+		if (!o)
+			return cli_fail(EXIT_STORE, "out of memory");
+		*ret = o;
+		return 0;
 	}
 	o = json_pack("{s:s, s:I, s:s}", "feed", ref.feed, "seq", (json_int_t)ref.seq, "id",
 		      ld_hex(ref.id, 32, hex));
@@ -247,6 +259,10 @@ int cli_sign(struct ldc *cl, uint32_t kind, const char *const *aud, size_t n_aud
 
 void cli_signed_text(const char *what, json_t *o)
 {
+	if (cli_check_only) {
+		printf("%s: the rules accept it (--check: nothing signed)\n", what);
+		return;
+	}
 	printf("%s signed as %s #%lld (%s:%lld)\n", what, cli_jstr(o, "feed"), cli_jint(o, "seq"),
 	       cli_jstr(o, "feed"), cli_jint(o, "seq"));
 }

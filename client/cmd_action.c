@@ -21,11 +21,12 @@ static void dispatch_usage(FILE *f)
 		"         --participant NODE[:lead|support|observer]... --instructions TEXT\n"
 		"         --ack-by DEADLINE [--from DATE --to DATE] [--site NAME]...\n"
 		"         [--case CASE]... [--action ID] [-c CONFIG | --api EP] [--json]\n"
-		"         [--instructions-file FILE] [--utc]\n"
+		"         [--instructions-file FILE] [--utc] [--check]\n"
 		"DATE, DEADLINE: " LD_TIME_FORMS ".\n"
 		"Every participant must be a current member of the roster (exit 7).\n"
 		"ID defaults to THIS-NODE/A-YYYYMMDD-HHMMSS-XXXXXX (random, never repeated).\n"
 		"Text: title at most 512 bytes, instructions 16 KiB ('-' reads stdin).\n"
+		CLI_CHECK_HELP
 		"--json prints {feed, seq, id, action, participants}.\n"
 		"--ack-by and --to must lie ahead: a deadline already past exits 9 and\n"
 		"nothing is signed.\n");
@@ -41,7 +42,7 @@ int cmd_dispatch(int argc, char **argv)
 		{"site", required_argument, NULL, 's'},         {"case", required_argument, NULL, 'C'},
 		{"action", required_argument, NULL, 'A'},
 		{"instructions-file", required_argument, NULL, 'I'},
-		CLI_COMMON_OPTS,
+		CLI_SIGN_OPTS,
 	};
 	static const char *const kinds[] = {NULL, "joint-inspection", "special-campaign", "emergency"};
 	static const char *const prios[] = {NULL, "routine", "urgent", "emergency"};
@@ -211,7 +212,7 @@ int cmd_dispatch(int argc, char **argv)
 	} else {
 		r = cli_fail(EXIT_STORE, "out of memory");
 	}
-	if (r == 0 && !co.json)
+	if (r == 0 && !co.json && !cli_check_only)
 		printf("action %s dispatched to %zu participant(s)\n", m.action_id, m.n_participants);
 	free(buf);
 	free(instr_file);
@@ -228,12 +229,13 @@ static void answer_usage(FILE *f)
 		"       liandong report ACTION --status on-site|progress|completed\n"
 		"                [--findings TEXT] [--evidence FEED:SEQ]... [--personnel N]\n"
 		"                [--findings-file FILE] [--reason-file FILE]\n"
-		"       Common: [-c CONFIG | --api EP] [--json] [--utc]\n"
+		"       Common: [--check] [-c CONFIG | --api EP] [--json] [--utc]\n"
 		"An answer is shown to the dispatcher and every participant.\n"
 		"Text: reason at most 8 KiB, findings 64 KiB ('-' reads stdin).\n"
 		"Completing needs --findings. An answer after the acknowledge-by deadline is\n"
-		"still recorded (a note on stderr says how late). Exit: 6 not a participant,\n"
-		"7 unknown action.\n");
+		"still recorded (a note on stderr says how late). Only participants answer,\n"
+		"and nothing after declining or completing.\n" CLI_CHECK_HELP
+		"Exit: 6 the action rules refuse it (the rule is said), 7 unknown action.\n");
 }
 
 static int action_answer(int argc, char **argv, int reply)
@@ -243,7 +245,7 @@ static int action_answer(int argc, char **argv, int reply)
 		{"findings", required_argument, NULL, 'f'}, {"evidence", required_argument, NULL, 'e'},
 		{"personnel", required_argument, NULL, 'n'},
 		{"reason-file", required_argument, NULL, 'R'}, {"findings-file", required_argument, NULL, 'F'},
-		CLI_COMMON_OPTS,
+		CLI_SIGN_OPTS,
 	};
 	static const char *const statuses[] = {NULL, NULL, NULL, NULL, "on-site", "progress",
 					       "completed"};
@@ -259,8 +261,7 @@ static int action_answer(int argc, char **argv, int reply)
 	uint8_t *buf = NULL;
 	char *reason_file = NULL, *findings_file = NULL;
 	cli_common_t co = {0};
-	bool member = false, acked = false;
-	const char *state = NULL;
+	bool acked = false;
 	int64_t late = 0;
 	ldc_t *cl = NULL;
 	int c, r;
@@ -338,20 +339,15 @@ static int action_answer(int argc, char **argv, int reply)
 	}
 	av = resp->ok ? resp->action : NULL;
 	for (size_t i = 0; av && i < av->n_participants; i++)
-		if (!strcmp(av->participants[i]->node_id, self)) {
-			member = true;
-			state = av->participants[i]->state;
+		if (!strcmp(av->participants[i]->node_id, self))
 			acked = av->participants[i]->ack_ms != 0;
-		}
-	if (!av || !av->dispatched)
+	/* Whether this node may answer (a participant, not after its final
+	 * answer) the daemon judges by the action rules before it signs. */
+	if (!av || !av->dispatched) {
 		r = cli_fail(EXIT_NO_CASE, "action %s is unknown here (no dispatch of it has reached "
 					   "this node)", m.action_id);
-	else if (!member)
-		r = cli_fail(EXIT_DENIED, "this node (%s) is not a participant of %s", self, m.action_id);
-	else if (state && (!strcmp(state, "declined") || !strcmp(state, "completed")))
-		r = cli_fail(EXIT_DENIED, "this node has already %s action %s", state, m.action_id);
-	if (r)
 		goto out;
+	}
 	late = !acked && av->has_ack_by_ms ? av->ack_by_ms : 0;
 	m.has_response = m.has_time_ms = true;
 	m.response = (uint32_t)reply;
@@ -383,7 +379,7 @@ static int action_answer(int argc, char **argv, int reply)
 		     json_pack("{s:s, s:s}", "action", m.action_id, "answer",
 			       ld_part_state_name((enum ld_part_state)reply)));
 	/* The first answer acknowledges; say if that came too late. */
-	if (r == 0 && late)
+	if (r == 0 && late && !cli_check_only)
 		cli_note_late(reply == LD__ACTION_REPLY__ACTION_REPLY_ACKNOWLEDGED ? "ack"
 			      : reply == LD__ACTION_REPLY__ACTION_REPLY_ACCEPTED ? "accept"
 			      : reply == LD__ACTION_REPLY__ACTION_REPLY_DECLINED ? "decline"

@@ -14,6 +14,7 @@
 #include "common/feed/entry.h"
 #include "common/base/errors.h"
 #include "common/store/store.h"
+#include "common/feed/kinds.h"
 
 static const char *const reasons[] = {NULL, "jurisdiction", "suspected-crime", "public-interest",
 				      "damage-compensation", "other"};
@@ -57,7 +58,7 @@ static void refer_usage(FILE *f)
 		"         [--party NAME] [--credit-code CODE] [--contact TEXT]\n"
 		"         [--evidence FEED:SEQ]... [--answer-by DATE]\n"
 		"         [--reason jurisdiction|suspected-crime|public-interest|damage-compensation]\n"
-		"         [--related-case CASE] [-c CONFIG | --api EP] [--json] [--utc]\n"
+		"         [--related-case CASE] [--check] [-c CONFIG | --api EP] [--json] [--utc]\n"
 		"Refer a case to another unit (a county across the border, or police,\n"
 		"procuratorate or court for the hand-over to the judiciary: 移送司法).\n"
 		"NODE must be a current member of the roster (exit 7 otherwise).\n"
@@ -70,6 +71,8 @@ static void refer_usage(FILE *f)
 		"--answer-by must lie ahead: a deadline already past exits 9, nothing signed.\n"
 		"Text must be UTF-8: title at most 512 bytes, facts 64 KiB, legal basis 4 KiB,\n"
 		"party, site 256 bytes, address 512 bytes, contact 256 bytes.\n"
+		"A case already referred can be referred again only after reject or need-info\n"
+		"(exit 6 with the rule; nothing signed).\n" CLI_CHECK_HELP
 		"--json prints {feed, seq, id, case, addressee}.\n");
 }
 
@@ -85,7 +88,7 @@ int cmd_refer(int argc, char **argv)
 		{"credit-code", required_argument, NULL, 'C'}, {"evidence", required_argument, NULL, 'e'},
 		{"answer-by", required_argument, NULL, 'b'},   {"reason", required_argument, NULL, 'r'},
 		{"related-case", required_argument, NULL, 'R'}, {"contact", required_argument, NULL, 'o'},
-		CLI_COMMON_OPTS,
+		CLI_SIGN_OPTS,
 	};
 	static const struct {
 		int c;
@@ -244,16 +247,6 @@ int cmd_refer(int argc, char **argv)
 			goto out;
 		}
 	}
-	/* Re-referring is for a case rejected or waiting for more information
-	 * (liandong supplement answers the latter); anything else would be
-	 * signed and then refused. */
-	if (cli_fetch_case(cl, m.case_id, &cr) == 0 && cr->ok && cr->case_view &&
-	    cr->case_view->opened && strcmp(cr->case_view->status, "need-info") &&
-	    strcmp(cr->case_view->status, "rejected")) {
-		r = cli_fail(EXIT_DENIED, "refer: case %s is already referred to %s (status: %s)",
-			     m.case_id, cr->case_view->holder, cr->case_view->status);
-		goto out;
-	}
 	if (have_place)
 		m.place = &place;
 	if (party.name || party.credit_code) {
@@ -271,7 +264,7 @@ int cmd_refer(int argc, char **argv)
 	extra = json_pack("{s:s, s:s}", "case", m.case_id, "addressee", m.addressee);
 	r = cli_sign(cl, LD__KIND__KIND_CASE_REFERRAL, aud, 1, buf, ld__case_referral__pack(&m, buf),
 		     co.json, "referral", extra);
-	if (r == 0 && !co.json)
+	if (r == 0 && !co.json && !cli_check_only)
 		printf("case %s referred to %s\n", m.case_id, m.addressee);
 out:
 	if (cr)
@@ -287,13 +280,14 @@ static void supplement_usage(FILE *f)
 	fprintf(f,
 		"Usage: liandong supplement CASE (--text TEXT | --text-file FILE)\n"
 		"         [--evidence FEED:SEQ]... [--answer-by DATE]\n"
-		"         [-c CONFIG | --api EP] [--json] [--utc]\n"
+		"         [--check] [-c CONFIG | --api EP] [--json] [--utc]\n"
 		"Answer a request for more information (need-info) on a case this node referred\n"
 		"(补充材料): the referral is made again with the text and evidence added and\n"
 		"every other field as before; the answer-by date is kept unless a new one is\n"
 		"given. --text-file reads the text from a file ('-': stdin); at most 64 KiB.\n"
-		"Exit: 6 the case is not waiting for more information from this node,\n"
-		"7 unknown case, 9 --answer-by already past.\n");
+		CLI_CHECK_HELP
+		"Exit: 6 the case rules refuse it (e.g. not waiting for more information: the\n"
+		"rule is said), 7 unknown case, 9 --answer-by already past.\n");
 }
 
 int cmd_supplement(int argc, char **argv)
@@ -301,7 +295,7 @@ int cmd_supplement(int argc, char **argv)
 	static const struct option opts[] = {
 		{"text", required_argument, NULL, 't'},      {"text-file", required_argument, NULL, 'F'},
 		{"evidence", required_argument, NULL, 'e'},  {"answer-by", required_argument, NULL, 'b'},
-		CLI_COMMON_OPTS,
+		CLI_SIGN_OPTS,
 	};
 	cli_refs_t ev = {.max = 16};
 	text_opt_t text = {0};
@@ -359,16 +353,9 @@ int cmd_supplement(int argc, char **argv)
 		r = cli_fail(EXIT_NO_CASE, "supplement: case %s is unknown here", case_id);
 		goto out;
 	}
-	if (strcmp(cr->case_view->referrer, self) != 0 ||
-	    strcmp(cr->case_view->status, "need-info") != 0) {
-		r = cli_fail(EXIT_DENIED, "supplement: case %s is not waiting for more information "
-					  "from this node (referred by %s; status: %s)", case_id,
-			     cr->case_view->referrer, cr->case_view->status);
-		goto out;
-	}
 	if ((r = cli_get_entry(cl, cr->case_view->referral->feed, cr->case_view->referral->seq,
 			       &e)) < 0 || !e->has_payload ||
-	    !(prev = ld__case_referral__unpack(NULL, e->payload_len, e->payload))) {
+	    !(prev = ld_entry_payload(e, LD__KIND__KIND_CASE_REFERRAL))) {
 		r = cli_fail(EXIT_STORE, "supplement: the referral of case %s cannot be read here",
 			     case_id);
 		goto out;
@@ -439,12 +426,14 @@ static void respond_usage(FILE *f)
 		"Usage: liandong respond CASE accept|reject|need-info [--reason TEXT]\n"
 		"       liandong transfer CASE --to NODE [--reason TEXT]\n"
 		"       liandong designate CASE --to NODE [--reason TEXT]   (a superior only)\n"
-		"         [--reason-file FILE] [-c CONFIG | --api EP] [--json] [--utc]\n"
+		"         [--reason-file FILE] [--check] [-c CONFIG | --api EP] [--json] [--utc]\n"
 		"Answer a referral addressed to this node; reject and need-info need a reason\n"
 		"(at most 8 KiB; --reason-file reads it from a file, '-': stdin).\n"
 		"NODE must be a current member of the roster.\n"
 		"An answer after the answer-by deadline is still recorded (a note on stderr\n"
-		"says how late). Exit: 6 this node may not do that, 7 unknown case or unit.\n");
+		"says how late). Whether this node may answer so (the holder answers; only\n"
+		"a superior of both units designates) the case rules decide.\n" CLI_CHECK_HELP
+		"Exit: 6 the case rules refuse it (the rule is said), 7 unknown case or unit.\n");
 }
 
 /* respond / transfer / designate share everything but the decision. */
@@ -454,7 +443,7 @@ static int answer(int argc, char **argv, const char *verb)
 		{"to", required_argument, NULL, 't'},
 		{"reason", required_argument, NULL, 'r'},
 		{"reason-file", required_argument, NULL, 'R'},
-		CLI_COMMON_OPTS,
+		CLI_SIGN_OPTS,
 	};
 	Ld__ReferralResponse m = LD__REFERRAL_RESPONSE__INIT;
 	Ld__EntryRef referral;
@@ -549,21 +538,8 @@ static int answer(int argc, char **argv, const char *verb)
 		r = cli_fail(EXIT_USAGE, "%s: --to %s already holds the case", verb, to);
 		goto out;
 	}
-	if (decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_DESIGNATE) {
-		if (!k->may_designate)
-			r = cli_fail(EXIT_DENIED, "designate: only a superior of both the referring "
-						  "and the holding unit may designate jurisdiction");
-	} else if (strcmp(self, k->holder) != 0) {
-		r = cli_fail(EXIT_DENIED, "%s: case %s is addressed to another unit, not to this "
-					  "node (%s)", verb, m.case_id, self);
-	} else if (strcmp(k->status, "awaiting answer") != 0 &&
-		   !(decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER &&
-		     !strcmp(k->status, "accepted"))) {
-		r = cli_fail(EXIT_DENIED, "%s: case %s is not awaiting an answer (status: %s)", verb,
-			     m.case_id, k->status);
-	}
-	if (r)
-		goto out;
+	/* Whether this node may answer so is the daemon's to judge, by the
+	 * case rules, before it signs (exit 6 with the rule when it may not). */
 	m.has_decision = true;
 	m.decision = (uint32_t)decision;
 	if (decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER)
@@ -598,7 +574,7 @@ static int answer(int argc, char **argv, const char *verb)
 		     json_pack("{s:s, s:s}", "case", m.case_id, "decision",
 			       ld_decision_name((uint32_t)decision)));
 	/* The first answer to a referral: say if it came late. */
-	if (r == 0 && strcmp(verb, "designate") != 0 && !strcmp(k->status, "awaiting answer") &&
+	if (r == 0 && !cli_check_only && strcmp(verb, "designate") != 0 && k->state == LD__CASE_STATE__CASE_AWAITING_ANSWER &&
 	    k->has_answer_by_ms)
 		cli_note_late(verb, "answer-by", k->answer_by_ms);
 out:

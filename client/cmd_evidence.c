@@ -22,6 +22,7 @@
 #include "common/feed/entry.h"
 #include "common/base/errors.h"
 #include "common/store/store.h"
+#include "common/feed/kinds.h"
 #include "evidence.pb-c.h"
 
 static const char *const types[] = {NULL, "sampling", "monitoring", "photo", "video",
@@ -83,7 +84,7 @@ static int recorded_before(ldc_t *cl, const char *case_id, const uint8_t sha[32]
 		Ld__EvidenceRecord *er;
 
 		if (x->kind != LD__KIND__KIND_EVIDENCE_RECORD || !x->has_payload || x->refused ||
-		    !(er = ld__evidence_record__unpack(NULL, x->payload.len, x->payload.data)))
+		    !(er = ld_payload_unpack(x->kind, x->payload.data, x->payload.len)))
 			continue;
 		if (er->sha256.len == 32 && !memcmp(er->sha256.data, sha, 32)) {
 			snprintf(where, n, "%s:%llu", x->ref->feed, (unsigned long long)x->ref->seq);
@@ -103,6 +104,7 @@ static void evidence_usage(FILE *f)
 		"           [--site NAME] [--description TEXT] [--media-type TYPE]\n"
 		"       liandong evidence attest FEED:SEQ --verdict recognised|reservations|\n"
 		"           not-recognised [--file FILE] [--method TEXT] [--notes TEXT] [--officer NAME]\n"
+		"           [--check]\n"
 		"       liandong evidence get FEED:SEQ -o FILE [--no-custody] [--note TEXT]\n"
 		"           [--timeout S] [--quiet]\n"
 		"       liandong evidence hand-over FEED:SEQ --to NODE [--reason hand-over|return|\n"
@@ -117,6 +119,8 @@ static void evidence_usage(FILE *f)
 		"from whichever connected node holds it, chunk by chunk, each checked on arrival;\n"
 		"interrupted, it resumes where it stopped; it then records the fetch as a custody\n"
 		"transfer. `hand-over` records that the item passed to NODE, which may then fetch it.\n"
+		"`attest --check` asks whether the rules accept the attestation (a unit never\n"
+		"attests its own evidence) and signs nothing.\n"
 		"Exit: 1 file does not match, 6 not permitted, 7 unknown case or record,\n"
 		"8 no node holding the file answered (run again to resume).\n"
 		"TYPE: sampling, monitoring, photo, video, inspection-record, appraisal,\n"
@@ -307,7 +311,7 @@ static int evidence_attest(int argc, char **argv)
 	static const struct option opts[] = {
 		{"verdict", required_argument, NULL, 'v'}, {"file", required_argument, NULL, 'f'},
 		{"method", required_argument, NULL, 'm'},  {"notes", required_argument, NULL, 'n'},
-		{"officer", required_argument, NULL, 'o'}, CLI_COMMON_OPTS,
+		{"officer", required_argument, NULL, 'o'}, CLI_SIGN_OPTS,
 	};
 	Ld__EvidenceAttestation m = LD__EVIDENCE_ATTESTATION__INIT;
 	Ld__EntryRef rec = LD__ENTRY_REF__INIT;
@@ -368,11 +372,9 @@ static int evidence_attest(int argc, char **argv)
 	else if (e->hdr->kind != LD__KIND__KIND_EVIDENCE_RECORD)
 		r = cli_fail(EXIT_USAGE, "evidence attest: %s:%llu is not an evidence record", feed,
 			     (unsigned long long)rec.seq);
-	else if (!e->has_payload || !(er = ld__evidence_record__unpack(NULL, e->payload_len, e->payload)))
+	else if (!e->has_payload || !(er = ld_entry_payload(e, LD__KIND__KIND_EVIDENCE_RECORD)))
 		r = cli_fail(EXIT_DENIED, "evidence attest: this node may not read %s:%llu (not a "
 					  "party to its case)", feed, (unsigned long long)rec.seq);
-	else if (!strcmp(e->hdr->author, self))
-		r = cli_fail(EXIT_DENIED, "evidence attest: a unit cannot attest its own evidence");
 	if (r == 0 && file) {
 		if ((r = ld_file_sha256(file, sha, &size)) < 0) {
 			r = cli_fail(EXIT_FILE, "evidence attest: %s: %s", file, strerror(-r));

@@ -23,6 +23,7 @@
 #include "common/base/errors.h"
 #include "common/crypto/key.h"
 #include "common/store/store.h"
+#include "common/feed/kinds.h"
 #include "evidence.pb-c.h"
 
 #define POLL_MS 200
@@ -365,7 +366,7 @@ int cmd_evidence_get(int argc, char **argv)
 		json_t *signed_as = NULL;
 
 		if ((r = cli_get_entry(cl, feed, seq, &e)) < 0 || !e->has_payload ||
-		    !(er = ld__evidence_record__unpack(NULL, e->payload_len, e->payload))) {
+		    !(er = ld_entry_payload(e, LD__KIND__KIND_EVIDENCE_RECORD))) {
 			r = cli_fail(EXIT_STORE, "evidence get: file written, but record %s:%llu could "
 						 "not be read to sign the custody transfer",
 				     feed, (unsigned long long)seq);
@@ -468,7 +469,7 @@ int cmd_evidence_hand_over(int argc, char **argv)
 		r = cli_fail(EXIT_USAGE, "evidence hand-over: %s:%llu is not an evidence record", feed,
 			     (unsigned long long)seq);
 	} else if (!e->has_payload ||
-		   !(er = ld__evidence_record__unpack(NULL, e->payload_len, e->payload))) {
+		   !(er = ld_entry_payload(e, LD__KIND__KIND_EVIDENCE_RECORD))) {
 		r = cli_fail(EXIT_DENIED, "evidence hand-over: this unit may not read %s:%llu, so it "
 					  "cannot hand it over",
 			     feed, (unsigned long long)seq);

@@ -23,7 +23,7 @@ static void update_usage(FILE *f)
 		"          [--remediation-due DATE] [--checkpoint DATE=DESCRIPTION]...\n"
 		"          [--stage-report N --text TEXT [--evidence FEED:SEQ]...]\n"
 		"          [--assess STAGE --outcome OUTCOME --findings TEXT]\n"
-		"          [--closure TEXT] [-c CONFIG | --api EP] [--json] [--utc]\n"
+		"          [--closure TEXT] [--check] [-c CONFIG | --api EP] [--json] [--utc]\n"
 		"--text-file FILE and --findings-file FILE read long text ('-': stdin).\n"
 		"DATE: " LD_TIME_FORMS ".\n"
 		"STATUS: filed, referred, accepted, investigating, penalty-decided,\n"
@@ -33,8 +33,9 @@ static void update_usage(FILE *f)
 		"--checkpoint may repeat: the list replaces the case's checkpoints (N counts\n"
 		"from 0). The handling unit sets status and files stage reports; assessments\n"
 		"come from a superior or a supervising body. New dates must lie ahead (a\n"
-		"checkpoint already listed may be restated with its date). Exit: 6 not\n"
-		"permitted, 7 unknown case, 9 a date given has already passed.\n");
+		"checkpoint already listed may be restated with its date).\n" CLI_CHECK_HELP
+		"Exit: 6 not permitted by the case rules (the rule is said), 7 unknown case,\n"
+		"9 a date given has already passed.\n");
 }
 
 /* A new checkpoint list replaces the old one position by position, so a
@@ -65,7 +66,7 @@ int cmd_update(int argc, char **argv)
 		{"outcome", required_argument, NULL, 'O'},        {"findings", required_argument, NULL, 'F'},
 		{"closure", required_argument, NULL, 'C'},
 		{"text-file", required_argument, NULL, 'T'},      {"findings-file", required_argument, NULL, 'G'},
-		CLI_COMMON_OPTS,
+		CLI_SIGN_OPTS,
 	};
 	static const char *const statuses[] = {NULL, "filed", "referred", "accepted", "investigating",
 					       "penalty-decided", "handed-to-judiciary",
@@ -212,26 +213,11 @@ int cmd_update(int argc, char **argv)
 		r = cli_fail(EXIT_NO_CASE, "update: case %s is unknown here", m.case_id);
 	} else {
 		Ld__ApiCase *k = resp->case_view;
-		bool holder = !strcmp(self, k->holder);
 
-		if ((m.has_status || m.n_checkpoints || m.has_remediation_due_ms || m.closure_summary) &&
-		    !k->may_update)
-			r = cli_fail(EXIT_DENIED, "update: only %s, which handles the case, or a superior "
-						  "of it sets status, deadlines and checkpoints", k->holder);
-		else if (report && !holder)
-			r = cli_fail(EXIT_DENIED, "update: only %s, which handles the case, files stage "
-						  "reports", k->holder);
-		else if (report && sr.checkpoint >= k->n_checkpoints)
-			r = cli_fail(EXIT_USAGE, "update: case %s has no checkpoint %u (it has %zu)",
-				     m.case_id, sr.checkpoint, k->n_checkpoints);
-		else if ((r = past_checkpoints(k, cps, m.n_checkpoints, cpargs)) != 0)
-			;
-		else if (assess && holder)
-			r = cli_fail(EXIT_DENIED, "update: %s handles the case; follow-up assessment "
-						  "must come from another unit", self);
-		else if (assess && !k->may_assess)
-			r = cli_fail(EXIT_DENIED, "update: only a superior of %s or a supervising body "
-						  "assesses", k->holder);
+		/* Who may set, report or assess, and on which checkpoint, is the
+		 * daemon's to judge by the case rules before it signs (exit 6
+		 * with the rule). Checked here is input: dates already past. */
+		r = past_checkpoints(k, cps, m.n_checkpoints, cpargs);
 		if (r == 0) {
 			aud[n_aud++] = k->holder;
 			if (strcmp(k->referrer, k->holder))
@@ -265,7 +251,8 @@ int cmd_update(int argc, char **argv)
 			: cli_fail(EXIT_STORE, "out of memory");
 		/* The note judges the list as it was: not when this update
 		 * replaces it too. */
-		if (r == 0 && report && !m.n_checkpoints &&
+		if (r == 0 && report && !m.n_checkpoints && !cli_check_only &&
+		    sr.checkpoint < resp->case_view->n_checkpoints &&
 		    !resp->case_view->checkpoints[sr.checkpoint]->reported_ms &&
 		    !resp->case_view->checkpoints[sr.checkpoint]->dropped)
 			cli_note_late("update", "stage-report",

@@ -65,8 +65,9 @@ static json_t *action_json(const Ld__ApiViewAction *a)
 
 static json_t *case_json(const Ld__ApiViewCase *k)
 {
-	return json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:b, s:o}", "case",
-			 cli_json_text(k->case_id), "status", cli_json_text(k->status), "referrer",
+	return json_pack("{s:o, s:o, s:b, s:o, s:o, s:I, s:I, s:I, s:b, s:o}", "case",
+			 cli_json_text(k->case_id), "status", cli_json_text(k->status), "awaiting",
+			 k->state == LD__CASE_STATE__CASE_AWAITING_ANSWER, "referrer",
 			 cli_json_text(k->referrer), "holder", cli_json_text(k->holder),
 			 "referred_ms", (json_int_t)k->referred_ms, "answer_by_ms",
 			 (json_int_t)k->answer_by_ms, "answered_ms", (json_int_t)k->answered_ms,
@@ -218,7 +219,7 @@ static void cases_text(json_t *o)
 
 	printf("\n== REFERRALS AWAITING AN ANSWER (oldest first)\n");
 	json_array_foreach(cases, i, k) {
-		if (strcmp(cli_jstr(k, "status"), "awaiting answer") != 0)
+		if (!cli_jtrue(k, "awaiting"))
 			continue;
 		if (cli_jint(k, "referred_ms") <= 0)
 			snprintf(t, sizeof(t), "-");

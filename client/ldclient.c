@@ -158,8 +158,8 @@ int ldc_call(ldc_t *c, const Ld__ApiRequest *req, int timeout_ms, Ld__ApiRespons
 	return *ret_resp ? 0 : -EPROTO;
 }
 
-int ldc_append(ldc_t *c, const Ld__AppendItem *const *items, size_t n, ldc_ref_t *ret_refs,
-	       char **ret_msg)
+static int append(ldc_t *c, const Ld__AppendItem *const *items, size_t n, bool check,
+		  ldc_ref_t *ret_refs, char **ret_msg)
 {
 	Ld__ApiRequest q = LD__API_REQUEST__INIT;
 	Ld__ApiResponse *resp;
@@ -167,6 +167,7 @@ int ldc_append(ldc_t *c, const Ld__AppendItem *const *items, size_t n, ldc_ref_t
 
 	q.has_type = true;
 	q.type = LD__API_TYPE__API_APPEND;
+	q.has_check_only = q.check_only = check;
 	q.n_append = n;
 	q.append = (Ld__AppendItem **)items;
 	r = ldc_call(c, &q, 30000, &resp);
@@ -176,6 +177,8 @@ int ldc_append(ldc_t *c, const Ld__AppendItem *const *items, size_t n, ldc_ref_t
 		r = resp->has_err && resp->err < 0 ? resp->err : -EIO;
 		if (ret_msg && resp->message)
 			*ret_msg = strdup(resp->message);
+	} else if (check) {
+		/* judged acceptable; nothing signed */
 	} else if (resp->n_refs != n) {
 		r = -EPROTO;
 	} else if (ret_refs) {
@@ -189,6 +192,17 @@ int ldc_append(ldc_t *c, const Ld__AppendItem *const *items, size_t n, ldc_ref_t
 	}
 	ld__api_response__free_unpacked(resp, NULL);
 	return r;
+}
+
+int ldc_append(ldc_t *c, const Ld__AppendItem *const *items, size_t n, ldc_ref_t *ret_refs,
+	       char **ret_msg)
+{
+	return append(c, items, n, false, ret_refs, ret_msg);
+}
+
+int ldc_check(ldc_t *c, const Ld__AppendItem *const *items, size_t n, char **ret_msg)
+{
+	return append(c, items, n, true, NULL, ret_msg);
 }
 
 int ldc_wait(ldc_t *c, const char *feed, uint64_t seq, int timeout_ms)

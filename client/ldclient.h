@@ -48,6 +48,11 @@ typedef struct ldc_ref {
 int ldc_append(ldc_t *c, const Ld__AppendItem *const *items, size_t n, ldc_ref_t *ret_refs,
 	       char **ret_msg);
 
+/* Would the daemon append these items? It checks them as for an append
+ * (input, audience, the case and action rules) and signs nothing. 0, or
+ * the error an append would give (message in *ret_msg, caller frees). */
+int ldc_check(ldc_t *c, const Ld__AppendItem *const *items, size_t n, char **ret_msg);
+
 /* Wait until the node holds (feed, seq). 0, -ETIMEDOUT, or the daemon's error. */
 int ldc_wait(ldc_t *c, const char *feed, uint64_t seq, int timeout_ms);
 

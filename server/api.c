@@ -7,6 +7,7 @@
 #include <zmq.h>
 
 #include "common/base/errors.h"
+#include "common/domain/check.h"
 #include "common/feed/kinds.h"
 #include "server/log.h"
 #include "server/api_int.h"
@@ -324,11 +325,31 @@ struct append_job {
 	size_t first, n;    /* its items in the flat request array */
 };
 
+/* Would the case and action rules accept item 'it' signed now by this
+ * node? Judged by the domain code as if it were held (check.h), after
+ * everything this node has signed. 0, or LD_EREFUSED with the rule. */
+static int append_judge(ld_node_t *n, const Ld__AppendItem *it, char *why, size_t size)
+{
+	Ld__EntryHeader h = LD__ENTRY_HEADER__INIT;
+	ld_entry_t e = {.hdr = &h};
+
+	h.author = (char *)n->conf->id;
+	h.has_seq = h.has_time_ms = h.has_kind = true;
+	h.seq = UINT64_MAX;
+	h.time_ms = ld_now_ms();
+	h.kind = it->kind;
+	e.payload = it->payload.data;
+	e.payload_len = it->payload.len;
+	e.has_payload = true;
+	return ld_entry_check(LD_RD(n->store), n->access, &e, why, size);
+}
+
 /* Refuse before signing what nobody should sign: anything, once this node
  * is revoked; payload text that is not
  * UTF-8 or too long, a payload of a known kind that does not decode, an
- * audience naming a node that is not a current roster member. 0, or the
- * error with the reason in 'why'. */
+ * audience naming a node that is not a current roster member; what the
+ * case and action rules would refuse. 0, or the error with the reason in
+ * 'why'. */
 static int append_check(ld_node_t *n, const Ld__ApiRequest *q, char *why, size_t size)
 {
 	/* Nobody accepts what a revoked node signs: sign nothing, say why. */
@@ -366,6 +387,12 @@ static int append_check(ld_node_t *n, const Ld__ApiRequest *q, char *why, size_t
 				snprintf(why + strlen(why), size - strlen(why), ")");
 			return LD_ENOTMEMBER;
 		}
+	}
+	for (size_t k = 0; k < q->n_append; k++) {
+		int r = q->append[k]->has_payload ? append_judge(n, q->append[k], why, size) : 0;
+
+		if (r)
+			return r;
 	}
 	return 0;
 }
@@ -585,6 +612,10 @@ void ld_api_serve(ld_node_t *n, const ld_api_msg_t *msgs, size_t count)
 			api_respond_err(n, c, type, -EINVAL, "nothing to append");
 		} else if ((r = append_check(n, q, why, sizeof(why))) < 0) {
 			api_respond_err(n, c, type, r, why);
+		} else if (q->check_only) {
+			Ld__ApiResponse ok = api_ok(type);
+
+			api_respond(n, c, &ok);
 		} else if (nj == API_DRAIN) {
 			api_respond_err(n, c, type, -EAGAIN, "too many appends at once; send again");
 		} else {

@@ -10,6 +10,15 @@
 #include "server/api_int.h"
 #include "server/log.h"
 
+
+/* The API's enums are the judged states, value for value. */
+_Static_assert(LD__CASE_STATE__CASE_NEED_INFO == (int)LD_CASE_NEED_INFO &&
+		       LD__CASE_STATE__CASE_AWAITING_ANSWER == (int)LD_CASE_AWAITING,
+	       "ld.CaseState and enum ld_case_state differ");
+_Static_assert(LD__PART_STATE__PART_COMPLETED == (int)LD_PART_COMPLETED &&
+		       LD__PART_STATE__PART_ON_SITE == (int)LD_PART_ON_SITE,
+	       "ld.PartState and enum ld_part_state differ");
+
 /* --- cases --- */
 
 struct item_receipts {
@@ -154,7 +163,9 @@ void api_case(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 	cv.referrer = k->opened ? k->referrer : NULL;
 	cv.holder = k->opened ? k->holder : NULL;
 	cv.title = k->title;
-	cv.status = k->status;
+	cv.status = (char *)ld_case_state_name(k->state);
+	cv.has_state = true;
+	cv.state = (Ld__CaseState)k->state;
 	cv.has_answer_by_ms = k->answer_by_ms != 0;
 	cv.answer_by_ms = k->answer_by_ms;
 	cv.n_items = o.n;
@@ -218,6 +229,8 @@ static void participant_fill(Ld__ApiParticipant *x, const ld_participant_t *p)
 	x->has_escalated = x->has_not_visible = true;
 	x->role = p->role;
 	x->state = (char *)ld_participant_state(p);
+	x->has_part_state = !p->hidden;
+	x->part_state = (Ld__PartState)p->state;
 	x->state_ms = p->state_ms;
 	x->ack_ms = p->ack_ms;
 	x->overdue = p->overdue;
@@ -333,7 +346,9 @@ void api_view(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 		vc[i].title = x->title;
 		vc[i].referrer = x->referrer;
 		vc[i].holder = x->holder;
-		vc[i].status = x->status;
+		vc[i].status = (char *)ld_case_state_name(x->state);
+		vc[i].has_state = true;
+		vc[i].state = (Ld__CaseState)x->state;
 		vc[i].has_referred_ms = vc[i].has_answer_by_ms = vc[i].has_answered_ms = true;
 		vc[i].has_overdue = true;
 		vc[i].referred_ms = x->referred_ms;

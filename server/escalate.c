@@ -138,7 +138,7 @@ static void case_escalate(ld_node_t *n, struct esc *e, size_t *ne, const char *c
 	/* The referral now in force (a re-referral replaces the first). */
 	deadline = k->answer_by_ms ? k->answer_by_ms
 				   : add_sat(k->referral_ms, (int64_t)n->conf->sla_answer_days * 86400000);
-	if (k->opened && ours(n, k->holder) && !strcmp(k->status, "awaiting answer") && now > deadline)
+	if (k->opened && ours(n, k->holder) && k->state == LD_CASE_AWAITING && now > deadline)
 		esc_pack(e, ne, esc_add(n, e, ne, case_id, false, k->referral_feed, k->referral_seq,
 					k->referral_id, LD__OVERDUE__OVERDUE_ANSWER, -1, k->holder,
 					k->referrer, deadline));

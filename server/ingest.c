@@ -17,6 +17,7 @@
 
 #include "case.pb-c.h"
 #include "common/base/errors.h"
+#include "common/feed/kinds.h"
 #include "receipt.pb-c.h"
 #include "server/clock.h"
 #include "server/ingest.h"
@@ -239,7 +240,7 @@ static void want_granted(ld_node_t *n, const ld_entry_t *e)
 
 	if (e->hdr->kind != LD__KIND__KIND_REFERRAL_RESPONSE || !e->has_payload)
 		return;
-	m = ld__referral_response__unpack(NULL, e->payload_len, e->payload);
+	m = ld_entry_payload(e, LD__KIND__KIND_REFERRAL_RESPONSE);
 	if (!m)
 		return;
 	to = m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER   ? m->transfer_to

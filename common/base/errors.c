@@ -42,6 +42,8 @@ const char *ld_strerror(int err)
 		return "a node named is not a current member of the roster";
 	case LD_ESELFREVOKED:
 		return "this node is revoked by the root: nothing it signs would be accepted";
+	case LD_EREFUSED:
+		return "the case rules refuse it: every node would mark it refused";
 	default:
 		return strerror(-err);
 	}

@@ -26,6 +26,7 @@ enum {
 	LD_EBUSY = -EBUSY,              /* data directory locked by another process */
 	LD_ENOTMEMBER = -ENXIO,         /* a node named is not a current roster member */
 	LD_ESELFREVOKED = -ENOTRECOVERABLE, /* this node is revoked: it signs nothing more */
+	LD_EREFUSED = -EPERM,           /* the case/action rules refuse it (the rule is said) */
 };
 
 /* A short, operator-facing description of 'err' (negative or positive errno,

@@ -8,6 +8,7 @@
 #include "common/domain/action.h"
 #include "common/base/errors.h"
 #include "common/index/hidden.h"
+#include "common/feed/kinds.h"
 
 const char *ld_part_state_name(enum ld_part_state s)
 {
@@ -60,7 +61,7 @@ static ld_participant_t *part_of(ld_action_t *a, const char *node)
 
 static void judge_dispatch(ld_action_t *a, ld_case_item_t *it, const ld_entry_t *e)
 {
-	Ld__ActionDispatch *m = ld__action_dispatch__unpack(NULL, e->payload_len, e->payload);
+	Ld__ActionDispatch *m = ld_entry_payload(e, LD__KIND__KIND_ACTION_DISPATCH);
 	size_t olen = strchr(a->action_id, '/') - a->action_id;
 
 	if (!m) {
@@ -105,7 +106,7 @@ static void judge_dispatch(ld_action_t *a, ld_case_item_t *it, const ld_entry_t 
 
 static void judge_response(ld_action_t *a, ld_case_item_t *it, const ld_entry_t *e)
 {
-	Ld__ActionResponse *m = ld__action_response__unpack(NULL, e->payload_len, e->payload);
+	Ld__ActionResponse *m = ld_entry_payload(e, LD__KIND__KIND_ACTION_RESPONSE);
 	ld_participant_t *p;
 
 	if (!m) {
@@ -252,44 +253,62 @@ int ld_action_load(ld_store_t *s, const ld_access_t *acc, const char *action_id,
 	return ld_action_load_rd(LD_RD(s), acc, action_id, now_ms, ret);
 }
 
-int ld_action_load_rd(const ld_rd_t *rd, const ld_access_t *acc, const char *action_id,
-		      int64_t now_ms, ld_action_t **ret)
+/* Judge every item of 't' in order into 'a'. */
+static void judge_all(ld_action_t *a, const ld_access_t *acc, ld_timeline_t *t)
 {
-	ld_timeline_t t;
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->entries[i]->hdr->kind == LD__KIND__KIND_ACTION_DISPATCH) {
+			judge_dispatch(a, &t->items[i], t->entries[i]);
+		} else if (t->entries[i]->hdr->kind == LD__KIND__KIND_ESCALATION) {
+			char who[LD_NODE_ID_MAX + 1];
+			ld_participant_t *p;
+
+			ld_escalation_summary(&t->items[i], t->entries[i], who);
+			/* Only a command centre above the participant escalates. */
+			if (who[0] && (p = part_of(a, who)) &&
+			    ld_access_is_superior(acc, t->entries[i]->hdr->author, who))
+				p->escalated = true;
+			else if (who[0])
+				refuse(&t->items[i], "only a superior of the unit may escalate it");
+		} else {
+			judge_response(a, &t->items[i], t->entries[i]);
+		}
+	}
+	for (size_t i = 0; i < t->n; i++)
+		ld_utf8_trim(t->items[i].summary);
+	ld_utf8_trim(a->title);
+}
+
+static int load(const ld_rd_t *rd, const ld_access_t *acc, const char *action_id,
+		const ld_entry_t *cand, ld_timeline_t *t, ld_action_t **ret)
+{
 	ld_action_t *a;
 	int r;
 
 	if (!ld_case_id_valid(action_id))
 		return -EINVAL;
-	if ((r = ld_timeline_load(rd, ld_rd_foreach_action_entry, action_id, &t)) < 0)
+	if ((r = ld_timeline_load(rd, ld_rd_foreach_action_entry, action_id, cand, t)) < 0)
 		return r;
 	a = calloc(1, sizeof(*a));
 	if (!a) {
-		ld_timeline_free(&t);
+		ld_timeline_free(t);
 		return -ENOMEM;
 	}
 	snprintf(a->action_id, sizeof(a->action_id), "%s", action_id);
-	for (size_t i = 0; i < t.n; i++) {
-		if (t.entries[i]->hdr->kind == LD__KIND__KIND_ACTION_DISPATCH) {
-			judge_dispatch(a, &t.items[i], t.entries[i]);
-		} else if (t.entries[i]->hdr->kind == LD__KIND__KIND_ESCALATION) {
-			char who[LD_NODE_ID_MAX + 1];
-			ld_participant_t *p;
+	judge_all(a, acc, t);
+	*ret = a;
+	return 0;
+}
 
-			ld_escalation_summary(&t.items[i], t.entries[i], who);
-			/* Only a command centre above the participant escalates. */
-			if (who[0] && (p = part_of(a, who)) &&
-			    ld_access_is_superior(acc, t.entries[i]->hdr->author, who))
-				p->escalated = true;
-			else if (who[0])
-				refuse(&t.items[i], "only a superior of the unit may escalate it");
-		} else {
-			judge_response(a, &t.items[i], t.entries[i]);
-		}
-	}
-	for (size_t i = 0; i < t.n; i++)
-		ld_utf8_trim(t.items[i].summary);
-	ld_utf8_trim(a->title);
+int ld_action_load_rd(const ld_rd_t *rd, const ld_access_t *acc, const char *action_id,
+		      int64_t now_ms, ld_action_t **ret)
+{
+	ld_timeline_t t;
+	ld_action_t *a;
+	int r = load(rd, acc, action_id, NULL, &t, &a);
+
+	if (r < 0)
+		return r;
 	a->items = t.items;
 	a->n_items = t.n;
 	t.items = NULL;
@@ -306,6 +325,25 @@ int ld_action_load_rd(const ld_rd_t *rd, const ld_access_t *acc, const char *act
 							  : now_ms > a->ack_by_ms);
 	*ret = a;
 	return 0;
+}
+
+int ld_action_check(const ld_rd_t *rd, const ld_access_t *acc, const char *action_id,
+		    const ld_entry_t *cand, char *why, size_t n)
+{
+	ld_timeline_t t;
+	ld_action_t *a;
+	int r = load(rd, acc, action_id, cand, &t, &a);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < t.n; i++)
+		if (t.entries[i] == cand && t.items[i].refused) {
+			snprintf(why, n, "%s", t.items[i].reason);
+			r = LD_EREFUSED;
+		}
+	ld_timeline_free(&t);
+	ld_action_destroy(&a);
+	return r;
 }
 
 void ld_action_destroy(ld_action_t **a_p)

@@ -77,6 +77,12 @@ int ld_action_load_rd(const ld_rd_t *rd, const ld_access_t *a, const char *actio
 /* Free; sets *a_p = NULL. Safe on NULL and twice. */
 void ld_action_destroy(ld_action_t **a_p);
 
+/* Would the action rules accept entry 'cand' (not stored) added to action
+ * 'action_id'? As ld_case_check(): 0, LD_EREFUSED with the rule in 'why',
+ * or -errno. */
+int ld_action_check(const ld_rd_t *rd, const ld_access_t *acc, const char *action_id,
+		    const ld_entry_t *cand, char *why, size_t n);
+
 const char *ld_part_state_name(enum ld_part_state s);
 /* The state to show for p: "not visible here" when hidden. */
 const char *ld_participant_state(const ld_participant_t *p);

@@ -8,6 +8,7 @@
 #include "common/domain/casefile.h"
 #include "common/base/vec.h"
 #include "common/base/errors.h"
+#include "common/feed/kinds.h"
 #include "evidence.pb-c.h"
 
 static const char *const violations[] = {"unspecified", "water", "air", "solid-waste",
@@ -32,6 +33,22 @@ void ld_utf8_trim(char *s)
 							  : 1;
 	if (n - (i - 1) < need)
 		s[i - 1] = '\0';
+}
+
+static const char *const case_states[LD_CASE_STATES] = {"not referred", "awaiting answer",
+							"accepted", "rejected", "need-info"};
+
+const char *ld_case_state_name(enum ld_case_state st)
+{
+	return (unsigned)st < LD_CASE_STATES ? case_states[st] : "unknown";
+}
+
+int ld_case_state_parse(const char *name)
+{
+	for (int i = 0; name && i < LD_CASE_STATES; i++)
+		if (!strcmp(name, case_states[i]))
+			return i;
+	return -EINVAL;
 }
 
 const char *ld_case_status_name(uint32_t v)
@@ -137,12 +154,24 @@ int ld_timeline_load(const ld_rd_t *rd,
 		     int (*foreach)(const ld_rd_t *rd, const char *id,
 				    int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
 				    void *ud),
-		     const char *id, ld_timeline_t *t)
+		     const char *id, const ld_entry_t *cand, ld_timeline_t *t)
 {
 	struct load l = {.rd = rd};
 	int r = foreach(rd, id, collect, &l);
 
 	memset(t, 0, sizeof(*t));
+	if (r == 0 && cand && (r = ld_vec_grow(&l.p, l.n, &l.cap, sizeof(*l.p), 16)) == 0) {
+		ld_case_item_t *it = &l.p[l.n].item;
+
+		memset(it, 0, sizeof(*it));
+		snprintf(it->feed, sizeof(it->feed), "%s", cand->hdr->author);
+		it->seq = cand->hdr->seq;
+		it->kind = cand->hdr->kind;
+		it->time_ms = it->recv_ms = cand->hdr->time_ms;
+		memcpy(it->id, cand->id, LD_ID_LEN);
+		l.p[l.n++].e = (ld_entry_t *)cand;
+		t->cand = cand;
+	}
 	if (r == 0 && l.n == 0)
 		r = -ENOENT;
 	if (r == 0) {
@@ -167,7 +196,8 @@ int ld_timeline_load(const ld_rd_t *rd,
 		t->n = l.n;
 	} else {
 		for (size_t i = 0; i < l.n; i++)
-			ld_entry_destroy(&l.p[i].e);
+			if (l.p[i].e != cand)
+				ld_entry_destroy(&l.p[i].e);
 		free(t->items);
 		free(t->entries);
 		memset(t, 0, sizeof(*t));
@@ -179,7 +209,8 @@ int ld_timeline_load(const ld_rd_t *rd,
 void ld_timeline_free(ld_timeline_t *t)
 {
 	for (size_t i = 0; i < t->n; i++)
-		ld_entry_destroy(&t->entries[i]);
+		if (t->entries[i] != t->cand)
+			ld_entry_destroy(&t->entries[i]);
 	free(t->entries);
 	free(t->items);
 	memset(t, 0, sizeof(*t));
@@ -191,9 +222,18 @@ static void refuse(ld_case_item_t *it, const char *why)
 	snprintf(it->reason, sizeof(it->reason), "%s", why);
 }
 
+/* Refused for the state the case is in: the rule, then the state. */
+static void refuse_in(ld_case_item_t *it, const ld_case_t *c, const char *why)
+{
+	it->refused = true;
+	if (snprintf(it->reason, sizeof(it->reason), "%s (case %s: %s, held by %s)", why,
+		     c->case_id, ld_case_state_name(c->state), c->holder) >= (int)sizeof(it->reason))
+		ld_utf8_trim(it->reason);
+}
+
 static void judge_referral(ld_case_t *c, ld_case_item_t *it, const ld_entry_t *e)
 {
-	Ld__CaseReferral *m = ld__case_referral__unpack(NULL, e->payload_len, e->payload);
+	Ld__CaseReferral *m = ld_entry_payload(e, LD__KIND__KIND_CASE_REFERRAL);
 	size_t olen = strchr(c->case_id, '/') - c->case_id;
 
 	if (!m) {
@@ -207,16 +247,15 @@ static void judge_referral(ld_case_t *c, ld_case_item_t *it, const ld_entry_t *e
 		refuse(it, "only the unit that owns the case id may refer it");
 	else if (!m->addressee || !ld_node_id_valid(m->addressee))
 		refuse(it, "no valid addressee");
-	else if (c->opened && strcmp(c->status, "need-info") != 0 &&
-		 strcmp(c->status, "rejected") != 0)
-		refuse(it, "the case is already referred (it can be re-referred after reject or "
-			   "need-info)");
+	else if (c->opened && c->state != LD_CASE_NEED_INFO && c->state != LD_CASE_REJECTED)
+		refuse_in(it, c, "the case is already referred: it can be referred again only "
+				 "after reject or need-info");
 	if (!it->refused) {
 		c->opened = true;
 		snprintf(c->referrer, sizeof(c->referrer), "%s", e->hdr->author);
 		snprintf(c->holder, sizeof(c->holder), "%s", m->addressee);
 		snprintf(c->title, sizeof(c->title), "%s", m->title ? m->title : "");
-		snprintf(c->status, sizeof(c->status), "awaiting answer");
+		c->state = LD_CASE_AWAITING;
 		c->answer_by_ms = m->has_answer_by_ms ? m->answer_by_ms : 0;
 		snprintf(c->referral_feed, sizeof(c->referral_feed), "%s", e->hdr->author);
 		c->referral_seq = e->hdr->seq;
@@ -229,7 +268,7 @@ static void judge_referral(ld_case_t *c, ld_case_item_t *it, const ld_entry_t *e
 static void judge_response(ld_case_t *c, const ld_access_t *a, ld_case_item_t *it,
 			   const ld_entry_t *e)
 {
-	Ld__ReferralResponse *m = ld__referral_response__unpack(NULL, e->payload_len, e->payload);
+	Ld__ReferralResponse *m = ld_entry_payload(e, LD__KIND__KIND_REFERRAL_RESPONSE);
 	const char *who = e->hdr->author, *to;
 
 	if (!m) {
@@ -250,7 +289,7 @@ static void judge_response(ld_case_t *c, const ld_access_t *a, ld_case_item_t *i
 			 !ld_access_is_superior(a, who, c->referrer))
 			refuse(it, "only a superior of the units concerned may designate jurisdiction");
 	} else if (strcmp(who, c->holder) != 0) {
-		refuse(it, "only the unit the case is addressed to may answer it");
+		refuse_in(it, c, "only the unit the case is addressed to may answer it");
 	} else if ((m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_REJECT ||
 		    m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_NEED_INFO) &&
 		   (!m->reason || !m->reason[0])) {
@@ -260,24 +299,24 @@ static void judge_response(ld_case_t *c, const ld_access_t *a, ld_case_item_t *i
 		refuse(it, "transfer needs the unit to transfer to");
 	} else if (m->decision < 1 || m->decision > 4) {
 		refuse(it, "unknown decision");
-	} else if (strcmp(c->status, "awaiting answer") != 0 &&
+	} else if (c->state != LD_CASE_AWAITING &&
 		   !(m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER &&
-		     !strcmp(c->status, "accepted"))) {
-		refuse(it, m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER
-				   ? "a case can be transferred only while awaiting an answer or "
-				     "after accepting it"
-				   : "the case is not awaiting an answer");
+		     c->state == LD_CASE_ACCEPTED)) {
+		refuse_in(it, c, m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER
+				      ? "a case can be transferred only while awaiting an answer or "
+					"after accepting it"
+				      : "the case is not awaiting an answer");
 	}
 	if (!it->refused) {
 		switch (m->decision) {
 		case LD__REFERRAL_DECISION__REFERRAL_DECISION_ACCEPT:
-			snprintf(c->status, sizeof(c->status), "accepted");
+			c->state = LD_CASE_ACCEPTED;
 			break;
 		case LD__REFERRAL_DECISION__REFERRAL_DECISION_REJECT:
-			snprintf(c->status, sizeof(c->status), "rejected");
+			c->state = LD_CASE_REJECTED;
 			break;
 		case LD__REFERRAL_DECISION__REFERRAL_DECISION_NEED_INFO:
-			snprintf(c->status, sizeof(c->status), "need-info");
+			c->state = LD_CASE_NEED_INFO;
 			break;
 		default: /* transfer, designate: a new holder must answer */
 			if (m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER)
@@ -285,7 +324,7 @@ static void judge_response(ld_case_t *c, const ld_access_t *a, ld_case_item_t *i
 			else
 				c->designated = true;
 			snprintf(c->holder, sizeof(c->holder), "%s", to);
-			snprintf(c->status, sizeof(c->status), "awaiting answer");
+			c->state = LD_CASE_AWAITING;
 		}
 	}
 	ld__referral_response__free_unpacked(m, NULL);
@@ -296,7 +335,7 @@ static void judge_attestation(ld_case_item_t *it, const ld_entry_t *e)
 	static const char *const verdicts[] = {"?", "recognised", "recognised with reservations",
 					       "not recognised"};
 	Ld__EvidenceAttestation *m =
-		ld__evidence_attestation__unpack(NULL, e->payload_len, e->payload);
+		ld_entry_payload(e, LD__KIND__KIND_EVIDENCE_ATTESTATION);
 
 	if (!m) {
 		refuse(it, "payload does not decode as an attestation");
@@ -316,6 +355,24 @@ static void judge_attestation(ld_case_item_t *it, const ld_entry_t *e)
 	ld__evidence_attestation__free_unpacked(m, NULL);
 }
 
+/* The first stage report of 'm' naming a checkpoint the case does not
+ * have, or SIZE_MAX. */
+static size_t stage_report_beyond(const ld_case_t *c, const Ld__CaseUpdate *m)
+{
+	for (size_t i = 0; i < m->n_stage_reports; i++)
+		if (m->stage_reports[i]->checkpoint >= c->n_checkpoints)
+			return i;
+	return SIZE_MAX;
+}
+
+static void refuse_checkpoint(ld_case_item_t *it, const ld_case_t *c, uint32_t k)
+{
+	it->refused = true;
+	snprintf(it->reason, sizeof(it->reason),
+		 "a stage report names checkpoint %u, but case %s has %zu (numbered from 0)", k,
+		 c->case_id, c->n_checkpoints);
+}
+
 /* Remediation supervision (长效执行监督): the holder (or a superior of it)
  * sets status, deadlines and checkpoints and files stage reports; follow-up
  * assessments are independent: by a superior of the holder or a supervising
@@ -323,10 +380,10 @@ static void judge_attestation(ld_case_item_t *it, const ld_entry_t *e)
 static void judge_update(ld_case_t *c, const ld_access_t *a, ld_case_item_t *it,
 			 const ld_entry_t *e)
 {
-	Ld__CaseUpdate *m = ld__case_update__unpack(NULL, e->payload_len, e->payload);
+	Ld__CaseUpdate *m = ld_entry_payload(e, LD__KIND__KIND_CASE_UPDATE);
 	const char *who = e->hdr->author;
 	bool holder, above, supervisor;
-	size_t o = 0;
+	size_t o = 0, beyond;
 
 	if (!m) {
 		refuse(it, "payload does not decode as a case update");
@@ -361,6 +418,8 @@ static void judge_update(ld_case_t *c, const ld_access_t *a, ld_case_item_t *it,
 			   "deadlines and checkpoints");
 	else if (m->n_stage_reports && !holder)
 		refuse(it, "only the unit handling the case files stage reports");
+	else if ((beyond = stage_report_beyond(c, m)) != SIZE_MAX)
+		refuse_checkpoint(it, c, m->stage_reports[beyond]->checkpoint);
 	else if (m->n_assessments && holder)
 		refuse(it, "follow-up assessment must be independent: not by the unit assessed");
 	else if (m->n_assessments && !above && !supervisor)
@@ -407,7 +466,7 @@ static void judge_update(ld_case_t *c, const ld_access_t *a, ld_case_item_t *it,
 
 void ld_escalation_summary(ld_case_item_t *it, const ld_entry_t *e, char *responsible)
 {
-	Ld__Escalation *m = ld__escalation__unpack(NULL, e->payload_len, e->payload);
+	Ld__Escalation *m = ld_entry_payload(e, LD__KIND__KIND_ESCALATION);
 
 	responsible[0] = '\0';
 	if (!m) {
@@ -430,7 +489,7 @@ static void summarise_other(ld_case_item_t *it, const ld_entry_t *e)
 	if (e->hdr->kind == LD__KIND__KIND_CUSTODY_TRANSFER) {
 		static const char *const why[] = {"changed hands", "copy fetched", "handed over",
 						  "returned", "submitted to court"};
-		Ld__CustodyTransfer *m = ld__custody_transfer__unpack(NULL, e->payload_len, e->payload);
+		Ld__CustodyTransfer *m = ld_entry_payload(e, LD__KIND__KIND_CUSTODY_TRANSFER);
 		char hex[65] = "";
 
 		if (m) {
@@ -450,7 +509,7 @@ static void summarise_other(ld_case_item_t *it, const ld_entry_t *e)
 		}
 	}
 	if (e->hdr->kind == LD__KIND__KIND_CASE_EXPORT) {
-		Ld__CaseExport *m = ld__case_export__unpack(NULL, e->payload_len, e->payload);
+		Ld__CaseExport *m = ld_entry_payload(e, LD__KIND__KIND_CASE_EXPORT);
 
 		if (m) {
 			snprintf(it->summary, sizeof(it->summary),
@@ -462,7 +521,7 @@ static void summarise_other(ld_case_item_t *it, const ld_entry_t *e)
 		}
 	}
 	if (e->hdr->kind == LD__KIND__KIND_EVIDENCE_RECORD) {
-		Ld__EvidenceRecord *m = ld__evidence_record__unpack(NULL, e->payload_len, e->payload);
+		Ld__EvidenceRecord *m = ld_entry_payload(e, LD__KIND__KIND_EVIDENCE_RECORD);
 
 		if (m) {
 			snprintf(it->summary, sizeof(it->summary), "EVIDENCE %s: %s (%llu bytes)",
@@ -481,26 +540,12 @@ int ld_case_load(ld_store_t *s, const ld_access_t *a, const char *case_id, ld_ca
 	return ld_case_load_rd(LD_RD(s), a, case_id, ret);
 }
 
-int ld_case_load_rd(const ld_rd_t *rd, const ld_access_t *a, const char *case_id, ld_case_t **ret)
+/* Judge every item of 't' in order into 'c'. */
+static void judge_all(ld_case_t *c, const ld_access_t *a, ld_timeline_t *t)
 {
-	ld_timeline_t t;
-	ld_case_t *c;
-	int r;
-
-	if (!ld_case_id_valid(case_id))
-		return -EINVAL;
-	if ((r = ld_timeline_load(rd, ld_rd_foreach_case_entry, case_id, &t)) < 0)
-		return r;
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		ld_timeline_free(&t);
-		return -ENOMEM;
-	}
-	snprintf(c->case_id, sizeof(c->case_id), "%s", case_id);
-	snprintf(c->status, sizeof(c->status), "not referred");
-	for (size_t i = 0; i < t.n; i++) {
-		ld_case_item_t *it = &t.items[i];
-		const ld_entry_t *e = t.entries[i];
+	for (size_t i = 0; i < t->n; i++) {
+		ld_case_item_t *it = &t->items[i];
+		const ld_entry_t *e = t->entries[i];
 
 		if (e->hdr->kind == LD__KIND__KIND_CASE_REFERRAL)
 			judge_referral(c, it, e);
@@ -520,6 +565,38 @@ int ld_case_load_rd(const ld_rd_t *rd, const ld_access_t *a, const char *case_id
 		ld_utf8_trim(it->reason);
 	}
 	ld_utf8_trim(c->title);
+}
+
+static int load(const ld_rd_t *rd, const ld_access_t *a, const char *case_id,
+		const ld_entry_t *cand, ld_timeline_t *t, ld_case_t **ret)
+{
+	ld_case_t *c;
+	int r;
+
+	if (!ld_case_id_valid(case_id))
+		return -EINVAL;
+	if ((r = ld_timeline_load(rd, ld_rd_foreach_case_entry, case_id, cand, t)) < 0)
+		return r;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		ld_timeline_free(t);
+		return -ENOMEM;
+	}
+	snprintf(c->case_id, sizeof(c->case_id), "%s", case_id);
+	c->state = LD_CASE_NOT_REFERRED;
+	judge_all(c, a, t);
+	*ret = c;
+	return 0;
+}
+
+int ld_case_load_rd(const ld_rd_t *rd, const ld_access_t *a, const char *case_id, ld_case_t **ret)
+{
+	ld_timeline_t t;
+	ld_case_t *c;
+	int r = load(rd, a, case_id, NULL, &t, &c);
+
+	if (r < 0)
+		return r;
 	/* The judged items move into the case; the entries are freed. */
 	c->items = t.items;
 	c->n_items = t.n;
@@ -527,6 +604,25 @@ int ld_case_load_rd(const ld_rd_t *rd, const ld_access_t *a, const char *case_id
 	ld_timeline_free(&t);
 	*ret = c;
 	return 0;
+}
+
+int ld_case_check(const ld_rd_t *rd, const ld_access_t *a, const char *case_id,
+		  const ld_entry_t *cand, char *why, size_t n)
+{
+	ld_timeline_t t;
+	ld_case_t *c;
+	int r = load(rd, a, case_id, cand, &t, &c);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < t.n; i++)
+		if (t.entries[i] == cand && t.items[i].refused) {
+			snprintf(why, n, "%s", t.items[i].reason);
+			r = LD_EREFUSED;
+		}
+	ld_timeline_free(&t);
+	ld_case_destroy(&c);
+	return r;
 }
 
 void ld_case_destroy(ld_case_t **c_p)

@@ -25,7 +25,7 @@ typedef struct ld_case_item {
 	uint8_t id[LD_ID_LEN];
 	char summary[512];      /* one line for a person */
 	bool refused;
-	char reason[192];       /* why it was refused */
+	char reason[320];       /* why it was refused */
 	bool hidden;            /* held redacted: its content is not visible here */
 } ld_case_item_t;
 
@@ -48,13 +48,30 @@ typedef struct ld_assessment {
 	int64_t time_ms;
 } ld_assessment_t;
 
+/* Where a case stands, as judged (the names are the API's and the view's
+ * text: ld_case_state_name). */
+enum ld_case_state {
+	LD_CASE_NOT_REFERRED = 0, /* no valid referral held */
+	LD_CASE_AWAITING,         /* the holder must answer */
+	LD_CASE_ACCEPTED,
+	LD_CASE_REJECTED,
+	LD_CASE_NEED_INFO,        /* the referrer must supplement */
+};
+#define LD_CASE_STATES 5
+
+/* "not referred", "awaiting answer", "accepted", "rejected", "need-info";
+ * "unknown" for a value out of range. */
+const char *ld_case_state_name(enum ld_case_state s);
+/* The state named 'name', or -EINVAL. */
+int ld_case_state_parse(const char *name);
+
 typedef struct ld_case {
 	char case_id[LD_CASE_ID_MAX + 1];
 	bool opened;                          /* a referral by the owner is held */
 	char referrer[LD_NODE_ID_MAX + 1];    /* unit that opened the case */
 	char holder[LD_NODE_ID_MAX + 1];      /* unit that must answer / handles it */
 	char title[256];
-	char status[64];                      /* e.g. "awaiting answer", "accepted" */
+	enum ld_case_state state;
 	int64_t answer_by_ms;
 	char referral_feed[LD_NODE_ID_MAX + 1]; /* the opening referral entry */
 	uint64_t referral_seq;
@@ -78,15 +95,18 @@ typedef struct ld_timeline {
 	ld_case_item_t *items;
 	ld_entry_t **entries;   /* entries[i] belongs to items[i]; owned */
 	size_t n;
+	const ld_entry_t *cand; /* the candidate (not owned), or NULL */
 } ld_timeline_t;
 
-/* Collect every entry 'foreach' lists for 'id' and sort them. 0, -ENOENT
- * when there is none, or -errno. Free with ld_timeline_free(). */
+/* Collect every entry 'foreach' lists for 'id', and 'cand' if not NULL
+ * (an entry not stored, borrowed: t->entries holds it but does not own
+ * it), and sort them. 0, -ENOENT when there is none, or -errno. Free with
+ * ld_timeline_free(). */
 int ld_timeline_load(const ld_rd_t *rd,
 		     int (*foreach)(const ld_rd_t *rd, const char *id,
 				    int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
 				    void *ud),
-		     const char *id, ld_timeline_t *t);
+		     const char *id, const ld_entry_t *cand, ld_timeline_t *t);
 
 /* Free the entries and arrays; *t is left empty. */
 void ld_timeline_free(ld_timeline_t *t);
@@ -101,6 +121,14 @@ int ld_case_load_rd(const ld_rd_t *rd, const ld_access_t *a, const char *case_id
 
 /* Free; sets *c_p = NULL. Safe on NULL and twice. */
 void ld_case_destroy(ld_case_t **c_p);
+
+/* Would the case rules accept entry 'cand' (not stored: e.g. one this node
+ * is about to sign) if it were added to case 'case_id' as held through
+ * 'rd'? It is judged with everything held, in judged order, by the same
+ * code as ld_case_load. 0 if accepted; LD_EREFUSED with the rule it breaks
+ * in 'why' (size n); -errno on failure. 'cand' is borrowed. */
+int ld_case_check(const ld_rd_t *rd, const ld_access_t *a, const char *case_id,
+		  const ld_entry_t *cand, char *why, size_t n);
 
 /* One-line summary of an Escalation entry into it->summary; the node it
  * names as responsible into 'responsible' (LD_NODE_ID_MAX + 1), or "". */

@@ -21,7 +21,7 @@ int ld_evidence_file_info(const ld_entry_t *rec, ld_blob_info_t *info, char *cas
 
 	if (rec->hdr->kind != LD__KIND__KIND_EVIDENCE_RECORD || !rec->has_payload)
 		return -EPROTO;
-	m = ld__evidence_record__unpack(NULL, rec->payload_len, rec->payload);
+	m = ld_entry_payload(rec, LD__KIND__KIND_EVIDENCE_RECORD);
 	if (!m)
 		return -EPROTO;
 	if (case_id)
@@ -105,7 +105,7 @@ static int custody_cb(void *ud, const char *feed, uint64_t seq, uint32_t kind)
 		ld_entry_destroy(&e);
 		return 0;
 	}
-	m = ld__custody_transfer__unpack(NULL, e->payload_len, e->payload);
+	m = ld_entry_payload(e, LD__KIND__KIND_CUSTODY_TRANSFER);
 	if (m && m->record && m->record->feed && m->to_node &&
 	    !strcmp(m->record->feed, c->rec->hdr->author) && m->record->seq == c->rec->hdr->seq &&
 	    (m->reason == LD__CUSTODY_REASON__CUSTODY_REASON_HAND_OVER ||

@@ -6,6 +6,7 @@
 
 #include "common/base/errors.h"
 #include "common/domain/revocation.h"
+#include "common/feed/kinds.h"
 #include "roster.pb-c.h"
 
 struct find {
@@ -24,7 +25,7 @@ static int revoke_cb(void *ud, const ld_entry_t *e, int64_t recv_ms)
 	(void)recv_ms;
 	if (e->hdr->kind != LD__KIND__KIND_ROSTER_UPDATE || !e->has_payload)
 		return 0;
-	u = ld__roster_update__unpack(NULL, e->payload_len, e->payload);
+	u = ld_entry_payload(e, LD__KIND__KIND_ROSTER_UPDATE);
 	/* A revocation the roster rules refused revoked nothing. */
 	if (u && u->action == LD__ROSTER_UPDATE__ACTION__REVOKE && u->node_id &&
 	    !strcmp(u->node_id, f->node) &&

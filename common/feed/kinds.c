@@ -263,6 +263,28 @@ const char *ld_kind_action_id(const ProtobufCMessage *m)
 	return ld_case_id_valid(id) ? id : NULL;
 }
 
+void *ld_payload_unpack(uint32_t kind, const void *payload, size_t len)
+{
+	const ld_kind_info_t *k = ld_kind_info(kind);
+
+	if (!k || !k->desc || (!payload && len))
+		return NULL;
+	return protobuf_c_message_unpack(k->desc, NULL, len, payload);
+}
+
+void *ld_entry_payload(const ld_entry_t *e, uint32_t kind)
+{
+	if (!e || !e->hdr || e->hdr->kind != kind || !e->has_payload)
+		return NULL;
+	return ld_payload_unpack(kind, e->payload, e->payload_len);
+}
+
+void ld_payload_free(void *m)
+{
+	if (m)
+		protobuf_c_message_free_unpacked(m, NULL);
+}
+
 int ld_payload_case_id(uint32_t kind, const void *payload, size_t len, char *buf)
 {
 	const ld_kind_info_t *k = ld_kind_info(kind);

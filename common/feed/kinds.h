@@ -24,6 +24,21 @@ typedef struct ld_kind_info {
 /* The kind's entry, or NULL for a kind this version does not know. */
 const ld_kind_info_t *ld_kind_info(uint32_t kind);
 
+/* The payload of entry 'e' decoded as the message of 'kind', the one
+ * place entries' payloads are decoded (no caller unpacks by hand): NULL if
+ * 'e' is of another kind, holds no payload (redacted), or its payload does
+ * not decode. The caller owns the message: ld_payload_free(). */
+struct ld_entry;
+void *ld_entry_payload(const struct ld_entry *e, uint32_t kind);
+
+/* The same for payload bytes of an entry of 'kind' (e.g. one being
+ * written); NULL for a kind without a payload message, or bytes that do
+ * not decode. */
+void *ld_payload_unpack(uint32_t kind, const void *payload, size_t len);
+
+/* Free what ld_entry_payload()/ld_payload_unpack() returned. Safe on NULL. */
+void ld_payload_free(void *m);
+
 /* The case a decoded payload names (its "case_id" field, if valid), or
  * NULL. Borrowed from 'm'. */
 const char *ld_kind_case_id(const ProtobufCMessage *m);

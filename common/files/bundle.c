@@ -16,6 +16,7 @@
 #include "common/base/errors.h"
 #include "common/crypto/key.h"
 #include "common/feed/roster.h"
+#include "common/feed/kinds.h"
 #include "evidence.pb-c.h"
 #include "receipt.pb-c.h"
 #include "roster.pb-c.h"
@@ -502,7 +503,7 @@ static int check_root(struct verify *v, const uint8_t root_pub[LD_PUBKEY_LEN])
 		if (!e->has_payload)
 			return fail(v, LD_EMALFORMED, "root feed %s #%llu: a roster update without its "
 				    "content", v->root_id, (unsigned long long)want);
-		u = ld__roster_update__unpack(NULL, e->payload_len, e->payload);
+		u = ld_entry_payload(e, LD__KIND__KIND_ROSTER_UPDATE);
 		if (!u)
 			return fail(v, LD_EMALFORMED, "root feed %s #%llu: roster update does not "
 				    "decode", v->root_id, (unsigned long long)want);
@@ -595,7 +596,7 @@ static void describe(const ld_entry_t *e, char *buf, size_t n)
 	if (!e->has_payload)
 		return;
 	if (e->hdr->kind == LD__KIND__KIND_CASE_REFERRAL) {
-		Ld__CaseReferral *m = ld__case_referral__unpack(NULL, e->payload_len, e->payload);
+		Ld__CaseReferral *m = ld_entry_payload(e, LD__KIND__KIND_CASE_REFERRAL);
 
 		if (m) {
 			snprintf(buf, n, "referral to %s: %.200s", m->addressee ? m->addressee : "?",
@@ -603,7 +604,7 @@ static void describe(const ld_entry_t *e, char *buf, size_t n)
 			ld__case_referral__free_unpacked(m, NULL);
 		}
 	} else if (e->hdr->kind == LD__KIND__KIND_REFERRAL_RESPONSE) {
-		Ld__ReferralResponse *m = ld__referral_response__unpack(NULL, e->payload_len, e->payload);
+		Ld__ReferralResponse *m = ld_entry_payload(e, LD__KIND__KIND_REFERRAL_RESPONSE);
 
 		if (m) {
 			snprintf(buf, n, "answer: %s%s%.200s", ld_decision_name(m->decision),
@@ -611,7 +612,7 @@ static void describe(const ld_entry_t *e, char *buf, size_t n)
 			ld__referral_response__free_unpacked(m, NULL);
 		}
 	} else if (e->hdr->kind == LD__KIND__KIND_EVIDENCE_RECORD) {
-		Ld__EvidenceRecord *m = ld__evidence_record__unpack(NULL, e->payload_len, e->payload);
+		Ld__EvidenceRecord *m = ld_entry_payload(e, LD__KIND__KIND_EVIDENCE_RECORD);
 
 		if (m) {
 			snprintf(buf, n, "evidence %s: %.120s (%llu bytes)",
@@ -640,7 +641,7 @@ static void check_manifest(struct verify *v)
 		fail(v, -ENOMEM, "out of memory while checking the manifest");
 		return;
 	}
-	if (!me || !(m = ld__case_export__unpack(NULL, me->payload_len, me->payload))) {
+	if (!me || !(m = ld_entry_payload(me, LD__KIND__KIND_CASE_EXPORT))) {
 		fail(v, LD_EMALFORMED, "the bundle holds no readable manifest (case-export entry)");
 		free(listed);
 		return;
@@ -738,7 +739,7 @@ static void report(struct verify *v)
 		Ld__DeliveryReceipt *m;
 
 		if (byt[i]->hdr->kind != LD__KIND__KIND_DELIVERY_RECEIPT ||
-		    !(m = ld__delivery_receipt__unpack(NULL, byt[i]->payload_len, byt[i]->payload)))
+		    !(m = ld_entry_payload(byt[i], LD__KIND__KIND_DELIVERY_RECEIPT)))
 			continue;
 		when(m->received_ms, t, sizeof(t));
 		for (size_t j = 0; j < m->n_entries; j++) {

@@ -7,6 +7,7 @@
 #include "common/files/bundle.h"
 #include "common/files/bundle_build.h"
 #include "common/base/errors.h"
+#include "common/feed/kinds.h"
 #include "evidence.pb-c.h"
 
 #define LIST_BATCH 1000 /* entries asked of the source at once when writing */
@@ -178,7 +179,7 @@ static int span_add(ld_bundle_build_t *b, const char *feed, uint64_t seq)
 /* An evidence record of the case: remember the file it names. */
 static int record_add(ld_bundle_build_t *b, const ld_entry_t *e)
 {
-	Ld__EvidenceRecord *m = ld__evidence_record__unpack(NULL, e->payload_len, e->payload);
+	Ld__EvidenceRecord *m = ld_entry_payload(e, LD__KIND__KIND_EVIDENCE_RECORD);
 	struct record *r;
 
 	if (!m)

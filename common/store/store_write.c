@@ -7,6 +7,7 @@
 
 #include "common/base/errors.h"
 #include "common/store/store_int.h"
+#include "common/feed/kinds.h"
 
 static int64_t now_ms(void)
 {
@@ -136,7 +137,7 @@ static int roster_apply_entry(ld_store_t *s, MDB_txn *txn, lookup_ctx_t *lk, uin
 	/* Everyone must be able to derive the roster. */
 	if (!e->has_payload)
 		return LD_EMALFORMED;
-	u = ld__roster_update__unpack(NULL, e->payload_len, e->payload);
+	u = ld_entry_payload(e, LD__KIND__KIND_ROSTER_UPDATE);
 	if (!lk->root_id[0]) {
 		if (!u || e->hdr->seq != 1 || u->action != LD__ROSTER_UPDATE__ACTION__ADD ||
 		    !u->node_id || strcmp(u->node_id, e->hdr->author) != 0 ||

@@ -107,11 +107,11 @@ static void summarize(const ld_case_t *c, struct sum *m)
 	snprintf(x->case_id, sizeof(x->case_id), "%s", c->case_id);
 	snprintf(x->referrer, sizeof(x->referrer), "%s", c->referrer);
 	snprintf(x->holder, sizeof(x->holder), "%s", c->holder);
-	snprintf(x->status, sizeof(x->status), "%s", c->status);
+	x->state = c->state;
 	snprintf(x->case_status, sizeof(x->case_status), "%s", c->case_status);
 	snprintf(x->title, sizeof(x->title), "%.127s", c->title);
 	ld_utf8_trim(x->title);
-	x->awaiting = !strcmp(c->status, "awaiting answer");
+	x->awaiting = c->state == LD_CASE_AWAITING;
 	x->answer_by_ms = c->answer_by_ms;
 	for (size_t i = 0; i < c->n_items; i++) {
 		const ld_case_item_t *it = &c->items[i];
@@ -161,7 +161,7 @@ static size_t sum_encode(const struct sum *m, uint8_t *buf)
 	}
 	n += put_str(buf + n, x->referrer);
 	n += put_str(buf + n, x->holder);
-	n += put_str(buf + n, x->status);
+	n += put_str(buf + n, ld_case_state_name(x->state));
 	n += put_str(buf + n, x->case_status);
 	n += put_str(buf + n, x->title);
 	return n;
@@ -183,6 +183,8 @@ static int sum_decode(const MDB_val *k, const MDB_val *v, struct sum *m)
 {
 	const uint8_t *p = v->mv_data, *end = p + v->mv_size;
 	ld_case_sum_t *x = &m->c;
+	char state[32];
+	int st = 0;
 
 	memset(m, 0, sizeof(*m));
 	if (k->mv_size == 0 || k->mv_size > LD_CASE_ID_MAX || v->mv_size < SUM_HDR + 1 ||
@@ -203,10 +205,11 @@ static int sum_decode(const MDB_val *k, const MDB_val *v, struct sum *m)
 	}
 	if (get_str(&p, end, x->referrer, sizeof(x->referrer)) < 0 ||
 	    get_str(&p, end, x->holder, sizeof(x->holder)) < 0 ||
-	    get_str(&p, end, x->status, sizeof(x->status)) < 0 ||
+	    get_str(&p, end, state, sizeof(state)) < 0 || (st = ld_case_state_parse(state)) < 0 ||
 	    get_str(&p, end, x->case_status, sizeof(x->case_status)) < 0 ||
 	    get_str(&p, end, x->title, sizeof(x->title)) < 0 || p != end)
 		return -EIO;
+	x->state = (enum ld_case_state)st;
 	return 0;
 }
 

@@ -21,15 +21,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/domain/casefile.h"
 #include "common/store/store.h"
 
 typedef struct ld_case_sum {
 	char case_id[LD_CASE_ID_MAX + 1];
 	char referrer[LD_NODE_ID_MAX + 1], holder[LD_NODE_ID_MAX + 1];
-	char status[64];          /* judged status, e.g. "awaiting answer" */
+	enum ld_case_state state; /* as judged (stored by name) */
 	char case_status[40];     /* remediation status from updates, or "" */
 	char title[128];
-	bool awaiting;            /* status is "awaiting answer" */
+	bool awaiting;            /* state is LD_CASE_AWAITING */
 	int64_t referred_ms;      /* first valid referral, author time */
 	int64_t answer_by_ms;     /* 0 = none */
 	int64_t answered_ms;      /* first valid answer after it, 0 = none */

@@ -117,7 +117,7 @@ static ld_view_region_t *region_slot(struct build *b, const char *node)
 
 static bool case_match(const struct build *b, const ld_case_sum_t *c)
 {
-	return (!b->f->status || !strcmp(c->status, b->f->status)) &&
+	return (!b->f->status || !strcmp(ld_case_state_name(c->state), b->f->status)) &&
 	       (region_match(b, c->referrer) || region_match(b, c->holder)) &&
 	       c->referred_ms >= b->f->since_ms;
 }
@@ -151,7 +151,7 @@ static int case_list(struct build *b, const char *id, bool overdue_only)
 	snprintf(vc->title, sizeof(vc->title), "%s", c.title);
 	snprintf(vc->referrer, sizeof(vc->referrer), "%s", c.referrer);
 	snprintf(vc->holder, sizeof(vc->holder), "%s", c.holder);
-	snprintf(vc->status, sizeof(vc->status), "%s", c.status);
+	vc->state = c.state;
 	vc->referred_ms = c.referred_ms;
 	vc->answer_by_ms = c.answer_by_ms;
 	vc->answered_ms = c.answered_ms;
@@ -275,8 +275,10 @@ static int view_fill(struct build *b)
 	b->v->rejudging = ld_rd_rejudge_pending(&b->rd);
 	/* Overdue answers (all counted), then awaiting by age, then the
 	 * others, most recent first; each list stops at the limit. */
-	b->list_awaiting = f->kind != 2 && (!f->status || !strcmp(f->status, "awaiting answer"));
-	b->list_other = f->kind != 2 && (!f->status || strcmp(f->status, "awaiting answer"));
+	b->list_awaiting = f->kind != 2 &&
+			   (!f->status || ld_case_state_parse(f->status) == LD_CASE_AWAITING);
+	b->list_other = f->kind != 2 &&
+			(!f->status || ld_case_state_parse(f->status) != LD_CASE_AWAITING);
 	if ((r = ld_rd_foreach_due(&b->rd, LD_DUE_ANSWER_BY, false, overdue_cb, b)) < 0)
 		return r;
 	if (b->list_awaiting && b->v->n_cases < b->limit &&

@@ -33,7 +33,7 @@ typedef struct ld_view_case {
 	char case_id[LD_CASE_ID_MAX + 1];
 	char title[128];
 	char referrer[LD_NODE_ID_MAX + 1], holder[LD_NODE_ID_MAX + 1];
-	char status[64];
+	enum ld_case_state state;
 	int64_t referred_ms, answer_by_ms, answered_ms; /* answered_ms: first valid answer */
 	bool overdue;                                    /* awaiting past answer_by */
 } ld_view_case_t;

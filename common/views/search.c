@@ -24,17 +24,14 @@
 #define LISTS_MAX 64
 
 static const char *const flag_statuses[] = {"transferred", "designated"};
-static const char *const judged_statuses[] = {"awaiting answer", "accepted", "rejected",
-					      "need-info"};
 
 bool ld_search_status_known(const char *s)
 {
 	for (size_t i = 0; i < 2; i++)
 		if (!strcmp(s, flag_statuses[i]))
 			return true;
-	for (size_t i = 0; i < 4; i++)
-		if (!strcmp(s, judged_statuses[i]))
-			return true;
+	if (ld_case_state_parse(s) > LD_CASE_NOT_REFERRED)
+		return true;
 	for (uint32_t i = 1; strcmp(ld_case_status_name(i), "unknown") != 0; i++)
 		if (!strcmp(s, ld_case_status_name(i)))
 			return true;

@@ -20,6 +20,7 @@
 #include "common/views/search.h"
 #include "common/views/search_int.h"
 #include "common/store/store_index.h"
+#include "common/feed/kinds.h"
 
 #define TITLE_NORM_MAX 400
 #define PARTY_NORM_MAX 200
@@ -263,7 +264,7 @@ static int ppart_load(const ld_rd_t *rd, const ld_case_t *c, struct ppart *pp)
 	if (r < 0)
 		return r;
 	/* The judgement opened the case on this very payload. */
-	m = e->has_payload ? ld__case_referral__unpack(NULL, e->payload_len, e->payload) : NULL;
+	m = e->has_payload ? ld_entry_payload(e, LD__KIND__KIND_CASE_REFERRAL) : NULL;
 	ld_entry_destroy(&e);
 	if (!m)
 		return -EIO;
@@ -358,7 +359,7 @@ static int doc_build(const ld_rd_t *rd, const ld_access_t *a, const ld_case_t *c
 			    (c->designated ? SEARCH_DESIGNATED : 0));
 	ld_be64_put(buf + 14, c->referral_seq);
 	{
-		const char *strs[] = {c->referral_feed, c->referrer, c->holder,	   c->status,
+		const char *strs[] = {c->referral_feed, c->referrer, c->holder,	   ld_case_state_name(c->state),
 				      c->case_status,	pp->title,   pp->party,	   pp->ntitle,
 				      pp->nparties,	pp->codes,   pp->pregions, uregions};
 

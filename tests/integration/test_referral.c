@@ -138,6 +138,7 @@ static void test_referral_workflow(void **state)
 {
 	world_t *w = *state;
 	struct show_q q;
+	int64_t p_head, b_head;
 
 	/* Bad input is refused with its own exit code, nothing signed. */
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--title", "x", "--violation",
@@ -164,13 +165,23 @@ static void test_referral_workflow(void **state)
 	assert_int_equal(cl_wait(w->b, "county-a", 1, 15000), 0);
 	assert_int_equal(cl_wait(w->x, "county-a", 1, 15000), 0);
 
+	p_head = cl_head(w->p, "province");
+	b_head = cl_head(w->b, "county-b");
 	/* C holds the header only: for C the case does not exist (exit 7). */
 	assert_int_equal(cli(w, w->x, "show", CASE, NULL), 7);
 	assert_int_equal(cli(w, w->x, "respond", CASE, "accept", NULL), 7);
-	/* The province holds it (superior) but may not answer for B (exit 6). */
+	/* The province holds it (superior) but may not answer for B (exit 6):
+	 * the daemon judges it by the case rules and signs nothing. */
 	assert_int_equal(cli(w, w->p, "respond", CASE, "accept", NULL), 6);
+	assert_non_null(strstr(w->p->err, "only the unit the case is addressed to may answer it"));
+	assert_int_equal(cli(w, w->p, "respond", CASE, "accept", "--check", NULL), 6);
+	assert_int_equal(cl_head(w->p, "province"), p_head);
 	/* B: a reason is required to reject (exit 2). */
 	assert_int_equal(cli(w, w->b, "respond", CASE, "reject", NULL), 2);
+	/* Asking first: the rules accept it, nothing is signed. */
+	assert_int_equal(cli(w, w->b, "respond", CASE, "accept", "--check", "--json", NULL), 0);
+	assert_true(cl_out_has(w->out, "accepted", "true"));
+	assert_int_equal(cl_head(w->b, "county-b"), b_head);
 	assert_int_equal(cli(w, w->b, "respond", CASE, "accept", NULL), 0);
 	/* Accepted: nothing more to answer (exit 6). */
 	assert_int_equal(cli(w, w->b, "respond", CASE, "need-info", "--reason", "more", NULL), 6);
@@ -299,7 +310,8 @@ static void test_referral_workflow(void **state)
 		assert_int_equal(cli(w, w->x, "update", CASE, "--checkpoint", arg, NULL), 9);
 	}
 	assert_int_equal(cli(w, w->b, "update", CASE, "--stage-report", "0", "--text", "x", NULL), 6);
-	assert_int_equal(cli(w, w->x, "update", CASE, "--stage-report", "5", "--text", "x", NULL), 2);
+	assert_int_equal(cli(w, w->x, "update", CASE, "--stage-report", "5", "--text", "x", NULL), 6);
+	assert_non_null(strstr(w->x->err, "names checkpoint 5, but case"));
 	/* Reported after the due date: recorded, with a note saying how late. */
 	assert_int_equal(cli(w, w->x, "update", CASE, "--stage-report", "0", "--text",
 			     "outfall sealed on 2025-12-28, photos attached", NULL), 0);

@@ -148,7 +148,7 @@ static void check_case(ld_store_t *s)
 	assert_true(c->opened);
 	assert_string_equal(c->referrer, "county-a");
 	assert_string_equal(c->holder, "county-b");
-	assert_string_equal(c->status, "accepted");
+	assert_int_equal(c->state, LD_CASE_ACCEPTED);
 	assert_int_equal(c->n_items, 5);
 	assert_false(item_of(c, "county-a", 1)->refused);
 	assert_true(item_of(c, "county-c", 1)->refused);
@@ -233,7 +233,7 @@ static void test_designation_by_superior(void **state)
 	assert_int_equal(ld_access_load(f->s, &a), 0);
 	assert_int_equal(ld_case_load(f->s, a, CASE, &c), 0);
 	assert_string_equal(c->holder, "county-c");
-	assert_string_equal(c->status, "awaiting answer");
+	assert_int_equal(c->state, LD_CASE_AWAITING);
 	assert_int_equal(c->n_items, 6);
 	assert_string_equal(c->referral_feed, "county-a");
 	assert_int_equal(c->referral_seq, 1);
@@ -292,7 +292,7 @@ static void test_backdating_does_not_rewrite(void **state)
 	assert_int_equal(tu_ingest(f->s, &late, 1, LD_CHAIN_BATCH, NULL, NULL), 0);
 	assert_int_equal(ld_access_load(f->s, &a), 0);
 	assert_int_equal(ld_case_load(f->s, a, CASE, &c), 0);
-	assert_string_equal(c->status, "accepted");
+	assert_int_equal(c->state, LD_CASE_ACCEPTED);
 	assert_true(c->items[c->n_items - 1].refused || c->items[c->n_items - 2].refused);
 	ld_case_destroy(&c);
 	ld_access_destroy(&a);
@@ -316,7 +316,7 @@ static void test_summary_follows_roster(void **state)
 	assert_int_equal(ld_case_sum_get(f->s, CASE, &sum), 0);
 	assert_string_equal(sum.referrer, "county-a");
 	assert_string_equal(sum.holder, "county-b");
-	assert_string_equal(sum.status, "accepted");
+	assert_int_equal(sum.state, LD_CASE_ACCEPTED);
 	assert_false(sum.awaiting);
 	assert_int_equal(ld_case_sum_get(f->s, "county-a/none", &sum), -ENOENT);
 
@@ -329,7 +329,7 @@ static void test_summary_follows_roster(void **state)
 	assert_false(ld_store_rejudge_pending(f->s));
 	assert_int_equal(ld_case_sum_get(f->s, CASE, &sum), 0);
 	assert_string_equal(sum.holder, "county-c");
-	assert_string_equal(sum.status, "awaiting answer");
+	assert_int_equal(sum.state, LD_CASE_AWAITING);
 	assert_true(sum.awaiting);
 	assert_int_equal(ld_store_index_digest(f->s, d1), 0);
 	assert_int_equal(ld_store_reindex(f->s), 0);
