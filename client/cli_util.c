@@ -23,7 +23,6 @@ int cli_pick(const char *const *names, size_t n, const char *s)
 	return -1;
 }
 
-unsigned cli_time_flags;
 bool cli_check_only;
 
 bool cli_common_opt(cli_common_t *o, int c)
@@ -117,11 +116,6 @@ int cli_text_file(const char *cmd, const char *opt, const char *path, const char
 	}
 	*ret = buf;
 	return 0;
-}
-
-void cli_fmt_time(int64_t ms, char *buf, size_t n)
-{
-	ld_time_format(ms, cli_time_flags, buf, n);
 }
 
 int cli_deadline_ahead(const char *cmd, const char *opt, const char *arg, int64_t t_ms)
@@ -321,6 +315,27 @@ int cli_parse_ref(const char *arg, char feed[LD_NODE_ID_MAX + 1], uint64_t *seq)
 	errno = 0;
 	*seq = strtoull(colon + 1, &end, 10);
 	return ld_node_id_valid(feed) && !*end && *seq && !errno ? 0 : -EINVAL;
+}
+
+int cli_case_parties(struct ldc *cl, const char *case_id, char parties[2][LD_NODE_ID_MAX + 1],
+		     bool *known)
+{
+	Ld__ApiRequest q = LD__API_REQUEST__INIT;
+	Ld__ApiResponse *resp;
+	int r;
+
+	q.has_type = true;
+	q.type = LD__API_TYPE__API_CASE;
+	q.case_id = (char *)case_id;
+	if ((r = ldc_call(cl, &q, 10000, &resp)) < 0)
+		return r;
+	*known = resp->ok && resp->case_view && resp->case_view->opened;
+	if (*known) {
+		snprintf(parties[0], LD_NODE_ID_MAX + 1, "%s", resp->case_view->referrer);
+		snprintf(parties[1], LD_NODE_ID_MAX + 1, "%s", resp->case_view->holder);
+	}
+	ld__api_response__free_unpacked(resp, NULL);
+	return 0;
 }
 
 int cli_fetch_case(struct ldc *cl, const char *case_id, Ld__ApiResponse **ret)

@@ -47,27 +47,6 @@ static const char *media_type(const char *path)
 	return "application/octet-stream";
 }
 
-int cli_case_parties(ldc_t *cl, const char *case_id, char parties[2][LD_NODE_ID_MAX + 1],
-		     bool *known)
-{
-	Ld__ApiRequest q = LD__API_REQUEST__INIT;
-	Ld__ApiResponse *resp;
-	int r;
-
-	q.has_type = true;
-	q.type = LD__API_TYPE__API_CASE;
-	q.case_id = (char *)case_id;
-	if ((r = ldc_call(cl, &q, 10000, &resp)) < 0)
-		return r;
-	*known = resp->ok && resp->case_view && resp->case_view->opened;
-	if (*known) {
-		snprintf(parties[0], LD_NODE_ID_MAX + 1, "%s", resp->case_view->referrer);
-		snprintf(parties[1], LD_NODE_ID_MAX + 1, "%s", resp->case_view->holder);
-	}
-	ld__api_response__free_unpacked(resp, NULL);
-	return 0;
-}
-
 /* Is a file with SHA-256 'sha' already recorded on case 'case_id' (as this
  * node holds it)? 1 and its entry "feed:seq" in 'where', 0 if not, -errno if
  * the daemon did not answer. */

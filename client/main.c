@@ -112,18 +112,6 @@ static void usage(FILE *f)
 		"            (run again to resume), 9 a deadline given has already passed.\n");
 }
 
-int cli_fail(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("liandong: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return code;
-}
-
 /* Read [node] timezone from the config this command will use, unless TZ
  * says otherwise, so dates typed and shown are in the operator's zone. */
 static void zone_init(int argc, char **argv)

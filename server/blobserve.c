@@ -11,6 +11,7 @@
 #include <zmq.h>
 
 #include "common/base/errors.h"
+#include "common/base/varint.h"
 #include "server/blobx_int.h"
 #include "server/clock.h"
 #include "server/log.h"
@@ -186,17 +187,6 @@ void ld_blobx_on_get(ld_node_t *n, link_t *l, const Ld__Frame *fr)
 
 /* Encode a BlobChunk frame straight into a ZeroMQ message, reading the
  * chunk into it: one copy of the data on the way out. */
-static size_t varint(uint8_t *p, uint64_t v)
-{
-	size_t i = 0;
-
-	do {
-		p[i++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-		v >>= 7;
-	} while (v);
-	return i;
-}
-
 static int send_chunk(ld_node_t *n, sess_t *s, const ld_blob_info_t *info, uint32_t idx,
 		      ld_blob_t *bl, ld_blob_part_t *part)
 {
@@ -211,11 +201,11 @@ static int send_chunk(ld_node_t *n, sess_t *s, const ld_blob_info_t *info, uint3
 	memcpy(inner + ni, s->sha, 32);
 	ni += 32;
 	inner[ni++] = 0x10;           /* index */
-	ni += varint(inner + ni, idx);
+	ni = (size_t)(ld_varint_put(inner + ni, idx) - inner);
 	inner[ni++] = 0x1a;           /* data */
-	ni += varint(inner + ni, clen);
+	ni = (size_t)(ld_varint_put(inner + ni, clen) - inner);
 	hdr[nh++] = 0x6a;             /* Frame.blob_chunk = 13, length-delimited */
-	nh += varint(hdr + nh, ni + clen);
+	nh = (size_t)(ld_varint_put(hdr + nh, ni + clen) - hdr);
 	if (zmq_msg_init_size(&msg, nh + ni + clen) < 0)
 		return -ENOMEM;
 	memcpy(zmq_msg_data(&msg), hdr, nh);

@@ -1,6 +1,6 @@
 /* server/blobx_int.h: state shared by the evidence file transfer modules:
- * blobx.c (fetching, the local API, frame dispatch) and blobserve.c (serving
- * peers). Internal to server/. */
+ * blobx.c (the top: open, close, each turn), blobfetch.c (fetching, the
+ * local API, chunk frames) and blobserve.c (serving peers). Internal to server/. */
 #pragma once
 
 #include "common/domain/evidence.h"
@@ -84,7 +84,7 @@ static inline uint64_t rate_limit(const ld_node_t *n)
 	return (uint64_t)n->conf->evidence_rate_mb * 1000000u;
 }
 
-/* blobx.c */
+/* blobfetch.c */
 fetch_t *bx_fetch_by_sha(ld_node_t *n, const uint8_t sha[32]);
 fetch_t *bx_fetch_by_record(ld_node_t *n, const char *feed, uint64_t seq);
 /* A free slot, evicting a finished fetch if need be; NULL if none. */
@@ -96,6 +96,12 @@ void bx_send_refusal(ld_node_t *n, link_t *l, uint32_t req, const uint8_t *sha, 
 		     const char *reason);
 void bx_send_offer(ld_node_t *n, link_t *l, uint32_t req, const uint8_t *rec, size_t rec_len,
 		   const ld_blob_info_t *info, const uint8_t *hashes, uint32_t held);
+
+/* Fetches: timeouts, retries, rate; when that next has something to do
+ * (INT64_MAX: never); link 'l' went down (fetches from it ask again). */
+void bx_fetch_tick(ld_node_t *n, int64_t now);
+int64_t bx_fetch_next_due(const ld_node_t *n);
+void bx_fetch_link_down(ld_node_t *n, link_t *l);
 
 /* blobserve.c */
 /* Send what sessions asked for, within the turn's budget and the rate

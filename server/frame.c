@@ -6,6 +6,7 @@
 #include "server/frame.h"
 #include "server/history.h"
 #include "server/ingest.h"
+#include "server/links.h"
 #include "server/log.h"
 #include "server/node.h"
 #include "server/sync.h"

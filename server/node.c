@@ -19,8 +19,10 @@
 #include "server/blobx.h"
 #include "server/clock.h"
 #include "server/escalate.h"
+#include "server/frame.h"
 #include "server/history.h"
 #include "server/ingest.h"
+#include "server/links.h"
 #include "server/log.h"
 #include "server/node.h"
 #include "server/sync.h"
@@ -408,7 +410,8 @@ static void index_slice(ld_node_t *n, int64_t now)
 
 void ld_node_timers(ld_node_t *n, int64_t now, bool idle)
 {
-	ld_peer_timers(n, now);
+	ld_links_timers(n, now);
+	ld_links_settle(n);
 	ld_sync_timers(n, now);
 	ld_history_tick(n, now);
 	ld_escalate_tick(n, now);
@@ -460,6 +463,8 @@ static int poll_timeout(const ld_node_t *n)
 
 int ld_node_run(ld_node_t *n)
 {
+	static const ld_peer_rx_t rx = {.handle = ld_frame_handle, .full = ld_ingest_full};
+
 	while (!n->stopping) {
 		zmq_pollitem_t items[4 + LD_MAX_LINKS];
 		size_t ni = 0;
@@ -495,7 +500,8 @@ int ld_node_run(ld_node_t *n)
 		/* An entry from a peer: socket -> frame (frame.c's table) ->
 		 * kept for the round (ingest.c) -> parsed -> authenticated and
 		 * stored, views with it -> announced (the outbox, below). */
-		ld_peer_receive(n);
+		ld_peer_receive(n, &rx);
+		ld_links_settle(n);
 		ld_ingest_round(n);
 		ld_sync_schedule(n);
 		if (items[2].revents & ZMQ_POLLIN)

@@ -5,18 +5,11 @@
 #include <zmq.h>
 
 #include "common/base/errors.h"
-#include "server/blobx.h"
 #include "server/clock.h"
-#include "server/frame.h"
-#include "server/ingest.h"
 #include "server/log.h"
 #include "server/node.h"
-#include "server/sync.h"
 
 #define DRAIN_MAX 256              /* messages read from one socket per turn */
-#define FORGET_MS 60000            /* an incoming link down this long is forgotten */
-#define REDIAL_MIN_MS 2000
-#define REDIAL_MAX_MS 30000
 
 link_t *ld_link_new(ld_node_t *n, const char *peer, bool outgoing)
 {
@@ -80,40 +73,13 @@ int ld_link_send(ld_node_t *n, link_t *l, const Ld__Frame *f)
 	return r;
 }
 
-void ld_link_heard(ld_node_t *n, link_t *l, const Ld__Frame *f)
-{
-	bool hello = f->body_case == LD__FRAME__BODY_HELLO;
-
-	l->last_rx = ld_mono_ms();
-	if (l->up) {
-		/* A Hello asking for an answer on a link we think is up: the peer
-		 * restarted. What we asked of its previous life is lost. */
-		if (hello && f->hello->reply)
-			ld_sync_link_reset(n, l);
-		return;
-	}
-	l->up = true;
-	l->retry_ms = REDIAL_MIN_MS;
-	log_info("peer %s up (%s, down for %lld ms)", l->peer,
-		 l->outgoing ? "we connect" : "it connects",
-		 (long long)(l->last_rx - l->down_since));
-	/* Our heads as of now: anything appended since our last Hello, while
-	 * the link was coming up, was announced to nobody. (A Hello asking for
-	 * a reply gets one from sync.c, with the same heads.) */
-	if (!hello)
-		ld_sync_hello(n, l, true);
-	else if (!f->hello->reply)
-		ld_sync_hello(n, l, false);
-}
-
 void ld_link_mark_down(ld_node_t *n, link_t *l, const char *why)
 {
 	if (!l->up)
 		return;
 	l->up = false;
 	l->down_since = ld_mono_ms();
-	ld_sync_link_reset(n, l);
-	ld_blobx_link_down(n, l);
+	l->lost = true;
 	log_info("peer %s down: %s", l->peer, why);
 }
 
@@ -168,7 +134,7 @@ static int peer_connect(ld_node_t *n, link_t *l)
 	}
 	l->sock = s;
 	if (!l->retry_ms)
-		l->retry_ms = REDIAL_MIN_MS;
+		l->retry_ms = LD_REDIAL_MIN_MS;
 	log_info("connecting to peer %s at %s", l->peer, l->conf->endpoint);
 	return 0;
 }
@@ -251,9 +217,9 @@ static void drop_parts(void *sock, zmq_msg_t *body)
 	}
 }
 
-static void drain_router(ld_node_t *n)
+static void drain_router(ld_node_t *n, const ld_peer_rx_t *rx)
 {
-	for (int i = 0; i < DRAIN_MAX && n->router && !ld_ingest_full(n); i++) {
+	for (int i = 0; i < DRAIN_MAX && n->router && !rx->full(n); i++) {
 		zmq_msg_t rid, body;
 		const char *user;
 		link_t *l;
@@ -277,16 +243,16 @@ static void drain_router(ld_node_t *n)
 			log_warn("frame from unauthenticated or revoked connection (%s) dropped",
 				 user ? user : "no user id");
 		} else if ((l = inbound_link(n, &rid, user)) && !l->cut) {
-			ld_frame_handle(n, l, zmq_msg_data(&body), zmq_msg_size(&body));
+			rx->handle(n, l, zmq_msg_data(&body), zmq_msg_size(&body));
 		}
 		zmq_msg_close(&rid);
 		zmq_msg_close(&body);
 	}
 }
 
-static void drain_dealer(ld_node_t *n, link_t *l)
+static void drain_dealer(ld_node_t *n, link_t *l, const ld_peer_rx_t *rx)
 {
-	for (int i = 0; i < DRAIN_MAX && l->sock && !ld_ingest_full(n); i++) {
+	for (int i = 0; i < DRAIN_MAX && l->sock && !rx->full(n); i++) {
 		zmq_msg_t body;
 
 		zmq_msg_init(&body);
@@ -298,68 +264,18 @@ static void drain_dealer(ld_node_t *n, link_t *l)
 			log_warn("multi-part message from %s dropped", l->peer);
 			drop_parts(l->sock, &body);
 		} else if (!l->cut && !ld_access_revoked(n->access, l->peer)) {
-			ld_frame_handle(n, l, zmq_msg_data(&body), zmq_msg_size(&body));
+			rx->handle(n, l, zmq_msg_data(&body), zmq_msg_size(&body));
 		}
 		zmq_msg_close(&body);
 	}
 }
 
-void ld_peer_receive(ld_node_t *n)
+void ld_peer_receive(ld_node_t *n, const ld_peer_rx_t *rx)
 {
-	drain_router(n);
+	drain_router(n, rx);
 	for (size_t i = 0; i < n->n_links; i++)
 		if (n->links[i]->outgoing)
-			drain_dealer(n, n->links[i]);
-}
-
-static int64_t ping_base(const link_t *l)
-{
-	return l->last_tx > l->ping_at ? l->last_tx : l->ping_at;
-}
-
-void ld_peer_timers(ld_node_t *n, int64_t now)
-{
-	int64_t hb = n->conf->heartbeat_ms;
-
-	for (size_t i = 0; i < n->n_links; i++) {
-		link_t *l = n->links[i];
-
-		if (l->cut)
-			continue;
-		if (l->up && now - l->last_rx > n->conf->peer_timeout_ms) {
-			char why[64];
-
-			snprintf(why, sizeof(why), "silent for %lld ms", (long long)(now - l->last_rx));
-			ld_link_mark_down(n, l, why);
-		}
-		if (l->outgoing && !l->up && now - l->sock_since >= l->retry_ms) {
-			l->retry_ms = l->retry_ms * 2 < REDIAL_MAX_MS ? l->retry_ms * 2 : REDIAL_MAX_MS;
-			ld_peer_redial(n, l);
-		}
-		if (l->outgoing && l->sock && !l->up && now - l->last_hello >= hb) {
-			ld_sync_hello(n, l, true);
-		} else if (l->up && now - ping_base(l) >= hb) {
-			Ld__Frame f = LD__FRAME__INIT;
-
-			f.body_case = LD__FRAME__BODY_PING;
-			f.ping = true;
-			l->ping_at = now;
-			ld_link_send(n, l, &f);
-		}
-	}
-	/* Forget incoming links that went away; they come back with a Hello. */
-	for (size_t i = 0; i < n->n_links;) {
-		link_t *l = n->links[i];
-
-		if (!l->outgoing && !l->up && now - l->down_since > FORGET_MS) {
-			ld_sync_link_reset(n, l);
-			ld_blobx_link_down(n, l);
-			ld_link_free(l);
-			n->links[i] = n->links[--n->n_links];
-			continue;
-		}
-		i++;
-	}
+			drain_dealer(n, n->links[i], rx);
 }
 
 static void due_min(int64_t *due, int64_t t)
@@ -379,13 +295,13 @@ int64_t ld_peer_next_due(const ld_node_t *n)
 			continue;
 		if (l->up) {
 			due_min(&due, l->last_rx + n->conf->peer_timeout_ms + 1);
-			due_min(&due, ping_base(l) + hb);
+			due_min(&due, ld_link_ping_base(l) + hb);
 		} else if (l->outgoing) {
 			due_min(&due, l->sock_since + l->retry_ms);
 			if (l->sock)
 				due_min(&due, l->last_hello + hb);
 		} else {
-			due_min(&due, l->down_since + FORGET_MS + 1);
+			due_min(&due, l->down_since + LD_LINK_FORGET_MS + 1);
 		}
 	}
 	return due;

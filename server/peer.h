@@ -4,9 +4,11 @@
  * CURVE client pinning the peer's key); an incoming one is a routing id on
  * our ROUTER, attributed by ZAP to a roster member. This module owns the
  * links and their sockets: connecting and redialling, sending a frame,
- * draining what arrived (each frame to ld_frame_handle(), frame.h), up and
- * down, silence and heartbeats. What frames mean is for frame.c's dispatch
- * table and the modules it names.
+ * draining what arrived (each frame to the handler the caller gives),
+ * marking a link down. It is the bottom of the peer files and calls none of
+ * them: what a link's life means to the protocol (a Hello when it comes up,
+ * its pulls and transfers ended when it goes) is links.c's; what frames mean
+ * is frame.c's dispatch table.
  */
 #pragma once
 
@@ -22,6 +24,9 @@
 #define LD_FRAME_MAX (8u << 20)   /* largest ZeroMQ message accepted from anyone */
 #define LD_MAX_LINKS 256
 #define LD_RID_MAX 256
+#define LD_LINK_FORGET_MS 60000   /* an incoming link down this long is forgotten */
+#define LD_REDIAL_MIN_MS 2000     /* backoff of an outgoing link's redials */
+#define LD_REDIAL_MAX_MS 30000
 
 typedef struct ld_node ld_node_t;
 struct peer_head;
@@ -35,6 +40,7 @@ typedef struct link {
 	const ld_peer_conf_t *conf;   /* outgoing only */
 	bool up;
 	bool cut;                     /* revoked: never used again */
+	bool lost;                    /* went down; ld_links_settle() not yet run */
 	/* Monotonic times (clock.h): last frame in, last frame out, last
 	 * Hello, last ping tried, when it went down. */
 	int64_t last_rx, last_tx, last_hello, ping_at, down_since;
@@ -43,6 +49,13 @@ typedef struct link {
 	size_t n_heads, cap_heads;
 	uint64_t entries_in, entries_out;
 } link_t;
+
+/* When the last ping was due to count from: the last frame sent or ping
+ * tried, whichever is later (monotonic ms). */
+static inline int64_t ld_link_ping_base(const link_t *l)
+{
+	return l->last_tx > l->ping_at ? l->last_tx : l->ping_at;
+}
 
 /* A new link to 'peer' owned by the node (n->links); NULL if there are
  * LD_MAX_LINKS already or no memory. */
@@ -58,11 +71,8 @@ int ld_link_send(ld_node_t *n, link_t *l, const Ld__Frame *f);
 /* Send a prepared frame; 'msg' is consumed on success. As ld_link_send(). */
 int ld_link_send_msg(ld_node_t *n, link_t *l, zmq_msg_t *msg);
 
-/* Frame 'f' came from 'l': the link is up (a Hello asking for one is
- * answered with ours; a peer that restarted loses what we asked of it). */
-void ld_link_heard(ld_node_t *n, link_t *l, const Ld__Frame *f);
-
-/* 'l' is down for reason 'why' (logged): its pulls and transfers end. */
+/* 'l' is down for reason 'why' (logged). Its pulls and transfers end at
+ * the next ld_links_settle() (links.h), before it can come up again. */
 void ld_link_mark_down(ld_node_t *n, link_t *l, const char *why);
 
 /* Options every peer socket gets: queue and message limits, ZMTP
@@ -76,14 +86,19 @@ void ld_peer_connect_all(ld_node_t *n);
  * socket whose handshake the peer refused (e.g. not yet in its roster). */
 void ld_peer_redial(ld_node_t *n, link_t *l);
 
-/* Read what waits on the ROUTER and every DEALER, each frame to
- * ld_frame_handle(), until nothing waits or the ingest round is full
- * (the rest stays queued in ZeroMQ for the next turn). */
-void ld_peer_receive(ld_node_t *n);
+/* What the receiver does with what arrives: handle() gets each message
+ * from an authenticated member (borrowed for the call); full() says the
+ * ingest round can take no more this turn. */
+typedef struct ld_peer_rx {
+	void (*handle)(ld_node_t *n, link_t *l, const void *data, size_t size);
+	bool (*full)(const ld_node_t *n);
+} ld_peer_rx_t;
 
-/* Silence, redials, Hellos while connecting, pings, forgetting incoming
- * links gone a minute; 'now' is ld_mono_ms(). */
-void ld_peer_timers(ld_node_t *n, int64_t now);
+/* Read what waits on the ROUTER and every DEALER, each message to
+ * rx->handle(), until nothing waits or rx->full() (the rest stays queued in
+ * ZeroMQ for the next turn). */
+void ld_peer_receive(ld_node_t *n, const ld_peer_rx_t *rx);
 
-/* When ld_peer_timers() next has something to do (INT64_MAX: never). */
+/* When the link timers (ld_links_timers(), links.h) next have something to
+ * do (INT64_MAX: never). */
 int64_t ld_peer_next_due(const ld_node_t *n);

@@ -28,6 +28,7 @@
 #include "server/blobx.h"
 #include "server/frame.h"
 #include "server/ingest.h"
+#include "server/links.h"
 #include "fuzz_world.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -102,6 +103,7 @@ static int check_head(void *ud, const ld_feed_head_t *h)
 /* What the loop does after reading the sockets. */
 static void end_turn(ld_node_t *n)
 {
+	ld_links_settle(n);
 	ld_ingest_round(n);
 	ld_sync_schedule(n);
 	ld_node_drain(n);
@@ -145,13 +147,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The rest of the loop's turn, then its timers a while later. */
 	end_turn(n);
 	fw_clock_set(FW_T0 + 20000);
-	ld_peer_timers(n, FW_T0 + 20000);
+	ld_links_timers(n, FW_T0 + 20000);
+	ld_links_settle(n);
 	ld_sync_timers(n, FW_T0 + 20000);
 	ld_history_tick(n, FW_T0 + 20000);
 	ld_blobx_tick(n, FW_T0 + 20000);
 	/* The links go: what they held goes with them. */
 	for (size_t i = 0; i < n->n_links; i++) {
 		ld_link_mark_down(n, n->links[i], "input ended");
+		ld_links_settle(n);
 		ld_link_free(n->links[i]);
 	}
 	n->n_links = 0;
