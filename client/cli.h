@@ -62,15 +62,18 @@ int cmd_supplement(int argc, char **argv);
 
 /* Options every command that talks to the daemon takes; put them at the end
  * of a getopt_long table and pass each option to cli_common_opt(). */
-#define CLI_COMMON_OPTS                                                                          \
-	{"config", required_argument, NULL, 'c'}, {"api", required_argument, NULL, 'a'},         \
-		{"json", no_argument, NULL, 'j'}, {"utc", no_argument, NULL, 'U'},               \
-		{"help", no_argument, NULL, 'h'}, { 0 }
+#define CLI_COMMON_OPTS                                                                            \
+	{"config", required_argument, NULL, 'c'}, {"api", required_argument, NULL, 'a'},           \
+		{"json", no_argument, NULL, 'j'}, {"utc", no_argument, NULL, 'U'},                 \
+		{"help", no_argument, NULL, 'h'},                                                  \
+	{                                                                                          \
+		0                                                                                  \
+	}
 /* The same for commands that sign: --check asks the daemon whether the
  * rules would accept what would be signed, and signs nothing. */
 #define CLI_SIGN_OPTS {"check", no_argument, NULL, 'K'}, CLI_COMMON_OPTS
-#define CLI_CHECK_HELP                                                                        \
-	"--check: ask the daemon whether the case and action rules accept it; sign\n"             \
+#define CLI_CHECK_HELP                                                                             \
+	"--check: ask the daemon whether the case and action rules accept it; sign\n"              \
 	"nothing (exit 0 if they do, 6 with the rule if not).\n"
 extern bool cli_check_only;
 
@@ -203,7 +206,7 @@ void cli_aud_add(const char **aud, size_t *n, size_t max, const char *self, cons
 typedef struct cli_refs {
 	Ld__EntryRef refs[CLI_REFS_MAX], *ptrs[CLI_REFS_MAX];
 	char feed[CLI_REFS_MAX][65];
-	size_t n, max;             /* max: at most CLI_REFS_MAX */
+	size_t n, max; /* max: at most CLI_REFS_MAX */
 } cli_refs_t;
 
 /* Add 'arg' (FEED:SEQ) for option 'opt' of command 'cmd'. 0, or EXIT_USAGE

@@ -27,8 +27,10 @@ int cli_fail(int code, const char *fmt, ...)
 int cli_daemon_fail(int r, const char *what)
 {
 	if (r == -ETIMEDOUT)
-		return cli_fail(5, "%s: the daemon did not answer: it accepted the request but "
-				   "gave no answer in time (busy or stuck: see its log)", what);
+		return cli_fail(5,
+				"%s: the daemon did not answer: it accepted the request but "
+				"gave no answer in time (busy or stuck: see its log)",
+				what);
 	return cli_fail(EXIT_STORE, "%s: %s", what, ld_strerror(r));
 }
 

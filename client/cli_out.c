@@ -254,7 +254,8 @@ void cli_render(FILE *f, json_t *o, int indent)
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(o, key, v) {
+	json_object_foreach(o, key, v)
+	{
 		size_t l = strlen(key);
 		char twin[96];
 
@@ -274,8 +275,8 @@ static void render_value(FILE *f, const char *key, json_t *v, int indent)
 	char label[96], buf[160];
 	int col;
 
-	snprintf(label, sizeof(label), "%.*s", (int)(l > 3 && !strcmp(key + l - 3, "_ms") ? l - 3 : l),
-		 key);
+	snprintf(label, sizeof(label), "%.*s",
+		 (int)(l > 3 && !strcmp(key + l - 3, "_ms") ? l - 3 : l), key);
 	for (char *p = label; *p; p++)
 		if (*p == '_')
 			*p = ' ';
@@ -296,20 +297,24 @@ static void render_value(FILE *f, const char *key, json_t *v, int indent)
 			scalars = false;
 		if (scalars) {
 			fprintf(f, "%*s%s: ", indent, "", label);
-			json_array_foreach(v, i, x) {
+			json_array_foreach(v, i, x)
+			{
 				if (json_is_object(x))
 					ref_text(x, buf, sizeof(buf));
 				else if (json_is_string(x))
-					snprintf(buf, sizeof(buf), "%s", cli_1l(json_string_value(x)));
+					snprintf(buf, sizeof(buf), "%s",
+						 cli_1l(json_string_value(x)));
 				else
-					snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(x));
+					snprintf(buf, sizeof(buf), "%lld",
+						 (long long)json_integer_value(x));
 				fprintf(f, "%s%s", i ? ", " : "", buf);
 			}
 			fputc('\n', f);
 			return;
 		}
 		fprintf(f, "%*s%s:\n", indent, "", label);
-		json_array_foreach(v, i, x) {
+		json_array_foreach(v, i, x)
+		{
 			fprintf(f, "%*s- #%zu\n", indent + 2, "", i + 1);
 			cli_render(f, x, indent + 4);
 		}

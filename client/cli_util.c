@@ -28,12 +28,23 @@ bool cli_check_only;
 bool cli_common_opt(cli_common_t *o, int c)
 {
 	switch (c) {
-	case 'c': o->conf = optarg; return true;
-	case 'a': o->api = optarg; return true;
-	case 'j': o->json = true; return true;
-	case 'U': cli_time_flags |= LD_TIME_UTC; return true;
-	case 'K': cli_check_only = true; return true;
-	default: return false;
+	case 'c':
+		o->conf = optarg;
+		return true;
+	case 'a':
+		o->api = optarg;
+		return true;
+	case 'j':
+		o->json = true;
+		return true;
+	case 'U':
+		cli_time_flags |= LD_TIME_UTC;
+		return true;
+	case 'K':
+		cli_check_only = true;
+		return true;
+	default:
+		return false;
 	}
 }
 
@@ -47,9 +58,11 @@ int cli_time_arg(const char *cmd, const char *opt, const char *arg, bool end_of_
 		return 0;
 	ld_text_quote(arg, 40, q, sizeof(q));
 	if (r == -ERANGE)
-		return cli_fail(EXIT_USAGE, "%s: %s '%.80s': no such date or time in the calendar "
-					    "(check the day of the month, hours 00-23, minutes "
-					    "00-59)", cmd, opt, q);
+		return cli_fail(EXIT_USAGE,
+				"%s: %s '%.80s': no such date or time in the calendar "
+				"(check the day of the month, hours 00-23, minutes "
+				"00-59)",
+				cmd, opt, q);
 	return cli_fail(EXIT_USAGE, "%s: %s '%.80s' is not a date: " LD_TIME_FORMS, cmd, opt, q);
 }
 
@@ -64,14 +77,14 @@ int cli_text_arg(const char *cmd, const char *opt, const char *value, const char
 		return 0;
 	ld_text_quote(value, 40, q, sizeof(q));
 	if (len > lim.max_bytes && ld_utf8_valid(value, len))
-		return cli_fail(EXIT_USAGE, "%s: %s is too long: %zu bytes, at most %zu%s ('%.80s')",
-				cmd, opt, len, lim.max_bytes,
+		return cli_fail(EXIT_USAGE,
+				"%s: %s is too long: %zu bytes, at most %zu%s ('%.80s')", cmd, opt,
+				len, lim.max_bytes,
 				lim.multiline ? "; long text can come from a file" : "", q);
 	return cli_fail(EXIT_USAGE, "%s: %s %s: '%.80s'", cmd, opt, bad, q);
 }
 
-int cli_text_file(const char *cmd, const char *opt, const char *path, const char *field,
-		  char **ret)
+int cli_text_file(const char *cmd, const char *opt, const char *path, const char *field, char **ret)
 {
 	ld_text_limit_t lim = ld_field_limit(field);
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
@@ -106,8 +119,8 @@ int cli_text_file(const char *cmd, const char *opt, const char *path, const char
 		r = cli_fail(EXIT_USAGE, "%s: %s %s holds NUL bytes: is it a text file?", cmd, opt,
 			     path);
 	else if (w > lim.max_bytes)
-		r = cli_fail(EXIT_USAGE, "%s: %s %s is too long: more than %zu bytes", cmd, opt, path,
-			     lim.max_bytes);
+		r = cli_fail(EXIT_USAGE, "%s: %s %s is too long: more than %zu bytes", cmd, opt,
+			     path, lim.max_bytes);
 	else
 		r = cli_text_arg(cmd, opt, buf, field);
 	if (r) {
@@ -128,8 +141,10 @@ int cli_deadline_ahead(const char *cmd, const char *opt, const char *arg, int64_
 	cli_fmt_time(t_ms, when, sizeof(when));
 	cli_fmt_time(now, at, sizeof(at));
 	ld_span_format(now - t_ms, ago, sizeof(ago));
-	return cli_fail(EXIT_EXPIRED, "%s: %s '%.80s' (%s) passed %s ago (it is now %s); give a later "
-				      "date, or a span such as +48h", cmd, opt, arg, when, ago, at);
+	return cli_fail(EXIT_EXPIRED,
+			"%s: %s '%.80s' (%s) passed %s ago (it is now %s); give a later "
+			"date, or a span such as +48h",
+			cmd, opt, arg, when, ago, at);
 }
 
 bool cli_note_late(const char *cmd, const char *what, int64_t deadline_ms)
@@ -185,7 +200,8 @@ int cli_blob_dir(struct ldc *cl, char *out, size_t size)
 
 	if (r < 0)
 		return r;
-	snprintf(out, size, "%s", resp->status && resp->status->blob_dir ? resp->status->blob_dir : "");
+	snprintf(out, size, "%s",
+		 resp->status && resp->status->blob_dir ? resp->status->blob_dir : "");
 	ld__api_response__free_unpacked(resp, NULL);
 	return out[0] ? 0 : -EPROTO;
 }
@@ -263,10 +279,10 @@ void cli_signed_text(const char *what, json_t *o)
 
 int cli_sign_fail(int r, const char *msg, const char *what)
 {
-	int code = r == LD_ENOTMEMBER ? EXIT_NO_CASE
-		   : r == LD_EMALFORMED ? EXIT_USAGE
+	int code = r == LD_ENOTMEMBER		     ? EXIT_NO_CASE
+		   : r == LD_EMALFORMED		     ? EXIT_USAGE
 		   : r == LD_EREVOKED || r == -EPERM ? EXIT_DENIED
-						       : EXIT_STORE;
+						     : EXIT_STORE;
 
 	if (r == -ETIMEDOUT)
 		return cli_daemon_fail(r, what);
@@ -295,8 +311,10 @@ int cli_refs_add(cli_refs_t *l, const char *cmd, const char *opt, const char *ar
 		return cli_fail(EXIT_USAGE, "%s: %s '%.80s': at most %zu", cmd, opt, arg, l->max);
 	ld__entry_ref__init(&l->refs[i]);
 	if (cli_parse_ref(arg, l->feed[i], &l->refs[i].seq) < 0)
-		return cli_fail(EXIT_USAGE, "%s: %s '%.80s': expected FEED:SEQ (an entry, e.g. "
-					    "county-a:6)", cmd, opt, arg);
+		return cli_fail(EXIT_USAGE,
+				"%s: %s '%.80s': expected FEED:SEQ (an entry, e.g. "
+				"county-a:6)",
+				cmd, opt, arg);
 	l->refs[i].feed = l->feed[i];
 	l->refs[i].has_seq = true;
 	l->ptrs[i] = &l->refs[i];

@@ -25,8 +25,7 @@ static void dispatch_usage(FILE *f)
 		"DATE, DEADLINE: " LD_TIME_FORMS ".\n"
 		"Every participant must be a current member of the roster (exit 7).\n"
 		"ID defaults to THIS-NODE/A-YYYYMMDD-HHMMSS-XXXXXX (random, never repeated).\n"
-		"Text: title at most 512 bytes, instructions 16 KiB ('-' reads stdin).\n"
-		CLI_CHECK_HELP
+		"Text: title at most 512 bytes, instructions 16 KiB ('-' reads stdin).\n" CLI_CHECK_HELP
 		"--json prints {feed, seq, id, action, participants}.\n"
 		"--ack-by and --to must lie ahead: a deadline already past exits 9 and\n"
 		"nothing is signed.\n");
@@ -35,20 +34,27 @@ static void dispatch_usage(FILE *f)
 int cmd_dispatch(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"kind", required_argument, NULL, 'k'},         {"priority", required_argument, NULL, 'p'},
-		{"title", required_argument, NULL, 'T'},        {"participant", required_argument, NULL, 'P'},
-		{"instructions", required_argument, NULL, 'i'}, {"ack-by", required_argument, NULL, 'b'},
-		{"from", required_argument, NULL, 'f'},         {"to", required_argument, NULL, 't'},
-		{"site", required_argument, NULL, 's'},         {"case", required_argument, NULL, 'C'},
+		{"kind", required_argument, NULL, 'k'},
+		{"priority", required_argument, NULL, 'p'},
+		{"title", required_argument, NULL, 'T'},
+		{"participant", required_argument, NULL, 'P'},
+		{"instructions", required_argument, NULL, 'i'},
+		{"ack-by", required_argument, NULL, 'b'},
+		{"from", required_argument, NULL, 'f'},
+		{"to", required_argument, NULL, 't'},
+		{"site", required_argument, NULL, 's'},
+		{"case", required_argument, NULL, 'C'},
 		{"action", required_argument, NULL, 'A'},
 		{"instructions-file", required_argument, NULL, 'I'},
 		CLI_SIGN_OPTS,
 	};
-	static const char *const kinds[] = {NULL, "joint-inspection", "special-campaign", "emergency"};
+	static const char *const kinds[] = {NULL, "joint-inspection", "special-campaign",
+					    "emergency"};
 	static const char *const prios[] = {NULL, "routine", "urgent", "emergency"};
 	static const char *const roles[] = {NULL, "lead", "support", "observer"};
 	Ld__ActionDispatch m = LD__ACTION_DISPATCH__INIT;
-	Ld__ActionDispatch__Participant parts[LD_ACTION_PARTICIPANTS_MAX], *pp[LD_ACTION_PARTICIPANTS_MAX];
+	Ld__ActionDispatch__Participant parts[LD_ACTION_PARTICIPANTS_MAX],
+		*pp[LD_ACTION_PARTICIPANTS_MAX];
 	char names[LD_ACTION_PARTICIPANTS_MAX][LD_NODE_ID_MAX + 1], self[LD_NODE_ID_MAX + 1];
 	Ld__Place sites[8], *sp[8];
 	const char *aud[LD_ACTION_PARTICIPANTS_MAX], *cases[8];
@@ -63,25 +69,32 @@ int cmd_dispatch(int argc, char **argv)
 		if (cli_common_opt(&co, c))
 			continue;
 		if ((c == 'T' && cli_text_arg("dispatch", "--title", optarg, "title")) ||
-		    (c == 'i' && cli_text_arg("dispatch", "--instructions", optarg, "instructions")) ||
+		    (c == 'i' &&
+		     cli_text_arg("dispatch", "--instructions", optarg, "instructions")) ||
 		    (c == 's' && cli_text_arg("dispatch", "--site", optarg, "site_name")))
 			return EXIT_USAGE;
 		switch (c) {
 		case 'k':
 			if ((v = cli_pick(kinds, 4, optarg)) < 0)
-				return cli_fail(EXIT_USAGE, "dispatch: --kind '%.80s' unknown (joint-"
-							    "inspection, special-campaign, emergency)", optarg);
+				return cli_fail(EXIT_USAGE,
+						"dispatch: --kind '%.80s' unknown (joint-"
+						"inspection, special-campaign, emergency)",
+						optarg);
 			m.has_kind = true;
 			m.kind = (uint32_t)v;
 			break;
 		case 'p':
 			if ((v = cli_pick(prios, 4, optarg)) < 0)
-				return cli_fail(EXIT_USAGE, "dispatch: --priority '%.80s' unknown (routine, "
-							    "urgent, emergency)", optarg);
+				return cli_fail(EXIT_USAGE,
+						"dispatch: --priority '%.80s' unknown (routine, "
+						"urgent, emergency)",
+						optarg);
 			m.has_priority = true;
 			m.priority = (uint32_t)v;
 			break;
-		case 'T': m.title = optarg; break;
+		case 'T':
+			m.title = optarg;
+			break;
 		case 'i':
 		case 'I':
 			if (m.instructions)
@@ -92,25 +105,33 @@ int cmd_dispatch(int argc, char **argv)
 				return EXIT_USAGE;
 			m.instructions = c == 'I' ? instr_file : optarg;
 			break;
-		case 'A': m.action_id = optarg; break;
+		case 'A':
+			m.action_id = optarg;
+			break;
 		case 'P': {
 			char *colon = strchr(optarg, ':');
-			size_t i = m.n_participants, len = colon ? (size_t)(colon - optarg) : strlen(optarg);
+			size_t i = m.n_participants,
+			       len = colon ? (size_t)(colon - optarg) : strlen(optarg);
 
 			if (i == LD_ACTION_PARTICIPANTS_MAX)
 				return cli_fail(EXIT_USAGE, "dispatch: at most %d participants",
 						LD_ACTION_PARTICIPANTS_MAX);
 			if (len > LD_NODE_ID_MAX)
-				return cli_fail(EXIT_USAGE, "dispatch: --participant '%.80s' too long", optarg);
+				return cli_fail(EXIT_USAGE,
+						"dispatch: --participant '%.80s' too long", optarg);
 			memcpy(names[i], optarg, len);
 			names[i][len] = '\0';
-			v = colon ? cli_pick(roles, 4, colon + 1) : LD__PARTICIPANT_ROLE__PARTICIPANT_ROLE_SUPPORT;
+			v = colon ? cli_pick(roles, 4, colon + 1)
+				  : LD__PARTICIPANT_ROLE__PARTICIPANT_ROLE_SUPPORT;
 			if (!ld_node_id_valid(names[i]) || v < 0)
-				return cli_fail(EXIT_USAGE, "dispatch: --participant '%.80s': expected NODE or "
-							    "NODE:lead|support|observer", optarg);
+				return cli_fail(EXIT_USAGE,
+						"dispatch: --participant '%.80s': expected NODE or "
+						"NODE:lead|support|observer",
+						optarg);
 			for (size_t j = 0; j < i; j++)
 				if (!strcmp(names[j], names[i]))
-					return cli_fail(EXIT_USAGE, "dispatch: participant %s listed twice",
+					return cli_fail(EXIT_USAGE,
+							"dispatch: participant %s listed twice",
 							names[i]);
 			ld__action_dispatch__participant__init(&parts[i]);
 			parts[i].node_id = names[i];
@@ -132,7 +153,8 @@ int cmd_dispatch(int argc, char **argv)
 		case 't': {
 			int64_t t;
 
-			if (cli_time_arg("dispatch", c == 'f' ? "--from" : "--to", optarg, c == 't', &t))
+			if (cli_time_arg("dispatch", c == 'f' ? "--from" : "--to", optarg, c == 't',
+					 &t))
 				return EXIT_USAGE;
 			if (c == 't' && cli_deadline_ahead("dispatch", "--to", optarg, t))
 				return EXIT_EXPIRED;
@@ -155,19 +177,27 @@ int cmd_dispatch(int argc, char **argv)
 			break;
 		case 'C':
 			if (m.n_case_ids == 8 || !ld_case_id_valid(optarg))
-				return cli_fail(EXIT_USAGE, "dispatch: --case '%.80s' is not a case id (at most "
-							    "8)", optarg);
+				return cli_fail(
+					EXIT_USAGE,
+					"dispatch: --case '%.80s' is not a case id (at most "
+					"8)",
+					optarg);
 			cases[m.n_case_ids++] = optarg;
 			break;
-		case 'h': dispatch_usage(stdout); return 0;
-		default: dispatch_usage(stderr); return EXIT_USAGE;
+		case 'h':
+			dispatch_usage(stdout);
+			return 0;
+		default:
+			dispatch_usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc + 1 || !m.has_kind || !m.has_priority || !m.title || !m.instructions ||
 	    !m.n_participants || !m.has_ack_by_ms) {
 		dispatch_usage(stderr);
-		return cli_fail(EXIT_USAGE, "dispatch: --kind, --priority, --title, --instructions, "
-					    "--ack-by and at least one --participant are required");
+		return cli_fail(EXIT_USAGE,
+				"dispatch: --kind, --priority, --title, --instructions, "
+				"--ack-by and at least one --participant are required");
 	}
 	if (m.has_window_start_ms && m.has_window_end_ms && m.window_end_ms < m.window_start_ms)
 		return cli_fail(EXIT_USAGE, "dispatch: --to is before --from");
@@ -197,8 +227,8 @@ int cmd_dispatch(int argc, char **argv)
 	    m.action_id[strlen(self)] != '/') {
 		ldc_destroy(&cl);
 		free(instr_file);
-		return cli_fail(EXIT_USAGE, "dispatch: --action '%.80s' must be %s/LOCAL-ID", m.action_id,
-				self);
+		return cli_fail(EXIT_USAGE, "dispatch: --action '%.80s' must be %s/LOCAL-ID",
+				m.action_id, self);
 	}
 	buf = malloc(ld__action_dispatch__get_packed_size(&m) + 1);
 	if (buf) {
@@ -213,7 +243,8 @@ int cmd_dispatch(int argc, char **argv)
 		r = cli_fail(EXIT_STORE, "out of memory");
 	}
 	if (r == 0 && !co.json && !cli_check_only)
-		printf("action %s dispatched to %zu participant(s)\n", m.action_id, m.n_participants);
+		printf("action %s dispatched to %zu participant(s)\n", m.action_id,
+		       m.n_participants);
 	free(buf);
 	free(instr_file);
 	ldc_destroy(&cl);
@@ -222,33 +253,35 @@ int cmd_dispatch(int argc, char **argv)
 
 static void answer_usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: liandong ack ACTION\n"
-		"       liandong accept ACTION\n"
-		"       liandong decline ACTION --reason TEXT\n"
-		"       liandong report ACTION --status on-site|progress|completed\n"
-		"                [--findings TEXT] [--evidence FEED:SEQ]... [--personnel N]\n"
-		"                [--findings-file FILE] [--reason-file FILE]\n"
-		"       Common: [--check] [-c CONFIG | --api EP] [--json] [--utc]\n"
-		"An answer is shown to the dispatcher and every participant.\n"
-		"Text: reason at most 8 KiB, findings 64 KiB ('-' reads stdin).\n"
-		"Completing needs --findings. An answer after the acknowledge-by deadline is\n"
-		"still recorded (a note on stderr says how late). Only participants answer,\n"
-		"and nothing after declining or completing.\n" CLI_CHECK_HELP
-		"Exit: 6 the action rules refuse it (the rule is said), 7 unknown action.\n");
+	fprintf(f, "Usage: liandong ack ACTION\n"
+		   "       liandong accept ACTION\n"
+		   "       liandong decline ACTION --reason TEXT\n"
+		   "       liandong report ACTION --status on-site|progress|completed\n"
+		   "                [--findings TEXT] [--evidence FEED:SEQ]... [--personnel N]\n"
+		   "                [--findings-file FILE] [--reason-file FILE]\n"
+		   "       Common: [--check] [-c CONFIG | --api EP] [--json] [--utc]\n"
+		   "An answer is shown to the dispatcher and every participant.\n"
+		   "Text: reason at most 8 KiB, findings 64 KiB ('-' reads stdin).\n"
+		   "Completing needs --findings. An answer after the acknowledge-by deadline is\n"
+		   "still recorded (a note on stderr says how late). Only participants answer,\n"
+		   "and nothing after declining or completing.\n" CLI_CHECK_HELP
+		   "Exit: 6 the action rules refuse it (the rule is said), 7 unknown action.\n");
 }
 
 static int action_answer(int argc, char **argv, int reply)
 {
 	static const struct option opts[] = {
-		{"reason", required_argument, NULL, 'r'},   {"status", required_argument, NULL, 's'},
-		{"findings", required_argument, NULL, 'f'}, {"evidence", required_argument, NULL, 'e'},
+		{"reason", required_argument, NULL, 'r'},
+		{"status", required_argument, NULL, 's'},
+		{"findings", required_argument, NULL, 'f'},
+		{"evidence", required_argument, NULL, 'e'},
 		{"personnel", required_argument, NULL, 'n'},
-		{"reason-file", required_argument, NULL, 'R'}, {"findings-file", required_argument, NULL, 'F'},
+		{"reason-file", required_argument, NULL, 'R'},
+		{"findings-file", required_argument, NULL, 'F'},
 		CLI_SIGN_OPTS,
 	};
-	static const char *const statuses[] = {NULL, NULL, NULL, NULL, "on-site", "progress",
-					       "completed"};
+	static const char *const statuses[] = {NULL,	  NULL,	      NULL,	  NULL,
+					       "on-site", "progress", "completed"};
 	Ld__ActionResponse m = LD__ACTION_RESPONSE__INIT;
 	Ld__EntryRef dref = LD__ENTRY_REF__INIT;
 	cli_refs_t ev = {.max = 8};
@@ -275,20 +308,31 @@ static int action_answer(int argc, char **argv, int reply)
 		    (c == 'R' && !reason_file &&
 		     cli_text_file("answer", "--reason-file", optarg, "reason", &reason_file)) ||
 		    (c == 'F' && !findings_file &&
-		     cli_text_file("answer", "--findings-file", optarg, "findings", &findings_file))) {
+		     cli_text_file("answer", "--findings-file", optarg, "findings",
+				   &findings_file))) {
 			free(reason_file);
 			free(findings_file);
 			return EXIT_USAGE;
 		}
 		switch (c) {
-		case 'r': m.reason = optarg; break;
-		case 'f': m.findings = optarg; break;
-		case 'R': m.reason = reason_file; break;
-		case 'F': m.findings = findings_file; break;
+		case 'r':
+			m.reason = optarg;
+			break;
+		case 'f':
+			m.findings = optarg;
+			break;
+		case 'R':
+			m.reason = reason_file;
+			break;
+		case 'F':
+			m.findings = findings_file;
+			break;
 		case 's':
 			if (reply != 0 || cli_pick(statuses, 7, optarg) < 4) {
-				r = cli_fail(EXIT_USAGE, "report: --status '%.80s' unknown (on-site, "
-							 "progress, completed)", optarg);
+				r = cli_fail(EXIT_USAGE,
+					     "report: --status '%.80s' unknown (on-site, "
+					     "progress, completed)",
+					     optarg);
 				goto out;
 			}
 			reply = cli_pick(statuses, 7, optarg);
@@ -311,8 +355,14 @@ static int action_answer(int argc, char **argv, int reply)
 				goto out;
 			}
 			break;
-		case 'h': answer_usage(stdout); r = 0; goto out;
-		default: answer_usage(stderr); r = EXIT_USAGE; goto out;
+		case 'h':
+			answer_usage(stdout);
+			r = 0;
+			goto out;
+		default:
+			answer_usage(stderr);
+			r = EXIT_USAGE;
+			goto out;
 		}
 	}
 	r = 0;
@@ -321,7 +371,8 @@ static int action_answer(int argc, char **argv, int reply)
 		r = cli_fail(EXIT_USAGE, "expected one ACTION id (OWNER-NODE/LOCAL-ID)");
 	} else if (reply == 0) {
 		r = cli_fail(EXIT_USAGE, "report: --status is required");
-	} else if (reply == LD__ACTION_REPLY__ACTION_REPLY_DECLINED && (!m.reason || !m.reason[0])) {
+	} else if (reply == LD__ACTION_REPLY__ACTION_REPLY_DECLINED &&
+		   (!m.reason || !m.reason[0])) {
 		r = cli_fail(EXIT_USAGE, "decline: --reason is required");
 	} else if (reply == LD__ACTION_REPLY__ACTION_REPLY_COMPLETED &&
 		   (!m.findings || !m.findings[0])) {
@@ -344,8 +395,10 @@ static int action_answer(int argc, char **argv, int reply)
 	/* Whether this node may answer (a participant, not after its final
 	 * answer) the daemon judges by the action rules before it signs. */
 	if (!av || !av->dispatched) {
-		r = cli_fail(EXIT_NO_CASE, "action %s is unknown here (no dispatch of it has reached "
-					   "this node)", m.action_id);
+		r = cli_fail(EXIT_NO_CASE,
+			     "action %s is unknown here (no dispatch of it has reached "
+			     "this node)",
+			     m.action_id);
 		goto out;
 	}
 	late = !acked && av->has_ack_by_ms ? av->ack_by_ms : 0;
@@ -381,9 +434,10 @@ static int action_answer(int argc, char **argv, int reply)
 	/* The first answer acknowledges; say if that came too late. */
 	if (r == 0 && late && !cli_check_only)
 		cli_note_late(reply == LD__ACTION_REPLY__ACTION_REPLY_ACKNOWLEDGED ? "ack"
-			      : reply == LD__ACTION_REPLY__ACTION_REPLY_ACCEPTED ? "accept"
-			      : reply == LD__ACTION_REPLY__ACTION_REPLY_DECLINED ? "decline"
-			      : "report", "acknowledge-by", late);
+			      : reply == LD__ACTION_REPLY__ACTION_REPLY_ACCEPTED   ? "accept"
+			      : reply == LD__ACTION_REPLY__ACTION_REPLY_DECLINED   ? "decline"
+										   : "report",
+			      "acknowledge-by", late);
 out:
 	if (resp)
 		ld__api_response__free_unpacked(resp, NULL);

@@ -21,29 +21,27 @@
 
 static void export_usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: liandong export CASE -o FILE [--files] [--file FEED:SEQ=PATH]...\n"
-		"                       [--for TEXT] [--json] [-c CONFIG | --api EP]\n"
-		"Write one self-contained file with every entry of the case this node holds,\n"
-		"the receipts, the headers chained between them, the root's roster, and the\n"
-		"evidence files given with --file, or with --files every evidence file of the\n"
-		"case this node's evidence store holds (`liandong evidence get` fetches them);\n"
-		"each is checked against its evidence record.\n"
-		"A manifest listing all of it is signed and appended to this node's feed\n"
-		"first, so the export is part of the case's history. Check the file with\n"
-		"`liandong verify FILE --root KEY` (format: docs/BUNDLE.md).\n");
+	fprintf(f, "Usage: liandong export CASE -o FILE [--files] [--file FEED:SEQ=PATH]...\n"
+		   "                       [--for TEXT] [--json] [-c CONFIG | --api EP]\n"
+		   "Write one self-contained file with every entry of the case this node holds,\n"
+		   "the receipts, the headers chained between them, the root's roster, and the\n"
+		   "evidence files given with --file, or with --files every evidence file of the\n"
+		   "case this node's evidence store holds (`liandong evidence get` fetches them);\n"
+		   "each is checked against its evidence record.\n"
+		   "A manifest listing all of it is signed and appended to this node's feed\n"
+		   "first, so the export is part of the case's history. Check the file with\n"
+		   "`liandong verify FILE --root KEY` (format: docs/BUNDLE.md).\n");
 }
 
 static void verify_usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: liandong verify FILE --root KEY\n"
-		"Check a case bundle offline, with nothing but the root public key (64 hex\n"
-		"digits or a file): every signature, every key against the roster the root\n"
-		"signed, every chain link, the signed manifest (nothing missing, nothing\n"
-		"added) and every evidence file's SHA-256. Prints who said what when, whose\n"
-		"receipt proves delivery, and each failure by record, feed and entry.\n"
-		"Exit 0 verified, 1 not verified, 2 usage, 3 file or key problem.\n");
+	fprintf(f, "Usage: liandong verify FILE --root KEY\n"
+		   "Check a case bundle offline, with nothing but the root public key (64 hex\n"
+		   "digits or a file): every signature, every key against the roster the root\n"
+		   "signed, every chain link, the signed manifest (nothing missing, nothing\n"
+		   "added) and every evidence file's SHA-256. Prints who said what when, whose\n"
+		   "receipt proves delivery, and each failure by record, feed and entry.\n"
+		   "Exit 0 verified, 1 not verified, 2 usage, 3 file or key problem.\n");
 }
 
 /* Entries come through the daemon's API. */
@@ -175,13 +173,15 @@ static int attach_files(ld_bundle_build_t *b, const struct attach *files, size_t
 					     files[i].sha);
 
 		if (r == -ENOENT)
-			return cli_fail(EXIT_USAGE, "export: %s:%llu is not an evidence record of "
-						    "case %s held here", files[i].feed,
-					(unsigned long long)files[i].seq, case_id);
+			return cli_fail(EXIT_USAGE,
+					"export: %s:%llu is not an evidence record of "
+					"case %s held here",
+					files[i].feed, (unsigned long long)files[i].seq, case_id);
 		if (r == LD_EPAYLOAD)
-			return cli_fail(EXIT_VERIFY, "export: %s (SHA-256 %.16s...) is not the "
-						     "file evidence %s:%llu records", files[i].path,
-					ld_hex(files[i].sha, 32, hex), files[i].feed,
+			return cli_fail(EXIT_VERIFY,
+					"export: %s (SHA-256 %.16s...) is not the "
+					"file evidence %s:%llu records",
+					files[i].path, ld_hex(files[i].sha, 32, hex), files[i].feed,
 					(unsigned long long)files[i].seq);
 		if (r < 0)
 			return cli_fail(EXIT_STORE, "export: %s", ld_strerror(r));
@@ -211,17 +211,18 @@ static void export_text(json_t *o)
 {
 	printf("exported %s to %s: %lld entries (%lld with content, listed in the signed "
 	       "manifest; %lld held here as header only), %lld evidence files\n"
-	       "verify with: liandong verify %s --root ROOT-KEY\n", cli_jstr(o, "case"),
-	       cli_jstr(o, "bundle"), cli_jint(o, "entries"), cli_jint(o, "listed"),
-	       cli_jint(o, "header_only"), cli_jint(o, "files"), cli_jstr(o, "bundle"));
+	       "verify with: liandong verify %s --root ROOT-KEY\n",
+	       cli_jstr(o, "case"), cli_jstr(o, "bundle"), cli_jint(o, "entries"),
+	       cli_jint(o, "listed"), cli_jint(o, "header_only"), cli_jint(o, "files"),
+	       cli_jstr(o, "bundle"));
 }
 
 /* Assemble (common/bundle_build), sign the manifest, write; then report. */
 static int export_case(ldc_t *cl, const char *case_id, const char *outp, const char *recipient,
 		       const struct attach *files, size_t n_files, bool all_files, bool json)
 {
-	const ld_bundle_source_t src = {.get = src_get, .list = src_list,
-					.progress = src_progress, .ud = cl};
+	const ld_bundle_source_t src = {
+		.get = src_get, .list = src_list, .progress = src_progress, .ud = cl};
 	Ld__ApiResponse *resp = NULL;
 	ld_bundle_build_t *b = NULL;
 	char root[LD_NODE_ID_MAX + 1], hex[65];
@@ -237,7 +238,9 @@ static int export_case(ldc_t *cl, const char *case_id, const char *outp, const c
 		return cli_fail(EXIT_NO_CASE, "export: this node holds no case %s", case_id);
 	}
 	r = ld_bundle_build_new(case_id, resp->case_view->referrer, resp->case_view->holder, &src,
-				&b) < 0 ? cli_fail(EXIT_STORE, "export: out of memory") : 0;
+				&b) < 0
+		    ? cli_fail(EXIT_STORE, "export: out of memory")
+		    : 0;
 	r = r ? r : take_case(b, resp->case_view);
 	r = r ? r : attach_files(b, files, n_files, case_id);
 	r = r || !all_files ? r : attach_held(cl, b);
@@ -267,8 +270,10 @@ static int export_case(ldc_t *cl, const char *case_id, const char *outp, const c
 int cmd_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"for", required_argument, NULL, 'F'},  {"files", no_argument, NULL, 'A'},
-		{"file", required_argument, NULL, 'f'}, CLI_COMMON_OPTS,
+		{"for", required_argument, NULL, 'F'},
+		{"files", no_argument, NULL, 'A'},
+		{"file", required_argument, NULL, 'f'},
+		CLI_COMMON_OPTS,
 	};
 	const char *outp = NULL, *recipient = NULL, *case_id;
 	struct attach files[LD_BUNDLE_FILES_MAX];
@@ -286,25 +291,38 @@ int cmd_export(int argc, char **argv)
 		if (cli_common_opt(&co, c))
 			continue;
 		switch (c) {
-		case 'o': outp = optarg; break;
-		case 'F': recipient = optarg; break;
-		case 'A': all_files = true; break;
+		case 'o':
+			outp = optarg;
+			break;
+		case 'F':
+			recipient = optarg;
+			break;
+		case 'A':
+			all_files = true;
+			break;
 		case 'f':
 			if (n_files == LD_BUNDLE_FILES_MAX)
 				return cli_fail(EXIT_USAGE, "export: at most %d --file",
 						LD_BUNDLE_FILES_MAX);
 			if (!eq || (size_t)(eq - optarg) >= sizeof(ref) || !eq[1])
-				return cli_fail(EXIT_USAGE, "export: --file '%.80s' must be "
-							    "FEED:SEQ=PATH", optarg);
+				return cli_fail(EXIT_USAGE,
+						"export: --file '%.80s' must be "
+						"FEED:SEQ=PATH",
+						optarg);
 			snprintf(ref, sizeof(ref), "%.*s", (int)(eq - optarg), optarg);
 			if (cli_parse_ref(ref, files[n_files].feed, &files[n_files].seq) < 0)
-				return cli_fail(EXIT_USAGE, "export: --file '%.80s': '%.80s' is "
-							    "not FEED:SEQ of an evidence record",
+				return cli_fail(EXIT_USAGE,
+						"export: --file '%.80s': '%.80s' is "
+						"not FEED:SEQ of an evidence record",
 						optarg, ref);
 			files[n_files++].path = eq + 1;
 			break;
-		case 'h': export_usage(stdout); return 0;
-		default: export_usage(stderr); return EXIT_USAGE;
+		case 'h':
+			export_usage(stdout);
+			return 0;
+		default:
+			export_usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc || !outp) {
@@ -313,10 +331,12 @@ int cmd_export(int argc, char **argv)
 	}
 	case_id = argv[optind - 1];
 	if (!ld_case_id_valid(case_id))
-		return cli_fail(EXIT_USAGE, "export: '%.80s' is not a case id (OWNER/LOCAL-ID)", case_id);
+		return cli_fail(EXIT_USAGE, "export: '%.80s' is not a case id (OWNER/LOCAL-ID)",
+				case_id);
 	for (size_t i = 0; i < n_files; i++)
 		if ((r = ld_file_sha256(files[i].path, files[i].sha, NULL)) < 0)
-			return cli_fail(EXIT_FILE, "export: --file %s: %s", files[i].path, strerror(-r));
+			return cli_fail(EXIT_FILE, "export: --file %s: %s", files[i].path,
+					strerror(-r));
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
 	r = export_case(cl, case_id, outp, recipient, files, n_files, all_files, co.json);
@@ -327,7 +347,9 @@ int cmd_export(int argc, char **argv)
 int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"root", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'}, {0},
+		{"root", required_argument, NULL, 'r'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *path, *root = NULL;
 	uint8_t root_pub[LD_PUBKEY_LEN];
@@ -338,9 +360,15 @@ int cmd_verify(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc + 1, argv - 1, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'r': root = optarg; break;
-		case 'h': verify_usage(stdout); return 0;
-		default: verify_usage(stderr); return EXIT_USAGE;
+		case 'r':
+			root = optarg;
+			break;
+		case 'h':
+			verify_usage(stdout);
+			return 0;
+		default:
+			verify_usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc || !root) {

@@ -16,8 +16,8 @@
 #include "common/store/store.h"
 #include "common/feed/kinds.h"
 
-static const char *const reasons[] = {NULL, "jurisdiction", "suspected-crime", "public-interest",
-				      "damage-compensation", "other"};
+static const char *const reasons[] = {
+	NULL, "jurisdiction", "suspected-crime", "public-interest", "damage-compensation", "other"};
 
 /* A text option, given inline or read from a file ("-": stdin). The file's
  * text is owned here. */
@@ -79,24 +79,33 @@ static void refer_usage(FILE *f)
 int cmd_refer(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"to", required_argument, NULL, 't'},          {"title", required_argument, NULL, 'T'},
-		{"violation", required_argument, NULL, 'v'},   {"facts", required_argument, NULL, 'f'},
-		{"facts-file", required_argument, NULL, 'F'},  {"case", required_argument, NULL, 'k'},
-		{"legal-basis", required_argument, NULL, 'l'}, {"region", required_argument, NULL, 'g'},
-		{"river", required_argument, NULL, 'w'},       {"site", required_argument, NULL, 's'},
-		{"address", required_argument, NULL, 'd'},     {"party", required_argument, NULL, 'p'},
-		{"credit-code", required_argument, NULL, 'C'}, {"evidence", required_argument, NULL, 'e'},
-		{"answer-by", required_argument, NULL, 'b'},   {"reason", required_argument, NULL, 'r'},
-		{"related-case", required_argument, NULL, 'R'}, {"contact", required_argument, NULL, 'o'},
+		{"to", required_argument, NULL, 't'},
+		{"title", required_argument, NULL, 'T'},
+		{"violation", required_argument, NULL, 'v'},
+		{"facts", required_argument, NULL, 'f'},
+		{"facts-file", required_argument, NULL, 'F'},
+		{"case", required_argument, NULL, 'k'},
+		{"legal-basis", required_argument, NULL, 'l'},
+		{"region", required_argument, NULL, 'g'},
+		{"river", required_argument, NULL, 'w'},
+		{"site", required_argument, NULL, 's'},
+		{"address", required_argument, NULL, 'd'},
+		{"party", required_argument, NULL, 'p'},
+		{"credit-code", required_argument, NULL, 'C'},
+		{"evidence", required_argument, NULL, 'e'},
+		{"answer-by", required_argument, NULL, 'b'},
+		{"reason", required_argument, NULL, 'r'},
+		{"related-case", required_argument, NULL, 'R'},
+		{"contact", required_argument, NULL, 'o'},
 		CLI_SIGN_OPTS,
 	};
 	static const struct {
 		int c;
 		const char *opt, *field;
 	} texts[] = {
-		{'T', "--title", "title"},     {'l', "--legal-basis", "legal_basis"},
+		{'T', "--title", "title"},	{'l', "--legal-basis", "legal_basis"},
 		{'w', "--river", "water_body"}, {'s', "--site", "site_name"},
-		{'d', "--address", "address"}, {'p', "--party", "name"},
+		{'d', "--address", "address"},	{'p', "--party", "name"},
 		{'o', "--contact", "contact"},
 	};
 	Ld__CaseReferral m = LD__CASE_REFERRAL__INIT;
@@ -119,29 +128,57 @@ int cmd_refer(int argc, char **argv)
 		if (cli_common_opt(&co, c))
 			continue;
 		for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-			if (texts[i].c == c && (r = cli_text_arg("refer", texts[i].opt, optarg,
-								 texts[i].field)))
+			if (texts[i].c == c &&
+			    (r = cli_text_arg("refer", texts[i].opt, optarg, texts[i].field)))
 				goto out;
 		switch (c) {
-		case 't': m.addressee = optarg; break;
-		case 'T': m.title = optarg; break;
+		case 't':
+			m.addressee = optarg;
+			break;
+		case 'T':
+			m.title = optarg;
+			break;
 		case 'f':
 		case 'F':
 			r = text_set(&facts, "refer", "--facts", "facts", optarg, c == 'F');
 			break;
-		case 'k': m.case_id = optarg; break;
-		case 'l': m.legal_basis = optarg; break;
-		case 'g': place.region_code = optarg; have_place = true; break;
-		case 'w': place.water_body = optarg; have_place = true; break;
-		case 's': place.site_name = optarg; have_place = true; break;
-		case 'd': place.address = optarg; have_place = true; break;
-		case 'p': party.name = optarg; break;
-		case 'C': party.credit_code = optarg; break;
-		case 'o': m.contact = optarg; break;
+		case 'k':
+			m.case_id = optarg;
+			break;
+		case 'l':
+			m.legal_basis = optarg;
+			break;
+		case 'g':
+			place.region_code = optarg;
+			have_place = true;
+			break;
+		case 'w':
+			place.water_body = optarg;
+			have_place = true;
+			break;
+		case 's':
+			place.site_name = optarg;
+			have_place = true;
+			break;
+		case 'd':
+			place.address = optarg;
+			have_place = true;
+			break;
+		case 'p':
+			party.name = optarg;
+			break;
+		case 'C':
+			party.credit_code = optarg;
+			break;
+		case 'o':
+			m.contact = optarg;
+			break;
 		case 'R':
 			if (!ld_case_id_valid(optarg))
-				r = cli_fail(EXIT_USAGE, "refer: --related-case '%.80s' is not a case id "
-							 "(OWNER-NODE/LOCAL-ID)", optarg);
+				r = cli_fail(EXIT_USAGE,
+					     "refer: --related-case '%.80s' is not a case id "
+					     "(OWNER-NODE/LOCAL-ID)",
+					     optarg);
 			m.related_case_id = optarg;
 			break;
 		case 'v': {
@@ -151,10 +188,12 @@ int cmd_refer(int argc, char **argv)
 				if (!strcmp(optarg, ld_violation_name(i)))
 					v = (int)i;
 			if (v < 0)
-				r = cli_fail(EXIT_USAGE, "refer: --violation '%.80s' unknown (water, air, "
-							 "solid-waste, hazardous-waste, soil, noise, "
-							 "sand-mining, fishing-ban, ecological-damage, "
-							 "radiation, other)", optarg);
+				r = cli_fail(EXIT_USAGE,
+					     "refer: --violation '%.80s' unknown (water, air, "
+					     "solid-waste, hazardous-waste, soil, noise, "
+					     "sand-mining, fishing-ban, ecological-damage, "
+					     "radiation, other)",
+					     optarg);
 			m.has_violation = true;
 			m.violation = (uint32_t)v;
 			break;
@@ -163,22 +202,33 @@ int cmd_refer(int argc, char **argv)
 			int v = cli_pick(reasons, sizeof(reasons) / sizeof(reasons[0]), optarg);
 
 			if (v < 0)
-				r = cli_fail(EXIT_USAGE, "refer: --reason '%.80s' unknown (jurisdiction, "
-							 "suspected-crime, public-interest, "
-							 "damage-compensation, other)", optarg);
+				r = cli_fail(EXIT_USAGE,
+					     "refer: --reason '%.80s' unknown (jurisdiction, "
+					     "suspected-crime, public-interest, "
+					     "damage-compensation, other)",
+					     optarg);
 			m.has_reason = true;
 			m.reason = (uint32_t)v;
 			break;
 		}
 		case 'b':
-			if ((r = cli_time_arg("refer", "--answer-by", optarg, true, &m.answer_by_ms)) ||
-			    (r = cli_deadline_ahead("refer", "--answer-by", optarg, m.answer_by_ms)))
+			if ((r = cli_time_arg("refer", "--answer-by", optarg, true,
+					      &m.answer_by_ms)) ||
+			    (r = cli_deadline_ahead("refer", "--answer-by", optarg,
+						    m.answer_by_ms)))
 				break;
 			m.has_answer_by_ms = true;
 			break;
-		case 'e': r = cli_refs_add(&ev, "refer", "--evidence", optarg); break;
-		case 'h': refer_usage(stdout); goto out;
-		default: refer_usage(stderr); r = EXIT_USAGE; break;
+		case 'e':
+			r = cli_refs_add(&ev, "refer", "--evidence", optarg);
+			break;
+		case 'h':
+			refer_usage(stdout);
+			goto out;
+		default:
+			refer_usage(stderr);
+			r = EXIT_USAGE;
+			break;
 		}
 	}
 	if (r)
@@ -199,16 +249,18 @@ int cmd_refer(int argc, char **argv)
 		r = cli_fail(EXIT_USAGE, "refer: --to '%.80s' is not a valid node id", m.addressee);
 		goto out;
 	}
-	if (place.region_code && (strlen(place.region_code) != 6 ||
-				  strspn(place.region_code, "0123456789") != 6)) {
+	if (place.region_code &&
+	    (strlen(place.region_code) != 6 || strspn(place.region_code, "0123456789") != 6)) {
 		r = cli_fail(EXIT_USAGE, "refer: --region '%.80s' must be six digits (GB/T 2260)",
 			     place.region_code);
 		goto out;
 	}
-	if (party.credit_code && (strlen(party.credit_code) != 18 ||
-				  strspn(party.credit_code, "0123456789ABCDEFGHJKLMNPQRTUWXY") != 18)) {
-		r = cli_fail(EXIT_USAGE, "refer: --credit-code '%.40s' must be the 18-character "
-					 "unified social credit code (digits and capital letters)",
+	if (party.credit_code &&
+	    (strlen(party.credit_code) != 18 ||
+	     strspn(party.credit_code, "0123456789ABCDEFGHJKLMNPQRTUWXY") != 18)) {
+		r = cli_fail(EXIT_USAGE,
+			     "refer: --credit-code '%.40s' must be the 18-character "
+			     "unified social credit code (digits and capital letters)",
 			     party.credit_code);
 		goto out;
 	}
@@ -230,8 +282,10 @@ int cmd_refer(int argc, char **argv)
 	}
 	if (!ld_case_id_valid(m.case_id) || strncmp(m.case_id, self, strlen(self)) != 0 ||
 	    m.case_id[strlen(self)] != '/') {
-		r = cli_fail(EXIT_USAGE, "refer: --case '%.80s' must be %s/LOCAL-ID (1-64 of A-Z a-z "
-					 "0-9 . _ -)", m.case_id, self);
+		r = cli_fail(EXIT_USAGE,
+			     "refer: --case '%.80s' must be %s/LOCAL-ID (1-64 of A-Z a-z "
+			     "0-9 . _ -)",
+			     m.case_id, self);
 		goto out;
 	}
 	if (m.related_case_id) {
@@ -242,7 +296,8 @@ int cmd_refer(int argc, char **argv)
 		if (rc)
 			ld__api_response__free_unpacked(rc, NULL);
 		if (!held) {
-			r = cli_fail(EXIT_NO_CASE, "refer: --related-case %s is not a case held here",
+			r = cli_fail(EXIT_NO_CASE,
+				     "refer: --related-case %s is not a case held here",
 				     m.related_case_id);
 			goto out;
 		}
@@ -262,8 +317,8 @@ int cmd_refer(int argc, char **argv)
 		goto out;
 	}
 	extra = json_pack("{s:s, s:s}", "case", m.case_id, "addressee", m.addressee);
-	r = cli_sign(cl, LD__KIND__KIND_CASE_REFERRAL, aud, 1, buf, ld__case_referral__pack(&m, buf),
-		     co.json, "referral", extra);
+	r = cli_sign(cl, LD__KIND__KIND_CASE_REFERRAL, aud, 1, buf,
+		     ld__case_referral__pack(&m, buf), co.json, "referral", extra);
 	if (r == 0 && !co.json && !cli_check_only)
 		printf("case %s referred to %s\n", m.case_id, m.addressee);
 out:
@@ -284,8 +339,7 @@ static void supplement_usage(FILE *f)
 		"Answer a request for more information (need-info) on a case this node referred\n"
 		"(补充材料): the referral is made again with the text and evidence added and\n"
 		"every other field as before; the answer-by date is kept unless a new one is\n"
-		"given. --text-file reads the text from a file ('-': stdin); at most 64 KiB.\n"
-		CLI_CHECK_HELP
+		"given. --text-file reads the text from a file ('-': stdin); at most 64 KiB.\n" CLI_CHECK_HELP
 		"Exit: 6 the case rules refuse it (e.g. not waiting for more information: the\n"
 		"rule is said), 7 unknown case, 9 --answer-by already past.\n");
 }
@@ -293,8 +347,10 @@ static void supplement_usage(FILE *f)
 int cmd_supplement(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"text", required_argument, NULL, 't'},      {"text-file", required_argument, NULL, 'F'},
-		{"evidence", required_argument, NULL, 'e'},  {"answer-by", required_argument, NULL, 'b'},
+		{"text", required_argument, NULL, 't'},
+		{"text-file", required_argument, NULL, 'F'},
+		{"evidence", required_argument, NULL, 'e'},
+		{"answer-by", required_argument, NULL, 'b'},
 		CLI_SIGN_OPTS,
 	};
 	cli_refs_t ev = {.max = 16};
@@ -321,14 +377,23 @@ int cmd_supplement(int argc, char **argv)
 		case 'F':
 			r = text_set(&text, "supplement", "--text", "supplement", optarg, c == 'F');
 			break;
-		case 'e': r = cli_refs_add(&ev, "supplement", "--evidence", optarg); break;
+		case 'e':
+			r = cli_refs_add(&ev, "supplement", "--evidence", optarg);
+			break;
 		case 'b':
-			if (!(r = cli_time_arg("supplement", "--answer-by", optarg, true, &answer_by)))
-				r = cli_deadline_ahead("supplement", "--answer-by", optarg, answer_by);
+			if (!(r = cli_time_arg("supplement", "--answer-by", optarg, true,
+					       &answer_by)))
+				r = cli_deadline_ahead("supplement", "--answer-by", optarg,
+						       answer_by);
 			new_by = true;
 			break;
-		case 'h': supplement_usage(stdout); goto out;
-		default: supplement_usage(stderr); r = EXIT_USAGE; break;
+		case 'h':
+			supplement_usage(stdout);
+			goto out;
+		default:
+			supplement_usage(stderr);
+			r = EXIT_USAGE;
+			break;
 		}
 	}
 	if (r)
@@ -354,8 +419,8 @@ int cmd_supplement(int argc, char **argv)
 		goto out;
 	}
 	if ((r = cli_get_entry(cl, cr->case_view->referral->feed, cr->case_view->referral->seq,
-			       &e)) < 0 || !e->has_payload ||
-	    !(prev = ld_entry_payload(e, LD__KIND__KIND_CASE_REFERRAL))) {
+			       &e)) < 0 ||
+	    !e->has_payload || !(prev = ld_entry_payload(e, LD__KIND__KIND_CASE_REFERRAL))) {
 		r = cli_fail(EXIT_STORE, "supplement: the referral of case %s cannot be read here",
 			     case_id);
 		goto out;
@@ -374,8 +439,10 @@ int cmd_supplement(int argc, char **argv)
 		char when[48];
 
 		cli_fmt_time(prev->answer_by_ms, when, sizeof(when));
-		fprintf(stderr, "liandong: supplement: note: the answer-by date kept (%s) has "
-				"passed; give --answer-by for a new one\n", when);
+		fprintf(stderr,
+			"liandong: supplement: note: the answer-by date kept (%s) has "
+			"passed; give --answer-by for a new one\n",
+			when);
 	}
 	if (ev.n) {
 		size_t n = prev->n_evidence + ev.n;
@@ -463,11 +530,20 @@ static int answer(int argc, char **argv, const char *verb)
 		if (cli_common_opt(&co, c))
 			continue;
 		switch (c) {
-		case 't': to = optarg; break;
+		case 't':
+			to = optarg;
+			break;
 		case 'r':
-		case 'R': r = text_set(&reason, verb, "--reason", "reason", optarg, c == 'R'); break;
-		case 'h': respond_usage(stdout); goto out;
-		default: respond_usage(stderr); r = EXIT_USAGE; break;
+		case 'R':
+			r = text_set(&reason, verb, "--reason", "reason", optarg, c == 'R');
+			break;
+		case 'h':
+			respond_usage(stdout);
+			goto out;
+		default:
+			respond_usage(stderr);
+			r = EXIT_USAGE;
+			break;
 		}
 	}
 	if (r)
@@ -477,11 +553,14 @@ static int answer(int argc, char **argv, const char *verb)
 		if (pos == 0) {
 			m.case_id = argv[i];
 		} else if (pos == 1 && !strcmp(verb, "respond")) {
-			decision = cli_pick((const char *const[]){NULL, "accept", "reject", "need-info"},
-					    4, argv[i]);
+			decision = cli_pick(
+				(const char *const[]){NULL, "accept", "reject", "need-info"}, 4,
+				argv[i]);
 			if (decision < 0) {
-				r = cli_fail(EXIT_USAGE, "respond: '%.80s' is not a decision (accept, "
-							 "reject, need-info)", argv[i]);
+				r = cli_fail(EXIT_USAGE,
+					     "respond: '%.80s' is not a decision (accept, "
+					     "reject, need-info)",
+					     argv[i]);
 				goto out;
 			}
 		} else {
@@ -527,8 +606,10 @@ static int answer(int argc, char **argv, const char *verb)
 		goto out;
 	}
 	if (!resp->ok || !resp->case_view || !resp->case_view->opened) {
-		r = cli_fail(EXIT_NO_CASE, "%s: case %s is unknown here (no referral of it has "
-					   "reached this node)", verb, m.case_id);
+		r = cli_fail(EXIT_NO_CASE,
+			     "%s: case %s is unknown here (no referral of it has "
+			     "reached this node)",
+			     verb, m.case_id);
 		goto out;
 	}
 	if (to && (r = cli_member(cl, verb, "--to", to)))
@@ -574,8 +655,8 @@ static int answer(int argc, char **argv, const char *verb)
 		     json_pack("{s:s, s:s}", "case", m.case_id, "decision",
 			       ld_decision_name((uint32_t)decision)));
 	/* The first answer to a referral: say if it came late. */
-	if (r == 0 && !cli_check_only && strcmp(verb, "designate") != 0 && k->state == LD__CASE_STATE__CASE_AWAITING_ANSWER &&
-	    k->has_answer_by_ms)
+	if (r == 0 && !cli_check_only && strcmp(verb, "designate") != 0 &&
+	    k->state == LD__CASE_STATE__CASE_AWAITING_ANSWER && k->has_answer_by_ms)
 		cli_note_late(verb, "answer-by", k->answer_by_ms);
 out:
 	free(buf);
@@ -609,11 +690,12 @@ int cmd_reindex(int argc, char **argv)
 	ldc_t *cl;
 	int r, first;
 
-	if ((r = cli_common_only(argc, argv, "reindex",
-				 "Usage: liandong reindex [-c CONFIG | --api EP]\n"
-				 "Rebuild the node's derived views (cases, actions, summaries) from its\n"
-				 "feeds, in one transaction.\n",
-				 0, 0, &co, &first)))
+	if ((r = cli_common_only(
+		     argc, argv, "reindex",
+		     "Usage: liandong reindex [-c CONFIG | --api EP]\n"
+		     "Rebuild the node's derived views (cases, actions, summaries) from its\n"
+		     "feeds, in one transaction.\n",
+		     0, 0, &co, &first)))
 		return r == 1 ? 0 : r;
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
@@ -623,7 +705,9 @@ int cmd_reindex(int argc, char **argv)
 	ldc_destroy(&cl);
 	if (r < 0)
 		return cli_daemon_fail(r, "reindex");
-	r = resp->ok ? 0 : cli_fail(EXIT_STORE, "reindex: %s", resp->message ? resp->message : "failed");
+	r = resp->ok
+		    ? 0
+		    : cli_fail(EXIT_STORE, "reindex: %s", resp->message ? resp->message : "failed");
 	if (!r)
 		printf("views rebuilt from the feeds\n");
 	ld__api_response__free_unpacked(resp, NULL);

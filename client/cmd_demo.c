@@ -118,8 +118,8 @@ static int replicate(struct node *from, struct node *to, const char *feed)
 		if (r == 0)
 			r = b.status;
 		printf("  %-12s -> %-12s feed %-12s %zu entries, %zu new, %s\n", from->id, to->id,
-		       feed, x.n, b.n_new, r == 0 ? "authenticated (hash links + last signature)"
-						  : ld_strerror(r));
+		       feed, x.n, b.n_new,
+		       r == 0 ? "authenticated (hash links + last signature)" : ld_strerror(r));
 	}
 	for (size_t i = 0; i < x.n; i++)
 		ld_entry_destroy(&x.run[i]);
@@ -129,10 +129,18 @@ static int replicate(struct node *from, struct node *to, const char *feed)
 
 static const char *kind_name(uint32_t k)
 {
-	static const char *names[] = {"?", "roster-update", "case-referral", "referral-response",
-				      "evidence-record", "evidence-attestation", "custody-transfer",
-				      "action-dispatch", "action-response", "case-update",
-				      "delivery-receipt", "escalation"};
+	static const char *names[] = {"?",
+				      "roster-update",
+				      "case-referral",
+				      "referral-response",
+				      "evidence-record",
+				      "evidence-attestation",
+				      "custody-transfer",
+				      "action-dispatch",
+				      "action-response",
+				      "case-update",
+				      "delivery-receipt",
+				      "escalation"};
 
 	return k < sizeof(names) / sizeof(names[0]) ? names[k] : "unknown";
 }
@@ -231,17 +239,27 @@ static int referral(struct node *a)
 int cmd_demo(int argc, char **argv)
 {
 	struct node n[4] = {
-		{.id = "zj-province", .name = "Zhejiang Ecology & Environment Command Centre",
-		 .region = "330000", .kind = LD__NODE_KIND__NODE_COMMAND_CENTRE},
-		{.id = "county-a", .name = "County A Ecology Bureau", .region = "330411",
+		{.id = "zj-province",
+		 .name = "Zhejiang Ecology & Environment Command Centre",
+		 .region = "330000",
+		 .kind = LD__NODE_KIND__NODE_COMMAND_CENTRE},
+		{.id = "county-a",
+		 .name = "County A Ecology Bureau",
+		 .region = "330411",
 		 .kind = LD__NODE_KIND__NODE_BUREAU},
-		{.id = "county-b", .name = "County B Ecology Bureau", .region = "330421",
+		{.id = "county-b",
+		 .name = "County B Ecology Bureau",
+		 .region = "330421",
 		 .kind = LD__NODE_KIND__NODE_BUREAU},
-		{.id = "county-c", .name = "County C Ecology Bureau", .region = "330424",
+		{.id = "county-c",
+		 .name = "County C Ecology Bureau",
+		 .region = "330424",
 		 .kind = LD__NODE_KIND__NODE_BUREAU},
 	};
 	static const struct option opts[] = {
-		{"dir", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0},
+		{"dir", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *dir = "liandong-demo";
 	char path[4096];
@@ -250,9 +268,15 @@ int cmd_demo(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc + 1, argv - 1, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'h': demo_usage(stdout); return 0;
-		default: demo_usage(stderr); return EXIT_USAGE;
+		case 'd':
+			dir = optarg;
+			break;
+		case 'h':
+			demo_usage(stdout);
+			return 0;
+		default:
+			demo_usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc + 1) {
@@ -341,9 +365,13 @@ int cmd_demo(int argc, char **argv)
 	printf("\n8. Equivocation: county A signs a second, different entry #2\n");
 	{
 		ld_entry_t *first, *evil;
-		ld_entry_draft_t d = {.author = "county-a", .seq = 2, .time_ms = 1764000000000,
-				      .kind = LD__KIND__KIND_CASE_UPDATE, .everyone = true,
-				      .payload = "case closed", .payload_len = 11};
+		ld_entry_draft_t d = {.author = "county-a",
+				      .seq = 2,
+				      .time_ms = 1764000000000,
+				      .kind = LD__KIND__KIND_CASE_UPDATE,
+				      .everyone = true,
+				      .payload = "case closed",
+				      .payload_len = 11};
 		ld_ingest_batch_t b;
 		ld_feed_head_t h;
 

@@ -55,7 +55,7 @@ int cmd_append(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"kind", required_argument, NULL, 'k'}, {"to", required_argument, NULL, 't'},
-		{"everyone", no_argument, NULL, 'e'},   {"text", required_argument, NULL, 'x'},
+		{"everyone", no_argument, NULL, 'e'},	{"text", required_argument, NULL, 'x'},
 		{"file", required_argument, NULL, 'f'}, CLI_COMMON_OPTS,
 	};
 	Ld__AppendItem item = LD__APPEND_ITEM__INIT;
@@ -79,29 +79,44 @@ int cmd_append(int argc, char **argv)
 		case 'k':
 			if (kind_parse(optarg, &item.kind) < 0 || item.kind == 0 ||
 			    item.kind == LD__KIND__KIND_ROSTER_UPDATE)
-				return cli_fail(EXIT_USAGE, "append: --kind '%.80s' unknown (roster updates "
-							    "go through `liandong roster`)", optarg);
+				return cli_fail(EXIT_USAGE,
+						"append: --kind '%.80s' unknown (roster updates "
+						"go through `liandong roster`)",
+						optarg);
 			have_kind = true;
 			break;
 		case 't':
 			if (!ld_node_id_valid(optarg))
-				return cli_fail(EXIT_USAGE, "append: --to '%.64s' is not a valid node id",
+				return cli_fail(EXIT_USAGE,
+						"append: --to '%.64s' is not a valid node id",
 						optarg);
 			if (n_to == LD_AUDIENCE_MAX)
-				return cli_fail(EXIT_USAGE, "append: at most %d --to", LD_AUDIENCE_MAX);
+				return cli_fail(EXIT_USAGE, "append: at most %d --to",
+						LD_AUDIENCE_MAX);
 			to[n_to++] = optarg;
 			break;
-		case 'e': everyone = true; break;
-		case 'x': text = optarg; break;
-		case 'f': file = optarg; break;
-		case 'h': append_usage(stdout); return 0;
-		default: append_usage(stderr); return EXIT_USAGE;
+		case 'e':
+			everyone = true;
+			break;
+		case 'x':
+			text = optarg;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 'h':
+			append_usage(stdout);
+			return 0;
+		default:
+			append_usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc + 1 || !have_kind || (!n_to == !everyone) || (!text == !file)) {
 		append_usage(stderr);
-		return cli_fail(EXIT_USAGE, "append: need --kind, one of --to/--everyone, and one of "
-					    "--text/--file");
+		return cli_fail(EXIT_USAGE,
+				"append: need --kind, one of --to/--everyone, and one of "
+				"--text/--file");
 	}
 	if (file) {
 		FILE *f = strcmp(file, "-") ? fopen(file, "rb") : stdin;
@@ -116,9 +131,10 @@ int cmd_append(int argc, char **argv)
 			return cli_fail(EXIT_STORE, "out of memory");
 		if (len > LD_PAYLOAD_MAX) {
 			free(payload);
-			return cli_fail(EXIT_USAGE, "append: %s is larger than %u bytes; evidence "
-						    "files travel apart from entries", file,
-					LD_PAYLOAD_MAX);
+			return cli_fail(EXIT_USAGE,
+					"append: %s is larger than %u bytes; evidence "
+					"files travel apart from entries",
+					file, LD_PAYLOAD_MAX);
 		}
 	}
 	item.has_kind = item.has_payload = item.has_everyone = true;
@@ -155,8 +171,8 @@ int cmd_append(int argc, char **argv)
 
 /* FEED SEQ, with the common options, for get and receipts. 0; -1 after
  * printing the help; or an exit code. */
-static int feed_seq_args(int argc, char **argv, const char *cmd, const char *help,
-			 cli_common_t *co, const char **feed, uint64_t *seq)
+static int feed_seq_args(int argc, char **argv, const char *cmd, const char *help, cli_common_t *co,
+			 const char **feed, uint64_t *seq)
 {
 	const char *s;
 	char *end;
@@ -225,8 +241,8 @@ int cmd_get(int argc, char **argv)
 	r = cli_get_entry(cl, feed, seq, &e);
 	ldc_destroy(&cl);
 	if (r == -ENOENT)
-		return cli_fail(EXIT_NO_CASE, "get %s %llu: this node does not hold that entry", feed,
-				(unsigned long long)seq);
+		return cli_fail(EXIT_NO_CASE, "get %s %llu: this node does not hold that entry",
+				feed, (unsigned long long)seq);
 	if (r == -ETIMEDOUT || r == -ECONNREFUSED)
 		return cli_daemon_fail(r, "get");
 	if (r < 0)
@@ -274,7 +290,8 @@ static void receipts_text(json_t *o)
 	char when[48];
 	size_t i;
 
-	json_array_foreach(a, i, x) {
+	json_array_foreach(a, i, x)
+	{
 		cli_fmt_time(cli_jint(x, "time_ms"), when, sizeof(when));
 		printf("%-20s received at %s (receipt %s #%lld)\n", cli_jstr(x, "receiver"), when,
 		       cli_jstr(x, "receiver"), cli_jint(x, "receipt_seq"));
@@ -307,8 +324,9 @@ int cmd_receipts(int argc, char **argv)
 	if (r < 0)
 		return cli_daemon_fail(r, "receipts");
 	if (!resp->ok) {
-		r = cli_fail(resp->err == -ENOENT ? EXIT_NO_CASE : EXIT_STORE, "receipts %s %llu: %s",
-			     feed, (unsigned long long)seq, resp->message ? resp->message : "failed");
+		r = cli_fail(resp->err == -ENOENT ? EXIT_NO_CASE : EXIT_STORE,
+			     "receipts %s %llu: %s", feed, (unsigned long long)seq,
+			     resp->message ? resp->message : "failed");
 		ld__api_response__free_unpacked(resp, NULL);
 		return r;
 	}
@@ -321,14 +339,12 @@ int cmd_receipts(int argc, char **argv)
 		char when[48];
 
 		ld_time_format(x->time_ms, cli_time_flags | LD_TIME_RFC3339, when, sizeof(when));
-		json_array_append_new(a, json_pack("{s:o, s:I, s:s, s:I}", "receiver",
-						   cli_json_text(x->receiver), "time_ms",
-						   (json_int_t)x->time_ms, "time", when,
-						   "receipt_seq",
-						   (json_int_t)(x->receipt ? x->receipt->seq : 0)));
+		json_array_append_new(
+			a, json_pack("{s:o, s:I, s:s, s:I}", "receiver", cli_json_text(x->receiver),
+				     "time_ms", (json_int_t)x->time_ms, "time", when, "receipt_seq",
+				     (json_int_t)(x->receipt ? x->receipt->seq : 0)));
 	}
 	json_object_set_new(o, "receipts", a);
 	ld__api_response__free_unpacked(resp, NULL);
 	return cli_output(o, co.json, receipts_text);
 }
-

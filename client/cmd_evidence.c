@@ -25,19 +25,28 @@
 #include "common/feed/kinds.h"
 #include "evidence.pb-c.h"
 
-static const char *const types[] = {NULL, "sampling", "monitoring", "photo", "video",
-				    "inspection-record", "appraisal", "interrogation-record",
-				    "document", "other"};
+static const char *const types[] = {NULL,	  "sampling",
+				    "monitoring", "photo",
+				    "video",	  "inspection-record",
+				    "appraisal",  "interrogation-record",
+				    "document",	  "other"};
 static const char *const verdicts[] = {NULL, "recognised", "reservations", "not-recognised"};
 
 static const char *media_type(const char *path)
 {
 	static const char *const map[][2] = {
-		{".pdf", "application/pdf"}, {".jpg", "image/jpeg"},  {".jpeg", "image/jpeg"},
-		{".png", "image/png"},       {".mp4", "video/mp4"},   {".mov", "video/quicktime"},
-		{".csv", "text/csv"},        {".txt", "text/plain"},  {".json", "application/json"},
+		{".pdf", "application/pdf"},
+		{".jpg", "image/jpeg"},
+		{".jpeg", "image/jpeg"},
+		{".png", "image/png"},
+		{".mp4", "video/mp4"},
+		{".mov", "video/quicktime"},
+		{".csv", "text/csv"},
+		{".txt", "text/plain"},
+		{".json", "application/json"},
 		{".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
-		{".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+		{".docx",
+		 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
 	};
 	const char *dot = strrchr(path, '.');
 
@@ -58,7 +67,8 @@ static int recorded_before(ldc_t *cl, const char *case_id, const uint8_t sha[32]
 
 	if (r < 0)
 		return r;
-	for (size_t i = 0; resp->ok && resp->case_view && !found && i < resp->case_view->n_items; i++) {
+	for (size_t i = 0; resp->ok && resp->case_view && !found && i < resp->case_view->n_items;
+	     i++) {
 		const Ld__ApiCaseItem *x = resp->case_view->items[i];
 		Ld__EvidenceRecord *er;
 
@@ -66,7 +76,8 @@ static int recorded_before(ldc_t *cl, const char *case_id, const uint8_t sha[32]
 		    !(er = ld_payload_unpack(x->kind, x->payload.data, x->payload.len)))
 			continue;
 		if (er->sha256.len == 32 && !memcmp(er->sha256.data, sha, 32)) {
-			snprintf(where, n, "%s:%llu", x->ref->feed, (unsigned long long)x->ref->seq);
+			snprintf(where, n, "%s:%llu", x->ref->feed,
+				 (unsigned long long)x->ref->seq);
 			found = 1;
 		}
 		ld__evidence_record__free_unpacked(er, NULL);
@@ -109,18 +120,23 @@ static void evidence_usage(FILE *f)
 static int evidence_add(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"type", required_argument, NULL, 't'},        {"evidence-id", required_argument, NULL, 'i'},
-		{"collector", required_argument, NULL, 'o'},   {"collected", required_argument, NULL, 'w'},
-		{"region", required_argument, NULL, 'g'},      {"site", required_argument, NULL, 's'},
-		{"description", required_argument, NULL, 'd'}, {"media-type", required_argument, NULL, 'm'},
-		{"again", no_argument, NULL, 'A'},             CLI_COMMON_OPTS,
+		{"type", required_argument, NULL, 't'},
+		{"evidence-id", required_argument, NULL, 'i'},
+		{"collector", required_argument, NULL, 'o'},
+		{"collected", required_argument, NULL, 'w'},
+		{"region", required_argument, NULL, 'g'},
+		{"site", required_argument, NULL, 's'},
+		{"description", required_argument, NULL, 'd'},
+		{"media-type", required_argument, NULL, 'm'},
+		{"again", no_argument, NULL, 'A'},
+		CLI_COMMON_OPTS,
 	};
 	static const struct {
 		int c;
 		const char *opt, *field;
 	} texts[] = {
 		{'i', "--evidence-id", "evidence_id"}, {'o', "--collector", "collector"},
-		{'s', "--site", "site_name"},          {'d', "--description", "description"},
+		{'s', "--site", "site_name"},	       {'d', "--description", "description"},
 		{'m', "--media-type", "media_type"},
 	};
 	Ld__EvidenceRecord m = LD__EVIDENCE_RECORD__INIT;
@@ -149,33 +165,55 @@ static int evidence_add(int argc, char **argv)
 		switch (c) {
 		case 't':
 			if ((t = cli_pick(types, sizeof(types) / sizeof(types[0]), optarg)) < 0)
-				return cli_fail(EXIT_USAGE, "evidence add: --type '%.80s' unknown (sampling, "
-							    "monitoring, photo, video, inspection-record, "
-							    "appraisal, interrogation-record, document, "
-							    "other)", optarg);
+				return cli_fail(EXIT_USAGE,
+						"evidence add: --type '%.80s' unknown (sampling, "
+						"monitoring, photo, video, inspection-record, "
+						"appraisal, interrogation-record, document, "
+						"other)",
+						optarg);
 			m.has_type = true;
 			m.type = (uint32_t)t;
 			break;
-		case 'i': m.evidence_id = optarg; break;
-		case 'o': m.collector = optarg; break;
+		case 'i':
+			m.evidence_id = optarg;
+			break;
+		case 'o':
+			m.collector = optarg;
+			break;
 		case 'w':
-			if (cli_time_arg("evidence add", "--collected", optarg, false, &m.collected_ms))
+			if (cli_time_arg("evidence add", "--collected", optarg, false,
+					 &m.collected_ms))
 				return EXIT_USAGE;
 			m.has_collected_ms = true;
 			break;
 		case 'g':
 			if (strlen(optarg) != 6 || strspn(optarg, "0123456789") != 6)
-				return cli_fail(EXIT_USAGE, "evidence add: --region '%.16s' must be six "
-							    "digits (GB/T 2260)", optarg);
+				return cli_fail(EXIT_USAGE,
+						"evidence add: --region '%.16s' must be six "
+						"digits (GB/T 2260)",
+						optarg);
 			place.region_code = optarg;
 			m.place = &place;
 			break;
-		case 's': place.site_name = optarg; m.place = &place; break;
-		case 'd': m.description = optarg; break;
-		case 'm': m.media_type = optarg; break;
-		case 'A': again = true; break;
-		case 'h': evidence_usage(stdout); return 0;
-		default: evidence_usage(stderr); return EXIT_USAGE;
+		case 's':
+			place.site_name = optarg;
+			m.place = &place;
+			break;
+		case 'd':
+			m.description = optarg;
+			break;
+		case 'm':
+			m.media_type = optarg;
+			break;
+		case 'A':
+			again = true;
+			break;
+		case 'h':
+			evidence_usage(stdout);
+			return 0;
+		default:
+			evidence_usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 2 || !m.has_type) {
@@ -205,31 +243,36 @@ static int evidence_add(int argc, char **argv)
 	}
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
-	if ((r = cli_self_id(cl, self)) < 0 || (r = cli_case_parties(cl, m.case_id, parties, &known)) < 0 ||
+	if ((r = cli_self_id(cl, self)) < 0 ||
+	    (r = cli_case_parties(cl, m.case_id, parties, &known)) < 0 ||
 	    (r = cli_blob_dir(cl, blob_dir, sizeof(blob_dir))) < 0) {
 		ldc_destroy(&cl);
 		return cli_daemon_fail(r, "evidence add");
 	}
 	/* Evidence for a case this node holds (it is shown to the case's
 	 * parties), or one it owns and has not referred yet. */
-	if (!known && (strncmp(m.case_id, self, strlen(self)) != 0 || m.case_id[strlen(self)] != '/')) {
+	if (!known &&
+	    (strncmp(m.case_id, self, strlen(self)) != 0 || m.case_id[strlen(self)] != '/')) {
 		ldc_destroy(&cl);
-		return cli_fail(EXIT_NO_CASE, "evidence add: case %s is not held here (no referral of "
-					      "it has reached this node)", m.case_id);
+		return cli_fail(EXIT_NO_CASE,
+				"evidence add: case %s is not held here (no referral of "
+				"it has reached this node)",
+				m.case_id);
 	}
 	/* The file goes into this node's evidence store, from where peers
 	 * entitled to it fetch it; the record signs its chunk list. */
 	if ((r = ld_blobs_open(blob_dir, &blobs)) < 0) {
 		ldc_destroy(&cl);
-		return cli_fail(EXIT_STORE, "evidence add: the node's evidence store %s: %s", blob_dir,
-				strerror(-r));
+		return cli_fail(EXIT_STORE, "evidence add: the node's evidence store %s: %s",
+				blob_dir, strerror(-r));
 	}
 	if ((r = ld_blob_import(blobs, file, &info)) < 0) {
 		ld_blobs_destroy(&blobs);
 		ldc_destroy(&cl);
 		if (r == -EFBIG)
-			return cli_fail(EXIT_FILE, "evidence add: %s is larger than %llu GiB; split it",
-					file, (unsigned long long)(LD_BLOB_SIZE_MAX >> 30));
+			return cli_fail(EXIT_FILE,
+					"evidence add: %s is larger than %llu GiB; split it", file,
+					(unsigned long long)(LD_BLOB_SIZE_MAX >> 30));
 		return cli_fail(r == -ENOSPC ? EXIT_STORE : EXIT_FILE, "evidence add: %s: %s",
 				r == -ENOSPC ? blob_dir : file, strerror(-r));
 	}
@@ -244,10 +287,11 @@ static int evidence_add(int argc, char **argv)
 			ldc_destroy(&cl);
 			if (r < 0)
 				return cli_daemon_fail(r, "evidence add");
-			return cli_fail(EXIT_USAGE, "evidence add: %s (sha256 %.16s...) is already "
-						    "recorded on case %s as %s; nothing signed (add "
-						    "--again to record it once more)", file, hex,
-					m.case_id, prev);
+			return cli_fail(EXIT_USAGE,
+					"evidence add: %s (sha256 %.16s...) is already "
+					"recorded on case %s as %s; nothing signed (add "
+					"--again to record it once more)",
+					file, hex, m.case_id, prev);
 		}
 	}
 	m.has_size = m.has_sha256 = m.has_chunk_size = m.has_chunk_list_sha256 = true;
@@ -316,19 +360,33 @@ static int evidence_attest(int argc, char **argv)
 			return EXIT_USAGE;
 		switch (c) {
 		case 'v':
-			if ((v = cli_pick(verdicts, sizeof(verdicts) / sizeof(verdicts[0]), optarg)) < 0)
-				return cli_fail(EXIT_USAGE, "evidence attest: --verdict '%.80s' unknown "
-							    "(recognised, reservations, not-recognised)",
+			if ((v = cli_pick(verdicts, sizeof(verdicts) / sizeof(verdicts[0]),
+					  optarg)) < 0)
+				return cli_fail(EXIT_USAGE,
+						"evidence attest: --verdict '%.80s' unknown "
+						"(recognised, reservations, not-recognised)",
 						optarg);
 			m.has_verdict = true;
 			m.verdict = (uint32_t)v;
 			break;
-		case 'f': file = optarg; break;
-		case 'm': m.method = optarg; break;
-		case 'n': m.notes = optarg; break;
-		case 'o': m.officer = optarg; break;
-		case 'h': evidence_usage(stdout); return 0;
-		default: evidence_usage(stderr); return EXIT_USAGE;
+		case 'f':
+			file = optarg;
+			break;
+		case 'm':
+			m.method = optarg;
+			break;
+		case 'n':
+			m.notes = optarg;
+			break;
+		case 'o':
+			m.officer = optarg;
+			break;
+		case 'h':
+			evidence_usage(stdout);
+			return 0;
+		default:
+			evidence_usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 1 || !m.has_verdict) {
@@ -336,7 +394,8 @@ static int evidence_attest(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, "evidence attest: expected FEED:SEQ and --verdict");
 	}
 	if (cli_parse_ref(argv[optind], feed, &rec.seq) < 0)
-		return cli_fail(EXIT_USAGE, "evidence attest: '%.80s' is not FEED:SEQ", argv[optind]);
+		return cli_fail(EXIT_USAGE, "evidence attest: '%.80s' is not FEED:SEQ",
+				argv[optind]);
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
 	if ((r = cli_self_id(cl, self)) < 0 ||
@@ -352,16 +411,20 @@ static int evidence_attest(int argc, char **argv)
 		r = cli_fail(EXIT_USAGE, "evidence attest: %s:%llu is not an evidence record", feed,
 			     (unsigned long long)rec.seq);
 	else if (!e->has_payload || !(er = ld_entry_payload(e, LD__KIND__KIND_EVIDENCE_RECORD)))
-		r = cli_fail(EXIT_DENIED, "evidence attest: this node may not read %s:%llu (not a "
-					  "party to its case)", feed, (unsigned long long)rec.seq);
+		r = cli_fail(EXIT_DENIED,
+			     "evidence attest: this node may not read %s:%llu (not a "
+			     "party to its case)",
+			     feed, (unsigned long long)rec.seq);
 	if (r == 0 && file) {
 		if ((r = ld_file_sha256(file, sha, &size)) < 0) {
 			r = cli_fail(EXIT_FILE, "evidence attest: %s: %s", file, strerror(-r));
 		} else if ((er->sha256.len != 32 || memcmp(er->sha256.data, sha, 32) != 0) &&
 			   m.verdict != 3) {
-			r = cli_fail(EXIT_VERIFY, "evidence attest: %s does not match the record's "
-						  "SHA-256 (use --verdict not-recognised, or check "
-						  "the file)", file);
+			r = cli_fail(EXIT_VERIFY,
+				     "evidence attest: %s does not match the record's "
+				     "SHA-256 (use --verdict not-recognised, or check "
+				     "the file)",
+				     file);
 		} else {
 			m.has_checked_sha256 = true;
 			m.checked_sha256.data = sha;
@@ -385,7 +448,8 @@ static int evidence_attest(int argc, char **argv)
 			r = cli_fail(EXIT_USAGE, "evidence attest: --notes too long");
 		else
 			r = cli_sign(cl, LD__KIND__KIND_EVIDENCE_ATTESTATION, aud, n_aud, buf,
-				     ld__evidence_attestation__pack(&m, buf), co.json, "attestation",
+				     ld__evidence_attestation__pack(&m, buf), co.json,
+				     "attestation",
 				     json_pack("{s:o, s:o}", "case", cli_json_opt(er->case_id),
 					       "evidence_id", cli_json_opt(er->evidence_id)));
 	}
@@ -411,6 +475,7 @@ int cmd_evidence(int argc, char **argv)
 	if (!strcmp(argv[0], "hand-over"))
 		return cmd_evidence_hand_over(argc, argv);
 	evidence_usage(stderr);
-	return cli_fail(EXIT_USAGE, "evidence: unknown subcommand '%.80s' (add, attest, get, hand-over)",
+	return cli_fail(EXIT_USAGE,
+			"evidence: unknown subcommand '%.80s' (add, attest, get, hand-over)",
 			argv[0]);
 }

@@ -209,8 +209,8 @@ int cmd_evidence_get(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"output", required_argument, NULL, 'o'}, {"no-custody", no_argument, NULL, 'n'},
-		{"note", required_argument, NULL, 'N'},   {"timeout", required_argument, NULL, 't'},
-		{"quiet", no_argument, NULL, 'q'},        CLI_COMMON_OPTS,
+		{"note", required_argument, NULL, 'N'},	  {"timeout", required_argument, NULL, 't'},
+		{"quiet", no_argument, NULL, 'q'},	  CLI_COMMON_OPTS,
 	};
 	char feed[LD_NODE_ID_MAX + 1], self[LD_NODE_ID_MAX + 1], hex[65];
 	char source[LD_NODE_ID_MAX + 1] = "", note_buf[256];
@@ -233,21 +233,35 @@ int cmd_evidence_get(int argc, char **argv)
 		if (cli_common_opt(&co, c))
 			continue;
 		switch (c) {
-		case 'o': out = optarg; break;
-		case 'n': custody = false; break;
-		case 'N': note = optarg; break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'n':
+			custody = false;
+			break;
+		case 'N':
+			note = optarg;
+			break;
 		case 't': {
 			char *end;
 
 			timeout_s = strtol(optarg, &end, 10);
 			if (*end || timeout_s < 1 || timeout_s > 86400)
-				return cli_fail(EXIT_USAGE, "evidence get: --timeout '%.80s' must be 1 to "
-							    "86400 seconds", optarg);
+				return cli_fail(EXIT_USAGE,
+						"evidence get: --timeout '%.80s' must be 1 to "
+						"86400 seconds",
+						optarg);
 			break;
 		}
-		case 'q': quiet = true; break;
-		case 'h': usage(stdout, "get"); return 0;
-		default: usage(stderr, "get"); return EXIT_USAGE;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			usage(stdout, "get");
+			return 0;
+		default:
+			usage(stderr, "get");
+			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 1 || !out) {
@@ -255,8 +269,10 @@ int cmd_evidence_get(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, "evidence get: expected FEED:SEQ and -o FILE");
 	}
 	if (cli_parse_ref(argv[optind], feed, &seq) < 0)
-		return cli_fail(EXIT_USAGE, "evidence get: '%.80s' is not FEED:SEQ (an evidence record, "
-					    "as `liandong show CASE` lists it)", argv[optind]);
+		return cli_fail(EXIT_USAGE,
+				"evidence get: '%.80s' is not FEED:SEQ (an evidence record, "
+				"as `liandong show CASE` lists it)",
+				argv[optind]);
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
 	if ((r = cli_self_id(cl, self)) < 0) {
@@ -281,14 +297,15 @@ int cmd_evidence_get(int argc, char **argv)
 			goto out;
 		}
 		if (!resp->ok) {
-			int code = resp->err == -EACCES	 ? EXIT_DENIED
+			int code = resp->err == -EACCES	  ? EXIT_DENIED
 				   : resp->err == -ENOENT ? EXIT_NO_CASE
 				   : resp->err == -EINVAL ? EXIT_USAGE
 							  : EXIT_STORE;
 
 			if (tty && !quiet)
 				fputc('\n', stderr);
-			r = cli_fail(code, "evidence get %s:%llu: %s%s", feed, (unsigned long long)seq,
+			r = cli_fail(code, "evidence get %s:%llu: %s%s", feed,
+				     (unsigned long long)seq,
 				     code == EXIT_DENIED ? "refused by " : "",
 				     resp->message ? resp->message : ld_strerror(resp->err));
 			goto out;
@@ -308,8 +325,9 @@ int cmd_evidence_get(int argc, char **argv)
 		}
 		if (!strcmp(b->state, "held")) {
 			if (!b->path || !b->has_sha256 || b->sha256.len != 32) {
-				r = cli_fail(EXIT_STORE, "evidence get: the daemon did not say where the "
-							 "file is");
+				r = cli_fail(EXIT_STORE,
+					     "evidence get: the daemon did not say where the "
+					     "file is");
 				goto out;
 			}
 			memcpy(want, b->sha256.data, 32);
@@ -320,12 +338,13 @@ int cmd_evidence_get(int argc, char **argv)
 		if ((int64_t)time(NULL) - last_progress > timeout_s) {
 			if (tty && !quiet)
 				fputc('\n', stderr);
-			r = cli_fail(EXIT_UNAVAILABLE,
-				     "evidence get %s:%llu: no progress for %ld s (%s%s%s); the %llu bytes "
-				     "held are kept: run the command again to resume",
-				     feed, (unsigned long long)seq, timeout_s, b->state,
-				     resp->message ? ": " : "", resp->message ? resp->message : "",
-				     (unsigned long long)b->held);
+			r = cli_fail(
+				EXIT_UNAVAILABLE,
+				"evidence get %s:%llu: no progress for %ld s (%s%s%s); the %llu bytes "
+				"held are kept: run the command again to resume",
+				feed, (unsigned long long)seq, timeout_s, b->state,
+				resp->message ? ": " : "", resp->message ? resp->message : "",
+				(unsigned long long)b->held);
 			goto out;
 		}
 		nanosleep(&ts, NULL);
@@ -343,17 +362,19 @@ int cmd_evidence_get(int argc, char **argv)
 	}
 	if (memcmp(got, want, 32) != 0) {
 		unlink(out);
-		r = cli_fail(EXIT_VERIFY, "evidence get: the copy in %s's evidence store does not "
-					  "match the record's SHA-256 %s (the store is damaged; "
-					  "nothing written)", self, ld_hex(want, 32, hex));
+		r = cli_fail(EXIT_VERIFY,
+			     "evidence get: the copy in %s's evidence store does not "
+			     "match the record's SHA-256 %s (the store is damaged; "
+			     "nothing written)",
+			     self, ld_hex(want, 32, hex));
 		goto out;
 	}
 	result = json_pack("{s:o, s:I, s:s, s:b, s:o, s:I, s:I, s:o, s:I, s:n}", "file",
 			   cli_json_text(out), "size", (json_int_t)size, "sha256",
 			   ld_hex(got, 32, hex), "matches", true, "source", cli_json_text(source),
-			   "received",
-			   (json_int_t)received, "resumed_from", (json_int_t)resumed, "record_feed",
-			   cli_json_text(feed), "record_seq", (json_int_t)seq, "custody");
+			   "received", (json_int_t)received, "resumed_from", (json_int_t)resumed,
+			   "record_feed", cli_json_text(feed), "record_seq", (json_int_t)seq,
+			   "custody");
 	if (!result) {
 		r = cli_fail(EXIT_STORE, "out of memory");
 		goto out;
@@ -367,8 +388,9 @@ int cmd_evidence_get(int argc, char **argv)
 
 		if ((r = cli_get_entry(cl, feed, seq, &e)) < 0 || !e->has_payload ||
 		    !(er = ld_entry_payload(e, LD__KIND__KIND_EVIDENCE_RECORD))) {
-			r = cli_fail(EXIT_STORE, "evidence get: file written, but record %s:%llu could "
-						 "not be read to sign the custody transfer",
+			r = cli_fail(EXIT_STORE,
+				     "evidence get: file written, but record %s:%llu could "
+				     "not be read to sign the custody transfer",
 				     feed, (unsigned long long)seq);
 		} else {
 			if (!note && source[0]) {
@@ -406,8 +428,10 @@ out:
 int cmd_evidence_hand_over(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"to", required_argument, NULL, 't'},   {"reason", required_argument, NULL, 'r'},
-		{"note", required_argument, NULL, 'N'}, CLI_COMMON_OPTS,
+		{"to", required_argument, NULL, 't'},
+		{"reason", required_argument, NULL, 'r'},
+		{"note", required_argument, NULL, 'N'},
+		CLI_COMMON_OPTS,
 	};
 	char feed[LD_NODE_ID_MAX + 1], self[LD_NODE_ID_MAX + 1];
 	const char *to = NULL, *note = NULL;
@@ -424,11 +448,15 @@ int cmd_evidence_hand_over(int argc, char **argv)
 		if (cli_common_opt(&co, c))
 			continue;
 		switch (c) {
-		case 't': to = optarg; break;
+		case 't':
+			to = optarg;
+			break;
 		case 'r':
-			if ((v = cli_pick(reasons, sizeof(reasons) / sizeof(reasons[0]), optarg)) < 2)
-				return cli_fail(EXIT_USAGE, "evidence hand-over: --reason '%.80s' unknown "
-							    "(hand-over, return, court-submission)",
+			if ((v = cli_pick(reasons, sizeof(reasons) / sizeof(reasons[0]), optarg)) <
+			    2)
+				return cli_fail(EXIT_USAGE,
+						"evidence hand-over: --reason '%.80s' unknown "
+						"(hand-over, return, court-submission)",
 						optarg);
 			reason = (uint32_t)v;
 			break;
@@ -437,8 +465,12 @@ int cmd_evidence_hand_over(int argc, char **argv)
 				return EXIT_USAGE;
 			note = optarg;
 			break;
-		case 'h': usage(stdout, "hand-over"); return 0;
-		default: usage(stderr, "hand-over"); return EXIT_USAGE;
+		case 'h':
+			usage(stdout, "hand-over");
+			return 0;
+		default:
+			usage(stderr, "hand-over");
+			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 1 || !to) {
@@ -446,9 +478,11 @@ int cmd_evidence_hand_over(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, "evidence hand-over: expected FEED:SEQ and --to NODE");
 	}
 	if (cli_parse_ref(argv[optind], feed, &seq) < 0)
-		return cli_fail(EXIT_USAGE, "evidence hand-over: '%.80s' is not FEED:SEQ", argv[optind]);
+		return cli_fail(EXIT_USAGE, "evidence hand-over: '%.80s' is not FEED:SEQ",
+				argv[optind]);
 	if (!ld_node_id_valid(to))
-		return cli_fail(EXIT_USAGE, "evidence hand-over: --to '%.80s' is not a node id", to);
+		return cli_fail(EXIT_USAGE, "evidence hand-over: --to '%.80s' is not a node id",
+				to);
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
 	if ((r = cli_self_id(cl, self)) < 0) {
@@ -463,15 +497,15 @@ int cmd_evidence_hand_over(int argc, char **argv)
 	if (r == -ETIMEDOUT) {
 		r = cli_daemon_fail(r, "evidence hand-over");
 	} else if (r < 0) {
-		r = cli_fail(EXIT_NO_CASE, "evidence hand-over: this node does not hold %s:%llu", feed,
-			     (unsigned long long)seq);
+		r = cli_fail(EXIT_NO_CASE, "evidence hand-over: this node does not hold %s:%llu",
+			     feed, (unsigned long long)seq);
 	} else if (e->hdr->kind != LD__KIND__KIND_EVIDENCE_RECORD) {
-		r = cli_fail(EXIT_USAGE, "evidence hand-over: %s:%llu is not an evidence record", feed,
-			     (unsigned long long)seq);
-	} else if (!e->has_payload ||
-		   !(er = ld_entry_payload(e, LD__KIND__KIND_EVIDENCE_RECORD))) {
-		r = cli_fail(EXIT_DENIED, "evidence hand-over: this unit may not read %s:%llu, so it "
-					  "cannot hand it over",
+		r = cli_fail(EXIT_USAGE, "evidence hand-over: %s:%llu is not an evidence record",
+			     feed, (unsigned long long)seq);
+	} else if (!e->has_payload || !(er = ld_entry_payload(e, LD__KIND__KIND_EVIDENCE_RECORD))) {
+		r = cli_fail(EXIT_DENIED,
+			     "evidence hand-over: this unit may not read %s:%llu, so it "
+			     "cannot hand it over",
 			     feed, (unsigned long long)seq);
 	} else if (!strcmp(to, self)) {
 		r = cli_fail(EXIT_USAGE, "evidence hand-over: --to names this unit itself");

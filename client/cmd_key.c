@@ -33,7 +33,9 @@ static json_t *key_json(const char *path, const ld_key_t *k)
 int cmd_key(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *verb, *path;
 	bool json = false;
@@ -43,9 +45,15 @@ int cmd_key(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc + 1, argv - 1, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j': json = true; break;
-		case 'h': key_usage(stdout); return 0;
-		default: key_usage(stderr); return EXIT_USAGE;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			key_usage(stdout);
+			return 0;
+		default:
+			key_usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	/* What remains: the verb and FILE. */

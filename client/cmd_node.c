@@ -54,22 +54,30 @@ static int probe(const char *ep)
 	case 0:
 		return 0;
 	case -ENOENT:
-		return cli_fail(5, "no daemon is listening at %s (is liandongd running for this "
-				   "node? it creates the socket when it starts)", path);
+		return cli_fail(5,
+				"no daemon is listening at %s (is liandongd running for this "
+				"node? it creates the socket when it starts)",
+				path);
 	case -ECONNREFUSED:
-		return cli_fail(5, "no daemon is listening at %s: the socket was left by a daemon "
-				   "that stopped without removing it (is liandongd running for this "
-				   "node? starting it replaces the socket)", path);
+		return cli_fail(5,
+				"no daemon is listening at %s: the socket was left by a daemon "
+				"that stopped without removing it (is liandongd running for this "
+				"node? starting it replaces the socket)",
+				path);
 	case -EACCES:
 	case -EPERM:
-		return cli_fail(EXIT_FILE, "permission denied on the API socket %s (%s): run this "
-					   "command as the node's user (the owner named) or as root",
+		return cli_fail(EXIT_FILE,
+				"permission denied on the API socket %s (%s): run this "
+				"command as the node's user (the owner named) or as root",
 				path, why);
 	case -ENOTSOCK:
-		return cli_fail(EXIT_FILE, "%s is not a socket: check [node] api in the "
-					   "configuration, or --api", path);
+		return cli_fail(EXIT_FILE,
+				"%s is not a socket: check [node] api in the "
+				"configuration, or --api",
+				path);
 	default:
-		return cli_fail(EXIT_FILE, "cannot reach the API socket %s: %s", path, strerror(-r));
+		return cli_fail(EXIT_FILE, "cannot reach the API socket %s: %s", path,
+				strerror(-r));
 	}
 }
 
@@ -182,26 +190,34 @@ static int init_endpoint(const char *opt, const char *ep)
 	char err[1536];
 
 	if (strncmp(ep, "ipc://", 6) && strncmp(ep, "tcp://", 6))
-		return cli_fail(EXIT_USAGE, "init: %s '%s': expected a tcp:// or ipc:// endpoint", opt,
-				ep);
+		return cli_fail(EXIT_USAGE, "init: %s '%s': expected a tcp:// or ipc:// endpoint",
+				opt, ep);
 	if (ld_endpoint_check(ep, err, sizeof(err)) < 0)
-		return cli_fail(EXIT_USAGE, "init: %s: %s; give a shorter path%s (nothing was "
-					    "created)", opt, err,
-				!strcmp(opt, "--api") ? ", e.g. --api ipc:///run/liandong/NODE.sock, "
-							"or leave --api out for the default"
-						      : " or a tcp:// endpoint");
+		return cli_fail(EXIT_USAGE,
+				"init: %s: %s; give a shorter path%s (nothing was "
+				"created)",
+				opt, err,
+				!strcmp(opt, "--api")
+					? ", e.g. --api ipc:///run/liandong/NODE.sock, "
+					  "or leave --api out for the default"
+					: " or a tcp:// endpoint");
 	return 0;
 }
 
 int cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"id", required_argument, NULL, 'i'},   {"dir", required_argument, NULL, 'd'},
-		{"root", required_argument, NULL, 'r'}, {"root-node", no_argument, NULL, 'R'},
-		{"bind", required_argument, NULL, 'b'}, {"peer", required_argument, NULL, 'p'},
-		{"api", required_argument, NULL, 'a'},  {"json", no_argument, NULL, 'j'},
+		{"id", required_argument, NULL, 'i'},
+		{"dir", required_argument, NULL, 'd'},
+		{"root", required_argument, NULL, 'r'},
+		{"root-node", no_argument, NULL, 'R'},
+		{"bind", required_argument, NULL, 'b'},
+		{"peer", required_argument, NULL, 'p'},
+		{"api", required_argument, NULL, 'a'},
+		{"json", no_argument, NULL, 'j'},
 		{"timezone", required_argument, NULL, 'z'},
-		{"help", no_argument, NULL, 'h'},       {0},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *id = NULL, *dir = NULL, *root = NULL, *bind = NULL, *api_opt = NULL,
 		   *zone = NULL, *peers[64];
@@ -218,21 +234,36 @@ int cmd_init(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc + 1, argv - 1, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'i': id = optarg; break;
-		case 'd': dir = optarg; break;
-		case 'r': root = optarg; break;
-		case 'R': root_node = true; break;
-		case 'b': bind = optarg; break;
-		case 'a': api_opt = optarg; break;
-		case 'j': json = true; break;
+		case 'i':
+			id = optarg;
+			break;
+		case 'd':
+			dir = optarg;
+			break;
+		case 'r':
+			root = optarg;
+			break;
+		case 'R':
+			root_node = true;
+			break;
+		case 'b':
+			bind = optarg;
+			break;
+		case 'a':
+			api_opt = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
 		case 'z': {
 			char zpath[512];
 
 			snprintf(zpath, sizeof(zpath), "/usr/share/zoneinfo/%s", optarg);
 			if (!optarg[0] || strstr(optarg, "..") || strpbrk(optarg, " \t\n") ||
 			    access(zpath, R_OK) < 0)
-				return cli_fail(EXIT_USAGE, "init: --timezone '%.80s' is not a time zone "
-							    "of the tz database (e.g. Asia/Shanghai)",
+				return cli_fail(EXIT_USAGE,
+						"init: --timezone '%.80s' is not a time zone "
+						"of the tz database (e.g. Asia/Shanghai)",
 						optarg);
 			zone = optarg;
 			break;
@@ -242,26 +273,35 @@ int cmd_init(int argc, char **argv)
 				return cli_fail(EXIT_USAGE, "init: at most 64 --peer");
 			peers[n_peers++] = optarg;
 			break;
-		case 'h': init_usage(stdout); return 0;
-		default: init_usage(stderr); return EXIT_USAGE;
+		case 'h':
+			init_usage(stdout);
+			return 0;
+		default:
+			init_usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (!id || !dir || (!root == !root_node)) {
 		init_usage(stderr);
-		return cli_fail(EXIT_USAGE, "init: --id, --dir and exactly one of --root/--root-node "
-					    "are required");
+		return cli_fail(EXIT_USAGE,
+				"init: --id, --dir and exactly one of --root/--root-node "
+				"are required");
 	}
 	if (!ld_node_id_valid(id))
-		return cli_fail(EXIT_USAGE, "init: --id '%.80s' is not a valid node id (1-64 of a-z 0-9 "
-					    ". _ -)", id);
+		return cli_fail(EXIT_USAGE,
+				"init: --id '%.80s' is not a valid node id (1-64 of a-z 0-9 "
+				". _ -)",
+				id);
 	if (root && (r = ld_pubkey_parse(root, root_pub)) < 0)
 		return cli_fail(EXIT_FILE, "init: --root %s: %s", root,
 				r == -ENOENT ? "neither 64 hex digits nor an existing file"
 					     : "not an Ed25519 public key");
 	for (size_t i = 0; i < n_peers; i++) {
 		if (!strchr(peers[i], '=') || !strstr(peers[i], "://"))
-			return cli_fail(EXIT_USAGE, "init: --peer '%.80s': expected ID=tcp://HOST:PORT"
-						    "[@CURVEKEY]", peers[i]);
+			return cli_fail(EXIT_USAGE,
+					"init: --peer '%.80s': expected ID=tcp://HOST:PORT"
+					"[@CURVEKEY]",
+					peers[i]);
 		if ((r = init_endpoint("--peer", strchr(peers[i], '=') + 1)) != 0)
 			return r;
 	}
@@ -315,14 +355,15 @@ int cmd_init(int argc, char **argv)
 		free(api);
 		return cli_fail(EXIT_FILE, "init: %s: %s", path, strerror(errno));
 	}
-	fprintf(f, "# liandongd configuration for %s (created by liandong init)\n"
-		   "[node]\nid = %s\ndata = data\nkey = %s.key\ncurve = %s.curve\n"
-		   "root = root.pub\n%s%s%s"
-		   "# The local API socket: short, in a private directory, and named here so\n"
-		   "# that `liandong -c` finds it whatever its environment.\n"
-		   "api = %s\nlog_level = info\n"
-		   "# Dates the operators type and read with `liandong` (default: TZ, else the\n"
-		   "# system's zone).\n%stimezone = %s\n\n[peers]\n",
+	fprintf(f,
+		"# liandongd configuration for %s (created by liandong init)\n"
+		"[node]\nid = %s\ndata = data\nkey = %s.key\ncurve = %s.curve\n"
+		"root = root.pub\n%s%s%s"
+		"# The local API socket: short, in a private directory, and named here so\n"
+		"# that `liandong -c` finds it whatever its environment.\n"
+		"api = %s\nlog_level = info\n"
+		"# Dates the operators type and read with `liandong` (default: TZ, else the\n"
+		"# system's zone).\n%stimezone = %s\n\n[peers]\n",
 		id, id, id, id, bind ? "bind = " : "", bind ? bind : "", bind ? "\n" : "", api,
 		zone ? "" : "# ", zone ? zone : "Asia/Shanghai");
 	for (size_t i = 0; i < n_peers; i++) {
@@ -364,7 +405,8 @@ int cmd_init(int argc, char **argv)
 	} else {
 		printf("ask the root authority to add it (on the root's node):\n"
 		       "  liandong roster add %s --name NAME --kind bureau --region CODE "
-		       "--superior ID \\\n      --sign-key ", id);
+		       "--superior ID \\\n      --sign-key ",
+		       id);
 	}
 	put_quoted(stdout, hex);
 	printf(" --curve-key ");
@@ -437,22 +479,21 @@ static json_t *status_json(const Ld__ApiStatus *st)
 							     (json_int_t)l->peer_seq, "local_seq",
 							     (json_int_t)l->local_seq));
 		}
-		json_array_append_new(peers,
-				      json_pack("{s:o, s:b, s:b, s:I, s:I, s:I, s:o}", "node",
-						cli_json_text(p->node_id), "up", p->up, "outgoing",
-						p->outgoing, "last_seen_ms",
-						(json_int_t)p->last_seen_ms, "entries_in",
-						(json_int_t)p->entries_in, "entries_out",
-						(json_int_t)p->entries_out, "lag", lag));
+		json_array_append_new(
+			peers, json_pack("{s:o, s:b, s:b, s:I, s:I, s:I, s:o}", "node",
+					 cli_json_text(p->node_id), "up", p->up, "outgoing",
+					 p->outgoing, "last_seen_ms", (json_int_t)p->last_seen_ms,
+					 "entries_in", (json_int_t)p->entries_in, "entries_out",
+					 (json_int_t)p->entries_out, "lag", lag));
 	}
 	for (size_t i = 0; i < st->n_heads; i++) {
 		const Ld__ApiHead *h = st->heads[i];
 
 		ld_hex(h->id.data, h->id.len == 32 ? 32 : 0, hex);
-		json_array_append_new(feeds, json_pack("{s:o, s:I, s:s, s:b}", "feed",
-						       cli_json_text(h->feed), "seq",
-						       (json_int_t)h->seq, "id", hex, "frozen",
-						       h->frozen));
+		json_array_append_new(feeds,
+				      json_pack("{s:o, s:I, s:s, s:b}", "feed",
+						cli_json_text(h->feed), "seq", (json_int_t)h->seq,
+						"id", hex, "frozen", h->frozen));
 	}
 	for (size_t i = 0; i < st->n_alerts; i++)
 		json_array_append_new(alerts, json_pack("{s:o, s:o, s:I, s:o}", "kind",
@@ -480,9 +521,11 @@ static void status_text(json_t *o)
 	       cli_jstr(o, "version")[0] ? cli_jstr(o, "version") : "?");
 	if (json_is_object(rv))
 		printf("\nREVOKED: this node is %s.\nIt signs nothing more: every signing "
-		       "command is refused.\n", cli_jstr(rv, "text"));
+		       "command is refused.\n",
+		       cli_jstr(rv, "text"));
 	printf("\npeers:\n");
-	json_array_foreach(json_object_get(o, "peers"), i, x) {
+	json_array_foreach(json_object_get(o, "peers"), i, x)
+	{
 		json_t *lag = json_object_get(x, "lag");
 		char ago[48];
 

@@ -41,7 +41,8 @@ static int roster_fetch(ldc_t *cl, Ld__ApiResponse **ret)
 			return r;
 		atexit(roster_cache_free);
 		if (!roster_cache->ok) {
-			r = roster_cache->has_err && roster_cache->err < 0 ? roster_cache->err : -EIO;
+			r = roster_cache->has_err && roster_cache->err < 0 ? roster_cache->err
+									   : -EIO;
 			roster_cache_free();
 			return r;
 		}
@@ -77,11 +78,15 @@ int cli_member(ldc_t *cl, const char *cmd, const char *opt, const char *id)
 			if (current(m, now))
 				return 0;
 			if (m->revoked)
-				return cli_fail(EXIT_NO_CASE, "%s: %s '%.80s': that unit was revoked from "
-							      "the roster (%s)", cmd, opt, id,
-						m->revoke_reason ? m->revoke_reason : "no reason given");
-			return cli_fail(EXIT_NO_CASE, "%s: %s '%.80s': that unit's membership is not "
-						      "valid now (see liandong roster list)",
+				return cli_fail(EXIT_NO_CASE,
+						"%s: %s '%.80s': that unit was revoked from "
+						"the roster (%s)",
+						cmd, opt, id,
+						m->revoke_reason ? m->revoke_reason
+								 : "no reason given");
+			return cli_fail(EXIT_NO_CASE,
+					"%s: %s '%.80s': that unit's membership is not "
+					"valid now (see liandong roster list)",
 					cmd, opt, id);
 		}
 		if (current(m, now))
@@ -90,12 +95,16 @@ int cli_member(ldc_t *cl, const char *cmd, const char *opt, const char *id)
 	k = ld_text_closest(id, names, n, close, 3);
 	free(names);
 	if (!ro->n_roster)
-		return cli_fail(EXIT_NO_CASE, "%s: %s '%.80s' is not in the roster: this node holds no "
-					      "roster yet (is it linked to its superior?)", cmd, opt, id);
-	return cli_fail(EXIT_NO_CASE, "%s: %s '%.80s' is not a member of the roster%s%s%s%s%s%s%s "
-				      "(liandong roster list shows every unit)", cmd, opt, id,
-			k ? "; did you mean " : "", k ? close[0] : "", k > 1 ? ", " : "",
-			k > 1 ? close[1] : "", k > 2 ? ", " : "", k > 2 ? close[2] : "", k ? "?" : "");
+		return cli_fail(EXIT_NO_CASE,
+				"%s: %s '%.80s' is not in the roster: this node holds no "
+				"roster yet (is it linked to its superior?)",
+				cmd, opt, id);
+	return cli_fail(EXIT_NO_CASE,
+			"%s: %s '%.80s' is not a member of the roster%s%s%s%s%s%s%s "
+			"(liandong roster list shows every unit)",
+			cmd, opt, id, k ? "; did you mean " : "", k ? close[0] : "",
+			k > 1 ? ", " : "", k > 1 ? close[1] : "", k > 2 ? ", " : "",
+			k > 2 ? close[2] : "", k ? "?" : "");
 }
 
 /* ---- roster add | revoke | rotate ---- */
@@ -120,8 +129,8 @@ static void roster_usage(FILE *f)
 		"The root adds itself first, with its own keys, then every other node.\n");
 }
 
-static const char *const kinds[] = {NULL, "command-centre", "bureau", "police",
-				    "procuratorate", "court", "supervisor"};
+static const char *const kinds[] = {NULL,    "command-centre", "bureau", "police", "procuratorate",
+				    "court", "supervisor"};
 
 static int sign_key_arg(const char *arg, bool file, uint8_t out[LD_PUBKEY_LEN])
 {
@@ -134,8 +143,10 @@ static int sign_key_arg(const char *arg, bool file, uint8_t out[LD_PUBKEY_LEN])
 		if (ld_unhex(arg, out, LD_PUBKEY_LEN) == 0 && access(arg, F_OK) != 0)
 			return 0;
 		if (access(arg, F_OK) == 0)
-			return cli_fail(EXIT_USAGE, "roster: --sign-key '%.80s' is a file: use "
-						    "--sign-key-file for a file", q);
+			return cli_fail(EXIT_USAGE,
+					"roster: --sign-key '%.80s' is a file: use "
+					"--sign-key-file for a file",
+					q);
 		return cli_fail(EXIT_USAGE, "roster: --sign-key '%.80s' is not 64 hex digits", q);
 	}
 	if (ld_pubkey_parse(arg, out) == 0)
@@ -145,9 +156,10 @@ static int sign_key_arg(const char *arg, bool file, uint8_t out[LD_PUBKEY_LEN])
 		ld_key_destroy(&k);
 		return 0;
 	}
-	return cli_fail(access(arg, R_OK) ? EXIT_FILE : EXIT_USAGE, "roster: --sign-key-file %s: %s",
-			q, access(arg, R_OK) ? strerror(errno)
-					     : "neither a public key file nor a private key file");
+	return cli_fail(access(arg, R_OK) ? EXIT_FILE : EXIT_USAGE,
+			"roster: --sign-key-file %s: %s", q,
+			access(arg, R_OK) ? strerror(errno)
+					  : "neither a public key file nor a private key file");
 }
 
 static int curve_key_arg(const char *arg, bool file, uint8_t out[32])
@@ -161,35 +173,46 @@ static int curve_key_arg(const char *arg, bool file, uint8_t out[32])
 		/* A path can be 40 Z85 characters too: a key must decode and must
 		 * not name a file, or nobody can tell which was meant. */
 		if (access(arg, F_OK) == 0)
-			return cli_fail(EXIT_USAGE, "roster: --curve-key '%.80s' names a file: use "
-						    "--curve-key-file for a file", q);
+			return cli_fail(EXIT_USAGE,
+					"roster: --curve-key '%.80s' names a file: use "
+					"--curve-key-file for a file",
+					q);
 		if (ld_curve_z85_decode(arg, out) < 0)
-			return cli_fail(EXIT_USAGE, "roster: --curve-key '%.80s' is not 40 Z85 "
-						    "characters (quote it in the shell)", q);
+			return cli_fail(EXIT_USAGE,
+					"roster: --curve-key '%.80s' is not 40 Z85 "
+					"characters (quote it in the shell)",
+					q);
 	} else if ((r = ld_curve_load(arg, &p)) == 0) {
 		explicit_bzero(p.sec, sizeof(p.sec));
 		if (ld_curve_z85_decode(p.pub, out) < 0)
-			return cli_fail(EXIT_USAGE, "roster: --curve-key-file %s: bad public key", q);
+			return cli_fail(EXIT_USAGE, "roster: --curve-key-file %s: bad public key",
+					q);
 	} else {
 		FILE *f = fopen(arg, "re");
 		char line[128] = "";
 
 		/* A file holding only the public key, as the node's operator sent it. */
 		if (!f)
-			return cli_fail(EXIT_FILE, "roster: --curve-key-file %s: %s", q, strerror(errno));
+			return cli_fail(EXIT_FILE, "roster: --curve-key-file %s: %s", q,
+					strerror(errno));
 		if (!fgets(line, sizeof(line), f))
 			line[0] = '\0';
 		fclose(f);
 		line[strcspn(line, "\r\n")] = '\0';
 		if (ld_curve_z85_decode(line, out) < 0 &&
-		    !(sscanf(line, " public = %40s", line) == 1 && ld_curve_z85_decode(line, out) == 0))
-			return cli_fail(EXIT_USAGE, "roster: --curve-key-file %s: neither a .curve key "
-						    "pair file nor a file with a public key", q);
+		    !(sscanf(line, " public = %40s", line) == 1 &&
+		      ld_curve_z85_decode(line, out) == 0))
+			return cli_fail(EXIT_USAGE,
+					"roster: --curve-key-file %s: neither a .curve key "
+					"pair file nor a file with a public key",
+					q);
 	}
 	if (!ld_curve_pub_valid(out))
-		return cli_fail(EXIT_USAGE, "roster: curve key '%.80s' decodes, but is not a valid "
-					    "Curve25519 public key (a point of small order or out of "
-					    "range): ask the node for the key liandong init printed", q);
+		return cli_fail(EXIT_USAGE,
+				"roster: curve key '%.80s' decodes, but is not a valid "
+				"Curve25519 public key (a point of small order or out of "
+				"range): ask the node for the key liandong init printed",
+				q);
 	return 0;
 }
 
@@ -204,13 +227,18 @@ static void update_text(json_t *o)
 int cmd_roster(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"name", required_argument, NULL, 'n'},     {"kind", required_argument, NULL, 'k'},
-		{"region", required_argument, NULL, 'g'},   {"superior", required_argument, NULL, 's'},
-		{"sign-key", required_argument, NULL, 'S'}, {"sign-key-file", required_argument, NULL, 'F'},
+		{"name", required_argument, NULL, 'n'},
+		{"kind", required_argument, NULL, 'k'},
+		{"region", required_argument, NULL, 'g'},
+		{"superior", required_argument, NULL, 's'},
+		{"sign-key", required_argument, NULL, 'S'},
+		{"sign-key-file", required_argument, NULL, 'F'},
 		{"curve-key", required_argument, NULL, 'C'},
 		{"curve-key-file", required_argument, NULL, 'K'},
-		{"role", required_argument, NULL, 'o'},     {"last-seq", required_argument, NULL, 'l'},
-		{"from-seq", required_argument, NULL, 'f'}, {"reason", required_argument, NULL, 'r'},
+		{"role", required_argument, NULL, 'o'},
+		{"last-seq", required_argument, NULL, 'l'},
+		{"from-seq", required_argument, NULL, 'f'},
+		{"reason", required_argument, NULL, 'r'},
 		CLI_COMMON_OPTS,
 	};
 	Ld__RosterUpdate u = LD__ROSTER_UPDATE__INIT;
@@ -240,8 +268,8 @@ int cmd_roster(int argc, char **argv)
 	else if (!strcmp(verb, "rotate"))
 		u.action = LD__ROSTER_UPDATE__ACTION__ROTATE_KEY;
 	else
-		return cli_fail(EXIT_USAGE, "roster: unknown action '%.80s' (add, revoke, rotate, list)",
-				verb);
+		return cli_fail(EXIT_USAGE,
+				"roster: unknown action '%.80s' (add, revoke, rotate, list)", verb);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		char *end;
@@ -254,8 +282,12 @@ int cmd_roster(int argc, char **argv)
 				return EXIT_USAGE;
 			u.name = optarg;
 			break;
-		case 'g': u.region_code = optarg; break;
-		case 's': u.superior = optarg; break;
+		case 'g':
+			u.region_code = optarg;
+			break;
+		case 's':
+			u.superior = optarg;
+			break;
 		case 'r':
 			if (cli_text_arg("roster", "--reason", optarg, "reason"))
 				return EXIT_USAGE;
@@ -268,9 +300,11 @@ int cmd_roster(int argc, char **argv)
 					u.kind = (uint32_t)i;
 				}
 			if (!u.has_kind)
-				return cli_fail(EXIT_USAGE, "roster: --kind '%.80s' unknown (command-centre, "
-							    "bureau, police, procuratorate, court, "
-							    "supervisor)", optarg);
+				return cli_fail(EXIT_USAGE,
+						"roster: --kind '%.80s' unknown (command-centre, "
+						"bureau, police, procuratorate, court, "
+						"supervisor)",
+						optarg);
 			break;
 		case 'S':
 		case 'F':
@@ -309,8 +343,12 @@ int cmd_roster(int argc, char **argv)
 				}
 			}
 			break;
-		case 'h': roster_usage(stdout); return 0;
-		default: roster_usage(stderr); return EXIT_USAGE;
+		case 'h':
+			roster_usage(stdout);
+			return 0;
+		default:
+			roster_usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	/* argv[0] is the verb (getopt's "program name"); the node id is the
@@ -319,11 +357,14 @@ int cmd_roster(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, "roster %s: exactly one node ID is required", verb);
 	u.node_id = argv[optind];
 	if (!u.node_id || !ld_node_id_valid(u.node_id))
-		return cli_fail(EXIT_USAGE, "roster %s: '%.80s' is not a valid node id (1-64 of a-z 0-9 "
-					    ". _ -)", verb, u.node_id ? u.node_id : "");
-	if (u.region_code && (strlen(u.region_code) != 6 ||
-			      strspn(u.region_code, "0123456789") != 6))
-		return cli_fail(EXIT_USAGE, "roster: --region '%.80s' must be six digits (GB/T 2260)",
+		return cli_fail(EXIT_USAGE,
+				"roster %s: '%.80s' is not a valid node id (1-64 of a-z 0-9 "
+				". _ -)",
+				verb, u.node_id ? u.node_id : "");
+	if (u.region_code &&
+	    (strlen(u.region_code) != 6 || strspn(u.region_code, "0123456789") != 6))
+		return cli_fail(EXIT_USAGE,
+				"roster: --region '%.80s' must be six digits (GB/T 2260)",
 				u.region_code);
 	if (u.superior && !ld_node_id_valid(u.superior))
 		return cli_fail(EXIT_USAGE, "roster: --superior '%.80s' is not a valid node id",
@@ -337,7 +378,8 @@ int cmd_roster(int argc, char **argv)
 		return cli_fail(EXIT_USAGE, "roster revoke: --last-seq is required (the last entry "
 					    "of the node's feed that stays valid; 0 for none)");
 	if (u.action == LD__ROSTER_UPDATE__ACTION__ROTATE_KEY && (!has_sign || !u.has_key_from_seq))
-		return cli_fail(EXIT_USAGE, "roster rotate: a signing key and --from-seq are required");
+		return cli_fail(EXIT_USAGE,
+				"roster rotate: a signing key and --from-seq are required");
 	if (has_sign) {
 		u.has_sign_key = true;
 		u.sign_key.data = sign;
@@ -361,9 +403,10 @@ int cmd_roster(int argc, char **argv)
 	r = ldc_append(cl, items, 1, &ref, &msg);
 	ldc_destroy(&cl);
 	if (r < 0) {
-		int rc = r == -EINVAL ? cli_fail(EXIT_USAGE, "roster %s %s refused by the root: %s "
-							     "(is this the root's node? is the "
-							     "update valid for the current roster?)",
+		int rc = r == -EINVAL ? cli_fail(EXIT_USAGE,
+						 "roster %s %s refused by the root: %s "
+						 "(is this the root's node? is the "
+						 "update valid for the current roster?)",
 						 verb, u.node_id, msg ? msg : ld_strerror(r))
 				      : cli_sign_fail(r, msg, "roster");
 		free(msg);
@@ -407,7 +450,8 @@ static json_t *member_json(const Ld__RosterNode *m, int64_t now)
 		json_array_append_new(keys, k);
 	}
 	json_object_set_new(o, "keys", keys);
-	if (m->has_curve_key && m->curve_key.len == 32 && ld_curve_z85_encode(m->curve_key.data, z85) == 0)
+	if (m->has_curve_key && m->curve_key.len == 32 &&
+	    ld_curve_z85_encode(m->curve_key.data, z85) == 0)
 		json_object_set_new(o, "curve_key", json_string(z85));
 	for (size_t i = 0; i < m->n_roles; i++)
 		json_array_append_new(roles, cli_json_text(m->roles[i]));
@@ -415,7 +459,8 @@ static json_t *member_json(const Ld__RosterNode *m, int64_t now)
 	json_object_set_new(o, "current", json_boolean(current(m, now)));
 	json_object_set_new(o, "revoked", json_boolean(m->revoked));
 	if (m->revoked) {
-		json_object_set_new(o, "last_valid_seq", json_integer((json_int_t)m->last_valid_seq));
+		json_object_set_new(o, "last_valid_seq",
+				    json_integer((json_int_t)m->last_valid_seq));
 		json_object_set_new(o, "revoke_reason", cli_json_text(m->revoke_reason));
 	}
 	if (m->has_valid_from_ms)
@@ -446,7 +491,8 @@ static void list_text(json_t *o)
 	}
 	printf("%-20s %-15s %-7s %-20s %-19s %s\n", "NODE", "KIND", "REGION", "SUPERIOR",
 	       "KEY FINGERPRINT", "NAME");
-	json_array_foreach(members, i, m) {
+	json_array_foreach(members, i, m)
+	{
 		json_t *sup = json_object_get(m, "superior");
 
 		printf("%-20s %-15s %-7s %-20s %-19s %s%s%s\n", cli_jstr(m, "node"),
@@ -454,7 +500,7 @@ static void list_text(json_t *o)
 		       json_is_string(sup) ? json_string_value(sup) : "(root)", current_fp(m),
 		       cli_1l(cli_jstr(m, "name")), cli_jtrue(m, "revoked") ? "  REVOKED" : "",
 		       !cli_jtrue(m, "revoked") && !cli_jtrue(m, "current") ? "  (not valid now)"
-									  : "");
+									    : "");
 	}
 }
 
@@ -468,12 +514,13 @@ static int roster_list(int argc, char **argv)
 	int r, first;
 
 	/* argv[0] is "list": the command's name for the parser. */
-	if ((r = cli_common_only(argc - 1, argv + 1, "roster list",
-				 "Usage: liandong roster list [-c CONFIG | --api EP] [--json]\n"
-				 "Every member of the roster as this node holds it: id, kind, region,\n"
-				 "superior, the fingerprint of its current signing key, name, and\n"
-				 "whether it is revoked. --json adds every key and the curve key.\n",
-				 0, 0, &co, &first)))
+	if ((r = cli_common_only(
+		     argc - 1, argv + 1, "roster list",
+		     "Usage: liandong roster list [-c CONFIG | --api EP] [--json]\n"
+		     "Every member of the roster as this node holds it: id, kind, region,\n"
+		     "superior, the fingerprint of its current signing key, name, and\n"
+		     "whether it is revoked. --json adds every key and the curve key.\n",
+		     0, 0, &co, &first)))
 		return r == 1 ? 0 : r;
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
@@ -505,7 +552,7 @@ static void whoami_text(json_t *o)
 	       cli_1l(cli_jstr(o, "name")), cli_jstr(o, "kind"),
 	       cli_jstr(o, "region")[0] ? cli_jstr(o, "region") : "-",
 	       json_is_string(sup) ? json_string_value(sup) : "(none: the root)", current_fp(o),
-	       cli_jtrue(o, "revoked")   ? "REVOKED"
+	       cli_jtrue(o, "revoked")	 ? "REVOKED"
 	       : cli_jtrue(o, "current") ? "yes, current"
 					 : "not valid now");
 }

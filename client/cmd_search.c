@@ -69,8 +69,8 @@ static json_t *result_json(const Ld__ApiSearchResult *r)
 
 	for (size_t i = 0; i < r->n_hits; i++)
 		json_array_append_new(a, hit_json(r->hits[i]));
-	json_object_set_new(o, "total", r->total_known ? json_integer((json_int_t)r->total)
-						       : json_null());
+	json_object_set_new(o, "total",
+			    r->total_known ? json_integer((json_int_t)r->total) : json_null());
 	if (!r->total_known)
 		json_object_set_new(o, "at_least", json_integer((json_int_t)r->total));
 	json_object_set_new(o, "rebuilding", json_boolean(r->rebuilding));
@@ -85,12 +85,13 @@ static void result_text(json_t *o)
 	size_t i, n = json_array_size(cases);
 	char when[48], st[128];
 
-	json_array_foreach(cases, i, x) {
+	json_array_foreach(cases, i, x)
+	{
 		const char *party = json_string_value(json_object_get(x, "party"));
 
 		cli_fmt_time(cli_jint(x, "referred_ms"), when, sizeof(when));
-		snprintf(st, sizeof(st), "%s%s%s", cli_jstr(x, "status")[0] ? cli_jstr(x, "status")
-									    : "?",
+		snprintf(st, sizeof(st), "%s%s%s",
+			 cli_jstr(x, "status")[0] ? cli_jstr(x, "status") : "?",
 			 cli_jstr(x, "case_status")[0] ? "/" : "", cli_jstr(x, "case_status"));
 		printf("%-26s %.16s  %-14s %-24s %s%s%s%s\n", cli_jstr(x, "case"), when,
 		       cli_jstr(x, "holder")[0] ? cli_jstr(x, "holder") : "?", st,
@@ -108,12 +109,16 @@ static void result_text(json_t *o)
 int cmd_cases(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"text", required_argument, NULL, 't'},   {"party", required_argument, NULL, 'p'},
+		{"text", required_argument, NULL, 't'},
+		{"party", required_argument, NULL, 'p'},
 		{"credit-code", required_argument, NULL, 'C'},
-		{"region", required_argument, NULL, 'g'}, {"status", required_argument, NULL, 's'},
+		{"region", required_argument, NULL, 'g'},
+		{"status", required_argument, NULL, 's'},
 		{"violation", required_argument, NULL, 'v'},
-		{"since", required_argument, NULL, 'S'},  {"until", required_argument, NULL, 'u'},
-		{"limit", required_argument, NULL, 'l'},  CLI_COMMON_OPTS,
+		{"since", required_argument, NULL, 'S'},
+		{"until", required_argument, NULL, 'u'},
+		{"limit", required_argument, NULL, 'l'},
+		CLI_COMMON_OPTS,
 	};
 	Ld__ApiRequest q = LD__API_REQUEST__INIT;
 	Ld__ApiSearchQuery sq = LD__API_SEARCH_QUERY__INIT;
@@ -129,14 +134,24 @@ int cmd_cases(int argc, char **argv)
 		if (cli_common_opt(&co, c))
 			continue;
 		switch (c) {
-		case 't': sq.text = optarg; break;
-		case 'p': sq.party = optarg; break;
-		case 'C': sq.credit_code = optarg; break;
-		case 'g': sq.region = optarg; break;
+		case 't':
+			sq.text = optarg;
+			break;
+		case 'p':
+			sq.party = optarg;
+			break;
+		case 'C':
+			sq.credit_code = optarg;
+			break;
+		case 'g':
+			sq.region = optarg;
+			break;
 		case 's':
 			sq.status = !strcmp(optarg, "awaiting") ? "awaiting answer" : optarg;
 			break;
-		case 'v': sq.violation = optarg; break;
+		case 'v':
+			sq.violation = optarg;
+			break;
 		case 'S':
 			since = optarg;
 			if (cli_time_arg("cases", "--since", optarg, false, &sq.since_ms))
@@ -154,40 +169,57 @@ int cmd_cases(int argc, char **argv)
 			unsigned long l = strtoul(optarg, &end, 10);
 
 			if (*end || !l || l > LD_SEARCH_LIMIT_MAX || optarg[0] == '-')
-				return cli_fail(EXIT_USAGE, "cases: --limit '%s' must be 1 to "
-							    "10000", optarg);
+				return cli_fail(EXIT_USAGE,
+						"cases: --limit '%s' must be 1 to "
+						"10000",
+						optarg);
 			sq.has_limit = true;
 			sq.limit = (uint32_t)l;
 			break;
 		}
-		case 'h': cases_usage(stdout); return 0;
-		default: cases_usage(stderr); return EXIT_USAGE;
+		case 'h':
+			cases_usage(stdout);
+			return 0;
+		default:
+			cases_usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc + 1) {
 		cases_usage(stderr);
-		return cli_fail(EXIT_USAGE, "cases: unexpected argument '%s' (search words go after "
-					    "--text)", argv[optind - 1]);
+		return cli_fail(EXIT_USAGE,
+				"cases: unexpected argument '%s' (search words go after "
+				"--text)",
+				argv[optind - 1]);
 	}
 	if (sq.credit_code && (strlen(sq.credit_code) != 18 ||
 			       strspn(sq.credit_code, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 						      "abcdefghijklmnopqrstuvwxyz") != 18))
-		return cli_fail(EXIT_USAGE, "cases: --credit-code '%s' must be the 18 letters and "
-					    "digits of a unified social credit code", sq.credit_code);
+		return cli_fail(EXIT_USAGE,
+				"cases: --credit-code '%s' must be the 18 letters and "
+				"digits of a unified social credit code",
+				sq.credit_code);
 	check = (ld_search_query_t){
-		.text = sq.text, .party = sq.party, .credit_code = sq.credit_code,
-		.region = sq.region, .status = sq.status, .violation = sq.violation,
-		.since_ms = sq.since_ms, .until_ms = sq.until_ms, .limit = sq.limit,
+		.text = sq.text,
+		.party = sq.party,
+		.credit_code = sq.credit_code,
+		.region = sq.region,
+		.status = sq.status,
+		.violation = sq.violation,
+		.since_ms = sq.since_ms,
+		.until_ms = sq.until_ms,
+		.limit = sq.limit,
 	};
 	if (ld_search_check(&check, &field, &why) < 0) {
 		if (!strcmp(field, "since"))
-			return cli_fail(EXIT_USAGE, "cases: --since '%s' is later than --until '%s'",
-					since, until);
+			return cli_fail(EXIT_USAGE,
+					"cases: --since '%s' is later than --until '%s'", since,
+					until);
 		{
-			const char *names[] = {"text", "party", "credit-code", "region", "status",
-					       "violation"};
-			const char *vals[] = {sq.text, sq.party, sq.credit_code, sq.region, sq.status,
-					      sq.violation};
+			const char *names[] = {"text",	 "party",  "credit-code",
+					       "region", "status", "violation"};
+			const char *vals[] = {sq.text,	 sq.party,  sq.credit_code,
+					      sq.region, sq.status, sq.violation};
 
 			for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 				if (!strcmp(field, names[i]))
@@ -212,8 +244,9 @@ int cmd_cases(int argc, char **argv)
 		return r;
 	}
 	if (resp->search->rebuilding)
-		fprintf(stderr, "liandong: cases: note: the search index is being rebuilt (after a "
-				"roster change or an upgrade); cases may be missing until it ends\n");
+		fprintf(stderr,
+			"liandong: cases: note: the search index is being rebuilt (after a "
+			"roster change or an upgrade); cases may be missing until it ends\n");
 	if (!co.json && !resp->search->n_hits)
 		fprintf(stderr, "liandong: cases: no case matches\n");
 	r = cli_output(result_json(resp->search), co.json, result_text);

@@ -88,21 +88,25 @@ static void timeline_text(json_t *tl)
 	json_t *x, *r;
 	char when[48];
 
-	json_array_foreach(tl, i, x) {
+	json_array_foreach(tl, i, x)
+	{
 		json_t *content = json_object_get(x, "content");
 
 		cli_fmt_time(json_integer_value(json_object_get(x, "time_ms")), when, sizeof(when));
-		printf("\n  %s  %s #%lld  %s\n", when, json_string_value(json_object_get(x, "feed")),
+		printf("\n  %s  %s #%lld  %s\n", when,
+		       json_string_value(json_object_get(x, "feed")),
 		       (long long)json_integer_value(json_object_get(x, "seq")),
 		       json_string_value(json_object_get(x, "label")));
 		printf("    %s\n", cli_1l(json_string_value(json_object_get(x, "summary"))));
 		if (json_is_true(json_object_get(x, "refused")))
-			printf("    REFUSED: %s\n", cli_1l(json_string_value(json_object_get(x, "reason"))));
+			printf("    REFUSED: %s\n",
+			       cli_1l(json_string_value(json_object_get(x, "reason"))));
 		if (json_is_object(content))
 			cli_render(stdout, content, 6);
 		else if (!json_is_true(json_object_get(x, "visible")))
 			printf("      (content not visible here: this node holds the entry redacted)\n");
-		json_array_foreach(json_object_get(x, "receipts"), j, r) {
+		json_array_foreach(json_object_get(x, "receipts"), j, r)
+		{
 			cli_fmt_time(json_integer_value(json_object_get(r, "time_ms")), when,
 				     sizeof(when));
 			printf("    received by %s at %s (signed receipt)\n",
@@ -126,9 +130,12 @@ static int show_action(ldc_t *cl, const char *id, bool json)
 	if ((r = ldc_call(cl, &q, 10000, &resp)) < 0)
 		return cli_daemon_fail(r, "show");
 	if (!resp->ok || !resp->action) {
-		r = cli_fail(resp->err == -ENOENT ? EXIT_NO_CASE : EXIT_STORE, "show %s: no case or "
-			     "action of that id is held here (unknown id, or this node is not party "
-			     "to it)", id);
+		r = cli_fail(
+			resp->err == -ENOENT ? EXIT_NO_CASE : EXIT_STORE,
+			"show %s: no case or "
+			"action of that id is held here (unknown id, or this node is not party "
+			"to it)",
+			id);
 		ld__api_response__free_unpacked(resp, NULL);
 		return r;
 	}
@@ -172,7 +179,8 @@ static int show_action(ldc_t *cl, const char *id, bool json)
 		for (size_t i = 0; i < a->n_participants; i++)
 			printf("  %-20s %-9s %-16s%s%s%s\n", a->participants[i]->node_id,
 			       ld_role_name(a->participants[i]->role), a->participants[i]->state,
-			       a->participants[i]->overdue ? "  OVERDUE (not acknowledged in time)" : "",
+			       a->participants[i]->overdue ? "  OVERDUE (not acknowledged in time)"
+							   : "",
 			       a->participants[i]->escalated ? ", ESCALATED" : "",
 			       a->participants[i]->not_visible ? "  (an answer of it is held here "
 								 "unreadable: its state is unknown)"
@@ -213,7 +221,8 @@ static json_t *case_json(const Ld__ApiCase *k)
 	for (size_t i = 0; i < k->n_assessments; i++) {
 		json_t *x = json_object();
 
-		json_object_set_new(x, "stage", json_string(ld_stage_name(k->assessments[i]->stage)));
+		json_object_set_new(x, "stage",
+				    json_string(ld_stage_name(k->assessments[i]->stage)));
 		json_object_set_new(x, "outcome",
 				    json_string(ld_outcome_name(k->assessments[i]->outcome)));
 		json_object_set_new(x, "assessor", cli_json_text(k->assessments[i]->assessor));
@@ -258,7 +267,9 @@ static void case_text(const Ld__ApiCase *k, json_t *o)
 		if (x->reported_ms)
 			cli_fmt_time(x->reported_ms, rep, sizeof(rep));
 		printf("  checkpoint %zu due %s: %s - %s%s\n", i, when, cli_1l(x->description),
-		       x->dropped ? "dropped" : x->reported_ms ? "reported " : "NOT REPORTED",
+		       x->dropped	? "dropped"
+		       : x->reported_ms ? "reported "
+					: "NOT REPORTED",
 		       !x->dropped && x->reported_ms ? rep : "");
 	}
 	for (size_t i = 0; i < k->n_assessments; i++)
@@ -277,21 +288,24 @@ int cmd_show(int argc, char **argv)
 	json_t *o;
 	int r, first;
 
-	if ((r = cli_common_only(argc, argv, "show",
-				 "Usage: liandong show CASE|ACTION [-c CONFIG | --api EP] [--json] [--utc]\n"
-				 "The case's (or joint action's) whole signed timeline as this node holds\n"
-				 "it: author, time, what each entry says (every field: facts, reasons,\n"
-				 "parties, places, evidence references, deadlines), refused entries with\n"
-				 "the rule they break, and who received each entry when. Entries this\n"
-				 "node holds only redacted are marked \"not visible here\".\n"
-				 "--json: the same, typed (times as ms and RFC 3339).\n"
-				 "Exit 7: no case or action of that id is held here.\n",
-				 1, 1, &co, &first)))
+	if ((r = cli_common_only(
+		     argc, argv, "show",
+		     "Usage: liandong show CASE|ACTION [-c CONFIG | --api EP] [--json] [--utc]\n"
+		     "The case's (or joint action's) whole signed timeline as this node holds\n"
+		     "it: author, time, what each entry says (every field: facts, reasons,\n"
+		     "parties, places, evidence references, deadlines), refused entries with\n"
+		     "the rule they break, and who received each entry when. Entries this\n"
+		     "node holds only redacted are marked \"not visible here\".\n"
+		     "--json: the same, typed (times as ms and RFC 3339).\n"
+		     "Exit 7: no case or action of that id is held here.\n",
+		     1, 1, &co, &first)))
 		return r == 1 ? 0 : r;
 	id = argv[first];
 	if (!ld_case_id_valid(id))
-		return cli_fail(EXIT_USAGE, "show: '%.80s' is not a case or action id "
-					    "(OWNER-NODE/LOCAL-ID)", id);
+		return cli_fail(EXIT_USAGE,
+				"show: '%.80s' is not a case or action id "
+				"(OWNER-NODE/LOCAL-ID)",
+				id);
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;
 	if ((r = cli_fetch_case(cl, id, &resp)) < 0) {
@@ -307,7 +321,8 @@ int cmd_show(int argc, char **argv)
 	}
 	ldc_destroy(&cl);
 	if (!resp->ok || !resp->case_view) {
-		r = cli_fail(EXIT_STORE, "show %s: %s", id, resp->message ? resp->message : "failed");
+		r = cli_fail(EXIT_STORE, "show %s: %s", id,
+			     resp->message ? resp->message : "failed");
 		ld__api_response__free_unpacked(resp, NULL);
 		return r;
 	}

@@ -11,19 +11,18 @@
 
 static void store_usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: liandong store check --data DIR --root KEY [--fast] [--json]\n"
-		"\n"
-		"Re-verify every feed held in the store at DIR: each hash link, each\n"
-		"payload against its signed hash, and every signature against the key the\n"
-		"root's roster gives its author (--fast: only the last signature of each\n"
-		"run, which authenticates the run through the hash links).\n"
-		"KEY is the root authority's public key: 64 hex digits or a file.\n"
-		"The node's daemon must be stopped (the store admits one process).\n"
-		"--json: {root_id, feeds: [{feed, head_seq, head_id, verified,\n"
-		"entries_checked, frozen, error}], feeds_checked, feeds_failed,\n"
-		"equivocations: [{feed, seq, kept, other}]}.\n"
-		"Exit: 0 all verified, 1 a feed failed, 2 usage, 3 bad key, 4 store error.\n");
+	fprintf(f, "Usage: liandong store check --data DIR --root KEY [--fast] [--json]\n"
+		   "\n"
+		   "Re-verify every feed held in the store at DIR: each hash link, each\n"
+		   "payload against its signed hash, and every signature against the key the\n"
+		   "root's roster gives its author (--fast: only the last signature of each\n"
+		   "run, which authenticates the run through the hash links).\n"
+		   "KEY is the root authority's public key: 64 hex digits or a file.\n"
+		   "The node's daemon must be stopped (the store admits one process).\n"
+		   "--json: {root_id, feeds: [{feed, head_seq, head_id, verified,\n"
+		   "entries_checked, frozen, error}], feeds_checked, feeds_failed,\n"
+		   "equivocations: [{feed, seq, kept, other}]}.\n"
+		   "Exit: 0 all verified, 1 a feed failed, 2 usage, 3 bad key, 4 store error.\n");
 }
 
 struct check {
@@ -67,10 +66,11 @@ static void alerts_text(FILE *f, json_t *o)
 	size_t i;
 	json_t *x;
 
-	json_array_foreach(json_object_get(o, "equivocations"), i, x)
-		fprintf(f, "ALERT equivocation: %s signed two entries with seq %lld: %.16s and "
-			   "%.16s\n", cli_jstr(x, "feed"), cli_jint(x, "seq"), cli_jstr(x, "kept"),
-			cli_jstr(x, "other"));
+	json_array_foreach(json_object_get(o, "equivocations"), i, x) fprintf(
+		f,
+		"ALERT equivocation: %s signed two entries with seq %lld: %.16s and "
+		"%.16s\n",
+		cli_jstr(x, "feed"), cli_jint(x, "seq"), cli_jstr(x, "kept"), cli_jstr(x, "other"));
 }
 
 static void store_text(json_t *o)
@@ -78,13 +78,13 @@ static void store_text(json_t *o)
 	size_t i;
 	json_t *x;
 
-	json_array_foreach(json_object_get(o, "feeds"), i, x) {
+	json_array_foreach(json_object_get(o, "feeds"), i, x)
+	{
 		bool ok = cli_jtrue(x, "verified");
 
 		printf("%-24s seq %-10lld head %.16s  %s%s%s\n", cli_jstr(x, "feed"),
 		       cli_jint(x, "head_seq"), cli_jstr(x, "head_id"),
-		       ok ? "verified" : "FAILED: ",
-		       ok ? "" : cli_jstr(x, "error"),
+		       ok ? "verified" : "FAILED: ", ok ? "" : cli_jstr(x, "error"),
 		       cli_jtrue(x, "frozen") ? "  [FROZEN: equivocation proven]" : "");
 	}
 	alerts_text(stdout, o);
@@ -96,8 +96,8 @@ int cmd_store(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"data", required_argument, NULL, 'd'}, {"root", required_argument, NULL, 'r'},
-		{"fast", no_argument, NULL, 'f'},       {"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},       {0},
+		{"fast", no_argument, NULL, 'f'},	{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},	{0},
 	};
 	const char *data = NULL, *root = NULL;
 	struct check c = {.mode = LD_CHAIN_EACH_SIG};
@@ -118,12 +118,24 @@ int cmd_store(int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'd': data = optarg; break;
-		case 'r': root = optarg; break;
-		case 'f': c.mode = LD_CHAIN_BATCH; break;
-		case 'j': json = true; break;
-		case 'h': store_usage(stdout); return 0;
-		default: store_usage(stderr); return EXIT_USAGE;
+		case 'd':
+			data = optarg;
+			break;
+		case 'r':
+			root = optarg;
+			break;
+		case 'f':
+			c.mode = LD_CHAIN_BATCH;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			store_usage(stdout);
+			return 0;
+		default:
+			store_usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc)
@@ -140,10 +152,13 @@ int cmd_store(int argc, char **argv)
 					     : "not an Ed25519 public key");
 	r = ld_views_open(data, root_pub, NULL, &c.s);
 	if (r == LD_EBUSY)
-		return cli_fail(EXIT_STORE, "%s is in use by another process (a running "
-					    "liandongd?); stop it first", data);
+		return cli_fail(EXIT_STORE,
+				"%s is in use by another process (a running "
+				"liandongd?); stop it first",
+				data);
 	if (r == LD_EWRONGKEY)
-		return cli_fail(EXIT_FILE, "%s belongs to a deployment with another root key", data);
+		return cli_fail(EXIT_FILE, "%s belongs to a deployment with another root key",
+				data);
 	if (r < 0)
 		return cli_fail(EXIT_STORE, "cannot open store %s: %s", data, ld_strerror(r));
 	c.feeds = json_array();

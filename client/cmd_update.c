@@ -59,18 +59,31 @@ static int past_checkpoints(const Ld__ApiCase *k, const Ld__CaseUpdate__Checkpoi
 int cmd_update(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"status", required_argument, NULL, 's'},         {"note", required_argument, NULL, 'n'},
-		{"remediation-due", required_argument, NULL, 'd'}, {"checkpoint", required_argument, NULL, 'k'},
-		{"stage-report", required_argument, NULL, 'r'},   {"text", required_argument, NULL, 't'},
-		{"evidence", required_argument, NULL, 'e'},       {"assess", required_argument, NULL, 'A'},
-		{"outcome", required_argument, NULL, 'O'},        {"findings", required_argument, NULL, 'F'},
+		{"status", required_argument, NULL, 's'},
+		{"note", required_argument, NULL, 'n'},
+		{"remediation-due", required_argument, NULL, 'd'},
+		{"checkpoint", required_argument, NULL, 'k'},
+		{"stage-report", required_argument, NULL, 'r'},
+		{"text", required_argument, NULL, 't'},
+		{"evidence", required_argument, NULL, 'e'},
+		{"assess", required_argument, NULL, 'A'},
+		{"outcome", required_argument, NULL, 'O'},
+		{"findings", required_argument, NULL, 'F'},
 		{"closure", required_argument, NULL, 'C'},
-		{"text-file", required_argument, NULL, 'T'},      {"findings-file", required_argument, NULL, 'G'},
+		{"text-file", required_argument, NULL, 'T'},
+		{"findings-file", required_argument, NULL, 'G'},
 		CLI_SIGN_OPTS,
 	};
-	static const char *const statuses[] = {NULL, "filed", "referred", "accepted", "investigating",
-					       "penalty-decided", "handed-to-judiciary",
-					       "remediation-ordered", "remediation-verified", "closed"};
+	static const char *const statuses[] = {NULL,
+					       "filed",
+					       "referred",
+					       "accepted",
+					       "investigating",
+					       "penalty-decided",
+					       "handed-to-judiciary",
+					       "remediation-ordered",
+					       "remediation-verified",
+					       "closed"};
 	static const char *const stages[] = {NULL, "after-rectification", "during-remediation",
 					     "at-completion", "after-completion"};
 	static const char *const outcomes[] = {NULL, "satisfactory", "unsatisfactory",
@@ -97,7 +110,8 @@ int cmd_update(int argc, char **argv)
 		if (cli_common_opt(&co, c))
 			continue;
 		if ((c == 'n' && (r = cli_text_arg("update", "--note", optarg, "note"))) ||
-		    (c == 'C' && (r = cli_text_arg("update", "--closure", optarg, "closure_summary"))) ||
+		    (c == 'C' &&
+		     (r = cli_text_arg("update", "--closure", optarg, "closure_summary"))) ||
 		    (c == 't' && (r = cli_text_arg("update", "--text", optarg, "text"))) ||
 		    (c == 'F' && (r = cli_text_arg("update", "--findings", optarg, "findings"))) ||
 		    (c == 'T' && !text_file &&
@@ -109,13 +123,18 @@ int cmd_update(int argc, char **argv)
 		switch (c) {
 		case 's':
 			if ((v = cli_pick(statuses, 10, optarg)) < 0)
-				return cli_fail(EXIT_USAGE, "update: --status '%.80s' unknown (see --help)",
+				return cli_fail(EXIT_USAGE,
+						"update: --status '%.80s' unknown (see --help)",
 						optarg);
 			m.has_status = true;
 			m.status = (uint32_t)v;
 			break;
-		case 'n': m.note = optarg; break;
-		case 'C': m.closure_summary = optarg; break;
+		case 'n':
+			m.note = optarg;
+			break;
+		case 'C':
+			m.closure_summary = optarg;
+			break;
 		case 'd':
 			if ((r = cli_time_arg("update", "--remediation-due", optarg, true,
 					      &m.remediation_due_ms)) ||
@@ -128,16 +147,19 @@ int cmd_update(int argc, char **argv)
 			char *eq = strchr(optarg, '='), date[32];
 			size_t i = m.n_checkpoints;
 
-			if (i == MAX_ITEMS || !eq || (size_t)(eq - optarg) >= sizeof(date) || !eq[1]) {
-				r = cli_fail(EXIT_USAGE, "update: --checkpoint '%.60s': expected "
-							 "DATE=DESCRIPTION (at most %d)", optarg,
-					     MAX_ITEMS);
+			if (i == MAX_ITEMS || !eq || (size_t)(eq - optarg) >= sizeof(date) ||
+			    !eq[1]) {
+				r = cli_fail(EXIT_USAGE,
+					     "update: --checkpoint '%.60s': expected "
+					     "DATE=DESCRIPTION (at most %d)",
+					     optarg, MAX_ITEMS);
 				break;
 			}
 			snprintf(date, sizeof(date), "%.*s", (int)(eq - optarg), optarg);
 			ld__case_update__checkpoint__init(&cps[i]);
 			cps[i].has_due_ms = true;
-			if ((r = cli_time_arg("update", "--checkpoint", date, true, &cps[i].due_ms)) ||
+			if ((r = cli_time_arg("update", "--checkpoint", date, true,
+					      &cps[i].due_ms)) ||
 			    (r = cli_text_arg("update", "--checkpoint", eq + 1, "description")))
 				break;
 			cpargs[i] = optarg;
@@ -151,7 +173,8 @@ int cmd_update(int argc, char **argv)
 			unsigned long k = strtoul(optarg, &end, 10);
 
 			if (*end || end == optarg || k >= LD_CHECKPOINTS_MAX) {
-				r = cli_fail(EXIT_USAGE, "update: --stage-report N: a checkpoint number");
+				r = cli_fail(EXIT_USAGE,
+					     "update: --stage-report N: a checkpoint number");
 				break;
 			}
 			sr.has_checkpoint = true;
@@ -159,14 +182,22 @@ int cmd_update(int argc, char **argv)
 			report = true;
 			break;
 		}
-		case 't': sr.text = optarg; break;
-		case 'T': sr.text = text_file; break;
-		case 'e': r = cli_refs_add(&ev, "update", "--evidence", optarg); break;
+		case 't':
+			sr.text = optarg;
+			break;
+		case 'T':
+			sr.text = text_file;
+			break;
+		case 'e':
+			r = cli_refs_add(&ev, "update", "--evidence", optarg);
+			break;
 		case 'A':
 			if ((v = cli_pick(stages, 5, optarg)) < 0) {
-				r = cli_fail(EXIT_USAGE, "update: --assess '%.80s' unknown (after-"
-							 "rectification, during-remediation, at-"
-							 "completion, after-completion)", optarg);
+				r = cli_fail(EXIT_USAGE,
+					     "update: --assess '%.80s' unknown (after-"
+					     "rectification, during-remediation, at-"
+					     "completion, after-completion)",
+					     optarg);
 				break;
 			}
 			as.has_stage = true;
@@ -175,17 +206,28 @@ int cmd_update(int argc, char **argv)
 			break;
 		case 'O':
 			if ((v = cli_pick(outcomes, 4, optarg)) < 0) {
-				r = cli_fail(EXIT_USAGE, "update: --outcome '%.80s' unknown (satisfactory, "
-							 "unsatisfactory, false-rectification)", optarg);
+				r = cli_fail(EXIT_USAGE,
+					     "update: --outcome '%.80s' unknown (satisfactory, "
+					     "unsatisfactory, false-rectification)",
+					     optarg);
 				break;
 			}
 			as.has_outcome = true;
 			as.outcome = (uint32_t)v;
 			break;
-		case 'F': as.findings = optarg; break;
-		case 'G': as.findings = findings_file; break;
-		case 'h': update_usage(stdout); goto out;
-		default: update_usage(stderr); r = EXIT_USAGE; break;
+		case 'F':
+			as.findings = optarg;
+			break;
+		case 'G':
+			as.findings = findings_file;
+			break;
+		case 'h':
+			update_usage(stdout);
+			goto out;
+		default:
+			update_usage(stderr);
+			r = EXIT_USAGE;
+			break;
 		}
 	}
 	if (r)

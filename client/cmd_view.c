@@ -21,21 +21,20 @@ static void on_sigint(int sig)
 
 static void view_usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: liandong view [--json] [--watch [SECONDS]] [--region CODE]\n"
-		"                     [--status STATUS] [--kind cases|actions] [--since DATE]\n"
-		"                     [--limit N] [-c CONFIG | --api EP]\n"
-		"The command view: emergency actions and who has not acknowledged, overdue\n"
-		"items, referrals awaiting an answer by age, active joint actions with each\n"
-		"participant's state, counts per region, and node health. A province sees\n"
-		"its whole subtree; a county what it is party to.\n"
-		"--watch refreshes in place (default every 5 s) until Ctrl-C.\n"
-		"Times are local with their offset (--utc for UTC); --since DATE: "
-		LD_TIME_FORMS ".\n"
-		"STATUS: a case status (\"awaiting answer\", accepted, ...) or active/done.\n"
-		"--limit N lists at most N cases (overdue first, then awaiting by age, then\n"
-		"the most recent others) and N finished actions; default 50, at most 10000.\n"
-		"Counts per region and the totals always cover every case held.\n");
+	fprintf(f, "Usage: liandong view [--json] [--watch [SECONDS]] [--region CODE]\n"
+		   "                     [--status STATUS] [--kind cases|actions] [--since DATE]\n"
+		   "                     [--limit N] [-c CONFIG | --api EP]\n"
+		   "The command view: emergency actions and who has not acknowledged, overdue\n"
+		   "items, referrals awaiting an answer by age, active joint actions with each\n"
+		   "participant's state, counts per region, and node health. A province sees\n"
+		   "its whole subtree; a county what it is party to.\n"
+		   "--watch refreshes in place (default every 5 s) until Ctrl-C.\n"
+		   "Times are local with their offset (--utc for UTC); --since DATE: " LD_TIME_FORMS
+		   ".\n"
+		   "STATUS: a case status (\"awaiting answer\", accepted, ...) or active/done.\n"
+		   "--limit N lists at most N cases (overdue first, then awaiting by age, then\n"
+		   "the most recent others) and N finished actions; default 50, at most 10000.\n"
+		   "Counts per region and the totals always cover every case held.\n");
 }
 
 /* ---- the view, built once ---- */
@@ -47,13 +46,12 @@ static json_t *action_json(const Ld__ApiViewAction *a)
 	for (size_t j = 0; j < a->n_participants; j++) {
 		const Ld__ApiParticipant *p = a->participants[j];
 
-		json_array_append_new(parts,
-				      json_pack("{s:o, s:s, s:o, s:b, s:b, s:b, s:b}", "node",
-						cli_json_text(p->node_id), "role",
-						ld_role_name(p->role), "state",
-						cli_json_text(p->state), "acknowledged",
-						p->ack_ms != 0, "overdue", p->overdue, "escalated",
-						p->escalated, "visible", !p->not_visible));
+		json_array_append_new(
+			parts, json_pack("{s:o, s:s, s:o, s:b, s:b, s:b, s:b}", "node",
+					 cli_json_text(p->node_id), "role", ld_role_name(p->role),
+					 "state", cli_json_text(p->state), "acknowledged",
+					 p->ack_ms != 0, "overdue", p->overdue, "escalated",
+					 p->escalated, "visible", !p->not_visible));
 	}
 	return json_pack("{s:o, s:s, s:s, s:b, s:o, s:I, s:o, s:i, s:o}", "action",
 			 cli_json_text(a->action_id), "priority", ld_priority_name(a->priority),
@@ -172,8 +170,7 @@ static bool wants_ack(json_t *a)
 	json_t *p;
 	size_t j;
 
-	json_array_foreach(json_object_get(a, "participants"), j, p)
-		unack |= unacknowledged(p);
+	json_array_foreach(json_object_get(a, "participants"), j, p) unack |= unacknowledged(p);
 	return cli_jtrue(a, "active") && unack &&
 	       (!strcmp(prio, "urgent") || !strcmp(prio, "emergency"));
 }
@@ -193,19 +190,20 @@ static void overdue_text(json_t *o)
 
 	printf("\n== OVERDUE\n");
 	json_array_foreach(json_object_get(o, "actions"), i, a)
-		json_array_foreach(json_object_get(a, "participants"), j, p)
-			if (cli_jtrue(p, "overdue") && cli_jtrue(a, "active")) {
-				printf("  action %-26s %s has not acknowledged in time\n",
-				       cli_jstr(a, "action"), cli_jstr(p, "node"));
-				any = true;
-			}
-	json_array_foreach(json_object_get(o, "cases"), i, k)
-		if (cli_jtrue(k, "overdue")) {
-			when(cli_jint(k, "answer_by_ms"), t, sizeof(t));
-			printf("  case   %-26s %s has not answered (due %s)\n", cli_jstr(k, "case"),
-			       cli_jstr(k, "holder"), t);
-			any = true;
-		}
+		json_array_foreach(json_object_get(a, "participants"), j,
+				   p) if (cli_jtrue(p, "overdue") && cli_jtrue(a, "active"))
+	{
+		printf("  action %-26s %s has not acknowledged in time\n", cli_jstr(a, "action"),
+		       cli_jstr(p, "node"));
+		any = true;
+	}
+	json_array_foreach(json_object_get(o, "cases"), i, k) if (cli_jtrue(k, "overdue"))
+	{
+		when(cli_jint(k, "answer_by_ms"), t, sizeof(t));
+		printf("  case   %-26s %s has not answered (due %s)\n", cli_jstr(k, "case"),
+		       cli_jstr(k, "holder"), t);
+		any = true;
+	}
 	none_if(any);
 }
 
@@ -218,7 +216,8 @@ static void cases_text(json_t *o)
 	size_t i;
 
 	printf("\n== REFERRALS AWAITING AN ANSWER (oldest first)\n");
-	json_array_foreach(cases, i, k) {
+	json_array_foreach(cases, i, k)
+	{
 		if (!cli_jtrue(k, "awaiting"))
 			continue;
 		if (cli_jint(k, "referred_ms") <= 0)
@@ -234,11 +233,11 @@ static void cases_text(json_t *o)
 	none_if(any);
 	printf("\n== ACTIVE JOINT ACTIONS\n");
 	any = false;
-	json_array_foreach(json_object_get(o, "actions"), i, k)
-		if (cli_jtrue(k, "active")) {
-			action_text(k);
-			any = true;
-		}
+	json_array_foreach(json_object_get(o, "actions"), i, k) if (cli_jtrue(k, "active"))
+	{
+		action_text(k);
+		any = true;
+	}
 	none_if(any);
 	printf("\n== CASES (%zu shown of %lld held: %lld awaiting an answer, %lld overdue)%s\n",
 	       json_array_size(cases), cli_jint(o, "cases_total"), cli_jint(o, "cases_awaiting"),
@@ -259,7 +258,8 @@ static void regions_health_text(json_t *o)
 	size_t i;
 
 	printf("\n== REGIONS          referrals out  in  awaiting  overdue  median answer\n");
-	json_array_foreach(json_object_get(o, "regions"), i, x) {
+	json_array_foreach(json_object_get(o, "regions"), i, x)
+	{
 		if (cli_jint(x, "median_answer_ms") < 0)
 			snprintf(t, sizeof(t), "-");
 		else
@@ -270,7 +270,8 @@ static void regions_health_text(json_t *o)
 	}
 	none_if(json_array_size(json_object_get(o, "regions")));
 	printf("\n== NODE HEALTH\n");
-	json_array_foreach(json_object_get(health, "peers"), i, x) {
+	json_array_foreach(json_object_get(health, "peers"), i, x)
+	{
 		printf("  peer %-20s %-4s", cli_jstr(x, "node"),
 		       cli_jtrue(x, "up") ? "UP" : "DOWN");
 		if (cli_jint(x, "behind"))
@@ -294,11 +295,11 @@ static void view_text(json_t *o)
 	printf("LIANDONG COMMAND VIEW  %s  node %s\n", t,
 	       cli_jstr(o, "node")[0] ? cli_jstr(o, "node") : "?");
 	printf("\n== EMERGENCY AND URGENT ACTIONS NOT FULLY ACKNOWLEDGED\n");
-	json_array_foreach(json_object_get(o, "actions"), i, a)
-		if (wants_ack(a)) {
-			action_text(a);
-			any = true;
-		}
+	json_array_foreach(json_object_get(o, "actions"), i, a) if (wants_ack(a))
+	{
+		action_text(a);
+		any = true;
+	}
 	none_if(any);
 	overdue_text(o);
 	cases_text(o);
@@ -308,9 +309,12 @@ static void view_text(json_t *o)
 int cmd_view(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"watch", optional_argument, NULL, 'w'}, {"region", required_argument, NULL, 'g'},
-		{"status", required_argument, NULL, 's'}, {"kind", required_argument, NULL, 'k'},
-		{"since", required_argument, NULL, 'S'},  {"limit", required_argument, NULL, 'l'},
+		{"watch", optional_argument, NULL, 'w'},
+		{"region", required_argument, NULL, 'g'},
+		{"status", required_argument, NULL, 's'},
+		{"kind", required_argument, NULL, 'k'},
+		{"since", required_argument, NULL, 'S'},
+		{"limit", required_argument, NULL, 'l'},
 		CLI_COMMON_OPTS,
 	};
 	Ld__ApiRequest q = LD__API_REQUEST__INIT;
@@ -328,7 +332,9 @@ int cmd_view(int argc, char **argv)
 		if (cli_common_opt(&co, c))
 			continue;
 		switch (c) {
-		case 'h': view_usage(stdout); return 0;
+		case 'h':
+			view_usage(stdout);
+			return 0;
 		case 'w':
 			/* --watch, --watch=S, or --watch S */
 			if (!arg && optind <= argc && argv[optind - 1][0] >= '0' &&
@@ -336,15 +342,21 @@ int cmd_view(int argc, char **argv)
 				arg = argv[optind++ - 1];
 			watch = arg ? (int)strtol(arg, &end, 10) : 5;
 			if (arg && (*end || watch < 1 || watch > 3600))
-				return cli_fail(EXIT_USAGE, "view: --watch SECONDS must be 1 to 3600");
+				return cli_fail(EXIT_USAGE,
+						"view: --watch SECONDS must be 1 to 3600");
 			break;
-		case 'g': q.region = optarg; break;
-		case 's': q.status = optarg; break;
+		case 'g':
+			q.region = optarg;
+			break;
+		case 's':
+			q.status = optarg;
+			break;
 		case 'k':
 			q.has_kind = true;
 			q.kind = !strcmp(optarg, "cases") ? 1 : !strcmp(optarg, "actions") ? 2 : 9;
 			if (q.kind == 9)
-				return cli_fail(EXIT_USAGE, "view: --kind must be cases or actions");
+				return cli_fail(EXIT_USAGE,
+						"view: --kind must be cases or actions");
 			break;
 		case 'S':
 			q.has_since_ms = true;
@@ -355,13 +367,15 @@ int cmd_view(int argc, char **argv)
 			unsigned long l = strtoul(optarg, &end, 10);
 
 			if (*end || !l || l > 10000 || optarg[0] == '-')
-				return cli_fail(EXIT_USAGE, "view: --limit '%.20s' must be 1 to 10000",
-						optarg);
+				return cli_fail(EXIT_USAGE,
+						"view: --limit '%.20s' must be 1 to 10000", optarg);
 			q.has_limit = true;
 			q.limit = (uint32_t)l;
 			break;
 		}
-		default: view_usage(stderr); return EXIT_USAGE;
+		default:
+			view_usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc + 1) {
@@ -381,7 +395,8 @@ int cmd_view(int argc, char **argv)
 			break;
 		}
 		if (!resp->ok || !resp->view) {
-			r = cli_fail(EXIT_STORE, "view: %s", resp->message ? resp->message : "failed");
+			r = cli_fail(EXIT_STORE, "view: %s",
+				     resp->message ? resp->message : "failed");
 			ld__api_response__free_unpacked(resp, NULL);
 			break;
 		}

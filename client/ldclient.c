@@ -129,9 +129,8 @@ int ldc_call(ldc_t *c, const Ld__ApiRequest *req, int timeout_ms, Ld__ApiRespons
 	if (!buf)
 		return -ENOMEM;
 	ld__api_request__pack(req, buf);
-	r = zmq_send(c->sock, "", 0, ZMQ_SNDMORE) < 0 || zmq_send(c->sock, buf, len, 0) < 0
-		    ? -errno
-		    : 0;
+	r = zmq_send(c->sock, "", 0, ZMQ_SNDMORE) < 0 || zmq_send(c->sock, buf, len, 0) < 0 ? -errno
+											    : 0;
 	free(buf);
 	if (r < 0)
 		return r;

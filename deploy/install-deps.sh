@@ -10,6 +10,9 @@ pkgs=(
 	libzmq3-dev liblmdb-dev libssl-dev libinih-dev libjansson-dev libcmocka-dev
 	lmdb-utils tzdata faketime
 )
+if [ "${LD_WITH_FORMAT:-0}" = 1 ]; then
+	pkgs+=(clang-format)
+fi
 if [ "${LD_WITH_CLANG:-0}" = 1 ]; then
 	pkgs+=(clang libclang-rt-14-dev)
 fi

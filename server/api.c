@@ -19,7 +19,6 @@
 #define API_LIST_MAX 1024
 #define API_LIST_BYTES (16u << 20)
 
-
 /* --- evidence files --- */
 
 static void api_blob(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
@@ -89,7 +88,7 @@ static void list(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q
 		api_respond_err(n, c, type, -EINVAL, "field 'seq' must be a number from 1");
 		return;
 	}
-	a.max = type == LD__API_TYPE__API_GET ? 1
+	a.max = type == LD__API_TYPE__API_GET			? 1
 		: q->has_max && q->max && q->max < API_LIST_MAX ? q->max
 								: API_LIST_MAX;
 	a.e = calloc(a.max, sizeof(*a.e));
@@ -98,10 +97,11 @@ static void list(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q
 		api_respond_err(n, c, type, -ENOMEM, NULL);
 		goto out;
 	}
-	r = ld_store_foreach_raw(n->store, q->feed, from,
-				 type == LD__API_TYPE__API_GET ? from : 0, list_one, &a);
+	r = ld_store_foreach_raw(n->store, q->feed, from, type == LD__API_TYPE__API_GET ? from : 0,
+				 list_one, &a);
 	if (r < 0 && r != 1) {
-		api_respond_err(n, c, type, r, r == -ENOENT ? "this node holds nothing of that feed" : NULL);
+		api_respond_err(n, c, type, r,
+				r == -ENOENT ? "this node holds nothing of that feed" : NULL);
 		goto out;
 	}
 	if (type == LD__API_TYPE__API_GET && a.n == 0) {
@@ -154,7 +154,7 @@ static void receipts(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiReques
 
 	if (!q->feed || !ld_node_id_valid(q->feed) || !q->has_seq) {
 		api_respond_err(n, c, LD__API_TYPE__API_RECEIPTS, -EINVAL,
-			    "fields 'feed' (node id) and 'seq' are required");
+				"fields 'feed' (node id) and 'seq' are required");
 		return;
 	}
 	{
@@ -214,7 +214,7 @@ static void wait_add(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiReques
 
 	if (!q->feed || !ld_node_id_valid(q->feed) || !q->has_seq) {
 		api_respond_err(n, c, LD__API_TYPE__API_WAIT, -EINVAL,
-			    "fields 'feed' (node id) and 'seq' are required");
+				"fields 'feed' (node id) and 'seq' are required");
 		return;
 	}
 	if (wait_done(n, q->feed, q->seq, &h)) {
@@ -226,7 +226,8 @@ static void wait_add(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiReques
 		waiter_t *nw = cap <= 4096 ? realloc(n->waiters, cap * sizeof(*nw)) : NULL;
 
 		if (!nw) {
-			api_respond_err(n, c, LD__API_TYPE__API_WAIT, -EAGAIN, "too many waiting requests");
+			api_respond_err(n, c, LD__API_TYPE__API_WAIT, -EAGAIN,
+					"too many waiting requests");
 			return;
 		}
 		n->waiters = nw;
@@ -236,8 +237,9 @@ static void wait_add(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiReques
 	w->c = *c;
 	snprintf(w->feed, sizeof(w->feed), "%s", q->feed);
 	w->seq = q->seq;
-	w->deadline = ld_mono_ms() + (!q->has_timeout_ms ? 10000
-				      : q->timeout_ms > 600000 ? 600000 : q->timeout_ms);
+	w->deadline = ld_mono_ms() + (!q->has_timeout_ms       ? 10000
+				      : q->timeout_ms > 600000 ? 600000
+							       : q->timeout_ms);
 }
 
 void ld_api_check_waiters(ld_node_t *n, bool expired_only)
@@ -277,7 +279,7 @@ int64_t ld_api_next_due(const ld_node_t *n)
 struct append_job {
 	ld_api_client_t c;
 	Ld__ApiRequest *q;
-	size_t first, n;    /* its items in the flat request array */
+	size_t first, n; /* its items in the flat request array */
 };
 
 /* Would the case and action rules accept item 'it' signed now by this
@@ -330,14 +332,17 @@ static int append_check(ld_node_t *n, const Ld__ApiRequest *q, char *why, size_t
 			if (ld_access_member(n->access, id))
 				continue;
 			if (ld_access_revoked(n->access, id)) {
-				snprintf(why, size, "'%s' was revoked from the roster: it can no "
-						    "longer receive anything", id);
+				snprintf(why, size,
+					 "'%s' was revoked from the roster: it can no "
+					 "longer receive anything",
+					 id);
 				return LD_ENOTMEMBER;
 			}
 			nc = ld_access_closest(n->access, id, close, 3);
-			snprintf(why, size, "'%s' is not a current member of the roster%s%s%s%s%s%s",
-				 id, nc ? " (closest: " : "", nc ? close[0] : "", nc > 1 ? ", " : "",
-				 nc > 1 ? close[1] : "", nc > 2 ? ", " : "", nc > 2 ? close[2] : "");
+			snprintf(
+				why, size, "'%s' is not a current member of the roster%s%s%s%s%s%s",
+				id, nc ? " (closest: " : "", nc ? close[0] : "", nc > 1 ? ", " : "",
+				nc > 1 ? close[1] : "", nc > 2 ? ", " : "", nc > 2 ? close[2] : "");
 			if (nc)
 				snprintf(why + strlen(why), size - strlen(why), ")");
 			return LD_ENOTMEMBER;
@@ -360,9 +365,10 @@ static void append_reply(ld_node_t *n, struct append_job *j, const ld_entry_ref_
 
 	if (r < 0 || !er || !ep) {
 		api_respond_err(n, &j->c, LD__API_TYPE__API_APPEND, r < 0 ? r : -ENOMEM,
-			    r == -EINVAL ? "refused: a roster update the roster rules reject, or no "
-					   "local feed"
-					 : NULL);
+				r == -EINVAL
+					? "refused: a roster update the roster rules reject, or no "
+					  "local feed"
+					: NULL);
 	} else {
 		for (size_t i = 0; i < j->n; i++) {
 			ld__api_entry_ref__init(&er[i]);
@@ -557,7 +563,8 @@ void ld_api_serve(ld_node_t *n, const ld_api_msg_t *msgs, size_t count)
 			    ? ld__api_request__unpack(NULL, msgs[i].len, msgs[i].data)
 			    : NULL;
 		if (!q) {
-			api_respond_err(n, c, 0, LD_EMALFORMED, "request does not decode as ld.ApiRequest");
+			api_respond_err(n, c, 0, LD_EMALFORMED,
+					"request does not decode as ld.ApiRequest");
 			continue;
 		}
 		type = q->has_type ? q->type : 0;
@@ -572,7 +579,8 @@ void ld_api_serve(ld_node_t *n, const ld_api_msg_t *msgs, size_t count)
 
 			api_respond(n, c, &ok);
 		} else if (nj == API_DRAIN) {
-			api_respond_err(n, c, type, -EAGAIN, "too many appends at once; send again");
+			api_respond_err(n, c, type, -EAGAIN,
+					"too many appends at once; send again");
 		} else {
 			jobs[nj++] = (struct append_job){.c = *c, .q = q, .n = q->n_append};
 			continue; /* q freed after the group commit */

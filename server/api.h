@@ -36,7 +36,7 @@ typedef struct waiter {
 	ld_api_client_t c;
 	char feed[LD_NODE_ID_MAX + 1];
 	uint64_t seq;
-	int64_t deadline;        /* monotonic */
+	int64_t deadline; /* monotonic */
 } waiter_t;
 
 /* Read the requests waiting on n->api and ld_api_serve() them. */

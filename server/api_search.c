@@ -21,15 +21,15 @@ void api_search(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 
 	if (sq) {
 		query = (ld_search_query_t){
-		    .text = sq->text,
-		    .party = sq->party,
-		    .credit_code = sq->credit_code,
-		    .region = sq->region,
-		    .status = sq->status,
-		    .violation = sq->violation,
-		    .since_ms = sq->has_since_ms ? sq->since_ms : 0,
-		    .until_ms = sq->has_until_ms ? sq->until_ms : 0,
-		    .limit = sq->has_limit ? sq->limit : 0,
+			.text = sq->text,
+			.party = sq->party,
+			.credit_code = sq->credit_code,
+			.region = sq->region,
+			.status = sq->status,
+			.violation = sq->violation,
+			.since_ms = sq->has_since_ms ? sq->since_ms : 0,
+			.until_ms = sq->has_until_ms ? sq->until_ms : 0,
+			.limit = sq->has_limit ? sq->limit : 0,
 		};
 	}
 	if (ld_search_check(&query, &field, &why) < 0) {

@@ -10,7 +10,6 @@
 #include "server/api_int.h"
 #include "server/log.h"
 
-
 /* The API's enums are the judged states, value for value. */
 _Static_assert(LD__CASE_STATE__CASE_NEED_INFO == (int)LD_CASE_NEED_INFO &&
 		       LD__CASE_STATE__CASE_AWAITING_ANSWER == (int)LD_CASE_AWAITING,
@@ -24,7 +23,7 @@ _Static_assert(LD__PART_STATE__PART_COMPLETED == (int)LD_PART_COMPLETED &&
 struct item_receipts {
 	Ld__ApiReceipt *r;
 	Ld__ApiReceipt **p;
-	Ld__ApiEntryRef *refs;     /* the receipt entries */
+	Ld__ApiEntryRef *refs; /* the receipt entries */
 	size_t n, cap;
 };
 
@@ -54,7 +53,7 @@ struct items_out {
 	Ld__ApiCaseItem *items, **ip;
 	Ld__ApiEntryRef *refs;
 	struct item_receipts *rcs;
-	ld_entry_t **entries;      /* as held, for their payloads */
+	ld_entry_t **entries; /* as held, for their payloads */
 	size_t n;
 };
 
@@ -103,7 +102,8 @@ static int items_fill(ld_node_t *n, struct items_out *o, ld_case_item_t *src, si
 		o->rcs[i].p = calloc(o->rcs[i].cap, sizeof(*o->rcs[i].p));
 		o->rcs[i].refs = calloc(o->rcs[i].cap, sizeof(*o->rcs[i].refs));
 		if (o->rcs[i].r && o->rcs[i].p && o->rcs[i].refs)
-			ld_store_foreach_receipt(n->store, it->feed, it->seq, item_receipt, &o->rcs[i]);
+			ld_store_foreach_receipt(n->store, it->feed, it->seq, item_receipt,
+						 &o->rcs[i]);
 		x->n_receipts = o->rcs[i].n;
 		x->receipts = o->rcs[i].p;
 		o->ip[i] = x;
@@ -142,15 +142,16 @@ void api_case(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 
 	if (!q->case_id || !ld_case_id_valid(q->case_id)) {
 		api_respond_err(n, c, LD__API_TYPE__API_CASE, -EINVAL,
-			    "field 'case_id' must look like OWNER-NODE/LOCAL-ID");
+				"field 'case_id' must look like OWNER-NODE/LOCAL-ID");
 		return;
 	}
 	r = ld_case_load(n->store, n->access, q->case_id, &k);
 	if (r < 0) {
 		api_respond_err(n, c, LD__API_TYPE__API_CASE, r,
-			    r == -ENOENT ? "this node holds no entry of that case (unknown case id, "
-					   "or a case this node is not party to)"
-					 : NULL);
+				r == -ENOENT
+					? "this node holds no entry of that case (unknown case id, "
+					  "or a case this node is not party to)"
+					: NULL);
 		return;
 	}
 	if ((r = items_fill(n, &o, k->items, k->n_items)) < 0) {
@@ -211,7 +212,8 @@ void api_case(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 		cv.may_designate = ld_access_is_superior(n->access, n->conf->id, k->holder) &&
 				   ld_access_is_superior(n->access, n->conf->id, k->referrer);
 		cv.may_update = holder || above;
-		cv.may_assess = !holder && (above || ld_access_kind_of(n->access, n->conf->id) == 6);
+		cv.may_assess =
+			!holder && (above || ld_access_kind_of(n->access, n->conf->id) == 6);
 	}
 	resp.case_view = &cv;
 	api_respond(n, c, &resp);
@@ -250,15 +252,16 @@ void api_action(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 
 	if (!q->case_id || !ld_case_id_valid(q->case_id)) {
 		api_respond_err(n, c, LD__API_TYPE__API_ACTION, -EINVAL,
-			    "field 'case_id' must be an action id like OWNER-NODE/LOCAL-ID");
+				"field 'case_id' must be an action id like OWNER-NODE/LOCAL-ID");
 		return;
 	}
 	r = ld_action_load(n->store, n->access, q->case_id, ld_now_ms(), &a);
 	if (r < 0) {
 		api_respond_err(n, c, LD__API_TYPE__API_ACTION, r,
-			    r == -ENOENT ? "this node holds nothing of that action (unknown id, or "
-					   "an action this node is not part of)"
-					 : NULL);
+				r == -ENOENT
+					? "this node holds nothing of that action (unknown id, or "
+					  "an action this node is not part of)"
+					: NULL);
 		return;
 	}
 	if ((r = items_fill(n, &o, a->items, a->n_items)) < 0) {
@@ -295,7 +298,6 @@ out:
 	items_free(&o);
 	ld_action_destroy(&a);
 }
-
 
 void api_view(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 {

@@ -26,7 +26,6 @@
 
 static const char *const state_names[] = {"opening", "fetching", "waiting", "held", "failed"};
 
-
 void bx_fetch_free(fetch_t *f)
 {
 	ld_blob_part_close(&f->part);
@@ -62,7 +61,8 @@ fetch_t *bx_fetch_slot(ld_node_t *n)
 
 		if (!f->used)
 			return f;
-		if ((f->state == F_DONE || f->state == F_FAILED) && (!old || f->touched < old->touched))
+		if ((f->state == F_DONE || f->state == F_FAILED) &&
+		    (!old || f->touched < old->touched))
 			old = f;
 	}
 	if (old)
@@ -71,7 +71,7 @@ fetch_t *bx_fetch_slot(ld_node_t *n)
 }
 
 void bx_send_refusal(ld_node_t *n, link_t *l, uint32_t req, const uint8_t *sha, int code,
-			 const char *reason)
+		     const char *reason)
 {
 	Ld__Frame f = LD__FRAME__INIT;
 	Ld__BlobRefusal m = LD__BLOB_REFUSAL__INIT;
@@ -92,7 +92,7 @@ void bx_send_refusal(ld_node_t *n, link_t *l, uint32_t req, const uint8_t *sha, 
 }
 
 void bx_send_offer(ld_node_t *n, link_t *l, uint32_t req, const uint8_t *rec, size_t rec_len,
-		       const ld_blob_info_t *info, const uint8_t *hashes, uint32_t held)
+		   const ld_blob_info_t *info, const uint8_t *hashes, uint32_t held)
 {
 	Ld__Frame f = LD__FRAME__INIT;
 	Ld__BlobOffer m = LD__BLOB_OFFER__INIT;
@@ -253,8 +253,9 @@ static int fetch_accept(ld_node_t *n, fetch_t *f, link_t *l, const uint8_t *hash
 			 ld_blob_part_next(f->part) ? " (resuming)" : "");
 	}
 	for (size_t i = 0; i < f->n_waiters; i++)
-		bx_send_offer(n, f->waiters[i].l, f->waiters[i].req, f->rec_wire, f->rec_len, &f->info,
-			   hashes, f->part ? ld_blob_part_next(f->part) : f->info.n_chunks);
+		bx_send_offer(n, f->waiters[i].l, f->waiters[i].req, f->rec_wire, f->rec_len,
+			      &f->info, hashes,
+			      f->part ? ld_blob_part_next(f->part) : f->info.n_chunks);
 	f->n_waiters = 0;
 	if (f->state == F_DONE)
 		return 0;
@@ -280,25 +281,26 @@ void ld_blobx_on_offer(ld_node_t *n, link_t *l, const Ld__Frame *fr)
 	if (!f)
 		return; /* late: another offer was taken */
 	f->answered++;
-	if (!m->has_record || ld_entry_parse(m->record.data, m->record.len, &e) < 0 || !e->has_payload ||
-	    strcmp(e->hdr->author, f->feed) != 0 || e->hdr->seq != f->seq ||
+	if (!m->has_record || ld_entry_parse(m->record.data, m->record.len, &e) < 0 ||
+	    !e->has_payload || strcmp(e->hdr->author, f->feed) != 0 || e->hdr->seq != f->seq ||
 	    ld_store_get(n->store, f->feed, f->seq, &mine, NULL) < 0 ||
 	    memcmp(mine->id, e->id, LD_ID_LEN) != 0) {
 		log_warn("evidence offer from %s does not carry record %s:%llu as signed: ignored",
 			 l->peer, f->feed, (unsigned long long)f->seq);
 		goto out;
 	}
-	if ((r = ld_evidence_file_info(e, &info, f->case_id, f->evid)) < 0 || !m->has_chunk_hashes ||
-	    m->chunk_hashes.len != (size_t)info.n_chunks * 32 || !m->has_sha256 ||
-	    m->sha256.len != 32 || memcmp(m->sha256.data, info.sha256, 32) != 0) {
+	if ((r = ld_evidence_file_info(e, &info, f->case_id, f->evid)) < 0 ||
+	    !m->has_chunk_hashes || m->chunk_hashes.len != (size_t)info.n_chunks * 32 ||
+	    !m->has_sha256 || m->sha256.len != 32 || memcmp(m->sha256.data, info.sha256, 32) != 0) {
 		log_warn("evidence offer from %s for %s:%llu does not match the record: ignored",
 			 l->peer, f->feed, (unsigned long long)f->seq);
 		goto out;
 	}
 	ld_blob_list_sha256(m->chunk_hashes.data, info.n_chunks, list);
 	if (memcmp(list, info.list_sha256, 32) != 0) {
-		log_warn("evidence offer from %s: chunk list does not match record %s:%llu: ignored",
-			 l->peer, f->feed, (unsigned long long)f->seq);
+		log_warn(
+			"evidence offer from %s: chunk list does not match record %s:%llu: ignored",
+			l->peer, f->feed, (unsigned long long)f->seq);
 		goto out;
 	}
 	f->info = info;
@@ -332,9 +334,10 @@ void ld_blobx_on_refusal(ld_node_t *n, link_t *l, const Ld__Frame *fr)
 	for (size_t i = 0; i < FETCH_MAX && !f; i++) {
 		fetch_t *g = &n->bx->f[i];
 
-		if (g->used && ((g->state == F_OPENING && m->req && g->req == m->req) ||
-				(g->state == F_FETCHING && !m->req && g->src == l && m->has_sha256 &&
-				 m->sha256.len == 32 && !memcmp(m->sha256.data, g->info.sha256, 32))))
+		if (g->used &&
+		    ((g->state == F_OPENING && m->req && g->req == m->req) ||
+		     (g->state == F_FETCHING && !m->req && g->src == l && m->has_sha256 &&
+		      m->sha256.len == 32 && !memcmp(m->sha256.data, g->info.sha256, 32))))
 			f = g;
 	}
 	if (!f)
@@ -417,15 +420,18 @@ void bx_fetch_tick(ld_node_t *n, int64_t now)
 		if (!f->used)
 			continue;
 		if (now - f->rate_t0 >= 1000) {
-			f->rate_bps = f->rate_t0 ? f->rate_bytes * 1000 / (uint64_t)(now - f->rate_t0) : 0;
+			f->rate_bps = f->rate_t0
+					      ? f->rate_bytes * 1000 / (uint64_t)(now - f->rate_t0)
+					      : 0;
 			f->rate_bytes = 0;
 			f->rate_t0 = now;
 		}
 		if (f->local && !f->n_waiters && f->state != F_DONE && f->state != F_FAILED &&
 		    now - f->touched > IDLE_DROP_MS) {
-			log_info("evidence %s: nobody is waiting for it any more; fetch paused (the "
-				 "chunks held are kept)",
-				 f->evid);
+			log_info(
+				"evidence %s: nobody is waiting for it any more; fetch paused (the "
+				"chunks held are kept)",
+				f->evid);
 			bx_fetch_free(f);
 			continue;
 		}
@@ -433,7 +439,8 @@ void bx_fetch_tick(ld_node_t *n, int64_t now)
 		case F_OPENING:
 			if (now >= f->deadline) {
 				if (f->n_waiters)
-					fetch_fail(n, f, -ETIMEDOUT, "no node this one reaches answered in time");
+					fetch_fail(n, f, -ETIMEDOUT,
+						   "no node this one reaches answered in time");
 				else
 					bx_fetch_open(n, f, now);
 			}
@@ -444,8 +451,8 @@ void bx_fetch_tick(ld_node_t *n, int64_t now)
 			break;
 		case F_FETCHING:
 			if (now >= f->deadline) {
-				log_warn("evidence %s: %s sent nothing for %d s; asking again", f->evid,
-					 f->src ? f->src->peer : "?", STALL_MS / 1000);
+				log_warn("evidence %s: %s sent nothing for %d s; asking again",
+					 f->evid, f->src ? f->src->peer : "?", STALL_MS / 1000);
 				bx_fetch_open(n, f, now);
 			}
 			break;
@@ -530,13 +537,14 @@ bool ld_blobx_chunk_parse(const uint8_t *data, size_t size, const uint8_t **ret_
 
 	/* Exactly the layout send_chunk writes: 0x6a LEN { 0x0a 32 SHA
 	 * 0x10 INDEX 0x1a DLEN DATA }, each length the rest of the input. */
-	if (size < 40 || *p++ != 0x6a || !varint_minimal(&p, end, &len) || len != (uint64_t)(end - p) ||
-	    *p++ != 0x0a || p >= end || *p++ != 32 || end - p < 32)
+	if (size < 40 || *p++ != 0x6a || !varint_minimal(&p, end, &len) ||
+	    len != (uint64_t)(end - p) || *p++ != 0x0a || p >= end || *p++ != 32 || end - p < 32)
 		return false;
 	sha = p;
 	p += 32;
 	if (p >= end || *p++ != 0x10 || !varint_minimal(&p, end, &index) || index > UINT32_MAX ||
-	    p >= end || *p++ != 0x1a || !varint_minimal(&p, end, &dlen) || dlen != (uint64_t)(end - p))
+	    p >= end || *p++ != 0x1a || !varint_minimal(&p, end, &dlen) ||
+	    dlen != (uint64_t)(end - p))
 		return false;
 	*ret_sha = sha;
 	*ret_index = (uint32_t)index;
@@ -564,7 +572,8 @@ int ld_blobx_api(ld_node_t *n, const char *feed, uint64_t seq, bool start, Ld__A
 		 char *msg, size_t msglen)
 {
 	static char path[4200];
-	static char case_id[LD_CASE_ID_MAX + 1], evid[LD_EVIDENCE_ID_MAX + 1], author[LD_NODE_ID_MAX + 1];
+	static char case_id[LD_CASE_ID_MAX + 1], evid[LD_EVIDENCE_ID_MAX + 1],
+		author[LD_NODE_ID_MAX + 1];
 	static uint8_t sha[32];
 	ld_entry_t *rec = NULL;
 	ld_blob_info_t info;
@@ -575,11 +584,13 @@ int ld_blobx_api(ld_node_t *n, const char *feed, uint64_t seq, bool start, Ld__A
 	r = ld_store_get(n->store, feed, seq, &rec, NULL);
 	if (r < 0) {
 		snprintf(msg, msglen, "evidence record %s:%llu is not held here%s", feed,
-			 (unsigned long long)seq, r == -ENOENT ? " (not replicated yet, or no such entry)" : "");
+			 (unsigned long long)seq,
+			 r == -ENOENT ? " (not replicated yet, or no such entry)" : "");
 		return r;
 	}
 	if (rec->hdr->kind != LD__KIND__KIND_EVIDENCE_RECORD) {
-		snprintf(msg, msglen, "%s:%llu is not an evidence record", feed, (unsigned long long)seq);
+		snprintf(msg, msglen, "%s:%llu is not an evidence record", feed,
+			 (unsigned long long)seq);
 		ld_entry_destroy(&rec);
 		return -EINVAL;
 	}
@@ -588,11 +599,13 @@ int ld_blobx_api(ld_node_t *n, const char *feed, uint64_t seq, bool start, Ld__A
 	if (rec->has_payload) {
 		r = ld_evidence_file_info(rec, &info, case_id, evid);
 		if (r == -ENOENT || r == -ENOTSUP || r == -EPROTO) {
-			snprintf(msg, msglen, "evidence record %s:%llu %s", feed, (unsigned long long)seq,
-				 r == -ENOENT	 ? "records a physical item, no file"
-				 : r == -ENOTSUP ? "was written before files could move between nodes "
-						   "(it has no chunk list); record the file again"
-						 : "does not decode");
+			snprintf(msg, msglen, "evidence record %s:%llu %s", feed,
+				 (unsigned long long)seq,
+				 r == -ENOENT ? "records a physical item, no file"
+				 : r == -ENOTSUP
+					 ? "was written before files could move between nodes "
+					   "(it has no chunk list); record the file again"
+					 : "does not decode");
 			ld_entry_destroy(&rec);
 			return r == -ENOENT ? -ENOENT : -EINVAL;
 		}
@@ -650,7 +663,8 @@ int ld_blobx_api(ld_node_t *n, const char *feed, uint64_t seq, bool start, Ld__A
 	}
 	if (!f && start) {
 		if (!(f = bx_fetch_slot(n))) {
-			snprintf(msg, msglen, "too many evidence transfers at once; try again shortly");
+			snprintf(msg, msglen,
+				 "too many evidence transfers at once; try again shortly");
 			return -EBUSY;
 		}
 		f->used = true;
@@ -665,7 +679,8 @@ int ld_blobx_api(ld_node_t *n, const char *feed, uint64_t seq, bool start, Ld__A
 			snprintf(f->case_id, sizeof(f->case_id), "%s", case_id);
 			snprintf(f->evid, sizeof(f->evid), "%s", evid);
 		} else {
-			snprintf(f->evid, sizeof(f->evid), "%s:%llu", feed, (unsigned long long)seq);
+			snprintf(f->evid, sizeof(f->evid), "%s:%llu", feed,
+				 (unsigned long long)seq);
 		}
 		bx_fetch_open(n, f, ld_mono_ms());
 	}
@@ -685,6 +700,7 @@ int ld_blobx_api(ld_node_t *n, const char *feed, uint64_t seq, bool start, Ld__A
 		out->held = f->info.size;
 	out->source = f->src ? f->src->peer : NULL;
 	if (f->state == F_WAITING)
-		snprintf(msg, msglen, "%s", f->why[0] ? f->why : "no node this one reaches holds it yet");
+		snprintf(msg, msglen, "%s",
+			 f->why[0] ? f->why : "no node this one reaches holds it yet");
 	return 0;
 }

@@ -16,7 +16,6 @@
 #include "server/clock.h"
 #include "server/log.h"
 
-
 static sess_t *sess_get(ld_node_t *n, link_t *l, const uint8_t sha[32], bool create)
 {
 	sess_t *free_s = NULL, *old = NULL;
@@ -71,8 +70,8 @@ void ld_blobx_on_open(ld_node_t *n, link_t *l, const Ld__Frame *fr)
 	}
 	r = ld_store_get(n->store, m->feed, m->seq, &rec, NULL);
 	if (r < 0 || !rec->has_payload) {
-		snprintf(why, sizeof(why), "%s does not hold evidence record %s:%llu%s", n->conf->id,
-			 m->feed, (unsigned long long)m->seq,
+		snprintf(why, sizeof(why), "%s does not hold evidence record %s:%llu%s",
+			 n->conf->id, m->feed, (unsigned long long)m->seq,
 			 r < 0 ? "" : " with its content");
 		bx_send_refusal(n, l, m->req, NULL, -ENOENT, why);
 		goto out;
@@ -116,7 +115,7 @@ void ld_blobx_on_open(ld_node_t *n, link_t *l, const Ld__Frame *fr)
 	if (f && f->part) {
 		sess_get(n, l, info.sha256, true);
 		bx_send_offer(n, l, m->req, wire, len, &f->info, ld_blob_part_hashes(f->part),
-			   ld_blob_part_next(f->part));
+			      ld_blob_part_next(f->part));
 		goto out;
 	}
 	if (!f && m->has_hops && m->hops > 0) {
@@ -126,7 +125,8 @@ void ld_blobx_on_open(ld_node_t *n, link_t *l, const Ld__Frame *fr)
 		else if (f)
 			goto join;
 		if (!(f = bx_fetch_slot(n))) {
-			bx_send_refusal(n, l, m->req, NULL, -EBUSY, "too many evidence transfers at once");
+			bx_send_refusal(n, l, m->req, NULL, -EBUSY,
+					"too many evidence transfers at once");
 			goto out;
 		}
 		f->used = true;
@@ -173,7 +173,7 @@ void ld_blobx_on_get(ld_node_t *n, link_t *l, const Ld__Frame *fr)
 	s = sess_get(n, l, m->sha256.data, false);
 	if (!s) {
 		bx_send_refusal(n, l, 0, m->sha256.data, -EACCES,
-			     "no offer of this file was made to you: ask with BlobOpen first");
+				"no offer of this file was made to you: ask with BlobOpen first");
 		return;
 	}
 	count = m->has_count && m->count ? m->count : 1;
@@ -196,15 +196,15 @@ static int send_chunk(ld_node_t *n, sess_t *s, const ld_blob_info_t *info, uint3
 	zmq_msg_t msg;
 	int r;
 
-	inner[ni++] = 0x0a;           /* sha256 */
+	inner[ni++] = 0x0a; /* sha256 */
 	inner[ni++] = 32;
 	memcpy(inner + ni, s->sha, 32);
 	ni += 32;
-	inner[ni++] = 0x10;           /* index */
+	inner[ni++] = 0x10; /* index */
 	ni = (size_t)(ld_varint_put(inner + ni, idx) - inner);
-	inner[ni++] = 0x1a;           /* data */
+	inner[ni++] = 0x1a; /* data */
 	ni = (size_t)(ld_varint_put(inner + ni, clen) - inner);
-	hdr[nh++] = 0x6a;             /* Frame.blob_chunk = 13, length-delimited */
+	hdr[nh++] = 0x6a; /* Frame.blob_chunk = 13, length-delimited */
 	nh = (size_t)(ld_varint_put(hdr + nh, ni + clen) - hdr);
 	if (zmq_msg_init_size(&msg, nh + ni + clen) < 0)
 		return -ENOMEM;
@@ -260,7 +260,8 @@ static int64_t serve_sess(ld_node_t *n, sess_t *s, uint64_t budget)
 		if (r < 0) {
 			log_warn("serving chunk %u to %s failed: %s", s->from, s->l->peer,
 				 ld_strerror(r));
-			bx_send_refusal(n, s->l, 0, s->sha, r, "reading the file failed on the server");
+			bx_send_refusal(n, s->l, 0, s->sha, r,
+					"reading the file failed on the server");
 			s->from = s->to;
 			break;
 		}

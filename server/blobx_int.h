@@ -17,13 +17,12 @@
 #define RETRY_MS 2000
 #define IDLE_DROP_MS 30000
 #define SESS_IDLE_MS 60000
-#define TICK_BYTES (32u << 20)    /* most chunk bytes sent per loop turn */
+#define TICK_BYTES (32u << 20) /* most chunk bytes sent per loop turn */
 #define GET_CHUNKS_MAX 256
 #define BAD_SOURCE_MS 30000
-#define RETRY_SEND_MS 10          /* a blocked or rate-limited send is tried again */
+#define RETRY_SEND_MS 10 /* a blocked or rate-limited send is tried again */
 
 enum fstate { F_OPENING, F_FETCHING, F_WAITING, F_DONE, F_FAILED };
-
 
 typedef struct fetch {
 	bool used;
@@ -33,27 +32,27 @@ typedef struct fetch {
 	ld_blob_info_t info;
 	bool info_known;
 	char case_id[LD_CASE_ID_MAX + 1], evid[LD_EVIDENCE_ID_MAX + 1];
-	uint8_t *rec_wire;          /* the record entry, encoded with its payload */
+	uint8_t *rec_wire; /* the record entry, encoded with its payload */
 	size_t rec_len;
-	uint32_t req;               /* the current BlobOpen round */
+	uint32_t req; /* the current BlobOpen round */
 	unsigned asked, answered;
-	int64_t deadline;           /* opening: answers; fetching: next chunk */
-	int code;                   /* failed: why */
+	int64_t deadline; /* opening: answers; fetching: next chunk */
+	int code;	  /* failed: why */
 	char why[512];
 	ld_blob_part_t *part;
 	link_t *src;
-	link_t *bad;                /* a source whose chunk failed its check */
+	link_t *bad; /* a source whose chunk failed its check */
 	int64_t bad_until;
-	uint32_t next_req;          /* next chunk to ask for */
+	uint32_t next_req; /* next chunk to ask for */
 	uint64_t received, resumed_from;
 	uint64_t rate_bps, rate_bytes;
 	int64_t rate_t0, touched;
-	bool local;                 /* a local caller wants it */
+	bool local; /* a local caller wants it */
 	uint32_t hops;
 	struct {
 		link_t *l;
 		uint32_t req;
-	} waiters[WAITERS_MAX];     /* relayed BlobOpens to answer */
+	} waiters[WAITERS_MAX]; /* relayed BlobOpens to answer */
 	size_t n_waiters;
 } fetch_t;
 
@@ -61,8 +60,8 @@ typedef struct sess {
 	bool used;
 	link_t *l;
 	uint8_t sha[32];
-	ld_blob_t *blob;            /* complete, opened on first use */
-	uint32_t from, to;          /* chunks asked for and not yet sent */
+	ld_blob_t *blob;   /* complete, opened on first use */
+	uint32_t from, to; /* chunks asked for and not yet sent */
 	int64_t last;
 } sess_t;
 
@@ -70,13 +69,13 @@ struct ld_blobx {
 	fetch_t f[FETCH_MAX];
 	sess_t s[SESS_MAX];
 	uint32_t next_req;
-	uint8_t *buf;               /* one chunk (LD_BLOB_CHUNK_MAX) */
-	double tokens;              /* bytes that may be sent now */
-	int64_t refill_at;          /* monotonic: tokens counted up to then */
-	int64_t tick_at;            /* monotonic: the last serving tick */
-	bool blocked, starved;      /* then: a queue was full, tokens ran out */
+	uint8_t *buf;	       /* one chunk (LD_BLOB_CHUNK_MAX) */
+	double tokens;	       /* bytes that may be sent now */
+	int64_t refill_at;     /* monotonic: tokens counted up to then */
+	int64_t tick_at;       /* monotonic: the last serving tick */
+	bool blocked, starved; /* then: a queue was full, tokens ran out */
 	uint64_t sent, rx;
-	size_t rr;                  /* round robin over sessions */
+	size_t rr; /* round robin over sessions */
 };
 
 static inline uint64_t rate_limit(const ld_node_t *n)

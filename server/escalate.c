@@ -49,7 +49,7 @@ static bool ours(ld_node_t *n, const char *node)
 
 static int64_t sla_ack_ms(const ld_config_t *c, uint32_t priority)
 {
-	return priority == 3 ? (int64_t)c->sla_ack_emergency_min * 60000
+	return priority == 3   ? (int64_t)c->sla_ack_emergency_min * 60000
 	       : priority == 2 ? (int64_t)c->sla_ack_urgent_h * 3600000
 			       : (int64_t)c->sla_ack_routine_h * 3600000;
 }
@@ -60,17 +60,17 @@ static int64_t add_sat(int64_t a, int64_t b)
 	return a > INT64_MAX - b ? INT64_MAX : a + b;
 }
 
-static struct esc *esc_add(ld_node_t *n, struct esc *e, size_t *ne, const char *thread,
-			   bool action, const char *ref_feed, uint64_t ref_seq,
-			   const uint8_t *ref_id, uint32_t what, int checkpoint,
-			   const char *responsible, const char *owner, int64_t deadline)
+static struct esc *esc_add(ld_node_t *n, struct esc *e, size_t *ne, const char *thread, bool action,
+			   const char *ref_feed, uint64_t ref_seq, const uint8_t *ref_id,
+			   uint32_t what, int checkpoint, const char *responsible,
+			   const char *owner, int64_t deadline)
 {
 	const char *up = ld_access_superior_of(n->access, n->conf->id);
 	struct esc *x;
 
-	if (*ne >= ESC_MAX || ld_store_escalated(n->store, thread, responsible,
-						 ld_escalation_code(what, checkpoint), deadline,
-						 n->conf->id) != -ENOENT)
+	if (*ne >= ESC_MAX ||
+	    ld_store_escalated(n->store, thread, responsible, ld_escalation_code(what, checkpoint),
+			       deadline, n->conf->id) != -ENOENT)
 		return NULL;
 	x = &e[(*ne)++];
 	memset(x, 0, sizeof(*x));
@@ -97,8 +97,10 @@ static struct esc *esc_add(ld_node_t *n, struct esc *e, size_t *ne, const char *
 	if (checkpoint >= 0) {
 		x->m.has_checkpoint = true;
 		x->m.checkpoint = (uint32_t)checkpoint;
-		snprintf(x->note, sizeof(x->note), "%s did not file the stage report for checkpoint "
-			 "%d of %s in time", responsible, checkpoint, thread);
+		snprintf(x->note, sizeof(x->note),
+			 "%s did not file the stage report for checkpoint "
+			 "%d of %s in time",
+			 responsible, checkpoint, thread);
 	} else {
 		snprintf(x->note, sizeof(x->note), "%s did not %s %s in time", responsible,
 			 what == LD__OVERDUE__OVERDUE_ACKNOWLEDGEMENT ? "acknowledge" : "answer",
@@ -136,20 +138,23 @@ static void case_escalate(ld_node_t *n, struct esc *e, size_t *ne, const char *c
 	if (ld_case_load(n->store, n->access, case_id, &k) < 0)
 		return;
 	/* The referral now in force (a re-referral replaces the first). */
-	deadline = k->answer_by_ms ? k->answer_by_ms
-				   : add_sat(k->referral_ms, (int64_t)n->conf->sla_answer_days * 86400000);
+	deadline = k->answer_by_ms
+			   ? k->answer_by_ms
+			   : add_sat(k->referral_ms, (int64_t)n->conf->sla_answer_days * 86400000);
 	if (k->opened && ours(n, k->holder) && k->state == LD_CASE_AWAITING && now > deadline)
-		esc_pack(e, ne, esc_add(n, e, ne, case_id, false, k->referral_feed, k->referral_seq,
-					k->referral_id, LD__OVERDUE__OVERDUE_ANSWER, -1, k->holder,
-					k->referrer, deadline));
+		esc_pack(e, ne,
+			 esc_add(n, e, ne, case_id, false, k->referral_feed, k->referral_seq,
+				 k->referral_id, LD__OVERDUE__OVERDUE_ANSWER, -1, k->holder,
+				 k->referrer, deadline));
 	for (size_t j = 0; k->opened && ours(n, k->holder) && j < k->n_checkpoints; j++) {
 		ld_checkpoint_t *cp = &k->checkpoints[j];
 
 		if (!cp->dropped && !cp->reported_ms && cp->due_ms && now > cp->due_ms)
-			esc_pack(e, ne, esc_add(n, e, ne, case_id, false, k->referral_feed,
-						k->referral_seq, k->referral_id,
-						LD__OVERDUE__OVERDUE_STAGE_REPORT, (int)j, k->holder,
-						k->referrer, cp->due_ms));
+			esc_pack(e, ne,
+				 esc_add(n, e, ne, case_id, false, k->referral_feed,
+					 k->referral_seq, k->referral_id,
+					 LD__OVERDUE__OVERDUE_STAGE_REPORT, (int)j, k->holder,
+					 k->referrer, cp->due_ms));
 	}
 	ld_case_destroy(&k);
 }
@@ -235,8 +240,8 @@ void ld_escalate_tick(ld_node_t *n, int64_t mono)
 	/* Cases: only the due indexes up to now, never every case. Each
 	 * escalation is packed when it is made (it points into the case). */
 	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]) && ne < ESC_MAX; i++) {
-		struct due_walk w = {n, e, &ne, now, (int64_t)n->conf->sla_answer_days * 86400000,
-				     classes[i]};
+		struct due_walk w = {
+			n, e, &ne, now, (int64_t)n->conf->sla_answer_days * 86400000, classes[i]};
 
 		if (ld_store_foreach_due(n->store, classes[i], false, due_cb, &w) < 0)
 			break;
@@ -256,8 +261,10 @@ void ld_escalate_tick(ld_node_t *n, int64_t mono)
 				goto out;
 			ld__escalation__pack(&x->m, x->buf);
 		}
-		reqs[i] = (ld_append_req_t){.kind = LD__KIND__KIND_ESCALATION, .audience = x->aud,
-					    .n_audience = x->n_aud, .payload = x->buf,
+		reqs[i] = (ld_append_req_t){.kind = LD__KIND__KIND_ESCALATION,
+					    .audience = x->aud,
+					    .n_audience = x->n_aud,
+					    .payload = x->buf,
 					    .payload_len = x->len};
 	}
 	r = ld_store_append(n->store, reqs, ne, NULL);

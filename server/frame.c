@@ -32,7 +32,7 @@ static const struct frame_kind {
 	[LD__FRAME__BODY_ENTRIES] = {NULL, ld_ingest_take},
 	[LD__FRAME__BODY_PROOF] = {ld_ingest_on_proof, NULL},
 	[LD__FRAME__BODY_REFUSAL] = {on_refusal, NULL},
-	[LD__FRAME__BODY_PING] = {NULL, NULL},   /* the link is alive: nothing more */
+	[LD__FRAME__BODY_PING] = {NULL, NULL}, /* the link is alive: nothing more */
 	[LD__FRAME__BODY_PONG] = {NULL, NULL},
 	[LD__FRAME__BODY_BLOB_OPEN] = {ld_blobx_on_open, NULL},
 	[LD__FRAME__BODY_BLOB_OFFER] = {ld_blobx_on_offer, NULL},
@@ -51,7 +51,8 @@ void ld_frame_handle(ld_node_t *n, link_t *l, const void *data, size_t size)
 	Ld__Frame *f;
 
 	if (size > LD_FRAME_MAX) {
-		log_warn("frame of %zu bytes from %s refused (limit %u)", size, l->peer, LD_FRAME_MAX);
+		log_warn("frame of %zu bytes from %s refused (limit %u)", size, l->peer,
+			 LD_FRAME_MAX);
 		return;
 	}
 	/* Evidence chunks (most of the bytes) skip the decoder's copy. */

@@ -20,8 +20,8 @@
 #include "server/log.h"
 #include "server/node.h"
 
-#define ASKS_MAX 4                 /* a request is sent this many times */
-#define ASK_AGAIN_MS 5000          /* first interval between them; doubles */
+#define ASKS_MAX 4	  /* a request is sent this many times */
+#define ASK_AGAIN_MS 5000 /* first interval between them; doubles */
 #define ANSWER_BYTES_MAX (16u << 20)
 #define ANSWER_ENTRIES_MAX 4096
 
@@ -39,8 +39,10 @@ void ld_history_want(ld_node_t *n, const char *case_id)
 
 	if (!w) {
 		if (n->n_history == LD_MAX_HISTORY) {
-			log_warn("case %s passed to this node: too many case histories asked for at "
-				 "once; its earlier entries stay redacted here for now", case_id);
+			log_warn(
+				"case %s passed to this node: too many case histories asked for at "
+				"once; its earlier entries stay redacted here for now",
+				case_id);
 			return;
 		}
 		w = &n->history[n->n_history++];
@@ -145,8 +147,8 @@ static int answer_raw(void *ud, const ld_raw_entry_t *e)
 	if (!(buf = malloc(need)))
 		return -ENOMEM;
 	a->bins[a->n_bins].data = buf;
-	a->bins[a->n_bins++].len = ld_entry_encode_parts(e->header, e->header_len, e->sig, e->payload,
-							  e->payload_len, buf);
+	a->bins[a->n_bins++].len = ld_entry_encode_parts(e->header, e->header_len, e->sig,
+							 e->payload, e->payload_len, buf);
 	a->used += need;
 	a->total += need;
 	a->count++;
@@ -225,8 +227,9 @@ void ld_history_on_entries(ld_node_t *n, link_t *l, const Ld__Frame *f)
 		struct held h = {false, false};
 
 		if ((r = ld_entry_parse(m->entries[i].data, m->entries[i].len, &e[nb])) < 0) {
-			log_warn("case history of %s from %s: an entry does not parse (%s); skipped",
-				 m->case_id, l->peer, ld_strerror(r));
+			log_warn(
+				"case history of %s from %s: an entry does not parse (%s); skipped",
+				m->case_id, l->peer, ld_strerror(r));
 			continue;
 		}
 		/* Entries not held yet come by pulls (in order, in full by the
@@ -247,8 +250,8 @@ void ld_history_on_entries(ld_node_t *n, link_t *l, const Ld__Frame *f)
 	}
 	for (size_t i = 0; i < nb; i++) {
 		if (b[i].status < 0)
-			log_warn("case history of %s from %s: %s #%llu refused: %s", m->case_id, l->peer,
-				 e[i]->hdr->author, (unsigned long long)e[i]->hdr->seq,
+			log_warn("case history of %s from %s: %s #%llu refused: %s", m->case_id,
+				 l->peer, e[i]->hdr->author, (unsigned long long)e[i]->hdr->seq,
 				 ld_strerror(b[i].status));
 		else
 			filled++;

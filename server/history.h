@@ -12,7 +12,7 @@
 /* A case passed to this node whose earlier history it asks its links for. */
 typedef struct history_want {
 	char case_id[LD_CASE_ID_MAX + 1];
-	int64_t next_at;         /* monotonic: ask (again) then */
+	int64_t next_at; /* monotonic: ask (again) then */
 	int asks;
 } history_want_t;
 

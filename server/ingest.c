@@ -42,7 +42,7 @@ struct pending {
 struct ld_round {
 	struct pending p[ROUND_FRAMES_MAX];
 	size_t n;
-	size_t bytes;   /* entry bytes held for this round's commit */
+	size_t bytes; /* entry bytes held for this round's commit */
 };
 
 int ld_ingest_round_new(struct ld_round **ret)
@@ -108,7 +108,8 @@ static void broadcast_proof(ld_node_t *n, const ld_entry_t *a, const ld_entry_t 
 {
 	Ld__Frame f = LD__FRAME__INIT;
 	Ld__Proof p = LD__PROOF__INIT;
-	uint8_t *wa = malloc(ld_entry_wire_size(a, false)), *wb = malloc(ld_entry_wire_size(b, false));
+	uint8_t *wa = malloc(ld_entry_wire_size(a, false)),
+		*wb = malloc(ld_entry_wire_size(b, false));
 
 	if (wa && wb) {
 		p.has_a = p.has_b = true;
@@ -210,7 +211,7 @@ static int receipt_append(ld_node_t *n, struct receipts *rc)
 	d.n_entries = rc->n;
 	d.entries = rc->ptrs;
 	d.has_received_ms = true;
-	d.received_ms = ld_now_ms();   /* a date, on the wall clock */
+	d.received_ms = ld_now_ms(); /* a date, on the wall clock */
 	d.via = (char *)rc->via;
 	q.payload_len = ld__delivery_receipt__get_packed_size(&d);
 	buf = malloc(q.payload_len);
@@ -223,7 +224,8 @@ static int receipt_append(ld_node_t *n, struct receipts *rc)
 	r = ld_store_append(n->store, &q, 1, NULL);
 	free(buf);
 	if (r < 0)
-		log_error("cannot write delivery receipt for %zu entries: %s", rc->n, ld_strerror(r));
+		log_error("cannot write delivery receipt for %zu entries: %s", rc->n,
+			  ld_strerror(r));
 	else
 		ld_outbox_announce(n->outbox, n->conf->id);
 	return r;
@@ -243,7 +245,7 @@ static void want_granted(ld_node_t *n, const ld_entry_t *e)
 	m = ld_entry_payload(e, LD__KIND__KIND_REFERRAL_RESPONSE);
 	if (!m)
 		return;
-	to = m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER   ? m->transfer_to
+	to = m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER	 ? m->transfer_to
 	     : m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_DESIGNATE ? m->designated
 										 : NULL;
 	if (to && !strcmp(to, n->conf->id) && ld_case_id_valid(m->case_id)) {
@@ -277,7 +279,8 @@ static void parse_round(struct ld_round *rd, ld_ingest_batch_t *b)
 
 		p->run = calloc(e->n_entries ? e->n_entries : 1, sizeof(*p->run));
 		for (size_t j = 0; p->run && j < e->n_entries; j++) {
-			int r = ld_entry_parse(e->entries[j].data, e->entries[j].len, &p->run[p->n]);
+			int r = ld_entry_parse(e->entries[j].data, e->entries[j].len,
+					       &p->run[p->n]);
 
 			if (r < 0) {
 				p->parse_err = r;
@@ -299,8 +302,7 @@ static void parse_round(struct ld_round *rd, ld_ingest_batch_t *b)
 }
 
 /* What one stored (or refused) frame calls for. */
-static void judge(ld_node_t *n, struct pending *p, const ld_ingest_batch_t *b,
-		  struct receipts *rc)
+static void judge(ld_node_t *n, struct pending *p, const ld_ingest_batch_t *b, struct receipts *rc)
 {
 	const char *feed = p->f->entries->feed;
 	int st = p->parse_err ? p->parse_err : b->status;

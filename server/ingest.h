@@ -21,7 +21,7 @@
 #include "server/peer.h"
 #include "wire.pb-c.h"
 
-#define LD_ROUND_BYTES_MAX (64u << 20)   /* entry bytes held for one group commit */
+#define LD_ROUND_BYTES_MAX (64u << 20) /* entry bytes held for one group commit */
 
 struct ld_round;
 

@@ -63,11 +63,13 @@ void ld_links_timers(ld_node_t *n, int64_t now)
 		if (l->up && now - l->last_rx > n->conf->peer_timeout_ms) {
 			char why[64];
 
-			snprintf(why, sizeof(why), "silent for %lld ms", (long long)(now - l->last_rx));
+			snprintf(why, sizeof(why), "silent for %lld ms",
+				 (long long)(now - l->last_rx));
 			ld_link_mark_down(n, l, why);
 		}
 		if (l->outgoing && !l->up && now - l->sock_since >= l->retry_ms) {
-			l->retry_ms = l->retry_ms * 2 < LD_REDIAL_MAX_MS ? l->retry_ms * 2 : LD_REDIAL_MAX_MS;
+			l->retry_ms = l->retry_ms * 2 < LD_REDIAL_MAX_MS ? l->retry_ms * 2
+									 : LD_REDIAL_MAX_MS;
 			ld_peer_redial(n, l);
 		}
 		if (l->outgoing && l->sock && !l->up && now - l->last_hello >= hb) {

@@ -32,10 +32,10 @@
 #define ZMQ_ZAP_ENFORCE_DOMAIN 93 /* draft in 4.3; honoured by Debian's libzmq5 */
 #endif
 
-#define REBIND_MS 1000        /* re-bind the ROUTER after a revocation, then every second */
-#define CUT_NOTICE_MS 1000    /* a revoked peer gets its notice this long before we close */
-#define INDEX_IDLE_MS 5000    /* with the index complete, look again this often */
-#define QUIET_MS 100          /* idle: nothing to read for this long (index slices) */
+#define REBIND_MS 1000	   /* re-bind the ROUTER after a revocation, then every second */
+#define CUT_NOTICE_MS 1000 /* a revoked peer gets its notice this long before we close */
+#define INDEX_IDLE_MS 5000 /* with the index complete, look again this often */
+#define QUIET_MS 100	   /* idle: nothing to read for this long (index slices) */
 
 static int router_open(ld_node_t *n)
 {
@@ -85,7 +85,8 @@ static void router_rebind(ld_node_t *n)
 	n->rebind_at = ld_mono_ms() + REBIND_MS;
 	if (r < 0)
 		log_warn("re-binding %s: %s; retrying every second (is another process using the "
-			 "[node] bind address?)", n->conf->bind, zmq_strerror(-r));
+			 "[node] bind address?)",
+			 n->conf->bind, zmq_strerror(-r));
 }
 
 /* Close the outgoing sockets of peers cut off by a revocation. */
@@ -134,8 +135,9 @@ void ld_node_roster_changed(ld_node_t *n)
 		/* Cut a peer that is revoked, or that was a member and is gone;
 		 * not one the roster has not reached yet (a node bootstrapping
 		 * from its configured peer learns the roster piece by piece). */
-		if (l->cut || !(ld_access_revoked(a, l->peer) ||
-				(old && ld_access_member(old, l->peer) && !ld_access_member(a, l->peer))))
+		if (l->cut ||
+		    !(ld_access_revoked(a, l->peer) ||
+		      (old && ld_access_member(old, l->peer) && !ld_access_member(a, l->peer))))
 			continue;
 		log_warn("peer %s is no longer in the roster (revoked): cutting it off", l->peer);
 		/* Tell it first: the root's entries it lacks, the revocation
@@ -170,17 +172,18 @@ static int load_identity(ld_node_t *n, char *err, size_t errsz)
 	r = ld_key_load(n->conf->key_path, &n->key);
 	if (r < 0) {
 		snprintf(err, errsz, "signing key %s: %s", n->conf->key_path,
-			 r == -EACCES ? "readable by group or others; run chmod 600 on it"
+			 r == -EACCES	? "readable by group or others; run chmod 600 on it"
 			 : r == -EINVAL ? "not an Ed25519 private key (PEM)"
-			 : r == -ENOENT ? "no such file (create a node with `liandong init`, or a key "
-					  "with `liandong key new FILE`)"
-					: strerror(-r));
+			 : r == -ENOENT
+				 ? "no such file (create a node with `liandong init`, or a key "
+				   "with `liandong key new FILE`)"
+				 : strerror(-r));
 		return r;
 	}
 	r = ld_curve_load(n->conf->curve_path, &n->curve);
 	if (r < 0) {
 		snprintf(err, errsz, "curve key pair %s: %s", n->conf->curve_path,
-			 r == -EACCES ? "readable by group or others; run chmod 600 on it"
+			 r == -EACCES	? "readable by group or others; run chmod 600 on it"
 			 : r == -EINVAL ? "not a liandong curve key pair file"
 			 : r == -ENOENT ? "no such file (`liandong init` creates one)"
 					: strerror(-r));
@@ -210,17 +213,20 @@ static int api_bind(ld_node_t *n, char *err, size_t errsz)
 			return r;
 		r = ld_ipc_probe(path);
 		if (r == 0 || r == -EACCES || r == -EPERM) {
-			snprintf(err, errsz, "the local API socket %s %s (another liandongd with the "
-					     "same [node] api?): stop it, or give this node its own "
-					     "api = ipc:///PATH.sock under [node] in %s", path,
+			snprintf(err, errsz,
+				 "the local API socket %s %s (another liandongd with the "
+				 "same [node] api?): stop it, or give this node its own "
+				 "api = ipc:///PATH.sock under [node] in %s",
+				 path,
 				 r == 0 ? "is in use by a running process"
 					: "belongs to another user, whose process may be using it",
 				 n->conf->path);
 			return -EADDRINUSE;
 		}
 		if (r == -ENOTSOCK) {
-			snprintf(err, errsz, "%s is in the way of the local API socket: it is a file, "
-					     "not a socket; move it away or change [node] api in %s",
+			snprintf(err, errsz,
+				 "%s is in the way of the local API socket: it is a file, "
+				 "not a socket; move it away or change [node] api in %s",
 				 path, n->conf->path);
 			return r;
 		}
@@ -236,7 +242,8 @@ static int api_bind(ld_node_t *n, char *err, size_t errsz)
 	r = zmq_bind(n->api, n->conf->api) < 0 ? -errno : 0;
 	umask(old);
 	if (r < 0) {
-		snprintf(err, errsz, "binding the local API %s: %s", n->conf->api, zmq_strerror(-r));
+		snprintf(err, errsz, "binding the local API %s: %s", n->conf->api,
+			 zmq_strerror(-r));
 		return r;
 	}
 	if (path && lstat(path, &st) == 0) {
@@ -330,7 +337,8 @@ int ld_node_listen(ld_node_t *n)
 		goto fail;
 	}
 	if (conf->bind && (r = router_open(n)) < 0) {
-		snprintf(err, sizeof(err), "binding %s for peers: %s", conf->bind, zmq_strerror(-r));
+		snprintf(err, sizeof(err), "binding %s for peers: %s", conf->bind,
+			 zmq_strerror(-r));
 		goto fail;
 	}
 	if ((r = api_bind(n, err, sizeof(err))) < 0)

@@ -53,30 +53,30 @@ struct ld_node {
 	ld_curve_pair_t curve;
 	ld_access_t *access;
 	void *ctx, *router, *zap, *api;
-	dev_t api_dev;              /* the API socket file bound (ino 0: none), */
-	ino_t api_ino;              /* removed at the end if it is still ours */
+	dev_t api_dev; /* the API socket file bound (ino 0: none), */
+	ino_t api_ino; /* removed at the end if it is still ours */
 	int sigfd;
-	ld_node_tap_t tap;          /* frame/answer set: output goes there */
+	ld_node_tap_t tap; /* frame/answer set: output goes there */
 	link_t *links[LD_MAX_LINKS];
 	size_t n_links;
 	pull_t pulls[LD_MAX_PULLS]; /* in flight: the first n_pulls */
 	size_t n_pulls;
-	struct ld_round *round;     /* Entries frames for this turn's commit */
-	ld_outbox_t *outbox;        /* what commits call for, done once per turn */
+	struct ld_round *round; /* Entries frames for this turn's commit */
+	ld_outbox_t *outbox;	/* what commits call for, done once per turn */
 	history_want_t history[LD_MAX_HISTORY];
 	size_t n_history;
 	waiter_t *waiters;
 	size_t n_waiters, cap_waiters;
-	int64_t started_ms;         /* wall clock: a date the API reports */
+	int64_t started_ms; /* wall clock: a date the API reports */
 	/* Monotonic times (clock.h) when something is due. */
 	int64_t storage_retry_at, last_progress_log, index_at, rebind_at, escalate_at;
-	int64_t busy_at;            /* the poll last found something to read */
-	int64_t cut_at;             /* close the sockets of cut peers then (0: none) */
+	int64_t busy_at; /* the poll last found something to read */
+	int64_t cut_at;	 /* close the sockets of cut peers then (0: none) */
 	bool stopping, rebind_router, blob_busy;
-	bool revoked;               /* the root revoked this node: sign nothing */
+	bool revoked;		    /* the root revoked this node: sign nothing */
 	ld_revocation_t revocation; /* by which roster entry, when revoked */
-	ld_blobs_t *blobs;          /* evidence files (DATA/blobs) */
-	struct ld_blobx *bx;        /* their transfers (blobx.c) */
+	ld_blobs_t *blobs;	    /* evidence files (DATA/blobs) */
+	struct ld_blobx *bx;	    /* their transfers (blobx.c) */
 };
 
 /* A node without sockets: identity, store, roster, evidence files, the

@@ -9,7 +9,7 @@
 #include "server/log.h"
 #include "server/node.h"
 
-#define DRAIN_MAX 256              /* messages read from one socket per turn */
+#define DRAIN_MAX 256 /* messages read from one socket per turn */
 
 link_t *ld_link_new(ld_node_t *n, const char *peer, bool outgoing)
 {
@@ -168,9 +168,10 @@ void ld_peer_connect_all(ld_node_t *n)
 		l->sock_since = ld_mono_ms();
 		r = peer_connect(n, l);
 		if (r == -ENOKEY)
-			log_warn("peer %s: no curve key known; put 'ENDPOINT CURVE-KEY' under [peers] "
-				 "in %s, or wait for the roster to list %s", l->peer, n->conf->path,
-				 l->peer);
+			log_warn(
+				"peer %s: no curve key known; put 'ENDPOINT CURVE-KEY' under [peers] "
+				"in %s, or wait for the roster to list %s",
+				l->peer, n->conf->path, l->peer);
 		else if (r < 0)
 			log_error("cannot connect to %s at %s: %s", l->peer, l->conf->endpoint,
 				  zmq_strerror(-r));

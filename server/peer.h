@@ -21,11 +21,11 @@
 #include "common/conf/config.h"
 #include "wire.pb-c.h"
 
-#define LD_FRAME_MAX (8u << 20)   /* largest ZeroMQ message accepted from anyone */
+#define LD_FRAME_MAX (8u << 20) /* largest ZeroMQ message accepted from anyone */
 #define LD_MAX_LINKS 256
 #define LD_RID_MAX 256
-#define LD_LINK_FORGET_MS 60000   /* an incoming link down this long is forgotten */
-#define LD_REDIAL_MIN_MS 2000     /* backoff of an outgoing link's redials */
+#define LD_LINK_FORGET_MS 60000 /* an incoming link down this long is forgotten */
+#define LD_REDIAL_MIN_MS 2000	/* backoff of an outgoing link's redials */
 #define LD_REDIAL_MAX_MS 30000
 
 typedef struct ld_node ld_node_t;
@@ -33,18 +33,18 @@ struct peer_head;
 
 typedef struct link {
 	char peer[LD_NODE_ID_MAX + 1];
-	bool outgoing;                /* our DEALER to a configured peer */
-	void *sock;                   /* that DEALER; NULL for incoming links */
-	uint8_t rid[LD_RID_MAX];      /* routing id on our ROUTER (incoming) */
+	bool outgoing;		 /* our DEALER to a configured peer */
+	void *sock;		 /* that DEALER; NULL for incoming links */
+	uint8_t rid[LD_RID_MAX]; /* routing id on our ROUTER (incoming) */
 	size_t rid_len;
-	const ld_peer_conf_t *conf;   /* outgoing only */
+	const ld_peer_conf_t *conf; /* outgoing only */
 	bool up;
-	bool cut;                     /* revoked: never used again */
-	bool lost;                    /* went down; ld_links_settle() not yet run */
+	bool cut;  /* revoked: never used again */
+	bool lost; /* went down; ld_links_settle() not yet run */
 	/* Monotonic times (clock.h): last frame in, last frame out, last
 	 * Hello, last ping tried, when it went down. */
 	int64_t last_rx, last_tx, last_hello, ping_at, down_since;
-	int64_t sock_since, retry_ms;   /* outgoing: last (re)dial, backoff */
+	int64_t sock_since, retry_ms; /* outgoing: last (re)dial, backoff */
 	struct peer_head *heads;      /* what it announced (sync.c) */
 	size_t n_heads, cap_heads;
 	uint64_t entries_in, entries_out;

@@ -9,12 +9,12 @@
 #include "server/node.h"
 #include "server/sync.h"
 
-#define PULL_BYTES_MAX (16u << 20)       /* bytes sent in answer to one Pull */
-#define HEADS_MAX 4096                   /* feeds remembered per peer */
+#define PULL_BYTES_MAX (16u << 20) /* bytes sent in answer to one Pull */
+#define HEADS_MAX 4096		   /* feeds remembered per peer */
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 60000
 #define STORAGE_RETRY_MS 5000
-#define HELLO_ANSWER_MS 1000             /* answer a peer's Hello at most this often */
+#define HELLO_ANSWER_MS 1000 /* answer a peer's Hello at most this often */
 
 /* ---- heads ---- */
 
@@ -153,9 +153,9 @@ static void head_backoff(link_t *l, const char *feed)
 
 	if (!ph)
 		return;
-	ph->retry_ms = ph->retry_ms ? (ph->retry_ms * 2 < RETRY_MAX_MS ? ph->retry_ms * 2
-								: RETRY_MAX_MS)
-				    : RETRY_MIN_MS;
+	ph->retry_ms = ph->retry_ms
+			       ? (ph->retry_ms * 2 < RETRY_MAX_MS ? ph->retry_ms * 2 : RETRY_MAX_MS)
+			       : RETRY_MIN_MS;
 	ph->retry_at = ld_mono_ms() + ph->retry_ms;
 }
 
@@ -303,7 +303,8 @@ void ld_sync_schedule(ld_node_t *n)
 				struct id_at a = {.found = false};
 
 				ph->fork_checked = true;
-				ld_store_foreach_raw(n->store, ph->feed, ph->seq, ph->seq, id_at_cb, &a);
+				ld_store_foreach_raw(n->store, ph->feed, ph->seq, ph->seq, id_at_cb,
+						     &a);
 				/* Same seq, other id: fetch theirs; ingest proves it. */
 				if (a.found && memcmp(a.id, ph->id, LD_ID_LEN) != 0)
 					pull_start(n, l, ph->feed, ph->seq, 1);
@@ -351,7 +352,8 @@ void ld_sync_timers(ld_node_t *n, int64_t now)
 			continue;
 		}
 		log_warn("pull of %s from %s timed out; asking again (another peer first, if "
-			 "one has it)", p->feed, p->link->peer);
+			 "one has it)",
+			 p->feed, p->link->peer);
 		head_backoff(p->link, p->feed);
 		pull_end(n, p);
 	}
@@ -441,8 +443,8 @@ static int serve_one(void *ud, const ld_raw_entry_t *e)
 	 * puller asks again from where this answer ends. */
 	if (s->sent + s->used + need > PULL_BYTES_MAX && s->n_bins)
 		return 1;
-	if (s->n_bins && (s->n_bins == LD_ENTRIES_FRAME_MAX ||
-			  s->used + need > LD_ENTRIES_FRAME_BYTES)) {
+	if (s->n_bins &&
+	    (s->n_bins == LD_ENTRIES_FRAME_MAX || s->used + need > LD_ENTRIES_FRAME_BYTES)) {
 		s->sent += s->used;
 		if (serve_flush(s, false) < 0)
 			return s->err;
@@ -456,9 +458,9 @@ static int serve_one(void *ud, const ld_raw_entry_t *e)
 		s->buf = nb;
 		s->cap = cap;
 	}
-	s->bins[s->n_bins].len = ld_entry_encode_parts(e->header, e->header_len, e->sig,
-						      full ? e->payload : NULL, e->payload_len,
-						      s->buf + s->used);
+	s->bins[s->n_bins].len =
+		ld_entry_encode_parts(e->header, e->header_len, e->sig, full ? e->payload : NULL,
+				      e->payload_len, s->buf + s->used);
 	s->used += s->bins[s->n_bins].len;
 	s->n_bins++;
 	s->total++;

@@ -39,9 +39,9 @@ typedef struct peer_head {
 	char feed[LD_NODE_ID_MAX + 1];
 	uint64_t seq;
 	uint8_t id[LD_ID_LEN];
-	bool fork_checked;       /* we compared this head's id with ours */
-	int64_t retry_at;        /* monotonic: do not pull this feed from this peer before */
-	int64_t retry_ms;        /* current backoff */
+	bool fork_checked; /* we compared this head's id with ours */
+	int64_t retry_at;  /* monotonic: do not pull this feed from this peer before */
+	int64_t retry_ms;  /* current backoff */
 } peer_head_t;
 
 /* A pull in flight (one per feed; n->pulls[0, n->n_pulls)). */
@@ -49,7 +49,7 @@ typedef struct pull {
 	char feed[LD_NODE_ID_MAX + 1];
 	link_t *link;
 	uint64_t from, want;
-	int64_t deadline;        /* monotonic */
+	int64_t deadline; /* monotonic */
 } pull_t;
 
 /* Send 'l' our Hello: every head we hold; 'reply' asks for its own. */

@@ -65,9 +65,10 @@ static void handle_one(ld_node_t *n, zmq_msg_t *f, size_t nf)
 	if (n->access)
 		owner = ld_access_by_curve(n->access, zmq_msg_data(&f[6]));
 	if (!owner) {
-		log_warn("refused connection from %s: curve key %s is not a current roster member "
-			 "(if that node should connect, add it with `liandong roster add` on the root)",
-			 addr, z85);
+		log_warn(
+			"refused connection from %s: curve key %s is not a current roster member "
+			"(if that node should connect, add it with `liandong roster add` on the root)",
+			addr, z85);
 		reply(n->zap, &f[1], "400", "not in roster", "");
 		return;
 	}

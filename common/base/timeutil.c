@@ -51,7 +51,11 @@ static int parse_span(const char *s, int64_t now_ms, int64_t *ret_ms)
 	v = strtol(s + 1, &end, 10);
 	if (errno || end == s + 1 || s[1] < '0' || s[1] > '9')
 		return -EINVAL;
-	unit = *end == 's' ? 1000 : *end == 'm' ? 60000 : *end == 'h' ? 3600000 : *end == 'd' ? 86400000 : 0;
+	unit = *end == 's'   ? 1000
+	       : *end == 'm' ? 60000
+	       : *end == 'h' ? 3600000
+	       : *end == 'd' ? 86400000
+			     : 0;
 	if (!unit || end[1])
 		return -EINVAL;
 	if (v <= 0 || v > 3153600000 / (unit / 1000))
@@ -146,11 +150,12 @@ void ld_time_format(int64_t ms, unsigned flags, char *buf, size_t n)
 	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
 	off = flags & LD_TIME_UTC ? 0 : tm.tm_gmtoff;
 	if (flags & LD_TIME_UTC)
-		snprintf(buf, n, "%s%s%02d:%02d:%02dZ", date, sep, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		snprintf(buf, n, "%s%s%02d:%02d:%02dZ", date, sep, tm.tm_hour, tm.tm_min,
+			 tm.tm_sec);
 	else
-		snprintf(buf, n, "%s%s%02d:%02d:%02d%s%c%02ld:%02ld", date, sep, tm.tm_hour, tm.tm_min,
-			 tm.tm_sec, flags & LD_TIME_RFC3339 ? "" : " ", off < 0 ? '-' : '+',
-			 labs(off) / 3600, labs(off) % 3600 / 60);
+		snprintf(buf, n, "%s%s%02d:%02d:%02d%s%c%02ld:%02ld", date, sep, tm.tm_hour,
+			 tm.tm_min, tm.tm_sec, flags & LD_TIME_RFC3339 ? "" : " ",
+			 off < 0 ? '-' : '+', labs(off) / 3600, labs(off) % 3600 / 60);
 }
 
 void ld_span_format(int64_t ms, char *buf, size_t n)
@@ -158,9 +163,11 @@ void ld_span_format(int64_t ms, char *buf, size_t n)
 	int64_t s = (ms < 0 ? -ms : ms) / 1000;
 
 	if (s >= 86400)
-		snprintf(buf, n, "%lld d %lld h", (long long)(s / 86400), (long long)(s % 86400 / 3600));
+		snprintf(buf, n, "%lld d %lld h", (long long)(s / 86400),
+			 (long long)(s % 86400 / 3600));
 	else if (s >= 3600)
-		snprintf(buf, n, "%lld h %lld min", (long long)(s / 3600), (long long)(s % 3600 / 60));
+		snprintf(buf, n, "%lld h %lld min", (long long)(s / 3600),
+			 (long long)(s % 3600 / 60));
 	else if (s >= 60)
 		snprintf(buf, n, "%lld min", (long long)(s / 60));
 	else if (s)

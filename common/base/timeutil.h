@@ -12,8 +12,8 @@
 #include <stdint.h>
 
 /* The forms ld_time_parse() accepts, for error messages and help. */
-#define LD_TIME_FORMS                                                                            \
-	"YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM] (without an offset in local time; a bare date "       \
+#define LD_TIME_FORMS                                                                              \
+	"YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM] (without an offset in local time; a bare date "         \
 	"means the end of that day for a deadline), or +N with s, m, h or d from now"
 
 /* Parse 's': "YYYY-MM-DD" (00:00:00, or 23:59:59 if end_of_day), with
@@ -26,8 +26,9 @@
 int ld_time_parse(const char *s, bool end_of_day, int64_t now_ms, int64_t *ret_ms);
 
 enum {
-	LD_TIME_UTC = 1,     /* in UTC, "Z", instead of the local zone */
-	LD_TIME_RFC3339 = 2, /* "2027-01-10T09:00:00+08:00" instead of "2027-01-10 09:00:00 +08:00" */
+	LD_TIME_UTC = 1, /* in UTC, "Z", instead of the local zone */
+	LD_TIME_RFC3339 =
+		2, /* "2027-01-10T09:00:00+08:00" instead of "2027-01-10 09:00:00 +08:00" */
 };
 
 /* Format Unix ms 'ms' into buf (size n; 32 bytes suffice). */

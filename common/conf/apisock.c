@@ -31,8 +31,10 @@ int ld_endpoint_check(const char *endpoint, char *err, size_t errsz)
 
 	if (len <= LD_IPC_PATH_MAX)
 		return 0;
-	snprintf(err, errsz, "the ipc:// path %s is %zu bytes long, over the limit of %d bytes for "
-			     "a Unix socket path", path, len, LD_IPC_PATH_MAX);
+	snprintf(err, errsz,
+		 "the ipc:// path %s is %zu bytes long, over the limit of %d bytes for "
+		 "a Unix socket path",
+		 path, len, LD_IPC_PATH_MAX);
 	return -ENAMETOOLONG;
 }
 
@@ -74,8 +76,10 @@ int ld_api_dir_prepare(const char *path, bool private_dir, char *err, size_t err
 	int r;
 
 	if (!slash) {
-		snprintf(err, errsz, "the API socket path %s is relative; give an absolute one "
-				     "(api = ipc:///PATH.sock under [node])", path);
+		snprintf(err, errsz,
+			 "the API socket path %s is relative; give an absolute one "
+			 "(api = ipc:///PATH.sock under [node])",
+			 path);
 		return -EINVAL;
 	}
 	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
@@ -83,9 +87,10 @@ int ld_api_dir_prepare(const char *path, bool private_dir, char *err, size_t err
 	if (r < 0 && errno == ENOENT) {
 		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 			r = -errno;
-			snprintf(err, errsz, "cannot create the API socket directory %s: %s (create "
-					     "it, owned by this node's user with mode 0700, or " SET_API
-					     ")", dir, strerror(-r));
+			snprintf(err, errsz,
+				 "cannot create the API socket directory %s: %s (create "
+				 "it, owned by this node's user with mode 0700, or " SET_API ")",
+				 dir, strerror(-r));
 			return r;
 		}
 		r = private_dir ? lstat(dir, &st) : stat(dir, &st);
@@ -97,23 +102,26 @@ int ld_api_dir_prepare(const char *path, bool private_dir, char *err, size_t err
 		return r;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		snprintf(err, errsz, "the API socket directory %s is not a directory (%s is in the "
-				     "way): remove it, or " SET_API, dir,
-			 S_ISLNK(st.st_mode) ? "a symbolic link" : "a file");
+		snprintf(err, errsz,
+			 "the API socket directory %s is not a directory (%s is in the "
+			 "way): remove it, or " SET_API,
+			 dir, S_ISLNK(st.st_mode) ? "a symbolic link" : "a file");
 		return -ENOTDIR;
 	}
 	if (private_dir ? st.st_uid != me : st.st_uid != me && st.st_uid != 0) {
-		snprintf(err, errsz, "the API socket directory %s belongs to uid %u, not to this "
-				     "node's user (uid %u): another user may have made it to take the "
-				     "socket's place; remove it, or " SET_API, dir, (unsigned)st.st_uid,
-			 (unsigned)me);
+		snprintf(err, errsz,
+			 "the API socket directory %s belongs to uid %u, not to this "
+			 "node's user (uid %u): another user may have made it to take the "
+			 "socket's place; remove it, or " SET_API,
+			 dir, (unsigned)st.st_uid, (unsigned)me);
 		return -EPERM;
 	}
 	if (private_dir ? (st.st_mode & 077) : (st.st_mode & 022)) {
-		snprintf(err, errsz, "the API socket directory %s has mode %04o: other users could "
-				     "%s the socket; run chmod 700 %s, or " SET_API, dir,
-			 (unsigned)(st.st_mode & 07777), private_dir ? "reach or replace" : "replace",
-			 dir);
+		snprintf(err, errsz,
+			 "the API socket directory %s has mode %04o: other users could "
+			 "%s the socket; run chmod 700 %s, or " SET_API,
+			 dir, (unsigned)(st.st_mode & 07777),
+			 private_dir ? "reach or replace" : "replace", dir);
 		return -EPERM;
 	}
 	return 0;

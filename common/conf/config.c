@@ -15,10 +15,10 @@
 
 struct parse {
 	ld_config_t *c;
-	char *base;          /* directory of the config file */
-	char err[1536];      /* first error, without the line number */
+	char *base;	/* directory of the config file */
+	char err[1536]; /* first error, without the line number */
 	int bad;
-	unsigned seen;       /* bit per required key */
+	unsigned seen; /* bit per required key */
 };
 
 enum { SEEN_ID = 1, SEEN_DATA = 2, SEEN_KEY = 4, SEEN_CURVE = 8, SEEN_ROOT = 16 };
@@ -101,8 +101,9 @@ static int handler(void *ud, const char *section, const char *name, const char *
 			free(path);
 			if (r < 0)
 				return fail(p, section, name,
-					    r == -ENOENT ? "neither 64 hex digits nor an existing file"
-							 : "not an Ed25519 public key");
+					    r == -ENOENT
+						    ? "neither 64 hex digits nor an existing file"
+						    : "not an Ed25519 public key");
 			p->seen |= SEEN_ROOT;
 			return 1;
 		}
@@ -118,8 +119,9 @@ static int handler(void *ud, const char *section, const char *name, const char *
 			snprintf(zpath, sizeof(zpath), "/usr/share/zoneinfo/%s", value);
 			if (!value[0] || strstr(value, "..") ||
 			    (access(zpath, R_OK) < 0 && !strpbrk(value, "0123456789")))
-				return fail(p, section, name, "not a known time zone (e.g. "
-							      "Asia/Shanghai)");
+				return fail(p, section, name,
+					    "not a known time zone (e.g. "
+					    "Asia/Shanghai)");
 			free(c->timezone);
 			c->timezone = strdup(value);
 			return c->timezone ? 1 : fail(p, section, name, "out of memory");
@@ -142,13 +144,14 @@ static int handler(void *ud, const char *section, const char *name, const char *
 			if (ld_endpoint_check(value, why, sizeof(why)) < 0) {
 				size_t l = strlen(why);
 
-				snprintf(why + l, sizeof(why) - l, "; %s",
-					 !strcmp(name, "api")
-						 ? "put a shorter one under [node], e.g. api = "
-						   "ipc:///run/liandong/NODE.sock, or remove the line "
-						   "for the default (a short path in a private runtime "
-						   "directory)"
-						 : "use a shorter ipc:// path or a tcp:// endpoint");
+				snprintf(
+					why + l, sizeof(why) - l, "; %s",
+					!strcmp(name, "api")
+						? "put a shorter one under [node], e.g. api = "
+						  "ipc:///run/liandong/NODE.sock, or remove the line "
+						  "for the default (a short path in a private runtime "
+						  "directory)"
+						: "use a shorter ipc:// path or a tcp:// endpoint");
 				return fail(p, section, name, why);
 			}
 			slot = !strcmp(name, "bind") ? &c->bind : &c->api;
@@ -263,9 +266,9 @@ static int handler(void *ud, const char *section, const char *name, const char *
  * reported as what it is. */
 struct reader {
 	FILE *f;
-	int line;       /* lines handed out so far */
-	int too_long;   /* number of the first line that did not fit, or 0 */
-	int max;        /* inih's buffer size */
+	int line;     /* lines handed out so far */
+	int too_long; /* number of the first line that did not fit, or 0 */
+	int max;      /* inih's buffer size */
 };
 
 static char *read_line(char *str, int num, void *stream)
@@ -334,24 +337,28 @@ int ld_config_load(const char *path, ld_config_t **ret_conf, char *err, size_t e
 		goto fail;
 	}
 	if (rd.too_long && !p.bad) {
-		snprintf(err, errsz, "%s:%d: line longer than the %d characters this configuration "
-				     "reader takes (a long absolute path? give it relative to the "
-				     "configuration file's directory)", path, rd.too_long, rd.max - 1);
+		snprintf(err, errsz,
+			 "%s:%d: line longer than the %d characters this configuration "
+			 "reader takes (a long absolute path? give it relative to the "
+			 "configuration file's directory)",
+			 path, rd.too_long, rd.max - 1);
 		goto fail;
 	}
 	if (line > 0 || p.bad) {
 		if (p.bad)
 			snprintf(err, errsz, "%s:%d: %s", path, line, p.err);
 		else
-			snprintf(err, errsz, "%s:%d: not an INI line (expected 'key = value' or "
-					     "'[section]')", path, line);
+			snprintf(err, errsz,
+				 "%s:%d: not an INI line (expected 'key = value' or "
+				 "'[section]')",
+				 path, line);
 		goto fail;
 	}
 	if ((p.seen & (SEEN_ID | SEEN_DATA | SEEN_KEY | SEEN_CURVE | SEEN_ROOT)) !=
 	    (SEEN_ID | SEEN_DATA | SEEN_KEY | SEEN_CURVE | SEEN_ROOT)) {
-		const char *missing = !(p.seen & SEEN_ID)     ? "id"
-				      : !(p.seen & SEEN_DATA) ? "data"
-				      : !(p.seen & SEEN_KEY)  ? "key"
+		const char *missing = !(p.seen & SEEN_ID)      ? "id"
+				      : !(p.seen & SEEN_DATA)  ? "data"
+				      : !(p.seen & SEEN_KEY)   ? "key"
 				      : !(p.seen & SEEN_CURVE) ? "curve"
 							       : "root";
 
@@ -359,9 +366,10 @@ int ld_config_load(const char *path, ld_config_t **ret_conf, char *err, size_t e
 		goto fail;
 	}
 	if (p.c->peer_timeout_ms < 2 * p.c->heartbeat_ms) {
-		snprintf(err, errsz, "%s: [sync] peer_timeout_ms (%u) must be at least twice "
-				     "heartbeat_ms (%u), or links flap", path, p.c->peer_timeout_ms,
-			 p.c->heartbeat_ms);
+		snprintf(err, errsz,
+			 "%s: [sync] peer_timeout_ms (%u) must be at least twice "
+			 "heartbeat_ms (%u), or links flap",
+			 path, p.c->peer_timeout_ms, p.c->heartbeat_ms);
 		goto fail;
 	}
 	p.c->api_default = !p.c->api;

@@ -53,7 +53,7 @@
 typedef struct ld_peer_conf {
 	char id[LD_NODE_ID_MAX + 1];
 	char *endpoint;
-	char curve_pub[41];  /* Z85, or "" to take it from the roster */
+	char curve_pub[41]; /* Z85, or "" to take it from the roster */
 } ld_peer_conf_t;
 
 typedef struct ld_config {
@@ -63,14 +63,14 @@ typedef struct ld_config {
 	char *key_path;
 	char *curve_path;
 	uint8_t root_pub[LD_PUBKEY_LEN];
-	char *bind;            /* NULL: accept no incoming links */
+	char *bind; /* NULL: accept no incoming links */
 	char *api;
-	char *timezone;        /* NULL: the system's (or TZ) */
-	bool api_default;      /* api was not set: computed by ld_api_default() */
-	int log_level;         /* 0 error, 1 warn, 2 info, 3 debug */
+	char *timezone;	  /* NULL: the system's (or TZ) */
+	bool api_default; /* api was not set: computed by ld_api_default() */
+	int log_level;	  /* 0 error, 1 warn, 2 info, 3 debug */
 	unsigned credit, heartbeat_ms, peer_timeout_ms;
 	unsigned evidence_rate_mb, evidence_window_kb;
-	int escalate;          /* -1 auto, 0 no, 1 yes */
+	int escalate; /* -1 auto, 0 no, 1 yes */
 	unsigned escalate_interval_s, sla_ack_emergency_min, sla_ack_urgent_h, sla_ack_routine_h,
 		sla_answer_days;
 	ld_peer_conf_t peers[LD_MAX_PEERS];

@@ -32,8 +32,10 @@ int ld_curve_create(const char *path, ld_curve_pair_t *ret_pair)
 		return errno ? -errno : -EIO;
 	if ((r = ld_secret_create(path, &f)) < 0)
 		return r;
-	if (fprintf(f, "# liandong CurveZMQ key pair: keep secret (mode 0600)\n"
-		       "public = %s\nsecret = %s\n", ret_pair->pub, ret_pair->sec) < 0)
+	if (fprintf(f,
+		    "# liandong CurveZMQ key pair: keep secret (mode 0600)\n"
+		    "public = %s\nsecret = %s\n",
+		    ret_pair->pub, ret_pair->sec) < 0)
 		r = -EIO;
 	return ld_secret_close(f, path, r);
 }

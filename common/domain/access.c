@@ -14,7 +14,7 @@ struct member {
 	char superior[LD_NODE_ID_MAX + 1];
 	char region[16];
 	uint32_t kind;
-	int64_t valid_from, valid_until;  /* 0 = open */
+	int64_t valid_from, valid_until; /* 0 = open */
 	uint8_t curve[32];
 	bool has_curve, revoked;
 };

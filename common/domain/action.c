@@ -13,7 +13,7 @@
 const char *ld_part_state_name(enum ld_part_state s)
 {
 	static const char *const n[] = {"no answer", "acknowledged", "accepted", "declined",
-					"on site", "in progress", "completed"};
+					"on site",   "in progress",  "completed"};
 
 	return (unsigned)s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
 }
@@ -96,13 +96,13 @@ static void judge_dispatch(ld_action_t *a, ld_case_item_t *it, const ld_entry_t 
 			/* A participant listed twice is one participant. */
 			if (!p->node_id || !ld_node_id_valid(p->node_id) || part_of(a, p->node_id))
 				continue;
-			snprintf(a->parts[a->n_parts].node, sizeof(a->parts[0].node), "%s", p->node_id);
+			snprintf(a->parts[a->n_parts].node, sizeof(a->parts[0].node), "%s",
+				 p->node_id);
 			a->parts[a->n_parts++].role = p->role;
 		}
 	}
 	ld__action_dispatch__free_unpacked(m, NULL);
 }
-
 
 static void judge_response(ld_action_t *a, ld_case_item_t *it, const ld_entry_t *e)
 {
@@ -114,10 +114,11 @@ static void judge_response(ld_action_t *a, ld_case_item_t *it, const ld_entry_t 
 		return;
 	}
 	snprintf(it->summary, sizeof(it->summary), "%s%s%s%s%s",
-		 m->response >= 1 && m->response <= 6 ? ld_part_state_name((enum ld_part_state)m->response)
-						      : "?",
-		 m->reason ? ": " : "", m->reason ? m->reason : "", m->findings ? "; findings: " : "",
-		 m->findings ? m->findings : "");
+		 m->response >= 1 && m->response <= 6
+			 ? ld_part_state_name((enum ld_part_state)m->response)
+			 : "?",
+		 m->reason ? ": " : "", m->reason ? m->reason : "",
+		 m->findings ? "; findings: " : "", m->findings ? m->findings : "");
 	p = a->dispatched ? part_of(a, e->hdr->author) : NULL;
 	if (!a->dispatched)
 		refuse(it, "no dispatch of this action is held here");
@@ -125,7 +126,8 @@ static void judge_response(ld_action_t *a, ld_case_item_t *it, const ld_entry_t 
 		refuse(it, "only the dispatch's participants may answer it");
 	else if (m->response < 1 || m->response > 6)
 		refuse(it, "unknown answer");
-	else if (m->response == LD__ACTION_REPLY__ACTION_REPLY_DECLINED && (!m->reason || !m->reason[0]))
+	else if (m->response == LD__ACTION_REPLY__ACTION_REPLY_DECLINED &&
+		 (!m->reason || !m->reason[0]))
 		refuse(it, "declining needs a reason");
 	else if (m->response == LD__ACTION_REPLY__ACTION_REPLY_COMPLETED &&
 		 (!m->findings || !m->findings[0]))
@@ -151,7 +153,7 @@ struct hid {
 	uint64_t seq[HIDDEN_ITEMS_MAX];
 	int64_t time_ms[HIDDEN_ITEMS_MAX];
 	size_t n, scanned;
-	bool more;              /* more than could be looked at: assume one */
+	bool more; /* more than could be looked at: assume one */
 };
 
 static bool concerned(const ld_action_t *a, const char *node)
@@ -189,8 +191,8 @@ static int hidden_cb(void *ud, const ld_hidden_t *h)
 
 /* Insert a not-visible item for p's redacted answer (seq, time) into the
  * timeline, before the first item dated later. */
-static int hidden_item(const ld_rd_t *rd, ld_action_t *a, const ld_participant_t *p,
-		       uint64_t seq, int64_t time_ms)
+static int hidden_item(const ld_rd_t *rd, ld_action_t *a, const ld_participant_t *p, uint64_t seq,
+		       int64_t time_ms)
 {
 	ld_case_item_t *items = realloc(a->items, (a->n_items + 1) * sizeof(*items)), *it;
 	ld_entry_t *e = NULL;
@@ -218,7 +220,8 @@ static int hidden_item(const ld_rd_t *rd, ld_action_t *a, const ld_participant_t
 	it->hidden = true;
 	snprintf(it->summary, sizeof(it->summary),
 		 "answer by %s: not visible here (held as header and signature only, addressed "
-		 "to %s%s)", p->node, e->hdr->n_audience ? e->hdr->audience[0] : "?",
+		 "to %s%s)",
+		 p->node, e->hdr->n_audience ? e->hdr->audience[0] : "?",
 		 e->hdr->n_audience > 1 ? " and others" : "");
 	ld_entry_destroy(&e);
 	return 0;
@@ -234,8 +237,8 @@ static int judge_hidden(const ld_rd_t *rd, ld_action_t *a)
 		ld_participant_t *p = &a->parts[i];
 		struct hid x = {.a = a, .p = p};
 
-		r = ld_rd_foreach_hidden(rd, p->node, LD__KIND__KIND_ACTION_RESPONSE, a->dispatch_ms,
-					 hidden_cb, &x);
+		r = ld_rd_foreach_hidden(rd, p->node, LD__KIND__KIND_ACTION_RESPONSE,
+					 a->dispatch_ms, hidden_cb, &x);
 		if (r == 1)
 			r = 0;
 		/* Before a final answer, a hidden one may be a decline or a

@@ -24,7 +24,7 @@
 #define LD_ACTION_PARTICIPANTS_MAX 64
 
 enum ld_part_state {
-	LD_PART_NONE = 0,     /* nothing heard yet */
+	LD_PART_NONE = 0, /* nothing heard yet */
 	LD_PART_ACKNOWLEDGED,
 	LD_PART_ACCEPTED,
 	LD_PART_DECLINED,
@@ -35,22 +35,22 @@ enum ld_part_state {
 
 typedef struct ld_participant {
 	char node[LD_NODE_ID_MAX + 1];
-	uint32_t role;               /* enum ld.ParticipantRole */
+	uint32_t role; /* enum ld.ParticipantRole */
 	enum ld_part_state state;
-	int64_t state_ms;            /* author time of the answer that set it */
-	int64_t ack_ms;              /* first acknowledgement (any answer), 0 = none */
-	bool overdue;                /* not acknowledged by the deadline */
-	bool escalated;              /* a command centre escalated it */
-	bool hidden;                 /* an answer of it is held here redacted:
-				      * its state is not visible here */
-	uint64_t state_seq;          /* seq of the answer that set 'state' */
+	int64_t state_ms;   /* author time of the answer that set it */
+	int64_t ack_ms;	    /* first acknowledgement (any answer), 0 = none */
+	bool overdue;	    /* not acknowledged by the deadline */
+	bool escalated;	    /* a command centre escalated it */
+	bool hidden;	    /* an answer of it is held here redacted:
+			     * its state is not visible here */
+	uint64_t state_seq; /* seq of the answer that set 'state' */
 } ld_participant_t;
 
 typedef struct ld_action {
 	char action_id[LD_CASE_ID_MAX + 1];
 	bool dispatched;
 	char dispatcher[LD_NODE_ID_MAX + 1];
-	uint32_t kind, priority;     /* enums ld.ActionKind, ld.Priority */
+	uint32_t kind, priority; /* enums ld.ActionKind, ld.Priority */
 	char title[256];
 	int64_t ack_by_ms, window_start_ms, window_end_ms;
 	/* The accepted dispatch entry (not simply the first in the timeline:

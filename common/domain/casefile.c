@@ -11,11 +11,12 @@
 #include "common/feed/kinds.h"
 #include "evidence.pb-c.h"
 
-static const char *const violations[] = {"unspecified", "water", "air", "solid-waste",
-					 "hazardous-waste", "soil", "noise", "sand-mining",
-					 "fishing-ban", "ecological-damage", "radiation", "other"};
-static const char *const decisions[] = {"unspecified", "accept", "reject", "need-info",
-					"transfer", "designate"};
+static const char *const violations[] = {
+	"unspecified", "water", "air",	       "solid-waste", "hazardous-waste",
+	"soil",	       "noise", "sand-mining", "fishing-ban", "ecological-damage",
+	"radiation",   "other"};
+static const char *const decisions[] = {"unspecified", "accept",   "reject",
+					"need-info",   "transfer", "designate"};
 
 void ld_utf8_trim(char *s)
 {
@@ -26,7 +27,7 @@ void ld_utf8_trim(char *s)
 		i--;
 	if (i == 0)
 		return;
-	need = ((unsigned char)s[i - 1] & 0x80) == 0    ? 1
+	need = ((unsigned char)s[i - 1] & 0x80) == 0	  ? 1
 	       : ((unsigned char)s[i - 1] & 0xe0) == 0xc0 ? 2
 	       : ((unsigned char)s[i - 1] & 0xf0) == 0xe0 ? 3
 	       : ((unsigned char)s[i - 1] & 0xf8) == 0xf0 ? 4
@@ -53,9 +54,16 @@ int ld_case_state_parse(const char *name)
 
 const char *ld_case_status_name(uint32_t v)
 {
-	static const char *const n[] = {"unspecified", "filed", "referred", "accepted",
-					"investigating", "penalty-decided", "handed-to-judiciary",
-					"remediation-ordered", "remediation-verified", "closed"};
+	static const char *const n[] = {"unspecified",
+					"filed",
+					"referred",
+					"accepted",
+					"investigating",
+					"penalty-decided",
+					"handed-to-judiciary",
+					"remediation-ordered",
+					"remediation-verified",
+					"closed"};
 
 	return v < sizeof(n) / sizeof(n[0]) ? n[v] : "unknown";
 }
@@ -152,12 +160,13 @@ static int pair_cmp(const void *a, const void *b)
 
 int ld_timeline_load(const ld_rd_t *rd,
 		     int (*foreach)(const ld_rd_t *rd, const char *id,
-				    int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
+				    int (*cb)(void *ud, const char *feed, uint64_t seq,
+					      uint32_t kind),
 				    void *ud),
 		     const char *id, const ld_entry_t *cand, ld_timeline_t *t)
 {
 	struct load l = {.rd = rd};
-	int r = foreach(rd, id, collect, &l);
+	int r = foreach (rd, id, collect, &l);
 
 	memset(t, 0, sizeof(*t));
 	if (r == 0 && cand && (r = ld_vec_grow(&l.p, l.n, &l.cap, sizeof(*l.p), 16)) == 0) {
@@ -227,7 +236,8 @@ static void refuse_in(ld_case_item_t *it, const ld_case_t *c, const char *why)
 {
 	it->refused = true;
 	if (snprintf(it->reason, sizeof(it->reason), "%s (case %s: %s, held by %s)", why,
-		     c->case_id, ld_case_state_name(c->state), c->holder) >= (int)sizeof(it->reason))
+		     c->case_id, ld_case_state_name(c->state),
+		     c->holder) >= (int)sizeof(it->reason))
 		ld_utf8_trim(it->reason);
 }
 
@@ -248,8 +258,9 @@ static void judge_referral(ld_case_t *c, ld_case_item_t *it, const ld_entry_t *e
 	else if (!m->addressee || !ld_node_id_valid(m->addressee))
 		refuse(it, "no valid addressee");
 	else if (c->opened && c->state != LD_CASE_NEED_INFO && c->state != LD_CASE_REJECTED)
-		refuse_in(it, c, "the case is already referred: it can be referred again only "
-				 "after reject or need-info");
+		refuse_in(it, c,
+			  "the case is already referred: it can be referred again only "
+			  "after reject or need-info");
 	if (!it->refused) {
 		c->opened = true;
 		snprintf(c->referrer, sizeof(c->referrer), "%s", e->hdr->author);
@@ -277,9 +288,8 @@ static void judge_response(ld_case_t *c, const ld_access_t *a, ld_case_item_t *i
 	}
 	to = m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER ? m->transfer_to
 									      : m->designated;
-	snprintf(it->summary, sizeof(it->summary), "%s%s%s%s%s",
-		 ld_decision_name(m->decision), to ? " to " : "", to ? to : "",
-		 m->reason ? ": " : "", m->reason ? m->reason : "");
+	snprintf(it->summary, sizeof(it->summary), "%s%s%s%s%s", ld_decision_name(m->decision),
+		 to ? " to " : "", to ? to : "", m->reason ? ": " : "", m->reason ? m->reason : "");
 	if (!c->opened) {
 		refuse(it, "no referral of this case is held here");
 	} else if (m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_DESIGNATE) {
@@ -287,7 +297,8 @@ static void judge_response(ld_case_t *c, const ld_access_t *a, ld_case_item_t *i
 			refuse(it, "designate needs the designated unit");
 		else if (!ld_access_is_superior(a, who, c->holder) ||
 			 !ld_access_is_superior(a, who, c->referrer))
-			refuse(it, "only a superior of the units concerned may designate jurisdiction");
+			refuse(it,
+			       "only a superior of the units concerned may designate jurisdiction");
 	} else if (strcmp(who, c->holder) != 0) {
 		refuse_in(it, c, "only the unit the case is addressed to may answer it");
 	} else if ((m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_REJECT ||
@@ -302,10 +313,11 @@ static void judge_response(ld_case_t *c, const ld_access_t *a, ld_case_item_t *i
 	} else if (c->state != LD_CASE_AWAITING &&
 		   !(m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER &&
 		     c->state == LD_CASE_ACCEPTED)) {
-		refuse_in(it, c, m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER
-				      ? "a case can be transferred only while awaiting an answer or "
-					"after accepting it"
-				      : "the case is not awaiting an answer");
+		refuse_in(it, c,
+			  m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER
+				  ? "a case can be transferred only while awaiting an answer or "
+				    "after accepting it"
+				  : "the case is not awaiting an answer");
 	}
 	if (!it->refused) {
 		switch (m->decision) {
@@ -334,8 +346,7 @@ static void judge_attestation(ld_case_item_t *it, const ld_entry_t *e)
 {
 	static const char *const verdicts[] = {"?", "recognised", "recognised with reservations",
 					       "not recognised"};
-	Ld__EvidenceAttestation *m =
-		ld_entry_payload(e, LD__KIND__KIND_EVIDENCE_ATTESTATION);
+	Ld__EvidenceAttestation *m = ld_entry_payload(e, LD__KIND__KIND_EVIDENCE_ATTESTATION);
 
 	if (!m) {
 		refuse(it, "payload does not decode as an attestation");
@@ -393,18 +404,19 @@ static void judge_update(ld_case_t *c, const ld_access_t *a, ld_case_item_t *it,
 		o += (size_t)snprintf(it->summary + o, sizeof(it->summary) - o, "STATUS %s ",
 				      ld_case_status_name(m->status));
 	if (m->n_checkpoints && o < sizeof(it->summary))
-		o += (size_t)snprintf(it->summary + o, sizeof(it->summary) - o, "%zu checkpoint(s) ",
-				      m->n_checkpoints);
+		o += (size_t)snprintf(it->summary + o, sizeof(it->summary) - o,
+				      "%zu checkpoint(s) ", m->n_checkpoints);
 	for (size_t i = 0; i < m->n_stage_reports && o < sizeof(it->summary); i++)
 		o += (size_t)snprintf(it->summary + o, sizeof(it->summary) - o,
 				      "STAGE REPORT #%u: %s ", m->stage_reports[i]->checkpoint,
 				      m->stage_reports[i]->text ? m->stage_reports[i]->text : "");
 	for (size_t i = 0; i < m->n_assessments && o < sizeof(it->summary); i++)
-		o += (size_t)snprintf(it->summary + o, sizeof(it->summary) - o,
-				      "ASSESSMENT %s: %s%s%s ", ld_stage_name(m->assessments[i]->stage),
-				      ld_outcome_name(m->assessments[i]->outcome),
-				      m->assessments[i]->findings ? " - " : "",
-				      m->assessments[i]->findings ? m->assessments[i]->findings : "");
+		o += (size_t)snprintf(
+			it->summary + o, sizeof(it->summary) - o, "ASSESSMENT %s: %s%s%s ",
+			ld_stage_name(m->assessments[i]->stage),
+			ld_outcome_name(m->assessments[i]->outcome),
+			m->assessments[i]->findings ? " - " : "",
+			m->assessments[i]->findings ? m->assessments[i]->findings : "");
 	if (m->note && o < sizeof(it->summary))
 		snprintf(it->summary + o, sizeof(it->summary) - o, "(%s)", m->note);
 	holder = c->opened && !strcmp(who, c->holder);
@@ -413,7 +425,8 @@ static void judge_update(ld_case_t *c, const ld_access_t *a, ld_case_item_t *it,
 	if (!c->opened)
 		refuse(it, "no referral of this case is held here");
 	else if ((m->has_status || m->n_checkpoints || m->has_remediation_due_ms ||
-		  m->closure_summary) && !holder && !above)
+		  m->closure_summary) &&
+		 !holder && !above)
 		refuse(it, "only the unit handling the case (or its superior) sets status, "
 			   "deadlines and checkpoints");
 	else if (m->n_stage_reports && !holder)
@@ -443,8 +456,9 @@ static void judge_update(ld_case_t *c, const ld_access_t *a, ld_case_item_t *it,
 				snprintf(k->description, sizeof(k->description), "%s",
 					 x->description ? x->description : "");
 			}
-			c->n_checkpoints = m->n_checkpoints < LD_CHECKPOINTS_MAX ? m->n_checkpoints
-										  : LD_CHECKPOINTS_MAX;
+			c->n_checkpoints = m->n_checkpoints < LD_CHECKPOINTS_MAX
+						   ? m->n_checkpoints
+						   : LD_CHECKPOINTS_MAX;
 		}
 		for (size_t i = 0; i < m->n_stage_reports; i++) {
 			uint32_t k = m->stage_reports[i]->checkpoint;
@@ -452,7 +466,8 @@ static void judge_update(ld_case_t *c, const ld_access_t *a, ld_case_item_t *it,
 			if (k < c->n_checkpoints && !c->checkpoints[k].reported_ms)
 				c->checkpoints[k].reported_ms = e->hdr->time_ms;
 		}
-		for (size_t i = 0; i < m->n_assessments && c->n_assessments < LD_ASSESSMENTS_MAX; i++) {
+		for (size_t i = 0; i < m->n_assessments && c->n_assessments < LD_ASSESSMENTS_MAX;
+		     i++) {
 			ld_assessment_t *x = &c->assessments[c->n_assessments++];
 
 			x->stage = m->assessments[i]->stage;
@@ -482,9 +497,10 @@ void ld_escalation_summary(ld_case_item_t *it, const ld_entry_t *e, char *respon
 
 static void summarise_other(ld_case_item_t *it, const ld_entry_t *e)
 {
-	static const char *const names[] = {"?", "roster", "referral", "response", "evidence",
-					    "attestation", "custody", "dispatch", "action-response",
-					    "case-update", "receipt", "escalation", "case-export"};
+	static const char *const names[] = {
+		"?",	       "roster",     "referral",   "response",	      "evidence",
+		"attestation", "custody",    "dispatch",   "action-response", "case-update",
+		"receipt",     "escalation", "case-export"};
 
 	if (e->hdr->kind == LD__KIND__KIND_CUSTODY_TRANSFER) {
 		static const char *const why[] = {"changed hands", "copy fetched", "handed over",
@@ -500,9 +516,10 @@ static void summarise_other(ld_case_item_t *it, const ld_entry_t *e)
 				 m->evidence_id ? m->evidence_id : "?",
 				 m->record && m->record->feed ? m->record->feed : "?",
 				 (unsigned long long)(m->record ? m->record->seq : 0),
-				 why[m->reason < 5 ? m->reason : 0], m->from_node ? m->from_node : "?",
-				 m->to_node ? m->to_node : "?", hex[0] ? ", sha256 " : "", hex,
-				 hex[0] ? "..." : "", m->note ? " - " : "", m->note ? m->note : "");
+				 why[m->reason < 5 ? m->reason : 0],
+				 m->from_node ? m->from_node : "?", m->to_node ? m->to_node : "?",
+				 hex[0] ? ", sha256 " : "", hex, hex[0] ? "..." : "",
+				 m->note ? " - " : "", m->note ? m->note : "");
 			ld_utf8_trim(it->summary);
 			ld__custody_transfer__free_unpacked(m, NULL);
 			return;

@@ -19,14 +19,14 @@
 typedef struct ld_case_item {
 	char feed[LD_NODE_ID_MAX + 1];
 	uint64_t seq;
-	uint32_t kind;          /* enum ld.Kind */
-	int64_t time_ms;        /* author time */
-	int64_t recv_ms;        /* when this node stored it */
+	uint32_t kind;	 /* enum ld.Kind */
+	int64_t time_ms; /* author time */
+	int64_t recv_ms; /* when this node stored it */
 	uint8_t id[LD_ID_LEN];
-	char summary[512];      /* one line for a person */
+	char summary[512]; /* one line for a person */
 	bool refused;
-	char reason[320];       /* why it was refused */
-	bool hidden;            /* held redacted: its content is not visible here */
+	char reason[320]; /* why it was refused */
+	bool hidden;	  /* held redacted: its content is not visible here */
 } ld_case_item_t;
 
 #define LD_CHECKPOINTS_MAX 32
@@ -36,14 +36,14 @@ typedef struct ld_case_item {
 typedef struct ld_checkpoint {
 	int64_t due_ms;
 	char description[160];
-	int64_t reported_ms;   /* first stage report for it, 0 = none */
+	int64_t reported_ms; /* first stage report for it, 0 = none */
 	bool dropped;
 } ld_checkpoint_t;
 
 /* A follow-up assessment (跟踪评估) at one of the four points. */
 typedef struct ld_assessment {
-	uint32_t stage;        /* enum ld.AssessmentStage */
-	uint32_t outcome;      /* enum ld.AssessmentOutcome */
+	uint32_t stage;	  /* enum ld.AssessmentStage */
+	uint32_t outcome; /* enum ld.AssessmentOutcome */
 	char assessor[LD_NODE_ID_MAX + 1];
 	int64_t time_ms;
 } ld_assessment_t;
@@ -52,10 +52,10 @@ typedef struct ld_assessment {
  * text: ld_case_state_name). */
 enum ld_case_state {
 	LD_CASE_NOT_REFERRED = 0, /* no valid referral held */
-	LD_CASE_AWAITING,         /* the holder must answer */
+	LD_CASE_AWAITING,	  /* the holder must answer */
 	LD_CASE_ACCEPTED,
 	LD_CASE_REJECTED,
-	LD_CASE_NEED_INFO,        /* the referrer must supplement */
+	LD_CASE_NEED_INFO, /* the referrer must supplement */
 };
 #define LD_CASE_STATES 5
 
@@ -67,25 +67,25 @@ int ld_case_state_parse(const char *name);
 
 typedef struct ld_case {
 	char case_id[LD_CASE_ID_MAX + 1];
-	bool opened;                          /* a referral by the owner is held */
-	char referrer[LD_NODE_ID_MAX + 1];    /* unit that opened the case */
-	char holder[LD_NODE_ID_MAX + 1];      /* unit that must answer / handles it */
+	bool opened;			   /* a referral by the owner is held */
+	char referrer[LD_NODE_ID_MAX + 1]; /* unit that opened the case */
+	char holder[LD_NODE_ID_MAX + 1];   /* unit that must answer / handles it */
 	char title[256];
 	enum ld_case_state state;
 	int64_t answer_by_ms;
 	char referral_feed[LD_NODE_ID_MAX + 1]; /* the opening referral entry */
 	uint64_t referral_seq;
-	int64_t referral_ms;                    /* its author time */
+	int64_t referral_ms; /* its author time */
 	uint8_t referral_id[LD_ID_LEN];
-	bool transferred, designated;         /* passed on by a valid transfer / designation */
+	bool transferred, designated; /* passed on by a valid transfer / designation */
 	/* Remediation supervision, from case updates. */
-	char case_status[40];                 /* "" until an update sets it */
+	char case_status[40]; /* "" until an update sets it */
 	int64_t remediation_due_ms;
 	ld_checkpoint_t checkpoints[LD_CHECKPOINTS_MAX];
 	size_t n_checkpoints;
 	ld_assessment_t assessments[LD_ASSESSMENTS_MAX];
 	size_t n_assessments;
-	ld_case_item_t *items;                /* timeline, in judged order */
+	ld_case_item_t *items; /* timeline, in judged order */
 	size_t n_items;
 } ld_case_t;
 
@@ -93,7 +93,7 @@ typedef struct ld_case {
  * (author time, author, seq). Used by cases and joint actions alike. */
 typedef struct ld_timeline {
 	ld_case_item_t *items;
-	ld_entry_t **entries;   /* entries[i] belongs to items[i]; owned */
+	ld_entry_t **entries; /* entries[i] belongs to items[i]; owned */
 	size_t n;
 	const ld_entry_t *cand; /* the candidate (not owned), or NULL */
 } ld_timeline_t;
@@ -104,7 +104,8 @@ typedef struct ld_timeline {
  * ld_timeline_free(). */
 int ld_timeline_load(const ld_rd_t *rd,
 		     int (*foreach)(const ld_rd_t *rd, const char *id,
-				    int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
+				    int (*cb)(void *ud, const char *feed, uint64_t seq,
+					      uint32_t kind),
 				    void *ud),
 		     const char *id, const ld_entry_t *cand, ld_timeline_t *t);
 

@@ -133,7 +133,8 @@ static bool entitled_base(ld_store_t *s, const ld_access_t *a, const ld_entry_t 
 	if (!c || !c->opened)
 		return false;
 	return !strcmp(who, c->referrer) || !strcmp(who, c->holder) ||
-	       ld_access_is_superior(a, who, c->referrer) || ld_access_is_superior(a, who, c->holder);
+	       ld_access_is_superior(a, who, c->referrer) ||
+	       ld_access_is_superior(a, who, c->holder);
 }
 
 /* The refusal names the rule and the record asked for, nothing of the

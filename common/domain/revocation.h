@@ -10,11 +10,11 @@
 #include "common/store/store.h"
 
 typedef struct ld_revocation {
-	char root[LD_NODE_ID_MAX + 1];   /* the root's feed */
-	uint64_t seq;                    /* the REVOKE entry in it */
-	int64_t time_ms;                 /* its author time */
-	uint64_t last_valid_seq;         /* the member's entries up to here stay valid */
-	char reason[256];                /* "" if none was given */
+	char root[LD_NODE_ID_MAX + 1]; /* the root's feed */
+	uint64_t seq;		       /* the REVOKE entry in it */
+	int64_t time_ms;	       /* its author time */
+	uint64_t last_valid_seq;       /* the member's entries up to here stay valid */
+	char reason[256];	       /* "" if none was given */
 } ld_revocation_t;
 
 /* Is 'node' revoked in the roster of 's'? 0 and *ret filled if so (the

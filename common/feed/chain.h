@@ -27,8 +27,8 @@ typedef int (*ld_key_lookup_fn)(void *ud, const char *feed, uint64_t seq,
 				const ld_pubkey_t **ret_pub);
 
 enum ld_chain_mode {
-	LD_CHAIN_BATCH = 0,     /* links of all, signature of the last */
-	LD_CHAIN_EACH_SIG = 1,  /* links and signature of every entry */
+	LD_CHAIN_BATCH = 0,    /* links of all, signature of the last */
+	LD_CHAIN_EACH_SIG = 1, /* links and signature of every entry */
 };
 
 /* Authenticate run[0..n) as the continuation of a feed at (head_seq,

@@ -337,9 +337,8 @@ size_t ld_entry_encode_parts(const void *header, size_t header_len, const uint8_
 
 size_t ld_entry_wire_size(const ld_entry_t *e, bool with_payload)
 {
-	return ld_entry_parts_wire_size(e->header_len,
-					with_payload && e->has_payload ? e->payload : NULL,
-					e->payload_len);
+	return ld_entry_parts_wire_size(
+		e->header_len, with_payload && e->has_payload ? e->payload : NULL, e->payload_len);
 }
 
 size_t ld_entry_encode(const ld_entry_t *e, bool with_payload, uint8_t *out)
@@ -395,8 +394,8 @@ bool ld_case_id_valid(const char *s)
 	if (!ld_node_id_valid(owner))
 		return false;
 	for (const char *p = slash + 1; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		      *p == '.' || *p == '_' || *p == '-'))
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
 			return false;
 	return true;
 }

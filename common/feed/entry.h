@@ -23,22 +23,22 @@
 #define LD_ID_LEN 32
 #define LD_HASH_LEN 32
 #define LD_HEADER_VERSION 1
-#define LD_HEADER_MAX 4096               /* serialised header bytes */
-#define LD_PAYLOAD_MAX (1024u * 1024u)   /* payload bytes; evidence files travel apart */
+#define LD_HEADER_MAX 4096	       /* serialised header bytes */
+#define LD_PAYLOAD_MAX (1024u * 1024u) /* payload bytes; evidence files travel apart */
 #define LD_ENTRY_MAX (LD_HEADER_MAX + LD_PAYLOAD_MAX + 128) /* whole wire entry */
-#define LD_NODE_ID_MAX 64                /* characters in a node id */
-#define LD_AUDIENCE_MAX 64               /* node ids in one audience */
+#define LD_NODE_ID_MAX 64				    /* characters in a node id */
+#define LD_AUDIENCE_MAX 64				    /* node ids in one audience */
 
 /* A parsed entry. Created by ld_entry_parse(), ld_entry_from_parts() or
  * ld_entry_build(); the caller owns it and frees it with ld_entry_destroy().
  * All pointers point into memory owned by the entry. Fields are read-only. */
 typedef struct ld_entry {
-	Ld__EntryHeader *hdr;   /* decoded header (author, seq, prev, ...) */
-	const uint8_t *header;  /* exact signed header bytes */
+	Ld__EntryHeader *hdr;  /* decoded header (author, seq, prev, ...) */
+	const uint8_t *header; /* exact signed header bytes */
 	size_t header_len;
 	uint8_t sig[LD_SIG_LEN];
 	const uint8_t *payload; /* NULL when redacted */
-	size_t payload_len;     /* 0 when redacted; hdr->payload_len says the real length */
+	size_t payload_len;	/* 0 when redacted; hdr->payload_len says the real length */
 	bool has_payload;
 	uint8_t id[LD_ID_LEN];
 } ld_entry_t;
@@ -47,9 +47,9 @@ typedef struct ld_entry {
 typedef struct ld_entry_draft {
 	const char *author;
 	uint64_t seq;
-	const uint8_t *prev;            /* id of entry seq-1; NULL for seq 1 */
+	const uint8_t *prev; /* id of entry seq-1; NULL for seq 1 */
 	int64_t time_ms;
-	uint32_t kind;                  /* enum ld.Kind */
+	uint32_t kind; /* enum ld.Kind */
 	const char *const *audience;
 	size_t n_audience;
 	bool everyone;

@@ -15,9 +15,9 @@
 #include <protobuf-c/protobuf-c.h>
 
 typedef struct ld_kind_info {
-	uint32_t kind;                          /* enum ld.Kind */
-	const char *name;                       /* "referral" */
-	const char *label;                      /* "case referral (案件移送)" */
+	uint32_t kind;				/* enum ld.Kind */
+	const char *name;			/* "referral" */
+	const char *label;			/* "case referral (案件移送)" */
 	const ProtobufCMessageDescriptor *desc; /* payload message */
 } ld_kind_info_t;
 

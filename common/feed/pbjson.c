@@ -157,8 +157,8 @@ static json_t *msg_json(const ProtobufCMessage *m, const struct ctx *x, int dept
 				continue;
 			v = json_array();
 			for (size_t k = 0; v && k < cnt; k++)
-				json_array_append_new(v, value_json(d, f, arr + k * elem_size(f), x,
-								    depth));
+				json_array_append_new(
+					v, value_json(d, f, arr + k * elem_size(f), x, depth));
 		} else {
 			if (!present(m, f))
 				continue;
@@ -168,8 +168,8 @@ static json_t *msg_json(const ProtobufCMessage *m, const struct ctx *x, int dept
 			json_decref(o);
 			return NULL;
 		}
-		if (f->label != PROTOBUF_C_LABEL_REPEATED && (f->type == PROTOBUF_C_TYPE_INT64 ||
-							      f->type == PROTOBUF_C_TYPE_SINT64))
+		if (f->label != PROTOBUF_C_LABEL_REPEATED &&
+		    (f->type == PROTOBUF_C_TYPE_INT64 || f->type == PROTOBUF_C_TYPE_SINT64))
 			put_time_sibling(o, f->name, *(const int64_t *)base, x);
 	}
 	return o;

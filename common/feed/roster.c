@@ -154,13 +154,15 @@ int ld_roster_apply(const Ld__RosterNode *cur, const Ld__RosterUpdate *u, uint64
 		if (!cur)
 			return refuse(why, "ROTATE_KEY of a node that is not a member");
 		if (is_root)
-			return refuse(why, "the root key is the trust anchor and cannot be rotated");
+			return refuse(why,
+				      "the root key is the trust anchor and cannot be rotated");
 		if (cur->revoked)
 			return refuse(why, "ROTATE_KEY of a revoked node");
 		if (!u->has_sign_key || u->sign_key.len != LD_PUBKEY_LEN || !u->has_key_from_seq)
 			return refuse(why, "ROTATE_KEY needs a 32-byte sign_key and key_from_seq");
 		if (cur->n_keys == 0 || u->key_from_seq <= cur->keys[cur->n_keys - 1]->from_seq)
-			return refuse(why, "key_from_seq must be above the current key's first seq");
+			return refuse(why,
+				      "key_from_seq must be above the current key's first seq");
 		all = calloc(cur->n_keys + 1, sizeof(*all));
 		if (!all)
 			return -ENOMEM;
@@ -190,8 +192,8 @@ int ld_roster_apply(const Ld__RosterNode *cur, const Ld__RosterUpdate *u, uint64
 	return 0;
 }
 
-int ld_roster_check_key(const Ld__RosterNode *n, uint64_t seq,
-			const uint8_t signer[LD_PUBKEY_LEN], int64_t time_ms)
+int ld_roster_check_key(const Ld__RosterNode *n, uint64_t seq, const uint8_t signer[LD_PUBKEY_LEN],
+			int64_t time_ms)
 {
 	const Ld__RosterNode__KeyEpoch *ep = NULL;
 

@@ -26,8 +26,8 @@ int ld_roster_apply(const Ld__RosterNode *cur, const Ld__RosterUpdate *u, uint64
 
 /* May entry 'seq' of member 'n', claiming time 'time_ms', be signed by
  * 'signer'? 0, LD_EWRONGKEY, LD_EREVOKED or LD_EEXPIRED. */
-int ld_roster_check_key(const Ld__RosterNode *n, uint64_t seq,
-			const uint8_t signer[LD_PUBKEY_LEN], int64_t time_ms);
+int ld_roster_check_key(const Ld__RosterNode *n, uint64_t seq, const uint8_t signer[LD_PUBKEY_LEN],
+			int64_t time_ms);
 
 /* Cache of verifying keys by raw bytes, so each author's EVP_PKEY is built
  * once. Keys are immutable, so the cache never needs invalidating. */

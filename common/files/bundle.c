@@ -217,7 +217,7 @@ struct verify {
 	int err;
 	ld_entry_t **e;
 	size_t n, cap;
-	size_t *rec;            /* record number of e[i] */
+	size_t *rec; /* record number of e[i] */
 	struct vfile *files;
 	size_t n_files;
 	Ld__RosterNode **roster;
@@ -227,7 +227,8 @@ struct verify {
 };
 
 /* Record the first failure; print every failure. */
-static int fail(struct verify *v, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(struct verify *v, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static int fail(struct verify *v, int code, const char *fmt, ...)
 {
 	char buf[512];
@@ -247,10 +248,19 @@ static int fail(struct verify *v, int code, const char *fmt, ...)
 
 static const char *kind_name(uint32_t k)
 {
-	static const char *const n[] = {"?", "roster update", "referral", "referral response",
-					"evidence record", "attestation", "custody transfer",
-					"dispatch", "action response", "case update",
-					"delivery receipt", "escalation", "case export"};
+	static const char *const n[] = {"?",
+					"roster update",
+					"referral",
+					"referral response",
+					"evidence record",
+					"attestation",
+					"custody transfer",
+					"dispatch",
+					"action response",
+					"case update",
+					"delivery receipt",
+					"escalation",
+					"case export"};
 
 	return k < sizeof(n) / sizeof(n[0]) ? n[k] : "unknown kind";
 }
@@ -298,8 +308,10 @@ static int read_bundle(struct verify *v, FILE *f)
 		goto out;
 	}
 	if (hdr[16] || hdr[17] || hdr[18] || hdr[19] != LD_BUNDLE_VERSION) {
-		r = fail(v, LD_EVERSION, "bundle format version %u is not supported (this verifier "
-			 "reads version %u)", hdr[19], LD_BUNDLE_VERSION);
+		r = fail(v, LD_EVERSION,
+			 "bundle format version %u is not supported (this verifier "
+			 "reads version %u)",
+			 hdr[19], LD_BUNDLE_VERSION);
 		goto out;
 	}
 	EVP_DigestUpdate(md, hdr, sizeof(hdr));
@@ -307,8 +319,10 @@ static int read_bundle(struct verify *v, FILE *f)
 		uint64_t len = 0;
 
 		if (read_all(f, rh, sizeof(rh)) < 0) {
-			r = fail(v, LD_EMALFORMED, "the bundle is truncated after record %zu (no end "
-				 "record)", rec - 1);
+			r = fail(v, LD_EMALFORMED,
+				 "the bundle is truncated after record %zu (no end "
+				 "record)",
+				 rec - 1);
 			goto out;
 		}
 		for (int i = 0; i < 8; i++)
@@ -323,7 +337,8 @@ static int read_bundle(struct verify *v, FILE *f)
 			EVP_DigestUpdate(md, rh, sizeof(rh));
 			EVP_DigestFinal_ex(md, got, NULL);
 			if (memcmp(want, got, 32))
-				fail(v, LD_EMALFORMED, "the bundle's bytes do not match its end digest: "
+				fail(v, LD_EMALFORMED,
+				     "the bundle's bytes do not match its end digest: "
 				     "it was changed or damaged after it was written");
 			if (fgetc(f) != EOF)
 				fail(v, LD_EMALFORMED, "bytes follow the end record");
@@ -335,8 +350,10 @@ static int read_bundle(struct verify *v, FILE *f)
 			ld_entry_t *e;
 
 			if (len > LD_ENTRY_MAX) {
-				r = fail(v, LD_ETOOBIG, "record %zu: an entry of %llu bytes is over the "
-					 "limit", rec, (unsigned long long)len);
+				r = fail(v, LD_ETOOBIG,
+					 "record %zu: an entry of %llu bytes is over the "
+					 "limit",
+					 rec, (unsigned long long)len);
 				goto out;
 			}
 			if (read_all(f, buf, (size_t)len) < 0) {
@@ -359,7 +376,8 @@ static int read_bundle(struct verify *v, FILE *f)
 			EVP_MD_CTX *fmd;
 
 			if (len < 32) {
-				r = fail(v, LD_EMALFORMED, "record %zu: malformed file record", rec);
+				r = fail(v, LD_EMALFORMED, "record %zu: malformed file record",
+					 rec);
 				goto out;
 			}
 			vf = realloc(v->files, (v->n_files + 1) * sizeof(*vf));
@@ -372,7 +390,8 @@ static int read_bundle(struct verify *v, FILE *f)
 			vf->record = rec;
 			vf->size = left = len - 32;
 			if (read_all(f, vf->declared, 32) < 0) {
-				r = fail(v, LD_EMALFORMED, "record %zu: truncated file record", rec);
+				r = fail(v, LD_EMALFORMED, "record %zu: truncated file record",
+					 rec);
 				goto out;
 			}
 			EVP_DigestUpdate(md, vf->declared, 32);
@@ -394,11 +413,13 @@ static int read_bundle(struct verify *v, FILE *f)
 			EVP_DigestFinal_ex(fmd, vf->actual, NULL);
 			EVP_MD_CTX_free(fmd);
 			if (left) {
-				r = fail(v, LD_EMALFORMED, "record %zu: truncated evidence file", rec);
+				r = fail(v, LD_EMALFORMED, "record %zu: truncated evidence file",
+					 rec);
 				goto out;
 			}
 		} else {
-			r = fail(v, LD_EMALFORMED, "record %zu: unknown record type %u", rec, rh[0]);
+			r = fail(v, LD_EMALFORMED, "record %zu: unknown record type %u", rec,
+				 rh[0]);
 			goto out;
 		}
 	}
@@ -476,8 +497,10 @@ static int check_root(struct verify *v, const uint8_t root_pub[LD_PUBKEY_LEN])
 			break;
 		}
 	if (first == v->n)
-		return fail(v, LD_EWRONGKEY, "no entry in the bundle is signed by the given root key: "
-			    "the key is not this network's root, or the roster entries were removed");
+		return fail(
+			v, LD_EWRONGKEY,
+			"no entry in the bundle is signed by the given root key: "
+			"the key is not this network's root, or the roster entries were removed");
 	snprintf(v->root_id, sizeof(v->root_id), "%s", v->e[first]->hdr->author);
 	if ((r = ld_keycache_get(v->keys, root_pub, &pub)) < 0)
 		return r;
@@ -494,19 +517,24 @@ static int check_root(struct verify *v, const uint8_t root_pub[LD_PUBKEY_LEN])
 		if ((r = ld_entry_verify(e, pub)) < 0)
 			return fail(v, r, "root feed %s #%llu (record %zu): %s", v->root_id,
 				    (unsigned long long)want, v->rec[i], ld_strerror(r));
-		if (i > first && (r = ld_entry_check_next(e, v->root_id, want - 1, v->e[i - 1]->id)) < 0)
-			return fail(v, r, "root feed %s #%llu does not link to #%llu: %s", v->root_id,
-				    (unsigned long long)want, (unsigned long long)want - 1,
-				    ld_strerror(r));
+		if (i > first &&
+		    (r = ld_entry_check_next(e, v->root_id, want - 1, v->e[i - 1]->id)) < 0)
+			return fail(v, r, "root feed %s #%llu does not link to #%llu: %s",
+				    v->root_id, (unsigned long long)want,
+				    (unsigned long long)want - 1, ld_strerror(r));
 		if (e->hdr->kind != LD__KIND__KIND_ROSTER_UPDATE)
 			continue;
 		if (!e->has_payload)
-			return fail(v, LD_EMALFORMED, "root feed %s #%llu: a roster update without its "
-				    "content", v->root_id, (unsigned long long)want);
+			return fail(v, LD_EMALFORMED,
+				    "root feed %s #%llu: a roster update without its "
+				    "content",
+				    v->root_id, (unsigned long long)want);
 		u = ld_entry_payload(e, LD__KIND__KIND_ROSTER_UPDATE);
 		if (!u)
-			return fail(v, LD_EMALFORMED, "root feed %s #%llu: roster update does not "
-				    "decode", v->root_id, (unsigned long long)want);
+			return fail(v, LD_EMALFORMED,
+				    "root feed %s #%llu: roster update does not "
+				    "decode",
+				    v->root_id, (unsigned long long)want);
 		cur = u->node_id ? member(v, u->node_id, &at) : NULL;
 		/* A refused update changes nothing, as in the store. */
 		if (ld_roster_apply(cur, u, e->hdr->seq, v->root_id, &next, &why) == 0 && next) {
@@ -514,7 +542,8 @@ static int check_root(struct verify *v, const uint8_t root_pub[LD_PUBKEY_LEN])
 				ld__roster_node__free_unpacked(cur, NULL);
 				v->roster[at] = next;
 			} else {
-				Ld__RosterNode **nr = realloc(v->roster, (v->n_roster + 1) * sizeof(*nr));
+				Ld__RosterNode **nr =
+					realloc(v->roster, (v->n_roster + 1) * sizeof(*nr));
 
 				if (!nr) {
 					ld__roster_node__free_unpacked(next, NULL);
@@ -545,9 +574,11 @@ static void check_feeds(struct verify *v)
 			continue;
 		if (same && p->hdr->seq == e->hdr->seq) {
 			if (memcmp(p->id, e->id, LD_ID_LEN))
-				fail(v, LD_EEQUIVOCATION, "feed %s #%llu: two different entries (records "
-				     "%zu and %zu)", e->hdr->author, (unsigned long long)e->hdr->seq,
-				     v->rec[i - 1], v->rec[i]);
+				fail(v, LD_EEQUIVOCATION,
+				     "feed %s #%llu: two different entries (records "
+				     "%zu and %zu)",
+				     e->hdr->author, (unsigned long long)e->hdr->seq, v->rec[i - 1],
+				     v->rec[i]);
 			continue;
 		}
 		if (!(m = member(v, e->hdr->author, NULL))) {
@@ -555,7 +586,8 @@ static void check_feeds(struct verify *v)
 			     e->hdr->author, (unsigned long long)e->hdr->seq);
 			continue;
 		}
-		if ((r = ld_roster_check_key(m, e->hdr->seq, e->hdr->signer.data, e->hdr->time_ms)) < 0 ||
+		if ((r = ld_roster_check_key(m, e->hdr->seq, e->hdr->signer.data,
+					     e->hdr->time_ms)) < 0 ||
 		    (r = ld_keycache_get(v->keys, e->hdr->signer.data, &pub)) < 0 ||
 		    (r = ld_entry_verify(e, pub)) < 0) {
 			fail(v, r, "feed %s #%llu (record %zu): %s", e->hdr->author,
@@ -563,10 +595,13 @@ static void check_feeds(struct verify *v)
 			continue;
 		}
 		if (same && e->hdr->seq != p->hdr->seq + 1)
-			fail(v, LD_EGAP, "feed %s: entries #%llu to #%llu are missing (an entry was "
-			     "removed from the bundle)", e->hdr->author,
-			     (unsigned long long)p->hdr->seq + 1, (unsigned long long)e->hdr->seq - 1);
-		else if (same && (r = ld_entry_check_next(e, e->hdr->author, p->hdr->seq, p->id)) < 0)
+			fail(v, LD_EGAP,
+			     "feed %s: entries #%llu to #%llu are missing (an entry was "
+			     "removed from the bundle)",
+			     e->hdr->author, (unsigned long long)p->hdr->seq + 1,
+			     (unsigned long long)e->hdr->seq - 1);
+		else if (same &&
+			 (r = ld_entry_check_next(e, e->hdr->author, p->hdr->seq, p->id)) < 0)
 			fail(v, r, "feed %s #%llu does not link to #%llu: %s", e->hdr->author,
 			     (unsigned long long)e->hdr->seq, (unsigned long long)p->hdr->seq,
 			     ld_strerror(r));
@@ -599,8 +634,8 @@ static void describe(const ld_entry_t *e, char *buf, size_t n)
 		Ld__CaseReferral *m = ld_entry_payload(e, LD__KIND__KIND_CASE_REFERRAL);
 
 		if (m) {
-			snprintf(buf, n, "referral to %s: %.200s", m->addressee ? m->addressee : "?",
-				 m->title ? m->title : "");
+			snprintf(buf, n, "referral to %s: %.200s",
+				 m->addressee ? m->addressee : "?", m->title ? m->title : "");
 			ld__case_referral__free_unpacked(m, NULL);
 		}
 	} else if (e->hdr->kind == LD__KIND__KIND_REFERRAL_RESPONSE) {
@@ -616,8 +651,8 @@ static void describe(const ld_entry_t *e, char *buf, size_t n)
 
 		if (m) {
 			snprintf(buf, n, "evidence %s: %.120s (%llu bytes)",
-				 m->evidence_id ? m->evidence_id : "?", m->file_name ? m->file_name : "",
-				 (unsigned long long)m->size);
+				 m->evidence_id ? m->evidence_id : "?",
+				 m->file_name ? m->file_name : "", (unsigned long long)m->size);
 			ld__evidence_record__free_unpacked(m, NULL);
 		}
 	}
@@ -648,16 +683,18 @@ static void check_manifest(struct verify *v)
 	}
 	when(me->hdr->time_ms, t, sizeof(t));
 	if (v->out)
-		fprintf(v->out, "Case %s, exported by %s #%llu at %s%s%s\n", m->case_id ? m->case_id : "?",
-			me->hdr->author, (unsigned long long)me->hdr->seq, t,
-			m->recipient ? " for " : "", m->recipient ? m->recipient : "");
+		fprintf(v->out, "Case %s, exported by %s #%llu at %s%s%s\n",
+			m->case_id ? m->case_id : "?", me->hdr->author,
+			(unsigned long long)me->hdr->seq, t, m->recipient ? " for " : "",
+			m->recipient ? m->recipient : "");
 	for (size_t j = 0; j < m->n_entries; j++) {
 		const Ld__EntryRef *ref = m->entries[j];
 		const ld_entry_t *e = ref->feed ? find(v, ref->feed, ref->seq) : NULL;
 
 		if (!e || !e->has_payload) {
-			fail(v, LD_EGAP, "%s #%llu, listed in the manifest, is %s", ref->feed ? ref->feed : "?",
-			     (unsigned long long)ref->seq, e ? "there without its content" : "missing");
+			fail(v, LD_EGAP, "%s #%llu, listed in the manifest, is %s",
+			     ref->feed ? ref->feed : "?", (unsigned long long)ref->seq,
+			     e ? "there without its content" : "missing");
 			continue;
 		}
 		if (ref->id.len != LD_ID_LEN || memcmp(ref->id.data, e->id, LD_ID_LEN)) {
@@ -672,8 +709,10 @@ static void check_manifest(struct verify *v)
 	for (size_t i = 0; i < v->n; i++)
 		if (v->e[i]->has_payload && !listed[i] && v->e[i] != me &&
 		    v->e[i]->hdr->kind != LD__KIND__KIND_ROSTER_UPDATE)
-			fail(v, LD_EMALFORMED, "%s #%llu (record %zu) has content but is not in the "
-			     "manifest", v->e[i]->hdr->author, (unsigned long long)v->e[i]->hdr->seq,
+			fail(v, LD_EMALFORMED,
+			     "%s #%llu (record %zu) has content but is not in the "
+			     "manifest",
+			     v->e[i]->hdr->author, (unsigned long long)v->e[i]->hdr->seq,
 			     v->rec[i]);
 	file_listed = calloc(m->n_file_sha256 + 1, sizeof(*file_listed));
 	if (!file_listed)
@@ -684,14 +723,19 @@ static void check_manifest(struct verify *v)
 
 		ld_hex(f->declared, 32, hex);
 		for (size_t j = 0; j < m->n_file_sha256; j++)
-			if (m->file_sha256[j].len == 32 && !memcmp(m->file_sha256[j].data, f->declared, 32))
+			if (m->file_sha256[j].len == 32 &&
+			    !memcmp(m->file_sha256[j].data, f->declared, 32))
 				known = file_listed[j] = true;
 		if (memcmp(f->declared, f->actual, 32))
-			fail(v, LD_EPAYLOAD, "evidence file %.16s... (record %zu): its bytes do not "
-			     "match its SHA-256 (the file was substituted or damaged)", hex, f->record);
+			fail(v, LD_EPAYLOAD,
+			     "evidence file %.16s... (record %zu): its bytes do not "
+			     "match its SHA-256 (the file was substituted or damaged)",
+			     hex, f->record);
 		else if (!known)
-			fail(v, LD_EMALFORMED, "evidence file %.16s... (record %zu) is not in the "
-			     "manifest", hex, f->record);
+			fail(v, LD_EMALFORMED,
+			     "evidence file %.16s... (record %zu) is not in the "
+			     "manifest",
+			     hex, f->record);
 		else if (v->out)
 			fprintf(v->out, "  evidence file %s: %llu bytes, SHA-256 matches\n", hex,
 				(unsigned long long)f->size);
@@ -699,7 +743,8 @@ static void check_manifest(struct verify *v)
 	for (size_t j = 0; file_listed && j < m->n_file_sha256; j++)
 		if (!file_listed[j]) {
 			ld_hex(m->file_sha256[j].data, m->file_sha256[j].len == 32 ? 32 : 0, hex);
-			fail(v, LD_EGAP, "evidence file %.16s..., listed in the manifest, is missing", hex);
+			fail(v, LD_EGAP,
+			     "evidence file %.16s..., listed in the manifest, is missing", hex);
 		}
 	free(file_listed);
 	free(listed);
@@ -743,9 +788,9 @@ static void report(struct verify *v)
 			continue;
 		when(m->received_ms, t, sizeof(t));
 		for (size_t j = 0; j < m->n_entries; j++) {
-			const ld_entry_t *e = m->entries[j]->feed
-						      ? find(v, m->entries[j]->feed, m->entries[j]->seq)
-						      : NULL;
+			const ld_entry_t *e = m->entries[j]->feed ? find(v, m->entries[j]->feed,
+									 m->entries[j]->seq)
+								  : NULL;
 
 			if (e && e->has_payload && m->entries[j]->id.len == LD_ID_LEN &&
 			    !memcmp(m->entries[j]->id.data, e->id, LD_ID_LEN))
@@ -760,8 +805,8 @@ out:
 	free(byt);
 }
 
-int ld_bundle_verify(const char *path, const uint8_t root_pub[LD_PUBKEY_LEN], FILE *out,
-		     char *why, size_t why_len)
+int ld_bundle_verify(const char *path, const uint8_t root_pub[LD_PUBKEY_LEN], FILE *out, char *why,
+		     size_t why_len)
 {
 	struct verify v = {.out = out, .why = why, .why_len = why_len};
 	FILE *f = fopen(path, "rb");
@@ -784,7 +829,8 @@ int ld_bundle_verify(const char *path, const uint8_t root_pub[LD_PUBKEY_LEN], FI
 		if ((r = check_root(&v, root_pub)) == 0) {
 			ld_fingerprint(root_pub, fp);
 			if (out)
-				fprintf(out, "Root %s (key %s): roster of %zu units rebuilt from its feed\n",
+				fprintf(out,
+					"Root %s (key %s): roster of %zu units rebuilt from its feed\n",
 					v.root_id, fp, v.n_roster);
 			check_feeds(&v);
 			check_manifest(&v);
@@ -794,8 +840,9 @@ int ld_bundle_verify(const char *path, const uint8_t root_pub[LD_PUBKEY_LEN], FI
 	if (r == 0)
 		r = v.err;
 	if (out)
-		fprintf(out, r == 0 ? "\nVERIFIED: %zu entries, %zu evidence files, under root %s\n"
-				    : "\nNOT VERIFIED (%zu entries, %zu files read): see the failures above\n",
+		fprintf(out,
+			r == 0 ? "\nVERIFIED: %zu entries, %zu evidence files, under root %s\n"
+			       : "\nNOT VERIFIED (%zu entries, %zu files read): see the failures above\n",
 			v.n, v.n_files, v.root_id);
 out:
 	fclose(f);

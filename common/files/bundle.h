@@ -45,5 +45,5 @@ int ld_file_sha256(const char *path, uint8_t out[32], uint64_t *ret_size);
  * and the first failure, in words naming the record, feed, entry or file,
  * in 'why' (why_len bytes). Reads entries one at a time and streams files:
  * memory follows the number of entries, not the size of the files. */
-int ld_bundle_verify(const char *path, const uint8_t root_pub[LD_PUBKEY_LEN], FILE *out,
-		     char *why, size_t why_len);
+int ld_bundle_verify(const char *path, const uint8_t root_pub[LD_PUBKEY_LEN], FILE *out, char *why,
+		     size_t why_len);

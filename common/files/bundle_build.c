@@ -218,8 +218,7 @@ int ld_bundle_build_take(ld_bundle_build_t *b, const char *feed, uint64_t seq)
 	return r;
 }
 
-static const struct record *record_find(const ld_bundle_build_t *b, const char *feed,
-					uint64_t seq)
+static const struct record *record_find(const ld_bundle_build_t *b, const char *feed, uint64_t seq)
 {
 	for (size_t i = 0; i < b->n_records; i++)
 		if (b->records[i].seq == seq && !strcmp(b->records[i].feed, feed))
@@ -266,8 +265,8 @@ int ld_bundle_build_held_files(ld_bundle_build_t *b, ld_blobs_t *blobs)
 		bool attached = false;
 
 		for (size_t j = 0; j < b->n_files && !attached; j++)
-			attached = b->files[j].seq == rec->seq &&
-				   !strcmp(b->files[j].feed, rec->feed);
+			attached =
+				b->files[j].seq == rec->seq && !strcmp(b->files[j].feed, rec->feed);
 		if (attached || !rec->sha_ok || ld_blob_stat(blobs, rec->sha, NULL) < 0)
 			continue;
 		ld_blob_path(blobs, rec->sha, path, sizeof(path));
@@ -355,8 +354,8 @@ static int write_span(ld_bundle_build_t *b, ld_bundle_writer_t *w, const char *f
 			bool full;
 
 			/* The source must hand out the feed in order, without a gap. */
-			if (r == 0 && (strcmp(e->hdr->author, feed) || e->hdr->seq != next ||
-				       next > hi))
+			if (r == 0 &&
+			    (strcmp(e->hdr->author, feed) || e->hdr->seq != next || next > hi))
 				r = LD_EGAP;
 			if (r == 0) {
 				full = listed(b, feed, next) ||

@@ -26,7 +26,7 @@
 #include "common/store/blob.h"
 #include "common/feed/entry.h"
 
-#define LD_BUNDLE_FILES_MAX 64  /* evidence files in one bundle */
+#define LD_BUNDLE_FILES_MAX 64	/* evidence files in one bundle */
 #define LD_BUNDLE_FEEDS_MAX 256 /* feeds with an entry of the case */
 
 /* Where the builder reads entries. */
@@ -48,10 +48,10 @@ typedef struct ld_bundle_build ld_bundle_build_t;
 
 /* What a bundle holds, for the caller to report. */
 typedef struct ld_bundle_counts {
-	size_t entries;     /* entries written (with content or header only) */
-	size_t listed;      /* with content, listed in the manifest */
+	size_t entries;	    /* entries written (with content or header only) */
+	size_t listed;	    /* with content, listed in the manifest */
 	size_t header_only; /* entries of the case held here as header only */
-	size_t files;       /* evidence files */
+	size_t files;	    /* evidence files */
 } ld_bundle_counts_t;
 
 /* Start assembling the bundle of case 'case_id', whose referrer and holder

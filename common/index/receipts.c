@@ -46,7 +46,8 @@ static int rc_apply(void *ud, ld_store_t *s, MDB_txn *txn, const ld_entry_t *e,
 			break;
 		memcpy(kb + LD_ENTRY_KEY_LEN, e->hdr->author, rlen);
 		ld_be64_put(vb, e->hdr->seq);
-		ld_be64_put(vb + 8, (uint64_t)(d->has_received_ms ? d->received_ms : e->hdr->time_ms));
+		ld_be64_put(vb + 8,
+			    (uint64_t)(d->has_received_ms ? d->received_ms : e->hdr->time_ms));
 		/* The first receipt of an entry by a receiver is the proof. */
 		r = ld_store_mdb_err(mdb_put(txn, x->db, &k, &v, MDB_NOOVERWRITE));
 		if (r == -EEXIST)

@@ -16,8 +16,8 @@
 /* A delivery receipt for one entry: 'receiver' confirmed holding it. */
 typedef struct ld_receipt {
 	char receiver[LD_NODE_ID_MAX + 1];
-	uint64_t receipt_seq;       /* the receipt entry in the receiver's feed */
-	int64_t received_ms;        /* receiver's clock */
+	uint64_t receipt_seq; /* the receipt entry in the receiver's feed */
+	int64_t received_ms;  /* receiver's clock */
 } ld_receipt_t;
 
 /* Register the receipts index with store 's'. 0 or -errno. */

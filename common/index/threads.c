@@ -116,9 +116,11 @@ static int th_apply(void *ud, ld_store_t *s, MDB_txn *txn, const ld_entry_t *e,
 	case LD__KIND__KIND_REFERRAL_RESPONSE: {
 		const Ld__ReferralResponse *rr = (const Ld__ReferralResponse *)m;
 		const char *to =
-			rr->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER   ? rr->transfer_to
-			: rr->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_DESIGNATE ? rr->designated
-											      : NULL;
+			rr->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER
+				? rr->transfer_to
+			: rr->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_DESIGNATE
+				? rr->designated
+				: NULL;
 
 		if (r == 0 && case_id && to && ld_node_id_valid(to))
 			r = grant_put(x, txn, case_id, to, e);
@@ -130,8 +132,9 @@ static int th_apply(void *ud, ld_store_t *s, MDB_txn *txn, const ld_entry_t *e,
 
 		if (r == 0 && thread && es->responsible && ld_node_id_valid(es->responsible))
 			r = esc_put(x, txn, thread, es->responsible,
-				    ld_escalation_code(es->what,
-						       es->has_checkpoint ? (int)es->checkpoint : -1),
+				    ld_escalation_code(es->what, es->has_checkpoint
+									 ? (int)es->checkpoint
+									 : -1),
 				    es->deadline_ms, e);
 		break;
 	}
@@ -294,7 +297,8 @@ int ld_store_foreach_case_entry(ld_store_t *s, const char *case_id,
 }
 
 int ld_store_foreach_action_entry(ld_store_t *s, const char *action_id,
-				  int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
+				  int (*cb)(void *ud, const char *feed, uint64_t seq,
+					    uint32_t kind),
 				  void *ud)
 {
 	return foreach_thread(LD_RD(s), true, action_id, cb, ud);
@@ -397,8 +401,8 @@ int ld_store_foreach_thread_id(ld_store_t *s, bool cases, int (*cb)(void *ud, co
 	return ld_threads_foreach_id(LD_RD(s), cases, NULL, cb, ud);
 }
 
-int ld_store_escalated(ld_store_t *s, const char *thread_id, const char *responsible,
-		       uint32_t what, int64_t deadline_ms, const char *author)
+int ld_store_escalated(ld_store_t *s, const char *thread_id, const char *responsible, uint32_t what,
+		       int64_t deadline_ms, const char *author)
 {
 	uint8_t kb[LD_CASE_ID_MAX + 2 * LD_NODE_ID_MAX + 16];
 	MDB_val k = {.mv_data = kb}, v;

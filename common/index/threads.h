@@ -36,7 +36,8 @@ int ld_store_foreach_case_entry(ld_store_t *s, const char *case_id,
 /* Call cb for every dispatch, answer and escalation this store holds (with
  * payload) for joint action 'action_id'. */
 int ld_store_foreach_action_entry(ld_store_t *s, const char *action_id,
-				  int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
+				  int (*cb)(void *ud, const char *feed, uint64_t seq,
+					    uint32_t kind),
 				  void *ud);
 
 /* The same two through reader 'rd' (store.h). */
@@ -70,5 +71,5 @@ uint32_t ld_escalation_code(uint32_t what, int checkpoint);
 /* Has 'author' already escalated 'responsible' for 'what' (a code from
  * ld_escalation_code) with this deadline on case or action 'thread_id'?
  * 0 if so, -ENOENT if not. */
-int ld_store_escalated(ld_store_t *s, const char *thread_id, const char *responsible,
-		       uint32_t what, int64_t deadline_ms, const char *author);
+int ld_store_escalated(ld_store_t *s, const char *thread_id, const char *responsible, uint32_t what,
+		       int64_t deadline_ms, const char *author);

@@ -391,8 +391,7 @@ const uint8_t *ld_blob_hashes(const ld_blob_t *bl)
 	return bl->hashes;
 }
 
-static int read_chunk(int fd, const ld_blob_info_t *info, uint32_t idx, uint8_t *buf,
-		      size_t *len)
+static int read_chunk(int fd, const ld_blob_info_t *info, uint32_t idx, uint8_t *buf, size_t *len)
 {
 	if (idx >= info->n_chunks)
 		return -ERANGE;

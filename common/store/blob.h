@@ -27,11 +27,11 @@
 
 #define LD_BLOB_CHUNK_MIN (256u << 10)
 #define LD_BLOB_CHUNK_MAX (4u << 20)
-#define LD_BLOB_CHUNKS_MAX 16384u  /* so an offer's chunk list stays ≤ 512 KiB */
+#define LD_BLOB_CHUNKS_MAX 16384u /* so an offer's chunk list stays ≤ 512 KiB */
 #define LD_BLOB_SIZE_MAX ((uint64_t)LD_BLOB_CHUNK_MAX * LD_BLOB_CHUNKS_MAX) /* 64 GiB */
 
-typedef struct ld_blobs ld_blobs_t;     /* one blob directory */
-typedef struct ld_blob ld_blob_t;       /* a complete blob open for reading */
+typedef struct ld_blobs ld_blobs_t;	    /* one blob directory */
+typedef struct ld_blob ld_blob_t;	    /* a complete blob open for reading */
 typedef struct ld_blob_part ld_blob_part_t; /* a blob being fetched */
 
 typedef struct ld_blob_info {
@@ -39,7 +39,7 @@ typedef struct ld_blob_info {
 	uint64_t size;
 	uint32_t chunk_size;
 	uint32_t n_chunks;
-	uint8_t list_sha256[32];   /* SHA-256 of the concatenated chunk hashes */
+	uint8_t list_sha256[32]; /* SHA-256 of the concatenated chunk hashes */
 } ld_blob_info_t;
 
 /* Chunk size for a file of 'size' bytes: 256 KiB, doubled until at most

@@ -108,7 +108,7 @@ int store_feed_get(ld_store_t *s, MDB_txn *txn, const char *feed, feed_state_t *
  * for each pair until it returns non-zero, which is then returned (callers
  * use 1 for "stop, found" and negative errno for errors). */
 int store_walk_db(MDB_txn *txn, MDB_dbi dbi, const MDB_val *from,
-		   int (*cb)(void *ud, const MDB_val *k, const MDB_val *v), void *ud)
+		  int (*cb)(void *ud, const MDB_val *k, const MDB_val *v), void *ud)
 {
 	MDB_val k = from ? *from : (MDB_val){0}, v;
 	MDB_cursor *cur;
@@ -494,7 +494,6 @@ int store_read_txn(ld_store_t *s, MDB_txn **txn)
 	}
 	return store_mdb_err(mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn));
 }
-
 
 int store_walk_read(ld_store_t *s, MDB_dbi dbi, const MDB_val *from,
 		    int (*cb)(void *ud, const MDB_val *k, const MDB_val *v), void *ud)

@@ -43,9 +43,9 @@ typedef struct ld_entry_ref {
 /* The head of one feed as this store holds it. */
 typedef struct ld_feed_head {
 	char feed[LD_NODE_ID_MAX + 1];
-	uint64_t seq;            /* 0 for a feed known but empty */
-	uint8_t id[LD_ID_LEN];   /* id of entry 'seq' */
-	bool frozen;             /* an equivocation was proven: nothing more is accepted */
+	uint64_t seq;	       /* 0 for a feed known but empty */
+	uint8_t id[LD_ID_LEN]; /* id of entry 'seq' */
+	bool frozen;	       /* an equivocation was proven: nothing more is accepted */
 	uint64_t equivocation_seq;
 } ld_feed_head_t;
 
@@ -65,31 +65,30 @@ int ld_store_set_local(ld_store_t *s, const char *node_id, ld_key_t *key);
 
 /* One entry for the local feed. Everything is borrowed. */
 typedef struct ld_append_req {
-	uint32_t kind;                /* enum ld.Kind */
+	uint32_t kind; /* enum ld.Kind */
 	const char *const *audience;
 	size_t n_audience;
 	bool everyone;
 	const void *payload;
 	size_t payload_len;
-	int64_t time_ms;              /* author time; 0 = now */
+	int64_t time_ms; /* author time; 0 = now */
 } ld_append_req_t;
 
 /* Append n entries to the local feed in one durable transaction (group
  * commit): all are stored or none. 'ret_refs' (n elements, may be NULL)
  * receives their references. -EINVAL if no local feed is set, LD_EEQUIVOCATION
  * if the local feed is frozen, LD_ENOSPACE if storage is full. */
-int ld_store_append(ld_store_t *s, const ld_append_req_t *reqs, size_t n,
-		    ld_entry_ref_t *ret_refs);
+int ld_store_append(ld_store_t *s, const ld_append_req_t *reqs, size_t n, ld_entry_ref_t *ret_refs);
 
 /* A contiguous run of one feed to ingest, and what became of it. */
 typedef struct ld_ingest_batch {
 	ld_entry_t *const *entries; /* borrowed; ascending seq, one author */
 	size_t n;
-	int status;     /* out: 0 or an LD_E* code; on error nothing of the batch was stored
-			 * except, for LD_EEQUIVOCATION, the proof */
-	size_t bad;     /* out: index of the offending entry when status < 0 */
-	size_t n_new;   /* out: entries stored */
-	size_t n_dup;   /* out: entries already held (replay) */
+	int status;   /* out: 0 or an LD_E* code; on error nothing of the batch was stored
+		       * except, for LD_EEQUIVOCATION, the proof */
+	size_t bad;   /* out: index of the offending entry when status < 0 */
+	size_t n_new; /* out: entries stored */
+	size_t n_dup; /* out: entries already held (replay) */
 } ld_ingest_batch_t;
 
 /* Ingest n batches in one durable transaction. Each batch is authenticated
@@ -130,8 +129,7 @@ int ld_rd_get(const ld_rd_t *rd, const char *feed, uint64_t seq, ld_entry_t **re
 	      int64_t *ret_recv_ms);
 
 /* ld_store_foreach_roster() through reader 'rd'. */
-int ld_rd_foreach_roster(const ld_rd_t *rd, int (*cb)(void *ud, const Ld__RosterNode *n),
-			 void *ud);
+int ld_rd_foreach_roster(const ld_rd_t *rd, int (*cb)(void *ud, const Ld__RosterNode *n), void *ud);
 
 /* Head of 'feed'. -ENOENT if the store holds nothing of it. */
 int ld_store_head(ld_store_t *s, const char *feed, ld_feed_head_t *ret_head);
@@ -157,11 +155,11 @@ int ld_store_foreach_entry(ld_store_t *s, const char *feed, uint64_t from, uint6
  * callback (they point into the LMDB map). */
 typedef struct ld_raw_entry {
 	uint64_t seq;
-	const uint8_t *id;          /* LD_ID_LEN bytes */
+	const uint8_t *id; /* LD_ID_LEN bytes */
 	const uint8_t *header;
 	size_t header_len;
-	const uint8_t *sig;         /* LD_SIG_LEN bytes */
-	const uint8_t *payload;     /* NULL when held redacted */
+	const uint8_t *sig;	/* LD_SIG_LEN bytes */
+	const uint8_t *payload; /* NULL when held redacted */
 	size_t payload_len;
 	int64_t recv_ms;
 } ld_raw_entry_t;
@@ -174,8 +172,7 @@ int ld_store_foreach_raw(ld_store_t *s, const char *feed, uint64_t from, uint64_
 
 /* Call cb for every roster member (node-id order). The record is owned by
  * the store for the duration of the call. */
-int ld_store_foreach_roster(ld_store_t *s, int (*cb)(void *ud, const Ld__RosterNode *n),
-			   void *ud);
+int ld_store_foreach_roster(ld_store_t *s, int (*cb)(void *ud, const Ld__RosterNode *n), void *ud);
 
 /* Rebuild every derived index (store_index.h) from the entries held, in
  * one transaction. The result is byte-identical to the indexes built as
@@ -204,14 +201,14 @@ int ld_store_check_feed(ld_store_t *s, const char *feed, enum ld_chain_mode mode
 typedef struct ld_equivocation {
 	char feed[LD_NODE_ID_MAX + 1];
 	uint64_t seq;
-	const ld_entry_t *kept;     /* the entry the store held first */
-	const ld_entry_t *other;    /* the conflicting one, never applied */
+	const ld_entry_t *kept;	 /* the entry the store held first */
+	const ld_entry_t *other; /* the conflicting one, never applied */
 } ld_equivocation_t;
 
 /* Call cb for every stored equivocation proof (the alerts). Entries are
  * redacted and owned by the store for the duration of the call. */
-int ld_store_foreach_equivocation(ld_store_t *s,
-				  int (*cb)(void *ud, const ld_equivocation_t *eq), void *ud);
+int ld_store_foreach_equivocation(ld_store_t *s, int (*cb)(void *ud, const ld_equivocation_t *eq),
+				  void *ud);
 
 /* Roster record of 'node_id' (packed ld.RosterNode, see roster.h). Caller
  * owns *ret_node (ld__roster_node__free_unpacked(.., NULL)). -ENOENT if not

@@ -39,16 +39,15 @@
 
 struct ld_store {
 	MDB_env *env;
-	MDB_dbi db_meta, db_feeds, db_nums, db_entries, db_ids, db_equiv, db_roster,
-		db_refusals;
+	MDB_dbi db_meta, db_feeds, db_nums, db_entries, db_ids, db_equiv, db_roster, db_refusals;
 	char *dir;
 	int lock_fd;
 	size_t map_size, map_max;
 	uint8_t root_pub[LD_PUBKEY_LEN];
-	const ld_pubkey_t *root_key; /* borrowed from 'keys' */
+	const ld_pubkey_t *root_key;	  /* borrowed from 'keys' */
 	char root_id[LD_NODE_ID_MAX + 1]; /* "" until the root's first entry is held */
 	char local_id[LD_NODE_ID_MAX + 1];
-	ld_key_t *local_key;          /* borrowed */
+	ld_key_t *local_key; /* borrowed */
 	ld_keycache_t *keys;
 	/* The derived indexes, in registration order. */
 	struct {
@@ -63,7 +62,7 @@ typedef struct feed_state {
 	uint32_t flags;
 	uint64_t head_seq;
 	uint8_t head_id[LD_ID_LEN];
-	uint64_t indexed_seq;      /* the id index covers seq 1..indexed_seq */
+	uint64_t indexed_seq; /* the id index covers seq 1..indexed_seq */
 	uint64_t equiv_seq;
 } feed_state_t;
 
@@ -71,7 +70,7 @@ typedef struct feed_state {
 typedef struct lookup_ctx {
 	ld_store_t *s;
 	MDB_txn *txn;
-	char root_id[LD_NODE_ID_MAX + 1];  /* as seen inside this transaction */
+	char root_id[LD_NODE_ID_MAX + 1]; /* as seen inside this transaction */
 	char cached_id[LD_NODE_ID_MAX + 1];
 	Ld__RosterNode *cached;
 } lookup_ctx_t;

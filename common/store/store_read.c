@@ -239,8 +239,7 @@ static int roster_one(void *ud, const MDB_val *k, const MDB_val *v)
 	return r;
 }
 
-int ld_rd_foreach_roster(const ld_rd_t *rd, int (*cb)(void *ud, const Ld__RosterNode *n),
-			 void *ud)
+int ld_rd_foreach_roster(const ld_rd_t *rd, int (*cb)(void *ud, const Ld__RosterNode *n), void *ud)
 {
 	struct roster_walk w = {cb, ud};
 	MDB_txn *txn;
@@ -253,8 +252,7 @@ int ld_rd_foreach_roster(const ld_rd_t *rd, int (*cb)(void *ud, const Ld__Roster
 	return r;
 }
 
-int ld_store_foreach_roster(ld_store_t *s, int (*cb)(void *ud, const Ld__RosterNode *n),
-			   void *ud)
+int ld_store_foreach_roster(ld_store_t *s, int (*cb)(void *ud, const Ld__RosterNode *n), void *ud)
 {
 	return ld_rd_foreach_roster(LD_RD(s), cb, ud);
 }
@@ -268,7 +266,8 @@ static int scan_one(void *ud, const MDB_val *v, uint64_t seq)
 {
 	struct scan_ctx *c = ud;
 
-	if (v->mv_size >= VAL_HDR_LEN && memcmp((uint8_t *)v->mv_data + 16, c->id, LD_ID_LEN) == 0) {
+	if (v->mv_size >= VAL_HDR_LEN &&
+	    memcmp((uint8_t *)v->mv_data + 16, c->id, LD_ID_LEN) == 0) {
 		c->found = seq;
 		return 1;
 	}
@@ -459,8 +458,8 @@ static int equiv_one(void *ud, const MDB_val *k, const MDB_val *v)
 	return r;
 }
 
-int ld_store_foreach_equivocation(ld_store_t *s,
-				  int (*cb)(void *ud, const ld_equivocation_t *eq), void *ud)
+int ld_store_foreach_equivocation(ld_store_t *s, int (*cb)(void *ud, const ld_equivocation_t *eq),
+				  void *ud)
 {
 	struct equiv_walk w = {s, NULL, cb, ud};
 	int r;

@@ -17,7 +17,6 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-
 int ld_store_set_local(ld_store_t *s, const char *node_id, ld_key_t *key)
 {
 	uint8_t pub[LD_PUBKEY_LEN];
@@ -140,8 +139,8 @@ static int roster_apply_entry(ld_store_t *s, MDB_txn *txn, lookup_ctx_t *lk, uin
 	u = ld_entry_payload(e, LD__KIND__KIND_ROSTER_UPDATE);
 	if (!lk->root_id[0]) {
 		if (!u || e->hdr->seq != 1 || u->action != LD__ROSTER_UPDATE__ACTION__ADD ||
-		    !u->node_id || strcmp(u->node_id, e->hdr->author) != 0 ||
-		    !u->has_sign_key || u->sign_key.len != LD_PUBKEY_LEN ||
+		    !u->node_id || strcmp(u->node_id, e->hdr->author) != 0 || !u->has_sign_key ||
+		    u->sign_key.len != LD_PUBKEY_LEN ||
 		    memcmp(u->sign_key.data, s->root_pub, LD_PUBKEY_LEN) != 0) {
 			if (u)
 				ld__roster_update__free_unpacked(u, NULL);
@@ -260,7 +259,8 @@ static int append_txn(ld_store_t *s, MDB_txn *txn, void *ud)
 			st.head_seq = e->hdr->seq;
 			memcpy(st.head_id, e->id, LD_ID_LEN);
 			if (a->refs) {
-				snprintf(a->refs[i].feed, sizeof(a->refs[i].feed), "%s", s->local_id);
+				snprintf(a->refs[i].feed, sizeof(a->refs[i].feed), "%s",
+					 s->local_id);
 				a->refs[i].seq = e->hdr->seq;
 				memcpy(a->refs[i].id, e->id, LD_ID_LEN);
 			}

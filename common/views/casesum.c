@@ -53,15 +53,14 @@ struct sum_touch {
 /* The summaries as an index of the store (store_index.h). */
 struct sums {
 	MDB_dbi csum, cidx, ncnt, aact;
-	struct sum_touch *touched;     /* touched in the write transaction */
+	struct sum_touch *touched; /* touched in the write transaction */
 	size_t n_touched, cap_touched;
-	bool rebuilding;               /* reindex judges everything itself */
-	bool roster_changed;           /* a roster update was stored */
-	ld_access_t *access;           /* the roster judgements use */
+	bool rebuilding;     /* reindex judges everything itself */
+	bool roster_changed; /* a roster update was stored */
+	ld_access_t *access; /* the roster judgements use */
 };
 
 #define SUMS(s) ((struct sums *)ld_store_indexer((s), "summaries"))
-
 
 unsigned ld_answer_bucket(int64_t ms)
 {
@@ -236,7 +235,6 @@ int ld_case_sum_get(ld_store_t *s, const char *case_id, ld_case_sum_t *ret)
 	return ld_rd_case_sum_get(LD_RD(s), case_id, ret);
 }
 
-
 /* ---- due index ---- */
 
 static uint64_t time_key(int64_t t)
@@ -264,7 +262,8 @@ static int due_op(ld_store_t *s, MDB_txn *txn, bool add, enum ld_due_class cls, 
 		  const char *case_id, int checkpoint, const char *holder)
 {
 	uint8_t kb[9 + LD_CASE_ID_MAX + 5];
-	MDB_val k = {.mv_data = kb}, v = (MDB_val){.mv_size = strlen(holder), .mv_data = (void *)(holder)};
+	MDB_val k = {.mv_data = kb},
+		v = (MDB_val){.mv_size = strlen(holder), .mv_data = (void *)(holder)};
 	int r;
 
 	k.mv_size = due_key(kb, cls, t, case_id, checkpoint);
@@ -329,7 +328,8 @@ static int sum_contribute(ld_store_t *s, MDB_txn *txn, const struct sum *m, int 
 	    (r = count_op(s, txn, x->holder, sign, 0, 1, x->awaiting, bucket)) < 0)
 		return r;
 	if (x->awaiting && x->answer_by_ms &&
-	    (r = due_op(s, txn, add, LD_DUE_ANSWER_BY, x->answer_by_ms, x->case_id, -1, x->holder)) < 0)
+	    (r = due_op(s, txn, add, LD_DUE_ANSWER_BY, x->answer_by_ms, x->case_id, -1,
+			x->holder)) < 0)
 		return r;
 	r = due_op(s, txn, add, x->awaiting ? LD_DUE_AWAITING : LD_DUE_OTHER, x->referred_ms,
 		   x->case_id, -1, x->holder);
@@ -487,13 +487,16 @@ static int rejudge_step(ld_store_t *s, MDB_txn *txn, size_t max, size_t *ret_don
 			/* More may follow: remember the last one done. */
 			snprintf(cur, sizeof(cur), "%c%s", action ? 'a' : 'c', c.ids[c.n - 1]);
 			v = (MDB_val){.mv_size = strlen(cur), .mv_data = (void *)(cur)};
-			r = ld_store_mdb_err(mdb_put(txn, ld_store_meta_dbi(s), (MDB_val *)&rejudge_key, &v, 0));
+			r = ld_store_mdb_err(
+				mdb_put(txn, ld_store_meta_dbi(s), (MDB_val *)&rejudge_key, &v, 0));
 		} else if (!action) {
 			v = (MDB_val){.mv_size = strlen("a"), .mv_data = (void *)("a")};
-			r = ld_store_mdb_err(mdb_put(txn, ld_store_meta_dbi(s), (MDB_val *)&rejudge_key, &v, 0));
+			r = ld_store_mdb_err(
+				mdb_put(txn, ld_store_meta_dbi(s), (MDB_val *)&rejudge_key, &v, 0));
 			*ret_done += 1; /* the action phase is still to come */
 		} else {
-			r = ld_store_mdb_err(mdb_del(txn, ld_store_meta_dbi(s), (MDB_val *)&rejudge_key, NULL));
+			r = ld_store_mdb_err(
+				mdb_del(txn, ld_store_meta_dbi(s), (MDB_val *)&rejudge_key, NULL));
 		}
 	}
 	free(c.ids);
@@ -580,8 +583,8 @@ static int sums_rebuilt(void *ud, ld_store_t *s, MDB_txn *txn)
 	int r;
 
 	x->rebuilding = false;
-	if ((r = ld_store_mdb_err(mdb_put(txn, ld_store_meta_dbi(s), (MDB_val *)&rejudge_key, &v,
-					  0))) < 0)
+	if ((r = ld_store_mdb_err(
+		     mdb_put(txn, ld_store_meta_dbi(s), (MDB_val *)&rejudge_key, &v, 0))) < 0)
 		return r;
 	ld_access_destroy(&x->access);
 	while (r == 0 && done)
@@ -631,7 +634,6 @@ bool ld_store_rejudge_pending(ld_store_t *s)
 {
 	return ld_rd_rejudge_pending(LD_RD(s));
 }
-
 
 /* ---- the summaries as an index of the store ---- */
 
@@ -786,9 +788,9 @@ static int due_one(struct due_walk *w, const MDB_val *k, const MDB_val *v)
 }
 
 int ld_rd_foreach_due(const ld_rd_t *rd, enum ld_due_class cls, bool reverse,
-			 int (*cb)(void *ud, int64_t t, const char *case_id, const char *holder,
-				   int checkpoint),
-			 void *ud)
+		      int (*cb)(void *ud, int64_t t, const char *case_id, const char *holder,
+				int checkpoint),
+		      void *ud)
 {
 	struct due_walk w = {(uint8_t)cls, cb, ud};
 	uint8_t kb[1] = {(uint8_t)(cls + (reverse ? 1 : 0))};
@@ -833,7 +835,6 @@ int ld_store_foreach_due(ld_store_t *s, enum ld_due_class cls, bool reverse,
 	return ld_rd_foreach_due(LD_RD(s), cls, reverse, cb, ud);
 }
 
-
 struct cnt_walk {
 	int (*cb)(void *ud, const ld_unit_counts_t *c);
 	void *ud;
@@ -859,7 +860,7 @@ static int cnt_one(void *ud, const MDB_val *k, const MDB_val *v)
 }
 
 int ld_rd_foreach_unit_counts(const ld_rd_t *rd, int (*cb)(void *ud, const ld_unit_counts_t *c),
-				 void *ud)
+			      void *ud)
 {
 	struct cnt_walk *w = calloc(1, sizeof(*w));
 	int r;
@@ -878,4 +879,3 @@ int ld_store_foreach_unit_counts(ld_store_t *s, int (*cb)(void *ud, const ld_uni
 {
 	return ld_rd_foreach_unit_counts(LD_RD(s), cb, ud);
 }
-

@@ -20,7 +20,7 @@ size_t ld_action_unacknowledged(const ld_action_t *a)
 
 struct build {
 	ld_store_t *s;
-	ld_rd_t rd;        /* every read: one state of the store */
+	ld_rd_t rd; /* every read: one state of the store */
 	const ld_access_t *a;
 	const ld_view_filter_t *f;
 	ld_view_t *v;
@@ -96,8 +96,8 @@ static ld_view_region_t *region_slot(struct build *b, const char *node)
 	for (k = 0; k + 1 < sizeof(key) && code[k]; k++)
 		key[k] = code[k];
 	key[k] = '\0';
-	for (k = b->n_slots ? region_hash(key) & (b->n_slots - 1) : 0;
-	     b->n_slots && b->slots[k]; k = (k + 1) & (b->n_slots - 1))
+	for (k = b->n_slots ? region_hash(key) & (b->n_slots - 1) : 0; b->n_slots && b->slots[k];
+	     k = (k + 1) & (b->n_slots - 1))
 		if (!strcmp(v->regions[b->slots[k] - 1].region, key))
 			return &v->regions[b->slots[k] - 1];
 	nr = realloc(v->regions, (v->n_regions + 1) * sizeof(*nr));
@@ -275,10 +275,10 @@ static int view_fill(struct build *b)
 	b->v->rejudging = ld_rd_rejudge_pending(&b->rd);
 	/* Overdue answers (all counted), then awaiting by age, then the
 	 * others, most recent first; each list stops at the limit. */
-	b->list_awaiting = f->kind != 2 &&
-			   (!f->status || ld_case_state_parse(f->status) == LD_CASE_AWAITING);
-	b->list_other = f->kind != 2 &&
-			(!f->status || ld_case_state_parse(f->status) != LD_CASE_AWAITING);
+	b->list_awaiting =
+		f->kind != 2 && (!f->status || ld_case_state_parse(f->status) == LD_CASE_AWAITING);
+	b->list_other =
+		f->kind != 2 && (!f->status || ld_case_state_parse(f->status) != LD_CASE_AWAITING);
 	if ((r = ld_rd_foreach_due(&b->rd, LD_DUE_ANSWER_BY, false, overdue_cb, b)) < 0)
 		return r;
 	if (b->list_awaiting && b->v->n_cases < b->limit &&
@@ -298,8 +298,8 @@ static int view_fill(struct build *b)
 	return b->err;
 }
 
-int ld_view_build(ld_store_t *s, const ld_access_t *a, int64_t now_ms,
-		  const ld_view_filter_t *f, ld_view_t **ret)
+int ld_view_build(ld_store_t *s, const ld_access_t *a, int64_t now_ms, const ld_view_filter_t *f,
+		  ld_view_t **ret)
 {
 	static const ld_view_filter_t none;
 	struct build b = {.s = s, .a = a, .f = f ? f : &none};

@@ -19,12 +19,12 @@
 #include "common/views/casesum.h"
 
 typedef struct ld_view_filter {
-	const char *region;   /* prefix of a party's region code, or NULL */
-	const char *status;   /* case status or "active"/"done" for actions, or NULL */
-	int kind;             /* 0 all, 1 cases only, 2 actions only */
-	int64_t since_ms;     /* only items dispatched/referred since, 0 = all */
-	size_t limit;         /* cases and finished actions listed at most;
-			       * 0 = LD_VIEW_LIMIT, SIZE_MAX = all */
+	const char *region; /* prefix of a party's region code, or NULL */
+	const char *status; /* case status or "active"/"done" for actions, or NULL */
+	int kind;	    /* 0 all, 1 cases only, 2 actions only */
+	int64_t since_ms;   /* only items dispatched/referred since, 0 = all */
+	size_t limit;	    /* cases and finished actions listed at most;
+			     * 0 = LD_VIEW_LIMIT, SIZE_MAX = all */
 } ld_view_filter_t;
 
 #define LD_VIEW_LIMIT 50
@@ -35,13 +35,13 @@ typedef struct ld_view_case {
 	char referrer[LD_NODE_ID_MAX + 1], holder[LD_NODE_ID_MAX + 1];
 	enum ld_case_state state;
 	int64_t referred_ms, answer_by_ms, answered_ms; /* answered_ms: first valid answer */
-	bool overdue;                                    /* awaiting past answer_by */
+	bool overdue;					/* awaiting past answer_by */
 } ld_view_case_t;
 
 typedef struct ld_view_region {
 	char region[16];
 	unsigned referrals_out, referrals_in, awaiting, overdue, answered;
-	int64_t median_answer_ms;  /* -1 if none answered; within 2.2 % */
+	int64_t median_answer_ms; /* -1 if none answered; within 2.2 % */
 	uint32_t hist[LD_ANSWER_BUCKETS];
 } ld_view_region_t;
 
@@ -49,18 +49,18 @@ typedef struct ld_view {
 	int64_t now_ms;
 	ld_view_case_t *cases;
 	size_t n_cases;
-	ld_action_t **actions;     /* judged actions, owned */
+	ld_action_t **actions; /* judged actions, owned */
 	size_t n_actions;
 	ld_view_region_t *regions;
 	size_t n_regions;
 	/* Over every case held, whatever the filters. */
 	uint64_t cases_total, cases_awaiting, cases_overdue;
-	bool rejudging;            /* summaries being judged again (roster change) */
+	bool rejudging; /* summaries being judged again (roster change) */
 } ld_view_t;
 
 /* Build the view at 'now_ms'. Caller owns *ret (ld_view_destroy). */
-int ld_view_build(ld_store_t *s, const ld_access_t *a, int64_t now_ms,
-		  const ld_view_filter_t *f, ld_view_t **ret);
+int ld_view_build(ld_store_t *s, const ld_access_t *a, int64_t now_ms, const ld_view_filter_t *f,
+		  ld_view_t **ret);
 
 void ld_view_destroy(ld_view_t **v_p);
 

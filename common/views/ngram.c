@@ -249,9 +249,9 @@ static bool find_word(const struct find *f, const char *w, size_t n)
 
 	while ((p = memmem(p, (size_t)(end - p), w, n)) != NULL) {
 		bool before =
-		    p > f->hay && (unsigned char)p[-1] < 0x80 && alnum((unsigned char)p[-1]);
+			p > f->hay && (unsigned char)p[-1] < 0x80 && alnum((unsigned char)p[-1]);
 		bool after =
-		    p + n < end && (unsigned char)p[n] < 0x80 && alnum((unsigned char)p[n]);
+			p + n < end && (unsigned char)p[n] < 0x80 && alnum((unsigned char)p[n]);
 
 		if (!before && !after)
 			return true;

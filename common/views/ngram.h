@@ -41,8 +41,8 @@ size_t ld_ngram_clean(const char *in, size_t len, char *out, size_t cap);
  * character and each pair of neighbouring characters of every run, and each
  * word (cut to LD_NGRAM_WORD_MAX bytes), in text order, repeats included.
  * Stops and returns cb's value when it is non-zero; else 0. */
-int ld_ngram_index(const char *norm, size_t len,
-		   int (*cb)(void *ud, const char *tok, size_t n), void *ud);
+int ld_ngram_index(const char *norm, size_t len, int (*cb)(void *ud, const char *tok, size_t n),
+		   void *ud);
 
 /* Call cb with the tokens a match of normalised query 'q' needs: for a run
  * of one character, that character; of two or more, each pair of

@@ -94,15 +94,15 @@ int ld_search_check(const ld_search_query_t *q, const char **ret_field, const ch
 					     "unified social credit code)";
 	else if (given(q->region) && (strlen(q->region) < 2 || strlen(q->region) > 6 ||
 				      strspn(q->region, "0123456789") != strlen(q->region)))
-		field = "region", why =
-				      "must be 2 to 6 digits: the start of a GB/T 2260 code (33 a "
-				      "province, 3304 a prefecture, 330402 a county)";
+		field = "region",
+		why = "must be 2 to 6 digits: the start of a GB/T 2260 code (33 a "
+		      "province, 3304 a prefecture, 330402 a county)";
 	else if (given(q->status) && !ld_search_status_known(q->status))
-		field = "status", why =
-				      "is unknown (awaiting answer, accepted, rejected, need-info, "
-				      "transferred, designated, or a case status: filed, referred, "
-				      "investigating, penalty-decided, handed-to-judiciary, "
-				      "remediation-ordered, remediation-verified, closed)";
+		field = "status",
+		why = "is unknown (awaiting answer, accepted, rejected, need-info, "
+		      "transferred, designated, or a case status: filed, referred, "
+		      "investigating, penalty-decided, handed-to-judiciary, "
+		      "remediation-ordered, remediation-verified, closed)";
 	else if (given(q->violation) && !violation_of(q->violation))
 		field = "violation",
 		why = "is unknown (water, air, solid-waste, hazardous-waste, soil, "
@@ -179,8 +179,8 @@ static int plan(struct run *x)
 		x->exact &= exact;
 	}
 	if (r == 0 && given(q->party)) {
-		size_t n =
-		    ld_ngram_normalize(q->party, strlen(q->party), x->nparty, sizeof(x->nparty));
+		size_t n = ld_ngram_normalize(q->party, strlen(q->party), x->nparty,
+					      sizeof(x->nparty));
 
 		x->field = SF_PARTY;
 		r = ld_ngram_query(x->nparty, n, list_add, x, &exact);
@@ -227,7 +227,8 @@ static int lists_open(struct run *x)
 		MDB_val k = {.mv_size = l->klen, .mv_data = l->key}, v;
 		int rc, r;
 
-		if ((r = ld_store_mdb_err(mdb_cursor_open(x->txn, search_ix_of(x->s)->srch, &l->cur))) < 0)
+		if ((r = ld_store_mdb_err(
+			     mdb_cursor_open(x->txn, search_ix_of(x->s)->srch, &l->cur))) < 0)
 			return r;
 		rc = mdb_cursor_get(l->cur, &k, &v, MDB_SET_KEY);
 		if (rc == MDB_NOTFOUND)
@@ -369,7 +370,8 @@ static int resolve(struct run *x, const uint8_t *p)
 		memcpy(id, v.mv_data, v.mv_size);
 		id[v.mv_size] = '\0';
 		dk = (MDB_val){.mv_size = strlen(id), .mv_data = (void *)(id)};
-		if ((r = ld_store_mdb_err(mdb_get(x->txn, search_ix_of(x->s)->sdoc, &dk, &dv))) < 0 ||
+		if ((r = ld_store_mdb_err(mdb_get(x->txn, search_ix_of(x->s)->sdoc, &dk, &dv))) <
+			    0 ||
 		    (r = search_doc_decode(dv.mv_data, dv.mv_size, &d)) < 0)
 			return r == -ENOENT ? -EIO : r;
 		if (!doc_matches(x, &d))

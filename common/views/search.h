@@ -34,41 +34,41 @@
 
 #include "common/store/store.h"
 
-#define LD_SEARCH_LIMIT 50        /* results listed when no limit is given */
+#define LD_SEARCH_LIMIT 50 /* results listed when no limit is given */
 #define LD_SEARCH_LIMIT_MAX 10000
-#define LD_SEARCH_TEXT_MAX 256    /* bytes of a text or party query */
+#define LD_SEARCH_TEXT_MAX 256 /* bytes of a text or party query */
 
 typedef struct ld_search_query {
-	const char *text;          /* NULL or "": any */
+	const char *text; /* NULL or "": any */
 	const char *party;
 	const char *credit_code;
 	const char *region;
 	const char *status;
 	const char *violation;
-	int64_t since_ms;          /* 0: no lower bound */
-	int64_t until_ms;          /* 0: no upper bound */
-	size_t limit;              /* 0: LD_SEARCH_LIMIT */
+	int64_t since_ms; /* 0: no lower bound */
+	int64_t until_ms; /* 0: no upper bound */
+	size_t limit;	  /* 0: LD_SEARCH_LIMIT */
 } ld_search_query_t;
 
 typedef struct ld_search_hit {
 	char case_id[LD_CASE_ID_MAX + 1];
-	int64_t referred_ms;       /* first referral, author time */
+	int64_t referred_ms; /* first referral, author time */
 	char referrer[LD_NODE_ID_MAX + 1], holder[LD_NODE_ID_MAX + 1];
-	char status[64];           /* judged status */
-	char case_status[40];      /* from case updates, or "" */
-	uint32_t violation;        /* enum ld.Violation */
+	char status[64];      /* judged status */
+	char case_status[40]; /* from case updates, or "" */
+	uint32_t violation;   /* enum ld.Violation */
 	char title[256];
-	char party[128];           /* the first suspected party's name, or "" */
+	char party[128]; /* the first suspected party's name, or "" */
 } ld_search_hit_t;
 
 typedef struct ld_search_result {
-	ld_search_hit_t *hits;     /* newest referral first */
+	ld_search_hit_t *hits; /* newest referral first */
 	size_t n_hits;
-	bool total_known;          /* else 'total' is a lower bound */
-	uint64_t total;            /* cases matching, whatever the limit */
-	bool rebuilding;           /* the index is being built again (after a
-				    * roster change or an upgrade): results may
-				    * miss cases until it ends */
+	bool total_known; /* else 'total' is a lower bound */
+	uint64_t total;	  /* cases matching, whatever the limit */
+	bool rebuilding;  /* the index is being built again (after a
+			   * roster change or an upgrade): results may
+			   * miss cases until it ends */
 } ld_search_result_t;
 
 /* Is the query well formed? 0, or -EINVAL with the offending field's name

@@ -317,8 +317,7 @@ static int put_str(struct out *o, const char *s)
 /* The record of judged, opened case c into buf (SEARCH_DOC_MAX bytes).
  * The payload part is taken from 'old' when it names the same referral. */
 static int doc_build(const ld_rd_t *rd, const ld_access_t *a, const ld_case_t *c,
-		     const search_doc_t *old, uint8_t *buf,
-		     size_t *ret_len)
+		     const search_doc_t *old, uint8_t *buf, size_t *ret_len)
 {
 	struct out o = {buf, SEARCH_DOC_HDR, SEARCH_DOC_MAX};
 	char uregions[2 * 7 + 1] = "";
@@ -346,8 +345,7 @@ static int doc_build(const ld_rd_t *rd, const ld_access_t *a, const ld_case_t *c
 		if (c->items[i].kind == LD__KIND__KIND_CASE_REFERRAL && !c->items[i].refused)
 			referred = c->items[i].time_ms;
 	for (size_t i = 0; i < 2; i++) {
-		const char *reg =
-		    a ? ld_access_region_of(a, units[i]) : NULL;
+		const char *reg = a ? ld_access_region_of(a, units[i]) : NULL;
 
 		if (region_ok(reg))
 			list_add(uregions, sizeof(uregions), reg);
@@ -359,9 +357,10 @@ static int doc_build(const ld_rd_t *rd, const ld_access_t *a, const ld_case_t *c
 			    (c->designated ? SEARCH_DESIGNATED : 0));
 	ld_be64_put(buf + 14, c->referral_seq);
 	{
-		const char *strs[] = {c->referral_feed, c->referrer, c->holder,	   ld_case_state_name(c->state),
-				      c->case_status,	pp->title,   pp->party,	   pp->ntitle,
-				      pp->nparties,	pp->codes,   pp->pregions, uregions};
+		const char *strs[] = {
+			c->referral_feed, c->referrer, c->holder,    ld_case_state_name(c->state),
+			c->case_status,	  pp->title,   pp->party,    pp->ntitle,
+			pp->nparties,	  pp->codes,   pp->pregions, uregions};
 
 		for (size_t i = 0; r == 0 && i < sizeof(strs) / sizeof(strs[0]); i++)
 			r = put_str(&o, strs[i]);
@@ -458,8 +457,8 @@ static int adds_apply(MDB_cursor *cur, const struct tok *t, uint8_t *arr, size_t
 	}
 	if (i < n) {
 		MDB_val d[2] = {
-		    {.mv_size = SEARCH_POSTING_LEN, .mv_data = arr + i * SEARCH_POSTING_LEN},
-		    {.mv_size = n - i}};
+			{.mv_size = SEARCH_POSTING_LEN, .mv_data = arr + i * SEARCH_POSTING_LEN},
+			{.mv_size = n - i}};
 
 		k = (MDB_val){.mv_size = t->len, .mv_data = (void *)t->b};
 		rc = mdb_cursor_put(cur, &k, d, MDB_MULTIPLE | MDB_APPENDDUP);
@@ -478,12 +477,14 @@ int store_search_flush(ld_store_t *s, MDB_txn *txn)
 
 	if (!search_ix_of(s)->n_sops)
 		return 0;
-	qsort(search_ix_of(s)->sops, search_ix_of(s)->n_sops, sizeof(*search_ix_of(s)->sops), op_cmp);
+	qsort(search_ix_of(s)->sops, search_ix_of(s)->n_sops, sizeof(*search_ix_of(s)->sops),
+	      op_cmp);
 	if ((r = ld_store_mdb_err(mdb_cursor_open(txn, search_ix_of(s)->srch, &cur))) < 0)
 		return r;
 	for (size_t i = 0; r == 0 && i < search_ix_of(s)->n_sops; i++) {
 		const struct search_op *o = &search_ix_of(s)->sops[i];
-		bool last_of_token = i + 1 == search_ix_of(s)->n_sops || tok_cmp(&o->t, &search_ix_of(s)->sops[i + 1].t) != 0;
+		bool last_of_token = i + 1 == search_ix_of(s)->n_sops ||
+				     tok_cmp(&o->t, &search_ix_of(s)->sops[i + 1].t) != 0;
 
 		if (o->add) {
 			if (n_arr == cap_arr) {
@@ -605,7 +606,8 @@ int store_search_update(ld_store_t *s, MDB_txn *txn, const char *case_id, const 
 		goto out;
 	}
 	r = 0;
-	if (c && c->opened && (r = doc_build(&(ld_rd_t){s, txn}, a, c, ol ? &od : NULL, nb, &nl)) < 0)
+	if (c && c->opened &&
+	    (r = doc_build(&(ld_rd_t){s, txn}, a, c, ol ? &od : NULL, nb, &nl)) < 0)
 		goto out;
 	if (ol == nl && !memcmp(ob, nb, ol))
 		goto out;
@@ -678,9 +680,10 @@ static int sx_open(void *ud, ld_store_t *s, MDB_txn *txn)
 	struct search_ix *x = ud;
 	int r;
 
-	if ((r = ld_store_mdb_err(mdb_dbi_open(txn, "v_srch", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED,
-					       &x->srch))) < 0 ||
-	    (r = ld_store_mdb_err(mdb_dbi_open(txn, "v_sref", MDB_CREATE | MDB_DUPSORT, &x->sref))) < 0)
+	if ((r = ld_store_mdb_err(mdb_dbi_open(
+		     txn, "v_srch", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED, &x->srch))) < 0 ||
+	    (r = ld_store_mdb_err(
+		     mdb_dbi_open(txn, "v_sref", MDB_CREATE | MDB_DUPSORT, &x->sref))) < 0)
 		return r;
 	return ld_store_mdb_err(mdb_dbi_open(txn, "v_sdoc", MDB_CREATE, &x->sdoc));
 }

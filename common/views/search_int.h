@@ -47,19 +47,19 @@ enum search_field {
 };
 
 typedef struct search_doc {
-	int64_t referred_ms;      /* first valid referral: the case's time */
-	uint32_t violation;       /* enum ld.Violation, of the standing referral */
-	uint8_t flags;            /* SEARCH_TRANSFERRED, SEARCH_DESIGNATED */
-	uint64_t ref_seq;         /* the standing referral entry ... */
-	const char *ref_feed;     /* ... (feed, seq) */
+	int64_t referred_ms;  /* first valid referral: the case's time */
+	uint32_t violation;   /* enum ld.Violation, of the standing referral */
+	uint8_t flags;	      /* SEARCH_TRANSFERRED, SEARCH_DESIGNATED */
+	uint64_t ref_seq;     /* the standing referral entry ... */
+	const char *ref_feed; /* ... (feed, seq) */
 	const char *referrer, *holder, *status, *case_status;
-	const char *title;        /* as written (cut to 255 bytes) */
-	const char *party;        /* first party's name as written (127 bytes) */
-	const char *ntitle;       /* title, normalised (ngram.h) */
-	const char *nparties;     /* parties' names, normalised, '\n' between */
-	const char *codes;        /* credit codes, upper case, '\n' between */
-	const char *pregions;     /* region codes in the referral: place, parties */
-	const char *uregions;     /* regions of the referring and holding units */
+	const char *title;    /* as written (cut to 255 bytes) */
+	const char *party;    /* first party's name as written (127 bytes) */
+	const char *ntitle;   /* title, normalised (ngram.h) */
+	const char *nparties; /* parties' names, normalised, '\n' between */
+	const char *codes;    /* credit codes, upper case, '\n' between */
+	const char *pregions; /* region codes in the referral: place, parties */
+	const char *uregions; /* regions of the referring and holding units */
 } search_doc_t;
 
 /* Decode a v_sdoc value; the strings point into 'v'. 0 or -EIO. */

@@ -193,7 +193,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	printf("two liandongd on 127.0.0.1 with CurveZMQ, %d-byte payloads, appends in "
-	       "API calls of %zu\n", PAYLOAD, group);
+	       "API calls of %zu\n",
+	       PAYLOAD, group);
 	verify = raw_rate(false, 2.0);
 	sign = raw_rate(true, 2.0);
 	printf("raw Ed25519 (one core):   verify %8.0f /s   sign %8.0f /s\n", verify, sign);
@@ -209,8 +210,9 @@ int main(int argc, char **argv)
 		goto fail;
 	t_catch = tu_now() - t0;
 	printf("catch-up: %llu entries in %.2f s = %8.0f /s  = %5.1f x raw verify  (target >= 8)  "
-	       "%s\n", (unsigned long long)n_catch, t_catch, n_catch / t_catch,
-	       n_catch / t_catch / verify, n_catch / t_catch / verify >= 8 ? "PASS" : "FAIL");
+	       "%s\n",
+	       (unsigned long long)n_catch, t_catch, n_catch / t_catch, n_catch / t_catch / verify,
+	       n_catch / t_catch / verify >= 8 ? "PASS" : "FAIL");
 
 	/* Live. */
 	t0 = tu_now();
@@ -221,9 +223,9 @@ int main(int argc, char **argv)
 		goto fail;
 	t_live = tu_now() - t0;
 	printf("live:     %llu entries in %.2f s = %8.0f /s  = %5.2f x raw verify (target >= 1.5) "
-	       "%s   (%.2f x raw sign)\n", (unsigned long long)n_live, t_live, n_live / t_live,
-	       n_live / t_live / verify, n_live / t_live / verify >= 1.5 ? "PASS" : "FAIL",
-	       n_live / t_live / sign);
+	       "%s   (%.2f x raw sign)\n",
+	       (unsigned long long)n_live, t_live, n_live / t_live, n_live / t_live / verify,
+	       n_live / t_live / verify >= 1.5 ? "PASS" : "FAIL", n_live / t_live / sign);
 
 	/* Latency at 100 appends/s. */
 	ctx = zmq_ctx_new();
@@ -234,7 +236,8 @@ int main(int argc, char **argv)
 		double start = tu_now(), t1;
 
 		wait_send(ws, seq + i + 1);
-		if (cl_append(a, 100, to_a, 1, "latency probe", 13, NULL) < 0 || !wait_recv(ws, 10000))
+		if (cl_append(a, 100, to_a, 1, "latency probe", 13, NULL) < 0 ||
+		    !wait_recv(ws, 10000))
 			goto fail;
 		t1 = tu_now();
 		lat[i] = (t1 - start) * 1000;
@@ -244,7 +247,8 @@ int main(int argc, char **argv)
 	}
 	qsort(lat, n_lat, sizeof(*lat), cmp_d);
 	printf("latency:  A append -> B durable, at 100/s: median %.2f ms, p99 %.2f ms, max %.2f "
-	       "ms (target p99 <= 5) %s\n", lat[n_lat / 2], lat[n_lat * 99 / 100], lat[n_lat - 1],
+	       "ms (target p99 <= 5) %s\n",
+	       lat[n_lat / 2], lat[n_lat * 99 / 100], lat[n_lat - 1],
 	       lat[n_lat * 99 / 100] <= 5 ? "PASS" : "FAIL");
 	free(lat);
 	zmq_close(ws);

@@ -46,19 +46,19 @@
 #define FIRMS 400
 #define RARE_EVERY 200000 /* the rare firm: cases 7, 200007, ... */
 
-static const char *const places[] = {
-	"嘉兴", "海宁", "桐乡", "平湖", "海盐", "嘉善", "绍兴", "上虞", "诸暨", "湖州",
-	"长兴", "德清", "安吉", "杭州", "萧山", "余杭", "宁波", "慈溪", "余姚", "温州",
-	"瑞安", "乐清", "台州", "温岭", "金华", "义乌", "东阳", "衢州", "丽水", "舟山"};
+static const char *const places[] = {"嘉兴", "海宁", "桐乡", "平湖", "海盐", "嘉善", "绍兴", "上虞",
+				     "诸暨", "湖州", "长兴", "德清", "安吉", "杭州", "萧山", "余杭",
+				     "宁波", "慈溪", "余姚", "温州", "瑞安", "乐清", "台州", "温岭",
+				     "金华", "义乌", "东阳", "衢州", "丽水", "舟山"};
 static const char *const cores[] = {"宏达", "华盛", "永泰", "恒信", "新华", "金鑫", "鑫源",
 				    "龙盛", "天成", "富源", "顺发", "振兴", "利民", "东方"};
 static const char *const trades[] = {"化工", "印染", "电镀", "造纸", "制革", "医药", "钢铁",
 				     "水泥", "热电", "纺织", "塑料", "食品", "养殖", "砂石"};
-static const char *const rivers[] = {
-	"京杭运河", "海盐塘", "长水塘", "南湖", "钱塘江", "曹娥江", "浦阳江", "瓯江", "椒江",
-	"东苕溪", "西苕溪", "太湖", "千岛湖", "新安江", "富春江", "甬江", "姚江", "楠溪江",
-	"飞云江", "灵江", "鳌江", "若耶溪", "剡溪", "兰江", "衢江", "婺江", "分水江", "浦阳溪",
-	"东钱湖", "鉴湖"};
+static const char *const rivers[] = {"京杭运河", "海盐塘", "长水塘", "南湖",   "钱塘江", "曹娥江",
+				     "浦阳江",	 "瓯江",   "椒江",   "东苕溪", "西苕溪", "太湖",
+				     "千岛湖",	 "新安江", "富春江", "甬江",   "姚江",	 "楠溪江",
+				     "飞云江",	 "灵江",   "鳌江",   "若耶溪", "剡溪",	 "兰江",
+				     "衢江",	 "婺江",   "分水江", "浦阳溪", "东钱湖", "鉴湖"};
 static const char *const metals[] = {"镍", "铬", "铜", "锌", "铅", "镉", "汞", "砷"};
 static const char *const rare_firm = "嘉兴市秀洲区稀有金属回收有限公司";
 
@@ -102,8 +102,8 @@ static void firms_init(void)
 
 	for (size_t i = 0; i < FIRMS; i++) {
 		/* Distinct names: place, core and trade from different strides. */
-		snprintf(firm_name[i], sizeof(firm_name[i]), "%s%s%s有限公司",
-			 places[i % 30], cores[(i / 30 + i) % 14], trades[(i * 7 + i / 14) % 14]);
+		snprintf(firm_name[i], sizeof(firm_name[i]), "%s%s%s有限公司", places[i % 30],
+			 cores[(i / 30 + i) % 14], trades[(i * 7 + i / 14) % 14]);
 		snprintf(firm_code[i], sizeof(firm_code[i]), "9133%04zuMA2%07zu", i % 10000,
 			 i * 7919 % 10000000);
 		sum += 1.0 / (double)(i + 1);
@@ -139,14 +139,30 @@ static uint32_t title_of(char *buf, size_t n, const char *firm, size_t kind)
 	const char *river = rivers[next_rand() % 30], *metal = metals[next_rand() % 8];
 
 	switch (kind) {
-	case 0: snprintf(buf, n, "%s向%s偷排含%s废水", firm, river, metal); return 1;
-	case 1: snprintf(buf, n, "%s夜间通过暗管向%s排放未经处理的废水", firm, river); return 1;
-	case 2: snprintf(buf, n, "%s超标排放废气", firm); return 2;
-	case 3: snprintf(buf, n, "%s非法倾倒危险废物于%s岸边", firm, river); return 4;
-	case 4: snprintf(buf, n, "%s在%s禁采区非法采砂", firm, river); return 7;
-	case 5: snprintf(buf, n, "%s堆放固体废物未采取防渗措施", firm); return 3;
-	case 6: snprintf(buf, n, "%s在线监测数据造假", firm); return 11;
-	default: snprintf(buf, n, "%s厂界噪声超标扰民", firm); return 6;
+	case 0:
+		snprintf(buf, n, "%s向%s偷排含%s废水", firm, river, metal);
+		return 1;
+	case 1:
+		snprintf(buf, n, "%s夜间通过暗管向%s排放未经处理的废水", firm, river);
+		return 1;
+	case 2:
+		snprintf(buf, n, "%s超标排放废气", firm);
+		return 2;
+	case 3:
+		snprintf(buf, n, "%s非法倾倒危险废物于%s岸边", firm, river);
+		return 4;
+	case 4:
+		snprintf(buf, n, "%s在%s禁采区非法采砂", firm, river);
+		return 7;
+	case 5:
+		snprintf(buf, n, "%s堆放固体废物未采取防渗措施", firm);
+		return 3;
+	case 6:
+		snprintf(buf, n, "%s在线监测数据造假", firm);
+		return 11;
+	default:
+		snprintf(buf, n, "%s厂界噪声超标扰民", firm);
+		return 6;
 	}
 }
 
@@ -164,12 +180,14 @@ static ld_entry_t *referral(tu_node_t *from, size_t r, size_t to, size_t i, int 
 	int64_t t = base_ms + (int64_t)i * 1000;
 	/* The place and the party are in the addressee's county; the region
 	 * filter sees the referring unit's region too. */
-	bool in3304 = !strncmp(county_region[to], "3304", 4) || !strncmp(county_region[r], "3304", 4);
+	bool in3304 =
+		!strncmp(county_region[to], "3304", 4) || !strncmp(county_region[r], "3304", 4);
 
 	snprintf(to_id, sizeof(to_id), "county-%03zu", to);
 	snprintf(id, sizeof(id), "%s/%zu", from->id, i);
 	name = i % RARE_EVERY == 7 ? rare_firm : firm_name[firm];
-	snprintf(code, sizeof(code), "%s", i % RARE_EVERY == 7 ? "91330411MA2RARE001" : firm_code[firm]);
+	snprintf(code, sizeof(code), "%s",
+		 i % RARE_EVERY == 7 ? "91330411MA2RARE001" : firm_code[firm]);
 	m.case_id = id;
 	m.violation = title_of(title, sizeof(title), name, kind);
 	m.has_violation = true;
@@ -298,9 +316,9 @@ static double build(ld_store_t *s, tu_node_t *c, size_t n_cases, double *ret_ing
 
 struct shape {
 	const char *name;
-	const char *args[8];   /* `liandong cases` options */
-	ld_search_query_t q;   /* the same, in process */
-	size_t want;           /* cases matching */
+	const char *args[8]; /* `liandong cases` options */
+	ld_search_query_t q; /* the same, in process */
+	size_t want;	     /* cases matching */
 };
 
 /* 'name' padded to 34 columns (a Chinese character takes two). */
@@ -329,7 +347,8 @@ static void check(const struct shape *sh, uint64_t total, bool known, size_t lis
 	size_t page = sh->want < 50 ? sh->want : 50;
 
 	if (listed != page || (known && total != sh->want) || (!known && total > sh->want)) {
-		fprintf(stderr, "bench_search: %s: %zu listed, total %llu%s; the build counted %zu\n",
+		fprintf(stderr,
+			"bench_search: %s: %zu listed, total %llu%s; the build counted %zu\n",
 			sh->name, listed, (unsigned long long)total, known ? "" : " (at least)",
 			sh->want);
 		abort();
@@ -341,20 +360,22 @@ static void measure_cli(cluster_t *cl, tn_t *p, struct shape *sh, size_t n_sh, i
 {
 	size_t size = 4 << 20;
 	char *out = malloc(size);
-	double *tv = calloc((size_t)runs, sizeof(double)), *th = calloc((size_t)runs, sizeof(double));
+	double *tv = calloc((size_t)runs, sizeof(double)),
+	       *th = calloc((size_t)runs, sizeof(double));
 
 	if (!out || !tv || !th || cl_start(cl, p) < 0) {
 		fprintf(stderr, "bench_search: the daemon did not start (see %s)\n", p->log);
 		abort();
 	}
 	printf("\n  end to end, `liandong cases ... --json` (median of %d), each next to the floor "
-	       "`liandong --help` timed in turn with it:\n", runs);
+	       "`liandong --help` timed in turn with it:\n",
+	       runs);
 	for (size_t k = 0; k < n_sh; k++) {
 		const char **a = sh[k].args;
 
 		/* One untimed call first: the daemon's pages for this query. */
-		if (cl_cli(p, out, size, "cases", "--json", a[0], a[1], a[2], a[3], a[4], a[5], a[6],
-			   a[7], NULL) != 0)
+		if (cl_cli(p, out, size, "cases", "--json", a[0], a[1], a[2], a[3], a[4], a[5],
+			   a[6], a[7], NULL) != 0)
 			abort();
 		for (int i = 0; i < runs; i++) {
 			unsigned long long total = 0;
@@ -362,12 +383,13 @@ static void measure_cli(cluster_t *cl, tn_t *p, struct shape *sh, size_t n_sh, i
 			double t0 = tu_now();
 			bool known;
 
-			if (cl_cli(p, out, size, "cases", "--json", a[0], a[1], a[2], a[3], a[4], a[5],
-				   a[6], a[7], NULL) != 0)
+			if (cl_cli(p, out, size, "cases", "--json", a[0], a[1], a[2], a[3], a[4],
+				   a[5], a[6], a[7], NULL) != 0)
 				abort();
 			tv[i] = (tu_now() - t0) * 1000;
 			known = sscanf(out, "{\"total\": %llu", &total) == 1;
-			if (!known && sscanf(out, "{\"total\": null, \"at_least\": %llu", &total) != 1)
+			if (!known &&
+			    sscanf(out, "{\"total\": null, \"at_least\": %llu", &total) != 1)
 				abort();
 			for (const char *q = out; (q = strstr(q, "{\"case\": ")); q++)
 				listed++;
@@ -382,7 +404,8 @@ static void measure_cli(cluster_t *cl, tn_t *p, struct shape *sh, size_t n_sh, i
 			double m = median(tv, runs), f = median(th, runs);
 
 			printf("  %s %7.1f ms  floor %5.1f ms: %.1fx, +%.1f ms (in-process %.2f ms)  "
-			       "%s\n", padded(sh[k].name), m, f, m / f, m - f, inproc[k],
+			       "%s\n",
+			       padded(sh[k].name), m, f, m / f, m - f, inproc[k],
 			       m <= 100 ? "PASS" : "FAIL");
 		}
 	}
@@ -481,26 +504,40 @@ int main(int argc, char **argv)
 	snprintf(code, sizeof(code), "%s", firm_code[0]);
 	{
 		struct shape sh[] = {
-			{"rare party 稀有金属回收", {"--party", "稀有金属回收"},
-			 {.party = "稀有金属回收"}, want.rare},
-			{"common word 废水, --limit 50", {"--text", "废水", "--limit", "50"},
-			 {.text = "废水", .limit = 50}, want.waste},
+			{"rare party 稀有金属回收",
+			 {"--party", "稀有金属回收"},
+			 {.party = "稀有金属回收"},
+			 want.rare},
+			{"common word 废水, --limit 50",
+			 {"--text", "废水", "--limit", "50"},
+			 {.text = "废水", .limit = 50},
+			 want.waste},
 			{"one character 镍", {"--text", "镍"}, {.text = "镍"}, want.nickel},
-			{"run 含镍废水 (checked)", {"--text", "含镍废水"}, {.text = "含镍废水"},
+			{"run 含镍废水 (checked)",
+			 {"--text", "含镍废水"},
+			 {.text = "含镍废水"},
 			 want.nickel_waste},
-			{"credit code (commonest firm)", {"--credit-code", code}, {.credit_code = code},
+			{"credit code (commonest firm)",
+			 {"--credit-code", code},
+			 {.credit_code = code},
 			 want.code_firm},
-			{"region 3304 + rejected", {"--region", "3304", "--status", "rejected"},
-			 {.region = "3304", .status = "rejected"}, want.region_rejected},
-			{"one hour (--since/--until)", {"--since", from, "--until", to},
-			 {.since_ms = want.hour_from, .until_ms = want.hour_to - 999}, want.hour},
-			{"废水 + 3304 + accepted", {"--text", "废水", "--region", "3304", "--status",
-						   "accepted"},
+			{"region 3304 + rejected",
+			 {"--region", "3304", "--status", "rejected"},
+			 {.region = "3304", .status = "rejected"},
+			 want.region_rejected},
+			{"one hour (--since/--until)",
+			 {"--since", from, "--until", to},
+			 {.since_ms = want.hour_from, .until_ms = want.hour_to - 999},
+			 want.hour},
+			{"废水 + 3304 + accepted",
+			 {"--text", "废水", "--region", "3304", "--status", "accepted"},
 			 {.text = "废水", .region = "3304", .status = "accepted"},
 			 want.waste_region_accepted},
 			/* Two long lists that never meet: the leapfrog's worst case. */
-			{"废水 + noise (none)", {"--text", "废水", "--violation", "noise"},
-			 {.text = "废水", .violation = "noise"}, 0},
+			{"废水 + noise (none)",
+			 {"--text", "废水", "--violation", "noise"},
+			 {.text = "废水", .violation = "noise"},
+			 0},
 		};
 		size_t n_sh = sizeof(sh) / sizeof(sh[0]);
 		double inproc[sizeof(sh) / sizeof(sh[0])];
@@ -518,7 +555,8 @@ int main(int argc, char **argv)
 				tv[i] = (tu_now() - t0) * 1000;
 				check(&sh[k], res->total, res->total_known, res->n_hits);
 				if (i == 0)
-					printf("  %s matches %7zu; ", padded(sh[k].name), sh[k].want);
+					printf("  %s matches %7zu; ", padded(sh[k].name),
+					       sh[k].want);
 				ld_search_result_destroy(&res);
 			}
 			inproc[k] = median(tv, runs);

@@ -43,8 +43,8 @@
 #include "testutil.h"
 
 #define PAYLOAD_LEN 512
-#define MFEEDS 4                 /* measured feeds per ingest mode */
-#define PRE_FEEDS 100            /* preload feeds (fewer if --entries is tiny) */
+#define MFEEDS 4      /* measured feeds per ingest mode */
+#define PRE_FEEDS 100 /* preload feeds (fewer if --entries is tiny) */
 #define GROUP_APPEND 256
 #define LAT_SAMPLES 500
 #define KIND LD__KIND__KIND_EVIDENCE_RECORD
@@ -63,11 +63,11 @@ static void fail(const char *what, int r)
 	exit(2);
 }
 
-#define CHECK(call)                                    \
-	do {                                           \
-		int r_ = (call);                       \
-		if (r_ < 0)                            \
-			fail(#call, r_);               \
+#define CHECK(call)                                                                                \
+	do {                                                                                       \
+		int r_ = (call);                                                                   \
+		if (r_ < 0)                                                                        \
+			fail(#call, r_);                                                           \
 	} while (0)
 
 static void *xcalloc(size_t n, size_t size)
@@ -152,10 +152,14 @@ static size_t parse_size(const char *s, const char *what)
 static void parse_opts(int argc, char **argv, opts_t *o)
 {
 	static const struct option lo[] = {
-		{"entries", required_argument, NULL, 'e'}, {"measure", required_argument, NULL, 'm'},
-		{"per-call", required_argument, NULL, 'c'}, {"appends", required_argument, NULL, 'a'},
-		{"dir", required_argument, NULL, 'd'},     {"keep", no_argument, NULL, 'k'},
-		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+		{"entries", required_argument, NULL, 'e'},
+		{"measure", required_argument, NULL, 'm'},
+		{"per-call", required_argument, NULL, 'c'},
+		{"appends", required_argument, NULL, 'a'},
+		{"dir", required_argument, NULL, 'd'},
+		{"keep", no_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -191,7 +195,8 @@ static void parse_opts(int argc, char **argv, opts_t *o)
 	}
 	if (optind < argc || o->per_call < MFEEDS || o->measure < o->per_call) {
 		if (optind >= argc)
-			fprintf(stderr, "bench_store: need --per-call >= %d and --measure >= --per-call\n",
+			fprintf(stderr,
+				"bench_store: need --per-call >= %d and --measure >= --per-call\n",
 				MFEEDS);
 		usage(stderr);
 		exit(1);
@@ -317,7 +322,8 @@ static int marker_read(bench_t *b)
 	free(p);
 	if (!f)
 		return -errno;
-	ok = fgets(line, sizeof(line), f) && strncmp(line, MARKER_MAGIC, strlen(MARKER_MAGIC)) == 0 &&
+	ok = fgets(line, sizeof(line), f) &&
+	     strncmp(line, MARKER_MAGIC, strlen(MARKER_MAGIC)) == 0 &&
 	     fscanf(f, "entries %zu\nfeeds %zu\n", &entries, &feeds) == 2;
 	fclose(f);
 	if (!ok || feeds > PRE_FEEDS)
@@ -332,7 +338,8 @@ static void marker_write(bench_t *b)
 	char *p = path_join(b->dir, MARKER);
 	FILE *f = fopen(p, "we");
 
-	if (!f || fprintf(f, "%s\nentries %zu\nfeeds %zu\n", MARKER_MAGIC, b->preloaded, b->npre) < 0 ||
+	if (!f ||
+	    fprintf(f, "%s\nentries %zu\nfeeds %zu\n", MARKER_MAGIC, b->preloaded, b->npre) < 0 ||
 	    fclose(f) != 0)
 		fail("write marker", -errno);
 	free(p);
@@ -471,7 +478,9 @@ static void setup_fresh(bench_t *b, size_t entries)
 	CHECK(ld_store_set_local(b->s, b->local.id, b->local.key));
 	{
 		uint8_t payload[PAYLOAD_LEN];
-		ld_append_req_t q = {.kind = KIND, .everyone = true, .payload = payload,
+		ld_append_req_t q = {.kind = KIND,
+				     .everyone = true,
+				     .payload = payload,
 				     .payload_len = sizeof(payload)};
 
 		fill_payload(payload, 0);
@@ -716,15 +725,18 @@ static result_t run_ingest(ld_store_t *s, wire_set_t *sets, size_t per_call, siz
 static result_t run_appends(ld_store_t *s, size_t total, raw_ctx_t *x)
 {
 	ld_append_req_t *q = xcalloc(GROUP_APPEND, sizeof(*q));
-	uint8_t (*payload)[PAYLOAD_LEN] = xcalloc(GROUP_APPEND, PAYLOAD_LEN);
+	uint8_t(*payload)[PAYLOAD_LEN] = xcalloc(GROUP_APPEND, PAYLOAD_LEN);
 	double ref_wall = 0;
 	result_t res = {0};
 	size_t calls = total / GROUP_APPEND;
 
 	for (size_t i = 0; i < GROUP_APPEND; i++) {
 		fill_payload(payload[i], 1000 + i);
-		q[i] = (ld_append_req_t){.kind = KIND, .audience = audience, .n_audience = 2,
-					 .payload = payload[i], .payload_len = PAYLOAD_LEN};
+		q[i] = (ld_append_req_t){.kind = KIND,
+					 .audience = audience,
+					 .n_audience = 2,
+					 .payload = payload[i],
+					 .payload_len = PAYLOAD_LEN};
 	}
 	for (size_t c = 0; c < calls; c++) {
 		double t0 = tu_now(), c0 = cpu_now(), t1;
@@ -748,8 +760,11 @@ static result_t run_appends(ld_store_t *s, size_t total, raw_ctx_t *x)
 static void run_latency(ld_store_t *s, double *lat_ms, size_t n, double *cpu)
 {
 	uint8_t payload[PAYLOAD_LEN];
-	ld_append_req_t q = {.kind = KIND, .audience = audience, .n_audience = 2,
-			     .payload = payload, .payload_len = PAYLOAD_LEN};
+	ld_append_req_t q = {.kind = KIND,
+			     .audience = audience,
+			     .n_audience = 2,
+			     .payload = payload,
+			     .payload_len = PAYLOAD_LEN};
 	double c0 = cpu_now(), wall = 0;
 
 	fill_payload(payload, 7);
@@ -867,8 +882,10 @@ int main(int argc, char **argv)
 		setup_reuse(&b);
 	} else {
 		if (!dir_empty(b.dir)) {
-			fprintf(stderr, "bench_store: %s is not empty and holds no preloaded bench "
-					"store (no %s); refusing to use it\n", b.dir, MARKER);
+			fprintf(stderr,
+				"bench_store: %s is not empty and holds no preloaded bench "
+				"store (no %s); refusing to use it\n",
+				b.dir, MARKER);
 			return 1;
 		}
 		setup_fresh(&b, o.entries);
@@ -935,8 +952,8 @@ int main(int argc, char **argv)
 	       verify_rate);
 	printf("   sign    ld_key_sign, 512 B message          %9.0f /s\n", sign_rate);
 	printf("   info:   EVP_DigestVerify, reused EVP_MD_CTX %9.0f /s\n", evp_rate);
-	printf("   info:   ld_entry_verify, %3zu B header       %9.0f /s\n\n",
-	       x.entry->header_len, entry_rate);
+	printf("   info:   ld_entry_verify, %3zu B header       %9.0f /s\n\n", x.entry->header_len,
+	       entry_rate);
 
 	/* 2. and 3. Durable ingest. */
 	/* 2. and 3. Durable ingest. The shared machine drifts by 10-30%, so
@@ -971,7 +988,8 @@ int main(int argc, char **argv)
 	printf("4. own-feed appends, %d per ld_store_append() call (signs each), %zu entries\n",
 	       GROUP_APPEND, r_app.n);
 	printf("   %9.0f entries/s   (%.2f s, CPU %.0f%% of wall, %.2f ms per call)\n", r_app.rate,
-	       r_app.wall, 100 * r_app.cpu / r_app.wall, 1e3 * r_app.wall / (r_app.n / GROUP_APPEND));
+	       r_app.wall, 100 * r_app.cpu / r_app.wall,
+	       1e3 * r_app.wall / (r_app.n / GROUP_APPEND));
 	printf("   raw sign interleaved with it: %.0f /s\n", r_app.ref_rate);
 
 	/* 5. Single durable append latency. */
@@ -992,11 +1010,13 @@ int main(int argc, char **argv)
 	       (unsigned long long)tot.entries, tot.feeds, file_mib(b.store_dir, "data.mdb"));
 
 	{
-		double q_each = r_each.rate / r_each.ref_rate, q_batch = r_batch.rate / r_batch.ref_rate;
+		double q_each = r_each.rate / r_each.ref_rate,
+		       q_batch = r_batch.rate / r_batch.ref_rate;
 		double med = lat_ms[LAT_SAMPLES / 2];
 
 		printf("summary (each ingest ratio against raw verify interleaved with it: %.0f and\n"
-		       "         %.0f /s)\n", r_each.ref_rate, r_batch.ref_rate);
+		       "         %.0f /s)\n",
+		       r_each.ref_rate, r_batch.ref_rate);
 		printf("  per-entry ingest / raw verify  %6.2f   target >= %.2f   %s\n", q_each,
 		       TARGET_EACH, verdict(q_each >= TARGET_EACH));
 		printf("  batch ingest / raw verify      %6.2f   target >= %.0f     %s\n", q_batch,

@@ -140,8 +140,9 @@ static double median(double *v, int n)
 static void report(const char *how, size_t n_cases, double view_ms, double show_ms)
 {
 	printf("%9zu cases: %-12s view median %8.1f ms (target <= 50: %s)   show median %7.3f ms "
-	       "(target <= 10: %s)\n", n_cases, how, view_ms, view_ms <= 50 ? "PASS" : "FAIL",
-	       show_ms, show_ms <= 10 ? "PASS" : "FAIL");
+	       "(target <= 10: %s)\n",
+	       n_cases, how, view_ms, view_ms <= 50 ? "PASS" : "FAIL", show_ms,
+	       show_ms <= 10 ? "PASS" : "FAIL");
 	fflush(stdout);
 }
 
@@ -150,7 +151,8 @@ static void report(const char *how, size_t n_cases, double view_ms, double show_
  * exit; the output is checked (total cases, the case's id). */
 static void measure_cli(cluster_t *cl, tn_t *p, size_t n_cases, int runs)
 {
-	double *tv = calloc((size_t)runs, sizeof(double)), *ts = calloc((size_t)runs, sizeof(double));
+	double *tv = calloc((size_t)runs, sizeof(double)),
+	       *ts = calloc((size_t)runs, sizeof(double));
 	double *th = calloc((size_t)runs, sizeof(double));
 	size_t size = 4 << 20;
 	char *out = malloc(size), want[64];
@@ -171,15 +173,16 @@ static void measure_cli(cluster_t *cl, tn_t *p, size_t n_cases, int runs)
 
 		t0 = tu_now();
 		if (cl_cli(p, out, size, "view", "--json", NULL) != 0 || !strstr(out, want)) {
-			fprintf(stderr, "bench_view: liandong view --json: no \"%s\" in:\n%.2000s\n",
-				want, out);
+			fprintf(stderr,
+				"bench_view: liandong view --json: no \"%s\" in:\n%.2000s\n", want,
+				out);
 			abort();
 		}
 		tv[i] = (tu_now() - t0) * 1000;
 		t0 = tu_now();
 		if (cl_cli(p, out, size, "show", id, "--json", NULL) != 0 || !strstr(out, id)) {
-			fprintf(stderr, "bench_view: liandong show %s --json failed:\n%.2000s\n", id,
-				out);
+			fprintf(stderr, "bench_view: liandong show %s --json failed:\n%.2000s\n",
+				id, out);
 			abort();
 		}
 		ts[i] = (tu_now() - t0) * 1000;
@@ -192,7 +195,8 @@ static void measure_cli(cluster_t *cl, tn_t *p, size_t n_cases, int runs)
 	}
 	report("liandong", n_cases, median(tv, runs), median(ts, runs));
 	printf("%9zu cases: %-12s %8.1f ms: the tool's start alone (`liandong --help`), part of "
-	       "both\n", n_cases, "", median(th, runs));
+	       "both\n",
+	       n_cases, "", median(th, runs));
 	if (cl_stop(cl, p) != 0)
 		fprintf(stderr, "bench_view: the daemon did not exit cleanly (see %s)\n", p->log);
 	free(out);
@@ -204,7 +208,8 @@ static void measure_cli(cluster_t *cl, tn_t *p, size_t n_cases, int runs)
 static void measure(size_t n_cases, int runs, bool e2e)
 {
 	tu_node_t root, *c = calloc(REGIONS, sizeof(*c));
-	double t0, *tv = calloc((size_t)runs, sizeof(double)), *ts = calloc((size_t)runs, sizeof(double));
+	double t0, *tv = calloc((size_t)runs, sizeof(double)),
+		   *ts = calloc((size_t)runs, sizeof(double));
 	cluster_t *cl = NULL;
 	tn_t *p = NULL;
 	char *dir = NULL, data[600];
@@ -255,12 +260,14 @@ static void measure(size_t n_cases, int runs, bool e2e)
 			per = BATCH / REGIONS + 1;
 		for (size_t r = 0; r < REGIONS && done < n_cases; r++) {
 			size_t k = 0, ka = 0;
-			ld_entry_t **ref = calloc(per, sizeof(*ref)), **acc = calloc(per, sizeof(*acc));
+			ld_entry_t **ref = calloc(per, sizeof(*ref)),
+				   **acc = calloc(per, sizeof(*acc));
 
 			for (; k < per && done < n_cases; k++, done++) {
 				ref[k] = referral(&c[r], c[(r + 1) % REGIONS].id, c[r].seq + 1);
 				if (done % 2 == 0)
-					acc[ka++] = accept(&c[(r + 1) % REGIONS], c[r].id, c[r].seq);
+					acc[ka++] =
+						accept(&c[(r + 1) % REGIONS], c[r].id, c[r].seq);
 			}
 			runs_e[nb] = ref;
 			b[nb++] = (ld_ingest_batch_t){.entries = ref, .n = k};
@@ -351,7 +358,8 @@ int main(int argc, char **argv)
 	e2e = getenv("LD_DAEMON") && getenv("LD_CLI");
 	view_now = (int64_t)time(NULL) * 1000;
 	base_ms = view_now - 4 * 86400000ll;
-	printf("command view and case timeline, %d regions, %d runs each (medians)\n", REGIONS, runs);
+	printf("command view and case timeline, %d regions, %d runs each (medians)\n", REGIONS,
+	       runs);
 	if (!e2e)
 		printf("(in-process only: set LD_DAEMON and LD_CLI to the built liandongd and "
 		       "liandong to time the commands end to end)\n");

@@ -143,7 +143,7 @@ static double fetch(tn_t *b, uint64_t seq)
 
 struct load {
 	const char *api;
-	unsigned rate;          /* entries/s, 0 = as fast as possible */
+	unsigned rate; /* entries/s, 0 = as fast as possible */
 	atomic_bool stop;
 	uint64_t appended;
 };
@@ -263,7 +263,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	printf("two liandongd on 127.0.0.1 with CurveZMQ; B fetches a %llu MB evidence file from A "
-	       "(no rate limit, default window)\n", (unsigned long long)mb);
+	       "(no rate limit, default window)\n",
+	       (unsigned long long)mb);
 	sha8k = sha_rate(8192, 2.0);
 	sha256k = sha_rate(256 << 10, 2.0);
 	printf("raw SHA-256 (one core): %.0f MB/s in 8 KiB blocks, %.0f MB/s in 256 KiB blocks\n",
@@ -318,8 +319,9 @@ int main(int argc, char **argv)
 				loaded[k] = (double)(mb << 20) / t;
 			}
 			printf("%s run %d: %7.1f MB/s  (%.2f s); replication meanwhile %.0f "
-			       "entries/s = %.2f x alone\n", phase ? "saturated" : "with load",
-			       k + 1, (double)(mb << 20) / t / 1e6, t, rd, rd / ra);
+			       "entries/s = %.2f x alone\n",
+			       phase ? "saturated" : "with load", k + 1,
+			       (double)(mb << 20) / t / 1e6, t, rd, rd / ra);
 		}
 		if (!phase)
 			repl_alone = ra;
@@ -342,7 +344,8 @@ int main(int argc, char **argv)
 		       "(steady load of %u/s)\n",
 		       repl_during[runs / 2], repl_during[runs / 2] / repl_alone, load_rate);
 		printf("saturating load:  %7.1f MB/s = %5.1f%% of SHA-256 (no target: both cores "
-		       "busy with replication)\n", saturated / 1e6, 100 * saturated / sha8k);
+		       "busy with replication)\n",
+		       saturated / 1e6, 100 * saturated / sha8k);
 	}
 	cl_destroy(&c);
 	return 0;

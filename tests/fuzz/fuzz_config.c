@@ -101,8 +101,8 @@ static void check_accepted(const ld_config_t *c)
 		broken("bind endpoint refused by ld_endpoint_check", why);
 	if (c->log_level < 0 || c->log_level > 3)
 		broken("log level out of range", NULL);
-	if (c->credit < 1 || c->credit > 65536 || c->heartbeat_ms < 50 ||
-	    c->heartbeat_ms > 60000 || c->peer_timeout_ms < 100 || c->peer_timeout_ms > 600000 ||
+	if (c->credit < 1 || c->credit > 65536 || c->heartbeat_ms < 50 || c->heartbeat_ms > 60000 ||
+	    c->peer_timeout_ms < 100 || c->peer_timeout_ms > 600000 ||
 	    c->peer_timeout_ms < 2 * c->heartbeat_ms)
 		broken("[sync] value out of range", NULL);
 	if (c->evidence_rate_mb > 100000 || c->evidence_window_kb < 256 ||

@@ -121,10 +121,12 @@ static void check_roundtrip(const ld_entry_t *e, bool with_payload)
 		return;
 	if (r < 0)
 		broken(with_payload ? "re-encoded entry does not parse"
-				    : "re-encoded redacted entry does not parse", r);
+				    : "re-encoded redacted entry does not parse",
+		       r);
 	if (!same_entry(e, again, with_payload))
 		broken(with_payload ? "re-encoded entry differs"
-				    : "re-encoded redacted entry differs", 0);
+				    : "re-encoded redacted entry differs",
+		       0);
 	ld_entry_destroy(&again);
 }
 
@@ -277,9 +279,8 @@ struct lookup_ctx {
 	size_t n, calls;
 };
 
-static int lookup_key(void *ud, const char *feed, uint64_t seq,
-		      const uint8_t signer[LD_PUBKEY_LEN], int64_t time_ms,
-		      const ld_pubkey_t **ret_pub)
+static int lookup_key(void *ud, const char *feed, uint64_t seq, const uint8_t signer[LD_PUBKEY_LEN],
+		      int64_t time_ms, const ld_pubkey_t **ret_pub)
 {
 	struct lookup_ctx *c = ud;
 
@@ -352,7 +353,8 @@ static void check_chain(ld_entry_t *const run[2], uint64_t head_seq, const uint8
 			ok[m] = r == 0;
 			if (ok[m] != chain_expected(run, head_seq, head_id, modes[m], rosters[k]))
 				broken(ok[m] ? "run accepted that should be refused"
-					     : "run refused that should be accepted", r);
+					     : "run refused that should be accepted",
+				       r);
 		}
 		/* Per-entry mode checks a superset of what batch mode checks. */
 		if (ok[1] && !ok[0])

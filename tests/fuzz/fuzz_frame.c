@@ -54,7 +54,7 @@ static void check_redacted(const ProtobufCBinaryData *bins, size_t n, const char
 		if (ld_entry_parse(bins[i].data, bins[i].len, &e) < 0)
 			broken("an entry sent does not parse", peer);
 		if (e->has_payload && !ld_payload_for(node->store, node->access, e->hdr, e->payload,
-						       e->payload_len, peer))
+						      e->payload_len, peer))
 			broken("a payload sent to a peer that may not read it", peer);
 		ld_entry_destroy(&e);
 	}

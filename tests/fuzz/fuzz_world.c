@@ -24,7 +24,7 @@
 #include "server/log.h"
 #include "fuzz_world.h"
 
-#define T_BASE INT64_C(1764000000000)   /* 2025-11-24T16:00:00Z */
+#define T_BASE INT64_C(1764000000000) /* 2025-11-24T16:00:00Z */
 
 static const char *const ids[FW_N] = {"province", "city", "county-a", "county-b", "county-c"};
 
@@ -155,7 +155,7 @@ static void make_world(void)
 	for (size_t k = 0; k < FW_FILE_LEN; k++)
 		world.file[k] = (uint8_t)(k * 7 + 3);
 	SHA256(world.file, FW_FILE_LEN, world.file_sha);
-	SHA256(world.file, FW_FILE_LEN, chunk_sha);   /* one chunk: the file */
+	SHA256(world.file, FW_FILE_LEN, chunk_sha); /* one chunk: the file */
 	ld_blob_list_sha256(chunk_sha, 1, list_sha);
 	ev.case_id = FW_CASE;
 	ev.evidence_id = "E-1";
@@ -167,7 +167,8 @@ static void make_world(void)
 	ev.chunk_list_sha256.data = list_sha;
 	ev.chunk_list_sha256.len = 32;
 	ev.file_name = "outfall-3.jpg";
-	add(FW_A, LD__KIND__KIND_EVIDENCE_RECORD, buf, ld__evidence_record__pack(&ev, buf), to_b, 1);
+	add(FW_A, LD__KIND__KIND_EVIDENCE_RECORD, buf, ld__evidence_record__pack(&ev, buf), to_b,
+	    1);
 	world.feeds[FW_A].held = 4;
 	add(FW_A, 100, "fifth, for everyone", 19, NULL, 0);
 	add(FW_A, 100, "sixth, for the city", 19, to_city, 1);
@@ -187,8 +188,13 @@ static void make_world(void)
 	add(FW_C, 100, "county-c to the city", 20, to_city, 1);
 	add(FW_C, 100, "county-c to everyone", 20, NULL, 0);
 
-	d = (ld_entry_draft_t){.author = "county-b", .seq = 1, .time_ms = T_BASE + 999,
-			       .kind = 100, .everyone = true, .payload = "forked", .payload_len = 6};
+	d = (ld_entry_draft_t){.author = "county-b",
+			       .seq = 1,
+			       .time_ms = T_BASE + 999,
+			       .kind = 100,
+			       .everyone = true,
+			       .payload = "forked",
+			       .payload_len = 6};
 	if ((r = ld_entry_build(&d, world.keys[FW_B], &world.fork)) < 0)
 		die("ld_entry_build", r);
 	world.made = true;
@@ -247,7 +253,7 @@ struct fw_node {
 	char dir[512], data[600], pristine[600], conf[600];
 	ld_node_tap_t tap;
 	ld_node_t *n;
-	struct stat st;             /* data.mdb after the last (re)start */
+	struct stat st; /* data.mdb after the last (re)start */
 };
 
 static int64_t harness_clock(void)
@@ -289,8 +295,8 @@ static void copy_tree(const char *from, const char *to)
 		if (S_ISDIR(st.st_mode)) {
 			copy_tree(a, b);
 		} else if (S_ISREG(st.st_mode)) {
-			int in = open(a, O_RDONLY), out = open(b, O_WRONLY | O_CREAT | O_TRUNC,
-							       st.st_mode & 0777);
+			int in = open(a, O_RDONLY),
+			    out = open(b, O_WRONLY | O_CREAT | O_TRUNC, st.st_mode & 0777);
 			char buf[65536];
 			ssize_t k;
 
@@ -396,9 +402,11 @@ fw_node_t *fw_node_new(const ld_node_tap_t *tap)
 	if ((r = ld_pubkey_save_hex(world.pubs[FW_PROVINCE], path)) < 0)
 		die("ld_pubkey_save_hex", r);
 	/* The escalation watcher is not a network input: off. */
-	snprintf(text, sizeof(text), "[node]\nid = %s\ndata = data\nkey = node.key\n"
+	snprintf(text, sizeof(text),
+		 "[node]\nid = %s\ndata = data\nkey = node.key\n"
 		 "curve = node.curve\nroot = root.pub\nlog_level = error\n"
-		 "[escalation]\nenabled = no\n", ids[FW_SELF]);
+		 "[escalation]\nenabled = no\n",
+		 ids[FW_SELF]);
 	write_file(w->conf, text, strlen(text), 0600);
 	node_start(w);
 	for (int i = 0; i < FW_N; i++) {
@@ -407,7 +415,8 @@ fw_node_t *fw_node_new(const ld_node_tap_t *tap)
 
 		if (!fd->held)
 			continue;
-		if ((r = ld_store_ingest(w->n->store, &b, 1, LD_CHAIN_EACH_SIG)) < 0 || b.status < 0)
+		if ((r = ld_store_ingest(w->n->store, &b, 1, LD_CHAIN_EACH_SIG)) < 0 ||
+		    b.status < 0)
 			die("storing the world", r < 0 ? r : b.status);
 	}
 	ld_node_roster_changed(w->n);
@@ -473,8 +482,8 @@ void fw_node_settle(fw_node_t *w)
 	for (size_t i = 0; i < SESS_MAX; i++)
 		fetched = fetched || n->bx->s[i].used;
 	snprintf(blobs, sizeof(blobs), "%s/blobs", w->data);
-	if (!fw_store_changed(w) && !n->revoked && !n->n_waiters &&
-	    !ld_outbox_pending(n->outbox) && !(fetched && has_files(blobs))) {
+	if (!fw_store_changed(w) && !n->revoked && !n->n_waiters && !ld_outbox_pending(n->outbox) &&
+	    !(fetched && has_files(blobs))) {
 		if (fetched) {
 			for (size_t i = 0; i < FETCH_MAX; i++)
 				if (n->bx->f[i].used)

@@ -33,9 +33,9 @@ enum { FW_PROVINCE, FW_CITY, FW_A, FW_B, FW_C, FW_N };
 
 #define FW_SELF FW_CITY
 #define FW_CASE "county-a/F-1"
-#define FW_FILE_LEN 200          /* the evidence file: one chunk */
-#define FW_T0 INT64_C(1000000)   /* the monotonic clock at the start of each input */
-#define FW_TURN 255              /* fuzz_frame: this peer byte ends a loop turn */
+#define FW_FILE_LEN 200	       /* the evidence file: one chunk */
+#define FW_T0 INT64_C(1000000) /* the monotonic clock at the start of each input */
+#define FW_TURN 255	       /* fuzz_frame: this peer byte ends a loop turn */
 
 /* Node id of member i. */
 const char *fw_id(int i);

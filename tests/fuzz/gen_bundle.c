@@ -573,8 +573,13 @@ static void variants(const uint8_t *valid, size_t len)
 		const char *aud[] = {"county-a"};
 		uint8_t buf[256];
 		ld_entry_draft_t d = {
-			.author = "county-b", .seq = 2, .prev = held[6]->id, .time_ms = T0 + 99,
-			.kind = LD__KIND__KIND_REFERRAL_RESPONSE, .audience = aud, .n_audience = 1,
+			.author = "county-b",
+			.seq = 2,
+			.prev = held[6]->id,
+			.time_ms = T0 + 99,
+			.kind = LD__KIND__KIND_REFERRAL_RESPONSE,
+			.audience = aud,
+			.n_audience = 1,
 			.payload = buf,
 		};
 
@@ -597,8 +602,7 @@ static void variants(const uint8_t *valid, size_t len)
 	/* No root feed: nothing vouches for any key. */
 	parse_bundle(valid, len, &b);
 	while ((i = find_entry(&b, "province", 1)) >= 0 ||
-	       (i = find_entry(&b, "province", 2)) >= 0 ||
-	       (i = find_entry(&b, "province", 3)) >= 0)
+	       (i = find_entry(&b, "province", 2)) >= 0 || (i = find_entry(&b, "province", 3)) >= 0)
 		drop(&b, (size_t)i);
 	seed_bundle("fail-no-root", &b, 1);
 	free_bundle(&b);

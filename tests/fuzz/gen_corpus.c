@@ -386,8 +386,8 @@ static void hdr_fill_audience(struct hdr *x, char names[][LD_NODE_ID_MAX + 1], c
 			break;
 		if (n == LD_AUDIENCE_MAX)
 			die("cannot reach a %zu-byte header", target);
-		size_t want = target - size < 2 + LD_NODE_ID_MAX ? target - size - 2
-								  : LD_NODE_ID_MAX;
+		size_t want =
+			target - size < 2 + LD_NODE_ID_MAX ? target - size - 2 : LD_NODE_ID_MAX;
 		/* A remainder of 1 or 2 bytes cannot hold an id: take it
 		 * from the previous one instead. */
 		if (target - size < 3) {
@@ -441,8 +441,8 @@ static void gen_valid(ld_key_t *ka, ld_key_t *kb)
 		snprintf(names[i], sizeof(names[i]), "cn-3304%02zu-bureau", i);
 		ptrs[i] = names[i];
 	}
-	e = build(ka, AUTHOR, 3, e2->id, "to every county in the basin",
-		  (const char *const *)ptrs, LD_AUDIENCE_MAX);
+	e = build(ka, AUTHOR, 3, e2->id, "to every county in the basin", (const char *const *)ptrs,
+		  LD_AUDIENCE_MAX);
 	put_wire("valid-audience-64.bin", e, true);
 	ld_entry_destroy(&e);
 
@@ -731,11 +731,11 @@ static void gen_header_invalid(ld_key_t *ka)
 	struct buf header = {0}, b = {0};
 	struct hdr x;
 
-#define HDR_CASE(name, seq, change, expect)               \
-	do {                                              \
-		hdr_init(&x, (seq), "p", 1);              \
-		change;                                   \
-		put_hdr((name), ka, &x, "p", 1, (expect)); \
+#define HDR_CASE(name, seq, change, expect)                                                        \
+	do {                                                                                       \
+		hdr_init(&x, (seq), "p", 1);                                                       \
+		change;                                                                            \
+		put_hdr((name), ka, &x, "p", 1, (expect));                                         \
 	} while (0)
 
 	HDR_CASE("invalid-version-2.bin", 1, x.h.version = 2, LD_EVERSION);
@@ -743,8 +743,7 @@ static void gen_header_invalid(ld_key_t *ka)
 	HDR_CASE("invalid-no-version.bin", 1, x.h.has_version = false, LD_EMALFORMED);
 	HDR_CASE("invalid-author-missing.bin", 1, x.h.author = NULL, LD_EMALFORMED);
 	HDR_CASE("invalid-author-empty.bin", 1, x.h.author = "", LD_EMALFORMED);
-	HDR_CASE("invalid-author-uppercase.bin", 1, x.h.author = "CN-330402-bureau",
-		 LD_EMALFORMED);
+	HDR_CASE("invalid-author-uppercase.bin", 1, x.h.author = "CN-330402-bureau", LD_EMALFORMED);
 	HDR_CASE("invalid-author-leading-dash.bin", 1, x.h.author = "-cn-330402", LD_EMALFORMED);
 	/* Characters just outside the allowed ranges, first and later. */
 	HDR_CASE("invalid-author-first-above-z.bin", 1, x.h.author = "{cn-330402", LD_EMALFORMED);
@@ -763,8 +762,7 @@ static void gen_header_invalid(ld_key_t *ka)
 	HDR_CASE("invalid-prev-33.bin", 2, x.h.prev.len = LD_ID_LEN + 1, LD_EMALFORMED);
 	HDR_CASE("invalid-no-time.bin", 1, x.h.has_time_ms = false, LD_EMALFORMED);
 	HDR_CASE("invalid-no-kind.bin", 1, x.h.has_kind = false, LD_EMALFORMED);
-	HDR_CASE("invalid-hash-31.bin", 1, x.h.payload_hash.len = LD_HASH_LEN - 1,
-		 LD_EMALFORMED);
+	HDR_CASE("invalid-hash-31.bin", 1, x.h.payload_hash.len = LD_HASH_LEN - 1, LD_EMALFORMED);
 	HDR_CASE("invalid-no-hash.bin", 1, x.h.has_payload_hash = false, LD_EMALFORMED);
 	HDR_CASE("invalid-no-payload-len.bin", 1, x.h.has_payload_len = false, LD_EMALFORMED);
 	HDR_CASE("invalid-signer-31.bin", 1, x.h.signer.len = LD_PUBKEY_LEN - 1, LD_EMALFORMED);
@@ -831,8 +829,7 @@ static ld_entry_t *forge_sig(const ld_entry_t *e)
 
 	memcpy(sig, e->sig, LD_SIG_LEN);
 	sig[LD_SIG_LEN - 1] ^= 0x01;
-	if (ld_entry_from_parts(e->header, e->header_len, sig, e->payload, e->payload_len,
-				&f) < 0)
+	if (ld_entry_from_parts(e->header, e->header_len, sig, e->payload, e->payload_len, &f) < 0)
 		die("cannot rebuild an entry from its parts");
 	return f;
 }

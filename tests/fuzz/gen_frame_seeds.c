@@ -181,8 +181,8 @@ static void case_history(struct buf *b, int peer, const char *case_id)
 	frame(b, peer, &f);
 }
 
-static void case_entries(struct buf *b, int peer, const char *case_id,
-			 const ld_entry_t *const *run, size_t n)
+static void case_entries(struct buf *b, int peer, const char *case_id, const ld_entry_t *const *run,
+			 size_t n)
 {
 	Ld__Frame f = LD__FRAME__INIT;
 	Ld__CaseEntries m = LD__CASE_ENTRIES__INIT;
@@ -336,8 +336,13 @@ void gen_frames(void)
 	save(&b, "frame", "entries-after-freeze");
 	{
 		/* An author the roster does not know: the fixed fuzz key. */
-		ld_entry_draft_t d = {.author = "county-z", .seq = 1, .time_ms = 1764000000000,
-				      .kind = 100, .everyone = true, .payload = "z", .payload_len = 1};
+		ld_entry_draft_t d = {.author = "county-z",
+				      .seq = 1,
+				      .time_ms = 1764000000000,
+				      .kind = 100,
+				      .everyone = true,
+				      .payload = "z",
+				      .payload_len = 1};
 		ld_key_t *k = fw_key(FW_A);
 		ld_entry_t *z = NULL;
 		int r = ld_entry_build(&d, k, &z);

@@ -12,8 +12,8 @@
  * reproducers of bugs the fuzzers found (docs/FUZZING.md), and fuzz-*
  * files are inputs libFuzzer found that reach code the seeds do not.
  *
- * Frame seeds are made in gen_frame_seeds.c. API seeds are requests, each a 16-bit big-endian length and the bytes.
- * Chunk seeds are single frames.
+ * Frame seeds are made in gen_frame_seeds.c. API seeds are requests, each a 16-bit big-endian
+ *length and the bytes. Chunk seeds are single frames.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -33,7 +33,6 @@
 #include "gen_seeds.h"
 
 static char dir[4096];
-
 
 _Noreturn void gen_die(const char *fmt, ...)
 {
@@ -93,7 +92,7 @@ static size_t varint(uint8_t *p, uint64_t v)
 }
 
 size_t chunk_layout(uint8_t *out, const uint8_t *sha, uint64_t index, const uint8_t *data,
-			   size_t len)
+		    size_t len)
 {
 	uint8_t inner[64];
 	size_t ni = 0, n = 0;
@@ -324,11 +323,11 @@ static void gen_chunks(void)
 	static const struct {
 		const char *name;
 		size_t at;
-		int delta;      /* added to the byte at 'at' */
+		int delta; /* added to the byte at 'at' */
 	} miss[] = {
-		{"not-field-13", 0, -8},     {"frame-length-long", 1, 1},
-		{"sha-wrong-tag", 2, 8},     {"sha-31-bytes", 3, -1},
-		{"index-wrong-tag", 36, 8},  {"data-wrong-tag", 38, 8},
+		{"not-field-13", 0, -8},       {"frame-length-long", 1, 1},
+		{"sha-wrong-tag", 2, 8},       {"sha-31-bytes", 3, -1},
+		{"index-wrong-tag", 36, 8},    {"data-wrong-tag", 38, 8},
 		{"data-length-short", 39, -1},
 	};
 

@@ -132,9 +132,10 @@ tn_t *cl_node(cluster_t *c, const char *id, bool root, const char *superior,
 	f = fopen(n->conf, "w");
 	if (!f)
 		die(n->conf);
-	fprintf(f, "[node]\nid = %s\ndata = data\nkey = node.key\ncurve = node.curve\n"
-		   "root = %s\nbind = %s\napi = %s\nlog_level = debug\n[sync]\nheartbeat_ms = 200\n"
-		   "peer_timeout_ms = 2000\n[escalation]\ninterval_s = 1\n[peers]\n",
+	fprintf(f,
+		"[node]\nid = %s\ndata = data\nkey = node.key\ncurve = node.curve\n"
+		"root = %s\nbind = %s\napi = %s\nlog_level = debug\n[sync]\nheartbeat_ms = 200\n"
+		"peer_timeout_ms = 2000\n[escalation]\ninterval_s = 1\n[peers]\n",
 		id, ld_hex(c->root->sign_pub, 32, hex), n->endpoint, n->api);
 	for (size_t i = 0; i < n_peers; i++) {
 		tn_t *p = find(c, peers[i]);
@@ -245,8 +246,8 @@ int cl_world_teardown(void **state)
 			continue;
 		st = cl_stop(w->c, n);
 		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-			fprintf(stderr, "cluster: %s did not exit cleanly (status %d); see %s\n", n->id,
-				st, n->log);
+			fprintf(stderr, "cluster: %s did not exit cleanly (status %d); see %s\n",
+				n->id, st, n->log);
 			bad = 1;
 		}
 	}
@@ -664,7 +665,8 @@ int64_t cl_signed(tn_t *n)
 	for (size_t i = 0; resp->ok && i < resp->n_entries; i++) {
 		ld_entry_t *e;
 
-		if (ld_entry_parse(resp->entries[i]->entry.data, resp->entries[i]->entry.len, &e) < 0)
+		if (ld_entry_parse(resp->entries[i]->entry.data, resp->entries[i]->entry.len, &e) <
+		    0)
 			continue;
 		count += e->hdr->kind != LD__KIND__KIND_DELIVERY_RECEIPT;
 		ld_entry_destroy(&e);

@@ -30,17 +30,17 @@ typedef struct tn {
 	char endpoint[64];
 	pid_t pid;
 	ldc_t *c;
-	ld_key_t *key;                 /* the node's signing key (to forge with) */
+	ld_key_t *key; /* the node's signing key (to forge with) */
 	uint8_t sign_pub[32];
 	char curve_pub[41], curve_sec[41];
 	char superior[65];
 	bool root;
-	char err[4096];                /* stderr of the last cl_cli (also echoed) */
+	char err[4096]; /* stderr of the last cl_cli (also echoed) */
 } tn_t;
 
 typedef struct cluster {
 	char *base;
-	char *sockdir;                 /* API sockets: /tmp/ldt-XXXXXX, 0700 */
+	char *sockdir; /* API sockets: /tmp/ldt-XXXXXX, 0700 */
 	const char *daemon;
 	tn_t nodes[CL_MAX_NODES];
 	size_t n;
@@ -67,8 +67,8 @@ int cl_star(cluster_t *c, const char *const *counties, size_t n, tn_t **ret);
 /* The world most tests start from: cl_star() with counties a, b, c. */
 typedef struct cl_world {
 	cluster_t *c;
-	tn_t *p, *a, *b, *x;   /* province, county-a, county-b, county-c */
-	char out[65536];       /* last `liandong` output (cl_cli) */
+	tn_t *p, *a, *b, *x; /* province, county-a, county-b, county-c */
+	char out[65536];     /* last `liandong` output (cl_cli) */
 } cl_world_t;
 
 /* cmocka setup/teardown building and destroying a cl_world_t in *state. */

@@ -63,8 +63,9 @@ static int setup(void **state)
 	struct up_q q;
 
 	if (access(FAKETIME_LIB, R_OK) != 0)
-		fail_msg("%s is missing: install Debian's faketime package (deploy/install-deps.sh)",
-			 FAKETIME_LIB);
+		fail_msg(
+			"%s is missing: install Debian's faketime package (deploy/install-deps.sh)",
+			FAKETIME_LIB);
 	w->c = cl_new("clock");
 	w->p = cl_node(w->c, "province", true, NULL, NULL, 0);
 	w->a = cl_node(w->c, "county-a", false, "province", to_p, 1);

@@ -69,8 +69,8 @@ static int escalations_of(const char *out, const char *who)
 	size_t i;
 	int n = 0;
 
-	json_array_foreach(json_object_get(j, "timeline"), i, x)
-		n += cl_jhas(x, "kind", "escalation") && cl_jhas(x, "content/responsible", who);
+	json_array_foreach(json_object_get(j, "timeline"), i, x) n +=
+		cl_jhas(x, "kind", "escalation") && cl_jhas(x, "content/responsible", who);
 	json_decref(j);
 	return n;
 }
@@ -83,16 +83,19 @@ static void test_dispatch_workflow(void **state)
 
 	/* Incomplete or wrong input: refused, nothing signed. */
 	assert_int_equal(cli(w, w->p, "dispatch", "--kind", "emergency", "--priority", "emergency",
-			     "--title", "t", "--instructions", "i", "--ack-by", "+30m", NULL), 2);
+			     "--title", "t", "--instructions", "i", "--ack-by", "+30m", NULL),
+			 2);
 	assert_int_equal(cli(w, w->p, "dispatch", "--kind", "flood", "--priority", "emergency",
 			     "--title", "t", "--instructions", "i", "--ack-by", "+30m",
-			     "--participant", "county-a", NULL), 2);
+			     "--participant", "county-a", NULL),
+			 2);
 	assert_int_equal(cl_head(w->p, "province"), 4);
 
 	assert_int_equal(cli(w, w->p, "dispatch", "--action", ACT, "--kind", "emergency",
 			     "--priority", "emergency", "--title", "Fish kill below outfall 3",
 			     "--participant", "county-a:lead", "--participant", "county-b:support",
-			     "--instructions", "Sample at km 41, 44, 47", "--ack-by", "+1d", NULL), 0);
+			     "--instructions", "Sample at km 41, 44, 47", "--ack-by", "+1d", NULL),
+			 0);
 	assert_int_equal(cl_wait(w->a, "province", 5, 15000), 0);
 	assert_int_equal(cl_wait(w->b, "province", 5, 15000), 0);
 	assert_int_equal(cl_wait(w->x, "province", 5, 15000), 0);
@@ -104,18 +107,22 @@ static void test_dispatch_workflow(void **state)
 	assert_int_equal(cli(w, w->p, "accept", ACT, NULL), 6);
 
 	assert_int_equal(cli(w, w->a, "ack", ACT, NULL), 0);
-	assert_int_equal(cli(w, w->a, "decline", ACT, NULL), 2);          /* reason needed */
+	assert_int_equal(cli(w, w->a, "decline", ACT, NULL), 2); /* reason needed */
 	assert_int_equal(cli(w, w->b, "decline", ACT, "--reason", "boats under repair", NULL), 0);
-	assert_int_equal(cli(w, w->b, "report", ACT, "--status", "on-site", NULL), 6); /* declined */
-	assert_int_equal(cli(w, w->a, "report", ACT, "--status", "on-site", "--personnel", "6",
-			     NULL), 0);
-	assert_int_equal(cli(w, w->a, "report", ACT, "--status", "completed", NULL), 2); /* findings */
-	assert_int_equal(cli(w, w->a, "report", ACT, "--status", "progress", "--evidence",
-			     "county-a", NULL), 2);
+	assert_int_equal(cli(w, w->b, "report", ACT, "--status", "on-site", NULL),
+			 6); /* declined */
+	assert_int_equal(
+		cli(w, w->a, "report", ACT, "--status", "on-site", "--personnel", "6", NULL), 0);
+	assert_int_equal(cli(w, w->a, "report", ACT, "--status", "completed", NULL),
+			 2); /* findings */
+	assert_int_equal(
+		cli(w, w->a, "report", ACT, "--status", "progress", "--evidence", "county-a", NULL),
+		2);
 	assert_non_null(strstr(w->a->err, "--evidence 'county-a': expected FEED:SEQ"));
 	assert_int_equal(cli(w, w->a, "report", ACT, "--status", "completed", "--findings",
 			     "dissolved oxygen 1.2 mg/L at km 44; intake 7 closed", "--evidence",
-			     "province:1", NULL), 0);
+			     "province:1", NULL),
+			 0);
 
 	/* The command centre sees every participant's state, none overdue. */
 	q = (struct show_q){w, w->p, ACT, "county-a", "state", "completed"};
@@ -136,15 +143,17 @@ static void test_dispatch_workflow(void **state)
 	assert_int_equal(cli(w, w->p, "dispatch", "--action", LATE, "--kind", "joint-inspection",
 			     "--priority", "urgent", "--title", "Night inspection of the dye works",
 			     "--participant", "county-a", "--participant", "county-b",
-			     "--instructions", "Meet at the gate at 22:00", "--ack-by", "2026-01-01",
-			     NULL), 9);
+			     "--instructions", "Meet at the gate at 22:00", "--ack-by",
+			     "2026-01-01", NULL),
+			 9);
 	assert_non_null(strstr(w->p->err, "--ack-by '2026-01-01' (2026-01-01 23:59:59 +08:00) "
 					  "passed"));
 	assert_int_equal(cli(w, w->p, "dispatch", "--action", LATE, "--kind", "joint-inspection",
 			     "--priority", "urgent", "--title", "Night inspection of the dye works",
 			     "--participant", "county-a", "--participant", "county-b",
 			     "--instructions", "Meet at the gate at 22:00", "--ack-by", "+1h",
-			     "--from", "2026-01-01", "--to", "2026-01-02", NULL), 9);
+			     "--from", "2026-01-01", "--to", "2026-01-02", NULL),
+			 9);
 	assert_non_null(strstr(w->p->err, "--to '2026-01-02'"));
 	assert_int_equal(cl_head(w->p, "province"), head0);
 
@@ -155,7 +164,8 @@ static void test_dispatch_workflow(void **state)
 			     "--priority", "urgent", "--title", "Night inspection of the dye works",
 			     "--participant", "county-a", "--participant", "county-b",
 			     "--instructions", "Meet at the gate at 22:00", "--ack-by", "+2s",
-			     NULL), 0);
+			     NULL),
+			 0);
 	assert_int_equal(cl_wait(w->a, "province", 6, 15000), 0);
 	{
 		time_t due = time(NULL) + 3;
@@ -210,7 +220,11 @@ static void test_dispatch_workflow(void **state)
 	/* The province, a command centre, escalates B's missed acknowledgement
 	 * of the late dispatch: once, signed, seen by B. The first action's
 	 * deadline has not passed, so nothing is escalated there. */
-	q = (struct show_q){w, w->p, LATE, NULL, "timeline/*/summary",
+	q = (struct show_q){w,
+			    w->p,
+			    LATE,
+			    NULL,
+			    "timeline/*/summary",
 			    "~ESCALATED to province: county-b did not acknowledge"};
 	assert_true(cl_until(show_has, &q, 15000));
 	assert_true(cl_log_contains(w->p, "escalated: county-b did not acknowledge " LATE));
@@ -224,8 +238,9 @@ static void test_dispatch_workflow(void **state)
 	{
 		int64_t head = cl_head(w->p, "province");
 
-		assert_int_equal(cli(w, w->p, "append", "--kind", "100", "--everyone",
-				     "--text", "marker", NULL), 0);
+		assert_int_equal(cli(w, w->p, "append", "--kind", "100", "--everyone", "--text",
+				     "marker", NULL),
+				 0);
 		assert_int_equal(cl_wait(w->p, "province", (uint64_t)head + 1, 5000), 0);
 		assert_int_equal(cl_wait(w->p, "province", (uint64_t)head + 2, 3500), -ETIMEDOUT);
 		assert_int_equal(cli(w, w->p, "show", LATE, "--json", NULL), 0);
@@ -250,7 +265,8 @@ static void test_dispatch_workflow(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_dispatch_workflow, cl_world_setup, cl_world_teardown),
+		cmocka_unit_test_setup_teardown(test_dispatch_workflow, cl_world_setup,
+						cl_world_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -286,11 +286,11 @@ static bool fetch_seen(void *ud)
 	if (cl_cli(w->a, w->out, sizeof(w->out), "show", CASE, "--json", NULL) != 0)
 		return false;
 	j = cl_json(w->out);
-	json_array_foreach(json_object_get(j, "timeline"), i, x)
-		seen |= cl_jhas(x, "kind", "custody") && cl_jhas(x, "feed", "court") &&
-			cl_jhas(x, "content/reason", "fetch") &&
-			cl_jhas(x, "content/from_node", "county-a") &&
-			cl_jhas(x, "content/to_node", "court");
+	json_array_foreach(json_object_get(j, "timeline"), i, x) seen |=
+		cl_jhas(x, "kind", "custody") && cl_jhas(x, "feed", "court") &&
+		cl_jhas(x, "content/reason", "fetch") &&
+		cl_jhas(x, "content/from_node", "county-a") &&
+		cl_jhas(x, "content/to_node", "court");
 	json_decref(j);
 	return seen;
 }
@@ -410,12 +410,12 @@ static void test_fetch_through_province_resumes(void **state)
 		int wst;
 
 		snprintf(bundle, sizeof(bundle), "%s/court/case.ldb", w->c->base);
-		assert_int_equal(cl_cli(w->court, w->out, sizeof(w->out), "export", CASE, "-o", bundle,
-					"--files", NULL),
+		assert_int_equal(cl_cli(w->court, w->out, sizeof(w->out), "export", CASE, "-o",
+					bundle, "--files", NULL),
 				 0);
 		ld_hex(w->c->root->sign_pub, 32, root);
-		snprintf(cmd, sizeof(cmd), "'%s' verify '%s' --root %s 2>&1", getenv("LD_CLI"), bundle,
-			 root);
+		snprintf(cmd, sizeof(cmd), "'%s' verify '%s' --root %s 2>&1", getenv("LD_CLI"),
+			 bundle, root);
 		pp = popen(cmd, "r");
 		assert_non_null(pp);
 		n = fread(w->out, 1, sizeof(w->out) - 1, pp);
@@ -447,9 +447,8 @@ static void test_get_errors(void **state)
 	char dest[700];
 
 	snprintf(dest, sizeof(dest), "%s/court/none", w->c->base);
-	assert_int_equal(cl_cli(w->court, w->out, sizeof(w->out), "evidence", "get", "county-a:1",
-				NULL),
-			 2);
+	assert_int_equal(
+		cl_cli(w->court, w->out, sizeof(w->out), "evidence", "get", "county-a:1", NULL), 2);
 	assert_int_equal(cl_cli(w->court, w->out, sizeof(w->out), "evidence", "get", "nonsense",
 				"-o", dest, NULL),
 			 2);

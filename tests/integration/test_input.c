@@ -69,8 +69,11 @@ static int setup(void **state)
 static void forge(world_t *w, tn_t *n, uint32_t kind, const char *const *aud, size_t n_aud,
 		  const void *payload, size_t len)
 {
-	ld_append_req_t q = {.kind = kind, .audience = aud, .n_audience = n_aud,
-			     .payload = payload, .payload_len = len};
+	ld_append_req_t q = {.kind = kind,
+			     .audience = aud,
+			     .n_audience = n_aud,
+			     .payload = payload,
+			     .payload_len = len};
 	ld_store_t *s;
 	char dir[700];
 
@@ -91,26 +94,30 @@ static void test_unknown_units(void **state)
 	int64_t head_a = cl_head(w->a, "county-a"), signed_p = cl_signed(w->p), signed_a;
 
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-bb", "--title", "t", "--violation",
-			     "water", "--facts", "f", NULL), 7);
+			     "water", "--facts", "f", NULL),
+			 7);
 	assert_non_null(strstr(w->a->err, "'county-bb' is not a member of the roster"));
 	assert_non_null(strstr(w->a->err, "did you mean county-b"));
 	assert_int_equal(cli(w, w->p, "dispatch", "--kind", "emergency", "--priority", "emergency",
 			     "--title", "t", "--instructions", "i", "--ack-by", "+1h",
-			     "--participant", "county-a", "--participant", "polise", NULL), 7);
+			     "--participant", "county-a", "--participant", "polise", NULL),
+			 7);
 	assert_non_null(strstr(w->p->err, "--participant 'polise'"));
 	assert_non_null(strstr(w->p->err, "police"));
-	assert_int_equal(cli(w, w->a, "append", "--kind", "100", "--to", "nobody", "--text", "x",
-			     NULL), 7);
+	assert_int_equal(
+		cli(w, w->a, "append", "--kind", "100", "--to", "nobody", "--text", "x", NULL), 7);
 	/* transfer, designate and hand-over need a case and a record first. */
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--case", "county-a/u-1",
 			     "--title", "Tannery effluent", "--violation", "water", "--facts",
-			     "pH 11.2 at the outfall", NULL), 0);
+			     "pH 11.2 at the outfall", NULL),
+			 0);
 	assert_int_equal(cl_wait(w->b, "county-a", (uint64_t)head_a + 1, 15000), 0);
 	assert_int_equal(cl_wait(w->p, "county-a", (uint64_t)head_a + 1, 15000), 0);
 	{
 		int64_t signed_b = cl_signed(w->b);
 
-		assert_int_equal(cli(w, w->b, "transfer", "county-a/u-1", "--to", "county-z", NULL), 7);
+		assert_int_equal(cli(w, w->b, "transfer", "county-a/u-1", "--to", "county-z", NULL),
+				 7);
 		assert_non_null(strstr(w->b->err, "'county-z' is not a member"));
 		assert_int_equal(cl_signed(w->b), signed_b);
 	}
@@ -123,13 +130,15 @@ static void test_unknown_units(void **state)
 		snprintf(path, sizeof(path), "%s/photo-1.jpg", w->c->base);
 		write_file(path, "\xff\xd8 jpeg bytes", 13);
 		assert_int_equal(cli(w, w->a, "evidence", "add", "county-a/u-1", path, "--type",
-				     "photo", "--json", NULL), 0);
+				     "photo", "--json", NULL),
+				 0);
 		j = cl_json(w->out);
 		snprintf(ref, sizeof(ref), "county-a:%lld",
 			 (long long)json_integer_value(json_object_get(j, "seq")));
 		json_decref(j);
 		signed_a = cl_signed(w->a);
-		assert_int_equal(cli(w, w->a, "evidence", "hand-over", ref, "--to", "polce", NULL), 7);
+		assert_int_equal(cli(w, w->a, "evidence", "hand-over", ref, "--to", "polce", NULL),
+				 7);
 		assert_non_null(strstr(w->a->err, "did you mean police"));
 		assert_int_equal(cl_signed(w->a), signed_a);
 	}
@@ -148,16 +157,22 @@ static void test_unknown_units(void **state)
 static void test_dates(void **state)
 {
 	world_t *w = *state;
-	static const char *const bad[] = {"2027-02-30", "2027-02-29", "2027-13-01",
-					  "2027-01-10T24:00", "2027-01-10T23:60", "2027-1-10",
-					  "2027-01-10T09:00+15:00", "tomorrow"};
+	static const char *const bad[] = {"2027-02-30",
+					  "2027-02-29",
+					  "2027-13-01",
+					  "2027-01-10T24:00",
+					  "2027-01-10T23:60",
+					  "2027-1-10",
+					  "2027-01-10T09:00+15:00",
+					  "tomorrow"};
 	int64_t head = cl_signed(w->a);
 	json_t *j;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--title", "t",
 				     "--violation", "water", "--facts", "f", "--answer-by", bad[i],
-				     NULL), 2);
+				     NULL),
+				 2);
 		assert_non_null(strstr(w->a->err, "--answer-by"));
 	}
 	assert_non_null(strstr(w->a->err, "is not a date"));
@@ -165,13 +180,16 @@ static void test_dates(void **state)
 	/* 09:00 in Beijing, typed three ways, is one moment: 01:00 UTC. */
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--case", "county-a/d-1",
 			     "--title", "t", "--violation", "air", "--facts", "f", "--answer-by",
-			     "2099-01-10T09:00", "--json", NULL), 0);
+			     "2099-01-10T09:00", "--json", NULL),
+			 0);
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--case", "county-a/d-2",
 			     "--title", "t", "--violation", "air", "--facts", "f",
-			     "--answer-by=2099-01-10T09:00+08:00", NULL), 0);
+			     "--answer-by=2099-01-10T09:00+08:00", NULL),
+			 0);
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--case", "county-a/d-3",
 			     "--title", "t", "--violation", "air", "--facts", "f", "--answer-by",
-			     "2099-01-10T01:00:00Z", NULL), 0);
+			     "2099-01-10T01:00:00Z", NULL),
+			 0);
 	for (int i = 1; i <= 3; i++) {
 		char id[32];
 
@@ -191,7 +209,8 @@ static void test_dates(void **state)
 	assert_non_null(strstr(w->out, "answer by 2099-01-10 09:00:00 +08:00"));
 	/* The content shows the signed field with its RFC 3339 twin. */
 	assert_int_equal(cli(w, w->a, "show", "county-a/d-2", "--json", NULL), 0);
-	assert_true(cl_out_has(w->out, "timeline/0/content/answer_by", "2099-01-10T09:00:00+08:00"));
+	assert_true(
+		cl_out_has(w->out, "timeline/0/content/answer_by", "2099-01-10T09:00:00+08:00"));
 }
 
 /* Text: UTF-8, no control characters, size limits, long text from files;
@@ -203,24 +222,30 @@ static void test_text(void **state)
 	char *big = malloc(200001), path[700];
 
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--title", "bad \xff\xfe title",
-			     "--violation", "water", "--facts", "f", NULL), 2);
+			     "--violation", "water", "--facts", "f", NULL),
+			 2);
 	assert_non_null(strstr(w->a->err, "--title is not valid UTF-8"));
 	assert_non_null(strstr(w->a->err, "\\xff"));
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--title", "red \x1b[31m title",
-			     "--violation", "water", "--facts", "f", NULL), 2);
+			     "--violation", "water", "--facts", "f", NULL),
+			 2);
 	assert_null(strchr(w->a->err, 0x1b));
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--title", "two\nlines",
-			     "--violation", "water", "--facts", "f", NULL), 2);
+			     "--violation", "water", "--facts", "f", NULL),
+			 2);
 	assert_int_equal(cli(w, w->p, "dispatch", "--kind", "emergency", "--priority", "emergency",
 			     "--title", "t", "--instructions", "i\xc3", "--ack-by", "+1h",
-			     "--participant", "county-a", NULL), 2);
+			     "--participant", "county-a", NULL),
+			 2);
 	assert_int_equal(cli(w, w->a, "evidence", "add", "county-a/u-1", "/etc/hostname", "--type",
-			     "photo", "--description", "\xe4\xb8", NULL), 2);
+			     "photo", "--description", "\xe4\xb8", NULL),
+			 2);
 	/* A title over its limit (512 bytes): the message quotes 40 characters. */
 	memset(big, 'x', 200000);
 	big[600] = '\0';
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--title", big, "--violation",
-			     "water", "--facts", "f", NULL), 2);
+			     "water", "--facts", "f", NULL),
+			 2);
 	assert_non_null(strstr(w->a->err, "--title is too long: 600 bytes, at most 512"));
 	assert_true(strlen(w->a->err) < 300);
 	assert_int_equal(cl_signed(w->a), head);
@@ -231,15 +256,18 @@ static void test_text(void **state)
 		big[i] = i % 61 == 60 ? '\n' : "\xe6\xb0\xb4"[i % 61 % 3];
 	write_file(path, big, 61 * 1007);
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--case", "county-a/t-1",
-			     "--title", "长江支流偷排", "--violation", "water", "--facts-file", path,
-			     NULL), 0);
+			     "--title", "长江支流偷排", "--violation", "water", "--facts-file",
+			     path, NULL),
+			 0);
 	assert_int_equal(cl_signed(w->a), head + 1);
 	write_file(path, big, 61 * 1148);
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--title", "t", "--violation",
-			     "water", "--facts-file", path, NULL), 2);
+			     "water", "--facts-file", path, NULL),
+			 2);
 	assert_non_null(strstr(w->a->err, "too long"));
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--title", "t", "--violation",
-			     "water", "--facts-file", "/nonexistent/facts.txt", NULL), 3);
+			     "water", "--facts-file", "/nonexistent/facts.txt", NULL),
+			 3);
 	assert_non_null(strstr(w->a->err, "/nonexistent/facts.txt"));
 	assert_int_equal(cl_signed(w->a), head + 1);
 	/* The facts arrived whole. */
@@ -247,7 +275,8 @@ static void test_text(void **state)
 	{
 		json_t *j = cl_json(w->out);
 		const char *facts = json_string_value(json_object_get(
-			json_object_get(json_array_get(json_object_get(j, "timeline"), 0), "content"),
+			json_object_get(json_array_get(json_object_get(j, "timeline"), 0),
+					"content"),
 			"facts"));
 
 		assert_non_null(facts);
@@ -354,16 +383,18 @@ static void test_hand_over_content(void **state)
 	/* The related case must be one held here. */
 	assert_int_equal(cli(w, w->b, "refer", "--to", "police", "--case", "county-b/h-1",
 			     "--title", "t", "--violation", "water", "--facts", "f",
-			     "--related-case", "county-c/none", NULL), 7);
+			     "--related-case", "county-c/none", NULL),
+			 7);
 	assert_int_equal(cli(w, w->a, "refer", "--to", "police", "--case", "county-a/h-1",
-			     "--title", "涉嫌污染环境罪：电镀厂暗管排放含铬废水",
-			     "--violation", "hazardous-waste", "--reason", "suspected-crime",
-			     "--legal-basis", "《刑法》第三百三十八条；两高司法解释第一条",
-			     "--party", "嘉兴某电镀有限公司", "--credit-code", "91330402MA2B3C4D5E",
-			     "--site", "3号排口", "--river", "京杭运河", "--region", "330402",
-			     "--facts", "六价铬 4.6 mg/L，超标 91 倍\n暗管长 40 米",
-			     "--contact", "王科长 0573-1234567", "--related-case", "county-a/u-1",
-			     "--evidence", "county-a:1", "--answer-by", "+7d", "--json", NULL), 0);
+			     "--title", "涉嫌污染环境罪：电镀厂暗管排放含铬废水", "--violation",
+			     "hazardous-waste", "--reason", "suspected-crime", "--legal-basis",
+			     "《刑法》第三百三十八条；两高司法解释第一条", "--party",
+			     "嘉兴某电镀有限公司", "--credit-code", "91330402MA2B3C4D5E", "--site",
+			     "3号排口", "--river", "京杭运河", "--region", "330402", "--facts",
+			     "六价铬 4.6 mg/L，超标 91 倍\n暗管长 40 米", "--contact",
+			     "王科长 0573-1234567", "--related-case", "county-a/u-1", "--evidence",
+			     "county-a:1", "--answer-by", "+7d", "--json", NULL),
+			 0);
 	j = cl_json(w->out);
 	assert_true(cl_jhas(j, "case", "county-a/h-1"));
 	assert_true(cl_jhas(j, "addressee", "police"));
@@ -427,26 +458,31 @@ static void test_evidence_add(void **state)
 
 	snprintf(path, sizeof(path), "%s/sample-7.pdf", w->c->base);
 	write_file(path, "COD 88 mg/L", 11);
-	assert_int_equal(cli(w, w->b, "evidence", "add", "county-c/none", path, "--type",
-			     "sampling", NULL), 7);
+	assert_int_equal(
+		cli(w, w->b, "evidence", "add", "county-c/none", path, "--type", "sampling", NULL),
+		7);
 	assert_int_equal(cli(w, w->b, "evidence", "add", "county-a/u-1", "/nonexistent/x.pdf",
-			     "--type", "sampling", NULL), 3);
+			     "--type", "sampling", NULL),
+			 3);
 	assert_non_null(strstr(w->b->err, "/nonexistent/x.pdf"));
 	assert_int_equal(cl_signed(w->b), head);
-	assert_int_equal(cli(w, w->b, "evidence", "add", "county-a/u-1", path, "--type",
-			     "sampling", "--json", NULL), 0);
+	assert_int_equal(cli(w, w->b, "evidence", "add", "county-a/u-1", path, "--type", "sampling",
+			     "--json", NULL),
+			 0);
 	j = cl_json(w->out);
 	assert_true(cl_jhas(j, "case", "county-a/u-1"));
 	assert_int_equal(strlen(json_string_value(json_object_get(j, "sha256"))), 64);
 	assert_true(cl_jhas(j, "size", "11"));
 	assert_non_null(json_string_value(json_object_get(j, "evidence_id")));
 	json_decref(j);
-	assert_int_equal(cli(w, w->b, "evidence", "add", "county-a/u-1", path, "--type",
-			     "sampling", NULL), 2);
+	assert_int_equal(
+		cli(w, w->b, "evidence", "add", "county-a/u-1", path, "--type", "sampling", NULL),
+		2);
 	assert_non_null(strstr(w->b->err, "already recorded on case county-a/u-1"));
 	assert_int_equal(cl_signed(w->b), head + 1);
-	assert_int_equal(cli(w, w->b, "evidence", "add", "county-a/u-1", path, "--type",
-			     "sampling", "--again", NULL), 0);
+	assert_int_equal(cli(w, w->b, "evidence", "add", "county-a/u-1", path, "--type", "sampling",
+			     "--again", NULL),
+			 0);
 	assert_int_equal(cl_signed(w->b), head + 2);
 }
 
@@ -473,31 +509,35 @@ static void offline(world_t *w)
 	snprintf(data, sizeof(data), "%s/data", w->x->dir);
 	ld_hex(w->c->root->sign_pub, 32, root);
 	ld_fingerprint(w->a->sign_pub, fp);
-	assert_int_equal(offline_cli(w, (const char *[]){cli_path, "key", "show", key, "--json",
-							 NULL}), 0);
+	assert_int_equal(
+		offline_cli(w, (const char *[]){cli_path, "key", "show", key, "--json", NULL}), 0);
 	j = cl_json(w->out);
 	assert_true(cl_jhas(j, "file", key));
 	assert_true(cl_jhas(j, "public_key", ld_hex(w->a->sign_pub, 32, hex)));
 	assert_true(cl_jhas(j, "fingerprint", fp));
 	json_decref(j);
-	assert_int_equal(offline_cli(w, (const char *[]){cli_path, "key", "--json", "new", fresh,
-							 NULL}), 0);
+	assert_int_equal(
+		offline_cli(w, (const char *[]){cli_path, "key", "--json", "new", fresh, NULL}), 0);
 	j = cl_json(w->out);
 	snprintf(hex, sizeof(hex), "%s", json_string_value(json_object_get(j, "public_key")));
 	json_decref(j);
-	assert_int_equal(offline_cli(w, (const char *[]){cli_path, "key", "show", fresh, "--json",
-							 NULL}), 0);
+	assert_int_equal(
+		offline_cli(w, (const char *[]){cli_path, "key", "show", fresh, "--json", NULL}),
+		0);
 	assert_true(cl_out_has(w->out, "public_key", hex));
 	assert_int_equal(offline_cli(w, (const char *[]){cli_path, "key", "new", fresh, NULL}), 3);
 	assert_int_equal(offline_cli(w, (const char *[]){cli_path, "key", "show", NULL}), 2);
 
 	/* The store admits one process: first the daemon is stopped. */
 	assert_int_equal(offline_cli(w, (const char *[]){cli_path, "store", "check", "--data", data,
-							 "--root", root, "--json", NULL}), 4);
+							 "--root", root, "--json", NULL}),
+			 4);
 	assert_true(cl_stop(w->c, w->x) >= 0);
 	for (int fast = 0; fast < 2; fast++) {
-		const char *argv[] = {cli_path, "store",  "check", "--data", data, "--root",
-				      root,     "--json", fast ? "--fast" : NULL, NULL};
+		const char *argv[] = {cli_path, "store",  "check",
+				      "--data", data,	  "--root",
+				      root,	"--json", fast ? "--fast" : NULL,
+				      NULL};
 
 		assert_int_equal(offline_cli(w, argv), 0);
 		j = cl_json(w->out);
@@ -506,7 +546,8 @@ static void offline(world_t *w)
 		assert_int_equal(json_integer_value(json_object_get(j, "feeds_checked")),
 				 json_array_size(json_object_get(j, "feeds")));
 		assert_non_null(cl_jfind(j, "feeds", "feed", "county-a"));
-		json_array_foreach(json_object_get(j, "feeds"), i, x) {
+		json_array_foreach(json_object_get(j, "feeds"), i, x)
+		{
 			assert_true(cl_jhas(x, "verified", "true"));
 			assert_true(json_integer_value(json_object_get(x, "entries_checked")) >= 1);
 		}
@@ -514,7 +555,8 @@ static void offline(world_t *w)
 		json_decref(j);
 	}
 	assert_int_equal(offline_cli(w, (const char *[]){cli_path, "store", "check", "--data", data,
-							 "--root", hex, NULL}), 3);
+							 "--root", hex, NULL}),
+			 3);
 	assert_int_equal(cl_start(w->c, w->x), 0); /* the tests after this one use it */
 }
 
@@ -529,7 +571,8 @@ static void test_everyday(void **state)
 	/* Two referrals in the same second get different ids. */
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--title", "same second",
-				     "--violation", "noise", "--facts", "f", "--json", NULL), 0);
+				     "--violation", "noise", "--facts", "f", "--json", NULL),
+				 0);
 		j[i] = cl_json(w->out);
 		ids[i] = json_string_value(json_object_get(j[i], "case"));
 	}
@@ -552,7 +595,8 @@ static void test_everyday(void **state)
 	assert_int_equal(cli(w, w->a, "roster", "list", "--json", NULL), 0);
 	j[0] = cl_json(w->out);
 	assert_non_null(cl_jfind(j[0], "members", "node", "police"));
-	assert_true(cl_jhas(cl_jfind(j[0], "members", "node", "province"), "kind", "command-centre"));
+	assert_true(
+		cl_jhas(cl_jfind(j[0], "members", "node", "province"), "kind", "command-centre"));
 	assert_true(cl_jhas(j[0], "members/*/keys/0/fingerprint", "~"));
 	json_decref(j[0]);
 	assert_int_equal(cli(w, w->a, "roster", "list", NULL), 0);
@@ -602,24 +646,27 @@ static void test_roster_keys(void **state)
 	ld_hex(w->a->sign_pub, 32, hex);
 	/* 40 Z85 characters of all-zero bytes: a point of small order. */
 	assert_int_equal(cli(w, w->p, "roster", "add", "county-q", "--name", "Q", "--kind",
-			     "bureau", "--region", "330421", "--superior", "province",
-			     "--sign-key", hex, "--curve-key", "0000000000000000000000000000000000000000",
-			     NULL), 2);
+			     "bureau", "--region", "330421", "--superior", "province", "--sign-key",
+			     hex, "--curve-key", "0000000000000000000000000000000000000000", NULL),
+			 2);
 	assert_non_null(strstr(w->p->err, "not a valid Curve25519 public key"));
 	/* A path made of Z85 characters is not taken for a key. */
 	snprintf(path, sizeof(path), "%s/node.curve", w->a->dir);
 	assert_int_equal(cli(w, w->p, "roster", "add", "county-q", "--name", "Q", "--kind",
 			     "bureau", "--region", "330421", "--sign-key", hex, "--curve-key", path,
-			     NULL), 2);
+			     NULL),
+			 2);
 	assert_non_null(strstr(w->p->err, "--curve-key-file"));
 	assert_int_equal(cli(w, w->p, "roster", "add", "county-q", "--name", "Q", "--kind",
 			     "bureau", "--region", "330421", "--sign-key-file", path,
-			     "--curve-key-file", path, NULL), 2); /* a curve file is no signing key */
+			     "--curve-key-file", path, NULL),
+			 2); /* a curve file is no signing key */
 	assert_int_equal(cl_signed(w->p), head);
 	memcpy(z85, w->a->curve_pub, 41);
 	assert_int_equal(cli(w, w->p, "roster", "add", "county-q", "--name", "Q", "--kind",
 			     "bureau", "--region", "330421", "--superior", "province", "--sign-key",
-			     hex, "--curve-key", z85, NULL), 0);
+			     hex, "--curve-key", z85, NULL),
+			 0);
 	assert_int_equal(cl_signed(w->p), head + 1);
 }
 
@@ -633,11 +680,13 @@ static void test_supplement(void **state)
 
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--case", "county-a/s-1",
 			     "--title", "Quarry dust", "--violation", "air", "--facts", "PM10 high",
-			     "--party", "某石料厂", "--answer-by", "+20d", NULL), 0);
+			     "--party", "某石料厂", "--answer-by", "+20d", NULL),
+			 0);
 	assert_int_equal(cl_wait(w->b, "county-a", (uint64_t)cl_head(w->a, "county-a"), 15000), 0);
 	assert_int_equal(cli(w, w->a, "supplement", "county-a/s-1", "--text", "x", NULL), 6);
 	assert_int_equal(cli(w, w->b, "respond", "county-a/s-1", "need-info", "--reason",
-			     "监测报告原件", NULL), 0);
+			     "监测报告原件", NULL),
+			 0);
 	assert_int_equal(cl_wait(w->a, "county-b", (uint64_t)cl_head(w->b, "county-b"), 15000), 0);
 	assert_int_equal(cli(w, w->b, "supplement", "county-a/s-1", "--text", "x", NULL), 6);
 	assert_int_equal(cli(w, w->a, "show", "county-a/s-1", "--json", NULL), 0);
@@ -647,12 +696,14 @@ static void test_supplement(void **state)
 	json_decref(j);
 	assert_int_equal(cli(w, w->a, "supplement", "county-a/s-1", "--text-file", "-", NULL), 2);
 	assert_int_equal(cli(w, w->a, "supplement", "county-a/s-1", "--text",
-			     "附监测报告原件扫描件，编号 2026-117", "--json", NULL), 0);
+			     "附监测报告原件扫描件，编号 2026-117", "--json", NULL),
+			 0);
 	assert_int_equal(cli(w, w->a, "show", "county-a/s-1", "--json", NULL), 0);
 	j = cl_json(w->out);
 	assert_true(cl_jhas(j, "status", "awaiting answer"));
 	assert_int_equal(json_integer_value(json_object_get(j, "answer_by_ms")), due);
-	assert_true(cl_jhas(j, "timeline/*/content/supplement", "附监测报告原件扫描件，编号 2026-117"));
+	assert_true(
+		cl_jhas(j, "timeline/*/content/supplement", "附监测报告原件扫描件，编号 2026-117"));
 	assert_true(cl_jhas(j, "timeline/*/content/parties/0/name", "某石料厂"));
 	assert_true(cl_jhas(j, "timeline/*/content/previous/feed", "county-a"));
 	json_decref(j);
@@ -683,10 +734,12 @@ static void test_transfer_told(void **state)
 
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--case", "county-a/tr-1",
 			     "--title", "Sand mining at night", "--violation", "sand-mining",
-			     "--facts", "three barges", NULL), 0);
+			     "--facts", "three barges", NULL),
+			 0);
 	assert_int_equal(cl_wait(w->b, "county-a", (uint64_t)cl_head(w->a, "county-a"), 15000), 0);
 	assert_int_equal(cli(w, w->b, "transfer", "county-a/tr-1", "--to", "county-c", "--reason",
-			     "the barges moor in county C", NULL), 0);
+			     "the barges moor in county C", NULL),
+			 0);
 	assert_int_equal(cl_wait(w->x, "county-b", (uint64_t)cl_head(w->b, "county-b"), 15000), 0);
 	assert_int_equal(cl_wait(w->x, "county-a", (uint64_t)cl_head(w->a, "county-a"), 15000), 0);
 	/* C holds the case once the referral's content has reached it. */
@@ -698,11 +751,16 @@ static void test_transfer_told(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_unknown_units),   cmocka_unit_test(test_dates),
-		cmocka_unit_test(test_text),            cmocka_unit_test(test_hostile_text),
-		cmocka_unit_test(test_hand_over_content), cmocka_unit_test(test_evidence_add),
-		cmocka_unit_test(test_everyday),        cmocka_unit_test(test_roster_keys),
-		cmocka_unit_test(test_supplement),      cmocka_unit_test(test_transfer_told),
+		cmocka_unit_test(test_unknown_units),
+		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_hostile_text),
+		cmocka_unit_test(test_hand_over_content),
+		cmocka_unit_test(test_evidence_add),
+		cmocka_unit_test(test_everyday),
+		cmocka_unit_test(test_roster_keys),
+		cmocka_unit_test(test_supplement),
+		cmocka_unit_test(test_transfer_told),
 	};
 
 	return cmocka_run_group_tests(tests, setup, cl_world_teardown);

@@ -125,8 +125,8 @@ static int init_node(const char *id, const char *dir, const char *root_pub, cons
 
 static int status_of(const char *conf, const char *api, double *secs)
 {
-	const char *argv[] = {getenv("LD_CLI"), "status", conf ? "-c" : "--api", conf ? conf : api,
-			      "--json", NULL};
+	const char *argv[] = {getenv("LD_CLI"),	 "status", conf ? "-c" : "--api",
+			      conf ? conf : api, "--json", NULL};
 
 	return run(argv, secs);
 }
@@ -331,8 +331,15 @@ static void test_permission_denied(void **state)
 {
 	cluster_t *c = cl_new("paths");
 	char bindir[] = "/tmp/ldt-bin-XXXXXX", cli[64], want[400];
-	const char *as_nobody[] = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
-				   "--clear-groups", cli, "status", "--api", NULL, NULL};
+	const char *as_nobody[] = {"/usr/bin/setpriv",
+				   "--reuid=65534",
+				   "--regid=65534",
+				   "--clear-groups",
+				   cli,
+				   "status",
+				   "--api",
+				   NULL,
+				   NULL};
 	const char *as_me[] = {cli, "status", "--api", NULL, NULL};
 	const char **argv = geteuid() == 0 ? as_nobody : as_me;
 	const char *path;
@@ -358,8 +365,9 @@ static void test_permission_denied(void **state)
 		assert_int_equal(chmod(c->sockdir, 0), 0);
 	assert_int_equal(run(argv, &secs), 3);
 	assert_true(secs < 1.0);
-	snprintf(want, sizeof(want), "permission denied on the API socket %s (its directory %s: owner "
-				     "%s, mode 0%s)",
+	snprintf(want, sizeof(want),
+		 "permission denied on the API socket %s (its directory %s: owner "
+		 "%s, mode 0%s)",
 		 path, c->sockdir, geteuid() == 0 ? "root" : "", geteuid() == 0 ? "700" : "000");
 	if (geteuid() == 0)
 		contains(err, want);
@@ -374,8 +382,9 @@ static void test_permission_denied(void **state)
 		assert_int_equal(chmod(path, 0), 0);
 	assert_int_equal(run(argv, &secs), 3);
 	assert_true(secs < 1.0);
-	snprintf(want, sizeof(want), "permission denied on the API socket %s (the socket: owner "
-				     "%s, mode 0%s)",
+	snprintf(want, sizeof(want),
+		 "permission denied on the API socket %s (the socket: owner "
+		 "%s, mode 0%s)",
 		 path, geteuid() == 0 ? "root" : "", geteuid() == 0 ? "600" : "000");
 	if (geteuid() == 0)
 		contains(err, want);
@@ -507,8 +516,8 @@ static Ld__RosterUpdate *roster_entry(tn_t *root, uint64_t seq)
 	req.seq = seq;
 	assert_int_equal(ldc_call(root->c, &req, 5000, &resp), 0);
 	assert_true(resp->ok && resp->n_entries == 1);
-	assert_int_equal(ld_entry_parse(resp->entries[0]->entry.data, resp->entries[0]->entry.len,
-					 &e), 0);
+	assert_int_equal(
+		ld_entry_parse(resp->entries[0]->entry.data, resp->entries[0]->entry.len, &e), 0);
 	assert_true(e->has_payload);
 	u = ld__roster_update__unpack(NULL, e->payload_len, e->payload);
 	assert_non_null(u);

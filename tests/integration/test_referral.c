@@ -105,7 +105,8 @@ static int verify(cl_world_t *w, const char *bundle, const char *root)
 	FILE *p;
 	int st;
 
-	snprintf(cmd, sizeof(cmd), "'%s' verify '%s' --root %s 2>&1", getenv("LD_CLI"), bundle, root);
+	snprintf(cmd, sizeof(cmd), "'%s' verify '%s' --root %s 2>&1", getenv("LD_CLI"), bundle,
+		 root);
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	n = fread(w->out, 1, sizeof(w->out) - 1, p);
@@ -142,24 +143,29 @@ static void test_referral_workflow(void **state)
 
 	/* Bad input is refused with its own exit code, nothing signed. */
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--title", "x", "--violation",
-			     "smog", "--facts", "f", NULL), 2);
+			     "smog", "--facts", "f", NULL),
+			 2);
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--title", "x", "--violation",
-			     "water", "--facts", "f", "--case", "county-b/1", NULL), 2);
+			     "water", "--facts", "f", "--case", "county-b/1", NULL),
+			 2);
 	/* A deadline already past: exit 9, naming the option and when. */
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--case", CASE, "--title",
-			     "Dyeing plant discharging into the Grand Canal", "--violation", "water",
-			     "--facts", "COD 412 mg/L at outfall 3", "--answer-by", "2020-01-10",
-			     NULL), 9);
+			     "Dyeing plant discharging into the Grand Canal", "--violation",
+			     "water", "--facts", "COD 412 mg/L at outfall 3", "--answer-by",
+			     "2020-01-10", NULL),
+			 9);
 	assert_non_null(strstr(w->a->err, "refer: --answer-by '2020-01-10' (2020-01-10 23:59:59 "
 					  "+08:00) passed "));
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--title", "x", "--violation",
-			     "water", "--facts", "f", "--evidence", "county-a:x", NULL), 2);
+			     "water", "--facts", "f", "--evidence", "county-a:x", NULL),
+			 2);
 	assert_int_equal(cl_head(w->a, "county-a"), 0);
 
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--case", CASE, "--title",
-			     "Dyeing plant discharging into the Grand Canal", "--violation", "water",
-			     "--facts", "COD 412 mg/L at outfall 3", "--region", "330411",
-			     "--answer-by", "+14d", "--json", NULL), 0);
+			     "Dyeing plant discharging into the Grand Canal", "--violation",
+			     "water", "--facts", "COD 412 mg/L at outfall 3", "--region", "330411",
+			     "--answer-by", "+14d", "--json", NULL),
+			 0);
 	assert_true(cl_out_has(w->out, "seq", "1"));
 	assert_true(cl_out_has(w->out, "case", CASE));
 	assert_int_equal(cl_wait(w->b, "county-a", 1, 15000), 0);
@@ -207,44 +213,53 @@ static void test_referral_workflow(void **state)
 		fputs("COD 412 mg/L, lab report 2026-117", f);
 		fclose(f);
 		assert_int_equal(cli(w, w->a, "evidence", "add", CASE, path, "--type", "sampling",
-				     "--collector", "Inspector Wang", "--json", NULL), 0);
+				     "--collector", "Inspector Wang", "--json", NULL),
+				 0);
 		{
 			json_t *j = cl_json(w->out);
-			unsigned long long seq = (unsigned long long)json_integer_value(
-				json_object_get(j, "seq"));
+			unsigned long long seq =
+				(unsigned long long)json_integer_value(json_object_get(j, "seq"));
 
 			assert_true(seq > 0);
-			assert_int_equal(strlen(json_string_value(json_object_get(j, "sha256"))), 64);
+			assert_int_equal(strlen(json_string_value(json_object_get(j, "sha256"))),
+					 64);
 			json_decref(j);
 			snprintf(ref, sizeof(ref), "county-a:%llu", seq);
 			snprintf(g_ev_ref, sizeof(g_ev_ref), "%s=%s", ref, path);
 			assert_int_equal(cl_wait(w->b, "county-a", seq, 15000), 0);
 			assert_int_equal(cl_wait(w->x, "county-a", seq, 15000), 0);
 		}
-		assert_int_equal(cli(w, w->a, "evidence", "attest", ref, "--verdict", "recognised",
-				     NULL), 6);
-		assert_int_equal(cli(w, w->x, "evidence", "attest", ref, "--verdict", "recognised",
-				     NULL), 6);
+		assert_int_equal(
+			cli(w, w->a, "evidence", "attest", ref, "--verdict", "recognised", NULL),
+			6);
+		assert_int_equal(
+			cli(w, w->x, "evidence", "attest", ref, "--verdict", "recognised", NULL),
+			6);
 		assert_int_equal(cli(w, w->b, "evidence", "attest", ref, "--verdict", "recognised",
-				     "--file", CASE_BAD_FILE, NULL), 3);
+				     "--file", CASE_BAD_FILE, NULL),
+				 3);
 		f = fopen(path, "a");
 		fputs(" (edited)", f);
 		fclose(f);
 		assert_int_equal(cli(w, w->b, "evidence", "attest", ref, "--verdict", "recognised",
-				     "--file", path, NULL), 1);
+				     "--file", path, NULL),
+				 1);
 		f = fopen(path, "w");
 		fputs("COD 412 mg/L, lab report 2026-117", f);
 		fclose(f);
 		assert_int_equal(cli(w, w->b, "evidence", "attest", ref, "--verdict", "recognised",
-				     "--file", path, "--notes", "matches our copy", NULL), 0);
-		q = (struct show_q){w, w->a, "timeline/*/summary", "~recognised, file hash checked"};
+				     "--file", path, "--notes", "matches our copy", NULL),
+				 0);
+		q = (struct show_q){w, w->a, "timeline/*/summary",
+				    "~recognised, file hash checked"};
 		assert_true(cl_until(show_has, &q, 15000));
 	}
 
 	/* The province designates county C; B may not (it is a party). */
 	assert_int_equal(cli(w, w->b, "designate", CASE, "--to", "county-c", NULL), 6);
 	assert_int_equal(cli(w, w->p, "designate", CASE, "--to", "county-c", "--reason",
-			     "C holds the discharge permit", NULL), 0);
+			     "C holds the discharge permit", NULL),
+			 0);
 	q = (struct show_q){w, w->a, "holder", "county-c"};
 	assert_true(cl_until(show_has, &q, 15000));
 	/* C, designated by the province (which may read the referral), is
@@ -265,18 +280,19 @@ static void test_referral_workflow(void **state)
 	{
 		int64_t head = cl_head(w->x, "county-c");
 
-		assert_int_equal(cli(w, w->x, "update", CASE, "--remediation-due", "2020-06-30",
-				     NULL), 9);
+		assert_int_equal(
+			cli(w, w->x, "update", CASE, "--remediation-due", "2020-06-30", NULL), 9);
 		assert_non_null(strstr(w->x->err, "--remediation-due '2020-06-30'"));
-		assert_int_equal(cli(w, w->x, "update", CASE, "--checkpoint", "2020-01-01=sealed",
-				     NULL), 9);
+		assert_int_equal(
+			cli(w, w->x, "update", CASE, "--checkpoint", "2020-01-01=sealed", NULL), 9);
 		assert_non_null(strstr(w->x->err, "--checkpoint '2020-01-01=sealed'"));
 		assert_int_equal(cl_head(w->x, "county-c"), head);
 	}
 	assert_int_equal(cli(w, w->x, "update", CASE, "--status", "remediation-ordered",
-			     "--remediation-due", "+200d",
-			     "--checkpoint", "+2s=outfall sealed, report with photos",
-			     "--checkpoint", "+100d=riverbed dredged", NULL), 0);
+			     "--remediation-due", "+200d", "--checkpoint",
+			     "+2s=outfall sealed, report with photos", "--checkpoint",
+			     "+100d=riverbed dredged", NULL),
+			 0);
 	{
 		time_t due = time(NULL) + 3;
 
@@ -296,7 +312,8 @@ static void test_referral_workflow(void **state)
 		assert_int_equal(cli(w, w->x, "show", CASE, "--json", NULL), 0);
 		j = cl_json(w->out);
 		t = (time_t)(json_integer_value(json_object_get(
-				     json_array_get(json_object_get(j, "checkpoints"), 0), "due_ms")) /
+				     json_array_get(json_object_get(j, "checkpoints"), 0),
+				     "due_ms")) /
 			     1000);
 		/* Typed as `show` prints it: local time with its offset. */
 		snprintf(arg, sizeof(arg), "%s=outfall sealed, report with photos",
@@ -304,26 +321,33 @@ static void test_referral_workflow(void **state)
 				 json_array_get(json_object_get(j, "checkpoints"), 0), "due")));
 		json_decref(j);
 		assert_int_equal(cli(w, w->x, "update", CASE, "--checkpoint", arg, "--checkpoint",
-				     "+100d=riverbed dredged", NULL), 0);
-		t -= 60;  /* another date, also past: refused */
+				     "+100d=riverbed dredged", NULL),
+				 0);
+		t -= 60; /* another date, also past: refused */
 		strftime(arg, sizeof(arg), "%Y-%m-%dT%H:%M:%S=outfall sealed", gmtime(&t));
 		assert_int_equal(cli(w, w->x, "update", CASE, "--checkpoint", arg, NULL), 9);
 	}
-	assert_int_equal(cli(w, w->b, "update", CASE, "--stage-report", "0", "--text", "x", NULL), 6);
-	assert_int_equal(cli(w, w->x, "update", CASE, "--stage-report", "5", "--text", "x", NULL), 6);
+	assert_int_equal(cli(w, w->b, "update", CASE, "--stage-report", "0", "--text", "x", NULL),
+			 6);
+	assert_int_equal(cli(w, w->x, "update", CASE, "--stage-report", "5", "--text", "x", NULL),
+			 6);
 	assert_non_null(strstr(w->x->err, "names checkpoint 5, but case"));
 	/* Reported after the due date: recorded, with a note saying how late. */
 	assert_int_equal(cli(w, w->x, "update", CASE, "--stage-report", "0", "--text",
-			     "outfall sealed on 2025-12-28, photos attached", NULL), 0);
+			     "outfall sealed on 2025-12-28, photos attached", NULL),
+			 0);
 	assert_non_null(strstr(w->x->err, "update: note: recorded late"));
 	/* Follow-up assessment: independent of the unit assessed. */
 	assert_int_equal(cli(w, w->x, "update", CASE, "--assess", "after-rectification",
-			     "--outcome", "satisfactory", "--findings", "self", NULL), 6);
+			     "--outcome", "satisfactory", "--findings", "self", NULL),
+			 6);
 	assert_int_equal(cli(w, w->a, "update", CASE, "--assess", "after-rectification",
-			     "--outcome", "satisfactory", "--findings", "x", NULL), 6);
+			     "--outcome", "satisfactory", "--findings", "x", NULL),
+			 6);
 	assert_int_equal(cli(w, w->p, "update", CASE, "--assess", "after-rectification",
 			     "--outcome", "false-rectification", "--findings",
-			     "outfall reopened at night: sealing was for show", NULL), 0);
+			     "outfall reopened at night: sealing was for show", NULL),
+			 0);
 	q = (struct show_q){w, w->a, "assessments/0/outcome", "false-rectification"};
 	assert_true(cl_until(show_has, &q, 15000));
 	assert_true(cl_out_has(w->out, "assessments/0/stage", "after-rectification"));
@@ -358,8 +382,9 @@ static void test_referral_workflow(void **state)
 		ld_hex(w->b->sign_pub, 32, other);
 		assert_int_equal(cli(w, w->a, "export", "county-a/none", "-o", b, NULL), 7);
 		assert_int_equal(cli(w, w->a, "export", CASE, NULL), 2);
-		assert_int_equal(cli(w, w->a, "export", CASE, "-o", b, "--file", g_ev_ref,
-				     "--for", COURT, "--json", NULL), 0);
+		assert_int_equal(cli(w, w->a, "export", CASE, "-o", b, "--file", g_ev_ref, "--for",
+				     COURT, "--json", NULL),
+				 0);
 		{
 			json_t *j = cl_json(w->out);
 
@@ -387,9 +412,9 @@ static void test_referral_workflow(void **state)
 			json_t *j = cl_json(w->out), *x = NULL, *y;
 			size_t i;
 
-			json_array_foreach(json_object_get(j, "timeline"), i, y)
-				if (cl_jhas(y, "feed", "county-a") && cl_jhas(y, "seq", mseq))
-					x = y;
+			json_array_foreach(json_object_get(j, "timeline"), i,
+					   y) if (cl_jhas(y, "feed", "county-a") &&
+						  cl_jhas(y, "seq", mseq)) x = y;
 			assert_non_null(x);
 			assert_true(cl_jhas(x, "kind", "case-export"));
 			assert_true(cl_jhas(x, "content/recipient", COURT));
@@ -398,7 +423,8 @@ static void test_referral_workflow(void **state)
 		}
 		/* Another root key. */
 		assert_int_equal(verify(w, b, other), 1);
-		assert_non_null(strstr(w->out, "no entry in the bundle is signed by the given root key"));
+		assert_non_null(
+			strstr(w->out, "no entry in the bundle is signed by the given root key"));
 		/* Any byte changed: the middle of the file. */
 		f = fopen(b, "rb");
 		fseek(f, 0, SEEK_END);
@@ -434,12 +460,13 @@ static void test_referral_workflow(void **state)
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--case", "county-a/2026-0119",
 			     "--title", "Fly-ash dumped on the river bank", "--violation",
 			     "solid-waste", "--facts", "About 40 t at km 12", "--answer-by", "+2s",
-			     NULL), 0);
+			     NULL),
+			 0);
 	{
 		time_t due = time(NULL) + 3;
 
-		assert_int_equal(cl_wait(w->b, "county-a", (uint64_t)cl_head(w->a, "county-a"), 15000),
-				 0);
+		assert_int_equal(
+			cl_wait(w->b, "county-a", (uint64_t)cl_head(w->a, "county-a"), 15000), 0);
 		assert_true(cl_until(cl_past, &due, 10000));
 	}
 	assert_int_equal(cli(w, w->b, "respond", "county-a/2026-0119", "accept", NULL), 0);
@@ -449,7 +476,8 @@ static void test_referral_workflow(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_referral_workflow, cl_world_setup, cl_world_teardown),
+		cmocka_unit_test_setup_teardown(test_referral_workflow, cl_world_setup,
+						cl_world_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

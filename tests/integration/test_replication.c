@@ -41,7 +41,8 @@ static bool has_receipt(void *ud)
 	if (ldc_call(q->n->c, &req, 5000, &resp) < 0)
 		return false;
 	for (size_t i = 0; resp->ok && i < resp->n_receipts; i++)
-		if (!strcmp(resp->receipts[i]->receiver, q->receiver) && resp->receipts[i]->time_ms > 0)
+		if (!strcmp(resp->receipts[i]->receiver, q->receiver) &&
+		    resp->receipts[i]->time_ms > 0)
 			found = true;
 	ld__api_response__free_unpacked(resp, NULL);
 	return found;
@@ -81,8 +82,8 @@ static void test_relay_redaction_receipts(void **state)
 	resp = get_entry(w->b, "county-a", 1);
 	assert_true(resp->ok);
 	assert_int_equal(resp->n_entries, 1);
-	assert_int_equal(ld_entry_parse(resp->entries[0]->entry.data, resp->entries[0]->entry.len, &e),
-			 0);
+	assert_int_equal(
+		ld_entry_parse(resp->entries[0]->entry.data, resp->entries[0]->entry.len, &e), 0);
 	assert_true(e->has_payload);
 	assert_memory_equal(e->payload, secret, strlen(secret));
 	assert_memory_equal(e->id, ref.id, 32);
@@ -100,8 +101,8 @@ static void test_relay_redaction_receipts(void **state)
 	assert_int_equal(cl_wait(w->x, "county-a", 1, 15000), 0);
 	resp = get_entry(w->x, "county-a", 1);
 	assert_true(resp->ok);
-	assert_int_equal(ld_entry_parse(resp->entries[0]->entry.data, resp->entries[0]->entry.len, &e),
-			 0);
+	assert_int_equal(
+		ld_entry_parse(resp->entries[0]->entry.data, resp->entries[0]->entry.len, &e), 0);
 	assert_false(e->has_payload);
 	assert_memory_equal(e->id, ref.id, 32);
 	assert_int_equal(e->hdr->payload_len, strlen(secret));
@@ -160,8 +161,9 @@ static void test_outage_catch_up(void **state)
 	}
 	memset(payload, 'p', sizeof(payload));
 	for (int i = 0; i < N / GROUP; i++)
-		assert_int_equal(ldc_append(w->a->c, (const Ld__AppendItem *const *)ptrs, GROUP, NULL,
-					    NULL), 0);
+		assert_int_equal(
+			ldc_append(w->a->c, (const Ld__AppendItem *const *)ptrs, GROUP, NULL, NULL),
+			0);
 	assert_int_equal(cl_head(w->a, "county-a"), N);
 	assert_int_equal(cl_wait(w->p, "county-a", N, 30000), 0);
 
@@ -178,8 +180,10 @@ static void test_outage_catch_up(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_relay_redaction_receipts, cl_world_setup, cl_world_teardown),
-		cmocka_unit_test_setup_teardown(test_outage_catch_up, cl_world_setup, cl_world_teardown),
+		cmocka_unit_test_setup_teardown(test_relay_redaction_receipts, cl_world_setup,
+						cl_world_teardown),
+		cmocka_unit_test_setup_teardown(test_outage_catch_up, cl_world_setup,
+						cl_world_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,7 +33,8 @@ static const char *tj_cases(const char *out, long long *total)
 	assert_true(json_is_integer(t) || json_is_null(t));
 	*total = json_is_integer(t) ? (long long)json_integer_value(t) : -1;
 	ids[0] = '\0';
-	json_array_foreach(json_object_get(j, "cases"), i, x) {
+	json_array_foreach(json_object_get(j, "cases"), i, x)
+	{
 		const char *id = json_string_value(json_object_get(x, "case"));
 
 		assert_non_null(id);
@@ -46,12 +47,12 @@ static const char *tj_cases(const char *out, long long *total)
 }
 
 /* `liandong cases ARGS --json` at node: the ids found and the total. */
-#define FIND(w, node, want, want_total, ...)                                               \
-	do {                                                                               \
-		long long t_;                                                               \
-		assert_int_equal(cli(w, node, "cases", "--json", __VA_ARGS__, NULL), 0);     \
-		assert_string_equal(tj_cases((w)->out, &t_), want);                       \
-		assert_int_equal(t_, want_total);                                           \
+#define FIND(w, node, want, want_total, ...)                                                       \
+	do {                                                                                       \
+		long long t_;                                                                      \
+		assert_int_equal(cli(w, node, "cases", "--json", __VA_ARGS__, NULL), 0);           \
+		assert_string_equal(tj_cases((w)->out, &t_), want);                                \
+		assert_int_equal(t_, want_total);                                                  \
 	} while (0)
 
 struct found_q {
@@ -87,11 +88,13 @@ static void refer(world_t *w, tn_t *from, const char *to, const char *id, const 
 	if (code)
 		assert_int_equal(cli(w, from, "refer", "--to", to, "--case", id, "--title", title,
 				     "--violation", violation, "--facts", "现场检查发现", "--party",
-				     party, "--credit-code", code, "--region", region, NULL), 0);
+				     party, "--credit-code", code, "--region", region, NULL),
+				 0);
 	else
 		assert_int_equal(cli(w, from, "refer", "--to", to, "--case", id, "--title", title,
 				     "--violation", violation, "--facts", "现场检查发现", "--party",
-				     party, "--region", region, NULL), 0);
+				     party, "--region", region, NULL),
+				 0);
 }
 
 static void fmt_utc(time_t t, char *buf, size_t n)
@@ -121,28 +124,30 @@ static void test_search(void **state)
 	assert_true(cl_until(cl_past, &t, 5000));
 	refer(w, w->b, "county-a", "county-b/s3", "非法倾倒危险废物", "张三", NULL, "320500",
 	      "hazardous-waste");
-	refer(w, w->b, "county-c", "county-b/s4", "砂场在禁采区非法采砂", "某某砂石有限公司",
-	      NULL, "330481", "sand-mining");
+	refer(w, w->b, "county-c", "county-b/s4", "砂场在禁采区非法采砂", "某某砂石有限公司", NULL,
+	      "330481", "sand-mining");
 	wait_total(w, w->b, 2, "--text", "废水");
 	assert_int_equal(cli(w, w->b, "respond", "county-a/s1", "accept", NULL), 0);
 	assert_int_equal(cli(w, w->b, "respond", "county-a/s2", "reject", "--reason",
-			     "企业不在本辖区", NULL), 0);
-	assert_int_equal(cli(w, w->b, "update", "county-a/s1", "--status", "investigating", NULL), 0);
+			     "企业不在本辖区", NULL),
+			 0);
+	assert_int_equal(cli(w, w->b, "update", "county-a/s1", "--status", "investigating", NULL),
+			 0);
 	wait_total(w, w->p, 1, "--status", "investigating");
 	wait_total(w, w->p, 1, "--status", "rejected");
 	wait_total(w, w->p, 4, "--region", "33");
 
 	/* The province holds its subtree: every case. */
-	FIND(w, w->p, "s2 s1", 2, "--text", "废水");               /* a pair of characters */
-	FIND(w, w->p, "s1", 1, "--text", "镍");                    /* one character */
-	FIND(w, w->p, "s1", 1, "--text", "xx河 含镍废水");         /* mixed, a longer run */
+	FIND(w, w->p, "s2 s1", 2, "--text", "废水");	   /* a pair of characters */
+	FIND(w, w->p, "s1", 1, "--text", "镍");		   /* one character */
+	FIND(w, w->p, "s1", 1, "--text", "xx河 含镍废水"); /* mixed, a longer run */
 	FIND(w, w->p, "", 0, "--text", "化工厂");
 	FIND(w, w->p, "s2", 1, "--party", "印染");
 	FIND(w, w->p, "s1", 1, "--credit-code", "91330402ma28a1b2c3");
 	FIND(w, w->p, "s4 s2 s1", 3, "--region", "3304");
-	FIND(w, w->p, "s4 s3 s2 s1", 4, "--region", "3301");       /* the units' region */
+	FIND(w, w->p, "s4 s3 s2 s1", 4, "--region", "3301"); /* the units' region */
 	FIND(w, w->p, "s1", 1, "--status", "accepted");
-	FIND(w, w->p, "s1", 1, "--status", "investigating");       /* from a case update */
+	FIND(w, w->p, "s1", 1, "--status", "investigating"); /* from a case update */
 	FIND(w, w->p, "s2", 1, "--status", "rejected");
 	FIND(w, w->p, "s4 s3", 2, "--status", "awaiting");
 	FIND(w, w->p, "s3", 1, "--violation", "hazardous-waste");
@@ -197,9 +202,11 @@ static void test_search(void **state)
 
 	/* Rejected, referred again with another title and party: the old text
 	 * finds nothing any more, anywhere. */
-	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--case", "county-a/s2", "--title",
-			     "皮革厂向运河排放含铬废水", "--violation", "water", "--facts", "补充材料",
-			     "--party", "桐乡皮革有限公司", "--region", "330483", NULL), 0);
+	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--case", "county-a/s2",
+			     "--title", "皮革厂向运河排放含铬废水", "--violation", "water",
+			     "--facts", "补充材料", "--party", "桐乡皮革有限公司", "--region",
+			     "330483", NULL),
+			 0);
 	wait_total(w, w->p, 1, "--text", "含铬");
 	FIND(w, w->p, "", 0, "--text", "印染");
 	FIND(w, w->p, "", 0, "--credit-code", "91330481MA28D4E5F6");

@@ -209,8 +209,13 @@ static void test_revoked_while_connected(void **state)
 static ld_entry_t *build(tn_t *n, const char *author, uint64_t seq, const uint8_t *prev,
 			 const char *text)
 {
-	ld_entry_draft_t d = {.author = author, .seq = seq, .prev = prev, .time_ms = 1764000000000,
-			      .kind = REFERRAL, .everyone = true, .payload = text,
+	ld_entry_draft_t d = {.author = author,
+			      .seq = seq,
+			      .prev = prev,
+			      .time_ms = 1764000000000,
+			      .kind = REFERRAL,
+			      .everyone = true,
+			      .payload = text,
 			      .payload_len = strlen(text)};
 	ld_entry_t *e;
 
@@ -301,7 +306,8 @@ static void test_rogue_peer(void **state)
 		assert_int_equal(ldc_call(w->p->c, &req, 5000, &resp), 0);
 		assert_true(resp->ok);
 		assert_int_equal(ld_entry_parse(resp->entries[0]->entry.data,
-						resp->entries[0]->entry.len, &head), 0);
+						resp->entries[0]->entry.len, &head),
+				 0);
 		forged = build(w->rogue, "county-a", (uint64_t)a_head + 1, head->id,
 			       "forged referral");
 		ld_entry_destroy(&head);

@@ -117,14 +117,16 @@ static void test_participants_see_each_other(void **state)
 			     "--priority", "emergency", "--title", "Oil sheen at the county border",
 			     "--participant", "county-a:lead", "--participant", "county-b:support",
 			     "--participant", "county-c:support", "--instructions", "boom at km 12",
-			     "--ack-by", "+1d", NULL), 0);
+			     "--ack-by", "+1d", NULL),
+			 0);
 	assert_int_equal(cl_wait(w->a, "province", 5, 15000), 0);
 	assert_int_equal(cl_wait(w->b, "province", 5, 15000), 0);
 	assert_int_equal(cl_wait(w->x, "province", 5, 15000), 0);
-	assert_int_equal(cli(w, w->b, "decline", ACT, "--reason", "both boats in dry dock",
-			     "--json", NULL), 0);
-	assert_int_equal(cli(w, w->x, "report", ACT, "--status", "on-site", "--personnel", "4",
-			     NULL), 0);
+	assert_int_equal(
+		cli(w, w->b, "decline", ACT, "--reason", "both boats in dry dock", "--json", NULL),
+		0);
+	assert_int_equal(
+		cli(w, w->x, "report", ACT, "--status", "on-site", "--personnel", "4", NULL), 0);
 
 	/* County A, a participant, sees B's decline and C's arrival. */
 	q = (struct state_q){w, w->a, ACT, "county-b", "declined"};
@@ -171,8 +173,9 @@ static void test_redacted_answer_not_visible(void **state)
 	assert_int_equal(cli(w, w->p, "dispatch", "--action", NARROW, "--kind", "joint-inspection",
 			     "--priority", "urgent", "--title", "Night check of the dye works",
 			     "--participant", "county-a:lead", "--participant", "county-b:support",
-			     "--participant", "county-c:observer", "--instructions", "gate 2, 22:00",
-			     "--ack-by", "+4s", "--json", NULL), 0);
+			     "--participant", "county-c:observer", "--instructions",
+			     "gate 2, 22:00", "--ack-by", "+4s", "--json", NULL),
+			 0);
 	due = time(NULL) + 5;
 	dseq = signed_seq(w->out);
 	assert_true(dseq > 0);
@@ -186,7 +189,8 @@ static void test_redacted_answer_not_visible(void **state)
 	m.has_response = true;
 	m.response = LD__ACTION_REPLY__ACTION_REPLY_ACKNOWLEDGED;
 	assert_int_equal(cl_append(w->b, LD__KIND__KIND_ACTION_RESPONSE, aud, 1, buf,
-				   ld__action_response__pack(&m, buf), &ref), 0);
+				   ld__action_response__pack(&m, buf), &ref),
+			 0);
 	assert_int_equal(cl_wait(w->a, "county-b", ref.seq, 15000), 0);
 	/* The province reads it: acknowledged. */
 	q = (struct state_q){w, w->p, NARROW, "county-b", "acknowledged"};
@@ -259,18 +263,21 @@ static void test_designated_sees_history(void **state)
 
 	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--case", CASE, "--title",
 			     "Tannery effluent in the Xi river", "--violation", "water", "--facts",
-			     "chromium 3x limit at the outfall", NULL), 0);
+			     "chromium 3x limit at the outfall", NULL),
+			 0);
 	snprintf(src, sizeof(src), "%s/county-a/lab.txt", w->c->base);
 	assert_non_null(f = fopen(src, "w"));
 	fputs("Cr(VI) 0.31 mg/L, sample 2026-44", f);
 	fclose(f);
 	assert_int_equal(cli(w, w->a, "evidence", "add", CASE, src, "--type", "sampling",
-			     "--evidence-id", "LAB-44", "--json", NULL), 0);
+			     "--evidence-id", "LAB-44", "--json", NULL),
+			 0);
 	ev = signed_seq(w->out);
 	assert_true(ev > 0);
 	assert_int_equal(cl_wait(w->b, "county-a", ev, 15000), 0);
 	assert_int_equal(cli(w, w->b, "respond", CASE, "reject", "--reason",
-			     "the outfall lies in county C, not in our county", "--json", NULL), 0);
+			     "the outfall lies in county C, not in our county", "--json", NULL),
+			 0);
 	rej = signed_seq(w->out);
 	assert_true(rej > 0);
 	/* C holds the rejection already, redacted, and is no party yet. */
@@ -283,7 +290,8 @@ static void test_designated_sees_history(void **state)
 	snprintf(ref, sizeof(ref), "county-a:%llu", (unsigned long long)ev);
 	snprintf(dest, sizeof(dest), "%s/county-c/lab.txt", w->c->base);
 	assert_int_equal(cli(w, w->x, "evidence", "get", ref, "-o", dest, "--quiet", "--timeout",
-			     "20", NULL), 6);
+			     "20", NULL),
+			 6);
 	assert_non_null(strstr(w->x->err, "not entitled"));
 	assert_null(strstr(w->x->err, "county-b"));
 	assert_null(strstr(w->x->err, CASE));
@@ -310,7 +318,8 @@ static void test_designated_sees_history(void **state)
 	assert_true(cl_log_contains(w->x, "earlier entr"));
 	/* ...and, now entitled, fetches the file. */
 	assert_int_equal(cli(w, w->x, "evidence", "get", ref, "-o", dest, "--quiet", "--timeout",
-			     "20", NULL), 0);
+			     "20", NULL),
+			 0);
 }
 
 struct revoked_q {
@@ -340,7 +349,8 @@ static void test_revoked_is_told(void **state)
 	assert_int_equal(cl_roster_revoke(w->c, w->x, (uint64_t)head), 0);
 	root = cl_head(w->p, "province");
 	assert_true(cl_until(says_revoked, &q, 15000));
-	snprintf(pat, sizeof(pat), "(roster entry province:%lld): test revocation", (long long)root);
+	snprintf(pat, sizeof(pat), "(roster entry province:%lld): test revocation",
+		 (long long)root);
 	{
 		json_t *j = cl_json(w->out), *rv = json_object_get(j, "revoked");
 		char seq[24];
@@ -362,10 +372,12 @@ static void test_revoked_is_told(void **state)
 	assert_non_null(strstr(w->out, pat));
 
 	assert_int_equal(cli(w, w->x, "refer", "--to", "county-a", "--title", "x", "--violation",
-			     "water", "--facts", "f", NULL), 6);
+			     "water", "--facts", "f", NULL),
+			 6);
 	assert_non_null(strstr(w->x->err, "revoked by the root at"));
-	assert_int_equal(cli(w, w->x, "append", "--kind", "100", "--to", "county-a",
-			     "--text", "hello", NULL), 6);
+	assert_int_equal(cli(w, w->x, "append", "--kind", "100", "--to", "county-a", "--text",
+			     "hello", NULL),
+			 6);
 	assert_non_null(strstr(w->x->err, pat));
 	assert_int_equal(cl_head(w->x, "county-c"), head);
 }

@@ -103,13 +103,15 @@ nu_t *nu_new(const tu_node_t *self, const tu_node_t *root, ld_entry_t *const *ro
 	snprintf(path, sizeof(path), "%s/node.conf", u->dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
-	fprintf(f, "[node]\nid = %s\ndata = data\nkey = node.key\ncurve = node.curve\n"
-		   "root = root.pub\nlog_level = warn\n%s", self->id, extra ? extra : "");
+	fprintf(f,
+		"[node]\nid = %s\ndata = data\nkey = node.key\ncurve = node.curve\n"
+		"root = root.pub\nlog_level = warn\n%s",
+		self->id, extra ? extra : "");
 	fclose(f);
 	node_open(u);
 	if (n_roster) {
-		assert_int_equal(tu_ingest(u->n->store, roster, n_roster, LD_CHAIN_EACH_SIG, NULL,
-					   NULL), 0);
+		assert_int_equal(
+			tu_ingest(u->n->store, roster, n_roster, LD_CHAIN_EACH_SIG, NULL, NULL), 0);
 		ld_node_roster_changed(u->n);
 	}
 	return u;

@@ -34,7 +34,7 @@ typedef struct nu {
 	ld_node_t *n;
 	nu_sent_t sent[NU_SENT_MAX];
 	size_t n_sent;
-	int send_result;           /* what the tap returns for frames (0: sent) */
+	int send_result; /* what the tap returns for frames (0: sent) */
 } nu_t;
 
 /* Roster helper: the next root entry adding 'id' with key 'pub', kind

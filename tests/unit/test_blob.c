@@ -23,20 +23,20 @@
 #include "common/crypto/key.h"
 #include "testutil.h"
 
-#define SRC_SIZE 1300000u          /* not a multiple of the chunk size */
-#define SRC_CS (256u * 1024)       /* its chunk size, written out here */
-#define SRC_CHUNKS 5u              /* ceil(1300000 / 262144) */
+#define SRC_SIZE 1300000u		 /* not a multiple of the chunk size */
+#define SRC_CS (256u * 1024)		 /* its chunk size, written out here */
+#define SRC_CHUNKS 5u			 /* ceil(1300000 / 262144) */
 #define SRC_LAST (SRC_SIZE - 4 * SRC_CS) /* 251424 */
 
 struct fx {
 	char *dir;
-	char src[512];             /* the file imported */
-	uint8_t *data;             /* its bytes */
-	uint8_t sha[32];           /* computed here, not by blob.c */
+	char src[512];	 /* the file imported */
+	uint8_t *data;	 /* its bytes */
+	uint8_t sha[32]; /* computed here, not by blob.c */
 	uint8_t hashes[SRC_CHUNKS * 32];
 	uint8_t list[32];
-	ld_blobs_t *a;             /* DIR/blobs: where the file is imported */
-	ld_blobs_t *b;             /* DIR/fetch: where it is fetched to */
+	ld_blobs_t *a; /* DIR/blobs: where the file is imported */
+	ld_blobs_t *b; /* DIR/fetch: where it is fetched to */
 	char a_dir[512], b_dir[512];
 };
 
@@ -199,8 +199,19 @@ static void test_chunk_math(void **state)
 {
 	const uint64_t KiB = 1024, MiB = 1024 * KiB, GiB = 1024 * MiB;
 	uint64_t sizes[] = {
-		1, 1000, SRC_SIZE, 256 * KiB, 256 * KiB + 1, 4 * GiB - 1, 4 * GiB, 4 * GiB + 1,
-		8 * GiB, 8 * GiB + 1, 16 * GiB + 12345, 32 * GiB + 1, LD_BLOB_SIZE_MAX - 1,
+		1,
+		1000,
+		SRC_SIZE,
+		256 * KiB,
+		256 * KiB + 1,
+		4 * GiB - 1,
+		4 * GiB,
+		4 * GiB + 1,
+		8 * GiB,
+		8 * GiB + 1,
+		16 * GiB + 12345,
+		32 * GiB + 1,
+		LD_BLOB_SIZE_MAX - 1,
 		LD_BLOB_SIZE_MAX,
 	};
 
@@ -614,7 +625,8 @@ static void test_resume_all_held(void **state)
 	assert_int_equal(ld_blob_part_open(f->b, &info, f->hashes, &p), 0);
 	for (uint32_t i = 0; i < SRC_CHUNKS; i++)
 		assert_int_equal(ld_blob_part_put(p, i, chunk_of(f, i),
-						  i == SRC_CHUNKS - 1 ? SRC_LAST : SRC_CS), 0);
+						  i == SRC_CHUNKS - 1 ? SRC_LAST : SRC_CS),
+				 0);
 	ld_blob_part_close(&p);
 	assert_int_equal(ld_blob_part_open(f->b, &info, f->hashes, &p), 0);
 	assert_int_equal(ld_blob_part_next(p), SRC_CHUNKS);
@@ -665,8 +677,7 @@ static void test_empty(void **state)
 	assert_int_equal(ld_blob_info(bl)->n_chunks, 0);
 	assert_int_equal(ld_blob_read_chunk(bl, 0, buf, &len), -ERANGE);
 	ld_blob_close(&bl);
-	assert_int_equal(ld_blob_part_open(f->a, &info, NULL, &(ld_blob_part_t *){NULL}),
-			 -EEXIST);
+	assert_int_equal(ld_blob_part_open(f->a, &info, NULL, &(ld_blob_part_t *){NULL}), -EEXIST);
 }
 
 /* 7. A damaged index: not complete, not served. */

@@ -168,8 +168,8 @@ static int setup(void **state)
 	up.case_id = CASE;
 	hold_msg(f, &f->b, LD__KIND__KIND_CASE_UPDATE, &up.base, "province", true);
 
-	f->src = (ld_bundle_source_t){.get = src_get, .list = src_list, .progress = src_progress,
-				      .ud = &f->h};
+	f->src = (ld_bundle_source_t){
+		.get = src_get, .list = src_list, .progress = src_progress, .ud = &f->h};
 	*state = f;
 	return 0;
 }

@@ -170,27 +170,35 @@ static void test_case_rules_asked(void **state)
 
 	assert_int_equal(ld_store_index_digest(f->s, before), 0);
 	/* C is not the holder. */
-	assert_int_equal(check(f, response(&f->c, LD__REFERRAL_DECISION__REFERRAL_DECISION_ACCEPT,
-					   NULL, NULL), why, sizeof(why)),
-			 LD_EREFUSED);
+	assert_int_equal(
+		check(f,
+		      response(&f->c, LD__REFERRAL_DECISION__REFERRAL_DECISION_ACCEPT, NULL, NULL),
+		      why, sizeof(why)),
+		LD_EREFUSED);
 	assert_non_null(strstr(why, "only the unit the case is addressed to may answer it"));
 	assert_non_null(strstr(why, "accepted, held by county-b"));
 	/* B has accepted: rejecting now is refused, transferring is not. */
-	assert_int_equal(check(f, response(&f->b, LD__REFERRAL_DECISION__REFERRAL_DECISION_REJECT,
-					   "管辖错误", NULL), why, sizeof(why)),
+	assert_int_equal(check(f,
+			       response(&f->b, LD__REFERRAL_DECISION__REFERRAL_DECISION_REJECT,
+					"管辖错误", NULL),
+			       why, sizeof(why)),
 			 LD_EREFUSED);
 	assert_non_null(strstr(why, "the case is not awaiting an answer"));
-	assert_int_equal(check(f, response(&f->b, LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER,
-					   NULL, "county-c"), why, sizeof(why)),
+	assert_int_equal(check(f,
+			       response(&f->b, LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER,
+					NULL, "county-c"),
+			       why, sizeof(why)),
 			 0);
 	/* A may not refer it again; a new case it may. */
-	assert_int_equal(check(f, referral(&f->a, CASE, "county-c"), why, sizeof(why)), LD_EREFUSED);
+	assert_int_equal(check(f, referral(&f->a, CASE, "county-c"), why, sizeof(why)),
+			 LD_EREFUSED);
 	assert_non_null(strstr(why, "already referred"));
-	assert_int_equal(check(f, referral(&f->a, "county-a/2026-0200", "county-c"), why,
-			       sizeof(why)), 0);
+	assert_int_equal(
+		check(f, referral(&f->a, "county-a/2026-0200", "county-c"), why, sizeof(why)), 0);
 	/* Only the owner of a case id refers it. */
-	assert_int_equal(check(f, referral(&f->c, "county-a/2026-0201", "county-b"), why,
-			       sizeof(why)), LD_EREFUSED);
+	assert_int_equal(
+		check(f, referral(&f->c, "county-a/2026-0201", "county-b"), why, sizeof(why)),
+		LD_EREFUSED);
 	assert_non_null(strstr(why, "owns the case id"));
 
 	/* Asking stored nothing and changed no view. */
@@ -210,10 +218,12 @@ static void test_action_rules_asked(void **state)
 
 	/* C is no participant; B has declined and may answer no more. */
 	assert_int_equal(check(f, answer(&f->c, LD__ACTION_REPLY__ACTION_REPLY_ACKNOWLEDGED, NULL),
-			       why, sizeof(why)), LD_EREFUSED);
+			       why, sizeof(why)),
+			 LD_EREFUSED);
 	assert_non_null(strstr(why, "participants"));
-	assert_int_equal(check(f, answer(&f->b, LD__ACTION_REPLY__ACTION_REPLY_ACCEPTED, NULL),
-			       why, sizeof(why)), LD_EREFUSED);
+	assert_int_equal(check(f, answer(&f->b, LD__ACTION_REPLY__ACTION_REPLY_ACCEPTED, NULL), why,
+			       sizeof(why)),
+			 LD_EREFUSED);
 	assert_non_null(strstr(why, "already declined or completed"));
 	/* A dispatch of the same id again: refused; of another, accepted. */
 	assert_int_equal(check(f, dispatch(&f->root), why, sizeof(why)), LD_EREFUSED);

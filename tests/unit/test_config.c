@@ -60,8 +60,9 @@ static void write_conf(struct fx *f, const char *extra_node, const char *extra)
 	FILE *fp = fopen(f->path, "w");
 
 	assert_non_null(fp);
-	fprintf(fp, "# test\n[node]\nid = county-a\ndata = data\nkey = node.key\n"
-		    "curve = node.curve\nroot = %s\n%s\n[peers]\n%s\n",
+	fprintf(fp,
+		"# test\n[node]\nid = county-a\ndata = data\nkey = node.key\n"
+		"curve = node.curve\nroot = %s\n%s\n[peers]\n%s\n",
 		f->root_hex, extra_node, extra);
 	fclose(fp);
 }
@@ -84,7 +85,8 @@ static void test_valid(void **state)
 	if (geteuid() == 0 && access("/run", F_OK) == 0)
 		snprintf(want, sizeof(want), "ipc:///run/liandong/county-a-");
 	else
-		snprintf(want, sizeof(want), "ipc:///tmp/liandong-%u/county-a-", (unsigned)geteuid());
+		snprintf(want, sizeof(want), "ipc:///tmp/liandong-%u/county-a-",
+			 (unsigned)geteuid());
 	assert_memory_equal(c->api, want, strlen(want));
 	assert_int_equal(strlen(c->api), strlen(want) + 12 + 5);
 	assert_string_equal(c->api + strlen(c->api) - 5, ".sock");
@@ -245,7 +247,8 @@ static void test_missing_and_unreadable(void **state)
 	fclose(fp);
 	assert_int_equal(ld_config_load(f->path, &c, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, ":2: key 'id' in [node]: not a valid node id"));
-	assert_int_not_equal(ld_config_load("/nonexistent/liandongd.conf", &c, err, sizeof(err)), 0);
+	assert_int_not_equal(ld_config_load("/nonexistent/liandongd.conf", &c, err, sizeof(err)),
+			     0);
 	assert_non_null(strstr(err, "/nonexistent/liandongd.conf: cannot open"));
 }
 

@@ -38,18 +38,18 @@
 
 #define WRITER "writer"
 #define CYCLES 60
-#define EARLY_EVERY 5           /* about one kill in 5 lands while the child opens */
+#define EARLY_EVERY 5 /* about one kill in 5 lands while the child opens */
 #define EARLY_US 1500
-#define LATE_US 30000           /* the usual kill window after fork */
-#define LATE_MAX_US 300000      /* the widest it gets on a slow machine */
+#define LATE_US 30000	   /* the usual kill window after fork */
+#define LATE_MAX_US 300000 /* the widest it gets on a slow machine */
 /* A child stops appending after this many calls and waits to be killed, so
  * that on a fast disk the feed (and the per-cycle full re-check) stays small. */
 #define CHILD_MAX_CALLS 50
 #define GROUP_MAX 6
 #define PAYLOAD_MIN 200
 #define PAYLOAD_MAX 700
-#define DRAIN_TIMEOUT 10.0      /* s for a killed child's pipe to reach EOF */
-#define TEST_BUDGET 120.0       /* s; far above the normal run, only against hangs */
+#define DRAIN_TIMEOUT 10.0 /* s for a killed child's pipe to reach EOF */
+#define TEST_BUDGET 120.0  /* s; far above the normal run, only against hangs */
 #define READS_MAX 1000000
 
 /* Child exit codes. Anything but death by our SIGKILL fails the test. */
@@ -72,7 +72,7 @@ struct rec {
 	uint32_t type;
 	uint32_t pad;
 	uint64_t first, last;
-	uint8_t id[LD_ID_LEN];  /* REC_ACK: id of entry 'last' */
+	uint8_t id[LD_ID_LEN]; /* REC_ACK: id of entry 'last' */
 };
 
 struct ack {
@@ -85,12 +85,12 @@ struct ack_reader {
 	uint8_t buf[64 * sizeof(struct rec)];
 	size_t fill;
 	bool eof;
-	uint64_t known;         /* highest seq known committed (ack or earlier reopen) */
-	uint64_t intent_first;  /* the call in flight, 0 if none */
+	uint64_t known;	       /* highest seq known committed (ack or earlier reopen) */
+	uint64_t intent_first; /* the call in flight, 0 if none */
 	uint64_t intent_last;
-	double t_first_ack;     /* tu_now() of this child's first ack, 0 if none */
-	char bad[160];          /* first protocol violation, "" if none */
-	struct ack *acks;       /* every ack of the whole test */
+	double t_first_ack; /* tu_now() of this child's first ack, 0 if none */
+	char bad[160];	    /* first protocol violation, "" if none */
+	struct ack *acks;   /* every ack of the whole test */
 	size_t n, cap;
 };
 
@@ -118,8 +118,8 @@ static _Noreturn void child_fail(int code, const char *what, int err)
 
 /* The writer. Never returns: it must not run any of cmocka's code, and it
  * leaves with _exit() so nothing of the parent's state is flushed twice. */
-static _Noreturn void child_main(const char *dir, const uint8_t *root_pub, ld_key_t *key,
-				 int wfd, pid_t parent, uint64_t seed)
+static _Noreturn void child_main(const char *dir, const uint8_t *root_pub, ld_key_t *key, int wfd,
+				 pid_t parent, uint64_t seed)
 {
 	static uint8_t payload[GROUP_MAX][PAYLOAD_MAX];
 	ld_append_req_t reqs[GROUP_MAX];
@@ -169,8 +169,10 @@ static _Noreturn void child_main(const char *dir, const uint8_t *root_pub, ld_ke
 			child_fail(CHILD_EAPPEND, "ld_store_append", r);
 		for (size_t i = 0; i < n; i++) {
 			if (refs[i].seq != last + 1 + i) {
-				fprintf(stderr, "crash child: append gave seq %" PRIu64
-					", want %" PRIu64 "\n", refs[i].seq, last + 1 + i);
+				fprintf(stderr,
+					"crash child: append gave seq %" PRIu64 ", want %" PRIu64
+					"\n",
+					refs[i].seq, last + 1 + i);
 				_exit(CHILD_ESEQ);
 			}
 		}
@@ -306,7 +308,7 @@ struct crash_fx {
 	tu_node_t root, writer;
 	ld_store_t *s;
 	struct ack_reader rd;
-	bool passed;            /* else the data dir is kept, to look at */
+	bool passed; /* else the data dir is kept, to look at */
 };
 
 static int setup_crash(void **state)
@@ -417,8 +419,9 @@ static void test_kill_during_appends(void **state)
 			first_ack_s[n_first_ack++] = rd->t_first_ack - t0;
 			qsort(first_ack_s, n_first_ack, sizeof(double), cmp_double);
 			late = 3 * first_ack_s[n_first_ack / 2];
-			late = late < LATE_US / 1e6 ? LATE_US / 1e6
-			     : late > LATE_MAX_US / 1e6 ? LATE_MAX_US / 1e6 : late;
+			late = late < LATE_US / 1e6	  ? LATE_US / 1e6
+			       : late > LATE_MAX_US / 1e6 ? LATE_MAX_US / 1e6
+							  : late;
 		}
 
 		r = ld_views_open(fx->dir, fx->root.pub, NULL, &fx->s);
@@ -439,12 +442,12 @@ static void test_kill_during_appends(void **state)
 		/* Nothing acknowledged (or seen by an earlier reopen) is lost, and
 		 * the call in flight is stored whole or not at all. */
 		if (h.seq < rd->known)
-			fail_msg("cycle %d: head %" PRIu64 " but %" PRIu64 " was committed",
-				 cycle, h.seq, rd->known);
+			fail_msg("cycle %d: head %" PRIu64 " but %" PRIu64 " was committed", cycle,
+				 h.seq, rd->known);
 		if (h.seq != rd->known && !(rd->intent_first && h.seq == rd->intent_last))
-			fail_msg("cycle %d: head %" PRIu64 ", committed %" PRIu64 ", in flight %"
-				 PRIu64 "..%" PRIu64, cycle, h.seq, rd->known, rd->intent_first,
-				 rd->intent_last);
+			fail_msg("cycle %d: head %" PRIu64 ", committed %" PRIu64
+				 ", in flight %" PRIu64 "..%" PRIu64,
+				 cycle, h.seq, rd->known, rd->intent_first, rd->intent_last);
 		for (size_t i = first_ack; i < rd->n; i++)
 			assert_acked(fx->s, &rd->acks[i]);
 		assert_int_equal(ld_store_check_feed(fx->s, fx->root.id, LD_CHAIN_EACH_SIG, &count),
@@ -476,7 +479,8 @@ static void test_kill_during_appends(void **state)
 
 	printf("crash: %d kills (%d before any ack, %d during a call: %d after its commit), "
 	       "%d lives advanced the feed, %" PRIu64 " entries, %zu acks, window %.0f ms, "
-	       "%.1f s\n", kills, early, in_flight, unacked, progress, head, rd->n, late * 1e3,
+	       "%.1f s\n",
+	       kills, early, in_flight, unacked, progress, head, rd->n, late * 1e3,
 	       tu_now() - start);
 	fx->passed = true;
 }

@@ -134,8 +134,8 @@ static void test_distinct_errors(void **state)
 	ld_pubkey_t *pub_b;
 	uint8_t *wire, *big;
 	size_t len;
-	const int codes[] = {LD_EMALFORMED, LD_ETOOBIG, LD_EBADSIG, LD_EUNKNOWN, LD_EWRONGKEY,
-			     LD_EREVOKED, LD_EEXPIRED, LD_EGAP, LD_ELINK, LD_EPAYLOAD,
+	const int codes[] = {LD_EMALFORMED,    LD_ETOOBIG,  LD_EBADSIG,	 LD_EUNKNOWN, LD_EWRONGKEY,
+			     LD_EREVOKED,      LD_EEXPIRED, LD_EGAP,	 LD_ELINK,    LD_EPAYLOAD,
 			     LD_EEQUIVOCATION, LD_ENOSPACE, LD_EVERSION, LD_EBUSY};
 
 	/* Every code is its own, with its own words. */
@@ -171,8 +171,11 @@ static void test_distinct_errors(void **state)
 	big[3 + 4097 + 1] = LD_SIG_LEN;
 	assert_int_equal(ld_entry_parse(big, 3 + 4097 + 2 + LD_SIG_LEN, &p), LD_ETOOBIG);
 	{
-		ld_entry_draft_t d = {.author = "county-a", .seq = 1, .kind = 2,
-				      .payload = big, .payload_len = LD_PAYLOAD_MAX + 1};
+		ld_entry_draft_t d = {.author = "county-a",
+				      .seq = 1,
+				      .kind = 2,
+				      .payload = big,
+				      .payload_len = LD_PAYLOAD_MAX + 1};
 		assert_int_equal(ld_entry_build(&d, a.key, &p), LD_ETOOBIG);
 		d.payload_len = 10;
 		d.author = "County A";

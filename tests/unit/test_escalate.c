@@ -28,9 +28,9 @@ typedef struct fx {
 	tu_node_t root, city, a, b, c;
 	ld_entry_t *roster[8];
 	size_t n_roster;
-	ld_entry_t *work[8];     /* referrals and the action, in store order */
+	ld_entry_t *work[8]; /* referrals and the action, in store order */
 	size_t n_work;
-	int64_t missed_ms;       /* the deadline missed */
+	int64_t missed_ms; /* the deadline missed */
 	nu_t *u;
 } fx_t;
 
@@ -118,13 +118,14 @@ static int setup(void **state)
 	f->roster[f->n_roster++] = nu_roster_add(&f->root, "city", f->city.pub, CC, "province");
 	f->roster[f->n_roster++] = nu_roster_add(&f->root, "county-a", f->a.pub, BUREAU, "city");
 	f->roster[f->n_roster++] = nu_roster_add(&f->root, "county-b", f->b.pub, BUREAU, "city");
-	f->roster[f->n_roster++] = nu_roster_add(&f->root, "county-c", f->c.pub, BUREAU, "province");
+	f->roster[f->n_roster++] =
+		nu_roster_add(&f->root, "county-c", f->c.pub, BUREAU, "province");
 	f->missed_ms = now - HOUR;
 	f->work[f->n_work++] = referral(&f->a, "county-a/R-1", "county-b", now - HOUR);
 	f->work[f->n_work++] = referral(&f->a, "county-a/R-2", "county-c", now - HOUR);
 	f->work[f->n_work++] = referral(&f->a, "county-a/R-3", "county-b", now + 24 * HOUR);
 	f->work[f->n_work++] = dispatch(&f->root, "province/A-1", now - HOUR);
-	f->c.time_ms = f->work[3]->hdr->time_ms + 60000;   /* a minute after the dispatch */
+	f->c.time_ms = f->work[3]->hdr->time_ms + 60000; /* a minute after the dispatch */
 	f->work[f->n_work++] = acknowledge(&f->c, f->work[3], "province/A-1");
 	*state = f;
 	return 0;
@@ -273,12 +274,12 @@ static void test_who_does_not_escalate(void **state)
 
 	f->u = node(f, &f->a, NULL);
 	ld_escalate_tick(f->u->n, nu_now());
-	assert_int_equal(nu_head(f->u, "county-a"), 3);   /* its referrals, nothing more */
+	assert_int_equal(nu_head(f->u, "county-a"), 3); /* its referrals, nothing more */
 	nu_free(&f->u);
 
 	f->u = node(f, &f->c, "[escalation]\nenabled = yes\n");
 	ld_escalate_tick(f->u->n, nu_now());
-	assert_int_equal(nu_head(f->u, "county-c"), 1);   /* its acknowledgement */
+	assert_int_equal(nu_head(f->u, "county-c"), 1); /* its acknowledgement */
 	nu_free(&f->u);
 
 	f->u = node(f, &f->city, "[escalation]\nenabled = no\n");

@@ -30,13 +30,13 @@
 #define WRITER "writer"
 #define OTHER "other"
 #define MIB ((size_t)1 << 20)
-#define HEADROOM (256u << 10)   /* the file limit, above data.mdb when it is set */
+#define HEADROOM (256u << 10) /* the file limit, above data.mdb when it is set */
 #define TRIES_MAX 5000
 #define GROUP_MAX 8
 #define PAYLOAD_BUF 4096
-#define RUNS 4                  /* batches per ingest call in the growth test */
-#define RUN_LEN 200             /* entries per batch there */
-#define BUDGET 50.0             /* s per loop, against one that never ends */
+#define RUNS 4	    /* batches per ingest call in the growth test */
+#define RUN_LEN 200 /* entries per batch there */
+#define BUDGET 50.0 /* s per loop, against one that never ends */
 
 /* What a feed should hold: per seq (index seq - 1) the id and payload length;
  * the payload itself is regenerated from (tag, seq). */
@@ -53,10 +53,10 @@ struct full_fx {
 	char *dir;
 	tu_node_t root, writer, other;
 	ld_store_t *s;
-	expect_t xw, xo;        /* the writer's (local) and other's (received) feeds */
+	expect_t xw, xo;	/* the writer's (local) and other's (received) feeds */
 	ld_entry_t **run[RUNS]; /* built, not yet ingested */
 	size_t run_n[RUNS];
-	bool passed;            /* else the data dir is kept, to look at */
+	bool passed; /* else the data dir is kept, to look at */
 };
 
 static struct rlimit saved_fsize;
@@ -164,8 +164,8 @@ static int append_group(ld_store_t *s, expect_t *x, size_t n, size_t len)
 
 /* Build the next n entries of 'node' into fx->run[slot] without storing
  * them: payloads of 'len' bytes, or of 256..3072 drawn from *lens_seed. */
-static ld_entry_t **build_run(struct full_fx *fx, int slot, tu_node_t *node, uint64_t tag,
-			      size_t n, size_t len, uint64_t *lens_seed)
+static ld_entry_t **build_run(struct full_fx *fx, int slot, tu_node_t *node, uint64_t tag, size_t n,
+			      size_t len, uint64_t *lens_seed)
 {
 	static uint8_t buf[PAYLOAD_BUF];
 
@@ -339,8 +339,8 @@ static void test_disk_full(void **state)
 		ok_limited++;
 	}
 	if (r != LD_ENOSPACE)
-		fail_msg("append at the file limit: %d (%s), want LD_ENOSPACE after %zu appends",
-			 r, ld_strerror(r), ok_limited);
+		fail_msg("append at the file limit: %d (%s), want LD_ENOSPACE after %zu appends", r,
+			 ld_strerror(r), ok_limited);
 	assert_non_null(strstr(ld_strerror(r), "storage full"));
 	/* It was the limit that stopped the appends, and only once reached. */
 	assert_true(ok_limited >= 8);
@@ -388,8 +388,8 @@ static void test_disk_full(void **state)
 	assert_int_equal(ld_store_check_feed(fx->s, fx->root.id, LD_CHAIN_EACH_SIG, NULL), 0);
 
 	printf("full: LD_ENOSPACE after %zu appends at a %llu-byte file limit; %" PRIu64
-	       " + %" PRIu64 " entries intact, %.1f s\n", ok_limited, (unsigned long long)limit,
-	       fx->xw.head, fx->xo.head, tu_now() - start);
+	       " + %" PRIu64 " entries intact, %.1f s\n",
+	       ok_limited, (unsigned long long)limit, fx->xw.head, fx->xo.head, tu_now() - start);
 	fx->passed = true;
 }
 
@@ -409,8 +409,8 @@ static void test_map_growth_ingest(void **state)
 		int r;
 
 		for (int i = 0; i < RUNS; i++) {
-			ld_entry_t **run = build_run(fx, i, &fx->other, fx->xo.tag, RUN_LEN, 0,
-						     &lens_seed);
+			ld_entry_t **run =
+				build_run(fx, i, &fx->other, fx->xo.tag, RUN_LEN, 0, &lens_seed);
 
 			b[i] = (ld_ingest_batch_t){.entries = run, .n = RUN_LEN};
 			for (size_t j = 0; j < RUN_LEN; j++)
@@ -452,8 +452,9 @@ static void test_map_growth_ingest(void **state)
 	verify_feed(fx->s, OTHER, &fx->xo);
 	assert_int_equal(ld_store_check_feed(fx->s, fx->root.id, LD_CHAIN_EACH_SIG, NULL), 0);
 	printf("full: %" PRIu64 " payload bytes ingested, map 1 MiB -> %zu; after reopen %zu, "
-	       "%" PRIu64 " + %" PRIu64 " entries, %.1f s\n", bytes, map_grown,
-	       ld_store_map_size(fx->s), fx->xw.head, fx->xo.head, tu_now() - start);
+	       "%" PRIu64 " + %" PRIu64 " entries, %.1f s\n",
+	       bytes, map_grown, ld_store_map_size(fx->s), fx->xw.head, fx->xo.head,
+	       tu_now() - start);
 	fx->passed = true;
 }
 
@@ -472,8 +473,8 @@ static void test_map_growth_appends(void **state)
 		int r = append_group(fx->s, &fx->xw, 1, 1500 + (size_t)(i % 7) * 150);
 
 		if (r != 0)
-			fail_msg("append of entry %" PRIu64 " at map %zu: %d (%s)",
-				 fx->xw.head + 1, before, r, ld_strerror(r));
+			fail_msg("append of entry %" PRIu64 " at map %zu: %d (%s)", fx->xw.head + 1,
+				 before, r, ld_strerror(r));
 		if (ld_store_map_size(fx->s) > before) {
 			growths++;
 			if (!grown_at)
@@ -484,8 +485,8 @@ static void test_map_growth_appends(void **state)
 	assert_true((off_t)ld_store_map_size(fx->s) >= data_size(fx->dir));
 	verify_feed(fx->s, WRITER, &fx->xw);
 	printf("full: %" PRIu64 " single appends grew the map %zu times to %zu bytes "
-	       "(first at entry %zu), %.1f s\n", fx->xw.head, growths, ld_store_map_size(fx->s),
-	       grown_at, tu_now() - start);
+	       "(first at entry %zu), %.1f s\n",
+	       fx->xw.head, growths, ld_store_map_size(fx->s), grown_at, tu_now() - start);
 	fx->passed = true;
 }
 
@@ -504,8 +505,7 @@ static void test_map_max(void **state)
 		if ((r = append_group(fx->s, &fx->xw, 1 + i % GROUP_MAX, 1200)) != 0)
 			break;
 	if (r != LD_ENOSPACE)
-		fail_msg("append at the map maximum: %d (%s), want LD_ENOSPACE", r,
-			 ld_strerror(r));
+		fail_msg("append at the map maximum: %d (%s), want LD_ENOSPACE", r, ld_strerror(r));
 	assert_int_equal(ld_store_map_size(fx->s), 2 * MIB);
 	head_full = fx->xw.head;
 	assert_true(head_full > 100);
@@ -521,7 +521,8 @@ static void test_map_max(void **state)
 	assert_true(ld_store_map_size(fx->s) > 2 * MIB);
 	verify_feed(fx->s, WRITER, &fx->xw);
 	printf("full: map maximum reached at %" PRIu64 " entries, %" PRIu64 " after raising it, "
-	       "%.1f s\n", head_full, fx->xw.head, tu_now() - start);
+	       "%.1f s\n",
+	       head_full, fx->xw.head, tu_now() - start);
 	fx->passed = true;
 }
 

@@ -29,9 +29,9 @@ typedef struct fx {
 	tu_node_t root, a, b, c, z;
 	ld_entry_t *roster[8];
 	size_t n_roster;
-	ld_entry_t *eb[4];      /* county-b's feed, for everyone */
+	ld_entry_t *eb[4]; /* county-b's feed, for everyone */
 	nu_t *u;
-	link_t *lp, *lc;        /* links from the province and county-c */
+	link_t *lp, *lc; /* links from the province and county-c */
 } fx_t;
 
 static int setup(void **state)
@@ -42,11 +42,14 @@ static int setup(void **state)
 	tu_node_init(&f->a, "county-a");
 	tu_node_init(&f->b, "county-b");
 	tu_node_init(&f->c, "county-c");
-	tu_node_init(&f->z, "county-z");    /* never in the roster */
+	tu_node_init(&f->z, "county-z"); /* never in the roster */
 	f->roster[f->n_roster++] = nu_roster_add(&f->root, "province", f->root.pub, CC, NULL);
-	f->roster[f->n_roster++] = nu_roster_add(&f->root, "county-a", f->a.pub, BUREAU, "province");
-	f->roster[f->n_roster++] = nu_roster_add(&f->root, "county-b", f->b.pub, BUREAU, "province");
-	f->roster[f->n_roster++] = nu_roster_add(&f->root, "county-c", f->c.pub, BUREAU, "province");
+	f->roster[f->n_roster++] =
+		nu_roster_add(&f->root, "county-a", f->a.pub, BUREAU, "province");
+	f->roster[f->n_roster++] =
+		nu_roster_add(&f->root, "county-b", f->b.pub, BUREAU, "province");
+	f->roster[f->n_roster++] =
+		nu_roster_add(&f->root, "county-c", f->c.pub, BUREAU, "province");
 	for (int i = 0; i < 4; i++)
 		f->eb[i] = tu_next(&f->b, 100, "status update", 13, NULL, 0);
 	f->u = nu_new(&f->a, &f->root, f->roster, f->n_roster, NULL);
@@ -369,11 +372,12 @@ static void test_roster_refusal_recorded(void **state)
 	nu_entries(f->u, f->lp, "province", f->n_roster + 1, run, 2, true);
 	assert_int_equal(nu_head(f->u, "province"), f->n_roster + 2);
 	assert_int_equal(nu_count(f->u, NULL, LD__FRAME__BODY_REFUSAL), 0);
-	assert_int_equal(ld_store_refusal(f->u->n->store, "province", f->n_roster + 1, why,
-					  sizeof(why)), 0);
+	assert_int_equal(
+		ld_store_refusal(f->u->n->store, "province", f->n_roster + 1, why, sizeof(why)), 0);
 	assert_true(strlen(why) > 0);
-	assert_int_equal(ld_store_refusal(f->u->n->store, "province", f->n_roster + 2, why,
-					  sizeof(why)), -ENOENT);
+	assert_int_equal(
+		ld_store_refusal(f->u->n->store, "province", f->n_roster + 2, why, sizeof(why)),
+		-ENOENT);
 	/* County-b keeps its key: its entries still verify. */
 	nu_entries(f->u, f->lp, "county-b", 1, f->eb, 1, true);
 	assert_int_equal(nu_head(f->u, "county-b"), 1);

@@ -79,7 +79,8 @@ static void test_load_refuses(void **state)
 
 static void test_fingerprint_and_hex(void **state)
 {
-	char *dir = tu_tmpdir("keys"), path[512], fp1[LD_FINGERPRINT_SIZE], fp2[LD_FINGERPRINT_SIZE];
+	char *dir = tu_tmpdir("keys"), path[512], fp1[LD_FINGERPRINT_SIZE],
+	     fp2[LD_FINGERPRINT_SIZE];
 	char hex[2 * LD_PUBKEY_LEN + 1];
 	uint8_t a[LD_PUBKEY_LEN], b[LD_PUBKEY_LEN], back[LD_PUBKEY_LEN];
 	ld_key_t *k1, *k2;

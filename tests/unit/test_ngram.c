@@ -13,7 +13,7 @@
 #include "common/views/ngram.h"
 
 struct toks {
-	char s[1024];   /* tokens joined by '|' */
+	char s[1024]; /* tokens joined by '|' */
 	int n;
 };
 
@@ -149,11 +149,11 @@ static void test_query_tokens(void **state)
 {
 	struct toks t;
 
-	assert_true(query_of("镍", &t));          /* one character: itself */
+	assert_true(query_of("镍", &t)); /* one character: itself */
 	assert_string_equal(t.s, "镍");
-	assert_true(query_of("废水", &t));        /* two: the pair, exact */
+	assert_true(query_of("废水", &t)); /* two: the pair, exact */
 	assert_string_equal(t.s, "废水");
-	assert_false(query_of("含镍废水", &t));   /* more: every pair, to be checked */
+	assert_false(query_of("含镍废水", &t)); /* more: every pair, to be checked */
 	assert_string_equal(t.s, "含镍|镍废|废水");
 	assert_true(query_of("NICKEL 废水", &t));
 	assert_string_equal(t.s, "nickel|废水");
@@ -186,12 +186,9 @@ static void test_match(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_normalize),
-		cmocka_unit_test(test_invalid_utf8),
-		cmocka_unit_test(test_clean),
-		cmocka_unit_test(test_index_tokens),
-		cmocka_unit_test(test_query_tokens),
-		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_normalize),    cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_clean),	     cmocka_unit_test(test_index_tokens),
+		cmocka_unit_test(test_query_tokens), cmocka_unit_test(test_match),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

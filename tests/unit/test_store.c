@@ -204,7 +204,8 @@ static void test_rejections_distinct(void **state)
 
 		assert_int_equal(ld_entry_from_parts(good->header, good->header_len,
 						     (uint8_t[LD_SIG_LEN]){1}, good->payload,
-						     good->payload_len, &forged), 0);
+						     good->payload_len, &forged),
+				 0);
 		assert_int_equal(tu_ingest(f->s, &forged, 1, LD_CHAIN_BATCH, NULL, NULL),
 				 LD_EBADSIG);
 		ld_entry_destroy(&forged);
@@ -230,7 +231,8 @@ static void test_tampered_middle_rejects_batch(void **state)
 	memcpy(sig, orig->sig, LD_SIG_LEN);
 	sig[0] ^= 0x40;
 	assert_int_equal(ld_entry_from_parts(orig->header, orig->header_len, sig, orig->payload,
-					     orig->payload_len, &tampered), 0);
+					     orig->payload_len, &tampered),
+			 0);
 	run[5] = tampered;
 	assert_int_equal(tu_ingest(f->s, run, 10, LD_CHAIN_BATCH, &bad, &n_new), LD_ELINK);
 	assert_int_equal(bad, 6);
@@ -243,8 +245,9 @@ static void test_tampered_middle_rejects_batch(void **state)
 	ld_entry_destroy(&tampered);
 
 	/* A redacted middle entry is fine (payload not needed to link). */
-	assert_int_equal(ld_entry_from_parts(orig->header, orig->header_len, orig->sig, NULL, 0,
-					     &tampered), 0);
+	assert_int_equal(
+		ld_entry_from_parts(orig->header, orig->header_len, orig->sig, NULL, 0, &tampered),
+		0);
 	run[5] = tampered;
 	assert_int_equal(tu_ingest(f->s, run, 10, LD_CHAIN_BATCH, &bad, &n_new), 0);
 	assert_int_equal(n_new, 10);
@@ -337,8 +340,8 @@ static void test_equivocation(void **state)
 	{
 		ld_entry_t *forged;
 
-		ld_entry_from_parts(evil->header, evil->header_len, (uint8_t[LD_SIG_LEN]){7},
-				    NULL, 0, &forged);
+		ld_entry_from_parts(evil->header, evil->header_len, (uint8_t[LD_SIG_LEN]){7}, NULL,
+				    0, &forged);
 		assert_int_equal(ld_store_add_proof(f->s, run[1], forged), LD_EBADSIG);
 		ld_entry_destroy(&forged);
 	}
@@ -439,8 +442,11 @@ static void test_local_append_group_commit(void **state)
 	assert_int_equal(ld_store_append(f->s, q, 1, refs), -EINVAL); /* no local feed */
 	assert_int_equal(ld_store_set_local(f->s, "county-a", f->a.key), 0);
 	for (int i = 0; i < 8; i++)
-		q[i] = (ld_append_req_t){.kind = REFERRAL, .audience = aud, .n_audience = 1,
-					 .payload = "case", .payload_len = 4};
+		q[i] = (ld_append_req_t){.kind = REFERRAL,
+					 .audience = aud,
+					 .n_audience = 1,
+					 .payload = "case",
+					 .payload_len = 4};
 	assert_int_equal(ld_store_append(f->s, q, 8, refs), 0);
 	assert_int_equal(refs[7].seq, 8);
 	assert_string_equal(refs[7].feed, "county-a");
@@ -459,8 +465,10 @@ static void test_local_append_group_commit(void **state)
 	assert_int_equal(ld_store_set_local(f->s, "province", f->root.key), 0);
 	{
 		ld_entry_t *dup = tu_roster(&f->root, ADD, "county-a", f->a.pub, "province", 0);
-		ld_append_req_t r = {.kind = LD__KIND__KIND_ROSTER_UPDATE, .everyone = true,
-				     .payload = dup->payload, .payload_len = dup->payload_len};
+		ld_append_req_t r = {.kind = LD__KIND__KIND_ROSTER_UPDATE,
+				     .everyone = true,
+				     .payload = dup->payload,
+				     .payload_len = dup->payload_len};
 		uint64_t before = head_seq(f->s, "province");
 
 		assert_int_equal(ld_store_append(f->s, &r, 1, NULL), -EINVAL);
@@ -585,10 +593,12 @@ int main(void)
 		cmocka_unit_test(test_root_feed_must_start_with_self),
 		cmocka_unit_test_setup_teardown(test_ingest_and_replay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejections_distinct, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tampered_middle_rejects_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tampered_middle_rejects_batch, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_equivocation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_roster_revoke_and_rotate, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_group_commit_isolates_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_commit_isolates_batches, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_local_append_group_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_growth_and_id_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_receipts_view, setup, teardown),

@@ -26,7 +26,7 @@ typedef struct fx {
 	tu_node_t root, a, b, c, city;
 	ld_entry_t *roster[8];
 	size_t n_roster;
-	ld_entry_t *eb[8];      /* county-b's feed */
+	ld_entry_t *eb[8]; /* county-b's feed */
 	nu_t *u;
 } fx_t;
 
@@ -41,9 +41,11 @@ static int setup(void **state)
 	tu_node_init(&f->c, "county-c");
 	f->roster[f->n_roster++] = nu_roster_add(&f->root, "province", f->root.pub, CC, NULL);
 	f->roster[f->n_roster++] = nu_roster_add(&f->root, "city-b", f->city.pub, CC, "province");
-	f->roster[f->n_roster++] = nu_roster_add(&f->root, "county-a", f->a.pub, BUREAU, "province");
+	f->roster[f->n_roster++] =
+		nu_roster_add(&f->root, "county-a", f->a.pub, BUREAU, "province");
 	f->roster[f->n_roster++] = nu_roster_add(&f->root, "county-b", f->b.pub, BUREAU, "city-b");
-	f->roster[f->n_roster++] = nu_roster_add(&f->root, "county-c", f->c.pub, BUREAU, "province");
+	f->roster[f->n_roster++] =
+		nu_roster_add(&f->root, "county-c", f->c.pub, BUREAU, "province");
 	for (int i = 0; i < 5; i++)
 		f->eb[i] = tu_next(&f->b, 100, "update", 6, NULL, 0);
 	*state = f;
@@ -165,7 +167,7 @@ static void test_pull_retry_and_backoff(void **state)
 	/* County-c now sends a batch that fails authentication: refused, and
 	 * its backoff doubles to 2 s; the province's (1 s) ends first. */
 	bad.data = tu_wire(f->eb[0], &bad.len);
-	bad.data[bad.len - 1] ^= 1;    /* the payload no longer matches its hash */
+	bad.data[bad.len - 1] ^= 1; /* the payload no longer matches its hash */
 	t = nu_now();
 	nu_entries_raw(f->u, lc, "county-b", 1, &bad, 1, true);
 	free(bad.data);
@@ -296,7 +298,8 @@ static void check_served(fx_t *f, ld_entry_t **ea, const char *peer, const bool 
 		ld_entry_t *e = NULL;
 
 		assert_int_equal(ld_entry_parse(s->f->entries->entries[i].data,
-						 s->f->entries->entries[i].len, &e), 0);
+						s->f->entries->entries[i].len, &e),
+				 0);
 		assert_memory_equal(e->id, ea[i]->id, LD_ID_LEN);
 		assert_int_equal(ld_entry_verify(e, pub), 0);
 		assert_int_equal(e->has_payload, want[i]);

@@ -24,10 +24,13 @@
 
 static void test_utf8(void **state)
 {
-	static const char *const good[] = {"", "abc", "长江 Yangtze", "\xf0\x9f\x8c\x8a",
-					   "\xc2\xa9", "\xef\xbf\xbd"};
-	static const char *const bad[] = {"\xff", "\xc0\xaf" /* overlong '/' */, "\xe4\xb8",
-					  "\xed\xa0\x80" /* surrogate */, "\xf4\x90\x80\x80",
+	static const char *const good[] = {
+		"", "abc", "长江 Yangtze", "\xf0\x9f\x8c\x8a", "\xc2\xa9", "\xef\xbf\xbd"};
+	static const char *const bad[] = {"\xff",
+					  "\xc0\xaf" /* overlong '/' */,
+					  "\xe4\xb8",
+					  "\xed\xa0\x80" /* surrogate */,
+					  "\xf4\x90\x80\x80",
 					  "ok\x80"};
 	uint32_t cp;
 
@@ -229,13 +232,16 @@ static void test_payload_json(void **state)
 	assert_int_equal(json_integer_value(json_object_get(j, "answer_by_ms")), 1799542800000LL);
 	assert_string_equal(json_string_value(json_object_get(j, "answer_by")),
 			    "2027-01-10T09:00:00+08:00");
-	assert_string_equal(json_string_value(json_object_get(
-				    json_array_get(json_object_get(j, "parties"), 0), "credit_code")),
-			    "91330402MA2B3C4D5E");
+	assert_string_equal(
+		json_string_value(json_object_get(json_array_get(json_object_get(j, "parties"), 0),
+						  "credit_code")),
+		"91330402MA2B3C4D5E");
 	assert_int_equal(json_integer_value(json_object_get(
-				 json_array_get(json_object_get(j, "evidence"), 0), "seq")), 3);
+				 json_array_get(json_object_get(j, "evidence"), 0), "seq")),
+			 3);
 	assert_int_equal(strlen(json_string_value(json_object_get(
-				 json_array_get(json_object_get(j, "evidence"), 0), "id"))), 64);
+				 json_array_get(json_object_get(j, "evidence"), 0), "id"))),
+			 64);
 	assert_null(json_object_get(j, "facts")); /* absent stays absent */
 	s = json_dumps(j, 0);
 	assert_non_null(s);
@@ -246,18 +252,22 @@ static void test_payload_json(void **state)
 	{
 		char why[256];
 
-		assert_int_equal(ld_payload_check(2, "\xff\xff\xff", 3, why, sizeof(why)), LD_EMALFORMED);
+		assert_int_equal(ld_payload_check(2, "\xff\xff\xff", 3, why, sizeof(why)),
+				 LD_EMALFORMED);
 		assert_int_equal(ld_payload_check(2, buf, ld__case_referral__pack(&m, buf), why,
-						  sizeof(why)), LD_EMALFORMED);
+						  sizeof(why)),
+				 LD_EMALFORMED);
 		assert_non_null(strstr(why, "title is not valid UTF-8"));
 		party.name = "a\nb";
 		m.title = "ok";
 		assert_int_equal(ld_payload_check(2, buf, ld__case_referral__pack(&m, buf), why,
-						  sizeof(why)), LD_EMALFORMED);
+						  sizeof(why)),
+				 LD_EMALFORMED);
 		assert_non_null(strstr(why, "Party.name"));
 		party.name = "ok";
 		assert_int_equal(ld_payload_check(2, buf, ld__case_referral__pack(&m, buf), why,
-						  sizeof(why)), 0);
+						  sizeof(why)),
+				 0);
 		/* A kind this version does not know is not interpreted. */
 		assert_int_equal(ld_payload_check(100, "\xff", 1, why, sizeof(why)), 0);
 	}
@@ -266,8 +276,8 @@ static void test_payload_json(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_utf8),        cmocka_unit_test(test_escape),
-		cmocka_unit_test(test_check),       cmocka_unit_test(test_closest),
+		cmocka_unit_test(test_utf8),	    cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_check),	    cmocka_unit_test(test_closest),
 		cmocka_unit_test(test_time_parse),  cmocka_unit_test(test_time_format),
 		cmocka_unit_test(test_curve_valid), cmocka_unit_test(test_payload_json),
 	};

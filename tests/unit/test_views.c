@@ -84,10 +84,13 @@ static int setup(void **state)
 	 * them in this order. */
 	f->fa[f->na++] = referral(&f->a, CASE, "county-b");
 	/* C is not the addressee: its accept is kept but refused. */
-	f->fc[f->nc++] = response(&f->c, LD__REFERRAL_DECISION__REFERRAL_DECISION_ACCEPT, NULL, NULL);
+	f->fc[f->nc++] =
+		response(&f->c, LD__REFERRAL_DECISION__REFERRAL_DECISION_ACCEPT, NULL, NULL);
 	/* B rejects without a reason: refused; then accepts: valid. */
-	f->fb[f->nb++] = response(&f->b, LD__REFERRAL_DECISION__REFERRAL_DECISION_REJECT, NULL, NULL);
-	f->fb[f->nb++] = response(&f->b, LD__REFERRAL_DECISION__REFERRAL_DECISION_ACCEPT, NULL, NULL);
+	f->fb[f->nb++] =
+		response(&f->b, LD__REFERRAL_DECISION__REFERRAL_DECISION_REJECT, NULL, NULL);
+	f->fb[f->nb++] =
+		response(&f->b, LD__REFERRAL_DECISION__REFERRAL_DECISION_ACCEPT, NULL, NULL);
 	/* B is no superior: its designation is refused. */
 	f->fb[f->nb++] = response(&f->b, LD__REFERRAL_DECISION__REFERRAL_DECISION_DESIGNATE, NULL,
 				  "county-c");
@@ -243,12 +246,14 @@ static void test_designation_by_superior(void **state)
 	{
 		struct grants g = {0};
 
-		assert_int_equal(ld_store_foreach_case_grant(f->s, CASE, "county-c", grant_cb, &g), 0);
+		assert_int_equal(ld_store_foreach_case_grant(f->s, CASE, "county-c", grant_cb, &g),
+				 0);
 		assert_int_equal(g.n, 2);
 		assert_string_equal(g.who[0], "county-b");
 		assert_string_equal(g.who[1], "province");
 		g.n = 0;
-		assert_int_equal(ld_store_foreach_case_grant(f->s, CASE, "county-d", grant_cb, &g), 0);
+		assert_int_equal(ld_store_foreach_case_grant(f->s, CASE, "county-d", grant_cb, &g),
+				 0);
 		assert_int_equal(g.n, 0);
 	}
 	/* Grants are views too: rebuilt byte for byte. */
@@ -271,8 +276,10 @@ static void test_backdating_does_not_rewrite(void **state)
 	fx_t *f = *state;
 	Ld__ReferralResponse m = LD__REFERRAL_RESPONSE__INIT;
 	const char *aud[] = {"county-a"};
-	ld_entry_draft_t d = {.author = "county-b", .kind = LD__KIND__KIND_REFERRAL_RESPONSE,
-			      .audience = aud, .n_audience = 1};
+	ld_entry_draft_t d = {.author = "county-b",
+			      .kind = LD__KIND__KIND_REFERRAL_RESPONSE,
+			      .audience = aud,
+			      .n_audience = 1};
 	ld_entry_t *late;
 	ld_access_t *a;
 	ld_case_t *c;
@@ -321,10 +328,10 @@ static void test_summary_follows_roster(void **state)
 	assert_int_equal(ld_case_sum_get(f->s, "county-a/none", &sum), -ENOENT);
 
 	/* C becomes the superior of A and B. */
-	up[0] = tu_roster(&f->root, LD__ROSTER_UPDATE__ACTION__UPDATE, "county-a", NULL,
-			  "county-c", 0);
-	up[1] = tu_roster(&f->root, LD__ROSTER_UPDATE__ACTION__UPDATE, "county-b", NULL,
-			  "county-c", 0);
+	up[0] = tu_roster(&f->root, LD__ROSTER_UPDATE__ACTION__UPDATE, "county-a", NULL, "county-c",
+			  0);
+	up[1] = tu_roster(&f->root, LD__ROSTER_UPDATE__ACTION__UPDATE, "county-b", NULL, "county-c",
+			  0);
 	assert_int_equal(tu_ingest(f->s, up, 2, LD_CHAIN_BATCH, NULL, NULL), 0);
 	assert_false(ld_store_rejudge_pending(f->s));
 	assert_int_equal(ld_case_sum_get(f->s, CASE, &sum), 0);
@@ -397,12 +404,12 @@ static void test_view_from_summaries(void **state)
 	ld_view_t *v;
 	const int64_t now = T0 + 10 * DAY;
 
-	ra[0] = referral_at(&f->a, "county-a/c1", T0 + 1 * HOUR, T0 + DAY);      /* overdue */
-	ra[1] = referral_at(&f->a, "county-a/c2", T0 + 2 * HOUR, T0 + DAY);      /* accepted */
-	ra[2] = referral_at(&f->a, "county-a/c3", T0 + 3 * HOUR, 0);             /* awaiting */
+	ra[0] = referral_at(&f->a, "county-a/c1", T0 + 1 * HOUR, T0 + DAY);	 /* overdue */
+	ra[1] = referral_at(&f->a, "county-a/c2", T0 + 2 * HOUR, T0 + DAY);	 /* accepted */
+	ra[2] = referral_at(&f->a, "county-a/c3", T0 + 3 * HOUR, 0);		 /* awaiting */
 	ra[3] = referral_at(&f->a, "county-a/c4", T0 + 4 * HOUR, T0 + 30 * DAY); /* awaiting */
-	ra[4] = referral_at(&f->a, "county-a/c5", T0 + 5 * HOUR, 0);             /* accepted */
-	ra[5] = referral_at(&f->a, "county-a/c6", T0 + 6 * HOUR, 0);             /* rejected */
+	ra[4] = referral_at(&f->a, "county-a/c5", T0 + 5 * HOUR, 0);		 /* accepted */
+	ra[5] = referral_at(&f->a, "county-a/c6", T0 + 6 * HOUR, 0);		 /* rejected */
 	rb[0] = answer_at(&f->b, "county-a/c2", 1, T0 + 2 * HOUR + 1 * HOUR);
 	rb[1] = answer_at(&f->b, "county-a/c5", 1, T0 + 5 * HOUR + 2 * HOUR);
 	rb[2] = answer_at(&f->b, "county-a/c6", LD__REFERRAL_DECISION__REFERRAL_DECISION_REJECT,
@@ -507,7 +514,8 @@ static void test_rejudge_in_slices(void **state)
 		tu_free_run(run, RUN);
 	}
 	assert_false(ld_store_rejudge_pending(f->s));
-	up = tu_roster(&f->root, LD__ROSTER_UPDATE__ACTION__UPDATE, "county-b", NULL, "county-c", 0);
+	up = tu_roster(&f->root, LD__ROSTER_UPDATE__ACTION__UPDATE, "county-b", NULL, "county-c",
+		       0);
 	assert_int_equal(tu_ingest(f->s, &up, 1, LD_CHAIN_BATCH, NULL, NULL), 0);
 	assert_true(ld_store_rejudge_pending(f->s));
 	do {
@@ -568,12 +576,12 @@ static char *found(ld_store_t *s, const ld_search_query_t *q, long long *total)
 	return out;
 }
 
-#define FOUND(want, want_total, ...)                                                        \
-	do {                                                                                \
-		ld_search_query_t q_ = {__VA_ARGS__};                                        \
-		long long t_;                                                                \
-		assert_string_equal(found(f->s, &q_, &t_), want);                            \
-		assert_int_equal(t_, want_total);                                            \
+#define FOUND(want, want_total, ...)                                                               \
+	do {                                                                                       \
+		ld_search_query_t q_ = {__VA_ARGS__};                                              \
+		long long t_;                                                                      \
+		assert_string_equal(found(f->s, &q_, &t_), want);                                  \
+		assert_int_equal(t_, want_total);                                                  \
 	} while (0)
 
 /* The search index: Chinese text by characters and pairs, parties, codes,
@@ -587,12 +595,13 @@ static void test_search_index(void **state)
 	ld_entry_t *ra[5], *rb[3], *re;
 	uint8_t d1[32], d2[32];
 
-	ra[0] = referral_cn(&f->a, "county-a/s1", "某某化工有限公司向XX河偷排含镍废水", "嘉兴某某化工有限公司",
-			    "91330402MA28A1B2C3", "330402", 1, T0 + 1 * HOUR);
+	ra[0] = referral_cn(&f->a, "county-a/s1", "某某化工有限公司向XX河偷排含镍废水",
+			    "嘉兴某某化工有限公司", "91330402MA28A1B2C3", "330402", 1,
+			    T0 + 1 * HOUR);
 	ra[1] = referral_cn(&f->a, "county-a/s2", "印染厂夜间偷排废水", "海宁印染有限公司",
 			    "91330481MA28D4E5F6", "330481", 1, T0 + 2 * HOUR);
-	ra[2] = referral_cn(&f->a, "county-a/s3", "非法倾倒危险废物 Nickel sludge", "张三",
-			    NULL, "320500", 4, T0 + 3 * HOUR);
+	ra[2] = referral_cn(&f->a, "county-a/s3", "非法倾倒危险废物 Nickel sludge", "张三", NULL,
+			    "320500", 4, T0 + 3 * HOUR);
 	ra[3] = referral_cn(&f->a, "county-a/s4", "废\xff气\xe5超标排放", "某\xc0热电厂", NULL,
 			    "330402", 2, T0 + 4 * HOUR);
 	rb[0] = answer_at(&f->b, "county-a/s1", 1, T0 + 5 * HOUR);
@@ -603,12 +612,12 @@ static void test_search_index(void **state)
 	assert_int_equal(tu_ingest(f->s, rb, 2, LD_CHAIN_BATCH, NULL, NULL), 0);
 	assert_int_equal(tu_ingest(f->s, ra, 4, LD_CHAIN_BATCH, NULL, NULL), 0);
 
-	FOUND("s2 s1", 2, .text = "废水");                 /* a pair */
-	FOUND("s2", 1, .text = "印");                      /* one character */
-	FOUND("s1", 1, .text = "含镍废水");                /* pairs, then checked */
+	FOUND("s2 s1", 2, .text = "废水");  /* a pair */
+	FOUND("s2", 1, .text = "印");	    /* one character */
+	FOUND("s1", 1, .text = "含镍废水"); /* pairs, then checked */
 	FOUND("", 0, .text = "镍废 含水");
-	FOUND("s3", 1, .text = "NICKEL");                  /* words in any case */
-	FOUND("s4", 1, .text = "废 排放");                 /* bad bytes only separate */
+	FOUND("s3", 1, .text = "NICKEL");  /* words in any case */
+	FOUND("s4", 1, .text = "废 排放"); /* bad bytes only separate */
 	FOUND("", 0, .text = "废气");
 	FOUND("s1", 1, .party = "化工");
 	FOUND("s4", 1, .party = "热电");
@@ -623,8 +632,8 @@ static void test_search_index(void **state)
 	FOUND("s3 s2", 2, .since_ms = T0 + 2 * HOUR, .until_ms = T0 + 3 * HOUR);
 	FOUND("s2 s1", 2, .text = "废水", .region = "3304", .violation = "water");
 	FOUND("", 0, .text = "废水", .status = "awaiting answer");
-	FOUND("s4 s3", 4, .limit = 2, .since_ms = T0);    /* counted past the limit */
-	FOUND("s4", 5, .limit = 1);                         /* one list: its length */
+	FOUND("s4 s3", 4, .limit = 2, .since_ms = T0); /* counted past the limit */
+	FOUND("s4", 5, .limit = 1);		       /* one list: its length */
 	FOUND("2026-0117", 1, .text = "Grand Canal");
 	FOUND("", 0, .party = "不存在");
 
@@ -707,7 +716,8 @@ static void test_search_index(void **state)
 		{
 			ld_search_result_t *res;
 
-			assert_int_equal(ld_search(f->s, &(ld_search_query_t){.text = "废水"}, &res), 0);
+			assert_int_equal(
+				ld_search(f->s, &(ld_search_query_t){.text = "废水"}, &res), 0);
 			assert_true(res->rebuilding);
 			ld_search_result_destroy(&res);
 		}
@@ -757,7 +767,8 @@ static void test_search_shared_posting(void **state)
 	qsort(v, N, sizeof(*v), idh_cmp);
 	for (size_t i = 1; i < N && !id1[0]; i++)
 		if (v[i].h == v[i - 1].h) {
-			snprintf(id1, sizeof(id1), "county-a/x%u.%u", v[i - 1].n % M, v[i - 1].n / M);
+			snprintf(id1, sizeof(id1), "county-a/x%u.%u", v[i - 1].n % M,
+				 v[i - 1].n / M);
 			snprintf(id2, sizeof(id2), "county-a/x%u.%u", v[i].n % M, v[i].n / M);
 		}
 	free(v);
@@ -770,7 +781,8 @@ static void test_search_shared_posting(void **state)
 		char both[90];
 
 		/* One posting: its cases in id order. */
-		snprintf(both, sizeof(both), "%s %s", strchr(strcmp(id1, id2) < 0 ? id1 : id2, '/') + 1,
+		snprintf(both, sizeof(both), "%s %s",
+			 strchr(strcmp(id1, id2) < 0 ? id1 : id2, '/') + 1,
 			 strchr(strcmp(id1, id2) < 0 ? id2 : id1, '/') + 1);
 		FOUND(both, 2, .text = "排放");
 	}
@@ -807,7 +819,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reindex_identical_and_order_free, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reindex_identical_and_order_free, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_designation_by_superior, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backdating_does_not_rewrite, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_summary_follows_roster, setup, teardown),

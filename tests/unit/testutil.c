@@ -136,7 +136,8 @@ ld_store_t *tu_store_with_roster(const char *dir, tu_node_t *root, tu_node_t *co
 	if ((r = ld_views_open(dir, root->pub, NULL, &s)) < 0)
 		die("ld_store_open", r);
 	if (root->seq == 0)
-		run[0] = tu_roster(root, LD__ROSTER_UPDATE__ACTION__ADD, root->id, root->pub, NULL, 0);
+		run[0] = tu_roster(root, LD__ROSTER_UPDATE__ACTION__ADD, root->id, root->pub, NULL,
+				   0);
 	for (size_t i = 0; i < n_members; i++)
 		run[i + 1] = tu_roster(root, LD__ROSTER_UPDATE__ACTION__ADD, members[i]->id,
 				       members[i]->pub, root->id, 0);
@@ -149,8 +150,8 @@ ld_store_t *tu_store_with_roster(const char *dir, tu_node_t *root, tu_node_t *co
 	return s;
 }
 
-int tu_ingest(ld_store_t *s, ld_entry_t *const *run, size_t n, enum ld_chain_mode mode,
-	      size_t *bad, size_t *n_new)
+int tu_ingest(ld_store_t *s, ld_entry_t *const *run, size_t n, enum ld_chain_mode mode, size_t *bad,
+	      size_t *n_new)
 {
 	ld_ingest_batch_t b = {.entries = run, .n = n};
 	int r = ld_store_ingest(s, &b, 1, mode);

@@ -17,9 +17,9 @@ typedef struct tu_node {
 	char id[LD_NODE_ID_MAX + 1];
 	ld_key_t *key;
 	uint8_t pub[LD_PUBKEY_LEN];
-	uint64_t seq;             /* last seq built */
-	uint8_t head[LD_ID_LEN];  /* id of the last entry built */
-	int64_t time_ms;          /* author time of the next entry; 0: base + seq */
+	uint64_t seq;		 /* last seq built */
+	uint8_t head[LD_ID_LEN]; /* id of the last entry built */
+	int64_t time_ms;	 /* author time of the next entry; 0: base + seq */
 } tu_node_t;
 
 /* A fresh directory under $TMPDIR (or /tmp); caller frees the string and
@@ -55,8 +55,8 @@ ld_store_t *tu_store_with_roster(const char *dir, tu_node_t *root, tu_node_t *co
 
 /* Ingest entries run[0..n) as one batch. Returns the batch status (or the
  * call's error); *bad and *n_new may be NULL. */
-int tu_ingest(ld_store_t *s, ld_entry_t *const *run, size_t n, enum ld_chain_mode mode,
-	      size_t *bad, size_t *n_new);
+int tu_ingest(ld_store_t *s, ld_entry_t *const *run, size_t n, enum ld_chain_mode mode, size_t *bad,
+	      size_t *n_new);
 
 /* Wire-encode (with payload); caller frees. */
 uint8_t *tu_wire(const ld_entry_t *e, size_t *len);
