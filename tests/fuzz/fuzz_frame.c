@@ -153,11 +153,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ld_history_tick(n, FW_T0 + 20000);
 	ld_blobx_tick(n, FW_T0 + 20000);
 	/* The links go: what they held goes with them. */
-	for (size_t i = 0; i < n->n_links; i++) {
+	for (size_t i = 0; i < n->n_links; i++)
 		ld_link_mark_down(n, n->links[i], "input ended");
-		ld_links_settle(n);
+	ld_links_settle(n);
+	for (size_t i = 0; i < n->n_links; i++)
 		ld_link_free(n->links[i]);
-	}
 	n->n_links = 0;
 	if (fw_store_changed(world))
 		ld_store_foreach_head(n->store, check_head, n->store);
