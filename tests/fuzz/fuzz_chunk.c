@@ -1,5 +1,5 @@
 /* tests/fuzz/fuzz_chunk.c: libFuzzer harness for the hand-written parser
- * of evidence chunk frames (ld_blobx_chunk_parse, server/blobx.c), which
+ * of evidence chunk frames (ld_blobx_chunk_parse, server/blobfetch.c), which
  * reads most of the bytes nodes send each other without protobuf-c.
  *
  * The input is one frame as it arrives. Beyond the sanitizers (the parser
