@@ -229,7 +229,7 @@ int cmd_roster(int argc, char **argv)
 		{"sign-key", required_argument, NULL, 'S'},
 		{"sign-key-file", required_argument, NULL, 'F'},
 		{"curve-key", required_argument, NULL, 'C'},
-		{"curve-key-file", required_argument, NULL, 'K'},
+		{"curve-key-file", required_argument, NULL, 'Z'}, /* 'K' is --check */
 		{"role", required_argument, NULL, 'o'},
 		{"last-seq", required_argument, NULL, 'l'},
 		{"from-seq", required_argument, NULL, 'f'},
@@ -308,8 +308,8 @@ int cmd_roster(int argc, char **argv)
 			has_sign = true;
 			break;
 		case 'C':
-		case 'K':
-			if ((r = curve_key_arg(optarg, c == 'K', curve)))
+		case 'Z':
+			if ((r = curve_key_arg(optarg, c == 'Z', curve)))
 				return r;
 			has_curve = true;
 			break;

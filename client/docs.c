@@ -93,9 +93,9 @@ static json_t *view_health(const Ld__ApiStatus *h)
 		for (size_t j = 0; j < p->n_lag; j++)
 			if (p->lag[j]->peer_seq > p->lag[j]->local_seq)
 				behind += p->lag[j]->peer_seq - p->lag[j]->local_seq;
-		json_array_append_new(peers, json_pack("{s:o, s:b, s:I}", "node",
-						       docs_text(p->node_id), "up", p->up,
-						       "behind", (json_int_t)behind));
+		json_array_append_new(peers,
+				      json_pack("{s:o, s:b, s:I}", "node", docs_text(p->node_id),
+						"up", p->up, "behind", (json_int_t)behind));
 	}
 	for (size_t i = 0; h && i < h->n_alerts; i++)
 		json_array_append_new(alerts, json_pack("{s:o, s:o, s:I, s:o}", "kind",
@@ -214,21 +214,20 @@ json_t *docs_status(const Ld__ApiStatus *st)
 							     (json_int_t)l->peer_seq, "local_seq",
 							     (json_int_t)l->local_seq));
 		}
-		json_array_append_new(
-			peers, json_pack("{s:o, s:b, s:b, s:I, s:I, s:I, s:o}", "node",
-					 docs_text(p->node_id), "up", p->up, "outgoing",
-					 p->outgoing, "last_seen_ms", (json_int_t)p->last_seen_ms,
-					 "entries_in", (json_int_t)p->entries_in, "entries_out",
-					 (json_int_t)p->entries_out, "lag", lag));
+		json_array_append_new(peers, json_pack("{s:o, s:b, s:b, s:I, s:I, s:I, s:o}",
+						       "node", docs_text(p->node_id), "up", p->up,
+						       "outgoing", p->outgoing, "last_seen_ms",
+						       (json_int_t)p->last_seen_ms, "entries_in",
+						       (json_int_t)p->entries_in, "entries_out",
+						       (json_int_t)p->entries_out, "lag", lag));
 	}
 	for (size_t i = 0; i < st->n_heads; i++) {
 		const Ld__ApiHead *h = st->heads[i];
 
 		ld_hex(h->id.data, h->id.len == 32 ? 32 : 0, hex);
-		json_array_append_new(feeds, json_pack("{s:o, s:I, s:s, s:b}", "feed",
-						       docs_text(h->feed), "seq",
-						       (json_int_t)h->seq, "id", hex, "frozen",
-						       h->frozen));
+		json_array_append_new(
+			feeds, json_pack("{s:o, s:I, s:s, s:b}", "feed", docs_text(h->feed), "seq",
+					 (json_int_t)h->seq, "id", hex, "frozen", h->frozen));
 	}
 	for (size_t i = 0; i < st->n_alerts; i++)
 		json_array_append_new(alerts, json_pack("{s:o, s:o, s:I, s:o}", "kind",
@@ -320,7 +319,8 @@ json_t *docs_action(const Ld__ApiAction *a, unsigned tflags)
 
 	json_object_set_new(o, "action", docs_text(a->action_id));
 	json_object_set_new(o, "dispatched", json_boolean(a->dispatched));
-	json_object_set_new(o, "dispatcher", a->dispatched ? docs_text(a->dispatcher) : json_null());
+	json_object_set_new(o, "dispatcher",
+			    a->dispatched ? docs_text(a->dispatcher) : json_null());
 	json_object_set_new(o, "kind", json_string(ld_action_kind_name(a->kind)));
 	json_object_set_new(o, "priority", json_string(ld_priority_name(a->priority)));
 	put_time(o, "ack_by", a->ack_by_ms, tflags);
