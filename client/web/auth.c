@@ -37,8 +37,8 @@ struct seen {
 struct accounts {
 	struct account *v;
 	size_t n;
-	pthread_mutex_t mu;   /* the cache */
-	pthread_mutex_t kdf;  /* one scrypt at a time: memory, and a brake */
+	pthread_mutex_t mu;  /* the cache */
+	pthread_mutex_t kdf; /* one scrypt at a time: memory, and a brake */
 	struct seen cache[CACHE_MAX];
 };
 
@@ -55,8 +55,8 @@ bool accounts_user_valid(const char *user)
 	return true;
 }
 
-static int scrypt(const char *pass, const unsigned char *salt, unsigned ln, unsigned r,
-		  unsigned p, unsigned char out[KEY_LEN])
+static int scrypt(const char *pass, const unsigned char *salt, unsigned ln, unsigned r, unsigned p,
+		  unsigned char out[KEY_LEN])
 {
 	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "SCRYPT", NULL);
 	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
@@ -174,8 +174,8 @@ int accounts_load(const char *path, accounts_t **ret, char *err, size_t n)
 		}
 		for (size_t i = 0; i < a->n; i++)
 			if (!strcmp(a->v[i].user, x.user)) {
-				snprintf(err, n, "accounts file %s:%d: user '%s' listed twice", path,
-					 no, x.user);
+				snprintf(err, n, "accounts file %s:%d: user '%s' listed twice",
+					 path, no, x.user);
 				goto fail;
 			}
 		nv = realloc(a->v, (a->n + 1) * sizeof(*nv));
@@ -241,8 +241,10 @@ bool accounts_check(accounts_t *a, const char *user, const char *pass, const cha
 		if (!strcmp(a->v[i].user, user))
 			x = &a->v[i];
 	if (!x || !pass) {
-		web_log("login refused: user '%.64s' from %s: %s", user ? user : "",
-			addr, !user ? "no credentials" : !x ? "no such account" : "no password");
+		web_log("login refused: user '%.64s' from %s: %s", user ? user : "", addr,
+			!user ? "no credentials"
+			: !x  ? "no such account"
+			      : "no password");
 		return false;
 	}
 	tag_of(x, pass, tag);

@@ -90,8 +90,8 @@ static enum MHD_Result reply_error(web_t *w, struct MHD_Connection *c, unsigned 
 }
 
 /* Ask the daemon; on failure answer the HTTP request and return false. */
-static bool ask(web_t *w, struct MHD_Connection *c, const Ld__ApiRequest *q,
-		Ld__ApiResponse **ret, enum MHD_Result *res)
+static bool ask(web_t *w, struct MHD_Connection *c, const Ld__ApiRequest *q, Ld__ApiResponse **ret,
+		enum MHD_Result *res)
 {
 	int r = upstream_call(w->up, q, CALL_MS, ret);
 	char msg[256];
@@ -352,7 +352,7 @@ static enum MHD_Result unauthorised(struct MHD_Connection *c)
 {
 	static const char body[] = "credentials required\n";
 	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body,
-								  MHD_RESPMEM_PERSISTENT);
+								 MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ret;
 
 	if (!r)
@@ -413,11 +413,11 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	web_log("http: %s", line);
 }
 
-int web_http_start(web_t *w, const struct sockaddr *addr, const char *cert_pem,
-		   const char *key_pem, web_http_t **ret, unsigned *ret_port, char *err, size_t n)
+int web_http_start(web_t *w, const struct sockaddr *addr, const char *cert_pem, const char *key_pem,
+		   web_http_t **ret, unsigned *ret_port, char *err, size_t n)
 {
-	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-			 MHD_USE_ERROR_LOG;
+	unsigned flags =
+		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	web_http_t *h = calloc(1, sizeof(*h));
 	const union MHD_DaemonInfo *di;
 
@@ -436,10 +436,9 @@ int web_http_start(web_t *w, const struct sockaddr *addr, const char *cert_pem,
 	h->w = w;
 	h->d = MHD_start_daemon(
 		flags, 0, NULL, NULL, handle, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)1024, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-		MHD_OPTION_THREAD_STACK_SIZE, (size_t)(1 << 20),
-		cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert_pem,
+		MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_THREAD_STACK_SIZE,
+		(size_t)(1 << 20), cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert_pem,
 		MHD_OPTION_HTTPS_MEM_KEY, key_pem, MHD_OPTION_END);
 	if (!h->d) {
 		snprintf(err, n,

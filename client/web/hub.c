@@ -11,10 +11,10 @@
 #include "client/web/weblog.h"
 #include "common/base/timeutil.h"
 
-#define POLL_MS 200	   /* the status is asked for at most this often */
+#define POLL_MS 200	    /* the status is asked for at most this often */
 #define STATUS_TIMEOUT 2000 /* a daemon that does not answer in this is down */
-#define SCAN_MIN_MS 2000   /* the view is read for deadlines at most this often */
-#define SCAN_MAX_MS 60000  /* ... and at least this often */
+#define SCAN_MIN_MS 2000    /* the view is read for deadlines at most this often */
+#define SCAN_MAX_MS 60000   /* ... and at least this often */
 
 struct hub {
 	upstream_t *u;
@@ -305,15 +305,17 @@ int hub_next(hub_t *h, hub_pos_t *pos, char *buf, size_t n, int wait_ms)
 		}
 		if (pos->daemon_gen != h->daemon_gen) {
 			pos->daemon_gen = h->daemon_gen;
-			len = snprintf(buf, n, "event: daemon\ndata: {\"up\":%s,\"since_ms\":%lld}\n\n",
+			len = snprintf(buf, n,
+				       "event: daemon\ndata: {\"up\":%s,\"since_ms\":%lld}\n\n",
 				       h->up ? "true" : "false", (long long)h->since_ms);
 			break;
 		}
 		if (pos->change_gen != h->change_gen) {
 			pos->change_gen = h->change_gen;
-			len = snprintf(buf, n,
-				       "event: change\ndata: {\"as_of_ms\":%lld,\"heads\":\"%s\"}\n\n",
-				       (long long)h->as_of_ms, h->heads);
+			len = snprintf(
+				buf, n,
+				"event: change\ndata: {\"as_of_ms\":%lld,\"heads\":\"%s\"}\n\n",
+				(long long)h->as_of_ms, h->heads);
 			break;
 		}
 		if (pthread_cond_timedwait(&h->cv, &h->mu, &until) == ETIMEDOUT)

@@ -26,28 +26,27 @@ enum { EXIT_USAGE = 2, EXIT_CONFIG = 3, EXIT_LISTEN = 4 };
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: liandong-web [--config FILE] [--listen ADDR:PORT]\n"
-		"       liandong-web passwd USER\n"
-		"The command wall: a read-only web view of this node for duty rooms and desk\n"
-		"screens, live (Server-Sent Events), with /metrics and /healthz.\n"
-		"\n"
-		"--config FILE  the node's liandongd.conf (default $LIANDONG_CONFIG, then\n"
-		"               ./liandongd.conf): [node] api_ro (the daemon's read-only API,\n"
-		"               the only socket used), id, timezone; [web] listen, regions,\n"
-		"               tls_cert, tls_key, accounts\n"
-		"--listen A:P   where to serve (default [web] listen, else 127.0.0.1:8480;\n"
-		"               [::1]:8480 for IPv6; port 0: any free port, printed)\n"
-		"\n"
-		"Beyond loopback it serves only over TLS ([web] tls_cert, tls_key: PEM files)\n"
-		"and only to accounts ([web] accounts: lines user:viewer:HASH, HTTP Basic);\n"
-		"every login is logged. `liandong-web passwd USER` reads a password on\n"
-		"standard input and prints the line for the accounts file (scrypt).\n"
-		"\n"
-		"Endpoints: / (the wall), /api/view, /api/roster, /api/case/ID,\n"
-		"/api/action/ID, /api/status, /events, /metrics, /healthz.\n"
-		"Exit: 0 stopped by SIGTERM/SIGINT, 2 usage, 3 configuration or file problem,\n"
-		"4 cannot listen.\n");
+	fprintf(f, "Usage: liandong-web [--config FILE] [--listen ADDR:PORT]\n"
+		   "       liandong-web passwd USER\n"
+		   "The command wall: a read-only web view of this node for duty rooms and desk\n"
+		   "screens, live (Server-Sent Events), with /metrics and /healthz.\n"
+		   "\n"
+		   "--config FILE  the node's liandongd.conf (default $LIANDONG_CONFIG, then\n"
+		   "               ./liandongd.conf): [node] api_ro (the daemon's read-only API,\n"
+		   "               the only socket used), id, timezone; [web] listen, regions,\n"
+		   "               tls_cert, tls_key, accounts\n"
+		   "--listen A:P   where to serve (default [web] listen, else 127.0.0.1:8480;\n"
+		   "               [::1]:8480 for IPv6; port 0: any free port, printed)\n"
+		   "\n"
+		   "Beyond loopback it serves only over TLS ([web] tls_cert, tls_key: PEM files)\n"
+		   "and only to accounts ([web] accounts: lines user:viewer:HASH, HTTP Basic);\n"
+		   "every login is logged. `liandong-web passwd USER` reads a password on\n"
+		   "standard input and prints the line for the accounts file (scrypt).\n"
+		   "\n"
+		   "Endpoints: / (the wall), /api/view, /api/roster, /api/case/ID,\n"
+		   "/api/action/ID, /api/status, /events, /metrics, /healthz.\n"
+		   "Exit: 0 stopped by SIGTERM/SIGINT, 2 usage, 3 configuration or file problem,\n"
+		   "4 cannot listen.\n");
 }
 
 /* ---- passwd ---- */
@@ -90,12 +89,14 @@ static int cmd_passwd(int argc, char **argv)
 		return argc == 3 ? 0 : EXIT_USAGE;
 	}
 	if (!accounts_user_valid(argv[2])) {
-		fprintf(stderr, "liandong-web: passwd: user '%.64s' must be 1-64 of A-Z a-z 0-9 . _ -\n",
+		fprintf(stderr,
+			"liandong-web: passwd: user '%.64s' must be 1-64 of A-Z a-z 0-9 . _ -\n",
 			argv[2]);
 		return EXIT_USAGE;
 	}
 	if (read_secret("password: ", pass, sizeof(pass)) < 8) {
-		fprintf(stderr, "liandong-web: passwd: the password must have at least 8 characters\n");
+		fprintf(stderr,
+			"liandong-web: passwd: the password must have at least 8 characters\n");
 		return EXIT_USAGE;
 	}
 	if (isatty(STDIN_FILENO)) {
@@ -189,11 +190,12 @@ static char *slurp(const char *path, char *err, size_t n, const char *what)
 	return buf;
 }
 
-/* The zone the documents' times are in: [node] timezone, else TZ, else
- * the system's (its name from /etc/timezone if there is one). */
+/* The zone the documents' times are in, as for `liandong`: TZ, else
+ * [node] timezone, else the system's (named from /etc/timezone if there is
+ * one). */
 static void set_zone(const ld_config_t *conf, char *name, size_t n)
 {
-	const char *tz = conf->timezone ? conf->timezone : getenv("TZ");
+	const char *tz = getenv("TZ") && getenv("TZ")[0] ? getenv("TZ") : conf->timezone;
 	FILE *f;
 
 	if (tz && tz[0]) {
@@ -285,8 +287,7 @@ int main(int argc, char **argv)
 			"(tls_cert and tls_key: PEM files; accounts: lines made by "
 			"`liandong-web passwd USER`)\n",
 			listen, conf_path, conf->web_tls_cert ? "" : " tls_cert",
-			conf->web_tls_key ? "" : " tls_key",
-			conf->web_accounts ? "" : " accounts");
+			conf->web_tls_key ? "" : " tls_key", conf->web_accounts ? "" : " accounts");
 		rc = EXIT_CONFIG;
 		goto out;
 	}
@@ -305,8 +306,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (conf->web_accounts &&
-	    accounts_load(conf->web_accounts, &w.acc, err, sizeof(err)) < 0) {
+	if (conf->web_accounts && accounts_load(conf->web_accounts, &w.acc, err, sizeof(err)) < 0) {
 		fprintf(stderr, "liandong-web: %s\n", err);
 		rc = EXIT_CONFIG;
 		goto out;
@@ -332,8 +332,8 @@ int main(int argc, char **argv)
 		rc = EXIT_CONFIG;
 		goto out;
 	}
-	if (web_http_start(&w, (struct sockaddr *)&ss, cert, key, &http, &port, err,
-			   sizeof(err)) < 0) {
+	if (web_http_start(&w, (struct sockaddr *)&ss, cert, key, &http, &port, err, sizeof(err)) <
+	    0) {
 		fprintf(stderr, "liandong-web: %s: %s\n", listen, err);
 		rc = EXIT_LISTEN;
 		goto out;

@@ -32,8 +32,7 @@ static void head(FILE *f, const char *name, const char *type, const char *help)
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void one(FILE *f, const char *name, const char *type, const char *help,
-		unsigned long long v)
+static void one(FILE *f, const char *name, const char *type, const char *help, unsigned long long v)
 {
 	head(f, name, type, help);
 	fprintf(f, "%s %llu\n", name, v);
@@ -117,15 +116,13 @@ static void status_metrics(FILE *f, const Ld__ApiStatus *st)
 	}
 	one(f, "liandong_escalations_total", "counter",
 	    "Escalations of missed deadlines signed, since the daemon started.", c->escalations);
-	one(f, "liandong_store_bytes", "gauge", "Bytes of the LMDB store on disk.",
-	    c->store_bytes);
+	one(f, "liandong_store_bytes", "gauge", "Bytes of the LMDB store on disk.", c->store_bytes);
 	one(f, "liandong_blob_bytes", "gauge", "Bytes of evidence files on disk.", c->blob_bytes);
 	one(f, "liandong_evidence_bytes_received_total", "counter",
 	    "Evidence file bytes received from peers, since the daemon started.",
 	    c->evidence_bytes_in);
 	one(f, "liandong_evidence_bytes_sent_total", "counter",
-	    "Evidence file bytes sent to peers, since the daemon started.",
-	    c->evidence_bytes_out);
+	    "Evidence file bytes sent to peers, since the daemon started.", c->evidence_bytes_out);
 }
 
 static void view_metrics(FILE *f, const Ld__ApiView *v)
@@ -167,9 +164,8 @@ static void view_metrics(FILE *f, const Ld__ApiView *v)
 		unsigned long long n = 0;
 
 		for (size_t i = 0; i < v->n_actions; i++)
-			for (size_t j = 0; v->actions[i]->active &&
-					   j < v->actions[i]->n_participants;
-			     j++)
+			for (size_t j = 0;
+			     v->actions[i]->active && j < v->actions[i]->n_participants; j++)
 				n += v->actions[i]->participants[j]->overdue;
 		fprintf(f, "liandong_participants_overdue %llu\n", n);
 	}

@@ -66,8 +66,9 @@ int regions_load(const char *path, regions_t **ret, char *err, size_t n)
 		for (name = sep + 1; *name == '\t' || *name == ' '; name++)
 			;
 		if (!code_valid(line)) {
-			snprintf(err, n, "regions file %s:%d: '%.20s' is not a region code (digits)",
-				 path, no, line);
+			snprintf(err, n,
+				 "regions file %s:%d: '%.20s' is not a region code (digits)", path,
+				 no, line);
 			goto fail;
 		}
 		if (!name[0] || !ld_utf8_valid(name, strlen(name))) {
@@ -174,12 +175,11 @@ json_t *regions_roster_doc(const regions_t *rg, const Ld__ApiResponse *ro, int64
 	for (size_t i = 0; codes && i < n; i++) {
 		char up[7];
 
-		json_array_append_new(regions,
-				      json_pack("{s:o, s:o, s:o}", "code", docs_text(codes[i]),
-						"name", docs_opt(regions_name(rg, codes[i])),
-						"parent",
-						regions_parent(codes[i], up) ? json_string(up)
-									     : json_null()));
+		json_array_append_new(
+			regions,
+			json_pack("{s:o, s:o, s:o}", "code", docs_text(codes[i]), "name",
+				  docs_opt(regions_name(rg, codes[i])), "parent",
+				  regions_parent(codes[i], up) ? json_string(up) : json_null()));
 	}
 	free(codes);
 	json_decref(seen);

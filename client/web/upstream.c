@@ -79,8 +79,7 @@ static void give(upstream_t *u, ldc_t **c_p)
 	pthread_mutex_unlock(&u->mu);
 }
 
-int upstream_call(upstream_t *u, const Ld__ApiRequest *req, int timeout_ms,
-		  Ld__ApiResponse **ret)
+int upstream_call(upstream_t *u, const Ld__ApiRequest *req, int timeout_ms, Ld__ApiResponse **ret)
 {
 	ldc_t *c = NULL;
 	int r = ldc_probe(u->endpoint, NULL, 0);

@@ -19,8 +19,7 @@ void upstream_destroy(upstream_t **u_p);
  * daemon listens on fails at once (-ENOENT, -ECONNREFUSED), a daemon that
  * does not answer with -ETIMEDOUT. On success the caller owns *ret
  * (ld__api_response__free_unpacked), which may still say !ok. */
-int upstream_call(upstream_t *u, const Ld__ApiRequest *req, int timeout_ms,
-		  Ld__ApiResponse **ret);
+int upstream_call(upstream_t *u, const Ld__ApiRequest *req, int timeout_ms, Ld__ApiResponse **ret);
 
 /* The same for a request of 'type' with no fields. */
 int upstream_simple(upstream_t *u, uint32_t type, int timeout_ms, Ld__ApiResponse **ret);
