@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "client/cli.h"
+#include "client/docs.h"
 #include "common/feed/pbjson.h"
 #include "common/base/text.h"
 
@@ -25,8 +26,6 @@ struct guard {
 	unsigned char carry[4]; /* the start of a UTF-8 sequence cut by a flush */
 	size_t n_carry;
 };
-
-static bool json_invalid;
 
 static void write_all(int fd, const void *p, size_t n)
 {
@@ -163,22 +162,17 @@ const char *cli_1l(const char *s)
 
 void cli_json_note_invalid(void)
 {
-	json_invalid = true;
+	docs_note_invalid();
 }
 
 json_t *cli_json_text(const char *s)
 {
-	bool bad = false;
-	json_t *j = ld_json_text(s, &bad);
-
-	if (bad)
-		json_invalid = true;
-	return j;
+	return docs_text(s);
 }
 
 json_t *cli_json_opt(const char *s)
 {
-	return s ? cli_json_text(s) : json_null();
+	return docs_opt(s);
 }
 
 const char *cli_jstr(json_t *o, const char *key)
@@ -218,7 +212,7 @@ int cli_json_dump(json_t *j)
 
 	if (!j)
 		return cli_fail(EXIT_STORE, "out of memory");
-	if (json_invalid && json_is_object(j))
+	if (docs_invalid() && json_is_object(j))
 		json_object_set_new(j, "invalid_utf8", json_true());
 	s = json_dumps(j, JSON_INDENT(1));
 	if (!s)

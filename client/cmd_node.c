@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "client/cli.h"
+#include "client/docs.h"
 #include "client/ldclient.h"
 #include "common/conf/apisock.h"
 #include "common/conf/config.h"
@@ -204,6 +205,29 @@ static int init_endpoint(const char *opt, const char *ep)
 	return 0;
 }
 
+/* The read-only API beside 'api': ".../X.sock" -> ".../X-ro.sock"; NULL if
+ * api is not an ipc:// path or the result would be too long for a socket
+ * (then init writes the key commented out). Caller frees. */
+static char *init_api_ro(const char *api)
+{
+	size_t l = strlen(api);
+	char *ro, err[512];
+
+	if (!ld_ipc_path(api))
+		return NULL;
+	if (l > 5 && !strcmp(api + l - 5, ".sock")) {
+		if (asprintf(&ro, "%.*s-ro.sock", (int)(l - 5), api) < 0)
+			return NULL;
+	} else if (asprintf(&ro, "%s-ro", api) < 0) {
+		return NULL;
+	}
+	if (ld_endpoint_check(ro, err, sizeof(err)) < 0) {
+		free(ro);
+		return NULL;
+	}
+	return ro;
+}
+
 int cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -224,7 +248,7 @@ int cmd_init(int argc, char **argv)
 	size_t n_peers = 0;
 	bool root_node = false, json = false;
 	char path[4200], absdir[4000], data[4100], hex[65], fp[LD_FINGERPRINT_SIZE], root_hex[65];
-	char *api = NULL;
+	char *api = NULL, *api_ro;
 	uint8_t pub[LD_PUBKEY_LEN], root_pub[LD_PUBKEY_LEN];
 	ld_curve_pair_t curve;
 	ld_key_t *key = NULL;
@@ -322,14 +346,17 @@ int cmd_init(int argc, char **argv)
 		api = NULL;
 	if (!api)
 		return cli_fail(EXIT_FILE, "init: out of memory");
+	api_ro = init_api_ro(api);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		free(api);
+		free(api_ro);
 		return cli_fail(EXIT_FILE, "init: cannot create %s: %s", dir, strerror(errno));
 	}
 	snprintf(path, sizeof(path), "%s/%s.key", dir, id);
 	if ((r = ld_key_generate(&key)) < 0 || (r = ld_key_save(key, path)) < 0) {
 		ld_key_destroy(&key);
 		free(api);
+		free(api_ro);
 		return cli_fail(EXIT_FILE, "init: %s: %s", path, ld_strerror(r));
 	}
 	ld_key_public(key, pub);
@@ -337,6 +364,7 @@ int cmd_init(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/%s.curve", dir, id);
 	if ((r = ld_curve_create(path, &curve)) < 0) {
 		free(api);
+		free(api_ro);
 		return cli_fail(EXIT_FILE, "init: %s: %s", path, ld_strerror(r));
 	}
 	explicit_bzero(curve.sec, sizeof(curve.sec));
@@ -346,6 +374,7 @@ int cmd_init(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/root.pub", dir);
 	if ((r = ld_pubkey_save_hex(root_pub, path)) < 0) {
 		free(api);
+		free(api_ro);
 		return cli_fail(EXIT_FILE, "init: %s: %s", path, ld_strerror(r));
 	}
 
@@ -353,6 +382,7 @@ int cmd_init(int argc, char **argv)
 	f = fopen(path, "wx");
 	if (!f) {
 		free(api);
+		free(api_ro);
 		return cli_fail(EXIT_FILE, "init: %s: %s", path, strerror(errno));
 	}
 	fprintf(f,
@@ -361,11 +391,14 @@ int cmd_init(int argc, char **argv)
 		"root = root.pub\n%s%s%s"
 		"# The local API socket: short, in a private directory, and named here so\n"
 		"# that `liandong -c` finds it whatever its environment.\n"
-		"api = %s\nlog_level = info\n"
+		"api = %s\n"
+		"# The read-only API (mode 0660): reads only, never signs; for liandong-web.\n"
+		"%sapi_ro = %s\nlog_level = info\n"
 		"# Dates the operators type and read with `liandong` (default: TZ, else the\n"
 		"# system's zone).\n%stimezone = %s\n\n[peers]\n",
 		id, id, id, id, bind ? "bind = " : "", bind ? bind : "", bind ? "\n" : "", api,
-		zone ? "" : "# ", zone ? zone : "Asia/Shanghai");
+		api_ro ? "" : "# ", api_ro ? api_ro : "ipc:///PATH-ro.sock", zone ? "" : "# ",
+		zone ? zone : "Asia/Shanghai");
 	for (size_t i = 0; i < n_peers; i++) {
 		char *copy = strdup(peers[i]), *eq = strchr(copy, '='), *at = strchr(copy, '@');
 
@@ -381,19 +414,22 @@ int cmd_init(int argc, char **argv)
 	ld_hex(pub, LD_PUBKEY_LEN, hex);
 	ld_fingerprint(pub, fp);
 	if (json) {
-		json_t *o = json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:o}", "id", id, "dir",
-				      cli_json_text(dir), "sign_key", hex, "fingerprint", fp,
+		json_t *o = json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", id,
+				      "dir", cli_json_text(dir), "sign_key", hex, "fingerprint", fp,
 				      "curve_key", curve.pub, "root_key", root_hex, "api",
-				      cli_json_text(api), "config", cli_json_text(path));
+				      cli_json_text(api), "api_ro", cli_json_opt(api_ro), "config",
+				      cli_json_text(path));
 
 		free(api);
+		free(api_ro);
 		r = cli_json_dump(o);
 		json_decref(o);
 		return r;
 	}
 	printf("created node %s in %s\n  signing key  %s (fingerprint %s)\n"
-	       "  curve key    %s\n  api socket   %s\n  config       %s\n",
-	       id, dir, hex, fp, curve.pub, api, path);
+	       "  curve key    %s\n  api socket   %s\n  read-only    %s\n  config       %s\n",
+	       id, dir, hex, fp, curve.pub, api, api_ro ? api_ro : "(none)", path);
+	free(api_ro);
 	snprintf(path, sizeof(path), "%s/liandongd.conf", absdir);
 	if (root_node) {
 		printf("this node is the root authority: start it, then add it to the roster first\n"
@@ -442,73 +478,6 @@ static void fmt_ago(int64_t ms, char *buf, size_t n)
 	}
 	ld_span_format(ld_now_ms() - ms, span, sizeof(span));
 	snprintf(buf, n, "%s ago", span);
-}
-
-/* The result of status, built once. */
-static json_t *status_json(const Ld__ApiStatus *st)
-{
-	json_t *o = json_object(), *peers = json_array(), *feeds = json_array(),
-	       *alerts = json_array(), *rv = json_null();
-	char hex[65];
-
-	if (st->revoked) {
-		ld_revocation_t x = {.time_ms = st->revoked_ms};
-		char text[512];
-
-		snprintf(x.root, sizeof(x.root), "%s",
-			 st->revoked_by && st->revoked_by->feed ? st->revoked_by->feed : "?");
-		x.seq = st->revoked_by ? st->revoked_by->seq : 0;
-		snprintf(x.reason, sizeof(x.reason), "%s",
-			 st->revoked_reason ? st->revoked_reason : "");
-		ld_revocation_text(&x, text, sizeof(text));
-		rv = json_pack("{s:o, s:I, s:{s:o, s:I}, s:o}", "text", cli_json_text(text),
-			       "time_ms", (json_int_t)st->revoked_ms, "roster_entry", "feed",
-			       cli_json_text(st->revoked_by ? st->revoked_by->feed : ""), "seq",
-			       (json_int_t)(st->revoked_by ? st->revoked_by->seq : 0), "reason",
-			       cli_json_text(st->revoked_reason));
-	}
-	for (size_t i = 0; i < st->n_peers; i++) {
-		const Ld__ApiPeer *p = st->peers[i];
-		json_t *lag = json_array();
-
-		for (size_t j = 0; j < p->n_lag; j++) {
-			const Ld__ApiPeerFeed *l = p->lag[j];
-
-			json_array_append_new(lag, json_pack("{s:o, s:I, s:I}", "feed",
-							     cli_json_text(l->feed), "peer_seq",
-							     (json_int_t)l->peer_seq, "local_seq",
-							     (json_int_t)l->local_seq));
-		}
-		json_array_append_new(
-			peers, json_pack("{s:o, s:b, s:b, s:I, s:I, s:I, s:o}", "node",
-					 cli_json_text(p->node_id), "up", p->up, "outgoing",
-					 p->outgoing, "last_seen_ms", (json_int_t)p->last_seen_ms,
-					 "entries_in", (json_int_t)p->entries_in, "entries_out",
-					 (json_int_t)p->entries_out, "lag", lag));
-	}
-	for (size_t i = 0; i < st->n_heads; i++) {
-		const Ld__ApiHead *h = st->heads[i];
-
-		ld_hex(h->id.data, h->id.len == 32 ? 32 : 0, hex);
-		json_array_append_new(feeds,
-				      json_pack("{s:o, s:I, s:s, s:b}", "feed",
-						cli_json_text(h->feed), "seq", (json_int_t)h->seq,
-						"id", hex, "frozen", h->frozen));
-	}
-	for (size_t i = 0; i < st->n_alerts; i++)
-		json_array_append_new(alerts, json_pack("{s:o, s:o, s:I, s:o}", "kind",
-							cli_json_text(st->alerts[i]->kind), "feed",
-							cli_json_text(st->alerts[i]->feed), "seq",
-							(json_int_t)st->alerts[i]->seq, "text",
-							cli_json_text(st->alerts[i]->text)));
-	json_object_set_new(o, "node", cli_json_text(st->node_id));
-	json_object_set_new(o, "root", cli_json_opt(st->root_id));
-	json_object_set_new(o, "version", cli_json_text(st->version));
-	json_object_set_new(o, "revoked", rv);
-	json_object_set_new(o, "peers", peers);
-	json_object_set_new(o, "feeds", feeds);
-	json_object_set_new(o, "alerts", alerts);
-	return o;
 }
 
 static void status_text(json_t *o)
@@ -568,7 +537,7 @@ int cmd_status(int argc, char **argv)
 		ld__api_response__free_unpacked(resp, NULL);
 		return r;
 	}
-	r = cli_output(status_json(resp->status), co.json, status_text);
+	r = cli_output(docs_status(resp->status), co.json, status_text);
 	if (r == 0 && (resp->status->n_alerts || resp->status->revoked))
 		r = EXIT_VERIFY;
 	ld__api_response__free_unpacked(resp, NULL);

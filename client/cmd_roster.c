@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "client/cli.h"
+#include "client/docs.h"
 #include "client/ldclient.h"
 #include "common/crypto/curve.h"
 #include "common/feed/entry.h"
@@ -51,12 +52,6 @@ static int roster_fetch(ldc_t *cl, Ld__ApiResponse **ret)
 	return 0;
 }
 
-static bool current(const Ld__RosterNode *m, int64_t now)
-{
-	return !m->revoked && (!m->has_valid_from_ms || now >= m->valid_from_ms) &&
-	       (!m->has_valid_until_ms || now < m->valid_until_ms);
-}
-
 int cli_member(ldc_t *cl, const char *cmd, const char *opt, const char *id)
 {
 	Ld__ApiResponse *ro;
@@ -75,7 +70,7 @@ int cli_member(ldc_t *cl, const char *cmd, const char *opt, const char *id)
 
 		if (!strcmp(m->node_id, id)) {
 			free(names);
-			if (current(m, now))
+			if (docs_member_current(m, now))
 				return 0;
 			if (m->revoked)
 				return cli_fail(EXIT_NO_CASE,
@@ -89,7 +84,7 @@ int cli_member(ldc_t *cl, const char *cmd, const char *opt, const char *id)
 					"valid now (see liandong roster list)",
 					cmd, opt, id);
 		}
-		if (current(m, now))
+		if (docs_member_current(m, now))
 			names[n++] = m->node_id;
 	}
 	k = ld_text_closest(id, names, n, close, 3);
@@ -234,7 +229,7 @@ int cmd_roster(int argc, char **argv)
 		{"sign-key", required_argument, NULL, 'S'},
 		{"sign-key-file", required_argument, NULL, 'F'},
 		{"curve-key", required_argument, NULL, 'C'},
-		{"curve-key-file", required_argument, NULL, 'K'},
+		{"curve-key-file", required_argument, NULL, 'Z'}, /* 'K' is --check */
 		{"role", required_argument, NULL, 'o'},
 		{"last-seq", required_argument, NULL, 'l'},
 		{"from-seq", required_argument, NULL, 'f'},
@@ -313,8 +308,8 @@ int cmd_roster(int argc, char **argv)
 			has_sign = true;
 			break;
 		case 'C':
-		case 'K':
-			if ((r = curve_key_arg(optarg, c == 'K', curve)))
+		case 'Z':
+			if ((r = curve_key_arg(optarg, c == 'Z', curve)))
 				return r;
 			has_curve = true;
 			break;
@@ -420,57 +415,6 @@ int cmd_roster(int argc, char **argv)
 
 /* ---- roster list, whoami ---- */
 
-static json_t *member_json(const Ld__RosterNode *m, int64_t now)
-{
-	json_t *o = json_object(), *keys = json_array(), *roles = json_array();
-	char hex[65], fp[LD_FINGERPRINT_SIZE], name[32], z85[LD_CURVE_Z85_LEN + 1];
-
-	if (!o || !keys || !roles) {
-		json_decref(o);
-		json_decref(keys);
-		json_decref(roles);
-		return NULL;
-	}
-	json_object_set_new(o, "node", cli_json_text(m->node_id));
-	json_object_set_new(o, "name", cli_json_text(m->name));
-	ld_enum_short(&ld__node_kind__descriptor, (int)m->kind, name, sizeof(name));
-	json_object_set_new(o, "kind", json_string(name));
-	json_object_set_new(o, "region", cli_json_text(m->region_code));
-	json_object_set_new(o, "superior", m->superior ? cli_json_text(m->superior) : json_null());
-	for (size_t i = 0; i < m->n_keys; i++) {
-		json_t *k = json_object();
-
-		if (!k || m->keys[i]->sign_key.len != LD_PUBKEY_LEN)
-			continue;
-		ld_hex(m->keys[i]->sign_key.data, LD_PUBKEY_LEN, hex);
-		ld_fingerprint(m->keys[i]->sign_key.data, fp);
-		json_object_set_new(k, "sign_key", json_string(hex));
-		json_object_set_new(k, "fingerprint", json_string(fp));
-		json_object_set_new(k, "from_seq", json_integer((json_int_t)m->keys[i]->from_seq));
-		json_array_append_new(keys, k);
-	}
-	json_object_set_new(o, "keys", keys);
-	if (m->has_curve_key && m->curve_key.len == 32 &&
-	    ld_curve_z85_encode(m->curve_key.data, z85) == 0)
-		json_object_set_new(o, "curve_key", json_string(z85));
-	for (size_t i = 0; i < m->n_roles; i++)
-		json_array_append_new(roles, cli_json_text(m->roles[i]));
-	json_object_set_new(o, "roles", roles);
-	json_object_set_new(o, "current", json_boolean(current(m, now)));
-	json_object_set_new(o, "revoked", json_boolean(m->revoked));
-	if (m->revoked) {
-		json_object_set_new(o, "last_valid_seq",
-				    json_integer((json_int_t)m->last_valid_seq));
-		json_object_set_new(o, "revoke_reason", cli_json_text(m->revoke_reason));
-	}
-	if (m->has_valid_from_ms)
-		json_object_set_new(o, "valid_from_ms", json_integer(m->valid_from_ms));
-	if (m->has_valid_until_ms)
-		json_object_set_new(o, "valid_until_ms", json_integer(m->valid_until_ms));
-	json_object_set_new(o, "added_at_root_seq", json_integer((json_int_t)m->added_at_root_seq));
-	return o;
-}
-
 /* The fingerprint of a member's current signing key (its last), or "-". */
 static const char *current_fp(json_t *m)
 {
@@ -531,7 +475,7 @@ static int roster_list(int argc, char **argv)
 	o = json_object();
 	a = json_array();
 	for (size_t i = 0; a && i < ro->n_roster; i++)
-		json_array_append_new(a, member_json(ro->roster[i], now));
+		json_array_append_new(a, docs_member(ro->roster[i], now));
 	json_object_set_new(o, "root_head", json_integer((json_int_t)ro->root_head));
 	json_object_set_new(o, "members", a);
 	return cli_output(o, co.json, list_text);
@@ -585,7 +529,7 @@ int cmd_whoami(int argc, char **argv)
 	for (size_t i = 0; st->status && i < ro->n_roster; i++)
 		if (!strcmp(ro->roster[i]->node_id, st->status->node_id))
 			me = ro->roster[i];
-	o = me ? member_json(me, now) : json_object();
+	o = me ? docs_member(me, now) : json_object();
 	json_object_set_new(o, "node", cli_json_text(st->status ? st->status->node_id : ""));
 	json_object_set_new(o, "root", cli_json_opt(st->status ? st->status->root_id : NULL));
 	json_object_set_new(o, "in_roster", json_boolean(me != NULL));

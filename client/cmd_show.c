@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "client/cli.h"
+#include "client/docs.h"
 #include "client/ldclient.h"
 #include "common/domain/action.h"
 #include "common/domain/casefile.h"
@@ -17,70 +18,6 @@
 #include "common/feed/kinds.h"
 #include "common/feed/pbjson.h"
 #include "common/store/store.h"
-
-/* A time as a pair: milliseconds and RFC 3339 in the operator's zone. */
-static void put_time(json_t *o, const char *key, int64_t ms)
-{
-	char k[64], when[48];
-
-	snprintf(k, sizeof(k), "%s_ms", key);
-	json_object_set_new(o, k, json_integer(ms));
-	if (ms > 0) {
-		ld_time_format(ms, cli_time_flags | LD_TIME_RFC3339, when, sizeof(when));
-		json_object_set_new(o, key, json_string(when));
-	}
-}
-
-static json_t *item_json(const Ld__ApiCaseItem *x)
-{
-	const ld_kind_info_t *k = ld_kind_info(x->kind);
-	json_t *o = json_object(), *rc = json_array(), *content = NULL;
-	char hex[65];
-
-	json_object_set_new(o, "feed", cli_json_text(x->ref->feed));
-	json_object_set_new(o, "seq", json_integer((json_int_t)x->ref->seq));
-	if (x->ref->id.len == 32)
-		json_object_set_new(o, "id", json_string(ld_hex(x->ref->id.data, 32, hex)));
-	json_object_set_new(o, "kind", json_string(k ? k->name : "unknown"));
-	json_object_set_new(o, "label", json_string(k ? k->label : "entry of a kind unknown here"));
-	put_time(o, "time", x->time_ms);
-	put_time(o, "recv", x->recv_ms);
-	json_object_set_new(o, "summary", cli_json_text(x->summary));
-	json_object_set_new(o, "refused", json_boolean(x->refused));
-	if (x->refused)
-		json_object_set_new(o, "reason", cli_json_text(x->reason));
-	if (x->has_payload) {
-		bool bad = false;
-
-		content = ld_payload_json(x->kind, x->payload.data, x->payload.len, cli_time_flags,
-					  &bad);
-		if (bad)
-			cli_json_note_invalid();
-	}
-	json_object_set_new(o, "visible", json_boolean(x->has_payload));
-	json_object_set_new(o, "content", content ? content : json_null());
-	for (size_t j = 0; j < x->n_receipts; j++) {
-		json_t *r = json_object();
-
-		json_object_set_new(r, "receiver", cli_json_text(x->receipts[j]->receiver));
-		put_time(r, "time", x->receipts[j]->time_ms);
-		if (x->receipts[j]->receipt)
-			json_object_set_new(r, "receipt_seq",
-					    json_integer((json_int_t)x->receipts[j]->receipt->seq));
-		json_array_append_new(rc, r);
-	}
-	json_object_set_new(o, "receipts", rc);
-	return o;
-}
-
-static json_t *timeline_json(Ld__ApiCaseItem **items, size_t n)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && i < n; i++)
-		json_array_append_new(a, item_json(items[i]));
-	return a;
-}
 
 static void timeline_text(json_t *tl)
 {
@@ -120,7 +57,7 @@ static int show_action(ldc_t *cl, const char *id, bool json)
 	Ld__ApiRequest q = LD__API_REQUEST__INIT;
 	Ld__ApiResponse *resp;
 	Ld__ApiAction *a;
-	json_t *o, *parts;
+	json_t *o;
 	char when[48];
 	int r;
 
@@ -140,31 +77,7 @@ static int show_action(ldc_t *cl, const char *id, bool json)
 		return r;
 	}
 	a = resp->action;
-	o = json_object();
-	parts = json_array();
-	json_object_set_new(o, "action", cli_json_text(a->action_id));
-	json_object_set_new(o, "dispatched", json_boolean(a->dispatched));
-	json_object_set_new(o, "dispatcher",
-			    a->dispatched ? cli_json_text(a->dispatcher) : json_null());
-	json_object_set_new(o, "kind", json_string(ld_action_kind_name(a->kind)));
-	json_object_set_new(o, "priority", json_string(ld_priority_name(a->priority)));
-	put_time(o, "ack_by", a->ack_by_ms);
-	json_object_set_new(o, "title", cli_json_text(a->title));
-	for (size_t i = 0; i < a->n_participants; i++) {
-		const Ld__ApiParticipant *p = a->participants[i];
-		json_t *x = json_object();
-
-		json_object_set_new(x, "node", cli_json_text(p->node_id));
-		json_object_set_new(x, "role", json_string(ld_role_name(p->role)));
-		json_object_set_new(x, "state", cli_json_text(p->state));
-		put_time(x, "ack", p->ack_ms);
-		json_object_set_new(x, "overdue", json_boolean(p->overdue));
-		json_object_set_new(x, "escalated", json_boolean(p->escalated));
-		json_object_set_new(x, "visible", json_boolean(!p->not_visible));
-		json_array_append_new(parts, x);
-	}
-	json_object_set_new(o, "participants", parts);
-	json_object_set_new(o, "timeline", timeline_json(a->items, a->n_items));
+	o = docs_action(a, cli_time_flags);
 	if (json) {
 		r = cli_json_dump(o);
 	} else {
@@ -192,49 +105,6 @@ static int show_action(ldc_t *cl, const char *id, bool json)
 	json_decref(o);
 	ld__api_response__free_unpacked(resp, NULL);
 	return r;
-}
-
-static json_t *case_json(const Ld__ApiCase *k)
-{
-	json_t *o = json_object(), *cps = json_array(), *as = json_array();
-
-	json_object_set_new(o, "case", cli_json_text(k->case_id));
-	json_object_set_new(o, "opened", json_boolean(k->opened));
-	json_object_set_new(o, "referrer", cli_json_text(k->referrer));
-	json_object_set_new(o, "holder", cli_json_text(k->holder));
-	json_object_set_new(o, "status", cli_json_text(k->status));
-	json_object_set_new(o, "title", cli_json_text(k->title));
-	put_time(o, "answer_by", k->answer_by_ms);
-	json_object_set_new(o, "case_status", cli_json_text(k->case_status));
-	put_time(o, "remediation_due", k->remediation_due_ms);
-	for (size_t i = 0; i < k->n_checkpoints; i++) {
-		const Ld__ApiCheckpoint *x = k->checkpoints[i];
-		json_t *c = json_object();
-
-		put_time(c, "due", x->due_ms);
-		json_object_set_new(c, "description", cli_json_text(x->description));
-		put_time(c, "reported", x->reported_ms);
-		json_object_set_new(c, "dropped", json_boolean(x->dropped));
-		json_array_append_new(cps, c);
-	}
-	json_object_set_new(o, "checkpoints", cps);
-	for (size_t i = 0; i < k->n_assessments; i++) {
-		json_t *x = json_object();
-
-		json_object_set_new(x, "stage",
-				    json_string(ld_stage_name(k->assessments[i]->stage)));
-		json_object_set_new(x, "outcome",
-				    json_string(ld_outcome_name(k->assessments[i]->outcome)));
-		json_object_set_new(x, "assessor", cli_json_text(k->assessments[i]->assessor));
-		put_time(x, "time", k->assessments[i]->time_ms);
-		json_array_append_new(as, x);
-	}
-	json_object_set_new(o, "assessments", as);
-	json_object_set_new(o, "may_update", json_boolean(k->may_update));
-	json_object_set_new(o, "may_assess", json_boolean(k->may_assess));
-	json_object_set_new(o, "may_designate", json_boolean(k->may_designate));
-	json_object_set_new(o, "timeline", timeline_json(k->items, k->n_items));
-	return o;
 }
 
 static void case_text(const Ld__ApiCase *k, json_t *o)
@@ -326,7 +196,7 @@ int cmd_show(int argc, char **argv)
 		ld__api_response__free_unpacked(resp, NULL);
 		return r;
 	}
-	o = case_json(resp->case_view);
+	o = docs_case(resp->case_view, cli_time_flags);
 	if (co.json) {
 		r = cli_json_dump(o);
 	} else {

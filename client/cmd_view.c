@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "client/cli.h"
+#include "client/docs.h"
 #include "client/ldclient.h"
 #include "common/domain/action.h"
 #include "common/base/errors.h"
@@ -35,99 +36,6 @@ static void view_usage(FILE *f)
 		   "--limit N lists at most N cases (overdue first, then awaiting by age, then\n"
 		   "the most recent others) and N finished actions; default 50, at most 10000.\n"
 		   "Counts per region and the totals always cover every case held.\n");
-}
-
-/* ---- the view, built once ---- */
-
-static json_t *action_json(const Ld__ApiViewAction *a)
-{
-	json_t *parts = json_array();
-
-	for (size_t j = 0; j < a->n_participants; j++) {
-		const Ld__ApiParticipant *p = a->participants[j];
-
-		json_array_append_new(
-			parts, json_pack("{s:o, s:s, s:o, s:b, s:b, s:b, s:b}", "node",
-					 cli_json_text(p->node_id), "role", ld_role_name(p->role),
-					 "state", cli_json_text(p->state), "acknowledged",
-					 p->ack_ms != 0, "overdue", p->overdue, "escalated",
-					 p->escalated, "visible", !p->not_visible));
-	}
-	return json_pack("{s:o, s:s, s:s, s:b, s:o, s:I, s:o, s:i, s:o}", "action",
-			 cli_json_text(a->action_id), "priority", ld_priority_name(a->priority),
-			 "kind", ld_action_kind_name(a->kind), "active", a->active, "dispatcher",
-			 cli_json_text(a->dispatcher), "ack_by_ms", (json_int_t)a->ack_by_ms,
-			 "title", cli_json_text(a->title), "not_visible", (int)a->not_visible,
-			 "participants", parts);
-}
-
-static json_t *case_json(const Ld__ApiViewCase *k)
-{
-	return json_pack("{s:o, s:o, s:b, s:o, s:o, s:I, s:I, s:I, s:b, s:o}", "case",
-			 cli_json_text(k->case_id), "status", cli_json_text(k->status), "awaiting",
-			 k->state == LD__CASE_STATE__CASE_AWAITING_ANSWER, "referrer",
-			 cli_json_text(k->referrer), "holder", cli_json_text(k->holder),
-			 "referred_ms", (json_int_t)k->referred_ms, "answer_by_ms",
-			 (json_int_t)k->answer_by_ms, "answered_ms", (json_int_t)k->answered_ms,
-			 "overdue", k->overdue, "title", cli_json_text(k->title));
-}
-
-static json_t *health_json(const Ld__ApiStatus *h)
-{
-	json_t *peers = json_array(), *alerts = json_array();
-
-	for (size_t i = 0; h && i < h->n_peers; i++) {
-		const Ld__ApiPeer *p = h->peers[i];
-		uint64_t behind = 0;
-
-		for (size_t j = 0; j < p->n_lag; j++)
-			if (p->lag[j]->peer_seq > p->lag[j]->local_seq)
-				behind += p->lag[j]->peer_seq - p->lag[j]->local_seq;
-		json_array_append_new(peers, json_pack("{s:o, s:b, s:I}", "node",
-						       cli_json_text(p->node_id), "up", p->up,
-						       "behind", (json_int_t)behind));
-	}
-	for (size_t i = 0; h && i < h->n_alerts; i++)
-		json_array_append_new(alerts, json_pack("{s:o, s:o, s:I, s:o}", "kind",
-							cli_json_text(h->alerts[i]->kind), "feed",
-							cli_json_text(h->alerts[i]->feed), "seq",
-							(json_int_t)h->alerts[i]->seq, "text",
-							cli_json_text(h->alerts[i]->text)));
-	return json_pack("{s:o, s:I, s:o}", "peers", peers, "alerts",
-			 (json_int_t)json_array_size(alerts), "alert_list", alerts);
-}
-
-static json_t *view_json(const Ld__ApiView *v)
-{
-	json_t *o = json_object(), *actions = json_array(), *cases = json_array(),
-	       *regions = json_array();
-
-	for (size_t i = 0; i < v->n_actions; i++)
-		json_array_append_new(actions, action_json(v->actions[i]));
-	for (size_t i = 0; i < v->n_cases; i++)
-		json_array_append_new(cases, case_json(v->cases[i]));
-	for (size_t i = 0; i < v->n_regions; i++) {
-		const Ld__ApiViewRegion *r = v->regions[i];
-
-		json_array_append_new(regions,
-				      json_pack("{s:o, s:i, s:i, s:i, s:i, s:I}", "region",
-						cli_json_text(r->region), "referrals_out",
-						(int)r->referrals_out, "referrals_in",
-						(int)r->referrals_in, "awaiting", (int)r->awaiting,
-						"overdue", (int)r->overdue, "median_answer_ms",
-						(json_int_t)r->median_answer_ms));
-	}
-	json_object_set_new(o, "now_ms", json_integer(v->now_ms));
-	json_object_set_new(o, "node", cli_json_text(v->health ? v->health->node_id : ""));
-	json_object_set_new(o, "actions", actions);
-	json_object_set_new(o, "cases", cases);
-	json_object_set_new(o, "cases_total", json_integer((json_int_t)v->cases_total));
-	json_object_set_new(o, "cases_awaiting", json_integer((json_int_t)v->cases_awaiting));
-	json_object_set_new(o, "cases_overdue", json_integer((json_int_t)v->cases_overdue));
-	json_object_set_new(o, "rejudging", json_boolean(v->rejudging));
-	json_object_set_new(o, "regions", regions);
-	json_object_set_new(o, "health", health_json(v->health));
-	return o;
 }
 
 /* ---- the view for people, from the same data ---- */
@@ -404,7 +312,7 @@ int cmd_view(int argc, char **argv)
 		 * one view after the other. */
 		if (watch && !co.json && !cli_tty_raw(stdout, "\033[H\033[2J"))
 			printf("\n");
-		r = cli_output(view_json(resp->view), co.json, view_text);
+		r = cli_output(docs_view(resp->view), co.json, view_text);
 		fflush(stdout);
 		ld__api_response__free_unpacked(resp, NULL);
 		if (r)

@@ -3,34 +3,40 @@
 # local liandong cluster on 127.0.0.1 — a provincial command centre (the root
 # authority), three county bureaus and a police liaison unit, each its own
 # liandongd process with its own keys and LMDB store — then do real work
-# through it and leave it running.
+# through it and leave it running, with the command wall (liandong-web) of
+# every node on 127.0.0.1 (the province's on port 8480).
 #
 #   deploy/cluster.sh          (re)create and start the cluster, run the scenario
 #   deploy/cluster.sh stop     stop every node of the cluster (by PID)
 #   deploy/cluster.sh status   show each node's `liandong status`
 #
-# The cluster lives in $LIANDONG_CLUSTER (default: ./.cluster).
+# The cluster lives in $LIANDONG_CLUSTER (default: ./.cluster); the walls'
+# ports start at $LIANDONG_WEB_PORT (default 8480).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 dir=${LIANDONG_CLUSTER:-$top/.cluster}
 L=$top/build/client/liandong
 D=$top/build/server/liandongd
+W=$top/build/client/web/liandong-web
 nodes=(province county-a county-b county-c police)
 base_port=${LIANDONG_BASE_PORT:-7400}
+web_port=${LIANDONG_WEB_PORT:-8480}
 
 stop_all() {
 	for n in "${nodes[@]}"; do
-		f=$dir/$n/liandongd.pid
-		[ -f "$f" ] || continue
-		pid=$(cat "$f")
-		if kill -0 "$pid" 2>/dev/null; then
-			kill -TERM "$pid"
-			for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-			kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-			echo "stopped $n (pid $pid)"
-		fi
-		rm -f "$f"
+		for what in web liandongd; do
+			f=$dir/$n/$what.pid
+			[ -f "$f" ] || continue
+			pid=$(cat "$f")
+			if kill -0 "$pid" 2>/dev/null; then
+				kill -TERM "$pid"
+				for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+				kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+				echo "stopped $n's $what (pid $pid)"
+			fi
+			rm -f "$f"
+		done
 	done
 }
 
@@ -78,6 +84,23 @@ start() {
 	echo "cluster.sh: $1 did not start; see $dir/$1/liandongd.log" >&2
 	exit 1
 }
+web_port_of() { # node -> its wall's port
+	i=0
+	for n in "${nodes[@]}"; do
+		[ "$n" = "$1" ] && { echo $((web_port + i)); return; }
+		i=$((i + 1))
+	done
+}
+start_web() { # node: its command wall on the read-only API, on loopback
+	setsid "$W" --config "$dir/$1/liandongd.conf" </dev/null >>"$dir/$1/web.log" 2>&1 &
+	echo $! >"$dir/$1/web.pid"
+	for _ in $(seq 100); do
+		curl -sf "http://127.0.0.1:$(web_port_of "$1")/healthz" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "cluster.sh: $1's liandong-web did not start; see $dir/$1/web.log" >&2
+	exit 1
+}
 wait_for() { # node feed seq: until the node holds it (bounded)
 	for _ in $(seq 200); do
 		# The JSON on one line without spaces; a feed head is
@@ -90,6 +113,14 @@ wait_for() { # node feed seq: until the node holds it (bounded)
 	echo "cluster.sh: $1 did not receive $2 #$3 in time" >&2
 	exit 1
 }
+
+# Region names for the walls (GB/T 2260 codes of the cluster's units).
+printf '%s\t%s\n' 330000 浙江省 330400 嘉兴市 330402 南湖区 330411 秀洲区 330421 嘉善县 \
+	>"$dir/regions.tsv"
+for n in "${nodes[@]}"; do
+	printf '\n[web]\nlisten = 127.0.0.1:%s\nregions = ../regions.tsv\n' "$(web_port_of "$n")" \
+		>>"$dir/$n/liandongd.conf"
+done
 
 # The command centre checks its subtree's deadlines every 2 s (default 30 s).
 printf '\n[escalation]\ninterval_s = 2\n' >>"$dir/province/liandongd.conf"
@@ -108,6 +139,9 @@ roster police "嘉兴市公安局环境犯罪侦查支队" police 330400 "--supe
 echo "== starting the county bureaus and the police liaison unit"
 for n in county-a county-b county-c police; do start "$n"; done
 for n in county-a county-b county-c police; do wait_for "$n" province 5; done
+
+echo "== starting the command walls (liandong-web, read-only API, loopback)"
+for n in "${nodes[@]}"; do start_web "$n"; done
 
 echo "== real work"
 A="-c $dir/county-a/liandongd.conf"
@@ -182,6 +216,10 @@ echo "== the province's command view (liandong view):"
 cat <<MSG
 
 The cluster is running (5 liandongd processes, data in $dir).
+  command wall:        http://127.0.0.1:$(web_port_of province)/   (the province; open it in a browser)
+  the others' walls:   county-a http://127.0.0.1:$(web_port_of county-a)/  county-b http://127.0.0.1:$(web_port_of county-b)/
+                       county-c http://127.0.0.1:$(web_port_of county-c)/  police http://127.0.0.1:$(web_port_of police)/
+  metrics, health:     http://127.0.0.1:$(web_port_of province)/metrics  /healthz
   command view:        $L view -c $dir/province/liandongd.conf [--watch] [--json]
   status of one node:  $L status -c $dir/county-a/liandongd.conf
   all nodes:           deploy/cluster.sh status

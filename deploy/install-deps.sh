@@ -8,7 +8,9 @@ pkgs=(
 	build-essential meson ninja-build pkg-config
 	protobuf-c-compiler libprotobuf-c-dev
 	libzmq3-dev liblmdb-dev libssl-dev libinih-dev libjansson-dev libcmocka-dev
+	libmicrohttpd-dev
 	lmdb-utils tzdata faketime
+	curl openssl
 )
 if [ "${LD_WITH_FORMAT:-0}" = 1 ]; then
 	pkgs+=(clang-format)

@@ -359,6 +359,8 @@ static int append_check(ld_node_t *n, const Ld__ApiRequest *q, char *why, size_t
 
 static void append_reply(ld_node_t *n, struct append_job *j, const ld_entry_ref_t *refs, int r)
 {
+	if (r >= 0)
+		n->stats.entries_signed += j->n;
 	Ld__ApiResponse resp = api_ok(LD__API_TYPE__API_APPEND);
 	Ld__ApiEntryRef *er = calloc(j->n + 1, sizeof(*er));
 	Ld__ApiEntryRef **ep = calloc(j->n + 1, sizeof(*ep));
@@ -446,24 +448,25 @@ out:
 
 /* One request from the socket: its client (routing id, delimiter) and its
  * last frame, the body, into 'body'. -EAGAIN when none waits. */
-static int recv_request(ld_node_t *n, ld_api_client_t *c, zmq_msg_t *body)
+static int recv_request(void *sock, bool ro, ld_api_client_t *c, zmq_msg_t *body)
 {
 	zmq_msg_t m;
 	int nf = 0;
 
 	zmq_msg_init(&m);
-	if (zmq_msg_recv(&m, n->api, ZMQ_DONTWAIT) < 0) {
+	if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0) {
 		zmq_msg_close(&m);
 		return -EAGAIN;
 	}
 	c->rid_len = zmq_msg_size(&m) <= LD_RID_MAX ? zmq_msg_size(&m) : 0;
 	memcpy(c->rid, zmq_msg_data(&m), c->rid_len);
 	c->delim = false;
+	c->ro = ro;
 	zmq_msg_init(body);
 	while (zmq_msg_more(&m)) {
 		zmq_msg_close(&m);
 		zmq_msg_init(&m);
-		if (zmq_msg_recv(&m, n->api, 0) < 0)
+		if (zmq_msg_recv(&m, sock, 0) < 0)
 			break;
 		nf++;
 		if (nf == 1 && zmq_msg_size(&m) == 0 && zmq_msg_more(&m)) {
@@ -478,13 +481,13 @@ static int recv_request(ld_node_t *n, ld_api_client_t *c, zmq_msg_t *body)
 	return 0;
 }
 
-void ld_api_handle(ld_node_t *n)
+void ld_api_handle(ld_node_t *n, void *sock, bool ro)
 {
 	ld_api_msg_t msgs[API_DRAIN];
 	zmq_msg_t bodies[API_DRAIN];
 	size_t count = 0;
 
-	while (count < API_DRAIN && recv_request(n, &msgs[count].c, &bodies[count]) == 0) {
+	while (count < API_DRAIN && recv_request(sock, ro, &msgs[count].c, &bodies[count]) == 0) {
 		msgs[count].data = zmq_msg_data(&bodies[count]);
 		msgs[count].len = zmq_msg_size(&bodies[count]);
 		count++;
@@ -493,6 +496,39 @@ void ld_api_handle(ld_node_t *n)
 		ld_api_serve(n, msgs, count);
 	for (size_t i = 0; i < count; i++)
 		zmq_msg_close(&bodies[i]);
+}
+
+bool ld_api_ro_refused(uint32_t type)
+{
+	switch (type) {
+	case LD__API_TYPE__API_STATUS:
+	case LD__API_TYPE__API_GET:
+	case LD__API_TYPE__API_LIST:
+	case LD__API_TYPE__API_RECEIPTS:
+	case LD__API_TYPE__API_WAIT:
+	case LD__API_TYPE__API_CASE:
+	case LD__API_TYPE__API_ACTION:
+	case LD__API_TYPE__API_VIEW:
+	case LD__API_TYPE__API_ROSTER:
+	case LD__API_TYPE__API_SEARCH:
+		return false;
+	default:
+		return true;
+	}
+}
+
+static const char *ro_name(uint32_t type)
+{
+	switch (type) {
+	case LD__API_TYPE__API_APPEND:
+		return "append (signing)";
+	case LD__API_TYPE__API_REINDEX:
+		return "reindex";
+	case LD__API_TYPE__API_BLOB:
+		return "evidence file (blob)";
+	default:
+		return "unknown";
+	}
 }
 
 /* Answer one request that is not an append. */
@@ -568,7 +604,14 @@ void ld_api_serve(ld_node_t *n, const ld_api_msg_t *msgs, size_t count)
 			continue;
 		}
 		type = q->has_type ? q->type : 0;
-		if (type != LD__API_TYPE__API_APPEND) {
+		if (c->ro && ld_api_ro_refused(type)) {
+			snprintf(why, sizeof(why),
+				 "read-only API: %s requests are not answered on this socket "
+				 "([node] api_ro); nothing was signed, written or fetched",
+				 ro_name(type));
+			api_respond_err(n, c, type, LD_EREADONLY, why);
+			log_warn("read-only API: a %s request was refused", ro_name(type));
+		} else if (type != LD__API_TYPE__API_APPEND) {
 			serve_one(n, c, q, type);
 		} else if (q->n_append == 0) {
 			api_respond_err(n, c, type, -EINVAL, "nothing to append");

@@ -17,11 +17,14 @@
 #include "server/peer.h"
 
 /* Who asked: the API socket's routing id, and whether it sent the empty
- * delimiter frame of REQ-style clients (then the answer carries one too). */
+ * delimiter frame of REQ-style clients (then the answer carries one too);
+ * 'ro': it asked on the read-only socket ([node] api_ro), which answers
+ * reads only and is where its answer goes. */
 typedef struct ld_api_client {
 	uint8_t rid[LD_RID_MAX];
 	size_t rid_len;
 	bool delim;
+	bool ro;
 } ld_api_client_t;
 
 /* One request as it arrived: its client and bytes (borrowed). */
@@ -39,8 +42,14 @@ typedef struct waiter {
 	int64_t deadline; /* monotonic */
 } waiter_t;
 
-/* Read the requests waiting on n->api and ld_api_serve() them. */
-void ld_api_handle(ld_node_t *n);
+/* Read the requests waiting on API socket 'sock' (n->api, or n->api_ro
+ * with 'ro') and ld_api_serve() them. */
+void ld_api_handle(ld_node_t *n, void *sock, bool ro);
+
+/* Is a request of 'type' refused on the read-only socket? Those that sign
+ * (append, even check-only), rebuild views (reindex) or fetch or reveal
+ * evidence files (blob); unknown types too. */
+bool ld_api_ro_refused(uint32_t type);
 
 /* Answer 'count' requests that arrived together (each gets one answer, a
  * WAIT possibly later); appends among them are signed in one commit. */

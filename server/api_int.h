@@ -29,6 +29,8 @@ struct status_out {
 	Ld__ApiPeerFeed **lags;
 	size_t n_lags;
 	struct status_acc a;
+	Ld__ApiCounters counters;
+	Ld__ApiCount refused[LD_STATS_REASONS], *refused_p[LD_STATS_REASONS];
 };
 
 void api_respond(ld_node_t *n, const ld_api_client_t *c, Ld__ApiResponse *resp);

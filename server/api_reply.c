@@ -19,10 +19,12 @@ void api_respond(ld_node_t *n, const ld_api_client_t *c, Ld__ApiResponse *resp)
 	if (n->tap.answer) {
 		n->tap.answer(n->tap.ud, c->rid, c->rid_len, buf, len);
 	} else {
-		zmq_send(n->api, c->rid, c->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+		void *sock = c->ro ? n->api_ro : n->api;
+
+		zmq_send(sock, c->rid, c->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
 		if (c->delim)
-			zmq_send(n->api, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-		zmq_send(n->api, buf, len, ZMQ_DONTWAIT);
+			zmq_send(sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+		zmq_send(sock, buf, len, ZMQ_DONTWAIT);
 	}
 	free(buf);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "server/api_int.h"
+#include "server/blobx_int.h"
 #include "server/clock.h"
 #include "server/node.h"
 
@@ -70,6 +71,35 @@ static int status_alert(void *ud, const ld_equivocation_t *eq)
 		 eq->feed, (unsigned long long)eq->seq);
 	x->text = strdup(text);
 	return 0;
+}
+
+static void counters_fill(ld_node_t *n, struct status_out *o)
+{
+	ld_stats_t *s = &n->stats;
+	Ld__ApiCounters *c = &o->counters;
+
+	ld_stats_disk(s, n->conf->data_dir, ld_blobs_dir(n->blobs), ld_mono_ms());
+	ld__api_counters__init(c);
+	c->has_entries_signed = c->has_entries_ingested = c->has_escalations = true;
+	c->has_store_bytes = c->has_blob_bytes = true;
+	c->has_evidence_bytes_in = c->has_evidence_bytes_out = true;
+	c->entries_signed = s->entries_signed;
+	c->entries_ingested = s->entries_ingested;
+	c->escalations = s->escalations;
+	c->store_bytes = s->store_bytes;
+	c->blob_bytes = s->blob_bytes;
+	c->evidence_bytes_in = n->bx ? n->bx->rx : 0;
+	c->evidence_bytes_out = n->bx ? n->bx->sent : 0;
+	for (size_t i = 0; i < s->n_refused; i++) {
+		ld__api_count__init(&o->refused[i]);
+		o->refused[i].name = (char *)ld_stats_reason(s->refused[i].err);
+		o->refused[i].has_count = true;
+		o->refused[i].count = s->refused[i].count;
+		o->refused_p[i] = &o->refused[i];
+	}
+	c->n_refused = s->n_refused;
+	c->refused = o->refused_p;
+	o->st.counters = c;
 }
 
 int api_status_build(ld_node_t *n, struct status_out *o)
@@ -146,6 +176,7 @@ int api_status_build(ld_node_t *n, struct status_out *o)
 	o->st.heads = a->hp;
 	o->st.n_alerts = a->ap ? a->na : 0;
 	o->st.alerts = a->ap;
+	counters_fill(n, o);
 	if (n->revoked) {
 		o->st.has_revoked = o->st.has_revoked_ms = true;
 		o->st.revoked = true;

@@ -299,8 +299,29 @@ out:
 	ld_action_destroy(&a);
 }
 
+/* The answer-time histogram on the API: the summaries' 16 buckets per
+ * doubling (casesum.h) merged into one per doubling from 1 s, enough for a
+ * chart and a few dozen numbers per region. */
+#define VIEW_HIST 33
+
+static unsigned hist_group(unsigned b)
+{
+	return b == 0 ? 0 : (b + 15) / 16;
+}
+
+static void hist_fill(Ld__ApiViewRegion *vr, const ld_view_region_t *x, uint32_t *out)
+{
+	memset(out, 0, VIEW_HIST * sizeof(*out));
+	for (unsigned b = 0; b < LD_ANSWER_BUCKETS; b++)
+		out[hist_group(b) < VIEW_HIST ? hist_group(b) : VIEW_HIST - 1] += x->hist[b];
+	vr->n_answer_hist = VIEW_HIST;
+	vr->answer_hist = out;
+}
+
 void api_view(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 {
+	int64_t bounds[VIEW_HIST];
+	uint32_t *hists = NULL;
 	Ld__ApiResponse resp = api_ok(LD__API_TYPE__API_VIEW);
 	Ld__ApiView av = LD__API_VIEW__INIT;
 	ld_view_filter_t f = {
@@ -336,7 +357,8 @@ void api_view(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 	vrp = calloc(v->n_regions + 1, sizeof(*vrp));
 	parts = calloc(n_parts + 1, sizeof(*parts));
 	pp = calloc(n_parts + 1, sizeof(*pp));
-	if (!vc || !vcp || !va || !vap || !vr || !vrp || !parts || !pp) {
+	hists = calloc((v->n_regions + 1) * VIEW_HIST, sizeof(*hists));
+	if (!vc || !vcp || !va || !vap || !vr || !vrp || !parts || !pp || !hists) {
 		api_respond_err(n, c, LD__API_TYPE__API_VIEW, -ENOMEM, NULL);
 		goto out;
 	}
@@ -395,8 +417,13 @@ void api_view(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 		vr[i].awaiting = x->awaiting;
 		vr[i].overdue = x->overdue;
 		vr[i].median_answer_ms = x->median_answer_ms;
+		hist_fill(&vr[i], x, hists + i * VIEW_HIST);
 		vrp[i] = &vr[i];
 	}
+	for (unsigned g = 0; g < VIEW_HIST; g++)
+		bounds[g] = (int64_t)1000 << g;
+	av.n_answer_buckets_ms = VIEW_HIST;
+	av.answer_buckets_ms = bounds;
 	av.has_now_ms = true;
 	av.now_ms = v->now_ms;
 	av.n_cases = v->n_cases;
@@ -424,6 +451,7 @@ out:
 	free(vrp);
 	free(parts);
 	free(pp);
+	free(hists);
 	ld_view_destroy(&v);
 }
 

@@ -271,6 +271,8 @@ void ld_escalate_tick(ld_node_t *n, int64_t mono)
 	if (r < 0) {
 		log_error("cannot sign %zu escalation(s): %s", ne, ld_strerror(r));
 	} else {
+		n->stats.entries_signed += ne;
+		n->stats.escalations += ne;
 		for (size_t i = 0; i < ne; i++)
 			log_info("escalated: %s (deadline passed %lld s ago)", e[i].note,
 				 (long long)((now - e[i].m.deadline_ms) / 1000));

@@ -223,11 +223,13 @@ static int receipt_append(ld_node_t *n, struct receipts *rc)
 	q.n_audience = rc->n_aud;
 	r = ld_store_append(n->store, &q, 1, NULL);
 	free(buf);
-	if (r < 0)
+	if (r < 0) {
 		log_error("cannot write delivery receipt for %zu entries: %s", rc->n,
 			  ld_strerror(r));
-	else
+	} else {
+		n->stats.entries_signed++;
 		ld_outbox_announce(n->outbox, n->conf->id);
+	}
 	return r;
 }
 
@@ -308,6 +310,9 @@ static void judge(ld_node_t *n, struct pending *p, const ld_ingest_batch_t *b, s
 	int st = p->parse_err ? p->parse_err : b->status;
 
 	p->l->entries_in += b->n_new;
+	n->stats.entries_ingested += b->n_new;
+	if (st < 0)
+		ld_stats_refused(&n->stats, st);
 	if (b->n_new) {
 		ld_outbox_announce(n->outbox, feed);
 		if (ld_store_root_id(n->store) && !strcmp(feed, ld_store_root_id(n->store)))

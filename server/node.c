@@ -195,73 +195,97 @@ static int load_identity(ld_node_t *n, char *err, size_t errsz)
 	return 0;
 }
 
-/* Bind the local API. Called after the store is locked, so a second daemon
- * on the same data has stopped before it could touch the socket; the probe
- * stops one on other data configured with the same api. libzmq unlinks the
- * path before binding, which is what lets a killed daemon's stale socket be
- * replaced, and why nothing may reach the bind while another listens. */
-static int api_bind(ld_node_t *n, char *err, size_t errsz)
+/* Bind a local API socket: 'ep' ([node] 'key'), its file created with
+ * 'mode' (the socket takes 0777 less the umask). Called after the store is
+ * locked, so a second daemon on the same data has stopped before it could
+ * touch the socket; the probe stops one on other data configured with the
+ * same path. libzmq unlinks the path before binding, which is what lets a
+ * killed daemon's stale socket be replaced, and why nothing may reach the
+ * bind while another listens. */
+static int api_bind_one(ld_node_t *n, const char *key, const char *ep, bool private_dir,
+			mode_t mode, void **ret_sock, dev_t *ret_dev, ino_t *ret_ino, char *err,
+			size_t errsz)
 {
-	const char *path = ld_ipc_path(n->conf->api);
+	const char *path = ld_ipc_path(ep);
 	int zero = 0, r;
 	int64_t maxmsg = LD_FRAME_MAX;
 	struct stat st;
 	mode_t old;
+	void *sock;
 
 	if (path) {
-		if ((r = ld_api_dir_prepare(path, n->conf->api_default, err, errsz)) < 0)
+		if ((r = ld_api_dir_prepare(path, private_dir, err, errsz)) < 0)
 			return r;
 		r = ld_ipc_probe(path);
 		if (r == 0 || r == -EACCES || r == -EPERM) {
 			snprintf(err, errsz,
 				 "the local API socket %s %s (another liandongd with the "
-				 "same [node] api?): stop it, or give this node its own "
-				 "api = ipc:///PATH.sock under [node] in %s",
+				 "same [node] %s?): stop it, or give this node its own "
+				 "%s = ipc:///PATH.sock under [node] in %s",
 				 path,
 				 r == 0 ? "is in use by a running process"
 					: "belongs to another user, whose process may be using it",
-				 n->conf->path);
+				 key, key, n->conf->path);
 			return -EADDRINUSE;
 		}
 		if (r == -ENOTSOCK) {
 			snprintf(err, errsz,
 				 "%s is in the way of the local API socket: it is a file, "
-				 "not a socket; move it away or change [node] api in %s",
-				 path, n->conf->path);
+				 "not a socket; move it away or change [node] %s in %s",
+				 path, key, n->conf->path);
 			return r;
 		}
 	}
-	n->api = zmq_socket(n->ctx, ZMQ_ROUTER);
-	if (!n->api)
+	sock = zmq_socket(n->ctx, ZMQ_ROUTER);
+	if (!sock)
 		return -errno;
-	zmq_setsockopt(n->api, ZMQ_LINGER, &zero, sizeof(zero));
-	zmq_setsockopt(n->api, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
-	/* The API socket file is created 0600 (a socket takes 0777 less the
-	 * umask): only this node's user may connect. */
-	old = umask(0177);
-	r = zmq_bind(n->api, n->conf->api) < 0 ? -errno : 0;
+	*ret_sock = sock;
+	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof(zero));
+	zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
+	old = umask(0777 & ~mode);
+	r = zmq_bind(sock, ep) < 0 ? -errno : 0;
 	umask(old);
 	if (r < 0) {
-		snprintf(err, errsz, "binding the local API %s: %s", n->conf->api,
+		snprintf(err, errsz, "binding the local API %s ([node] %s): %s", ep, key,
 			 zmq_strerror(-r));
 		return r;
 	}
 	if (path && lstat(path, &st) == 0) {
-		n->api_dev = st.st_dev;
-		n->api_ino = st.st_ino;
+		*ret_dev = st.st_dev;
+		*ret_ino = st.st_ino;
 	}
 	return 0;
 }
 
+/* The API socket file is 0600: only this node's user may connect. The
+ * read-only one is 0660: the group of a web server may read through it
+ * (if its directory lets the group in), never sign. */
+static int api_bind(ld_node_t *n, char *err, size_t errsz)
+{
+	int r = api_bind_one(n, "api", n->conf->api, n->conf->api_default, 0600, &n->api,
+			     &n->api_dev, &n->api_ino, err, errsz);
+
+	if (r == 0 && n->conf->api_ro)
+		r = api_bind_one(n, "api_ro", n->conf->api_ro, false, 0660, &n->api_ro,
+				 &n->api_ro_dev, &n->api_ro_ino, err, errsz);
+	return r;
+}
+
 /* libzmq 4.3 leaves the socket file behind when the socket closes: remove it
  * on a clean stop, unless something else has taken its place since. */
-static void api_unlink(ld_node_t *n)
+static void unlink_ours(const char *ep, dev_t dev, ino_t ino)
 {
-	const char *path = n->api_ino ? ld_ipc_path(n->conf->api) : NULL;
+	const char *path = ino && ep ? ld_ipc_path(ep) : NULL;
 	struct stat st;
 
-	if (path && lstat(path, &st) == 0 && st.st_dev == n->api_dev && st.st_ino == n->api_ino)
+	if (path && lstat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
 		unlink(path);
+}
+
+static void api_unlink(ld_node_t *n)
+{
+	unlink_ours(n->conf->api, n->api_dev, n->api_ino);
+	unlink_ours(n->conf->api_ro, n->api_ro_dev, n->api_ro_ino);
 }
 
 int ld_node_new(ld_config_t *conf, ld_node_t **ret)
@@ -356,10 +380,10 @@ int ld_node_listen(ld_node_t *n)
 		goto fail;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	log_info("liandongd %s ready: data %s, peers bind %s, api %s, %zu configured peer(s), "
-		 "roster of %zu",
+	log_info("liandongd %s ready: data %s, peers bind %s, api %s, read-only api %s, %zu "
+		 "configured peer(s), roster of %zu",
 		 conf->id, conf->data_dir, conf->bind ? conf->bind : "(none)", conf->api,
-		 conf->n_peers, ld_access_count(n->access));
+		 conf->api_ro ? conf->api_ro : "(none)", conf->n_peers, ld_access_count(n->access));
 	return 0;
 fail:
 	log_error("%s", err[0] ? err : ld_strerror(r));
@@ -474,13 +498,16 @@ int ld_node_run(ld_node_t *n)
 	static const ld_peer_rx_t rx = {.handle = ld_frame_handle, .full = ld_ingest_full};
 
 	while (!n->stopping) {
-		zmq_pollitem_t items[4 + LD_MAX_LINKS];
-		size_t ni = 0;
+		zmq_pollitem_t items[5 + LD_MAX_LINKS];
+		size_t ni = 0, ro;
 		int rc;
 
 		items[ni++] = (zmq_pollitem_t){.fd = n->sigfd, .events = ZMQ_POLLIN};
 		items[ni++] = (zmq_pollitem_t){.socket = n->zap, .events = ZMQ_POLLIN};
 		items[ni++] = (zmq_pollitem_t){.socket = n->api, .events = ZMQ_POLLIN};
+		ro = n->api_ro ? ni : 0;
+		if (n->api_ro)
+			items[ni++] = (zmq_pollitem_t){.socket = n->api_ro, .events = ZMQ_POLLIN};
 		if (n->router)
 			items[ni++] = (zmq_pollitem_t){.socket = n->router, .events = ZMQ_POLLIN};
 		for (size_t i = 0; i < n->n_links; i++)
@@ -513,7 +540,9 @@ int ld_node_run(ld_node_t *n)
 		ld_ingest_round(n);
 		ld_sync_schedule(n);
 		if (items[2].revents & ZMQ_POLLIN)
-			ld_api_handle(n);
+			ld_api_handle(n, n->api, false);
+		if (ro && (items[ro].revents & ZMQ_POLLIN))
+			ld_api_handle(n, n->api_ro, true);
 		ld_node_drain(n);
 		ld_node_timers(n, ld_mono_ms(), rc == 0);
 	}
@@ -533,6 +562,8 @@ void ld_node_destroy(ld_node_t **n_p)
 		zmq_close(n->router);
 	if (n->api)
 		zmq_close(n->api);
+	if (n->api_ro)
+		zmq_close(n->api_ro);
 	if (n->zap)
 		zmq_close(n->zap);
 	if (n->ctx)

@@ -31,6 +31,7 @@
 #include "server/history.h"
 #include "server/outbox.h"
 #include "server/peer.h"
+#include "server/stats.h"
 #include "server/sync.h"
 
 struct ld_blobx;
@@ -55,6 +56,9 @@ struct ld_node {
 	void *ctx, *router, *zap, *api;
 	dev_t api_dev; /* the API socket file bound (ino 0: none), */
 	ino_t api_ino; /* removed at the end if it is still ours */
+	void *api_ro;  /* the read-only API ([node] api_ro), or NULL */
+	dev_t api_ro_dev;
+	ino_t api_ro_ino;
 	int sigfd;
 	ld_node_tap_t tap; /* frame/answer set: output goes there */
 	link_t *links[LD_MAX_LINKS];
@@ -76,6 +80,7 @@ struct ld_node {
 	bool revoked;		    /* the root revoked this node: sign nothing */
 	ld_revocation_t revocation; /* by which roster entry, when revoked */
 	ld_blobs_t *blobs;	    /* evidence files (DATA/blobs) */
+	ld_stats_t stats;	    /* counters for operators (stats.h) */
 	struct ld_blobx *bx;	    /* their transfers (blobx.c) */
 };
 
@@ -84,7 +89,8 @@ struct ld_node {
  * and returns -errno. Caller owns *ret (ld_node_destroy). */
 int ld_node_new(ld_config_t *conf, ld_node_t **ret);
 
-/* Bind and connect: ZAP, the peer ROUTER, the API socket, the DEALERs to
+/* Bind and connect: ZAP, the peer ROUTER, the API socket (and the
+ * read-only one if configured), the DEALERs to
  * configured peers, SIGTERM/SIGINT. On failure logs why; -errno. */
 int ld_node_listen(ld_node_t *n);
 

@@ -44,6 +44,9 @@ const char *ld_strerror(int err)
 		return "this node is revoked by the root: nothing it signs would be accepted";
 	case LD_EREFUSED:
 		return "the case rules refuse it: every node would mark it refused";
+	case LD_EREADONLY:
+		return "read-only API: this socket answers reads only (nothing is signed, written or "
+		       "fetched through it)";
 	default:
 		return strerror(-err);
 	}

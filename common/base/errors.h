@@ -27,6 +27,7 @@ enum {
 	LD_ENOTMEMBER = -ENXIO,		/* a node named is not a current roster member */
 	LD_ESELFREVOKED = -ENOTRECOVERABLE, /* this node is revoked: it signs nothing more */
 	LD_EREFUSED = -EPERM,		    /* the case/action rules refuse it (the rule is said) */
+	LD_EREADONLY = -EROFS, /* a request that would sign, write or fetch, on the read-only API */
 };
 
 /* A short, operator-facing description of 'err' (negative or positive errno,

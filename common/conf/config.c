@@ -76,6 +76,34 @@ static bool endpoint_valid(const char *v)
 	       strlen(v) < 1024 && !strchr(v, ' ');
 }
 
+/* [web]: what liandong-web reads (the daemon only checks the form). */
+static int web_key(struct parse *p, const char *section, const char *name, const char *value)
+{
+	ld_config_t *c = p->c;
+	char **slot;
+
+	if (!strcmp(name, "listen"))
+		slot = &c->web_listen;
+	else if (!strcmp(name, "regions"))
+		slot = &c->web_regions;
+	else if (!strcmp(name, "tls_cert"))
+		slot = &c->web_tls_cert;
+	else if (!strcmp(name, "tls_key"))
+		slot = &c->web_tls_key;
+	else if (!strcmp(name, "accounts"))
+		slot = &c->web_accounts;
+	else
+		return fail(p, section, name,
+			    "unknown key (listen, regions, tls_cert, tls_key, accounts)");
+	if (!value[0])
+		return fail(p, section, name, "empty value");
+	if (slot == &c->web_listen && (!strchr(value, ':') || strchr(value, ' ')))
+		return fail(p, section, name, "expected ADDR:PORT, e.g. 127.0.0.1:8480");
+	free(*slot);
+	*slot = slot == &c->web_listen ? strdup(value) : resolve(p, value);
+	return *slot ? 1 : fail(p, section, name, "out of memory");
+}
+
 static int handler(void *ud, const char *section, const char *name, const char *value)
 {
 	struct parse *p = ud;
@@ -135,7 +163,8 @@ static int handler(void *ud, const char *section, const char *name, const char *
 		} else if (!strcmp(name, "curve")) {
 			slot = &c->curve_path;
 			p->seen |= SEEN_CURVE;
-		} else if (!strcmp(name, "bind") || !strcmp(name, "api")) {
+		} else if (!strcmp(name, "bind") || !strcmp(name, "api") ||
+			   !strcmp(name, "api_ro")) {
 			char why[1400];
 
 			if (!endpoint_valid(value))
@@ -146,7 +175,7 @@ static int handler(void *ud, const char *section, const char *name, const char *
 
 				snprintf(
 					why + l, sizeof(why) - l, "; %s",
-					!strcmp(name, "api")
+					!strcmp(name, "api") || !strcmp(name, "api_ro")
 						? "put a shorter one under [node], e.g. api = "
 						  "ipc:///run/liandong/NODE.sock, or remove the line "
 						  "for the default (a short path in a private runtime "
@@ -154,15 +183,23 @@ static int handler(void *ud, const char *section, const char *name, const char *
 						: "use a shorter ipc:// path or a tcp:// endpoint");
 				return fail(p, section, name, why);
 			}
-			slot = !strcmp(name, "bind") ? &c->bind : &c->api;
+			if (!strcmp(name, "api_ro") && strncmp(value, "ipc://", 6))
+				return fail(
+					p, section, name,
+					"must be an ipc:// endpoint (the read-only API is local "
+					"only)");
+			slot = !strcmp(name, "bind")  ? &c->bind
+			       : !strcmp(name, "api") ? &c->api
+						      : &c->api_ro;
 		} else {
 			return fail(p, section, name, "unknown key");
 		}
 		if (!value[0])
 			return fail(p, section, name, "empty value");
 		free(*slot);
-		*slot = !strcmp(name, "bind") || !strcmp(name, "api") ? strdup(value)
-								      : resolve(p, value);
+		*slot = slot == &c->bind || slot == &c->api || slot == &c->api_ro
+				? strdup(value)
+				: resolve(p, value);
 		return *slot ? 1 : fail(p, section, name, "out of memory");
 	}
 	if (!strcmp(section, "peers")) {
@@ -257,6 +294,8 @@ static int handler(void *ud, const char *section, const char *name, const char *
 			return fail(p, section, name, "unknown key");
 		return set_uint(p, section, name, value, u, lo, hi);
 	}
+	if (!strcmp(section, "web"))
+		return web_key(p, section, name, value);
 	return fail(p, section, name, "unknown section");
 }
 
@@ -377,6 +416,13 @@ int ld_config_load(const char *path, ld_config_t **ret_conf, char *err, size_t e
 		snprintf(err, errsz, "%s: out of memory", path);
 		goto fail;
 	}
+	if (p.c->api_ro && !strcmp(p.c->api_ro, p.c->api)) {
+		snprintf(err, errsz,
+			 "%s: [node] api_ro is the same socket as api (%s): give the read-only "
+			 "API a path of its own",
+			 path, p.c->api);
+		goto fail;
+	}
 	free(p.base);
 	*ret_conf = p.c;
 	return 0;
@@ -401,7 +447,13 @@ void ld_config_destroy(ld_config_t **conf_p)
 	free(c->curve_path);
 	free(c->bind);
 	free(c->api);
+	free(c->api_ro);
 	free(c->timezone);
+	free(c->web_listen);
+	free(c->web_regions);
+	free(c->web_tls_cert);
+	free(c->web_tls_key);
+	free(c->web_accounts);
 	free(c);
 	*conf_p = NULL;
 }

@@ -8,6 +8,8 @@
  *   root = root.pub                   ; root authority public key (hex or file)
  *   bind = tcp://127.0.0.1:7401       ; where peers connect (optional)
  *   api = ipc:///run/liandong/x.sock  ; local API (default: see common/apisock.h)
+ *   api_ro = ipc:///run/liandong/x-ro.sock ; read-only local API (optional): answers
+ *                                     ; reads only, for liandong-web (socket 0660)
  *   log_level = info                  ; error, warn, info, debug
  *   timezone = Asia/Shanghai          ; zone of dates `liandong` reads and shows
  *                                     ; (default: TZ, else the system's zone)
@@ -31,6 +33,13 @@
  *   [evidence]             ; evidence files sent to and fetched from peers
  *   rate_limit_mb = 0      ; MB/s this node sends to all peers together; 0 = no limit
  *   window_kb = 16384      ; bytes of chunks asked for ahead when fetching
+ *
+ *   [web]                  ; liandong-web, the command wall (read by it, not the daemon)
+ *   listen = 127.0.0.1:8480 ; ADDR:PORT; beyond loopback needs the three below
+ *   regions = regions.tsv  ; lines CODE<TAB>NAME: region names shown on the wall
+ *   tls_cert = web.crt     ; PEM certificate and key (TLS)
+ *   tls_key = web.key
+ *   accounts = web.accounts ; lines user:role:hash (liandong-web passwd USER)
  *
  * Relative paths are relative to the config file's directory. A peer's curve
  * public key (40 Z85 characters) is needed only until the roster is known.
@@ -65,6 +74,7 @@ typedef struct ld_config {
 	uint8_t root_pub[LD_PUBKEY_LEN];
 	char *bind; /* NULL: accept no incoming links */
 	char *api;
+	char *api_ro;	  /* NULL: no read-only API socket */
 	char *timezone;	  /* NULL: the system's (or TZ) */
 	bool api_default; /* api was not set: computed by ld_api_default() */
 	int log_level;	  /* 0 error, 1 warn, 2 info, 3 debug */
@@ -75,6 +85,8 @@ typedef struct ld_config {
 		sla_answer_days;
 	ld_peer_conf_t peers[LD_MAX_PEERS];
 	size_t n_peers;
+	/* [web]: liandong-web's settings (paths resolved; NULL when not set). */
+	char *web_listen, *web_regions, *web_tls_cert, *web_tls_key, *web_accounts;
 } ld_config_t;
 
 /* Load 'path'. On error returns -errno and writes a message naming the file,
