@@ -134,8 +134,10 @@ int cli_output(json_t *o, bool json, void (*text)(json_t *o));
 
 /* Render the JSON object 'o' for people: "label: value" lines at 'indent'
  * spaces, times in the operator's zone, multi-line text indented, nested
- * objects and lists below their label. */
-void cli_render(FILE *f, json_t *o, int indent);
+ * objects and lists below their label. Labels in the operator's language;
+ * if 'desc' (may be NULL) is the message 'o' was made from (ld_pb_json),
+ * its enum values too. */
+void cli_render(FILE *f, json_t *o, int indent, const ProtobufCMessageDescriptor *desc);
 
 /* Print 'j' (indented, the invalid_utf8 flag added) and release nothing:
  * the caller still owns j. 0, or an exit code. */
@@ -257,5 +259,11 @@ int cli_sign_json(struct ldc *cl, uint32_t kind, const char *const *aud, size_t 
 /* "WHAT signed as FEED #SEQ (FEED:SEQ)" for the result 'o' of a signing. */
 void cli_signed_text(const char *what, json_t *o);
 
-/* Print "liandong: <msg>" to stderr; returns 'code'. */
+/* Print "liandong: <msg>" to stderr; returns 'code'. 'fmt' is a message
+ * of the catalogue (client/po): printed translated into the operator's
+ * language (client/i18n.h); its arguments are not (translate words with
+ * _() where they are chosen). */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ld_strerror(r) in the operator's language (borrowed, static). */
+const char *cli_strerror(int r);

@@ -18,6 +18,8 @@
 
 #include "client/cli.h"
 #include "client/docs.h"
+#include "client/i18n.h"
+#include "common/feed/kinds.h"
 #include "common/feed/pbjson.h"
 #include "common/base/text.h"
 
@@ -241,9 +243,10 @@ static void put_lines(FILE *f, const char *s, int col)
 	fprintf(f, "%s\n", s);
 }
 
-static void render_value(FILE *f, const char *key, json_t *v, int indent);
+static void render_value(FILE *f, const char *key, json_t *v, int indent,
+			 const ProtobufCMessageDescriptor *desc);
 
-void cli_render(FILE *f, json_t *o, int indent)
+void cli_render(FILE *f, json_t *o, int indent, const ProtobufCMessageDescriptor *desc)
 {
 	const char *key;
 	json_t *v;
@@ -259,29 +262,57 @@ void cli_render(FILE *f, json_t *o, int indent)
 			if (json_is_integer(json_object_get(o, twin)))
 				continue;
 		}
-		render_value(f, key, v, indent);
+		render_value(f, key, v, indent, desc);
 	}
 }
 
-static void render_value(FILE *f, const char *key, json_t *v, int indent)
+/* The message a field of 'desc' holds, to render it with its own fields. */
+static const ProtobufCMessageDescriptor *field_message(const ProtobufCMessageDescriptor *desc,
+						       const char *key)
+{
+	const ProtobufCFieldDescriptor *fd =
+		desc ? protobuf_c_message_descriptor_get_field_by_name(desc, key) : NULL;
+
+	return fd && fd->type == PROTOBUF_C_TYPE_MESSAGE ? fd->descriptor : NULL;
+}
+
+/* A string value for people: an enum's value (by its short name) in the
+ * operator's language; anything else (what a unit wrote) as it is. */
+static const char *value_text(const ProtobufCMessageDescriptor *desc, const char *key,
+			      const char *s)
+{
+	const ProtobufCFieldDescriptor *fd =
+		desc ? protobuf_c_message_descriptor_get_field_by_name(desc, key) : NULL;
+	const ProtobufCEnumDescriptor *e = !fd ? NULL
+					   : fd->type == PROTOBUF_C_TYPE_ENUM
+						   ? fd->descriptor
+						   : ld_field_enum(desc, key);
+
+	return e ? cli_term(e->name, s) : s;
+}
+
+static void render_value(FILE *f, const char *key, json_t *v, int indent,
+			 const ProtobufCMessageDescriptor *desc)
 {
 	size_t l = strlen(key);
-	char label[96], buf[160];
+	char name[96], buf[160];
+	const char *label;
 	int col;
 
-	snprintf(label, sizeof(label), "%.*s",
+	snprintf(name, sizeof(name), "%.*s",
 		 (int)(l > 3 && !strcmp(key + l - 3, "_ms") ? l - 3 : l), key);
-	for (char *p = label; *p; p++)
+	for (char *p = name; *p; p++)
 		if (*p == '_')
 			*p = ' ';
-	col = indent + (int)strlen(label) + 2;
+	label = cli_term("field", name);
+	col = indent + (int)ld_text_width(label, strlen(label)) + 2;
 	if (json_is_object(v)) {
 		if (ref_text(v, buf, sizeof(buf))) {
 			fprintf(f, "%*s%s: %s\n", indent, "", label, buf);
 			return;
 		}
 		fprintf(f, "%*s%s:\n", indent, "", label);
-		cli_render(f, v, indent + 2);
+		cli_render(f, v, indent + 2, field_message(desc, key));
 	} else if (json_is_array(v)) {
 		size_t i;
 		json_t *x;
@@ -297,7 +328,8 @@ static void render_value(FILE *f, const char *key, json_t *v, int indent)
 					ref_text(x, buf, sizeof(buf));
 				else if (json_is_string(x))
 					snprintf(buf, sizeof(buf), "%s",
-						 cli_1l(json_string_value(x)));
+						 cli_1l(value_text(desc, key,
+								   json_string_value(x))));
 				else
 					snprintf(buf, sizeof(buf), "%lld",
 						 (long long)json_integer_value(x));
@@ -310,17 +342,17 @@ static void render_value(FILE *f, const char *key, json_t *v, int indent)
 		json_array_foreach(v, i, x)
 		{
 			fprintf(f, "%*s- #%zu\n", indent + 2, "", i + 1);
-			cli_render(f, x, indent + 4);
+			cli_render(f, x, indent + 4, field_message(desc, key));
 		}
 	} else if (json_is_string(v)) {
 		fprintf(f, "%*s%s: ", indent, "", label);
-		put_lines(f, json_string_value(v), col);
+		put_lines(f, value_text(desc, key, json_string_value(v)), col);
 	} else if (json_is_integer(v) && l > 3 && !strcmp(key + l - 3, "_ms")) {
 		cli_fmt_time(json_integer_value(v), buf, sizeof(buf));
 		fprintf(f, "%*s%s: %s\n", indent, "", label, buf);
 	} else if (json_is_integer(v)) {
 		fprintf(f, "%*s%s: %lld\n", indent, "", label, (long long)json_integer_value(v));
 	} else if (json_is_boolean(v)) {
-		fprintf(f, "%*s%s: %s\n", indent, "", label, json_is_true(v) ? "yes" : "no");
+		fprintf(f, "%*s%s: %s\n", indent, "", label, json_is_true(v) ? _("yes") : _("no"));
 	}
 }

@@ -8,6 +8,7 @@
 #include <sys/random.h>
 
 #include "client/cli.h"
+#include "client/i18n.h"
 #include "client/ldclient.h"
 #include "common/feed/entry.h"
 #include "common/base/errors.h"
@@ -63,7 +64,8 @@ int cli_time_arg(const char *cmd, const char *opt, const char *arg, bool end_of_
 				"(check the day of the month, hours 00-23, minutes "
 				"00-59)",
 				cmd, opt, q);
-	return cli_fail(EXIT_USAGE, "%s: %s '%.80s' is not a date: " LD_TIME_FORMS, cmd, opt, q);
+	return cli_fail(EXIT_USAGE, "%s: %s '%.80s' is not a date: %s", cmd, opt, q,
+			_(LD_TIME_FORMS));
 }
 
 int cli_text_arg(const char *cmd, const char *opt, const char *value, const char *field)
@@ -80,8 +82,8 @@ int cli_text_arg(const char *cmd, const char *opt, const char *value, const char
 		return cli_fail(EXIT_USAGE,
 				"%s: %s is too long: %zu bytes, at most %zu%s ('%.80s')", cmd, opt,
 				len, lim.max_bytes,
-				lim.multiline ? "; long text can come from a file" : "", q);
-	return cli_fail(EXIT_USAGE, "%s: %s %s: '%.80s'", cmd, opt, bad, q);
+				lim.multiline ? _("; long text can come from a file") : "", q);
+	return cli_fail(EXIT_USAGE, "%s: %s %s: '%.80s'", cmd, opt, _(bad), q);
 }
 
 int cli_text_file(const char *cmd, const char *opt, const char *path, const char *field, char **ret)
@@ -140,7 +142,7 @@ int cli_deadline_ahead(const char *cmd, const char *opt, const char *arg, int64_
 		return 0;
 	cli_fmt_time(t_ms, when, sizeof(when));
 	cli_fmt_time(now, at, sizeof(at));
-	ld_span_format(now - t_ms, ago, sizeof(ago));
+	cli_span(now - t_ms, ago, sizeof(ago));
 	return cli_fail(EXIT_EXPIRED,
 			"%s: %s '%.80s' (%s) passed %s ago (it is now %s); give a later "
 			"date, or a span such as +48h",
@@ -155,9 +157,10 @@ bool cli_note_late(const char *cmd, const char *what, int64_t deadline_ms)
 	if (!deadline_ms || now <= deadline_ms)
 		return false;
 	cli_fmt_time(deadline_ms, when, sizeof(when));
-	ld_span_format(now - deadline_ms, late, sizeof(late));
-	fprintf(stderr, "liandong: %s: note: recorded late, %s after the %s deadline (%s)\n", cmd,
-		late, what, when);
+	cli_span(now - deadline_ms, late, sizeof(late));
+	fprintf(stderr, "liandong: ");
+	fprintf(stderr, _("%s: note: recorded late, %s after the %s deadline (%s)\n"), cmd, late,
+		_(what), when);
 	return true;
 }
 
@@ -289,8 +292,8 @@ int cli_sign_fail(int r, const char *msg, const char *what)
 	/* A revoked node: the daemon signed nothing and says since when. */
 	if (r == LD_ESELFREVOKED)
 		return cli_fail(EXIT_DENIED, "%s refused: this node is %s", what,
-				msg ? msg : ld_strerror(r));
-	return cli_fail(code, "%s refused: %s", what, msg ? msg : ld_strerror(r));
+				msg ? msg : cli_strerror(r));
+	return cli_fail(code, "%s refused: %s", what, msg ? msg : cli_strerror(r));
 }
 
 void cli_aud_add(const char **aud, size_t *n, size_t max, const char *self, const char *node)

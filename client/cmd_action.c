@@ -8,6 +8,7 @@
 
 #include "action.pb-c.h"
 #include "client/cli.h"
+#include "client/i18n.h"
 #include "client/ldclient.h"
 #include "common/domain/action.h"
 #include "common/feed/entry.h"
@@ -437,7 +438,7 @@ static int action_answer(int argc, char **argv, int reply)
 			      : reply == LD__ACTION_REPLY__ACTION_REPLY_ACCEPTED   ? "accept"
 			      : reply == LD__ACTION_REPLY__ACTION_REPLY_DECLINED   ? "decline"
 										   : "report",
-			      "acknowledge-by", late);
+			      N_("acknowledge-by"), late);
 out:
 	if (resp)
 		ld__api_response__free_unpacked(resp, NULL);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "client/cli.h"
+#include "client/i18n.h"
 #include "client/ldclient.h"
 #include "common/store/blob.h"
 #include "common/files/bundle.h"
@@ -110,7 +111,7 @@ static int sign_manifest(ldc_t *cl, ld_bundle_build_t *b, const char *recipient,
 		return r;
 	}
 	if ((r = ld_bundle_build_signed(b, ref->feed, ref->seq, ref->id)) < 0)
-		return cli_fail(EXIT_STORE, "export: %s", ld_strerror(r));
+		return cli_fail(EXIT_STORE, "export: %s", cli_strerror(r));
 	return 0;
 }
 
@@ -151,7 +152,7 @@ static int take_case(ld_bundle_build_t *b, const Ld__ApiCase *k)
 							 it->receipts[j]->receipt->seq);
 	}
 	return r < 0 ? cli_fail(EXIT_STORE, "export: reading the case's entries failed: %s",
-				ld_strerror(r))
+				cli_strerror(r))
 		     : 0;
 }
 
@@ -184,7 +185,7 @@ static int attach_files(ld_bundle_build_t *b, const struct attach *files, size_t
 					files[i].path, ld_hex(files[i].sha, 32, hex), files[i].feed,
 					(unsigned long long)files[i].seq);
 		if (r < 0)
-			return cli_fail(EXIT_STORE, "export: %s", ld_strerror(r));
+			return cli_fail(EXIT_STORE, "export: %s", cli_strerror(r));
 	}
 	return 0;
 }
@@ -204,7 +205,7 @@ static int attach_held(ldc_t *cl, ld_bundle_build_t *b)
 	if (r == -E2BIG)
 		return cli_fail(EXIT_USAGE, "export: more than %d evidence files",
 				LD_BUNDLE_FILES_MAX);
-	return r < 0 ? cli_fail(EXIT_STORE, "export: %s", ld_strerror(r)) : 0;
+	return r < 0 ? cli_fail(EXIT_STORE, "export: %s", cli_strerror(r)) : 0;
 }
 
 static void export_text(json_t *o)
@@ -249,8 +250,8 @@ static int export_case(ldc_t *cl, const char *case_id, const char *outp, const c
 	if (!r && (r = ld_bundle_build_write(b, outp, root, head)) < 0)
 		r = cli_fail(r == -EILSEQ ? EXIT_VERIFY : EXIT_FILE,
 			     "export: writing %s failed: %s", outp,
-			     r == -EILSEQ ? "an evidence file changed while it was copied"
-					  : ld_strerror(r));
+			     r == -EILSEQ ? _("an evidence file changed while it was copied")
+					  : cli_strerror(r));
 	ld__api_response__free_unpacked(resp, NULL);
 	if (r) {
 		ld_bundle_build_destroy(&b);
@@ -381,11 +382,11 @@ int cmd_verify(int argc, char **argv)
 	r = ld_pubkey_parse(root, root_pub);
 	if (r < 0)
 		return cli_fail(EXIT_FILE, "verify: --root %s: %s", root,
-				r == -ENOENT ? "neither 64 hex digits nor an existing file"
-					     : "not an Ed25519 public key");
+				r == -ENOENT ? _("neither 64 hex digits nor an existing file")
+					     : _("not an Ed25519 public key"));
 	r = ld_bundle_verify(path, root_pub, stdout, why, sizeof(why));
 	if (r == 0)
 		return 0;
 	return cli_fail(r == -ENOMEM || r == -EIO ? EXIT_FILE : EXIT_VERIFY, "verify: %s: %s", path,
-			why[0] ? why : ld_strerror(r));
+			why[0] ? why : cli_strerror(r));
 }

@@ -9,6 +9,7 @@
 
 #include "case.pb-c.h"
 #include "client/cli.h"
+#include "client/i18n.h"
 #include "client/ldclient.h"
 #include "common/domain/casefile.h"
 #include "common/feed/entry.h"
@@ -439,9 +440,10 @@ int cmd_supplement(int argc, char **argv)
 		char when[48];
 
 		cli_fmt_time(prev->answer_by_ms, when, sizeof(when));
+		fprintf(stderr, "liandong: ");
 		fprintf(stderr,
-			"liandong: supplement: note: the answer-by date kept (%s) has "
-			"passed; give --answer-by for a new one\n",
+			_("supplement: note: the answer-by date kept (%s) has passed; give "
+			  "--answer-by for a new one\n"),
 			when);
 	}
 	if (ev.n) {
@@ -657,7 +659,7 @@ static int answer(int argc, char **argv, const char *verb)
 	/* The first answer to a referral: say if it came late. */
 	if (r == 0 && !cli_check_only && strcmp(verb, "designate") != 0 &&
 	    k->state == LD__CASE_STATE__CASE_AWAITING_ANSWER && k->has_answer_by_ms)
-		cli_note_late(verb, "answer-by", k->answer_by_ms);
+		cli_note_late(verb, N_("answer-by"), k->answer_by_ms);
 out:
 	free(buf);
 	free(reason.owned);
@@ -705,9 +707,9 @@ int cmd_reindex(int argc, char **argv)
 	ldc_destroy(&cl);
 	if (r < 0)
 		return cli_daemon_fail(r, "reindex");
-	r = resp->ok
-		    ? 0
-		    : cli_fail(EXIT_STORE, "reindex: %s", resp->message ? resp->message : "failed");
+	r = resp->ok ? 0
+		     : cli_fail(EXIT_STORE, "reindex: %s",
+				resp->message ? resp->message : _("failed"));
 	if (!r)
 		printf("views rebuilt from the feeds\n");
 	ld__api_response__free_unpacked(resp, NULL);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "client/cli.h"
+#include "client/i18n.h"
 #include "client/ldclient.h"
 #include "common/feed/entry.h"
 #include "common/base/errors.h"
@@ -215,7 +216,11 @@ static void get_text(json_t *o)
 		       : "not visible here (held redacted: this node is not entitled)");
 	if (json_is_object(content)) {
 		printf("content:\n");
-		cli_render(stdout, content, 2);
+		{
+			const ld_kind_info_t *k = ld_kind_by_name(cli_jstr(o, "kind"));
+
+			cli_render(stdout, content, 2, k ? k->desc : NULL);
+		}
 	} else if (!cli_jtrue(o, "decodes")) {
 		printf("content: does not decode as a %s\n", cli_jstr(o, "label"));
 	}
@@ -247,7 +252,7 @@ int cmd_get(int argc, char **argv)
 		return cli_daemon_fail(r, "get");
 	if (r < 0)
 		return cli_fail(EXIT_VERIFY, "get: the daemon returned an invalid entry: %s",
-				ld_strerror(r));
+				cli_strerror(r));
 	k = ld_kind_info(e->hdr->kind);
 	o = json_object();
 	aud = json_array();
@@ -326,7 +331,7 @@ int cmd_receipts(int argc, char **argv)
 	if (!resp->ok) {
 		r = cli_fail(resp->err == -ENOENT ? EXIT_NO_CASE : EXIT_STORE,
 			     "receipts %s %llu: %s", feed, (unsigned long long)seq,
-			     resp->message ? resp->message : "failed");
+			     resp->message ? resp->message : _("failed"));
 		ld__api_response__free_unpacked(resp, NULL);
 		return r;
 	}

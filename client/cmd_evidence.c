@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "client/cli.h"
+#include "client/i18n.h"
 #include "common/store/blob.h"
 #include "common/files/bundle.h"
 #include "client/ldclient.h"
@@ -231,7 +232,7 @@ static int evidence_add(int argc, char **argv)
 	close(fd);
 	if (r < 0)
 		return cli_fail(EXIT_FILE, "evidence add: %s: %s", file,
-				r == -EISDIR ? "not a regular file" : strerror(-r));
+				r == -EISDIR ? _("not a regular file") : strerror(-r));
 	if (!m.media_type)
 		m.media_type = (char *)media_type(file);
 	m.file_name = strrchr(file, '/') ? strrchr(file, '/') + 1 : (char *)file;

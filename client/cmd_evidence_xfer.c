@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "client/cli.h"
+#include "client/i18n.h"
 #include "client/ldclient.h"
 #include "common/feed/entry.h"
 #include "common/base/errors.h"
@@ -304,10 +305,11 @@ int cmd_evidence_get(int argc, char **argv)
 
 			if (tty && !quiet)
 				fputc('\n', stderr);
-			r = cli_fail(code, "evidence get %s:%llu: %s%s", feed,
-				     (unsigned long long)seq,
-				     code == EXIT_DENIED ? "refused by " : "",
-				     resp->message ? resp->message : ld_strerror(resp->err));
+			r = cli_fail(code,
+				     code == EXIT_DENIED ? "evidence get %s:%llu: refused by %s"
+							 : "evidence get %s:%llu: %s",
+				     feed, (unsigned long long)seq,
+				     resp->message ? resp->message : cli_strerror(resp->err));
 			goto out;
 		}
 		b = resp->blob;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "client/cli.h"
+#include "client/i18n.h"
 #include "common/base/errors.h"
 #include "common/crypto/key.h"
 
@@ -67,7 +68,7 @@ int cmd_key(int argc, char **argv)
 	path = argv[optind];
 	if (!strcmp(verb, "new")) {
 		if ((r = ld_key_generate(&k)) < 0)
-			return cli_fail(EXIT_FILE, "cannot generate a key: %s", ld_strerror(r));
+			return cli_fail(EXIT_FILE, "cannot generate a key: %s", cli_strerror(r));
 		r = ld_key_save(k, path);
 		if (r == -EEXIST) {
 			ld_key_destroy(&k);
@@ -84,7 +85,7 @@ int cmd_key(int argc, char **argv)
 	if (r < 0) {
 		ld_key_destroy(&k);
 		return cli_fail(EXIT_FILE, "%s: %s", path,
-				r == -EINVAL ? "not an Ed25519 private key" : ld_strerror(r));
+				r == -EINVAL ? _("not an Ed25519 private key") : cli_strerror(r));
 	}
 	r = cli_output(key_json(path, k), json, key_text);
 	ld_key_destroy(&k);

@@ -9,6 +9,7 @@
 
 #include "client/cli.h"
 #include "client/docs.h"
+#include "client/i18n.h"
 #include "client/ldclient.h"
 #include "common/conf/apisock.h"
 #include "common/conf/config.h"
@@ -199,9 +200,9 @@ static int init_endpoint(const char *opt, const char *ep)
 				"created)",
 				opt, err,
 				!strcmp(opt, "--api")
-					? ", e.g. --api ipc:///run/liandong/NODE.sock, "
-					  "or leave --api out for the default"
-					: " or a tcp:// endpoint");
+					? _(", e.g. --api ipc:///run/liandong/NODE.sock, "
+					    "or leave --api out for the default")
+					: _(" or a tcp:// endpoint"));
 	return 0;
 }
 
@@ -318,8 +319,8 @@ int cmd_init(int argc, char **argv)
 				id);
 	if (root && (r = ld_pubkey_parse(root, root_pub)) < 0)
 		return cli_fail(EXIT_FILE, "init: --root %s: %s", root,
-				r == -ENOENT ? "neither 64 hex digits nor an existing file"
-					     : "not an Ed25519 public key");
+				r == -ENOENT ? _("neither 64 hex digits nor an existing file")
+					     : _("not an Ed25519 public key"));
 	for (size_t i = 0; i < n_peers; i++) {
 		if (!strchr(peers[i], '=') || !strstr(peers[i], "://"))
 			return cli_fail(EXIT_USAGE,
@@ -357,7 +358,7 @@ int cmd_init(int argc, char **argv)
 		ld_key_destroy(&key);
 		free(api);
 		free(api_ro);
-		return cli_fail(EXIT_FILE, "init: %s: %s", path, ld_strerror(r));
+		return cli_fail(EXIT_FILE, "init: %s: %s", path, cli_strerror(r));
 	}
 	ld_key_public(key, pub);
 	ld_key_destroy(&key);
@@ -365,7 +366,7 @@ int cmd_init(int argc, char **argv)
 	if ((r = ld_curve_create(path, &curve)) < 0) {
 		free(api);
 		free(api_ro);
-		return cli_fail(EXIT_FILE, "init: %s: %s", path, ld_strerror(r));
+		return cli_fail(EXIT_FILE, "init: %s: %s", path, cli_strerror(r));
 	}
 	explicit_bzero(curve.sec, sizeof(curve.sec));
 	if (root_node)
@@ -375,7 +376,7 @@ int cmd_init(int argc, char **argv)
 	if ((r = ld_pubkey_save_hex(root_pub, path)) < 0) {
 		free(api);
 		free(api_ro);
-		return cli_fail(EXIT_FILE, "init: %s: %s", path, ld_strerror(r));
+		return cli_fail(EXIT_FILE, "init: %s: %s", path, cli_strerror(r));
 	}
 
 	snprintf(path, sizeof(path), "%s/liandongd.conf", dir);
@@ -473,11 +474,11 @@ static void fmt_ago(int64_t ms, char *buf, size_t n)
 	char span[24];
 
 	if (!ms) {
-		snprintf(buf, n, "never");
+		snprintf(buf, n, "%s", _("never"));
 		return;
 	}
-	ld_span_format(ld_now_ms() - ms, span, sizeof(span));
-	snprintf(buf, n, "%s ago", span);
+	cli_span(ld_now_ms() - ms, span, sizeof(span));
+	snprintf(buf, n, _("%s ago"), span);
 }
 
 static void status_text(json_t *o)
@@ -485,36 +486,41 @@ static void status_text(json_t *o)
 	json_t *rv = json_object_get(o, "revoked"), *x, *l;
 	size_t i, j;
 
-	printf("node %s (root %s), liandongd %s\n", cli_jstr(o, "node"),
-	       json_is_string(json_object_get(o, "root")) ? cli_jstr(o, "root") : "unknown yet",
+	printf(_("node %s (root %s), liandongd %s\n"), cli_jstr(o, "node"),
+	       json_is_string(json_object_get(o, "root")) ? cli_jstr(o, "root") : _("unknown yet"),
 	       cli_jstr(o, "version")[0] ? cli_jstr(o, "version") : "?");
 	if (json_is_object(rv))
-		printf("\nREVOKED: this node is %s.\nIt signs nothing more: every signing "
-		       "command is refused.\n",
+		printf(_("\nREVOKED: this node is %s.\nIt signs nothing more: every signing "
+			 "command is refused.\n"),
 		       cli_jstr(rv, "text"));
-	printf("\npeers:\n");
+	printf("\n%s\n", _("peers:"));
 	json_array_foreach(json_object_get(o, "peers"), i, x)
 	{
 		json_t *lag = json_object_get(x, "lag");
 		char ago[48];
 
 		fmt_ago(cli_jint(x, "last_seen_ms"), ago, sizeof(ago));
-		printf("  %-20s %-4s %-8s last seen %-12s in %-8lld out %-8lld%s\n",
-		       cli_jstr(x, "node"), cli_jtrue(x, "up") ? "UP" : "DOWN",
-		       cli_jtrue(x, "outgoing") ? "outgoing" : "incoming", ago,
-		       cli_jint(x, "entries_in"), cli_jint(x, "entries_out"),
-		       json_array_size(lag) ? "  lag:" : "");
-		json_array_foreach(lag, j, l)
-			printf("      %-20s peer %lld, here %lld\n", cli_jstr(l, "feed"),
-			       cli_jint(l, "peer_seq"), cli_jint(l, "local_seq"));
+		/* Columns by display width: the words are Chinese in zh_CN. */
+		printf("  %s %s %s ", cli_pad(cli_jstr(x, "node"), 20),
+		       cli_col(cli_jtrue(x, "up") ? _("UP") : _("DOWN"), 4),
+		       cli_col(cli_jtrue(x, "outgoing") ? _("outgoing") : _("incoming"), 8));
+		printf(_("last seen %s in %-8lld out %-8lld"), cli_pad(ago, 12),
+		       cli_jint(x, "entries_in"), cli_jint(x, "entries_out"));
+		printf("%s\n", json_array_size(lag) ? _("  lag:") : "");
+		json_array_foreach(lag, j, l) printf(
+			_("      %s peer %lld, here %lld\n"), cli_pad(cli_jstr(l, "feed"), 20),
+			cli_jint(l, "peer_seq"), cli_jint(l, "local_seq"));
 	}
-	printf("\nfeeds:\n");
+	printf("\n%s\n", _("feeds:"));
 	json_array_foreach(json_object_get(o, "feeds"), i, x)
-		printf("  %-20s seq %-10lld%s\n", cli_jstr(x, "feed"), cli_jint(x, "seq"),
-		       cli_jtrue(x, "frozen") ? "  FROZEN (equivocation)" : "");
-	printf("\nalerts: %s\n", json_array_size(json_object_get(o, "alerts")) ? "" : "none");
+	{
+		printf(_("  %s seq %-10lld"), cli_pad(cli_jstr(x, "feed"), 20), cli_jint(x, "seq"));
+		printf("%s\n", cli_jtrue(x, "frozen") ? _("  FROZEN (equivocation)") : "");
+	}
+	printf("\n%s\n",
+	       json_array_size(json_object_get(o, "alerts")) ? _("alerts:") : _("alerts: none"));
 	json_array_foreach(json_object_get(o, "alerts"), i, x)
-		printf("  ALERT %s: %s\n", cli_jstr(x, "kind"), cli_jstr(x, "text"));
+		printf(_("  ALERT %s: %s\n"), cli_jstr(x, "kind"), cli_jstr(x, "text"));
 }
 
 int cmd_status(int argc, char **argv)
@@ -533,7 +539,7 @@ int cmd_status(int argc, char **argv)
 	if (r < 0)
 		return cli_daemon_fail(r, "status");
 	if (!resp->ok || !resp->status) {
-		r = cli_fail(EXIT_STORE, "status: %s", resp->message ? resp->message : "failed");
+		r = cli_fail(EXIT_STORE, "status: %s", resp->message ? resp->message : _("failed"));
 		ld__api_response__free_unpacked(resp, NULL);
 		return r;
 	}

@@ -9,6 +9,7 @@
 
 #include "client/cli.h"
 #include "client/docs.h"
+#include "client/i18n.h"
 #include "client/ldclient.h"
 #include "common/crypto/curve.h"
 #include "common/feed/entry.h"
@@ -78,7 +79,7 @@ int cli_member(ldc_t *cl, const char *cmd, const char *opt, const char *id)
 						"the roster (%s)",
 						cmd, opt, id,
 						m->revoke_reason ? m->revoke_reason
-								 : "no reason given");
+								 : _("no reason given"));
 			return cli_fail(EXIT_NO_CASE,
 					"%s: %s '%.80s': that unit's membership is not "
 					"valid now (see liandong roster list)",
@@ -94,12 +95,16 @@ int cli_member(ldc_t *cl, const char *cmd, const char *opt, const char *id)
 				"%s: %s '%.80s' is not in the roster: this node holds no "
 				"roster yet (is it linked to its superior?)",
 				cmd, opt, id);
+	if (!k)
+		return cli_fail(EXIT_NO_CASE,
+				"%s: %s '%.80s' is not a member of the roster (liandong roster "
+				"list shows every unit)",
+				cmd, opt, id);
 	return cli_fail(EXIT_NO_CASE,
-			"%s: %s '%.80s' is not a member of the roster%s%s%s%s%s%s%s "
+			"%s: %s '%.80s' is not a member of the roster; did you mean %s%s%s%s%s? "
 			"(liandong roster list shows every unit)",
-			cmd, opt, id, k ? "; did you mean " : "", k ? close[0] : "",
-			k > 1 ? ", " : "", k > 1 ? close[1] : "", k > 2 ? ", " : "",
-			k > 2 ? close[2] : "", k ? "?" : "");
+			cmd, opt, id, close[0], k > 1 ? ", " : "", k > 1 ? close[1] : "",
+			k > 2 ? ", " : "", k > 2 ? close[2] : "");
 }
 
 /* ---- roster add | revoke | rotate ---- */
@@ -154,7 +159,7 @@ static int sign_key_arg(const char *arg, bool file, uint8_t out[LD_PUBKEY_LEN])
 	return cli_fail(access(arg, R_OK) ? EXIT_FILE : EXIT_USAGE,
 			"roster: --sign-key-file %s: %s", q,
 			access(arg, R_OK) ? strerror(errno)
-					  : "neither a public key file nor a private key file");
+					  : _("neither a public key file nor a private key file"));
 }
 
 static int curve_key_arg(const char *arg, bool file, uint8_t out[32])
@@ -402,7 +407,7 @@ int cmd_roster(int argc, char **argv)
 						 "roster %s %s refused by the root: %s "
 						 "(is this the root's node? is the "
 						 "update valid for the current roster?)",
-						 verb, u.node_id, msg ? msg : ld_strerror(r))
+						 verb, u.node_id, msg ? msg : cli_strerror(r))
 				      : cli_sign_fail(r, msg, "roster");
 		free(msg);
 		return rc;
@@ -430,20 +435,25 @@ static void list_text(json_t *o)
 	size_t i;
 
 	if (!json_array_size(members)) {
-		printf("no roster held here yet (the root's roster entries have not arrived)\n");
+		printf("%s\n",
+		       _("no roster held here yet (the root's roster entries have not arrived)"));
 		return;
 	}
-	printf("%-20s %-15s %-7s %-20s %-19s %s\n", "NODE", "KIND", "REGION", "SUPERIOR",
-	       "KEY FINGERPRINT", "NAME");
+	/* Columns by display width: headings, kinds and names may be Chinese. */
+	printf("%s %s %s %s %s %s\n", cli_col(_("NODE"), 20), cli_col(_("KIND"), 15),
+	       cli_col(_("REGION"), 7), cli_col(_("SUPERIOR"), 20),
+	       cli_col(_("KEY FINGERPRINT"), 19), _("NAME"));
 	json_array_foreach(members, i, m)
 	{
 		json_t *sup = json_object_get(m, "superior");
 
-		printf("%-20s %-15s %-7s %-20s %-19s %s%s%s\n", cli_jstr(m, "node"),
-		       cli_jstr(m, "kind"), cli_jstr(m, "region")[0] ? cli_jstr(m, "region") : "-",
-		       json_is_string(sup) ? json_string_value(sup) : "(root)", current_fp(m),
-		       cli_1l(cli_jstr(m, "name")), cli_jtrue(m, "revoked") ? "  REVOKED" : "",
-		       !cli_jtrue(m, "revoked") && !cli_jtrue(m, "current") ? "  (not valid now)"
+		printf("%s %s %s %s %s %s%s%s\n", cli_pad(cli_jstr(m, "node"), 20),
+		       cli_pad(cli_term("ld.NodeKind", cli_jstr(m, "kind")), 15),
+		       cli_pad(cli_jstr(m, "region")[0] ? cli_jstr(m, "region") : "-", 7),
+		       cli_pad(json_is_string(sup) ? json_string_value(sup) : _("(root)"), 20),
+		       cli_pad(current_fp(m), 19), cli_1l(cli_jstr(m, "name")),
+		       cli_jtrue(m, "revoked") ? _("  REVOKED") : "",
+		       !cli_jtrue(m, "revoked") && !cli_jtrue(m, "current") ? _("  (not valid now)")
 									    : "");
 	}
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "client/cli.h"
+#include "client/i18n.h"
 #include "client/ldclient.h"
 #include "common/domain/casefile.h"
 #include "common/views/search.h"
@@ -78,12 +79,13 @@ static json_t *result_json(const Ld__ApiSearchResult *r)
 	return o;
 }
 
-/* One line per case; what is not listed, counted. */
+/* One line per case; what is not listed, counted. Columns by display
+ * width (statuses are Chinese in zh_CN). */
 static void result_text(json_t *o)
 {
 	json_t *cases = json_object_get(o, "cases"), *x;
 	size_t i, n = json_array_size(cases);
-	char when[48], st[128];
+	char when[48], st[256];
 
 	json_array_foreach(cases, i, x)
 	{
@@ -91,18 +93,20 @@ static void result_text(json_t *o)
 
 		cli_fmt_time(cli_jint(x, "referred_ms"), when, sizeof(when));
 		snprintf(st, sizeof(st), "%s%s%s",
-			 cli_jstr(x, "status")[0] ? cli_jstr(x, "status") : "?",
-			 cli_jstr(x, "case_status")[0] ? "/" : "", cli_jstr(x, "case_status"));
-		printf("%-26s %.16s  %-14s %-24s %s%s%s%s\n", cli_jstr(x, "case"), when,
-		       cli_jstr(x, "holder")[0] ? cli_jstr(x, "holder") : "?", st,
-		       cli_1l(cli_jstr(x, "title")), party ? "  [" : "", party ? cli_1l(party) : "",
-		       party ? "]" : "");
+			 cli_jstr(x, "status")[0] ? cli_term("case state", cli_jstr(x, "status"))
+						  : "?",
+			 cli_jstr(x, "case_status")[0] ? "/" : "",
+			 cli_term("ld.CaseStatus", cli_jstr(x, "case_status")));
+		printf("%s %.16s  %s %s %s%s%s%s\n", cli_pad(cli_jstr(x, "case"), 26), when,
+		       cli_pad(cli_jstr(x, "holder")[0] ? cli_jstr(x, "holder") : "?", 14),
+		       cli_pad(st, 24), cli_1l(cli_jstr(x, "title")), party ? "  [" : "",
+		       party ? cli_1l(party) : "", party ? "]" : "");
 	}
 	if (json_is_integer(json_object_get(o, "total")) && (size_t)cli_jint(o, "total") > n)
-		printf("(%zu shown of %lld matching; --limit N shows more)\n", n,
+		printf(_("(%zu shown of %lld matching; --limit N shows more)\n"), n,
 		       cli_jint(o, "total"));
 	else if (!json_is_integer(json_object_get(o, "total")))
-		printf("(%zu shown of at least %lld matching; --limit N shows more)\n", n,
+		printf(_("(%zu shown of at least %lld matching; --limit N shows more)\n"), n,
 		       cli_jint(o, "at_least"));
 }
 
@@ -224,9 +228,9 @@ int cmd_cases(int argc, char **argv)
 			for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 				if (!strcmp(field, names[i]))
 					return cli_fail(EXIT_USAGE, "cases: --%s '%s' %s", field,
-							vals[i], why);
+							vals[i], _(why));
 		}
-		return cli_fail(EXIT_USAGE, "cases: --%s %s", field, why);
+		return cli_fail(EXIT_USAGE, "cases: --%s %s", field, _(why));
 	}
 	q.has_type = true;
 	q.type = LD__API_TYPE__API_SEARCH;
@@ -239,16 +243,16 @@ int cmd_cases(int argc, char **argv)
 		return cli_daemon_fail(r, "cases");
 	if (!resp->ok || !resp->search) {
 		r = cli_fail(resp->err == -EINVAL ? EXIT_USAGE : EXIT_STORE, "cases: %s",
-			     resp->message ? resp->message : "the daemon could not search");
+			     resp->message ? resp->message : _("the daemon could not search"));
 		ld__api_response__free_unpacked(resp, NULL);
 		return r;
 	}
 	if (resp->search->rebuilding)
-		fprintf(stderr,
-			"liandong: cases: note: the search index is being rebuilt (after a "
-			"roster change or an upgrade); cases may be missing until it ends\n");
+		fprintf(stderr, "liandong: %s\n",
+			_("cases: note: the search index is being rebuilt (after a roster change "
+			  "or an upgrade); cases may be missing until it ends"));
 	if (!co.json && !resp->search->n_hits)
-		fprintf(stderr, "liandong: cases: no case matches\n");
+		fprintf(stderr, "liandong: %s\n", _("cases: no case matches"));
 	r = cli_output(result_json(resp->search), co.json, result_text);
 	ld__api_response__free_unpacked(resp, NULL);
 	return r;

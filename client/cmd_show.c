@@ -11,6 +11,7 @@
 
 #include "client/cli.h"
 #include "client/docs.h"
+#include "client/i18n.h"
 #include "client/ldclient.h"
 #include "common/domain/action.h"
 #include "common/domain/casefile.h"
@@ -25,30 +26,59 @@ static void timeline_text(json_t *tl)
 	json_t *x, *r;
 	char when[48];
 
+	printf("\n%s\n", _("timeline (every entry signed by its author and verified on arrival):"));
 	json_array_foreach(tl, i, x)
 	{
 		json_t *content = json_object_get(x, "content");
+		const ld_kind_info_t *k = ld_kind_by_name(cli_jstr(x, "kind"));
 
-		cli_fmt_time(json_integer_value(json_object_get(x, "time_ms")), when, sizeof(when));
-		printf("\n  %s  %s #%lld  %s\n", when,
-		       json_string_value(json_object_get(x, "feed")),
-		       (long long)json_integer_value(json_object_get(x, "seq")),
-		       json_string_value(json_object_get(x, "label")));
-		printf("    %s\n", cli_1l(json_string_value(json_object_get(x, "summary"))));
-		if (json_is_true(json_object_get(x, "refused")))
-			printf("    REFUSED: %s\n",
-			       cli_1l(json_string_value(json_object_get(x, "reason"))));
+		cli_fmt_time(cli_jint(x, "time_ms"), when, sizeof(when));
+		printf("\n  %s  %s #%lld  %s\n", when, cli_jstr(x, "feed"), cli_jint(x, "seq"),
+		       cli_term("entry kind", cli_jstr(x, "label")));
+		printf("    %s\n", cli_1l(cli_jstr(x, "summary")));
+		if (cli_jtrue(x, "refused"))
+			printf(_("    REFUSED: %s\n"), cli_1l(cli_jstr(x, "reason")));
 		if (json_is_object(content))
-			cli_render(stdout, content, 6);
-		else if (!json_is_true(json_object_get(x, "visible")))
-			printf("      (content not visible here: this node holds the entry redacted)\n");
+			cli_render(stdout, content, 6, k ? k->desc : NULL);
+		else if (!cli_jtrue(x, "visible"))
+			printf("      %s\n",
+			       _("(content not visible here: this node holds the entry redacted)"));
 		json_array_foreach(json_object_get(x, "receipts"), j, r)
 		{
-			cli_fmt_time(json_integer_value(json_object_get(r, "time_ms")), when,
-				     sizeof(when));
-			printf("    received by %s at %s (signed receipt)\n",
-			       json_string_value(json_object_get(r, "receiver")), when);
+			cli_fmt_time(cli_jint(r, "time_ms"), when, sizeof(when));
+			printf(_("    received by %s at %s (signed receipt)\n"),
+			       cli_jstr(r, "receiver"), when);
 		}
+	}
+}
+
+static void action_text(const Ld__ApiAction *a)
+{
+	char when[48];
+
+	printf(_("action %s: %s\n"), a->action_id, cli_1l(a->title));
+	printf(_("  %s, %s, "), cli_term("action kind", ld_action_kind_name(a->kind)),
+	       cli_term("ld.Priority", ld_priority_name(a->priority)));
+	if (a->dispatched)
+		printf(_("dispatched by %s"), a->dispatcher);
+	else
+		printf("%s", _("dispatched by (dispatch not held here)"));
+	if (a->ack_by_ms) {
+		cli_fmt_time(a->ack_by_ms, when, sizeof(when));
+		printf(_("; acknowledge by %s"), when);
+	}
+	printf("\n\n%s\n", _("participants:"));
+	for (size_t i = 0; i < a->n_participants; i++) {
+		const Ld__ApiParticipant *p = a->participants[i];
+
+		printf("  %s %s %s%s%s%s\n", cli_pad(p->node_id, 20),
+		       cli_col(cli_term("ld.ParticipantRole", ld_role_name(p->role)), 9),
+		       cli_col(cli_term("participant state", p->state), 16),
+		       p->overdue ? _("  OVERDUE (not acknowledged in time)") : "",
+		       p->escalated ? _(", ESCALATED") : "",
+		       p->not_visible
+			       ? _("  (an answer of it is held here unreadable: its state is unknown)")
+			       : "");
 	}
 }
 
@@ -58,7 +88,6 @@ static int show_action(ldc_t *cl, const char *id, bool json)
 	Ld__ApiResponse *resp;
 	Ld__ApiAction *a;
 	json_t *o;
-	char when[48];
 	int r;
 
 	q.has_type = true;
@@ -81,24 +110,7 @@ static int show_action(ldc_t *cl, const char *id, bool json)
 	if (json) {
 		r = cli_json_dump(o);
 	} else {
-		printf("action %s: %s\n  %s, %s, dispatched by %s", a->action_id, cli_1l(a->title),
-		       ld_action_kind_name(a->kind), ld_priority_name(a->priority),
-		       a->dispatched ? a->dispatcher : "(dispatch not held here)");
-		if (a->ack_by_ms) {
-			cli_fmt_time(a->ack_by_ms, when, sizeof(when));
-			printf("; acknowledge by %s", when);
-		}
-		printf("\n\nparticipants:\n");
-		for (size_t i = 0; i < a->n_participants; i++)
-			printf("  %-20s %-9s %-16s%s%s%s\n", a->participants[i]->node_id,
-			       ld_role_name(a->participants[i]->role), a->participants[i]->state,
-			       a->participants[i]->overdue ? "  OVERDUE (not acknowledged in time)"
-							   : "",
-			       a->participants[i]->escalated ? ", ESCALATED" : "",
-			       a->participants[i]->not_visible ? "  (an answer of it is held here "
-								 "unreadable: its state is unknown)"
-							       : "");
-		printf("\ntimeline (every entry signed by its author and verified on arrival):\n");
+		action_text(a);
 		timeline_text(json_object_get(o, "timeline"));
 		r = 0;
 	}
@@ -111,22 +123,23 @@ static void case_text(const Ld__ApiCase *k, json_t *o)
 {
 	char when[48], rep[48];
 
-	printf("case %s: %s\n", k->case_id, cli_1l(k->title));
+	printf(_("case %s: %s\n"), k->case_id, cli_1l(k->title));
 	if (k->opened) {
-		printf("  referred by %s to %s; status: %s", k->referrer, k->holder, k->status);
+		printf(_("  referred by %s to %s; status: %s"), k->referrer, k->holder,
+		       cli_term("case state", k->status));
 		if (k->answer_by_ms) {
 			cli_fmt_time(k->answer_by_ms, when, sizeof(when));
-			printf("; answer by %s", when);
+			printf(_("; answer by %s"), when);
 		}
 		printf("\n");
 	} else {
-		printf("  no referral of this case is held here\n");
+		printf("  %s\n", _("no referral of this case is held here"));
 	}
 	if (k->case_status) {
-		printf("  case status: %s", k->case_status);
+		printf(_("  case status: %s"), cli_term("ld.CaseStatus", k->case_status));
 		if (k->remediation_due_ms) {
 			cli_fmt_time(k->remediation_due_ms, when, sizeof(when));
-			printf("; remediation due %s", when);
+			printf(_("; remediation due %s"), when);
 		}
 		printf("\n");
 	}
@@ -134,18 +147,22 @@ static void case_text(const Ld__ApiCase *k, json_t *o)
 		const Ld__ApiCheckpoint *x = k->checkpoints[i];
 
 		cli_fmt_time(x->due_ms, when, sizeof(when));
-		if (x->reported_ms)
+		printf(_("  checkpoint %zu due %s: %s - "), i, when, cli_1l(x->description));
+		if (x->dropped) {
+			printf("%s\n", _("dropped"));
+		} else if (x->reported_ms) {
 			cli_fmt_time(x->reported_ms, rep, sizeof(rep));
-		printf("  checkpoint %zu due %s: %s - %s%s\n", i, when, cli_1l(x->description),
-		       x->dropped	? "dropped"
-		       : x->reported_ms ? "reported "
-					: "NOT REPORTED",
-		       !x->dropped && x->reported_ms ? rep : "");
+			printf(_("reported %s\n"), rep);
+		} else {
+			printf("%s\n", _("NOT REPORTED"));
+		}
 	}
 	for (size_t i = 0; i < k->n_assessments; i++)
-		printf("  assessment %s by %s: %s\n", ld_stage_name(k->assessments[i]->stage),
-		       k->assessments[i]->assessor, ld_outcome_name(k->assessments[i]->outcome));
-	printf("\ntimeline (every entry signed by its author and verified on arrival):\n");
+		printf(_("  assessment %s by %s: %s\n"),
+		       cli_term("ld.AssessmentStage", ld_stage_name(k->assessments[i]->stage)),
+		       k->assessments[i]->assessor,
+		       cli_term("ld.AssessmentOutcome",
+				ld_outcome_name(k->assessments[i]->outcome)));
 	timeline_text(json_object_get(o, "timeline"));
 }
 
@@ -192,7 +209,7 @@ int cmd_show(int argc, char **argv)
 	ldc_destroy(&cl);
 	if (!resp->ok || !resp->case_view) {
 		r = cli_fail(EXIT_STORE, "show %s: %s", id,
-			     resp->message ? resp->message : "failed");
+			     resp->message ? resp->message : _("failed"));
 		ld__api_response__free_unpacked(resp, NULL);
 		return r;
 	}

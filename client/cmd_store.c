@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "client/cli.h"
+#include "client/i18n.h"
 #include "common/base/errors.h"
 #include "common/store/store.h"
 #include "common/views/views.h"
@@ -148,8 +149,8 @@ int cmd_store(int argc, char **argv)
 	r = ld_pubkey_parse(root, root_pub);
 	if (r < 0)
 		return cli_fail(EXIT_FILE, "--root %s: %s", root,
-				r == -ENOENT ? "neither 64 hex digits nor an existing file"
-					     : "not an Ed25519 public key");
+				r == -ENOENT ? _("neither 64 hex digits nor an existing file")
+					     : _("not an Ed25519 public key"));
 	r = ld_views_open(data, root_pub, NULL, &c.s);
 	if (r == LD_EBUSY)
 		return cli_fail(EXIT_STORE,
@@ -160,7 +161,7 @@ int cmd_store(int argc, char **argv)
 		return cli_fail(EXIT_FILE, "%s belongs to a deployment with another root key",
 				data);
 	if (r < 0)
-		return cli_fail(EXIT_STORE, "cannot open store %s: %s", data, ld_strerror(r));
+		return cli_fail(EXIT_STORE, "cannot open store %s: %s", data, cli_strerror(r));
 	c.feeds = json_array();
 	c.eqs = json_array();
 	o = json_pack("{s:o, s:o, s:o}", "root_id", cli_json_opt(ld_store_root_id(c.s)), "feeds",
@@ -171,7 +172,7 @@ int cmd_store(int argc, char **argv)
 	ld_store_destroy(&c.s);
 	if (r < 0) {
 		json_decref(o);
-		return cli_fail(EXIT_STORE, "reading %s failed: %s", data, ld_strerror(r));
+		return cli_fail(EXIT_STORE, "reading %s failed: %s", data, cli_strerror(r));
 	}
 	json_object_set_new(o, "feeds_checked", json_integer((json_int_t)json_array_size(c.feeds)));
 	json_object_set_new(o, "feeds_failed", json_integer(c.bad));

@@ -8,6 +8,7 @@
 
 #include "case.pb-c.h"
 #include "client/cli.h"
+#include "client/i18n.h"
 #include "client/ldclient.h"
 #include "common/domain/casefile.h"
 #include "common/feed/entry.h"
@@ -297,7 +298,7 @@ int cmd_update(int argc, char **argv)
 		    sr.checkpoint < resp->case_view->n_checkpoints &&
 		    !resp->case_view->checkpoints[sr.checkpoint]->reported_ms &&
 		    !resp->case_view->checkpoints[sr.checkpoint]->dropped)
-			cli_note_late("update", "stage-report",
+			cli_note_late("update", N_("stage-report"),
 				      resp->case_view->checkpoints[sr.checkpoint]->due_ms);
 		free(buf);
 	}

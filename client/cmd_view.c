@@ -9,6 +9,7 @@
 
 #include "client/cli.h"
 #include "client/docs.h"
+#include "client/i18n.h"
 #include "client/ldclient.h"
 #include "common/domain/action.h"
 #include "common/base/errors.h"
@@ -55,19 +56,24 @@ static bool unacknowledged(json_t *p)
 
 static void action_text(json_t *a)
 {
+	const char *by = cli_jstr(a, "dispatcher");
 	json_t *p;
 	size_t j;
 	char t[48];
 
 	when(cli_jint(a, "ack_by_ms"), t, sizeof(t));
-	printf("  %-26s %-9s %s: %s (by %s; acknowledge by %s)\n", cli_jstr(a, "action"),
-	       cli_jstr(a, "priority"), cli_jstr(a, "kind"), cli_1l(cli_jstr(a, "title")),
-	       cli_jstr(a, "dispatcher")[0] ? cli_jstr(a, "dispatcher") : "?", t);
-	json_array_foreach(json_object_get(a, "participants"), j, p)
-		printf("      %-20s %-8s %-16s%s%s\n", cli_jstr(p, "node"), cli_jstr(p, "role"),
-		       unacknowledged(p) ? "NOT ACKNOWLEDGED" : cli_jstr(p, "state"),
-		       cli_jtrue(p, "overdue") ? "  OVERDUE" : "",
-		       cli_jtrue(p, "escalated") ? ", ESCALATED" : "");
+	printf("  %s %s %s: %s ", cli_pad(cli_jstr(a, "action"), 26),
+	       cli_col(cli_term("ld.Priority", cli_jstr(a, "priority")), 9),
+	       cli_term("action kind", cli_jstr(a, "kind")), cli_1l(cli_jstr(a, "title")));
+	printf(_("(by %s; acknowledge by %s)\n"), by[0] ? by : "?", t);
+	json_array_foreach(json_object_get(a, "participants"), j, p) printf(
+		"      %s %s %s%s%s\n", cli_pad(cli_jstr(p, "node"), 20),
+		cli_col(cli_term("ld.ParticipantRole", cli_jstr(p, "role")), 8),
+		cli_col(unacknowledged(p) ? _("NOT ACKNOWLEDGED")
+					  : cli_term("participant state", cli_jstr(p, "state")),
+			16),
+		cli_jtrue(p, "overdue") ? _("  OVERDUE") : "",
+		cli_jtrue(p, "escalated") ? _(", ESCALATED") : "");
 }
 
 /* Active, urgent or emergency, someone has not acknowledged. */
@@ -86,7 +92,13 @@ static bool wants_ack(json_t *a)
 static void none_if(bool any)
 {
 	if (!any)
-		printf("  none\n");
+		printf("  %s\n", _("none"));
+}
+
+/* A section's heading: "== TITLE". */
+static void heading(const char *title)
+{
+	printf("\n== %s\n", title);
 }
 
 static void overdue_text(json_t *o)
@@ -96,20 +108,50 @@ static void overdue_text(json_t *o)
 	bool any = false;
 	char t[48];
 
-	printf("\n== OVERDUE\n");
+	heading(_("OVERDUE"));
 	json_array_foreach(json_object_get(o, "actions"), i, a)
 		json_array_foreach(json_object_get(a, "participants"), j,
 				   p) if (cli_jtrue(p, "overdue") && cli_jtrue(a, "active"))
 	{
-		printf("  action %-26s %s has not acknowledged in time\n", cli_jstr(a, "action"),
-		       cli_jstr(p, "node"));
+		printf("  %s %s ", cli_col(C_("overdue item", "action"), 6),
+		       cli_pad(cli_jstr(a, "action"), 26));
+		printf(_("%s has not acknowledged in time\n"), cli_jstr(p, "node"));
 		any = true;
 	}
 	json_array_foreach(json_object_get(o, "cases"), i, k) if (cli_jtrue(k, "overdue"))
 	{
 		when(cli_jint(k, "answer_by_ms"), t, sizeof(t));
-		printf("  case   %-26s %s has not answered (due %s)\n", cli_jstr(k, "case"),
-		       cli_jstr(k, "holder"), t);
+		printf("  %s %s ", cli_col(C_("overdue item", "case"), 6),
+		       cli_pad(cli_jstr(k, "case"), 26));
+		printf(_("%s has not answered (due %s)\n"), cli_jstr(k, "holder"), t);
+		any = true;
+	}
+	none_if(any);
+}
+
+static void awaiting_text(json_t *o)
+{
+	json_t *k, *cases = json_object_get(o, "cases");
+	long long now = cli_jint(o, "now_ms");
+	char t[48], t2[48];
+	bool any = false;
+	size_t i;
+
+	heading(_("REFERRALS AWAITING AN ANSWER (oldest first)"));
+	json_array_foreach(cases, i, k)
+	{
+		if (!cli_jtrue(k, "awaiting"))
+			continue;
+		if (cli_jint(k, "referred_ms") <= 0)
+			snprintf(t, sizeof(t), "-");
+		else
+			cli_span(now - cli_jint(k, "referred_ms"), t, sizeof(t));
+		when(cli_jint(k, "answer_by_ms"), t2, sizeof(t2));
+		printf("  %s %s -> %s ", cli_pad(cli_jstr(k, "case"), 26), cli_jstr(k, "referrer"),
+		       cli_pad(cli_jstr(k, "holder"), 12));
+		printf(_("waiting %s answer by %s"), cli_pad(t, 8), t2);
+		printf("%s\n    %s\n", cli_jtrue(k, "overdue") ? _("  OVERDUE") : "",
+		       cli_1l(cli_jstr(k, "title")));
 		any = true;
 	}
 	none_if(any);
@@ -118,44 +160,31 @@ static void overdue_text(json_t *o)
 static void cases_text(json_t *o)
 {
 	json_t *k, *cases = json_object_get(o, "cases");
-	long long now = cli_jint(o, "now_ms");
-	char t[48], t2[48];
 	bool any = false;
 	size_t i;
 
-	printf("\n== REFERRALS AWAITING AN ANSWER (oldest first)\n");
-	json_array_foreach(cases, i, k)
-	{
-		if (!cli_jtrue(k, "awaiting"))
-			continue;
-		if (cli_jint(k, "referred_ms") <= 0)
-			snprintf(t, sizeof(t), "-");
-		else
-			ld_span_format(now - cli_jint(k, "referred_ms"), t, sizeof(t));
-		when(cli_jint(k, "answer_by_ms"), t2, sizeof(t2));
-		printf("  %-26s %s -> %-12s waiting %-8s answer by %s%s\n    %s\n",
-		       cli_jstr(k, "case"), cli_jstr(k, "referrer"), cli_jstr(k, "holder"), t, t2,
-		       cli_jtrue(k, "overdue") ? "  OVERDUE" : "", cli_1l(cli_jstr(k, "title")));
-		any = true;
-	}
-	none_if(any);
-	printf("\n== ACTIVE JOINT ACTIONS\n");
-	any = false;
+	awaiting_text(o);
+	heading(_("ACTIVE JOINT ACTIONS"));
 	json_array_foreach(json_object_get(o, "actions"), i, k) if (cli_jtrue(k, "active"))
 	{
 		action_text(k);
 		any = true;
 	}
 	none_if(any);
-	printf("\n== CASES (%zu shown of %lld held: %lld awaiting an answer, %lld overdue)%s\n",
+	printf("\n== ");
+	printf(_("CASES (%zu shown of %lld held: %lld awaiting an answer, %lld overdue)"),
 	       json_array_size(cases), cli_jint(o, "cases_total"), cli_jint(o, "cases_awaiting"),
-	       cli_jint(o, "cases_overdue"),
-	       cli_jtrue(o, "rejudging") ? "\n   (summaries are being judged again after a "
-					   "roster change)"
-					 : "");
+	       cli_jint(o, "cases_overdue"));
+	printf("\n");
+	if (cli_jtrue(o, "rejudging"))
+		printf("   %s\n", _("(summaries are being judged again after a roster change)"));
+	/* One row a case; the title cut to its column (by display width: a
+	 * Chinese character takes two), so what follows stays aligned. */
 	json_array_foreach(cases, i, k)
-		printf("  %-26s %-16s %s -> %s\n", cli_jstr(k, "case"), cli_jstr(k, "status"),
-		       cli_jstr(k, "referrer"), cli_jstr(k, "holder"));
+		printf("  %s %s %s %s -> %s\n", cli_pad(cli_jstr(k, "case"), 26),
+		       cli_col(cli_term("case state", cli_jstr(k, "status")), 16),
+		       cli_col(cli_1l(cli_jstr(k, "title")), 30), cli_jstr(k, "referrer"),
+		       cli_jstr(k, "holder"));
 	none_if(json_array_size(cases));
 }
 
@@ -165,31 +194,36 @@ static void regions_health_text(json_t *o)
 	char t[48];
 	size_t i;
 
-	printf("\n== REGIONS          referrals out  in  awaiting  overdue  median answer\n");
+	heading(_("REGIONS"));
+	/* Each column's heading over its figures, by display width. */
+	printf("  %s %s %s %s %s  %s\n", cli_col(_("region"), 16), cli_rpad(_("referrals out"), 14),
+	       cli_rpad(_("in"), 4), cli_rpad(_("awaiting"), 9), cli_rpad(_("overdue"), 8),
+	       _("median answer"));
 	json_array_foreach(json_object_get(o, "regions"), i, x)
 	{
 		if (cli_jint(x, "median_answer_ms") < 0)
 			snprintf(t, sizeof(t), "-");
 		else
-			ld_span_format(cli_jint(x, "median_answer_ms"), t, sizeof(t));
-		printf("  %-16s %14lld %4lld %9lld %8lld  %s\n", cli_jstr(x, "region"),
+			cli_span(cli_jint(x, "median_answer_ms"), t, sizeof(t));
+		printf("  %s %14lld %4lld %9lld %8lld  %s\n", cli_col(cli_jstr(x, "region"), 16),
 		       cli_jint(x, "referrals_out"), cli_jint(x, "referrals_in"),
 		       cli_jint(x, "awaiting"), cli_jint(x, "overdue"), t);
 	}
 	none_if(json_array_size(json_object_get(o, "regions")));
-	printf("\n== NODE HEALTH\n");
+	heading(_("NODE HEALTH"));
 	json_array_foreach(json_object_get(health, "peers"), i, x)
 	{
-		printf("  peer %-20s %-4s", cli_jstr(x, "node"),
-		       cli_jtrue(x, "up") ? "UP" : "DOWN");
+		printf("  %s %s %s", cli_col(C_("health", "peer"), 4),
+		       cli_pad(cli_jstr(x, "node"), 20),
+		       cli_col(cli_jtrue(x, "up") ? _("UP") : _("DOWN"), 4));
 		if (cli_jint(x, "behind"))
-			printf("  %lld entries behind", cli_jint(x, "behind"));
+			printf(_("  %lld entries behind"), cli_jint(x, "behind"));
 		printf("\n");
 	}
 	json_array_foreach(json_object_get(health, "alert_list"), i, x)
-		printf("  ALERT %s\n", cli_jstr(x, "text"));
+		printf("  %s %s\n", _("ALERT"), cli_jstr(x, "text"));
 	if (!json_array_size(json_object_get(health, "alert_list")))
-		printf("  alerts: none\n");
+		printf("  %s\n", _("alerts: none"));
 }
 
 static void view_text(json_t *o)
@@ -200,9 +234,9 @@ static void view_text(json_t *o)
 	char t[48];
 
 	when(cli_jint(o, "now_ms"), t, sizeof(t));
-	printf("LIANDONG COMMAND VIEW  %s  node %s\n", t,
+	printf(_("LIANDONG COMMAND VIEW  %s  node %s\n"), t,
 	       cli_jstr(o, "node")[0] ? cli_jstr(o, "node") : "?");
-	printf("\n== EMERGENCY AND URGENT ACTIONS NOT FULLY ACKNOWLEDGED\n");
+	heading(_("EMERGENCY AND URGENT ACTIONS NOT FULLY ACKNOWLEDGED"));
 	json_array_foreach(json_object_get(o, "actions"), i, a) if (wants_ack(a))
 	{
 		action_text(a);

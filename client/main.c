@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "client/cli.h"
+#include "client/i18n.h"
 #include "common/conf/config.h"
 
 typedef struct verb {
@@ -220,6 +221,7 @@ int main(int argc, char **argv)
 	const verb_t *v;
 	int r;
 
+	cli_i18n_init();
 	cli_out_init();
 	if ((args = split_assignments(argc, argv, &argc))) {
 		argv = args;

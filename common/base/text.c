@@ -1,9 +1,16 @@
 /* common/base/text.c: see text.h. */
+#include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "common/base/text.h"
+
+/* A message of the tool's catalogue (client/po/POTFILES lists this file):
+ * English here, translated where `liandong` shows it. */
+#define N_(s) s
 
 size_t ld_utf8_next(const unsigned char *s, size_t len, uint32_t *cp)
 {
@@ -77,6 +84,83 @@ bool ld_text_unsafe_cp(uint32_t cp)
 	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c || cp == 0x200e ||
 	       cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
 	       cp == 0xfeff;
+}
+
+/* Display widths come from the C library's tables (wcwidth), read under
+ * C.UTF-8 whatever locale the process runs in: under LANG=C wcwidth() knows
+ * no character past ASCII, yet the text shown is UTF-8 all the same. */
+static locale_t utf8_locale;
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+
+static void utf8_locale_init(void)
+{
+	utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+/* Without a C.UTF-8 locale: the East Asian wide and fullwidth blocks. */
+static int wide_fallback(uint32_t cp)
+{
+	static const uint32_t wide[][2] = {
+		{0x1100, 0x115f},   {0x2e80, 0x303e},	{0x3041, 0x33ff},   {0x3400, 0x4dbf},
+		{0x4e00, 0x9fff},   {0xa000, 0xa4cf},	{0xac00, 0xd7a3},   {0xf900, 0xfaff},
+		{0xfe30, 0xfe4f},   {0xff00, 0xff60},	{0xffe0, 0xffe6},   {0x1f300, 0x1f64f},
+		{0x1f900, 0x1f9ff}, {0x20000, 0x2fffd}, {0x30000, 0x3fffd},
+	};
+
+	if ((cp >= 0x0300 && cp <= 0x036f) || cp == 0x200b || (cp >= 0xfe00 && cp <= 0xfe0f))
+		return 0;
+	for (size_t i = 0; i < sizeof(wide) / sizeof(wide[0]); i++)
+		if (cp >= wide[i][0] && cp <= wide[i][1])
+			return 2;
+	return 1;
+}
+
+int ld_cp_width(uint32_t cp)
+{
+	locale_t old;
+	int w;
+
+	if (ld_text_unsafe_cp(cp))
+		return cp < 0x20 ? 4 : 6; /* "\x1b", "\u202e" */
+	if (cp < 0x7f)
+		return 1;
+	pthread_once(&utf8_once, utf8_locale_init);
+	if (!utf8_locale)
+		return wide_fallback(cp);
+	old = uselocale(utf8_locale);
+	w = wcwidth((wchar_t)cp);
+	uselocale(old);
+	/* Unassigned and other unprintable code points: terminals show one
+	 * cell (a box or a replacement). */
+	return w < 0 ? 1 : w;
+}
+
+size_t ld_text_cut(const char *s, size_t len, size_t cols, size_t *ret_width)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t at = 0, width = 0;
+
+	while (at < len) {
+		uint32_t cp;
+		size_t k = ld_utf8_next(p + at, len - at, &cp);
+		size_t w = k ? (size_t)ld_cp_width(cp) : 4; /* "\xNN" */
+
+		if (width + w > cols)
+			break;
+		width += w;
+		at += k ? k : 1;
+	}
+	if (ret_width)
+		*ret_width = width;
+	return at;
+}
+
+size_t ld_text_width(const char *s, size_t len)
+{
+	size_t width;
+
+	ld_text_cut(s, len, (size_t)-1, &width);
+	return width;
 }
 
 /* A growing output string. */
@@ -212,19 +296,19 @@ const char *ld_text_check(const char *value, size_t len, size_t max_bytes, bool 
 	const unsigned char *p = (const unsigned char *)value;
 
 	if (!ld_utf8_valid(value, len))
-		return "is not valid UTF-8 text (convert it, e.g. from GB 18030 with iconv -f GB18030 "
-		       "-t UTF-8)";
+		return N_("is not valid UTF-8 text (convert it, e.g. from GB 18030 with iconv -f "
+			  "GB18030 -t UTF-8)");
 	if (len > max_bytes)
-		return "is too long";
+		return N_("is too long");
 	while (len) {
 		uint32_t cp;
 		size_t k = ld_utf8_next(p, len, &cp);
 
 		if (ld_text_unsafe_cp(cp) && !(multiline && (cp == '\n' || cp == '\t')))
-			return multiline ? "holds a control character (only newlines and tabs may "
-					   "appear)"
-					 : "holds a control character or a line break (one line is "
-					   "expected)";
+			return multiline ? N_("holds a control character (only newlines and tabs "
+					      "may appear)")
+					 : N_("holds a control character or a line break (one line "
+					      "is expected)");
 		p += k;
 		len -= k;
 	}

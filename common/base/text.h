@@ -33,6 +33,26 @@ size_t ld_utf8_chars(const char *s);
  * separators? (Tab and newline are controls too; callers decide.) */
 bool ld_text_unsafe_cp(uint32_t cp);
 
+/* Columns code point 'cp' takes on a terminal: 0 (combining marks and
+ * other zero-width code points), 1, or 2 (East Asian wide and fullwidth:
+ * CJK ideographs and punctuation, kana, hangul, fullwidth forms, most
+ * emoji). A code point ld_text_escape() escapes counts as its escape
+ * ("\x1b": 4, "\u202e": 6). The same whatever the process's locale:
+ * wcwidth() under the C library's C.UTF-8 locale (or, where it has none, the
+ * East Asian wide ranges). */
+int ld_cp_width(uint32_t cp);
+
+/* Columns s[0..len) takes on a terminal once rendered by ld_text_escape()
+ * with flags 0: each byte that is not UTF-8 four ("\xNN"), tab and newline
+ * as their escapes, every other code point ld_cp_width(). */
+size_t ld_text_width(const char *s, size_t len);
+
+/* The longest start of s[0..len) that takes at most 'cols' columns (as
+ * ld_text_width counts them), ending on a whole code point, never inside a
+ * UTF-8 sequence (zero-width marks stay with their character): its length
+ * in bytes. Its width into *ret_width (may be NULL). */
+size_t ld_text_cut(const char *s, size_t len, size_t cols, size_t *ret_width);
+
 /* Flags of ld_text_escape. */
 enum {
 	LD_TEXT_KEEP_NL = 1, /* pass newline and tab through (multi-line fields) */

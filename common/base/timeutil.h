@@ -12,9 +12,13 @@
 #include <stdint.h>
 
 /* The forms ld_time_parse() accepts, for error messages and help. */
+/* N_() marks a message of the tool's catalogue (client/po): unchanged here. */
+#ifndef N_
+#define N_(s) s
+#endif
 #define LD_TIME_FORMS                                                                              \
-	"YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM] (without an offset in local time; a bare date "         \
-	"means the end of that day for a deadline), or +N with s, m, h or d from now"
+	N_("YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM] (without an offset in local time; a bare date "      \
+	   "means the end of that day for a deadline), or +N with s, m, h or d from now")
 
 /* Parse 's': "YYYY-MM-DD" (00:00:00, or 23:59:59 if end_of_day), with
  * "THH:MM[:SS]" (or a space for the T), then optionally "Z" or an offset

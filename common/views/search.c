@@ -20,6 +20,10 @@
 #include "common/views/search_int.h"
 #include "common/store/store_index.h"
 
+/* A message of the tool's catalogue (client/po/POTFILES lists this file):
+ * English here, translated where `liandong` shows it. */
+#define N_(s) s
+
 #define COUNT_STEPS 20000
 #define LISTS_MAX 64
 
@@ -73,10 +77,10 @@ static const char *text_why(const char *s)
 	char norm[4 * LD_SEARCH_TEXT_MAX + 1];
 
 	if (strlen(s) > LD_SEARCH_TEXT_MAX)
-		return "is longer than 256 bytes";
+		return N_("is longer than 256 bytes");
 	if (!ld_ngram_normalize(s, strlen(s), norm, sizeof(norm)))
-		return "has no letter, digit or character to search for (punctuation and spaces "
-		       "separate words)";
+		return N_("has no letter, digit or character to search for (punctuation and spaces "
+			  "separate words)");
 	return NULL;
 }
 
@@ -90,28 +94,28 @@ int ld_search_check(const ld_search_query_t *q, const char **ret_field, const ch
 	else if (given(q->party) && (why = text_why(q->party)))
 		field = "party";
 	else if (given(q->credit_code) && !code_norm(q->credit_code, code))
-		field = "credit-code", why = "must be letters and digits only (the 18-character "
-					     "unified social credit code)";
+		field = "credit-code", why = N_("must be letters and digits only (the 18-character "
+						"unified social credit code)");
 	else if (given(q->region) && (strlen(q->region) < 2 || strlen(q->region) > 6 ||
 				      strspn(q->region, "0123456789") != strlen(q->region)))
 		field = "region",
-		why = "must be 2 to 6 digits: the start of a GB/T 2260 code (33 a "
-		      "province, 3304 a prefecture, 330402 a county)";
+		why = N_("must be 2 to 6 digits: the start of a GB/T 2260 code (33 a "
+			 "province, 3304 a prefecture, 330402 a county)");
 	else if (given(q->status) && !ld_search_status_known(q->status))
 		field = "status",
-		why = "is unknown (awaiting answer, accepted, rejected, need-info, "
-		      "transferred, designated, or a case status: filed, referred, "
-		      "investigating, penalty-decided, handed-to-judiciary, "
-		      "remediation-ordered, remediation-verified, closed)";
+		why = N_("is unknown (awaiting answer, accepted, rejected, need-info, "
+			 "transferred, designated, or a case status: filed, referred, "
+			 "investigating, penalty-decided, handed-to-judiciary, "
+			 "remediation-ordered, remediation-verified, closed)");
 	else if (given(q->violation) && !violation_of(q->violation))
 		field = "violation",
-		why = "is unknown (water, air, solid-waste, hazardous-waste, soil, "
-		      "noise, sand-mining, fishing-ban, ecological-damage, "
-		      "radiation, other)";
+		why = N_("is unknown (water, air, solid-waste, hazardous-waste, soil, "
+			 "noise, sand-mining, fishing-ban, ecological-damage, "
+			 "radiation, other)");
 	else if (q->since_ms && q->until_ms && q->since_ms > q->until_ms)
-		field = "since", why = "is later than until";
+		field = "since", why = N_("is later than until");
 	else if (q->limit > LD_SEARCH_LIMIT_MAX)
-		field = "limit", why = "must be at most 10000";
+		field = "limit", why = N_("must be at most 10000");
 	if (ret_field)
 		*ret_field = field;
 	if (ret_why)

@@ -101,8 +101,8 @@ static int http_get(int port, const char *path, char *buf, size_t size)
 	buf[0] = '\0';
 	if (fd < 0)
 		return -1;
-	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-		 path);
+	snprintf(req, sizeof(req),
+		 "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path);
 	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
 		close(fd);
 		return -1;
@@ -519,8 +519,8 @@ static void test_sse_change_after_refer(void **state)
 	/* Quiet first: nothing in flight from earlier tests. */
 	while (sse_next(&s, "change", data, sizeof(data), 1500))
 		;
-	assert_int_equal(cli(w, w->cw.a, "refer", "--to", "county-b", "--title", "live", "--violation",
-			     "air", "--facts", "smoke", "--json", NULL),
+	assert_int_equal(cli(w, w->cw.a, "refer", "--to", "county-b", "--title", "live",
+			     "--violation", "air", "--facts", "smoke", "--json", NULL),
 			 0);
 	t0 = tu_now();
 	o = cl_json(w->cw.out);
@@ -690,9 +690,23 @@ static void test_tls_accounts(void **state)
 	snprintf(log, sizeof(log), "%s/web-tls.log", dir);
 	snprintf(subj, sizeof(subj), "/CN=127.0.0.1");
 	{
-		const char *argv[] = {openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt",
-				      "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-				      "-subj", subj, "-keyout", key, "-out", crt, NULL};
+		const char *argv[] = {openssl,
+				      "req",
+				      "-x509",
+				      "-newkey",
+				      "ec",
+				      "-pkeyopt",
+				      "ec_paramgen_curve:prime256v1",
+				      "-nodes",
+				      "-days",
+				      "1",
+				      "-subj",
+				      subj,
+				      "-keyout",
+				      key,
+				      "-out",
+				      crt,
+				      NULL};
 
 		assert_int_equal(cl_run(argv, 30000, out, sizeof(out), err, sizeof(err)), 0);
 	}
@@ -725,8 +739,9 @@ static void test_tls_accounts(void **state)
 		buf[n] = '\0';
 		f = fopen(conf, "w");
 		assert_non_null(f);
-		fprintf(f, "%s\n[web]\ntls_cert = web.crt\ntls_key = web.key\naccounts = "
-			   "web.accounts\n",
+		fprintf(f,
+			"%s\n[web]\ntls_cert = web.crt\ntls_key = web.key\naccounts = "
+			"web.accounts\n",
 			buf);
 		fclose(f);
 	}
@@ -736,14 +751,20 @@ static void test_tls_accounts(void **state)
 	/* Up when a request with credentials gets 200. */
 	snprintf(url, sizeof(url), "https://127.0.0.1:%d/api/view", port);
 	{
-		const char *good[] = {curl, "-sk", "-o", "/dev/null", "-w", "%{http_code}",
-				      "-u", "viewer1:correct horse", url, NULL};
-		const char *none[] = {curl, "-sk", "-o", "/dev/null", "-w", "%{http_code}",
-				      url, NULL};
-		const char *bad[] = {curl, "-sk", "-o", "/dev/null", "-w", "%{http_code}",
-				     "-u", "viewer1:wrong horse", url, NULL};
-		const char *plain[] = {curl, "-s", "-o", "/dev/null", "-w", "%{http_code}",
-				       url + 0, NULL};
+		const char *good[] = {curl, "-sk",
+				      "-o", "/dev/null",
+				      "-w", "%{http_code}",
+				      "-u", "viewer1:correct horse",
+				      url,  NULL};
+		const char *none[] = {curl, "-sk",	    "-o", "/dev/null",
+				      "-w", "%{http_code}", url,  NULL};
+		const char *bad[] = {curl, "-sk",
+				     "-o", "/dev/null",
+				     "-w", "%{http_code}",
+				     "-u", "viewer1:wrong horse",
+				     url,  NULL};
+		const char *plain[] = {curl, "-s",	     "-o",    "/dev/null",
+				       "-w", "%{http_code}", url + 0, NULL};
 		char plain_url[128];
 		double t0 = tu_now();
 
