@@ -136,7 +136,7 @@ class Page:
 
 
 class Browser:
-    def __init__(self, binary=None, timeout=30):
+    def __init__(self, binary=None, timeout=30, extra_args=()):
         self.binary = binary or shutil.which("chromium") or shutil.which("chromium-browser")
         if not self.binary:
             raise FileNotFoundError("chromium not found (apt-get install chromium)")
@@ -145,7 +145,7 @@ class Browser:
             [self.binary, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
              "--no-first-run", "--no-default-browser-check", "--disable-extensions",
              "--disable-background-networking", "--autoplay-policy=no-user-gesture-required",
-             "--remote-debugging-port=0", "--user-data-dir=" + self.dir, "about:blank"],
+             "--remote-debugging-port=0", "--user-data-dir=" + self.dir] + list(extra_args) + ["about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         port_file = os.path.join(self.dir, "DevToolsActivePort")
         end = time.time() + timeout

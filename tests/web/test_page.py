@@ -12,7 +12,7 @@ node text with <script>, markup and terminal escapes shown as text; a change
 event updates the page without a reload; the banner on a daemon event and on a
 lost /events stream, cleared on recovery; drill-down into a case and an action
 and back with Escape; English by the toggle, remembered; no CSP violation or
-script error; the first render of 1,000 case rows (timed in the page).
+script error; 1,000 case rows rendered (the time printed, not checked).
 Screenshots at 1920x1080, 3840x2160 and 1280x800 go to --out (default
 build/web-screens). Exit 0 when every check passes, 1 otherwise.
 """
@@ -358,9 +358,9 @@ def big(b, srv, out):
             p.screenshot(os.path.join(out, "wall-big-1920x1080.png"))
         p.call("Page.close")
     times.sort()
+    # A figure, not a check (speed targets live in tests/bench/bench_wall.py).
     print("first render of 1,000 cases, 60 actions, 90 regions: %s ms (median %.1f)" %
           (", ".join("%.1f" % t for t in times), times[1]))
-    check(times[1] < 200, "first render of 1,000 rows under 200 ms (median %.1f ms)" % times[1])
 
 
 def main():

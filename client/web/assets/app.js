@@ -659,11 +659,15 @@
 			box.appendChild(el('div', 'hist-cap', med));
 			return box;
 		}
-		var bars = [], per = Math.ceil(hist.length / 12);
-		for (var i = 0; i < hist.length; i += per) { // merge neighbours: a wall bar stays readable
+		// Up to the slowest answer seen (the store's buckets reach years):
+		// the axis then ends where the answers do.
+		var used = hist.length;
+		while (used > 1 && !(+hist[used - 1] > 0)) used--;
+		var bars = [], per = Math.ceil(used / 12);
+		for (var i = 0; i < used; i += per) { // merge neighbours: a wall bar stays readable
 			var n = 0;
-			for (var j = i; j < Math.min(hist.length, i + per); j++) n += +hist[j] || 0;
-			var hi = Math.min(hist.length, i + per) - 1;
+			for (var j = i; j < Math.min(used, i + per); j++) n += +hist[j] || 0;
+			var hi = Math.min(used, i + per) - 1;
 			bars.push({ n: n, lo: i > 0 ? bounds[i - 1] : 0, hi: hi < bounds.length ? bounds[hi] : null });
 		}
 		var max = 1, total = 0;
@@ -682,7 +686,9 @@
 		});
 		box.appendChild(g);
 		var axis = el('div', 'hist-axis');
-		add(axis, el('span', null, fmtBucket(bars[0].hi)), el('span', null, fmtBucket(bars[bars.length - 1].lo) + '+'));
+		var lastBar = bars[bars.length - 1];
+		add(axis, el('span', null, fmtBucket(bars[0].hi)),
+			el('span', null, lastBar.hi != null ? '≤ ' + fmtBucket(lastBar.hi) : fmtBucket(lastBar.lo) + '+'));
 		add(box, axis, el('div', 'hist-cap', med));
 		return box;
 	}
