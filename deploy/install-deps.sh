@@ -10,7 +10,7 @@ pkgs=(
 	libzmq3-dev liblmdb-dev libssl-dev libinih-dev libjansson-dev libcmocka-dev
 	libmicrohttpd-dev
 	lmdb-utils tzdata faketime
-	curl openssl chromium
+	curl openssl chromium fonts-noto-cjk
 	gettext locales
 )
 if [ "${LD_WITH_FORMAT:-0}" = 1 ]; then
