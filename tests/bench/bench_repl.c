@@ -8,6 +8,10 @@
  *             follows; rate from the first append to B holding the last.
  *   latency:  A appends 100 entries/s; time from A's append call to B's
  *             durable commit (B answers a WAIT request right after it).
+ *   wall:     with $LD_WEB (liandong-web) set, live again with --sse N
+ *             clients (default 200) on B's command wall (/events), between
+ *             two live runs without them: the ratio of the rates (issue 13:
+ *             within 10 %, i.e. >= 0.90), every client receiving changes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +22,7 @@
 #include <zmq.h>
 
 #include "cluster.h"
+#include "sse_load.h"
 #include "testutil.h"
 
 #define PAYLOAD 512
@@ -145,17 +150,80 @@ static bool wait_recv(void *s, int timeout_ms)
 	return ok;
 }
 
+/* One live run: A appends n entries, until B holds the last. Seconds, or -1. */
+static double live_run(tn_t *a, tn_t *b, uint64_t n)
+{
+	double t0 = tu_now();
+	int64_t seq;
+
+	if (append_many(a, n, "node-b") < 0 || (seq = cl_head(a, "node-a")) < 0 ||
+	    cl_wait(b, "node-a", (uint64_t)seq, 600000) < 0)
+		return -1;
+	return tu_now() - t0;
+}
+
+/* Live with n_sse clients on B's command wall, between the first live run
+ * (rate0) and another without them. */
+static int live_with_wall(cluster_t *c, tn_t *a, tn_t *b, uint64_t n, uint64_t n_sse,
+			  double rate0)
+{
+	char log[700];
+	int port = sse_free_port();
+	size_t conn = 0, lo = 0, sum = 0;
+	sse_load_t *l = NULL;
+	double t1, t2, rate1, rate2;
+	pid_t web;
+
+	snprintf(log, sizeof(log), "%s/web.log", b->dir);
+	web = port > 0 ? sse_web_start(getenv("LD_WEB"), b->conf, port, log) : -1;
+	if (web < 0) {
+		fprintf(stderr, "bench_repl: liandong-web did not start (see %s)\n", log);
+		return -1;
+	}
+	if (sse_load_new(port, n_sse, &l) < 0) {
+		fprintf(stderr, "bench_repl: cannot connect %llu SSE clients\n",
+			(unsigned long long)n_sse);
+		sse_web_stop(web);
+		return -1;
+	}
+	sse_load_reset(l);
+	t1 = live_run(a, b, n);
+	/* The last change reaches the clients within the wall's 200 ms poll. */
+	for (int i = 0; i < 50; i++) {
+		sse_load_counts(l, &conn, &lo, &sum);
+		if (lo >= 1)
+			break;
+		usleep(100000);
+	}
+	sse_load_destroy(&l);
+	sse_web_stop(web);
+	t2 = live_run(a, b, n);
+	if (t1 < 0 || t2 < 0)
+		return -1;
+	rate1 = n / t1;
+	rate2 = n / t2;
+	printf("wall:     %llu SSE clients on B's /events, %zu connected to the end, %zu change "
+	       "events (each client >= %zu)\n",
+	       (unsigned long long)n_sse, conn, sum, lo);
+	printf("wall:     live %8.0f /s with them, %8.0f /s and %8.0f /s without (before, after): "
+	       "ratio %.3f (target >= 0.90) %s\n",
+	       rate1, rate0, rate2, rate1 / ((rate0 + rate2) / 2),
+	       rate1 / ((rate0 + rate2) / 2) >= 0.90 && conn == n_sse && lo >= 1 ? "PASS" : "FAIL");
+	return 0;
+}
+
 static void usage(void)
 {
-	printf("Usage: bench_repl [--catchup N] [--live N] [--latency N] [--group N]\n"
-	       "Needs LD_DAEMON=path/to/liandongd (meson's benchmark target sets it).\n"
+	printf("Usage: bench_repl [--catchup N] [--live N] [--latency N] [--group N] [--sse N]\n"
+	       "Needs LD_DAEMON=path/to/liandongd (meson's benchmark target sets it);\n"
+	       "with LD_WEB=path/to/liandong-web also live with N SSE clients on B's wall.\n"
 	       "Defaults: 200000 catch-up entries, 100000 live, 500 latency samples,\n"
-	       "2000 entries per API append call (1..4096).\n");
+	       "2000 entries per API append call (1..4096), 200 SSE clients.\n");
 }
 
 int main(int argc, char **argv)
 {
-	uint64_t n_catch = 200000, n_live = 100000, n_lat = 500;
+	uint64_t n_catch = 200000, n_live = 100000, n_lat = 500, n_sse = 200;
 	double verify, sign, t0, t_catch, t_live, *lat;
 	const char *to_a[] = {"node-a"};
 	cluster_t *c;
@@ -173,6 +241,8 @@ int main(int argc, char **argv)
 			n_live = strtoull(argv[++i], NULL, 10);
 		} else if (i + 1 < argc && !strcmp(argv[i], "--group")) {
 			group = strtoull(argv[++i], NULL, 10);
+		} else if (i + 1 < argc && !strcmp(argv[i], "--sse")) {
+			n_sse = strtoull(argv[++i], NULL, 10);
 		} else if (i + 1 < argc && !strcmp(argv[i], "--latency")) {
 			n_lat = strtoull(argv[++i], NULL, 10);
 		} else {
@@ -180,13 +250,22 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (!n_catch || !n_live || n_lat < 10 || group < 1 || group > GROUP_MAX) {
+	if (!n_catch || !n_live || n_lat < 10 || group < 1 || group > GROUP_MAX || !n_sse ||
+	    n_sse > 1000) {
 		usage();
 		return 1;
 	}
 	c = cl_new("bench-repl");
 	a = cl_node(c, "node-a", true, NULL, NULL, 0);
 	b = cl_node(c, "node-b", false, "node-a", to_a, 1);
+	if (getenv("LD_WEB")) { /* the wall reads B through its read-only API */
+		FILE *f = fopen(b->conf, "a");
+
+		if (!f)
+			abort();
+		fprintf(f, "[node]\napi_ro = ipc://%s/node-b-ro.sock\n", c->sockdir);
+		fclose(f);
+	}
 	if (cl_start(c, a) < 0 || cl_roster_add(c, a) < 0 || cl_roster_add(c, b) < 0) {
 		fprintf(stderr, "cannot start node A\n");
 		cl_destroy(&c);
@@ -215,17 +294,15 @@ int main(int argc, char **argv)
 	       n_catch / t_catch / verify >= 8 ? "PASS" : "FAIL");
 
 	/* Live. */
-	t0 = tu_now();
-	if (append_many(a, n_live, "node-b") < 0)
+	if ((t_live = live_run(a, b, n_live)) < 0)
 		goto fail;
-	seq = (uint64_t)cl_head(a, "node-a");
-	if (cl_wait(b, "node-a", seq, 600000) < 0)
-		goto fail;
-	t_live = tu_now() - t0;
 	printf("live:     %llu entries in %.2f s = %8.0f /s  = %5.2f x raw verify (target >= 1.5) "
 	       "%s   (%.2f x raw sign)\n",
 	       (unsigned long long)n_live, t_live, n_live / t_live, n_live / t_live / verify,
 	       n_live / t_live / verify >= 1.5 ? "PASS" : "FAIL", n_live / t_live / sign);
+
+	if (getenv("LD_WEB") && live_with_wall(c, a, b, n_live, n_sse, n_live / t_live) < 0)
+		goto fail;
 
 	/* Latency at 100 appends/s. */
 	ctx = zmq_ctx_new();

@@ -208,7 +208,9 @@ def main():
                 beyond_loopback(c, b, out)
             except (TimeoutError, RuntimeError, subprocess.CalledProcessError) as e:
                 check(False, "beyond_loopback: %s" % e)
-            errs = [m for m in p.console if m[0] == "error"] + p.exceptions
+            # The browser logs the 503s it got while the daemon was stopped
+            # (on purpose); anything else is a fault of the page.
+            errs = [m for m in p.console if m[0] == "error" and "status of 503" not in m[1]] + p.exceptions
             check(not errs, "no script error or CSP violation on the wall: %s" % errs[:3])
     print("%d checks failed" % len(failures) if failures else "all checks passed")
     return 1 if failures else 0

@@ -14,6 +14,8 @@
  * Hooks for tests: #banner (hidden when connected), #as-of, [data-case-id]
  * on case rows, [data-action-id] on action cards, [data-part-state] (the raw
  * state name) on participant chips; <html data-render-ms> after each render,
+ * <html data-first-paint-at> (ms since navigation start, the first frame
+ * painted with the wall),
  * <html data-live="open|down"> for the /events stream, window.__wall.stats. */
 (function () {
 	'use strict';
@@ -54,6 +56,10 @@
 		stats: { renders: 0, renderMs: 0, parseMs: 0, cases: 0, fetches: 0 }
 	};
 	window.__wall = { stats: S.stats };
+	// The first view and the names are asked for at once, while the page is
+	// still being set up (the first refresh() takes them).
+	S.early = { view: getJSON('/api/view'), roster: loadRoster() };
+	S.early.view.catch(function () { /* refresh() reports it */ });
 
 	/* ---------- text: the only ways node strings reach the page ---------- */
 
@@ -133,13 +139,13 @@
 		var z = zone(), hour = Math.floor(ms / 3600000), o = offCache.get(hour);
 		if (o !== undefined) return o;
 		if (zoneName !== z.name) {
+			// The zone's rules (Intl) take tens of milliseconds to load: until
+			// they are, the offset the node gives for now is used, and the wall
+			// is drawn again if the rules say otherwise.
 			zoneName = z.name;
 			offCache.clear();
-			try {
-				zoneFmt = new Intl.DateTimeFormat('en-US', { timeZone: z.name, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
-			} catch (e) {
-				zoneFmt = null; // an unknown zone name: the fixed offset given
-			}
+			zoneFmt = null;
+			(window.requestIdleCallback || setTimeout)(function () { loadZone(z); });
 		}
 		o = typeof z.offset_min === 'number' ? z.offset_min : 480;
 		if (zoneFmt) {
@@ -149,6 +155,25 @@
 		}
 		offCache.set(hour, o);
 		return o;
+	}
+
+	function loadZone(z) {
+		if (zoneName !== z.name) return; // another zone came since
+		try {
+			zoneFmt = new Intl.DateTimeFormat('en-US', { timeZone: z.name, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+		} catch (e) {
+			zoneFmt = null; // an unknown zone name: the fixed offset given
+			return;
+		}
+		var fixed = new Map(offCache);
+		offCache.clear();
+		var changed = false;
+		fixed.forEach(function (o, hour) { if (zoneOffset(hour * 3600000) !== o) changed = true; });
+		if (changed && S.view) render();
+	}
+
+	function fmtN(n) { // 1000000 -> 1,000,000: counts read at a glance
+		return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 	}
 
 	function pad(n) { return n < 10 ? '0' + n : '' + n; }
@@ -238,7 +263,10 @@
 		if (S.fetching) { S.again = true; return; }
 		S.fetching = true;
 		S.stats.fetches++;
-		getJSON('/api/view').then(function (v) {
+		var first = S.early;
+		S.early = null;
+		(first ? first.view : getJSON('/api/view')).then(function (v) {
+			if (first) return first.roster.then(function () { return v; });
 			var need = !S.roster || (unknownNodes(v) && Date.now() - S.rosterAt > 10000) || Date.now() - S.rosterAt > 300000;
 			return (need ? loadRoster() : Promise.resolve()).then(function () { return v; });
 		}).then(function (v) {
@@ -323,12 +351,13 @@
 	function render() {
 		var t0 = performance.now(), v = S.view;
 		if (!v) return;
-		renderHeader(v);
-		renderActions(v);
-		renderAlarms(v);
-		renderCases(v);
-		renderRegions(v);
-		renderHealth(v);
+		var parts = S.stats.parts = {};
+		[['header', renderHeader], ['actions', renderActions], ['alarms', renderAlarms], ['cases', renderCases],
+			['regions', renderRegions], ['health', renderHealth]].forEach(function (r) {
+			var t1 = performance.now();
+			r[1](v);
+			parts[r[0]] = Math.round((performance.now() - t1) * 10) / 10;
+		});
 		var n = document.getElementById('notice');
 		n.hidden = !v.rejudging;
 		n.textContent = v.rejudging ? t('rejudging') : '';
@@ -336,6 +365,13 @@
 		S.stats.renders++;
 		S.stats.cases = (v.cases || []).length;
 		document.documentElement.setAttribute('data-render-ms', S.stats.renderMs.toFixed(1));
+		if (S.stats.renders === 1) { // the first frame painted with the wall: two frames on
+			requestAnimationFrame(function () {
+				requestAnimationFrame(function () {
+					document.documentElement.setAttribute('data-first-paint-at', performance.now().toFixed(1));
+				});
+			});
+		}
 		checkAlarms(v);
 	}
 
@@ -352,7 +388,7 @@
 		var tot = document.createDocumentFragment();
 		function stat(label, n, cls) {
 			var s = el('span', 'tot' + (cls && n ? ' ' + cls : ''));
-			add(s, el('b', null, String(n)), el('span', null, label));
+			add(s, el('b', null, fmtN(n)), el('span', null, label));
 			tot.appendChild(s);
 		}
 		stat(t('tot-actions'), acts.length, 'hot');
@@ -535,7 +571,7 @@
 		}
 		if (v.cases_total > cases.length) frag.appendChild(el('p', 'empty', t('cases-more', { n: v.cases_total - cases.length })));
 		document.getElementById('cases-count').textContent = t('cases-count', {
-			shown: cases.length, total: v.cases_total || cases.length, awaiting: v.cases_awaiting || 0, overdue: v.cases_overdue || 0
+			shown: fmtN(cases.length), total: fmtN(v.cases_total || cases.length), awaiting: fmtN(v.cases_awaiting || 0), overdue: fmtN(v.cases_overdue || 0)
 		});
 		document.getElementById('cases').replaceChildren(frag);
 	}
@@ -622,7 +658,7 @@
 		var nums = el('div', 'nums');
 		function num(label, val, cls) {
 			var d = el('span', 'num' + (val && cls ? ' ' + cls : ''));
-			add(d, el('b', null, String(val || 0)), el('span', null, label));
+			add(d, el('b', null, fmtN(val || 0)), el('span', null, label));
 			nums.appendChild(d);
 		}
 		num(t('out'), s.referrals_out, 'io-o');
@@ -687,7 +723,7 @@
 		box.appendChild(g);
 		var axis = el('div', 'hist-axis');
 		var lastBar = bars[bars.length - 1];
-		add(axis, el('span', null, fmtBucket(bars[0].hi)),
+		add(axis, el('span', null, '0'),
 			el('span', null, lastBar.hi != null ? '≤ ' + fmtBucket(lastBar.hi) : fmtBucket(lastBar.lo) + '+'));
 		add(box, axis, el('div', 'hist-cap', med));
 		return box;
