@@ -164,8 +164,7 @@ static double live_run(tn_t *a, tn_t *b, uint64_t n)
 
 /* Live with n_sse clients on B's command wall, between the first live run
  * (rate0) and another without them. */
-static int live_with_wall(cluster_t *c, tn_t *a, tn_t *b, uint64_t n, uint64_t n_sse,
-			  double rate0)
+static int live_with_wall(cluster_t *c, tn_t *a, tn_t *b, uint64_t n, uint64_t n_sse, double rate0)
 {
 	char log[700];
 	int port = sse_free_port();

@@ -202,8 +202,8 @@ static void measure_cli(cluster_t *cl, tn_t *p, size_t n_cases, int runs)
 		 * tests/bench/bench_wall.py render, with the daemon running. */
 		char cmd[2048];
 
-		snprintf(cmd, sizeof(cmd), "%s --conf '%s' --cases %zu --runs %d", getenv("LD_WALL_CMD"),
-			 p->conf, n_cases, runs < 3 ? 3 : runs);
+		snprintf(cmd, sizeof(cmd), "%s --conf '%s' --cases %zu --runs %d",
+			 getenv("LD_WALL_CMD"), p->conf, n_cases, runs < 3 ? 3 : runs);
 		fflush(stdout);
 		if (system(cmd) != 0)
 			fprintf(stderr, "bench_view: the wall's benchmark failed: %s\n", cmd);
