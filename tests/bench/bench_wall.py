@@ -7,7 +7,9 @@ headless, over the DevTools protocol).
       the province's liandong-web and wall page. County A makes N referrals
       one after another with `liandong refer`; for each, the time from the
       command returning to the case's row appearing on the province's page
-      (a MutationObserver in the page stamps each row when it is added).
+      (a MutationObserver in the page stamps each row when it is added; once
+      the list's 50 rows are older cases with nearer deadlines, the header's
+      case count reaching the new total).
       Target (issue 13): p99 <= 1 s. Prints p50, p90, p99, max.
 
   bench_wall.py render --conf CONF [--build DIR] [--runs 5] [--cases N]
@@ -52,6 +54,16 @@ OBSERVE = """(function () {
             });
         });
     }).observe(document.body, {childList: true, subtree: true});
+    // The header's case count, for referrals listed below the first rows.
+    window.__total = {};
+    var count = function () {
+        var b = document.querySelectorAll('#totals .tot b');
+        var n = b.length ? parseInt(b[b.length - 1].textContent.replace(/,/g, ''), 10) : NaN;
+        if (!isNaN(n) && !(n in window.__total)) window.__total[n] = Date.now();
+    };
+    count();
+    new MutationObserver(count).observe(document.getElementById('totals'),
+                                        {childList: true, subtree: true, characterData: true});
     return true;
 })()"""
 
@@ -70,7 +82,8 @@ def refer(args):
             p.wait("document.documentElement.getAttribute('data-live') == 'open' && "
                    "document.documentElement.hasAttribute('data-render-ms')", 30, "the wall")
             p.eval(OBSERVE)
-            lat, early = [], 0
+            base = c.cli_json("province", "view")["cases_total"]
+            lat, early, by_row = [], 0, 0
             t_all = time.time()
             for i in range(args.n):
                 case = "county-a/B-%05d" % i
@@ -78,7 +91,10 @@ def refer(args):
                       "--title", "跨界案件移送：基准测试 %d 号" % i, "--violation", "water",
                       "--facts", "基准测试", "--answer-by", "+14d")
                 back = time.time() * 1000
-                seen = p.wait("window.__seen[%r]" % case, 10, case)
+                # Its row, or (once the list's first rows are older cases
+                # with nearer deadlines) the case count in the header.
+                seen = p.wait("window.__seen[%r] || window.__total[%d]" % (case, base + i + 1), 10, case)
+                by_row += bool(p.eval("!!window.__seen[%r]" % case))
                 d = seen - back
                 if d < 0:  # on the page before the tool had exited
                     early += 1
@@ -87,7 +103,8 @@ def refer(args):
     print("refer -> visible on the province's wall, %d referrals one after another "
           "(%.1f s in all):" % (args.n, total))
     print("  p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms (%d seen before `liandong refer` "
-          "exited, counted 0)" % (pct(lat, 50), pct(lat, 90), pct(lat, 99), max(lat), early))
+          "exited, counted 0; %d by the case's row, the others by the header's count)" %
+          (pct(lat, 50), pct(lat, 90), pct(lat, 99), max(lat), early, by_row))
     print("  target p99 <= 1000 ms: %s" % ("PASS" if pct(lat, 99) <= 1000 else "FAIL"))
     return 0
 
