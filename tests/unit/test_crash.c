@@ -422,6 +422,12 @@ static void test_kill_during_appends(void **state)
 			late = late < LATE_US / 1e6	  ? LATE_US / 1e6
 			       : late > LATE_MAX_US / 1e6 ? LATE_MAX_US / 1e6
 							  : late;
+		} else if (!is_early && n_first_ack == 0) {
+			/* Not one commit yet in the whole window: the machine is
+			 * slower than the window assumes (a loaded CI runner);
+			 * widen it until commits land, or every kill would land
+			 * before the first and test nothing. */
+			late = late * 2 > LATE_MAX_US / 1e6 ? LATE_MAX_US / 1e6 : late * 2;
 		}
 
 		r = ld_views_open(fx->dir, fx->root.pub, NULL, &fx->s);
