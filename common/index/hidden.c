@@ -32,22 +32,20 @@ static size_t hide_key(uint8_t *kb, const char *author, uint32_t kind, int64_t t
 	return l + 21;
 }
 
-static int hd_apply(void *ud, ld_store_t *s, MDB_txn *txn, const ld_entry_t *e,
+static int hd_apply(void *ud, ld_store_t *s, ld_txn_t *t, const ld_entry_t *e,
 		    const ProtobufCMessage *m)
 {
 	const struct hidden *x = ud;
 	uint8_t kb[HIDE_KEY_MAX], vb[LD_AUDIENCE_MAX * (LD_NODE_ID_MAX + 1)];
 	MDB_val k = {.mv_data = kb}, v = {.mv_data = vb};
 	size_t n = 0;
-	int r;
 
 	if (!hidden_kind(e->hdr->kind) || e->hdr->everyone)
 		return 0;
 	k.mv_size = hide_key(kb, e->hdr->author, e->hdr->kind, e->hdr->time_ms, e->hdr->seq);
 	if (e->has_payload) {
 		/* Read now (or filled in): no longer hidden. */
-		r = ld_store_mdb_err(mdb_del(txn, x->db, &k, NULL));
-		return r == -ENOENT ? 0 : r;
+		return ld_txn_del(t, x->db, &k, NULL);
 	}
 	for (size_t i = 0; i < e->hdr->n_audience; i++) {
 		size_t l = strlen(e->hdr->audience[i]) + 1;
@@ -56,21 +54,21 @@ static int hd_apply(void *ud, ld_store_t *s, MDB_txn *txn, const ld_entry_t *e,
 		n += l;
 	}
 	v.mv_size = n;
-	return ld_store_mdb_err(mdb_put(txn, x->db, &k, &v, 0));
+	return ld_txn_put(t, x->db, &k, &v, 0);
 }
 
-static int hd_open(void *ud, ld_store_t *s, MDB_txn *txn)
+static int hd_open(void *ud, ld_store_t *s, ld_txn_t *t)
 {
 	struct hidden *x = ud;
 
-	return ld_store_mdb_err(mdb_dbi_open(txn, "v_hide", MDB_CREATE, &x->db));
+	return ld_txn_dbi_open(t, "v_hide", MDB_CREATE, &x->db);
 }
 
-static int hd_drop(void *ud, ld_store_t *s, MDB_txn *txn)
+static int hd_drop(void *ud, ld_store_t *s, ld_txn_t *t)
 {
 	const struct hidden *x = ud;
 
-	return ld_store_mdb_err(mdb_drop(txn, x->db, 0));
+	return ld_txn_drop(t, x->db);
 }
 
 static size_t hd_dbis(void *ud, MDB_dbi *out, size_t max)

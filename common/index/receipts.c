@@ -11,14 +11,14 @@ struct receipts {
 	MDB_dbi db;
 };
 
-static int rc_open(void *ud, ld_store_t *s, MDB_txn *txn)
+static int rc_open(void *ud, ld_store_t *s, ld_txn_t *t)
 {
 	struct receipts *x = ud;
 
-	return ld_store_mdb_err(mdb_dbi_open(txn, "receipts", MDB_CREATE, &x->db));
+	return ld_txn_dbi_open(t, "receipts", MDB_CREATE, &x->db);
 }
 
-static int rc_apply(void *ud, ld_store_t *s, MDB_txn *txn, const ld_entry_t *e,
+static int rc_apply(void *ud, ld_store_t *s, ld_txn_t *t, const ld_entry_t *e,
 		    const ProtobufCMessage *payload)
 {
 	const struct receipts *x = ud;
@@ -37,7 +37,7 @@ static int rc_apply(void *ud, ld_store_t *s, MDB_txn *txn, const ld_entry_t *e,
 
 		if (!ref->feed || !ld_node_id_valid(ref->feed) || !ref->has_seq)
 			continue;
-		r = ld_store_entry_key(s, txn, ref->feed, ref->seq, kb);
+		r = ld_store_entry_key(s, t->txn, ref->feed, ref->seq, kb);
 		if (r == -ENOENT) {
 			r = 0;
 			continue;
@@ -48,19 +48,18 @@ static int rc_apply(void *ud, ld_store_t *s, MDB_txn *txn, const ld_entry_t *e,
 		ld_be64_put(vb, e->hdr->seq);
 		ld_be64_put(vb + 8,
 			    (uint64_t)(d->has_received_ms ? d->received_ms : e->hdr->time_ms));
-		/* The first receipt of an entry by a receiver is the proof. */
-		r = ld_store_mdb_err(mdb_put(txn, x->db, &k, &v, MDB_NOOVERWRITE));
-		if (r == -EEXIST)
-			r = 0;
+		/* The first receipt of an entry by a receiver is the proof (a
+		 * later one, -EEXIST, is not a failure: not recorded). */
+		ld_txn_put(t, x->db, &k, &v, MDB_NOOVERWRITE);
 	}
-	return r;
+	return r < 0 ? r : ld_txn_err(t);
 }
 
-static int rc_drop(void *ud, ld_store_t *s, MDB_txn *txn)
+static int rc_drop(void *ud, ld_store_t *s, ld_txn_t *t)
 {
 	const struct receipts *x = ud;
 
-	return ld_store_mdb_err(mdb_drop(txn, x->db, 0));
+	return ld_txn_drop(t, x->db);
 }
 
 static size_t rc_dbis(void *ud, MDB_dbi *out, size_t max)

@@ -15,93 +15,77 @@ struct threads {
 	MDB_dbi cases, grants, actions, escalations;
 };
 
-static int thread_put(MDB_txn *txn, MDB_dbi dbi, const char *case_id, const ld_entry_t *e)
+/* Key: case (or action) id \0 author \0 be64 seq; value: be32 kind. */
+static void thread_put(ld_txn_t *t, MDB_dbi dbi, const char *case_id, const ld_entry_t *e)
 {
-	uint8_t kb[LD_CASE_ID_MAX + LD_NODE_ID_MAX + 2 + 8], vb[4];
-	size_t cl = strlen(case_id), al = strlen(e->hdr->author), n = 0;
+	ld_kbuf_t kb;
+	uint8_t vb[4];
 	MDB_val k, v = {.mv_size = sizeof(vb), .mv_data = vb};
 
-	memcpy(kb, case_id, cl);
-	n = cl;
-	kb[n++] = '\0';
-	memcpy(kb + n, e->hdr->author, al);
-	n += al;
-	kb[n++] = '\0';
-	ld_be64_put(kb + n, e->hdr->seq);
-	n += 8;
+	ld_kbuf_init(&kb);
+	ld_kbuf_strz(&kb, case_id);
+	ld_kbuf_strz(&kb, e->hdr->author);
+	ld_kbuf_be64(&kb, e->hdr->seq);
 	ld_be32_put(vb, e->hdr->kind);
-	k = (MDB_val){.mv_size = n, .mv_data = kb};
-	return ld_store_mdb_err(mdb_put(txn, dbi, &k, &v, 0));
+	k = ld_kbuf_val(&kb);
+	ld_txn_put(t, dbi, &k, &v, 0);
 }
 
 /* A transfer or designation grants the named unit the case's payloads,
  * provided (checked when serving) its writer could read them itself. Keyed
  * by grantor too, so every grant is kept whatever the arrival order. */
-static int grant_put(const struct threads *x, MDB_txn *txn, const char *case_id, const char *to,
-		     const ld_entry_t *e)
+static void grant_put(const struct threads *x, ld_txn_t *t, const char *case_id, const char *to,
+		      const ld_entry_t *e)
 {
-	uint8_t kb[LD_CASE_ID_MAX + 2 * LD_NODE_ID_MAX + 3];
-	size_t cl = strlen(case_id), tl = strlen(to), al = strlen(e->hdr->author), n = 0;
+	ld_kbuf_t kb;
 	/* The key says it all; a constant value keeps the index independent of
 	 * which of several equal grants arrived (or got its payload) first. */
 	MDB_val k, v = {.mv_size = 1, .mv_data = (void *)"1"};
 
-	memcpy(kb, case_id, cl);
-	n = cl;
-	kb[n++] = '\0';
-	memcpy(kb + n, to, tl);
-	n += tl;
-	kb[n++] = '\0';
-	memcpy(kb + n, e->hdr->author, al);
-	n += al;
-	k = (MDB_val){.mv_size = n, .mv_data = kb};
-	return ld_store_mdb_err(mdb_put(txn, x->grants, &k, &v, 0));
+	ld_kbuf_init(&kb);
+	ld_kbuf_strz(&kb, case_id);
+	ld_kbuf_strz(&kb, to);
+	ld_kbuf_str(&kb, e->hdr->author);
+	k = ld_kbuf_val(&kb);
+	ld_txn_put(t, x->grants, &k, &v, 0);
 }
 
-static size_t esc_key(uint8_t *kb, const char *thread, const char *responsible, uint32_t what,
-		      int64_t deadline_ms, const char *author)
+static MDB_val esc_key(ld_kbuf_t *kb, const char *thread, const char *responsible, uint32_t what,
+		       int64_t deadline_ms, const char *author)
 {
-	size_t n = 0, l;
-
-	l = strlen(thread);
-	memcpy(kb, thread, l);
-	n += l;
-	kb[n++] = '\0';
-	l = strlen(responsible);
-	memcpy(kb + n, responsible, l);
-	n += l;
-	kb[n++] = '\0';
-	ld_be32_put(kb + n, what);
-	n += 4;
-	ld_be64_put(kb + n, (uint64_t)deadline_ms);
-	n += 8;
-	kb[n++] = '\0';
-	l = strlen(author);
-	memcpy(kb + n, author, l);
-	return n + l;
+	ld_kbuf_init(kb);
+	ld_kbuf_strz(kb, thread);
+	ld_kbuf_strz(kb, responsible);
+	ld_kbuf_be32(kb, what);
+	ld_kbuf_be64(kb, (uint64_t)deadline_ms);
+	ld_kbuf_u8(kb, 0);
+	ld_kbuf_str(kb, author);
+	return ld_kbuf_val(kb);
 }
 
 /* Escalations by (thread, responsible, what, deadline, author): a command
  * centre escalates each missed deadline once, across restarts; a new
  * deadline (a re-referral, a new checkpoint date) can be escalated again. */
-static int esc_put(const struct threads *x, MDB_txn *txn, const char *thread,
-		   const char *responsible, uint32_t what, int64_t deadline_ms, const ld_entry_t *e)
+static void esc_put(const struct threads *x, ld_txn_t *t, const char *thread,
+		    const char *responsible, uint32_t what, int64_t deadline_ms,
+		    const ld_entry_t *e)
 {
-	uint8_t kb[LD_CASE_ID_MAX + 2 * LD_NODE_ID_MAX + 16];
-	MDB_val k = {.mv_data = kb}, v = {.mv_size = 1, .mv_data = (void *)"1"};
+	ld_kbuf_t kb;
+	MDB_val k = esc_key(&kb, thread, responsible, what, deadline_ms, e->hdr->author);
+	MDB_val v = {.mv_size = 1, .mv_data = (void *)"1"};
 
-	k.mv_size = esc_key(kb, thread, responsible, what, deadline_ms, e->hdr->author);
-	return ld_store_mdb_err(mdb_put(txn, x->escalations, &k, &v, 0));
+	ld_txn_put(t, x->escalations, &k, &v, 0);
 }
 
 /* Every entry whose payload names a case or an action, under it. The
- * payload comes decoded (store_index.h): nothing is unpacked here. */
-static int th_apply(void *ud, ld_store_t *s, MDB_txn *txn, const ld_entry_t *e,
+ * payload comes decoded (store_index.h): nothing is unpacked here. The
+ * puts are not checked one by one: the first that fails is t's error and
+ * the rest do nothing. */
+static int th_apply(void *ud, ld_store_t *s, ld_txn_t *t, const ld_entry_t *e,
 		    const ProtobufCMessage *m)
 {
 	const struct threads *x = ud;
 	const char *case_id, *action_id;
-	int r = 0;
 
 	/* A payload this node may not read names nothing it may index. */
 	if (!m)
@@ -109,9 +93,9 @@ static int th_apply(void *ud, ld_store_t *s, MDB_txn *txn, const ld_entry_t *e,
 	case_id = ld_kind_case_id(m);
 	action_id = ld_kind_action_id(m);
 	if (case_id)
-		r = thread_put(txn, x->cases, case_id, e);
-	if (r == 0 && action_id)
-		r = thread_put(txn, x->actions, action_id, e);
+		thread_put(t, x->cases, case_id, e);
+	if (action_id)
+		thread_put(t, x->actions, action_id, e);
 	switch (e->hdr->kind) {
 	case LD__KIND__KIND_REFERRAL_RESPONSE: {
 		const Ld__ReferralResponse *rr = (const Ld__ReferralResponse *)m;
@@ -122,20 +106,19 @@ static int th_apply(void *ud, ld_store_t *s, MDB_txn *txn, const ld_entry_t *e,
 				? rr->designated
 				: NULL;
 
-		if (r == 0 && case_id && to && ld_node_id_valid(to))
-			r = grant_put(x, txn, case_id, to, e);
+		if (case_id && to && ld_node_id_valid(to))
+			grant_put(x, t, case_id, to, e);
 		break;
 	}
 	case LD__KIND__KIND_ESCALATION: {
 		const Ld__Escalation *es = (const Ld__Escalation *)m;
 		const char *thread = action_id ? action_id : case_id;
 
-		if (r == 0 && thread && es->responsible && ld_node_id_valid(es->responsible))
-			r = esc_put(x, txn, thread, es->responsible,
-				    ld_escalation_code(es->what, es->has_checkpoint
-									 ? (int)es->checkpoint
-									 : -1),
-				    es->deadline_ms, e);
+		if (thread && es->responsible && ld_node_id_valid(es->responsible))
+			esc_put(x, t, thread, es->responsible,
+				ld_escalation_code(es->what,
+						   es->has_checkpoint ? (int)es->checkpoint : -1),
+				es->deadline_ms, e);
 		break;
 	}
 	case LD__KIND__KIND_ACTION_DISPATCH: {
@@ -143,39 +126,35 @@ static int th_apply(void *ud, ld_store_t *s, MDB_txn *txn, const ld_entry_t *e,
 
 		/* At most 16 related cases are indexed per dispatch (the CLI
 		 * sends at most 8): a hostile dispatch cannot flood the index. */
-		for (size_t i = 0; i < d->n_case_ids && i < 16 && r == 0; i++)
+		for (size_t i = 0; i < d->n_case_ids && i < 16; i++)
 			if (ld_case_id_valid(d->case_ids[i]))
-				r = thread_put(txn, x->cases, d->case_ids[i], e);
+				thread_put(t, x->cases, d->case_ids[i], e);
 		break;
 	}
 	default:
 		break;
 	}
-	return r;
+	return ld_txn_err(t);
 }
 
-static int th_open(void *ud, ld_store_t *s, MDB_txn *txn)
+static int th_open(void *ud, ld_store_t *s, ld_txn_t *t)
 {
 	struct threads *x = ud;
-	int r;
 
-	if ((r = ld_store_mdb_err(mdb_dbi_open(txn, "v_case", MDB_CREATE, &x->cases))) < 0 ||
-	    (r = ld_store_mdb_err(mdb_dbi_open(txn, "v_grant", MDB_CREATE, &x->grants))) < 0 ||
-	    (r = ld_store_mdb_err(mdb_dbi_open(txn, "v_action", MDB_CREATE, &x->actions))) < 0)
-		return r;
-	return ld_store_mdb_err(mdb_dbi_open(txn, "v_esc", MDB_CREATE, &x->escalations));
+	ld_txn_dbi_open(t, "v_case", MDB_CREATE, &x->cases);
+	ld_txn_dbi_open(t, "v_grant", MDB_CREATE, &x->grants);
+	ld_txn_dbi_open(t, "v_action", MDB_CREATE, &x->actions);
+	return ld_txn_dbi_open(t, "v_esc", MDB_CREATE, &x->escalations);
 }
 
-static int th_drop(void *ud, ld_store_t *s, MDB_txn *txn)
+static int th_drop(void *ud, ld_store_t *s, ld_txn_t *t)
 {
 	const struct threads *x = ud;
-	int r;
 
-	if ((r = ld_store_mdb_err(mdb_drop(txn, x->cases, 0))) < 0 ||
-	    (r = ld_store_mdb_err(mdb_drop(txn, x->grants, 0))) < 0 ||
-	    (r = ld_store_mdb_err(mdb_drop(txn, x->actions, 0))) < 0)
-		return r;
-	return ld_store_mdb_err(mdb_drop(txn, x->escalations, 0));
+	ld_txn_drop(t, x->cases);
+	ld_txn_drop(t, x->grants);
+	ld_txn_drop(t, x->actions);
+	return ld_txn_drop(t, x->escalations);
 }
 
 static size_t th_dbis(void *ud, MDB_dbi *out, size_t max)
@@ -404,15 +383,15 @@ int ld_store_foreach_thread_id(ld_store_t *s, bool cases, int (*cb)(void *ud, co
 int ld_store_escalated(ld_store_t *s, const char *thread_id, const char *responsible, uint32_t what,
 		       int64_t deadline_ms, const char *author)
 {
-	uint8_t kb[LD_CASE_ID_MAX + 2 * LD_NODE_ID_MAX + 16];
-	MDB_val k = {.mv_data = kb}, v;
+	ld_kbuf_t kb;
+	MDB_val k, v;
 	MDB_txn *txn;
 	int r;
 
 	if (!ld_case_id_valid(thread_id) || !ld_node_id_valid(responsible) ||
 	    !ld_node_id_valid(author))
 		return -EINVAL;
-	k.mv_size = esc_key(kb, thread_id, responsible, what, deadline_ms, author);
+	k = esc_key(&kb, thread_id, responsible, what, deadline_ms, author);
 	if (!threads_of(s))
 		return -ENOTSUP;
 	if ((r = ld_rd_txn(LD_RD(s), &txn)) < 0)

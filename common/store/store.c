@@ -2,6 +2,7 @@
  * key lookups against the roster. Reads are in store_read.c, writes in
  * store_write.c. */
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,7 +137,15 @@ int store_feed_key(const MDB_val *k, char *buf)
 	return 0;
 }
 
-int store_feed_put(ld_store_t *s, MDB_txn *txn, const char *feed, const feed_state_t *st)
+int store_feed_load(ld_store_t *s, ld_txn_t *t, const char *feed, feed_state_t *st)
+{
+	MDB_val k = store_str_val(feed), v;
+	int r = ld_txn_get(t, s->db_feeds, &k, &v);
+
+	return r < 0 ? r : ld_txn_fail(t, store_feed_state_decode(&v, st));
+}
+
+int store_feed_put(ld_store_t *s, ld_txn_t *t, const char *feed, const feed_state_t *st)
 {
 	uint8_t b[FEED_STATE_LEN];
 	MDB_val k = store_str_val(feed), v = {.mv_size = sizeof(b), .mv_data = b};
@@ -147,7 +156,7 @@ int store_feed_put(ld_store_t *s, MDB_txn *txn, const char *feed, const feed_sta
 	memcpy(b + 16, st->head_id, LD_ID_LEN);
 	store_be64(b + 48, st->indexed_seq);
 	store_be64(b + 56, st->equiv_seq);
-	return store_mdb_err(mdb_put(txn, s->db_feeds, &k, &v, 0));
+	return ld_txn_put(t, s->db_feeds, &k, &v, 0);
 }
 
 int store_feed_name(ld_store_t *s, MDB_txn *txn, uint32_t num, char *buf)
@@ -271,7 +280,7 @@ int store_lookup_key(void *ud, const char *feed, uint64_t seq, const uint8_t sig
 
 static int env_open(ld_store_t *s)
 {
-	MDB_txn *txn;
+	ld_txn_t t;
 	MDB_envinfo info;
 	int r;
 
@@ -287,27 +296,23 @@ static int env_open(ld_store_t *s)
 		goto fail;
 	if (mdb_env_info(s->env, &info) == 0 && info.me_mapsize > s->map_size)
 		s->map_size = info.me_mapsize;
-	r = store_mdb_err(mdb_txn_begin(s->env, NULL, 0, &txn));
-	if (r < 0)
+	if ((r = ld_txn_begin(&t, s->env, NULL, 0)) < 0)
 		goto fail;
-	if ((r = store_mdb_err(mdb_dbi_open(txn, "meta", MDB_CREATE, &s->db_meta))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "feeds", MDB_CREATE, &s->db_feeds))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "nums", MDB_CREATE, &s->db_nums))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "entries", MDB_CREATE, &s->db_entries))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "ids", MDB_CREATE, &s->db_ids))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "equiv", MDB_CREATE, &s->db_equiv))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "roster", MDB_CREATE, &s->db_roster))) < 0 ||
-	    (r = store_mdb_err(mdb_dbi_open(txn, "refusals", MDB_CREATE, &s->db_refusals))) < 0) {
-		mdb_txn_abort(txn);
-		goto fail;
-	}
+	/* No checks: after a failure the others do nothing, and the commit
+	 * aborts and says what failed first. */
+	ld_txn_dbi_open(&t, "meta", MDB_CREATE, &s->db_meta);
+	ld_txn_dbi_open(&t, "feeds", MDB_CREATE, &s->db_feeds);
+	ld_txn_dbi_open(&t, "nums", MDB_CREATE, &s->db_nums);
+	ld_txn_dbi_open(&t, "entries", MDB_CREATE, &s->db_entries);
+	ld_txn_dbi_open(&t, "ids", MDB_CREATE, &s->db_ids);
+	ld_txn_dbi_open(&t, "equiv", MDB_CREATE, &s->db_equiv);
+	ld_txn_dbi_open(&t, "roster", MDB_CREATE, &s->db_roster);
+	ld_txn_dbi_open(&t, "refusals", MDB_CREATE, &s->db_refusals);
 	/* The derived indexes' own databases, with the environment. */
-	for (size_t i = 0; i < s->n_ix; i++)
-		if ((r = s->ix[i].ix->open(s->ix[i].ud, s, txn)) < 0) {
-			mdb_txn_abort(txn);
-			goto fail;
-		}
-	r = store_mdb_err(mdb_txn_commit(txn));
+	for (size_t i = 0; i < s->n_ix && !t.err; i++)
+		ld_txn_fail(&t, s->ix[i].ix->open(s->ix[i].ud, s, &t));
+	/* Aborted, with the first error, if anything failed. */
+	r = ld_txn_commit(&t);
 	if (r < 0)
 		goto fail;
 	/* Slots of readers that died (a killed process) are reclaimed here. */
@@ -319,38 +324,36 @@ fail:
 	return r;
 }
 
-static int meta_init(ld_store_t *s, MDB_txn *txn, void *ud)
+static int meta_init(ld_store_t *s, ld_txn_t *t, void *ud)
 {
 	MDB_val k = store_str_val("format"), v;
-	uint8_t b[4];
+	uint8_t b[4], one[4];
 	int r;
 
-	r = store_mdb_err(mdb_get(txn, s->db_meta, &k, &v));
+	r = ld_txn_get(t, s->db_meta, &k, &v);
 	if (r == -ENOENT) {
 		store_be32(b, STORE_FORMAT);
+		store_be32(one, 1);
 		v = (MDB_val){.mv_size = 4, .mv_data = b};
-		if ((r = store_mdb_err(mdb_put(txn, s->db_meta, &k, &v, 0))) < 0)
-			return r;
+		ld_txn_put(t, s->db_meta, &k, &v, 0);
 		k = store_str_val("root_pub");
 		v = (MDB_val){.mv_size = LD_PUBKEY_LEN, .mv_data = s->root_pub};
-		if ((r = store_mdb_err(mdb_put(txn, s->db_meta, &k, &v, 0))) < 0)
-			return r;
+		ld_txn_put(t, s->db_meta, &k, &v, 0);
 		k = store_str_val("next_num");
-		store_be32(b, 1);
-		v = (MDB_val){.mv_size = 4, .mv_data = b};
-		return store_mdb_err(mdb_put(txn, s->db_meta, &k, &v, 0));
+		v = (MDB_val){.mv_size = 4, .mv_data = one};
+		return ld_txn_put(t, s->db_meta, &k, &v, 0);
 	}
 	if (r < 0)
 		return r;
 	if (v.mv_size != 4 || store_get_be32(v.mv_data) != STORE_FORMAT)
 		return LD_EVERSION;
 	k = store_str_val("root_pub");
-	if ((r = store_mdb_err(mdb_get(txn, s->db_meta, &k, &v))) < 0)
+	if ((r = ld_txn_get(t, s->db_meta, &k, &v)) < 0)
 		return r == -ENOENT ? -EIO : r;
 	if (v.mv_size != LD_PUBKEY_LEN || memcmp(v.mv_data, s->root_pub, LD_PUBKEY_LEN) != 0)
 		return LD_EWRONGKEY;
 	k = store_str_val("root_id");
-	r = store_mdb_err(mdb_get(txn, s->db_meta, &k, &v));
+	r = ld_txn_get(t, s->db_meta, &k, &v);
 	if (r == 0 && v.mv_size > 0 && v.mv_size <= LD_NODE_ID_MAX) {
 		memcpy(s->root_id, v.mv_data, v.mv_size);
 		s->root_id[v.mv_size] = '\0';
@@ -432,34 +435,34 @@ static bool storage_error(int r)
 	return r == -ENOSPC || r == -EIO || r == -EFBIG || r == -EDQUOT;
 }
 
-int store_write_txn(ld_store_t *s, int (*fn)(ld_store_t *s, MDB_txn *txn, void *ud), void *ud)
+int store_write_txn(ld_store_t *s, int (*fn)(ld_store_t *s, ld_txn_t *t, void *ud), void *ud)
 {
 	for (int attempt = 0; attempt < 48; attempt++) {
-		MDB_txn *txn;
+		ld_txn_t t;
 		int r;
 
 		if (!s->env && (r = env_open(s)) < 0)
 			return storage_error(r) ? LD_ENOSPACE : r;
-		r = store_mdb_err(mdb_txn_begin(s->env, NULL, 0, &txn));
+		r = ld_txn_begin(&t, s->env, NULL, 0);
 		if (r < 0)
 			return storage_error(r) ? LD_ENOSPACE : r;
-		r = fn(s, txn, ud);
+		/* What fn returns, or what failed first inside it. */
+		r = ld_txn_fail(&t, fn(s, &t, ud));
 		/* The indexers finish what the entries queued, in this
 		 * transaction, or forget it if it does not commit. */
 		for (size_t i = 0; r == 0 && i < s->n_ix; i++)
 			if (s->ix[i].ix->commit)
-				r = s->ix[i].ix->commit(s->ix[i].ud, s, txn);
+				r = ld_txn_fail(&t, s->ix[i].ix->commit(s->ix[i].ud, s, &t));
 		for (size_t i = 0; r < 0 && i < s->n_ix; i++)
 			if (s->ix[i].ix->abort)
 				s->ix[i].ix->abort(s->ix[i].ud);
 		if (r < 0 && r != STORE_EMAPFULL) {
-			mdb_txn_abort(txn);
+			ld_txn_abort(&t);
 			return r;
 		}
-		if (r == STORE_EMAPFULL)
-			mdb_txn_abort(txn);
-		else
-			r = store_mdb_err(mdb_txn_commit(txn)); /* frees txn, even on failure */
+		/* Aborts on STORE_EMAPFULL; a commit frees the txn even when it
+		 * fails. */
+		r = ld_txn_commit(&t);
 		/* The body or the commit itself (it allocates pages too) ran out
 		 * of map: grow it and run the whole transaction again. */
 		if (r == STORE_EMAPFULL) {
@@ -518,7 +521,7 @@ void store_read_end(ld_store_t *s, MDB_txn *txn)
 
 int ld_store_add_indexer(ld_store_t *s, const ld_indexer_t *ix, void *ud)
 {
-	MDB_txn *txn;
+	ld_txn_t t;
 	int r;
 
 	if (s->n_ix == LD_STORE_INDEXERS_MAX) {
@@ -528,10 +531,9 @@ int ld_store_add_indexer(ld_store_t *s, const ld_indexer_t *ix, void *ud)
 	}
 	if (!s->env && (r = env_open(s)) < 0)
 		return r;
-	if ((r = store_mdb_err(mdb_txn_begin(s->env, NULL, 0, &txn))) < 0 ||
-	    (r = ix->open(ud, s, txn)) < 0 || (r = store_mdb_err(mdb_txn_commit(txn))) < 0) {
-		if (r != 0 && txn)
-			mdb_txn_abort(txn);
+	if (ld_txn_begin(&t, s->env, NULL, 0) == 0)
+		ld_txn_fail(&t, ix->open(ud, s, &t));
+	if ((r = ld_txn_commit(&t)) < 0) {
 		if (ix->free)
 			ix->free(ud);
 		return r;
@@ -550,19 +552,19 @@ void *ld_store_indexer(const ld_store_t *s, const char *name)
 	return NULL;
 }
 
-int store_index_apply(ld_store_t *s, MDB_txn *txn, const ld_entry_t *e)
+int store_index_apply(ld_store_t *s, ld_txn_t *t, const ld_entry_t *e)
 {
 	const ld_kind_info_t *k = ld_kind_info(e->hdr->kind);
 	ProtobufCMessage *m = NULL;
-	int r = 0;
+	int r = t->err;
 
-	if (!s->n_ix)
-		return 0;
+	if (!s->n_ix || r < 0)
+		return r;
 	/* Decoded once, here, for every index. */
 	if (e->has_payload && k && k->desc)
 		m = protobuf_c_message_unpack(k->desc, NULL, e->payload_len, e->payload);
 	for (size_t i = 0; r == 0 && i < s->n_ix; i++)
-		r = s->ix[i].ix->apply(s->ix[i].ud, s, txn, e, m);
+		r = ld_txn_fail(t, s->ix[i].ix->apply(s->ix[i].ud, s, t, e, m));
 	if (m)
 		protobuf_c_message_free_unpacked(m, NULL);
 	return r;
@@ -581,18 +583,19 @@ static int reindex_one(void *ud, const MDB_val *k, const MDB_val *v)
 	return r;
 }
 
-static int reindex_txn(ld_store_t *s, MDB_txn *txn, void *ud)
+static int reindex_txn(ld_store_t *s, ld_txn_t *t, void *ud)
 {
-	void *c[2] = {s, txn};
+	void *c[2] = {s, t};
 	int r = 0;
 
 	for (size_t i = 0; r == 0 && i < s->n_ix; i++)
-		r = s->ix[i].ix->drop(s->ix[i].ud, s, txn);
+		r = ld_txn_fail(t, s->ix[i].ix->drop(s->ix[i].ud, s, t));
+	/* A walk of its own (the indexers may walk in t). */
 	if (r == 0)
-		r = store_walk_db(txn, s->db_entries, NULL, reindex_one, c);
+		r = ld_txn_fail(t, store_walk_db(t->txn, s->db_entries, NULL, reindex_one, c));
 	for (size_t i = 0; r == 0 && i < s->n_ix; i++)
 		if (s->ix[i].ix->rebuilt)
-			r = s->ix[i].ix->rebuilt(s->ix[i].ud, s, txn);
+			r = ld_txn_fail(t, s->ix[i].ix->rebuilt(s->ix[i].ud, s, t));
 	return r;
 }
 
@@ -676,7 +679,7 @@ void ld_rd_close(ld_rd_t *rd)
 	rd->txn = NULL;
 }
 
-int ld_store_write(ld_store_t *s, int (*fn)(ld_store_t *s, MDB_txn *txn, void *ud), void *ud)
+int ld_store_write(ld_store_t *s, int (*fn)(ld_store_t *s, ld_txn_t *t, void *ud), void *ud)
 {
 	return store_write_txn(s, fn, ud);
 }

@@ -8,8 +8,11 @@
  * hands it every entry it stores, in the same write transaction, with the
  * payload decoded once (by the kinds table), lets it finish before the
  * transaction commits, and has it rebuilt from the feeds by
- * ld_store_reindex(). Indexers live above the store and use LMDB directly
- * through the helpers below; every transaction is given to them explicitly.
+ * ld_store_reindex(). Indexers live above the store and write through the
+ * transaction object they are given (txn.h): a put that fails records the
+ * error in it, every later operation of any indexer is skipped, and the
+ * whole write transaction is aborted with that first error, so an indexer
+ * need not check each put. Reads (helpers below, ld_rd_t) take t->txn.
  */
 #pragma once
 
@@ -21,26 +24,31 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "common/store/store.h"
+#include "common/store/txn.h"
 
 typedef struct ld_indexer {
 	const char *name;
-	/* Open (creating) the index's databases in 'txn': when registered,
+	/* Each function below that takes 't' returns 0 or an error; an error
+	 * recorded in 't' (ld_txn_err()) fails the write even if 0 is
+	 * returned, and one returned is recorded in 't' by the store. */
+	/* Open (creating) the index's databases in 't': when registered,
 	 * and again whenever the store reopens its environment. */
-	int (*open)(void *ud, ld_store_t *s, MDB_txn *txn);
-	/* An entry was stored in 'txn' (or its payload filled in): 'payload'
+	int (*open)(void *ud, ld_store_t *s, ld_txn_t *t);
+	/* An entry was stored in 't' (or its payload filled in): 'payload'
 	 * is its payload decoded as its kind's message, or NULL (not held,
 	 * a kind this version does not interpret, or bytes that do not
-	 * decode). Borrowed for the call. */
-	int (*apply)(void *ud, ld_store_t *s, MDB_txn *txn, const ld_entry_t *e,
+	 * decode). Borrowed for the call. 't' may be nested in the write
+	 * transaction (one ingest batch): write through the 't' given. */
+	int (*apply)(void *ud, ld_store_t *s, ld_txn_t *t, const ld_entry_t *e,
 		     const ProtobufCMessage *payload);
-	/* Before 'txn' commits: finish what apply() queued. May be NULL. */
-	int (*commit)(void *ud, ld_store_t *s, MDB_txn *txn);
-	/* 'txn' will not commit: forget what apply() queued. May be NULL. */
+	/* Before 't' commits: finish what apply() queued. May be NULL. */
+	int (*commit)(void *ud, ld_store_t *s, ld_txn_t *t);
+	/* The write will not commit: forget what apply() queued. May be NULL. */
 	void (*abort)(void *ud);
 	/* Reindex, in one transaction: drop() empties the index, apply() sees
 	 * every entry held, then rebuilt() (may be NULL) finishes. */
-	int (*drop)(void *ud, ld_store_t *s, MDB_txn *txn);
-	int (*rebuilt)(void *ud, ld_store_t *s, MDB_txn *txn);
+	int (*drop)(void *ud, ld_store_t *s, ld_txn_t *t);
+	int (*rebuilt)(void *ud, ld_store_t *s, ld_txn_t *t);
 	/* The databases that hold the index, in digest order, into out (at
 	 * most max). */
 	size_t (*dbis)(void *ud, MDB_dbi *out, size_t max);
@@ -62,8 +70,9 @@ int ld_rd_txn(const ld_rd_t *rd, MDB_txn **ret_txn);
 void ld_rd_txn_end(const ld_rd_t *rd, MDB_txn *txn);
 
 /* Run fn in a write transaction of its own and commit durably (indexers
- * applied and committed as for any write). 0 or -errno; LD_ENOSPACE. */
-int ld_store_write(ld_store_t *s, int (*fn)(ld_store_t *s, MDB_txn *txn, void *ud), void *ud);
+ * applied and committed as for any write). fn's error, or the first one
+ * recorded in 't', aborts it. 0 or -errno; LD_ENOSPACE. */
+int ld_store_write(ld_store_t *s, int (*fn)(ld_store_t *s, ld_txn_t *t, void *ud), void *ud);
 
 /* The store's key of entry (feed, seq): its feed's number and the seq,
  * 12 bytes, as entries are keyed (an index keyed the same way sorts like
@@ -76,7 +85,8 @@ int ld_store_entry_key(ld_store_t *s, MDB_txn *txn, const char *feed, uint64_t s
  * cursor). Keys an indexer uses start with its name. */
 MDB_dbi ld_store_meta_dbi(const ld_store_t *s);
 
-/* LMDB codes as 0 / -errno (MDB_MAP_FULL as a code the store retries on). */
+/* LMDB codes as 0 / -errno (MDB_MAP_FULL as LD_TXN_EMAPFULL, which the
+ * store retries on). */
 int ld_store_mdb_err(int rc);
 
 /* Walk 'dbi' in 'txn' from the first key >= *from (NULL: the start),

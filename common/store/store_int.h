@@ -35,7 +35,7 @@
 #define VAL_HAS_PAYLOAD 1u
 
 /* Internal code for MDB_MAP_FULL: the caller grows the map and retries. */
-#define STORE_EMAPFULL (-ENOBUFS)
+#define STORE_EMAPFULL LD_TXN_EMAPFULL
 
 struct ld_store {
 	MDB_env *env;
@@ -89,7 +89,9 @@ void store_entry_key(uint8_t k[ENTRY_KEY_LEN], uint32_t num, uint64_t seq);
 
 /* Feed state of 'feed' in 'txn': 0 or -ENOENT. */
 int store_feed_get(ld_store_t *s, MDB_txn *txn, const char *feed, feed_state_t *st);
-int store_feed_put(ld_store_t *s, MDB_txn *txn, const char *feed, const feed_state_t *st);
+/* The same in a write transaction: 0, -ENOENT, or t's first error. */
+int store_feed_load(ld_store_t *s, ld_txn_t *t, const char *feed, feed_state_t *st);
+int store_feed_put(ld_store_t *s, ld_txn_t *t, const char *feed, const feed_state_t *st);
 /* Node id of feed number 'num' into buf (LD_NODE_ID_MAX + 1). */
 int store_feed_name(ld_store_t *s, MDB_txn *txn, uint32_t num, char *buf);
 
@@ -129,10 +131,11 @@ void lookup_ctx_forget(lookup_ctx_t *ctx);
 
 /* Hand a newly stored entry (or one whose payload was filled in) to every
  * indexer, its payload decoded once. */
-int store_index_apply(ld_store_t *s, MDB_txn *txn, const ld_entry_t *e);
+int store_index_apply(ld_store_t *s, ld_txn_t *t, const ld_entry_t *e);
 
-/* Run fn in a write transaction and commit durably; on STORE_EMAPFULL grow
+/* Run fn in a write transaction and commit durably; fn's error or the
+ * first one recorded in the transaction aborts it. On STORE_EMAPFULL grow
  * the map and run it again from scratch. Storage errors at commit become
  * LD_ENOSPACE and the environment is reopened (a failed meta write leaves
  * LMDB unusable until then). */
-int store_write_txn(ld_store_t *s, int (*fn)(ld_store_t *s, MDB_txn *txn, void *ud), void *ud);
+int store_write_txn(ld_store_t *s, int (*fn)(ld_store_t *s, ld_txn_t *t, void *ud), void *ud);

@@ -34,50 +34,48 @@ int ld_store_set_local(ld_store_t *s, const char *node_id, ld_key_t *key)
 }
 
 /* Create the state of a feed seen for the first time, with the next number. */
-static int feed_create(ld_store_t *s, MDB_txn *txn, const char *feed, feed_state_t *st)
+static int feed_create(ld_store_t *s, ld_txn_t *t, const char *feed, feed_state_t *st)
 {
 	MDB_val k = store_str_val("next_num"), v;
-	uint8_t b[4];
+	uint8_t next[4], num[4];
 	int r;
 
-	if ((r = store_mdb_err(mdb_get(txn, s->db_meta, &k, &v))) < 0)
+	if ((r = ld_txn_get(t, s->db_meta, &k, &v)) < 0)
 		return r;
 	if (v.mv_size != 4)
-		return -EIO;
+		return ld_txn_fail(t, -EIO);
 	memset(st, 0, sizeof(*st));
 	st->num = store_get_be32(v.mv_data);
-	store_be32(b, st->num + 1);
-	v = (MDB_val){.mv_size = 4, .mv_data = b};
-	if ((r = store_mdb_err(mdb_put(txn, s->db_meta, &k, &v, 0))) < 0)
-		return r;
-	store_be32(b, st->num);
-	k = (MDB_val){.mv_size = 4, .mv_data = b};
+	store_be32(next, st->num + 1);
+	v = (MDB_val){.mv_size = 4, .mv_data = next};
+	ld_txn_put(t, s->db_meta, &k, &v, 0);
+	store_be32(num, st->num);
+	k = (MDB_val){.mv_size = 4, .mv_data = num};
 	v = store_str_val(feed);
 	/* Feed numbers only grow, so this is always an append. */
-	if ((r = store_mdb_err(mdb_put(txn, s->db_nums, &k, &v, MDB_APPEND))) < 0)
-		return r;
-	return store_feed_put(s, txn, feed, st);
+	ld_txn_put(t, s->db_nums, &k, &v, MDB_APPEND);
+	return store_feed_put(s, t, feed, st);
 }
 
-static int feed_get_or_create(ld_store_t *s, MDB_txn *txn, const char *feed, feed_state_t *st)
+static int feed_get_or_create(ld_store_t *s, ld_txn_t *t, const char *feed, feed_state_t *st)
 {
-	int r = store_feed_get(s, txn, feed, st);
+	int r = store_feed_load(s, t, feed, st);
 
-	return r == -ENOENT ? feed_create(s, txn, feed, st) : r;
+	return r == -ENOENT ? feed_create(s, t, feed, st) : r;
 }
 
 /* Is 'num' the highest feed number? Then its new entries go at the end of
  * the entries tree and MDB_APPEND applies. */
-static bool feed_is_last(ld_store_t *s, MDB_txn *txn, uint32_t num)
+static bool feed_is_last(ld_store_t *s, ld_txn_t *t, uint32_t num)
 {
 	MDB_val k = store_str_val("next_num"), v;
 
-	return mdb_get(txn, s->db_meta, &k, &v) == 0 && v.mv_size == 4 &&
+	return ld_txn_get(t, s->db_meta, &k, &v) == 0 && v.mv_size == 4 &&
 	       store_get_be32(v.mv_data) == num + 1;
 }
 
-static int entry_put(ld_store_t *s, MDB_txn *txn, uint32_t num, const ld_entry_t *e,
-		     int64_t recv_ms, unsigned flags)
+static int entry_put(ld_store_t *s, ld_txn_t *t, uint32_t num, const ld_entry_t *e, int64_t recv_ms,
+		     unsigned flags)
 {
 	uint8_t kb[ENTRY_KEY_LEN];
 	size_t plen = e->has_payload ? e->payload_len : 0;
@@ -88,7 +86,7 @@ static int entry_put(ld_store_t *s, MDB_txn *txn, uint32_t num, const ld_entry_t
 
 	store_entry_key(kb, num, e->hdr->seq);
 	/* MDB_RESERVE: LMDB hands out the space and we fill it, one copy less. */
-	r = store_mdb_err(mdb_put(txn, s->db_entries, &k, &v, flags | MDB_RESERVE));
+	r = ld_txn_put(t, s->db_entries, &k, &v, flags | MDB_RESERVE);
 	if (r < 0)
 		return r;
 	p = v.mv_data;
@@ -106,20 +104,20 @@ static int entry_put(ld_store_t *s, MDB_txn *txn, uint32_t num, const ld_entry_t
 	return 0;
 }
 
-static int refusal_put(ld_store_t *s, MDB_txn *txn, uint32_t num, uint64_t seq, const char *why)
+static int refusal_put(ld_store_t *s, ld_txn_t *t, uint32_t num, uint64_t seq, const char *why)
 {
 	uint8_t kb[ENTRY_KEY_LEN];
 	MDB_val k = {.mv_size = sizeof(kb), .mv_data = kb}, v = store_str_val(why);
 
 	store_entry_key(kb, num, seq);
-	return store_mdb_err(mdb_put(txn, s->db_refusals, &k, &v, 0));
+	return ld_txn_put(t, s->db_refusals, &k, &v, 0);
 }
 
 /* Derive the roster from one entry of the root's feed. A refused update is
  * kept (it is signed history) with the reason in 'refusals'. Only the very
  * first root entry is special: it must add the root itself, with the root
  * key, which is how a store learns the root's node id. */
-static int roster_apply_entry(ld_store_t *s, MDB_txn *txn, lookup_ctx_t *lk, uint32_t num,
+static int roster_apply_entry(ld_store_t *s, ld_txn_t *t, lookup_ctx_t *lk, uint32_t num,
 			      const ld_entry_t *e, const char **ret_why)
 {
 	Ld__RosterUpdate *u;
@@ -149,20 +147,20 @@ static int roster_apply_entry(ld_store_t *s, MDB_txn *txn, lookup_ctx_t *lk, uin
 		snprintf(lk->root_id, sizeof(lk->root_id), "%s", e->hdr->author);
 		k = store_str_val("root_id");
 		v = store_str_val(lk->root_id);
-		if ((r = store_mdb_err(mdb_put(txn, s->db_meta, &k, &v, 0))) < 0)
+		if ((r = ld_txn_put(t, s->db_meta, &k, &v, 0)) < 0)
 			goto out;
 	}
 	if (!u) {
 		*ret_why = "roster update does not decode";
-		return refusal_put(s, txn, num, e->hdr->seq, *ret_why);
+		return refusal_put(s, t, num, e->hdr->seq, *ret_why);
 	}
 	if (u->node_id && ld_node_id_valid(u->node_id)) {
 		k = store_str_val(u->node_id);
-		r = store_mdb_err(mdb_get(txn, s->db_roster, &k, &v));
+		r = ld_txn_get(t, s->db_roster, &k, &v);
 		if (r == 0) {
 			cur = ld__roster_node__unpack(NULL, v.mv_size, v.mv_data);
 			if (!cur) {
-				r = -EIO;
+				r = ld_txn_fail(t, -EIO);
 				goto out;
 			}
 		} else if (r != -ENOENT) {
@@ -172,7 +170,7 @@ static int roster_apply_entry(ld_store_t *s, MDB_txn *txn, lookup_ctx_t *lk, uin
 	r = ld_roster_apply(cur, u, e->hdr->seq, lk->root_id, &next, &why);
 	if (r == -EINVAL) {
 		*ret_why = why;
-		r = refusal_put(s, txn, num, e->hdr->seq, why);
+		r = refusal_put(s, t, num, e->hdr->seq, why);
 		goto out;
 	}
 	if (r < 0)
@@ -182,7 +180,7 @@ static int roster_apply_entry(ld_store_t *s, MDB_txn *txn, lookup_ctx_t *lk, uin
 
 		k = store_str_val(next->node_id);
 		v = (MDB_val){.mv_size = len};
-		r = store_mdb_err(mdb_put(txn, s->db_roster, &k, &v, MDB_RESERVE));
+		r = ld_txn_put(t, s->db_roster, &k, &v, MDB_RESERVE);
 		if (r == 0)
 			ld__roster_node__pack(next, v.mv_data);
 	}
@@ -211,7 +209,7 @@ struct append_ctx {
 	char root_id[LD_NODE_ID_MAX + 1];
 };
 
-static int append_txn(ld_store_t *s, MDB_txn *txn, void *ud)
+static int append_txn(ld_store_t *s, ld_txn_t *t, void *ud)
 {
 	struct append_ctx *a = ud;
 	lookup_ctx_t lk;
@@ -219,12 +217,12 @@ static int append_txn(ld_store_t *s, MDB_txn *txn, void *ud)
 	unsigned flags;
 	int r;
 
-	lookup_ctx_init(&lk, s, txn);
-	if ((r = feed_get_or_create(s, txn, s->local_id, &st)) < 0)
+	lookup_ctx_init(&lk, s, t->txn);
+	if ((r = feed_get_or_create(s, t, s->local_id, &st)) < 0)
 		return r;
 	if (st.flags & FEED_FROZEN)
 		return LD_EEQUIVOCATION;
-	flags = feed_is_last(s, txn, st.num) ? MDB_APPEND : 0;
+	flags = feed_is_last(s, t, st.num) ? MDB_APPEND : 0;
 	for (size_t i = 0; i < a->n && r == 0; i++) {
 		const ld_append_req_t *q = &a->reqs[i];
 		ld_entry_draft_t d = {
@@ -246,15 +244,15 @@ static int append_txn(ld_store_t *s, MDB_txn *txn, void *ud)
 		if (is_root_feed(&lk, e)) {
 			const char *why = NULL;
 
-			r = roster_apply_entry(s, txn, &lk, st.num, e, &why);
+			r = roster_apply_entry(s, t, &lk, st.num, e, &why);
 			/* The root does not sign an update its own roster refuses. */
 			if (r == 0 && why)
 				r = -EINVAL;
 		}
-		if (r == 0)
-			r = entry_put(s, txn, st.num, e, now_ms(), flags);
-		if (r == 0)
-			r = store_index_apply(s, txn, e);
+		if (r == 0) {
+			entry_put(s, t, st.num, e, now_ms(), flags);
+			r = store_index_apply(s, t, e);
+		}
 		if (r == 0) {
 			st.head_seq = e->hdr->seq;
 			memcpy(st.head_id, e->id, LD_ID_LEN);
@@ -268,7 +266,7 @@ static int append_txn(ld_store_t *s, MDB_txn *txn, void *ud)
 		ld_entry_destroy(&e);
 	}
 	if (r == 0)
-		r = store_feed_put(s, txn, s->local_id, &st);
+		r = store_feed_put(s, t, s->local_id, &st);
 	memcpy(a->root_id, lk.root_id, sizeof(a->root_id));
 	lookup_ctx_forget(&lk);
 	return r;
@@ -291,7 +289,7 @@ int ld_store_append(ld_store_t *s, const ld_append_req_t *reqs, size_t n, ld_ent
 
 /* Store proof that 'other' conflicts with the entry held at its (feed, seq),
  * and freeze the feed. Value: u16 len | header | sig, for each of the two. */
-static int proof_put(ld_store_t *s, MDB_txn *txn, const char *feed, feed_state_t *st,
+static int proof_put(ld_store_t *s, ld_txn_t *t, const char *feed, feed_state_t *st,
 		     const ld_entry_t *kept, const ld_entry_t *other)
 {
 	uint8_t kb[ENTRY_KEY_LEN + LD_ID_LEN];
@@ -303,7 +301,8 @@ static int proof_put(ld_store_t *s, MDB_txn *txn, const char *feed, feed_state_t
 
 	store_entry_key(kb, st->num, other->hdr->seq);
 	memcpy(kb + ENTRY_KEY_LEN, other->id, LD_ID_LEN);
-	r = store_mdb_err(mdb_put(txn, s->db_equiv, &k, &v, MDB_RESERVE | MDB_NOOVERWRITE));
+	/* -EEXIST (the proof is known) is an answer, not a failure. */
+	r = ld_txn_put(t, s->db_equiv, &k, &v, MDB_RESERVE | MDB_NOOVERWRITE);
 	if (r < 0)
 		return r;
 	p = v.mv_data;
@@ -318,7 +317,7 @@ static int proof_put(ld_store_t *s, MDB_txn *txn, const char *feed, feed_state_t
 		st->flags |= FEED_FROZEN;
 		st->equiv_seq = other->hdr->seq;
 	}
-	return store_feed_put(s, txn, feed, st);
+	return store_feed_put(s, t, feed, st);
 }
 
 /* Check one entry on its own: the roster key for its seq, and its signature. */
@@ -332,20 +331,20 @@ static int verify_single(lookup_ctx_t *lk, const ld_entry_t *e)
 }
 
 /* The stored value of (num, seq), or -ENOENT. Valid until the txn ends. */
-static int stored_get(ld_store_t *s, MDB_txn *txn, uint32_t num, uint64_t seq, MDB_val *v)
+static int stored_get(ld_store_t *s, ld_txn_t *t, uint32_t num, uint64_t seq, MDB_val *v)
 {
 	uint8_t kb[ENTRY_KEY_LEN];
 	MDB_val k = {.mv_size = sizeof(kb), .mv_data = kb};
 	int r;
 
 	store_entry_key(kb, num, seq);
-	r = store_mdb_err(mdb_get(txn, s->db_entries, &k, v));
+	r = ld_txn_get(t, s->db_entries, &k, v);
 	if (r == 0 && v->mv_size < VAL_HDR_LEN)
 		return -EIO;
 	return r;
 }
 
-static int equivocation(ld_store_t *s, MDB_txn *txn, lookup_ctx_t *lk, feed_state_t *st,
+static int equivocation(ld_store_t *s, ld_txn_t *t, lookup_ctx_t *lk, feed_state_t *st,
 			const MDB_val *held, const ld_entry_t *e)
 {
 	ld_entry_t *kept;
@@ -356,14 +355,14 @@ static int equivocation(ld_store_t *s, MDB_txn *txn, lookup_ctx_t *lk, feed_stat
 		return r;
 	if ((r = store_entry_decode(held, &kept, NULL)) < 0)
 		return r;
-	r = proof_put(s, txn, e->hdr->author, st, kept, e);
+	r = proof_put(s, t, e->hdr->author, st, kept, e);
 	ld_entry_destroy(&kept);
 	if (r == -EEXIST)
 		r = 0;
 	return r < 0 ? r : LD_EEQUIVOCATION;
 }
 
-static int ingest_run(ld_store_t *s, MDB_txn *txn, lookup_ctx_t *lk, ld_ingest_batch_t *b,
+static int ingest_run(ld_store_t *s, ld_txn_t *t, lookup_ctx_t *lk, ld_ingest_batch_t *b,
 		      enum ld_chain_mode mode)
 {
 	ld_entry_t *const *run = b->entries;
@@ -383,7 +382,7 @@ static int ingest_run(ld_store_t *s, MDB_txn *txn, lookup_ctx_t *lk, ld_ingest_b
 			return LD_EGAP;
 	}
 	b->bad = 0;
-	r = store_feed_get(s, txn, feed, &st);
+	r = store_feed_load(s, t, feed, &st);
 	if (r == -ENOENT)
 		memset(&st, 0, sizeof(st));
 	else if (r < 0)
@@ -396,15 +395,16 @@ static int ingest_run(ld_store_t *s, MDB_txn *txn, lookup_ctx_t *lk, ld_ingest_b
 		MDB_val held;
 
 		b->bad = i;
-		if ((r = stored_get(s, txn, st.num, run[i]->hdr->seq, &held)) < 0)
+		if ((r = stored_get(s, t, st.num, run[i]->hdr->seq, &held)) < 0)
 			return r == -ENOENT ? -EIO : r;
 		if (memcmp((uint8_t *)held.mv_data + 16, run[i]->id, LD_ID_LEN) != 0)
-			return equivocation(s, txn, lk, &st, &held, run[i]);
+			return equivocation(s, t, lk, &st, &held, run[i]);
 		/* Held redacted and now received in full: keep the payload. */
-		if (!(((uint8_t *)held.mv_data)[1] & VAL_HAS_PAYLOAD) && run[i]->has_payload &&
-		    ((r = entry_put(s, txn, st.num, run[i], recv, 0)) < 0 ||
-		     (r = store_index_apply(s, txn, run[i])) < 0))
-			return r;
+		if (!(((uint8_t *)held.mv_data)[1] & VAL_HAS_PAYLOAD) && run[i]->has_payload) {
+			entry_put(s, t, st.num, run[i], recv, 0);
+			if ((r = store_index_apply(s, t, run[i])) < 0)
+				return r;
+		}
 	}
 	b->n_dup = i;
 	if (i == b->n)
@@ -416,24 +416,24 @@ static int ingest_run(ld_store_t *s, MDB_txn *txn, lookup_ctx_t *lk, ld_ingest_b
 		b->bad += i;
 		return r;
 	}
-	if (st.num == 0 && (r = feed_create(s, txn, feed, &st)) < 0)
+	if (st.num == 0 && (r = feed_create(s, t, feed, &st)) < 0)
 		return r;
 	root = is_root_feed(lk, run[i]);
-	flags = feed_is_last(s, txn, st.num) ? MDB_APPEND : 0;
+	flags = feed_is_last(s, t, st.num) ? MDB_APPEND : 0;
 	for (size_t j = i; j < b->n; j++) {
 		const char *why = NULL;
 
 		b->bad = j;
-		if (root && (r = roster_apply_entry(s, txn, lk, st.num, run[j], &why)) < 0)
+		if (root && (r = roster_apply_entry(s, t, lk, st.num, run[j], &why)) < 0)
 			return r;
-		if ((r = entry_put(s, txn, st.num, run[j], recv, flags)) < 0 ||
-		    (r = store_index_apply(s, txn, run[j])) < 0)
+		entry_put(s, t, st.num, run[j], recv, flags);
+		if ((r = store_index_apply(s, t, run[j])) < 0)
 			return r;
 	}
 	st.head_seq = run[b->n - 1]->hdr->seq;
 	memcpy(st.head_id, run[b->n - 1]->id, LD_ID_LEN);
 	b->n_new = b->n - i;
-	return store_feed_put(s, txn, feed, &st);
+	return store_feed_put(s, t, feed, &st);
 }
 
 struct ingest_ctx {
@@ -443,34 +443,38 @@ struct ingest_ctx {
 	char root_id[LD_NODE_ID_MAX + 1];
 };
 
-static int ingest_txn(ld_store_t *s, MDB_txn *txn, void *ud)
+static int ingest_txn(ld_store_t *s, ld_txn_t *t, void *ud)
 {
 	struct ingest_ctx *c = ud;
 	lookup_ctx_t lk;
 	int r = 0;
 
-	lookup_ctx_init(&lk, s, txn);
+	lookup_ctx_init(&lk, s, t->txn);
 	for (size_t i = 0; i < c->n; i++) {
 		ld_ingest_batch_t *b = &c->batches[i];
 		char root_before[LD_NODE_ID_MAX + 1];
-		MDB_txn *child;
+		ld_txn_t child;
 
 		b->status = 0;
 		b->bad = 0;
 		b->n_new = b->n_dup = 0;
 		if (b->n == 0)
 			continue;
-		if ((r = store_mdb_err(mdb_txn_begin(s->env, txn, 0, &child))) < 0)
+		/* Each batch in a transaction of its own, nested: its first
+		 * error is the batch's, and only a hard one is the parent's. */
+		if ((r = ld_txn_begin(&child, s->env, t, 0)) < 0)
 			break;
 		memcpy(root_before, lk.root_id, sizeof(root_before));
-		lk.txn = child;
-		r = ingest_run(s, child, &lk, b, c->mode);
-		lk.txn = txn;
+		lk.txn = child.txn;
+		r = ingest_run(s, &child, &lk, b, c->mode);
+		lk.txn = t->txn;
+		if (child.err)
+			r = child.err; /* what failed first, whatever came of it */
 		if (r == 0 || r == LD_EEQUIVOCATION) {
 			b->status = r;
-			r = store_mdb_err(mdb_txn_commit(child));
+			r = ld_txn_commit(&child);
 		} else {
-			mdb_txn_abort(child);
+			ld_txn_abort(&child);
 			/* The roster may have been read from the aborted child. */
 			lookup_ctx_forget(&lk);
 			memcpy(lk.root_id, root_before, sizeof(lk.root_id));
@@ -508,7 +512,7 @@ struct proof_ctx {
 	const ld_entry_t *a, *b;
 };
 
-static int proof_txn(ld_store_t *s, MDB_txn *txn, void *ud)
+static int proof_txn(ld_store_t *s, ld_txn_t *t, void *ud)
 {
 	struct proof_ctx *p = ud;
 	const ld_entry_t *kept = p->a, *other = p->b;
@@ -518,14 +522,14 @@ static int proof_txn(ld_store_t *s, MDB_txn *txn, void *ud)
 	MDB_val held;
 	int r;
 
-	lookup_ctx_init(&lk, s, txn);
+	lookup_ctx_init(&lk, s, t->txn);
 	if ((r = verify_single(&lk, p->a)) < 0 || (r = verify_single(&lk, p->b)) < 0)
 		goto out;
-	if ((r = feed_get_or_create(s, txn, feed, &st)) < 0)
+	if ((r = feed_get_or_create(s, t, feed, &st)) < 0)
 		goto out;
 	/* Keep the side we hold as "kept", whichever order the peer sent; if
 	 * we hold neither, order by id so the same proof always has one key. */
-	if (stored_get(s, txn, st.num, p->a->hdr->seq, &held) == 0) {
+	if (stored_get(s, t, st.num, p->a->hdr->seq, &held) == 0) {
 		if (memcmp((uint8_t *)held.mv_data + 16, p->b->id, LD_ID_LEN) == 0) {
 			kept = p->b;
 			other = p->a;
@@ -534,7 +538,7 @@ static int proof_txn(ld_store_t *s, MDB_txn *txn, void *ud)
 		kept = p->b;
 		other = p->a;
 	}
-	r = proof_put(s, txn, feed, &st, kept, other);
+	r = proof_put(s, t, feed, &st, kept, other);
 out:
 	lookup_ctx_forget(&lk);
 	return r;
@@ -565,63 +569,63 @@ struct index_ctx {
 	struct id_rec *recs;
 };
 
-static int index_txn(ld_store_t *s, MDB_txn *txn, void *ud)
+static int index_txn(ld_store_t *s, ld_txn_t *t, void *ud)
 {
 	struct index_ctx *c = ud;
-	MDB_cursor *fc = NULL, *ec = NULL;
+	MDB_cursor *fc = NULL;
 	MDB_val k, v;
 	size_t n = 0;
-	int r, rc;
+	int r = 0, rc;
 
 	c->done = 0;
-	if ((r = store_mdb_err(mdb_cursor_open(txn, s->db_feeds, &fc))) < 0 ||
-	    (r = store_mdb_err(mdb_cursor_open(txn, s->db_entries, &ec))) < 0)
-		goto out;
+	if ((r = ld_txn_check(t, mdb_cursor_open(t->txn, s->db_feeds, &fc))) < 0)
+		return r;
 	for (rc = mdb_cursor_get(fc, &k, &v, MDB_FIRST); rc == 0 && n < c->max;
 	     rc = mdb_cursor_get(fc, &k, &v, MDB_NEXT)) {
 		char feed[LD_NODE_ID_MAX + 1];
 		uint8_t kb[ENTRY_KEY_LEN];
-		MDB_val ek = {.mv_size = sizeof(kb), .mv_data = kb}, ev;
+		MDB_val from = {.mv_size = sizeof(kb), .mv_data = kb};
 		feed_state_t st;
-		int erc;
 
-		if (k.mv_size == 0 || k.mv_size > LD_NODE_ID_MAX)
+		if (store_feed_key(&k, feed) < 0)
 			continue;
-		memcpy(feed, k.mv_data, k.mv_size);
-		feed[k.mv_size] = '\0';
-		if ((r = store_feed_get(s, txn, feed, &st)) < 0)
+		if ((r = store_feed_load(s, t, feed, &st)) < 0)
 			goto out;
 		if (st.indexed_seq >= st.head_seq)
 			continue;
+		/* The feed's entries from the first unindexed one: keys that
+		 * start with its number (4 bytes). */
 		store_entry_key(kb, st.num, st.indexed_seq + 1);
-		for (erc = mdb_cursor_get(ec, &ek, &ev, MDB_SET_RANGE);
-		     erc == 0 && n < c->max && store_get_be32(ek.mv_data) == st.num;
-		     erc = mdb_cursor_get(ec, &ek, &ev, MDB_NEXT)) {
-			memcpy(c->recs[n].id, (uint8_t *)ev.mv_data + 16, LD_ID_LEN);
-			memcpy(c->recs[n].ref, ek.mv_data, ENTRY_KEY_LEN);
-			st.indexed_seq = store_get_be64((uint8_t *)ek.mv_data + 4);
+		ld_txn_foreach(t, s->db_entries, &from, 4)
+		{
+			if (n == c->max)
+				break;
+			memcpy(c->recs[n].id, (uint8_t *)t->val.mv_data + 16, LD_ID_LEN);
+			memcpy(c->recs[n].ref, t->key.mv_data, ENTRY_KEY_LEN);
+			st.indexed_seq = store_get_be64((uint8_t *)t->key.mv_data + 4);
 			n++;
 		}
-		/* The cursor walk above moved 'fc' nowhere, but the put below
-		 * touches the feeds tree: re-find our place afterwards. */
-		if ((r = store_feed_put(s, txn, feed, &st)) < 0)
+		/* The put below touches the feeds tree 'fc' walks: re-find our
+		 * place afterwards. */
+		if ((r = store_feed_put(s, t, feed, &st)) < 0)
 			goto out;
 		k = (MDB_val){.mv_size = strlen(feed), .mv_data = feed};
-		if ((r = store_mdb_err(mdb_cursor_get(fc, &k, &v, MDB_SET))) < 0)
+		if ((r = ld_txn_check(t, mdb_cursor_get(fc, &k, &v, MDB_SET))) < 0)
 			goto out;
 	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		ld_txn_check(t, rc);
 	/* Sorted inserts touch each index page once per batch. */
 	qsort(c->recs, n, sizeof(*c->recs), id_cmp);
 	for (size_t i = 0; i < n; i++) {
 		MDB_val ik = {.mv_size = LD_ID_LEN, .mv_data = c->recs[i].id};
 		MDB_val iv = {.mv_size = ENTRY_KEY_LEN, .mv_data = c->recs[i].ref};
 
-		if ((r = store_mdb_err(mdb_put(txn, s->db_ids, &ik, &iv, 0))) < 0)
-			goto out;
+		ld_txn_put(t, s->db_ids, &ik, &iv, 0);
 	}
-	c->done = n;
+	if ((r = ld_txn_err(t)) == 0)
+		c->done = n;
 out:
-	mdb_cursor_close(ec);
 	mdb_cursor_close(fc);
 	return r;
 }

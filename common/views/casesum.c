@@ -258,35 +258,34 @@ static size_t due_key(uint8_t *kb, enum ld_due_class cls, int64_t t, const char 
 	return n;
 }
 
-static int due_op(ld_store_t *s, MDB_txn *txn, bool add, enum ld_due_class cls, int64_t t,
+/* Add or remove a due-index key. 0 or txn's first error. */
+static int due_op(ld_store_t *s, ld_txn_t *txn, bool add, enum ld_due_class cls, int64_t t,
 		  const char *case_id, int checkpoint, const char *holder)
 {
 	uint8_t kb[9 + LD_CASE_ID_MAX + 5];
 	MDB_val k = {.mv_data = kb},
 		v = (MDB_val){.mv_size = strlen(holder), .mv_data = (void *)(holder)};
-	int r;
 
 	k.mv_size = due_key(kb, cls, t, case_id, checkpoint);
 	if (add)
-		return ld_store_mdb_err(mdb_put(txn, SUMS(s)->cidx, &k, &v, 0));
-	r = ld_store_mdb_err(mdb_del(txn, SUMS(s)->cidx, &k, NULL));
-	return r == -ENOENT ? 0 : r;
+		return ld_txn_put(txn, SUMS(s)->cidx, &k, &v, 0);
+	return ld_txn_del(txn, SUMS(s)->cidx, &k, NULL);
 }
 
 /* ---- per-unit counters ---- */
 
-static int count_op(ld_store_t *s, MDB_txn *txn, const char *node, int sign, int d_out, int d_in,
+static int count_op(ld_store_t *s, ld_txn_t *txn, const char *node, int sign, int d_out, int d_in,
 		    int d_await, int bucket)
 {
 	uint8_t b[CNT_LEN];
 	MDB_val k = (MDB_val){.mv_size = strlen(node), .mv_data = (void *)(node)}, v;
 	bool zero = true;
-	int r = ld_store_mdb_err(mdb_get(txn, SUMS(s)->ncnt, &k, &v));
+	int r = ld_txn_get(txn, SUMS(s)->ncnt, &k, &v);
 
 	if (r == 0 && v.mv_size == CNT_LEN)
 		memcpy(b, v.mv_data, CNT_LEN);
 	else if (r == 0)
-		return -EIO;
+		return ld_txn_fail(txn, -EIO);
 	else if (r == -ENOENT)
 		memset(b, 0, sizeof(b));
 	else
@@ -305,68 +304,65 @@ static int count_op(ld_store_t *s, MDB_txn *txn, const char *node, int sign, int
 	for (size_t i = 0; i < CNT_LEN && zero; i++)
 		zero = b[i] == 0;
 	/* A unit with nothing left is removed, as a rebuild would not have it. */
-	if (zero) {
-		r = ld_store_mdb_err(mdb_del(txn, SUMS(s)->ncnt, &k, NULL));
-		return r == -ENOENT ? 0 : r;
-	}
+	if (zero)
+		return ld_txn_del(txn, SUMS(s)->ncnt, &k, NULL);
 	v = (MDB_val){.mv_size = CNT_LEN, .mv_data = b};
-	return ld_store_mdb_err(mdb_put(txn, SUMS(s)->ncnt, &k, &v, 0));
+	return ld_txn_put(txn, SUMS(s)->ncnt, &k, &v, 0);
 }
 
-/* Add (sign 1) or remove (sign -1) everything a summary contributes. */
-static int sum_contribute(ld_store_t *s, MDB_txn *txn, const struct sum *m, int sign)
+/* Add (sign 1) or remove (sign -1) everything a summary contributes. The
+ * writes are not checked one by one: the first failure is txn's error,
+ * and what follows it does nothing. */
+static int sum_contribute(ld_store_t *s, ld_txn_t *txn, const struct sum *m, int sign)
 {
 	const ld_case_sum_t *x = &m->c;
 	bool add = sign > 0;
-	int bucket = -1, r;
+	int bucket = -1;
 
 	/* Author times are claims: a negative or absurd span is not a time. */
 	if (x->answered_ms && x->answered_ms >= x->referred_ms &&
 	    x->answered_ms - x->referred_ms < INT64_MAX / 2)
 		bucket = (int)ld_answer_bucket(x->answered_ms - x->referred_ms);
-	if ((r = count_op(s, txn, x->referrer, sign, 1, 0, 0, -1)) < 0 ||
-	    (r = count_op(s, txn, x->holder, sign, 0, 1, x->awaiting, bucket)) < 0)
-		return r;
-	if (x->awaiting && x->answer_by_ms &&
-	    (r = due_op(s, txn, add, LD_DUE_ANSWER_BY, x->answer_by_ms, x->case_id, -1,
-			x->holder)) < 0)
-		return r;
-	r = due_op(s, txn, add, x->awaiting ? LD_DUE_AWAITING : LD_DUE_OTHER, x->referred_ms,
-		   x->case_id, -1, x->holder);
-	for (size_t i = 0; r == 0 && i < m->n_cp; i++)
-		r = due_op(s, txn, add, LD_DUE_CHECKPOINT, m->cp_due[i], x->case_id,
-			   (int)m->cp_no[i], x->holder);
-	return r;
+	count_op(s, txn, x->referrer, sign, 1, 0, 0, -1);
+	count_op(s, txn, x->holder, sign, 0, 1, x->awaiting, bucket);
+	if (x->awaiting && x->answer_by_ms)
+		due_op(s, txn, add, LD_DUE_ANSWER_BY, x->answer_by_ms, x->case_id, -1, x->holder);
+	due_op(s, txn, add, x->awaiting ? LD_DUE_AWAITING : LD_DUE_OTHER, x->referred_ms,
+	       x->case_id, -1, x->holder);
+	for (size_t i = 0; i < m->n_cp; i++)
+		due_op(s, txn, add, LD_DUE_CHECKPOINT, m->cp_due[i], x->case_id, (int)m->cp_no[i],
+		       x->holder);
+	return ld_txn_err(txn);
 }
 
-static int access_ready(ld_store_t *s, MDB_txn *txn)
+static int access_ready(ld_store_t *s, ld_txn_t *txn)
 {
 	if (SUMS(s)->access)
 		return 0;
-	return ld_access_load_rd(&(ld_rd_t){s, txn}, &SUMS(s)->access);
+	return ld_txn_fail(txn, ld_access_load_rd(&(ld_rd_t){s, txn->txn}, &SUMS(s)->access));
 }
 
 /* Judge case 'id' again, reading in the write transaction 'txn'. */
-static int rejudge_case(ld_store_t *s, MDB_txn *txn, const char *id)
+static int rejudge_case(ld_store_t *s, ld_txn_t *txn, const char *id)
 {
 	uint8_t old_b[1024], new_b[1024];
 	MDB_val k = (MDB_val){.mv_size = strlen(id), .mv_data = (void *)(id)}, v;
 	size_t old_len = 0, new_len = 0;
 	struct sum old_m, new_m;
 	ld_case_t *c = NULL;
-	int r = ld_store_mdb_err(mdb_get(txn, SUMS(s)->csum, &k, &v));
+	int r = ld_txn_get(txn, SUMS(s)->csum, &k, &v);
 
 	if (r == 0) {
 		if (v.mv_size > sizeof(old_b) || sum_decode(&k, &v, &old_m) < 0)
-			return -EIO;
+			return ld_txn_fail(txn, -EIO);
 		old_len = v.mv_size;
 		memcpy(old_b, v.mv_data, old_len);
 	} else if (r != -ENOENT) {
 		return r;
 	}
-	r = ld_case_load_rd(&(ld_rd_t){s, txn}, SUMS(s)->access, id, &c);
+	r = ld_case_load_rd(&(ld_rd_t){s, txn->txn}, SUMS(s)->access, id, &c);
 	if (r < 0 && r != -ENOENT)
-		return r;
+		return ld_txn_fail(txn, r);
 	if (c && c->opened) {
 		summarize(c, &new_m);
 		new_len = sum_encode(&new_m, new_b);
@@ -379,38 +375,36 @@ static int rejudge_case(ld_store_t *s, MDB_txn *txn, const char *id)
 		return r;
 	if (old_len == new_len && !memcmp(old_b, new_b, old_len))
 		return 0;
-	if (old_len && (r = sum_contribute(s, txn, &old_m, -1)) < 0)
-		return r;
-	if (new_len && (r = sum_contribute(s, txn, &new_m, 1)) < 0)
-		return r;
-	if (!new_len) {
-		r = ld_store_mdb_err(mdb_del(txn, SUMS(s)->csum, &k, NULL));
-		return r == -ENOENT ? 0 : r;
-	}
+	if (old_len)
+		sum_contribute(s, txn, &old_m, -1);
+	if (new_len)
+		sum_contribute(s, txn, &new_m, 1);
+	if (!new_len)
+		return ld_txn_del(txn, SUMS(s)->csum, &k, NULL);
 	v = (MDB_val){.mv_size = new_len, .mv_data = new_b};
-	return ld_store_mdb_err(mdb_put(txn, SUMS(s)->csum, &k, &v, 0));
+	return ld_txn_put(txn, SUMS(s)->csum, &k, &v, 0);
 }
 
 /* v_aact keeps what the action's index key was made of, to remove it. */
-static int rejudge_action(ld_store_t *s, MDB_txn *txn, const char *id)
+static int rejudge_action(ld_store_t *s, ld_txn_t *txn, const char *id)
 {
 	MDB_val k = (MDB_val){.mv_size = strlen(id), .mv_data = (void *)(id)}, v;
 	ld_action_t *a = NULL;
 	uint8_t vb[10];
-	int r = ld_store_mdb_err(mdb_get(txn, SUMS(s)->aact, &k, &v));
+	int r = ld_txn_get(txn, SUMS(s)->aact, &k, &v);
 
 	if (r == 0) {
 		if (v.mv_size != sizeof(vb))
-			return -EIO;
+			return ld_txn_fail(txn, -EIO);
 		memcpy(vb, v.mv_data, sizeof(vb));
-		if ((r = due_op(s, txn, false, vb[1] ? LD_DUE_ACTION_ACTIVE : LD_DUE_ACTION_DONE,
-				(int64_t)ld_be64_get(vb + 2), id, -1, "")) < 0 ||
-		    (r = ld_store_mdb_err(mdb_del(txn, SUMS(s)->aact, &k, NULL))) < 0)
+		due_op(s, txn, false, vb[1] ? LD_DUE_ACTION_ACTIVE : LD_DUE_ACTION_DONE,
+		       (int64_t)ld_be64_get(vb + 2), id, -1, "");
+		if ((r = ld_txn_del(txn, SUMS(s)->aact, &k, NULL)) < 0)
 			return r;
 	} else if (r != -ENOENT) {
 		return r;
 	}
-	r = ld_action_load_rd(&(ld_rd_t){s, txn}, SUMS(s)->access, id, 0, &a);
+	r = ld_action_load_rd(&(ld_rd_t){s, txn->txn}, SUMS(s)->access, id, 0, &a);
 	if (r == -ENOENT)
 		return 0;
 	if (r == 0 && a->dispatched) {
@@ -420,13 +414,12 @@ static int rejudge_action(ld_store_t *s, MDB_txn *txn, const char *id)
 		vb[1] = active;
 		ld_be64_put(vb + 2, (uint64_t)a->dispatch_ms);
 		v = (MDB_val){.mv_size = sizeof(vb), .mv_data = vb};
-		r = ld_store_mdb_err(mdb_put(txn, SUMS(s)->aact, &k, &v, 0));
-		if (r == 0)
-			r = due_op(s, txn, true, active ? LD_DUE_ACTION_ACTIVE : LD_DUE_ACTION_DONE,
-				   a->dispatch_ms, id, -1, a->dispatcher);
+		ld_txn_put(txn, SUMS(s)->aact, &k, &v, 0);
+		r = due_op(s, txn, true, active ? LD_DUE_ACTION_ACTIVE : LD_DUE_ACTION_DONE,
+			   a->dispatch_ms, id, -1, a->dispatcher);
 	}
 	ld_action_destroy(&a);
-	return r;
+	return ld_txn_fail(txn, r);
 }
 
 static int touch_cmp(const void *x, const void *y)
@@ -454,13 +447,13 @@ static int collect_one(void *ud, const char *id)
 }
 
 /* Judge up to 'max' cases, then actions, from the cursor in meta. */
-static int rejudge_step(ld_store_t *s, MDB_txn *txn, size_t max, size_t *ret_done)
+static int rejudge_step(ld_store_t *s, ld_txn_t *txn, size_t max, size_t *ret_done)
 {
 	char cur[LD_CASE_ID_MAX + 2];
 	struct collect c = {.max = max};
 	MDB_val v;
 	bool action;
-	int r = ld_store_mdb_err(mdb_get(txn, ld_store_meta_dbi(s), (MDB_val *)&rejudge_key, &v));
+	int r = ld_txn_get(txn, ld_store_meta_dbi(s), &rejudge_key, &v);
 
 	*ret_done = 0;
 	if (r == -ENOENT)
@@ -468,7 +461,7 @@ static int rejudge_step(ld_store_t *s, MDB_txn *txn, size_t max, size_t *ret_don
 	if (r < 0)
 		return r;
 	if (v.mv_size < 1 || v.mv_size > LD_CASE_ID_MAX + 1)
-		return -EIO;
+		return ld_txn_fail(txn, -EIO);
 	memcpy(cur, v.mv_data, v.mv_size);
 	cur[v.mv_size] = '\0';
 	action = cur[0] == 'a';
@@ -476,9 +469,9 @@ static int rejudge_step(ld_store_t *s, MDB_txn *txn, size_t max, size_t *ret_don
 		return r;
 	c.ids = calloc(max ? max : 1, sizeof(*c.ids));
 	if (!c.ids)
-		return -ENOMEM;
+		return ld_txn_fail(txn, -ENOMEM);
 	/* Ids after the cursor (reads go through txn). */
-	r = ld_threads_foreach_id(&(ld_rd_t){s, txn}, !action, cur + 1, collect_one, &c);
+	r = ld_threads_foreach_id(&(ld_rd_t){s, txn->txn}, !action, cur + 1, collect_one, &c);
 	for (size_t i = 0; r >= 0 && i < c.n; i++)
 		r = action ? rejudge_action(s, txn, c.ids[i]) : rejudge_case(s, txn, c.ids[i]);
 	if (r >= 0) {
@@ -487,32 +480,29 @@ static int rejudge_step(ld_store_t *s, MDB_txn *txn, size_t max, size_t *ret_don
 			/* More may follow: remember the last one done. */
 			snprintf(cur, sizeof(cur), "%c%s", action ? 'a' : 'c', c.ids[c.n - 1]);
 			v = (MDB_val){.mv_size = strlen(cur), .mv_data = (void *)(cur)};
-			r = ld_store_mdb_err(
-				mdb_put(txn, ld_store_meta_dbi(s), (MDB_val *)&rejudge_key, &v, 0));
+			r = ld_txn_put(txn, ld_store_meta_dbi(s), &rejudge_key, &v, 0);
 		} else if (!action) {
 			v = (MDB_val){.mv_size = strlen("a"), .mv_data = (void *)("a")};
-			r = ld_store_mdb_err(
-				mdb_put(txn, ld_store_meta_dbi(s), (MDB_val *)&rejudge_key, &v, 0));
+			r = ld_txn_put(txn, ld_store_meta_dbi(s), &rejudge_key, &v, 0);
 			*ret_done += 1; /* the action phase is still to come */
 		} else {
-			r = ld_store_mdb_err(
-				mdb_del(txn, ld_store_meta_dbi(s), (MDB_val *)&rejudge_key, NULL));
+			r = ld_txn_del(txn, ld_store_meta_dbi(s), &rejudge_key, NULL);
 		}
 	}
 	free(c.ids);
-	return r < 0 ? r : 0;
+	return r < 0 ? ld_txn_fail(txn, r) : 0;
 }
 
-static int store_rejudge_start(ld_store_t *s, MDB_txn *txn)
+static int store_rejudge_start(ld_store_t *s, ld_txn_t *txn)
 {
 	MDB_val v = (MDB_val){.mv_size = strlen("c"), .mv_data = (void *)("c")};
 
-	return ld_store_mdb_err(mdb_put(txn, ld_store_meta_dbi(s), (MDB_val *)&rejudge_key, &v, 0));
+	return ld_txn_put(txn, ld_store_meta_dbi(s), &rejudge_key, &v, 0);
 }
 
 /* Before commit: judge again what the transaction touched (reads go
  * through it). */
-static int sums_commit(void *ud, ld_store_t *s, MDB_txn *txn)
+static int sums_commit(void *ud, ld_store_t *s, ld_txn_t *txn)
 {
 	struct sums *x = ud;
 	int r = 0;
@@ -560,22 +550,20 @@ static void sums_abort(void *ud)
 
 /* Reindex: empty the summaries; the entries are applied without touching
  * anything, then rebuilt() judges every case and action once. */
-static int sums_drop(void *ud, ld_store_t *s, MDB_txn *txn)
+static int sums_drop(void *ud, ld_store_t *s, ld_txn_t *txn)
 {
 	struct sums *x = ud;
-	int r;
 
 	x->rebuilding = true;
 	x->n_touched = 0;
 	x->roster_changed = false;
-	if ((r = ld_store_mdb_err(mdb_drop(txn, x->csum, 0))) < 0 ||
-	    (r = ld_store_mdb_err(mdb_drop(txn, x->cidx, 0))) < 0 ||
-	    (r = ld_store_mdb_err(mdb_drop(txn, x->ncnt, 0))) < 0)
-		return r;
-	return ld_store_mdb_err(mdb_drop(txn, x->aact, 0));
+	ld_txn_drop(txn, x->csum);
+	ld_txn_drop(txn, x->cidx);
+	ld_txn_drop(txn, x->ncnt);
+	return ld_txn_drop(txn, x->aact);
 }
 
-static int sums_rebuilt(void *ud, ld_store_t *s, MDB_txn *txn)
+static int sums_rebuilt(void *ud, ld_store_t *s, ld_txn_t *txn)
 {
 	struct sums *x = ud;
 	MDB_val v = {.mv_size = 1, .mv_data = (void *)"c"};
@@ -583,8 +571,7 @@ static int sums_rebuilt(void *ud, ld_store_t *s, MDB_txn *txn)
 	int r;
 
 	x->rebuilding = false;
-	if ((r = ld_store_mdb_err(
-		     mdb_put(txn, ld_store_meta_dbi(s), (MDB_val *)&rejudge_key, &v, 0))) < 0)
+	if ((r = ld_txn_put(txn, ld_store_meta_dbi(s), &rejudge_key, &v, 0)) < 0)
 		return r;
 	ld_access_destroy(&x->access);
 	while (r == 0 && done)
@@ -596,7 +583,7 @@ struct rejudge_ctx {
 	size_t max, done;
 };
 
-static int rejudge_txn(ld_store_t *s, MDB_txn *txn, void *ud)
+static int rejudge_txn(ld_store_t *s, ld_txn_t *txn, void *ud)
 {
 	struct rejudge_ctx *c = ud;
 	return rejudge_step(s, txn, c->max, &c->done);
@@ -637,25 +624,25 @@ bool ld_store_rejudge_pending(ld_store_t *s)
 
 /* ---- the summaries as an index of the store ---- */
 
-static int sums_open(void *ud, ld_store_t *s, MDB_txn *txn)
+static int sums_open(void *ud, ld_store_t *s, ld_txn_t *txn)
 {
 	struct sums *x = ud;
 	MDB_dbi sdoc;
 	MDB_stat sum, doc;
 	int r;
 
-	if ((r = ld_store_mdb_err(mdb_dbi_open(txn, "v_csum", MDB_CREATE, &x->csum))) < 0 ||
-	    (r = ld_store_mdb_err(mdb_dbi_open(txn, "v_cidx", MDB_CREATE, &x->cidx))) < 0 ||
-	    (r = ld_store_mdb_err(mdb_dbi_open(txn, "v_ncnt", MDB_CREATE, &x->ncnt))) < 0 ||
-	    (r = ld_store_mdb_err(mdb_dbi_open(txn, "v_aact", MDB_CREATE, &x->aact))) < 0 ||
-	    (r = ld_store_mdb_err(mdb_dbi_open(txn, "v_sdoc", MDB_CREATE, &sdoc))) < 0)
+	ld_txn_dbi_open(txn, "v_csum", MDB_CREATE, &x->csum);
+	ld_txn_dbi_open(txn, "v_cidx", MDB_CREATE, &x->cidx);
+	ld_txn_dbi_open(txn, "v_ncnt", MDB_CREATE, &x->ncnt);
+	ld_txn_dbi_open(txn, "v_aact", MDB_CREATE, &x->aact);
+	if ((r = ld_txn_dbi_open(txn, "v_sdoc", MDB_CREATE, &sdoc)) < 0)
 		return r;
 	/* A store written before the search index existed has case summaries
 	 * but no search records (both exist for every opened case otherwise):
 	 * judge every case again, in the daemon's idle slices, which builds
 	 * the index. */
-	if ((r = ld_store_mdb_err(mdb_stat(txn, x->csum, &sum))) < 0 ||
-	    (r = ld_store_mdb_err(mdb_stat(txn, sdoc, &doc))) < 0)
+	if ((r = ld_txn_check(txn, mdb_stat(txn->txn, x->csum, &sum))) < 0 ||
+	    (r = ld_txn_check(txn, mdb_stat(txn->txn, sdoc, &doc))) < 0)
 		return r;
 	if (sum.ms_entries == 0 || doc.ms_entries != 0)
 		return 0;
@@ -664,7 +651,7 @@ static int sums_open(void *ud, ld_store_t *s, MDB_txn *txn)
 
 /* Every stored entry that names a case or an action (or changes the
  * roster) has it judged again before the transaction commits. */
-static int sums_apply(void *ud, ld_store_t *s, MDB_txn *txn, const ld_entry_t *e,
+static int sums_apply(void *ud, ld_store_t *s, ld_txn_t *txn, const ld_entry_t *e,
 		      const ProtobufCMessage *m)
 {
 	struct sums *x = ud;

@@ -395,7 +395,7 @@ static int op_cmp(const void *x, const void *y)
 	return r ? r : a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-static int op_push(ld_store_t *s, MDB_txn *txn, const struct tok *t,
+static int op_push(ld_store_t *s, ld_txn_t *txn, const struct tok *t,
 		   const uint8_t p[SEARCH_POSTING_LEN], bool add)
 {
 	struct search_op *o;
@@ -407,7 +407,7 @@ static int op_push(ld_store_t *s, MDB_txn *txn, const struct tok *t,
 		size_t cap = search_ix_of(s)->cap_sops ? 2 * search_ix_of(s)->cap_sops : 4096;
 
 		if (!(o = realloc(search_ix_of(s)->sops, cap * sizeof(*o))))
-			return -ENOMEM;
+			return ld_txn_fail(txn, -ENOMEM);
 		search_ix_of(s)->sops = o;
 		search_ix_of(s)->cap_sops = cap;
 	}
@@ -424,7 +424,7 @@ static int op_push(ld_store_t *s, MDB_txn *txn, const struct tok *t,
  * where LMDB appends them in one call into full pages (MDB_MULTIPLE,
  * MDB_APPENDDUP) instead of splitting pages in half; older ones are put
  * one by one. */
-static int adds_apply(MDB_cursor *cur, const struct tok *t, uint8_t *arr, size_t n)
+static int adds_apply(ld_txn_t *txn, MDB_cursor *cur, const struct tok *t, uint8_t *arr, size_t n)
 {
 	MDB_val k = {.mv_size = t->len, .mv_data = (void *)t->b}, v;
 	uint8_t last[SEARCH_POSTING_LEN];
@@ -434,26 +434,26 @@ static int adds_apply(MDB_cursor *cur, const struct tok *t, uint8_t *arr, size_t
 	if (rc == 0)
 		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST_DUP);
 	if (rc == 0 && v.mv_size != SEARCH_POSTING_LEN)
-		return -EIO;
+		return ld_txn_fail(txn, -EIO);
 	if (rc == 0) {
 		memcpy(last, v.mv_data, SEARCH_POSTING_LEN);
 	} else if (rc == MDB_NOTFOUND) {
 		/* A new token: its first posting creates the key. */
 		k = (MDB_val){.mv_size = t->len, .mv_data = (void *)t->b};
 		v = (MDB_val){.mv_size = SEARCH_POSTING_LEN, .mv_data = arr};
-		if ((rc = mdb_cursor_put(cur, &k, &v, 0)) != 0)
-			return ld_store_mdb_err(rc);
+		if (ld_txn_check(txn, mdb_cursor_put(cur, &k, &v, 0)) < 0)
+			return ld_txn_err(txn);
 		memcpy(last, arr, SEARCH_POSTING_LEN);
 		i = 1;
 	} else {
-		return ld_store_mdb_err(rc);
+		return ld_txn_check(txn, rc);
 	}
 	for (; i < n && memcmp(arr + i * SEARCH_POSTING_LEN, last, SEARCH_POSTING_LEN) <= 0; i++) {
 		k = (MDB_val){.mv_size = t->len, .mv_data = (void *)t->b};
 		v = (MDB_val){.mv_size = SEARCH_POSTING_LEN,
 			      .mv_data = arr + i * SEARCH_POSTING_LEN};
-		if ((rc = mdb_cursor_put(cur, &k, &v, 0)) != 0)
-			return ld_store_mdb_err(rc);
+		if (ld_txn_check(txn, mdb_cursor_put(cur, &k, &v, 0)) < 0)
+			return ld_txn_err(txn);
 	}
 	if (i < n) {
 		MDB_val d[2] = {
@@ -463,23 +463,24 @@ static int adds_apply(MDB_cursor *cur, const struct tok *t, uint8_t *arr, size_t
 		k = (MDB_val){.mv_size = t->len, .mv_data = (void *)t->b};
 		rc = mdb_cursor_put(cur, &k, d, MDB_MULTIPLE | MDB_APPENDDUP);
 		if (rc == 0 && d[1].mv_size != n - i)
-			rc = EIO;
+			return ld_txn_fail(txn, -EIO);
+		return ld_txn_check(txn, rc);
 	}
-	return ld_store_mdb_err(rc);
+	return 0;
 }
 
-int store_search_flush(ld_store_t *s, MDB_txn *txn)
+int store_search_flush(ld_store_t *s, ld_txn_t *txn)
 {
 	uint8_t *arr = NULL;
 	size_t n_arr = 0, cap_arr = 0;
 	MDB_cursor *cur;
 	int r;
 
-	if (!search_ix_of(s)->n_sops)
-		return 0;
+	if (!search_ix_of(s)->n_sops || (r = ld_txn_err(txn)) < 0)
+		return ld_txn_err(txn);
 	qsort(search_ix_of(s)->sops, search_ix_of(s)->n_sops, sizeof(*search_ix_of(s)->sops),
 	      op_cmp);
-	if ((r = ld_store_mdb_err(mdb_cursor_open(txn, search_ix_of(s)->srch, &cur))) < 0)
+	if ((r = ld_txn_check(txn, mdb_cursor_open(txn->txn, search_ix_of(s)->srch, &cur))) < 0)
 		return r;
 	for (size_t i = 0; r == 0 && i < search_ix_of(s)->n_sops; i++) {
 		const struct search_op *o = &search_ix_of(s)->sops[i];
@@ -492,7 +493,7 @@ int store_search_flush(ld_store_t *s, MDB_txn *txn)
 				uint8_t *a = realloc(arr, cap * SEARCH_POSTING_LEN);
 
 				if (!a) {
-					r = -ENOMEM;
+					r = ld_txn_fail(txn, -ENOMEM);
 					break;
 				}
 				arr = a;
@@ -509,17 +510,18 @@ int store_search_flush(ld_store_t *s, MDB_txn *txn)
 			int rc;
 
 			/* Adds queued before this delete go first. */
-			if (n_arr && (r = adds_apply(cur, &o->t, arr, n_arr)) < 0)
+			if (n_arr && (r = adds_apply(txn, cur, &o->t, arr, n_arr)) < 0)
 				break;
 			n_arr = 0;
 			rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
 			if (rc == 0)
 				rc = mdb_cursor_del(cur, 0);
-			if (rc != 0 && rc != MDB_NOTFOUND)
-				r = ld_store_mdb_err(rc);
+			/* An absent posting is no failure (-ENOENT). */
+			if (ld_txn_check(txn, rc) < 0 && rc != MDB_NOTFOUND)
+				r = ld_txn_err(txn);
 		}
 		if (r == 0 && last_of_token && n_arr) {
-			r = adds_apply(cur, &o->t, arr, n_arr);
+			r = adds_apply(txn, cur, &o->t, arr, n_arr);
 			n_arr = 0;
 		}
 	}
@@ -537,7 +539,7 @@ int store_search_flush(ld_store_t *s, MDB_txn *txn)
 
 /* The tokens of the other cases sharing posting p with case_id (almost
  * always none): a posting they also need must stay. */
-static int shared_tokens(ld_store_t *s, MDB_txn *txn, const uint8_t p[SEARCH_POSTING_LEN],
+static int shared_tokens(ld_store_t *s, ld_txn_t *txn, const uint8_t p[SEARCH_POSTING_LEN],
 			 const char *case_id, struct toks *t)
 {
 	MDB_val k = {.mv_size = SEARCH_POSTING_LEN, .mv_data = (void *)p}, v;
@@ -546,7 +548,7 @@ static int shared_tokens(ld_store_t *s, MDB_txn *txn, const uint8_t p[SEARCH_POS
 	size_t n = 0;
 	int r, rc;
 
-	if ((r = ld_store_mdb_err(mdb_cursor_open(txn, search_ix_of(s)->sref, &cur))) < 0)
+	if ((r = ld_txn_check(txn, mdb_cursor_open(txn->txn, search_ix_of(s)->sref, &cur))) < 0)
 		return r;
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
 	if (rc == 0)
@@ -565,19 +567,19 @@ static int shared_tokens(ld_store_t *s, MDB_txn *txn, const uint8_t p[SEARCH_POS
 		memcpy(id, v.mv_data, v.mv_size);
 		id[v.mv_size] = '\0';
 		dk = (MDB_val){.mv_size = strlen(id), .mv_data = (void *)(id)};
-		if ((r = ld_store_mdb_err(mdb_get(txn, search_ix_of(s)->sdoc, &dk, &dv))) < 0 ||
+		if ((r = ld_txn_get(txn, search_ix_of(s)->sdoc, &dk, &dv)) < 0 ||
 		    (r = search_doc_decode(dv.mv_data, dv.mv_size, &d)) < 0)
 			break;
 		/* doc_tokens() sorts and de-duplicates all of t: the union. */
 		r = doc_tokens(&d, t);
 	}
 	if (r == 0 && rc != 0 && rc != MDB_NOTFOUND)
-		r = ld_store_mdb_err(rc);
+		r = ld_txn_check(txn, rc);
 	mdb_cursor_close(cur);
 	return r;
 }
 
-int store_search_update(ld_store_t *s, MDB_txn *txn, const char *case_id, const ld_case_t *c,
+int store_search_update(ld_store_t *s, ld_txn_t *txn, const char *case_id, const ld_case_t *c,
 			const ld_access_t *a)
 {
 	uint8_t *ob = malloc(2 * SEARCH_DOC_MAX), *nb = ob + SEARCH_DOC_MAX;
@@ -590,8 +592,8 @@ int store_search_update(ld_store_t *s, MDB_txn *txn, const char *case_id, const 
 	int r;
 
 	if (!ob)
-		return -ENOMEM;
-	r = ld_store_mdb_err(mdb_get(txn, search_ix_of(s)->sdoc, &k, &v));
+		return ld_txn_fail(txn, -ENOMEM);
+	r = ld_txn_get(txn, search_ix_of(s)->sdoc, &k, &v);
 	if (r == 0) {
 		if (v.mv_size > SEARCH_DOC_MAX ||
 		    search_doc_decode(v.mv_data, v.mv_size, &od) < 0) {
@@ -607,7 +609,7 @@ int store_search_update(ld_store_t *s, MDB_txn *txn, const char *case_id, const 
 	}
 	r = 0;
 	if (c && c->opened &&
-	    (r = doc_build(&(ld_rd_t){s, txn}, a, c, ol ? &od : NULL, nb, &nl)) < 0)
+	    (r = doc_build(&(ld_rd_t){s, txn->txn}, a, c, ol ? &od : NULL, nb, &nl)) < 0)
 		goto out;
 	if (ol == nl && !memcmp(ob, nb, ol))
 		goto out;
@@ -630,25 +632,25 @@ int store_search_update(ld_store_t *s, MDB_txn *txn, const char *case_id, const 
 	for (size_t i = 0; r == 0 && i < nt.n; i++)
 		if (moved || !toks_has(&ot, &nt.v[i]))
 			r = op_push(s, txn, &nt.v[i], np, true);
-	if (r == 0 && moved && ol) {
-		MDB_val pk = {.mv_size = SEARCH_POSTING_LEN, .mv_data = op};
+	if (r < 0)
+		goto out;
+	/* The writes: unchecked, the first failure is txn's error. */
+	if (moved) {
 		MDB_val pv = (MDB_val){.mv_size = strlen(case_id), .mv_data = (void *)(case_id)};
+		MDB_val opk = {.mv_size = SEARCH_POSTING_LEN, .mv_data = op};
+		MDB_val npk = {.mv_size = SEARCH_POSTING_LEN, .mv_data = np};
 
-		r = ld_store_mdb_err(mdb_del(txn, search_ix_of(s)->sref, &pk, &pv));
-		r = r == -ENOENT ? 0 : r;
+		if (ol)
+			ld_txn_del(txn, search_ix_of(s)->sref, &opk, &pv);
+		if (nl)
+			ld_txn_put(txn, search_ix_of(s)->sref, &npk, &pv, 0);
 	}
-	if (r == 0 && moved && nl) {
-		MDB_val pk = {.mv_size = SEARCH_POSTING_LEN, .mv_data = np};
-		MDB_val pv = (MDB_val){.mv_size = strlen(case_id), .mv_data = (void *)(case_id)};
-
-		r = ld_store_mdb_err(mdb_put(txn, search_ix_of(s)->sref, &pk, &pv, 0));
-	}
-	if (r == 0 && nl) {
-		v = (MDB_val){.mv_size = nl, .mv_data = nb};
-		r = ld_store_mdb_err(mdb_put(txn, search_ix_of(s)->sdoc, &k, &v, 0));
-	} else if (r == 0) {
-		r = ld_store_mdb_err(mdb_del(txn, search_ix_of(s)->sdoc, &k, NULL));
-	}
+	v = (MDB_val){.mv_size = nl, .mv_data = nb};
+	if (nl)
+		ld_txn_put(txn, search_ix_of(s)->sdoc, &k, &v, 0);
+	else
+		ld_txn_del(txn, search_ix_of(s)->sdoc, &k, NULL);
+	r = ld_txn_err(txn);
 out:
 	free(ot.v);
 	free(nt.v);
@@ -657,15 +659,11 @@ out:
 	return r;
 }
 
-int store_search_drop(ld_store_t *s, MDB_txn *txn)
+int store_search_drop(ld_store_t *s, ld_txn_t *txn)
 {
-	int r = ld_store_mdb_err(mdb_drop(txn, search_ix_of(s)->srch, 0));
-
-	if (r == 0)
-		r = ld_store_mdb_err(mdb_drop(txn, search_ix_of(s)->sref, 0));
-	if (r == 0)
-		r = ld_store_mdb_err(mdb_drop(txn, search_ix_of(s)->sdoc, 0));
-	return r;
+	ld_txn_drop(txn, search_ix_of(s)->srch);
+	ld_txn_drop(txn, search_ix_of(s)->sref);
+	return ld_txn_drop(txn, search_ix_of(s)->sdoc);
 }
 
 /* --- the index as the store sees it (store_index.h) --- */
@@ -675,28 +673,24 @@ struct search_ix *search_ix_of(ld_store_t *s)
 	return ld_store_indexer(s, "search");
 }
 
-static int sx_open(void *ud, ld_store_t *s, MDB_txn *txn)
+static int sx_open(void *ud, ld_store_t *s, ld_txn_t *t)
 {
 	struct search_ix *x = ud;
-	int r;
 
-	if ((r = ld_store_mdb_err(mdb_dbi_open(
-		     txn, "v_srch", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED, &x->srch))) < 0 ||
-	    (r = ld_store_mdb_err(
-		     mdb_dbi_open(txn, "v_sref", MDB_CREATE | MDB_DUPSORT, &x->sref))) < 0)
-		return r;
-	return ld_store_mdb_err(mdb_dbi_open(txn, "v_sdoc", MDB_CREATE, &x->sdoc));
+	ld_txn_dbi_open(t, "v_srch", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED, &x->srch);
+	ld_txn_dbi_open(t, "v_sref", MDB_CREATE | MDB_DUPSORT, &x->sref);
+	return ld_txn_dbi_open(t, "v_sdoc", MDB_CREATE, &x->sdoc);
 }
 
-static int sx_apply(void *ud, ld_store_t *s, MDB_txn *txn, const ld_entry_t *e,
+static int sx_apply(void *ud, ld_store_t *s, ld_txn_t *t, const ld_entry_t *e,
 		    const ProtobufCMessage *m)
 {
 	return 0; /* fed by the case summaries as they judge (casesum.c) */
 }
 
-static int sx_commit(void *ud, ld_store_t *s, MDB_txn *txn)
+static int sx_commit(void *ud, ld_store_t *s, ld_txn_t *t)
 {
-	return store_search_flush(s, txn);
+	return store_search_flush(s, t);
 }
 
 static void sx_abort(void *ud)
@@ -706,9 +700,9 @@ static void sx_abort(void *ud)
 	x->n_sops = 0;
 }
 
-static int sx_drop(void *ud, ld_store_t *s, MDB_txn *txn)
+static int sx_drop(void *ud, ld_store_t *s, ld_txn_t *t)
 {
-	return store_search_drop(s, txn);
+	return store_search_drop(s, t);
 }
 
 static size_t sx_dbis(void *ud, MDB_dbi *out, size_t max)

@@ -26,6 +26,7 @@
 
 #include "common/views/ngram.h"
 #include "common/store/store.h"
+#include "common/store/txn.h"
 
 #define SEARCH_POSTING_LEN 12
 #define SEARCH_TOKEN_MAX (1 + LD_NGRAM_WORD_MAX)
@@ -91,9 +92,9 @@ struct search_ix *search_ix_of(ld_store_t *s);
  * commit). */
 struct ld_case;
 struct ld_access;
-int store_search_update(ld_store_t *s, MDB_txn *txn, const char *case_id, const struct ld_case *c,
+int store_search_update(ld_store_t *s, ld_txn_t *txn, const char *case_id, const struct ld_case *c,
 			const struct ld_access *a);
 /* Empty the search index (reindex builds it again as it judges). */
-int store_search_drop(ld_store_t *s, MDB_txn *txn);
+int store_search_drop(ld_store_t *s, ld_txn_t *txn);
 /* Apply the posting changes store_search_update() queued, in 'txn'. */
-int store_search_flush(ld_store_t *s, MDB_txn *txn);
+int store_search_flush(ld_store_t *s, ld_txn_t *txn);

@@ -1,0 +1,240 @@
+/* common/store/txn.c: see txn.h. */
+#include <string.h>
+
+#include "common/store/store_int.h"
+#include "common/store/txn.h"
+
+int ld_txn_fail(ld_txn_t *t, int err)
+{
+	if (!t->err && err < 0)
+		t->err = err;
+	return t->err;
+}
+
+int ld_txn_check(ld_txn_t *t, int rc)
+{
+	if (t->err)
+		return t->err;
+	if (rc == MDB_NOTFOUND)
+		return -ENOENT;
+	return ld_txn_fail(t, store_mdb_err(rc));
+}
+
+static void cur_close(ld_txn_t *t)
+{
+	if (t->cur)
+		mdb_cursor_close(t->cur);
+	t->cur = NULL;
+}
+
+int ld_txn_begin(ld_txn_t *t, MDB_env *env, ld_txn_t *parent, unsigned flags)
+{
+	memset(t, 0, sizeof(*t));
+	t->env = env;
+	t->parent = parent;
+	if (parent && parent->err)
+		return t->err = parent->err;
+	return ld_txn_fail(
+		t, store_mdb_err(mdb_txn_begin(env, parent ? parent->txn : NULL, flags, &t->txn)));
+}
+
+void ld_txn_abort(ld_txn_t *t)
+{
+	cur_close(t);
+	if (t->txn)
+		mdb_txn_abort(t->txn);
+	t->txn = NULL;
+}
+
+int ld_txn_commit(ld_txn_t *t)
+{
+	if (!t->txn)
+		return t->err;
+	if (t->err) {
+		ld_txn_abort(t);
+		return t->err;
+	}
+	cur_close(t);
+	/* mdb_txn_commit() frees the transaction, even when it fails. */
+	ld_txn_fail(t, store_mdb_err(mdb_txn_commit(t->txn)));
+	t->txn = NULL;
+	if (t->err && t->parent)
+		ld_txn_fail(t->parent, t->err);
+	return t->err;
+}
+
+int ld_txn_put(ld_txn_t *t, MDB_dbi dbi, const MDB_val *k, MDB_val *v, unsigned flags)
+{
+	MDB_val key;
+	int rc;
+
+	if (t->err)
+		return t->err;
+	if (!k->mv_data)
+		return ld_txn_fail(t, -E2BIG);
+	key = *k;
+	rc = mdb_put(t->txn, dbi, &key, v, flags);
+	if (rc == MDB_KEYEXIST && (flags & MDB_NOOVERWRITE))
+		return -EEXIST;
+	return ld_txn_fail(t, store_mdb_err(rc));
+}
+
+int ld_txn_get(ld_txn_t *t, MDB_dbi dbi, const MDB_val *k, MDB_val *v)
+{
+	MDB_val key;
+
+	if (t->err)
+		return t->err;
+	if (!k->mv_data)
+		return ld_txn_fail(t, -E2BIG);
+	key = *k;
+	return ld_txn_check(t, mdb_get(t->txn, dbi, &key, v));
+}
+
+int ld_txn_del(ld_txn_t *t, MDB_dbi dbi, const MDB_val *k, const MDB_val *v)
+{
+	MDB_val key, val;
+	int r;
+
+	if (t->err)
+		return t->err;
+	if (!k->mv_data)
+		return ld_txn_fail(t, -E2BIG);
+	key = *k;
+	if (v)
+		val = *v;
+	r = ld_txn_check(t, mdb_del(t->txn, dbi, &key, v ? &val : NULL));
+	return r == -ENOENT ? 0 : r;
+}
+
+int ld_txn_drop(ld_txn_t *t, MDB_dbi dbi)
+{
+	if (t->err)
+		return t->err;
+	if (t->cur && t->cur_dbi == dbi)
+		cur_close(t);
+	return ld_txn_fail(t, store_mdb_err(mdb_drop(t->txn, dbi, 0)));
+}
+
+int ld_txn_dbi_open(ld_txn_t *t, const char *name, unsigned flags, MDB_dbi *ret_dbi)
+{
+	if (t->err)
+		return t->err;
+	return ld_txn_fail(t, store_mdb_err(mdb_dbi_open(t->txn, name, flags, ret_dbi)));
+}
+
+bool ld_txn_has_prefix(const MDB_val *from, size_t plen, const MDB_val *key)
+{
+	if (plen == 0)
+		return true;
+	return key->mv_size >= plen && memcmp(key->mv_data, from->mv_data, plen) == 0;
+}
+
+/* Take the cursor's answer rc: a pair inside the prefix, the end, or an
+ * error (recorded). */
+static bool walk_at(ld_txn_t *t, int rc, const MDB_val *from, size_t plen)
+{
+	if (rc == MDB_NOTFOUND || (rc != 0 && ld_txn_check(t, rc) < 0))
+		return false;
+	return ld_txn_has_prefix(from, plen, &t->key);
+}
+
+bool ld_txn_seek(ld_txn_t *t, MDB_dbi dbi, const MDB_val *from, size_t plen)
+{
+	bool start = !from;
+
+	if (t->err)
+		return false;
+	if (from && (!from->mv_data || plen > from->mv_size)) {
+		/* An overflowed key (ld_kbuf_t), or a prefix longer than it. */
+		ld_txn_fail(t, from->mv_data ? -EINVAL : -E2BIG);
+		return false;
+	}
+	if (!start && from->mv_size == 0)
+		start = true;
+	if (t->cur && t->cur_dbi != dbi)
+		cur_close(t);
+	if (!t->cur && ld_txn_check(t, mdb_cursor_open(t->txn, dbi, &t->cur)) < 0) {
+		t->cur = NULL;
+		return false;
+	}
+	t->cur_dbi = dbi;
+	if (start)
+		return walk_at(t, mdb_cursor_get(t->cur, &t->key, &t->val, MDB_FIRST), NULL, 0);
+	t->key = *from;
+	return walk_at(t, mdb_cursor_get(t->cur, &t->key, &t->val, MDB_SET_RANGE), from, plen);
+}
+
+bool ld_txn_next(ld_txn_t *t, const MDB_val *from, size_t plen)
+{
+	if (t->err || !t->cur)
+		return false;
+	if (!from || from->mv_size == 0)
+		plen = 0;
+	return walk_at(t, mdb_cursor_get(t->cur, &t->key, &t->val, MDB_NEXT), from, plen);
+}
+
+int ld_txn_del_cur(ld_txn_t *t)
+{
+	if (t->err)
+		return t->err;
+	if (!t->cur)
+		return ld_txn_fail(t, -EINVAL);
+	return ld_txn_check(t, mdb_cursor_del(t->cur, 0));
+}
+
+/* --- key builders --- */
+
+void ld_kbuf_init(ld_kbuf_t *k)
+{
+	k->len = 0;
+	k->over = false;
+}
+
+void ld_kbuf_bytes(ld_kbuf_t *k, const void *p, size_t n)
+{
+	if (k->over || n > sizeof(k->b) - k->len) {
+		k->over = true;
+		return;
+	}
+	memcpy(k->b + k->len, p, n);
+	k->len += n;
+}
+
+void ld_kbuf_str(ld_kbuf_t *k, const char *s)
+{
+	ld_kbuf_bytes(k, s, strlen(s));
+}
+
+void ld_kbuf_strz(ld_kbuf_t *k, const char *s)
+{
+	ld_kbuf_bytes(k, s, strlen(s) + 1);
+}
+
+void ld_kbuf_u8(ld_kbuf_t *k, uint8_t v)
+{
+	ld_kbuf_bytes(k, &v, 1);
+}
+
+void ld_kbuf_be32(ld_kbuf_t *k, uint32_t v)
+{
+	uint8_t b[4];
+
+	store_be32(b, v);
+	ld_kbuf_bytes(k, b, sizeof(b));
+}
+
+void ld_kbuf_be64(ld_kbuf_t *k, uint64_t v)
+{
+	uint8_t b[8];
+
+	store_be64(b, v);
+	ld_kbuf_bytes(k, b, sizeof(b));
+}
+
+MDB_val ld_kbuf_val(const ld_kbuf_t *k)
+{
+	if (k->over)
+		return (MDB_val){0};
+	return (MDB_val){.mv_size = k->len, .mv_data = (void *)k->b};
+}
