@@ -5,6 +5,7 @@
 
 #include "action.pb-c.h"
 #include "case.pb-c.h"
+#include "consult.pb-c.h"
 #include "common/base/errors.h"
 #include "common/feed/kinds.h"
 #include "common/store/store_index.h"
@@ -12,7 +13,7 @@
 #include "evidence.pb-c.h"
 
 struct threads {
-	MDB_dbi cases, grants, actions, escalations;
+	MDB_dbi cases, grants, actions, escalations, consults;
 };
 
 static int thread_put(MDB_txn *txn, MDB_dbi dbi, const char *case_id, const ld_entry_t *e)
@@ -100,7 +101,7 @@ static int th_apply(void *ud, ld_store_t *s, MDB_txn *txn, const ld_entry_t *e,
 		    const ProtobufCMessage *m)
 {
 	const struct threads *x = ud;
-	const char *case_id, *action_id;
+	const char *case_id, *action_id, *consult_id;
 	int r = 0;
 
 	/* A payload this node may not read names nothing it may index. */
@@ -108,10 +109,13 @@ static int th_apply(void *ud, ld_store_t *s, MDB_txn *txn, const ld_entry_t *e,
 		return 0;
 	case_id = ld_kind_case_id(m);
 	action_id = ld_kind_action_id(m);
+	consult_id = ld_kind_consult_id(m);
 	if (case_id)
 		r = thread_put(txn, x->cases, case_id, e);
 	if (r == 0 && action_id)
 		r = thread_put(txn, x->actions, action_id, e);
+	if (r == 0 && consult_id)
+		r = thread_put(txn, x->consults, consult_id, e);
 	switch (e->hdr->kind) {
 	case LD__KIND__KIND_REFERRAL_RESPONSE: {
 		const Ld__ReferralResponse *rr = (const Ld__ReferralResponse *)m;
@@ -128,7 +132,7 @@ static int th_apply(void *ud, ld_store_t *s, MDB_txn *txn, const ld_entry_t *e,
 	}
 	case LD__KIND__KIND_ESCALATION: {
 		const Ld__Escalation *es = (const Ld__Escalation *)m;
-		const char *thread = action_id ? action_id : case_id;
+		const char *thread = action_id ? action_id : case_id ? case_id : consult_id;
 
 		if (r == 0 && thread && es->responsible && ld_node_id_valid(es->responsible))
 			r = esc_put(x, txn, thread, es->responsible,
@@ -148,6 +152,16 @@ static int th_apply(void *ud, ld_store_t *s, MDB_txn *txn, const ld_entry_t *e,
 				r = thread_put(txn, x->cases, d->case_ids[i], e);
 		break;
 	}
+	case LD__KIND__KIND_CONSULT_CONVENE: {
+		const Ld__ConsultConvene *d = (const Ld__ConsultConvene *)m;
+
+		/* A consultation is listed with the cases it concerns (16 at most,
+		 * as a dispatch's). */
+		for (size_t i = 0; i < d->n_case_ids && i < 16 && r == 0; i++)
+			if (ld_case_id_valid(d->case_ids[i]))
+				r = thread_put(txn, x->cases, d->case_ids[i], e);
+		break;
+	}
 	default:
 		break;
 	}
@@ -161,7 +175,8 @@ static int th_open(void *ud, ld_store_t *s, MDB_txn *txn)
 
 	if ((r = ld_store_mdb_err(mdb_dbi_open(txn, "v_case", MDB_CREATE, &x->cases))) < 0 ||
 	    (r = ld_store_mdb_err(mdb_dbi_open(txn, "v_grant", MDB_CREATE, &x->grants))) < 0 ||
-	    (r = ld_store_mdb_err(mdb_dbi_open(txn, "v_action", MDB_CREATE, &x->actions))) < 0)
+	    (r = ld_store_mdb_err(mdb_dbi_open(txn, "v_action", MDB_CREATE, &x->actions))) < 0 ||
+	    (r = ld_store_mdb_err(mdb_dbi_open(txn, "v_consult", MDB_CREATE, &x->consults))) < 0)
 		return r;
 	return ld_store_mdb_err(mdb_dbi_open(txn, "v_esc", MDB_CREATE, &x->escalations));
 }
@@ -173,7 +188,8 @@ static int th_drop(void *ud, ld_store_t *s, MDB_txn *txn)
 
 	if ((r = ld_store_mdb_err(mdb_drop(txn, x->cases, 0))) < 0 ||
 	    (r = ld_store_mdb_err(mdb_drop(txn, x->grants, 0))) < 0 ||
-	    (r = ld_store_mdb_err(mdb_drop(txn, x->actions, 0))) < 0)
+	    (r = ld_store_mdb_err(mdb_drop(txn, x->actions, 0))) < 0 ||
+	    (r = ld_store_mdb_err(mdb_drop(txn, x->consults, 0))) < 0)
 		return r;
 	return ld_store_mdb_err(mdb_drop(txn, x->escalations, 0));
 }
@@ -182,13 +198,14 @@ static size_t th_dbis(void *ud, MDB_dbi *out, size_t max)
 {
 	const struct threads *x = ud;
 
-	if (max < 4)
+	if (max < 5)
 		return 0;
 	out[0] = x->cases;
 	out[1] = x->grants;
 	out[2] = x->actions;
 	out[3] = x->escalations;
-	return 4;
+	out[4] = x->consults;
+	return 5;
 }
 
 static const ld_indexer_t threads_indexer = {
@@ -255,7 +272,14 @@ static const struct threads *threads_of(ld_store_t *s)
 	return ld_store_indexer(s, "threads");
 }
 
-static int foreach_thread(const ld_rd_t *rd, bool actions, const char *case_id,
+enum thread_db { TH_CASES, TH_ACTIONS, TH_CONSULTS };
+
+static MDB_dbi thread_dbi(const struct threads *x, enum thread_db t)
+{
+	return t == TH_CASES ? x->cases : t == TH_ACTIONS ? x->actions : x->consults;
+}
+
+static int foreach_thread(const ld_rd_t *rd, enum thread_db db, const char *case_id,
 			  int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
 			  void *ud)
 {
@@ -271,7 +295,7 @@ static int foreach_thread(const ld_rd_t *rd, bool actions, const char *case_id,
 		return -ENOTSUP;
 	memcpy(kb, case_id, w.cl);
 	kb[w.cl] = '\0';
-	r = walk_read(rd, actions ? x->actions : x->cases, &k, case_one, &w);
+	r = walk_read(rd, thread_dbi(x, db), &k, case_one, &w);
 	return w.ended ? 0 : r;
 }
 
@@ -279,21 +303,28 @@ int ld_rd_foreach_case_entry(const ld_rd_t *rd, const char *case_id,
 			     int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
 			     void *ud)
 {
-	return foreach_thread(rd, false, case_id, cb, ud);
+	return foreach_thread(rd, TH_CASES, case_id, cb, ud);
 }
 
 int ld_rd_foreach_action_entry(const ld_rd_t *rd, const char *action_id,
 			       int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
 			       void *ud)
 {
-	return foreach_thread(rd, true, action_id, cb, ud);
+	return foreach_thread(rd, TH_ACTIONS, action_id, cb, ud);
+}
+
+int ld_rd_foreach_consult_entry(const ld_rd_t *rd, const char *consult_id,
+				int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
+				void *ud)
+{
+	return foreach_thread(rd, TH_CONSULTS, consult_id, cb, ud);
 }
 
 int ld_store_foreach_case_entry(ld_store_t *s, const char *case_id,
 				int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
 				void *ud)
 {
-	return foreach_thread(LD_RD(s), false, case_id, cb, ud);
+	return foreach_thread(LD_RD(s), TH_CASES, case_id, cb, ud);
 }
 
 int ld_store_foreach_action_entry(ld_store_t *s, const char *action_id,
@@ -301,7 +332,7 @@ int ld_store_foreach_action_entry(ld_store_t *s, const char *action_id,
 					    uint32_t kind),
 				  void *ud)
 {
-	return foreach_thread(LD_RD(s), true, action_id, cb, ud);
+	return foreach_thread(LD_RD(s), TH_ACTIONS, action_id, cb, ud);
 }
 
 struct grant_walk {
@@ -393,6 +424,16 @@ int ld_threads_foreach_id(const ld_rd_t *rd, bool cases, const char *after,
 	if (!x)
 		return -ENOTSUP;
 	return walk_read(rd, cases ? x->cases : x->actions, w.after ? &from : NULL, id_one, &w);
+}
+
+int ld_threads_foreach_consult_id(const ld_rd_t *rd, int (*cb)(void *ud, const char *id), void *ud)
+{
+	struct id_walk w = {.cb = cb, .ud = ud};
+	const struct threads *x = threads_of(rd->s);
+
+	if (!x)
+		return -ENOTSUP;
+	return walk_read(rd, x->consults, NULL, id_one, &w);
 }
 
 int ld_store_foreach_thread_id(ld_store_t *s, bool cases, int (*cb)(void *ud, const char *id),
