@@ -50,8 +50,9 @@ void api_consult(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q
 	int r;
 
 	if (!q->case_id || !ld_case_id_valid(q->case_id)) {
-		api_respond_err(n, c, LD__API_TYPE__API_CONSULT, -EINVAL,
-				"field 'case_id' must be a consultation id like OWNER-NODE/LOCAL-ID");
+		api_respond_err(
+			n, c, LD__API_TYPE__API_CONSULT, -EINVAL,
+			"field 'case_id' must be a consultation id like OWNER-NODE/LOCAL-ID");
 		return;
 	}
 	r = ld_consult_load(n->store, n->access, q->case_id, ld_now_ms(), &k);

@@ -120,15 +120,16 @@ static void judge_convene(ld_consult_t *c, ld_case_item_t *it, const ld_entry_t 
 
 			/* Listed twice is one participant; the convener is no
 			 * participant of its own consultation. */
-			if (!p->node_id || !ld_node_id_valid(p->node_id) || part_of(c, p->node_id) ||
-			    !strcmp(p->node_id, c->convener))
+			if (!p->node_id || !ld_node_id_valid(p->node_id) ||
+			    part_of(c, p->node_id) || !strcmp(p->node_id, c->convener))
 				continue;
 			snprintf(c->parts[c->n_parts].node, sizeof(c->parts[0].node), "%s",
 				 p->node_id);
 			c->parts[c->n_parts].role = p->role;
-			c->parts[c->n_parts++].sign = p->role == LD__CONSULT_ROLE__CONSULT_ROLE_OBSERVER
-							      ? LD_SIGN_NOT_ASKED
-							      : LD_SIGN_NONE;
+			c->parts[c->n_parts++].sign =
+				p->role == LD__CONSULT_ROLE__CONSULT_ROLE_OBSERVER
+					? LD_SIGN_NOT_ASKED
+					: LD_SIGN_NONE;
 		}
 		for (size_t i = 0; i < m->n_case_ids && c->n_cases < LD_CONSULT_CASES_MAX; i++)
 			if (ld_case_id_valid(m->case_ids[i]))
@@ -162,7 +163,8 @@ static void judge_minutes(ld_consult_t *c, ld_case_item_t *it, const ld_entry_t 
 		const Ld__ConsultMinutes__Task *t = m->tasks[i];
 
 		if (!t->owner || (strcmp(t->owner, c->convener) && !part_of(c, t->owner)))
-			refuse(it, "a follow-up task's owner must be the convener or a participant");
+			refuse(it,
+			       "a follow-up task's owner must be the convener or a participant");
 		else if (!t->has_due_ms || t->due_ms <= 0)
 			refuse(it, "a follow-up task needs a deadline");
 		else if (!t->description || !t->description[0])
@@ -258,8 +260,8 @@ static const char *answer_rule(const ld_consult_t *c, const ld_consult_part_t *p
 
 static void judge_answer(ld_consult_t *c, ld_case_item_t *it, const ld_entry_t *e)
 {
-	static const char *const what[] = {"?",		"attending",	    "declined",
-					   "opinion",	"minutes confirmed", "minutes objected",
+	static const char *const what[] = {"?",	       "attending",	    "declined",
+					   "opinion",  "minutes confirmed", "minutes objected",
 					   "task done"};
 	Ld__ConsultAnswer *m = ld_entry_payload(e, LD__KIND__KIND_CONSULT_ANSWER);
 	ld_consult_part_t *p;
@@ -269,9 +271,9 @@ static void judge_answer(ld_consult_t *c, ld_case_item_t *it, const ld_entry_t *
 		refuse(it, "payload does not decode as a consultation answer");
 		return;
 	}
-	snprintf(it->summary, sizeof(it->summary), "%s%s%s%s%s", what[m->answer < 7 ? m->answer : 0],
-		 m->reason ? ": " : "", m->reason ? m->reason : "", m->text ? ": " : "",
-		 m->text ? m->text : "");
+	snprintf(it->summary, sizeof(it->summary), "%s%s%s%s%s",
+		 what[m->answer < 7 ? m->answer : 0], m->reason ? ": " : "",
+		 m->reason ? m->reason : "", m->text ? ": " : "", m->text ? m->text : "");
 	p = c->convened ? part_of(c, e->hdr->author) : NULL;
 	if (!c->convened)
 		rule = "no convening of this consultation is held here";
@@ -292,8 +294,8 @@ static void judge_answer(ld_consult_t *c, ld_case_item_t *it, const ld_entry_t *
 				    : LD_ATTEND_DECLINED;
 		p->attend_ms = e->hdr->time_ms;
 		if (p->role != LD__CONSULT_ROLE__CONSULT_ROLE_OBSERVER)
-			p->sign = p->attend == LD_ATTEND_DECLINED ? LD_SIGN_NOT_ASKED
-								  : LD_SIGN_NONE;
+			p->sign =
+				p->attend == LD_ATTEND_DECLINED ? LD_SIGN_NOT_ASKED : LD_SIGN_NONE;
 		break;
 	case LD__CONSULT_REPLY__CONSULT_REPLY_OPINION:
 		if (p)

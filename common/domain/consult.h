@@ -101,7 +101,7 @@ typedef struct ld_consult {
 	int64_t start_ms, end_ms;
 	ld_entry_pos_t convene; /* the accepted convening */
 	bool minuted;
-	ld_entry_pos_t minutes; /* the minutes in force */
+	ld_entry_pos_t minutes;	  /* the minutes in force */
 	unsigned minutes_version; /* 1 for the first minutes recorded */
 	char cases[LD_CONSULT_CASES_MAX][LD_CASE_ID_MAX + 1];
 	size_t n_cases;
