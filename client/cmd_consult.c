@@ -22,37 +22,36 @@
 
 static void consult_usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: liandong consult convene --title TEXT --at DATE\n"
-		"         --participant NODE[:member|liaison|observer]...\n"
-		"         [--kind remote|major-case] [--until DATE] [--agenda TEXT |\n"
-		"         --agenda-file FILE] [--case CASE]... [--expert UNIT:PERSON]...\n"
-		"         [--liaison UNIT:PERSON]... [--via TEXT] [--place TEXT] [--id ID]\n"
-		"       liandong consult attend ID [--attendee UNIT:PERSON]...\n"
-		"       liandong consult decline ID --reason TEXT\n"
-		"       liandong consult opinion ID (--text TEXT | --text-file FILE)\n"
-		"       liandong consult minutes ID (--text TEXT | --text-file FILE)\n"
-		"         [--decision TEXT]... [--task OWNER,DEADLINE,DESCRIPTION]...\n"
-		"         [--task-case N=CASE]...\n"
-		"       liandong consult sign ID [--object --reason TEXT]\n"
-		"       liandong consult done ID --task N (--text TEXT | --text-file FILE)\n"
-		"       Common: [--check] [-c CONFIG | --api EP] [--json] [--utc]\n"
-		"A consultation (会商) is convened by one unit with other units (bureaus,\n"
-		"command centres, police, procuratorate and court liaison units: role\n"
-		"liaison) and names experts and liaison persons from the units' directories\n"
-		"by reference (UNIT:PERSON, see liandong directory): their phone numbers\n"
-		"never enter the record. Participants answer: attend or decline (until the\n"
-		"minutes), give opinions (until the minutes). The convener records the\n"
-		"minutes: decisions and follow-up tasks, each with an owner (the convener or\n"
-		"a participant) and a deadline (DATE: " LD_TIME_FORMS ");\n"
-		"recording them again replaces them. Every participant that is not an\n"
-		"observer and did not decline signs the minutes in force (sign), or\n"
-		"objects with --reason. A task's owner reports it done (done --task N,\n"
-		"N from liandong show ID). A command centre's escalation watcher escalates\n"
-		"a task not done by its deadline to the owner's superior.\n"
-		"ID defaults to THIS-NODE/C-YYYYMMDD-HHMMSS-XXXXXX.\n" CLI_CHECK_HELP
-		"Exit: 6 the consultation rules refuse it (the rule is said), 7 unknown\n"
-		"consultation or unit, 9 a deadline or time already past.\n");
+	fprintf(f, "Usage: liandong consult convene --title TEXT --at DATE\n"
+		   "         --participant NODE[:member|liaison|observer]...\n"
+		   "         [--kind remote|major-case] [--until DATE] [--agenda TEXT |\n"
+		   "         --agenda-file FILE] [--case CASE]... [--expert UNIT:PERSON]...\n"
+		   "         [--liaison UNIT:PERSON]... [--via TEXT] [--place TEXT] [--id ID]\n"
+		   "       liandong consult attend ID [--attendee UNIT:PERSON]...\n"
+		   "       liandong consult decline ID --reason TEXT\n"
+		   "       liandong consult opinion ID (--text TEXT | --text-file FILE)\n"
+		   "       liandong consult minutes ID (--text TEXT | --text-file FILE)\n"
+		   "         [--decision TEXT]... [--task OWNER,DEADLINE,DESCRIPTION]...\n"
+		   "         [--task-case N=CASE]...\n"
+		   "       liandong consult sign ID [--object --reason TEXT]\n"
+		   "       liandong consult done ID --task N (--text TEXT | --text-file FILE)\n"
+		   "       Common: [--check] [-c CONFIG | --api EP] [--json] [--utc]\n"
+		   "A consultation (会商) is convened by one unit with other units (bureaus,\n"
+		   "command centres, police, procuratorate and court liaison units: role\n"
+		   "liaison) and names experts and liaison persons from the units' directories\n"
+		   "by reference (UNIT:PERSON, see liandong directory): their phone numbers\n"
+		   "never enter the record. Participants answer: attend or decline (until the\n"
+		   "minutes), give opinions (until the minutes). The convener records the\n"
+		   "minutes: decisions and follow-up tasks, each with an owner (the convener or\n"
+		   "a participant) and a deadline (DATE: " LD_TIME_FORMS ");\n"
+		   "recording them again replaces them. Every participant that is not an\n"
+		   "observer and did not decline signs the minutes in force (sign), or\n"
+		   "objects with --reason. A task's owner reports it done (done --task N,\n"
+		   "N from liandong show ID). A command centre's escalation watcher escalates\n"
+		   "a task not done by its deadline to the owner's superior.\n"
+		   "ID defaults to THIS-NODE/C-YYYYMMDD-HHMMSS-XXXXXX.\n" CLI_CHECK_HELP
+		   "Exit: 6 the consultation rules refuse it (the rule is said), 7 unknown\n"
+		   "consultation or unit, 9 a deadline or time already past.\n");
 }
 
 /* "UNIT:PERSON" into r (strings pointing into 'arg', which is cut). */
@@ -284,7 +283,8 @@ static int convene(int argc, char **argv)
 		if ((r = cli_member(cl, "consult convene", "--participant", names[i])))
 			goto out;
 	for (size_t i = 0; i < m.n_experts + m.n_liaisons; i++)
-		if ((r = cli_member(cl, "consult convene", i < m.n_experts ? "--expert" : "--liaison",
+		if ((r = cli_member(cl, "consult convene",
+				    i < m.n_experts ? "--expert" : "--liaison",
 				    i < m.n_experts ? ex[i].unit : li[i - m.n_experts].unit)))
 			goto out;
 	if (!m.consult_id) {
@@ -401,7 +401,8 @@ static int answer(int argc, char **argv, enum sub sub, const char *cmd)
 		case 'x':
 		case 'X':
 			if (m.text) {
-				r = cli_fail(EXIT_USAGE, "%s: give --text or --text-file once", cmd);
+				r = cli_fail(EXIT_USAGE, "%s: give --text or --text-file once",
+					     cmd);
 				goto out;
 			}
 			if (c == 'X' &&
@@ -411,7 +412,8 @@ static int answer(int argc, char **argv, enum sub sub, const char *cmd)
 			break;
 		case 'a':
 			if (sub != S_ATTEND || m.n_attendees == LD_CONSULT_PERSONS_MAX) {
-				r = cli_fail(EXIT_USAGE, "%s: --attendee is for consult attend", cmd);
+				r = cli_fail(EXIT_USAGE, "%s: --attendee is for consult attend",
+					     cmd);
 				goto out;
 			}
 			if ((r = person_arg(cmd, "--attendee", optarg, &att[m.n_attendees])))
@@ -436,8 +438,9 @@ static int answer(int argc, char **argv, enum sub sub, const char *cmd)
 
 				if (*end || end == optarg || optarg[0] == '-' ||
 				    v >= LD_CONSULT_TASKS_MAX) {
-					r = cli_fail(EXIT_USAGE, "%s: --task must be a task number "
-								 "(0, 1, ...)",
+					r = cli_fail(EXIT_USAGE,
+						     "%s: --task must be a task number "
+						     "(0, 1, ...)",
 						     cmd);
 					goto out;
 				}
@@ -589,8 +592,8 @@ out:
 
 int cmd_consult(int argc, char **argv)
 {
-	static const char *const subs[] = {"attend", "decline", "opinion", "sign", "done",
-					   "minutes"};
+	static const char *const subs[] = {"attend", "decline", "opinion",
+					   "sign",   "done",	"minutes"};
 
 	if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h")) {
 		consult_usage(argc < 1 ? stderr : stdout);

@@ -28,21 +28,20 @@
 
 static void directory_usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: liandong directory [--expertise TEXT] [--unit NODE] [--json]\n"
-		"       liandong directory publish [--liaison ID,ROLE,NAME,PHONE]...\n"
-		"         [--expert ID,NAME,FIELD[;FIELD...],PHONE[,ORGANISATION]]...\n"
-		"         [--note TEXT] [--check]\n"
-		"       Common: [-c CONFIG | --api EP] [--json] [--utc]\n"
-		"Each unit publishes its liaison persons (role, name, phone) and its experts\n"
-		"(fields of expertise, e.g. water sampling, ecological damage appraisal).\n"
-		"publish replaces this node's whole directory. The directory is signed for\n"
-		"every roster member and nobody else: phone numbers are personal data.\n"
-		"Consultations name people by UNIT:ID (liandong consult convene --expert).\n"
-		"directory lists every unit's directory in force; --expertise keeps the\n"
-		"experts whose field contains TEXT (any case), --unit one unit.\n"
-		"--json: {units: [{unit, feed, seq, liaisons: [...], experts: [...]}]}.\n"
-		"Exit 7: no directory matches.\n");
+	fprintf(f, "Usage: liandong directory [--expertise TEXT] [--unit NODE] [--json]\n"
+		   "       liandong directory publish [--liaison ID,ROLE,NAME,PHONE]...\n"
+		   "         [--expert ID,NAME,FIELD[;FIELD...],PHONE[,ORGANISATION]]...\n"
+		   "         [--note TEXT] [--check]\n"
+		   "       Common: [-c CONFIG | --api EP] [--json] [--utc]\n"
+		   "Each unit publishes its liaison persons (role, name, phone) and its experts\n"
+		   "(fields of expertise, e.g. water sampling, ecological damage appraisal).\n"
+		   "publish replaces this node's whole directory. The directory is signed for\n"
+		   "every roster member and nobody else: phone numbers are personal data.\n"
+		   "Consultations name people by UNIT:ID (liandong consult convene --expert).\n"
+		   "directory lists every unit's directory in force; --expertise keeps the\n"
+		   "experts whose field contains TEXT (any case), --unit one unit.\n"
+		   "--json: {units: [{unit, feed, seq, liaisons: [...], experts: [...]}]}.\n"
+		   "Exit 7: no directory matches.\n");
 }
 
 /* Every unit's directory in force, decoded: *ret (caller frees with
@@ -132,8 +131,8 @@ static json_t *expert_json(const Ld__DirectoryUpdate__Expert *x)
 
 	for (size_t i = 0; i < x->n_expertise; i++)
 		json_array_append_new(f, cli_json_text(x->expertise[i]));
-	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "person", cli_json_text(x->person_id),
-			 "name", cli_json_text(x->name), "expertise", f, "organisation",
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "person", cli_json_text(x->person_id), "name",
+			 cli_json_text(x->name), "expertise", f, "organisation",
 			 cli_json_opt(x->organisation), "phone", cli_json_text(x->phone));
 }
 
@@ -277,8 +276,8 @@ static int publish(int argc, char **argv)
 			continue;
 		switch (c) {
 		case 'l':
-			if (m.n_liaisons == DIR_PEOPLE_MAX ||
-			    (nf = split(optarg, f, 4)) != 4 || !f[0][0] || !f[3][0])
+			if (m.n_liaisons == DIR_PEOPLE_MAX || (nf = split(optarg, f, 4)) != 4 ||
+			    !f[0][0] || !f[3][0])
 				return cli_fail(EXIT_USAGE,
 						"directory publish: --liaison: expected "
 						"ID,ROLE,NAME,PHONE (at most 64)");
@@ -416,16 +415,13 @@ static void consult_text(json_t *o, const dir_unit_t *u, size_t n)
 	json_array_foreach(json_object_get(o, "cases"), i, x)
 		printf(_("  concerns case %s\n"), json_string_value(x));
 	printf("\n%s\n", _("participants:"));
-	json_array_foreach(json_object_get(o, "participants"), i, x)
-		printf("  %s %s %s %s %lld\n", cli_pad(cli_jstr(x, "node"), 20),
-		       cli_col(cli_term("consult role", cli_jstr(x, "role")), 9),
-		       cli_col(cli_term("attendance", cli_jstr(x, "attendance")), 10),
-		       cli_col(cli_term("signoff", cli_jstr(x, "signoff")), 14),
-		       cli_jint(x, "opinions"));
-	json_array_foreach(json_object_get(o, "experts"), i, x)
-		person_text(_("expert "), x, u, n);
-	json_array_foreach(json_object_get(o, "liaisons"), i, x)
-		person_text(_("liaison"), x, u, n);
+	json_array_foreach(json_object_get(o, "participants"), i, x) printf(
+		"  %s %s %s %s %lld\n", cli_pad(cli_jstr(x, "node"), 20),
+		cli_col(cli_term("consult role", cli_jstr(x, "role")), 9),
+		cli_col(cli_term("attendance", cli_jstr(x, "attendance")), 10),
+		cli_col(cli_term("signoff", cli_jstr(x, "signoff")), 14), cli_jint(x, "opinions"));
+	json_array_foreach(json_object_get(o, "experts"), i, x) person_text(_("expert "), x, u, n);
+	json_array_foreach(json_object_get(o, "liaisons"), i, x) person_text(_("liaison"), x, u, n);
 	if (json_array_size(json_object_get(o, "tasks")))
 		printf("\n%s\n", _("follow-up tasks:"));
 	json_array_foreach(json_object_get(o, "tasks"), i, x)

@@ -151,7 +151,8 @@ static void directories(world_t *w)
 {
 	/* Publishing needs a liaison or an expert; a field's limit holds. */
 	assert_int_equal(cli(w, w->a, "directory", "publish", NULL), 2);
-	assert_int_equal(cli(w, w->a, "directory", "publish", "--liaison", "l-zhang,duty", NULL), 2);
+	assert_int_equal(cli(w, w->a, "directory", "publish", "--liaison", "l-zhang,duty", NULL),
+			 2);
 	assert_int_equal(cli(w, w->a, "directory", "publish", "--liaison",
 			     "l-zhang,duty officer,Zhang Wei,138000000011234567890123456789012345",
 			     NULL),
@@ -170,9 +171,8 @@ static void directories(world_t *w)
 	assert_true(until(w, w->b, "directory", "units/*/liaisons/*/phone", PHONE_POLICE));
 	assert_true(until(w, w->x, "directory", "units/*/liaisons/*/phone", PHONE1));
 	/* --expertise keeps the experts of that field, and no liaison. */
-	assert_int_equal(cli(w, w->b, "directory", "--expertise", "ECOLOGICAL damage", "--json",
-			     NULL),
-			 0);
+	assert_int_equal(
+		cli(w, w->b, "directory", "--expertise", "ECOLOGICAL damage", "--json", NULL), 0);
 	assert_true(cl_out_has(w->out, "units/*/experts/*/person", "e-li"));
 	assert_false(cl_out_has(w->out, "units/*/liaisons/*/phone", PHONE1));
 	assert_int_equal(cli(w, w->b, "directory", "--expertise", "astrology", NULL), 7);
@@ -211,9 +211,9 @@ static void test_consultation(void **state)
 			     "Chromium discharge into the Haiyan Tang: joint handling", "--at",
 			     "+1h", "--until", "+2h", "--participant", "county-a", "--participant",
 			     "county-b", "--participant", "police-a:liaison", "--case", CASE,
-			     "--expert", "county-a:e-li", "--liaison", "police-a:p-wang", "--agenda",
-			     "1. facts\n2. criminal liability\n3. remediation", "--via", "video",
-			     "--id", CONSULT, "--json", NULL),
+			     "--expert", "county-a:e-li", "--liaison", "police-a:p-wang",
+			     "--agenda", "1. facts\n2. criminal liability\n3. remediation", "--via",
+			     "video", "--id", CONSULT, "--json", NULL),
 			 0);
 	assert_true(cl_out_has(w->out, "consult", CONSULT));
 	/* Convened: every participant holds it. */
@@ -232,9 +232,8 @@ static void test_consultation(void **state)
 
 	/* Answers: attendance, opinions. Only participants; a county A
 	 * attempt at the minutes is refused (exit 6, the rule said). */
-	assert_int_equal(cli(w, w->a, "consult", "attend", CONSULT, "--attendee", "county-a:e-li",
-			     NULL),
-			 0);
+	assert_int_equal(
+		cli(w, w->a, "consult", "attend", CONSULT, "--attendee", "county-a:e-li", NULL), 0);
 	assert_int_equal(cli(w, w->b, "consult", "attend", CONSULT, NULL), 0);
 	assert_int_equal(cli(w, w->police, "consult", "attend", CONSULT, NULL), 0);
 	assert_int_equal(cli(w, w->b, "consult", "decline", CONSULT, NULL), 2);
@@ -256,14 +255,13 @@ static void test_consultation(void **state)
 
 	/* Minutes: decisions, a task for county B due in 3 s, one for the
 	 * police due tomorrow. */
-	assert_int_equal(cli(w, w->p, "consult", "minutes", CONSULT, "--text",
-			     "Met by video; facts agreed; see decisions.", "--decision",
-			     "County B holds the case", "--decision",
-			     "Police open a criminal investigation", "--task",
-			     "county-b,+3s,seal outfall 2 and sample daily", "--task",
-			     "police-a,+1d,open the criminal case file", "--task-case", "0=" CASE,
-			     NULL),
-			 0);
+	assert_int_equal(
+		cli(w, w->p, "consult", "minutes", CONSULT, "--text",
+		    "Met by video; facts agreed; see decisions.", "--decision",
+		    "County B holds the case", "--decision", "Police open a criminal investigation",
+		    "--task", "county-b,+3s,seal outfall 2 and sample daily", "--task",
+		    "police-a,+1d,open the criminal case file", "--task-case", "0=" CASE, NULL),
+		0);
 	assert_true(until(w, w->a, "show", "status", "minutes recorded"));
 	assert_true(until(w, w->b, "show", "status", "minutes recorded"));
 	assert_true(until(w, w->police, "show", "status", "minutes recorded"));
@@ -293,9 +291,8 @@ static void test_consultation(void **state)
 	assert_int_equal(escalations(w, w->p), 1);
 	/* The police's task is not due: not escalated; reported done. */
 	assert_true(cl_out_has(w->out, "tasks/1/escalated", "false"));
-	assert_int_equal(cli(w, w->b, "consult", "done", CONSULT, "--task", "1", "--text", "x",
-			     NULL),
-			 6);
+	assert_int_equal(
+		cli(w, w->b, "consult", "done", CONSULT, "--task", "1", "--text", "x", NULL), 6);
 	assert_int_equal(cli(w, w->police, "consult", "done", CONSULT, "--task", "1", "--text",
 			     "case file 2027-0042 opened", NULL),
 			 0);
