@@ -59,6 +59,16 @@ int cmd_verify(int argc, char **argv);
 int cmd_whoami(int argc, char **argv);
 int cmd_cases(int argc, char **argv);
 int cmd_supplement(int argc, char **argv);
+int cmd_consult(int argc, char **argv);
+int cmd_directory(int argc, char **argv);
+
+/* `liandong show` of a consultation (cmd_consult.c): printed as text or
+ * JSON; 0 or an exit code; -ENOENT (nothing printed) if the daemon holds
+ * nothing of it. */
+struct ldc;
+int cli_show_consult(struct ldc *cl, const char *id, bool json);
+/* The "timeline" array of a show document, for people (cmd_show.c). */
+void cli_timeline_text(json_t *tl);
 
 /* Options every command that talks to the daemon takes; put them at the end
  * of a getopt_long table and pass each option to cli_common_opt(). */
@@ -242,7 +252,8 @@ int cli_blob_dir(struct ldc *cl, char *out, size_t size);
  * false if the case is not opened here. 0 or -errno (daemon call). */
 int cli_case_parties(struct ldc *cl, const char *case_id, char parties[2][65], bool *known);
 
-/* Append one entry of 'kind' and print where it was signed, or in JSON
+/* Append one entry of 'kind' (for 'aud' NULL: for every member) and print where it was signed, or
+ * in JSON
  * {"feed", "seq", "id"} with the members of 'extra' (what the command
  * created: case id, evidence id, ...). Takes 'extra' (may be NULL). 0, or an
  * exit code after printing why. */

@@ -223,6 +223,8 @@ int cli_sign_json(struct ldc *cl, uint32_t kind, const char *const *aud, size_t 
 	item.kind = kind;
 	item.audience = (char **)aud;
 	item.n_audience = n_aud;
+	/* No audience at all: an entry for every member (a directory). */
+	item.has_everyone = item.everyone = aud == NULL;
 	item.payload.data = (uint8_t *)payload;
 	item.payload.len = len;
 	r = cli_check_only ? ldc_check(cl, items, 1, &msg) : ldc_append(cl, items, 1, &ref, &msg);

@@ -19,12 +19,16 @@
 #include "common/base/errors.h"
 #include "common/crypto/key.h"
 #include "common/store/store.h"
+#include "common/feed/kinds.h"
+#include "consult.pb-c.h"
 
 static void export_usage(FILE *f)
 {
 	fprintf(f, "Usage: liandong export CASE -o FILE [--files] [--file FEED:SEQ=PATH]...\n"
 		   "                       [--for TEXT] [--json] [-c CONFIG | --api EP]\n"
 		   "Write one self-contained file with every entry of the case this node holds,\n"
+		   "the whole record of every consultation (会商) about it (people named by\n"
+		   "reference only: no phone number of the liaison directory goes in),\n"
 		   "the receipts, the headers chained between them, the root's roster, and the\n"
 		   "evidence files given with --file, or with --files every evidence file of the\n"
 		   "case this node's evidence store holds (`liandong evidence get` fetches them);\n"
@@ -135,14 +139,13 @@ static int root_head(ldc_t *cl, char root[LD_NODE_ID_MAX + 1], uint64_t *head)
 	return 0;
 }
 
-/* Every entry of the case and every receipt of one, as the daemon's case
- * view names them. */
-static int take_case(ld_bundle_build_t *b, const Ld__ApiCase *k)
+/* Items and their receipts into the bundle. */
+static int take_items(ld_bundle_build_t *b, Ld__ApiCaseItem **items, size_t n)
 {
 	int r = 0;
 
-	for (size_t i = 0; r == 0 && i < k->n_items; i++) {
-		const Ld__ApiCaseItem *it = k->items[i];
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		const Ld__ApiCaseItem *it = items[i];
 
 		if (it->ref && it->ref->feed)
 			r = ld_bundle_build_take(b, it->ref->feed, it->ref->seq);
@@ -151,6 +154,44 @@ static int take_case(ld_bundle_build_t *b, const Ld__ApiCase *k)
 				r = ld_bundle_build_take(b, it->receipts[j]->receipt->feed,
 							 it->receipts[j]->receipt->seq);
 	}
+	return r;
+}
+
+/* A consultation convened about the case (its convening is an item of the
+ * case): its whole signed record goes in too (answers, minutes,
+ * signatures, escalations). People are named in it by reference only, so
+ * no phone number enters a bundle. */
+static int take_consult(ldc_t *cl, ld_bundle_build_t *b, const Ld__ApiCaseItem *it)
+{
+	Ld__ConsultConvene *m;
+	Ld__ApiRequest q = LD__API_REQUEST__INIT;
+	Ld__ApiResponse *resp;
+	int r;
+
+	if (it->kind != LD__KIND__KIND_CONSULT_CONVENE || !it->has_payload ||
+	    !(m = ld_payload_unpack(it->kind, it->payload.data, it->payload.len)))
+		return 0;
+	q.has_type = true;
+	q.type = LD__API_TYPE__API_CONSULT;
+	q.case_id = m->consult_id;
+	r = m->consult_id ? ldc_call(cl, &q, 10000, &resp) : -ENOENT;
+	ld_payload_free(m);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	r = resp->ok && resp->consult ? take_items(b, resp->consult->items, resp->consult->n_items)
+				      : 0;
+	ld__api_response__free_unpacked(resp, NULL);
+	return r;
+}
+
+/* Every entry of the case and every receipt of one, as the daemon's case
+ * view names them, and the record of every consultation about it. */
+static int take_case(ldc_t *cl, ld_bundle_build_t *b, const Ld__ApiCase *k)
+{
+	int r = take_items(b, k->items, k->n_items);
+
+	for (size_t i = 0; r == 0 && i < k->n_items; i++)
+		r = take_consult(cl, b, k->items[i]);
 	return r < 0 ? cli_fail(EXIT_STORE, "export: reading the case's entries failed: %s",
 				cli_strerror(r))
 		     : 0;
@@ -242,7 +283,7 @@ static int export_case(ldc_t *cl, const char *case_id, const char *outp, const c
 				&b) < 0
 		    ? cli_fail(EXIT_STORE, "export: out of memory")
 		    : 0;
-	r = r ? r : take_case(b, resp->case_view);
+	r = r ? r : take_case(cl, b, resp->case_view);
 	r = r ? r : attach_files(b, files, n_files, case_id);
 	r = r || !all_files ? r : attach_held(cl, b);
 	r = r ? r : sign_manifest(cl, b, recipient, &mref);

@@ -20,7 +20,7 @@
 #include "common/feed/pbjson.h"
 #include "common/store/store.h"
 
-static void timeline_text(json_t *tl)
+void cli_timeline_text(json_t *tl)
 {
 	size_t i, j;
 	json_t *x, *r;
@@ -95,6 +95,17 @@ static int show_action(ldc_t *cl, const char *id, bool json)
 	q.case_id = (char *)id;
 	if ((r = ldc_call(cl, &q, 10000, &resp)) < 0)
 		return cli_daemon_fail(r, "show");
+	if (!resp->ok && resp->err == -ENOENT) {
+		/* Neither a case nor an action: perhaps a consultation. */
+		ld__api_response__free_unpacked(resp, NULL);
+		r = cli_show_consult(cl, id, json);
+		if (r != -ENOENT)
+			return r;
+		return cli_fail(EXIT_NO_CASE,
+				"show %s: no case, action or consultation of that id is held here "
+				"(unknown id, or this node is not party to it)",
+				id);
+	}
 	if (!resp->ok || !resp->action) {
 		r = cli_fail(
 			resp->err == -ENOENT ? EXIT_NO_CASE : EXIT_STORE,
@@ -111,7 +122,7 @@ static int show_action(ldc_t *cl, const char *id, bool json)
 		r = cli_json_dump(o);
 	} else {
 		action_text(a);
-		timeline_text(json_object_get(o, "timeline"));
+		cli_timeline_text(json_object_get(o, "timeline"));
 		r = 0;
 	}
 	json_decref(o);
@@ -163,7 +174,7 @@ static void case_text(const Ld__ApiCase *k, json_t *o)
 		       k->assessments[i]->assessor,
 		       cli_term("ld.AssessmentOutcome",
 				ld_outcome_name(k->assessments[i]->outcome)));
-	timeline_text(json_object_get(o, "timeline"));
+	cli_timeline_text(json_object_get(o, "timeline"));
 }
 
 int cmd_show(int argc, char **argv)
@@ -177,20 +188,23 @@ int cmd_show(int argc, char **argv)
 
 	if ((r = cli_common_only(
 		     argc, argv, "show",
-		     "Usage: liandong show CASE|ACTION [-c CONFIG | --api EP] [--json] [--utc]\n"
-		     "The case's (or joint action's) whole signed timeline as this node holds\n"
+		     "Usage: liandong show CASE|ACTION|CONSULTATION [-c CONFIG | --api EP] [--json] [--utc]\n"
+		     "The case's (joint action's, consultation's) whole signed timeline as this node holds\n"
 		     "it: author, time, what each entry says (every field: facts, reasons,\n"
 		     "parties, places, evidence references, deadlines), refused entries with\n"
 		     "the rule they break, and who received each entry when. Entries this\n"
 		     "node holds only redacted are marked \"not visible here\".\n"
 		     "--json: the same, typed (times as ms and RFC 3339).\n"
-		     "Exit 7: no case or action of that id is held here.\n",
+		     "A consultation (会商) shows its participants' attendance and signatures of\n"
+		     "the minutes, the follow-up tasks, and the experts and liaison persons it\n"
+		     "names (their contact details from the directory, never from the record).\n"
+		     "Exit 7: no case, action or consultation of that id is held here.\n",
 		     1, 1, &co, &first)))
 		return r == 1 ? 0 : r;
 	id = argv[first];
 	if (!ld_case_id_valid(id))
 		return cli_fail(EXIT_USAGE,
-				"show: '%.80s' is not a case or action id "
+				"show: '%.80s' is not a case, action or consultation id "
 				"(OWNER-NODE/LOCAL-ID)",
 				id);
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)

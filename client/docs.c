@@ -9,6 +9,7 @@
 #include "common/crypto/key.h"
 #include "common/domain/action.h"
 #include "common/domain/casefile.h"
+#include "common/domain/consult.h"
 #include "common/domain/revocation.h"
 #include "common/feed/entry.h"
 #include "common/feed/kinds.h"
@@ -340,6 +341,82 @@ json_t *docs_action(const Ld__ApiAction *a, unsigned tflags)
 	}
 	json_object_set_new(o, "participants", parts);
 	json_object_set_new(o, "timeline", timeline_json(a->items, a->n_items, tflags));
+	return o;
+}
+
+static json_t *persons_json(Ld__PersonRef **p, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:o, s:o}", "unit", docs_text(p[i]->unit),
+						   "person", docs_text(p[i]->person_id)));
+	return a;
+}
+
+static json_t *ref_json(const Ld__ApiEntryRef *r)
+{
+	char hex[65] = "";
+
+	if (!r || !r->feed)
+		return json_null();
+	if (r->id.len == 32)
+		ld_hex(r->id.data, 32, hex);
+	return json_pack("{s:o, s:I, s:s}", "feed", docs_text(r->feed), "seq", (json_int_t)r->seq,
+			 "id", hex);
+}
+
+json_t *docs_consult(const Ld__ApiConsult *k, unsigned tflags)
+{
+	json_t *o = json_object(), *parts = json_array(), *tasks = json_array(),
+	       *cases = json_array();
+
+	json_object_set_new(o, "consult", docs_text(k->consult_id));
+	json_object_set_new(o, "convened", json_boolean(k->convened));
+	json_object_set_new(o, "convener", k->convened ? docs_text(k->convener) : json_null());
+	json_object_set_new(o, "kind", json_string(ld_consult_kind_name(k->kind)));
+	json_object_set_new(o, "title", docs_text(k->title));
+	json_object_set_new(o, "status", docs_text(k->status));
+	put_time(o, "start", k->start_ms, tflags);
+	put_time(o, "end", k->end_ms, tflags);
+	for (size_t i = 0; i < k->n_case_ids; i++)
+		json_array_append_new(cases, docs_text(k->case_ids[i]));
+	json_object_set_new(o, "cases", cases);
+	for (size_t i = 0; i < k->n_participants; i++) {
+		const Ld__ApiConsultPart *p = k->participants[i];
+		json_t *x = json_object();
+
+		json_object_set_new(x, "node", docs_text(p->node_id));
+		json_object_set_new(x, "role", json_string(ld_consult_role_name(p->role)));
+		json_object_set_new(x, "attendance", docs_text(p->attendance));
+		put_time(x, "attend", p->attend_ms, tflags);
+		json_object_set_new(x, "opinions", json_integer(p->opinions));
+		json_object_set_new(x, "signoff", docs_text(p->signoff));
+		put_time(x, "signed", p->sign_ms, tflags);
+		json_array_append_new(parts, x);
+	}
+	json_object_set_new(o, "participants", parts);
+	json_object_set_new(o, "experts", persons_json(k->experts, k->n_experts));
+	json_object_set_new(o, "liaisons", persons_json(k->liaisons, k->n_liaisons));
+	json_object_set_new(o, "convening", ref_json(k->convene));
+	json_object_set_new(o, "minutes", ref_json(k->minutes));
+	json_object_set_new(o, "minutes_version", json_integer(k->minutes_version));
+	for (size_t i = 0; i < k->n_tasks; i++) {
+		const Ld__ApiConsultTask *t = k->tasks[i];
+		json_t *x = json_object();
+
+		json_object_set_new(x, "task", json_integer((json_int_t)i));
+		json_object_set_new(x, "description", docs_text(t->description));
+		json_object_set_new(x, "owner", docs_text(t->owner));
+		json_object_set_new(x, "case", docs_opt(t->case_id));
+		put_time(x, "due", t->due_ms, tflags);
+		put_time(x, "done", t->done_ms, tflags);
+		json_object_set_new(x, "overdue", json_boolean(t->overdue));
+		json_object_set_new(x, "escalated", json_boolean(t->escalated));
+		json_array_append_new(tasks, x);
+	}
+	json_object_set_new(o, "tasks", tasks);
+	json_object_set_new(o, "timeline", timeline_json(k->items, k->n_items, tflags));
 	return o;
 }
 

@@ -47,6 +47,11 @@ json_t *docs_case(const Ld__ApiCase *k, unsigned tflags);
  * timeline. */
 json_t *docs_action(const Ld__ApiAction *a, unsigned tflags);
 
+/* `liandong show CONSULTATION --json`: the judged consultation (会商):
+ * participants' attendance and signatures, follow-up tasks, experts and
+ * liaison persons by reference (never their personal data), timeline. */
+json_t *docs_consult(const Ld__ApiConsult *k, unsigned tflags);
+
 /* One roster member as `liandong roster list --json` shows it, judged
  * current at 'now' (Unix ms). */
 json_t *docs_member(const Ld__RosterNode *m, int64_t now);

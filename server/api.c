@@ -511,6 +511,7 @@ bool ld_api_ro_refused(uint32_t type)
 	case LD__API_TYPE__API_VIEW:
 	case LD__API_TYPE__API_ROSTER:
 	case LD__API_TYPE__API_SEARCH:
+	case LD__API_TYPE__API_CONSULT:
 		return false;
 	default:
 		return true;
@@ -526,6 +527,8 @@ static const char *ro_name(uint32_t type)
 		return "reindex";
 	case LD__API_TYPE__API_BLOB:
 		return "evidence file (blob)";
+	case LD__API_TYPE__API_DIRECTORY:
+		return "liaison directory (personal data)";
 	default:
 		return "unknown";
 	}
@@ -566,6 +569,12 @@ static void serve_one(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiReque
 		break;
 	case LD__API_TYPE__API_SEARCH:
 		api_search(n, c, q);
+		break;
+	case LD__API_TYPE__API_CONSULT:
+		api_consult(n, c, q);
+		break;
+	case LD__API_TYPE__API_DIRECTORY:
+		api_directory(n, c);
 		break;
 	case LD__API_TYPE__API_REINDEX: {
 		Ld__ApiResponse resp = api_ok(type);

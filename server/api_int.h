@@ -44,12 +44,36 @@ int api_status_build(ld_node_t *n, struct status_out *o);
 void api_status_free(struct status_out *o);
 void api_status(ld_node_t *n, const ld_api_client_t *c);
 
+/* Judged timeline items as ApiCaseItems, with their receipts and the
+ * payloads as held: api_items_fill() allocates, api_items_free() frees. */
+struct item_receipts {
+	Ld__ApiReceipt *r;
+	Ld__ApiReceipt **p;
+	Ld__ApiEntryRef *refs; /* the receipt entries */
+	size_t n, cap;
+};
+
+struct items_out {
+	Ld__ApiCaseItem *items, **ip;
+	Ld__ApiEntryRef *refs;
+	struct item_receipts *rcs;
+	ld_entry_t **entries; /* as held, for their payloads */
+	size_t n;
+};
+
+int api_items_fill(ld_node_t *n, struct items_out *o, ld_case_item_t *src, size_t count);
+void api_items_free(struct items_out *o);
+
 /* api_views.c */
 void api_case(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q);
 void api_action(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q);
 void api_view(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q);
 /* Every roster member as this node holds it. */
 void api_roster(ld_node_t *n, const ld_api_client_t *c);
+
+/* api_consult.c: one consultation judged; the liaison directories in force. */
+void api_consult(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q);
+void api_directory(ld_node_t *n, const ld_api_client_t *c);
 
 /* api_search.c */
 void api_search(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q);

@@ -20,13 +20,6 @@ _Static_assert(LD__PART_STATE__PART_COMPLETED == (int)LD_PART_COMPLETED &&
 
 /* --- cases --- */
 
-struct item_receipts {
-	Ld__ApiReceipt *r;
-	Ld__ApiReceipt **p;
-	Ld__ApiEntryRef *refs; /* the receipt entries */
-	size_t n, cap;
-};
-
 static int item_receipt(void *ud, const ld_receipt_t *rc)
 {
 	struct item_receipts *a = ud;
@@ -47,17 +40,7 @@ static int item_receipt(void *ud, const ld_receipt_t *rc)
 	return 0;
 }
 
-/* Fill ApiCaseItems (and their receipts) from judged items. Arrays are
- * allocated here and freed with items_free(). */
-struct items_out {
-	Ld__ApiCaseItem *items, **ip;
-	Ld__ApiEntryRef *refs;
-	struct item_receipts *rcs;
-	ld_entry_t **entries; /* as held, for their payloads */
-	size_t n;
-};
-
-static int items_fill(ld_node_t *n, struct items_out *o, ld_case_item_t *src, size_t count)
+int api_items_fill(ld_node_t *n, struct items_out *o, ld_case_item_t *src, size_t count)
 {
 	o->n = count;
 	o->items = calloc(count + 1, sizeof(*o->items));
@@ -111,7 +94,7 @@ static int items_fill(ld_node_t *n, struct items_out *o, ld_case_item_t *src, si
 	return 0;
 }
 
-static void items_free(struct items_out *o)
+void api_items_free(struct items_out *o)
 {
 	for (size_t i = 0; o->rcs && i < o->n; i++) {
 		for (size_t j = 0; j < o->rcs[i].n; j++)
@@ -154,7 +137,7 @@ void api_case(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 					: NULL);
 		return;
 	}
-	if ((r = items_fill(n, &o, k->items, k->n_items)) < 0) {
+	if ((r = api_items_fill(n, &o, k->items, k->n_items)) < 0) {
 		api_respond_err(n, c, LD__API_TYPE__API_CASE, r, NULL);
 		goto out;
 	}
@@ -218,7 +201,7 @@ void api_case(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 	resp.case_view = &cv;
 	api_respond(n, c, &resp);
 out:
-	items_free(&o);
+	api_items_free(&o);
 	ld_case_destroy(&k);
 }
 
@@ -264,7 +247,7 @@ void api_action(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 					: NULL);
 		return;
 	}
-	if ((r = items_fill(n, &o, a->items, a->n_items)) < 0) {
+	if ((r = api_items_fill(n, &o, a->items, a->n_items)) < 0) {
 		api_respond_err(n, c, LD__API_TYPE__API_ACTION, r, NULL);
 		goto out;
 	}
@@ -295,7 +278,7 @@ void api_action(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 	resp.action = &av;
 	api_respond(n, c, &resp);
 out:
-	items_free(&o);
+	api_items_free(&o);
 	ld_action_destroy(&a);
 }
 

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "case.pb-c.h"
+#include "common/domain/consult.h"
+#include "common/index/threads.h"
 #include "common/views/casesum.h"
 #include "common/views/cmdview.h"
 #include "common/base/errors.h"
@@ -60,10 +62,12 @@ static int64_t add_sat(int64_t a, int64_t b)
 	return a > INT64_MAX - b ? INT64_MAX : a + b;
 }
 
-static struct esc *esc_add(ld_node_t *n, struct esc *e, size_t *ne, const char *thread, bool action,
-			   const char *ref_feed, uint64_t ref_seq, const uint8_t *ref_id,
-			   uint32_t what, int checkpoint, const char *responsible,
-			   const char *owner, int64_t deadline)
+enum thread_kind { TH_CASE, TH_ACTION, TH_CONSULT };
+
+static struct esc *esc_add(ld_node_t *n, struct esc *e, size_t *ne, const char *thread,
+			   enum thread_kind tk, const char *ref_feed, uint64_t ref_seq,
+			   const uint8_t *ref_id, uint32_t what, int checkpoint,
+			   const char *responsible, const char *owner, int64_t deadline)
 {
 	const char *up = ld_access_superior_of(n->access, n->conf->id);
 	struct esc *x;
@@ -90,11 +94,19 @@ static struct esc *esc_add(ld_node_t *n, struct esc *e, size_t *ne, const char *
 	x->m.deadline_ms = deadline;
 	x->m.escalated_to = (char *)(up ? up : n->conf->id);
 	x->m.level = 1;
-	if (action)
+	if (tk == TH_ACTION)
 		x->m.action_id = (char *)thread;
+	else if (tk == TH_CONSULT)
+		x->m.consult_id = (char *)thread;
 	else
 		x->m.case_id = (char *)thread;
-	if (checkpoint >= 0) {
+	if (tk == TH_CONSULT) {
+		x->m.has_checkpoint = true;
+		x->m.checkpoint = (uint32_t)checkpoint;
+		snprintf(x->note, sizeof(x->note),
+			 "%s did not complete follow-up task %d of consultation %s in time",
+			 responsible, checkpoint, thread);
+	} else if (checkpoint >= 0) {
 		x->m.has_checkpoint = true;
 		x->m.checkpoint = (uint32_t)checkpoint;
 		snprintf(x->note, sizeof(x->note),
@@ -143,7 +155,7 @@ static void case_escalate(ld_node_t *n, struct esc *e, size_t *ne, const char *c
 			   : add_sat(k->referral_ms, (int64_t)n->conf->sla_answer_days * 86400000);
 	if (k->opened && ours(n, k->holder) && k->state == LD_CASE_AWAITING && now > deadline)
 		esc_pack(e, ne,
-			 esc_add(n, e, ne, case_id, false, k->referral_feed, k->referral_seq,
+			 esc_add(n, e, ne, case_id, TH_CASE, k->referral_feed, k->referral_seq,
 				 k->referral_id, LD__OVERDUE__OVERDUE_ANSWER, -1, k->holder,
 				 k->referrer, deadline));
 	for (size_t j = 0; k->opened && ours(n, k->holder) && j < k->n_checkpoints; j++) {
@@ -151,7 +163,7 @@ static void case_escalate(ld_node_t *n, struct esc *e, size_t *ne, const char *c
 
 		if (!cp->dropped && !cp->reported_ms && cp->due_ms && now > cp->due_ms)
 			esc_pack(e, ne,
-				 esc_add(n, e, ne, case_id, false, k->referral_feed,
+				 esc_add(n, e, ne, case_id, TH_CASE, k->referral_feed,
 					 k->referral_seq, k->referral_id,
 					 LD__OVERDUE__OVERDUE_STAGE_REPORT, (int)j, k->holder,
 					 k->referrer, cp->due_ms));
@@ -198,6 +210,38 @@ static int due_cb(void *ud, int64_t t, const char *case_id, const char *holder, 
 	return 0;
 }
 
+struct consult_walk {
+	ld_node_t *n;
+	struct esc *e;
+	size_t *ne;
+	int64_t now;
+};
+
+/* One consultation: each follow-up task of the minutes in force that is
+ * not done by its deadline, owned by a unit of this subtree, once. */
+static int consult_cb(void *ud, const char *id)
+{
+	struct consult_walk *w = ud;
+	ld_consult_t *k;
+
+	if (*w->ne >= ESC_MAX)
+		return 1;
+	if (ld_consult_load(w->n->store, w->n->access, id, w->now, &k) < 0)
+		return 0;
+	for (size_t i = 0; k->minuted && i < k->n_tasks; i++) {
+		ld_consult_task_t *t = &k->tasks[i];
+
+		if (!t->done_ms && w->now > t->due_ms && ours(w->n, t->owner))
+			esc_pack(w->e, w->ne,
+				 esc_add(w->n, w->e, w->ne, id, TH_CONSULT, k->minutes.feed,
+					 k->minutes.seq, k->minutes.id,
+					 LD__OVERDUE__OVERDUE_FOLLOW_UP, (int)i, t->owner,
+					 k->convener, t->due_ms));
+	}
+	ld_consult_destroy(&k);
+	return 0;
+}
+
 void ld_escalate_tick(ld_node_t *n, int64_t mono)
 {
 	static const enum ld_due_class classes[] = {LD_DUE_ANSWER_BY, LD_DUE_AWAITING,
@@ -232,7 +276,7 @@ void ld_escalate_tick(ld_node_t *n, int64_t mono)
 			/* Not on a guess: a state not visible here is not missed. */
 			if (!a->parts[j].ack_ms && !a->parts[j].hidden && now > deadline &&
 			    ours(n, a->parts[j].node))
-				esc_add(n, e, &ne, a->action_id, true, a->dispatch_feed,
+				esc_add(n, e, &ne, a->action_id, TH_ACTION, a->dispatch_feed,
 					a->dispatch_seq, a->dispatch_id,
 					LD__OVERDUE__OVERDUE_ACKNOWLEDGEMENT, -1, a->parts[j].node,
 					a->dispatcher, deadline);
@@ -245,6 +289,12 @@ void ld_escalate_tick(ld_node_t *n, int64_t mono)
 
 		if (ld_store_foreach_due(n->store, classes[i], false, due_cb, &w) < 0)
 			break;
+	}
+	/* Consultations: the follow-up tasks of their minutes. */
+	if (ne < ESC_MAX) {
+		struct consult_walk cw = {n, e, &ne, now};
+
+		ld_threads_foreach_consult_id(LD_RD(n->store), consult_cb, &cw);
 	}
 	if (!ne)
 		goto out;

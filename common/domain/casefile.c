@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "case.pb-c.h"
+#include "consult.pb-c.h"
 #include "common/index/threads.h"
 #include "common/domain/casefile.h"
 #include "common/base/vec.h"
@@ -534,6 +535,18 @@ static void summarise_other(ld_case_item_t *it, const ld_entry_t *e)
 				 m->n_entries, m->n_file_sha256, m->recipient ? ", for " : "",
 				 m->recipient ? m->recipient : "");
 			ld__case_export__free_unpacked(m, NULL);
+			return;
+		}
+	}
+	if (e->hdr->kind == LD__KIND__KIND_CONSULT_CONVENE) {
+		Ld__ConsultConvene *m = ld_entry_payload(e, LD__KIND__KIND_CONSULT_CONVENE);
+
+		if (m) {
+			snprintf(it->summary, sizeof(it->summary),
+				 "CONSULTATION %s convened: %s (liandong show %s)",
+				 m->consult_id ? m->consult_id : "?", m->title ? m->title : "",
+				 m->consult_id ? m->consult_id : "?");
+			ld__consult_convene__free_unpacked(m, NULL);
 			return;
 		}
 	}

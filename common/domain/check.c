@@ -5,6 +5,7 @@
 #include "common/base/errors.h"
 #include "common/domain/action.h"
 #include "common/domain/casefile.h"
+#include "common/domain/consult.h"
 #include "common/domain/check.h"
 #include "common/feed/kinds.h"
 
@@ -12,13 +13,14 @@ int ld_entry_check(const ld_rd_t *rd, const ld_access_t *a, const ld_entry_t *ca
 		   size_t n)
 {
 	ProtobufCMessage *m = ld_entry_payload(cand, cand->hdr->kind);
-	const char *case_id, *action_id;
+	const char *case_id, *action_id, *consult_id;
 	int r = 0;
 
 	if (!m)
 		return 0; /* a kind without rules here, or checked as malformed before */
 	case_id = ld_kind_case_id(m);
 	action_id = ld_kind_action_id(m);
+	consult_id = ld_kind_consult_id(m);
 	switch (cand->hdr->kind) {
 	case LD__KIND__KIND_CASE_REFERRAL:
 	case LD__KIND__KIND_REFERRAL_RESPONSE:
@@ -32,8 +34,16 @@ int ld_entry_check(const ld_rd_t *rd, const ld_access_t *a, const ld_entry_t *ca
 		if (action_id)
 			r = ld_action_check(rd, a, action_id, cand, why, n);
 		break;
+	case LD__KIND__KIND_CONSULT_CONVENE:
+	case LD__KIND__KIND_CONSULT_ANSWER:
+	case LD__KIND__KIND_CONSULT_MINUTES:
+		if (consult_id)
+			r = ld_consult_check(rd, a, consult_id, cand, why, n);
+		break;
 	case LD__KIND__KIND_ESCALATION:
-		if (action_id)
+		if (consult_id)
+			r = ld_consult_check(rd, a, consult_id, cand, why, n);
+		else if (action_id)
 			r = ld_action_check(rd, a, action_id, cand, why, n);
 		else if (case_id)
 			r = ld_case_check(rd, a, case_id, cand, why, n);
@@ -45,8 +55,13 @@ int ld_entry_check(const ld_rd_t *rd, const ld_access_t *a, const ld_entry_t *ca
 	/* Nothing held of it yet: only a first referral or dispatch opens one;
 	 * anything else would be refused everywhere. */
 	if (r == -ENOENT) {
-		snprintf(why, n, "%s %s is not held here", action_id ? "joint action" : "case",
-			 action_id ? action_id : case_id);
+		snprintf(why, n, "%s %s is not held here",
+			 consult_id  ? "consultation"
+			 : action_id ? "joint action"
+				     : "case",
+			 consult_id  ? consult_id
+			 : action_id ? action_id
+				     : case_id);
 		r = LD_EREFUSED;
 	}
 	return r;

@@ -7,6 +7,7 @@
 
 #include "action.pb-c.h"
 #include "case.pb-c.h"
+#include "consult.pb-c.h"
 #include "evidence.pb-c.h"
 #include "receipt.pb-c.h"
 #include "roster.pb-c.h"
@@ -31,6 +32,12 @@ static const ld_kind_info_t kinds[] = {
 	{10, "receipt", "delivery receipt (签收回执)", &ld__delivery_receipt__descriptor},
 	{11, "escalation", "escalation (督办升级)", &ld__escalation__descriptor},
 	{12, "case-export", "case bundle manifest (案卷导出)", &ld__case_export__descriptor},
+	/* Consultations and the liaison directory (consult.proto): 13-16. */
+	{13, "consult", "consultation convened (会商)", &ld__consult_convene__descriptor},
+	{14, "consult-answer", "consultation answer (会商答复)", &ld__consult_answer__descriptor},
+	{15, "minutes", "consultation minutes (会商纪要)", &ld__consult_minutes__descriptor},
+	{16, "directory", "liaison directory and expert pool (联络员名录)",
+	 &ld__directory_update__descriptor},
 };
 
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
@@ -75,6 +82,9 @@ static const struct {
 	{&ld__custody_transfer__descriptor, "reason", &ld__custody_reason__descriptor},
 	{&ld__roster_update__descriptor, "kind", &ld__node_kind__descriptor},
 	{&ld__roster_node__descriptor, "kind", &ld__node_kind__descriptor},
+	{&ld__consult_convene__descriptor, "kind", &ld__consult_kind__descriptor},
+	{&ld__consult_convene__participant__descriptor, "role", &ld__consult_role__descriptor},
+	{&ld__consult_answer__descriptor, "answer", &ld__consult_reply__descriptor},
 };
 
 const ProtobufCEnumDescriptor *ld_field_enum(const ProtobufCMessageDescriptor *desc,
@@ -162,6 +172,12 @@ static const struct {
 	{"via", 64, false},
 	{"roles", 64, false},
 	{"info_requested", 1024, false},
+	{"agenda", 16384, true},
+	{"decisions", 4096, true},
+	{"role", 128, false},
+	{"phone", 32, false},
+	{"expertise", 128, false},
+	{"organisation", 256, false},
 };
 
 ld_text_limit_t ld_field_limit(const char *field)
@@ -277,6 +293,13 @@ const char *ld_kind_case_id(const ProtobufCMessage *m)
 const char *ld_kind_action_id(const ProtobufCMessage *m)
 {
 	const char *id = str_field(m, "action_id");
+
+	return ld_case_id_valid(id) ? id : NULL;
+}
+
+const char *ld_kind_consult_id(const ProtobufCMessage *m)
+{
+	const char *id = str_field(m, "consult_id");
 
 	return ld_case_id_valid(id) ? id : NULL;
 }

@@ -46,6 +46,9 @@ const char *ld_kind_case_id(const ProtobufCMessage *m);
 /* The joint action a decoded payload names (its "action_id"), or NULL. */
 const char *ld_kind_action_id(const ProtobufCMessage *m);
 
+/* The consultation a decoded payload names (its "consult_id"), or NULL. */
+const char *ld_kind_consult_id(const ProtobufCMessage *m);
+
 /* The case the payload of an entry of 'kind' belongs to, into buf
  * (LD_CASE_ID_MAX + 1). -ENOENT if it names none or does not decode. */
 int ld_payload_case_id(uint32_t kind, const void *payload, size_t len, char *buf);

@@ -260,7 +260,11 @@ static const char *kind_name(uint32_t k)
 					"case update",
 					"delivery receipt",
 					"escalation",
-					"case export"};
+					"case export",
+					"consultation",
+					"consultation answer",
+					"consultation minutes",
+					"liaison directory"};
 
 	return k < sizeof(n) / sizeof(n[0]) ? n[k] : "unknown kind";
 }

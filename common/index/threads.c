@@ -5,6 +5,7 @@
 
 #include "action.pb-c.h"
 #include "case.pb-c.h"
+#include "consult.pb-c.h"
 #include "common/base/errors.h"
 #include "common/feed/kinds.h"
 #include "common/store/store_index.h"
@@ -12,7 +13,7 @@
 #include "evidence.pb-c.h"
 
 struct threads {
-	MDB_dbi cases, grants, actions, escalations;
+	MDB_dbi cases, grants, actions, escalations, consults;
 };
 
 /* Key: case (or action) id \0 author \0 be64 seq; value: be32 kind. */
@@ -85,17 +86,20 @@ static int th_apply(void *ud, ld_store_t *s, ld_txn_t *t, const ld_entry_t *e,
 		    const ProtobufCMessage *m)
 {
 	const struct threads *x = ud;
-	const char *case_id, *action_id;
+	const char *case_id, *action_id, *consult_id;
 
 	/* A payload this node may not read names nothing it may index. */
 	if (!m)
 		return 0;
 	case_id = ld_kind_case_id(m);
 	action_id = ld_kind_action_id(m);
+	consult_id = ld_kind_consult_id(m);
 	if (case_id)
 		thread_put(t, x->cases, case_id, e);
 	if (action_id)
 		thread_put(t, x->actions, action_id, e);
+	if (consult_id)
+		thread_put(t, x->consults, consult_id, e);
 	switch (e->hdr->kind) {
 	case LD__KIND__KIND_REFERRAL_RESPONSE: {
 		const Ld__ReferralResponse *rr = (const Ld__ReferralResponse *)m;
@@ -112,7 +116,7 @@ static int th_apply(void *ud, ld_store_t *s, ld_txn_t *t, const ld_entry_t *e,
 	}
 	case LD__KIND__KIND_ESCALATION: {
 		const Ld__Escalation *es = (const Ld__Escalation *)m;
-		const char *thread = action_id ? action_id : case_id;
+		const char *thread = action_id ? action_id : case_id ? case_id : consult_id;
 
 		if (thread && es->responsible && ld_node_id_valid(es->responsible))
 			esc_put(x, t, thread, es->responsible,
@@ -131,6 +135,16 @@ static int th_apply(void *ud, ld_store_t *s, ld_txn_t *t, const ld_entry_t *e,
 				thread_put(t, x->cases, d->case_ids[i], e);
 		break;
 	}
+	case LD__KIND__KIND_CONSULT_CONVENE: {
+		const Ld__ConsultConvene *d = (const Ld__ConsultConvene *)m;
+
+		/* A consultation is listed with the cases it concerns (16 at most,
+		 * as a dispatch's). */
+		for (size_t i = 0; i < d->n_case_ids && i < 16; i++)
+			if (ld_case_id_valid(d->case_ids[i]))
+				thread_put(t, x->cases, d->case_ids[i], e);
+		break;
+	}
 	default:
 		break;
 	}
@@ -144,6 +158,7 @@ static int th_open(void *ud, ld_store_t *s, ld_txn_t *t)
 	ld_txn_dbi_open(t, "v_case", MDB_CREATE, &x->cases);
 	ld_txn_dbi_open(t, "v_grant", MDB_CREATE, &x->grants);
 	ld_txn_dbi_open(t, "v_action", MDB_CREATE, &x->actions);
+	ld_txn_dbi_open(t, "v_consult", MDB_CREATE, &x->consults);
 	return ld_txn_dbi_open(t, "v_esc", MDB_CREATE, &x->escalations);
 }
 
@@ -154,6 +169,7 @@ static int th_drop(void *ud, ld_store_t *s, ld_txn_t *t)
 	ld_txn_drop(t, x->cases);
 	ld_txn_drop(t, x->grants);
 	ld_txn_drop(t, x->actions);
+	ld_txn_drop(t, x->consults);
 	return ld_txn_drop(t, x->escalations);
 }
 
@@ -161,13 +177,14 @@ static size_t th_dbis(void *ud, MDB_dbi *out, size_t max)
 {
 	const struct threads *x = ud;
 
-	if (max < 4)
+	if (max < 5)
 		return 0;
 	out[0] = x->cases;
 	out[1] = x->grants;
 	out[2] = x->actions;
 	out[3] = x->escalations;
-	return 4;
+	out[4] = x->consults;
+	return 5;
 }
 
 static const ld_indexer_t threads_indexer = {
@@ -234,7 +251,14 @@ static const struct threads *threads_of(ld_store_t *s)
 	return ld_store_indexer(s, "threads");
 }
 
-static int foreach_thread(const ld_rd_t *rd, bool actions, const char *case_id,
+enum thread_db { TH_CASES, TH_ACTIONS, TH_CONSULTS };
+
+static MDB_dbi thread_dbi(const struct threads *x, enum thread_db t)
+{
+	return t == TH_CASES ? x->cases : t == TH_ACTIONS ? x->actions : x->consults;
+}
+
+static int foreach_thread(const ld_rd_t *rd, enum thread_db db, const char *case_id,
 			  int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
 			  void *ud)
 {
@@ -250,7 +274,7 @@ static int foreach_thread(const ld_rd_t *rd, bool actions, const char *case_id,
 		return -ENOTSUP;
 	memcpy(kb, case_id, w.cl);
 	kb[w.cl] = '\0';
-	r = walk_read(rd, actions ? x->actions : x->cases, &k, case_one, &w);
+	r = walk_read(rd, thread_dbi(x, db), &k, case_one, &w);
 	return w.ended ? 0 : r;
 }
 
@@ -258,21 +282,28 @@ int ld_rd_foreach_case_entry(const ld_rd_t *rd, const char *case_id,
 			     int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
 			     void *ud)
 {
-	return foreach_thread(rd, false, case_id, cb, ud);
+	return foreach_thread(rd, TH_CASES, case_id, cb, ud);
 }
 
 int ld_rd_foreach_action_entry(const ld_rd_t *rd, const char *action_id,
 			       int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
 			       void *ud)
 {
-	return foreach_thread(rd, true, action_id, cb, ud);
+	return foreach_thread(rd, TH_ACTIONS, action_id, cb, ud);
+}
+
+int ld_rd_foreach_consult_entry(const ld_rd_t *rd, const char *consult_id,
+				int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
+				void *ud)
+{
+	return foreach_thread(rd, TH_CONSULTS, consult_id, cb, ud);
 }
 
 int ld_store_foreach_case_entry(ld_store_t *s, const char *case_id,
 				int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
 				void *ud)
 {
-	return foreach_thread(LD_RD(s), false, case_id, cb, ud);
+	return foreach_thread(LD_RD(s), TH_CASES, case_id, cb, ud);
 }
 
 int ld_store_foreach_action_entry(ld_store_t *s, const char *action_id,
@@ -280,7 +311,7 @@ int ld_store_foreach_action_entry(ld_store_t *s, const char *action_id,
 					    uint32_t kind),
 				  void *ud)
 {
-	return foreach_thread(LD_RD(s), true, action_id, cb, ud);
+	return foreach_thread(LD_RD(s), TH_ACTIONS, action_id, cb, ud);
 }
 
 struct grant_walk {
@@ -372,6 +403,16 @@ int ld_threads_foreach_id(const ld_rd_t *rd, bool cases, const char *after,
 	if (!x)
 		return -ENOTSUP;
 	return walk_read(rd, cases ? x->cases : x->actions, w.after ? &from : NULL, id_one, &w);
+}
+
+int ld_threads_foreach_consult_id(const ld_rd_t *rd, int (*cb)(void *ud, const char *id), void *ud)
+{
+	struct id_walk w = {.cb = cb, .ud = ud};
+	const struct threads *x = threads_of(rd->s);
+
+	if (!x)
+		return -ENOTSUP;
+	return walk_read(rd, x->consults, NULL, id_one, &w);
 }
 
 int ld_store_foreach_thread_id(ld_store_t *s, bool cases, int (*cb)(void *ud, const char *id),

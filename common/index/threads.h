@@ -10,6 +10,9 @@
  *   v_action  action id \0 author \0 be64 seq -> be32 kind
  *   v_grant   case id \0 grantee \0 grantor -> "1" (transfers, designations)
  *   v_esc     thread id \0 responsible \0 be32 what be64 deadline \0 author -> "1"
+ *   v_consult consultation id \0 author \0 be64 seq -> be32 kind (convenings,
+ *             answers, minutes, escalations of follow-up tasks; a convening
+ *             also goes under each case it names, in v_case)
  *
  * Keys and values depend only on signed content, never on arrival order or
  * receive time, so the index is a pure function of the entries held and
@@ -47,6 +50,15 @@ int ld_rd_foreach_case_entry(const ld_rd_t *rd, const char *case_id,
 int ld_rd_foreach_action_entry(const ld_rd_t *rd, const char *action_id,
 			       int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
 			       void *ud);
+
+/* Call cb for every entry this store holds (with payload) that names
+ * consultation 'consult_id' (convening, answers, minutes, escalations). */
+int ld_rd_foreach_consult_entry(const ld_rd_t *rd, const char *consult_id,
+				int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
+				void *ud);
+
+/* Call cb once for every consultation id indexed, in id order. */
+int ld_threads_foreach_consult_id(const ld_rd_t *rd, int (*cb)(void *ud, const char *id), void *ud);
 
 /* Call cb with every unit that has transferred or designated case 'case_id'
  * to 'grantee' (the caller decides whether that unit could grant what is

@@ -312,7 +312,9 @@ int cl_roster_add(cluster_t *c, tn_t *n)
 	u.node_id = n->id;
 	u.name = n->id;
 	u.has_kind = true;
-	u.kind = n->root ? LD__NODE_KIND__NODE_COMMAND_CENTRE : LD__NODE_KIND__NODE_BUREAU;
+	u.kind = n->kind   ? n->kind
+		 : n->root ? LD__NODE_KIND__NODE_COMMAND_CENTRE
+			   : LD__NODE_KIND__NODE_BUREAU;
 	u.region_code = "330100";
 	u.superior = n->superior[0] ? n->superior : NULL;
 	u.has_sign_key = u.has_curve_key = true;

@@ -35,6 +35,7 @@ typedef struct tn {
 	char curve_pub[41], curve_sec[41];
 	char superior[65];
 	bool root;
+	uint32_t kind;	/* enum ld.NodeKind for the roster; 0: command centre (root) or bureau */
 	char err[4096]; /* stderr of the last cl_cli (also echoed) */
 } tn_t;
 

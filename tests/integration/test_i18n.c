@@ -194,8 +194,8 @@ static void test_chinese_output(void **state)
 
 	/* Errors, with their exit codes unchanged. */
 	assert_int_equal(cli(w, w->p, "show", "county-a/none-1", NULL), 7);
-	assert_non_null(
-		strstr(w->p->err, "liandong: show county-a/none-1：本节点没有该编号的案件或行动"));
+	assert_non_null(strstr(
+		w->p->err, "liandong: show county-a/none-1：本节点没有该编号的案件、行动或会商"));
 	assert_int_equal(cli(w, w->p, "view", "--limit", "0", NULL), 2);
 	assert_non_null(strstr(w->p->err, "view：--limit '0' 必须为 1 至 10000"));
 	assert_int_equal(cli(w, w->p, "cases", "--region", "33x", NULL), 2);
@@ -238,16 +238,18 @@ static void test_chinese_output(void **state)
 	assert_int_equal(shown(w, w->p, "status", NULL), 0);
 	assert_non_null(strstr(w->out, "peers:"));
 	assert_int_equal(cli(w, w->p, "show", "county-a/none-1", NULL), 7);
-	assert_non_null(strstr(w->p->err, "no case or action of that id is held here"));
+	assert_non_null(
+		strstr(w->p->err, "no case, action or consultation of that id is held here"));
 	/* LANGUAGE alone does not turn a C locale Chinese (gettext's rule). */
 	setenv("LANGUAGE", "zh_CN", 1);
 	assert_int_equal(cli(w, w->p, "show", "county-a/none-1", NULL), 7);
-	assert_non_null(strstr(w->p->err, "no case or action of that id is held here"));
+	assert_non_null(
+		strstr(w->p->err, "no case, action or consultation of that id is held here"));
 	/* LC_ALL overrides LANG. */
 	speak("C");
 	setenv("LC_ALL", "zh_CN.UTF-8", 1);
 	assert_int_equal(cli(w, w->p, "show", "county-a/none-1", NULL), 7);
-	assert_non_null(strstr(w->p->err, "本节点没有该编号的案件或行动"));
+	assert_non_null(strstr(w->p->err, "本节点没有该编号的案件、行动或会商"));
 	speak("C");
 }
 
