@@ -59,6 +59,8 @@ int cmd_verify(int argc, char **argv);
 int cmd_whoami(int argc, char **argv);
 int cmd_cases(int argc, char **argv);
 int cmd_supplement(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+int cmd_warnings(int argc, char **argv);
 
 /* Options every command that talks to the daemon takes; put them at the end
  * of a getopt_long table and pass each option to cli_common_opt(). */

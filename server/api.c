@@ -511,6 +511,7 @@ bool ld_api_ro_refused(uint32_t type)
 	case LD__API_TYPE__API_VIEW:
 	case LD__API_TYPE__API_ROSTER:
 	case LD__API_TYPE__API_SEARCH:
+	case LD__API_TYPE__API_MONITOR:
 		return false;
 	default:
 		return true;
@@ -566,6 +567,9 @@ static void serve_one(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiReque
 		break;
 	case LD__API_TYPE__API_SEARCH:
 		api_search(n, c, q);
+		break;
+	case LD__API_TYPE__API_MONITOR:
+		api_monitor(n, c, q);
 		break;
 	case LD__API_TYPE__API_REINDEX: {
 		Ld__ApiResponse resp = api_ok(type);

@@ -8,6 +8,7 @@
 #include "action.pb-c.h"
 #include "case.pb-c.h"
 #include "evidence.pb-c.h"
+#include "monitor.pb-c.h"
 #include "receipt.pb-c.h"
 #include "roster.pb-c.h"
 #include "common/feed/entry.h"
@@ -31,6 +32,10 @@ static const ld_kind_info_t kinds[] = {
 	{10, "receipt", "delivery receipt (签收回执)", &ld__delivery_receipt__descriptor},
 	{11, "escalation", "escalation (督办升级)", &ld__escalation__descriptor},
 	{12, "case-export", "case bundle manifest (案卷导出)", &ld__case_export__descriptor},
+	{13, "monitor-station", "monitoring station (监测站点)", &ld__monitor_station__descriptor},
+	{14, "monitor-readings", "monitoring readings (监测数据)",
+	 &ld__monitor_readings__descriptor},
+	{15, "monitor-warning", "early warning (预警)", &ld__monitor_warning__descriptor},
 };
 
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
@@ -75,6 +80,8 @@ static const struct {
 	{&ld__custody_transfer__descriptor, "reason", &ld__custody_reason__descriptor},
 	{&ld__roster_update__descriptor, "kind", &ld__node_kind__descriptor},
 	{&ld__roster_node__descriptor, "kind", &ld__node_kind__descriptor},
+	{&ld__monitor_station__descriptor, "medium", &ld__medium__descriptor},
+	{&ld__monitor_warning__descriptor, "rule", &ld__warning_rule__descriptor},
 };
 
 const ProtobufCEnumDescriptor *ld_field_enum(const ProtobufCMessageDescriptor *desc,
@@ -162,6 +169,9 @@ static const struct {
 	{"via", 64, false},
 	{"roles", 64, false},
 	{"info_requested", 1024, false},
+	{"basin", 128, false},
+	{"parameter", 32, false},
+	{"unit", 16, false},
 };
 
 ld_text_limit_t ld_field_limit(const char *field)

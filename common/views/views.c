@@ -1,4 +1,5 @@
 /* common/views/views.c: see views.h. */
+#include "common/views/monitor.h"
 #include "common/views/search.h"
 #include "common/views/views.h"
 
@@ -9,7 +10,8 @@ int ld_views_attach(ld_store_t *s)
 	/* Registration order is apply and commit order: the summaries judge
 	 * from the threads and feed the search index before it flushes. */
 	if ((r = ld_receipts_attach(s)) < 0 || (r = ld_hidden_attach(s)) < 0 ||
-	    (r = ld_threads_attach(s)) < 0 || (r = ld_summaries_attach(s)) < 0)
+	    (r = ld_threads_attach(s)) < 0 || (r = ld_summaries_attach(s)) < 0 ||
+	    (r = ld_monitor_attach(s)) < 0)
 		return r;
 	return ld_search_attach(s);
 }
