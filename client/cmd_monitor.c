@@ -297,7 +297,8 @@ static int add_station(int argc, char **argv)
 		}
 		case 'l':
 			if (m.n_limits >= LIMITS_MAX)
-				return cli_fail(EXIT_USAGE, "monitor add-station: at most %d --limit",
+				return cli_fail(EXIT_USAGE,
+						"monitor add-station: at most %d --limit",
 						LIMITS_MAX);
 			ld__monitor_limit__init(&lim[m.n_limits]);
 			if (parse_limit(optarg, &lim[m.n_limits], lim_param[m.n_limits],
@@ -313,17 +314,19 @@ static int add_station(int argc, char **argv)
 			m.has_jump_ratio = true;
 			m.jump_ratio = strtod(optarg, &end);
 			if (*end || !(m.jump_ratio > 0))
-				return cli_fail(EXIT_USAGE,
-						"monitor add-station: --jump must be a ratio above 0: "
-						"'%s'",
-						optarg);
+				return cli_fail(
+					EXIT_USAGE,
+					"monitor add-station: --jump must be a ratio above 0: "
+					"'%s'",
+					optarg);
 			break;
 		case 'N':
 			if (m.n_notify >= NOTIFY_MAX || !ld_node_id_valid(optarg))
-				return cli_fail(EXIT_USAGE,
-						"monitor add-station: --notify must be a node id (at "
-						"most %d): '%s'",
-						NOTIFY_MAX, optarg);
+				return cli_fail(
+					EXIT_USAGE,
+					"monitor add-station: --notify must be a node id (at "
+					"most %d): '%s'",
+					NOTIFY_MAX, optarg);
 			notify[m.n_notify++] = optarg;
 			break;
 		case 'h':
@@ -510,8 +513,8 @@ static char *trim(char *s)
 	while (*s == ' ' || *s == '\t' || *s == '"')
 		s++;
 	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n' ||
-			 e[-1] == '"'))
+	while (e > s &&
+	       (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n' || e[-1] == '"'))
 		*--e = '\0';
 	return s;
 }
@@ -608,9 +611,9 @@ static int read_csv(FILE *f, push_t *p)
 			for (size_t i = 1; i < n && i <= PARAMS_MAX; i++) {
 				head_param(fields[i], head[i], sizeof(head[0]), hunit[i],
 					   sizeof(hunit[0]));
-				if (wide && (!head[i][0] ||
-					     ld_text_check(head[i], strlen(head[i]),
-							   LD_MON_PARAM_MAX - 1, false)))
+				if (wide &&
+				    (!head[i][0] || ld_text_check(head[i], strlen(head[i]),
+								  LD_MON_PARAM_MAX - 1, false)))
 					return cli_fail(EXIT_USAGE,
 							"%s line %zu: column %zu is not a "
 							"parameter name: '%s'",
@@ -624,27 +627,29 @@ static int read_csv(FILE *f, push_t *p)
 			int r = 0;
 
 			if (parse_time(fields[0], &t) < 0)
-				return cli_fail(EXIT_USAGE, "%s line %zu: not a time: '%s'", p->file,
-						p->lineno, fields[0]);
+				return cli_fail(EXIT_USAGE, "%s line %zu: not a time: '%s'",
+						p->file, p->lineno, fields[0]);
 			if (!wide) {
 				uint32_t flag = 0;
 				double v;
 				char *end;
 
 				if (n < 4)
-					return cli_fail(EXIT_USAGE,
-							"%s line %zu: expected time,parameter,value,"
-							"unit[,flag]",
-							p->file, p->lineno);
+					return cli_fail(
+						EXIT_USAGE,
+						"%s line %zu: expected time,parameter,value,"
+						"unit[,flag]",
+						p->file, p->lineno);
 				v = strtod(fields[2], &end);
 				if (end == fields[2] || *end || !fields[1][0] ||
 				    strlen(fields[1]) >= LD_MON_PARAM_MAX ||
 				    strlen(fields[3]) >= 16 ||
 				    (n > 4 && parse_flag(fields[4], &flag) < 0))
-					return cli_fail(EXIT_USAGE,
-							"%s line %zu: bad parameter, value, unit or "
-							"flag",
-							p->file, p->lineno);
+					return cli_fail(
+						EXIT_USAGE,
+						"%s line %zu: bad parameter, value, unit or "
+						"flag",
+						p->file, p->lineno);
 				r = add_reading(p, t, fields[1], fields[3], v, flag);
 			} else {
 				for (size_t i = 1; i < n && i < nh && r == 0; i++) {
@@ -658,7 +663,8 @@ static int read_csv(FILE *f, push_t *p)
 						return cli_fail(EXIT_USAGE,
 								"%s line %zu, column %zu: not a "
 								"number: '%s'",
-								p->file, p->lineno, i + 1, fields[i]);
+								p->file, p->lineno, i + 1,
+								fields[i]);
 					r = add_reading(p, t, head[i], hunit[i], v, 0);
 				}
 			}
@@ -699,10 +705,11 @@ static int push(int argc, char **argv)
 			long s = strtol(optarg, &end, 10);
 
 			if (*end || s < 60 || s > 86400)
-				return cli_fail(EXIT_USAGE,
-						"monitor push: --batch must be 60 to 86400 seconds: "
-						"'%s'",
-						optarg);
+				return cli_fail(
+					EXIT_USAGE,
+					"monitor push: --batch must be 60 to 86400 seconds: "
+					"'%s'",
+					optarg);
 			p.period_ms = s * 1000;
 		} else if (c == 'h') {
 			monitor_usage(stdout);
@@ -768,7 +775,8 @@ static int push(int argc, char **argv)
 				ld__monitor_readings__series__init(&se[k][j]);
 				se[k][j].parameter = b->s[j].param;
 				se[k][j].unit = b->s[j].unit;
-				se[k][j].n_offset_s = se[k][j].n_value = se[k][j].n_flag = b->s[j].n;
+				se[k][j].n_offset_s = se[k][j].n_value = se[k][j].n_flag =
+					b->s[j].n;
 				se[k][j].offset_s = b->s[j].off;
 				se[k][j].value = b->s[j].val;
 				se[k][j].flag = b->s[j].flag;
@@ -791,9 +799,10 @@ static int push(int argc, char **argv)
 			ip[k] = &items[k];
 		}
 		if (r == 0) {
-			r = cli_check_only ? ldc_check(cl, (const Ld__AppendItem *const *)ip, k, &msg)
-					   : ldc_append(cl, (const Ld__AppendItem *const *)ip, k,
-							NULL, &msg);
+			r = cli_check_only
+				    ? ldc_check(cl, (const Ld__AppendItem *const *)ip, k, &msg)
+				    : ldc_append(cl, (const Ld__AppendItem *const *)ip, k, NULL,
+						 &msg);
 			if (r < 0)
 				r = cli_sign_fail(r, msg, "readings");
 			else
@@ -806,10 +815,10 @@ static int push(int argc, char **argv)
 			goto out;
 	}
 	if (co.json) {
-		json_t *o = json_pack("{s:o, s:I, s:I, s:I, s:I}", "station", cli_json_text(station),
-				      "readings", (json_int_t)p.readings, "entries",
-				      (json_int_t)signed_n, "from_ms", (json_int_t)p.t_min,
-				      "to_ms", (json_int_t)p.t_max);
+		json_t *o = json_pack("{s:o, s:I, s:I, s:I, s:I}", "station",
+				      cli_json_text(station), "readings", (json_int_t)p.readings,
+				      "entries", (json_int_t)signed_n, "from_ms",
+				      (json_int_t)p.t_min, "to_ms", (json_int_t)p.t_max);
 
 		r = cli_json_dump(o);
 		json_decref(o);
@@ -930,10 +939,10 @@ static int show_or_list(int argc, char **argv, bool show)
 		      "readings");
 	for (size_t i = 0; o && i < resp->n_params; i++) {
 		const Ld__ApiMonitorParam *p = resp->params[i];
-		json_t *j = json_pack("{s:o, s:I, s:f, s:o, s:b}", "parameter",
-				      cli_json_text(p->parameter), "t_ms", (json_int_t)p->t_ms,
-				      "value", p->value, "unit", cli_json_opt(p->unit), "beyond",
-				      p->beyond);
+		json_t *j =
+			json_pack("{s:o, s:I, s:f, s:o, s:b}", "parameter",
+				  cli_json_text(p->parameter), "t_ms", (json_int_t)p->t_ms, "value",
+				  p->value, "unit", cli_json_opt(p->unit), "beyond", p->beyond);
 
 		if (j && p->beyond) {
 			json_object_set_new(j, "limit", json_real(p->limit));
@@ -977,11 +986,10 @@ static void warnings_text(json_t *o)
 		char when[48];
 
 		cli_fmt_time(cli_jint(w, "at_ms"), when, sizeof(when));
-		printf("%s  %s  %s %g %s (%s %g)  %s", when,
-		       cli_pad(cli_jstr(w, "station_id"), 20), cli_jstr(w, "parameter"),
-		       json_real_value(json_object_get(w, "value")), cli_jstr(w, "unit"),
-		       _("limit"), json_real_value(json_object_get(w, "limit")),
-		       _(cli_jstr(w, "rule_name")));
+		printf("%s  %s  %s %g %s (%s %g)  %s", when, cli_pad(cli_jstr(w, "station_id"), 20),
+		       cli_jstr(w, "parameter"), json_real_value(json_object_get(w, "value")),
+		       cli_jstr(w, "unit"), _("limit"),
+		       json_real_value(json_object_get(w, "limit")), _(cli_jstr(w, "rule_name")));
 		if (json_object_get(w, "upstream_station"))
 			printf(_("  upstream %s: %g"), cli_jstr(w, "upstream_station"),
 			       json_real_value(json_object_get(w, "upstream_value")));
@@ -1014,7 +1022,8 @@ int cmd_warnings(int argc, char **argv)
 			limit = strtoul(optarg, &end, 10);
 			if (*end || !limit || limit > 1000)
 				return cli_fail(EXIT_USAGE,
-						"warnings: --limit must be 1 to 1000: '%s'", optarg);
+						"warnings: --limit must be 1 to 1000: '%s'",
+						optarg);
 		} else if (c == 'h') {
 			warnings_usage(stdout);
 			return 0;
@@ -1034,7 +1043,8 @@ int cmd_warnings(int argc, char **argv)
 	o = json_array();
 	for (size_t i = 0; o && i < resp->n_entries; i++) {
 		Ld__MonitorWarning *m;
-		json_t *j = entry_json(resp->entries[i], LD__KIND__KIND_MONITOR_WARNING, (void **)&m);
+		json_t *j =
+			entry_json(resp->entries[i], LD__KIND__KIND_MONITOR_WARNING, (void **)&m);
 
 		if (j && m)
 			json_object_set_new(j, "rule_name", json_string(rule_name(m->rule)));

@@ -163,9 +163,10 @@ void api_monitor(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q
 		if (r == 0)
 			r = ld_monitor_foreach_param(LD_RD(n->store), q->station, param_one, &a);
 		if (r == 0)
-			r = ld_monitor_foreach_readings(
-				LD_RD(n->store), q->station, q->has_since_ms ? q->since_ms : INT64_MIN,
-				q->has_until_ms ? q->until_ms : INT64_MAX, readings_one, &rc);
+			r = ld_monitor_foreach_readings(LD_RD(n->store), q->station,
+							q->has_since_ms ? q->since_ms : INT64_MIN,
+							q->has_until_ms ? q->until_ms : INT64_MAX,
+							readings_one, &rc);
 		if (r == -ENOENT) {
 			api_respond_err(n, c, LD__API_TYPE__API_MONITOR, -ENOENT,
 					"this node holds no station of that id");

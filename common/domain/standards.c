@@ -9,9 +9,9 @@
 typedef struct {
 	const char *name;
 	const char *alias[3];
-	bool lower;	  /* a minimum (DO) instead of a maximum */
-	double lim[5];	  /* by class I..V (air: 1, 2) */
-	double lo, hi;	  /* pH: a range for every class */
+	bool lower;    /* a minimum (DO) instead of a maximum */
+	double lim[5]; /* by class I..V (air: 1, 2) */
+	double lo, hi; /* pH: a range for every class */
 } std_param_t;
 
 /* GB 3838-2002, table 1 (mg/L; pH none). */

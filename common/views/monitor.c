@@ -363,9 +363,9 @@ int ld_monitor_station(const ld_rd_t *rd, const char *id, void **ret)
 	if ((r = ld_rd_txn(rd, &txn)) < 0)
 		return r;
 	r = ld_store_mdb_err(mdb_get(txn, x->st, &k, &v));
-	if (r == 0 && (v.mv_size < 8 ||
-		       !(*ret = ld_payload_unpack(LD__KIND__KIND_MONITOR_STATION,
-						  (uint8_t *)v.mv_data + 8, v.mv_size - 8))))
+	if (r == 0 &&
+	    (v.mv_size < 8 || !(*ret = ld_payload_unpack(LD__KIND__KIND_MONITOR_STATION,
+							 (uint8_t *)v.mv_data + 8, v.mv_size - 8))))
 		r = -EIO;
 	ld_rd_txn_end(rd, txn);
 	return r;
@@ -407,8 +407,7 @@ int ld_monitor_foreach_station(const ld_rd_t *rd, int (*cb)(void *ud, const void
 	return r;
 }
 
-int ld_monitor_state(const ld_rd_t *rd, const char *station, const char *param,
-		     ld_mon_state_t *ret)
+int ld_monitor_state(const ld_rd_t *rd, const char *station, const char *param, ld_mon_state_t *ret)
 {
 	const struct monitor *x = mon(rd);
 	uint8_t kb[KEY_MAX];
@@ -492,7 +491,8 @@ static int due_one(void *ud, const MDB_val *k, const MDB_val *v)
 	int r;
 
 	(void)v;
-	if (k->mv_size < 4 || k->mv_size > sizeof(key) || !(nul = memchr(station, '\0', k->mv_size)))
+	if (k->mv_size < 4 || k->mv_size > sizeof(key) ||
+	    !(nul = memchr(station, '\0', k->mv_size)))
 		return -EIO;
 	memcpy(key, k->mv_data, k->mv_size);
 	key[k->mv_size - 2] = '\0'; /* station \0 param \0 rule */
@@ -548,8 +548,8 @@ static int rd_one(void *ud, const MDB_val *k, const MDB_val *v)
 }
 
 int ld_monitor_foreach_readings(const ld_rd_t *rd, const char *station, int64_t from_ms,
-				int64_t to_ms,
-				int (*cb)(void *ud, uint64_t seq, int64_t start_ms), void *ud)
+				int64_t to_ms, int (*cb)(void *ud, uint64_t seq, int64_t start_ms),
+				void *ud)
 {
 	const struct monitor *x = mon(rd);
 	struct rd_walk w = {station ? strlen(station) : 0, station, to_ms, cb, ud, false};
@@ -574,8 +574,7 @@ int ld_monitor_foreach_readings(const ld_rd_t *rd, const char *station, int64_t 
 }
 
 int ld_monitor_foreach_warning(const ld_rd_t *rd, int64_t from_ms,
-			       int (*cb)(void *ud, const char *author, uint64_t seq,
-					 int64_t at_ms),
+			       int (*cb)(void *ud, const char *author, uint64_t seq, int64_t at_ms),
 			       void *ud)
 {
 	const struct monitor *x = mon(rd);

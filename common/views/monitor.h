@@ -19,11 +19,11 @@
  * against the baseline) the index keeps the time of the latest reading
  * within the rule (ok_ms), of the latest reading breaking it (bad_ms), of
  * the first one of the current run (first_ms, with its value) and of the
- * latest warning (warn_ms, the time of the reading it was about). An episode wants a warning when bad_ms > ok_ms and
- * warn_ms <= ok_ms: once per run of bad readings, whatever order readings
- * and warnings of other feeds are applied in (maxima commute). The jump
- * baseline is an exponential mean (alpha 0.1) of the valid readings before,
- * in the order of the station's own feed, judged after 10 readings. */
+ * latest warning (warn_ms, the time of the reading it was about). An episode wants a warning when
+ * bad_ms > ok_ms and warn_ms <= ok_ms: once per run of bad readings, whatever order readings and
+ * warnings of other feeds are applied in (maxima commute). The jump baseline is an exponential mean
+ * (alpha 0.1) of the valid readings before, in the order of the station's own feed, judged after 10
+ * readings. */
 #pragma once
 
 #include <stdbool.h>
@@ -84,14 +84,13 @@ int ld_monitor_foreach_due(const ld_rd_t *rd,
 /* The readings entries of 'station' (in its unit's feed) whose batch starts
  * in [from_ms, to_ms], oldest first. */
 int ld_monitor_foreach_readings(const ld_rd_t *rd, const char *station, int64_t from_ms,
-				int64_t to_ms,
-				int (*cb)(void *ud, uint64_t seq, int64_t start_ms), void *ud);
+				int64_t to_ms, int (*cb)(void *ud, uint64_t seq, int64_t start_ms),
+				void *ud);
 
 /* The warnings held, newest first (by the time of their reading), those
  * about readings at 'from_ms' or later. */
 int ld_monitor_foreach_warning(const ld_rd_t *rd, int64_t from_ms,
-			       int (*cb)(void *ud, const char *author, uint64_t seq,
-					 int64_t at_ms),
+			       int (*cb)(void *ud, const char *author, uint64_t seq, int64_t at_ms),
 			       void *ud);
 
 /* The unit that runs station 'id' ("UNIT/LOCAL") into unit (size n):
