@@ -16,7 +16,7 @@ typedef struct {
 
 /* GB 3838-2002, table 1 (mg/L; pH none). */
 static const std_param_t water[] = {
-	{"pH", {"PH"}, false, {0}, 6, 9},
+	{"pH", {NULL}, false, {0}, 6, 9},
 	{"DO", {"溶解氧"}, true, {7.5, 6, 5, 3, 2}, 0, 0},
 	{"CODMn", {"高锰酸盐指数"}, false, {2, 4, 6, 10, 15}, 0, 0},
 	{"COD", {"CODcr", "化学需氧量"}, false, {15, 15, 20, 30, 40}, 0, 0},
@@ -52,6 +52,9 @@ static const std_param_t *find(uint32_t medium, const char *p)
 	const std_param_t *t = medium == 1 ? water : medium == 2 ? air : NULL;
 	size_t n = medium == 1 ? sizeof(water) / sizeof(water[0]) : sizeof(air) / sizeof(air[0]);
 
+	for (size_t i = 0; t && p && i < n; i++) /* the usual case: the name itself */
+		if (t[i].name[0] == p[0] && !strcmp(t[i].name, p))
+			return &t[i];
 	for (size_t i = 0; t && p && i < n; i++) {
 		if (!strcasecmp(t[i].name, p))
 			return &t[i];

@@ -170,7 +170,7 @@ static const struct {
 	{"roles", 64, false},
 	{"info_requested", 1024, false},
 	{"basin", 128, false},
-	{"parameter", 32, false},
+	{"parameter", 23, false},
 	{"unit", 16, false},
 };
 

@@ -50,36 +50,78 @@ static size_t sp_key(uint8_t *kb, const char *station, const char *param)
 	return a + 1 + b;
 }
 
-static int get_state(MDB_txn *txn, MDB_dbi db, const uint8_t *kb, size_t kl, ld_mon_state_t *st)
+/* m_last holds one record per station: its parameters' states, so one
+ * readings entry is one get and one put whatever its series. */
+#define REC_MAX 16
+typedef struct mon_rec {
+	char param[LD_MON_PARAM_MAX];
+	ld_mon_state_t st;
+} mon_rec_t;
+
+typedef struct recs {
+	size_t n;
+	mon_rec_t r[REC_MAX];
+} recs_t;
+
+static int recs_get(MDB_txn *txn, MDB_dbi db, const char *station, recs_t *rs)
 {
-	MDB_val k = {kl, (void *)kb}, v;
+	MDB_val k = {strlen(station), (void *)station}, v;
 	int r = ld_store_mdb_err(mdb_get(txn, db, &k, &v));
 
-	memset(st, 0, sizeof(*st));
+	rs->n = 0;
 	if (r < 0)
 		return r;
-	if (v.mv_size != sizeof(*st))
+	if (v.mv_size % sizeof(mon_rec_t) || v.mv_size > sizeof(rs->r))
 		return -EIO;
-	memcpy(st, v.mv_data, sizeof(*st));
+	rs->n = v.mv_size / sizeof(mon_rec_t);
+	memcpy(rs->r, v.mv_data, v.mv_size);
 	return 0;
 }
 
-/* Write the state and keep m_due true for each rule. */
-static int put_state(const struct monitor *x, MDB_txn *txn, const uint8_t *kb, size_t kl,
-		     const ld_mon_state_t *st)
+static int recs_put(MDB_txn *txn, MDB_dbi db, const char *station, const recs_t *rs)
 {
-	MDB_val k = {kl, (void *)kb}, v = {sizeof(*st), (void *)st};
+	MDB_val k = {strlen(station), (void *)station},
+		v = {rs->n * sizeof(mon_rec_t), (void *)rs->r};
+
+	return ld_store_mdb_err(mdb_put(txn, db, &k, &v, 0));
+}
+
+/* The record of 'param', made if 'make' (NULL when full or absent). */
+static mon_rec_t *recs_find(recs_t *rs, const char *param, bool make)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		if (!strcmp(rs->r[i].param, param))
+			return &rs->r[i];
+	if (!make || rs->n >= REC_MAX || strlen(param) >= LD_MON_PARAM_MAX)
+		return NULL;
+	memset(&rs->r[rs->n], 0, sizeof(rs->r[0]));
+	strcpy(rs->r[rs->n].param, param);
+	return &rs->r[rs->n++];
+}
+
+static bool wants(const ld_mon_episode_t *ep)
+{
+	return ep->bad_ms > ep->ok_ms && ep->warn_ms <= ep->ok_ms;
+}
+
+/* Keep m_due true for (station, param) and each rule ('was': the state
+ * before, NULL if unknown: m_due is touched only where wanting changed). */
+static int due_update(const struct monitor *x, MDB_txn *txn, const char *station, const char *param,
+		      const ld_mon_state_t *st, const ld_mon_state_t *was)
+{
 	uint8_t db[KEY_MAX];
-	int r = ld_store_mdb_err(mdb_put(txn, x->last, &k, &v, 0));
+	size_t kl = sp_key(db, station, param);
+	int r = 0;
 
 	for (int i = 0; r == 0 && i < LD_MON_RULES; i++) {
 		const ld_mon_episode_t *ep = &st->ep[i];
 		MDB_val dk = {kl + 2, db}, dv = {0, ""};
 
-		memcpy(db, kb, kl);
+		if (was && wants(&was->ep[i]) == wants(ep))
+			continue;
 		db[kl] = '\0';
 		db[kl + 1] = (uint8_t)i;
-		if (ep->bad_ms > ep->ok_ms && ep->warn_ms <= ep->ok_ms) {
+		if (wants(ep)) {
 			r = ld_store_mdb_err(mdb_put(txn, x->due, &dk, &dv, 0));
 		} else {
 			r = ld_store_mdb_err(mdb_del(txn, x->due, &dk, NULL));
@@ -131,23 +173,22 @@ static void judge(ld_mon_episode_t *ep, bool bad, int64_t t, double v, double li
 
 static int apply_series(const struct monitor *x, MDB_txn *txn, const Ld__MonitorStation *sm,
 			const char *station, int64_t start, const Ld__MonitorReadings__Series *se,
-			uint64_t seq)
+			uint64_t seq, recs_t *rs)
 {
 	const char *param = se->parameter;
-	uint8_t kb[KEY_MAX];
 	double min = 0, max = 0, ratio;
-	bool has_min, has_max, has_lim;
-	ld_mon_state_t st;
-	size_t kl;
-	int r;
+	bool has_min, has_max, has_lim, latest = false;
+	ld_mon_state_t *st, was;
+	mon_rec_t *rec;
 
 	if (!param || !param[0] || strlen(param) >= LD_MON_PARAM_MAX)
 		return 0;
 	if (sm && ld_standard_param(sm->medium, param))
 		param = ld_standard_param(sm->medium, param);
-	kl = sp_key(kb, station, param);
-	if ((r = get_state(txn, x->last, kb, kl, &st)) < 0 && r != -ENOENT)
-		return r;
+	if (!(rec = recs_find(rs, param, true)))
+		return 0; /* more parameters than a station record holds */
+	st = &rec->st;
+	was = *st;
 	has_lim = limits(sm, param, &min, &has_min, &max, &has_max);
 	ratio = sm && sm->has_jump_ratio && sm->jump_ratio > 0 ? sm->jump_ratio : 1.0;
 	for (size_t i = 0; i < se->n_value; i++) {
@@ -159,23 +200,25 @@ static int apply_series(const struct monitor *x, MDB_txn *txn, const Ld__Monitor
 		if (has_lim) {
 			bool hi = has_max && v > max, lo = has_min && v < min;
 
-			judge(&st.ep[0], hi || lo, t, v, hi ? max : min, seq);
+			judge(&st->ep[0], hi || lo, t, v, hi ? max : min, seq);
 		}
-		if (st.n_base >= BASE_MIN && st.base > 0) {
-			double thr = st.base * (1 + ratio);
+		if (st->n_base >= BASE_MIN && st->base > 0) {
+			double thr = st->base * (1 + ratio);
 
-			judge(&st.ep[1], v > thr, t, v, thr, seq);
+			judge(&st->ep[1], v > thr, t, v, thr, seq);
 		}
-		st.base = st.n_base ? st.base + ALPHA * (v - st.base) : v;
-		st.n_base++;
-		if (t >= st.t_ms) {
-			st.t_ms = t;
-			st.value = v;
-			st.seq = seq;
-			snprintf(st.unit, sizeof(st.unit), "%s", se->unit ? se->unit : "");
+		st->base = st->n_base ? st->base + ALPHA * (v - st->base) : v;
+		st->n_base++;
+		if (t >= st->t_ms) {
+			st->t_ms = t;
+			st->value = v;
+			st->seq = seq;
+			latest = true;
 		}
 	}
-	return put_state(x, txn, kb, kl, &st);
+	if (latest && se->unit && strlen(se->unit) < sizeof(st->unit))
+		strcpy(st->unit, se->unit);
+	return due_update(x, txn, station, param, st, &was);
 }
 
 static int apply_readings(const struct monitor *x, MDB_txn *txn, const ld_entry_t *e,
@@ -195,10 +238,18 @@ static int apply_readings(const struct monitor *x, MDB_txn *txn, const ld_entry_
 	if (mdb_get(txn, x->st, &k, &sv) == 0 && sv.mv_size > 8)
 		sm = ld_payload_unpack(LD__KIND__KIND_MONITOR_STATION, (uint8_t *)sv.mv_data + 8,
 				       sv.mv_size - 8);
-	for (size_t i = 0; i < m->n_series; i++)
-		if ((r = apply_series(x, txn, sm, m->station_id, m->start_ms, m->series[i],
-				      e->hdr->seq)) < 0)
+	{
+		recs_t rs;
+
+		if ((r = recs_get(txn, x->last, m->station_id, &rs)) < 0 && r != -ENOENT)
 			goto out;
+		for (size_t i = 0; i < m->n_series; i++)
+			if ((r = apply_series(x, txn, sm, m->station_id, m->start_ms, m->series[i],
+					      e->hdr->seq, &rs)) < 0)
+				goto out;
+		if ((r = recs_put(txn, x->last, m->station_id, &rs)) < 0)
+			goto out;
+	}
 	memcpy(kb, m->station_id, l + 1);
 	ld_be64_put(kb + l + 1, (uint64_t)m->start_ms ^ (1ull << 63));
 	ld_be64_put(kb + l + 9, e->hdr->seq);
@@ -244,7 +295,8 @@ static int apply_warning(const struct monitor *x, MDB_txn *txn, const ld_entry_t
 	uint8_t kb[KEY_MAX], wk[8 + LD_NODE_ID_MAX + 1 + 8];
 	int rule = m->rule == LD__WARNING_RULE__WARNING_RULE_JUMP ? 1 : 0;
 	MDB_val k, v;
-	ld_mon_state_t st;
+	recs_t rs;
+	mon_rec_t *rec;
 	size_t kl, al;
 	int r;
 
@@ -252,12 +304,15 @@ static int apply_warning(const struct monitor *x, MDB_txn *txn, const ld_entry_t
 	    !m->parameter[0] || strlen(m->parameter) >= LD_MON_PARAM_MAX || !m->has_at_ms)
 		return 0;
 	kl = sp_key(kb, m->station_id, m->parameter);
-	if ((r = get_state(txn, x->last, kb, kl, &st)) < 0 && r != -ENOENT)
+	if ((r = recs_get(txn, x->last, m->station_id, &rs)) < 0 && r != -ENOENT)
 		return r;
-	if (m->at_ms > st.ep[rule].warn_ms)
-		st.ep[rule].warn_ms = m->at_ms;
-	if ((r = put_state(x, txn, kb, kl, &st)) < 0)
-		return r;
+	if ((rec = recs_find(&rs, m->parameter, true))) {
+		if (m->at_ms > rec->st.ep[rule].warn_ms)
+			rec->st.ep[rule].warn_ms = m->at_ms;
+		if ((r = due_update(x, txn, m->station_id, m->parameter, &rec->st, NULL)) < 0 ||
+		    (r = recs_put(txn, x->last, m->station_id, &rs)) < 0)
+			return r;
+	}
 	al = strlen(e->hdr->author);
 	ld_be64_put(wk, (uint64_t)m->at_ms ^ (1ull << 63));
 	memcpy(wk + 8, e->hdr->author, al + 1);
@@ -410,47 +465,25 @@ int ld_monitor_foreach_station(const ld_rd_t *rd, int (*cb)(void *ud, const void
 int ld_monitor_state(const ld_rd_t *rd, const char *station, const char *param, ld_mon_state_t *ret)
 {
 	const struct monitor *x = mon(rd);
-	uint8_t kb[KEY_MAX];
+	mon_rec_t *rec;
 	MDB_txn *txn;
+	recs_t rs;
 	int r;
 
 	if (!x)
 		return -ENOTSUP;
-	if (!station || !param || strlen(station) >= ST_MAX || strlen(param) >= LD_MON_PARAM_MAX)
+	if (!station || !param || strlen(station) >= ST_MAX)
 		return -ENOENT;
 	if ((r = ld_rd_txn(rd, &txn)) < 0)
 		return r;
-	r = get_state(txn, x->last, kb, sp_key(kb, station, param), ret);
+	r = recs_get(txn, x->last, station, &rs);
 	ld_rd_txn_end(rd, txn);
-	return r;
-}
-
-struct param_walk {
-	const char *station;
-	size_t sl;
-	int (*cb)(void *ud, const char *param, const ld_mon_state_t *st);
-	void *ud;
-	bool ended;
-};
-
-static int param_one(void *ud, const MDB_val *k, const MDB_val *v)
-{
-	struct param_walk *w = ud;
-	char param[LD_MON_PARAM_MAX];
-	ld_mon_state_t st;
-	size_t pl;
-
-	if (k->mv_size <= w->sl + 1 || memcmp(k->mv_data, w->station, w->sl + 1)) {
-		w->ended = true;
-		return 1;
-	}
-	pl = k->mv_size - w->sl - 1;
-	if (pl >= sizeof(param) || v->mv_size != sizeof(st))
-		return -EIO;
-	memcpy(param, (const char *)k->mv_data + w->sl + 1, pl);
-	param[pl] = '\0';
-	memcpy(&st, v->mv_data, sizeof(st));
-	return w->cb(w->ud, param, &st);
+	if (r < 0)
+		return r;
+	if (!(rec = recs_find(&rs, param, false)))
+		return -ENOENT;
+	*ret = rec->st;
+	return 0;
 }
 
 int ld_monitor_foreach_param(const ld_rd_t *rd, const char *station,
@@ -458,20 +491,23 @@ int ld_monitor_foreach_param(const ld_rd_t *rd, const char *station,
 			     void *ud)
 {
 	const struct monitor *x = mon(rd);
-	struct param_walk w = {station, station ? strlen(station) : 0, cb, ud, false};
-	MDB_val from = {w.sl + 1, (void *)station};
 	MDB_txn *txn;
+	recs_t rs;
 	int r;
 
 	if (!x)
 		return -ENOTSUP;
-	if (!station || w.sl >= ST_MAX)
+	if (!station || strlen(station) >= ST_MAX)
 		return -ENOENT;
 	if ((r = ld_rd_txn(rd, &txn)) < 0)
 		return r;
-	r = ld_store_walk(txn, x->last, &from, param_one, &w);
+	r = recs_get(txn, x->last, station, &rs);
 	ld_rd_txn_end(rd, txn);
-	return w.ended ? 0 : r;
+	if (r == -ENOENT)
+		return 0;
+	for (size_t i = 0; r == 0 && i < rs.n; i++)
+		r = cb(ud, rs.r[i].param, &rs.r[i].st);
+	return r;
 }
 
 struct due_walk {
@@ -480,26 +516,34 @@ struct due_walk {
 	int (*cb)(void *ud, const char *station, const char *param, int rule,
 		  const ld_mon_state_t *st);
 	void *ud;
+	char station[ST_MAX]; /* the record read last */
+	recs_t rs;
 };
 
 static int due_one(void *ud, const MDB_val *k, const MDB_val *v)
 {
 	struct due_walk *w = ud;
-	const char *station = k->mv_data, *nul;
-	char key[KEY_MAX], *param;
-	ld_mon_state_t st;
+	const char *key = k->mv_data, *nul;
+	char param[LD_MON_PARAM_MAX];
+	mon_rec_t *rec;
+	size_t sl, pl;
 	int r;
 
 	(void)v;
-	if (k->mv_size < 4 || k->mv_size > sizeof(key) ||
-	    !(nul = memchr(station, '\0', k->mv_size)))
+	if (k->mv_size < 4 || !(nul = memchr(key, '\0', k->mv_size)) ||
+	    (sl = (size_t)(nul - key)) >= ST_MAX || (pl = k->mv_size - sl - 3) >= sizeof(param))
 		return -EIO;
-	memcpy(key, k->mv_data, k->mv_size);
-	key[k->mv_size - 2] = '\0'; /* station \0 param \0 rule */
-	param = key + (nul - station) + 1;
-	if ((r = get_state(w->txn, w->x->last, k->mv_data, k->mv_size - 2, &st)) < 0)
-		return r == -ENOENT ? 0 : r;
-	return w->cb(w->ud, key, param, ((const uint8_t *)k->mv_data)[k->mv_size - 1], &st);
+	memcpy(param, nul + 1, pl);
+	param[pl] = '\0';
+	if (strncmp(w->station, key, sl) || w->station[sl]) {
+		memcpy(w->station, key, sl);
+		w->station[sl] = '\0';
+		if ((r = recs_get(w->txn, w->x->last, w->station, &w->rs)) < 0 && r != -ENOENT)
+			return r;
+	}
+	if (!(rec = recs_find(&w->rs, param, false)))
+		return 0;
+	return w->cb(w->ud, w->station, param, key[k->mv_size - 1], &rec->st);
 }
 
 int ld_monitor_foreach_due(const ld_rd_t *rd,
@@ -507,15 +551,21 @@ int ld_monitor_foreach_due(const ld_rd_t *rd,
 				     const ld_mon_state_t *st),
 			   void *ud)
 {
-	struct due_walk w = {mon(rd), NULL, cb, ud};
+	struct due_walk *w = calloc(1, sizeof(*w));
 	int r;
 
-	if (!w.x)
+	if (!w)
+		return -ENOMEM;
+	*w = (struct due_walk){.x = mon(rd), .cb = cb, .ud = ud};
+	if (!w->x) {
+		free(w);
 		return -ENOTSUP;
-	if ((r = ld_rd_txn(rd, &w.txn)) < 0)
-		return r;
-	r = ld_store_walk(w.txn, w.x->due, NULL, due_one, &w);
-	ld_rd_txn_end(rd, w.txn);
+	}
+	if ((r = ld_rd_txn(rd, &w->txn)) == 0) {
+		r = ld_store_walk(w->txn, w->x->due, NULL, due_one, w);
+		ld_rd_txn_end(rd, w->txn);
+	}
+	free(w);
 	return r;
 }
 

@@ -5,7 +5,7 @@
  * station, readings or warning entry and rebuilt by ld_store_reindex:
  *
  *   m_st    station_id -> be64 author time, packed MonitorStation (latest)
- *   m_last  station_id \0 param -> ld_mon_state_t
+ *   m_last  station_id -> its parameters: name, ld_mon_state_t (one record)
  *   m_due   station_id \0 param \0 rule -> (empty): an episode without its
  *           warning yet; the station's unit signs one (server/monitor.c)
  *   m_rd    station_id \0 be64 start_ms be64 seq -> (empty): readings entries
@@ -31,7 +31,7 @@
 
 #include "common/store/store.h"
 
-#define LD_MON_PARAM_MAX 32
+#define LD_MON_PARAM_MAX 24
 #define LD_MON_RULES 2 /* 0: limit (threshold / upstream), 1: jump */
 
 typedef struct ld_mon_episode {

@@ -206,7 +206,8 @@ static void test_border_warning(void **state)
 		assert_non_null(f);
 		fprintf(f, "time,COD\n");
 		for (int i = 90; i < 120; i++)
-			fprintf(f, "%lld,%d\n", (long long)(base_ms + i * MIN_MS), i < 100 ? 15 : 40);
+			fprintf(f, "%lld,%d\n", (long long)(base_ms + i * MIN_MS),
+				i < 100 ? 15 : 40);
 		fclose(f);
 	}
 	push(w, w->b, DOWN, path);
@@ -232,9 +233,8 @@ static void test_border_warning(void **state)
 	assert_int_equal(count(w, w->b, "TP"), 1);
 
 	/* `monitor show` at the province: the latest COD, beyond its limit. */
-	assert_int_equal(cli(w, w->p, "monitor", "show", DOWN, "--from", "2000-01-01", "--json",
-			     NULL),
-			 0);
+	assert_int_equal(
+		cli(w, w->p, "monitor", "show", DOWN, "--from", "2000-01-01", "--json", NULL), 0);
 	x = cl_json(w->out);
 	assert_true(cl_jhas(x, "params/*/parameter", "COD"));
 	assert_true(json_array_size(json_object_get(x, "readings")) >= 4);
@@ -249,7 +249,8 @@ static void test_border_warning(void **state)
 
 		snprintf(ref, sizeof(ref), "%s:%lld", json_string_value(json_object_get(x, "feed")),
 			 (long long)json_integer_value(json_object_get(x, "seq")));
-		snprintf(up_ref, sizeof(up_ref), "%s", json_string_value(json_object_get(rd, "feed")));
+		snprintf(up_ref, sizeof(up_ref), "%s",
+			 json_string_value(json_object_get(rd, "feed")));
 		assert_int_equal(cli(w, w->b, "refer", "--from-warning", ref, "--to", "county-a",
 				     "--case", "county-b/W-0001", "--json", NULL),
 				 0);
