@@ -69,6 +69,8 @@ struct ldc;
 int cli_show_consult(struct ldc *cl, const char *id, bool json);
 /* The "timeline" array of a show document, for people (cmd_show.c). */
 void cli_timeline_text(json_t *tl);
+int cmd_monitor(int argc, char **argv);
+int cmd_warnings(int argc, char **argv);
 
 /* Options every command that talks to the daemon takes; put them at the end
  * of a getopt_long table and pass each option to cli_common_opt(). */

@@ -16,6 +16,8 @@
 #include "common/base/errors.h"
 #include "common/store/store.h"
 #include "common/feed/kinds.h"
+#include "common/domain/standards.h"
+#include "monitor.pb-c.h"
 
 static const char *const reasons[] = {
 	NULL, "jurisdiction", "suspected-crime", "public-interest", "damage-compensation", "other"};
@@ -59,7 +61,8 @@ static void refer_usage(FILE *f)
 		"         [--party NAME] [--credit-code CODE] [--contact TEXT]\n"
 		"         [--evidence FEED:SEQ]... [--answer-by DATE]\n"
 		"         [--reason jurisdiction|suspected-crime|public-interest|damage-compensation]\n"
-		"         [--related-case CASE] [--check] [-c CONFIG | --api EP] [--json] [--utc]\n"
+		"         [--related-case CASE] [--from-warning FEED:SEQ] [--check]\n"
+		"         [-c CONFIG | --api EP] [--json] [--utc]\n"
 		"Refer a case to another unit (a county across the border, or police,\n"
 		"procuratorate or court for the hand-over to the judiciary: 移送司法).\n"
 		"NODE must be a current member of the roster (exit 7 otherwise).\n"
@@ -68,6 +71,9 @@ static void refer_usage(FILE *f)
 		"ID defaults to THIS-NODE/YYYYMMDD-HHMMSS-XXXXXX (random, never repeated).\n"
 		"--related-case names the case this one comes from (e.g. a hand-over of a case\n"
 		"this unit handles). --facts-file reads the facts from a file ('-': stdin).\n"
+		"--from-warning FEED:SEQ turns an early warning (liandong warnings) into the\n"
+		"referral: the warning and the readings it names become its evidence, and\n"
+		"title, facts and violation come from it unless given.\n"
 		"DATE: " LD_TIME_FORMS ".\n"
 		"--answer-by must lie ahead: a deadline already past exits 9, nothing signed.\n"
 		"Text must be UTF-8: title at most 512 bytes, facts 64 KiB, legal basis 4 KiB,\n"
@@ -75,6 +81,73 @@ static void refer_usage(FILE *f)
 		"A case already referred can be referred again only after reject or need-info\n"
 		"(exit 6 with the rule; nothing signed).\n" CLI_CHECK_HELP
 		"--json prints {feed, seq, id, case, addressee}.\n");
+}
+
+/* --from-warning FEED:SEQ: the warning and the readings it names become
+ * evidence references; title, facts and violation are filled in from it
+ * where the operator gave none. */
+static int from_warning_fill(ldc_t *cl, const char *arg, Ld__CaseReferral *m, cli_refs_t *ev,
+			     char *title, size_t tn, char *facts, size_t fn, char refs[3][96])
+{
+	Ld__MonitorWarning *w;
+	struct ld_entry *e = NULL;
+	char feed[65], when[48];
+	uint64_t seq;
+	size_t nr = 0;
+	int r;
+
+	if (cli_parse_ref(arg, feed, &seq) < 0)
+		return cli_fail(EXIT_USAGE, "refer: --from-warning must be FEED:SEQ: '%.80s'", arg);
+	if ((r = cli_get_entry(cl, feed, seq, &e)) < 0)
+		return r == -ENOENT ? cli_fail(EXIT_NO_CASE,
+					       "refer: --from-warning %s: this node holds no such "
+					       "entry",
+					       arg)
+				    : cli_daemon_fail(r, "refer");
+	w = ld_entry_payload(e, LD__KIND__KIND_MONITOR_WARNING);
+	ld_entry_destroy(&e);
+	if (!w)
+		return cli_fail(EXIT_USAGE,
+				"refer: --from-warning %s is not an early warning this node can "
+				"read",
+				arg);
+	snprintf(refs[nr++], 96, "%s:%llu", feed, (unsigned long long)seq);
+	if (w->readings && w->readings->feed)
+		snprintf(refs[nr++], 96, "%s:%llu", w->readings->feed,
+			 (unsigned long long)w->readings->seq);
+	if (w->upstream_readings && w->upstream_readings->feed)
+		snprintf(refs[nr++], 96, "%s:%llu", w->upstream_readings->feed,
+			 (unsigned long long)w->upstream_readings->seq);
+	for (size_t i = 0; i < nr && r >= 0; i++)
+		if ((r = cli_refs_add(ev, "refer", "--from-warning", refs[i])))
+			break;
+	if (r > 0) {
+		ld_payload_free(w);
+		return r;
+	}
+	ld_time_format(w->at_ms, cli_time_flags, when, sizeof(when));
+	if (!m->title) {
+		snprintf(title, tn, "监测预警移送：%s %s %g %s（限值 %g）", w->station_id,
+			 w->parameter, w->value, w->unit ? w->unit : "", w->limit);
+		m->title = title;
+	}
+	if (!m->facts) {
+		int l = snprintf(facts, fn, "%s 断面 %s 自 %s 起为 %g %s，超过限值 %g。",
+				 w->station_id, w->parameter, when, w->value,
+				 w->unit ? w->unit : "", w->limit);
+
+		if (w->upstream_station && l > 0 && (size_t)l < fn)
+			snprintf(facts + l, fn - (size_t)l, "上游断面 %s 同期为 %g %s。",
+				 w->upstream_station, w->upstream_value, w->unit ? w->unit : "");
+		m->facts = facts;
+	}
+	if (!m->has_violation) {
+		m->has_violation = true;
+		m->violation = ld_standard_param(2, w->parameter) ? LD__VIOLATION__VIOLATION_AIR
+								  : LD__VIOLATION__VIOLATION_WATER;
+	}
+	ld_payload_free(w);
+	return 0;
 }
 
 int cmd_refer(int argc, char **argv)
@@ -98,6 +171,7 @@ int cmd_refer(int argc, char **argv)
 		{"reason", required_argument, NULL, 'r'},
 		{"related-case", required_argument, NULL, 'R'},
 		{"contact", required_argument, NULL, 'o'},
+		{"from-warning", required_argument, NULL, 'W'},
 		CLI_SIGN_OPTS,
 	};
 	static const struct {
@@ -122,6 +196,8 @@ int cmd_refer(int argc, char **argv)
 	uint8_t *buf = NULL;
 	ldc_t *cl = NULL;
 	json_t *extra;
+	const char *from_warning = NULL;
+	char w_title[512], w_facts[1024], w_refs[3][96];
 	int c, r = 0;
 
 	optind = 1;
@@ -223,6 +299,9 @@ int cmd_refer(int argc, char **argv)
 		case 'e':
 			r = cli_refs_add(&ev, "refer", "--evidence", optarg);
 			break;
+		case 'W':
+			from_warning = optarg;
+			break;
 		case 'h':
 			refer_usage(stdout);
 			goto out;
@@ -239,6 +318,14 @@ int cmd_refer(int argc, char **argv)
 		refer_usage(stderr);
 		r = cli_fail(EXIT_USAGE, "refer: unexpected argument '%.80s'", argv[optind - 1]);
 		goto out;
+	}
+	if (from_warning) {
+		/* An early warning made a referral: its readings are the evidence,
+		 * the title, facts and violation follow from it unless given. */
+		if ((r = cli_connect(co.api, co.conf, &cl)) != 0 ||
+		    (r = from_warning_fill(cl, from_warning, &m, &ev, w_title, sizeof(w_title),
+					   w_facts, sizeof(w_facts), w_refs)) != 0)
+			goto out;
 	}
 	if (!m.addressee || !m.title || !m.has_violation || !m.facts) {
 		refer_usage(stderr);
@@ -265,7 +352,7 @@ int cmd_refer(int argc, char **argv)
 			     party.credit_code);
 		goto out;
 	}
-	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
+	if (!cl && (r = cli_connect(co.api, co.conf, &cl)) != 0)
 		goto out;
 	if ((r = cli_self_id(cl, self)) < 0) {
 		r = cli_daemon_fail(r, "refer");

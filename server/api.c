@@ -512,6 +512,7 @@ bool ld_api_ro_refused(uint32_t type)
 	case LD__API_TYPE__API_ROSTER:
 	case LD__API_TYPE__API_SEARCH:
 	case LD__API_TYPE__API_CONSULT:
+	case LD__API_TYPE__API_MONITOR:
 		return false;
 	default:
 		return true;
@@ -575,6 +576,9 @@ static void serve_one(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiReque
 		break;
 	case LD__API_TYPE__API_DIRECTORY:
 		api_directory(n, c);
+		break;
+	case LD__API_TYPE__API_MONITOR:
+		api_monitor(n, c, q);
 		break;
 	case LD__API_TYPE__API_REINDEX: {
 		Ld__ApiResponse resp = api_ok(type);

@@ -77,3 +77,6 @@ void api_directory(ld_node_t *n, const ld_api_client_t *c);
 
 /* api_search.c */
 void api_search(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q);
+
+/* api_monitor.c */
+void api_monitor(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q);

@@ -19,6 +19,7 @@
 #include "server/blobx.h"
 #include "server/clock.h"
 #include "server/escalate.h"
+#include "server/monitor.h"
 #include "server/frame.h"
 #include "server/history.h"
 #include "server/ingest.h"
@@ -447,6 +448,7 @@ void ld_node_timers(ld_node_t *n, int64_t now, bool idle)
 	ld_sync_timers(n, now);
 	ld_history_tick(n, now);
 	ld_escalate_tick(n, now);
+	ld_monitor_tick(n, now);
 	/* Evidence files last: replication and the API went first. */
 	n->blob_busy = ld_blobx_tick(n, now);
 	if (idle && !n->blob_busy && now >= n->index_at && now - n->busy_at >= QUIET_MS)
@@ -471,6 +473,7 @@ int64_t ld_node_next_due(const ld_node_t *n)
 	due_min(&due, ld_sync_next_due(n));
 	due_min(&due, ld_history_next_due(n));
 	due_min(&due, n->escalate_at);
+	due_min(&due, n->monitor_at);
 	due_min(&due, ld_blobx_next_due(n));
 	due_min(&due, n->index_at > n->busy_at + QUIET_MS ? n->index_at : n->busy_at + QUIET_MS);
 	due_min(&due, ld_api_next_due(n));

@@ -73,7 +73,7 @@ struct ld_node {
 	size_t n_waiters, cap_waiters;
 	int64_t started_ms; /* wall clock: a date the API reports */
 	/* Monotonic times (clock.h) when something is due. */
-	int64_t storage_retry_at, last_progress_log, index_at, rebind_at, escalate_at;
+	int64_t storage_retry_at, last_progress_log, index_at, rebind_at, escalate_at, monitor_at;
 	int64_t busy_at; /* the poll last found something to read */
 	int64_t cut_at;	 /* close the sockets of cut peers then (0: none) */
 	bool stopping, rebind_router, blob_busy;

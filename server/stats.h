@@ -14,6 +14,7 @@ typedef struct ld_stats {
 	uint64_t entries_signed;   /* this node's own entries committed */
 	uint64_t entries_ingested; /* entries from peers stored (new ones) */
 	uint64_t escalations;	   /* escalation entries signed */
+	uint64_t warnings;	   /* early warnings signed */
 	struct {
 		int err; /* LD_E* or -errno */
 		uint64_t count;

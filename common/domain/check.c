@@ -1,13 +1,37 @@
 /* common/domain/check.c: see check.h. */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "common/base/errors.h"
 #include "common/domain/action.h"
 #include "common/domain/casefile.h"
 #include "common/domain/consult.h"
 #include "common/domain/check.h"
+#include "common/feed/entry.h"
 #include "common/feed/kinds.h"
+#include "monitor.pb-c.h"
+
+/* A station, its readings and warnings come from the unit that runs it:
+ * its id is "UNIT/LOCAL". */
+static int station_check(const ProtobufCMessage *m, const char *author, char *why, size_t n)
+{
+	const ProtobufCFieldDescriptor *f =
+		protobuf_c_message_descriptor_get_field_by_name(m->descriptor, "station_id");
+	const char *id = f ? *(const char *const *)((const char *)m + f->offset) : NULL;
+	size_t al = strlen(author);
+
+	if (!id || !ld_case_id_valid(id) || strncmp(id, author, al) || id[al] != '/' ||
+	    !id[al + 1]) {
+		snprintf(why, n,
+			 "station id '%.140s' is not one of this unit's: a station id is "
+			 "'%s/LOCAL', and only the unit that runs a station publishes it, its "
+			 "readings and its warnings",
+			 id ? id : "", author);
+		return LD_EREFUSED;
+	}
+	return 0;
+}
 
 int ld_entry_check(const ld_rd_t *rd, const ld_access_t *a, const ld_entry_t *cand, char *why,
 		   size_t n)
@@ -47,6 +71,11 @@ int ld_entry_check(const ld_rd_t *rd, const ld_access_t *a, const ld_entry_t *ca
 			r = ld_action_check(rd, a, action_id, cand, why, n);
 		else if (case_id)
 			r = ld_case_check(rd, a, case_id, cand, why, n);
+		break;
+	case LD__KIND__KIND_MONITOR_STATION:
+	case LD__KIND__KIND_MONITOR_READINGS:
+	case LD__KIND__KIND_MONITOR_WARNING:
+		r = station_check(m, cand->hdr->author, why, n);
 		break;
 	default:
 		break;

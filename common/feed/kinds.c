@@ -9,6 +9,7 @@
 #include "case.pb-c.h"
 #include "consult.pb-c.h"
 #include "evidence.pb-c.h"
+#include "monitor.pb-c.h"
 #include "receipt.pb-c.h"
 #include "roster.pb-c.h"
 #include "common/feed/entry.h"
@@ -38,6 +39,11 @@ static const ld_kind_info_t kinds[] = {
 	{15, "minutes", "consultation minutes (会商纪要)", &ld__consult_minutes__descriptor},
 	{16, "directory", "liaison directory and expert pool (联络员名录)",
 	 &ld__directory_update__descriptor},
+	/* Monitoring data and early warning (monitor.proto): 17-19. */
+	{17, "monitor-station", "monitoring station (监测站点)", &ld__monitor_station__descriptor},
+	{18, "monitor-readings", "monitoring readings (监测数据)",
+	 &ld__monitor_readings__descriptor},
+	{19, "monitor-warning", "early warning (预警)", &ld__monitor_warning__descriptor},
 };
 
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
@@ -85,6 +91,8 @@ static const struct {
 	{&ld__consult_convene__descriptor, "kind", &ld__consult_kind__descriptor},
 	{&ld__consult_convene__participant__descriptor, "role", &ld__consult_role__descriptor},
 	{&ld__consult_answer__descriptor, "answer", &ld__consult_reply__descriptor},
+	{&ld__monitor_station__descriptor, "medium", &ld__medium__descriptor},
+	{&ld__monitor_warning__descriptor, "rule", &ld__warning_rule__descriptor},
 };
 
 const ProtobufCEnumDescriptor *ld_field_enum(const ProtobufCMessageDescriptor *desc,
@@ -178,6 +186,9 @@ static const struct {
 	{"phone", 32, false},
 	{"expertise", 128, false},
 	{"organisation", 256, false},
+	{"basin", 128, false},
+	{"parameter", 23, false},
+	{"unit", 16, false},
 };
 
 ld_text_limit_t ld_field_limit(const char *field)

@@ -1,0 +1,663 @@
+/* common/views/monitor.c: see monitor.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/base/errors.h"
+#include "common/domain/standards.h"
+#include "common/feed/entry.h"
+#include "common/feed/kinds.h"
+#include "common/store/store_index.h"
+#include "common/store/txn.h"
+#include "common/views/monitor.h"
+#include "monitor.pb-c.h"
+
+#define ST_MAX 131 /* a station id: like a case id, "UNIT/LOCAL" */
+#define KEY_MAX (ST_MAX + 1 + LD_MON_PARAM_MAX + 2)
+#define ALPHA 0.1
+#define BASE_MIN 10
+
+struct monitor {
+	MDB_dbi st, last, due, rd, warn;
+};
+
+int ld_monitor_station_unit(const char *id, char *unit, size_t n)
+{
+	const char *slash = id ? strchr(id, '/') : NULL;
+
+	if (!slash || slash == id || !ld_case_id_valid(id) || (size_t)(slash - id) >= n)
+		return -EINVAL;
+	memcpy(unit, id, (size_t)(slash - id));
+	unit[slash - id] = '\0';
+	return ld_node_id_valid(unit) ? 0 : -EINVAL;
+}
+
+/* Is 'id' a station of unit 'author'? */
+static bool owned(const char *id, const char *author)
+{
+	char unit[LD_NODE_ID_MAX + 1];
+
+	return ld_monitor_station_unit(id, unit, sizeof(unit)) == 0 && !strcmp(unit, author);
+}
+
+static size_t sp_key(uint8_t *kb, const char *station, const char *param)
+{
+	size_t a = strlen(station), b = strlen(param);
+
+	memcpy(kb, station, a + 1);
+	memcpy(kb + a + 1, param, b);
+	return a + 1 + b;
+}
+
+/* m_last holds one record per station: its parameters' states, so one
+ * readings entry is one get and one put whatever its series. */
+#define REC_MAX 16
+typedef struct mon_rec {
+	char param[LD_MON_PARAM_MAX];
+	ld_mon_state_t st;
+} mon_rec_t;
+
+typedef struct recs {
+	size_t n;
+	mon_rec_t r[REC_MAX];
+} recs_t;
+
+static int recs_get(MDB_txn *txn, MDB_dbi db, const char *station, recs_t *rs)
+{
+	MDB_val k = {strlen(station), (void *)station}, v;
+	int r = ld_store_mdb_err(mdb_get(txn, db, &k, &v));
+
+	rs->n = 0;
+	if (r < 0)
+		return r;
+	if (v.mv_size % sizeof(mon_rec_t) || v.mv_size > sizeof(rs->r))
+		return -EIO;
+	rs->n = v.mv_size / sizeof(mon_rec_t);
+	memcpy(rs->r, v.mv_data, v.mv_size);
+	return 0;
+}
+
+static int recs_put(MDB_txn *txn, MDB_dbi db, const char *station, const recs_t *rs)
+{
+	MDB_val k = {strlen(station), (void *)station},
+		v = {rs->n * sizeof(mon_rec_t), (void *)rs->r};
+
+	return ld_store_mdb_err(mdb_put(txn, db, &k, &v, 0));
+}
+
+/* The record of 'param', made if 'make' (NULL when full or absent). */
+static mon_rec_t *recs_find(recs_t *rs, const char *param, bool make)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		if (!strcmp(rs->r[i].param, param))
+			return &rs->r[i];
+	if (!make || rs->n >= REC_MAX || strlen(param) >= LD_MON_PARAM_MAX)
+		return NULL;
+	memset(&rs->r[rs->n], 0, sizeof(rs->r[0]));
+	strcpy(rs->r[rs->n].param, param);
+	return &rs->r[rs->n++];
+}
+
+static bool wants(const ld_mon_episode_t *ep)
+{
+	return ep->bad_ms > ep->ok_ms && ep->warn_ms <= ep->ok_ms;
+}
+
+/* Keep m_due true for (station, param) and each rule ('was': the state
+ * before, NULL if unknown: m_due is touched only where wanting changed). */
+static int due_update(const struct monitor *x, MDB_txn *txn, const char *station, const char *param,
+		      const ld_mon_state_t *st, const ld_mon_state_t *was)
+{
+	uint8_t db[KEY_MAX];
+	size_t kl = sp_key(db, station, param);
+	int r = 0;
+
+	for (int i = 0; r == 0 && i < LD_MON_RULES; i++) {
+		const ld_mon_episode_t *ep = &st->ep[i];
+		MDB_val dk = {kl + 2, db}, dv = {0, ""};
+
+		if (was && wants(&was->ep[i]) == wants(ep))
+			continue;
+		db[kl] = '\0';
+		db[kl + 1] = (uint8_t)i;
+		if (wants(ep)) {
+			r = ld_store_mdb_err(mdb_put(txn, x->due, &dk, &dv, 0));
+		} else {
+			r = ld_store_mdb_err(mdb_del(txn, x->due, &dk, NULL));
+			if (r == -ENOENT)
+				r = 0;
+		}
+	}
+	return r;
+}
+
+/* The limit of 'param' at station 'sm' (NULL: unknown station). */
+static bool limits(const Ld__MonitorStation *sm, const char *param, double *min, bool *has_min,
+		   double *max, bool *has_max)
+{
+	*has_min = *has_max = false;
+	if (!sm)
+		return false;
+	for (size_t i = 0; i < sm->n_limits; i++) {
+		const Ld__MonitorLimit *l = sm->limits[i];
+
+		if (l->parameter && !strcasecmp(l->parameter, param)) {
+			*has_min = l->has_min;
+			*min = l->min;
+			*has_max = l->has_max;
+			*max = l->max;
+			return *has_min || *has_max;
+		}
+	}
+	return ld_standard_limit(sm->medium, sm->has_water_class ? sm->water_class : 3, param, min,
+				 has_min, max, has_max, NULL) == 0;
+}
+
+static void judge(ld_mon_episode_t *ep, bool bad, int64_t t, double v, double lim, uint64_t seq)
+{
+	if (!bad) {
+		if (t > ep->ok_ms)
+			ep->ok_ms = t;
+		return;
+	}
+	if (t > ep->bad_ms)
+		ep->bad_ms = t;
+	if (t > ep->ok_ms && (ep->first_ms <= ep->ok_ms || t < ep->first_ms)) {
+		ep->first_ms = t;
+		ep->first_value = v;
+		ep->first_limit = lim;
+		ep->first_seq = seq;
+	}
+}
+
+static int apply_series(const struct monitor *x, MDB_txn *txn, const Ld__MonitorStation *sm,
+			const char *station, int64_t start, const Ld__MonitorReadings__Series *se,
+			uint64_t seq, recs_t *rs)
+{
+	const char *param = se->parameter;
+	double min = 0, max = 0, ratio;
+	bool has_min, has_max, has_lim, latest = false;
+	ld_mon_state_t *st, was;
+	mon_rec_t *rec;
+
+	if (!param || !param[0] || strlen(param) >= LD_MON_PARAM_MAX)
+		return 0;
+	if (sm && ld_standard_param(sm->medium, param))
+		param = ld_standard_param(sm->medium, param);
+	if (!(rec = recs_find(rs, param, true)))
+		return 0; /* more parameters than a station record holds */
+	st = &rec->st;
+	was = *st;
+	has_lim = limits(sm, param, &min, &has_min, &max, &has_max);
+	ratio = sm && sm->has_jump_ratio && sm->jump_ratio > 0 ? sm->jump_ratio : 1.0;
+	for (size_t i = 0; i < se->n_value; i++) {
+		int64_t t = start + (i < se->n_offset_s ? (int64_t)se->offset_s[i] * 1000 : 0);
+		double v = se->value[i];
+
+		if ((i < se->n_flag && se->flag[i] != 0) || v != v)
+			continue; /* not a valid reading (HJ 212 flag), or NaN */
+		if (has_lim) {
+			bool hi = has_max && v > max, lo = has_min && v < min;
+
+			judge(&st->ep[0], hi || lo, t, v, hi ? max : min, seq);
+		}
+		if (st->n_base >= BASE_MIN && st->base > 0) {
+			double thr = st->base * (1 + ratio);
+
+			judge(&st->ep[1], v > thr, t, v, thr, seq);
+		}
+		st->base = st->n_base ? st->base + ALPHA * (v - st->base) : v;
+		st->n_base++;
+		if (t >= st->t_ms) {
+			st->t_ms = t;
+			st->value = v;
+			st->seq = seq;
+			latest = true;
+		}
+	}
+	if (latest && se->unit && strlen(se->unit) < sizeof(st->unit))
+		strcpy(st->unit, se->unit);
+	return due_update(x, txn, station, param, st, &was);
+}
+
+static int apply_readings(const struct monitor *x, MDB_txn *txn, const ld_entry_t *e,
+			  const Ld__MonitorReadings *m)
+{
+	uint8_t kb[ST_MAX + 17];
+	MDB_val k, v = {0, ""}, sv;
+	Ld__MonitorStation *sm = NULL;
+	size_t l;
+	int r = 0;
+
+	if (!m->station_id || !owned(m->station_id, e->hdr->author) || !m->has_start_ms)
+		return 0;
+	l = strlen(m->station_id);
+	k.mv_data = m->station_id;
+	k.mv_size = l;
+	if (mdb_get(txn, x->st, &k, &sv) == 0 && sv.mv_size > 8)
+		sm = ld_payload_unpack(LD__KIND__KIND_MONITOR_STATION, (uint8_t *)sv.mv_data + 8,
+				       sv.mv_size - 8);
+	{
+		recs_t rs;
+
+		if ((r = recs_get(txn, x->last, m->station_id, &rs)) < 0 && r != -ENOENT)
+			goto out;
+		for (size_t i = 0; i < m->n_series; i++)
+			if ((r = apply_series(x, txn, sm, m->station_id, m->start_ms, m->series[i],
+					      e->hdr->seq, &rs)) < 0)
+				goto out;
+		if ((r = recs_put(txn, x->last, m->station_id, &rs)) < 0)
+			goto out;
+	}
+	memcpy(kb, m->station_id, l + 1);
+	ld_be64_put(kb + l + 1, (uint64_t)m->start_ms ^ (1ull << 63));
+	ld_be64_put(kb + l + 9, e->hdr->seq);
+	k.mv_data = kb;
+	k.mv_size = l + 17;
+	r = ld_store_mdb_err(mdb_put(txn, x->rd, &k, &v, 0));
+out:
+	ld_payload_free(sm);
+	return r;
+}
+
+static int apply_station(const struct monitor *x, MDB_txn *txn, const ld_entry_t *e,
+			 const Ld__MonitorStation *m)
+{
+	MDB_val k, v;
+	uint8_t *buf;
+	size_t len;
+	int r;
+
+	if (!m->station_id || !owned(m->station_id, e->hdr->author))
+		return 0;
+	k.mv_data = m->station_id;
+	k.mv_size = strlen(m->station_id);
+	/* The latest publication counts (by author time, then arrival). */
+	if (mdb_get(txn, x->st, &k, &v) == 0 && v.mv_size >= 8 &&
+	    (int64_t)(ld_be64_get(v.mv_data) ^ (1ull << 63)) > e->hdr->time_ms)
+		return 0;
+	len = ld__monitor_station__get_packed_size(m);
+	if (!(buf = malloc(8 + len)))
+		return -ENOMEM;
+	ld_be64_put(buf, (uint64_t)e->hdr->time_ms ^ (1ull << 63));
+	ld__monitor_station__pack(m, buf + 8);
+	v.mv_data = buf;
+	v.mv_size = 8 + len;
+	r = ld_store_mdb_err(mdb_put(txn, x->st, &k, &v, 0));
+	free(buf);
+	return r;
+}
+
+static int apply_warning(const struct monitor *x, MDB_txn *txn, const ld_entry_t *e,
+			 const Ld__MonitorWarning *m)
+{
+	uint8_t kb[KEY_MAX], wk[8 + LD_NODE_ID_MAX + 1 + 8];
+	int rule = m->rule == LD__WARNING_RULE__WARNING_RULE_JUMP ? 1 : 0;
+	MDB_val k, v;
+	recs_t rs;
+	mon_rec_t *rec;
+	size_t kl, al;
+	int r;
+
+	if (!m->station_id || !owned(m->station_id, e->hdr->author) || !m->parameter ||
+	    !m->parameter[0] || strlen(m->parameter) >= LD_MON_PARAM_MAX || !m->has_at_ms)
+		return 0;
+	kl = sp_key(kb, m->station_id, m->parameter);
+	if ((r = recs_get(txn, x->last, m->station_id, &rs)) < 0 && r != -ENOENT)
+		return r;
+	if ((rec = recs_find(&rs, m->parameter, true))) {
+		if (m->at_ms > rec->st.ep[rule].warn_ms)
+			rec->st.ep[rule].warn_ms = m->at_ms;
+		if ((r = due_update(x, txn, m->station_id, m->parameter, &rec->st, NULL)) < 0 ||
+		    (r = recs_put(txn, x->last, m->station_id, &rs)) < 0)
+			return r;
+	}
+	al = strlen(e->hdr->author);
+	ld_be64_put(wk, (uint64_t)m->at_ms ^ (1ull << 63));
+	memcpy(wk + 8, e->hdr->author, al + 1);
+	ld_be64_put(wk + 9 + al, e->hdr->seq);
+	k.mv_data = wk;
+	k.mv_size = 17 + al;
+	v.mv_data = kb;
+	v.mv_size = kl;
+	return ld_store_mdb_err(mdb_put(txn, x->warn, &k, &v, 0));
+}
+
+static int mo_apply(void *ud, ld_store_t *s, ld_txn_t *t, const ld_entry_t *e,
+		    const ProtobufCMessage *m)
+{
+	const struct monitor *x = ud;
+	MDB_txn *txn = t->txn; /* each call's error is returned: it aborts the write */
+
+	if (!m)
+		return 0;
+	switch (e->hdr->kind) {
+	case LD__KIND__KIND_MONITOR_STATION:
+		return apply_station(x, txn, e, (const Ld__MonitorStation *)m);
+	case LD__KIND__KIND_MONITOR_READINGS:
+		return apply_readings(x, txn, e, (const Ld__MonitorReadings *)m);
+	case LD__KIND__KIND_MONITOR_WARNING:
+		return apply_warning(x, txn, e, (const Ld__MonitorWarning *)m);
+	default:
+		return 0;
+	}
+}
+
+static int mo_open(void *ud, ld_store_t *s, ld_txn_t *t)
+{
+	struct monitor *x = ud;
+
+	ld_txn_dbi_open(t, "m_st", MDB_CREATE, &x->st);
+	ld_txn_dbi_open(t, "m_last", MDB_CREATE, &x->last);
+	ld_txn_dbi_open(t, "m_due", MDB_CREATE, &x->due);
+	ld_txn_dbi_open(t, "m_rd", MDB_CREATE, &x->rd);
+	return ld_txn_dbi_open(t, "m_warn", MDB_CREATE, &x->warn);
+}
+
+static int mo_drop(void *ud, ld_store_t *s, ld_txn_t *t)
+{
+	const struct monitor *x = ud;
+
+	ld_txn_drop(t, x->st);
+	ld_txn_drop(t, x->last);
+	ld_txn_drop(t, x->due);
+	ld_txn_drop(t, x->rd);
+	return ld_txn_drop(t, x->warn);
+}
+
+static size_t mo_dbis(void *ud, MDB_dbi *out, size_t max)
+{
+	const struct monitor *x = ud;
+	MDB_dbi dbs[] = {x->st, x->last, x->due, x->rd, x->warn};
+	size_t n = 0;
+
+	for (; n < max && n < sizeof(dbs) / sizeof(dbs[0]); n++)
+		out[n] = dbs[n];
+	return n;
+}
+
+static const ld_indexer_t monitor_indexer = {
+	.name = "monitor",
+	.open = mo_open,
+	.apply = mo_apply,
+	.drop = mo_drop,
+	.dbis = mo_dbis,
+	.free = free,
+};
+
+int ld_monitor_attach(ld_store_t *s)
+{
+	struct monitor *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return -ENOMEM;
+	return ld_store_add_indexer(s, &monitor_indexer, x);
+}
+
+/* ---- reads ---- */
+
+static const struct monitor *mon(const ld_rd_t *rd)
+{
+	return ld_store_indexer(rd->s, "monitor");
+}
+
+int ld_monitor_station(const ld_rd_t *rd, const char *id, void **ret)
+{
+	const struct monitor *x = mon(rd);
+	MDB_val k = {id ? strlen(id) : 0, (void *)id}, v;
+	MDB_txn *txn;
+	int r;
+
+	*ret = NULL;
+	if (!x)
+		return -ENOTSUP;
+	if (!id || !id[0])
+		return -ENOENT;
+	if ((r = ld_rd_txn(rd, &txn)) < 0)
+		return r;
+	r = ld_store_mdb_err(mdb_get(txn, x->st, &k, &v));
+	if (r == 0 &&
+	    (v.mv_size < 8 || !(*ret = ld_payload_unpack(LD__KIND__KIND_MONITOR_STATION,
+							 (uint8_t *)v.mv_data + 8, v.mv_size - 8))))
+		r = -EIO;
+	ld_rd_txn_end(rd, txn);
+	return r;
+}
+
+struct st_walk {
+	int (*cb)(void *ud, const void *station);
+	void *ud;
+};
+
+static int st_one(void *ud, const MDB_val *k, const MDB_val *v)
+{
+	struct st_walk *w = ud;
+	void *m;
+	int r;
+
+	if (v->mv_size < 8 || !(m = ld_payload_unpack(LD__KIND__KIND_MONITOR_STATION,
+						      (uint8_t *)v->mv_data + 8, v->mv_size - 8)))
+		return -EIO;
+	r = w->cb(w->ud, m);
+	ld_payload_free(m);
+	return r;
+}
+
+int ld_monitor_foreach_station(const ld_rd_t *rd, int (*cb)(void *ud, const void *station),
+			       void *ud)
+{
+	const struct monitor *x = mon(rd);
+	struct st_walk w = {cb, ud};
+	MDB_txn *txn;
+	int r;
+
+	if (!x)
+		return -ENOTSUP;
+	if ((r = ld_rd_txn(rd, &txn)) < 0)
+		return r;
+	r = ld_store_walk(txn, x->st, NULL, st_one, &w);
+	ld_rd_txn_end(rd, txn);
+	return r;
+}
+
+int ld_monitor_state(const ld_rd_t *rd, const char *station, const char *param, ld_mon_state_t *ret)
+{
+	const struct monitor *x = mon(rd);
+	mon_rec_t *rec;
+	MDB_txn *txn;
+	recs_t rs;
+	int r;
+
+	if (!x)
+		return -ENOTSUP;
+	if (!station || !param || strlen(station) >= ST_MAX)
+		return -ENOENT;
+	if ((r = ld_rd_txn(rd, &txn)) < 0)
+		return r;
+	r = recs_get(txn, x->last, station, &rs);
+	ld_rd_txn_end(rd, txn);
+	if (r < 0)
+		return r;
+	if (!(rec = recs_find(&rs, param, false)))
+		return -ENOENT;
+	*ret = rec->st;
+	return 0;
+}
+
+int ld_monitor_foreach_param(const ld_rd_t *rd, const char *station,
+			     int (*cb)(void *ud, const char *param, const ld_mon_state_t *st),
+			     void *ud)
+{
+	const struct monitor *x = mon(rd);
+	MDB_txn *txn;
+	recs_t rs;
+	int r;
+
+	if (!x)
+		return -ENOTSUP;
+	if (!station || strlen(station) >= ST_MAX)
+		return -ENOENT;
+	if ((r = ld_rd_txn(rd, &txn)) < 0)
+		return r;
+	r = recs_get(txn, x->last, station, &rs);
+	ld_rd_txn_end(rd, txn);
+	if (r == -ENOENT)
+		return 0;
+	for (size_t i = 0; r == 0 && i < rs.n; i++)
+		r = cb(ud, rs.r[i].param, &rs.r[i].st);
+	return r;
+}
+
+struct due_walk {
+	const struct monitor *x;
+	MDB_txn *txn;
+	int (*cb)(void *ud, const char *station, const char *param, int rule,
+		  const ld_mon_state_t *st);
+	void *ud;
+	char station[ST_MAX]; /* the record read last */
+	recs_t rs;
+};
+
+static int due_one(void *ud, const MDB_val *k, const MDB_val *v)
+{
+	struct due_walk *w = ud;
+	const char *key = k->mv_data, *nul;
+	char param[LD_MON_PARAM_MAX];
+	mon_rec_t *rec;
+	size_t sl, pl;
+	int r;
+
+	(void)v;
+	if (k->mv_size < 4 || !(nul = memchr(key, '\0', k->mv_size)) ||
+	    (sl = (size_t)(nul - key)) >= ST_MAX || (pl = k->mv_size - sl - 3) >= sizeof(param))
+		return -EIO;
+	memcpy(param, nul + 1, pl);
+	param[pl] = '\0';
+	if (strncmp(w->station, key, sl) || w->station[sl]) {
+		memcpy(w->station, key, sl);
+		w->station[sl] = '\0';
+		if ((r = recs_get(w->txn, w->x->last, w->station, &w->rs)) < 0 && r != -ENOENT)
+			return r;
+	}
+	if (!(rec = recs_find(&w->rs, param, false)))
+		return 0;
+	return w->cb(w->ud, w->station, param, key[k->mv_size - 1], &rec->st);
+}
+
+int ld_monitor_foreach_due(const ld_rd_t *rd,
+			   int (*cb)(void *ud, const char *station, const char *param, int rule,
+				     const ld_mon_state_t *st),
+			   void *ud)
+{
+	struct due_walk *w = calloc(1, sizeof(*w));
+	int r;
+
+	if (!w)
+		return -ENOMEM;
+	*w = (struct due_walk){.x = mon(rd), .cb = cb, .ud = ud};
+	if (!w->x) {
+		free(w);
+		return -ENOTSUP;
+	}
+	if ((r = ld_rd_txn(rd, &w->txn)) == 0) {
+		r = ld_store_walk(w->txn, w->x->due, NULL, due_one, w);
+		ld_rd_txn_end(rd, w->txn);
+	}
+	free(w);
+	return r;
+}
+
+struct rd_walk {
+	size_t sl;
+	const char *station;
+	int64_t to;
+	int (*cb)(void *ud, uint64_t seq, int64_t start_ms);
+	void *ud;
+	bool ended;
+};
+
+static int rd_one(void *ud, const MDB_val *k, const MDB_val *v)
+{
+	struct rd_walk *w = ud;
+	const uint8_t *p = k->mv_data;
+	int64_t t;
+
+	(void)v;
+	if (k->mv_size != w->sl + 17 || memcmp(p, w->station, w->sl + 1)) {
+		w->ended = true;
+		return 1;
+	}
+	t = (int64_t)(ld_be64_get(p + w->sl + 1) ^ (1ull << 63));
+	if (t > w->to) {
+		w->ended = true;
+		return 1;
+	}
+	return w->cb(w->ud, ld_be64_get(p + w->sl + 9), t);
+}
+
+int ld_monitor_foreach_readings(const ld_rd_t *rd, const char *station, int64_t from_ms,
+				int64_t to_ms, int (*cb)(void *ud, uint64_t seq, int64_t start_ms),
+				void *ud)
+{
+	const struct monitor *x = mon(rd);
+	struct rd_walk w = {station ? strlen(station) : 0, station, to_ms, cb, ud, false};
+	uint8_t kb[ST_MAX + 17];
+	MDB_val from = {0, kb};
+	MDB_txn *txn;
+	int r;
+
+	if (!x)
+		return -ENOTSUP;
+	if (!station || w.sl >= ST_MAX)
+		return -ENOENT;
+	memcpy(kb, station, w.sl + 1);
+	ld_be64_put(kb + w.sl + 1, (uint64_t)from_ms ^ (1ull << 63));
+	ld_be64_put(kb + w.sl + 9, 0);
+	from.mv_size = w.sl + 17;
+	if ((r = ld_rd_txn(rd, &txn)) < 0)
+		return r;
+	r = ld_store_walk(txn, x->rd, &from, rd_one, &w);
+	ld_rd_txn_end(rd, txn);
+	return w.ended ? 0 : r;
+}
+
+int ld_monitor_foreach_warning(const ld_rd_t *rd, int64_t from_ms,
+			       int (*cb)(void *ud, const char *author, uint64_t seq, int64_t at_ms),
+			       void *ud)
+{
+	const struct monitor *x = mon(rd);
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int r, op = MDB_LAST;
+
+	if (!x)
+		return -ENOTSUP;
+	if ((r = ld_rd_txn(rd, &txn)) < 0)
+		return r;
+	if ((r = ld_store_mdb_err(mdb_cursor_open(txn, x->warn, &c))) < 0) {
+		ld_rd_txn_end(rd, txn);
+		return r;
+	}
+	while ((r = ld_store_mdb_err(mdb_cursor_get(c, &k, &v, op))) == 0) {
+		const uint8_t *p = k.mv_data;
+		const char *author = (const char *)p + 8;
+		int64_t t;
+
+		op = MDB_PREV;
+		if (k.mv_size < 18 || p[k.mv_size - 9] != '\0') {
+			r = -EIO;
+			break;
+		}
+		t = (int64_t)(ld_be64_get(p) ^ (1ull << 63));
+		if (t < from_ms)
+			break;
+		if ((r = cb(ud, author, ld_be64_get(p + k.mv_size - 8), t)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	ld_rd_txn_end(rd, txn);
+	return r == -ENOENT ? 0 : r;
+}
