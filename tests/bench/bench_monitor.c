@@ -34,7 +34,7 @@
 #define PER_HOUR 60
 #define BATCH 500 /* entries per ingest call */
 
-static const char *const params[PARAMS] = {"pH",  "DO", "CODMn", "COD", "BOD5",
+static const char *const params[PARAMS] = {"pH",    "DO", "CODMn", "COD", "BOD5",
 					   "NH3-N", "TP", "TN",	   "F",	  "Cu"};
 static const double typical[PARAMS] = {7.5, 6.5, 4.0, 14.0, 3.0, 0.4, 0.1, 0.8, 0.5, 0.2};
 
@@ -226,8 +226,8 @@ int main(int argc, char **argv)
 	}
 	printf("monitoring ingest: %zu stations in %d county feeds, %zu hours of minute readings "
 	       "of %d parameters (%zu entries of %d readings), %d runs\n",
-	       per_unit * UNITS, UNITS, hours, PARAMS, per_unit * UNITS * hours,
-	       PARAMS * PER_HOUR, runs);
+	       per_unit * UNITS, UNITS, hours, PARAMS, per_unit * UNITS * hours, PARAMS * PER_HOUR,
+	       runs);
 	for (int run = 0; run < runs; run++) {
 		/* Fresh signed entries each run: stations first, then the hours. */
 		for (size_t u = 0; u < UNITS; u++) {
@@ -281,9 +281,8 @@ int main(int argc, char **argv)
 	qsort(tp, (size_t)runs, sizeof(double), cmp_d);
 	qsort(tm, (size_t)runs, sizeof(double), cmp_d);
 	{
-		double n_entries = (double)(UNITS * per), n_readings =
-								  (double)(UNITS * per_unit * hours *
-									   PARAMS * PER_HOUR),
+		double n_entries = (double)(UNITS * per),
+		       n_readings = (double)(UNITS * per_unit * hours * PARAMS * PER_HOUR),
 		       rp = n_entries / tp[runs / 2], rm = n_entries / tm[runs / 2];
 
 		printf("plain:    %8.0f entries/s (median)\n", rp);
