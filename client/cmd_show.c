@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "case.pb-c.h"
 #include "client/cli.h"
 #include "client/docs.h"
 #include "client/i18n.h"
@@ -177,13 +178,143 @@ static void case_text(const Ld__ApiCase *k, json_t *o)
 	cli_timeline_text(json_object_get(o, "timeline"));
 }
 
+/* ---- repeat offenders (重复违法比对) ---- */
+
+/* The referral of case 'k' in force as this node holds it (the last one not
+ * refused), decoded; NULL if none readable. Caller frees (ld_payload_free). */
+static Ld__CaseReferral *case_referral(const Ld__ApiCase *k)
+{
+	Ld__CaseReferral *m = NULL;
+
+	for (size_t i = 0; i < k->n_items; i++) {
+		const Ld__ApiCaseItem *x = k->items[i];
+
+		if (x->kind != LD__KIND__KIND_CASE_REFERRAL || x->refused || !x->has_payload)
+			continue;
+		ld_payload_free(m);
+		m = ld_payload_unpack(LD__KIND__KIND_CASE_REFERRAL, x->payload.data,
+				      x->payload.len);
+	}
+	return m;
+}
+
+/* The region of case 'id' as this node holds it: its place's GB/T 2260
+ * code, else "" (unknown). */
+static void case_region(ldc_t *cl, const char *id, char *out, size_t n)
+{
+	Ld__ApiResponse *resp = NULL;
+	Ld__CaseReferral *m;
+
+	out[0] = '\0';
+	if (cli_fetch_case(cl, id, &resp) < 0)
+		return;
+	if (resp->ok && resp->case_view && (m = case_referral(resp->case_view))) {
+		if (m->place && m->place->region_code)
+			snprintf(out, n, "%s", m->place->region_code);
+		ld_payload_free(m);
+	}
+	ld__api_response__free_unpacked(resp, NULL);
+}
+
+#define REPEAT_MAX 50
+
+/* For each party of case 'k' with a credit code: the other cases this node
+ * holds naming the same code, and in how many other regions. What a node
+ * may not read it does not hold, so a unit learns only of cases it is
+ * entitled to see. A JSON array (possibly empty); NULL on a daemon error. */
+static json_t *repeat_parties(ldc_t *cl, const Ld__ApiCase *k)
+{
+	Ld__CaseReferral *m = case_referral(k);
+	char here[8] = "";
+	json_t *out = json_array();
+
+	if (!m)
+		return out;
+	if (m->place && m->place->region_code)
+		snprintf(here, sizeof(here), "%s", m->place->region_code);
+	for (size_t p = 0; out && p < m->n_parties; p++) {
+		const Ld__Party *party = m->parties[p];
+		Ld__ApiRequest q = LD__API_REQUEST__INIT;
+		Ld__ApiSearchQuery sq = LD__API_SEARCH_QUERY__INIT;
+		Ld__ApiResponse *resp = NULL;
+		char regions[REPEAT_MAX][8];
+		size_t n_regions = 0, n_other = 0;
+		json_t *cases = json_array(), *o;
+
+		if (!party->credit_code || !party->credit_code[0])
+			continue;
+		q.has_type = true;
+		q.type = LD__API_TYPE__API_SEARCH;
+		sq.credit_code = party->credit_code;
+		sq.has_limit = true;
+		sq.limit = REPEAT_MAX;
+		q.search = &sq;
+		if (ldc_call(cl, &q, 10000, &resp) < 0 || !resp->ok || !resp->search) {
+			if (resp)
+				ld__api_response__free_unpacked(resp, NULL);
+			json_decref(cases);
+			continue;
+		}
+		for (size_t i = 0; i < resp->search->n_hits; i++) {
+			const char *id = resp->search->hits[i]->case_id;
+			char reg[8];
+			size_t j;
+
+			if (!id || !strcmp(id, k->case_id))
+				continue;
+			n_other++;
+			json_array_append_new(cases, cli_json_text(id));
+			case_region(cl, id, reg, sizeof(reg));
+			if (!reg[0] || !strcmp(reg, here))
+				continue;
+			for (j = 0; j < n_regions && strcmp(regions[j], reg); j++)
+				;
+			if (j == n_regions && n_regions < REPEAT_MAX)
+				snprintf(regions[n_regions++], sizeof(regions[0]), "%s", reg);
+		}
+		ld__api_response__free_unpacked(resp, NULL);
+		o = json_pack("{s:o, s:o, s:I, s:I, s:o}", "name", cli_json_opt(party->name),
+			      "credit_code", cli_json_text(party->credit_code), "other_cases",
+			      (json_int_t)n_other, "other_regions", (json_int_t)n_regions, "cases",
+			      cases);
+		if (o)
+			json_array_append_new(out, o);
+	}
+	ld_payload_free(m);
+	return out;
+}
+
+static void repeat_text(json_t *rp)
+{
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(rp, i, x)
+	{
+		json_t *c;
+		size_t j;
+
+		if (!cli_jint(x, "other_cases"))
+			continue;
+		printf(_("  repeat offender: %s (%s) has %lld other case(s) held here, in %lld "
+			 "other region(s):"),
+		       cli_1l(cli_jstr(x, "name")), cli_jstr(x, "credit_code"),
+		       cli_jint(x, "other_cases"), cli_jint(x, "other_regions"));
+		json_array_foreach(json_object_get(x, "cases"), j, c)
+		{
+			printf(" %s", json_string_value(c));
+		}
+		printf("\n");
+	}
+}
+
 int cmd_show(int argc, char **argv)
 {
 	cli_common_t co = {0};
 	Ld__ApiResponse *resp;
 	const char *id;
 	ldc_t *cl;
-	json_t *o;
+	json_t *o, *rp;
 	int r, first;
 
 	if ((r = cli_common_only(
@@ -198,6 +329,10 @@ int cmd_show(int argc, char **argv)
 		     "A consultation (会商) shows its participants' attendance and signatures of\n"
 		     "the minutes, the follow-up tasks, and the experts and liaison persons it\n"
 		     "names (their contact details from the directory, never from the record).\n"
+		     "A case also lists, for each party with a credit code, the other cases this\n"
+		     "node holds naming it and in how many other regions (repeat offenders,\n"
+		     "重复违法): only cases this node may read, so a unit learns of no case it\n"
+		     "is not entitled to see (--json: repeat_parties).\n"
 		     "Exit 7: no case, action or consultation of that id is held here.\n",
 		     1, 1, &co, &first)))
 		return r == 1 ? 0 : r;
@@ -220,20 +355,26 @@ int cmd_show(int argc, char **argv)
 		ldc_destroy(&cl);
 		return r;
 	}
-	ldc_destroy(&cl);
 	if (!resp->ok || !resp->case_view) {
+		ldc_destroy(&cl);
 		r = cli_fail(EXIT_STORE, "show %s: %s", id,
 			     resp->message ? resp->message : _("failed"));
 		ld__api_response__free_unpacked(resp, NULL);
 		return r;
 	}
 	o = docs_case(resp->case_view, cli_time_flags);
+	rp = repeat_parties(cl, resp->case_view);
+	ldc_destroy(&cl);
+	if (o && rp)
+		json_object_set(o, "repeat_parties", rp);
 	if (co.json) {
 		r = cli_json_dump(o);
 	} else {
 		case_text(resp->case_view, o);
+		repeat_text(rp);
 		r = 0;
 	}
+	json_decref(rp);
 	json_decref(o);
 	ld__api_response__free_unpacked(resp, NULL);
 	return r;

@@ -226,10 +226,78 @@ static void test_search(void **state)
 	FIND(w, w->x, "", 0, "--text", "废水");
 }
 
+/* Repeat offenders (重复违法比对): one enterprise referred by county A and by
+ * county C, both to county B. B and the province hold both cases and `show`
+ * tells them of the other one, in another region; A holds only its own and
+ * learns of nothing. */
+static bool holds(void *ud)
+{
+	void **a = ud;
+	world_t *w = a[0];
+
+	return cli(w, (tn_t *)a[1], "show", (const char *)a[2], "--json", NULL) == 0;
+}
+
+static long long other_cases(world_t *w, tn_t *n, const char *id)
+{
+	json_t *j, *x;
+	long long c = -1;
+
+	assert_int_equal(cli(w, n, "show", id, "--json", NULL), 0);
+	j = cl_json(w->out);
+	x = json_array_get(json_object_get(j, "repeat_parties"), 0);
+	if (x) {
+		c = json_integer_value(json_object_get(x, "other_cases"));
+		if (c > 0)
+			assert_int_equal(json_integer_value(json_object_get(x, "other_regions")),
+					 1);
+	}
+	json_decref(j);
+	return c;
+}
+
+static void test_repeat_offender(void **state)
+{
+	world_t *w = *state;
+	const char *code = "91330400MA2B3C4D5E";
+
+	assert_int_equal(cli(w, w->a, "refer", "--to", "county-b", "--case", "county-a/R-1",
+			     "--title", "印染厂偷排", "--violation", "water", "--facts", "COD 412",
+			     "--region", "330402", "--party", "嘉兴某印染有限公司", "--credit-code",
+			     code, NULL),
+			 0);
+	assert_int_equal(cli(w, w->x, "refer", "--to", "county-b", "--case", "county-c/R-2",
+			     "--title", "同一企业夜间废气", "--violation", "air", "--facts", "VOCs",
+			     "--region", "330421", "--party", "嘉兴某印染有限公司", "--credit-code",
+			     code, NULL),
+			 0);
+	{
+		void *b1[] = {w, w->b, "county-a/R-1"}, *b2[] = {w, w->b, "county-c/R-2"};
+		void *p1[] = {w, w->p, "county-a/R-1"}, *p2[] = {w, w->p, "county-c/R-2"};
+
+		assert_true(cl_until(holds, b1, 20000) && cl_until(holds, b2, 20000));
+		assert_true(cl_until(holds, p1, 20000) && cl_until(holds, p2, 20000));
+	}
+	/* B and the province hold both: each case names the other. */
+	assert_int_equal(other_cases(w, w->b, "county-a/R-1"), 1);
+	assert_non_null(strstr(w->out, "county-c/R-2"));
+	assert_int_equal(other_cases(w, w->p, "county-a/R-1"), 1);
+	assert_int_equal(other_cases(w, w->p, "county-c/R-2"), 1);
+	assert_non_null(strstr(w->out, "county-a/R-1"));
+	/* A may not read county C's case: it learns of nothing, not even a count. */
+	assert_int_equal(other_cases(w, w->a, "county-a/R-1"), 0);
+	assert_null(strstr(w->out, "county-c/R-2"));
+	/* And the text for people says it (English here: LC_ALL=C). */
+	assert_int_equal(cli(w, w->b, "show", "county-a/R-1", NULL), 0);
+	assert_non_null(strstr(w->out, "repeat offender"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_search, cl_world_setup, cl_world_teardown),
+		cmocka_unit_test_setup_teardown(test_repeat_offender, cl_world_setup,
+						cl_world_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
