@@ -332,7 +332,7 @@ int cmd_show(int argc, char **argv)
 		     "A case also lists, for each party with a credit code, the other cases this\n"
 		     "node holds naming it and in how many other regions (repeat offenders,\n"
 		     "重复违法): only cases this node may read, so a unit learns of no case it\n"
-		     "is not entitled to see (--json: repeat_parties).\n"
+		     "is not entitled to see (--json: repeat_parties, when a party has a code).\n"
 		     "Exit 7: no case, action or consultation of that id is held here.\n",
 		     1, 1, &co, &first)))
 		return r == 1 ? 0 : r;
@@ -365,7 +365,10 @@ int cmd_show(int argc, char **argv)
 	o = docs_case(resp->case_view, cli_time_flags);
 	rp = repeat_parties(cl, resp->case_view);
 	ldc_destroy(&cl);
-	if (o && rp)
+	/* Only when a party has a credit code: otherwise the document is the
+	 * wall's /api/case one exactly (client/docs.c), which has no
+	 * repeat-offender comparison yet. */
+	if (o && json_array_size(rp))
 		json_object_set(o, "repeat_parties", rp);
 	if (co.json) {
 		r = cli_json_dump(o);

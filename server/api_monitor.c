@@ -99,7 +99,7 @@ static int param_one(void *ud, const char *param, const ld_mon_state_t *st)
 	x->has_t_ms = x->has_value = x->has_beyond = true;
 	x->t_ms = st->t_ms;
 	x->value = st->value;
-	x->beyond = st->ep[0].bad_ms > st->ep[0].ok_ms;
+	x->beyond = st->ep[0].in_run;
 	if (x->beyond) {
 		x->has_limit = x->has_beyond_since_ms = true;
 		x->limit = st->ep[0].first_limit;

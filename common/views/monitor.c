@@ -20,7 +20,7 @@
 #define BASE_MIN 10
 
 struct monitor {
-	MDB_dbi st, last, due, rd, warn;
+	MDB_dbi st, last, ep, due, rd, warn;
 };
 
 int ld_monitor_station_unit(const char *id, char *unit, size_t n)
@@ -51,13 +51,27 @@ static size_t sp_key(uint8_t *kb, const char *station, const char *param)
 	return a + 1 + b;
 }
 
-/* m_last holds one record per station: its parameters' states, so one
- * readings entry is one get and one put whatever its series. */
+/* m_last holds one record per station, rewritten with each readings entry,
+ * so it holds only what changes with every batch: per parameter the latest
+ * valid reading, the jump baseline and which rules are in a run of readings
+ * beyond them (64 bytes a parameter). An episode's times and values are in
+ * m_ep, written only when a run starts or ends or is warned about. */
 #define REC_MAX 16
 typedef struct mon_rec {
 	char param[LD_MON_PARAM_MAX];
-	ld_mon_state_t st;
+	int64_t t_ms;
+	uint64_t seq;
+	float value, base;
+	uint16_t n_base;
+	uint8_t run; /* bit r: rule r's latest judged reading breaks it */
+	char unit[13];
 } mon_rec_t;
+
+typedef struct mon_ep {
+	int64_t first_ms, warn_ms;
+	double first_value, first_limit;
+	uint64_t first_seq;
+} mon_ep_t;
 
 typedef struct recs {
 	size_t n;
@@ -100,35 +114,77 @@ static mon_rec_t *recs_find(recs_t *rs, const char *param, bool make)
 	return &rs->r[rs->n++];
 }
 
-static bool wants(const ld_mon_episode_t *ep)
+/* The key of (station, param, rule) in m_ep and m_due. */
+static size_t epr_key(uint8_t *kb, const char *station, const char *param, int rule)
 {
-	return ep->bad_ms > ep->ok_ms && ep->warn_ms <= ep->ok_ms;
+	size_t kl = sp_key(kb, station, param);
+
+	kb[kl] = '\0';
+	kb[kl + 1] = (uint8_t)rule;
+	return kl + 2;
 }
 
-/* Keep m_due true for (station, param) and each rule ('was': the state
- * before, NULL if unknown: m_due is touched only where wanting changed). */
-static int due_update(const struct monitor *x, MDB_txn *txn, const char *station, const char *param,
-		      const ld_mon_state_t *st, const ld_mon_state_t *was)
+static int ep_get(MDB_txn *txn, MDB_dbi db, const char *station, const char *param, int rule,
+		  mon_ep_t *ep)
 {
-	uint8_t db[KEY_MAX];
-	size_t kl = sp_key(db, station, param);
+	uint8_t kb[KEY_MAX];
+	MDB_val k = {epr_key(kb, station, param, rule), kb}, v;
+	int r = ld_store_mdb_err(mdb_get(txn, db, &k, &v));
+
+	memset(ep, 0, sizeof(*ep));
+	if (r == -ENOENT)
+		return 0;
+	if (r == 0 && v.mv_size == sizeof(*ep))
+		memcpy(ep, v.mv_data, sizeof(*ep));
+	return r < 0 ? r : v.mv_size == sizeof(*ep) ? 0 : -EIO;
+}
+
+/* An episode wants its warning while its run lasts and no warning came
+ * for it. */
+static bool wants(bool run, const mon_ep_t *ep)
+{
+	return run && ep->warn_ms < ep->first_ms;
+}
+
+/* Write episode 'ep' and keep m_due for it ('was': wanted before). */
+static int ep_put(const struct monitor *x, MDB_txn *txn, const char *station, const char *param,
+		  int rule, const mon_ep_t *ep, bool was, bool now)
+{
+	uint8_t kb[KEY_MAX];
+	MDB_val k = {epr_key(kb, station, param, rule), kb}, v = {sizeof(*ep), (void *)ep},
+		dv = {0, ""};
+	int r = ld_store_mdb_err(mdb_put(txn, x->ep, &k, &v, 0));
+
+	if (r < 0 || was == now)
+		return r;
+	if (now)
+		return ld_store_mdb_err(mdb_put(txn, x->due, &k, &dv, 0));
+	r = ld_store_mdb_err(mdb_del(txn, x->due, &k, NULL));
+	return r == -ENOENT ? 0 : r;
+}
+
+/* A state as readers see it: record 'rec' and its episodes. */
+static int state_of(const struct monitor *x, MDB_txn *txn, const char *station,
+		    const mon_rec_t *rec, ld_mon_state_t *st)
+{
 	int r = 0;
 
+	memset(st, 0, sizeof(*st));
+	st->t_ms = rec->t_ms;
+	st->value = rec->value;
+	st->seq = rec->seq;
+	memcpy(st->unit, rec->unit, sizeof(rec->unit));
 	for (int i = 0; r == 0 && i < LD_MON_RULES; i++) {
-		const ld_mon_episode_t *ep = &st->ep[i];
-		MDB_val dk = {kl + 2, db}, dv = {0, ""};
+		mon_ep_t ep;
 
-		if (was && wants(&was->ep[i]) == wants(ep))
-			continue;
-		db[kl] = '\0';
-		db[kl + 1] = (uint8_t)i;
-		if (wants(ep)) {
-			r = ld_store_mdb_err(mdb_put(txn, x->due, &dk, &dv, 0));
-		} else {
-			r = ld_store_mdb_err(mdb_del(txn, x->due, &dk, NULL));
-			if (r == -ENOENT)
-				r = 0;
-		}
+		if ((r = ep_get(txn, x->ep, station, rec->param, i, &ep)) < 0)
+			break;
+		st->ep[i] = (ld_mon_episode_t){.in_run = rec->run >> i & 1,
+					       .first_ms = ep.first_ms,
+					       .first_value = ep.first_value,
+					       .first_limit = ep.first_limit,
+					       .first_seq = ep.first_seq,
+					       .warn_ms = ep.warn_ms};
 	}
 	return r;
 }
@@ -155,21 +211,38 @@ static bool limits(const Ld__MonitorStation *sm, const char *param, double *min,
 				 has_min, max, has_max, NULL) == 0;
 }
 
-static void judge(ld_mon_episode_t *ep, bool bad, int64_t t, double v, double lim, uint64_t seq)
+/* Per rule of one series: the episode, loaded at its first transition. */
+struct judging {
+	mon_ep_t ep;
+	bool loaded, was, changed;
+};
+
+static int judge(const struct monitor *x, MDB_txn *txn, const char *station, mon_rec_t *rec,
+		 int rule, struct judging *j, bool bad, int64_t t, double v, double lim,
+		 uint64_t seq)
 {
-	if (!bad) {
-		if (t > ep->ok_ms)
-			ep->ok_ms = t;
-		return;
+	bool run = rec->run >> rule & 1;
+	int r;
+
+	if (bad == run)
+		return 0; /* no transition: nothing of the episode changes */
+	if (!j->loaded) {
+		if ((r = ep_get(txn, x->ep, station, rec->param, rule, &j->ep)) < 0)
+			return r;
+		j->loaded = true;
+		j->was = wants(run, &j->ep);
 	}
-	if (t > ep->bad_ms)
-		ep->bad_ms = t;
-	if (t > ep->ok_ms && (ep->first_ms <= ep->ok_ms || t < ep->first_ms)) {
-		ep->first_ms = t;
-		ep->first_value = v;
-		ep->first_limit = lim;
-		ep->first_seq = seq;
+	if (bad) { /* a run starts: its first reading */
+		j->ep.first_ms = t;
+		j->ep.first_value = v;
+		j->ep.first_limit = lim;
+		j->ep.first_seq = seq;
+		rec->run |= (uint8_t)(1u << rule);
+	} else {
+		rec->run &= (uint8_t) ~(1u << rule);
 	}
+	j->changed = true;
+	return 0;
 }
 
 static int apply_series(const struct monitor *x, MDB_txn *txn, const Ld__MonitorStation *sm,
@@ -179,8 +252,9 @@ static int apply_series(const struct monitor *x, MDB_txn *txn, const Ld__Monitor
 	const char *param = se->parameter;
 	double min = 0, max = 0, ratio;
 	bool has_min, has_max, has_lim, latest = false;
-	ld_mon_state_t *st, was;
+	struct judging j[LD_MON_RULES] = {0};
 	mon_rec_t *rec;
+	int r = 0;
 
 	if (!param || !param[0] || strlen(param) >= LD_MON_PARAM_MAX)
 		return 0;
@@ -188,11 +262,9 @@ static int apply_series(const struct monitor *x, MDB_txn *txn, const Ld__Monitor
 		param = ld_standard_param(sm->medium, param);
 	if (!(rec = recs_find(rs, param, true)))
 		return 0; /* more parameters than a station record holds */
-	st = &rec->st;
-	was = *st;
 	has_lim = limits(sm, param, &min, &has_min, &max, &has_max);
 	ratio = sm && sm->has_jump_ratio && sm->jump_ratio > 0 ? sm->jump_ratio : 1.0;
-	for (size_t i = 0; i < se->n_value; i++) {
+	for (size_t i = 0; r == 0 && i < se->n_value; i++) {
 		int64_t t = start + (i < se->n_offset_s ? (int64_t)se->offset_s[i] * 1000 : 0);
 		double v = se->value[i];
 
@@ -201,25 +273,31 @@ static int apply_series(const struct monitor *x, MDB_txn *txn, const Ld__Monitor
 		if (has_lim) {
 			bool hi = has_max && v > max, lo = has_min && v < min;
 
-			judge(&st->ep[0], hi || lo, t, v, hi ? max : min, seq);
+			r = judge(x, txn, station, rec, 0, &j[0], hi || lo, t, v, hi ? max : min,
+				  seq);
 		}
-		if (st->n_base >= BASE_MIN && st->base > 0) {
-			double thr = st->base * (1 + ratio);
+		if (r == 0 && rec->n_base >= BASE_MIN && rec->base > 0) {
+			double thr = rec->base * (1 + ratio);
 
-			judge(&st->ep[1], v > thr, t, v, thr, seq);
+			r = judge(x, txn, station, rec, 1, &j[1], v > thr, t, v, thr, seq);
 		}
-		st->base = st->n_base ? st->base + ALPHA * (v - st->base) : v;
-		st->n_base++;
-		if (t >= st->t_ms) {
-			st->t_ms = t;
-			st->value = v;
-			st->seq = seq;
+		rec->base = rec->n_base ? (float)(rec->base + ALPHA * (v - rec->base)) : (float)v;
+		if (rec->n_base < UINT16_MAX)
+			rec->n_base++;
+		if (t >= rec->t_ms) {
+			rec->t_ms = t;
+			rec->value = (float)v;
+			rec->seq = seq;
 			latest = true;
 		}
 	}
-	if (latest && se->unit && strlen(se->unit) < sizeof(st->unit))
-		strcpy(st->unit, se->unit);
-	return due_update(x, txn, station, param, st, &was);
+	if (latest && se->unit && strlen(se->unit) < sizeof(rec->unit))
+		strcpy(rec->unit, se->unit);
+	for (int i = 0; r == 0 && i < LD_MON_RULES; i++)
+		if (j[i].changed)
+			r = ep_put(x, txn, station, param, i, &j[i].ep, j[i].was,
+				   wants(rec->run >> i & 1, &j[i].ep));
+	return r;
 }
 
 static int apply_readings(const struct monitor *x, MDB_txn *txn, const ld_entry_t *e,
@@ -298,6 +376,8 @@ static int apply_warning(const struct monitor *x, MDB_txn *txn, const ld_entry_t
 	MDB_val k, v;
 	recs_t rs;
 	mon_rec_t *rec;
+	mon_ep_t ep;
+	bool run, was;
 	size_t kl, al;
 	int r;
 
@@ -307,13 +387,15 @@ static int apply_warning(const struct monitor *x, MDB_txn *txn, const ld_entry_t
 	kl = sp_key(kb, m->station_id, m->parameter);
 	if ((r = recs_get(txn, x->last, m->station_id, &rs)) < 0 && r != -ENOENT)
 		return r;
-	if ((rec = recs_find(&rs, m->parameter, true))) {
-		if (m->at_ms > rec->st.ep[rule].warn_ms)
-			rec->st.ep[rule].warn_ms = m->at_ms;
-		if ((r = due_update(x, txn, m->station_id, m->parameter, &rec->st, NULL)) < 0 ||
-		    (r = recs_put(txn, x->last, m->station_id, &rs)) < 0)
-			return r;
-	}
+	rec = recs_find(&rs, m->parameter, false);
+	run = rec && rec->run >> rule & 1;
+	if ((r = ep_get(txn, x->ep, m->station_id, m->parameter, rule, &ep)) < 0)
+		return r;
+	was = wants(run, &ep);
+	if (m->at_ms > ep.warn_ms)
+		ep.warn_ms = m->at_ms;
+	if ((r = ep_put(x, txn, m->station_id, m->parameter, rule, &ep, was, wants(run, &ep))) < 0)
+		return r;
 	al = strlen(e->hdr->author);
 	ld_be64_put(wk, (uint64_t)m->at_ms ^ (1ull << 63));
 	memcpy(wk + 8, e->hdr->author, al + 1);
@@ -351,6 +433,7 @@ static int mo_open(void *ud, ld_store_t *s, ld_txn_t *t)
 
 	ld_txn_dbi_open(t, "m_st", MDB_CREATE, &x->st);
 	ld_txn_dbi_open(t, "m_last", MDB_CREATE, &x->last);
+	ld_txn_dbi_open(t, "m_ep", MDB_CREATE, &x->ep);
 	ld_txn_dbi_open(t, "m_due", MDB_CREATE, &x->due);
 	ld_txn_dbi_open(t, "m_rd", MDB_CREATE, &x->rd);
 	return ld_txn_dbi_open(t, "m_warn", MDB_CREATE, &x->warn);
@@ -362,6 +445,7 @@ static int mo_drop(void *ud, ld_store_t *s, ld_txn_t *t)
 
 	ld_txn_drop(t, x->st);
 	ld_txn_drop(t, x->last);
+	ld_txn_drop(t, x->ep);
 	ld_txn_drop(t, x->due);
 	ld_txn_drop(t, x->rd);
 	return ld_txn_drop(t, x->warn);
@@ -370,7 +454,7 @@ static int mo_drop(void *ud, ld_store_t *s, ld_txn_t *t)
 static size_t mo_dbis(void *ud, MDB_dbi *out, size_t max)
 {
 	const struct monitor *x = ud;
-	MDB_dbi dbs[] = {x->st, x->last, x->due, x->rd, x->warn};
+	MDB_dbi dbs[] = {x->st, x->last, x->ep, x->due, x->rd, x->warn};
 	size_t n = 0;
 
 	for (; n < max && n < sizeof(dbs) / sizeof(dbs[0]); n++)
@@ -477,13 +561,11 @@ int ld_monitor_state(const ld_rd_t *rd, const char *station, const char *param, 
 	if ((r = ld_rd_txn(rd, &txn)) < 0)
 		return r;
 	r = recs_get(txn, x->last, station, &rs);
+	if (r == 0)
+		r = (rec = recs_find(&rs, param, false)) ? state_of(x, txn, station, rec, ret)
+							 : -ENOENT;
 	ld_rd_txn_end(rd, txn);
-	if (r < 0)
-		return r;
-	if (!(rec = recs_find(&rs, param, false)))
-		return -ENOENT;
-	*ret = rec->st;
-	return 0;
+	return r;
 }
 
 int ld_monitor_foreach_param(const ld_rd_t *rd, const char *station,
@@ -502,11 +584,15 @@ int ld_monitor_foreach_param(const ld_rd_t *rd, const char *station,
 	if ((r = ld_rd_txn(rd, &txn)) < 0)
 		return r;
 	r = recs_get(txn, x->last, station, &rs);
-	ld_rd_txn_end(rd, txn);
 	if (r == -ENOENT)
-		return 0;
-	for (size_t i = 0; r == 0 && i < rs.n; i++)
-		r = cb(ud, rs.r[i].param, &rs.r[i].st);
+		r = 0;
+	for (size_t i = 0; r == 0 && i < rs.n; i++) {
+		ld_mon_state_t st;
+
+		if ((r = state_of(x, txn, station, &rs.r[i], &st)) == 0)
+			r = cb(ud, rs.r[i].param, &st);
+	}
+	ld_rd_txn_end(rd, txn);
 	return r;
 }
 
@@ -526,6 +612,7 @@ static int due_one(void *ud, const MDB_val *k, const MDB_val *v)
 	const char *key = k->mv_data, *nul;
 	char param[LD_MON_PARAM_MAX];
 	mon_rec_t *rec;
+	ld_mon_state_t st;
 	size_t sl, pl;
 	int r;
 
@@ -543,7 +630,9 @@ static int due_one(void *ud, const MDB_val *k, const MDB_val *v)
 	}
 	if (!(rec = recs_find(&w->rs, param, false)))
 		return 0;
-	return w->cb(w->ud, w->station, param, key[k->mv_size - 1], &rec->st);
+	if ((r = state_of(w->x, w->txn, w->station, rec, &st)) < 0)
+		return r;
+	return w->cb(w->ud, w->station, param, key[k->mv_size - 1], &st);
 }
 
 int ld_monitor_foreach_due(const ld_rd_t *rd,

@@ -5,7 +5,10 @@
  * station, readings or warning entry and rebuilt by ld_store_reindex:
  *
  *   m_st    station_id -> be64 author time, packed MonitorStation (latest)
- *   m_last  station_id -> its parameters: name, ld_mon_state_t (one record)
+ *   m_last  station_id -> per parameter: the latest valid reading, the jump
+ *           baseline, which rules are in a run (64 bytes; one record)
+ *   m_ep    station_id \0 param \0 rule -> the episode: its first reading,
+ *           the latest warning (written when a run starts, ends, is warned)
  *   m_due   station_id \0 param \0 rule -> (empty): an episode without its
  *           warning yet; the station's unit signs one (server/monitor.c)
  *   m_rd    station_id \0 be64 start_ms be64 seq -> (empty): readings entries
@@ -16,14 +19,13 @@
  *
  * Episodes. For each station, parameter and rule (0: the limit — the
  * section's own, else the standard's of its class, standards.h —; 1: a jump
- * against the baseline) the index keeps the time of the latest reading
- * within the rule (ok_ms), of the latest reading breaking it (bad_ms), of
- * the first one of the current run (first_ms, with its value) and of the
- * latest warning (warn_ms, the time of the reading it was about). An episode wants a warning when
- * bad_ms > ok_ms and warn_ms <= ok_ms: once per run of bad readings, whatever order readings and
- * warnings of other feeds are applied in (maxima commute). The jump baseline is an exponential mean
- * (alpha 0.1) of the valid readings before, in the order of the station's own feed, judged after 10
- * readings. */
+ * against the baseline) a run of readings beyond the rule is an episode: it
+ * starts with its first bad reading and ends with a good one. An episode
+ * wants a warning while it lasts and no warning came for it (warn_ms before
+ * its first reading). Readings and warnings of a station come from one feed,
+ * so they are judged in that feed's order, at ingest and on reindex alike;
+ * the jump baseline is an exponential mean (alpha 0.1) of the valid readings
+ * before, judged after 10 readings. */
 #pragma once
 
 #include <stdbool.h>
@@ -35,13 +37,13 @@
 #define LD_MON_RULES 2 /* 0: limit (threshold / upstream), 1: jump */
 
 typedef struct ld_mon_episode {
-	int64_t ok_ms, bad_ms, warn_ms;
-	/* The first reading of the current run beyond the rule (first_ms >
-	 * ok_ms while the run lasts), the limit it broke, its readings entry
-	 * in the station unit's feed. */
+	bool in_run; /* the latest judged reading breaks the rule */
+	/* The first reading of the current (or last) run beyond the rule, the
+	 * limit it broke, its readings entry in the station unit's feed. */
 	int64_t first_ms;
 	double first_value, first_limit;
 	uint64_t first_seq;
+	int64_t warn_ms; /* the reading the latest warning was about */
 } ld_mon_episode_t;
 
 typedef struct ld_mon_state {
@@ -49,8 +51,6 @@ typedef struct ld_mon_state {
 	double value;
 	uint64_t seq; /* its readings entry */
 	char unit[16];
-	double base; /* jump baseline and the readings it has seen */
-	uint32_t n_base;
 	ld_mon_episode_t ep[LD_MON_RULES];
 } ld_mon_state_t;
 
