@@ -239,10 +239,11 @@ static json_t *repeat_parties(ldc_t *cl, const Ld__ApiCase *k)
 		Ld__ApiResponse *resp = NULL;
 		char regions[REPEAT_MAX][8];
 		size_t n_regions = 0, n_other = 0;
-		json_t *cases = json_array(), *o;
+		json_t *cases, *o;
 
 		if (!party->credit_code || !party->credit_code[0])
 			continue;
+		cases = json_array();
 		q.has_type = true;
 		q.type = LD__API_TYPE__API_SEARCH;
 		sq.credit_code = party->credit_code;
