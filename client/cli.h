@@ -67,7 +67,7 @@ int cmd_directory(int argc, char **argv);
  * nothing of it. */
 struct ldc;
 int cli_show_consult(struct ldc *cl, const char *id, bool json);
-/* The "timeline" array of a show document, for people (cmd_show.c). */
+/* The "timeline" array of a show document, for people (cli_out.c). */
 void cli_timeline_text(json_t *tl);
 int cmd_monitor(int argc, char **argv);
 int cmd_warnings(int argc, char **argv);

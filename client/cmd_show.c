@@ -21,38 +21,6 @@
 #include "common/feed/pbjson.h"
 #include "common/store/store.h"
 
-void cli_timeline_text(json_t *tl)
-{
-	size_t i, j;
-	json_t *x, *r;
-	char when[48];
-
-	printf("\n%s\n", _("timeline (every entry signed by its author and verified on arrival):"));
-	json_array_foreach(tl, i, x)
-	{
-		json_t *content = json_object_get(x, "content");
-		const ld_kind_info_t *k = ld_kind_by_name(cli_jstr(x, "kind"));
-
-		cli_fmt_time(cli_jint(x, "time_ms"), when, sizeof(when));
-		printf("\n  %s  %s #%lld  %s\n", when, cli_jstr(x, "feed"), cli_jint(x, "seq"),
-		       cli_term("entry kind", cli_jstr(x, "label")));
-		printf("    %s\n", cli_1l(cli_jstr(x, "summary")));
-		if (cli_jtrue(x, "refused"))
-			printf(_("    REFUSED: %s\n"), cli_1l(cli_jstr(x, "reason")));
-		if (json_is_object(content))
-			cli_render(stdout, content, 6, k ? k->desc : NULL);
-		else if (!cli_jtrue(x, "visible"))
-			printf("      %s\n",
-			       _("(content not visible here: this node holds the entry redacted)"));
-		json_array_foreach(json_object_get(x, "receipts"), j, r)
-		{
-			cli_fmt_time(cli_jint(r, "time_ms"), when, sizeof(when));
-			printf(_("    received by %s at %s (signed receipt)\n"),
-			       cli_jstr(r, "receiver"), when);
-		}
-	}
-}
-
 static void action_text(const Ld__ApiAction *a)
 {
 	char when[48];

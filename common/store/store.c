@@ -19,58 +19,6 @@
 #define MAP_DEFAULT (64ull << 20)
 #define MAP_MAX_DEFAULT (1ull << 40)
 
-int store_mdb_err(int rc)
-{
-	switch (rc) {
-	case MDB_SUCCESS:
-		return 0;
-	case MDB_NOTFOUND:
-		return -ENOENT;
-	case MDB_KEYEXIST:
-		return -EEXIST;
-	case MDB_MAP_FULL:
-		return STORE_EMAPFULL;
-	case MDB_TXN_FULL:
-		return -E2BIG;
-	case MDB_READERS_FULL:
-		return -EAGAIN;
-	case MDB_VERSION_MISMATCH:
-	case MDB_INVALID:
-		return LD_EVERSION;
-	case MDB_CORRUPTED:
-	case MDB_PAGE_NOTFOUND:
-	case MDB_PANIC:
-	case MDB_BAD_TXN:
-		return -EIO;
-	case MDB_MAP_RESIZED:
-		return -EAGAIN;
-	default:
-		return rc > 0 ? -rc : -EIO;
-	}
-}
-
-void store_be32(uint8_t *p, uint32_t v)
-{
-	for (int i = 3; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-void store_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-uint32_t store_get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-uint64_t store_get_be64(const uint8_t *p)
-{
-	return (uint64_t)store_get_be32(p) << 32 | store_get_be32(p + 4);
-}
-
 void store_entry_key(uint8_t k[ENTRY_KEY_LEN], uint32_t num, uint64_t seq)
 {
 	store_be32(k, num);
@@ -691,33 +639,13 @@ MDB_dbi ld_store_meta_dbi(const ld_store_t *s)
 
 int ld_store_mdb_err(int rc)
 {
-	return store_mdb_err(rc);
+	return ld_txn_mdb_err(rc);
 }
 
 int ld_store_walk(MDB_txn *txn, MDB_dbi dbi, const MDB_val *from,
 		  int (*cb)(void *ud, const MDB_val *k, const MDB_val *v), void *ud)
 {
 	return store_walk_db(txn, dbi, from, cb, ud);
-}
-
-void ld_be32_put(uint8_t *p, uint32_t v)
-{
-	store_be32(p, v);
-}
-
-void ld_be64_put(uint8_t *p, uint64_t v)
-{
-	store_be64(p, v);
-}
-
-uint32_t ld_be32_get(const uint8_t *p)
-{
-	return store_get_be32(p);
-}
-
-uint64_t ld_be64_get(const uint8_t *p)
-{
-	return store_get_be64(p);
 }
 
 int ld_store_entry_key(ld_store_t *s, MDB_txn *txn, const char *feed, uint64_t seq,

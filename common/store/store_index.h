@@ -94,8 +94,4 @@ int ld_store_mdb_err(int rc);
 int ld_store_walk(MDB_txn *txn, MDB_dbi dbi, const MDB_val *from,
 		  int (*cb)(void *ud, const MDB_val *k, const MDB_val *v), void *ud);
 
-/* Big-endian integers in keys (byte order is numeric order). */
-void ld_be32_put(uint8_t *p, uint32_t v);
-void ld_be64_put(uint8_t *p, uint64_t v);
-uint32_t ld_be32_get(const uint8_t *p);
-uint64_t ld_be64_get(const uint8_t *p);
+/* Big-endian integers in keys: ld_be32_put etc. (txn.h). */

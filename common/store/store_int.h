@@ -75,16 +75,16 @@ typedef struct lookup_ctx {
 	Ld__RosterNode *cached;
 } lookup_ctx_t;
 
-/* Translate an LMDB or errno code into 0 / -errno (MDB_MAP_FULL becomes
- * STORE_EMAPFULL). The one place LMDB codes are interpreted. */
-int store_mdb_err(int rc);
+/* LMDB codes as 0 / -errno: ld_txn_mdb_err (txn.h), the one place LMDB
+ * codes are interpreted; byte order in keys: ld_be* (txn.h). */
+#define store_mdb_err(rc) ld_txn_mdb_err(rc)
+#define store_be32(p, v) ld_be32_put(p, v)
+#define store_be64(p, v) ld_be64_put(p, v)
+#define store_get_be32(p) ld_be32_get(p)
+#define store_get_be64(p) ld_be64_get(p)
 
 /* A NUL-terminated string as an LMDB key or value (without the NUL). */
 MDB_val store_str_val(const char *s);
-void store_be32(uint8_t *p, uint32_t v);
-void store_be64(uint8_t *p, uint64_t v);
-uint32_t store_get_be32(const uint8_t *p);
-uint64_t store_get_be64(const uint8_t *p);
 void store_entry_key(uint8_t k[ENTRY_KEY_LEN], uint32_t num, uint64_t seq);
 
 /* Feed state of 'feed' in 'txn': 0 or -ENOENT. */

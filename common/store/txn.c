@@ -1,8 +1,60 @@
 /* common/store/txn.c: see txn.h. */
 #include <string.h>
 
-#include "common/store/store_int.h"
+#include "common/base/errors.h"
 #include "common/store/txn.h"
+
+int ld_txn_mdb_err(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS:
+		return 0;
+	case MDB_NOTFOUND:
+		return -ENOENT;
+	case MDB_KEYEXIST:
+		return -EEXIST;
+	case MDB_MAP_FULL:
+		return LD_TXN_EMAPFULL;
+	case MDB_TXN_FULL:
+		return -E2BIG;
+	case MDB_READERS_FULL:
+		return -EAGAIN;
+	case MDB_VERSION_MISMATCH:
+	case MDB_INVALID:
+		return LD_EVERSION;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_PANIC:
+	case MDB_BAD_TXN:
+		return -EIO;
+	case MDB_MAP_RESIZED:
+		return -EAGAIN;
+	default:
+		return rc > 0 ? -rc : -EIO;
+	}
+}
+
+void ld_be32_put(uint8_t *p, uint32_t v)
+{
+	for (int i = 3; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+void ld_be64_put(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+uint32_t ld_be32_get(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+uint64_t ld_be64_get(const uint8_t *p)
+{
+	return (uint64_t)ld_be32_get(p) << 32 | ld_be32_get(p + 4);
+}
 
 int ld_txn_fail(ld_txn_t *t, int err)
 {
@@ -17,7 +69,7 @@ int ld_txn_check(ld_txn_t *t, int rc)
 		return t->err;
 	if (rc == MDB_NOTFOUND)
 		return -ENOENT;
-	return ld_txn_fail(t, store_mdb_err(rc));
+	return ld_txn_fail(t, ld_txn_mdb_err(rc));
 }
 
 static void cur_close(ld_txn_t *t)
@@ -35,7 +87,7 @@ int ld_txn_begin(ld_txn_t *t, MDB_env *env, ld_txn_t *parent, unsigned flags)
 	if (parent && parent->err)
 		return t->err = parent->err;
 	return ld_txn_fail(
-		t, store_mdb_err(mdb_txn_begin(env, parent ? parent->txn : NULL, flags, &t->txn)));
+		t, ld_txn_mdb_err(mdb_txn_begin(env, parent ? parent->txn : NULL, flags, &t->txn)));
 }
 
 void ld_txn_abort(ld_txn_t *t)
@@ -56,7 +108,7 @@ int ld_txn_commit(ld_txn_t *t)
 	}
 	cur_close(t);
 	/* mdb_txn_commit() frees the transaction, even when it fails. */
-	ld_txn_fail(t, store_mdb_err(mdb_txn_commit(t->txn)));
+	ld_txn_fail(t, ld_txn_mdb_err(mdb_txn_commit(t->txn)));
 	t->txn = NULL;
 	if (t->err && t->parent)
 		ld_txn_fail(t->parent, t->err);
@@ -76,7 +128,7 @@ int ld_txn_put(ld_txn_t *t, MDB_dbi dbi, const MDB_val *k, MDB_val *v, unsigned 
 	rc = mdb_put(t->txn, dbi, &key, v, flags);
 	if (rc == MDB_KEYEXIST && (flags & MDB_NOOVERWRITE))
 		return -EEXIST;
-	return ld_txn_fail(t, store_mdb_err(rc));
+	return ld_txn_fail(t, ld_txn_mdb_err(rc));
 }
 
 int ld_txn_get(ld_txn_t *t, MDB_dbi dbi, const MDB_val *k, MDB_val *v)
@@ -113,14 +165,14 @@ int ld_txn_drop(ld_txn_t *t, MDB_dbi dbi)
 		return t->err;
 	if (t->cur && t->cur_dbi == dbi)
 		cur_close(t);
-	return ld_txn_fail(t, store_mdb_err(mdb_drop(t->txn, dbi, 0)));
+	return ld_txn_fail(t, ld_txn_mdb_err(mdb_drop(t->txn, dbi, 0)));
 }
 
 int ld_txn_dbi_open(ld_txn_t *t, const char *name, unsigned flags, MDB_dbi *ret_dbi)
 {
 	if (t->err)
 		return t->err;
-	return ld_txn_fail(t, store_mdb_err(mdb_dbi_open(t->txn, name, flags, ret_dbi)));
+	return ld_txn_fail(t, ld_txn_mdb_err(mdb_dbi_open(t->txn, name, flags, ret_dbi)));
 }
 
 bool ld_txn_has_prefix(const MDB_val *from, size_t plen, const MDB_val *key)
@@ -220,7 +272,7 @@ void ld_kbuf_be32(ld_kbuf_t *k, uint32_t v)
 {
 	uint8_t b[4];
 
-	store_be32(b, v);
+	ld_be32_put(b, v);
 	ld_kbuf_bytes(k, b, sizeof(b));
 }
 
@@ -228,7 +280,7 @@ void ld_kbuf_be64(ld_kbuf_t *k, uint64_t v)
 {
 	uint8_t b[8];
 
-	store_be64(b, v);
+	ld_be64_put(b, v);
 	ld_kbuf_bytes(k, b, sizeof(b));
 }
 

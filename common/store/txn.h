@@ -31,6 +31,16 @@
 /* MDB_MAP_FULL as an error code: the map must grow (store_write_txn()). */
 #define LD_TXN_EMAPFULL (-ENOBUFS)
 
+/* An LMDB or errno code as 0 / -errno (MDB_MAP_FULL as LD_TXN_EMAPFULL,
+ * a version mismatch as LD_EVERSION): the one place LMDB codes are read. */
+int ld_txn_mdb_err(int rc);
+
+/* Big-endian integers in keys (byte order is numeric order). */
+void ld_be32_put(uint8_t *p, uint32_t v);
+void ld_be64_put(uint8_t *p, uint64_t v);
+uint32_t ld_be32_get(const uint8_t *p);
+uint64_t ld_be64_get(const uint8_t *p);
+
 typedef struct ld_txn {
 	MDB_txn *txn;	       /* NULL once committed or aborted */
 	MDB_env *env;	       /* borrowed */
