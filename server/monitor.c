@@ -82,10 +82,9 @@ static int down_one(void *ud, const void *p)
 	return 0;
 }
 
-static bool within(const Ld__MonitorStation *sm, double v, double lim, double bad)
+/* Is 'v' within limit 'lim' on the side reading 'bad' broke it? */
+static bool within(double v, double lim, double bad)
 {
-	/* The same side of the limit the breaking reading broke. */
-	(void)sm;
 	return bad > lim ? v <= lim : v >= lim;
 }
 
@@ -133,7 +132,7 @@ static int due_cb(void *ud, const char *station, const char *param, int rule,
 			continue;
 		/* The nearest upstream reading in time; a within-limit one wins. */
 		if (!w->m.upstream_station ||
-		    (within(sm, us.value, ep->first_limit, ep->first_value) &&
+		    (within(us.value, ep->first_limit, ep->first_value) &&
 		     w->m.rule != LD__WARNING_RULE__WARNING_RULE_UPSTREAM)) {
 			snprintf(w->up_station, sizeof(w->up_station), "%s", sm->upstream[i]);
 			ld_monitor_station_unit(sm->upstream[i], w->up_feed, sizeof(w->up_feed));
@@ -146,7 +145,7 @@ static int due_cb(void *ud, const char *station, const char *param, int rule,
 			w->m.has_upstream_value = w->m.has_upstream_at_ms = true;
 			w->m.upstream_value = us.value;
 			w->m.upstream_at_ms = us.t_ms;
-			if (within(sm, us.value, ep->first_limit, ep->first_value))
+			if (within(us.value, ep->first_limit, ep->first_value))
 				w->m.rule = LD__WARNING_RULE__WARNING_RULE_UPSTREAM;
 		}
 	}

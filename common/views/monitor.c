@@ -309,7 +309,11 @@ static int apply_readings(const struct monitor *x, MDB_txn *txn, const ld_entry_
 	size_t l;
 	int r = 0;
 
-	if (!m->station_id || !owned(m->station_id, e->hdr->author) || !m->has_start_ms)
+	/* A batch start beyond ±2^53 ms (285,000 years) is no reading's: it is
+	 * left out, so that start + offset and the differences of times
+	 * judged later cannot overflow, whatever a peer signed. */
+	if (!m->station_id || !owned(m->station_id, e->hdr->author) || !m->has_start_ms ||
+	    m->start_ms > (1ll << 53) || m->start_ms < -(1ll << 53))
 		return 0;
 	l = strlen(m->station_id);
 	k.mv_data = m->station_id;
