@@ -495,6 +495,33 @@ static int add_reading(push_t *p, int64_t t, const char *param, const char *unit
 	return 0;
 }
 
+/* Pack series 's' into 'se': readings at a regular interval as that interval
+ * (and the first offset, if not 0), flags only if one is not valid — the
+ * form minute data takes, a third of the bytes to decode. */
+static void series_pack(series_t *s, Ld__MonitorReadings__Series *se)
+{
+	uint32_t d = s->n > 1 && s->off[1] > s->off[0] ? s->off[1] - s->off[0] : 0;
+	bool regular = d > 0, valid = true;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (regular && (uint64_t)s->off[i] != (uint64_t)s->off[0] + (uint64_t)d * i)
+			regular = false;
+		if (s->flag[i])
+			valid = false;
+	}
+	ld__monitor_readings__series__init(se);
+	se->parameter = s->param;
+	se->unit = s->unit;
+	se->n_value = s->n;
+	se->value = s->val;
+	se->n_offset_s = regular ? (s->off[0] ? 1 : 0) : s->n;
+	se->offset_s = s->off;
+	se->has_interval_s = regular;
+	se->interval_s = regular ? d : 0;
+	se->n_flag = valid ? 0 : s->n;
+	se->flag = s->flag;
+}
+
 static void push_free(push_t *p)
 {
 	for (size_t i = 0; i < p->n_b; i++)
@@ -772,14 +799,7 @@ static int push(int argc, char **argv)
 			m[k].has_start_ms = true;
 			m[k].start_ms = b->start;
 			for (size_t j = 0; j < b->n_s; j++) {
-				ld__monitor_readings__series__init(&se[k][j]);
-				se[k][j].parameter = b->s[j].param;
-				se[k][j].unit = b->s[j].unit;
-				se[k][j].n_offset_s = se[k][j].n_value = se[k][j].n_flag =
-					b->s[j].n;
-				se[k][j].offset_s = b->s[j].off;
-				se[k][j].value = b->s[j].val;
-				se[k][j].flag = b->s[j].flag;
+				series_pack(&b->s[j], &se[k][j]);
 				sp[k][j] = &se[k][j];
 			}
 			m[k].n_series = b->n_s;

@@ -1,5 +1,6 @@
 /* common/views/monitor.c: see monitor.h. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,7 @@
 #define BASE_MIN 10
 
 struct monitor {
-	MDB_dbi st, last, ep, due, rd, warn;
+	MDB_dbi st, conf, last, ep, due, rd, warn;
 };
 
 int ld_monitor_station_unit(const char *id, char *unit, size_t n)
@@ -51,21 +52,53 @@ static size_t sp_key(uint8_t *kb, const char *station, const char *param)
 	return a + 1 + b;
 }
 
-/* m_last holds one record per station, rewritten with each readings entry,
- * so it holds only what changes with every batch: per parameter the latest
- * valid reading, the jump baseline and which rules are in a run of readings
- * beyond them (64 bytes a parameter). An episode's times and values are in
- * m_ep, written only when a run starts or ends or is warned about. */
+/* Two records per station describe its series. m_conf says what they are
+ * and is written only when a series first appears, its unit changes or the
+ * station is published again: per parameter its name, unit and limits
+ * (resolved once from the station and the standards, so that a readings
+ * entry decodes no station). m_last holds what changes with every batch and
+ * is rewritten with each readings entry, so it is small: per parameter the
+ * latest valid reading, the jump baseline and which rules are in a run of
+ * readings beyond them (32 bytes). Slot i of both is the same parameter. An
+ * episode's times and values are in m_ep, written only when a run starts or
+ * ends or is warned about. */
 #define REC_MAX 16
-typedef struct mon_rec {
+#define REC_VER 2
+
+typedef struct conf_slot {
 	char param[LD_MON_PARAM_MAX];
+	char unit[16];
+	uint8_t has; /* bit 0: min, bit 1: max */
+	uint8_t pad[7];
+	double min, max;
+} conf_slot_t;
+
+typedef struct conf {
+	uint8_t ver, n, known; /* known: the station was published */
+	uint8_t pad;
+	uint32_t medium, water_class;
+	uint32_t pad2;
+	double ratio; /* the jump rule's */
+	conf_slot_t s[REC_MAX];
+} conf_t;
+
+typedef struct mon_rec {
 	int64_t t_ms;
 	uint64_t seq;
 	float value, base;
 	uint16_t n_base;
 	uint8_t run; /* bit r: rule r's latest judged reading breaks it */
-	char unit[13];
+	uint8_t pad[5];
 } mon_rec_t;
+
+typedef struct recs {
+	uint8_t ver, n;
+	uint8_t pad[6];
+	mon_rec_t r[REC_MAX];
+} recs_t;
+
+#define CONF_HDR offsetof(conf_t, s)
+#define RECS_HDR offsetof(recs_t, r)
 
 typedef struct mon_ep {
 	int64_t first_ms, warn_ms;
@@ -73,45 +106,128 @@ typedef struct mon_ep {
 	uint64_t first_seq;
 } mon_ep_t;
 
-typedef struct recs {
-	size_t n;
-	mon_rec_t r[REC_MAX];
-} recs_t;
-
-static int recs_get(MDB_txn *txn, MDB_dbi db, const char *station, recs_t *rs)
+/* Read record 'station' of db into buf (size hdr + REC_MAX slots of
+ * 'slot' bytes). A record of another layout (written by an older version,
+ * before a reindex) reads as absent. 0 (absent: n = 0) or -errno. */
+static int rec_get(MDB_txn *txn, MDB_dbi db, const char *station, void *buf, size_t hdr,
+		   size_t slot)
 {
 	MDB_val k = {strlen(station), (void *)station}, v;
 	int r = ld_store_mdb_err(mdb_get(txn, db, &k, &v));
+	uint8_t *b = buf;
 
-	rs->n = 0;
+	memset(b, 0, hdr);
+	b[0] = REC_VER;
+	if (r == -ENOENT)
+		return 0;
 	if (r < 0)
 		return r;
-	if (v.mv_size % sizeof(mon_rec_t) || v.mv_size > sizeof(rs->r))
-		return -EIO;
-	rs->n = v.mv_size / sizeof(mon_rec_t);
-	memcpy(rs->r, v.mv_data, v.mv_size);
+	if (v.mv_size < hdr || ((const uint8_t *)v.mv_data)[0] != REC_VER ||
+	    ((const uint8_t *)v.mv_data)[1] > REC_MAX ||
+	    v.mv_size != hdr + ((const uint8_t *)v.mv_data)[1] * slot)
+		return 0;
+	memcpy(b, v.mv_data, v.mv_size);
 	return 0;
 }
 
-static int recs_put(MDB_txn *txn, MDB_dbi db, const char *station, const recs_t *rs)
+static int rec_put(MDB_txn *txn, MDB_dbi db, const char *station, const void *buf, size_t hdr,
+		   size_t slot)
 {
 	MDB_val k = {strlen(station), (void *)station},
-		v = {rs->n * sizeof(mon_rec_t), (void *)rs->r};
+		v = {hdr + ((const uint8_t *)buf)[1] * slot, (void *)buf};
 
 	return ld_store_mdb_err(mdb_put(txn, db, &k, &v, 0));
 }
 
-/* The record of 'param', made if 'make' (NULL when full or absent). */
-static mon_rec_t *recs_find(recs_t *rs, const char *param, bool make)
+static int conf_get(MDB_txn *txn, const struct monitor *x, const char *station, conf_t *c)
 {
-	for (size_t i = 0; i < rs->n; i++)
-		if (!strcmp(rs->r[i].param, param))
-			return &rs->r[i];
-	if (!make || rs->n >= REC_MAX || strlen(param) >= LD_MON_PARAM_MAX)
+	int r = rec_get(txn, x->conf, station, c, CONF_HDR, sizeof(conf_slot_t));
+
+	if (r == 0 && !c->n && !c->known)
+		c->ratio = 1.0;
+	return r;
+}
+
+static int recs_get(MDB_txn *txn, const struct monitor *x, const char *station, recs_t *rs)
+{
+	return rec_get(txn, x->last, station, rs, RECS_HDR, sizeof(mon_rec_t));
+}
+
+/* The slot of 'param' in c, or -1. */
+static int conf_find(const conf_t *c, const char *param)
+{
+	for (int i = 0; i < c->n; i++)
+		if (!strcmp(c->s[i].param, param))
+			return i;
+	return -1;
+}
+
+/* Both records of 'station'; slot i of each is the same parameter. */
+static int station_recs(MDB_txn *txn, const struct monitor *x, const char *station, conf_t *c,
+			recs_t *rs)
+{
+	int r = conf_get(txn, x, station, c);
+
+	if (r == 0)
+		r = recs_get(txn, x, station, rs);
+	if (r == 0 && rs->n > c->n)
+		rs->n = c->n;
+	while (r == 0 && rs->n < c->n)
+		memset(&rs->r[rs->n++], 0, sizeof(rs->r[0]));
+	return r;
+}
+
+/* Resolve the limits of slot 'cs' from station 'sm' (NULL: unknown): the
+ * section's own for its parameter, else its class's in the standard. */
+static void conf_limits(conf_slot_t *cs, const Ld__MonitorStation *sm)
+{
+	double min = 0, max = 0;
+	bool has_min = false, has_max = false;
+
+	cs->has = 0;
+	cs->min = cs->max = 0;
+	if (!sm)
+		return;
+	for (size_t i = 0; i < sm->n_limits; i++) {
+		const Ld__MonitorLimit *l = sm->limits[i];
+
+		if (l->parameter && !strcasecmp(l->parameter, cs->param)) {
+			cs->has = (uint8_t)((l->has_min ? 1 : 0) | (l->has_max ? 2 : 0));
+			cs->min = l->min;
+			cs->max = l->max;
+			return;
+		}
+	}
+	if (ld_standard_limit(sm->medium, sm->has_water_class ? sm->water_class : 3, cs->param,
+			      &min, &has_min, &max, &has_max, NULL) == 0) {
+		cs->has = (uint8_t)((has_min ? 1 : 0) | (has_max ? 2 : 0));
+		cs->min = min;
+		cs->max = max;
+	}
+}
+
+/* Station 'sm' into the conf: its medium, class, jump ratio, and the limits
+ * of every series already seen. */
+static void conf_station(conf_t *c, const Ld__MonitorStation *sm)
+{
+	c->known = 1;
+	c->medium = sm->medium;
+	c->water_class = sm->has_water_class ? sm->water_class : 3;
+	c->ratio = sm->has_jump_ratio && sm->jump_ratio > 0 ? sm->jump_ratio : 1.0;
+	for (int i = 0; i < c->n; i++)
+		conf_limits(&c->s[i], sm);
+}
+
+/* The station as last published (NULL: none, or it does not decode). The
+ * caller frees it with ld_payload_free(). */
+static Ld__MonitorStation *station_get(MDB_txn *txn, const struct monitor *x, const char *id)
+{
+	MDB_val k = {strlen(id), (void *)id}, v;
+
+	if (mdb_get(txn, x->st, &k, &v) != 0 || v.mv_size <= 8)
 		return NULL;
-	memset(&rs->r[rs->n], 0, sizeof(rs->r[0]));
-	strcpy(rs->r[rs->n].param, param);
-	return &rs->r[rs->n++];
+	return ld_payload_unpack(LD__KIND__KIND_MONITOR_STATION, (uint8_t *)v.mv_data + 8,
+				 v.mv_size - 8);
 }
 
 /* The key of (station, param, rule) in m_ep and m_due. */
@@ -163,9 +279,9 @@ static int ep_put(const struct monitor *x, MDB_txn *txn, const char *station, co
 	return r == -ENOENT ? 0 : r;
 }
 
-/* A state as readers see it: record 'rec' and its episodes. */
+/* A state as readers see it: slot 'cs'/'rec' and its episodes. */
 static int state_of(const struct monitor *x, MDB_txn *txn, const char *station,
-		    const mon_rec_t *rec, ld_mon_state_t *st)
+		    const conf_slot_t *cs, const mon_rec_t *rec, ld_mon_state_t *st)
 {
 	int r = 0;
 
@@ -173,11 +289,12 @@ static int state_of(const struct monitor *x, MDB_txn *txn, const char *station,
 	st->t_ms = rec->t_ms;
 	st->value = rec->value;
 	st->seq = rec->seq;
-	memcpy(st->unit, rec->unit, sizeof(rec->unit));
+	memcpy(st->unit, cs->unit, sizeof(st->unit));
+	st->unit[sizeof(st->unit) - 1] = '\0';
 	for (int i = 0; r == 0 && i < LD_MON_RULES; i++) {
 		mon_ep_t ep;
 
-		if ((r = ep_get(txn, x->ep, station, rec->param, i, &ep)) < 0)
+		if ((r = ep_get(txn, x->ep, station, cs->param, i, &ep)) < 0)
 			break;
 		st->ep[i] = (ld_mon_episode_t){.in_run = rec->run >> i & 1,
 					       .first_ms = ep.first_ms,
@@ -189,37 +306,15 @@ static int state_of(const struct monitor *x, MDB_txn *txn, const char *station,
 	return r;
 }
 
-/* The limit of 'param' at station 'sm' (NULL: unknown station). */
-static bool limits(const Ld__MonitorStation *sm, const char *param, double *min, bool *has_min,
-		   double *max, bool *has_max)
-{
-	*has_min = *has_max = false;
-	if (!sm)
-		return false;
-	for (size_t i = 0; i < sm->n_limits; i++) {
-		const Ld__MonitorLimit *l = sm->limits[i];
-
-		if (l->parameter && !strcasecmp(l->parameter, param)) {
-			*has_min = l->has_min;
-			*min = l->min;
-			*has_max = l->has_max;
-			*max = l->max;
-			return *has_min || *has_max;
-		}
-	}
-	return ld_standard_limit(sm->medium, sm->has_water_class ? sm->water_class : 3, param, min,
-				 has_min, max, has_max, NULL) == 0;
-}
-
 /* Per rule of one series: the episode, loaded at its first transition. */
 struct judging {
 	mon_ep_t ep;
 	bool loaded, was, changed;
 };
 
-static int judge(const struct monitor *x, MDB_txn *txn, const char *station, mon_rec_t *rec,
-		 int rule, struct judging *j, bool bad, int64_t t, double v, double lim,
-		 uint64_t seq)
+static int judge(const struct monitor *x, MDB_txn *txn, const char *station, const char *param,
+		 mon_rec_t *rec, int rule, struct judging *j, bool bad, int64_t t, double v,
+		 double lim, uint64_t seq)
 {
 	bool run = rec->run >> rule & 1;
 	int r;
@@ -227,7 +322,7 @@ static int judge(const struct monitor *x, MDB_txn *txn, const char *station, mon
 	if (bad == run)
 		return 0; /* no transition: nothing of the episode changes */
 	if (!j->loaded) {
-		if ((r = ep_get(txn, x->ep, station, rec->param, rule, &j->ep)) < 0)
+		if ((r = ep_get(txn, x->ep, station, param, rule, &j->ep)) < 0)
 			return r;
 		j->loaded = true;
 		j->was = wants(run, &j->ep);
@@ -245,67 +340,110 @@ static int judge(const struct monitor *x, MDB_txn *txn, const char *station, mon
 	return 0;
 }
 
-static int apply_series(const struct monitor *x, MDB_txn *txn, const Ld__MonitorStation *sm,
-			const char *station, int64_t start, const Ld__MonitorReadings__Series *se,
-			uint64_t seq, recs_t *rs)
+/* The slot of series 'name' at the station, made if new (its limits
+ * resolved from the station, decoded here once for all the series new in
+ * this batch); -1 if the station has as many series as a record holds. */
+static int series_slot(const struct monitor *x, MDB_txn *txn, const char *station, const char *name,
+		       conf_t *c, recs_t *rs, Ld__MonitorStation **sm, bool *decoded, bool *dirty)
 {
-	const char *param = se->parameter;
-	double min = 0, max = 0, ratio;
-	bool has_min, has_max, has_lim, latest = false;
+	const char *param = c->known ? ld_standard_param(c->medium, name) : NULL;
+	int i;
+
+	if (!param)
+		param = name;
+	if ((i = conf_find(c, param)) >= 0)
+		return i;
+	if (c->n >= REC_MAX)
+		return -1;
+	if (!*decoded) {
+		*sm = station_get(txn, x, station);
+		*decoded = true;
+	}
+	i = c->n++;
+	memset(&c->s[i], 0, sizeof(c->s[i]));
+	strcpy(c->s[i].param, param);
+	conf_limits(&c->s[i], *sm);
+	while (rs->n < c->n)
+		memset(&rs->r[rs->n++], 0, sizeof(rs->r[0]));
+	*dirty = true;
+	return i;
+}
+
+static int apply_series(const struct monitor *x, MDB_txn *txn, const char *station, int64_t start,
+			const Ld__MonitorReadings__Series *se, uint64_t seq, const conf_t *c,
+			int slot, mon_rec_t *rec)
+{
+	const conf_slot_t *cs = &c->s[slot];
+	bool has_min = cs->has & 1, has_max = cs->has & 2, has_lim = cs->has != 0, latest = false;
+	double min = cs->min, max = cs->max, ratio = c->ratio > 0 ? c->ratio : 1.0;
 	struct judging j[LD_MON_RULES] = {0};
-	mon_rec_t *rec;
 	int r = 0;
 
-	if (!param || !param[0] || strlen(param) >= LD_MON_PARAM_MAX)
-		return 0;
-	if (sm && ld_standard_param(sm->medium, param))
-		param = ld_standard_param(sm->medium, param);
-	if (!(rec = recs_find(rs, param, true)))
-		return 0; /* more parameters than a station record holds */
-	has_lim = limits(sm, param, &min, &has_min, &max, &has_max);
-	ratio = sm && sm->has_jump_ratio && sm->jump_ratio > 0 ? sm->jump_ratio : 1.0;
-	for (size_t i = 0; r == 0 && i < se->n_value; i++) {
-		int64_t t = start + (i < se->n_offset_s ? (int64_t)se->offset_s[i] * 1000 : 0);
-		double v = se->value[i];
+	/* The batch's state in locals (the baseline in double precision,
+	 * stored as float once per batch); a rule is judged by judge() only
+	 * when a reading changes its run. */
+	double base = rec->base, thr_k = 1 + ratio, best_v = 0;
+	unsigned n_base = rec->n_base;
+	int64_t best_t = rec->t_ms;
+	size_t n_flag = se->n_flag < se->n_value ? se->n_flag : se->n_value, n_off = se->n_offset_s;
+	/* Past the offsets given, readings follow every interval_s seconds. */
+	int64_t last_off = n_off ? (int64_t)se->offset_s[n_off - 1] * 1000 : 0,
+		step = se->has_interval_s ? (int64_t)se->interval_s * 1000 : 0;
 
-		if ((i < se->n_flag && se->flag[i] != 0) || v != v)
+	for (size_t i = 0; r == 0 && i < se->n_value; i++) {
+		double v = se->value[i];
+		int64_t t;
+
+		if ((i < n_flag && se->flag[i] != 0) || v != v)
 			continue; /* not a valid reading (HJ 212 flag), or NaN */
+		t = start + (i < n_off ? (int64_t)se->offset_s[i] * 1000
+				       : last_off + step * (int64_t)(i - n_off + (n_off ? 1 : 0)));
 		if (has_lim) {
 			bool hi = has_max && v > max, lo = has_min && v < min;
 
-			r = judge(x, txn, station, rec, 0, &j[0], hi || lo, t, v, hi ? max : min,
-				  seq);
+			if ((hi || lo) != (bool)(rec->run & 1))
+				r = judge(x, txn, station, cs->param, rec, 0, &j[0], hi || lo, t, v,
+					  hi ? max : min, seq);
 		}
-		if (r == 0 && rec->n_base >= BASE_MIN && rec->base > 0) {
-			double thr = rec->base * (1 + ratio);
+		if (n_base >= BASE_MIN && base > 0) {
+			double thr = base * thr_k;
 
-			r = judge(x, txn, station, rec, 1, &j[1], v > thr, t, v, thr, seq);
+			if ((v > thr) != (bool)(rec->run >> 1 & 1) && r == 0)
+				r = judge(x, txn, station, cs->param, rec, 1, &j[1], v > thr, t, v,
+					  thr, seq);
 		}
-		rec->base = rec->n_base ? (float)(rec->base + ALPHA * (v - rec->base)) : (float)v;
-		if (rec->n_base < UINT16_MAX)
-			rec->n_base++;
-		if (t >= rec->t_ms) {
-			rec->t_ms = t;
-			rec->value = (float)v;
-			rec->seq = seq;
+		base = n_base ? base + ALPHA * (v - base) : v;
+		if (n_base < UINT16_MAX)
+			n_base++;
+		if (t >= best_t) {
+			best_t = t;
+			best_v = v;
 			latest = true;
 		}
 	}
-	if (latest && se->unit && strlen(se->unit) < sizeof(rec->unit))
-		strcpy(rec->unit, se->unit);
+	rec->base = (float)base;
+	rec->n_base = (uint16_t)n_base;
+	if (latest) {
+		rec->t_ms = best_t;
+		rec->value = (float)best_v;
+		rec->seq = seq;
+	}
 	for (int i = 0; r == 0 && i < LD_MON_RULES; i++)
 		if (j[i].changed)
-			r = ep_put(x, txn, station, param, i, &j[i].ep, j[i].was,
+			r = ep_put(x, txn, station, cs->param, i, &j[i].ep, j[i].was,
 				   wants(rec->run >> i & 1, &j[i].ep));
-	return r;
+	return r < 0 ? r : latest;
 }
 
 static int apply_readings(const struct monitor *x, MDB_txn *txn, const ld_entry_t *e,
 			  const Ld__MonitorReadings *m)
 {
 	uint8_t kb[ST_MAX + 17];
-	MDB_val k, v = {0, ""}, sv;
+	MDB_val k, v = {0, ""};
 	Ld__MonitorStation *sm = NULL;
+	bool decoded = false, dirty = false;
+	conf_t c;
+	recs_t rs;
 	size_t l;
 	int r = 0;
 
@@ -315,33 +453,43 @@ static int apply_readings(const struct monitor *x, MDB_txn *txn, const ld_entry_
 	if (!m->station_id || !owned(m->station_id, e->hdr->author) || !m->has_start_ms ||
 	    m->start_ms > (1ll << 53) || m->start_ms < -(1ll << 53))
 		return 0;
-	l = strlen(m->station_id);
-	k.mv_data = m->station_id;
-	k.mv_size = l;
-	if (mdb_get(txn, x->st, &k, &sv) == 0 && sv.mv_size > 8)
-		sm = ld_payload_unpack(LD__KIND__KIND_MONITOR_STATION, (uint8_t *)sv.mv_data + 8,
-				       sv.mv_size - 8);
-	{
-		recs_t rs;
+	if ((r = station_recs(txn, x, m->station_id, &c, &rs)) < 0)
+		return r;
+	for (size_t i = 0; r == 0 && i < m->n_series; i++) {
+		const Ld__MonitorReadings__Series *se = m->series[i];
+		int slot;
 
-		if ((r = recs_get(txn, x->last, m->station_id, &rs)) < 0 && r != -ENOENT)
-			goto out;
-		for (size_t i = 0; i < m->n_series; i++)
-			if ((r = apply_series(x, txn, sm, m->station_id, m->start_ms, m->series[i],
-					      e->hdr->seq, &rs)) < 0)
-				goto out;
-		if ((r = recs_put(txn, x->last, m->station_id, &rs)) < 0)
-			goto out;
+		if (!se->parameter || !se->parameter[0] ||
+		    strlen(se->parameter) >= LD_MON_PARAM_MAX)
+			continue;
+		slot = series_slot(x, txn, m->station_id, se->parameter, &c, &rs, &sm, &decoded,
+				   &dirty);
+		if (slot < 0)
+			continue; /* more parameters than a station record holds */
+		r = apply_series(x, txn, m->station_id, m->start_ms, se, e->hdr->seq, &c, slot,
+				 &rs.r[slot]);
+		if (r > 0 && se->unit && strlen(se->unit) < sizeof(c.s[slot].unit) &&
+		    strcmp(c.s[slot].unit, se->unit)) {
+			strcpy(c.s[slot].unit, se->unit);
+			dirty = true;
+		}
+		r = r > 0 ? 0 : r;
 	}
+	ld_payload_free(sm);
+	if (r < 0)
+		return r;
+	if (dirty &&
+	    (r = rec_put(txn, x->conf, m->station_id, &c, CONF_HDR, sizeof(conf_slot_t))) < 0)
+		return r;
+	if ((r = rec_put(txn, x->last, m->station_id, &rs, RECS_HDR, sizeof(mon_rec_t))) < 0)
+		return r;
+	l = strlen(m->station_id);
 	memcpy(kb, m->station_id, l + 1);
 	ld_be64_put(kb + l + 1, (uint64_t)m->start_ms ^ (1ull << 63));
 	ld_be64_put(kb + l + 9, e->hdr->seq);
 	k.mv_data = kb;
 	k.mv_size = l + 17;
-	r = ld_store_mdb_err(mdb_put(txn, x->rd, &k, &v, 0));
-out:
-	ld_payload_free(sm);
-	return r;
+	return ld_store_mdb_err(mdb_put(txn, x->rd, &k, &v, 0));
 }
 
 static int apply_station(const struct monitor *x, MDB_txn *txn, const ld_entry_t *e,
@@ -369,7 +517,17 @@ static int apply_station(const struct monitor *x, MDB_txn *txn, const ld_entry_t
 	v.mv_size = 8 + len;
 	r = ld_store_mdb_err(mdb_put(txn, x->st, &k, &v, 0));
 	free(buf);
-	return r;
+	if (r < 0)
+		return r;
+	/* The limits of the series seen so far follow the new publication. */
+	{
+		conf_t c;
+
+		if ((r = conf_get(txn, x, m->station_id, &c)) < 0)
+			return r;
+		conf_station(&c, m);
+		return rec_put(txn, x->conf, m->station_id, &c, CONF_HDR, sizeof(conf_slot_t));
+	}
 }
 
 static int apply_warning(const struct monitor *x, MDB_txn *txn, const ld_entry_t *e,
@@ -378,21 +536,21 @@ static int apply_warning(const struct monitor *x, MDB_txn *txn, const ld_entry_t
 	uint8_t kb[KEY_MAX], wk[8 + LD_NODE_ID_MAX + 1 + 8];
 	int rule = m->rule == LD__WARNING_RULE__WARNING_RULE_JUMP ? 1 : 0;
 	MDB_val k, v;
+	conf_t c;
 	recs_t rs;
-	mon_rec_t *rec;
 	mon_ep_t ep;
 	bool run, was;
 	size_t kl, al;
-	int r;
+	int r, i;
 
 	if (!m->station_id || !owned(m->station_id, e->hdr->author) || !m->parameter ||
 	    !m->parameter[0] || strlen(m->parameter) >= LD_MON_PARAM_MAX || !m->has_at_ms)
 		return 0;
 	kl = sp_key(kb, m->station_id, m->parameter);
-	if ((r = recs_get(txn, x->last, m->station_id, &rs)) < 0 && r != -ENOENT)
+	if ((r = station_recs(txn, x, m->station_id, &c, &rs)) < 0)
 		return r;
-	rec = recs_find(&rs, m->parameter, false);
-	run = rec && rec->run >> rule & 1;
+	i = conf_find(&c, m->parameter);
+	run = i >= 0 && rs.r[i].run >> rule & 1;
 	if ((r = ep_get(txn, x->ep, m->station_id, m->parameter, rule, &ep)) < 0)
 		return r;
 	was = wants(run, &ep);
@@ -436,6 +594,7 @@ static int mo_open(void *ud, ld_store_t *s, ld_txn_t *t)
 	struct monitor *x = ud;
 
 	ld_txn_dbi_open(t, "m_st", MDB_CREATE, &x->st);
+	ld_txn_dbi_open(t, "m_conf", MDB_CREATE, &x->conf);
 	ld_txn_dbi_open(t, "m_last", MDB_CREATE, &x->last);
 	ld_txn_dbi_open(t, "m_ep", MDB_CREATE, &x->ep);
 	ld_txn_dbi_open(t, "m_due", MDB_CREATE, &x->due);
@@ -448,6 +607,7 @@ static int mo_drop(void *ud, ld_store_t *s, ld_txn_t *t)
 	const struct monitor *x = ud;
 
 	ld_txn_drop(t, x->st);
+	ld_txn_drop(t, x->conf);
 	ld_txn_drop(t, x->last);
 	ld_txn_drop(t, x->ep);
 	ld_txn_drop(t, x->due);
@@ -458,7 +618,7 @@ static int mo_drop(void *ud, ld_store_t *s, ld_txn_t *t)
 static size_t mo_dbis(void *ud, MDB_dbi *out, size_t max)
 {
 	const struct monitor *x = ud;
-	MDB_dbi dbs[] = {x->st, x->last, x->ep, x->due, x->rd, x->warn};
+	MDB_dbi dbs[] = {x->st, x->conf, x->last, x->ep, x->due, x->rd, x->warn};
 	size_t n = 0;
 
 	for (; n < max && n < sizeof(dbs) / sizeof(dbs[0]); n++)
@@ -553,10 +713,10 @@ int ld_monitor_foreach_station(const ld_rd_t *rd, int (*cb)(void *ud, const void
 int ld_monitor_state(const ld_rd_t *rd, const char *station, const char *param, ld_mon_state_t *ret)
 {
 	const struct monitor *x = mon(rd);
-	mon_rec_t *rec;
 	MDB_txn *txn;
+	conf_t c;
 	recs_t rs;
-	int r;
+	int r, i;
 
 	if (!x)
 		return -ENOTSUP;
@@ -564,10 +724,11 @@ int ld_monitor_state(const ld_rd_t *rd, const char *station, const char *param, 
 		return -ENOENT;
 	if ((r = ld_rd_txn(rd, &txn)) < 0)
 		return r;
-	r = recs_get(txn, x->last, station, &rs);
+	r = station_recs(txn, x, station, &c, &rs);
 	if (r == 0)
-		r = (rec = recs_find(&rs, param, false)) ? state_of(x, txn, station, rec, ret)
-							 : -ENOENT;
+		r = (i = conf_find(&c, param)) >= 0
+			    ? state_of(x, txn, station, &c.s[i], &rs.r[i], ret)
+			    : -ENOENT;
 	ld_rd_txn_end(rd, txn);
 	return r;
 }
@@ -578,6 +739,7 @@ int ld_monitor_foreach_param(const ld_rd_t *rd, const char *station,
 {
 	const struct monitor *x = mon(rd);
 	MDB_txn *txn;
+	conf_t c;
 	recs_t rs;
 	int r;
 
@@ -587,14 +749,12 @@ int ld_monitor_foreach_param(const ld_rd_t *rd, const char *station,
 		return -ENOENT;
 	if ((r = ld_rd_txn(rd, &txn)) < 0)
 		return r;
-	r = recs_get(txn, x->last, station, &rs);
-	if (r == -ENOENT)
-		r = 0;
-	for (size_t i = 0; r == 0 && i < rs.n; i++) {
+	r = station_recs(txn, x, station, &c, &rs);
+	for (size_t i = 0; r == 0 && i < c.n; i++) {
 		ld_mon_state_t st;
 
-		if ((r = state_of(x, txn, station, &rs.r[i], &st)) == 0)
-			r = cb(ud, rs.r[i].param, &st);
+		if ((r = state_of(x, txn, station, &c.s[i], &rs.r[i], &st)) == 0)
+			r = cb(ud, c.s[i].param, &st);
 	}
 	ld_rd_txn_end(rd, txn);
 	return r;
@@ -606,7 +766,8 @@ struct due_walk {
 	int (*cb)(void *ud, const char *station, const char *param, int rule,
 		  const ld_mon_state_t *st);
 	void *ud;
-	char station[ST_MAX]; /* the record read last */
+	char station[ST_MAX]; /* the records read last */
+	conf_t c;
 	recs_t rs;
 };
 
@@ -615,10 +776,9 @@ static int due_one(void *ud, const MDB_val *k, const MDB_val *v)
 	struct due_walk *w = ud;
 	const char *key = k->mv_data, *nul;
 	char param[LD_MON_PARAM_MAX];
-	mon_rec_t *rec;
 	ld_mon_state_t st;
 	size_t sl, pl;
-	int r;
+	int r, i;
 
 	(void)v;
 	if (k->mv_size < 4 || !(nul = memchr(key, '\0', k->mv_size)) ||
@@ -629,12 +789,12 @@ static int due_one(void *ud, const MDB_val *k, const MDB_val *v)
 	if (strncmp(w->station, key, sl) || w->station[sl]) {
 		memcpy(w->station, key, sl);
 		w->station[sl] = '\0';
-		if ((r = recs_get(w->txn, w->x->last, w->station, &w->rs)) < 0 && r != -ENOENT)
+		if ((r = station_recs(w->txn, w->x, w->station, &w->c, &w->rs)) < 0)
 			return r;
 	}
-	if (!(rec = recs_find(&w->rs, param, false)))
+	if ((i = conf_find(&w->c, param)) < 0)
 		return 0;
-	if ((r = state_of(w->x, w->txn, w->station, rec, &st)) < 0)
+	if ((r = state_of(w->x, w->txn, w->station, &w->c.s[i], &w->rs.r[i], &st)) < 0)
 		return r;
 	return w->cb(w->ud, w->station, param, key[k->mv_size - 1], &st);
 }

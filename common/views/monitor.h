@@ -5,8 +5,13 @@
  * station, readings or warning entry and rebuilt by ld_store_reindex:
  *
  *   m_st    station_id -> be64 author time, packed MonitorStation (latest)
- *   m_last  station_id -> per parameter: the latest valid reading, the jump
- *           baseline, which rules are in a run (64 bytes; one record)
+ *   m_conf  station_id -> per parameter: its name, unit and limits, resolved
+ *           once from the station and the standards (rewritten only when a
+ *           series first appears, its unit changes or the station is
+ *           published again)
+ *   m_last  station_id -> per parameter (same slots as m_conf): the latest
+ *           valid reading, the jump baseline, which rules are in a run
+ *           (32 bytes; rewritten by every readings entry)
  *   m_ep    station_id \0 param \0 rule -> the episode: its first reading,
  *           the latest warning (written when a run starts, ends, is warned)
  *   m_due   station_id \0 param \0 rule -> (empty): an episode without its

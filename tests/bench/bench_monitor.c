@@ -60,7 +60,6 @@ static uint8_t *readings(const char *unit, size_t s, int h, int64_t t0, size_t *
 {
 	Ld__MonitorReadings m = LD__MONITOR_READINGS__INIT;
 	Ld__MonitorReadings__Series se[PARAMS], *sp[PARAMS];
-	uint32_t off[PER_HOUR], flag[PER_HOUR] = {0};
 	double val[PARAMS][PER_HOUR];
 	char id[80];
 	uint8_t *buf;
@@ -69,8 +68,6 @@ static uint8_t *readings(const char *unit, size_t s, int h, int64_t t0, size_t *
 	m.station_id = id;
 	m.has_start_ms = true;
 	m.start_ms = t0 + (int64_t)h * 3600000;
-	for (int i = 0; i < PER_HOUR; i++)
-		off[i] = (uint32_t)i * 60;
 	for (int p = 0; p < PARAMS; p++) {
 		ld__monitor_readings__series__init(&se[p]);
 		se[p].parameter = (char *)params[p];
@@ -81,10 +78,12 @@ static uint8_t *readings(const char *unit, size_t s, int h, int64_t t0, size_t *
 			if (p == 3 && s % 50 == 7 && h % 4 == 1)
 				val[p][i] = 32 + jitter();
 		}
-		se[p].n_offset_s = se[p].n_value = se[p].n_flag = PER_HOUR;
-		se[p].offset_s = off;
+		/* As `liandong monitor push` sends minute data: an interval, no
+		 * offsets, no flags when every reading is valid. */
+		se[p].n_value = PER_HOUR;
 		se[p].value = val[p];
-		se[p].flag = flag;
+		se[p].has_interval_s = true;
+		se[p].interval_s = 60;
 		sp[p] = &se[p];
 	}
 	m.n_series = PARAMS;
