@@ -52,6 +52,31 @@ static size_t sp_key(uint8_t *kb, const char *station, const char *param)
 	return a + 1 + b;
 }
 
+/* m_rdt, the readings entries: be64 hour, station_id \0, be64 start_ms,
+ * be64 seq (times with the sign bit flipped, so that they sort as signed).
+ * Hour first: the batches that arrive are the latest, so new keys go to the
+ * end of the index, a few pages per transaction whatever the number of
+ * stations and however long the history; a station's batches in a period
+ * are found with one seek per hour that holds any. */
+#define HOUR_MS 3600000
+#define RD_KEY_MAX (8 + ST_MAX + 1 + 16)
+
+static int64_t hour_of(int64_t t)
+{
+	return t >= 0 ? t / HOUR_MS : -((-(t + 1)) / HOUR_MS) - 1;
+}
+
+static size_t rd_key(uint8_t *kb, const char *station, int64_t start_ms, uint64_t seq)
+{
+	size_t l = strlen(station);
+
+	ld_be64_put(kb, (uint64_t)hour_of(start_ms) ^ (1ull << 63));
+	memcpy(kb + 8, station, l + 1);
+	ld_be64_put(kb + 9 + l, (uint64_t)start_ms ^ (1ull << 63));
+	ld_be64_put(kb + 17 + l, seq);
+	return l + 25;
+}
+
 /* Two records per station describe its series. m_conf says what they are
  * and is written only when a series first appears, its unit changes or the
  * station is published again: per parameter its name, unit and limits
@@ -438,13 +463,12 @@ static int apply_series(const struct monitor *x, MDB_txn *txn, const char *stati
 static int apply_readings(const struct monitor *x, MDB_txn *txn, const ld_entry_t *e,
 			  const Ld__MonitorReadings *m)
 {
-	uint8_t kb[ST_MAX + 17];
+	uint8_t kb[RD_KEY_MAX];
 	MDB_val k, v = {0, ""};
 	Ld__MonitorStation *sm = NULL;
 	bool decoded = false, dirty = false;
 	conf_t c;
 	recs_t rs;
-	size_t l;
 	int r = 0;
 
 	/* A batch start beyond ±2^53 ms (285,000 years) is no reading's: it is
@@ -483,12 +507,8 @@ static int apply_readings(const struct monitor *x, MDB_txn *txn, const ld_entry_
 		return r;
 	if ((r = rec_put(txn, x->last, m->station_id, &rs, RECS_HDR, sizeof(mon_rec_t))) < 0)
 		return r;
-	l = strlen(m->station_id);
-	memcpy(kb, m->station_id, l + 1);
-	ld_be64_put(kb + l + 1, (uint64_t)m->start_ms ^ (1ull << 63));
-	ld_be64_put(kb + l + 9, e->hdr->seq);
 	k.mv_data = kb;
-	k.mv_size = l + 17;
+	k.mv_size = rd_key(kb, m->station_id, m->start_ms, e->hdr->seq);
 	return ld_store_mdb_err(mdb_put(txn, x->rd, &k, &v, 0));
 }
 
@@ -598,7 +618,7 @@ static int mo_open(void *ud, ld_store_t *s, ld_txn_t *t)
 	ld_txn_dbi_open(t, "m_last", MDB_CREATE, &x->last);
 	ld_txn_dbi_open(t, "m_ep", MDB_CREATE, &x->ep);
 	ld_txn_dbi_open(t, "m_due", MDB_CREATE, &x->due);
-	ld_txn_dbi_open(t, "m_rd", MDB_CREATE, &x->rd);
+	ld_txn_dbi_open(t, "m_rdt", MDB_CREATE, &x->rd);
 	return ld_txn_dbi_open(t, "m_warn", MDB_CREATE, &x->warn);
 }
 
@@ -822,58 +842,74 @@ int ld_monitor_foreach_due(const ld_rd_t *rd,
 	return r;
 }
 
-struct rd_walk {
-	size_t sl;
-	const char *station;
-	int64_t to;
-	int (*cb)(void *ud, uint64_t seq, int64_t start_ms);
-	void *ud;
-	bool ended;
-};
-
-static int rd_one(void *ud, const MDB_val *k, const MDB_val *v)
-{
-	struct rd_walk *w = ud;
-	const uint8_t *p = k->mv_data;
-	int64_t t;
-
-	(void)v;
-	if (k->mv_size != w->sl + 17 || memcmp(p, w->station, w->sl + 1)) {
-		w->ended = true;
-		return 1;
-	}
-	t = (int64_t)(ld_be64_get(p + w->sl + 1) ^ (1ull << 63));
-	if (t > w->to) {
-		w->ended = true;
-		return 1;
-	}
-	return w->cb(w->ud, ld_be64_get(p + w->sl + 9), t);
-}
-
 int ld_monitor_foreach_readings(const ld_rd_t *rd, const char *station, int64_t from_ms,
 				int64_t to_ms, int (*cb)(void *ud, uint64_t seq, int64_t start_ms),
 				void *ud)
 {
 	const struct monitor *x = mon(rd);
-	struct rd_walk w = {station ? strlen(station) : 0, station, to_ms, cb, ud, false};
-	uint8_t kb[ST_MAX + 17];
-	MDB_val from = {0, kb};
+	size_t sl = station ? strlen(station) : 0;
+	uint8_t kb[RD_KEY_MAX];
+	MDB_val k, v;
+	MDB_cursor *cur = NULL;
 	MDB_txn *txn;
-	int r;
+	int64_t hour, last;
+	int r, op = MDB_SET_RANGE;
 
 	if (!x)
 		return -ENOTSUP;
-	if (!station || w.sl >= ST_MAX)
+	if (!station || sl >= ST_MAX)
 		return -ENOENT;
-	memcpy(kb, station, w.sl + 1);
-	ld_be64_put(kb + w.sl + 1, (uint64_t)from_ms ^ (1ull << 63));
-	ld_be64_put(kb + w.sl + 9, 0);
-	from.mv_size = w.sl + 17;
+	/* Batch starts beyond ±2^53 ms are not indexed (apply_readings). */
+	from_ms = from_ms < -(1ll << 53) ? -(1ll << 53) : from_ms;
+	to_ms = to_ms > (1ll << 53) ? (1ll << 53) : to_ms;
+	if (from_ms > to_ms)
+		return 0;
+	hour = hour_of(from_ms);
+	last = hour_of(to_ms);
 	if ((r = ld_rd_txn(rd, &txn)) < 0)
 		return r;
-	r = ld_store_walk(txn, x->rd, &from, rd_one, &w);
+	if ((r = ld_store_mdb_err(mdb_cursor_open(txn, x->rd, &cur))) < 0)
+		goto out;
+	k.mv_data = kb;
+	k.mv_size = rd_key(kb, station, from_ms, 0);
+	/* One seek per hour that holds a batch, then the station's batches of
+	 * that hour in order. */
+	while (r == 0) {
+		const uint8_t *p;
+		int64_t h, t;
+
+		if ((r = ld_store_mdb_err(mdb_cursor_get(cur, &k, &v, op))) < 0)
+			break;
+		p = k.mv_data;
+		if (k.mv_size < 25)
+			break; /* not a key of this layout: the index is rebuilt by reindex */
+		h = (int64_t)(ld_be64_get(p) ^ (1ull << 63));
+		if (h > last)
+			break;
+		if (h == hour && k.mv_size == sl + 25 && !memcmp(p + 8, station, sl + 1)) {
+			t = (int64_t)(ld_be64_get(p + 9 + sl) ^ (1ull << 63));
+			if (t > to_ms)
+				break;
+			if (t >= from_ms && (r = cb(ud, ld_be64_get(p + 17 + sl), t)) != 0)
+				break;
+			op = MDB_NEXT;
+			continue;
+		}
+		/* Past the station in this hour: seek it in the next hour held. */
+		hour = h > hour ? h : hour + 1;
+		if (hour > last)
+			break;
+		k.mv_data = kb;
+		k.mv_size = rd_key(kb, station, INT64_MIN, 0);
+		ld_be64_put(kb, (uint64_t)hour ^ (1ull << 63));
+		op = MDB_SET_RANGE;
+	}
+	if (r == -ENOENT || r > 0)
+		r = 0;
+	mdb_cursor_close(cur);
+out:
 	ld_rd_txn_end(rd, txn);
-	return w.ended ? 0 : r;
+	return r;
 }
 
 int ld_monitor_foreach_warning(const ld_rd_t *rd, int64_t from_ms,

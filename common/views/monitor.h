@@ -16,7 +16,8 @@
  *           the latest warning (written when a run starts, ends, is warned)
  *   m_due   station_id \0 param \0 rule -> (empty): an episode without its
  *           warning yet; the station's unit signs one (server/monitor.c)
- *   m_rd    station_id \0 be64 start_ms be64 seq -> (empty): readings entries
+ *   m_rdt   be64 hour, station_id \0 be64 start_ms be64 seq -> (empty):
+ *           readings entries, hour first so that new ones are appended
  *   m_warn  be64 at_ms author \0 be64 seq -> station_id \0 param
  *
  * Only a station's own unit (the id's prefix, "UNIT/LOCAL") publishes the
