@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/base/timeutil.h"
 #include "common/feed/entry.h"
@@ -187,8 +188,19 @@ static double ingest(ld_store_t *s, ld_entry_t ***feeds, size_t per, bool walk, 
 	return tu_now() - t0;
 }
 
+/* The size of the store's data file in 'dir', MB. */
+static double file_mb(const char *dir)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	return stat(path, &st) == 0 ? (double)st.st_size / 1e6 : 0;
+}
+
 int main(int argc, char **argv)
 {
+	double mb_plain = 0, mb_mon = 0;
 	size_t n_stations = 3000, hours = 4, per_unit, per, due = 0;
 	int runs = 3;
 	tu_node_t root, *c = calloc(UNITS, sizeof(*c));
@@ -262,6 +274,8 @@ int main(int argc, char **argv)
 			else
 				tp[run] = t;
 			ld_store_destroy(&s);
+			if (run == 0)
+				(is_mon ? &mb_mon : &mb_plain)[0] = file_mb(dir);
 			tu_rmrf(dir);
 			free(dir);
 			root.seq = 0; /* the same roster for the next store */
@@ -290,6 +304,8 @@ int main(int argc, char **argv)
 		printf("ratio monitor / plain: %.3f (target >= 0.80: evaluating warnings costs "
 		       "at most 20 %%) %s\n",
 		       rm / rp, rm / rp >= 0.80 ? "PASS" : "FAIL");
+		printf("store file after one run: plain %.1f MB, monitor %.1f MB (%.2f x)\n",
+		       mb_plain, mb_mon, mb_plain > 0 ? mb_mon / mb_plain : 0);
 		printf("real time: %zu stations x %d parameters a minute need %.0f readings/s; "
 		       "ingest keeps %.0f x ahead\n",
 		       per_unit * UNITS, PARAMS, per_unit * UNITS * PARAMS / 60.0,
