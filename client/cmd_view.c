@@ -27,7 +27,8 @@ static void view_usage(FILE *f)
 		   "                     [--status STATUS] [--kind cases|actions] [--since DATE]\n"
 		   "                     [--limit N] [-c CONFIG | --api EP]\n"
 		   "The command view: emergency actions and who has not acknowledged, overdue\n"
-		   "items, referrals awaiting an answer by age, active joint actions with each\n"
+		   "items, early warnings of the last 7 days (ONGOING: still beyond the\n"
+		   "limit), referrals awaiting an answer by age, active joint actions with each\n"
 		   "participant's state, counts per region, and node health. A province sees\n"
 		   "its whole subtree; a county what it is party to.\n"
 		   "--watch refreshes in place (default every 5 s) until Ctrl-C.\n"
@@ -226,6 +227,33 @@ static void regions_health_text(json_t *o)
 		printf("  %s\n", _("alerts: none"));
 }
 
+static void warnings_text(json_t *o)
+{
+	json_t *w;
+	size_t i;
+	char t[48];
+
+	printf("\n== ");
+	printf(_("EARLY WARNINGS (last 7 days: %zu, %lld still beyond the limit)"),
+	       json_array_size(json_object_get(o, "warnings")), cli_jint(o, "warnings_open"));
+	printf("\n");
+	json_array_foreach(json_object_get(o, "warnings"), i, w)
+	{
+		when(cli_jint(w, "at_ms"), t, sizeof(t));
+		printf("  %s %s %s %s %g %s (%s %g)", t, cli_pad(cli_jstr(w, "station_id"), 20),
+		       cli_col(cli_term("ld.WarningRule", cli_jstr(w, "rule")), 10),
+		       cli_jstr(w, "parameter"), json_real_value(json_object_get(w, "value")),
+		       cli_jstr(w, "unit"), _("limit"),
+		       json_real_value(json_object_get(w, "limit")));
+		if (json_object_get(w, "upstream_station"))
+			printf(_("  upstream %s: %g"), cli_jstr(w, "upstream_station"),
+			       json_real_value(json_object_get(w, "upstream_value")));
+		printf("%s  [%s:%lld]\n", cli_jtrue(w, "open") ? _("  ONGOING") : "",
+		       cli_jstr(w, "feed"), cli_jint(w, "seq"));
+	}
+	none_if(json_array_size(json_object_get(o, "warnings")));
+}
+
 static void view_text(json_t *o)
 {
 	json_t *a;
@@ -244,6 +272,7 @@ static void view_text(json_t *o)
 	}
 	none_if(any);
 	overdue_text(o);
+	warnings_text(o);
 	cases_text(o);
 	regions_health_text(o);
 }

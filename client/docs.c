@@ -14,6 +14,7 @@
 #include "common/feed/entry.h"
 #include "common/feed/kinds.h"
 #include "common/feed/pbjson.h"
+#include "monitor.pb-c.h"
 
 /* Per thread: the web server builds documents on several at once. */
 static _Thread_local bool invalid;
@@ -133,10 +134,33 @@ static json_t *view_region(const Ld__ApiViewRegion *r, const Ld__ApiView *v)
 	return o;
 }
 
+static const char *warning_rule(uint32_t rule)
+{
+	return rule == LD__WARNING_RULE__WARNING_RULE_UPSTREAM ? "upstream"
+	       : rule == LD__WARNING_RULE__WARNING_RULE_JUMP   ? "jump"
+							       : "threshold";
+}
+
+static json_t *view_warning(const Ld__ApiViewWarning *w)
+{
+	json_t *o = json_pack("{s:o, s:I, s:o, s:o, s:o, s:s, s:f, s:f, s:o, s:I, s:b}", "feed",
+			      docs_text(w->feed), "seq", (json_int_t)w->seq, "station_id",
+			      docs_text(w->station_id), "station_name", docs_opt(w->station_name),
+			      "parameter", docs_text(w->parameter), "rule", warning_rule(w->rule),
+			      "value", w->value, "limit", w->limit, "unit", docs_opt(w->unit),
+			      "at_ms", (json_int_t)w->at_ms, "open", w->open);
+
+	if (o && w->upstream_station) {
+		json_object_set_new(o, "upstream_station", docs_text(w->upstream_station));
+		json_object_set_new(o, "upstream_value", json_real(w->upstream_value));
+	}
+	return o;
+}
+
 json_t *docs_view(const Ld__ApiView *v)
 {
 	json_t *o = json_object(), *actions = json_array(), *cases = json_array(),
-	       *regions = json_array();
+	       *regions = json_array(), *warnings;
 
 	for (size_t i = 0; i < v->n_actions; i++)
 		json_array_append_new(actions, view_action(v->actions[i]));
@@ -156,6 +180,11 @@ json_t *docs_view(const Ld__ApiView *v)
 	json_object_set_new(o, "answer_buckets_ms",
 			    int_array(v->answer_buckets_ms, v->n_answer_buckets_ms));
 	json_object_set_new(o, "health", view_health(v->health));
+	warnings = json_array();
+	for (size_t i = 0; warnings && i < v->n_warnings; i++)
+		json_array_append_new(warnings, view_warning(v->warnings[i]));
+	json_object_set_new(o, "warnings", warnings);
+	json_object_set_new(o, "warnings_open", json_integer(v->warnings_open));
 	return o;
 }
 

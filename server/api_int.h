@@ -80,3 +80,10 @@ void api_search(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 
 /* api_monitor.c */
 void api_monitor(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q);
+
+/* The warnings of the command view: those this node holds in full about
+ * readings since now - 7 days, newest first, at most 50, set in av
+ * (warnings, warnings_open). av then points into *ret_mem, which the caller
+ * frees with api_view_warnings_free() after responding. 0 or -errno. */
+int api_view_warnings(ld_node_t *n, int64_t now_ms, Ld__ApiView *av, void **ret_mem);
+void api_view_warnings_free(void **mem);

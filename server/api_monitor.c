@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/base/errors.h"
+#include "common/feed/entry.h"
 #include "common/feed/kinds.h"
 #include "common/views/monitor.h"
 #include "monitor.pb-c.h"
@@ -208,4 +209,115 @@ out:
 	free(a.p);
 	free(a.st);
 	free(a.par);
+}
+
+/* ---- the command view's warnings ---- */
+
+#define VIEW_WARN_MAX 50
+#define VIEW_WARN_SPAN_MS (7ll * 86400000)
+
+struct view_warn {
+	ld_node_t *node;
+	size_t n, open;
+	Ld__ApiViewWarning w[VIEW_WARN_MAX];
+	Ld__ApiViewWarning *p[VIEW_WARN_MAX];
+	Ld__MonitorWarning *m[VIEW_WARN_MAX];
+	char *name[VIEW_WARN_MAX];
+	char *feed[VIEW_WARN_MAX];
+};
+
+static bool episode_open(ld_node_t *n, const Ld__MonitorWarning *m)
+{
+	ld_mon_state_t st;
+	int rule = m->rule == LD__WARNING_RULE__WARNING_RULE_JUMP ? 1 : 0;
+
+	if (ld_monitor_state(LD_RD(n->store), m->station_id, m->parameter, &st) < 0)
+		return false;
+	return st.ep[rule].in_run && m->at_ms >= st.ep[rule].first_ms;
+}
+
+static int view_warn_one(void *ud, const char *author, uint64_t seq, int64_t at_ms)
+{
+	struct view_warn *v = ud;
+	Ld__ApiViewWarning *w = &v->w[v->n];
+	Ld__MonitorWarning *m;
+	Ld__MonitorStation *st = NULL;
+	ld_entry_t *e = NULL;
+
+	(void)at_ms;
+	if (v->n >= VIEW_WARN_MAX)
+		return 1;
+	if (ld_store_get(v->node->store, author, seq, &e, NULL) < 0)
+		return 0;
+	m = ld_entry_payload(e, LD__KIND__KIND_MONITOR_WARNING);
+	ld_entry_destroy(&e);
+	if (!m || !m->station_id || !m->parameter) {
+		ld_payload_free(m); /* held redacted here: not this node's to show */
+		return 0;
+	}
+	v->m[v->n] = m;
+	if (!(v->feed[v->n] = strdup(author)))
+		return -ENOMEM;
+	if (ld_monitor_station(LD_RD(v->node->store), m->station_id, (void **)&st) == 0) {
+		v->name[v->n] = st->name ? strdup(st->name) : NULL;
+		ld_payload_free(st);
+	}
+	ld__api_view_warning__init(w);
+	w->feed = v->feed[v->n];
+	w->has_seq = w->has_rule = w->has_value = w->has_limit = true;
+	w->has_at_ms = w->has_open = true;
+	w->seq = seq;
+	w->station_id = m->station_id;
+	w->station_name = v->name[v->n];
+	w->parameter = m->parameter;
+	w->rule = m->rule;
+	w->value = m->value;
+	w->limit = m->limit;
+	w->unit = m->unit;
+	w->at_ms = m->at_ms;
+	if (m->upstream_station) {
+		w->upstream_station = m->upstream_station;
+		w->has_upstream_value = true;
+		w->upstream_value = m->upstream_value;
+	}
+	w->open = episode_open(v->node, m);
+	v->open += w->open;
+	v->p[v->n] = w;
+	v->n++;
+	return 0;
+}
+
+int api_view_warnings(ld_node_t *n, int64_t now_ms, Ld__ApiView *av, void **ret_mem)
+{
+	struct view_warn *v = calloc(1, sizeof(*v));
+	int r;
+
+	*ret_mem = v;
+	if (!v)
+		return -ENOMEM;
+	v->node = n;
+	r = ld_monitor_foreach_warning(LD_RD(n->store), now_ms - VIEW_WARN_SPAN_MS, view_warn_one,
+				       v);
+	if (r < 0 && r != -ENOTSUP)
+		return r;
+	av->n_warnings = v->n;
+	av->warnings = v->p;
+	av->has_warnings_open = true;
+	av->warnings_open = (uint32_t)v->open;
+	return 0;
+}
+
+void api_view_warnings_free(void **mem)
+{
+	struct view_warn *v = *mem;
+
+	if (!v)
+		return;
+	for (size_t i = 0; i < VIEW_WARN_MAX; i++) {
+		ld_payload_free(v->m[i]);
+		free(v->name[i]);
+		free(v->feed[i]);
+	}
+	free(v);
+	*mem = NULL;
 }

@@ -321,11 +321,14 @@ void api_view(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 	struct status_out st = {0};
 	size_t n_parts = 0, np = 0;
 	ld_view_t *v = NULL;
+	void *warn = NULL;
 	int r;
 
 	r = ld_view_build(n->store, n->access, ld_now_ms(), &f, &v);
 	if (r == 0)
 		r = api_status_build(n, &st);
+	if (r == 0)
+		r = api_view_warnings(n, v->now_ms, &av, &warn);
 	if (r < 0) {
 		api_respond_err(n, c, LD__API_TYPE__API_VIEW, r, NULL);
 		goto out;
@@ -426,6 +429,7 @@ void api_view(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 	api_respond(n, c, &resp);
 out:
 	api_status_free(&st);
+	api_view_warnings_free(&warn);
 	free(vc);
 	free(vcp);
 	free(va);

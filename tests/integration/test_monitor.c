@@ -117,6 +117,30 @@ static json_t *warning(world_t *w, tn_t *n, const char *param)
 	return r;
 }
 
+/* The command view's warnings about 'param' at n: how many, and in *open
+ * how many of them are still beyond their rule (the episode goes on). */
+static int view_count(world_t *w, tn_t *n, const char *param, int *open)
+{
+	json_t *j, *x;
+	size_t i;
+	int c = 0;
+
+	assert_int_equal(cli(w, n, "view", "--json", NULL), 0);
+	j = cl_json(w->out);
+	assert_non_null(json_object_get(j, "warnings"));
+	*open = 0;
+	json_array_foreach(json_object_get(j, "warnings"), i, x)
+	{
+		if (strcmp(json_string_value(json_object_get(x, "parameter")), param))
+			continue;
+		c++;
+		*open += json_is_true(json_object_get(x, "open"));
+		assert_string_equal(json_string_value(json_object_get(x, "station_id")), DOWN);
+	}
+	json_decref(j);
+	return c;
+}
+
 static void push(world_t *w, tn_t *n, const char *station, const char *path)
 {
 	int64_t before = cl_head(n, n->id);
@@ -149,6 +173,7 @@ static void test_border_warning(void **state)
 	char up[700], down[700], path[700];
 	json_t *x;
 	int64_t h;
+	int open;
 
 	base_ms = (ld_now_ms() / MIN_MS - 240) * MIN_MS; /* four hours ago */
 	stations(w);
@@ -186,10 +211,20 @@ static void test_border_warning(void **state)
 	/* The first reading beyond the limit: minute 30. */
 	assert_int_equal(json_integer_value(json_object_get(x, "at_ms")), base_ms + 30 * MIN_MS);
 	json_decref(x);
+	/* The command view shows it, its episode open, at all three. */
+	{
+		tn_t *at[] = {w->b, w->a, w->p};
+
+		for (size_t i = 0; i < 3; i++) {
+			assert_int_equal(view_count(w, at[i], "COD", &open), 1);
+			assert_int_equal(open, 1);
+		}
+	}
 	/* County C is not concerned: it holds the entry, not its payload. */
 	h = cl_head(w->b, "county-b");
 	assert_int_equal(cl_wait(w->x, "county-b", (uint64_t)h, 20000), 0);
 	assert_int_equal(count(w, w->x, "COD"), 0);
+	assert_int_equal(view_count(w, w->x, "COD", &open), 0);
 
 	/* The same episode goes on (COD 36), and NH3-N goes beyond 1.0: only
 	 * the NH3-N warning is new. */
@@ -213,6 +248,9 @@ static void test_border_warning(void **state)
 	push(w, w->b, DOWN, path);
 	until_count(w, w->b, "COD", 2);
 	until_count(w, w->p, "COD", 2);
+	/* In the view, the first episode has ended, the second goes on. */
+	assert_int_equal(view_count(w, w->p, "COD", &open), 2);
+	assert_int_equal(open, 1);
 
 	/* A restart raises nothing again: a TP warning signed after it is the
 	 * proof the watcher ran. */

@@ -73,8 +73,8 @@ static ld_entry_t *batch(tu_node_t *n, const char *id, int64_t start, size_t k, 
 	}
 	m.n_series = 1;
 	m.series = &sp;
-	return tu_next(n, LD__KIND__KIND_MONITOR_READINGS, buf,
-		       ld__monitor_readings__pack(&m, buf), NULL, 0);
+	return tu_next(n, LD__KIND__KIND_MONITOR_READINGS, buf, ld__monitor_readings__pack(&m, buf),
+		       NULL, 0);
 }
 
 static int setup(void **state)

@@ -7,7 +7,8 @@ liandong-web: it tests the page's own behaviour.
     python3 tests/web/test_page.py [--out DIR] [--keep]
 
 Checks: what the wall shows from the fixtures (most urgent first, participant
-states, overdue, escalations, a decline's reason, times in the node's zone);
+states, overdue, escalations, a decline's reason, early warnings with the open
+ones first, times in the node's zone);
 node text with <script>, markup and terminal escapes shown as text; a change
 event updates the page without a reload; the banner on a daemon event and on a
 lost /events stream, cleared on recovery; drill-down into a case and an action
@@ -224,6 +225,13 @@ def wall(b, srv, out):
     check(p.eval("document.querySelector('[data-region=\"330411\"] .tile').classList.contains('sev-late')"),
           "a region with an overdue referral is coloured late")
     check(p.eval("document.querySelectorAll('#regions svg.hist-svg rect').length") > 0, "answer-time bar charts drawn in SVG")
+    warns = p.eval("[...document.querySelectorAll('#warnings [data-warning]')].map(e=>[e.dataset.warning,"
+                   "e.classList.contains('open'),e.querySelector('.flag').textContent,e.textContent])")
+    check(len(warns) == 2 and warns[0][0] == "county-b:57" and warns[0][1] and warns[0][2] == "上下游比对"
+          and "持续中" in warns[0][3] and "county-a/S-UP" in warns[0][3] and not warns[1][1]
+          and warns[1][2] == "突变", "early warnings: the open one first, its rule in Chinese: %s" % warns)
+    check(text(p, "#warnings-count") == "近 7 日 2 条 · 持续超标 1 条",
+          "the warnings' count: %r" % text(p, "#warnings-count"))
     p.eval("document.getElementById('sound-toggle').click()")
     check(p.eval("document.getElementById('sound-toggle').getAttribute('aria-pressed')") == "true",
           "the sound switches on (off by default)")

@@ -352,7 +352,8 @@
 		var t0 = performance.now(), v = S.view;
 		if (!v) return;
 		var parts = S.stats.parts = {};
-		[['header', renderHeader], ['actions', renderActions], ['alarms', renderAlarms], ['cases', renderCases],
+		[['header', renderHeader], ['actions', renderActions], ['warnings', renderWarnings], ['alarms', renderAlarms],
+			['cases', renderCases],
 			['regions', renderRegions], ['health', renderHealth]].forEach(function (r) {
 			var t1 = performance.now();
 			r[1](v);
@@ -395,6 +396,7 @@
 		stat(t('tot-unack'), unack, 'warn');
 		stat(t('tot-overdue'), late + (v.cases_overdue || 0), 'bad');
 		stat(t('tot-awaiting'), v.cases_awaiting || 0, 'warn');
+		stat(t('tot-warnings'), v.warnings_open || 0, 'bad');
 		stat(t('tot-cases'), v.cases_total || 0);
 		document.getElementById('totals').replaceChildren(tot);
 		document.getElementById('as-of').textContent = t('as-of') + ' ' + fmtHMS(S.asOf);
@@ -550,6 +552,27 @@
 		});
 		if (!n) frag.appendChild(el('p', 'empty ok', t('no-alarms')));
 		document.getElementById('alarms').replaceChildren(frag);
+	}
+
+	function renderWarnings(v) { // early warnings: those still beyond their rule first
+		var frag = document.createDocumentFragment(), list = (v.warnings || []).slice();
+		list.sort(function (a, b) { return (b.open ? 1 : 0) - (a.open ? 1 : 0) || b.at_ms - a.at_ms; });
+		list.forEach(function (w) {
+			var row = el('div', 'alarm-row warn-row' + (w.open ? ' open' : ' ended'));
+			row.setAttribute('data-warning', vis(w.feed) + ':' + w.seq);
+			row.setAttribute('data-station', vis(w.station_id));
+			var what = vis(w.station_name || w.station_id) + ' · ' + vis(w.parameter) + ' ' + w.value +
+				(w.unit ? ' ' + vis(w.unit) : '') + ' (' + t('limit') + ' ' + w.limit + ')';
+			if (w.upstream_station) what += ' · ' + t('upstream', { st: vis(w.upstream_station), v: w.upstream_value });
+			add(row, el('span', 'flag ' + (w.open ? 'bad' : 'dim'), tv('wr', w.rule)),
+				el('span', 'al-text', what),
+				el('span', 'al-when', fmtShort(w.at_ms) + (w.open ? ' · ' + t('ongoing') : '')));
+			frag.appendChild(row);
+		});
+		if (!list.length) frag.appendChild(el('p', 'empty ok', t('no-warnings')));
+		document.getElementById('warnings').replaceChildren(frag);
+		document.getElementById('warnings-count').textContent =
+			list.length ? t('warnings-count', { n: list.length, open: v.warnings_open || 0 }) : '';
 	}
 
 	function renderCases(v) {
