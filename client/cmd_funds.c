@@ -150,9 +150,28 @@ static int ctx_sign(struct ctx *x, uint32_t kind, const ProtobufCMessage *m, con
 	return r;
 }
 
-enum { O_PARTY = 1000, O_SCOPE, O_COST, O_DEADLINE, O_CREDIT, O_DOCNO, O_NOTE, O_PASSED,
-       O_FAILED, O_FINDINGS, O_ORDER, O_FINAL, O_EVIDENCE, O_AMOUNT, O_SOURCE, O_TO, O_REF,
-       O_PURPOSE, O_TRANSFER, O_CHECKPOINT };
+enum {
+	O_PARTY = 1000,
+	O_SCOPE,
+	O_COST,
+	O_DEADLINE,
+	O_CREDIT,
+	O_DOCNO,
+	O_NOTE,
+	O_PASSED,
+	O_FAILED,
+	O_FINDINGS,
+	O_ORDER,
+	O_FINAL,
+	O_EVIDENCE,
+	O_AMOUNT,
+	O_SOURCE,
+	O_TO,
+	O_REF,
+	O_PURPOSE,
+	O_TRANSFER,
+	O_CHECKPOINT
+};
 
 static const struct option opts[] = {
 	{"party", required_argument, NULL, O_PARTY},
@@ -185,18 +204,22 @@ struct args {
 	cli_refs_t ev;
 };
 
-#define ARG(a, o) ((a)->text[(o) - O_PARTY])
-#define SEEN(a, o) ((a)->seen[(o) - O_PARTY])
+#define ARG(a, o) ((a)->text[(o)-O_PARTY])
+#define SEEN(a, o) ((a)->seen[(o)-O_PARTY])
 
 /* The text options and the payload fields they fill (for their limits). */
 static const struct {
 	int opt;
 	const char *name, *field;
 } text_opts[] = {
-	{O_PARTY, "--party", "party"},		 {O_SCOPE, "--scope", "scope"},
-	{O_CREDIT, "--credit-code", "credit_code"}, {O_DOCNO, "--document-no", "document_no"},
-	{O_NOTE, "--note", "note"},		 {O_FINDINGS, "--findings", "findings"},
-	{O_SOURCE, "--source", "source"},	 {O_REF, "--reference", "reference"},
+	{O_PARTY, "--party", "party"},
+	{O_SCOPE, "--scope", "scope"},
+	{O_CREDIT, "--credit-code", "credit_code"},
+	{O_DOCNO, "--document-no", "document_no"},
+	{O_NOTE, "--note", "note"},
+	{O_FINDINGS, "--findings", "findings"},
+	{O_SOURCE, "--source", "source"},
+	{O_REF, "--reference", "reference"},
 	{O_PURPOSE, "--purpose", "purpose"},
 };
 
@@ -260,8 +283,8 @@ static int num_arg(const char *cmd, const char *opt, const char *s, unsigned lon
 
 static int order(int argc, char **argv)
 {
-	static const int allowed[] = {O_PARTY, O_SCOPE, O_COST, O_DEADLINE, O_CREDIT, O_DOCNO,
-				      O_NOTE,  0};
+	static const int allowed[] = {O_PARTY,	O_SCOPE, O_COST, O_DEADLINE,
+				      O_CREDIT, O_DOCNO, O_NOTE, 0};
 	Ld__SubstituteOrder m = LD__SUBSTITUTE_ORDER__INIT;
 	struct ctx x = {.cmd = "remediation order"};
 	struct args a = {0};
@@ -289,16 +312,16 @@ static int order(int argc, char **argv)
 		r = ctx_sign(&x, LD__KIND__KIND_SUBSTITUTE_ORDER, &m.base,
 			     "substitute-performance order");
 	if (r == 0 && !x.co.json && !cli_check_only)
-		printf(_("substitute-performance order #%zu of case %s: %s\n"),
-		       x.k->n_substitutes, x.case_id, cli_1l(m.party));
+		printf(_("substitute-performance order #%zu of case %s: %s\n"), x.k->n_substitutes,
+		       x.case_id, cli_1l(m.party));
 	ctx_close(&x);
 	return r;
 }
 
 static int accept_work(int argc, char **argv)
 {
-	static const int allowed[] = {O_PASSED, O_FAILED, O_FINDINGS, O_ORDER, O_FINAL, O_EVIDENCE,
-				      0};
+	static const int allowed[] = {O_PASSED, O_FAILED,   O_FINDINGS, O_ORDER,
+				      O_FINAL,	O_EVIDENCE, 0};
 	Ld__SubstituteAcceptance m = LD__SUBSTITUTE_ACCEPTANCE__INIT;
 	Ld__EntryRef ref = LD__ENTRY_REF__INIT;
 	struct ctx x = {.cmd = "remediation accept"};
@@ -321,8 +344,8 @@ static int accept_work(int argc, char **argv)
 	m.findings = (char *)ARG(&a, O_FINDINGS);
 	m.evidence = a.ev.ptrs;
 	m.n_evidence = a.ev.n;
-	if ((ARG(&a, O_ORDER) && (r = num_arg(x.cmd, "--order", ARG(&a, O_ORDER), LD_SUBST_MAX,
-					       &no))) ||
+	if ((ARG(&a, O_ORDER) &&
+	     (r = num_arg(x.cmd, "--order", ARG(&a, O_ORDER), LD_SUBST_MAX, &no))) ||
 	    (ARG(&a, O_FINAL) &&
 	     (r = yuan_arg(x.cmd, "--final-cost", ARG(&a, O_FINAL), &m.final_cost_fen))))
 		return r;
@@ -336,10 +359,11 @@ static int accept_work(int argc, char **argv)
 		for (size_t i = 0; i < x.k->n_substitutes; i++)
 			if (!x.k->substitutes[i]->accepted_ms) {
 				if (o) {
-					r = cli_fail(EXIT_USAGE,
-						     "remediation accept: case %s has several orders "
-						     "not accepted: say which with --order N",
-						     x.case_id);
+					r = cli_fail(
+						EXIT_USAGE,
+						"remediation accept: case %s has several orders "
+						"not accepted: say which with --order N",
+						x.case_id);
 					goto out;
 				}
 				o = x.k->substitutes[i];
@@ -391,10 +415,11 @@ static const Ld__ApiFundTransfer *pending_transfer(struct ctx *x, int *r)
 		if (y->received_ms || !y->to_unit || strcmp(y->to_unit, x->self))
 			continue;
 		if (t) {
-			*r = cli_fail(EXIT_USAGE,
-				      "funds receive: several transfers to this unit are not received "
-				      "yet: say which with --transfer FEED:SEQ (liandong funds %s)",
-				      x->case_id);
+			*r = cli_fail(
+				EXIT_USAGE,
+				"funds receive: several transfers to this unit are not received "
+				"yet: say which with --transfer FEED:SEQ (liandong funds %s)",
+				x->case_id);
 			return NULL;
 		}
 		t = y;
@@ -436,8 +461,7 @@ static int fund(int argc, char **argv, uint32_t action)
 	m.to_unit = (char *)ARG(&a, O_TO);
 	if (action != LD__FUND_ACTION__FUND_ACTION_RECEIVE && !ARG(&a, O_AMOUNT))
 		r = cli_fail(EXIT_USAGE, "%s: --amount is required", x.cmd);
-	else if (action == LD__FUND_ACTION__FUND_ACTION_TRANSFER &&
-		 (!m.to_unit || !m.reference))
+	else if (action == LD__FUND_ACTION__FUND_ACTION_TRANSFER && (!m.to_unit || !m.reference))
 		r = cli_fail(EXIT_USAGE, "funds transfer: --to and --reference are required");
 	else if (action == LD__FUND_ACTION__FUND_ACTION_SPEND && !ARG(&a, O_CHECKPOINT))
 		r = cli_fail(EXIT_USAGE, "funds spend: --checkpoint is required");
@@ -448,8 +472,7 @@ static int fund(int argc, char **argv, uint32_t action)
 	if (r == 0 && ARG(&a, O_CHECKPOINT))
 		r = num_arg(x.cmd, "--checkpoint", ARG(&a, O_CHECKPOINT), LD_CHECKPOINTS_MAX,
 			    &m.checkpoint);
-	if (r == 0 && ARG(&a, O_TRANSFER) &&
-	    cli_parse_ref(ARG(&a, O_TRANSFER), feed, &ref.seq) < 0)
+	if (r == 0 && ARG(&a, O_TRANSFER) && cli_parse_ref(ARG(&a, O_TRANSFER), feed, &ref.seq) < 0)
 		r = cli_fail(EXIT_USAGE, "funds receive: --transfer '%.80s': expected FEED:SEQ",
 			     ARG(&a, O_TRANSFER));
 	if (r)
@@ -514,7 +537,8 @@ void cli_funds_text(json_t *subst, json_t *f)
 	json_t *x;
 	size_t i;
 
-	json_array_foreach(subst, i, x) {
+	json_array_foreach(subst, i, x)
+	{
 		char due[48], acc[48], cost[48];
 
 		cli_fmt_time(cli_jint(x, "due_ms"), due, sizeof(due));
@@ -531,14 +555,14 @@ void cli_funds_text(json_t *subst, json_t *f)
 							       : _("not accepted yet"));
 		}
 	}
-	if (!f || (!json_array_size(json_object_get(f, "units")) &&
-		   !cli_jint(f, "committed_fen")))
+	if (!f || (!json_array_size(json_object_get(f, "units")) && !cli_jint(f, "committed_fen")))
 		return;
 	printf("%s\n", _("  remediation funds (修复资金), yuan:"));
 	printf("    %s", cli_pad(_("unit"), 22));
 	printf(" %s %s %s %s %s\n", cli_rpad(_("assigned"), 16), cli_rpad(_("transferred"), 16),
 	       cli_rpad(_("received"), 16), cli_rpad(_("spent"), 16), cli_rpad(_("held"), 16));
-	json_array_foreach(json_object_get(f, "units"), i, x) {
+	json_array_foreach(json_object_get(f, "units"), i, x)
+	{
 		printf("    %s", cli_pad(cli_jstr(x, "unit"), 22));
 		fen_col(cli_jint(x, "assigned_fen"), 16);
 		fen_col(cli_jint(x, "transferred_out_fen"), 16);
@@ -560,7 +584,8 @@ void cli_funds_text(json_t *subst, json_t *f)
 		ld_fen_format(cli_jint(f, "in_transit_fen"), b, sizeof(b));
 		printf(_("    in transit (transferred, not received): %s\n"), b);
 	}
-	json_array_foreach(json_object_get(f, "transfers"), i, x) {
+	json_array_foreach(json_object_get(f, "transfers"), i, x)
+	{
 		char amt[48], when[48];
 		json_t *ref = json_object_get(x, "transfer");
 

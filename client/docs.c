@@ -465,13 +465,13 @@ json_t *docs_funds(const Ld__ApiCase *k, unsigned tflags)
 		const Ld__ApiFundUnit *u = k->fund_units[i];
 
 		json_array_append_new(
-			units, json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I}", "unit",
-					 docs_text(u->node), "assigned_fen",
-					 (json_int_t)u->assigned_fen, "transferred_out_fen",
-					 (json_int_t)u->transferred_out_fen, "transferred_in_fen",
-					 (json_int_t)u->transferred_in_fen, "received_fen",
-					 (json_int_t)u->received_fen, "spent_fen",
-					 (json_int_t)u->spent_fen, "held_fen", (json_int_t)u->held_fen));
+			units,
+			json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I}", "unit", docs_text(u->node),
+				  "assigned_fen", (json_int_t)u->assigned_fen,
+				  "transferred_out_fen", (json_int_t)u->transferred_out_fen,
+				  "transferred_in_fen", (json_int_t)u->transferred_in_fen,
+				  "received_fen", (json_int_t)u->received_fen, "spent_fen",
+				  (json_int_t)u->spent_fen, "held_fen", (json_int_t)u->held_fen));
 	}
 	json_object_set_new(o, "units", units);
 	for (size_t i = 0; i < k->n_fund_transfers; i++) {

@@ -87,7 +87,8 @@ static ld_fund_unit_t *unit_get(ld_funds_t *f, const char *node)
 /* Would units 'x' and 'y' (may be NULL) find room? */
 static bool units_room(const ld_funds_t *f, const char *x, const char *y)
 {
-	size_t need = (x && !ld_funds_unit(f, x)) + (y && !ld_funds_unit(f, y) && (!x || strcmp(x, y)));
+	size_t need =
+		(x && !ld_funds_unit(f, x)) + (y && !ld_funds_unit(f, y) && (!x || strcmp(x, y)));
 
 	return f->n_units + need <= LD_FUND_UNITS_MAX;
 }
@@ -126,8 +127,9 @@ static void judge_order(ld_case_t *c, ld_case_item_t *it, const ld_entry_t *e)
 		refuse(it, "a substitute-performance order names the third party and the scope "
 			   "of its work");
 	else if (!m->has_cost_fen || m->cost_fen < 0 || m->cost_fen > LD_FEN_MAX)
-		refuse(it, "a substitute-performance order states its cost in fen, 0 to %lld "
-			   "(%lld given)",
+		refuse(it,
+		       "a substitute-performance order states its cost in fen, 0 to %lld "
+		       "(%lld given)",
 		       LD_FEN_MAX, (long long)m->cost_fen);
 	else if (!m->has_due_ms || m->due_ms <= e->hdr->time_ms)
 		refuse(it, "a substitute-performance order needs a deadline after the order");
@@ -177,8 +179,9 @@ static void judge_acceptance(ld_case_t *c, ld_case_item_t *it, const ld_entry_t 
 		refuse(it, "only the unit handling case %s (%s) accepts substitute performance",
 		       c->case_id, c->holder);
 	else if (!o)
-		refuse(it, "the acceptance names no substitute-performance order of case %s held "
-			   "here",
+		refuse(it,
+		       "the acceptance names no substitute-performance order of case %s held "
+		       "here",
 		       c->case_id);
 	else if (o->accepted_ms)
 		refuse(it, "substitute-performance order #%zu of case %s was accepted already (%s)",
@@ -315,7 +318,8 @@ static void fund_rules(ld_case_t *c, const ld_access_t *a, ld_case_item_t *it, c
 		break;
 	case LD__FUND_ACTION__FUND_ACTION_RECEIVE:
 		if (strcmp(t->to, who))
-			refuse(it, "transfer %s:%llu is addressed to %s: only %s confirms receiving it",
+			refuse(it,
+			       "transfer %s:%llu is addressed to %s: only %s confirms receiving it",
 			       t->from, (unsigned long long)t->seq, t->to, t->to);
 		else if (t->received_ms)
 			refuse(it, "transfer %s:%llu was received already", t->from,
@@ -329,15 +333,16 @@ static void fund_rules(ld_case_t *c, const ld_access_t *a, ld_case_item_t *it, c
 		if (!m->has_checkpoint)
 			refuse(it, "spending names the checkpoint whose stage report it pays for");
 		else if (m->checkpoint >= c->n_checkpoints)
-			refuse(it, "spending names checkpoint %u, but case %s has %zu (numbered from 0)",
+			refuse(it,
+			       "spending names checkpoint %u, but case %s has %zu (numbered from 0)",
 			       m->checkpoint, c->case_id, c->n_checkpoints);
+		else if (!u || ld_fund_held(u) < amount)
+			refuse_held(it, c, who, u, "spending", amount);
 		else if (!c->checkpoints[m->checkpoint].reported_ms)
 			refuse(it,
 			       "no stage report is filed for checkpoint %u of case %s: funds are "
 			       "spent against a filed stage report",
 			       m->checkpoint, c->case_id);
-		else if (!u || ld_fund_held(u) < amount)
-			refuse_held(it, c, who, u, "spending", amount);
 		break;
 	default:
 		refuse(it, "unknown fund action %u (assign, transfer, receive, spend)", m->action);

@@ -27,8 +27,8 @@
 
 #include "common/feed/entry.h"
 
-#define LD_SUBST_MAX 8		/* substitute-performance orders per case */
-#define LD_FUND_UNITS_MAX 16	/* units with funds in one case */
+#define LD_SUBST_MAX 8		 /* substitute-performance orders per case */
+#define LD_FUND_UNITS_MAX 16	 /* units with funds in one case */
 #define LD_FUND_TRANSFERS_MAX 64 /* transfers per case */
 /* 10^15 fen (10 trillion yuan): no amount or total beyond it. */
 #define LD_FEN_MAX 1000000000000000LL
