@@ -115,9 +115,9 @@ static void test_funds(void **state)
 
 	open_case(w);
 	/* Nothing held yet: spending is refused with the amounts. */
-	assert_int_equal(cli(w, w->a, "funds", "spend", CASE, "--amount", "1000", "--checkpoint",
-			     "0", NULL),
-			 6);
+	assert_int_equal(
+		cli(w, w->a, "funds", "spend", CASE, "--amount", "1000", "--checkpoint", "0", NULL),
+		6);
 	assert_non_null(strstr(w->a->err, "spending 100000 fen exceeds what county-a holds for "
 					  "case " CASE ": 0 fen"));
 	/* Input: amounts in yuan, never negative, two decimals at most. */
@@ -134,9 +134,9 @@ static void test_funds(void **state)
 			 0);
 	/* A transfer needs a reference; nobody pays more than it holds; a
 	 * unit not of the case is not paid; only a unit of the case assigns. */
-	assert_int_equal(cli(w, w->p, "funds", "transfer", CASE, "--to", "county-a", "--amount",
-			     "1", NULL),
-			 2);
+	assert_int_equal(
+		cli(w, w->p, "funds", "transfer", CASE, "--to", "county-a", "--amount", "1", NULL),
+		2);
 	assert_int_equal(cli(w, w->p, "funds", "transfer", CASE, "--to", "county-a", "--amount",
 			     "200000.01", "--reference", "BV-x", NULL),
 			 6);
@@ -155,13 +155,13 @@ static void test_funds(void **state)
 		json_t *j = cl_json(w->out);
 
 		snprintf(seq, sizeof(seq), "%lld",
-			 (long long)json_integer_value(
-				 json_object_get(json_object_get(json_array_get(
-							 json_object_get(json_object_get(j, "funds"),
-									 "transfers"),
-							 0),
-							 "transfer"),
-						 "seq")));
+			 (long long)json_integer_value(json_object_get(
+				 json_object_get(
+					 json_array_get(json_object_get(json_object_get(j, "funds"),
+									"transfers"),
+							0),
+					 "transfer"),
+				 "seq")));
 		json_decref(j);
 	}
 	snprintf(ref, sizeof(ref), "province:%s", seq);
@@ -169,9 +169,8 @@ static void test_funds(void **state)
 	assert_int_equal(cli(w, w->b, "funds", "receive", CASE, NULL), 7);
 	assert_int_equal(cli(w, w->b, "funds", "receive", CASE, "--transfer", ref, NULL), 6);
 	assert_non_null(strstr(w->b->err, "only county-a confirms receiving it"));
-	assert_int_equal(cli(w, w->a, "funds", "receive", CASE, "--reference", "BV-2027-0042",
-			     NULL),
-			 0);
+	assert_int_equal(
+		cli(w, w->a, "funds", "receive", CASE, "--reference", "BV-2027-0042", NULL), 0);
 	assert_int_equal(cli(w, w->a, "funds", "receive", CASE, "--transfer", ref, NULL), 6);
 	assert_non_null(strstr(w->a->err, "was received already"));
 
@@ -225,7 +224,8 @@ static void test_substitute(void **state)
 	/* County A orders it, due in 3 s; nobody accepts it in time. */
 	assert_int_equal(cli(w, w->a, "remediation", "order", CASE, "--party",
 			     "浙江清源环境工程有限公司", "--credit-code", "91330400MA2B3C4D5E",
-			     "--scope", "dredge reach 2 and dispose of the sediment as hazardous "
+			     "--scope",
+			     "dredge reach 2 and dispose of the sediment as hazardous "
 			     "waste",
 			     "--cost", "80000", "--deadline", "+3s", "--document-no",
 			     "嘉环代履〔2027〕3号", NULL),
@@ -243,16 +243,16 @@ static void test_substitute(void **state)
 	}
 	assert_int_equal(escalations(w, w->p, "county-a"), 1);
 	/* Accepted late: county A only, once. */
-	assert_int_equal(cli(w, w->p, "remediation", "accept", CASE, "--passed", "--findings", "x",
-			     NULL),
-			 6);
+	assert_int_equal(
+		cli(w, w->p, "remediation", "accept", CASE, "--passed", "--findings", "x", NULL),
+		6);
 	assert_int_equal(cli(w, w->a, "remediation", "accept", CASE, "--passed", "--findings",
 			     "sediment Cr below 150 mg/kg at all 12 points", "--final-cost",
 			     "78500", NULL),
 			 0);
-	assert_int_equal(cli(w, w->a, "remediation", "accept", CASE, "--failed", "--findings", "x",
-			     NULL),
-			 7);
+	assert_int_equal(
+		cli(w, w->a, "remediation", "accept", CASE, "--failed", "--findings", "x", NULL),
+		7);
 	assert_int_equal(cli(w, w->a, "remediation", "accept", CASE, "--order", "0", "--failed",
 			     "--findings", "x", NULL),
 			 6);
