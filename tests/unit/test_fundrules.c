@@ -101,8 +101,8 @@ static ld_entry_t *order(tu_node_t *n, int64_t cost, int64_t due)
 	m.has_cost_fen = m.has_due_ms = true;
 	m.cost_fen = cost;
 	m.due_ms = due;
-	return tu_next(n, LD__KIND__KIND_SUBSTITUTE_ORDER, buf,
-		       ld__substitute_order__pack(&m, buf), to_all, 2);
+	return tu_next(n, LD__KIND__KIND_SUBSTITUTE_ORDER, buf, ld__substitute_order__pack(&m, buf),
+		       to_all, 2);
 }
 
 static ld_entry_t *acceptance(tu_node_t *n, const ld_entry_t *ord)
@@ -152,8 +152,8 @@ static int setup(void **state)
 	f->held[f->n_held++] = fund(&f->root, LD__FUND_ACTION__FUND_ACTION_TRANSFER, 6000,
 				    "county-b", "BV-1", NULL);
 	f->b.time_ms = T0 + 5000;
-	f->held[f->n_held++] = fund(&f->b, LD__FUND_ACTION__FUND_ACTION_RECEIVE, 5000, NULL, NULL,
-				    f->held[3]);
+	f->held[f->n_held++] =
+		fund(&f->b, LD__FUND_ACTION__FUND_ACTION_RECEIVE, 5000, NULL, NULL, f->held[3]);
 	f->b.time_ms = T0 + 6000;
 	f->held[f->n_held++] = fund(&f->b, LD__FUND_ACTION__FUND_ACTION_RECEIVE, INT64_MIN, NULL,
 				    NULL, f->held[3]);
@@ -256,9 +256,10 @@ static void test_fund_rules(void **state)
 				    "county-b", "BV-2", NULL),
 			       why, sizeof(why)),
 			 LD_EREFUSED);
-	assert_non_null(strstr(why, "transferring 4001 fen exceeds what province holds for case " CASE
-				    ": 4000 fen (assigned 10000 + received 0 - transferred 6000 - "
-				    "spent 0)"));
+	assert_non_null(strstr(why,
+			       "transferring 4001 fen exceeds what province holds for case " CASE
+			       ": 4000 fen (assigned 10000 + received 0 - transferred 6000 - "
+			       "spent 0)"));
 	assert_int_equal(check(f,
 			       fund(&f->root, LD__FUND_ACTION__FUND_ACTION_TRANSFER, 4000,
 				    "county-b", NULL, NULL),
@@ -308,8 +309,7 @@ static void test_substitute_rules(void **state)
 
 	/* Only the holder orders, with a cost not negative and a deadline
 	 * after the order. */
-	assert_int_equal(check(f, order(&f->a, 100, T0 + 86400000), why, sizeof(why)),
-			 LD_EREFUSED);
+	assert_int_equal(check(f, order(&f->a, 100, T0 + 86400000), why, sizeof(why)), LD_EREFUSED);
 	assert_non_null(strstr(why, "only the unit handling case " CASE " (county-b)"));
 	assert_int_equal(check(f, order(&f->b, -100, T0 + 86400000), why, sizeof(why)),
 			 LD_EREFUSED);
