@@ -70,6 +70,11 @@ int cli_show_consult(struct ldc *cl, const char *id, bool json);
 /* The "timeline" array of a show document, for people (cli_out.c). */
 void cli_timeline_text(json_t *tl);
 int cmd_monitor(int argc, char **argv);
+int cmd_remediation(int argc, char **argv);
+int cmd_funds(int argc, char **argv);
+/* Substitute performance and funds for people (cmd_funds.c): the
+ * "substitute_performance" array and "funds" object of a show document. */
+void cli_funds_text(json_t *subst, json_t *funds);
 int cmd_warnings(int argc, char **argv);
 
 /* Options every command that talks to the daemon takes; put them at the end

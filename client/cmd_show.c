@@ -143,6 +143,7 @@ static void case_text(const Ld__ApiCase *k, json_t *o)
 		       k->assessments[i]->assessor,
 		       cli_term("ld.AssessmentOutcome",
 				ld_outcome_name(k->assessments[i]->outcome)));
+	cli_funds_text(json_object_get(o, "substitute_performance"), json_object_get(o, "funds"));
 	cli_timeline_text(json_object_get(o, "timeline"));
 }
 

@@ -10,6 +10,7 @@
 #include "common/domain/action.h"
 #include "common/domain/casefile.h"
 #include "common/domain/consult.h"
+#include "common/domain/funds.h"
 #include "common/domain/revocation.h"
 #include "common/feed/entry.h"
 #include "common/feed/kinds.h"
@@ -449,6 +450,77 @@ json_t *docs_consult(const Ld__ApiConsult *k, unsigned tflags)
 	return o;
 }
 
+/* ---- substitute performance and remediation funds ---- */
+
+json_t *docs_substitutes(const Ld__ApiCase *k, unsigned tflags)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < k->n_substitutes; i++) {
+		const Ld__ApiSubstitute *x = k->substitutes[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "number", json_integer((json_int_t)i));
+		json_object_set_new(o, "order", ref_json(x->order));
+		json_object_set_new(o, "ordered_by", docs_text(x->ordered_by));
+		put_time(o, "ordered", x->ordered_ms, tflags);
+		json_object_set_new(o, "party", docs_text(x->party));
+		json_object_set_new(o, "scope", docs_text(x->scope));
+		json_object_set_new(o, "cost_fen", json_integer(x->cost_fen));
+		put_time(o, "due", x->due_ms, tflags);
+		put_time(o, "accepted", x->accepted_ms, tflags);
+		json_object_set_new(o, "result",
+				    x->has_result ? json_string(ld_acceptance_name(x->result))
+						  : json_null());
+		json_object_set_new(o, "final_cost_fen", json_integer(x->final_cost_fen));
+		json_object_set_new(o, "overdue", json_boolean(x->overdue));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+json_t *docs_funds(const Ld__ApiCase *k, unsigned tflags)
+{
+	const Ld__ApiFundTotals *t = k->fund_totals;
+	json_t *o = json_object(), *units = json_array(), *xs = json_array();
+
+	json_object_set_new(o, "committed_fen", json_integer(t ? t->committed_fen : 0));
+	json_object_set_new(o, "transferred_fen", json_integer(t ? t->transferred_fen : 0));
+	json_object_set_new(o, "received_fen", json_integer(t ? t->received_fen : 0));
+	json_object_set_new(o, "spent_fen", json_integer(t ? t->spent_fen : 0));
+	json_object_set_new(o, "in_transit_fen", json_integer(t ? t->in_transit_fen : 0));
+	json_object_set_new(o, "held_fen", json_integer(t ? t->held_fen : 0));
+	for (size_t i = 0; i < k->n_fund_units; i++) {
+		const Ld__ApiFundUnit *u = k->fund_units[i];
+
+		json_array_append_new(
+			units,
+			json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I}", "unit", docs_text(u->node),
+				  "assigned_fen", (json_int_t)u->assigned_fen,
+				  "transferred_out_fen", (json_int_t)u->transferred_out_fen,
+				  "transferred_in_fen", (json_int_t)u->transferred_in_fen,
+				  "received_fen", (json_int_t)u->received_fen, "spent_fen",
+				  (json_int_t)u->spent_fen, "held_fen", (json_int_t)u->held_fen));
+	}
+	json_object_set_new(o, "units", units);
+	for (size_t i = 0; i < k->n_fund_transfers; i++) {
+		const Ld__ApiFundTransfer *x = k->fund_transfers[i];
+		json_t *j = json_object();
+
+		json_object_set_new(j, "transfer", ref_json(x->transfer));
+		json_object_set_new(j, "from", docs_text(x->from_unit));
+		json_object_set_new(j, "to", docs_text(x->to_unit));
+		json_object_set_new(j, "amount_fen", json_integer(x->amount_fen));
+		put_time(j, "sent", x->sent_ms, tflags);
+		put_time(j, "received", x->received_ms, tflags);
+		json_object_set_new(j, "purpose", docs_opt(x->purpose));
+		json_object_set_new(j, "reference", docs_opt(x->reference));
+		json_array_append_new(xs, j);
+	}
+	json_object_set_new(o, "transfers", xs);
+	return o;
+}
+
 json_t *docs_case(const Ld__ApiCase *k, unsigned tflags)
 {
 	json_t *o = json_object(), *cps = json_array(), *as = json_array();
@@ -485,6 +557,8 @@ json_t *docs_case(const Ld__ApiCase *k, unsigned tflags)
 		json_array_append_new(as, x);
 	}
 	json_object_set_new(o, "assessments", as);
+	json_object_set_new(o, "substitute_performance", docs_substitutes(k, tflags));
+	json_object_set_new(o, "funds", docs_funds(k, tflags));
 	json_object_set_new(o, "may_update", json_boolean(k->may_update));
 	json_object_set_new(o, "may_assess", json_boolean(k->may_assess));
 	json_object_set_new(o, "may_designate", json_boolean(k->may_designate));

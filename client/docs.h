@@ -43,6 +43,13 @@ json_t *docs_status(const Ld__ApiStatus *st);
 /* `liandong show CASE --json`: the judged case with its signed timeline. */
 json_t *docs_case(const Ld__ApiCase *k, unsigned tflags);
 
+/* A case's substitute-performance orders (代履行), in judged order, with
+ * their acceptance; and its remediation funds (修复资金): totals committed,
+ * transferred, received, spent, in transit and held, per unit, and every
+ * transfer (amounts in fen). Part of docs_case; `liandong funds --json`. */
+json_t *docs_substitutes(const Ld__ApiCase *k, unsigned tflags);
+json_t *docs_funds(const Ld__ApiCase *k, unsigned tflags);
+
 /* `liandong show ACTION --json`: the judged joint action, participants and
  * timeline. */
 json_t *docs_action(const Ld__ApiAction *a, unsigned tflags);

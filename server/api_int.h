@@ -75,6 +75,19 @@ void api_roster(ld_node_t *n, const ld_api_client_t *c);
 void api_consult(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q);
 void api_directory(ld_node_t *n, const ld_api_client_t *c);
 
+/* api_funds.c: a case's substitute-performance orders and remediation
+ * funds into its API_CASE answer 'cv', pointing into 'o' and 'f' (both
+ * must outlive the answer); overdue judged at 'now'. */
+struct funds_out {
+	Ld__ApiSubstitute subst[LD_SUBST_MAX], *subst_p[LD_SUBST_MAX];
+	Ld__ApiEntryRef subst_ref[LD_SUBST_MAX];
+	Ld__ApiFundUnit unit[LD_FUND_UNITS_MAX], *unit_p[LD_FUND_UNITS_MAX];
+	Ld__ApiFundTransfer xfer[LD_FUND_TRANSFERS_MAX], *xfer_p[LD_FUND_TRANSFERS_MAX];
+	Ld__ApiEntryRef xfer_ref[LD_FUND_TRANSFERS_MAX];
+	Ld__ApiFundTotals totals;
+};
+void api_case_funds(Ld__ApiCase *cv, const ld_funds_t *f, int64_t now, struct funds_out *o);
+
 /* api_search.c */
 void api_search(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q);
 

@@ -120,6 +120,7 @@ void api_case(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 	Ld__ApiCheckpoint cps[LD_CHECKPOINTS_MAX], *cpp[LD_CHECKPOINTS_MAX];
 	Ld__ApiAssessment as[LD_ASSESSMENTS_MAX], *asp[LD_ASSESSMENTS_MAX];
 	struct items_out o = {0};
+	struct funds_out fo;
 	ld_case_t *k = NULL;
 	int r;
 
@@ -187,6 +188,7 @@ void api_case(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 	}
 	cv.n_assessments = k->n_assessments;
 	cv.assessments = asp;
+	api_case_funds(&cv, &k->funds, ld_now_ms(), &fo);
 	if (k->opened) {
 		bool holder = !strcmp(n->conf->id, k->holder);
 		bool above = ld_access_is_superior(n->access, n->conf->id, k->holder);

@@ -2,7 +2,9 @@
  * [escalation] interval_s it judges the joint actions and cases this node
  * holds and, for each participant of its subtree that has not acknowledged
  * a dispatch by its deadline, and each referral not answered by its
- * answer-by date, appends one signed Escalation entry (to the unit at fault,
+ * answer-by date, each stage report not filed by its checkpoint and each
+ * substitute-performance order (代履行) not accepted by its deadline,
+ * appends one signed Escalation entry (to the unit at fault,
  * the dispatching or referring unit, and this node's superior). The escalation
  * index makes it once per missed deadline, across restarts. Deadlines absent
  * from a dispatch or referral come from the SLAs in the configuration. */
@@ -106,6 +108,13 @@ static struct esc *esc_add(ld_node_t *n, struct esc *e, size_t *ne, const char *
 		snprintf(x->note, sizeof(x->note),
 			 "%s did not complete follow-up task %d of consultation %s in time",
 			 responsible, checkpoint, thread);
+	} else if (what == LD__OVERDUE__OVERDUE_SUBSTITUTE_PERFORMANCE) {
+		x->m.has_checkpoint = true;
+		x->m.checkpoint = (uint32_t)checkpoint;
+		snprintf(x->note, sizeof(x->note),
+			 "%s did not have substitute-performance order %d of %s done and "
+			 "accepted in time",
+			 responsible, checkpoint, thread);
 	} else if (checkpoint >= 0) {
 		x->m.has_checkpoint = true;
 		x->m.checkpoint = (uint32_t)checkpoint;
@@ -168,6 +177,16 @@ static void case_escalate(ld_node_t *n, struct esc *e, size_t *ne, const char *c
 					 LD__OVERDUE__OVERDUE_STAGE_REPORT, (int)j, k->holder,
 					 k->referrer, cp->due_ms));
 	}
+	/* Substitute performance (代履行) not accepted by its deadline. */
+	for (size_t j = 0; k->opened && ours(n, k->holder) && j < k->funds.n_orders; j++) {
+		ld_subst_t *o = &k->funds.orders[j];
+
+		if (ld_subst_overdue(o, now))
+			esc_pack(e, ne,
+				 esc_add(n, e, ne, case_id, TH_CASE, o->feed, o->seq, o->id,
+					 LD__OVERDUE__OVERDUE_SUBSTITUTE_PERFORMANCE, (int)j,
+					 k->holder, k->referrer, o->due_ms));
+	}
 	ld_case_destroy(&k);
 }
 
@@ -184,8 +203,9 @@ struct due_walk {
 static int due_cb(void *ud, int64_t t, const char *case_id, const char *holder, int checkpoint)
 {
 	struct due_walk *w = ud;
-	uint32_t what = w->cls == LD_DUE_CHECKPOINT ? LD__OVERDUE__OVERDUE_STAGE_REPORT
-						    : LD__OVERDUE__OVERDUE_ANSWER;
+	uint32_t what = w->cls == LD_DUE_CHECKPOINT   ? LD__OVERDUE__OVERDUE_STAGE_REPORT
+			: w->cls == LD_DUE_SUBSTITUTE ? LD__OVERDUE__OVERDUE_SUBSTITUTE_PERFORMANCE
+						      : LD__OVERDUE__OVERDUE_ANSWER;
 	int64_t deadline = t;
 
 	if (*w->ne >= ESC_MAX)
@@ -245,7 +265,7 @@ static int consult_cb(void *ud, const char *id)
 void ld_escalate_tick(ld_node_t *n, int64_t mono)
 {
 	static const enum ld_due_class classes[] = {LD_DUE_ANSWER_BY, LD_DUE_AWAITING,
-						    LD_DUE_CHECKPOINT};
+						    LD_DUE_CHECKPOINT, LD_DUE_SUBSTITUTE};
 	ld_view_filter_t f = {.kind = 2, .status = "active"};
 	struct esc *e = NULL;
 	ld_append_req_t *reqs = NULL;

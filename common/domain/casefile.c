@@ -585,6 +585,10 @@ static void judge_all(ld_case_t *c, const ld_access_t *a, ld_timeline_t *t)
 			judge_attestation(it, e);
 		else if (e->hdr->kind == LD__KIND__KIND_CASE_UPDATE)
 			judge_update(c, a, it, e);
+		else if (e->hdr->kind == LD__KIND__KIND_SUBSTITUTE_ORDER ||
+			 e->hdr->kind == LD__KIND__KIND_SUBSTITUTE_ACCEPTANCE ||
+			 e->hdr->kind == LD__KIND__KIND_FUND_RECORD)
+			ld_funds_judge(c, a, it, e);
 		else if (e->hdr->kind == LD__KIND__KIND_ESCALATION) {
 			char who[LD_NODE_ID_MAX + 1];
 

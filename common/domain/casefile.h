@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "common/domain/access.h"
+#include "common/domain/funds.h"
 #include "common/store/store.h"
 
 typedef struct ld_case_item {
@@ -85,6 +86,8 @@ typedef struct ld_case {
 	size_t n_checkpoints;
 	ld_assessment_t assessments[LD_ASSESSMENTS_MAX];
 	size_t n_assessments;
+	/* Substitute performance and remediation funds (funds.h). */
+	ld_funds_t funds;
 	ld_case_item_t *items; /* timeline, in judged order */
 	size_t n_items;
 } ld_case_t;

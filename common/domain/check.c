@@ -50,6 +50,9 @@ int ld_entry_check(const ld_rd_t *rd, const ld_access_t *a, const ld_entry_t *ca
 	case LD__KIND__KIND_REFERRAL_RESPONSE:
 	case LD__KIND__KIND_EVIDENCE_ATTESTATION:
 	case LD__KIND__KIND_CASE_UPDATE:
+	case LD__KIND__KIND_SUBSTITUTE_ORDER:
+	case LD__KIND__KIND_SUBSTITUTE_ACCEPTANCE:
+	case LD__KIND__KIND_FUND_RECORD:
 		if (case_id)
 			r = ld_case_check(rd, a, case_id, cand, why, n);
 		break;

@@ -9,6 +9,7 @@
 #include "case.pb-c.h"
 #include "consult.pb-c.h"
 #include "evidence.pb-c.h"
+#include "funds.pb-c.h"
 #include "monitor.pb-c.h"
 #include "receipt.pb-c.h"
 #include "roster.pb-c.h"
@@ -44,6 +45,12 @@ static const ld_kind_info_t kinds[] = {
 	{18, "monitor-readings", "monitoring readings (监测数据)",
 	 &ld__monitor_readings__descriptor},
 	{19, "monitor-warning", "early warning (预警)", &ld__monitor_warning__descriptor},
+	/* Substitute performance and remediation funds (funds.proto): 20-22. */
+	{20, "substitute-order", "substitute-performance order (代履行)",
+	 &ld__substitute_order__descriptor},
+	{21, "substitute-acceptance", "substitute-performance acceptance (代履行验收)",
+	 &ld__substitute_acceptance__descriptor},
+	{22, "fund-record", "remediation funds (修复资金)", &ld__fund_record__descriptor},
 };
 
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
@@ -93,6 +100,8 @@ static const struct {
 	{&ld__consult_answer__descriptor, "answer", &ld__consult_reply__descriptor},
 	{&ld__monitor_station__descriptor, "medium", &ld__medium__descriptor},
 	{&ld__monitor_warning__descriptor, "rule", &ld__warning_rule__descriptor},
+	{&ld__substitute_acceptance__descriptor, "result", &ld__acceptance_result__descriptor},
+	{&ld__fund_record__descriptor, "action", &ld__fund_action__descriptor},
 };
 
 const ProtobufCEnumDescriptor *ld_field_enum(const ProtobufCMessageDescriptor *desc,
@@ -189,6 +198,11 @@ static const struct {
 	{"basin", 128, false},
 	{"parameter", 23, false},
 	{"unit", 16, false},
+	{"party", 256, false},
+	{"scope", 16384, true},
+	{"purpose", 1024, false},
+	{"reference", 128, false},
+	{"source", 1024, false},
 };
 
 ld_text_limit_t ld_field_limit(const char *field)

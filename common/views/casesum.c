@@ -4,9 +4,11 @@
  *   v_csum  case id -> u8 version(1) | u8 flags (1 = awaiting) |
  *           i64 referred | i64 answer_by | i64 answered | u8 n |
  *           n x (u32 checkpoint, i64 due) | referrer \0 holder \0 status \0
- *           case_status \0 title \0
+ *           case_status \0 title \0   (a checkpoint number with the high
+ *           bit set: the due date of substitute-performance order number
+ *           & 0x7fffffff, not accepted yet)
  *   v_cidx  u8 class | u64 time (sign bit flipped, so negative times sort
- *           first) | case id [\0 u32 checkpoint] -> holder
+ *           first) | case id [\0 u32 checkpoint or order] -> holder
  *   v_ncnt  node id -> u32 out, in, awaiting, answered, hist[512]
  *           (classes 4 and 5, joint actions: -> the dispatcher)
  *   v_aact  action id -> u8 priority | u8 active | i64 dispatched
@@ -35,11 +37,16 @@
 #define CNT_LEN (16 + 4 * LD_ANSWER_BUCKETS)
 #define REJUDGE_INLINE 1000
 
+/* A due date in the checkpoint list with this bit set in its number is
+ * substitute-performance order number & ~SUBST_BIT (class LD_DUE_SUBSTITUTE). */
+#define SUBST_BIT 0x80000000u
+#define DUE_MAX (LD_CHECKPOINTS_MAX + LD_SUBST_MAX)
+
 struct sum {
 	ld_case_sum_t c;
 	size_t n_cp;
-	uint32_t cp_no[LD_CHECKPOINTS_MAX];
-	int64_t cp_due[LD_CHECKPOINTS_MAX];
+	uint32_t cp_no[DUE_MAX];
+	int64_t cp_due[DUE_MAX];
 };
 
 static const MDB_val rejudge_key = {.mv_size = 7, .mv_data = (void *)"rejudge"};
@@ -131,6 +138,14 @@ static void summarize(const ld_case_t *c, struct sum *m)
 			m->cp_due[m->n_cp++] = cp->due_ms;
 		}
 	}
+	for (size_t i = 0; i < c->funds.n_orders; i++) {
+		const ld_subst_t *o = &c->funds.orders[i];
+
+		if (!o->accepted_ms && o->due_ms) {
+			m->cp_no[m->n_cp] = SUBST_BIT | (uint32_t)i;
+			m->cp_due[m->n_cp++] = o->due_ms;
+		}
+	}
 }
 
 static size_t put_str(uint8_t *p, const char *str)
@@ -196,7 +211,7 @@ static int sum_decode(const MDB_val *k, const MDB_val *v, struct sum *m)
 	x->answered_ms = (int64_t)ld_be64_get(p + 18);
 	m->n_cp = p[SUM_HDR];
 	p += SUM_HDR + 1;
-	if (m->n_cp > LD_CHECKPOINTS_MAX || (size_t)(end - p) < 12 * m->n_cp)
+	if (m->n_cp > DUE_MAX || (size_t)(end - p) < 12 * m->n_cp)
 		return -EIO;
 	for (size_t i = 0; i < m->n_cp; i++, p += 12) {
 		m->cp_no[i] = ld_be32_get(p);
@@ -330,8 +345,8 @@ static int sum_contribute(ld_store_t *s, ld_txn_t *txn, const struct sum *m, int
 	due_op(s, txn, add, x->awaiting ? LD_DUE_AWAITING : LD_DUE_OTHER, x->referred_ms,
 	       x->case_id, -1, x->holder);
 	for (size_t i = 0; i < m->n_cp; i++)
-		due_op(s, txn, add, LD_DUE_CHECKPOINT, m->cp_due[i], x->case_id, (int)m->cp_no[i],
-		       x->holder);
+		due_op(s, txn, add, m->cp_no[i] & SUBST_BIT ? LD_DUE_SUBSTITUTE : LD_DUE_CHECKPOINT,
+		       m->cp_due[i], x->case_id, (int)(m->cp_no[i] & ~SUBST_BIT), x->holder);
 	return ld_txn_err(txn);
 }
 

@@ -5,7 +5,8 @@
  * For every opened case: a summary (who referred it to whom, its status,
  * deadlines, title), due-index keys (overdue answers by deadline, referrals
  * awaiting an answer by age, the rest by referral time, open stage-report
- * checkpoints by due date) and per-unit counters (referrals out and in,
+ * checkpoints and substitute-performance orders not accepted by due date)
+ * and per-unit counters (referrals out and in,
  * awaiting, answered, and a histogram of answer times). For every
  * dispatched joint action: whether it is active, by dispatch time.
  *
@@ -47,11 +48,13 @@ enum ld_due_class {
 	LD_DUE_CHECKPOINT = 3,	  /* every open stage-report checkpoint: by due date */
 	LD_DUE_ACTION_ACTIVE = 4, /* joint actions someone still works on: by dispatch */
 	LD_DUE_ACTION_DONE = 5,	  /* joint actions all completed or declined: by dispatch */
+	LD_DUE_SUBSTITUTE = 6,	  /* substitute-performance orders not accepted: by deadline */
 };
 
 /* Call cb for the keys of 'cls' in time order (newest first if 'reverse'),
  * with the time, the case (or action), its holder (or dispatcher) and
- * (checkpoints) the checkpoint number, else -1. Stops and returns cb's value when it is non-zero.
+ * (checkpoints, orders) the checkpoint or order number, else -1. Stops and returns cb's value when
+ * it is non-zero.
  */
 int ld_store_foreach_due(ld_store_t *s, enum ld_due_class cls, bool reverse,
 			 int (*cb)(void *ud, int64_t t, const char *case_id, const char *holder,

@@ -200,7 +200,7 @@ static void test_payload_json(void **state)
 	assert_ptr_equal(ld_kind_by_name("dispatch")->desc, &ld__action_dispatch__descriptor);
 	assert_null(ld_kind_info(1000));
 	ld_kinds(&n);
-	assert_int_equal(n, 20);
+	assert_int_equal(n, 23);
 	assert_true(ld_enum_short(&ld__referral_reason__descriptor, 2, name, sizeof(name)));
 	assert_string_equal(name, "suspected-crime");
 	assert_false(ld_enum_short(&ld__priority__descriptor, 77, name, sizeof(name)));
