@@ -1,5 +1,6 @@
 /* common/views/monitor.c: see monitor.h. */
 #include <errno.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -394,6 +395,64 @@ static int series_slot(const struct monitor *x, MDB_txn *txn, const char *statio
 	return i;
 }
 
+/* apply_series() for the common form of minute data: every reading valid
+ * by its flag (none sent) and timed by the interval alone. The same
+ * judgement in the same order with the same arithmetic (so the same state,
+ * byte for byte), without a time, flag and maximum per reading: a time is
+ * computed only for a reading that changes a run, and the latest reading is
+ * the last that is not NaN (the times increase). */
+static int apply_regular(const struct monitor *x, MDB_txn *txn, const char *station, int64_t start,
+			 const Ld__MonitorReadings__Series *se, uint64_t seq, const conf_t *c,
+			 int slot, mon_rec_t *rec)
+{
+	const conf_slot_t *cs = &c->s[slot];
+	const double *val = se->value;
+	double max = cs->has & 2 ? cs->max : HUGE_VAL, min = cs->has & 1 ? cs->min : -HUGE_VAL;
+	double base = rec->base, thr_k = 1 + (c->ratio > 0 ? c->ratio : 1.0);
+	int64_t step = (int64_t)se->interval_s * 1000;
+	unsigned n_base = rec->n_base;
+	struct judging j[LD_MON_RULES] = {0};
+	bool has_lim = cs->has != 0, run0 = rec->run & 1, run1 = rec->run >> 1 & 1;
+	size_t n = se->n_value, last = SIZE_MAX;
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		double v = val[i];
+		bool bad;
+
+		if (v != v)
+			continue;
+		bad = v > max || v < min;
+		if (has_lim && bad != run0) {
+			r = judge(x, txn, station, cs->param, rec, 0, &j[0], bad,
+				  start + step * (int64_t)i, v, v > max ? max : min, seq);
+			run0 = rec->run & 1;
+		}
+		if (n_base >= BASE_MIN && base > 0 && (v > base * thr_k) != run1 && r == 0) {
+			r = judge(x, txn, station, cs->param, rec, 1, &j[1], v > base * thr_k,
+				  start + step * (int64_t)i, v, base * thr_k, seq);
+			run1 = rec->run >> 1 & 1;
+		}
+		base = n_base ? base + ALPHA * (v - base) : v;
+		n_base += n_base < UINT16_MAX;
+		last = i;
+	}
+	rec->base = (float)base;
+	rec->n_base = (uint16_t)n_base;
+	if (last != SIZE_MAX && start + step * (int64_t)last >= rec->t_ms) {
+		rec->t_ms = start + step * (int64_t)last;
+		rec->value = (float)val[last];
+		rec->seq = seq;
+	} else {
+		last = SIZE_MAX;
+	}
+	for (int i = 0; r == 0 && i < LD_MON_RULES; i++)
+		if (j[i].changed)
+			r = ep_put(x, txn, station, cs->param, i, &j[i].ep, j[i].was,
+				   wants(rec->run >> i & 1, &j[i].ep));
+	return r < 0 ? r : last != SIZE_MAX;
+}
+
 static int apply_series(const struct monitor *x, MDB_txn *txn, const char *station, int64_t start,
 			const Ld__MonitorReadings__Series *se, uint64_t seq, const conf_t *c,
 			int slot, mon_rec_t *rec)
@@ -490,8 +549,9 @@ static int apply_readings(const struct monitor *x, MDB_txn *txn, const ld_entry_
 				   &dirty);
 		if (slot < 0)
 			continue; /* more parameters than a station record holds */
-		r = apply_series(x, txn, m->station_id, m->start_ms, se, e->hdr->seq, &c, slot,
-				 &rs.r[slot]);
+		r = (se->n_flag == 0 && se->n_offset_s == 0 && se->has_interval_s ? apply_regular
+										  : apply_series)(
+			x, txn, m->station_id, m->start_ms, se, e->hdr->seq, &c, slot, &rs.r[slot]);
 		if (r > 0 && se->unit && strlen(se->unit) < sizeof(c.s[slot].unit) &&
 		    strcmp(c.s[slot].unit, se->unit)) {
 			strcpy(c.s[slot].unit, se->unit);
