@@ -80,3 +80,6 @@ void api_search(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q)
 
 /* api_monitor.c */
 void api_monitor(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q);
+
+/* api_source.c: the pollution-source register in force. */
+void api_source(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q);
