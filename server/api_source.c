@@ -72,12 +72,15 @@ static int raw_one(void *ud, const ld_raw_entry_t *e)
 		a->p = np;
 		a->cap = cap;
 	}
-	if (!(x = calloc(1, sizeof(*x))) ||
-	    !(x->permit_states = calloc(m->n_permits + 1, sizeof(char *)))) {
+	if (!(x = calloc(1, sizeof(*x)))) {
 		r = -ENOMEM;
 		goto out;
 	}
 	ld__api_source__init(x);
+	if (!(x->permit_states = calloc(m->n_permits + 1, sizeof(char *)))) {
+		r = -ENOMEM;
+		goto out;
+	}
 	x->has_entry = x->has_recv_ms = true;
 	x->recv_ms = e->recv_ms;
 	x->entry.len = ld_entry_parts_wire_size(e->header_len, e->payload, e->payload_len);
