@@ -372,9 +372,9 @@ int cmd_directory(int argc, char **argv)
  * of them (or that they are not listed). */
 static void person_text(const char *what, json_t *p, const dir_unit_t *u, size_t n)
 {
-	const char *unit = cli_jstr(p, "unit"),
-		   *id = json_object_get(p, "person") ? cli_jstr(p, "person")
-						      : cli_jstr(p, "person_id");
+	const char *unit = cli_jstr(p, "unit"), *id = json_object_get(p, "person")
+							      ? cli_jstr(p, "person")
+							      : cli_jstr(p, "person_id");
 
 	printf("  %s %s:%s", what, unit, id);
 	for (size_t i = 0; i < n; i++) {
@@ -422,13 +422,18 @@ int cli_dir_person(struct ldc *cl, const char *cmd, const char *opt, const char 
 			if (u[i].d->liaisons[j]->person_id &&
 			    !strcmp(u[i].d->liaisons[j]->person_id, person))
 				goto found;
-		r = cli_fail(EXIT_NO_CASE,
-			     expert ? "%s: %s %s:%s: the directory of %s held here (#%llu) lists no "
-				      "expert '%s' (liandong directory --unit %s)"
-				    : "%s: %s %s:%s: the directory of %s held here (#%llu) lists no "
-				      "liaison person '%s' (liandong directory --unit %s)",
-			     cmd, opt, unit, person, unit, (unsigned long long)u[i].seq, person,
-			     unit);
+		if (expert)
+			r = cli_fail(EXIT_NO_CASE,
+				     "%s: %s %s:%s: the directory of %s held here (#%llu) lists no "
+				     "expert '%s' (liandong directory --unit %s)",
+				     cmd, opt, unit, person, unit, (unsigned long long)u[i].seq,
+				     person, unit);
+		else
+			r = cli_fail(EXIT_NO_CASE,
+				     "%s: %s %s:%s: the directory of %s held here (#%llu) lists no "
+				     "liaison person '%s' (liandong directory --unit %s)",
+				     cmd, opt, unit, person, unit, (unsigned long long)u[i].seq,
+				     person, unit);
 		dir_free(u, n);
 		return r;
 	}

@@ -28,39 +28,38 @@
 
 static void source_usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: liandong source publish --code CODE --name NAME --region CODE\n"
-		"         [--address TEXT] [--industry TEXT] [--note TEXT]\n"
-		"         [--outlet ID,water|air[,LAT,LON[,STATION]]]...\n"
-		"         [--permit NUMBER,FROM,TO[,POLLUTANT=LIMIT UNIT;...]]... [--check]\n"
-		"       liandong source publish --file FILE.json [--check]\n"
-		"       liandong source show CODE [--json]\n"
-		"       liandong source list [--region PREFIX] [--expiring] [--json]\n"
-		"       Common: [-c CONFIG | --api EP] [--json] [--utc]\n"
-		"The pollution-source register (污染源档案): enterprises by unified social\n"
-		"credit code (18 characters, check character per GB 32100-2015), with their\n"
-		"outlets (排污口: id, water or air, WGS-84 degrees, the monitoring station on\n"
-		"it) and discharge permits (排污许可证: number, valid from and to, permitted\n"
-		"pollutants and limits, e.g. 'COD=50 mg/L;NH3-N=5 mg/L'). A unit publishes\n"
-		"the sources in its region (GB/T 2260: a county its own code, a city or\n"
-		"province every code within it; others are refused, exit 6); publishing a\n"
-		"code again replaces the unit's earlier record. Every member reads the\n"
-		"register. FROM, TO: " LD_TIME_FORMS " (TO: the end of that day).\n"
-		"--file: a JSON object, or an array of them (signed in one commit), with\n"
-		"the fields `source show --json` prints: credit_code, name, region_code,\n"
-		"address, industry, note, outlets [{outlet_id, type (water|air), lat, lon\n"
-		"(degrees) or lat_e6, lon_e6, station_id, name}], permits [{permit_no,\n"
-		"valid_from, valid_to (dates as above) or valid_from_ms, valid_to_ms,\n"
-		"pollutants [..], limits [..], limit_units [..]}]; other keys are ignored.\n"
-		"show: the record in force, each permit's state (valid 有效, expiring within\n"
-		"30 days 即将到期, expired 已过期, not yet valid), and the cases this node\n"
-		"holds naming the code, in how many other regions (only cases it may read).\n"
-		"list: every source in force; --region keeps codes starting with PREFIX,\n"
-		"--expiring those whose permit in force expires within 30 days or has\n"
-		"expired, or that have none. --json: {as_of_ms, sources: [...]}; show:\n"
-		"one record with its cases.\n" CLI_CHECK_HELP
-		"Exit: 2 a malformed code or record, 6 outside this unit's region, 7 no\n"
-		"source of that code (show) or none matches (list).\n");
+	fprintf(f, "Usage: liandong source publish --code CODE --name NAME --region CODE\n"
+		   "         [--address TEXT] [--industry TEXT] [--note TEXT]\n"
+		   "         [--outlet ID,water|air[,LAT,LON[,STATION]]]...\n"
+		   "         [--permit NUMBER,FROM,TO[,POLLUTANT=LIMIT UNIT;...]]... [--check]\n"
+		   "       liandong source publish --file FILE.json [--check]\n"
+		   "       liandong source show CODE [--json]\n"
+		   "       liandong source list [--region PREFIX] [--expiring] [--json]\n"
+		   "       Common: [-c CONFIG | --api EP] [--json] [--utc]\n"
+		   "The pollution-source register (污染源档案): enterprises by unified social\n"
+		   "credit code (18 characters, check character per GB 32100-2015), with their\n"
+		   "outlets (排污口: id, water or air, WGS-84 degrees, the monitoring station on\n"
+		   "it) and discharge permits (排污许可证: number, valid from and to, permitted\n"
+		   "pollutants and limits, e.g. 'COD=50 mg/L;NH3-N=5 mg/L'). A unit publishes\n"
+		   "the sources in its region (GB/T 2260: a county its own code, a city or\n"
+		   "province every code within it; others are refused, exit 6); publishing a\n"
+		   "code again replaces the unit's earlier record. Every member reads the\n"
+		   "register. FROM, TO: " LD_TIME_FORMS " (TO: the end of that day).\n"
+		   "--file: a JSON object, or an array of them (signed in one commit), with\n"
+		   "the fields `source show --json` prints: credit_code, name, region_code,\n"
+		   "address, industry, note, outlets [{outlet_id, type (water|air), lat, lon\n"
+		   "(degrees) or lat_e6, lon_e6, station_id, name}], permits [{permit_no,\n"
+		   "valid_from, valid_to (dates as above) or valid_from_ms, valid_to_ms,\n"
+		   "pollutants [..], limits [..], limit_units [..]}]; other keys are ignored.\n"
+		   "show: the record in force, each permit's state (valid 有效, expiring within\n"
+		   "30 days 即将到期, expired 已过期, not yet valid), and the cases this node\n"
+		   "holds naming the code, in how many other regions (only cases it may read).\n"
+		   "list: every source in force; --region keeps codes starting with PREFIX,\n"
+		   "--expiring those whose permit in force expires within 30 days or has\n"
+		   "expired, or that have none. --json: {as_of_ms, sources: [...]}; show:\n"
+		   "one record with its cases.\n" CLI_CHECK_HELP
+		   "Exit: 2 a malformed code or record, 6 outside this unit's region, 7 no\n"
+		   "source of that code (show) or none matches (list).\n");
 }
 
 /* Memory of one publication being built: freed together. */
@@ -131,8 +130,9 @@ static int outlet_arg(char *arg, Ld__PollutionSource__Outlet *o)
 			*p++ = '\0';
 	}
 	if (n < 2 || n == 3 || !f[0][0] || (t = outlet_type(f[1])) < 0)
-		return cli_fail(EXIT_USAGE,
-				"source publish: --outlet: expected ID,water|air[,LAT,LON[,STATION]]");
+		return cli_fail(
+			EXIT_USAGE,
+			"source publish: --outlet: expected ID,water|air[,LAT,LON[,STATION]]");
 	o->outlet_id = f[0];
 	o->has_type = true;
 	o->type = (uint32_t)t;
@@ -201,9 +201,8 @@ static int permit_arg(char *arg, Ld__PollutionSource__Permit *p, pool_t *pl)
 			c = NULL;
 	}
 	if (n < 3 || !f[0][0])
-		return cli_fail(EXIT_USAGE,
-				"source publish: --permit: expected "
-				"NUMBER,FROM,TO[,POLLUTANT=LIMIT UNIT;...]");
+		return cli_fail(EXIT_USAGE, "source publish: --permit: expected "
+					    "NUMBER,FROM,TO[,POLLUTANT=LIMIT UNIT;...]");
 	p->permit_no = f[0];
 	if (cli_time_arg("source publish", "--permit FROM", f[1], false, &p->valid_from_ms) ||
 	    cli_time_arg("source publish", "--permit TO", f[2], true, &p->valid_to_ms))
@@ -329,8 +328,8 @@ static int from_json(json_t *o, Ld__PollutionSource *m, pool_t *pl)
 					  pl)))
 				return r;
 			if (json_is_array(lim)) {
-				if (!(p->limits = pool_alloc(pl, json_array_size(lim),
-							     sizeof(double))))
+				if (!(p->limits =
+					      pool_alloc(pl, json_array_size(lim), sizeof(double))))
 					return cli_fail(EXIT_STORE, "out of memory");
 				json_array_foreach(lim, k, v) p->limits[p->n_limits++] =
 					json_number_value(v);
@@ -381,13 +380,12 @@ static int sign_all(ldc_t *cl, Ld__PollutionSource **m, size_t n, bool json)
 	out = json_pack("{s:[]}", "sources");
 	for (size_t i = 0; out && i < n; i++) {
 		char hex[65];
-		json_t *x = cli_check_only
-				    ? json_pack("{s:s, s:b}", "credit_code", m[i]->credit_code,
-						"accepted", 1)
-				    : json_pack("{s:s, s:s, s:I, s:s}", "credit_code",
-						m[i]->credit_code, "feed", refs[i].feed, "seq",
-						(json_int_t)refs[i].seq, "id",
-						ld_hex(refs[i].id, 32, hex));
+		json_t *x = cli_check_only ? json_pack("{s:s, s:b}", "credit_code",
+						       m[i]->credit_code, "accepted", 1)
+					   : json_pack("{s:s, s:s, s:I, s:s}", "credit_code",
+						       m[i]->credit_code, "feed", refs[i].feed,
+						       "seq", (json_int_t)refs[i].seq, "id",
+						       ld_hex(refs[i].id, 32, hex));
 
 		json_array_append_new(json_object_get(out, "sources"), x);
 		if (json)
@@ -396,8 +394,8 @@ static int sign_all(ldc_t *cl, Ld__PollutionSource **m, size_t n, bool json)
 			printf(_("source %s: the rules accept it (--check: nothing signed)\n"),
 			       m[i]->credit_code);
 		else
-			printf(_("source %s signed as %s #%llu\n"), m[i]->credit_code,
-			       refs[i].feed, (unsigned long long)refs[i].seq);
+			printf(_("source %s signed as %s #%llu\n"), m[i]->credit_code, refs[i].feed,
+			       (unsigned long long)refs[i].seq);
 	}
 	if (json)
 		r = cli_json_dump(out);
@@ -559,8 +557,9 @@ static int fetch(ldc_t *cl, const char *cmd, const Ld__ApiSourceQuery *sq, Ld__A
 		return cli_daemon_fail(r, cmd);
 	if (!resp->ok) {
 		r = resp->err == -ENOENT
-			    ? cli_fail(EXIT_NO_CASE, "%s %s: no source of that credit code is in the "
-						     "register held here",
+			    ? cli_fail(EXIT_NO_CASE,
+				       "%s %s: no source of that credit code is in the "
+				       "register held here",
 				       cmd, sq->credit_code ? sq->credit_code : "")
 			    : cli_fail(EXIT_STORE, "%s: %s", cmd,
 				       resp->message ? resp->message : cli_strerror(resp->err));
@@ -596,8 +595,7 @@ static json_t *record_json(const Ld__ApiSource *x)
 		json_array_foreach(json_object_get(o, "permits"), i, pa)
 		{
 			if (i < x->n_permit_states)
-				json_object_set_new(pa, "state",
-						    json_string(x->permit_states[i]));
+				json_object_set_new(pa, "state", json_string(x->permit_states[i]));
 		}
 	}
 	ld_entry_destroy(&e);
@@ -708,8 +706,9 @@ static int show(int argc, char **argv)
 		return r == 1 ? 0 : r;
 	sq.credit_code = argv[first];
 	if (!ld_credit_code_valid(sq.credit_code, why, sizeof(why)))
-		return cli_fail(EXIT_USAGE, "source show: '%.40s' is not a unified social credit "
-					    "code: %s",
+		return cli_fail(EXIT_USAGE,
+				"source show: '%.40s' is not a unified social credit "
+				"code: %s",
 				sq.credit_code, why);
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0)
 		return r;

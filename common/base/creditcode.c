@@ -45,17 +45,19 @@ bool ld_credit_code_valid(const char *code, char *why, size_t n)
 	for (i = 0; i < LD_CREDIT_CODE_LEN; i++)
 		if (value_of(code[i]) < 0) {
 			if (n)
-				snprintf(why, n,
-					 "has a character outside the code's 31 (digits and capital "
-					 "letters but I, O, S, V, Z) at position %zu",
-					 i + 1);
+				snprintf(
+					why, n,
+					"has a character outside the code's 31 (digits and capital "
+					"letters but I, O, S, V, Z) at position %zu",
+					i + 1);
 			return false;
 		}
 	for (i = 2; i < 8; i++)
 		if (code[i] < '0' || code[i] > '9') {
 			if (n)
-				snprintf(why, n,
-					 "characters 3-8 must be the registering region's 6 digits");
+				snprintf(
+					why, n,
+					"characters 3-8 must be the registering region's 6 digits");
 			return false;
 		}
 	want = ld_credit_code_check_char(code);

@@ -94,7 +94,8 @@ int ld_source_valid(const void *src, char *why, size_t n)
 		if (!o->outlet_id || !o->outlet_id[0] || !o->has_type ||
 		    (o->type != LD__OUTLET_TYPE__OUTLET_TYPE_WATER &&
 		     o->type != LD__OUTLET_TYPE__OUTLET_TYPE_AIR)) {
-			snprintf(why, n, "source %s: outlet %zu needs an id and a type (water or air)",
+			snprintf(why, n,
+				 "source %s: outlet %zu needs an id and a type (water or air)",
 				 m->credit_code, i + 1);
 			return LD_EREFUSED;
 		}
@@ -109,7 +110,8 @@ int ld_source_valid(const void *src, char *why, size_t n)
 		const Ld__PollutionSource__Permit *p = m->permits[i];
 
 		if (!p->permit_no || !p->permit_no[0] || !p->has_valid_to_ms) {
-			snprintf(why, n, "source %s: permit %zu needs a number and an end of validity",
+			snprintf(why, n,
+				 "source %s: permit %zu needs a number and an end of validity",
 				 m->credit_code, i + 1);
 			return LD_EREFUSED;
 		}
@@ -131,8 +133,7 @@ int ld_source_valid(const void *src, char *why, size_t n)
 	return 0;
 }
 
-int ld_source_check(const ld_access_t *a, const char *author, const void *src, char *why,
-		    size_t n)
+int ld_source_check(const ld_access_t *a, const char *author, const void *src, char *why, size_t n)
 {
 	const Ld__PollutionSource *m = src;
 	const char *region = ld_access_region_of(a, author);

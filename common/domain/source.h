@@ -22,11 +22,11 @@
 #define LD_PERMIT_EXPIRING_MS (30LL * 86400 * 1000)
 
 enum ld_permit_state {
-	LD_PERMIT_NONE = 0,	/* a source with no permit */
-	LD_PERMIT_VALID,	/* in force, more than 30 days to run (有效) */
-	LD_PERMIT_EXPIRING,	/* in force, ends within 30 days (即将到期) */
-	LD_PERMIT_EXPIRED,	/* ended (已过期) */
-	LD_PERMIT_NOT_YET,	/* starts later (未生效) */
+	LD_PERMIT_NONE = 0, /* a source with no permit */
+	LD_PERMIT_VALID,    /* in force, more than 30 days to run (有效) */
+	LD_PERMIT_EXPIRING, /* in force, ends within 30 days (即将到期) */
+	LD_PERMIT_EXPIRED,  /* ended (已过期) */
+	LD_PERMIT_NOT_YET,  /* starts later (未生效) */
 };
 
 /* Is 'code' a 6-digit GB/T 2260 region code? */
@@ -58,5 +58,4 @@ int ld_source_valid(const void *src, char *why, size_t n);
 /* May 'author' publish 'src' (decoded, borrowed) by the roster 'a': is it
  * well formed (ld_source_valid) and is its region within the author's? 0,
  * or LD_EREFUSED with the rule in 'why' (size n). */
-int ld_source_check(const ld_access_t *a, const char *author, const void *src, char *why,
-		    size_t n);
+int ld_source_check(const ld_access_t *a, const char *author, const void *src, char *why, size_t n);

@@ -46,7 +46,8 @@ static const ld_kind_info_t kinds[] = {
 	 &ld__monitor_readings__descriptor},
 	{19, "monitor-warning", "early warning (预警)", &ld__monitor_warning__descriptor},
 	/* The pollution-source register (source.proto): 23. */
-	{23, "pollution-source", "pollution source (污染源档案)", &ld__pollution_source__descriptor},
+	{23, "pollution-source", "pollution source (污染源档案)",
+	 &ld__pollution_source__descriptor},
 };
 
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))

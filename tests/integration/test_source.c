@@ -29,10 +29,10 @@
 #include "source.pb-c.h"
 
 /* Valid codes (GB 32100-2015 check characters). */
-#define CODE_A "91330402MA2B3C4D53" /* county A's electroplating works */
-#define CODE_B "91330421MA2C7K8L92" /* in county B's region */
-#define CODE_C "91330481MA28D4E5FU" /* a second source of county A's */
-#define CODE_D "91330421MA2D0E1F2P" /* only ever signed outside its author's region */
+#define CODE_A "91330402MA2B3C4D53"   /* county A's electroplating works */
+#define CODE_B "91330421MA2C7K8L92"   /* in county B's region */
+#define CODE_C "91330481MA28D4E5FU"   /* a second source of county A's */
+#define CODE_D "91330421MA2D0E1F2P"   /* only ever signed outside its author's region */
 #define CODE_BAD "91330402MA2B3C4D54" /* CODE_A with a wrong check character */
 
 typedef struct world {
@@ -106,7 +106,8 @@ static bool until(world_t *w, tn_t *n, const char *a0, const char *a1, const cha
  * directly with its key, the daemon started again. Returns its seq. */
 static uint64_t forge(world_t *w, tn_t *n, uint32_t kind, const void *payload, size_t len)
 {
-	ld_append_req_t q = {.kind = kind, .everyone = true, .payload = payload, .payload_len = len};
+	ld_append_req_t q = {
+		.kind = kind, .everyone = true, .payload = payload, .payload_len = len};
 	ld_store_t *s;
 	char dir[700];
 	int64_t head = cl_head(n, n->id);
@@ -154,14 +155,14 @@ static void test_register(void **state)
 	assert_int_equal(cl_signed(w->a), signed_a);
 
 	/* County A publishes its works: two outlets, three permits. */
-	assert_int_equal(
-		cli(w, w->a, "source", "publish", "--code", CODE_A, "--name", "嘉兴某电镀有限公司",
-		    "--region", "330402", "--address", "南湖区工业园 8 号", "--industry",
-		    "electroplating", "--outlet", "DW001,water,30.75,120.76,county-a/S1",
-		    "--outlet", "DA001,air", "--permit",
-		    "P-NOW,2024-01-01,+400d,COD=50 mg/L;NH3-N=5 mg/L", "--permit",
-		    "P-SOON,2024-01-01,+10d", "--permit", "P-OLD,2019-01-01,2020-12-31", NULL),
-		0);
+	assert_int_equal(cli(w, w->a, "source", "publish", "--code", CODE_A, "--name",
+			     "嘉兴某电镀有限公司", "--region", "330402", "--address",
+			     "南湖区工业园 8 号", "--industry", "electroplating", "--outlet",
+			     "DW001,water,30.75,120.76,county-a/S1", "--outlet", "DA001,air",
+			     "--permit", "P-NOW,2024-01-01,+400d,COD=50 mg/L;NH3-N=5 mg/L",
+			     "--permit", "P-SOON,2024-01-01,+10d", "--permit",
+			     "P-OLD,2019-01-01,2020-12-31", NULL),
+			 0);
 	assert_non_null(strstr(w->out, "source " CODE_A " signed as county-a #"));
 	/* Every unit reads it: the other county and the province. */
 	assert_true(until(w, w->b, "show", CODE_A, "source/name", "嘉兴某电镀有限公司"));
@@ -248,9 +249,8 @@ static void test_forged_outside_region(void **state)
 		assert_true(cl_out_has(w->out, "source/published_by", "province"));
 		assert_false(cl_out_has(w->out, "source/name", "越界登记"));
 		assert_int_equal(cli(w, all[i], "source", "show", CODE_D, NULL), 7);
-		assert_int_equal(cli(w, all[i], "source", "list", "--region", "330421", "--json",
-				     NULL),
-				 0);
+		assert_int_equal(
+			cli(w, all[i], "source", "list", "--region", "330421", "--json", NULL), 0);
 		assert_false(cl_out_has(w->out, "sources/*/credit_code", CODE_D));
 	}
 }
@@ -280,7 +280,8 @@ static void test_dispatch_people(void **state)
 
 	assert_int_equal(cli(w, w->b, "directory", "publish", "--liaison",
 			     "l-zhang,duty officer,张伟,13800000001", "--expert",
-			     "e-li,李娟,water sampling;ecological damage appraisal,13900000002", NULL),
+			     "e-li,李娟,water sampling;ecological damage appraisal,13900000002",
+			     NULL),
 			 0);
 	assert_true(cl_until(shown, &(struct sq){w, w->p, "county-b", true}, 20000));
 	/* Someone in no directory held: refused precisely, nothing signed. */
