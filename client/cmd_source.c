@@ -318,10 +318,11 @@ static int from_json(json_t *o, Ld__PollutionSource *m, pool_t *pl)
 				return cli_fail(EXIT_STORE, "out of memory");
 			ld__pollution_source__permit__init(p);
 			p->permit_no = (char *)jstr(x, "permit_no");
-			if ((r = jdate(x, "valid_from", false, &p->valid_from_ms)) > 1 ||
-			    (r == 0 && !(p->has_valid_from_ms = true)) ||
-			    (r = jdate(x, "valid_to", true, &p->valid_to_ms)) > 1)
-				return EXIT_USAGE;
+			if ((r = jdate(x, "valid_from", false, &p->valid_from_ms)) > 1)
+				return r;
+			p->has_valid_from_ms = r == 0;
+			if ((r = jdate(x, "valid_to", true, &p->valid_to_ms)) > 1)
+				return r;
 			p->has_valid_to_ms = r == 0;
 			if ((r = jstrings(x, "pollutants", &p->pollutants, &p->n_pollutants, pl)) ||
 			    (r = jstrings(x, "limit_units", &p->limit_units, &p->n_limit_units,

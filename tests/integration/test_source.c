@@ -33,6 +33,7 @@
 #define CODE_B "91330421MA2C7K8L92"   /* in county B's region */
 #define CODE_C "91330481MA28D4E5FU"   /* a second source of county A's */
 #define CODE_D "91330421MA2D0E1F2P"   /* only ever signed outside its author's region */
+#define CODE_E "91330402MA2E5F6G7L"   /* from a JSON file */
 #define CODE_BAD "91330402MA2B3C4D54" /* CODE_A with a wrong check character */
 
 typedef struct world {
@@ -204,6 +205,42 @@ static void test_register(void **state)
 	assert_true(until(w, w->b, "show", CODE_A, "source/name", "嘉兴某电镀股份有限公司"));
 	assert_false(cl_out_has(w->out, "source/permits/*/permit_no", "P-NOW"));
 	assert_true(cl_out_has(w->out, "source/permits/*/state", "valid"));
+
+	/* From a JSON file: an array, the fields show --json prints. */
+	{
+		char path[700];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/sources.json", w->a->dir);
+		assert_non_null(f = fopen(path, "w"));
+		fputs("[{\"credit_code\": \"" CODE_E "\", \"name\": \"某印刷厂\", "
+		      "\"region_code\": \"330402\", \"outlets\": [{\"outlet_id\": \"DA001\", "
+		      "\"type\": \"air\", \"lat\": 30.7, \"lon\": 120.7}], \"permits\": "
+		      "[{\"permit_no\": \"P-E\", \"valid_from\": \"2020-01-01\", "
+		      "\"valid_to\": \"2021-06-30\", \"pollutants\": [\"VOCs\"], "
+		      "\"limits\": [60], \"limit_units\": [\"mg/m3\"]}]},"
+		      " {\"credit_code\": \"" CODE_BAD "\", \"name\": \"x\", "
+		      "\"region_code\": \"330402\"}]",
+		      f);
+		fclose(f);
+		/* One bad record: nothing of the file is signed. */
+		signed_a = cl_signed(w->a);
+		assert_int_equal(cli(w, w->a, "source", "publish", "--file", path, NULL), 2);
+		assert_int_equal(cl_signed(w->a), signed_a);
+		assert_non_null(f = fopen(path, "w"));
+		fputs("{\"credit_code\": \"" CODE_E "\", \"name\": \"某印刷厂\", "
+		      "\"region_code\": \"330402\", \"outlets\": [{\"outlet_id\": \"DA001\", "
+		      "\"type\": \"air\", \"lat\": 30.7, \"lon\": 120.7}], \"permits\": "
+		      "[{\"permit_no\": \"P-E\", \"valid_from\": \"2020-01-01\", "
+		      "\"valid_to\": \"2021-06-30\", \"pollutants\": [\"VOCs\"], "
+		      "\"limits\": [60], \"limit_units\": [\"mg/m3\"]}]}",
+		      f);
+		fclose(f);
+		assert_int_equal(cli(w, w->a, "source", "publish", "--file", path, NULL), 0);
+		assert_true(until(w, w->b, "show", CODE_E, "source/state", "expired"));
+		assert_true(cl_out_has(w->out, "source/outlets/0/lat_e6", "30700000"));
+		assert_true(cl_out_has(w->out, "source/permits/0/limit_units/0", "mg/m3"));
+	}
 
 	/* The province's region contains county B's: it may publish there. */
 	assert_int_equal(cli(w, w->p, "source", "publish", "--code", CODE_B, "--name",
