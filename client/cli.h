@@ -76,6 +76,25 @@ int cmd_funds(int argc, char **argv);
  * "substitute_performance" array and "funds" object of a show document. */
 void cli_funds_text(json_t *subst, json_t *funds);
 int cmd_warnings(int argc, char **argv);
+int cmd_source(int argc, char **argv);
+
+/* Is person 'person' listed as an expert (else a liaison person) in the
+ * directory of 'unit' held here (cmd_directory.c)? 0, or exit 7 after
+ * saying precisely what is missing (the directory, or the person in it). */
+int cli_dir_person(struct ldc *cl, const char *cmd, const char *opt, const char *unit,
+		   const char *person, bool expert);
+/* Lines for the people named ([{unit, person_id}] each, may be NULL), as
+ * the directories held here describe them: name, role or field of
+ * expertise, phone (only what this node may read). */
+void cli_persons_text(struct ldc *cl, json_t *experts, json_t *liaisons);
+
+/* Repeat offenders (重复违法, cmd_show.c): the cases this node holds naming
+ * the party of 'credit_code' (its 'name' may be NULL), but 'exclude' (a case
+ * id, may be NULL), and in how many regions other than 'here' (may be NULL):
+ * {name, credit_code, other_cases, other_regions, cases: [ID...]}. Only
+ * cases this node may read. Caller owns it; NULL on a daemon error. */
+json_t *cli_party_cases(struct ldc *cl, const char *name, const char *credit_code,
+			const char *exclude, const char *here);
 
 /* Options every command that talks to the daemon takes; put them at the end
  * of a getopt_long table and pass each option to cli_common_opt(). */

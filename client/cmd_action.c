@@ -14,6 +14,25 @@
 #include "common/feed/entry.h"
 #include "common/base/errors.h"
 
+#define DISPATCH_PERSONS_MAX 16
+
+/* "UNIT:PERSON" into r (strings pointing into 'arg', which is cut). */
+static int person_arg(const char *opt, char *arg, Ld__PersonRef *r)
+{
+	char *colon = strchr(arg, ':');
+
+	ld__person_ref__init(r);
+	if (!colon || colon == arg || !colon[1])
+		return cli_fail(EXIT_USAGE, "dispatch: %s '%.80s': expected UNIT:PERSON", opt, arg);
+	*colon = '\0';
+	if (!ld_node_id_valid(arg) || cli_text_arg("dispatch", opt, colon + 1, "person_id"))
+		return cli_fail(EXIT_USAGE, "dispatch: %s: '%.80s' is not a unit's node id", opt,
+				arg);
+	r->unit = arg;
+	r->person_id = colon + 1;
+	return 0;
+}
+
 static void dispatch_usage(FILE *f)
 {
 	fprintf(f,
@@ -22,9 +41,15 @@ static void dispatch_usage(FILE *f)
 		"         --participant NODE[:lead|support|observer]... --instructions TEXT\n"
 		"         --ack-by DEADLINE [--from DATE --to DATE] [--site NAME]...\n"
 		"         [--case CASE]... [--action ID] [-c CONFIG | --api EP] [--json]\n"
+		"         [--expert UNIT:PERSON]... [--liaison UNIT:PERSON]...\n"
 		"         [--instructions-file FILE] [--utc] [--check]\n"
 		"DATE, DEADLINE: " LD_TIME_FORMS ".\n"
 		"Every participant must be a current member of the roster (exit 7).\n"
+		"--expert and --liaison name experts (专家) and liaison persons (联络员) by\n"
+		"their id in a unit's directory (liandong directory): each must be listed\n"
+		"in the directory of UNIT held here (exit 7 says what is missing); their\n"
+		"units read the dispatch too, and show ACTION gives their name, unit, field\n"
+		"and phone from the directories (never copied into the record).\n"
 		"ID defaults to THIS-NODE/A-YYYYMMDD-HHMMSS-XXXXXX (random, never repeated).\n"
 		"Text: title at most 512 bytes, instructions 16 KiB ('-' reads stdin).\n" CLI_CHECK_HELP
 		"--json prints {feed, seq, id, action, participants}.\n"
@@ -47,6 +72,8 @@ int cmd_dispatch(int argc, char **argv)
 		{"case", required_argument, NULL, 'C'},
 		{"action", required_argument, NULL, 'A'},
 		{"instructions-file", required_argument, NULL, 'I'},
+		{"expert", required_argument, NULL, 'e'},
+		{"liaison", required_argument, NULL, 'l'},
 		CLI_SIGN_OPTS,
 	};
 	static const char *const kinds[] = {NULL, "joint-inspection", "special-campaign",
@@ -58,7 +85,10 @@ int cmd_dispatch(int argc, char **argv)
 		*pp[LD_ACTION_PARTICIPANTS_MAX];
 	char names[LD_ACTION_PARTICIPANTS_MAX][LD_NODE_ID_MAX + 1], self[LD_NODE_ID_MAX + 1];
 	Ld__Place sites[8], *sp[8];
-	const char *aud[LD_ACTION_PARTICIPANTS_MAX], *cases[8];
+	const char *aud[LD_ACTION_PARTICIPANTS_MAX + 2 * DISPATCH_PERSONS_MAX], *cases[8];
+	Ld__PersonRef ex[DISPATCH_PERSONS_MAX], li[DISPATCH_PERSONS_MAX];
+	Ld__PersonRef *exp[DISPATCH_PERSONS_MAX], *lip[DISPATCH_PERSONS_MAX];
+	size_t n_aud = 0;
 	char idbuf[LD_CASE_ID_MAX + 1], *instr_file = NULL;
 	cli_common_t co = {0};
 	uint8_t *buf;
@@ -139,7 +169,6 @@ int cmd_dispatch(int argc, char **argv)
 			parts[i].has_role = true;
 			parts[i].role = (uint32_t)v;
 			pp[i] = &parts[i];
-			aud[i] = names[i];
 			m.n_participants++;
 			break;
 		}
@@ -185,6 +214,20 @@ int cmd_dispatch(int argc, char **argv)
 					optarg);
 			cases[m.n_case_ids++] = optarg;
 			break;
+		case 'e':
+		case 'l': {
+			size_t *n = c == 'e' ? &m.n_experts : &m.n_liaisons;
+			Ld__PersonRef *ref = c == 'e' ? &ex[*n] : &li[*n];
+
+			if (*n == DISPATCH_PERSONS_MAX)
+				return cli_fail(EXIT_USAGE, "dispatch: at most %d %s",
+						DISPATCH_PERSONS_MAX,
+						c == 'e' ? "--expert" : "--liaison");
+			if ((r = person_arg(c == 'e' ? "--expert" : "--liaison", optarg, ref)))
+				return r;
+			(c == 'e' ? exp : lip)[(*n)++] = ref;
+			break;
+		}
 		case 'h':
 			dispatch_usage(stdout);
 			return 0;
@@ -205,6 +248,8 @@ int cmd_dispatch(int argc, char **argv)
 	m.participants = pp;
 	m.sites = sp;
 	m.case_ids = (char **)cases;
+	m.experts = exp;
+	m.liaisons = lip;
 	if ((r = cli_connect(co.api, co.conf, &cl)) != 0) {
 		free(instr_file);
 		return r;
@@ -220,6 +265,25 @@ int cmd_dispatch(int argc, char **argv)
 			free(instr_file);
 			return r;
 		}
+	/* The people named must be in a directory held here. */
+	for (size_t i = 0; i < m.n_experts + m.n_liaisons; i++) {
+		bool e = i < m.n_experts;
+		const Ld__PersonRef *p = e ? &ex[i] : &li[i - m.n_experts];
+
+		if ((r = cli_dir_person(cl, "dispatch", e ? "--expert" : "--liaison", p->unit,
+					p->person_id, e))) {
+			ldc_destroy(&cl);
+			free(instr_file);
+			return r;
+		}
+	}
+	/* The participants read it, and so do the units whose people it names. */
+	for (size_t i = 0; i < m.n_participants; i++)
+		cli_aud_add(aud, &n_aud, sizeof(aud) / sizeof(aud[0]), self, names[i]);
+	for (size_t i = 0; i < m.n_experts; i++)
+		cli_aud_add(aud, &n_aud, sizeof(aud) / sizeof(aud[0]), self, ex[i].unit);
+	for (size_t i = 0; i < m.n_liaisons; i++)
+		cli_aud_add(aud, &n_aud, sizeof(aud) / sizeof(aud[0]), self, li[i].unit);
 	if (!m.action_id) {
 		cli_new_id(self, "A-", idbuf, sizeof(idbuf));
 		m.action_id = idbuf;
@@ -238,7 +302,7 @@ int cmd_dispatch(int argc, char **argv)
 		for (size_t i = 0; i < m.n_participants; i++)
 			json_array_append_new(json_object_get(extra, "participants"),
 					      json_string(names[i]));
-		r = cli_sign(cl, LD__KIND__KIND_ACTION_DISPATCH, aud, m.n_participants, buf,
+		r = cli_sign(cl, LD__KIND__KIND_ACTION_DISPATCH, aud, n_aud, buf,
 			     ld__action_dispatch__pack(&m, buf), co.json, "dispatch", extra);
 	} else {
 		r = cli_fail(EXIT_STORE, "out of memory");

@@ -372,7 +372,9 @@ int cmd_directory(int argc, char **argv)
  * of them (or that they are not listed). */
 static void person_text(const char *what, json_t *p, const dir_unit_t *u, size_t n)
 {
-	const char *unit = cli_jstr(p, "unit"), *id = cli_jstr(p, "person");
+	const char *unit = cli_jstr(p, "unit"), *id = json_object_get(p, "person")
+							      ? cli_jstr(p, "person")
+							      : cli_jstr(p, "person_id");
 
 	printf("  %s %s:%s", what, unit, id);
 	for (size_t i = 0; i < n; i++) {
@@ -398,6 +400,68 @@ static void person_text(const char *what, json_t *p, const dir_unit_t *u, size_t
 			}
 	}
 	printf("  %s\n", _("(not in any directory held here)"));
+}
+
+int cli_dir_person(struct ldc *cl, const char *cmd, const char *opt, const char *unit,
+		   const char *person, bool expert)
+{
+	dir_unit_t *u = NULL;
+	size_t n = 0;
+	int r = dir_fetch(cl, &u, &n);
+
+	if (r < 0)
+		return cli_daemon_fail(r, cmd);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(u[i].unit, unit))
+			continue;
+		for (size_t j = 0; expert && j < u[i].d->n_experts; j++)
+			if (u[i].d->experts[j]->person_id &&
+			    !strcmp(u[i].d->experts[j]->person_id, person))
+				goto found;
+		for (size_t j = 0; !expert && j < u[i].d->n_liaisons; j++)
+			if (u[i].d->liaisons[j]->person_id &&
+			    !strcmp(u[i].d->liaisons[j]->person_id, person))
+				goto found;
+		if (expert)
+			r = cli_fail(EXIT_NO_CASE,
+				     "%s: %s %s:%s: the directory of %s held here (#%llu) lists no "
+				     "expert '%s' (liandong directory --unit %s)",
+				     cmd, opt, unit, person, unit, (unsigned long long)u[i].seq,
+				     person, unit);
+		else
+			r = cli_fail(EXIT_NO_CASE,
+				     "%s: %s %s:%s: the directory of %s held here (#%llu) lists no "
+				     "liaison person '%s' (liandong directory --unit %s)",
+				     cmd, opt, unit, person, unit, (unsigned long long)u[i].seq,
+				     person, unit);
+		dir_free(u, n);
+		return r;
+	}
+	dir_free(u, n);
+	return cli_fail(EXIT_NO_CASE,
+			"%s: %s %s:%s: no directory of %s is held here (it has published none, "
+			"or it has not reached this node)",
+			cmd, opt, unit, person, unit);
+found:
+	dir_free(u, n);
+	return 0;
+}
+
+void cli_persons_text(struct ldc *cl, json_t *experts, json_t *liaisons)
+{
+	dir_unit_t *u = NULL;
+	size_t n = 0, i;
+	json_t *x;
+
+	if (!json_array_size(experts) && !json_array_size(liaisons))
+		return;
+	/* Who they are: from the directories held here (none on the read-only
+	 * socket: phone numbers are for members' own tools). */
+	if (dir_fetch(cl, &u, &n) < 0)
+		u = NULL, n = 0;
+	json_array_foreach(experts, i, x) person_text(_("expert "), x, u, n);
+	json_array_foreach(liaisons, i, x) person_text(_("liaison"), x, u, n);
+	dir_free(u, n);
 }
 
 static void consult_text(json_t *o, const dir_unit_t *u, size_t n)

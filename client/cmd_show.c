@@ -90,7 +90,21 @@ static int show_action(ldc_t *cl, const char *id, bool json)
 	if (json) {
 		r = cli_json_dump(o);
 	} else {
+		json_t *x, *content = NULL;
+		size_t i;
+
 		action_text(a);
+		/* The experts and liaison persons the dispatch names, as the
+		 * directories held here describe them. */
+		json_array_foreach(json_object_get(o, "timeline"), i, x)
+		{
+			if (!strcmp(cli_jstr(x, "kind"), "dispatch") &&
+			    json_is_object(json_object_get(x, "content")))
+				content = json_object_get(x, "content");
+		}
+		if (content)
+			cli_persons_text(cl, json_object_get(content, "experts"),
+					 json_object_get(content, "liaisons"));
 		cli_timeline_text(json_object_get(o, "timeline"));
 		r = 0;
 	}
@@ -187,6 +201,51 @@ static void case_region(ldc_t *cl, const char *id, char *out, size_t n)
 
 #define REPEAT_MAX 50
 
+json_t *cli_party_cases(struct ldc *cl, const char *name, const char *credit_code,
+			const char *exclude, const char *here)
+{
+	Ld__ApiRequest q = LD__API_REQUEST__INIT;
+	Ld__ApiSearchQuery sq = LD__API_SEARCH_QUERY__INIT;
+	Ld__ApiResponse *resp = NULL;
+	char regions[REPEAT_MAX][8];
+	size_t n_regions = 0, n_other = 0;
+	json_t *cases;
+
+	q.has_type = true;
+	q.type = LD__API_TYPE__API_SEARCH;
+	sq.credit_code = (char *)credit_code;
+	sq.has_limit = true;
+	sq.limit = REPEAT_MAX;
+	q.search = &sq;
+	if (ldc_call(cl, &q, 10000, &resp) < 0 || !resp->ok || !resp->search) {
+		if (resp)
+			ld__api_response__free_unpacked(resp, NULL);
+		return NULL;
+	}
+	cases = json_array();
+	for (size_t i = 0; i < resp->search->n_hits; i++) {
+		const char *id = resp->search->hits[i]->case_id;
+		char reg[8];
+		size_t j;
+
+		if (!id || (exclude && !strcmp(id, exclude)))
+			continue;
+		n_other++;
+		json_array_append_new(cases, cli_json_text(id));
+		case_region(cl, id, reg, sizeof(reg));
+		if (!reg[0] || (here && !strcmp(reg, here)))
+			continue;
+		for (j = 0; j < n_regions && strcmp(regions[j], reg); j++)
+			;
+		if (j == n_regions && n_regions < REPEAT_MAX)
+			snprintf(regions[n_regions++], sizeof(regions[0]), "%s", reg);
+	}
+	ld__api_response__free_unpacked(resp, NULL);
+	return json_pack("{s:o, s:o, s:I, s:I, s:o}", "name", cli_json_opt(name), "credit_code",
+			 cli_json_text(credit_code), "other_cases", (json_int_t)n_other,
+			 "other_regions", (json_int_t)n_regions, "cases", cases);
+}
+
 /* For each party of case 'k' with a credit code: the other cases this node
  * holds naming the same code, and in how many other regions. What a node
  * may not read it does not hold, so a unit learns only of cases it is
@@ -203,50 +262,11 @@ static json_t *repeat_parties(ldc_t *cl, const Ld__ApiCase *k)
 		snprintf(here, sizeof(here), "%s", m->place->region_code);
 	for (size_t p = 0; out && p < m->n_parties; p++) {
 		const Ld__Party *party = m->parties[p];
-		Ld__ApiRequest q = LD__API_REQUEST__INIT;
-		Ld__ApiSearchQuery sq = LD__API_SEARCH_QUERY__INIT;
-		Ld__ApiResponse *resp = NULL;
-		char regions[REPEAT_MAX][8];
-		size_t n_regions = 0, n_other = 0;
-		json_t *cases, *o;
+		json_t *o;
 
 		if (!party->credit_code || !party->credit_code[0])
 			continue;
-		cases = json_array();
-		q.has_type = true;
-		q.type = LD__API_TYPE__API_SEARCH;
-		sq.credit_code = party->credit_code;
-		sq.has_limit = true;
-		sq.limit = REPEAT_MAX;
-		q.search = &sq;
-		if (ldc_call(cl, &q, 10000, &resp) < 0 || !resp->ok || !resp->search) {
-			if (resp)
-				ld__api_response__free_unpacked(resp, NULL);
-			json_decref(cases);
-			continue;
-		}
-		for (size_t i = 0; i < resp->search->n_hits; i++) {
-			const char *id = resp->search->hits[i]->case_id;
-			char reg[8];
-			size_t j;
-
-			if (!id || !strcmp(id, k->case_id))
-				continue;
-			n_other++;
-			json_array_append_new(cases, cli_json_text(id));
-			case_region(cl, id, reg, sizeof(reg));
-			if (!reg[0] || !strcmp(reg, here))
-				continue;
-			for (j = 0; j < n_regions && strcmp(regions[j], reg); j++)
-				;
-			if (j == n_regions && n_regions < REPEAT_MAX)
-				snprintf(regions[n_regions++], sizeof(regions[0]), "%s", reg);
-		}
-		ld__api_response__free_unpacked(resp, NULL);
-		o = json_pack("{s:o, s:o, s:I, s:I, s:o}", "name", cli_json_opt(party->name),
-			      "credit_code", cli_json_text(party->credit_code), "other_cases",
-			      (json_int_t)n_other, "other_regions", (json_int_t)n_regions, "cases",
-			      cases);
+		o = cli_party_cases(cl, party->name, party->credit_code, k->case_id, here);
 		if (o)
 			json_array_append_new(out, o);
 	}
@@ -254,28 +274,30 @@ static json_t *repeat_parties(ldc_t *cl, const Ld__ApiCase *k)
 	return out;
 }
 
+static void party_text(json_t *x)
+{
+	json_t *c;
+	size_t j;
+
+	if (!cli_jint(x, "other_cases"))
+		return;
+	printf(_("  repeat offender: %s (%s) has %lld other case(s) held here, in %lld "
+		 "other region(s):"),
+	       cli_1l(cli_jstr(x, "name")), cli_jstr(x, "credit_code"), cli_jint(x, "other_cases"),
+	       cli_jint(x, "other_regions"));
+	json_array_foreach(json_object_get(x, "cases"), j, c)
+	{
+		printf(" %s", json_string_value(c));
+	}
+	printf("\n");
+}
+
 static void repeat_text(json_t *rp)
 {
 	size_t i;
 	json_t *x;
 
-	json_array_foreach(rp, i, x)
-	{
-		json_t *c;
-		size_t j;
-
-		if (!cli_jint(x, "other_cases"))
-			continue;
-		printf(_("  repeat offender: %s (%s) has %lld other case(s) held here, in %lld "
-			 "other region(s):"),
-		       cli_1l(cli_jstr(x, "name")), cli_jstr(x, "credit_code"),
-		       cli_jint(x, "other_cases"), cli_jint(x, "other_regions"));
-		json_array_foreach(json_object_get(x, "cases"), j, c)
-		{
-			printf(" %s", json_string_value(c));
-		}
-		printf("\n");
-	}
+	json_array_foreach(rp, i, x) party_text(x);
 }
 
 int cmd_show(int argc, char **argv)

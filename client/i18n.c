@@ -478,6 +478,24 @@ static const cli_word_t vocab[] = {
 	{"field", NC_("field", "reference")},
 	{"field", NC_("field", "transfer")},
 	{"field", NC_("field", "source")},
+	/* The pollution-source register (污染源档案). */
+	{"entry kind", NC_("entry kind", "pollution source (污染源档案)")},
+	{"ld.OutletType", NC_("ld.OutletType", "unspecified")},
+	{"ld.OutletType", NC_("ld.OutletType", "water")},
+	{"ld.OutletType", NC_("ld.OutletType", "air")},
+	{"permit state", NC_("permit state", "no permit")},
+	{"permit state", NC_("permit state", "valid")},
+	{"permit state", NC_("permit state", "expiring")},
+	{"permit state", NC_("permit state", "expired")},
+	{"permit state", NC_("permit state", "not yet valid")},
+	{"field", NC_("field", "industry")},
+	{"field", NC_("field", "outlets")},
+	{"field", NC_("field", "outlet id")},
+	{"field", NC_("field", "permits")},
+	{"field", NC_("field", "permit no")},
+	{"field", NC_("field", "valid to")},
+	{"field", NC_("field", "pollutants")},
+	{"field", NC_("field", "limit units")},
 };
 
 const cli_word_t *cli_vocab(size_t *ret_n)

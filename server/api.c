@@ -513,6 +513,7 @@ bool ld_api_ro_refused(uint32_t type)
 	case LD__API_TYPE__API_SEARCH:
 	case LD__API_TYPE__API_CONSULT:
 	case LD__API_TYPE__API_MONITOR:
+	case LD__API_TYPE__API_SOURCE:
 		return false;
 	default:
 		return true;
@@ -579,6 +580,9 @@ static void serve_one(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiReque
 		break;
 	case LD__API_TYPE__API_MONITOR:
 		api_monitor(n, c, q);
+		break;
+	case LD__API_TYPE__API_SOURCE:
+		api_source(n, c, q);
 		break;
 	case LD__API_TYPE__API_REINDEX: {
 		Ld__ApiResponse resp = api_ok(type);

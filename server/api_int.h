@@ -100,3 +100,5 @@ void api_monitor(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q
  * frees with api_view_warnings_free() after responding. 0 or -errno. */
 int api_view_warnings(ld_node_t *n, int64_t now_ms, Ld__ApiView *av, void **ret_mem);
 void api_view_warnings_free(void **mem);
+/* api_source.c: the pollution-source register in force. */
+void api_source(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiRequest *q);

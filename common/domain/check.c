@@ -8,6 +8,7 @@
 #include "common/domain/casefile.h"
 #include "common/domain/consult.h"
 #include "common/domain/check.h"
+#include "common/domain/source.h"
 #include "common/feed/entry.h"
 #include "common/feed/kinds.h"
 #include "monitor.pb-c.h"
@@ -79,6 +80,9 @@ int ld_entry_check(const ld_rd_t *rd, const ld_access_t *a, const ld_entry_t *ca
 	case LD__KIND__KIND_MONITOR_READINGS:
 	case LD__KIND__KIND_MONITOR_WARNING:
 		r = station_check(m, cand->hdr->author, why, n);
+		break;
+	case LD__KIND__KIND_POLLUTION_SOURCE:
+		r = ld_source_check(a, cand->hdr->author, m, why, n);
 		break;
 	default:
 		break;

@@ -13,6 +13,7 @@
 #include "monitor.pb-c.h"
 #include "receipt.pb-c.h"
 #include "roster.pb-c.h"
+#include "source.pb-c.h"
 #include "common/feed/entry.h"
 #include "common/base/errors.h"
 #include "common/feed/kinds.h"
@@ -51,13 +52,31 @@ static const ld_kind_info_t kinds[] = {
 	{21, "substitute-acceptance", "substitute-performance acceptance (代履行验收)",
 	 &ld__substitute_acceptance__descriptor},
 	{22, "fund-record", "remediation funds (修复资金)", &ld__fund_record__descriptor},
+	/* The pollution-source register (source.proto): 23. */
+	{23, "pollution-source", "pollution source (污染源档案)",
+	 &ld__pollution_source__descriptor},
 };
 
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
 
 const ld_kind_info_t *ld_kind_info(uint32_t kind)
 {
-	return kind < N_KINDS ? &kinds[kind] : NULL;
+	size_t lo = 0, hi = N_KINDS;
+
+	/* Rows are in number order; a number not in use here leaves a gap. */
+	if (kind < N_KINDS && kinds[kind].kind == kind)
+		return &kinds[kind];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (kinds[mid].kind == kind)
+			return &kinds[mid];
+		if (kinds[mid].kind < kind)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 const ld_kind_info_t *ld_kind_by_name(const char *name)
@@ -102,6 +121,7 @@ static const struct {
 	{&ld__monitor_warning__descriptor, "rule", &ld__warning_rule__descriptor},
 	{&ld__substitute_acceptance__descriptor, "result", &ld__acceptance_result__descriptor},
 	{&ld__fund_record__descriptor, "action", &ld__fund_action__descriptor},
+	{&ld__pollution_source__outlet__descriptor, "type", &ld__outlet_type__descriptor},
 };
 
 const ProtobufCEnumDescriptor *ld_field_enum(const ProtobufCMessageDescriptor *desc,
@@ -203,6 +223,11 @@ static const struct {
 	{"purpose", 1024, false},
 	{"reference", 128, false},
 	{"source", 1024, false},
+	{"industry", 128, false},
+	{"permit_no", 64, false},
+	{"outlet_id", 64, false},
+	{"pollutants", 23, false},
+	{"limit_units", 16, false},
 };
 
 ld_text_limit_t ld_field_limit(const char *field)

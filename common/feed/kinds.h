@@ -56,7 +56,8 @@ int ld_payload_case_id(uint32_t kind, const void *payload, size_t len, char *buf
 /* The kind named 'name' ("referral", ...), or NULL. */
 const ld_kind_info_t *ld_kind_by_name(const char *name);
 
-/* The kinds, in number order (ld_kind_info(i) for i < n). *ret_n gets n. */
+/* The kinds, in number order (numbers not in use here left out). *ret_n
+ * gets n. */
 const ld_kind_info_t *ld_kinds(size_t *ret_n);
 
 /* The enum carried by uint32 field 'field' of message 'desc', or NULL if

@@ -235,7 +235,8 @@ static int env_open(ld_store_t *s)
 	r = store_mdb_err(mdb_env_create(&s->env));
 	if (r < 0)
 		return r;
-	mdb_env_set_maxdbs(s->env, 32);
+	/* 30 named databases in use (store and views): room for more. */
+	mdb_env_set_maxdbs(s->env, 64);
 	mdb_env_set_mapsize(s->env, s->map_size);
 	/* NOTLS: read transactions are not tied to a thread. No WRITEMAP: with
 	 * it a full disk is a SIGBUS instead of an error. */

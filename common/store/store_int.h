@@ -27,7 +27,7 @@
 #include "common/store/store_index.h"
 
 #define STORE_FORMAT 1
-#define LD_STORE_INDEXERS_MAX 8
+#define LD_STORE_INDEXERS_MAX 16
 #define FEED_STATE_LEN 64
 #define FEED_FROZEN 1u
 #define ENTRY_KEY_LEN 12

@@ -2,6 +2,7 @@
 #include "common/index/directory.h"
 #include "common/views/monitor.h"
 #include "common/views/search.h"
+#include "common/views/sources.h"
 #include "common/views/views.h"
 
 int ld_views_attach(ld_store_t *s)
@@ -12,7 +13,8 @@ int ld_views_attach(ld_store_t *s)
 	 * from the threads and feed the search index before it flushes. */
 	if ((r = ld_receipts_attach(s)) < 0 || (r = ld_hidden_attach(s)) < 0 ||
 	    (r = ld_threads_attach(s)) < 0 || (r = ld_directory_attach(s)) < 0 ||
-	    (r = ld_summaries_attach(s)) < 0 || (r = ld_monitor_attach(s)) < 0)
+	    (r = ld_summaries_attach(s)) < 0 || (r = ld_monitor_attach(s)) < 0 ||
+	    (r = ld_sources_attach(s)) < 0)
 		return r;
 	return ld_search_attach(s);
 }

@@ -315,7 +315,7 @@ int cl_roster_add(cluster_t *c, tn_t *n)
 	u.kind = n->kind   ? n->kind
 		 : n->root ? LD__NODE_KIND__NODE_COMMAND_CENTRE
 			   : LD__NODE_KIND__NODE_BUREAU;
-	u.region_code = "330100";
+	u.region_code = n->region[0] ? n->region : "330100";
 	u.superior = n->superior[0] ? n->superior : NULL;
 	u.has_sign_key = u.has_curve_key = true;
 	u.sign_key.data = n->sign_pub;

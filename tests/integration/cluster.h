@@ -36,6 +36,7 @@ typedef struct tn {
 	char superior[65];
 	bool root;
 	uint32_t kind;	/* enum ld.NodeKind for the roster; 0: command centre (root) or bureau */
+	char region[8]; /* GB/T 2260 code for the roster; "": 330100 */
 	char err[4096]; /* stderr of the last cl_cli (also echoed) */
 } tn_t;
 

@@ -20,6 +20,7 @@
 #include "client/i18n.h"
 #include "common/domain/action.h"
 #include "common/domain/casefile.h"
+#include "common/domain/source.h"
 #include "common/feed/kinds.h"
 
 static int missing;
@@ -106,6 +107,8 @@ static void test_vocabulary(void **state)
 		want("ld.AssessmentStage", ld_stage_name(i));
 	for (uint32_t i = 0; i < 5; i++)
 		want("ld.AssessmentOutcome", ld_outcome_name(i));
+	for (int i = LD_PERMIT_NONE; i <= LD_PERMIT_NOT_YET; i++)
+		want("permit state", ld_permit_state_name((enum ld_permit_state)i));
 	k = ld_kinds(&n);
 	for (size_t i = 0; i < n; i++) {
 		want("entry kind", k[i].label);

@@ -15,7 +15,9 @@
 
 #include "action.pb-c.h"
 #include "case.pb-c.h"
+#include "common/base/creditcode.h"
 #include "common/crypto/curve.h"
+#include "common/domain/source.h"
 #include "common/base/errors.h"
 #include "common/feed/kinds.h"
 #include "common/feed/pbjson.h"
@@ -200,7 +202,7 @@ static void test_payload_json(void **state)
 	assert_ptr_equal(ld_kind_by_name("dispatch")->desc, &ld__action_dispatch__descriptor);
 	assert_null(ld_kind_info(1000));
 	ld_kinds(&n);
-	assert_int_equal(n, 23);
+	assert_int_equal(n, 24);
 	assert_true(ld_enum_short(&ld__referral_reason__descriptor, 2, name, sizeof(name)));
 	assert_string_equal(name, "suspected-crime");
 	assert_false(ld_enum_short(&ld__priority__descriptor, 77, name, sizeof(name)));
@@ -273,13 +275,64 @@ static void test_payload_json(void **state)
 	}
 }
 
+/* GB 32100-2015: the form and the check character; GB/T 2260 nesting;
+ * permit states. */
+static void test_credit_code(void **state)
+{
+	char why[200];
+
+	(void)state;
+	/* Published codes of real organisations, and test codes. */
+	assert_true(ld_credit_code_valid("91350100M000100Y43", why, sizeof(why)));
+	assert_true(ld_credit_code_valid("91110000802100433B", NULL, 0));
+	assert_true(ld_credit_code_valid("91330402MA2B3C4D53", NULL, 0));
+	assert_int_equal(ld_credit_code_check_char("91330421MA2D0E1F2"), 'P');
+	/* A wrong check character, named with the one wanted. */
+	assert_false(ld_credit_code_valid("91350100M000100Y44", why, sizeof(why)));
+	assert_non_null(strstr(why, "check character is 4"));
+	assert_non_null(strstr(why, "want 3"));
+	/* Length, alphabet (no I O S V Z, no lower case), region digits. */
+	assert_false(ld_credit_code_valid("91350100M000100Y4", why, sizeof(why)));
+	assert_non_null(strstr(why, "18 characters"));
+	assert_false(ld_credit_code_valid("91350100M000100Y433", NULL, 0));
+	assert_false(ld_credit_code_valid("91350100MI00100Y43", why, sizeof(why)));
+	assert_non_null(strstr(why, "position 10"));
+	assert_false(ld_credit_code_valid("91350100m000100Y43", NULL, 0));
+	assert_false(ld_credit_code_valid("913501A0M000100Y43", why, sizeof(why)));
+	assert_non_null(strstr(why, "region"));
+	assert_false(ld_credit_code_valid(NULL, NULL, 0));
+	assert_int_equal(ld_credit_code_check_char("9135010OM000100Y4"), '\0');
+	/* Every single-character change of a valid code is caught. */
+	for (size_t i = 0; i < 18; i++) {
+		char c[19] = "91330402MA2B3C4D53";
+
+		c[i] = c[i] == '8' ? '7' : '8';
+		assert_false(ld_credit_code_valid(c, NULL, 0));
+	}
+
+	assert_true(ld_region_contains("330000", "330402"));
+	assert_true(ld_region_contains("330400", "330402"));
+	assert_true(ld_region_contains("330402", "330402"));
+	assert_false(ld_region_contains("330402", "330421"));
+	assert_false(ld_region_contains("330400", "330100"));
+	assert_false(ld_region_contains("330000", "320102"));
+	assert_false(ld_region_contains("330000", "3304"));
+
+	assert_int_equal(ld_permit_state(0, 100LL * 86400000, 0), LD_PERMIT_VALID);
+	assert_int_equal(ld_permit_state(0, 30LL * 86400000, 0), LD_PERMIT_EXPIRING);
+	assert_int_equal(ld_permit_state(0, 1000, 1001), LD_PERMIT_EXPIRED);
+	assert_int_equal(ld_permit_state(5000, 1LL << 50, 1000), LD_PERMIT_NOT_YET);
+	assert_string_equal(ld_permit_state_name(LD_PERMIT_EXPIRING), "expiring");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_utf8),	    cmocka_unit_test(test_escape),
-		cmocka_unit_test(test_check),	    cmocka_unit_test(test_closest),
-		cmocka_unit_test(test_time_parse),  cmocka_unit_test(test_time_format),
-		cmocka_unit_test(test_curve_valid), cmocka_unit_test(test_payload_json),
+		cmocka_unit_test(test_credit_code),  cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_escape),	     cmocka_unit_test(test_check),
+		cmocka_unit_test(test_closest),	     cmocka_unit_test(test_time_parse),
+		cmocka_unit_test(test_time_format),  cmocka_unit_test(test_curve_valid),
+		cmocka_unit_test(test_payload_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
