@@ -1,4 +1,5 @@
 /* common/store/txn.c: see txn.h. */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "common/base/errors.h"
@@ -79,11 +80,19 @@ static void cur_close(ld_txn_t *t)
 	t->cur = NULL;
 }
 
+static _Atomic uint64_t rollbacks;
+
+uint64_t ld_txn_rollbacks(void)
+{
+	return atomic_load(&rollbacks);
+}
+
 int ld_txn_begin(ld_txn_t *t, MDB_env *env, ld_txn_t *parent, unsigned flags)
 {
 	memset(t, 0, sizeof(*t));
 	t->env = env;
 	t->parent = parent;
+	t->write = !(flags & MDB_RDONLY);
 	if (parent && parent->err)
 		return t->err = parent->err;
 	return ld_txn_fail(
@@ -93,8 +102,11 @@ int ld_txn_begin(ld_txn_t *t, MDB_env *env, ld_txn_t *parent, unsigned flags)
 void ld_txn_abort(ld_txn_t *t)
 {
 	cur_close(t);
-	if (t->txn)
+	if (t->txn) {
 		mdb_txn_abort(t->txn);
+		if (t->write)
+			atomic_fetch_add(&rollbacks, 1);
+	}
 	t->txn = NULL;
 }
 
@@ -108,7 +120,8 @@ int ld_txn_commit(ld_txn_t *t)
 	}
 	cur_close(t);
 	/* mdb_txn_commit() frees the transaction, even when it fails. */
-	ld_txn_fail(t, ld_txn_mdb_err(mdb_txn_commit(t->txn)));
+	if (ld_txn_fail(t, ld_txn_mdb_err(mdb_txn_commit(t->txn))) < 0 && t->write)
+		atomic_fetch_add(&rollbacks, 1);
 	t->txn = NULL;
 	if (t->err && t->parent)
 		ld_txn_fail(t->parent, t->err);

@@ -46,6 +46,7 @@ typedef struct ld_txn {
 	MDB_env *env;	       /* borrowed */
 	struct ld_txn *parent; /* borrowed; NULL for a top-level transaction */
 	int err;	       /* the first error; 0 while there is none */
+	bool write;	       /* not MDB_RDONLY */
 	/* The walk in progress (ld_txn_foreach): one per transaction. */
 	MDB_cursor *cur;
 	MDB_dbi cur_dbi;
@@ -66,6 +67,12 @@ int ld_txn_commit(ld_txn_t *t);
 
 /* Abort (nothing of it is stored). Safe on an ended transaction. */
 void ld_txn_abort(ld_txn_t *t);
+
+/* How many write transactions, or nested parts of one, this process has
+ * rolled back (aborted, or failed to commit). A state kept in memory beside
+ * the store, written by transactions that may yet roll back, can be
+ * believed without asking the store while this has not changed. */
+uint64_t ld_txn_rollbacks(void);
 
 /* The first error, or 0. */
 static inline int ld_txn_err(const ld_txn_t *t)

@@ -1,5 +1,6 @@
 /* common/views/monitor.c: see monitor.h. */
 #include <errno.h>
+#include <pthread.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -21,8 +22,23 @@
 #define ALPHA 0.1
 #define BASE_MIN 10
 
+/* How many readings entries of a station may be folded into its live
+ * state before m_last is written again (see "Checkpoints" below). */
+#define CKPT_EVERY 16
+#define REPLAY_MAX (1u << 22) /* feed entries a replay reads, at most */
+#define HOT_MIN 1024
+#define HOT_MAX (1u << 16) /* stations held live; beyond, the table starts again */
+
+struct hot;
+
 struct monitor {
 	MDB_dbi st, conf, last, ep, due, rd, warn;
+	ld_store_t *s; /* the feeds a replay reads */
+	/* The live states: open addressing by station id. Readers may run
+	 * beside the writer: the lock covers the table and its states. */
+	pthread_mutex_t mu;
+	struct hot **hot;
+	size_t hot_cap, hot_n;
 };
 
 int ld_monitor_station_unit(const char *id, char *unit, size_t n)
@@ -89,7 +105,7 @@ static size_t rd_key(uint8_t *kb, const char *station, int64_t start_ms, uint64_
  * episode's times and values are in m_ep, written only when a run starts or
  * ends or is warned about. */
 #define REC_MAX 16
-#define REC_VER 2
+#define REC_VER 3
 
 typedef struct conf_slot {
 	char param[LD_MON_PARAM_MAX];
@@ -119,7 +135,10 @@ typedef struct mon_rec {
 
 typedef struct recs {
 	uint8_t ver, n;
-	uint8_t pad[6];
+	uint8_t pad[2];
+	uint32_t since;	    /* entries folded since the record was written (0 in it) */
+	uint64_t last_seq;  /* the last readings entry folded in (0: none) */
+	int64_t last_start; /* its batch start: with last_seq, its m_rdt key */
 	mon_rec_t r[REC_MAX];
 } recs_t;
 
@@ -347,6 +366,10 @@ static int judge(const struct monitor *x, MDB_txn *txn, const char *station, con
 
 	if (bad == run)
 		return 0; /* no transition: nothing of the episode changes */
+	if (!txn) {	  /* a replay (see load()): the state only */
+		rec->run = (uint8_t)(bad ? rec->run | 1u << rule : rec->run & ~(1u << rule));
+		return 0;
+	}
 	if (!j->loaded) {
 		if ((r = ep_get(txn, x->ep, station, param, rule, &j->ep)) < 0)
 			return r;
@@ -372,9 +395,12 @@ static int judge(const struct monitor *x, MDB_txn *txn, const char *station, con
 static int series_slot(const struct monitor *x, MDB_txn *txn, const char *station, const char *name,
 		       conf_t *c, recs_t *rs, Ld__MonitorStation **sm, bool *decoded, bool *dirty)
 {
-	const char *param = c->known ? ld_standard_param(c->medium, name) : NULL;
+	const char *param;
 	int i;
 
+	if ((i = conf_find(c, name)) >= 0)
+		return i; /* the name as the slot has it: nothing to resolve */
+	param = c->known ? ld_standard_param(c->medium, name) : NULL;
 	if (!param)
 		param = name;
 	if ((i = conf_find(c, param)) >= 0)
@@ -446,7 +472,7 @@ static int apply_regular(const struct monitor *x, MDB_txn *txn, const char *stat
 	} else {
 		last = SIZE_MAX;
 	}
-	for (int i = 0; r == 0 && i < LD_MON_RULES; i++)
+	for (int i = 0; r == 0 && txn && i < LD_MON_RULES; i++)
 		if (j[i].changed)
 			r = ep_put(x, txn, station, cs->param, i, &j[i].ep, j[i].was,
 				   wants(rec->run >> i & 1, &j[i].ep));
@@ -512,32 +538,158 @@ static int apply_series(const struct monitor *x, MDB_txn *txn, const char *stati
 		rec->value = (float)best_v;
 		rec->seq = seq;
 	}
-	for (int i = 0; r == 0 && i < LD_MON_RULES; i++)
+	for (int i = 0; r == 0 && txn && i < LD_MON_RULES; i++)
 		if (j[i].changed)
 			r = ep_put(x, txn, station, cs->param, i, &j[i].ep, j[i].was,
 				   wants(rec->run >> i & 1, &j[i].ep));
 	return r < 0 ? r : latest;
 }
 
-static int apply_readings(const struct monitor *x, MDB_txn *txn, const ld_entry_t *e,
-			  const Ld__MonitorReadings *m)
-{
-	uint8_t kb[RD_KEY_MAX];
-	MDB_val k, v = {0, ""};
-	Ld__MonitorStation *sm = NULL;
-	bool decoded = false, dirty = false;
+/* Checkpoints. Folding a readings entry into its station's state changes
+ * the latest values and the jump baseline every time, and the run of a rule
+ * seldom. The state lives in memory (the hot table) and m_last is written
+ * only when a run starts or ends, a series appears or changes unit, the
+ * station is published again, or CKPT_EVERY entries were folded since it was
+ * last written: a checkpoint, the state after entry last_seq. Episodes
+ * (m_ep, m_due) are written at every transition as before. The live state
+ * is the checkpoint plus the readings entries of the station's unit's feed
+ * folded after it: load() replays them (no transition can be among them: a
+ * transition is a checkpoint), after a restart, an eviction, or a write that
+ * did not commit. A state in the table is used only if the entry it folded
+ * last is held in the transaction at hand (its m_rdt key): whatever aborted
+ * is thus never believed. Where checkpoints fall depends only on the
+ * station's own entries, in its feed's order: a reindex writes the same. */
+
+struct hot {
+	char id[ST_MAX];
+	uint64_t gen; /* ld_txn_rollbacks() when last found good */
 	conf_t c;
 	recs_t rs;
-	int r = 0;
+};
 
+static uint64_t hot_hash(const char *id)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (; *id; id++)
+		h = (h ^ (uint8_t)*id) * 1099511628211ull;
+	return h;
+}
+
+static void hot_clear(struct monitor *x)
+{
+	for (size_t i = 0; i < x->hot_cap; i++)
+		free(x->hot[i]);
+	free(x->hot);
+	x->hot = NULL;
+	x->hot_cap = x->hot_n = 0;
+}
+
+/* The slot of 'id' in the table: its state, or the empty slot for it. */
+static struct hot **hot_slot(const struct monitor *x, const char *id)
+{
+	size_t m = x->hot_cap - 1, i = (size_t)hot_hash(id) & m;
+
+	while (x->hot[i] && strcmp(x->hot[i]->id, id))
+		i = (i + 1) & m;
+	return &x->hot[i];
+}
+
+static struct hot *hot_find(const struct monitor *x, const char *id)
+{
+	return x->hot_cap ? *hot_slot(x, id) : NULL;
+}
+
+/* Keep a copy of 'h' in the table (replacing the station's). NULL: out of
+ * memory (the table is then as before). */
+static struct hot *hot_keep(struct monitor *x, const struct hot *h)
+{
+	struct hot **slot, *n;
+
+	if (x->hot_n >= HOT_MAX)
+		hot_clear(x); /* states are reloaded from their checkpoints */
+	if (2 * (x->hot_n + 1) > x->hot_cap) {
+		size_t cap = x->hot_cap ? 2 * x->hot_cap : HOT_MIN;
+		struct hot **old = x->hot, **t = calloc(cap, sizeof(*t));
+		size_t old_cap = x->hot_cap;
+
+		if (!t)
+			return NULL;
+		x->hot = t;
+		x->hot_cap = cap;
+		for (size_t i = 0; i < old_cap; i++)
+			if (old[i])
+				*hot_slot(x, old[i]->id) = old[i];
+		free(old);
+	}
+	slot = hot_slot(x, h->id);
+	if (!(n = *slot)) {
+		if (!(n = malloc(sizeof(*n))))
+			return NULL;
+		*slot = n;
+		x->hot_n++;
+	}
+	*n = *h;
+	return n;
+}
+
+/* Forget the state of 'id' (it may hold what will not be committed). */
+static void hot_forget(struct monitor *x, const char *id)
+{
+	struct hot **slot;
+	size_t m, i, j;
+
+	if (!x->hot_cap || !*(slot = hot_slot(x, id)))
+		return;
+	free(*slot);
+	*slot = NULL;
+	x->hot_n--;
+	/* Re-place the run that followed, so that no lookup stops short. */
+	m = x->hot_cap - 1;
+	for (i = ((size_t)(slot - x->hot) + 1) & m; x->hot[i]; i = (i + 1) & m) {
+		struct hot *h = x->hot[i];
+
+		x->hot[i] = NULL;
+		j = (size_t)hot_hash(h->id) & m;
+		while (x->hot[j])
+			j = (j + 1) & m;
+		x->hot[j] = h;
+	}
+}
+
+/* Is the entry that state h folded last held in txn? */
+static bool held(const struct monitor *x, MDB_txn *txn, const struct hot *h)
+{
+	uint8_t kb[RD_KEY_MAX];
+	MDB_val k = {rd_key(kb, h->id, h->rs.last_start, h->rs.last_seq), kb}, v;
+
+	return h->rs.last_seq && mdb_get(txn, x->rd, &k, &v) == 0;
+}
+
+/* Readings entry 'm' of 'author' is one the index folds. */
+static bool readings_ok(const Ld__MonitorReadings *m, const char *author)
+{
 	/* A batch start beyond ±2^53 ms (285,000 years) is no reading's: it is
 	 * left out, so that start + offset and the differences of times
 	 * judged later cannot overflow, whatever a peer signed. */
-	if (!m->station_id || !owned(m->station_id, e->hdr->author) || !m->has_start_ms ||
-	    m->start_ms > (1ll << 53) || m->start_ms < -(1ll << 53))
-		return 0;
-	if ((r = station_recs(txn, x, m->station_id, &c, &rs)) < 0)
-		return r;
+	return m->station_id && owned(m->station_id, author) && m->has_start_ms &&
+	       m->start_ms <= (1ll << 53) && m->start_ms >= -(1ll << 53) &&
+	       strlen(m->station_id) < ST_MAX;
+}
+
+/* Fold readings entry 'm' (seq) into state h, each series into its slot.
+ * *dirty: a series appeared or changed unit (m_conf to write); *ran: a
+ * rule's run started or ended. With 'quiet' (a replay) nothing is written. */
+static int fold(const struct monitor *x, MDB_txn *txn, struct hot *h, const Ld__MonitorReadings *m,
+		uint64_t seq, bool quiet, bool *dirty, bool *ran)
+{
+	Ld__MonitorStation *sm = NULL;
+	uint8_t before[REC_MAX];
+	bool decoded = false;
+	int r = 0, n = h->rs.n;
+
+	for (int i = 0; i < n; i++)
+		before[i] = h->rs.r[i].run;
 	for (size_t i = 0; r == 0 && i < m->n_series; i++) {
 		const Ld__MonitorReadings__Series *se = m->series[i];
 		int slot;
@@ -545,34 +697,135 @@ static int apply_readings(const struct monitor *x, MDB_txn *txn, const ld_entry_
 		if (!se->parameter || !se->parameter[0] ||
 		    strlen(se->parameter) >= LD_MON_PARAM_MAX)
 			continue;
-		slot = series_slot(x, txn, m->station_id, se->parameter, &c, &rs, &sm, &decoded,
-				   &dirty);
+		slot = series_slot(x, txn, h->id, se->parameter, &h->c, &h->rs, &sm, &decoded,
+				   dirty);
 		if (slot < 0)
 			continue; /* more parameters than a station record holds */
-		r = (se->n_flag == 0 && se->n_offset_s == 0 && se->has_interval_s ? apply_regular
-										  : apply_series)(
-			x, txn, m->station_id, m->start_ms, se, e->hdr->seq, &c, slot, &rs.r[slot]);
-		if (r > 0 && se->unit && strlen(se->unit) < sizeof(c.s[slot].unit) &&
-		    strcmp(c.s[slot].unit, se->unit)) {
-			strcpy(c.s[slot].unit, se->unit);
-			dirty = true;
+		r = (se->n_flag == 0 && se->n_offset_s == 0 && se->has_interval_s
+			     ? apply_regular
+			     : apply_series)(x, quiet ? NULL : txn, h->id, m->start_ms, se, seq,
+					     &h->c, slot, &h->rs.r[slot]);
+		if (r > 0 && se->unit && strlen(se->unit) < sizeof(h->c.s[slot].unit) &&
+		    strcmp(h->c.s[slot].unit, se->unit)) {
+			strcpy(h->c.s[slot].unit, se->unit);
+			*dirty = true;
 		}
 		r = r > 0 ? 0 : r;
 	}
 	ld_payload_free(sm);
-	if (r < 0)
-		return r;
-	if (dirty &&
-	    (r = rec_put(txn, x->conf, m->station_id, &c, CONF_HDR, sizeof(conf_slot_t))) < 0)
-		return r;
-	if ((r = rec_put(txn, x->last, m->station_id, &rs, RECS_HDR, sizeof(mon_rec_t))) < 0)
-		return r;
-	k.mv_data = kb;
-	k.mv_size = rd_key(kb, m->station_id, m->start_ms, e->hdr->seq);
-	return ld_store_mdb_err(mdb_put(txn, x->rd, &k, &v, 0));
+	for (int i = 0; i < n; i++)
+		*ran |= h->rs.r[i].run != before[i];
+	h->rs.last_seq = seq;
+	h->rs.last_start = m->start_ms;
+	h->rs.since++;
+	return r;
 }
 
-static int apply_station(const struct monitor *x, MDB_txn *txn, const ld_entry_t *e,
+/* The live state of 'station' in txn into h: its checkpoint and the
+ * readings entries of its unit's feed after it, those before seq 'upto'. */
+static int load(const struct monitor *x, MDB_txn *txn, const char *station, uint64_t upto,
+		struct hot *h)
+{
+	char unit[LD_NODE_ID_MAX + 1];
+	int r;
+
+	memset(h, 0, sizeof(*h));
+	strcpy(h->id, station);
+	if ((r = station_recs(txn, x, station, &h->c, &h->rs)) < 0)
+		return r;
+	h->rs.since = 0;
+	if (!h->rs.last_seq || ld_monitor_station_unit(station, unit, sizeof(unit)) < 0)
+		return 0; /* nothing folded yet */
+	for (uint64_t seq = h->rs.last_seq + 1, n = 0; seq < upto && n < REPLAY_MAX; seq++, n++) {
+		ld_entry_t *e = NULL;
+		Ld__MonitorReadings *m;
+		bool dirty = false, ran = false;
+
+		r = ld_rd_get(&(ld_rd_t){x->s, txn}, unit, seq, &e, NULL);
+		if (r == -ENOENT)
+			return 0; /* past the feed's head */
+		if (r < 0)
+			return r;
+		m = ld_entry_payload(e, LD__KIND__KIND_MONITOR_READINGS);
+		if (m && readings_ok(m, e->hdr->author) && !strcmp(m->station_id, station))
+			r = fold(x, txn, h, m, seq, true, &dirty, &ran);
+		ld_payload_free(m);
+		ld_entry_destroy(&e);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The writer's live state of 'station', before entry 'seq': from the table
+ * if it can be believed, else loaded and kept. */
+static int live_for(struct monitor *x, MDB_txn *txn, const char *station, uint64_t seq,
+		    struct hot **ret)
+{
+	struct hot *h = hot_find(x, station), tmp;
+	uint64_t gen = ld_txn_rollbacks();
+	int r;
+
+	/* Nothing rolled back since the state was last found good: what it
+	 * folded is committed or in this transaction. Else ask the store. */
+	if (h && h->rs.last_seq < seq && (h->gen == gen || held(x, txn, h))) {
+		h->gen = gen;
+		*ret = h;
+		return 0;
+	}
+	if ((r = load(x, txn, station, seq, &tmp)) < 0)
+		return r;
+	tmp.gen = gen;
+	return (*ret = hot_keep(x, &tmp)) ? 0 : -ENOMEM;
+}
+
+/* A reader's copy of the live state of 'station' as txn sees it. */
+static int live_copy(struct monitor *x, MDB_txn *txn, const char *station, struct hot *out)
+{
+	struct hot *h;
+	int r = 0;
+
+	pthread_mutex_lock(&x->mu);
+	if ((h = hot_find(x, station)) && held(x, txn, h))
+		*out = *h;
+	else
+		r = load(x, txn, station, UINT64_MAX, out);
+	pthread_mutex_unlock(&x->mu);
+	return r;
+}
+
+static int apply_readings(struct monitor *x, MDB_txn *txn, const ld_entry_t *e,
+			  const Ld__MonitorReadings *m)
+{
+	uint8_t kb[RD_KEY_MAX];
+	MDB_val k = {0, kb}, v = {0, ""};
+	struct hot *h = NULL;
+	bool dirty = false, ran = false;
+	int r;
+
+	if (!readings_ok(m, e->hdr->author))
+		return 0;
+	pthread_mutex_lock(&x->mu);
+	r = live_for(x, txn, m->station_id, e->hdr->seq, &h);
+	if (r == 0)
+		r = fold(x, txn, h, m, e->hdr->seq, false, &dirty, &ran);
+	if (r == 0 && dirty)
+		r = rec_put(txn, x->conf, h->id, &h->c, CONF_HDR, sizeof(conf_slot_t));
+	if (r == 0 && (dirty || ran || h->rs.since >= CKPT_EVERY)) {
+		h->rs.since = 0;
+		r = rec_put(txn, x->last, h->id, &h->rs, RECS_HDR, sizeof(mon_rec_t));
+	}
+	if (r == 0) {
+		k.mv_size = rd_key(kb, m->station_id, m->start_ms, e->hdr->seq);
+		r = ld_store_mdb_err(mdb_put(txn, x->rd, &k, &v, 0));
+	}
+	if (r < 0)
+		hot_forget(x, m->station_id);
+	pthread_mutex_unlock(&x->mu);
+	return r;
+}
+
+static int apply_station(struct monitor *x, MDB_txn *txn, const ld_entry_t *e,
 			 const Ld__MonitorStation *m)
 {
 	MDB_val k, v;
@@ -599,15 +852,29 @@ static int apply_station(const struct monitor *x, MDB_txn *txn, const ld_entry_t
 	free(buf);
 	if (r < 0)
 		return r;
-	/* The limits of the series seen so far follow the new publication. */
+	/* The limits of the series seen so far follow the new publication:
+	 * a checkpoint first, so that no replay folds an entry with limits
+	 * it was not judged by. */
+	if (strlen(m->station_id) >= ST_MAX)
+		return 0;
+	pthread_mutex_lock(&x->mu);
 	{
-		conf_t c;
+		struct hot *h = NULL;
 
-		if ((r = conf_get(txn, x, m->station_id, &c)) < 0)
-			return r;
-		conf_station(&c, m);
-		return rec_put(txn, x->conf, m->station_id, &c, CONF_HDR, sizeof(conf_slot_t));
+		r = live_for(x, txn, m->station_id, e->hdr->seq, &h);
+		if (r == 0 && h->rs.since > 0) {
+			h->rs.since = 0;
+			r = rec_put(txn, x->last, h->id, &h->rs, RECS_HDR, sizeof(mon_rec_t));
+		}
+		if (r == 0) {
+			conf_station(&h->c, m);
+			r = rec_put(txn, x->conf, h->id, &h->c, CONF_HDR, sizeof(conf_slot_t));
+		}
+		if (r < 0)
+			hot_forget(x, m->station_id);
 	}
+	pthread_mutex_unlock(&x->mu);
+	return r;
 }
 
 static int apply_warning(const struct monitor *x, MDB_txn *txn, const ld_entry_t *e,
@@ -652,7 +919,7 @@ static int apply_warning(const struct monitor *x, MDB_txn *txn, const ld_entry_t
 static int mo_apply(void *ud, ld_store_t *s, ld_txn_t *t, const ld_entry_t *e,
 		    const ProtobufCMessage *m)
 {
-	const struct monitor *x = ud;
+	struct monitor *x = ud;
 	MDB_txn *txn = t->txn; /* each call's error is returned: it aborts the write */
 
 	if (!m)
@@ -673,6 +940,10 @@ static int mo_open(void *ud, ld_store_t *s, ld_txn_t *t)
 {
 	struct monitor *x = ud;
 
+	pthread_mutex_lock(&x->mu);
+	hot_clear(x);
+	pthread_mutex_unlock(&x->mu);
+	x->s = s;
 	ld_txn_dbi_open(t, "m_st", MDB_CREATE, &x->st);
 	ld_txn_dbi_open(t, "m_conf", MDB_CREATE, &x->conf);
 	ld_txn_dbi_open(t, "m_last", MDB_CREATE, &x->last);
@@ -684,7 +955,11 @@ static int mo_open(void *ud, ld_store_t *s, ld_txn_t *t)
 
 static int mo_drop(void *ud, ld_store_t *s, ld_txn_t *t)
 {
-	const struct monitor *x = ud;
+	struct monitor *x = ud;
+
+	pthread_mutex_lock(&x->mu);
+	hot_clear(x);
+	pthread_mutex_unlock(&x->mu);
 
 	ld_txn_drop(t, x->st);
 	ld_txn_drop(t, x->conf);
@@ -706,27 +981,42 @@ static size_t mo_dbis(void *ud, MDB_dbi *out, size_t max)
 	return n;
 }
 
+static void mo_free(void *ud)
+{
+	struct monitor *x = ud;
+
+	hot_clear(x);
+	pthread_mutex_destroy(&x->mu);
+	free(x);
+}
+
 static const ld_indexer_t monitor_indexer = {
 	.name = "monitor",
 	.open = mo_open,
 	.apply = mo_apply,
 	.drop = mo_drop,
 	.dbis = mo_dbis,
-	.free = free,
+	.free = mo_free,
 };
 
 int ld_monitor_attach(ld_store_t *s)
 {
 	struct monitor *x = calloc(1, sizeof(*x));
+	pthread_mutexattr_t a;
 
 	if (!x)
 		return -ENOMEM;
+	/* Recursive: a reader called back from inside the writer's apply. */
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&x->mu, &a);
+	pthread_mutexattr_destroy(&a);
 	return ld_store_add_indexer(s, &monitor_indexer, x);
 }
 
 /* ---- reads ---- */
 
-static const struct monitor *mon(const ld_rd_t *rd)
+static struct monitor *mon(const ld_rd_t *rd)
 {
 	return ld_store_indexer(rd->s, "monitor");
 }
@@ -792,10 +1082,9 @@ int ld_monitor_foreach_station(const ld_rd_t *rd, int (*cb)(void *ud, const void
 
 int ld_monitor_state(const ld_rd_t *rd, const char *station, const char *param, ld_mon_state_t *ret)
 {
-	const struct monitor *x = mon(rd);
+	struct monitor *x = mon(rd);
 	MDB_txn *txn;
-	conf_t c;
-	recs_t rs;
+	struct hot h;
 	int r, i;
 
 	if (!x)
@@ -804,10 +1093,10 @@ int ld_monitor_state(const ld_rd_t *rd, const char *station, const char *param, 
 		return -ENOENT;
 	if ((r = ld_rd_txn(rd, &txn)) < 0)
 		return r;
-	r = station_recs(txn, x, station, &c, &rs);
+	r = live_copy(x, txn, station, &h);
 	if (r == 0)
-		r = (i = conf_find(&c, param)) >= 0
-			    ? state_of(x, txn, station, &c.s[i], &rs.r[i], ret)
+		r = (i = conf_find(&h.c, param)) >= 0
+			    ? state_of(x, txn, station, &h.c.s[i], &h.rs.r[i], ret)
 			    : -ENOENT;
 	ld_rd_txn_end(rd, txn);
 	return r;
@@ -817,38 +1106,41 @@ int ld_monitor_foreach_param(const ld_rd_t *rd, const char *station,
 			     int (*cb)(void *ud, const char *param, const ld_mon_state_t *st),
 			     void *ud)
 {
-	const struct monitor *x = mon(rd);
+	struct monitor *x = mon(rd);
 	MDB_txn *txn;
-	conf_t c;
-	recs_t rs;
+	struct hot *h;
 	int r;
 
 	if (!x)
 		return -ENOTSUP;
 	if (!station || strlen(station) >= ST_MAX)
 		return -ENOENT;
-	if ((r = ld_rd_txn(rd, &txn)) < 0)
+	if (!(h = malloc(sizeof(*h))))
+		return -ENOMEM;
+	if ((r = ld_rd_txn(rd, &txn)) < 0) {
+		free(h);
 		return r;
-	r = station_recs(txn, x, station, &c, &rs);
-	for (size_t i = 0; r == 0 && i < c.n; i++) {
+	}
+	r = live_copy(x, txn, station, h);
+	for (size_t i = 0; r == 0 && i < h->c.n; i++) {
 		ld_mon_state_t st;
 
-		if ((r = state_of(x, txn, station, &c.s[i], &rs.r[i], &st)) == 0)
-			r = cb(ud, c.s[i].param, &st);
+		if ((r = state_of(x, txn, station, &h->c.s[i], &h->rs.r[i], &st)) == 0)
+			r = cb(ud, h->c.s[i].param, &st);
 	}
+	free(h);
 	ld_rd_txn_end(rd, txn);
 	return r;
 }
 
 struct due_walk {
-	const struct monitor *x;
+	struct monitor *x;
 	MDB_txn *txn;
 	int (*cb)(void *ud, const char *station, const char *param, int rule,
 		  const ld_mon_state_t *st);
 	void *ud;
-	char station[ST_MAX]; /* the records read last */
-	conf_t c;
-	recs_t rs;
+	char station[ST_MAX]; /* the state read last */
+	struct hot h;
 };
 
 static int due_one(void *ud, const MDB_val *k, const MDB_val *v)
@@ -869,12 +1161,12 @@ static int due_one(void *ud, const MDB_val *k, const MDB_val *v)
 	if (strncmp(w->station, key, sl) || w->station[sl]) {
 		memcpy(w->station, key, sl);
 		w->station[sl] = '\0';
-		if ((r = station_recs(w->txn, w->x, w->station, &w->c, &w->rs)) < 0)
+		if ((r = live_copy(w->x, w->txn, w->station, &w->h)) < 0)
 			return r;
 	}
-	if ((i = conf_find(&w->c, param)) < 0)
+	if ((i = conf_find(&w->h.c, param)) < 0)
 		return 0;
-	if ((r = state_of(w->x, w->txn, w->station, &w->c.s[i], &w->rs.r[i], &st)) < 0)
+	if ((r = state_of(w->x, w->txn, w->station, &w->h.c.s[i], &w->h.rs.r[i], &st)) < 0)
 		return r;
 	return w->cb(w->ud, w->station, param, key[k->mv_size - 1], &st);
 }

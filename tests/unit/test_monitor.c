@@ -1,7 +1,10 @@
 /* tests/unit/test_monitor.c: the monitor index on a real store — readings
  * entries found by station and period across hours (the time-major m_rdt),
  * regular series (interval_s) timed like explicit offsets, the latest value
- * and an episode opened once, and the same after a reindex. */
+ * and an episode opened once, and the same after a reindex; the live state
+ * between checkpoints: restarts (replayed from the feed), writes that roll
+ * back (a map too small, the transaction run again) and a reindex all give
+ * the index byte for byte as one uninterrupted ingest does. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +15,10 @@
 #include <cmocka.h>
 
 #include "common/views/monitor.h"
+#include "common/views/views.h"
+#include "common/store/txn.h"
 #include "monitor.pb-c.h"
+#include "roster.pb-c.h"
 #include "testutil.h"
 
 #define H 3600000ll
@@ -245,11 +251,149 @@ static void test_latest_and_episode(void **state)
 	tu_free_run(e, n);
 }
 
+#define N_HOT 60
+
+/* County A's feed: two stations, then N_HOT hourly batches alternating
+ * between them, values drifting, S1 beyond its limit in hours 20-24 and
+ * a jump in hour 40, S2 published again in hour 30 (stricter limits). */
+static size_t hot_feed(fx_t *f, ld_entry_t **e)
+{
+	size_t n = 0;
+
+	e[n++] = station(&f->a, S1);
+	e[n++] = station(&f->a, S2);
+	for (int i = 0; i < N_HOT; i++) {
+		const char *id = i % 2 ? S2 : S1;
+		double v = 10 + (i % 7) * 0.7 + (i >= 20 && i <= 24 && !(i % 2) ? 15 : 0) +
+			   (i == 40 ? 9 : 0);
+
+		if (i == 30) {
+			Ld__MonitorStation m = LD__MONITOR_STATION__INIT;
+			Ld__MonitorLimit l = LD__MONITOR_LIMIT__INIT, *lp = &l;
+			uint8_t buf[512];
+
+			m.station_id = S2;
+			m.name = S2;
+			m.region_code = "330402";
+			m.has_medium = m.has_water_class = true;
+			m.medium = LD__MEDIUM__MEDIUM_SURFACE_WATER;
+			m.water_class = 3;
+			l.parameter = "COD";
+			l.has_max = true;
+			l.max = 12;
+			m.n_limits = 1;
+			m.limits = &lp;
+			e[n++] = tu_next(&f->a, LD__KIND__KIND_MONITOR_STATION, buf,
+					 ld__monitor_station__pack(&m, buf), NULL, 0);
+		}
+		e[n++] = batch(&f->a, id, T0 + i * H, 60, v, i % 3 != 0);
+	}
+	return n;
+}
+
+static void digest_of(ld_store_t *s, uint8_t d[32])
+{
+	assert_int_equal(ld_store_index_digest(s, d), 0);
+}
+
+/* A fresh store in 'dir' holding the roster 'roster' (map of 'map' bytes). */
+static ld_store_t *hot_store(fx_t *f, const char *dir, ld_entry_t **roster, size_t map)
+{
+	ld_store_opts_t o = {.map_size = map};
+	ld_store_t *s;
+
+	assert_int_equal(ld_views_open(dir, f->root.pub, &o, &s), 0);
+	assert_int_equal(tu_ingest(s, roster, 2, LD_CHAIN_BATCH, NULL, NULL), 0);
+	return s;
+}
+
+static void test_hot_state(void **state)
+{
+	fx_t *f = *state;
+	ld_entry_t *e[N_HOT + 8], *roster[2];
+	uint8_t want[32], got[32];
+	size_t n;
+	ld_mon_state_t a, b;
+	char *d1 = tu_tmpdir("monitor-a"), *d2 = tu_tmpdir("monitor-b"),
+	     *d3 = tu_tmpdir("monitor-c");
+	ld_store_t *s1, *s2, *s3;
+	uint64_t before;
+
+	f->root.seq = 0;
+	roster[0] = tu_roster(&f->root, LD__ROSTER_UPDATE__ACTION__ADD, "province", f->root.pub,
+			      NULL, 0);
+	roster[1] = tu_roster(&f->root, LD__ROSTER_UPDATE__ACTION__ADD, "county-a", f->a.pub,
+			      "province", 0);
+	n = hot_feed(f, e);
+
+	/* One uninterrupted ingest. */
+	s1 = hot_store(f, d1, roster, 0);
+	assert_int_equal(tu_ingest(s1, e, n, LD_CHAIN_BATCH, NULL, NULL), 0);
+	digest_of(s1, want);
+	assert_int_equal(ld_monitor_state(LD_RD(s1), S1, "COD", &a), 0);
+	/* The latest run beyond the limit: hour 40 (22.5 mg/L); the jump's: hour 20. */
+	assert_true(a.ep[0].first_ms == T0 + 40 * H && !a.ep[0].in_run);
+	assert_true(a.ep[1].first_ms == T0 + 20 * H);
+	ld_store_destroy(&s1);
+
+	/* Three entries a call, the store closed and opened again every
+	 * other call: each live state is replayed from its checkpoint. */
+	s2 = hot_store(f, d2, roster, 0);
+	for (size_t i = 0; i < n; i += 3) {
+		size_t k = i + 3 > n ? n - i : 3;
+
+		assert_int_equal(tu_ingest(s2, e + i, k, LD_CHAIN_BATCH, NULL, NULL), 0);
+		if (i % 6 == 3) {
+			ld_store_destroy(&s2);
+			assert_int_equal(ld_views_open(d2, f->root.pub, NULL, &s2), 0);
+		}
+	}
+	digest_of(s2, got);
+	assert_memory_equal(got, want, 32);
+	/* A restart with no entry since: a reader replays on its own. */
+	ld_store_destroy(&s2);
+	assert_int_equal(ld_views_open(d2, f->root.pub, NULL, &s2), 0);
+	assert_int_equal(ld_monitor_state(LD_RD(s2), S1, "COD", &b), 0);
+	assert_int_equal(b.t_ms, a.t_ms);
+	assert_int_equal(b.seq, a.seq);
+	assert_true(b.value == a.value);
+	assert_int_equal(b.ep[0].first_ms, a.ep[0].first_ms);
+	ld_store_destroy(&s2);
+
+	/* A map too small: transactions fail for want of room and run again
+	 * (the live states of a failed run are not believed). */
+	s3 = hot_store(f, d3, roster, 1u << 17);
+	before = ld_txn_rollbacks();
+	for (size_t i = 0; i < n; i += 8) {
+		size_t k = i + 8 > n ? n - i : 8;
+
+		assert_int_equal(tu_ingest(s3, e + i, k, LD_CHAIN_BATCH, NULL, NULL), 0);
+	}
+	assert_true(ld_txn_rollbacks() > before);
+	digest_of(s3, got);
+	assert_memory_equal(got, want, 32);
+	/* And a reindex writes the same again. */
+	assert_int_equal(ld_store_reindex(s3), 0);
+	digest_of(s3, got);
+	assert_memory_equal(got, want, 32);
+	ld_store_destroy(&s3);
+
+	tu_rmrf(d1);
+	tu_rmrf(d2);
+	tu_rmrf(d3);
+	free(d1);
+	free(d2);
+	free(d3);
+	tu_free_run(roster, 2);
+	tu_free_run(e, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_periods, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_latest_and_episode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hot_state, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
