@@ -11,7 +11,9 @@
  *           published again)
  *   m_last  station_id -> per parameter (same slots as m_conf): the latest
  *           valid reading, the jump baseline, which rules are in a run
- *           (32 bytes; rewritten by every readings entry)
+ *           (32 bytes): a checkpoint, written when a run starts or ends and
+ *           at least every 16 readings entries; the state between lives in
+ *           memory and is replayed from the feed (monitor_int.h)
  *   m_ep    station_id \0 param \0 rule -> the episode: its first reading,
  *           the latest warning (written when a run starts, ends, is warned)
  *   m_due   station_id \0 param \0 rule -> (empty): an episode without its
