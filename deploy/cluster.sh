@@ -186,6 +186,35 @@ at=$("$L" evidence attest "county-a:$ev" --verdict recognised --file "$dir/count
 	--notes "与南湖区提供的副本一致，予以认可" $B --json | grep -o '"seq": [0-9]*' | grep -o '[0-9]*$')
 wait_for county-a county-b "$at"
 
+echo "== monitoring: county B's border section (交界断面) reads COD beyond class III while"
+echo "   county A's section upstream stays within it: B signs one early warning (上下游比对)"
+"$L" monitor add-station $A --id county-a/S-UP --name "京杭运河 南湖新丰断面" --region 330402 \
+	--medium water --class 3 --basin "京杭运河"
+"$L" monitor add-station $B --id county-b/S-DOWN --name "京杭运河 秀洲—南湖交界断面" --region 330411 \
+	--medium water --class 3 --basin "京杭运河" --border --upstream county-a/S-UP
+now=$(date +%s)
+{
+	echo "time,COD(mg/L),NH3-N(mg/L),pH"
+	for m in $(seq 59 -1 0); do echo "$(((now - m * 60) * 1000)),15.$((m % 7)),0.42,7.6"; done
+} >"$dir/county-a/up.csv"
+{
+	echo "time,COD(mg/L),NH3-N(mg/L),pH"
+	for m in $(seq 59 -1 0); do
+		if [ "$m" -lt 20 ]; then cod=34.$((m % 5)); else cod=17.$((m % 7)); fi
+		echo "$(((now - m * 60) * 1000)),$cod,0.61,7.4"
+	done
+} >"$dir/county-b/down.csv"
+"$L" monitor push county-a/S-UP "$dir/county-a/up.csv" $A
+up=$("$L" status $A --json | tr -d ' \n' | grep -o '"feed":"county-a","seq":[0-9]*,"id"' |
+	grep -o '[0-9]*' | tail -1)
+wait_for county-b county-a "$up"
+"$L" monitor push county-b/S-DOWN "$dir/county-b/down.csv" $B
+for _ in $(seq 300); do
+	"$L" warnings $P --json 2>/dev/null | grep -q S-DOWN && break
+	sleep 0.1
+done
+"$L" warnings $P
+
 echo
 echo "== the case as county A sees it (timeline, judged, with receipts):"
 for _ in $(seq 100); do
