@@ -74,7 +74,7 @@ void ld_ingest_take(ld_node_t *n, link_t *l, Ld__Frame **f_p, size_t size)
 	struct ld_round *rd = n->round;
 
 	if (!e->feed || !ld_node_id_valid(e->feed) || e->n_entries > LD_ENTRIES_FRAME_MAX) {
-		log_warn("malformed Entries frame from %s (%zu entries) refused", l->peer,
+		rlog_warn(l->peer, "malformed Entries frame from %s (%zu entries) refused", l->peer,
 			 e->n_entries);
 		return;
 	}
@@ -151,7 +151,7 @@ void ld_ingest_on_proof(ld_node_t *n, link_t *l, const Ld__Frame *f)
 		alert_equivocation(a, b, l->peer);
 		broadcast_proof(n, a, b, l);
 	} else if (r != -EEXIST) {
-		log_warn("invalid equivocation proof from %s refused: %s", l->peer, ld_strerror(r));
+		rlog_warn(l->peer, "invalid equivocation proof from %s refused: %s", l->peer, ld_strerror(r));
 	}
 	ld_entry_destroy(&a);
 	ld_entry_destroy(&b);
@@ -251,7 +251,7 @@ static void want_granted(ld_node_t *n, const ld_entry_t *e)
 	     : m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_DESIGNATE ? m->designated
 										 : NULL;
 	if (to && !strcmp(to, n->conf->id) && ld_case_id_valid(m->case_id)) {
-		log_info("case %s passed to this node by %s: asking for its earlier history",
+		rlog_info(e->hdr->author, "case %s passed to this node by %s: asking for its earlier history",
 			 m->case_id, e->hdr->author);
 		ld_outbox_history(n->outbox, m->case_id);
 	}
@@ -334,7 +334,7 @@ static void judge(ld_node_t *n, struct pending *p, const ld_ingest_batch_t *b, s
 			alert_equivocation(kept, other, p->l->peer);
 			broadcast_proof(n, kept, other, NULL);
 		} else {
-			log_warn("refused entries of %s from %s at seq %llu: the feed is frozen "
+			rlog_warn(p->l->peer, "refused entries of %s from %s at seq %llu: the feed is frozen "
 				 "after a proven equivocation",
 				 feed, p->l->peer, (unsigned long long)other->hdr->seq);
 		}
@@ -343,7 +343,7 @@ static void judge(ld_node_t *n, struct pending *p, const ld_ingest_batch_t *b, s
 	} else if (st < 0) {
 		uint64_t seq = p->f->entries->from_seq + (p->parse_err ? p->parse_bad : b->bad);
 
-		log_warn("refused entries of %s from %s at seq %llu: %s; nothing of that "
+		rlog_warn(p->l->peer, "refused entries of %s from %s at seq %llu: %s; nothing of that "
 			 "batch was stored",
 			 feed, p->l->peer, (unsigned long long)seq, ld_strerror(st));
 		send_refusal(n, p->l, feed, seq, st);
