@@ -77,8 +77,8 @@ void ld_conns_fd_limit(size_t n_out_peers, ld_conns_bounds_t *b)
 	b->members_max = usable / 2 < LD_CONN_MEMBERS_MAX ? usable / 2 : LD_CONN_MEMBERS_MAX;
 	log_info("descriptor limit %llu: up to %zu connections waiting to authenticate (%d "
 		 "from one address), %zu of members (%d each)",
-		 (unsigned long long)rl.rlim_cur, b->pending_max, LD_CONN_PER_ADDR,
-		 b->members_max, LD_CONN_PER_MEMBER);
+		 (unsigned long long)rl.rlim_cur, b->pending_max, LD_CONN_PER_ADDR, b->members_max,
+		 LD_CONN_PER_MEMBER);
 	if (rl.rlim_cur < 4096)
 		log_warn("the descriptor limit (%llu) is low for a node others connect to: "
 			 "raise its hard limit (LimitNOFILE= in the service unit, or ulimit -Hn)",

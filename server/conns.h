@@ -32,24 +32,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LD_HANDSHAKE_MS 5000	  /* libzmq drops a handshake not done by then */
-#define LD_CONN_IDLE_MS 30000	  /* least silence of a member's connection that closes it */
-#define LD_CONN_PER_ADDR 32	  /* pending connections from one address */
-#define LD_CONN_PENDING_MAX 1024  /* pending connections from everyone */
-#define LD_CONN_PER_MEMBER 4	  /* connections of one member */
-#define LD_CONN_MEMBERS_MAX 1024  /* connections of all members */
-#define LD_FD_RESERVE 512	  /* descriptors kept for everything else */
-#define LD_ZMQ_SOCKETS_MAX 320	  /* libzmq sockets (ZMQ_MAX_SOCKETS) */
+#define LD_HANDSHAKE_MS 5000	 /* libzmq drops a handshake not done by then */
+#define LD_CONN_IDLE_MS 30000	 /* least silence of a member's connection that closes it */
+#define LD_CONN_PER_ADDR 32	 /* pending connections from one address */
+#define LD_CONN_PENDING_MAX 1024 /* pending connections from everyone */
+#define LD_CONN_PER_MEMBER 4	 /* connections of one member */
+#define LD_CONN_MEMBERS_MAX 1024 /* connections of all members */
+#define LD_FD_RESERVE 512	 /* descriptors kept for everything else */
+#define LD_ZMQ_SOCKETS_MAX 320	 /* libzmq sockets (ZMQ_MAX_SOCKETS) */
 
 typedef struct ld_node ld_node_t;
 typedef struct ld_conns ld_conns_t;
 
 /* The bounds a node runs with (ld_conns_fd_limit() and the config). */
 typedef struct ld_conns_bounds {
-	size_t pending_max;	/* pending connections from everyone */
-	size_t members_max;	/* connections of all members */
-	int64_t first_ms;	/* no member frame by then: closed */
-	int64_t idle_ms;	/* a member's connection silent this long: closed */
+	size_t pending_max; /* pending connections from everyone */
+	size_t members_max; /* connections of all members */
+	int64_t first_ms;   /* no member frame by then: closed */
+	int64_t idle_ms;    /* a member's connection silent this long: closed */
 } ld_conns_bounds_t;
 
 /* Raise the soft descriptor limit to the hard one and fill in the

@@ -16,7 +16,7 @@ static void on_refusal(ld_node_t *n, link_t *l, const Ld__Frame *f)
 	const Ld__Refusal *r = f->refusal;
 
 	rlog_warn(l->peer, "peer %s refused %s #%llu: %s", l->peer, r->feed ? r->feed : "?",
-		 (unsigned long long)r->seq, r->reason ? r->reason : "no reason given");
+		  (unsigned long long)r->seq, r->reason ? r->reason : "no reason given");
 }
 
 /* The dispatch table: a handler reads the frame (and may send), or, for
@@ -52,7 +52,7 @@ void ld_frame_handle(ld_node_t *n, link_t *l, const void *data, size_t size)
 
 	if (size > LD_FRAME_MAX) {
 		rlog_warn(l->peer, "frame of %zu bytes from %s refused (limit %u)", size, l->peer,
-			 LD_FRAME_MAX);
+			  LD_FRAME_MAX);
 		return;
 	}
 	/* Evidence chunks (most of the bytes) skip the decoder's copy. */

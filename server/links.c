@@ -40,8 +40,8 @@ void ld_link_heard(ld_node_t *n, link_t *l, const Ld__Frame *f)
 	l->up = true;
 	l->retry_ms = LD_REDIAL_MIN_MS;
 	rlog_info(l->peer, "peer %s up (%s, down for %lld ms)", l->peer,
-		 l->outgoing ? "we connect" : "it connects",
-		 (long long)(l->last_rx - l->down_since));
+		  l->outgoing ? "we connect" : "it connects",
+		  (long long)(l->last_rx - l->down_since));
 	/* Our heads as of now: anything appended since our last Hello, while
 	 * the link was coming up, was announced to nobody. (A Hello asking for
 	 * a reply gets one from sync.c, with the same heads.) */

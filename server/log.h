@@ -12,8 +12,8 @@
 
 #include "common/base/loglevel.h"
 
-#define LD_LOG_BURST 5		/* lines of one key per window */
-#define LD_LOG_WINDOW_MS 10000	/* the rate limiter's window */
+#define LD_LOG_BURST 5	       /* lines of one key per window */
+#define LD_LOG_WINDOW_MS 10000 /* the rate limiter's window */
 
 /* Set the most verbose level printed. */
 void ld_log_set_level(enum ld_log_level level);

@@ -532,7 +532,8 @@ int ld_node_run(ld_node_t *n)
 		if (n->router)
 			items[ni++] = (zmq_pollitem_t){.socket = n->router, .events = ZMQ_POLLIN};
 		if (n->conns_mon)
-			items[ni++] = (zmq_pollitem_t){.socket = n->conns_mon, .events = ZMQ_POLLIN};
+			items[ni++] =
+				(zmq_pollitem_t){.socket = n->conns_mon, .events = ZMQ_POLLIN};
 		for (size_t i = 0; i < n->n_links; i++)
 			if (n->links[i]->sock)
 				items[ni++] = (zmq_pollitem_t){.socket = n->links[i]->sock,

@@ -232,8 +232,10 @@ static link_t *inbound_link(ld_node_t *n, const zmq_msg_t *rid, const char *user
 	if (len > LD_RID_MAX)
 		return NULL;
 	if (!member_room(n, user)) {
-		rlog_warn(user, "member %s already has %d links up: a frame on another connection "
-				"dropped", user, LD_CONN_PER_MEMBER);
+		rlog_warn(user,
+			  "member %s already has %d links up: a frame on another connection "
+			  "dropped",
+			  user, LD_CONN_PER_MEMBER);
 		return NULL;
 	}
 	l = ld_link_new(n, user, false);
@@ -321,8 +323,9 @@ static void drain_router(ld_node_t *n, const ld_peer_rx_t *rx)
 			rlog_warn(user, "multi-part message from %s dropped", user ? user : "?");
 			drop_parts(n->router, &body);
 		} else if (!user || !ld_node_id_valid(user) || !ld_access_member(n->access, user)) {
-			rlog_warn(NULL, "frame from unauthenticated or revoked connection (%s) dropped",
-				 user ? user : "no user id");
+			rlog_warn(NULL,
+				  "frame from unauthenticated or revoked connection (%s) dropped",
+				  user ? user : "no user id");
 		} else if (!ld_conns_heard(n->conns, zmq_msg_get(&body, ZMQ_SRCFD), user)) {
 			/* past the member's bound: its connection is closed */
 		} else if (!(l = inbound_link(n, &rid, user)) || l->cut) {

@@ -48,8 +48,8 @@ static void handle_one(ld_node_t *n, zmq_msg_t *f, size_t nf)
 	snprintf(addr, sizeof(addr), "%.*s", (int)zmq_msg_size(&f[3]), (char *)zmq_msg_data(&f[3]));
 	snprintf(mech, sizeof(mech), "%.*s", (int)zmq_msg_size(&f[5]), (char *)zmq_msg_data(&f[5]));
 	if (strcmp(mech, "CURVE") != 0) {
-		rlog_warn(NULL, "refused connection from %s: mechanism %s (only CURVE is accepted)", addr,
-			 mech[0] ? mech : "NULL");
+		rlog_warn(NULL, "refused connection from %s: mechanism %s (only CURVE is accepted)",
+			  addr, mech[0] ? mech : "NULL");
 		reply(n->zap, &f[1], "400", "CURVE required", "");
 		return;
 	}
@@ -59,15 +59,16 @@ static void handle_one(ld_node_t *n, zmq_msg_t *f, size_t nf)
 	}
 	ld_curve_z85_encode(zmq_msg_data(&f[6]), z85);
 	if (strcmp(domain, "liandong") != 0) {
-		rlog_warn(NULL, "refused connection from %s (key %s): wrong ZAP domain '%s'", addr, z85,
-			 domain);
+		rlog_warn(NULL, "refused connection from %s (key %s): wrong ZAP domain '%s'", addr,
+			  z85, domain);
 		reply(n->zap, &f[1], "400", "wrong domain", "");
 		return;
 	}
 	if (n->access)
 		owner = ld_access_by_curve(n->access, zmq_msg_data(&f[6]));
 	if (!owner) {
-		rlog_warn(NULL, 
+		rlog_warn(
+			NULL,
 			"refused connection from %s: curve key %s is not a current roster member "
 			"(if that node should connect, add it with `liandong roster add` on the root)",
 			addr, z85);
