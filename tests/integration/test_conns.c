@@ -373,7 +373,10 @@ static void silent_flood(world_t *w, bool hard)
 		"flood, back %.1f s after the checks; peak RSS %ld KiB\n",
 		hard ? "1024, hard" : "raised from 1024", back.base, peak, t_closed,
 		peak_kib(w->p->pid));
-	assert_true(peak < 1024);
+	/* Under the limit the node started with (1024) when it cannot raise
+	 * it; otherwise within its budget of 1024 waiting connections and
+	 * what it holds besides. */
+	assert_true(peak < (hard ? 1024 : 1024 + 512));
 	assert_true(cl_log_contains(w->p, "connections from 127.0.0.2: more than 32 waiting"));
 	assert_int_equal(cl_cli(w->p, out, sizeof(out), "status", NULL), 0);
 	close_flood(w);
