@@ -112,7 +112,7 @@ void bx_send_offer(ld_node_t *n, link_t *l, uint32_t req, const uint8_t *rec, si
 	f.body_case = LD__FRAME__BODY_BLOB_OFFER;
 	f.blob_offer = &m;
 	if (ld_link_send(n, l, &f) < 0)
-		log_warn("offering evidence file to %s failed", l->peer);
+		rlog_warn(l->peer, "offering evidence file to %s failed", l->peer);
 }
 
 /* ---- fetching ---- */
@@ -285,20 +285,23 @@ void ld_blobx_on_offer(ld_node_t *n, link_t *l, const Ld__Frame *fr)
 	    !e->has_payload || strcmp(e->hdr->author, f->feed) != 0 || e->hdr->seq != f->seq ||
 	    ld_store_get(n->store, f->feed, f->seq, &mine, NULL) < 0 ||
 	    memcmp(mine->id, e->id, LD_ID_LEN) != 0) {
-		log_warn("evidence offer from %s does not carry record %s:%llu as signed: ignored",
-			 l->peer, f->feed, (unsigned long long)f->seq);
+		rlog_warn(l->peer,
+			  "evidence offer from %s does not carry record %s:%llu as signed: ignored",
+			  l->peer, f->feed, (unsigned long long)f->seq);
 		goto out;
 	}
 	if ((r = ld_evidence_file_info(e, &info, f->case_id, f->evid)) < 0 ||
 	    !m->has_chunk_hashes || m->chunk_hashes.len != (size_t)info.n_chunks * 32 ||
 	    !m->has_sha256 || m->sha256.len != 32 || memcmp(m->sha256.data, info.sha256, 32) != 0) {
-		log_warn("evidence offer from %s for %s:%llu does not match the record: ignored",
-			 l->peer, f->feed, (unsigned long long)f->seq);
+		rlog_warn(l->peer,
+			  "evidence offer from %s for %s:%llu does not match the record: ignored",
+			  l->peer, f->feed, (unsigned long long)f->seq);
 		goto out;
 	}
 	ld_blob_list_sha256(m->chunk_hashes.data, info.n_chunks, list);
 	if (memcmp(list, info.list_sha256, 32) != 0) {
-		log_warn(
+		rlog_warn(
+			l->peer,
 			"evidence offer from %s: chunk list does not match record %s:%llu: ignored",
 			l->peer, f->feed, (unsigned long long)f->seq);
 		goto out;
@@ -343,8 +346,8 @@ void ld_blobx_on_refusal(ld_node_t *n, link_t *l, const Ld__Frame *fr)
 	if (!f)
 		return;
 	if (f->state == F_FETCHING) {
-		log_warn("evidence %s: %s stopped serving it: %s", f->evid, l->peer,
-			 m->reason ? m->reason : "no reason given");
+		rlog_warn(l->peer, "evidence %s: %s stopped serving it: %s", f->evid, l->peer,
+			  m->reason ? m->reason : "no reason given");
 		bx_fetch_open(n, f, ld_mono_ms());
 		return;
 	}
@@ -360,8 +363,8 @@ void ld_blobx_on_refusal(ld_node_t *n, link_t *l, const Ld__Frame *fr)
 			char why[sizeof(f->why)];
 
 			memcpy(why, f->why, sizeof(why));
-			log_warn("evidence fetch of %s:%llu refused by %s", f->feed,
-				 (unsigned long long)f->seq, why);
+			rlog_warn(f->feed, "evidence fetch of %s:%llu refused by %s", f->feed,
+				  (unsigned long long)f->seq, why);
 			fetch_fail(n, f, -EACCES, why);
 		} else if (f->n_waiters) {
 			fetch_fail(n, f, -ENOENT, "not held here or by any node this one reaches");
@@ -382,9 +385,10 @@ static void handle_chunk(ld_node_t *n, link_t *l, const uint8_t *sha, uint32_t i
 		return; /* stale: from an earlier source or request */
 	r = ld_blob_part_put(f->part, index, data, len);
 	if (r == -EBADMSG) {
-		log_warn("evidence %s: chunk %u from %s does not match its hash: dropped, asking "
-			 "another node",
-			 f->evid, index, l->peer);
+		rlog_warn(l->peer,
+			  "evidence %s: chunk %u from %s does not match its hash: dropped, asking "
+			  "another node",
+			  f->evid, index, l->peer);
 		f->bad = l;
 		f->bad_until = ld_mono_ms() + BAD_SOURCE_MS;
 		bx_fetch_open(n, f, ld_mono_ms());
@@ -451,8 +455,9 @@ void bx_fetch_tick(ld_node_t *n, int64_t now)
 			break;
 		case F_FETCHING:
 			if (now >= f->deadline) {
-				log_warn("evidence %s: %s sent nothing for %d s; asking again",
-					 f->evid, f->src ? f->src->peer : "?", STALL_MS / 1000);
+				rlog_warn(NULL,
+					  "evidence %s: %s sent nothing for %d s; asking again",
+					  f->evid, f->src ? f->src->peer : "?", STALL_MS / 1000);
 				bx_fetch_open(n, f, now);
 			}
 			break;
@@ -503,8 +508,9 @@ void bx_fetch_link_down(ld_node_t *n, link_t *l)
 		if (f->bad == l)
 			f->bad = NULL;
 		if (f->state == F_FETCHING && f->src == l) {
-			log_info("evidence %s: %s went down after %u of %u chunks; asking again",
-				 f->evid, l->peer, ld_blob_part_next(f->part), f->info.n_chunks);
+			rlog_info(l->peer,
+				  "evidence %s: %s went down after %u of %u chunks; asking again",
+				  f->evid, l->peer, ld_blob_part_next(f->part), f->info.n_chunks);
 			f->src = NULL;
 			f->state = F_WAITING;
 			f->deadline = ld_mono_ms();

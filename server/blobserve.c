@@ -65,7 +65,7 @@ void ld_blobx_on_open(ld_node_t *n, link_t *l, const Ld__Frame *fr)
 	int r;
 
 	if (!m->has_req || !m->feed || !ld_node_id_valid(m->feed) || !m->has_seq) {
-		log_warn("malformed BlobOpen from %s ignored", l->peer);
+		rlog_warn(l->peer, "malformed BlobOpen from %s ignored", l->peer);
 		return;
 	}
 	r = ld_store_get(n->store, m->feed, m->seq, &rec, NULL);
@@ -85,8 +85,8 @@ void ld_blobx_on_open(ld_node_t *n, link_t *l, const Ld__Frame *fr)
 		else if (r != -EACCES)
 			snprintf(why, sizeof(why), "%s could not decide: %s", n->conf->id,
 				 ld_strerror(r));
-		log_warn("evidence fetch by %s of %s:%llu refused: %s", l->peer, m->feed,
-			 (unsigned long long)m->seq, why);
+		rlog_warn(l->peer, "evidence fetch by %s of %s:%llu refused: %s", l->peer, m->feed,
+			  (unsigned long long)m->seq, why);
 		bx_send_refusal(n, l, m->req, NULL, r == -EPROTO ? LD_EMALFORMED : r, why);
 		goto out;
 	}
@@ -142,7 +142,8 @@ void ld_blobx_on_open(ld_node_t *n, link_t *l, const Ld__Frame *fr)
 		f->waiters[f->n_waiters].l = l;
 		f->waiters[f->n_waiters++].req = m->req;
 		sess_get(n, l, info.sha256, true);
-		log_info("evidence %s: %s asks for it; fetching it to relay", f->evid, l->peer);
+		rlog_info(l->peer, "evidence %s: %s asks for it; fetching it to relay", f->evid,
+			  l->peer);
 		bx_fetch_open(n, f, ld_mono_ms());
 		goto out;
 	}
@@ -258,8 +259,8 @@ static int64_t serve_sess(ld_node_t *n, sess_t *s, uint64_t budget)
 		if (r == -EAGAIN)
 			return -EAGAIN; /* the link's queue is full: its turn is over */
 		if (r < 0) {
-			log_warn("serving chunk %u to %s failed: %s", s->from, s->l->peer,
-				 ld_strerror(r));
+			rlog_warn(s->l->peer, "serving chunk %u to %s failed: %s", s->from,
+				  s->l->peer, ld_strerror(r));
 			bx_send_refusal(n, s->l, 0, s->sha, r,
 					"reading the file failed on the server");
 			s->from = s->to;

@@ -15,8 +15,8 @@ static void on_refusal(ld_node_t *n, link_t *l, const Ld__Frame *f)
 {
 	const Ld__Refusal *r = f->refusal;
 
-	log_warn("peer %s refused %s #%llu: %s", l->peer, r->feed ? r->feed : "?",
-		 (unsigned long long)r->seq, r->reason ? r->reason : "no reason given");
+	rlog_warn(l->peer, "peer %s refused %s #%llu: %s", l->peer, r->feed ? r->feed : "?",
+		  (unsigned long long)r->seq, r->reason ? r->reason : "no reason given");
 }
 
 /* The dispatch table: a handler reads the frame (and may send), or, for
@@ -51,8 +51,8 @@ void ld_frame_handle(ld_node_t *n, link_t *l, const void *data, size_t size)
 	Ld__Frame *f;
 
 	if (size > LD_FRAME_MAX) {
-		log_warn("frame of %zu bytes from %s refused (limit %u)", size, l->peer,
-			 LD_FRAME_MAX);
+		rlog_warn(l->peer, "frame of %zu bytes from %s refused (limit %u)", size, l->peer,
+			  LD_FRAME_MAX);
 		return;
 	}
 	/* Evidence chunks (most of the bytes) skip the decoder's copy. */
@@ -62,7 +62,7 @@ void ld_frame_handle(ld_node_t *n, link_t *l, const void *data, size_t size)
 	}
 	f = ld__frame__unpack(NULL, size, data);
 	if (!f) {
-		log_warn("undecodable frame of %zu bytes from %s ignored", size, l->peer);
+		rlog_warn(l->peer, "undecodable frame of %zu bytes from %s ignored", size, l->peer);
 		return;
 	}
 	ld_link_heard(n, l, f);

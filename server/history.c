@@ -39,7 +39,8 @@ void ld_history_want(ld_node_t *n, const char *case_id)
 
 	if (!w) {
 		if (n->n_history == LD_MAX_HISTORY) {
-			log_warn(
+			rlog_warn(
+				NULL,
 				"case %s passed to this node: too many case histories asked for at "
 				"once; its earlier entries stay redacted here for now",
 				case_id);
@@ -175,7 +176,7 @@ void ld_history_on_request(ld_node_t *n, link_t *l, const Ld__Frame *f)
 	int r;
 
 	if (!m->case_id || !ld_case_id_valid(m->case_id)) {
-		log_warn("malformed CaseHistory from %s ignored", l->peer);
+		rlog_warn(l->peer, "malformed CaseHistory from %s ignored", l->peer);
 		return;
 	}
 	if (!(a = calloc(1, sizeof(*a))))
@@ -185,11 +186,12 @@ void ld_history_on_request(ld_node_t *n, link_t *l, const Ld__Frame *f)
 	a->case_id = m->case_id;
 	r = ld_store_foreach_case_entry(n->store, m->case_id, answer_one, a);
 	if (r < 0 && r != -ENOENT)
-		log_warn("case history of %s for %s: %s", m->case_id, l->peer, ld_strerror(r));
+		rlog_warn(l->peer, "case history of %s for %s: %s", m->case_id, l->peer,
+			  ld_strerror(r));
 	answer_flush(a, true);
 	if (a->count)
-		log_info("case history of %s: %zu entr%s sent to %s", m->case_id, a->count,
-			 a->count == 1 ? "y" : "ies", l->peer);
+		rlog_info(l->peer, "case history of %s: %zu entr%s sent to %s", m->case_id,
+			  a->count, a->count == 1 ? "y" : "ies", l->peer);
 	free(a);
 }
 
@@ -227,7 +229,8 @@ void ld_history_on_entries(ld_node_t *n, link_t *l, const Ld__Frame *f)
 		struct held h = {false, false};
 
 		if ((r = ld_entry_parse(m->entries[i].data, m->entries[i].len, &e[nb])) < 0) {
-			log_warn(
+			rlog_warn(
+				l->peer,
 				"case history of %s from %s: an entry does not parse (%s); skipped",
 				m->case_id, l->peer, ld_strerror(r));
 			continue;
@@ -250,15 +253,15 @@ void ld_history_on_entries(ld_node_t *n, link_t *l, const Ld__Frame *f)
 	}
 	for (size_t i = 0; i < nb; i++) {
 		if (b[i].status < 0)
-			log_warn("case history of %s from %s: %s #%llu refused: %s", m->case_id,
-				 l->peer, e[i]->hdr->author, (unsigned long long)e[i]->hdr->seq,
-				 ld_strerror(b[i].status));
+			rlog_warn(l->peer, "case history of %s from %s: %s #%llu refused: %s",
+				  m->case_id, l->peer, e[i]->hdr->author,
+				  (unsigned long long)e[i]->hdr->seq, ld_strerror(b[i].status));
 		else
 			filled++;
 	}
 	if (filled)
-		log_info("case %s: %zu earlier entr%s filled in from %s", m->case_id, filled,
-			 filled == 1 ? "y" : "ies", l->peer);
+		rlog_info(l->peer, "case %s: %zu earlier entr%s filled in from %s", m->case_id,
+			  filled, filled == 1 ? "y" : "ies", l->peer);
 out:
 	for (size_t i = 0; e && i < nb; i++)
 		ld_entry_destroy(&e[i]);

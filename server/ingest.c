@@ -74,8 +74,8 @@ void ld_ingest_take(ld_node_t *n, link_t *l, Ld__Frame **f_p, size_t size)
 	struct ld_round *rd = n->round;
 
 	if (!e->feed || !ld_node_id_valid(e->feed) || e->n_entries > LD_ENTRIES_FRAME_MAX) {
-		log_warn("malformed Entries frame from %s (%zu entries) refused", l->peer,
-			 e->n_entries);
+		rlog_warn(l->peer, "malformed Entries frame from %s (%zu entries) refused", l->peer,
+			  e->n_entries);
 		return;
 	}
 	if (rd->n == ROUND_FRAMES_MAX)
@@ -151,7 +151,8 @@ void ld_ingest_on_proof(ld_node_t *n, link_t *l, const Ld__Frame *f)
 		alert_equivocation(a, b, l->peer);
 		broadcast_proof(n, a, b, l);
 	} else if (r != -EEXIST) {
-		log_warn("invalid equivocation proof from %s refused: %s", l->peer, ld_strerror(r));
+		rlog_warn(l->peer, "invalid equivocation proof from %s refused: %s", l->peer,
+			  ld_strerror(r));
 	}
 	ld_entry_destroy(&a);
 	ld_entry_destroy(&b);
@@ -251,8 +252,9 @@ static void want_granted(ld_node_t *n, const ld_entry_t *e)
 	     : m->decision == LD__REFERRAL_DECISION__REFERRAL_DECISION_DESIGNATE ? m->designated
 										 : NULL;
 	if (to && !strcmp(to, n->conf->id) && ld_case_id_valid(m->case_id)) {
-		log_info("case %s passed to this node by %s: asking for its earlier history",
-			 m->case_id, e->hdr->author);
+		rlog_info(e->hdr->author,
+			  "case %s passed to this node by %s: asking for its earlier history",
+			  m->case_id, e->hdr->author);
 		ld_outbox_history(n->outbox, m->case_id);
 	}
 	ld__referral_response__free_unpacked(m, NULL);
@@ -334,18 +336,20 @@ static void judge(ld_node_t *n, struct pending *p, const ld_ingest_batch_t *b, s
 			alert_equivocation(kept, other, p->l->peer);
 			broadcast_proof(n, kept, other, NULL);
 		} else {
-			log_warn("refused entries of %s from %s at seq %llu: the feed is frozen "
-				 "after a proven equivocation",
-				 feed, p->l->peer, (unsigned long long)other->hdr->seq);
+			rlog_warn(p->l->peer,
+				  "refused entries of %s from %s at seq %llu: the feed is frozen "
+				  "after a proven equivocation",
+				  feed, p->l->peer, (unsigned long long)other->hdr->seq);
 		}
 		send_refusal(n, p->l, feed, other->hdr->seq, st);
 		ld_entry_destroy(&kept);
 	} else if (st < 0) {
 		uint64_t seq = p->f->entries->from_seq + (p->parse_err ? p->parse_bad : b->bad);
 
-		log_warn("refused entries of %s from %s at seq %llu: %s; nothing of that "
-			 "batch was stored",
-			 feed, p->l->peer, (unsigned long long)seq, ld_strerror(st));
+		rlog_warn(p->l->peer,
+			  "refused entries of %s from %s at seq %llu: %s; nothing of that "
+			  "batch was stored",
+			  feed, p->l->peer, (unsigned long long)seq, ld_strerror(st));
 		send_refusal(n, p->l, feed, seq, st);
 	}
 	ld_sync_answered(n, p->l, feed, p->f->entries->last, st, b->n_new, b->n_dup);

@@ -39,9 +39,9 @@ void ld_link_heard(ld_node_t *n, link_t *l, const Ld__Frame *f)
 	}
 	l->up = true;
 	l->retry_ms = LD_REDIAL_MIN_MS;
-	log_info("peer %s up (%s, down for %lld ms)", l->peer,
-		 l->outgoing ? "we connect" : "it connects",
-		 (long long)(l->last_rx - l->down_since));
+	rlog_info(l->peer, "peer %s up (%s, down for %lld ms)", l->peer,
+		  l->outgoing ? "we connect" : "it connects",
+		  (long long)(l->last_rx - l->down_since));
 	/* Our heads as of now: anything appended since our last Hello, while
 	 * the link was coming up, was announced to nobody. (A Hello asking for
 	 * a reply gets one from sync.c, with the same heads.) */
@@ -90,7 +90,7 @@ void ld_links_timers(ld_node_t *n, int64_t now)
 		if (!l->outgoing && !l->up && now - l->down_since > LD_LINK_FORGET_MS) {
 			if (l->lost)
 				settle(n, l);
-			ld_link_free(l);
+			ld_link_free(n, l);
 			n->links[i] = n->links[--n->n_links];
 			continue;
 		}

@@ -66,6 +66,10 @@ static int router_open(ld_node_t *n)
 		return r;
 	}
 	n->router = s;
+	if (ld_conns_new(n->ctx, s, &n->bounds, &n->conns, &n->conns_mon) < 0)
+		log_warn("watching the connections of %s: %s; they are bounded only by the "
+			 "handshake timeout",
+			 n->conf->bind, zmq_strerror(errno));
 	return 0;
 }
 
@@ -78,6 +82,8 @@ static void router_rebind(ld_node_t *n)
 	if (n->router)
 		zmq_close(n->router);
 	n->router = NULL;
+	ld_conns_destroy(&n->conns);
+	n->conns_mon = NULL;
 	for (size_t i = 0; i < n->n_links; i++)
 		if (!n->links[i]->outgoing && n->links[i]->up)
 			ld_link_mark_down(n, n->links[i], "connections reset after a revocation");
@@ -354,7 +360,15 @@ int ld_node_listen(ld_node_t *n)
 	sigset_t mask;
 	int r;
 
+	/* Descriptors first: what the network may take, and what it may not. */
+	ld_conns_fd_limit(conf->n_peers, &n->bounds);
+	n->bounds.first_ms = LD_HANDSHAKE_MS + 2 * (int64_t)conf->heartbeat_ms;
+	n->bounds.idle_ms = 2 * (int64_t)conf->peer_timeout_ms > LD_CONN_IDLE_MS
+				    ? 2 * (int64_t)conf->peer_timeout_ms
+				    : LD_CONN_IDLE_MS;
 	n->ctx = zmq_ctx_new();
+	if (n->ctx)
+		zmq_ctx_set(n->ctx, ZMQ_MAX_SOCKETS, LD_ZMQ_SOCKETS_MAX);
 	n->zap = n->ctx ? zmq_socket(n->ctx, ZMQ_REP) : NULL;
 	if (!n->zap || zmq_bind(n->zap, "inproc://zeromq.zap.01") < 0) {
 		r = -errno;
@@ -443,6 +457,8 @@ static void index_slice(ld_node_t *n, int64_t now)
 
 void ld_node_timers(ld_node_t *n, int64_t now, bool idle)
 {
+	ld_conns_timers(n->conns, now);
+	ld_log_flush(now);
 	ld_links_timers(n, now);
 	ld_links_settle(n);
 	ld_sync_timers(n, now);
@@ -470,6 +486,7 @@ int64_t ld_node_next_due(const ld_node_t *n)
 {
 	int64_t due = ld_peer_next_due(n);
 
+	due_min(&due, ld_conns_next_due(n->conns));
 	due_min(&due, ld_sync_next_due(n));
 	due_min(&due, ld_history_next_due(n));
 	due_min(&due, n->escalate_at);
@@ -490,7 +507,8 @@ static int poll_timeout(const ld_node_t *n)
 {
 	int64_t wait;
 
-	if (n->blob_busy || ld_outbox_pending(n->outbox))
+	if (n->blob_busy || ld_outbox_pending(n->outbox) || ld_peer_held(n) ||
+	    ld_conns_busy(n->conns))
 		return 0;
 	wait = ld_node_next_due(n) - ld_mono_ms();
 	return wait <= 0 ? 0 : wait > INT_MAX ? INT_MAX : (int)wait;
@@ -501,7 +519,7 @@ int ld_node_run(ld_node_t *n)
 	static const ld_peer_rx_t rx = {.handle = ld_frame_handle, .full = ld_ingest_full};
 
 	while (!n->stopping) {
-		zmq_pollitem_t items[5 + LD_MAX_LINKS];
+		zmq_pollitem_t items[6 + LD_MAX_LINKS];
 		size_t ni = 0, ro;
 		int rc;
 
@@ -513,6 +531,9 @@ int ld_node_run(ld_node_t *n)
 			items[ni++] = (zmq_pollitem_t){.socket = n->api_ro, .events = ZMQ_POLLIN};
 		if (n->router)
 			items[ni++] = (zmq_pollitem_t){.socket = n->router, .events = ZMQ_POLLIN};
+		if (n->conns_mon)
+			items[ni++] =
+				(zmq_pollitem_t){.socket = n->conns_mon, .events = ZMQ_POLLIN};
 		for (size_t i = 0; i < n->n_links; i++)
 			if (n->links[i]->sock)
 				items[ni++] = (zmq_pollitem_t){.socket = n->links[i]->sock,
@@ -533,6 +554,9 @@ int ld_node_run(ld_node_t *n)
 				break;
 			}
 		}
+		/* Connections first: a bound closes them before they cost more. */
+		if (n->conns)
+			ld_conns_events(n->conns);
 		if (items[1].revents & ZMQ_POLLIN)
 			ld_zap_handle(n);
 		/* An entry from a peer: socket -> frame (frame.c's table) ->
@@ -560,9 +584,10 @@ void ld_node_destroy(ld_node_t **n_p)
 		return;
 	n = *n_p;
 	for (size_t i = 0; i < n->n_links; i++)
-		ld_link_free(n->links[i]);
+		ld_link_free(n, n->links[i]);
 	if (n->router)
 		zmq_close(n->router);
+	ld_conns_destroy(&n->conns);
 	if (n->api)
 		zmq_close(n->api);
 	if (n->api_ro)

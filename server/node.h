@@ -28,6 +28,7 @@
 #include "common/views/views.h"
 #include "common/base/timeutil.h"
 #include "server/api.h"
+#include "server/conns.h"
 #include "server/history.h"
 #include "server/outbox.h"
 #include "server/peer.h"
@@ -63,6 +64,10 @@ struct ld_node {
 	ld_node_tap_t tap; /* frame/answer set: output goes there */
 	link_t *links[LD_MAX_LINKS];
 	size_t n_links;
+	size_t n_held;		    /* frames held by links for later turns (peer.h) */
+	ld_conns_bounds_t bounds;   /* of connections (conns.h), from the fd limit */
+	ld_conns_t *conns;	    /* the ROUTER's connections, or NULL */
+	void *conns_mon;	    /* their monitor socket (owned by conns) */
 	pull_t pulls[LD_MAX_PULLS]; /* in flight: the first n_pulls */
 	size_t n_pulls;
 	struct ld_round *round; /* Entries frames for this turn's commit */

@@ -6,10 +6,11 @@
 
 #include "common/base/errors.h"
 #include "server/clock.h"
+#include "server/conns.h"
 #include "server/log.h"
 #include "server/node.h"
 
-#define DRAIN_MAX 256 /* messages read from one socket per turn */
+#define DRAIN_MAX 256 /* messages read from the ROUTER per turn */
 
 link_t *ld_link_new(ld_node_t *n, const char *peer, bool outgoing)
 {
@@ -27,12 +28,16 @@ link_t *ld_link_new(ld_node_t *n, const char *peer, bool outgoing)
 	return l;
 }
 
-void ld_link_free(link_t *l)
+void ld_link_free(ld_node_t *n, link_t *l)
 {
 	if (!l)
 		return;
+	n->n_held -= l->n_held;
 	if (l->sock)
 		zmq_close(l->sock);
+	for (size_t i = 0; i < l->n_held; i++)
+		zmq_msg_close(&l->held[(l->held_head + i) % LD_HELD_MAX]);
+	free(l->held);
 	free(l->heads);
 	free(l);
 }
@@ -80,14 +85,14 @@ void ld_link_mark_down(ld_node_t *n, link_t *l, const char *why)
 	l->up = false;
 	l->down_since = ld_mono_ms();
 	l->lost = true;
-	log_info("peer %s down: %s", l->peer, why);
+	rlog_info(l->peer, "peer %s down: %s", l->peer, why);
 }
 
 void ld_peer_sockopts(ld_node_t *n, void *s)
 {
 	/* Frames are up to 1 MiB: 256 of them bound what a peer that stops
 	 * reading can make us queue. */
-	int zero = 0, hwm = 256, ivl = (int)n->conf->heartbeat_ms;
+	int zero = 0, hwm = 256, ivl = (int)n->conf->heartbeat_ms, hs = LD_HANDSHAKE_MS;
 	int timeout = (int)n->conf->peer_timeout_ms, rmin = 100, rmax = 5000;
 	int64_t maxmsg = LD_FRAME_MAX;
 
@@ -95,6 +100,8 @@ void ld_peer_sockopts(ld_node_t *n, void *s)
 	zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof(hwm));
 	zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof(hwm));
 	zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
+	/* A connection that has not finished its handshake by then goes. */
+	zmq_setsockopt(s, ZMQ_HANDSHAKE_IVL, &hs, sizeof(hs));
 	zmq_setsockopt(s, ZMQ_HEARTBEAT_IVL, &ivl, sizeof(ivl));
 	zmq_setsockopt(s, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof(timeout));
 	zmq_setsockopt(s, ZMQ_HEARTBEAT_TTL, &timeout, sizeof(timeout));
@@ -178,6 +185,32 @@ void ld_peer_connect_all(ld_node_t *n)
 	}
 }
 
+/* Make room for one more incoming link of 'user', who has
+ * LD_CONN_PER_MEMBER already: the one down longest goes, if it is down and
+ * settled (nothing refers to it then). false if all are up. */
+static bool member_room(ld_node_t *n, const char *user)
+{
+	size_t mine = 0, spare = SIZE_MAX;
+
+	for (size_t i = 0; i < n->n_links; i++) {
+		const link_t *l = n->links[i];
+
+		if (l->outgoing || strcmp(l->peer, user) != 0)
+			continue;
+		mine++;
+		if (!l->up && !l->lost &&
+		    (spare == SIZE_MAX || l->down_since < n->links[spare]->down_since))
+			spare = i;
+	}
+	if (mine < LD_CONN_PER_MEMBER)
+		return true;
+	if (spare == SIZE_MAX)
+		return false;
+	ld_link_free(n, n->links[spare]);
+	n->links[spare] = n->links[--n->n_links];
+	return true;
+}
+
 static link_t *inbound_link(ld_node_t *n, const zmq_msg_t *rid, const char *user)
 {
 	size_t len = zmq_msg_size((zmq_msg_t *)rid);
@@ -198,12 +231,61 @@ static link_t *inbound_link(ld_node_t *n, const zmq_msg_t *rid, const char *user
 	}
 	if (len > LD_RID_MAX)
 		return NULL;
-	l = ld_link_new(n, user, false);
-	if (!l)
+	if (!member_room(n, user)) {
+		rlog_warn(user,
+			  "member %s already has %d links up: a frame on another connection "
+			  "dropped",
+			  user, LD_CONN_PER_MEMBER);
 		return NULL;
+	}
+	l = ld_link_new(n, user, false);
+	if (!l) {
+		rlog_warn(NULL, "all %d links in use: a frame from %s dropped", LD_MAX_LINKS, user);
+		return NULL;
+	}
 	l->rid_len = len;
 	memcpy(l->rid, id, len);
 	return l;
+}
+
+/* Keep 'body' (moved) for a later turn of 'l'; dropped past the bounds. */
+static void hold(ld_node_t *n, link_t *l, zmq_msg_t *body)
+{
+	size_t size = zmq_msg_size(body);
+
+	if (!l->held && !(l->held = calloc(LD_HELD_MAX, sizeof(*l->held)))) {
+		rlog_warn(l->peer, "no memory to hold a frame of %s: dropped", l->peer);
+		return;
+	}
+	if (l->n_held == LD_HELD_MAX || l->held_bytes + size > LD_HELD_BYTES) {
+		rlog_warn(l->peer,
+			  "peer %s sends faster than this node takes its frames (%zu held, %zu "
+			  "bytes): a frame dropped",
+			  l->peer, l->n_held, l->held_bytes);
+		return;
+	}
+	zmq_msg_init(&l->held[(l->held_head + l->n_held) % LD_HELD_MAX]);
+	zmq_msg_move(&l->held[(l->held_head + l->n_held) % LD_HELD_MAX], body);
+	l->n_held++;
+	l->held_bytes += size;
+	n->n_held++;
+}
+
+/* Handle what 'l' had held, up to its share of the turn. */
+static void release(ld_node_t *n, link_t *l, const ld_peer_rx_t *rx)
+{
+	while (l->n_held && l->turn_frames < LD_TURN_FRAMES && !rx->full(n)) {
+		zmq_msg_t *m = &l->held[l->held_head];
+
+		l->held_head = (l->held_head + 1) % LD_HELD_MAX;
+		l->n_held--;
+		n->n_held--;
+		l->held_bytes -= zmq_msg_size(m);
+		l->turn_frames++;
+		if (!l->cut)
+			rx->handle(n, l, zmq_msg_data(m), zmq_msg_size(m));
+		zmq_msg_close(m);
+	}
 }
 
 /* Read and drop the rest of a multi-part message: a well-behaved peer sends
@@ -238,12 +320,20 @@ static void drain_router(ld_node_t *n, const ld_peer_rx_t *rx)
 		}
 		user = zmq_msg_gets(&body, "User-Id");
 		if (zmq_msg_more(&body)) {
-			log_warn("multi-part message from %s dropped", user ? user : "?");
+			rlog_warn(user, "multi-part message from %s dropped", user ? user : "?");
 			drop_parts(n->router, &body);
 		} else if (!user || !ld_node_id_valid(user) || !ld_access_member(n->access, user)) {
-			log_warn("frame from unauthenticated or revoked connection (%s) dropped",
-				 user ? user : "no user id");
-		} else if ((l = inbound_link(n, &rid, user)) && !l->cut) {
+			rlog_warn(NULL,
+				  "frame from unauthenticated or revoked connection (%s) dropped",
+				  user ? user : "no user id");
+		} else if (!ld_conns_heard(n->conns, zmq_msg_get(&body, ZMQ_SRCFD), user)) {
+			/* past the member's bound: its connection is closed */
+		} else if (!(l = inbound_link(n, &rid, user)) || l->cut) {
+			/* no link for it (logged), or cut off */
+		} else if (l->n_held || l->turn_frames >= LD_TURN_FRAMES) {
+			hold(n, l, &body);
+		} else {
+			l->turn_frames++;
 			rx->handle(n, l, zmq_msg_data(&body), zmq_msg_size(&body));
 		}
 		zmq_msg_close(&rid);
@@ -253,7 +343,8 @@ static void drain_router(ld_node_t *n, const ld_peer_rx_t *rx)
 
 static void drain_dealer(ld_node_t *n, link_t *l, const ld_peer_rx_t *rx)
 {
-	for (int i = 0; i < DRAIN_MAX && l->sock && !rx->full(n); i++) {
+	/* What is past the link's share stays in its socket. */
+	for (int i = 0; i < LD_TURN_FRAMES && l->sock && !rx->full(n); i++) {
 		zmq_msg_t body;
 
 		zmq_msg_init(&body);
@@ -262,7 +353,7 @@ static void drain_dealer(ld_node_t *n, link_t *l, const ld_peer_rx_t *rx)
 			return;
 		}
 		if (zmq_msg_more(&body)) {
-			log_warn("multi-part message from %s dropped", l->peer);
+			rlog_warn(l->peer, "multi-part message from %s dropped", l->peer);
 			drop_parts(l->sock, &body);
 		} else if (!l->cut && !ld_access_revoked(n->access, l->peer)) {
 			rx->handle(n, l, zmq_msg_data(&body), zmq_msg_size(&body));
@@ -273,10 +364,19 @@ static void drain_dealer(ld_node_t *n, link_t *l, const ld_peer_rx_t *rx)
 
 void ld_peer_receive(ld_node_t *n, const ld_peer_rx_t *rx)
 {
+	for (size_t i = 0; i < n->n_links; i++)
+		n->links[i]->turn_frames = 0;
+	for (size_t i = 0; i < n->n_links && n->n_held; i++)
+		release(n, n->links[i], rx);
 	drain_router(n, rx);
 	for (size_t i = 0; i < n->n_links; i++)
 		if (n->links[i]->outgoing)
 			drain_dealer(n, n->links[i], rx);
+}
+
+bool ld_peer_held(const ld_node_t *n)
+{
+	return n->n_held > 0;
 }
 
 static void due_min(int64_t *due, int64_t t)

@@ -27,6 +27,9 @@
 #define LD_LINK_FORGET_MS 60000 /* an incoming link down this long is forgotten */
 #define LD_REDIAL_MIN_MS 2000	/* backoff of an outgoing link's redials */
 #define LD_REDIAL_MAX_MS 30000
+#define LD_TURN_FRAMES 32	  /* frames of one link handled per loop turn */
+#define LD_HELD_MAX 256		  /* frames of one link read but kept for later turns */
+#define LD_HELD_BYTES (32u << 20) /* and their bytes */
 
 typedef struct ld_node ld_node_t;
 struct peer_head;
@@ -48,6 +51,12 @@ typedef struct link {
 	struct peer_head *heads;      /* what it announced (sync.c) */
 	size_t n_heads, cap_heads;
 	uint64_t entries_in, entries_out;
+	/* Incoming: frames read from the ROUTER past this turn's share, for
+	 * the next turns (a ring of LD_HELD_MAX, allocated when first
+	 * needed), and the frames handled this turn. */
+	zmq_msg_t *held;
+	size_t held_head, n_held, held_bytes;
+	unsigned turn_frames;
 } link_t;
 
 /* When the last ping was due to count from: the last frame sent or ping
@@ -61,8 +70,9 @@ static inline int64_t ld_link_ping_base(const link_t *l)
  * LD_MAX_LINKS already or no memory. */
 link_t *ld_link_new(ld_node_t *n, const char *peer, bool outgoing);
 
-/* Close its socket and free it (the caller removes it from n->links). */
-void ld_link_free(link_t *l);
+/* Close its socket, drop what it held, and free it (the caller removes it
+ * from n->links). */
+void ld_link_free(ld_node_t *n, link_t *l);
 
 /* Send frame 'f' to 'l' without blocking. 0, -EAGAIN if the link's queue is
  * full, -ENOTCONN without a socket, or another -errno. */
@@ -96,8 +106,16 @@ typedef struct ld_peer_rx {
 
 /* Read what waits on the ROUTER and every DEALER, each message to
  * rx->handle(), until nothing waits or rx->full() (the rest stays queued in
- * ZeroMQ for the next turn). */
+ * ZeroMQ for the next turn). Each link gets LD_TURN_FRAMES frames handled
+ * a turn, so no member starves the others: a DEALER's extra frames stay in
+ * its socket; what the ROUTER gives past a link's share is held for the
+ * next turns, in order (LD_HELD_MAX, LD_HELD_BYTES; beyond, dropped). A
+ * frame is handled only if its connection is within the bounds of conns.h;
+ * an incoming member has at most LD_CONN_PER_MEMBER links. */
 void ld_peer_receive(ld_node_t *n, const ld_peer_rx_t *rx);
+
+/* Are frames held for the next turn (the loop must not sleep)? */
+bool ld_peer_held(const ld_node_t *n);
 
 /* When the link timers (ld_links_timers(), links.h) next have something to
  * do (INT64_MAX: never). */

@@ -194,8 +194,8 @@ void ld_sync_on_hello(ld_node_t *n, link_t *l, const Ld__Frame *f)
 	const Ld__Hello *h = f->hello;
 
 	if (!h->node_id || strcmp(h->node_id, l->peer) != 0) {
-		log_warn("peer %s introduced itself as '%s': ignored", l->peer,
-			 h->node_id ? h->node_id : "");
+		rlog_warn(l->peer, "peer %s introduced itself as '%s': ignored", l->peer,
+			  h->node_id ? h->node_id : "");
 		return;
 	}
 	learn_heads(n, l, h->heads, h->n_heads);
@@ -351,9 +351,10 @@ void ld_sync_timers(ld_node_t *n, int64_t now)
 			i++;
 			continue;
 		}
-		log_warn("pull of %s from %s timed out; asking again (another peer first, if "
-			 "one has it)",
-			 p->feed, p->link->peer);
+		rlog_warn(p->link->peer,
+			  "pull of %s from %s timed out; asking again (another peer first, if "
+			  "one has it)",
+			  p->feed, p->link->peer);
 		head_backoff(p->link, p->feed);
 		pull_end(n, p);
 	}
@@ -474,7 +475,7 @@ static void serve_pull(ld_node_t *n, link_t *l, const Ld__Pull *p)
 	int r;
 
 	if (!p->feed || !ld_node_id_valid(p->feed) || !p->has_from_seq || p->from_seq == 0) {
-		log_warn("malformed pull from %s ignored", l->peer);
+		rlog_warn(l->peer, "malformed pull from %s ignored", l->peer);
 		return;
 	}
 	credit = p->has_credit && p->credit ? p->credit : 1;
@@ -494,8 +495,8 @@ static void serve_pull(ld_node_t *n, link_t *l, const Ld__Pull *p)
 	else if (s->err == 0)
 		serve_flush(s, true);
 	if (s->err < 0 && s->err != -EHOSTUNREACH)
-		log_warn("sending %s to %s failed: %s (the peer will ask again)", p->feed, l->peer,
-			 ld_strerror(s->err));
+		rlog_warn(l->peer, "sending %s to %s failed: %s (the peer will ask again)", p->feed,
+			  l->peer, ld_strerror(s->err));
 	free(s->buf);
 	free(s);
 }

@@ -3,7 +3,9 @@
  * current (not revoked) roster members are admitted, and the member's node id
  * becomes the connection's User-Id, so every frame we receive is attributed.
  * It is bound before the ROUTER, and ZMQ_ZAP_ENFORCE_DOMAIN is set, because
- * with no handler libzmq 4.3 admits any key (fails open). */
+ * with no handler libzmq 4.3 admits any key (fails open). A member that has
+ * LD_CONN_PER_MEMBER connections open already is refused (conns.h). Every
+ * refusal is logged through the rate limiter: anyone can cause one. */
 #include <string.h>
 
 #include <zmq.h>
@@ -35,7 +37,7 @@ static void handle_one(ld_node_t *n, zmq_msg_t *f, size_t nf)
 		/* REP must answer every request, even a malformed one. */
 		zmq_msg_t empty;
 
-		log_warn("zap: malformed request with %zu frames refused", nf);
+		rlog_warn(NULL, "zap: malformed request with %zu frames refused", nf);
 		zmq_msg_init(&empty);
 		reply(n->zap, nf >= 2 ? &f[1] : &empty, "400", "malformed", "");
 		zmq_msg_close(&empty);
@@ -46,8 +48,8 @@ static void handle_one(ld_node_t *n, zmq_msg_t *f, size_t nf)
 	snprintf(addr, sizeof(addr), "%.*s", (int)zmq_msg_size(&f[3]), (char *)zmq_msg_data(&f[3]));
 	snprintf(mech, sizeof(mech), "%.*s", (int)zmq_msg_size(&f[5]), (char *)zmq_msg_data(&f[5]));
 	if (strcmp(mech, "CURVE") != 0) {
-		log_warn("refused connection from %s: mechanism %s (only CURVE is accepted)", addr,
-			 mech[0] ? mech : "NULL");
+		rlog_warn(NULL, "refused connection from %s: mechanism %s (only CURVE is accepted)",
+			  addr, mech[0] ? mech : "NULL");
 		reply(n->zap, &f[1], "400", "CURVE required", "");
 		return;
 	}
@@ -57,19 +59,27 @@ static void handle_one(ld_node_t *n, zmq_msg_t *f, size_t nf)
 	}
 	ld_curve_z85_encode(zmq_msg_data(&f[6]), z85);
 	if (strcmp(domain, "liandong") != 0) {
-		log_warn("refused connection from %s (key %s): wrong ZAP domain '%s'", addr, z85,
-			 domain);
+		rlog_warn(NULL, "refused connection from %s (key %s): wrong ZAP domain '%s'", addr,
+			  z85, domain);
 		reply(n->zap, &f[1], "400", "wrong domain", "");
 		return;
 	}
 	if (n->access)
 		owner = ld_access_by_curve(n->access, zmq_msg_data(&f[6]));
 	if (!owner) {
-		log_warn(
+		rlog_warn(
+			NULL,
 			"refused connection from %s: curve key %s is not a current roster member "
 			"(if that node should connect, add it with `liandong roster add` on the root)",
 			addr, z85);
 		reply(n->zap, &f[1], "400", "not in roster", "");
+		return;
+	}
+	if (!ld_conns_member_room(n->conns, owner)) {
+		rlog_warn(owner,
+			  "refused connection from %s: member %s already has %d connections open",
+			  addr, owner, LD_CONN_PER_MEMBER);
+		reply(n->zap, &f[1], "400", "too many connections", "");
 		return;
 	}
 	log_debug("admitted %s from %s", owner, addr);

@@ -157,7 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ld_link_mark_down(n, n->links[i], "input ended");
 	ld_links_settle(n);
 	for (size_t i = 0; i < n->n_links; i++)
-		ld_link_free(n->links[i]);
+		ld_link_free(n, n->links[i]);
 	n->n_links = 0;
 	if (fw_store_changed(world))
 		ld_store_foreach_head(n->store, check_head, n->store);
