@@ -522,6 +522,47 @@ static void series_pack(series_t *s, Ld__MonitorReadings__Series *se)
 	se->flag = s->flag;
 }
 
+/* Batch 'b' as one block (every series valid, regular, with the same
+ * readings count, first offset and interval): 'blk' points into b and into
+ * *vals (the values, parameter after parameter; the caller frees it), and
+ * *start the time of the first readings. false: not of that form. */
+static bool block_pack(batch_t *b, Ld__MonitorReadings__Block *blk, char **params, char **units,
+		       double **vals, int64_t *start)
+{
+	const series_t *s0 = &b->s[0];
+	uint32_t d = s0->n > 1 ? s0->off[1] - s0->off[0] : 0;
+
+	if (!b->n_s || s0->n < 2 || s0->off[1] <= s0->off[0])
+		return false;
+	for (size_t j = 0; j < b->n_s; j++) {
+		const series_t *s = &b->s[j];
+
+		if (s->n != s0->n)
+			return false;
+		for (size_t i = 0; i < s->n; i++)
+			if (s->flag[i] ||
+			    (uint64_t)s->off[i] != (uint64_t)s0->off[0] + (uint64_t)d * i)
+				return false;
+	}
+	if (!(*vals = malloc(b->n_s * s0->n * sizeof(double))))
+		return false;
+	ld__monitor_readings__block__init(blk);
+	for (size_t j = 0; j < b->n_s; j++) {
+		params[j] = b->s[j].param;
+		units[j] = b->s[j].unit;
+		memcpy(*vals + j * s0->n, b->s[j].val, s0->n * sizeof(double));
+	}
+	blk->n_parameter = blk->n_unit = b->n_s;
+	blk->parameter = params;
+	blk->unit = units;
+	blk->has_interval_s = true;
+	blk->interval_s = d;
+	blk->n_value = b->n_s * s0->n;
+	blk->value = *vals;
+	*start = b->start + (int64_t)s0->off[0] * 1000;
+	return true;
+}
+
 static void push_free(push_t *p)
 {
 	for (size_t i = 0; i < p->n_b; i++)
@@ -786,6 +827,9 @@ static int push(int argc, char **argv)
 		Ld__AppendItem items[GROUP], *ip[GROUP];
 		Ld__MonitorReadings m[GROUP];
 		Ld__MonitorReadings__Series se[GROUP][PARAMS_MAX], *sp[GROUP][PARAMS_MAX];
+		Ld__MonitorReadings__Block blk[GROUP];
+		char *names[GROUP][PARAMS_MAX], *units[GROUP][PARAMS_MAX];
+		double *vals[GROUP] = {0};
 		uint8_t *bufs[GROUP] = {0};
 		size_t k = 0;
 		char *msg = NULL;
@@ -798,14 +842,21 @@ static int push(int argc, char **argv)
 			m[k].station_id = (char *)station;
 			m[k].has_start_ms = true;
 			m[k].start_ms = b->start;
-			for (size_t j = 0; j < b->n_s; j++) {
-				series_pack(&b->s[j], &se[k][j]);
-				sp[k][j] = &se[k][j];
+			/* Minute data as one block; else a series per parameter. */
+			if (block_pack(b, &blk[k], names[k], units[k], &vals[k], &m[k].start_ms)) {
+				m[k].block = &blk[k];
+			} else {
+				for (size_t j = 0; j < b->n_s; j++) {
+					series_pack(&b->s[j], &se[k][j]);
+					sp[k][j] = &se[k][j];
+				}
+				m[k].n_series = b->n_s;
+				m[k].series = sp[k];
 			}
-			m[k].n_series = b->n_s;
-			m[k].series = sp[k];
 			len = ld__monitor_readings__get_packed_size(&m[k]);
 			if (!(bufs[k] = malloc(len))) {
+				free(vals[k]);
+				vals[k] = NULL;
 				r = cli_fail(EXIT_STORE, "out of memory");
 				break;
 			}
@@ -829,8 +880,10 @@ static int push(int argc, char **argv)
 				signed_n += k;
 		}
 		free(msg);
-		for (size_t j = 0; j < k; j++)
+		for (size_t j = 0; j < k; j++) {
 			free(bufs[j]);
+			free(vals[j]);
+		}
 		if (r)
 			goto out;
 	}

@@ -445,6 +445,7 @@ static const cli_word_t vocab[] = {
 	{"field", NC_("field", "value")},
 	{"field", NC_("field", "flag")},
 	{"field", NC_("field", "interval s")},
+	{"field", NC_("field", "block")},
 	{"field", NC_("field", "rule")},
 	{"field", NC_("field", "limit")},
 	{"field", NC_("field", "at")},

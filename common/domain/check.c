@@ -34,6 +34,26 @@ static int station_check(const ProtobufCMessage *m, const char *author, char *wh
 	return 0;
 }
 
+/* A readings block holds a unit and as many readings for each parameter,
+ * every interval_s seconds. */
+static int block_check(const Ld__MonitorReadings *m, char *why, size_t n)
+{
+	const Ld__MonitorReadings__Block *b = m->block;
+
+	if (!b)
+		return 0;
+	if (!b->n_parameter || b->n_unit != b->n_parameter || !b->has_interval_s ||
+	    b->n_value % b->n_parameter) {
+		snprintf(why, n,
+			 "the readings block is malformed: %zu parameters, %zu units, %zu values "
+			 "(a unit for each parameter, and as many values for each), interval %s",
+			 b->n_parameter, b->n_unit, b->n_value,
+			 b->has_interval_s ? "set" : "missing");
+		return LD_EREFUSED;
+	}
+	return 0;
+}
+
 int ld_entry_check(const ld_rd_t *rd, const ld_access_t *a, const ld_entry_t *cand, char *why,
 		   size_t n)
 {
@@ -77,9 +97,12 @@ int ld_entry_check(const ld_rd_t *rd, const ld_access_t *a, const ld_entry_t *ca
 			r = ld_case_check(rd, a, case_id, cand, why, n);
 		break;
 	case LD__KIND__KIND_MONITOR_STATION:
-	case LD__KIND__KIND_MONITOR_READINGS:
 	case LD__KIND__KIND_MONITOR_WARNING:
 		r = station_check(m, cand->hdr->author, why, n);
+		break;
+	case LD__KIND__KIND_MONITOR_READINGS:
+		if ((r = station_check(m, cand->hdr->author, why, n)) == 0)
+			r = block_check((const Ld__MonitorReadings *)m, why, n);
 		break;
 	case LD__KIND__KIND_POLLUTION_SOURCE:
 		r = ld_source_check(a, cand->hdr->author, m, why, n);

@@ -73,7 +73,7 @@ static int rec_get(MDB_txn *txn, MDB_dbi db, const char *station, void *buf, siz
 }
 
 int mon_rec_put(MDB_txn *txn, MDB_dbi db, const char *station, const void *buf, size_t hdr,
-		   size_t slot)
+		size_t slot)
 {
 	MDB_val k = {strlen(station), (void *)station},
 		v = {hdr + ((const uint8_t *)buf)[1] * slot, (void *)buf};
@@ -106,7 +106,7 @@ int mon_conf_find(const conf_t *c, const char *param)
 
 /* Both records of 'station'; slot i of each is the same parameter. */
 int mon_station_recs(MDB_txn *txn, const struct monitor *x, const char *station, conf_t *c,
-			recs_t *rs)
+		     recs_t *rs)
 {
 	int r = mon_conf_get(txn, x, station, c);
 
@@ -183,7 +183,7 @@ static size_t epr_key(uint8_t *kb, const char *station, const char *param, int r
 }
 
 int mon_ep_get(MDB_txn *txn, MDB_dbi db, const char *station, const char *param, int rule,
-		  mon_ep_t *ep)
+	       mon_ep_t *ep)
 {
 	uint8_t kb[KEY_MAX];
 	MDB_val k = {epr_key(kb, station, param, rule), kb}, v;
@@ -206,7 +206,7 @@ bool mon_wants(bool run, const mon_ep_t *ep)
 
 /* Write episode 'ep' and keep m_due for it ('was': wanted before). */
 int mon_ep_put(const struct monitor *x, MDB_txn *txn, const char *station, const char *param,
-		  int rule, const mon_ep_t *ep, bool was, bool now)
+	       int rule, const mon_ep_t *ep, bool was, bool now)
 {
 	uint8_t kb[KEY_MAX];
 	MDB_val k = {epr_key(kb, station, param, rule), kb}, v = {sizeof(*ep), (void *)ep},
@@ -222,8 +222,8 @@ int mon_ep_put(const struct monitor *x, MDB_txn *txn, const char *station, const
 }
 
 /* A state as readers see it: slot 'cs'/'rec' and its episodes. */
-int mon_state_of(const struct monitor *x, MDB_txn *txn, const char *station,
-		    const conf_slot_t *cs, const mon_rec_t *rec, ld_mon_state_t *st)
+int mon_state_of(const struct monitor *x, MDB_txn *txn, const char *station, const conf_slot_t *cs,
+		 const mon_rec_t *rec, ld_mon_state_t *st)
 {
 	int r = 0;
 
@@ -325,18 +325,17 @@ static int series_slot(const struct monitor *x, MDB_txn *txn, const char *statio
  * computed only for a reading that changes a run, and the latest reading is
  * the last that is not NaN (the times increase). */
 static int apply_regular(const struct monitor *x, MDB_txn *txn, const char *station, int64_t start,
-			 const Ld__MonitorReadings__Series *se, uint64_t seq, const conf_t *c,
-			 int slot, mon_rec_t *rec)
+			 const double *val, size_t n, uint32_t interval_s, uint64_t seq,
+			 const conf_t *c, int slot, mon_rec_t *rec)
 {
 	const conf_slot_t *cs = &c->s[slot];
-	const double *val = se->value;
 	double max = cs->has & 2 ? cs->max : HUGE_VAL, min = cs->has & 1 ? cs->min : -HUGE_VAL;
 	double base = rec->base, thr_k = 1 + (c->ratio > 0 ? c->ratio : 1.0);
-	int64_t step = (int64_t)se->interval_s * 1000;
+	int64_t step = (int64_t)interval_s * 1000;
 	unsigned n_base = rec->n_base;
 	struct judging j[LD_MON_RULES] = {0};
 	bool has_lim = cs->has != 0, run0 = rec->run & 1, run1 = rec->run >> 1 & 1;
-	size_t n = se->n_value, last = SIZE_MAX;
+	size_t last = SIZE_MAX;
 	int r = 0;
 
 	for (size_t i = 0; r == 0 && i < n; i++) {
@@ -372,7 +371,7 @@ static int apply_regular(const struct monitor *x, MDB_txn *txn, const char *stat
 	for (int i = 0; r == 0 && txn && i < LD_MON_RULES; i++)
 		if (j[i].changed)
 			r = mon_ep_put(x, txn, station, cs->param, i, &j[i].ep, j[i].was,
-				   mon_wants(rec->run >> i & 1, &j[i].ep));
+				       mon_wants(rec->run >> i & 1, &j[i].ep));
 	return r < 0 ? r : last != SIZE_MAX;
 }
 
@@ -438,7 +437,7 @@ static int apply_series(const struct monitor *x, MDB_txn *txn, const char *stati
 	for (int i = 0; r == 0 && txn && i < LD_MON_RULES; i++)
 		if (j[i].changed)
 			r = mon_ep_put(x, txn, station, cs->param, i, &j[i].ep, j[i].was,
-				   mon_wants(rec->run >> i & 1, &j[i].ep));
+				       mon_wants(rec->run >> i & 1, &j[i].ep));
 	return r < 0 ? r : latest;
 }
 
@@ -555,8 +554,26 @@ bool mon_readings_ok(const Ld__MonitorReadings *m, const char *author)
 /* Fold readings entry 'm' (seq) into state h, each series into its slot.
  * *dirty: a series appeared or changed unit (m_conf to write); *ran: a
  * rule's run started or ended. With 'quiet' (a replay) nothing is written. */
+/* After a series of 'unit' was folded into 'slot' (r: 1 if it gave the
+ * latest reading): a new unit is kept (*dirty). r, 0 for 1. */
+static int unit_seen(struct hot *h, int slot, const char *unit, int r, bool *dirty)
+{
+	if (r > 0 && unit && strlen(unit) < sizeof(h->c.s[slot].unit) &&
+	    strcmp(h->c.s[slot].unit, unit)) {
+		strcpy(h->c.s[slot].unit, unit);
+		*dirty = true;
+	}
+	return r > 0 ? 0 : r;
+}
+
+bool mon_block_ok(const Ld__MonitorReadings__Block *b)
+{
+	return b && b->n_parameter && b->n_unit == b->n_parameter && b->has_interval_s &&
+	       b->n_value % b->n_parameter == 0;
+}
+
 int mon_fold(const struct monitor *x, MDB_txn *txn, struct hot *h, const Ld__MonitorReadings *m,
-		uint64_t seq, bool quiet, bool *dirty, bool *ran)
+	     uint64_t seq, bool quiet, bool *dirty, bool *ran)
 {
 	Ld__MonitorStation *sm = NULL;
 	uint8_t before[REC_MAX];
@@ -576,16 +593,34 @@ int mon_fold(const struct monitor *x, MDB_txn *txn, struct hot *h, const Ld__Mon
 				   dirty);
 		if (slot < 0)
 			continue; /* more parameters than a station record holds */
-		r = (se->n_flag == 0 && se->n_offset_s == 0 && se->has_interval_s
-			     ? apply_regular
-			     : apply_series)(x, quiet ? NULL : txn, h->id, m->start_ms, se, seq,
-					     &h->c, slot, &h->rs.r[slot]);
-		if (r > 0 && se->unit && strlen(se->unit) < sizeof(h->c.s[slot].unit) &&
-		    strcmp(h->c.s[slot].unit, se->unit)) {
-			strcpy(h->c.s[slot].unit, se->unit);
-			*dirty = true;
+		if (se->n_flag == 0 && se->n_offset_s == 0 && se->has_interval_s)
+			r = apply_regular(x, quiet ? NULL : txn, h->id, m->start_ms, se->value,
+					  se->n_value, se->interval_s, seq, &h->c, slot,
+					  &h->rs.r[slot]);
+		else
+			r = apply_series(x, quiet ? NULL : txn, h->id, m->start_ms, se, seq, &h->c,
+					 slot, &h->rs.r[slot]);
+		r = unit_seen(h, slot, se->unit, r, dirty);
+	}
+	/* The block: each parameter's readings in turn, as a regular series. */
+	if (r == 0 && mon_block_ok(m->block)) {
+		const Ld__MonitorReadings__Block *b = m->block;
+		size_t k = b->n_value / b->n_parameter;
+
+		for (size_t i = 0; r == 0 && i < b->n_parameter; i++) {
+			int slot;
+
+			if (!b->parameter[i][0] || strlen(b->parameter[i]) >= LD_MON_PARAM_MAX)
+				continue;
+			slot = series_slot(x, txn, h->id, b->parameter[i], &h->c, &h->rs, &sm,
+					   &decoded, dirty);
+			if (slot < 0)
+				continue;
+			r = apply_regular(x, quiet ? NULL : txn, h->id, m->start_ms,
+					  b->value + i * k, k, b->interval_s, seq, &h->c, slot,
+					  &h->rs.r[slot]);
+			r = unit_seen(h, slot, b->unit[i], r, dirty);
 		}
-		r = r > 0 ? 0 : r;
 	}
 	ld_payload_free(sm);
 	for (int i = 0; i < n; i++)
@@ -635,7 +670,7 @@ static int load(const struct monitor *x, MDB_txn *txn, const char *station, uint
 /* The writer's live state of 'station', before entry 'seq': from the table
  * if it can be believed, else loaded and kept. */
 int mon_live_for(struct monitor *x, MDB_txn *txn, const char *station, uint64_t seq,
-		    struct hot **ret)
+		 struct hot **ret)
 {
 	struct hot *h = hot_find(x, station), tmp;
 	uint64_t gen = ld_txn_rollbacks();

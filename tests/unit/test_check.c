@@ -20,6 +20,7 @@
 #include "common/domain/check.h"
 #include "common/feed/kinds.h"
 #include "common/store/store_index.h"
+#include "monitor.pb-c.h"
 #include "testutil.h"
 
 #define CASE "county-a/2026-0117"
@@ -254,6 +255,50 @@ static void test_payload_by_kind(void **state)
 	ld_payload_free(NULL);
 }
 
+/* A readings block: a unit and as many values for each parameter, an
+ * interval; anything else is refused before it is signed, saying why. */
+static void test_readings_block(void **state)
+{
+	fx_t *f = *state;
+	Ld__MonitorReadings m = LD__MONITOR_READINGS__INIT;
+	Ld__MonitorReadings__Block b = LD__MONITOR_READINGS__BLOCK__INIT;
+	char *names[] = {"COD", "pH"}, *units[] = {"mg/L", ""}, why[512];
+	double v[6] = {14, 15, 16, 7.1, 7.2, 7.3};
+	uint8_t buf[512];
+
+	m.station_id = "county-a/S1";
+	m.has_start_ms = true;
+	m.start_ms = T0;
+	b.n_parameter = b.n_unit = 2;
+	b.parameter = names;
+	b.unit = units;
+	b.has_interval_s = true;
+	b.interval_s = 60;
+	b.n_value = 6;
+	b.value = v;
+	m.block = &b;
+	assert_int_equal(check(f,
+			       tu_next(&f->a, LD__KIND__KIND_MONITOR_READINGS, buf,
+				       ld__monitor_readings__pack(&m, buf), NULL, 0),
+			       why, sizeof(why)),
+			 0);
+	b.n_value = 5; /* one value short */
+	assert_int_equal(check(f,
+			       tu_next(&f->a, LD__KIND__KIND_MONITOR_READINGS, buf,
+				       ld__monitor_readings__pack(&m, buf), NULL, 0),
+			       why, sizeof(why)),
+			 LD_EREFUSED);
+	assert_non_null(strstr(why, "2 parameters, 2 units, 5 values"));
+	b.n_value = 6;
+	b.n_unit = 1; /* a unit missing */
+	assert_int_equal(check(f,
+			       tu_next(&f->a, LD__KIND__KIND_MONITOR_READINGS, buf,
+				       ld__monitor_readings__pack(&m, buf), NULL, 0),
+			       why, sizeof(why)),
+			 LD_EREFUSED);
+	assert_non_null(strstr(why, "malformed"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +306,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_action_rules_asked, setup, teardown),
 		cmocka_unit_test(test_states_are_enums),
 		cmocka_unit_test_setup_teardown(test_payload_by_kind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readings_block, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
