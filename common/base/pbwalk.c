@@ -195,8 +195,12 @@ static int walk_field(struct walk *w, const ProtobufCMessageDescriptor *desc,
 	int64_t k = 1;
 
 	if (wt != wire_of(f->type)) {
-		/* Only a repeated scalar may come packed. */
-		if (!rep || wt != PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED ||
+		/* Strings, bytes and messages only length-prefixed; a scalar
+		 * in another wire type protobuf-c reads as it can (a bool as
+		 * bytes, say): one value, or packed when repeated. */
+		if (wire_of(f->type) == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)
+			return LD_EMALFORMED;
+		if (rep && wt == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED &&
 		    (k = packed_count(f->type, body, blen)) < 0)
 			return LD_EMALFORMED;
 	}
