@@ -79,20 +79,16 @@ static void count_free(void *ud, void *ptr)
 }
 
 static const ld_pb_limit_t limits[] = {
-	{&ld__hello__descriptor, 2, 65536},
-	{&ld__have__descriptor, 1, 65536},
-	{&ld__entries__descriptor, 3, 1024},
-	{&ld__case_entries__descriptor, 2, 1024},
+	{&ld__hello__descriptor, 2, 65536},	{&ld__have__descriptor, 1, 65536},
+	{&ld__entries__descriptor, 3, 1024},	{&ld__case_entries__descriptor, 2, 1024},
 	{&ld__entry_header__descriptor, 7, 64},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const ProtobufCMessageDescriptor *const types[] = {
-		&ld__frame__descriptor,
-		&ld__api_request__descriptor,
-		&ld__entry_header__descriptor,
-		&ld__monitor_readings__descriptor,
+		&ld__frame__descriptor,	       &ld__api_request__descriptor,
+		&ld__entry_header__descriptor, &ld__monitor_readings__descriptor,
 		&ld__api_view__descriptor,
 	};
 	static const ld_pb_rules_t open = {0};

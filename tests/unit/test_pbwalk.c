@@ -201,7 +201,7 @@ static void test_ratio(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_counts),	 cmocka_unit_test(test_nested),
+		cmocka_unit_test(test_counts),	  cmocka_unit_test(test_nested),
 		cmocka_unit_test(test_malformed), cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_ratio),
 	};
