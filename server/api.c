@@ -7,6 +7,7 @@
 #include <zmq.h>
 
 #include "common/base/errors.h"
+#include "common/base/pbwalk.h"
 #include "common/domain/check.h"
 #include "common/feed/kinds.h"
 #include "server/log.h"
@@ -18,6 +19,38 @@
 #define API_DRAIN 256
 #define API_LIST_MAX 1024
 #define API_LIST_BYTES (16u << 20)
+
+/* A request costs at most 8 times its size to decode (a few KiB for the
+ * smallest), checked on its bytes before it is decoded. */
+static const ld_pb_rules_t request_rules = {.ratio = 8, .slack = 16384};
+
+/* Decode request 'm', or answer why not: NULL then. */
+static Ld__ApiRequest *request_decode(ld_node_t *n, const ld_api_msg_t *m)
+{
+	Ld__ApiRequest *q = NULL;
+	ld_pb_tally_t t;
+	char why[200];
+	int r = m->len <= LD_FRAME_MAX ? ld_pb_check(&ld__api_request__descriptor, m->data, m->len,
+						     &request_rules, &t)
+				       : LD_ETOOBIG;
+
+	if (r == LD_ETOOBIG) {
+		if (m->len > LD_FRAME_MAX)
+			snprintf(why, sizeof(why), "request of %zu bytes over the limit of %u",
+				 m->len, LD_FRAME_MAX);
+		else
+			ld_pb_explain(&t, m->len, why, sizeof(why));
+		api_respond_err(n, &m->c, 0, LD_ETOOBIG, why);
+		rlog_warn(NULL, "API request refused before decoding: %s", why);
+		return NULL;
+	}
+	if (r == 0)
+		q = ld__api_request__unpack(NULL, m->len, m->data);
+	if (!q)
+		api_respond_err(n, &m->c, 0, LD_EMALFORMED,
+				"request does not decode as ld.ApiRequest");
+	return q;
+}
 
 /* --- evidence files --- */
 
@@ -612,14 +645,8 @@ void ld_api_serve(ld_node_t *n, const ld_api_msg_t *msgs, size_t count)
 		char why[512];
 		int r;
 
-		q = msgs[i].len <= LD_FRAME_MAX
-			    ? ld__api_request__unpack(NULL, msgs[i].len, msgs[i].data)
-			    : NULL;
-		if (!q) {
-			api_respond_err(n, c, 0, LD_EMALFORMED,
-					"request does not decode as ld.ApiRequest");
+		if (!(q = request_decode(n, &msgs[i])))
 			continue;
-		}
 		type = q->has_type ? q->type : 0;
 		if (c->ro && ld_api_ro_refused(type)) {
 			snprintf(why, sizeof(why),

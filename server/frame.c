@@ -1,6 +1,8 @@
 /* server/frame.c: one frame from a peer to its handler (see frame.h). */
 #include <string.h>
 
+#include "common/base/errors.h"
+#include "common/base/pbwalk.h"
 #include "server/blobx.h"
 #include "server/clock.h"
 #include "server/frame.h"
@@ -45,6 +47,45 @@ static const struct frame_kind {
 
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
 
+/* What a frame may hold, checked on its bytes before it is decoded: feed
+ * heads up to the roster's bound, entries up to what one Entries or
+ * CaseEntries frame carries, and no more memory to decode it than 8 times
+ * its size (a few KiB for the smallest). An Entries frame of 1 MiB costs
+ * about 1.5 times its size, a Hello about 5; 2 bytes of empty feed head
+ * would cost 170. */
+#define HEADS_MAX 65536
+static const ld_pb_limit_t frame_limits[] = {
+	{&ld__hello__descriptor, 2, HEADS_MAX},
+	{&ld__have__descriptor, 1, HEADS_MAX},
+	{&ld__entries__descriptor, 3, LD_ENTRIES_FRAME_MAX},
+	{&ld__case_entries__descriptor, 2, LD_ENTRIES_FRAME_MAX},
+};
+static const ld_pb_rules_t frame_rules = {
+	.limits = frame_limits,
+	.n_limits = sizeof(frame_limits) / sizeof(frame_limits[0]),
+	.ratio = 8,
+	.slack = 16384,
+};
+
+/* true if the frame may be decoded; if not, says so (rate-limited) and
+ * counts it among the refusals. */
+static bool frame_walk(ld_node_t *n, link_t *l, const void *data, size_t size)
+{
+	ld_pb_tally_t t;
+	char why[160];
+	int r = ld_pb_check(&ld__frame__descriptor, data, size, &frame_rules, &t);
+
+	if (r == LD_ETOOBIG) {
+		ld_pb_explain(&t, size, why, sizeof(why));
+		rlog_warn(l->peer, "frame of %zu bytes from %s refused before decoding: %s", size,
+			  l->peer, why);
+		ld_stats_refused(&n->stats, r);
+	} else if (r < 0) {
+		rlog_warn(l->peer, "undecodable frame of %zu bytes from %s ignored", size, l->peer);
+	}
+	return r == 0;
+}
+
 void ld_frame_handle(ld_node_t *n, link_t *l, const void *data, size_t size)
 {
 	const struct frame_kind *k;
@@ -60,6 +101,8 @@ void ld_frame_handle(ld_node_t *n, link_t *l, const void *data, size_t size)
 		l->last_rx = ld_mono_ms();
 		return;
 	}
+	if (!frame_walk(n, l, data, size))
+		return;
 	f = ld__frame__unpack(NULL, size, data);
 	if (!f) {
 		rlog_warn(l->peer, "undecodable frame of %zu bytes from %s ignored", size, l->peer);

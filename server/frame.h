@@ -4,7 +4,9 @@
  * One table maps each Frame body (wire.proto) to its handler: Hello, Have
  * and Pull to sync.c, Entries and Proof to ingest.c, the Blob* frames to
  * blobx.c, CaseHistory and CaseEntries to history.c. Everything that comes
- * from a peer passes here first: the size is checked before decoding,
+ * from a peer passes here first: the size, the elements of each repeated
+ * field and what decoding would cost (common/base/pbwalk.h) are checked
+ * before decoding,
  * evidence chunks in the layout this daemon sends skip the decoder's copy
  * (blobx.c), and a body this version does not know is ignored.
  */

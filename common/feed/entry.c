@@ -4,9 +4,23 @@
 
 #include <openssl/sha.h>
 
+#include "common/base/pbwalk.h"
 #include "common/base/varint.h"
 #include "common/feed/entry.h"
 #include "common/base/errors.h"
+
+/* A header's audience is counted before it is decoded, and decoding it may
+ * cost at most 8 times its size plus 16 KiB: a header of 64 short node ids
+ * costs under 12 KiB; one of 2,000 empty ones would cost 200 KiB. */
+static const ld_pb_limit_t header_limits[] = {
+	{&ld__entry_header__descriptor, 7, LD_AUDIENCE_MAX},
+};
+static const ld_pb_rules_t header_rules = {
+	.limits = header_limits,
+	.n_limits = 1,
+	.ratio = 8,
+	.slack = 16384,
+};
 
 bool ld_node_id_valid(const char *s)
 {
@@ -152,10 +166,11 @@ int ld_entry_from_parts(const void *header, size_t header_len, const uint8_t sig
 		e->payload = p + header_len;
 		e->payload_len = payload_len;
 	}
-	e->hdr = ld__entry_header__unpack(NULL, header_len, e->header);
+	r = ld_pb_check(&ld__entry_header__descriptor, e->header, header_len, &header_rules, NULL);
+	e->hdr = r == 0 ? ld__entry_header__unpack(NULL, header_len, e->header) : NULL;
 	if (!e->hdr) {
 		free(e);
-		return LD_EMALFORMED;
+		return r < 0 ? r : LD_EMALFORMED;
 	}
 	r = header_check(e->hdr);
 	if (r == 0)
