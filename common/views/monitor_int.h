@@ -107,8 +107,8 @@ typedef struct mon_ep {
  * did not commit. A state in the table is believed while no write of this
  * process has rolled back since it was last found good (ld_txn_rollbacks()),
  * else only if the entry it folded last is held in the transaction at hand
- * (its m_rdt key): whatever rolled back is never believed. Where checkpoints fall depends only on
- * the station's own entries, in its feed's order: a reindex writes the same. */
+ * (its m_rdt key): whatever rolled back is never believed. Where checkpoints fall depends only on the
+ * station's own entries, in its feed's order: a reindex writes the same. */
 struct hot {
 	char id[ST_MAX];
 	uint64_t gen; /* ld_txn_rollbacks() when last found good */
@@ -141,11 +141,11 @@ size_t mon_rd_key(uint8_t *kb, const char *station, int64_t start_ms, uint64_t s
 /* Write record 'station' of db: buf, its header of 'hdr' bytes and as many
  * slots of 'slot' bytes as its byte 1 says. 0 or -errno. */
 int mon_rec_put(MDB_txn *txn, MDB_dbi db, const char *station, const void *buf, size_t hdr,
-		size_t slot);
+		   size_t slot);
 
 /* Both records of 'station'; slot i of each is the same parameter. */
 int mon_station_recs(MDB_txn *txn, const struct monitor *x, const char *station, conf_t *c,
-		     recs_t *rs);
+			recs_t *rs);
 
 /* The slot of 'param' in c, or -1. */
 int mon_conf_find(const conf_t *c, const char *param);
@@ -157,30 +157,30 @@ void mon_conf_station(conf_t *c, const Ld__MonitorStation *sm);
 /* The episode of (station, param, rule) from db into ep (zeroes if none).
  * 0 or -errno. */
 int mon_ep_get(MDB_txn *txn, MDB_dbi db, const char *station, const char *param, int rule,
-	       mon_ep_t *ep);
+		  mon_ep_t *ep);
 
 /* Write episode 'ep' and keep m_due for it ('was': wanted before). */
 int mon_ep_put(const struct monitor *x, MDB_txn *txn, const char *station, const char *param,
-	       int rule, const mon_ep_t *ep, bool was, bool now);
+		  int rule, const mon_ep_t *ep, bool was, bool now);
 
 /* An episode wants its warning while its run lasts and no warning came
  * for it. */
 bool mon_wants(bool run, const mon_ep_t *ep);
 
 /* A state as readers see it: slot 'cs'/'rec' and its episodes. */
-int mon_state_of(const struct monitor *x, MDB_txn *txn, const char *station, const conf_slot_t *cs,
-		 const mon_rec_t *rec, ld_mon_state_t *st);
+int mon_state_of(const struct monitor *x, MDB_txn *txn, const char *station,
+		    const conf_slot_t *cs, const mon_rec_t *rec, ld_mon_state_t *st);
 
 /* Fold readings entry 'm' (seq) into state h, each series into its slot.
  * *dirty: a series appeared or changed unit (m_conf to write); *ran: a
  * rule's run started or ended. With 'quiet' (a replay) nothing is written. */
 int mon_fold(const struct monitor *x, MDB_txn *txn, struct hot *h, const Ld__MonitorReadings *m,
-	     uint64_t seq, bool quiet, bool *dirty, bool *ran);
+		uint64_t seq, bool quiet, bool *dirty, bool *ran);
 
 /* The writer's live state of 'station', before entry 'seq': from the table
  * if it can be believed, else loaded and kept. */
 int mon_live_for(struct monitor *x, MDB_txn *txn, const char *station, uint64_t seq,
-		 struct hot **ret);
+		    struct hot **ret);
 
 /* A reader's copy of the live state of 'station' as txn sees it. */
 int mon_live_copy(struct monitor *x, MDB_txn *txn, const char *station, struct hot *out);

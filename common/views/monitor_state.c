@@ -73,7 +73,7 @@ static int rec_get(MDB_txn *txn, MDB_dbi db, const char *station, void *buf, siz
 }
 
 int mon_rec_put(MDB_txn *txn, MDB_dbi db, const char *station, const void *buf, size_t hdr,
-		size_t slot)
+		   size_t slot)
 {
 	MDB_val k = {strlen(station), (void *)station},
 		v = {hdr + ((const uint8_t *)buf)[1] * slot, (void *)buf};
@@ -106,7 +106,7 @@ int mon_conf_find(const conf_t *c, const char *param)
 
 /* Both records of 'station'; slot i of each is the same parameter. */
 int mon_station_recs(MDB_txn *txn, const struct monitor *x, const char *station, conf_t *c,
-		     recs_t *rs)
+			recs_t *rs)
 {
 	int r = mon_conf_get(txn, x, station, c);
 
@@ -183,7 +183,7 @@ static size_t epr_key(uint8_t *kb, const char *station, const char *param, int r
 }
 
 int mon_ep_get(MDB_txn *txn, MDB_dbi db, const char *station, const char *param, int rule,
-	       mon_ep_t *ep)
+		  mon_ep_t *ep)
 {
 	uint8_t kb[KEY_MAX];
 	MDB_val k = {epr_key(kb, station, param, rule), kb}, v;
@@ -206,7 +206,7 @@ bool mon_wants(bool run, const mon_ep_t *ep)
 
 /* Write episode 'ep' and keep m_due for it ('was': wanted before). */
 int mon_ep_put(const struct monitor *x, MDB_txn *txn, const char *station, const char *param,
-	       int rule, const mon_ep_t *ep, bool was, bool now)
+		  int rule, const mon_ep_t *ep, bool was, bool now)
 {
 	uint8_t kb[KEY_MAX];
 	MDB_val k = {epr_key(kb, station, param, rule), kb}, v = {sizeof(*ep), (void *)ep},
@@ -222,8 +222,8 @@ int mon_ep_put(const struct monitor *x, MDB_txn *txn, const char *station, const
 }
 
 /* A state as readers see it: slot 'cs'/'rec' and its episodes. */
-int mon_state_of(const struct monitor *x, MDB_txn *txn, const char *station, const conf_slot_t *cs,
-		 const mon_rec_t *rec, ld_mon_state_t *st)
+int mon_state_of(const struct monitor *x, MDB_txn *txn, const char *station,
+		    const conf_slot_t *cs, const mon_rec_t *rec, ld_mon_state_t *st)
 {
 	int r = 0;
 
@@ -372,7 +372,7 @@ static int apply_regular(const struct monitor *x, MDB_txn *txn, const char *stat
 	for (int i = 0; r == 0 && txn && i < LD_MON_RULES; i++)
 		if (j[i].changed)
 			r = mon_ep_put(x, txn, station, cs->param, i, &j[i].ep, j[i].was,
-				       mon_wants(rec->run >> i & 1, &j[i].ep));
+				   mon_wants(rec->run >> i & 1, &j[i].ep));
 	return r < 0 ? r : last != SIZE_MAX;
 }
 
@@ -438,7 +438,7 @@ static int apply_series(const struct monitor *x, MDB_txn *txn, const char *stati
 	for (int i = 0; r == 0 && txn && i < LD_MON_RULES; i++)
 		if (j[i].changed)
 			r = mon_ep_put(x, txn, station, cs->param, i, &j[i].ep, j[i].was,
-				       mon_wants(rec->run >> i & 1, &j[i].ep));
+				   mon_wants(rec->run >> i & 1, &j[i].ep));
 	return r < 0 ? r : latest;
 }
 
@@ -556,7 +556,7 @@ bool mon_readings_ok(const Ld__MonitorReadings *m, const char *author)
  * *dirty: a series appeared or changed unit (m_conf to write); *ran: a
  * rule's run started or ended. With 'quiet' (a replay) nothing is written. */
 int mon_fold(const struct monitor *x, MDB_txn *txn, struct hot *h, const Ld__MonitorReadings *m,
-	     uint64_t seq, bool quiet, bool *dirty, bool *ran)
+		uint64_t seq, bool quiet, bool *dirty, bool *ran)
 {
 	Ld__MonitorStation *sm = NULL;
 	uint8_t before[REC_MAX];
@@ -635,7 +635,7 @@ static int load(const struct monitor *x, MDB_txn *txn, const char *station, uint
 /* The writer's live state of 'station', before entry 'seq': from the table
  * if it can be believed, else loaded and kept. */
 int mon_live_for(struct monitor *x, MDB_txn *txn, const char *station, uint64_t seq,
-		 struct hot **ret)
+		    struct hot **ret)
 {
 	struct hot *h = hot_find(x, station), tmp;
 	uint64_t gen = ld_txn_rollbacks();
