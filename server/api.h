@@ -64,7 +64,8 @@ void ld_api_handle(ld_node_t *n, void *sock, bool ro);
 bool ld_api_ro_refused(uint32_t type);
 
 /* Answer 'count' requests that arrived together (each gets one answer, a
- * WAIT possibly later); appends among them are signed in one commit. */
+ * WAIT possibly later); appends among them are signed in one commit, one
+ * of more than LD_API_APPEND_MAX items refused without being decoded. */
 void ld_api_serve(ld_node_t *n, const ld_api_msg_t *msgs, size_t count);
 
 /* Answer the waiters whose entry is now held ('expired_only': only those
