@@ -1,5 +1,6 @@
 /* client/cmd_node.c: commands that set up a node or talk to its daemon:
  * `liandong init`, `liandong roster add|revoke|rotate`, `liandong status`. */
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,7 +114,9 @@ static void init_usage(FILE *f)
 		"                     [--api ipc:///PATH.sock] [--timezone ZONE] [--json]\n"
 		"\n"
 		"Create a node: its Ed25519 signing key, its CurveZMQ key pair (both 0600)\n"
-		"and a starter configuration DIR/liandongd.conf with data in DIR/data.\n"
+		"and a starter configuration DIR/liandongd.conf (0640) with data in\n"
+		"DIR/data; these modes whatever the umask (liandongd refuses files others\n"
+		"can change, and keys others can read).\n"
 		"--timezone (e.g. Asia/Shanghai) sets the zone in which `liandong` reads and\n"
 		"shows dates for this node ([node] timezone; TZ still takes precedence).\n"
 		"\n"
@@ -122,7 +125,8 @@ static void init_usage(FILE *f)
 		"path in a private runtime directory (/run/liandong when run as root, else\n"
 		"/tmp/liandong-UID), never under DIR, whose depth could exceed the 107 bytes\n"
 		"a Unix socket path can hold. An ipc:// path over that limit is refused\n"
-		"before anything is created.\n"
+		"before anything is created, and so is a tcp:// or abstract ipc://@ --api:\n"
+		"only a socket file's permissions keep other users from signing.\n"
 		"\n"
 		"Prints the roster command for the node, every key in single quotes so it\n"
 		"can be pasted into a shell. Every other node is added by the root\n"
@@ -194,6 +198,16 @@ static int init_endpoint(const char *opt, const char *ep)
 	if (strncmp(ep, "ipc://", 6) && strncmp(ep, "tcp://", 6))
 		return cli_fail(EXIT_USAGE, "init: %s '%s': expected a tcp:// or ipc:// endpoint",
 				opt, ep);
+	/* The daemon refuses these for its signing API ([node] api): say so
+	 * before anything is created. */
+	if (!strcmp(opt, "--api") && (strncmp(ep, "ipc://", 6) || ep[6] == '@'))
+		return cli_fail(EXIT_USAGE,
+				"init: --api %s: the signing API must be a filesystem ipc:// "
+				"socket: a tcp:// port or an abstract ipc://@ socket has no file "
+				"permissions, so any local user could sign as this node; give "
+				"e.g. --api ipc:///run/liandong/NODE.sock, or leave --api out for "
+				"the default (nothing was created)",
+				ep);
 	if (ld_endpoint_check(ep, err, sizeof(err)) < 0)
 		return cli_fail(EXIT_USAGE,
 				"init: %s: %s; give a shorter path%s (nothing was "
@@ -227,6 +241,25 @@ static char *init_api_ro(const char *api)
 		return NULL;
 	}
 	return ro;
+}
+
+/* Create the configuration 'path' (it must not exist) with mode 0640
+ * whatever the umask: its owner writes it, its group (a web server, duty
+ * officers' tools) may read it, nobody else. The daemon refuses one that
+ * others can change. 0 or -errno; *ret open for writing. */
+static int init_conf_create(const char *path, FILE **ret)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640), r;
+
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, 0640) < 0 || !(*ret = fdopen(fd, "w"))) {
+		r = -errno;
+		close(fd);
+		unlink(path);
+		return r;
+	}
+	return 0;
 }
 
 int cmd_init(int argc, char **argv)
@@ -380,11 +413,10 @@ int cmd_init(int argc, char **argv)
 	}
 
 	snprintf(path, sizeof(path), "%s/liandongd.conf", dir);
-	f = fopen(path, "wx");
-	if (!f) {
+	if ((r = init_conf_create(path, &f)) < 0) {
 		free(api);
 		free(api_ro);
-		return cli_fail(EXIT_FILE, "init: %s: %s", path, strerror(errno));
+		return cli_fail(EXIT_FILE, "init: %s: %s", path, strerror(-r));
 	}
 	fprintf(f,
 		"# liandongd configuration for %s (created by liandong init)\n"
@@ -410,7 +442,14 @@ int cmd_init(int argc, char **argv)
 			at && at > eq ? at + 1 : "");
 		free(copy);
 	}
-	fclose(f);
+	r = fflush(f) != 0 || fsync(fileno(f)) != 0 ? -errno : 0;
+	if (fclose(f) != 0 && !r)
+		r = -errno;
+	if (r < 0) {
+		free(api);
+		free(api_ro);
+		return cli_fail(EXIT_FILE, "init: %s: %s", path, strerror(-r));
+	}
 
 	ld_hex(pub, LD_PUBKEY_LEN, hex);
 	ld_fingerprint(pub, fp);

@@ -8,6 +8,7 @@
 
 #include "common/base/errors.h"
 #include "common/base/pbwalk.h"
+#include "common/base/varint.h"
 #include "common/domain/check.h"
 #include "common/feed/kinds.h"
 #include "server/log.h"
@@ -24,33 +25,15 @@
  * smallest), checked on its bytes before it is decoded. */
 static const ld_pb_rules_t request_rules = {.ratio = 8, .slack = 16384};
 
-/* Decode request 'm', or answer why not: NULL then. */
-static Ld__ApiRequest *request_decode(ld_node_t *n, const ld_api_msg_t *m)
-{
-	Ld__ApiRequest *q = NULL;
-	ld_pb_tally_t t;
+/* A request read from the socket: decoded, and its append items as
+ * counted on the wire before decoding (SIZE_MAX: not protobuf); err
+ * LD_ETOOBIG if it would cost too much to decode (why says what). */
+struct api_req {
+	Ld__ApiRequest *q;
+	size_t items;
+	int err;
 	char why[200];
-	int r = m->len <= LD_FRAME_MAX ? ld_pb_check(&ld__api_request__descriptor, m->data, m->len,
-						     &request_rules, &t)
-				       : LD_ETOOBIG;
-
-	if (r == LD_ETOOBIG) {
-		if (m->len > LD_FRAME_MAX)
-			snprintf(why, sizeof(why), "request of %zu bytes over the limit of %u",
-				 m->len, LD_FRAME_MAX);
-		else
-			ld_pb_explain(&t, m->len, why, sizeof(why));
-		api_respond_err(n, &m->c, 0, LD_ETOOBIG, why);
-		rlog_warn(NULL, "API request refused before decoding: %s", why);
-		return NULL;
-	}
-	if (r == 0)
-		q = ld__api_request__unpack(NULL, m->len, m->data);
-	if (!q)
-		api_respond_err(n, &m->c, 0, LD_EMALFORMED,
-				"request does not decode as ld.ApiRequest");
-	return q;
-}
+};
 
 /* --- evidence files --- */
 
@@ -514,19 +497,93 @@ static int recv_request(void *sock, bool ro, ld_api_client_t *c, zmq_msg_t *body
 	return 0;
 }
 
+/* The AppendItems (field 2, length-delimited) a request's bytes carry,
+ * counted on the wire without decoding them: a request over the limit
+ * costs no allocation. SIZE_MAX if the bytes are not protobuf. */
+static size_t wire_appends(const uint8_t *p, size_t len)
+{
+	const uint8_t *end = p + len;
+	size_t count = 0;
+	uint64_t key, v;
+
+	while (p < end) {
+		if (ld_varint_get(&p, end, &key) < 0)
+			return SIZE_MAX;
+		switch (key & 7) {
+		case 0:
+			if (ld_varint_get(&p, end, &v) < 0)
+				return SIZE_MAX;
+			break;
+		case 1:
+		case 5:
+			if ((size_t)(end - p) < ((key & 7) == 1 ? 8u : 4u))
+				return SIZE_MAX;
+			p += (key & 7) == 1 ? 8 : 4;
+			break;
+		case 2:
+			if (ld_varint_get(&p, end, &v) < 0 || v > (uint64_t)(end - p))
+				return SIZE_MAX;
+			p += v;
+			count += key >> 3 == 2;
+			break;
+		default:
+			return SIZE_MAX;
+		}
+	}
+	return count;
+}
+
+/* Decode one request as it arrived into r->q (NULL: the caller answers),
+ * its append items counted first into r->items; one with more than
+ * LD_API_APPEND_MAX is not decoded at all. */
+static void request_decode(const ld_api_msg_t *m, struct api_req *r)
+{
+	ld_pb_tally_t t;
+	int c;
+
+	r->q = NULL;
+	r->err = 0;
+	r->items = m->len <= LD_FRAME_MAX ? wire_appends(m->data, m->len) : SIZE_MAX;
+	if (m->len > LD_FRAME_MAX) {
+		r->err = LD_ETOOBIG;
+		snprintf(r->why, sizeof(r->why), "request of %zu bytes over the limit of %u",
+			 m->len, (unsigned)LD_FRAME_MAX);
+		return;
+	}
+	if (r->items > LD_API_APPEND_MAX)
+		return; /* refused by count, or not protobuf */
+	c = ld_pb_check(&ld__api_request__descriptor, m->data, m->len, &request_rules, &t);
+	if (c == LD_ETOOBIG) {
+		r->err = LD_ETOOBIG;
+		ld_pb_explain(&t, m->len, r->why, sizeof(r->why));
+		return;
+	}
+	if (c == 0)
+		r->q = ld__api_request__unpack(NULL, m->len, m->data);
+}
+
+static void serve_decoded(ld_node_t *n, const ld_api_msg_t *msgs, struct api_req *rs, size_t count);
+
 void ld_api_handle(ld_node_t *n, void *sock, bool ro)
 {
 	ld_api_msg_t msgs[API_DRAIN];
 	zmq_msg_t bodies[API_DRAIN];
-	size_t count = 0;
+	struct api_req rs[API_DRAIN];
+	size_t count = 0, items = 0;
 
-	while (count < API_DRAIN && recv_request(sock, ro, &msgs[count].c, &bodies[count]) == 0) {
+	/* Decoded as they are read, so that reading stops once the appends in
+	 * hand are a turn's work: the rest stay queued in the socket. */
+	while (count < API_DRAIN && items < LD_API_TURN_ITEMS &&
+	       recv_request(sock, ro, &msgs[count].c, &bodies[count]) == 0) {
 		msgs[count].data = zmq_msg_data(&bodies[count]);
 		msgs[count].len = zmq_msg_size(&bodies[count]);
+		request_decode(&msgs[count], &rs[count]);
+		if (rs[count].q)
+			items += rs[count].items;
 		count++;
 	}
 	if (count)
-		ld_api_serve(n, msgs, count);
+		serve_decoded(n, msgs, rs, count);
 	for (size_t i = 0; i < count; i++)
 		zmq_msg_close(&bodies[i]);
 }
@@ -635,18 +692,53 @@ static void serve_one(ld_node_t *n, const ld_api_client_t *c, const Ld__ApiReque
 
 void ld_api_serve(ld_node_t *n, const ld_api_msg_t *msgs, size_t count)
 {
+	struct api_req rs[API_DRAIN];
+
+	while (count) {
+		size_t k = count < API_DRAIN ? count : API_DRAIN;
+
+		for (size_t i = 0; i < k; i++)
+			request_decode(&msgs[i], &rs[i]);
+		serve_decoded(n, msgs, rs, k);
+		msgs += k;
+		count -= k;
+	}
+}
+
+/* Answer 'count' requests decoded into rs (q NULL: not decoded), whose
+ * requests it frees; appends among them signed in one commit. */
+static void serve_decoded(ld_node_t *n, const ld_api_msg_t *msgs, struct api_req *rs, size_t count)
+{
 	struct append_job jobs[API_DRAIN];
 	size_t nj = 0;
 
 	for (size_t i = 0; i < count; i++) {
 		const ld_api_client_t *c = &msgs[i].c;
-		Ld__ApiRequest *q;
+		Ld__ApiRequest *q = rs[i].q;
 		uint32_t type;
 		char why[512];
 		int r;
 
-		if (!(q = request_decode(n, &msgs[i])))
+		if (!q && rs[i].items != SIZE_MAX && rs[i].items > LD_API_APPEND_MAX) {
+			snprintf(why, sizeof(why),
+				 "%zu items in one request, over the limit of %d per request: "
+				 "nothing was signed; send them in requests of at most %d",
+				 rs[i].items, LD_API_APPEND_MAX, LD_API_APPEND_MAX);
+			api_respond_err(n, c, LD__API_TYPE__API_APPEND, LD_ETOOBIG, why);
+			log_warn("local API: a request of %zu append items refused (limit %d)",
+				 rs[i].items, LD_API_APPEND_MAX);
 			continue;
+		}
+		if (!q && rs[i].err == LD_ETOOBIG) {
+			api_respond_err(n, c, 0, LD_ETOOBIG, rs[i].why);
+			rlog_warn(NULL, "API request refused before decoding: %s", rs[i].why);
+			continue;
+		}
+		if (!q) {
+			api_respond_err(n, c, 0, LD_EMALFORMED,
+					"request does not decode as ld.ApiRequest");
+			continue;
+		}
 		type = q->has_type ? q->type : 0;
 		if (c->ro && ld_api_ro_refused(type)) {
 			snprintf(why, sizeof(why),

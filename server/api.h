@@ -16,6 +16,17 @@
 #include "common/feed/entry.h"
 #include "server/peer.h"
 
+/* The most items one API_APPEND request may carry (check_only too): more
+ * is refused whole (LD_ETOOBIG), nothing signed, the limit in the message.
+ * Signing and judging cost ~0.1 ms an item on a shared 2-vCPU machine, so
+ * one request at the limit holds the loop under half a second. */
+#define LD_API_APPEND_MAX 4096
+/* One turn of the loop stops reading API requests once those in hand carry
+ * this many append items (the rest wait in the socket for the next turn,
+ * after peers and timers): at most 2 * LD_API_APPEND_MAX - 1 items, about
+ * one second of work, are signed between two looks at everything else. */
+#define LD_API_TURN_ITEMS LD_API_APPEND_MAX
+
 /* Who asked: the API socket's routing id, and whether it sent the empty
  * delimiter frame of REQ-style clients (then the answer carries one too);
  * 'ro': it asked on the read-only socket ([node] api_ro), which answers
@@ -43,7 +54,8 @@ typedef struct waiter {
 } waiter_t;
 
 /* Read the requests waiting on API socket 'sock' (n->api, or n->api_ro
- * with 'ro') and ld_api_serve() them. */
+ * with 'ro'), at most LD_API_TURN_ITEMS append items' worth, and serve
+ * them as ld_api_serve() does. */
 void ld_api_handle(ld_node_t *n, void *sock, bool ro);
 
 /* Is a request of 'type' refused on the read-only socket? Those that sign
@@ -52,7 +64,8 @@ void ld_api_handle(ld_node_t *n, void *sock, bool ro);
 bool ld_api_ro_refused(uint32_t type);
 
 /* Answer 'count' requests that arrived together (each gets one answer, a
- * WAIT possibly later); appends among them are signed in one commit. */
+ * WAIT possibly later); appends among them are signed in one commit, one
+ * of more than LD_API_APPEND_MAX items refused without being decoded. */
 void ld_api_serve(ld_node_t *n, const ld_api_msg_t *msgs, size_t count);
 
 /* Answer the waiters whose entry is now held ('expired_only': only those

@@ -1,8 +1,10 @@
 /* server/main.c: liandongd, the node daemon of one organisation. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "common/base/secret.h"
 #include "common/conf/config.h"
 #include "server/log.h"
 #include "server/node.h"
@@ -64,6 +66,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "liandongd: %s\n",
 			path ? "unexpected argument" : "-c CONFIG is required");
 		return 2;
+	}
+	/* Who could change the configuration could change what this node signs. */
+	r = ld_file_trusted(path, "configuration", false, err, sizeof(err));
+	if (r == -EPERM || r == -EACCES) {
+		fprintf(stderr, "liandongd: %s\n", err);
+		return 3;
 	}
 	if (ld_config_load(path, &conf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "liandongd: %s\n", err);

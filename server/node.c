@@ -15,6 +15,7 @@
 #include "common/views/casesum.h"
 #include "common/views/views.h"
 #include "common/base/errors.h"
+#include "common/base/secret.h"
 #include "server/api.h"
 #include "server/blobx.h"
 #include "server/clock.h"
@@ -176,10 +177,18 @@ static int load_identity(ld_node_t *n, char *err, size_t errsz)
 	char fp[LD_FINGERPRINT_SIZE];
 	int r;
 
+	/* Whose the files are and who may read or change them, before reading
+	 * them (a file that cannot be examined is reported by its load). */
+	r = ld_file_trusted(n->conf->key_path, "signing key", true, err, errsz);
+	if (r == -EPERM || r == -EACCES)
+		return r;
+	r = ld_file_trusted(n->conf->curve_path, "curve key pair", true, err, errsz);
+	if (r == -EPERM || r == -EACCES)
+		return r;
 	r = ld_key_load(n->conf->key_path, &n->key);
 	if (r < 0) {
 		snprintf(err, errsz, "signing key %s: %s", n->conf->key_path,
-			 r == -EACCES	? "readable by group or others; run chmod 600 on it"
+			 r == -EACCES	? "this daemon's user may not read it (permission denied)"
 			 : r == -EINVAL ? "not an Ed25519 private key (PEM)"
 			 : r == -ENOENT
 				 ? "no such file (create a node with `liandong init`, or a key "
@@ -190,7 +199,7 @@ static int load_identity(ld_node_t *n, char *err, size_t errsz)
 	r = ld_curve_load(n->conf->curve_path, &n->curve);
 	if (r < 0) {
 		snprintf(err, errsz, "curve key pair %s: %s", n->conf->curve_path,
-			 r == -EACCES	? "readable by group or others; run chmod 600 on it"
+			 r == -EACCES	? "this daemon's user may not read it (permission denied)"
 			 : r == -EINVAL ? "not a liandong curve key pair file"
 			 : r == -ENOENT ? "no such file (`liandong init` creates one)"
 					: strerror(-r));

@@ -76,6 +76,36 @@ static bool endpoint_valid(const char *v)
 	       strlen(v) < 1024 && !strchr(v, ' ');
 }
 
+/* Why 'value' cannot be the endpoint of [node] 'name' (api or api_ro), or
+ * NULL. Only a socket file has the permissions that keep other users out
+ * (the daemon sets them: 0600, 0660 for api_ro, in a directory it checks);
+ * a TCP port or an abstract Unix socket is open to every local user, who
+ * could then sign as this node. There is no way to allow them. */
+static const char *api_refused(const char *name, const char *value)
+{
+	bool ro = !strcmp(name, "api_ro");
+
+	if (strncmp(value, "ipc://", 6))
+		return ro ? "must be a filesystem ipc:// socket, e.g. api_ro = "
+			    "ipc:///run/liandong/NODE-ro.sock: a tcp:// port has no file "
+			    "permissions, so any local user (or more) could read "
+			    "everything this node holds"
+			  : "must be a filesystem ipc:// socket, e.g. api = "
+			    "ipc:///run/liandong/NODE.sock, or remove the line for the "
+			    "default: a tcp:// port has no file permissions, so any "
+			    "local user (or more) could sign as this node";
+	if (value[6] == '@')
+		return ro ? "ipc://@... is an abstract socket, which has no file "
+			    "permissions: any local user could read everything this "
+			    "node holds; use a path, e.g. api_ro = "
+			    "ipc:///run/liandong/NODE-ro.sock"
+			  : "ipc://@... is an abstract socket, which has no file "
+			    "permissions: any local user could sign as this node; use "
+			    "a path, e.g. api = ipc:///run/liandong/NODE.sock, or "
+			    "remove the line for the default";
+	return NULL;
+}
+
 /* [web]: what liandong-web reads (the daemon only checks the form). */
 static int web_key(struct parse *p, const char *section, const char *name, const char *value)
 {
@@ -183,11 +213,12 @@ static int handler(void *ud, const char *section, const char *name, const char *
 						: "use a shorter ipc:// path or a tcp:// endpoint");
 				return fail(p, section, name, why);
 			}
-			if (!strcmp(name, "api_ro") && strncmp(value, "ipc://", 6))
-				return fail(
-					p, section, name,
-					"must be an ipc:// endpoint (the read-only API is local "
-					"only)");
+			if (!strcmp(name, "api") || !strcmp(name, "api_ro")) {
+				const char *no = api_refused(name, value);
+
+				if (no)
+					return fail(p, section, name, no);
+			}
 			slot = !strcmp(name, "bind")  ? &c->bind
 			       : !strcmp(name, "api") ? &c->api
 						      : &c->api_ro;

@@ -10,6 +10,8 @@
  *   api = ipc:///run/liandong/x.sock  ; local API (default: see common/apisock.h)
  *   api_ro = ipc:///run/liandong/x-ro.sock ; read-only local API (optional): answers
  *                                     ; reads only, for liandong-web (socket 0660)
+ *                                     ; both filesystem ipc:// only: tcp:// and
+ *                                     ; abstract ipc://@ are refused (no permissions)
  *   log_level = info                  ; error, warn, info, debug
  *   timezone = Asia/Shanghai          ; zone of dates `liandong` reads and shows
  *                                     ; (default: TZ, else the system's zone)

@@ -222,11 +222,17 @@ int ld_unhex(const char *hex, uint8_t *out, size_t len)
 int ld_pubkey_save_hex(const uint8_t raw[LD_PUBKEY_LEN], const char *path)
 {
 	char hex[2 * LD_PUBKEY_LEN + 1];
-	FILE *f = fopen(path, "we");
-	int r = 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), r = 0;
+	FILE *f;
 
-	if (!f)
+	if (fd < 0)
 		return -errno;
+	/* 0644 whatever the umask: nobody else may swap the key it holds. */
+	if (fchmod(fd, 0644) < 0 || !(f = fdopen(fd, "w"))) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
 	if (fprintf(f, "%s\n", ld_hex(raw, LD_PUBKEY_LEN, hex)) < 0)
 		r = -EIO;
 	if (fclose(f) != 0 && !r)

@@ -52,8 +52,8 @@ int ld_pubkey_verify(const ld_pubkey_t *pub, const void *msg, size_t len,
 /* Free; sets *pub_p = NULL. Safe on NULL and twice. */
 void ld_pubkey_destroy(ld_pubkey_t **pub_p);
 
-/* Write a public key file: one line of 64 lowercase hex digits. Mode 0644.
- * Overwrites. 0 or -errno. */
+/* Write a public key file: one line of 64 lowercase hex digits. Mode 0644
+ * whatever the umask. Overwrites. 0 or -errno. */
 int ld_pubkey_save_hex(const uint8_t raw[LD_PUBKEY_LEN], const char *path);
 
 /* Read a public key given either as 64 hex digits or as the path of a file

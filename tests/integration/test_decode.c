@@ -124,9 +124,8 @@ static uint64_t too_big(tn_t *n)
 	uint64_t k = 0;
 
 	assert_int_equal(ldc_status(n->c, &resp), 0);
-	for (size_t i = 0; resp->status && resp->status->counters &&
-			   i < resp->status->counters->n_refused;
-	     i++)
+	for (size_t i = 0;
+	     resp->status && resp->status->counters && i < resp->status->counters->n_refused; i++)
 		if (!strcmp(resp->status->counters->refused[i]->name, "too_big"))
 			k = resp->status->counters->refused[i]->count;
 	ld__api_response__free_unpacked(resp, NULL);

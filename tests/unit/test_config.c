@@ -193,6 +193,15 @@ static void test_errors_name_file_line_key(void **state)
 		     "whole number from 1 to 65536");
 	expect_error(f, "[extra]\nx = 1", "", ":9: key 'x' in [extra]", "unknown section");
 	expect_error(f, "this is not ini", "", ":8:", "not an INI line");
+	/* The signing API only on a socket file: no tcp://, no abstract ipc://@. */
+	expect_error(f, "api = tcp://127.0.0.1:7499", "", ":8: key 'api' in [node]",
+		     "must be a filesystem ipc:// socket");
+	expect_error(f, "api = ipc://@node", "", ":8: key 'api' in [node]",
+		     "abstract socket, which has no file permissions");
+	expect_error(f, "api_ro = ipc://@node-ro", "", ":8: key 'api_ro' in [node]",
+		     "abstract socket");
+	expect_error(f, "api_ro = tcp://127.0.0.1:7498", "", ":8: key 'api_ro' in [node]",
+		     "must be a filesystem ipc:// socket");
 	/* An ipc:// path a Unix socket cannot hold: the path, its length, the
 	 * limit, and what to write instead. */
 	{
