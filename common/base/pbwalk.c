@@ -11,9 +11,12 @@
 #include "common/base/pbwalk.h"
 
 /* Members protobuf-c scans into a slab on its stack; past them, heap slabs
- * that double, each member 32 bytes: under 64 bytes a member in all. */
+ * that double (32 members, then 64, ...), each member 32 bytes: under 64
+ * bytes a member in all, plus each slab's allocation header. */
 #define STACK_MEMBERS 16
 #define SLAB_COST 64
+#define SLAB_FIRST 32
+#define SLAB_HEADER 16
 
 struct walk {
 	const ld_pb_rules_t *rules;
@@ -233,7 +236,7 @@ static int walk_msg(struct walk *w, const ProtobufCMessageDescriptor *desc, cons
 {
 	uint32_t n[LD_PB_FIELDS_MAX] = {0}, max[LD_PB_FIELDS_MAX];
 	const uint8_t *end = p + len;
-	uint64_t occ = 0, unknown = 0;
+	uint64_t occ = 0, unknown = 0, slab_at = STACK_MEMBERS + 1, slab = SLAB_FIRST;
 	int r;
 
 	assert(desc->n_fields <= LD_PB_FIELDS_MAX);
@@ -274,10 +277,18 @@ static int walk_msg(struct walk *w, const ProtobufCMessageDescriptor *desc, cons
 		if (!vl)
 			return LD_EMALFORMED;
 		occ++;
-		/* Past the stack slab, every member scanned costs heap. */
+		/* Past the stack slab, every member scanned costs heap, and each
+		 * new slab its header (found by fuzz_pbwalk: 16 bytes short at
+		 * the fourth slab). */
 		if (occ > STACK_MEMBERS &&
 		    (r = add_cost(w, desc, occ == STACK_MEMBERS + 1 ? occ * SLAB_COST : SLAB_COST)))
 			return r;
+		if (occ == slab_at) {
+			if ((r = add_cost(w, desc, SLAB_HEADER)))
+				return r;
+			slab_at += slab;
+			slab *= 2;
+		}
 		f = protobuf_c_message_descriptor_get_field(desc, tag);
 		if (!f) {
 			/* Kept by protobuf-c: a copy of the value. */
