@@ -1,5 +1,6 @@
 /* tests/integration/test_clock.c: a wall-clock step neither fires nor
- * freezes the daemon's link timers.
+ * freezes the daemon's link timers, and a wrong clock signs nothing that
+ * every node would refuse or order out of place.
  *
  * County-a's liandongd runs under libfaketime (Debian's faketime package)
  * with its wall clock read from a file the test rewrites: the clock jumps
@@ -21,15 +22,19 @@
 #include <unistd.h>
 
 #include "cluster.h"
+#include "common/base/errors.h"
 #include "testutil.h"
 
 #define FAKETIME_LIB "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
 
 typedef struct world {
 	cluster_t *c;
-	tn_t *p, *a;
+	tn_t *p, *a, *b; /* county-a runs on the fake clock */
 	char clock_file[600];
+	char out[65536];
 } world_t;
+
+#define cli(w, node, ...) cl_cli(node, (w)->out, sizeof((w)->out), __VA_ARGS__)
 
 /* County-a's wall clock: 'offset' from the real one ("+2h", "-2h", "+0"). */
 static void set_clock(world_t *w, const char *offset)
@@ -69,11 +74,14 @@ static int setup(void **state)
 	w->c = cl_new("clock");
 	w->p = cl_node(w->c, "province", true, NULL, NULL, 0);
 	w->a = cl_node(w->c, "county-a", false, "province", to_p, 1);
+	w->b = cl_node(w->c, "county-b", false, "province", to_p, 1);
 	snprintf(w->clock_file, sizeof(w->clock_file), "%s/faketime", w->c->base);
 	set_clock(w, "+0");
 	assert_int_equal(cl_start(w->c, w->p), 0);
 	assert_int_equal(cl_roster_add(w->c, w->p), 0);
 	assert_int_equal(cl_roster_add(w->c, w->a), 0);
+	assert_int_equal(cl_roster_add(w->c, w->b), 0);
+	assert_int_equal(cl_start(w->c, w->b), 0);
 	/* Only county-a's daemon gets the fake wall clock (the environment is
 	 * inherited through fork and exec, then taken back). AddressSanitizer
 	 * builds accept a preloaded library before their runtime. */
@@ -94,6 +102,8 @@ static int setup(void **state)
 	else
 		unsetenv("ASAN_OPTIONS");
 	q = (struct up_q){w->a, "province", true};
+	assert_true(cl_until(peer_is, &q, 20000));
+	q = (struct up_q){w->b, "province", true};
 	assert_true(cl_until(peer_is, &q, 20000));
 	*state = w;
 	return 0;
@@ -150,10 +160,38 @@ static void test_wall_clock_step(void **state)
 	assert_true(cl_peer_up(w->a, "province"));
 }
 
+/* An author's times never run backwards: a county a day ahead signs; its
+ * clock set right again, it refuses to sign anything dated before that
+ * entry, saying both times, and signs again once its clock passes it. */
+static void test_feed_never_backwards(void **state)
+{
+	world_t *w = *state;
+	ldc_ref_t ref;
+	int64_t signed0;
+
+	set_clock(w, "+1d");
+	assert_int_equal(
+		cli(w, w->a, "append", "--kind", "100", "--everyone", "--text", "ahead", NULL), 0);
+	signed0 = cl_signed(w->a);
+	set_clock(w, "+0");
+	assert_int_equal(
+		cli(w, w->a, "append", "--kind", "100", "--everyone", "--text", "now", NULL), 6);
+	assert_non_null(strstr(w->a->err, "this node's clock reads"));
+	assert_non_null(strstr(w->a->err, "before the last entry of its own feed (county-a:"));
+	assert_non_null(strstr(w->a->err, "check the clock"));
+	assert_int_equal(cl_append(w->a, 100, NULL, 0, "api", 3, &ref), LD_ECLOCK);
+	assert_int_equal(cl_signed(w->a), signed0);
+	/* Equal or later is fine. */
+	set_clock(w, "+2d");
+	assert_int_equal(cl_append(w->a, 100, NULL, 0, "api", 3, &ref), 0);
+	assert_int_equal(cl_signed(w->a), signed0 + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_wall_clock_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_feed_never_backwards, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
