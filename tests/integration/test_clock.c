@@ -160,6 +160,54 @@ static void test_wall_clock_step(void **state)
 	assert_true(cl_peer_up(w->a, "province"));
 }
 
+/* County-b refers case 'id' to county-a; county-a holds the referral. */
+static void refer(world_t *w, const char *id)
+{
+	assert_int_equal(cli(w, w->b, "refer", "--to", "county-a", "--case", id, "--title",
+			     "Fly-ash dumped on the river bank", "--violation", "solid-waste",
+			     "--facts", "About 40 t at km 12", NULL),
+			 0);
+	assert_int_equal(cl_wait(w->a, "county-b", (uint64_t)cl_head(w->b, "county-b"), 15000), 0);
+}
+
+/* An answer is never dated before what it answers: a county whose clock is
+ * an hour, then 10 s, behind is refused at signing with both times and the
+ * referral named, and signs nothing; set right, the same answer is signed
+ * and every node holds it accepted. */
+static void test_answer_behind(void **state)
+{
+	world_t *w = *state;
+	int64_t signed0 = cl_signed(w->a);
+
+	set_clock(w, "-1h");
+	refer(w, "county-b/2026-0301");
+	assert_int_equal(cli(w, w->a, "respond", "county-b/2026-0301", "accept", NULL), 6);
+	assert_non_null(strstr(w->a->err, "this node's clock reads"));
+	assert_non_null(strstr(w->a->err, "before the referral county-b:"));
+	assert_non_null(strstr(w->a->err, "of case county-b/2026-0301, dated"));
+	assert_non_null(strstr(w->a->err, "check this node's clock"));
+	/* The check-only form gives the same answer. */
+	assert_int_equal(cli(w, w->a, "respond", "county-b/2026-0301", "accept", "--check", NULL),
+			 6);
+	assert_int_equal(cl_signed(w->a), signed0);
+
+	set_clock(w, "-10");
+	refer(w, "county-b/2026-0302");
+	assert_int_equal(cli(w, w->a, "respond", "county-b/2026-0302", "accept", NULL), 6);
+	assert_non_null(strstr(w->a->err, "before the referral county-b:"));
+	assert_non_null(strstr(w->a->err, "of case county-b/2026-0302"));
+	assert_int_equal(cl_signed(w->a), signed0);
+
+	/* The clock set right: the answer is signed, and no node refuses it. */
+	set_clock(w, "+0");
+	assert_int_equal(cli(w, w->a, "respond", "county-b/2026-0302", "accept", NULL), 0);
+	assert_int_equal(cl_signed(w->a), signed0 + 1);
+	assert_int_equal(cl_wait(w->b, "county-a", (uint64_t)cl_head(w->a, "county-a"), 15000), 0);
+	assert_int_equal(cli(w, w->b, "show", "county-b/2026-0302", "--json", NULL), 0);
+	assert_true(cl_out_has(w->out, "timeline/*/kind", "referral-response"));
+	assert_false(cl_out_has(w->out, "timeline/*/refused", "true"));
+}
+
 /* An author's times never run backwards: a county a day ahead signs; its
  * clock set right again, it refuses to sign anything dated before that
  * entry, saying both times, and signs again once its clock passes it. */
@@ -191,6 +239,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_wall_clock_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answer_behind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_feed_never_backwards, setup, teardown),
 	};
 
