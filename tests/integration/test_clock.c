@@ -59,12 +59,37 @@ static bool peer_is(void *ud)
 	return cl_peer_up(q->n, q->peer) == q->want;
 }
 
+/* Start county-a's daemon on the fake clock: only its daemon gets it (the
+ * environment is inherited through fork and exec, then taken back).
+ * AddressSanitizer builds accept a preloaded library before their
+ * runtime. */
+static void start_faked(world_t *w)
+{
+	const char *asan = getenv("ASAN_OPTIONS");
+	char asan_opts[512];
+
+	snprintf(asan_opts, sizeof(asan_opts), "%s%sverify_asan_link_order=0", asan ? asan : "",
+		 asan ? ":" : "");
+	setenv("LD_PRELOAD", FAKETIME_LIB, 1);
+	setenv("FAKETIME_TIMESTAMP_FILE", w->clock_file, 1);
+	setenv("FAKETIME_NO_CACHE", "1", 1);
+	setenv("DONT_FAKE_MONOTONIC", "1", 1);
+	setenv("ASAN_OPTIONS", asan_opts, 1);
+	assert_int_equal(cl_start(w->c, w->a), 0);
+	unsetenv("LD_PRELOAD");
+	unsetenv("FAKETIME_TIMESTAMP_FILE");
+	unsetenv("FAKETIME_NO_CACHE");
+	unsetenv("DONT_FAKE_MONOTONIC");
+	if (asan)
+		setenv("ASAN_OPTIONS", asan, 1);
+	else
+		unsetenv("ASAN_OPTIONS");
+}
+
 static int setup(void **state)
 {
 	world_t *w = calloc(1, sizeof(*w));
 	const char *to_p[] = {"province"};
-	const char *asan = getenv("ASAN_OPTIONS");
-	char asan_opts[512];
 	struct up_q q;
 
 	if (access(FAKETIME_LIB, R_OK) != 0)
@@ -82,25 +107,7 @@ static int setup(void **state)
 	assert_int_equal(cl_roster_add(w->c, w->a), 0);
 	assert_int_equal(cl_roster_add(w->c, w->b), 0);
 	assert_int_equal(cl_start(w->c, w->b), 0);
-	/* Only county-a's daemon gets the fake wall clock (the environment is
-	 * inherited through fork and exec, then taken back). AddressSanitizer
-	 * builds accept a preloaded library before their runtime. */
-	snprintf(asan_opts, sizeof(asan_opts), "%s%sverify_asan_link_order=0", asan ? asan : "",
-		 asan ? ":" : "");
-	setenv("LD_PRELOAD", FAKETIME_LIB, 1);
-	setenv("FAKETIME_TIMESTAMP_FILE", w->clock_file, 1);
-	setenv("FAKETIME_NO_CACHE", "1", 1);
-	setenv("DONT_FAKE_MONOTONIC", "1", 1);
-	setenv("ASAN_OPTIONS", asan_opts, 1);
-	assert_int_equal(cl_start(w->c, w->a), 0);
-	unsetenv("LD_PRELOAD");
-	unsetenv("FAKETIME_TIMESTAMP_FILE");
-	unsetenv("FAKETIME_NO_CACHE");
-	unsetenv("DONT_FAKE_MONOTONIC");
-	if (asan)
-		setenv("ASAN_OPTIONS", asan, 1);
-	else
-		unsetenv("ASAN_OPTIONS");
+	start_faked(w);
 	q = (struct up_q){w->a, "province", true};
 	assert_true(cl_until(peer_is, &q, 20000));
 	q = (struct up_q){w->b, "province", true};
@@ -235,12 +242,73 @@ static void test_feed_never_backwards(void **state)
 	assert_int_equal(cl_signed(w->a), signed0 + 1);
 }
 
+/* Is there a "clock" alert naming 'peer' in n's status? */
+static bool clock_alert(world_t *w, tn_t *n, const char *peer)
+{
+	json_t *st, *x;
+	bool found;
+
+	cl_cli(n, w->out, sizeof(w->out), "status", "--json", NULL);
+	st = cl_json(w->out);
+	x = cl_jfind(st, "alerts", "kind", "clock");
+	found = x && cl_jhas(x, "feed", peer);
+	json_decref(st);
+	return found;
+}
+
+struct alert_q {
+	world_t *w;
+	tn_t *n;
+	const char *peer;
+	bool want;
+};
+
+static bool alert_is(void *ud)
+{
+	struct alert_q *q = ud;
+
+	return clock_alert(q->w, q->n, q->peer) == q->want;
+}
+
+/* Peers compare clocks: county-a an hour ahead is an alert at the
+ * province (and the province one at county-a), logged once; set right,
+ * the alert is gone at the next Hello. */
+static void test_skew_alert(void **state)
+{
+	world_t *w = *state;
+	struct up_q q = {w->a, "province", true};
+	struct alert_q aq = {w, w->p, "county-a", false};
+
+	assert_false(clock_alert(w, w->p, "county-a"));
+	assert_false(clock_alert(w, w->a, "province"));
+	assert_int_equal(cl_stop(w->c, w->a), 0);
+	set_clock(w, "+1h");
+	start_faked(w);
+	assert_true(cl_until(peer_is, &q, 20000));
+	aq.want = true;
+	assert_true(cl_until(alert_is, &aq, 10000));
+	assert_int_equal(cl_cli(w->p, w->out, sizeof(w->out), "status", NULL), 1);
+	assert_non_null(strstr(w->out, "ALERT clock: the clock of peer county-a is"));
+	assert_non_null(strstr(w->out, "ahead of this node's"));
+	assert_true(cl_log_contains(w->p, "clock: peer county-a's clock is"));
+	assert_true(clock_alert(w, w->a, "province"));
+	assert_true(cl_log_contains(w->a, "behind this node's"));
+	/* Set right: no alert once the link is back. */
+	assert_int_equal(cl_stop(w->c, w->a), 0);
+	set_clock(w, "+0");
+	start_faked(w);
+	assert_true(cl_until(peer_is, &q, 20000));
+	aq.want = false;
+	assert_true(cl_until(alert_is, &aq, 10000));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_wall_clock_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answer_behind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_feed_never_backwards, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_skew_alert, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
