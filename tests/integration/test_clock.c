@@ -290,6 +290,7 @@ static void test_skew_alert(void **state)
 	assert_int_equal(cl_cli(w->p, w->out, sizeof(w->out), "status", NULL), 1);
 	assert_non_null(strstr(w->out, "ALERT clock: the clock of peer county-a is"));
 	assert_non_null(strstr(w->out, "ahead of this node's"));
+	print_message("figure: %s", strstr(w->out, "ALERT clock"));
 	assert_true(cl_log_contains(w->p, "clock: peer county-a's clock is"));
 	assert_true(clock_alert(w, w->a, "province"));
 	assert_true(cl_log_contains(w->a, "behind this node's"));
