@@ -31,6 +31,7 @@
 #define LD_HELD_MAX 256		  /* frames of one link read but kept for later turns */
 #define LD_HELD_BYTES (32u << 20) /* and their bytes */
 #define LD_CLOCK_SKEW_MS 60000	  /* clocks differing more than this: an alert */
+#define LD_CLOCK_HELLO_MS 10000	  /* an up link's clocks compared this often */
 
 typedef struct ld_node ld_node_t;
 struct peer_head;
@@ -56,6 +57,7 @@ typedef struct link {
 	 * its clock being behind), if it said; whether the difference past
 	 * LD_CLOCK_SKEW_MS was logged (once until it is back within). */
 	int64_t clock_offset_ms;
+	int64_t clock_at; /* monotonic: our last Hello of the clock only */
 	bool has_clock, skew_logged;
 	/* Incoming: frames read from the ROUTER past this turn's share, for
 	 * the next turns (a ring of LD_HELD_MAX, allocated when first

@@ -98,6 +98,22 @@ void ld_sync_hello(ld_node_t *n, link_t *l, bool reply)
 	heads_free(&a);
 }
 
+void ld_sync_clock(ld_node_t *n, link_t *l)
+{
+	Ld__Frame f = LD__FRAME__INIT;
+	Ld__Hello h = LD__HELLO__INIT;
+
+	l->clock_at = ld_mono_ms();
+	h.node_id = n->conf->id;
+	h.has_protocol = true;
+	h.protocol = LD_PROTOCOL;
+	h.has_time_ms = true;
+	h.time_ms = ld_now_ms();
+	f.body_case = LD__FRAME__BODY_HELLO;
+	f.hello = &h;
+	ld_link_send(n, l, &f);
+}
+
 void ld_sync_announce(ld_node_t *n, const char *const *feeds, size_t n_feeds)
 {
 	Ld__Frame f = LD__FRAME__INIT;

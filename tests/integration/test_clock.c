@@ -301,6 +301,14 @@ static void test_skew_alert(void **state)
 	assert_true(cl_until(peer_is, &q, 20000));
 	aq.want = false;
 	assert_true(cl_until(alert_is, &aq, 10000));
+	/* A clock stepped while the link stays up is seen too (a Hello of the
+	 * clock every 10 s), and the link still replicates. */
+	set_clock(w, "-2h");
+	aq.want = true;
+	assert_true(cl_until(alert_is, &aq, 25000));
+	assert_non_null(strstr(w->out, "behind this node's"));
+	assert_true(cl_peer_up(w->a, "province"));
+	replicate(w);
 }
 
 int main(void)
