@@ -284,10 +284,10 @@ void cli_signed_text(const char *what, json_t *o)
 
 int cli_sign_fail(int r, const char *msg, const char *what)
 {
-	int code = r == LD_ENOTMEMBER		     ? EXIT_NO_CASE
-		   : r == LD_EMALFORMED		     ? EXIT_USAGE
-		   : r == LD_EREVOKED || r == -EPERM ? EXIT_DENIED
-						     : EXIT_STORE;
+	int code = r == LD_ENOTMEMBER				       ? EXIT_NO_CASE
+		   : r == LD_EMALFORMED				       ? EXIT_USAGE
+		   : r == LD_EREVOKED || r == -EPERM || r == LD_ECLOCK ? EXIT_DENIED
+								       : EXIT_STORE;
 
 	if (r == -ETIMEDOUT)
 		return cli_daemon_fail(r, what);

@@ -503,7 +503,8 @@ static const char status_help[] =
 	"whether the root has revoked this node (then it signs nothing).\n"
 	"--json: {node, root, version, revoked (null, or {text, time_ms,\n"
 	"roster_entry, reason}), peers: [{node, up, outgoing, last_seen_ms,\n"
-	"entries_in, entries_out, lag}], feeds: [{feed, seq, id, frozen}],\n"
+	"entries_in, entries_out, lag, clock_offset_ms (its clock minus\n"
+	"ours at its last Hello; null: not said)}], feeds: [{feed, seq, id, frozen}],\n"
 	"alerts: [{kind, feed, seq, text}]}.\n"
 	"Exit: 0 ok, 5 the daemon did not answer, 1 alerts are raised or the\n"
 	"node is revoked.\n";

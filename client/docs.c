@@ -245,12 +245,15 @@ json_t *docs_status(const Ld__ApiStatus *st)
 							     (json_int_t)l->peer_seq, "local_seq",
 							     (json_int_t)l->local_seq));
 		}
-		json_array_append_new(peers, json_pack("{s:o, s:b, s:b, s:I, s:I, s:I, s:o}",
-						       "node", docs_text(p->node_id), "up", p->up,
-						       "outgoing", p->outgoing, "last_seen_ms",
-						       (json_int_t)p->last_seen_ms, "entries_in",
-						       (json_int_t)p->entries_in, "entries_out",
-						       (json_int_t)p->entries_out, "lag", lag));
+		json_array_append_new(
+			peers, json_pack("{s:o, s:b, s:b, s:I, s:I, s:I, s:o, s:o}", "node",
+					 docs_text(p->node_id), "up", p->up, "outgoing",
+					 p->outgoing, "last_seen_ms", (json_int_t)p->last_seen_ms,
+					 "entries_in", (json_int_t)p->entries_in, "entries_out",
+					 (json_int_t)p->entries_out, "lag", lag, "clock_offset_ms",
+					 p->has_clock_offset_ms
+						 ? json_integer((json_int_t)p->clock_offset_ms)
+						 : json_null()));
 	}
 	for (size_t i = 0; i < st->n_heads; i++) {
 		const Ld__ApiHead *h = st->heads[i];

@@ -301,7 +301,8 @@ struct append_job {
 /* Would the case and action rules accept item 'it' signed now by this
  * node? Judged by the domain code as if it were held (check.h), after
  * everything this node has signed. 0, or LD_EREFUSED with the rule. */
-static int append_judge(ld_node_t *n, const Ld__AppendItem *it, char *why, size_t size)
+static int append_judge(ld_node_t *n, const Ld__AppendItem *it, int64_t now_ms, char *why,
+			size_t size)
 {
 	Ld__EntryHeader h = LD__ENTRY_HEADER__INIT;
 	ld_entry_t e = {.hdr = &h};
@@ -309,7 +310,7 @@ static int append_judge(ld_node_t *n, const Ld__AppendItem *it, char *why, size_
 	h.author = (char *)n->conf->id;
 	h.has_seq = h.has_time_ms = h.has_kind = true;
 	h.seq = UINT64_MAX;
-	h.time_ms = ld_now_ms();
+	h.time_ms = now_ms;
 	h.kind = it->kind;
 	e.payload = it->payload.data;
 	e.payload_len = it->payload.len;
@@ -317,19 +318,55 @@ static int append_judge(ld_node_t *n, const Ld__AppendItem *it, char *why, size_
 	return ld_entry_check(LD_RD(n->store), n->access, &e, why, size);
 }
 
+/* An author's times never run backwards in its feed: refuse to sign at
+ * 'now_ms' when the last entry of this node's feed is dated later (equal is
+ * fine). 0, or LD_ECLOCK with both times in 'why'. */
+static int append_clock(ld_node_t *n, int64_t now_ms, char *why, size_t size)
+{
+	char now_s[40], last_s[40], span[40];
+	ld_feed_head_t h;
+	ld_entry_t *e;
+	int64_t last;
+	int r = ld_store_head(n->store, n->conf->id, &h);
+
+	if (r == -ENOENT || (r == 0 && !h.seq))
+		return 0;
+	if (r < 0 || (r = ld_store_get(n->store, n->conf->id, h.seq, &e, NULL)) < 0)
+		return r;
+	last = e->hdr->time_ms;
+	ld_entry_destroy(&e);
+	if (now_ms >= last)
+		return 0;
+	ld_time_format(now_ms, 0, now_s, sizeof(now_s));
+	ld_time_format(last, 0, last_s, sizeof(last_s));
+	ld_span_format(last - now_ms, span, sizeof(span));
+	snprintf(why, size,
+		 "this node's clock reads %s, %s before the last entry of its own feed (%s:%llu, "
+		 "dated %s): an author's times never run backwards, so nothing was signed; check "
+		 "the clock (NTP, timedatectl) and sign again",
+		 now_s, span, n->conf->id, (unsigned long long)h.seq, last_s);
+	rlog_warn(NULL, "clock: %s", why);
+	return LD_ECLOCK;
+}
+
 /* Refuse before signing what nobody should sign: anything, once this node
- * is revoked; payload text that is not
+ * is revoked; an entry dated before the last of this node's feed; payload text that is not
  * UTF-8 or too long, a payload of a known kind that does not decode, an
  * audience naming a node that is not a current roster member; what the
  * case and action rules would refuse. 0, or the error with the reason in
  * 'why'. */
 static int append_check(ld_node_t *n, const Ld__ApiRequest *q, char *why, size_t size)
 {
+	int64_t now_ms = ld_now_ms();
+	int rc;
+
 	/* Nobody accepts what a revoked node signs: sign nothing, say why. */
 	if (n->revoked) {
 		ld_revocation_text(&n->revocation, why, size);
 		return LD_ESELFREVOKED;
 	}
+	if ((rc = append_clock(n, now_ms, why, size)) < 0)
+		return rc;
 	for (size_t k = 0; k < q->n_append; k++) {
 		const Ld__AppendItem *it = q->append[k];
 		int r;
@@ -365,7 +402,8 @@ static int append_check(ld_node_t *n, const Ld__ApiRequest *q, char *why, size_t
 		}
 	}
 	for (size_t k = 0; k < q->n_append; k++) {
-		int r = q->append[k]->has_payload ? append_judge(n, q->append[k], why, size) : 0;
+		int r = q->append[k]->has_payload ? append_judge(n, q->append[k], now_ms, why, size)
+						  : 0;
 
 		if (r)
 			return r;

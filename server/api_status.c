@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/base/timeutil.h"
 #include "server/api_int.h"
 #include "server/blobx_int.h"
 #include "server/clock.h"
@@ -38,23 +39,55 @@ static int status_head(void *ud, const ld_feed_head_t *h)
 	return x->feed && x->id.data ? 0 : -ENOMEM;
 }
 
-static int status_alert(void *ud, const ld_equivocation_t *eq)
+/* A new alert in 'a', or NULL (out of memory). */
+static Ld__ApiAlert *alert_add(struct status_acc *a)
 {
-	struct status_acc *a = ud;
 	Ld__ApiAlert *x;
-	char text[256];
 
 	if (a->na == a->capa) {
 		size_t cap = a->capa ? 2 * a->capa : 8;
 		Ld__ApiAlert *nx = realloc(a->alerts, cap * sizeof(*nx));
 
 		if (!nx)
-			return -ENOMEM;
+			return NULL;
 		a->alerts = nx;
 		a->capa = cap;
 	}
 	x = &a->alerts[a->na++];
 	ld__api_alert__init(x);
+	return x;
+}
+
+/* A peer up whose clock differs from ours past LD_CLOCK_SKEW_MS (sync.c). */
+static int clock_alert(struct status_acc *a, const link_t *l)
+{
+	Ld__ApiAlert *x;
+	char text[256], span[40];
+
+	if (!l->up || !l->has_clock ||
+	    (l->clock_offset_ms <= LD_CLOCK_SKEW_MS && l->clock_offset_ms >= -LD_CLOCK_SKEW_MS))
+		return 0;
+	if (!(x = alert_add(a)))
+		return -ENOMEM;
+	ld_span_format(l->clock_offset_ms, span, sizeof(span));
+	snprintf(text, sizeof(text),
+		 "the clock of peer %s is %s %s this node's: one of the two is wrong; check both "
+		 "(NTP, timedatectl)",
+		 l->peer, span, l->clock_offset_ms > 0 ? "ahead of" : "behind");
+	x->kind = strdup("clock");
+	x->feed = strdup(l->peer);
+	x->text = strdup(text);
+	return x->kind && x->feed && x->text ? 0 : -ENOMEM;
+}
+
+static int status_alert(void *ud, const ld_equivocation_t *eq)
+{
+	struct status_acc *a = ud;
+	Ld__ApiAlert *x;
+	char text[256];
+
+	if (!(x = alert_add(a)))
+		return -ENOMEM;
 	x->kind = strdup("equivocation");
 	x->feed = strdup(eq->feed);
 	x->has_seq = true;
@@ -115,6 +148,8 @@ int api_status_build(ld_node_t *n, struct status_out *o)
 	r = ld_store_foreach_head(n->store, status_head, a);
 	if (r == 0)
 		r = ld_store_foreach_equivocation(n->store, status_alert, a);
+	for (size_t i = 0; r == 0 && i < n->n_links; i++)
+		r = clock_alert(a, n->links[i]);
 	if (r < 0 || !o->peers || !o->pp)
 		return r < 0 ? r : -ENOMEM;
 	a->hp = calloc(a->n + 1, sizeof(*a->hp));
@@ -144,6 +179,8 @@ int api_status_build(ld_node_t *n, struct status_out *o)
 		p->has_entries_in = p->has_entries_out = true;
 		p->entries_in = l->entries_in;
 		p->entries_out = l->entries_out;
+		p->has_clock_offset_ms = l->has_clock;
+		p->clock_offset_ms = l->clock_offset_ms;
 		p->lag = o->lags ? o->lags + o->n_lags : NULL;
 		for (size_t j = 0; o->lags && j < l->n_heads; j++) {
 			ld_feed_head_t local = {.seq = 0};

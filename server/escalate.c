@@ -339,7 +339,7 @@ void ld_escalate_tick(ld_node_t *n, int64_t mono)
 	}
 	r = ld_store_append(n->store, reqs, ne, NULL);
 	if (r < 0) {
-		log_error("cannot sign %zu escalation(s): %s", ne, ld_strerror(r));
+		rlog_error(NULL, "cannot sign %zu escalation(s): %s", ne, ld_strerror(r));
 	} else {
 		n->stats.entries_signed += ne;
 		n->stats.escalations += ne;

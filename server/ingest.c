@@ -225,8 +225,8 @@ static int receipt_append(ld_node_t *n, struct receipts *rc)
 	r = ld_store_append(n->store, &q, 1, NULL);
 	free(buf);
 	if (r < 0) {
-		log_error("cannot write delivery receipt for %zu entries: %s", rc->n,
-			  ld_strerror(r));
+		rlog_error(NULL, "cannot write delivery receipt for %zu entries: %s", rc->n,
+			   ld_strerror(r));
 	} else {
 		n->stats.entries_signed++;
 		ld_outbox_announce(n->outbox, n->conf->id);

@@ -44,8 +44,10 @@ void ld_link_heard(ld_node_t *n, link_t *l, const Ld__Frame *f)
 		  (long long)(l->last_rx - l->down_since));
 	/* Our heads as of now: anything appended since our last Hello, while
 	 * the link was coming up, was announced to nobody. (A Hello asking for
-	 * a reply gets one from sync.c, with the same heads.) */
-	if (!hello)
+	 * a reply gets one from sync.c, with the same heads.) A Hello of the
+	 * clock only (no heads, no reply asked) says nothing of the peer's
+	 * heads: ask for them. */
+	if (!hello || (!f->hello->reply && !f->hello->n_heads))
 		ld_sync_hello(n, l, true);
 	else if (!f->hello->reply)
 		ld_sync_hello(n, l, false);
@@ -82,6 +84,9 @@ void ld_links_timers(ld_node_t *n, int64_t now)
 			l->ping_at = now;
 			ld_link_send(n, l, &f);
 		}
+		if (l->up && now - l->clock_at >= LD_CLOCK_HELLO_MS &&
+		    now - l->last_hello >= LD_CLOCK_HELLO_MS)
+			ld_sync_clock(n, l);
 	}
 	/* Forget incoming links that went away; they come back with a Hello. */
 	for (size_t i = 0; i < n->n_links;) {

@@ -198,7 +198,7 @@ void ld_monitor_tick(ld_node_t *n, int64_t mono)
 					    .payload_len = t.w[i].len};
 	r = ld_store_append(n->store, reqs, t.nw, NULL);
 	if (r < 0) {
-		log_error("cannot sign %zu warning(s): %s", t.nw, ld_strerror(r));
+		rlog_error(NULL, "cannot sign %zu warning(s): %s", t.nw, ld_strerror(r));
 	} else {
 		n->stats.entries_signed += t.nw;
 		n->stats.warnings += t.nw;

@@ -30,6 +30,8 @@
 #define LD_TURN_FRAMES 32	  /* frames of one link handled per loop turn */
 #define LD_HELD_MAX 256		  /* frames of one link read but kept for later turns */
 #define LD_HELD_BYTES (32u << 20) /* and their bytes */
+#define LD_CLOCK_SKEW_MS 60000	  /* clocks differing more than this: an alert */
+#define LD_CLOCK_HELLO_MS 10000	  /* an up link's clocks compared this often */
 
 typedef struct ld_node ld_node_t;
 struct peer_head;
@@ -51,6 +53,12 @@ typedef struct link {
 	struct peer_head *heads;      /* what it announced (sync.c) */
 	size_t n_heads, cap_heads;
 	uint64_t entries_in, entries_out;
+	/* Its wall clock minus ours at its last Hello (its transit counts as
+	 * its clock being behind), if it said; whether the difference past
+	 * LD_CLOCK_SKEW_MS was logged (once until it is back within). */
+	int64_t clock_offset_ms;
+	int64_t clock_at; /* monotonic: our last Hello of the clock only */
+	bool has_clock, skew_logged;
 	/* Incoming: frames read from the ROUTER past this turn's share, for
 	 * the next turns (a ring of LD_HELD_MAX, allocated when first
 	 * needed), and the frames handled this turn. */

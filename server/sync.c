@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "common/base/errors.h"
+#include "common/base/timeutil.h"
 #include "common/domain/evidence.h"
 #include "server/clock.h"
 #include "server/log.h"
@@ -89,10 +90,28 @@ void ld_sync_hello(ld_node_t *n, link_t *l, bool reply)
 	h.protocol = LD_PROTOCOL;
 	h.has_reply = reply;
 	h.reply = reply;
+	h.has_time_ms = true;
+	h.time_ms = ld_now_ms(); /* a date, on the wall clock: peers compare clocks */
 	f.body_case = LD__FRAME__BODY_HELLO;
 	f.hello = &h;
 	ld_link_send(n, l, &f);
 	heads_free(&a);
+}
+
+void ld_sync_clock(ld_node_t *n, link_t *l)
+{
+	Ld__Frame f = LD__FRAME__INIT;
+	Ld__Hello h = LD__HELLO__INIT;
+
+	l->clock_at = ld_mono_ms();
+	h.node_id = n->conf->id;
+	h.has_protocol = true;
+	h.protocol = LD_PROTOCOL;
+	h.has_time_ms = true;
+	h.time_ms = ld_now_ms();
+	f.body_case = LD__FRAME__BODY_HELLO;
+	f.hello = &h;
+	ld_link_send(n, l, &f);
 }
 
 void ld_sync_announce(ld_node_t *n, const char *const *feeds, size_t n_feeds)
@@ -189,6 +208,31 @@ static void learn_heads(ld_node_t *n, link_t *l, Ld__FeedHead **heads, size_t nh
 	}
 }
 
+/* Judgement never depends on clocks agreeing, but an operator must know
+ * when they do not: the peer's clock against ours at its Hello, logged
+ * once when they differ by more than LD_CLOCK_SKEW_MS (and once when they
+ * agree again), and shown as an alert in status (api_status.c). */
+static void clock_compare(link_t *l, int64_t peer_ms)
+{
+	int64_t off = peer_ms - ld_now_ms();
+	bool skew = off > LD_CLOCK_SKEW_MS || off < -LD_CLOCK_SKEW_MS;
+	char span[40];
+
+	l->clock_offset_ms = off;
+	l->has_clock = true;
+	if (skew == l->skew_logged)
+		return;
+	l->skew_logged = skew;
+	ld_span_format(off, span, sizeof(span));
+	if (skew)
+		log_warn("clock: peer %s's clock is %s %s this node's (at its Hello): one of the "
+			 "two is wrong; check both (NTP, timedatectl)",
+			 l->peer, span, off > 0 ? "ahead of" : "behind");
+	else
+		log_info("clock: peer %s's clock agrees with this node's again (within %s)",
+			 l->peer, span);
+}
+
 void ld_sync_on_hello(ld_node_t *n, link_t *l, const Ld__Frame *f)
 {
 	const Ld__Hello *h = f->hello;
@@ -198,6 +242,8 @@ void ld_sync_on_hello(ld_node_t *n, link_t *l, const Ld__Frame *f)
 			  h->node_id ? h->node_id : "");
 		return;
 	}
+	if (h->has_time_ms)
+		clock_compare(l, h->time_ms);
 	learn_heads(n, l, h->heads, h->n_heads);
 	/* Each answer lists all our heads: at most one a second. */
 	if (h->reply && ld_mono_ms() - l->last_hello >= HELLO_ANSWER_MS)

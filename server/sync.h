@@ -55,6 +55,11 @@ typedef struct pull {
 /* Send 'l' our Hello: every head we hold; 'reply' asks for its own. */
 void ld_sync_hello(ld_node_t *n, link_t *l, bool reply);
 
+/* Send 'l' (up) a Hello of no heads with our wall clock, so that a clock
+ * stepped while the link stays up is seen within LD_CLOCK_HELLO_MS; a
+ * peer of any version takes it as an empty Hello that asks nothing. */
+void ld_sync_clock(ld_node_t *n, link_t *l);
+
 /* Have with the current heads of 'feeds' to every up link. */
 void ld_sync_announce(ld_node_t *n, const char *const *feeds, size_t n_feeds);
 

@@ -51,6 +51,10 @@ const char *ld_strerror(int err)
 		return N_("this node is revoked by the root: nothing it signs would be accepted");
 	case LD_EREFUSED:
 		return N_("the case rules refuse it: every node would mark it refused");
+	case LD_ECLOCK:
+		return N_(
+			"this node's clock reads earlier than the entry it would follow: check the "
+			"clock; nothing was signed");
 	case LD_EREADONLY:
 		return N_(
 			"read-only API: this socket answers reads only (nothing is signed, written or "

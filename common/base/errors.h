@@ -28,6 +28,7 @@ enum {
 	LD_ESELFREVOKED = -ENOTRECOVERABLE, /* this node is revoked: it signs nothing more */
 	LD_EREFUSED = -EPERM,		    /* the case/action rules refuse it (the rule is said) */
 	LD_EREADONLY = -EROFS, /* a request that would sign, write or fetch, on the read-only API */
+	LD_ECLOCK = -ETIME,    /* the clock reads earlier than what it would follow: check it */
 };
 
 /* A short, operator-facing description of 'err' (negative or positive errno,

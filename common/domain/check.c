@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/base/errors.h"
+#include "common/base/timeutil.h"
 #include "common/domain/action.h"
 #include "common/domain/casefile.h"
 #include "common/domain/consult.h"
@@ -11,6 +12,7 @@
 #include "common/domain/source.h"
 #include "common/feed/entry.h"
 #include "common/feed/kinds.h"
+#include "common/index/threads.h"
 #include "monitor.pb-c.h"
 
 /* A station, its readings and warnings come from the unit that runs it:
@@ -54,6 +56,49 @@ static int block_check(const Ld__MonitorReadings *m, char *why, size_t n)
 	return 0;
 }
 
+typedef int (*thread_foreach_t)(const ld_rd_t *rd, const char *id,
+				int (*cb)(void *ud, const char *feed, uint64_t seq, uint32_t kind),
+				void *ud);
+
+/* An entry that answers or follows another is never dated before it: a
+ * candidate dated before the latest entry held of its thread (case, joint
+ * action, consultation) would be ordered before what it follows by every
+ * node, and judged there without it. The rule holds whoever's clock is
+ * wrong; the message names both times and the entry. 0, LD_EREFUSED, or
+ * -errno (-ENOENT: nothing of the thread held). */
+static int thread_time_check(const ld_rd_t *rd, thread_foreach_t foreach, const char *what,
+			     const char *id, const ld_entry_t *cand, char *why, size_t n)
+{
+	ld_timeline_t t;
+	const ld_case_item_t *last = NULL;
+	const ld_kind_info_t *ki;
+	char now_s[40], last_s[40], span[40];
+	int r = ld_timeline_load(rd, foreach, id, NULL, &t);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < t.n; i++)
+		if (!last || t.items[i].time_ms > last->time_ms)
+			last = &t.items[i];
+	if (last && cand->hdr->time_ms < last->time_ms) {
+		ki = ld_kind_info(last->kind);
+		ld_time_format(cand->hdr->time_ms, 0, now_s, sizeof(now_s));
+		ld_time_format(last->time_ms, 0, last_s, sizeof(last_s));
+		ld_span_format(last->time_ms - cand->hdr->time_ms, span, sizeof(span));
+		snprintf(
+			why, n,
+			"this node's clock reads %s, %s before the %s %s:%llu of %s %s, dated %s, "
+			"that this entry would follow: every node would order it before that entry, "
+			"so nothing was signed; check this node's clock (or the other node's, if "
+			"it is ahead) and sign again",
+			now_s, span, ki ? ki->name : "entry", last->feed,
+			(unsigned long long)last->seq, what, id, last_s);
+		r = LD_EREFUSED;
+	}
+	ld_timeline_free(&t);
+	return r;
+}
+
 int ld_entry_check(const ld_rd_t *rd, const ld_access_t *a, const ld_entry_t *cand, char *why,
 		   size_t n)
 {
@@ -66,6 +111,23 @@ int ld_entry_check(const ld_rd_t *rd, const ld_access_t *a, const ld_entry_t *ca
 	case_id = ld_kind_case_id(m);
 	action_id = ld_kind_action_id(m);
 	consult_id = ld_kind_consult_id(m);
+	/* Dated after what it follows, first: otherwise the rules below would
+	 * judge it out of its place and refuse it for a reason that is not the
+	 * real one ("no referral of this case is held here"). */
+	if (ld_kind_info(cand->hdr->kind) && (case_id || action_id || consult_id)) {
+		r = consult_id	? thread_time_check(rd, ld_rd_foreach_consult_entry, "consultation",
+						    consult_id, cand, why, n)
+		    : action_id ? thread_time_check(rd, ld_rd_foreach_action_entry, "joint action",
+						    action_id, cand, why, n)
+				: thread_time_check(rd, ld_rd_foreach_case_entry, "case", case_id,
+						    cand, why, n);
+		if (r == -ENOENT)
+			r = 0; /* nothing held yet: judged below */
+		if (r) {
+			ld_payload_free(m);
+			return r;
+		}
+	}
 	switch (cand->hdr->kind) {
 	case LD__KIND__KIND_CASE_REFERRAL:
 	case LD__KIND__KIND_REFERRAL_RESPONSE:

@@ -77,7 +77,9 @@ typedef struct ld_append_req {
 /* Append n entries to the local feed in one durable transaction (group
  * commit): all are stored or none. 'ret_refs' (n elements, may be NULL)
  * receives their references. -EINVAL if no local feed is set, LD_EEQUIVOCATION
- * if the local feed is frozen, LD_ENOSPACE if storage is full. */
+ * if the local feed is frozen, LD_ENOSPACE if storage is full, LD_ECLOCK if
+ * an entry would be dated before the one it follows in the feed (an author's
+ * times never run backwards; equal times are fine). */
 int ld_store_append(ld_store_t *s, const ld_append_req_t *reqs, size_t n, ld_entry_ref_t *ret_refs);
 
 /* A contiguous run of one feed to ingest, and what became of it. */

@@ -209,11 +209,33 @@ struct append_ctx {
 	char root_id[LD_NODE_ID_MAX + 1];
 };
 
+/* The author time of the head entry of feed 'st' into *ret_ms (INT64_MIN
+ * for an empty feed). 0 or -errno. */
+static int head_time(ld_store_t *s, ld_txn_t *t, const feed_state_t *st, int64_t *ret_ms)
+{
+	uint8_t kb[ENTRY_KEY_LEN];
+	MDB_val k = {.mv_size = sizeof(kb), .mv_data = kb}, v;
+	ld_entry_t *e;
+	int r;
+
+	*ret_ms = INT64_MIN;
+	if (!st->head_seq)
+		return 0;
+	store_entry_key(kb, st->num, st->head_seq);
+	if ((r = ld_txn_get(t, s->db_entries, &k, &v)) < 0 ||
+	    (r = store_entry_decode(&v, &e, NULL)) < 0)
+		return r;
+	*ret_ms = e->hdr->time_ms;
+	ld_entry_destroy(&e);
+	return 0;
+}
+
 static int append_txn(ld_store_t *s, ld_txn_t *t, void *ud)
 {
 	struct append_ctx *a = ud;
 	lookup_ctx_t lk;
 	feed_state_t st;
+	int64_t last_ms;
 	unsigned flags;
 	int r;
 
@@ -223,6 +245,8 @@ static int append_txn(ld_store_t *s, ld_txn_t *t, void *ud)
 	if (st.flags & FEED_FROZEN)
 		return LD_EEQUIVOCATION;
 	flags = feed_is_last(s, t, st.num) ? MDB_APPEND : 0;
+	if ((r = head_time(s, t, &st, &last_ms)) < 0)
+		return r;
 	for (size_t i = 0; i < a->n && r == 0; i++) {
 		const ld_append_req_t *q = &a->reqs[i];
 		ld_entry_draft_t d = {
@@ -239,6 +263,12 @@ static int append_txn(ld_store_t *s, ld_txn_t *t, void *ud)
 		};
 		ld_entry_t *e;
 
+		/* An author's times never run backwards in its feed. */
+		if (d.time_ms < last_ms) {
+			r = LD_ECLOCK;
+			break;
+		}
+		last_ms = d.time_ms;
 		if ((r = ld_entry_build(&d, s->local_key, &e)) < 0)
 			break;
 		if (is_root_feed(&lk, e)) {

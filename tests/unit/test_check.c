@@ -231,6 +231,46 @@ static void test_action_rules_asked(void **state)
 	assert_non_null(strstr(why, "already dispatched"));
 }
 
+/* An entry that answers or follows another is never dated before it: a
+ * candidate dated before the latest entry held of its case or action is
+ * refused with both times and that entry named; dated with it, judged as
+ * usual. */
+static void test_dated_before_thread(void **state)
+{
+	fx_t *f = *state;
+	char why[512];
+
+	/* B's clock is behind its own acceptance (T0 + 2000). */
+	f->b.time_ms = T0 + 1500;
+	assert_int_equal(check(f,
+			       response(&f->b, LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER,
+					NULL, "county-c"),
+			       why, sizeof(why)),
+			 LD_EREFUSED);
+	assert_non_null(strstr(why, "this node's clock reads"));
+	assert_non_null(strstr(why, "before the referral-response county-b:1 of case " CASE));
+	/* C's clock is behind the referral: the clock is said, not "no
+	 * referral held". */
+	f->c.time_ms = T0 + 500;
+	assert_int_equal(
+		check(f,
+		      response(&f->c, LD__REFERRAL_DECISION__REFERRAL_DECISION_ACCEPT, NULL, NULL),
+		      why, sizeof(why)),
+		LD_EREFUSED);
+	assert_non_null(strstr(why, "before the referral-response county-b:1"));
+	/* The action's latest is B's decline (T0 + 4000). */
+	f->root.time_ms = T0 + 3500;
+	assert_int_equal(check(f, dispatch(&f->root), why, sizeof(why)), LD_EREFUSED);
+	assert_non_null(strstr(why, "before the action-response county-b:2 of joint action"));
+	/* Equal times are in order. */
+	f->b.time_ms = T0 + 2000;
+	assert_int_equal(check(f,
+			       response(&f->b, LD__REFERRAL_DECISION__REFERRAL_DECISION_TRANSFER,
+					NULL, "county-c"),
+			       why, sizeof(why)),
+			 0);
+}
+
 static void test_states_are_enums(void **state)
 {
 	(void)state;
@@ -304,6 +344,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_case_rules_asked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_action_rules_asked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dated_before_thread, setup, teardown),
 		cmocka_unit_test(test_states_are_enums),
 		cmocka_unit_test_setup_teardown(test_payload_by_kind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readings_block, setup, teardown),
