@@ -373,3 +373,21 @@ size_t ld_text_closest(const char *want, const char *const *names, size_t n, con
 	}
 	return k;
 }
+
+void ld_utf8_trim(char *s)
+{
+	size_t n = strlen(s), i = n, need;
+
+	/* Walk back over continuation bytes to the last lead byte. */
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0)
+		return;
+	need = ((unsigned char)s[i - 1] & 0x80) == 0	  ? 1
+	       : ((unsigned char)s[i - 1] & 0xe0) == 0xc0 ? 2
+	       : ((unsigned char)s[i - 1] & 0xf0) == 0xe0 ? 3
+	       : ((unsigned char)s[i - 1] & 0xf8) == 0xf0 ? 4
+							  : 1;
+	if (n - (i - 1) < need)
+		s[i - 1] = '\0';
+}

@@ -89,3 +89,7 @@ unsigned ld_text_distance(const char *a, const char *b);
  * left out unless they contain 'want'. */
 size_t ld_text_closest(const char *want, const char *const *names, size_t n, const char **out,
 		       size_t max);
+
+/* Cut a string truncated by snprintf back to a whole UTF-8 character (titles
+ * and summaries are mostly Chinese). */
+void ld_utf8_trim(char *s);

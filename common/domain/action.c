@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "action.pb-c.h"
+#include "common/base/text.h"
 #include "common/index/threads.h"
 #include "common/domain/action.h"
 #include "common/base/errors.h"

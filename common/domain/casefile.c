@@ -5,6 +5,7 @@
 
 #include "case.pb-c.h"
 #include "consult.pb-c.h"
+#include "common/base/text.h"
 #include "common/index/threads.h"
 #include "common/domain/casefile.h"
 #include "common/base/vec.h"
@@ -18,24 +19,6 @@ static const char *const violations[] = {
 	"radiation",   "other"};
 static const char *const decisions[] = {"unspecified", "accept",   "reject",
 					"need-info",   "transfer", "designate"};
-
-void ld_utf8_trim(char *s)
-{
-	size_t n = strlen(s), i = n, need;
-
-	/* Walk back over continuation bytes to the last lead byte. */
-	while (i > 0 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
-		i--;
-	if (i == 0)
-		return;
-	need = ((unsigned char)s[i - 1] & 0x80) == 0	  ? 1
-	       : ((unsigned char)s[i - 1] & 0xe0) == 0xc0 ? 2
-	       : ((unsigned char)s[i - 1] & 0xf0) == 0xe0 ? 3
-	       : ((unsigned char)s[i - 1] & 0xf8) == 0xf0 ? 4
-							  : 1;
-	if (n - (i - 1) < need)
-		s[i - 1] = '\0';
-}
 
 static const char *const case_states[LD_CASE_STATES] = {"not referred", "awaiting answer",
 							"accepted", "rejected", "need-info"};

@@ -5,6 +5,7 @@
 
 #include "case.pb-c.h"
 #include "consult.pb-c.h"
+#include "common/base/text.h"
 #include "common/base/errors.h"
 #include "common/domain/consult.h"
 #include "common/feed/kinds.h"

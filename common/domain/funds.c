@@ -3,8 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/base/text.h"
 #include "common/domain/access.h"
-#include "common/domain/casefile.h"
+#include "common/domain/casetypes.h"
 #include "common/domain/funds.h"
 #include "common/feed/kinds.h"
 #include "funds.pb-c.h"

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/base/text.h"
 #include "common/domain/access.h"
 #include "common/domain/action.h"
 #include "common/domain/casefile.h"

@@ -18,17 +18,6 @@
 #include "common/views/monitor_int.h"
 #include "monitor.pb-c.h"
 
-int ld_monitor_station_unit(const char *id, char *unit, size_t n)
-{
-	const char *slash = id ? strchr(id, '/') : NULL;
-
-	if (!slash || slash == id || !ld_case_id_valid(id) || (size_t)(slash - id) >= n)
-		return -EINVAL;
-	memcpy(unit, id, (size_t)(slash - id));
-	unit[slash - id] = '\0';
-	return ld_node_id_valid(unit) ? 0 : -EINVAL;
-}
-
 static int apply_readings(struct monitor *x, MDB_txn *txn, const ld_entry_t *e,
 			  const Ld__MonitorReadings *m)
 {

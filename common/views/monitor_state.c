@@ -16,6 +16,17 @@
 #include "common/views/monitor_int.h"
 
 /* Is 'id' a station of unit 'author'? */
+int ld_monitor_station_unit(const char *id, char *unit, size_t n)
+{
+	const char *slash = id ? strchr(id, '/') : NULL;
+
+	if (!slash || slash == id || !ld_case_id_valid(id) || (size_t)(slash - id) >= n)
+		return -EINVAL;
+	memcpy(unit, id, (size_t)(slash - id));
+	unit[slash - id] = '\0';
+	return ld_node_id_valid(unit) ? 0 : -EINVAL;
+}
+
 bool mon_owned(const char *id, const char *author)
 {
 	char unit[LD_NODE_ID_MAX + 1];

@@ -11,6 +11,7 @@
 #include <lmdb.h>
 
 #include "case.pb-c.h"
+#include "common/base/text.h"
 #include "common/domain/access.h"
 #include "common/domain/casefile.h"
 #include "common/views/casesum.h"
